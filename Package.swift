@@ -1,0 +1,185 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// The five domain services share one shape: a library holding the RPC handlers, domain rules and
+/// store, and a thin executable that parses configuration and runs it.
+let domainServices: [(name: String, executable: String)] = [
+  ("Organisation", "organisation-service"),
+  ("Property", "property-service"),
+  ("Grid", "grid-service"),
+  ("Volunteers", "volunteers-service"),
+  ("Evaluation", "evaluation-service"),
+]
+
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+var targets: [Target] = [
+  .target(
+    name: "GovernanceAPI",
+    dependencies: [
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+      .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+    ],
+    path: "Shared/GovernanceAPI"
+  ),
+  .target(
+    name: "ServiceKit",
+    dependencies: [
+      "GovernanceAPI",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+      .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      .product(name: "GRDB", package: "GRDB.swift"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      .product(name: "Logging", package: "swift-log"),
+      .product(name: "Metrics", package: "swift-metrics"),
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "Hummingbird", package: "hummingbird"),
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ],
+    path: "Shared/ServiceKit",
+    swiftSettings: swiftSettings
+  ),
+]
+
+for service in domainServices {
+  targets.append(
+    .target(
+      name: service.name,
+      dependencies: [
+        "GovernanceAPI",
+        "ServiceKit",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Services/\(service.name)/Sources",
+      swiftSettings: swiftSettings
+    )
+  )
+  targets.append(
+    .executableTarget(
+      name: service.executable,
+      dependencies: [
+        .target(name: service.name),
+        "ServiceKit",
+      ],
+      path: "Services/\(service.name)/Main",
+      swiftSettings: swiftSettings
+    )
+  )
+  targets.append(
+    .testTarget(
+      name: "\(service.name)Tests",
+      dependencies: [
+        .target(name: service.name),
+        "GovernanceAPI",
+        "ServiceKit",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      path: "Tests/\(service.name)Tests",
+      swiftSettings: swiftSettings
+    )
+  )
+}
+
+targets += [
+  .target(
+    name: "Gateway",
+    dependencies: [
+      "GovernanceAPI",
+      "ServiceKit",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      .product(name: "Hummingbird", package: "hummingbird"),
+      .product(name: "Logging", package: "swift-log"),
+    ],
+    path: "Services/Gateway/Sources",
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "gateway",
+    dependencies: ["Gateway", "ServiceKit"],
+    path: "Services/Gateway/Main",
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "governance",
+    dependencies: [
+      "GovernanceAPI",
+      "ServiceKit",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      .product(name: "Logging", package: "swift-log"),
+      .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+    ],
+    path: "Tools/Governance",
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "ServiceKitTests",
+    dependencies: [
+      "ServiceKit",
+      "GovernanceAPI",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+      .product(name: "GRDB", package: "GRDB.swift"),
+    ],
+    path: "Tests/ServiceKitTests",
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "GatewayTests",
+    dependencies: [
+      "Gateway",
+      "ServiceKit",
+      .product(name: "Hummingbird", package: "hummingbird"),
+      .product(name: "HummingbirdTesting", package: "hummingbird"),
+    ],
+    path: "Tests/GatewayTests",
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "IntegrationTests",
+    dependencies: [
+      "GovernanceAPI",
+      "ServiceKit",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      .product(name: "Yams", package: "Yams"),
+    ],
+    path: "Tests/IntegrationTests",
+    swiftSettings: swiftSettings
+  ),
+]
+
+let package = Package(
+  name: "community-governance",
+  platforms: [.macOS(.v15)],
+  products: domainServices.map { .executable(name: $0.executable, targets: [$0.executable]) } + [
+    .executable(name: "gateway", targets: ["gateway"]),
+    .executable(name: "governance", targets: ["governance"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+  ],
+  targets: targets
+)

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Organisation
+import ServiceKit
+
+/// The organisation service: party organisations, members, self-governance bodies.
+@main
+struct OrganisationServiceCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "organisation-service",
+    abstract: "Party organisations, members, self-governance bodies, cross-appointments, conferences, paired units."
+  )
+
+  @OptionGroup var options: ServiceOptions
+
+  func run() async throws {
+    try await ServiceRunner.run(.organisation, options: options, migrator: OrganisationStore.migrator) { runtime in
+      [OrganisationRPCService(store: OrganisationStore(writer: runtime.database))]
+    }
+  }
+}

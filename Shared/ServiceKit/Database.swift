@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Opens the one SQLite file a service owns and brings its schema up to date.
+public enum GovernanceDatabase {
+  /// How long a writer waits for the lock before SQLITE_BUSY; writes are short transactions, so
+  /// hitting this means something is wrong, not that the service is busy.
+  public static let busyTimeout: TimeInterval = 5
+
+  /// Opens (creating if needed) the database at `path` as a WAL `DatabasePool` with foreign keys
+  /// on and a busy timeout, then runs every migration not yet applied. Migrations are append-only:
+  /// a shipped one is never edited, so a file written by any earlier version opens.
+  public static func openPool(path: String, migrator: DatabaseMigrator, logger: Logger) throws -> DatabasePool {
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    let pool = try DatabasePool(path: path, configuration: configuration())
+    let pending = try pool.read { db in try migrator.appliedIdentifiers(db) }
+    try migrator.migrate(pool)
+    let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+    logger.info(
+      "database ready",
+      metadata: [
+        "path": "\(path)",
+        "migrations_applied": "\(applied.subtracting(pending).sorted().joined(separator: ","))",
+        "schema_version": "\(applied.count)",
+      ])
+    return pool
+  }
+
+  /// An empty in-memory database with the same settings and migrations, for tests.
+  public static func makeEmptyTestDatabase(migrator: DatabaseMigrator) throws -> DatabaseQueue {
+    let queue = try DatabaseQueue(configuration: configuration())
+    try migrator.migrate(queue)
+    return queue
+  }
+
+  static func configuration() -> Configuration {
+    var configuration = Configuration()
+    configuration.foreignKeysEnabled = true
+    configuration.busyMode = .timeout(busyTimeout)
+    return configuration
+  }
+}

@@ -1,0 +1,59 @@
+import GRPCCore
+
+/// A broken rule or a bad request, stated in the domain's words.
+///
+/// Every service throws these from its domain and store layers; the conversion to a gRPC status
+/// is written here once, so the same kind of failure always reaches a caller with the same code.
+public enum DomainError: Error, Equatable, Sendable {
+  /// A field is missing or malformed: INVALID_ARGUMENT.
+  case invalidArgument(field: String, rule: String)
+  /// The record asked for does not exist: NOT_FOUND.
+  case notFound(resource: String, id: String)
+  /// A record with the same identity already exists: ALREADY_EXISTS.
+  case alreadyExists(resource: String, id: String, detail: String = "")
+  /// The request is well formed but a domain rule forbids it now: FAILED_PRECONDITION.
+  case failedPrecondition(rule: String, detail: String)
+  /// The caller may not act on this record, e.g. it lies outside their jurisdiction: PERMISSION_DENIED.
+  case permissionDenied(reason: String)
+  /// The call carries no valid credentials: UNAUTHENTICATED.
+  case unauthenticated(reason: String)
+  /// A peer service needed for the answer cannot be reached: UNAVAILABLE, safe to retry.
+  case peerUnavailable(peer: String, detail: String)
+}
+
+extension DomainError: RPCErrorConvertible {
+  public var rpcErrorCode: RPCError.Code {
+    switch self {
+    case .invalidArgument: .invalidArgument
+    case .notFound: .notFound
+    case .alreadyExists: .alreadyExists
+    case .failedPrecondition: .failedPrecondition
+    case .permissionDenied: .permissionDenied
+    case .unauthenticated: .unauthenticated
+    case .peerUnavailable: .unavailable
+    }
+  }
+
+  public var rpcErrorMessage: String {
+    switch self {
+    case .invalidArgument(let field, let rule):
+      "\(field): \(rule)"
+    case .notFound(let resource, let id):
+      "\(resource) \(id) not found"
+    case .alreadyExists(let resource, let id, let detail):
+      detail.isEmpty ? "\(resource) \(id) already exists" : "\(resource) \(id) already exists: \(detail)"
+    case .failedPrecondition(let rule, let detail):
+      "\(rule): \(detail)"
+    case .permissionDenied(let reason):
+      reason
+    case .unauthenticated(let reason):
+      reason
+    case .peerUnavailable(let peer, let detail):
+      "\(peer) service unavailable: \(detail)"
+    }
+  }
+}
+
+extension DomainError: CustomStringConvertible {
+  public var description: String { "\(rpcErrorCode): \(rpcErrorMessage)" }
+}

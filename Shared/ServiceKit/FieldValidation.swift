@@ -1,0 +1,73 @@
+/// Checks on request fields shared by every service, each failing with INVALID_ARGUMENT that
+/// names the field and the rule.
+public enum FieldValidation {
+  /// The longest name of a record (an organisation, compound, team...), in characters.
+  public static let maximumNameLength = 100
+  /// The longest free text (details, notes, findings), in characters.
+  public static let maximumTextLength = 2000
+
+  /// A required single-line text: trimmed, not empty, at most `maximumLength` characters, no
+  /// control characters (which would corrupt logs, exports and the console).
+  public static func requiredName(_ value: String, field: String, maximumLength: Int = maximumNameLength)
+    throws(DomainError) -> String
+  {
+    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty else {
+      throw DomainError.invalidArgument(field: field, rule: "is required")
+    }
+    try checkText(trimmed, field: field, maximumLength: maximumLength, allowNewlines: false)
+    return trimmed
+  }
+
+  /// An optional free text: may be empty, at most `maximumLength` characters, newlines allowed
+  /// but no other control characters.
+  public static func optionalText(_ value: String, field: String, maximumLength: Int = maximumTextLength)
+    throws(DomainError) -> String
+  {
+    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    try checkText(trimmed, field: field, maximumLength: maximumLength, allowNewlines: true)
+    return trimmed
+  }
+
+  /// A record id given by the caller: not empty, at most 64 characters.
+  public static func requiredID(_ value: String, field: String) throws(DomainError) -> String {
+    guard !value.isEmpty else {
+      throw DomainError.invalidArgument(field: field, rule: "is required")
+    }
+    guard value.count <= 64, value.unicodeScalars.allSatisfy({ $0.isASCII && !$0.properties.isWhitespace }) else {
+      throw DomainError.invalidArgument(field: field, rule: "is not a record id (at most 64 ASCII characters)")
+    }
+    return value
+  }
+
+  /// An enum field that must be set to a known value.
+  public static func requiredCase<Value: Equatable>(
+    _ value: Value, field: String, unspecified: Value, known: [Value]
+  ) throws(DomainError) -> Value {
+    guard value != unspecified else {
+      throw DomainError.invalidArgument(field: field, rule: "is required")
+    }
+    guard known.contains(value) else {
+      throw DomainError.invalidArgument(field: field, rule: "has an unknown value \(value)")
+    }
+    return value
+  }
+
+  private static func checkText(_ value: String, field: String, maximumLength: Int, allowNewlines: Bool)
+    throws(DomainError)
+  {
+    guard value.count <= maximumLength else {
+      throw DomainError.invalidArgument(
+        field: field, rule: "at most \(maximumLength) characters, got \(value.count)")
+    }
+    let forbidden = value.unicodeScalars.first { scalar in
+      guard scalar.properties.generalCategory == .control else { return false }
+      return !(allowNewlines && (scalar == "\n" || scalar == "\t" || scalar == "\r"))
+    }
+    if let forbidden {
+      throw DomainError.invalidArgument(
+        field: field,
+        rule: "must not contain control characters (found U+\(String(forbidden.value, radix: 16, uppercase: true)))")
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+
+extension NetworkAddress {
+  /// The address as a listening socket for the HTTP/2 server transport.
+  var serverSocketAddress: GRPCNIOTransportCore.SocketAddress {
+    host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+  }
+}
+
+/// Runs a `GRPCServer` over HTTP/2 as a lifecycle service.
+///
+/// Health turns SERVING once the port is bound. On SIGTERM or SIGINT it turns NOT_SERVING at once,
+/// the server stops accepting calls and lets those in flight finish; the service group cancels
+/// whatever is still running after the configured grace period.
+public struct GRPCServerService: Service {
+  public let server: GRPCServer<HTTP2ServerTransport.Posix>
+  private let health: HealthStatus
+  private let logger: Logger
+
+  public init(
+    listen: NetworkAddress,
+    services: [any RegistrableRPCService],
+    health: HealthStatus,
+    logger: Logger
+  ) {
+    self.server = GRPCServer(
+      transport: .http2NIOPosix(address: listen.serverSocketAddress, transportSecurity: .plaintext),
+      services: services + [HealthService(status: health)],
+      interceptors: [CallObservationInterceptor(logger: logger)]
+    )
+    self.health = health
+    self.logger = logger
+  }
+
+  /// The address the server listens on, once bound (useful with port 0).
+  public var listeningAddress: GRPCNIOTransportCore.SocketAddress {
+    get async throws { try await server.listeningAddress! }
+  }
+
+  public func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { try await server.serve() }
+        group.addTask {
+          if let address = try await server.listeningAddress {
+            health.setAll(.serving)
+            logger.info("serving gRPC", metadata: ["address": "\(address)"])
+          }
+        }
+      }
+    } onGracefulShutdown: {
+      logger.info("shutting down: refusing new calls, finishing those in flight")
+      health.setAll(.notServing)
+      health.finishWatchers()
+      server.beginGracefulShutdown()
+    }
+  }
+}
+
+/// Adds the calling service's name to every outgoing call, so the receiver knows its caller.
+struct CallerIdentityInterceptor: ClientInterceptor {
+  let identity: ServiceIdentity
+
+  func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingClientRequest<Input>,
+    context: ClientContext,
+    next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
+  ) async throws -> StreamingClientResponse<Output> {
+    var request = request
+    request.metadata.replaceOrAddString(identity.rawValue, forKey: Principal.callerMetadataKey)
+    return try await next(request, context)
+  }
+}
+
+/// The gRPC clients a process keeps to its peers, one HTTP/2 connection pool each, run as a
+/// lifecycle service. Every call gets a deadline (the configured peer timeout) unless the caller
+/// sets a shorter one, so a peer that hangs never hangs its caller.
+public final class PeerClients: Service, Sendable {
+  private let clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>]
+
+  public init(caller: ServiceIdentity, peers: [ServiceIdentity: NetworkAddress], timeout: Duration) throws {
+    var clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>] = [:]
+    let serviceConfig = ServiceConfig(methodConfig: [
+      MethodConfig(names: [MethodConfig.Name(service: "")], timeout: timeout)
+    ])
+    for (peer, address) in peers {
+      clients[peer] = GRPCClient(
+        transport: try .http2NIOPosix(
+          target: .dns(host: address.host, port: address.port),
+          transportSecurity: .plaintext,
+          serviceConfig: serviceConfig
+        ),
+        interceptors: [CallerIdentityInterceptor(identity: caller)]
+      )
+    }
+    self.clients = clients
+  }
+
+  /// The client of `peer`; the configuration guarantees every declared peer is present.
+  public func client(for peer: ServiceIdentity) -> GRPCClient<HTTP2ClientTransport.Posix> {
+    guard let client = clients[peer] else {
+      preconditionFailure("no client configured for peer \(peer.rawValue)")
+    }
+    return client
+  }
+
+  public func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await withThrowingDiscardingTaskGroup { group in
+        for client in clients.values {
+          group.addTask { try await client.runConnections() }
+        }
+      }
+    } onGracefulShutdown: {
+      for client in self.clients.values {
+        client.beginGracefulShutdown()
+      }
+    }
+  }
+}

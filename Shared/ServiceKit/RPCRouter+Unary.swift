@@ -1,0 +1,24 @@
+import GRPCCore
+import GRPCProtobuf
+import SwiftProtobuf
+
+extension RPCRouter {
+  /// Registers one unary protobuf method by its generated descriptor.
+  ///
+  /// A service registers the methods it serves; a method of its contract not yet registered
+  /// answers UNIMPLEMENTED, as gRPC requires, rather than a stub that pretends to work.
+  public mutating func registerUnary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+  ) {
+    registerHandler(
+      forMethod: method,
+      deserializer: ProtobufDeserializer<Request>(),
+      serializer: ProtobufSerializer<Response>()
+    ) { request, context in
+      let single = try await ServerRequest(stream: request)
+      let response = try await handler(single.message, context)
+      return StreamingServerResponse(single: ServerResponse(message: response))
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import GRPCCore
+import Logging
+import ServiceLifecycle
+
+/// What a domain service's library gets to build its RPC handlers: its configuration, its open
+/// database, clients of its peers and a logger.
+public struct ServiceRuntime: Sendable {
+  public let configuration: ServiceConfiguration
+  public let database: DatabasePool
+  public let peers: PeerClients
+  public let logger: Logger
+}
+
+/// Runs one domain service process from start-up to a clean exit.
+public enum ServiceRunner {
+  /// Resolves the configuration (stopping with a message that names a missing or malformed
+  /// setting), sets up logs and metrics, opens and migrates the database, and serves gRPC, health
+  /// and `/metrics` until SIGTERM or SIGINT, then shuts down gracefully within the grace period.
+  public static func run(
+    _ identity: ServiceIdentity,
+    options: ServiceOptions,
+    migrator: DatabaseMigrator,
+    makeServices: @Sendable (ServiceRuntime) throws -> [any RegistrableRPCService]
+  ) async throws {
+    let configuration = try resolveOrExit(identity, options: options)
+    GovernanceLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+    GovernanceMetrics.bootstrap()
+    var logger = Logger(label: identity.rawValue)
+    logger[metadataKey: "service"] = "\(identity.rawValue)"
+
+    let database = try GovernanceDatabase.openPool(
+      path: configuration.databasePath, migrator: migrator, logger: logger)
+    let peers = try PeerClients(
+      caller: identity, peers: configuration.peers, timeout: configuration.peerCallTimeout)
+    let runtime = ServiceRuntime(configuration: configuration, database: database, peers: peers, logger: logger)
+
+    let health = HealthStatus(services: [identity.grpcServiceName])
+    let server = GRPCServerService(
+      listen: configuration.listen, services: try makeServices(runtime), health: health, logger: logger)
+    var services: [any Service] = [peers, server]
+    if let metricsListen = configuration.metricsListen {
+      services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
+    }
+    try await runGroup(services, configuration: configuration, logger: logger)
+    logger.info("stopped")
+  }
+
+  /// Resolves configuration from the options and the process environment; on a bad setting prints
+  /// the message and exits with EX_CONFIG (78).
+  public static func resolveOrExit(_ identity: ServiceIdentity, options: ServiceOptions) throws -> ServiceConfiguration {
+    do {
+      return try ServiceConfiguration.resolve(
+        for: identity, flags: options.flags, environment: ProcessInfo.processInfo.environment)
+    } catch {
+      FileHandle.standardError.write(Data("\(identity.executableName): \(error)\n".utf8))
+      throw ExitCode(78)
+    }
+  }
+
+  /// Runs `services` in one group (started in order, stopped in reverse) with graceful shutdown
+  /// on SIGTERM and SIGINT, bounded by the configured grace period.
+  public static func runGroup(_ services: [any Service], configuration: ServiceConfiguration, logger: Logger)
+    async throws
+  {
+    var groupConfiguration = ServiceGroupConfiguration(
+      services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+      gracefulShutdownSignals: [.sigterm, .sigint],
+      logger: logger
+    )
+    groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+    groupConfiguration.maximumCancellationDuration = .seconds(2)
+    try await ServiceGroup(configuration: groupConfiguration).run()
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import Logging
+import Testing
+
+@testable import ServiceKit
+
+@Suite("Databases: WAL pool, append-only migrations, the idempotency ledger")
+struct DatabaseTests {
+  static func migrator(upTo version: Int) -> DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    IdempotencyLedger.registerMigration(in: &migrator)
+    migrator.registerMigration("v1-notes") { db in
+      try db.create(table: "note") { table in
+        table.primaryKey("id", .text)
+        table.column("text", .text).notNull()
+      }
+    }
+    if version >= 2 {
+      migrator.registerMigration("v2-note-author") { db in
+        try db.alter(table: "note") { table in table.add(column: "author", .text) }
+      }
+    }
+    return migrator
+  }
+
+  @Test("a file opened by an older schema is migrated forward and keeps its rows")
+  func migratesForward() throws {
+    // Given a database written by version 1
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("nested/notes.sqlite").path
+    let logger = Logger(label: "test")
+    do {
+      let pool = try GovernanceDatabase.openPool(path: path, migrator: Self.migrator(upTo: 1), logger: logger)
+      try pool.write { db in try db.execute(sql: "INSERT INTO note (id, text) VALUES ('n1', '网格')") }
+    }
+    // When version 2 opens it
+    let pool = try GovernanceDatabase.openPool(path: path, migrator: Self.migrator(upTo: 2), logger: logger)
+    // Then the new column exists, the old row survived, and the settings hold
+    try pool.read { db in
+      #expect(try db.columns(in: "note").map(\.name).contains("author"))
+      #expect(try String.fetchOne(db, sql: "SELECT text FROM note WHERE id = 'n1'") == "网格")
+      #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+      #expect(try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == true)
+      #expect(try Self.migrator(upTo: 2).hasCompletedMigrations(db))
+    }
+  }
+
+  @Test("a repeated request_id returns the first answer and acts once")
+  func idempotentRepeat() throws {
+    // Given an empty database
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: Self.migrator(upTo: 1))
+    let request = Grpc_Health_V1_HealthCheckRequest.with { $0.service = "a" }
+    var actions = 0
+    func create() throws -> Grpc_Health_V1_HealthCheckResponse {
+      try database.write { db in
+        try IdempotencyLedger.perform(db, requestID: "r-1", method: "Create", request: request) {
+          actions += 1
+          try db.execute(sql: "INSERT INTO note (id, text) VALUES (?, 'x')", arguments: ["n\(actions)"])
+          return .with { $0.status = .serving }
+        }
+      }
+    }
+    // When the same request is sent twice
+    let first = try create()
+    let second = try create()
+    // Then it acted once and both answers are the same
+    #expect(actions == 1)
+    #expect(first == second)
+    #expect(try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM note") } == 1)
+  }
+
+  @Test("a request_id reused for a different request is refused")
+  func reusedRequestID() throws {
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: Self.migrator(upTo: 1))
+    func send(_ service: String) throws {
+      try database.write { db in
+        _ = try IdempotencyLedger.perform(
+          db, requestID: "r-1", method: "Create", request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = service }
+        ) { Grpc_Health_V1_HealthCheckResponse() }
+      }
+    }
+    try send("a")
+    #expect(throws: DomainError.self) { try send("b") }
+  }
+
+  @Test("a failed action records nothing, so the retry acts")
+  func failedActionIsNotRemembered() throws {
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: Self.migrator(upTo: 1))
+    let request = Grpc_Health_V1_HealthCheckRequest()
+    #expect(throws: DomainError.self) {
+      try database.write { db in
+        try IdempotencyLedger.perform(db, requestID: "r-2", method: "Create", request: request) {
+          () throws -> Grpc_Health_V1_HealthCheckResponse in
+          throw DomainError.failedPrecondition(rule: "r", detail: "d")
+        }
+      }
+    }
+    let retried = try database.write { db in
+      try IdempotencyLedger.perform(db, requestID: "r-2", method: "Create", request: request) {
+        Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serving }
+      }
+    }
+    #expect(retried.status == .serving)
+  }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The operator's tool: starts the whole system, reports its health.
+@main
+struct GovernanceCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "governance",
+    abstract: "Operate the community-governance platform.",
+    subcommands: [Up.self, Status.self, Probe.self]
+  )
+}
