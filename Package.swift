@@ -44,6 +44,17 @@ var targets: [Target] = [
     path: "Shared/ServiceKit",
     swiftSettings: swiftSettings
   ),
+  .target(
+    name: "ServiceKitTesting",
+    dependencies: [
+      "ServiceKit",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+      .product(name: "Logging", package: "swift-log"),
+    ],
+    path: "Shared/ServiceKitTesting",
+    swiftSettings: swiftSettings
+  ),
 ]
 
 for service in domainServices {
@@ -79,6 +90,7 @@ for service in domainServices {
         .target(name: service.name),
         "GovernanceAPI",
         "ServiceKit",
+        "ServiceKitTesting",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRDB", package: "GRDB.swift"),

@@ -57,3 +57,11 @@ extension DomainError: RPCErrorConvertible {
 extension DomainError: CustomStringConvertible {
   public var description: String { "\(rpcErrorCode): \(rpcErrorMessage)" }
 }
+
+extension Optional {
+  /// The value, or NOT_FOUND naming the resource and id asked for.
+  public func orNotFound(_ resource: String, id: String) throws(DomainError) -> Wrapped {
+    guard let self else { throw DomainError.notFound(resource: resource, id: id) }
+    return self
+  }
+}

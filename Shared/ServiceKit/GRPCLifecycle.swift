@@ -61,10 +61,14 @@ public struct GRPCServerService: Service {
 }
 
 /// Adds the calling service's name to every outgoing call, so the receiver knows its caller.
-struct CallerIdentityInterceptor: ClientInterceptor {
+public struct CallerIdentityInterceptor: ClientInterceptor {
   let identity: ServiceIdentity
 
-  func intercept<Input: Sendable, Output: Sendable>(
+  public init(identity: ServiceIdentity) {
+    self.identity = identity
+  }
+
+  public func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingClientRequest<Input>,
     context: ClientContext,
     next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>

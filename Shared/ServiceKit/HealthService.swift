@@ -51,8 +51,9 @@ public final class HealthStatus: Sendable {
     }
   }
 
-  /// A stream of the status of `service`: its current status first, then every change.
-  func watch(_ service: String) -> AsyncStream<Status> {
+  /// A stream of the status of `service`: its current status first, then every change; `id`
+  /// ends it early through `stopWatching`.
+  func watch(_ service: String) -> (stream: AsyncStream<Status>, id: Int) {
     let (stream, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(1))
     let id = state.withLock { state -> Int in
       let id = state.nextWatcher
@@ -64,7 +65,13 @@ public final class HealthStatus: Sendable {
     continuation.onTermination = { [weak self] _ in
       self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) }
     }
-    return stream
+    return (stream, id)
+  }
+
+  /// Ends one watch stream, when its caller has gone.
+  func stopWatching(_ id: Int) {
+    let continuation = state.withLock { $0.watchers.removeValue(forKey: id)?.continuation }
+    continuation?.finish()
   }
 
   /// Ends every watch stream, so that a server shutting down is not held open by watchers.
@@ -115,8 +122,15 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
     context: ServerContext
   ) async throws {
-    for await serving in status.watch(request.service) {
-      try await response.write(.with { $0.status = serving })
+    let (stream, id) = status.watch(request.service)
+    // A client that goes away cancels the RPC; end the stream then, or the handler would wait
+    // for the next change forever.
+    try await withRPCCancellationHandler {
+      for await serving in stream {
+        try await response.write(.with { $0.status = serving })
+      }
+    } onCancelRPC: { [status] in
+      status.stopWatching(id)
     }
   }
 }

@@ -15,3 +15,47 @@ public enum StoredMessage {
     try M(serializedBytes: data)
   }
 }
+
+/// The shape every record table shares: a text `id` key, the queried columns the store declares,
+/// the whole message in `record`, and who created and last changed it, when.
+public enum RecordTable {
+  /// Creates `name` with the shared columns around the store's own `columns`.
+  public static func create(
+    _ db: Database, name: String, columns: (TableDefinition) -> Void
+  ) throws {
+    try db.create(table: name) { table in
+      table.primaryKey("id", .text)
+      columns(table)
+      table.column("record", .blob).notNull()
+      table.column("created_at", .datetime).notNull()
+      table.column("created_by", .text).notNull()
+      table.column("updated_at", .datetime).notNull()
+      table.column("updated_by", .text).notNull()
+    }
+  }
+
+  /// Inserts a new record: `columns` are the store's queried columns, by name.
+  public static func insert(
+    _ db: Database, into name: String, id: String, record: some SwiftProtobuf.Message,
+    columns: KeyValuePairs<String, (any DatabaseValueConvertible)?>, by principal: Principal, at time: Date
+  ) throws {
+    let names = ["id"] + columns.map(\.key) + ["record", "created_at", "created_by", "updated_at", "updated_by"]
+    var values: [(any DatabaseValueConvertible)?] = [id]
+    values += columns.map(\.value)
+    values += [try StoredMessage.encode(record), time, principal.description, time, principal.description]
+    let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+    try db.execute(
+      sql: "INSERT INTO \(name) (\(names.joined(separator: ", "))) VALUES (\(placeholders))",
+      arguments: StatementArguments(values))
+  }
+
+  /// The record with `id`, or nil.
+  public static func fetch<M: SwiftProtobuf.Message>(_ db: Database, from name: String, id: String, as type: M.Type)
+    throws -> M?
+  {
+    guard let data = try Data.fetchOne(db, sql: "SELECT record FROM \(name) WHERE id = ?", arguments: [id]) else {
+      return nil
+    }
+    return try StoredMessage.decode(type, from: data)
+  }
+}

@@ -39,13 +39,20 @@ struct DatabaseTests {
     // When version 2 opens it
     let pool = try GovernanceDatabase.openPool(path: path, migrator: Self.migrator(upTo: 2), logger: logger)
     // Then the new column exists, the old row survived, and the settings hold
-    try pool.read { db in
-      #expect(try db.columns(in: "note").map(\.name).contains("author"))
-      #expect(try String.fetchOne(db, sql: "SELECT text FROM note WHERE id = 'n1'") == "网格")
-      #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-      #expect(try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == true)
-      #expect(try Self.migrator(upTo: 2).hasCompletedMigrations(db))
+    let (columns, text, journalMode, foreignKeys, complete) = try pool.read { db in
+      (
+        try db.columns(in: "note").map(\.name),
+        try String.fetchOne(db, sql: "SELECT text FROM note WHERE id = 'n1'"),
+        try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+        try Bool.fetchOne(db, sql: "PRAGMA foreign_keys"),
+        try Self.migrator(upTo: 2).hasCompletedMigrations(db)
+      )
     }
+    #expect(columns.contains("author"))
+    #expect(text == "网格")
+    #expect(journalMode == "wal")
+    #expect(foreignKeys == true)
+    #expect(complete)
   }
 
   @Test("a repeated request_id returns the first answer and acts once")

@@ -23,10 +23,7 @@ public struct OrganisationRPCService: RegistrableRPCService {
     router.registerUnary(Method.GetOrganisation.descriptor) {
       (request: Governance_Organisation_V1_GetOrganisationRequest, _) in
       let id = try FieldValidation.requiredID(request.id, field: "id")
-      guard let organisation = try await store.organisation(id: id) else {
-        throw DomainError.notFound(resource: "organisation", id: id)
-      }
-      return organisation
+      return try await store.organisation(id: id).orNotFound("organisation", id: id)
     }
   }
 }

@@ -19,19 +19,13 @@ public struct OrganisationStore: Sendable {
     var migrator = DatabaseMigrator()
     IdempotencyLedger.registerMigration(in: &migrator)
     migrator.registerMigration("v1-party-organisations") { db in
-      try db.create(table: "party_organisation") { table in
-        table.primaryKey("id", .text)
+      try RecordTable.create(db, name: "party_organisation") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("name", .text).notNull()
         table.column("level", .integer).notNull()
         table.column("branch_kind", .integer).notNull()
         table.column("parent_id", .text).references("party_organisation").indexed()
         table.column("status", .integer).notNull()
-        table.column("record", .blob).notNull()
-        table.column("created_at", .datetime).notNull()
-        table.column("created_by", .text).notNull()
-        table.column("updated_at", .datetime).notNull()
-        table.column("updated_by", .text).notNull()
       }
     }
     return migrator
@@ -58,19 +52,14 @@ public struct OrganisationStore: Sendable {
         var organisation = try OrganisationTree.validateNew(proposed, parent: parent)
         organisation.id = RecordID.make(prefix: "org", at: time)
         organisation.audit = .created(at: time, by: principal)
-        try db.execute(
-          sql: """
-            INSERT INTO party_organisation
-              (id, division_code, name, level, branch_kind, parent_id, status, record,
-               created_at, created_by, updated_at, updated_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
-            organisation.id, organisation.divisionCode, organisation.name, organisation.level.rawValue,
-            organisation.branchKind.rawValue, organisation.parentID.isEmpty ? nil : organisation.parentID,
-            organisation.status.rawValue, try StoredMessage.encode(organisation), time, principal.description, time,
-            principal.description,
-          ])
+        try RecordTable.insert(
+          db, into: "party_organisation", id: organisation.id, record: organisation,
+          columns: [
+            "division_code": organisation.divisionCode, "name": organisation.name,
+            "level": organisation.level.rawValue, "branch_kind": organisation.branchKind.rawValue,
+            "parent_id": organisation.parentID.isEmpty ? nil : organisation.parentID,
+            "status": organisation.status.rawValue,
+          ], by: principal, at: time)
         return organisation
       }
     }
@@ -81,8 +70,6 @@ public struct OrganisationStore: Sendable {
   }
 
   static func fetchOrganisation(_ db: Database, id: String) throws -> Organisation? {
-    guard let row = try Row.fetchOne(db, sql: "SELECT record FROM party_organisation WHERE id = ?", arguments: [id])
-    else { return nil }
-    return try StoredMessage.decode(Organisation.self, from: row["record"])
+    try RecordTable.fetch(db, from: "party_organisation", id: id, as: Organisation.self)
   }
 }

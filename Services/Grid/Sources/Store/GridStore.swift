@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+/// The grid service's SQLite database: divisions and, as the service grows, grids, workers,
+/// patrols, cases and alarms.
+public struct GridStore: Sendable {
+  public typealias Division = Governance_Grid_V1_Division
+
+  private let writer: any DatabaseWriter
+
+  public init(writer: any DatabaseWriter) {
+    self.writer = writer
+  }
+
+  /// The schema, one append-only migration per shipped change.
+  public static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    IdempotencyLedger.registerMigration(in: &migrator)
+    migrator.registerMigration("v1-divisions") { db in
+      try RecordTable.create(db, name: "division") { table in
+        table.column("division_code", .text).notNull().unique()
+        table.column("name", .text).notNull()
+        table.column("level", .integer).notNull()
+        table.column("parent_code", .text).notNull().indexed()
+      }
+    }
+    return migrator
+  }
+
+  /// Registers a division in one transaction. A code is registered once: a second division with
+  /// the same code is ALREADY_EXISTS; a repeated `requestID` returns the first answer.
+  public func createDivision(
+    _ request: Governance_Grid_V1_CreateDivisionRequest,
+    by principal: Principal,
+    at time: Date = Date()
+  ) async throws -> Division {
+    try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateDivision", request: request) {
+        var division = try DivisionRegistry.validateNew(request.division) { parent in
+          try Self.divisionID(db, code: parent.code) != nil
+        }
+        if let existing = try Self.divisionID(db, code: division.divisionCode) {
+          throw DomainError.alreadyExists(resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
+        }
+        division.id = RecordID.make(prefix: "div", at: time)
+        division.audit = .created(at: time, by: principal)
+        try RecordTable.insert(
+          db, into: "division", id: division.id, record: division,
+          columns: [
+            "division_code": division.divisionCode, "name": division.name, "level": division.level.rawValue,
+            "parent_code": division.parentCode,
+          ], by: principal, at: time)
+        return division
+      }
+    }
+  }
+
+  public func division(id: String) async throws -> Division? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "division", id: id, as: Division.self) }
+  }
+
+  public func division(code: String) async throws -> Division? {
+    try await writer.read { db in
+      guard let id = try Self.divisionID(db, code: code) else { return nil }
+      return try RecordTable.fetch(db, from: "division", id: id, as: Division.self)
+    }
+  }
+
+  static func divisionID(_ db: Database, code: String) throws -> String? {
+    try String.fetchOne(db, sql: "SELECT id FROM division WHERE division_code = ?", arguments: [code])
+  }
+}
