@@ -61,14 +61,14 @@ enum HealthCheck {
     }
   }
 
-  static func checkAll(host: String) async -> [ProcessHealth] {
+  static func checkAll(host: String, portOffset: Int) async -> [ProcessHealth] {
     await withTaskGroup(of: ProcessHealth.self) { group in
       for identity in ServiceIdentity.allCases {
-        group.addTask { await check(identity, at: NetworkAddress(host: host, port: identity.defaultPort)) }
+        group.addTask { await check(identity, at: NetworkAddress(host: host, port: identity.defaultPort + portOffset)) }
       }
       var results: [ProcessHealth] = []
       for await result in group { results.append(result) }
-      return results.sorted { $0.identity.defaultPort < $1.identity.defaultPort }
+      return results.sorted { ServiceIdentity.allCases.firstIndex(of: $0.identity)! < ServiceIdentity.allCases.firstIndex(of: $1.identity)! }
     }
   }
 }

@@ -9,10 +9,13 @@ struct Status: AsyncParsableCommand {
   @Option(help: "Host the processes listen on.")
   var host = "127.0.0.1"
 
+  @Option(help: "The offset `governance up --port-offset` was given.")
+  var portOffset = 0
+
   func run() async throws {
-    let results = await HealthCheck.checkAll(host: host)
+    let results = await HealthCheck.checkAll(host: host, portOffset: portOffset)
     for result in results {
-      let name = result.identity.executableName.padding(toLength: 20, withPad: " ", startingAt: 0)
+      let name = result.identity.executableName.padding(toLength: 22, withPad: " ", startingAt: 0)
       let address = result.address.description.padding(toLength: 18, withPad: " ", startingAt: 0)
       print("\(name)\(address)\(result.status)")
     }

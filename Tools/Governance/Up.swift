@@ -23,8 +23,14 @@ struct Up: AsyncParsableCommand {
   @Option(help: "Directory holding the six executables (default: the one holding governance).")
   var bin: String?
 
+  @Option(help: "Added to every default port, to run a second system beside the first.")
+  var portOffset = 0
+
   @Option(help: "Seconds to wait for every process to report healthy.")
   var startTimeout: Double = 60
+
+  @Flag(help: "Load a small demo city once everything is healthy (safe to repeat).")
+  var demo = false
 
   @Option(help: "json or text logs from the processes.")
   var logFormat = "text"
@@ -32,6 +38,10 @@ struct Up: AsyncParsableCommand {
   func run() async throws {
     let binDirectory = bin ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
       .deletingLastPathComponent().path
+    let highest = ServiceIdentity.allCases.map { max($0.defaultPort, $0.defaultMetricsPort) }.max()! + portOffset
+    guard portOffset >= 0, highest <= 65535 else {
+      throw ValidationError("--port-offset \(portOffset) moves ports past 65535; use 0 to \(65535 - highest + portOffset)")
+    }
     let dataDirectory = URL(fileURLWithPath: data).standardizedFileURL.path
     try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
 
@@ -39,9 +49,13 @@ struct Up: AsyncParsableCommand {
     environment[ServiceConfiguration.Variable.dataDirectory] = dataDirectory
     environment[ServiceConfiguration.Variable.logFormat] = logFormat
     for identity in ServiceIdentity.allCases {
-      let address = NetworkAddress(host: host, port: identity.defaultPort).description
+      let address = NetworkAddress(host: host, port: identity.defaultPort + portOffset).description
       environment[identity.addressVariable] = address
       environment[ServiceConfiguration.Variable.listen(identity)] = address
+      if identity != .gateway {
+        environment[ServiceConfiguration.Variable.metricsListen(identity)] =
+          NetworkAddress(host: host, port: identity.defaultMetricsPort + portOffset).description
+      }
     }
 
     let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
@@ -55,39 +69,52 @@ struct Up: AsyncParsableCommand {
       try supervisor.start(identity, executable: path, environment: environment)
     }
 
-    print("starting the six processes, data in \(dataDirectory) ...")
+    say("starting the six processes, data in \(dataDirectory) ...")
     let deadline = ContinuousClock.now + .milliseconds(Int64(startTimeout * 1000))
-    var health = await HealthCheck.checkAll(host: host)
+    var health = await HealthCheck.checkAll(host: host, portOffset: portOffset)
     while !health.allSatisfy(\.healthy), ContinuousClock.now < deadline, supervisor.exited.isEmpty {
       try await Task.sleep(for: .milliseconds(250))
-      health = await HealthCheck.checkAll(host: host)
+      health = await HealthCheck.checkAll(host: host, portOffset: portOffset)
     }
     for result in health {
-      print("  \(result.identity.executableName.padding(toLength: 20, withPad: " ", startingAt: 0))"
+      say("  \(result.identity.executableName.padding(toLength: 22, withPad: " ", startingAt: 0))"
         + "\(result.address)\t\(result.status)")
     }
     guard health.allSatisfy(\.healthy) else {
-      print("not every process became healthy; stopping them all")
+      say("not every process became healthy; stopping them all")
       await supervisor.stopAllGracefully()
       throw ExitCode(1)
     }
-    print("all healthy. gateway: http://\(NetworkAddress(host: host, port: ServiceIdentity.gateway.defaultPort))/healthz")
-    print("press Ctrl-C to stop")
+    if demo {
+      let addresses = Dictionary(uniqueKeysWithValues: ServiceIdentity.domainServices.map {
+        ($0, NetworkAddress(host: host, port: $0.defaultPort + portOffset))
+      })
+      do {
+        say(try await DemoCity.load(addresses: addresses))
+      } catch {
+        say("loading the demo city failed: \(error); stopping")
+        await supervisor.stopAllGracefully()
+        throw ExitCode(1)
+      }
+    }
+    let gateway = NetworkAddress(host: host, port: ServiceIdentity.gateway.defaultPort + portOffset)
+    say("all healthy. gateway: http://\(gateway)/healthz")
+    say("press Ctrl-C to stop")
 
     await withTaskGroup(of: Void.self) { group in
       group.addTask {
         for await exit in supervisor.exits {
-          print("\(exit.identity.executableName) exited with status \(exit.status); the others keep running")
+          say("\(exit.identity.executableName) exited with status \(exit.status); the others keep running")
         }
       }
       for await signal in signals {
-        print("received \(signal), stopping all processes ...")
+        say("received \(signal), stopping all processes ...")
         break
       }
       group.cancelAll()
     }
     await supervisor.stopAllGracefully()
-    print("stopped")
+    say("stopped")
   }
 }
 
@@ -146,4 +173,10 @@ final class Supervisor: @unchecked Sendable {
       kill(process.processIdentifier, SIGTERM)
     }
   }
+}
+
+/// Writes a progress line straight to standard output, unbuffered, so a pipe or a log file sees
+/// it when it happens.
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
