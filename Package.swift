@@ -152,8 +152,11 @@ targets += [
     dependencies: [
       "Gateway",
       "ServiceKit",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
       .product(name: "Hummingbird", package: "hummingbird"),
       .product(name: "HummingbirdTesting", package: "hummingbird"),
+      .product(name: "Logging", package: "swift-log"),
     ],
     path: "Tests/GatewayTests",
     swiftSettings: swiftSettings

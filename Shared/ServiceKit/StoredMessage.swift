@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GovernanceAPI
 import SwiftProtobuf
 
 /// A protobuf message kept whole in a BLOB column beside the columns a store indexes and queries,
@@ -57,5 +58,37 @@ public enum RecordTable {
       return nil
     }
     return try StoredMessage.decode(type, from: data)
+  }
+}
+
+/// A resource with a server-assigned id and an audit stamp; every service's resource messages
+/// conform, so that creating one is written once.
+public protocol AuditedRecord: SwiftProtobuf.Message {
+  var id: String { get set }
+  var audit: Governance_Common_V1_AuditStamp { get set }
+}
+
+extension RecordTable {
+  /// Gives a validated `record` its new id (`prefix` and a ULID) and its creation stamp, inserts
+  /// it with the store's queried `columns`, and returns it as stored.
+  public static func insertNew<Record: AuditedRecord>(
+    _ db: Database, into name: String, prefix: String, record: Record, by principal: Principal, at time: Date,
+    columns: (Record) -> KeyValuePairs<String, (any DatabaseValueConvertible)?>
+  ) throws -> Record {
+    var stored = record
+    stored.id = RecordID.make(prefix: prefix, at: time)
+    stored.audit = .created(at: time, by: principal)
+    try insert(db, into: name, id: stored.id, record: stored, columns: columns(stored), by: principal, at: time)
+    return stored
+  }
+}
+
+extension DatabaseMigrator {
+  /// A service's migrator, starting with what every service's database holds: the idempotency
+  /// ledger. The service appends its own migrations.
+  public static var governance: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    IdempotencyLedger.registerMigration(in: &migrator)
+    return migrator
   }
 }

@@ -12,8 +12,9 @@ struct GovernanceUpTests {
   func upAndInterrupt() async throws {
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("governance-up-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: data) }
-    // An offset keeps this system off the default ports a developer's own may be using.
-    let offset = 1000 + Int.random(in: 0..<100) * 10
+    // An offset keeps this system off the default ports a developer's own may be using, and
+    // above the kernel's ephemeral range (32768-60999), where other tests' free ports come from.
+    let offset = 11000 + Int.random(in: 0..<300) * 10
     let process = Process()
     process.executableURL = SystemHarness.binDirectory.appendingPathComponent("governance")
     process.arguments = [

@@ -81,6 +81,9 @@ struct Up: AsyncParsableCommand {
         + "\(result.address)\t\(result.status)")
     }
     guard health.allSatisfy(\.healthy) else {
+      for exit in supervisor.exited {
+        say("\(exit.identity.executableName) exited with status \(exit.status) while starting; its log is above")
+      }
       say("not every process became healthy; stopping them all")
       await supervisor.stopAllGracefully()
       throw ExitCode(1)

@@ -16,8 +16,7 @@ public struct EvaluationStore: Sendable {
 
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    IdempotencyLedger.registerMigration(in: &migrator)
+    var migrator = DatabaseMigrator.governance
     migrator.registerMigration("v1-scoring-items") { db in
       try RecordTable.create(db, name: "scoring_item") { table in
         table.column("division_code", .text).notNull()
@@ -39,7 +38,7 @@ public struct EvaluationStore: Sendable {
   ) async throws -> ScoringItem {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateScoringItem", request: request) {
-        var item = try ScoringItemRules.validateNew(request.item)
+        let item = try ScoringItemRules.validateNew(request.item)
         let taken = try Bool.fetchOne(
           db, sql: "SELECT 1 FROM scoring_item WHERE division_code = ? AND code = ?",
           arguments: [item.divisionCode, item.code]) ?? false
@@ -47,14 +46,11 @@ public struct EvaluationStore: Sendable {
           throw DomainError.alreadyExists(
             resource: "scoring item", id: item.code, detail: "in division \(item.divisionCode)")
         }
-        item.id = RecordID.make(prefix: "item", at: time)
-        item.audit = .created(at: time, by: principal)
-        try RecordTable.insert(
-          db, into: "scoring_item", id: item.id, record: item,
-          columns: [
-            "division_code": item.divisionCode, "code": item.code, "use": item.use.rawValue, "active": item.active,
-          ], by: principal, at: time)
-        return item
+        return try RecordTable.insertNew(
+          db, into: "scoring_item", prefix: "item", record: item, by: principal, at: time
+        ) { item in
+          ["division_code": item.divisionCode, "code": item.code, "use": item.use.rawValue, "active": item.active]
+        }
       }
     }
   }
@@ -63,3 +59,5 @@ public struct EvaluationStore: Sendable {
     try await writer.read { db in try RecordTable.fetch(db, from: "scoring_item", id: id, as: ScoringItem.self) }
   }
 }
+
+extension Governance_Evaluation_V1_ScoringItem: AuditedRecord {}

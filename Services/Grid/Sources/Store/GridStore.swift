@@ -16,8 +16,7 @@ public struct GridStore: Sendable {
 
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    IdempotencyLedger.registerMigration(in: &migrator)
+    var migrator = DatabaseMigrator.governance
     migrator.registerMigration("v1-divisions") { db in
       try RecordTable.create(db, name: "division") { table in
         table.column("division_code", .text).notNull().unique()
@@ -38,21 +37,18 @@ public struct GridStore: Sendable {
   ) async throws -> Division {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateDivision", request: request) {
-        var division = try DivisionRegistry.validateNew(request.division) { parent in
+        let division = try DivisionRegistry.validateNew(request.division) { parent in
           try Self.divisionID(db, code: parent.code) != nil
         }
         if let existing = try Self.divisionID(db, code: division.divisionCode) {
           throw DomainError.alreadyExists(resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
         }
-        division.id = RecordID.make(prefix: "div", at: time)
-        division.audit = .created(at: time, by: principal)
-        try RecordTable.insert(
-          db, into: "division", id: division.id, record: division,
-          columns: [
-            "division_code": division.divisionCode, "name": division.name, "level": division.level.rawValue,
-            "parent_code": division.parentCode,
-          ], by: principal, at: time)
-        return division
+        return try RecordTable.insertNew(
+          db, into: "division", prefix: "div", record: division, by: principal, at: time
+        ) { division in
+          ["division_code": division.divisionCode, "name": division.name, "level": division.level.rawValue,
+            "parent_code": division.parentCode]
+        }
       }
     }
   }
@@ -72,3 +68,5 @@ public struct GridStore: Sendable {
     try String.fetchOne(db, sql: "SELECT id FROM division WHERE division_code = ?", arguments: [code])
   }
 }
+
+extension Governance_Grid_V1_Division: AuditedRecord {}

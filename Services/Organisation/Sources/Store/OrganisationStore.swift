@@ -16,8 +16,7 @@ public struct OrganisationStore: Sendable {
 
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    IdempotencyLedger.registerMigration(in: &migrator)
+    var migrator = DatabaseMigrator.governance
     migrator.registerMigration("v1-party-organisations") { db in
       try RecordTable.create(db, name: "party_organisation") { table in
         table.column("division_code", .text).notNull().indexed()
@@ -49,18 +48,15 @@ public struct OrganisationStore: Sendable {
           }
           parent = found
         }
-        var organisation = try OrganisationTree.validateNew(proposed, parent: parent)
-        organisation.id = RecordID.make(prefix: "org", at: time)
-        organisation.audit = .created(at: time, by: principal)
-        try RecordTable.insert(
-          db, into: "party_organisation", id: organisation.id, record: organisation,
-          columns: [
-            "division_code": organisation.divisionCode, "name": organisation.name,
+        let organisation = try OrganisationTree.validateNew(proposed, parent: parent)
+        return try RecordTable.insertNew(
+          db, into: "party_organisation", prefix: "org", record: organisation, by: principal, at: time
+        ) { organisation in
+          ["division_code": organisation.divisionCode, "name": organisation.name,
             "level": organisation.level.rawValue, "branch_kind": organisation.branchKind.rawValue,
             "parent_id": organisation.parentID.isEmpty ? nil : organisation.parentID,
-            "status": organisation.status.rawValue,
-          ], by: principal, at: time)
-        return organisation
+            "status": organisation.status.rawValue]
+        }
       }
     }
   }
@@ -73,3 +69,5 @@ public struct OrganisationStore: Sendable {
     try RecordTable.fetch(db, from: "party_organisation", id: id, as: Organisation.self)
   }
 }
+
+extension Governance_Organisation_V1_Organisation: AuditedRecord {}

@@ -16,8 +16,7 @@ public struct PropertyStore: Sendable {
 
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    IdempotencyLedger.registerMigration(in: &migrator)
+    var migrator = DatabaseMigrator.governance
     migrator.registerMigration("v1-compounds") { db in
       try RecordTable.create(db, name: "compound") { table in
         table.column("division_code", .text).notNull().indexed()
@@ -38,16 +37,13 @@ public struct PropertyStore: Sendable {
   ) async throws -> Compound {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateCompound", request: request) {
-        var compound = try CompoundRegistration.validateNew(request.compound)
-        compound.id = RecordID.make(prefix: "cmp", at: time)
-        compound.audit = .created(at: time, by: principal)
-        try RecordTable.insert(
-          db, into: "compound", id: compound.id, record: compound,
-          columns: [
-            "division_code": compound.divisionCode, "name": compound.name, "kind": compound.kind.rawValue,
-            "management_mode": compound.managementMode.rawValue, "household_count": compound.householdCount,
-          ], by: principal, at: time)
-        return compound
+        let compound = try CompoundRegistration.validateNew(request.compound)
+        return try RecordTable.insertNew(
+          db, into: "compound", prefix: "cmp", record: compound, by: principal, at: time
+        ) { compound in
+          ["division_code": compound.divisionCode, "name": compound.name, "kind": compound.kind.rawValue,
+            "management_mode": compound.managementMode.rawValue, "household_count": compound.householdCount]
+        }
       }
     }
   }
@@ -56,3 +52,5 @@ public struct PropertyStore: Sendable {
     try await writer.read { db in try RecordTable.fetch(db, from: "compound", id: id, as: Compound.self) }
   }
 }
+
+extension Governance_Property_V1_Compound: AuditedRecord {}

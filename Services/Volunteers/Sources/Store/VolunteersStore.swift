@@ -16,8 +16,7 @@ public struct VolunteersStore: Sendable {
 
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    IdempotencyLedger.registerMigration(in: &migrator)
+    var migrator = DatabaseMigrator.governance
     migrator.registerMigration("v1-teams") { db in
       try RecordTable.create(db, name: "team") { table in
         table.column("division_code", .text).notNull().indexed()
@@ -37,15 +36,12 @@ public struct VolunteersStore: Sendable {
   ) async throws -> Team {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateTeam", request: request) {
-        var team = try TeamFormation.validateNew(request.team)
-        team.id = RecordID.make(prefix: "team", at: time)
-        team.audit = .created(at: time, by: principal)
-        try RecordTable.insert(
-          db, into: "team", id: team.id, record: team,
-          columns: [
-            "division_code": team.divisionCode, "name": team.name, "kind": team.kind.rawValue, "active": team.active,
-          ], by: principal, at: time)
-        return team
+        let team = try TeamFormation.validateNew(request.team)
+        return try RecordTable.insertNew(
+          db, into: "team", prefix: "team", record: team, by: principal, at: time
+        ) { team in
+          ["division_code": team.divisionCode, "name": team.name, "kind": team.kind.rawValue, "active": team.active]
+        }
       }
     }
   }
@@ -54,3 +50,5 @@ public struct VolunteersStore: Sendable {
     try await writer.read { db in try RecordTable.fetch(db, from: "team", id: id, as: Team.self) }
   }
 }
+
+extension Governance_Volunteers_V1_Team: AuditedRecord {}

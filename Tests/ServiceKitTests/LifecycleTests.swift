@@ -1,0 +1,108 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovernanceAPI
+import Logging
+import ServiceLifecycle
+import Testing
+
+@testable import ServiceKit
+
+/// A service whose one method takes `delay` to answer, to hold a call in flight.
+struct SlowOrganisationService: RegistrableRPCService {
+  let delay: Duration
+
+  func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+    router.registerUnary(Governance_Organisation_V1_OrganisationService.Method.GetOrganisation.descriptor) {
+      (request: Governance_Organisation_V1_GetOrganisationRequest, _) in
+      try await Task.sleep(for: delay)
+      return Governance_Organisation_V1_Organisation.with { $0.id = request.id }
+    }
+  }
+}
+
+@Suite("Servers and peer clients over real HTTP/2: deadlines, dead peers, graceful shutdown")
+struct LifecycleTests {
+  static let logger = Logger(label: "test")
+
+  static func startServer(delay: Duration, health: HealthStatus) -> GRPCServerService {
+    GRPCServerService(
+      listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [SlowOrganisationService(delay: delay)],
+      health: health, logger: logger)
+  }
+
+  @Test("a call to a peer that hangs ends at the peer deadline with DEADLINE_EXCEEDED")
+  func peerDeadline() async throws {
+    let server = Self.startServer(delay: .seconds(30), health: HealthStatus(services: []))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await server.run() }
+      let port = try #require(try await server.listeningAddress.ipv4?.port)
+      let peers = try PeerClients(
+        caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: port)],
+        timeout: .milliseconds(300))
+      group.addTask { try await peers.run() }
+
+      let organisations = Governance_Organisation_V1_OrganisationService.Client(
+        wrapping: peers.client(for: .organisation))
+      let started = ContinuousClock.now
+      await #expect {
+        _ = try await organisations.getOrganisation(.with { $0.id = "org_1" })
+      } throws: { error in
+        (error as? RPCError)?.code == .deadlineExceeded
+      }
+      #expect(ContinuousClock.now - started < .seconds(3))
+      group.cancelAll()
+    }
+  }
+
+  @Test("a call to a peer that is down fails fast with UNAVAILABLE")
+  func peerDown() async throws {
+    let peers = try PeerClients(
+      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(5))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await peers.run() }
+      let organisations = Governance_Organisation_V1_OrganisationService.Client(
+        wrapping: peers.client(for: .organisation))
+      let started = ContinuousClock.now
+      await #expect {
+        _ = try await organisations.getOrganisation(.with { $0.id = "org_1" })
+      } throws: { error in
+        (error as? RPCError)?.code == .unavailable
+      }
+      #expect(ContinuousClock.now - started < .seconds(5))
+      group.cancelAll()
+    }
+  }
+
+  @Test("on shutdown a call in flight finishes, health turns NOT_SERVING, the group ends")
+  func gracefulShutdownFinishesInFlightCalls() async throws {
+    let health = HealthStatus(services: ["governance.organisation.v1.OrganisationService"])
+    let server = Self.startServer(delay: .milliseconds(800), health: health)
+    var configuration = ServiceGroupConfiguration(services: [server], logger: Self.logger)
+    configuration.maximumGracefulShutdownDuration = .seconds(5)
+    let serviceGroup = ServiceGroup(configuration: configuration)
+
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await serviceGroup.run() }
+      let port = try #require(try await server.listeningAddress.ipv4?.port)
+      while health.status(of: "") != .serving {
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      let answer = try await withGRPCClient(
+        transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+      ) { client in
+        let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
+        async let inFlight = organisations.getOrganisation(.with { $0.id = "org_in_flight" })
+        try await Task.sleep(for: .milliseconds(200))
+        await serviceGroup.triggerGracefulShutdown()
+        let asked = ContinuousClock.now
+        while health.status(of: "") != .notServing, ContinuousClock.now - asked < .seconds(2) {
+          try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(health.status(of: "") == .notServing)
+        return try await inFlight
+      }
+      #expect(answer.id == "org_in_flight")
+      try await group.waitForAll()
+    }
+  }
+}
