@@ -169,6 +169,12 @@ extension ServiceConfiguration {
     let listen: NetworkAddress
     if let given = setting(flags.listen, flagName: "--listen", variable: Variable.listen(identity)) {
       listen = try NetworkAddress.parse(given.value, setting: given.name)
+      // The gRPC server binds an address, not a name; say so now rather than fail at bind.
+      let isIPv4 = listen.host.split(separator: ".").count == 4 && listen.host.allSatisfy { $0.isNumber || $0 == "." }
+      guard isIPv4 || listen.host.contains(":") else {
+        throw ConfigurationError(
+          setting: given.name, problem: "listen on an IP address such as 127.0.0.1 or 0.0.0.0, not '\(listen.host)'")
+      }
     } else {
       listen = NetworkAddress(host: "127.0.0.1", port: identity.defaultPort)
     }
@@ -234,7 +240,7 @@ extension ServiceConfiguration {
     {
       guard let given = setting(flag, flagName: flagName, variable: variable) else { return value }
       guard let seconds = Double(given.value), seconds > 0, seconds <= 3600 else {
-        throw ConfigurationError(setting: given.name, problem: "'\(given.value)' is not a number of seconds from 0 to 3600")
+        throw ConfigurationError(setting: given.name, problem: "'\(given.value)' is not a number of seconds above 0 and at most 3600")
       }
       return .milliseconds(Int64(seconds * 1000))
     }

@@ -4,8 +4,8 @@ import Logging
 
 /// Opens the one SQLite file a service owns and brings its schema up to date.
 public enum GovernanceDatabase {
-  /// How long a writer waits for the lock before SQLITE_BUSY; writes are short transactions, so
-  /// hitting this means something is wrong, not that the service is busy.
+  /// How long a writer waits for the lock before SQLITE_BUSY. Writes are short transactions, so
+  /// this is only reached under overload; the caller then gets UNAVAILABLE and may retry.
   public static let busyTimeout: TimeInterval = 5
 
   /// Opens (creating if needed) the database at `path` as a WAL `DatabasePool` with foreign keys
@@ -17,14 +17,14 @@ public enum GovernanceDatabase {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
     let pool = try DatabasePool(path: path, configuration: configuration())
-    let pending = try pool.read { db in try migrator.appliedIdentifiers(db) }
+    let alreadyApplied = try pool.read { db in try migrator.appliedIdentifiers(db) }
     try migrator.migrate(pool)
     let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
     logger.info(
       "database ready",
       metadata: [
         "path": "\(path)",
-        "migrations_applied": "\(applied.subtracting(pending).sorted().joined(separator: ","))",
+        "migrations_applied": "\(applied.subtracting(alreadyApplied).sorted().joined(separator: ","))",
         "schema_version": "\(applied.count)",
       ])
     return pool

@@ -12,11 +12,13 @@ extension NetworkAddress {
 
 /// Runs a `GRPCServer` over HTTP/2 as a lifecycle service.
 ///
-/// Health turns SERVING once the port is bound. On SIGTERM or SIGINT it turns NOT_SERVING at once,
-/// the server stops accepting calls and lets those in flight finish; the service group cancels
-/// whatever is still running after the configured grace period.
+/// Health turns SERVING once the port is bound (the database is opened and migrated before). On
+/// SIGTERM or SIGINT health turns NOT_SERVING and watchers are released, the server stops
+/// accepting calls and lets those in flight finish; the service group cancels whatever is still
+/// running after the configured grace period.
 public struct GRPCServerService: Service {
   public let server: GRPCServer<HTTP2ServerTransport.Posix>
+  private let listen: NetworkAddress
   private let health: HealthStatus
   private let logger: Logger
 
@@ -31,6 +33,7 @@ public struct GRPCServerService: Service {
       services: services + [HealthService(status: health)],
       interceptors: [CallObservationInterceptor(logger: logger)]
     )
+    self.listen = listen
     self.health = health
     self.logger = logger
   }
@@ -43,9 +46,17 @@ public struct GRPCServerService: Service {
   public func run() async throws {
     try await withGracefulShutdownHandler {
       try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { try await server.serve() }
         group.addTask {
-          if let address = try await server.listeningAddress {
+          do {
+            try await server.serve()
+          } catch {
+            logger.critical("cannot serve gRPC", metadata: ["address": "\(listen)", "error": "\(error)"])
+            throw error
+          }
+        }
+        group.addTask {
+          // Bind failures are reported by serve() above, with their cause.
+          if let address = try? await server.listeningAddress {
             health.setAll(.serving)
             logger.info("serving gRPC", metadata: ["address": "\(address)"])
           }
@@ -80,8 +91,8 @@ public struct CallerIdentityInterceptor: ClientInterceptor {
 }
 
 /// The gRPC clients a process keeps to its peers, one HTTP/2 connection pool each, run as a
-/// lifecycle service. Every call gets a deadline (the configured peer timeout) unless the caller
-/// sets a shorter one, so a peer that hangs never hangs its caller.
+/// lifecycle service. Every call that sets no timeout of its own gets the configured peer timeout
+/// as its deadline, so a peer that hangs never hangs its caller.
 public final class PeerClients: Service, Sendable {
   private let clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>]
 

@@ -4,7 +4,9 @@ import GRPCCore
 ///
 /// Peer services identify themselves with the `x-governance-caller` metadata their clients add;
 /// the handler reads `Principal.current` to enforce rules such as "only the evaluation service
-/// sets a company's star rating".
+/// sets a company's star rating". The header is not signed yet, so it only holds while the
+/// service ports are reachable by the platform's own processes alone (loopback, or the compose
+/// network without published ports); the gateway's signed tokens replace it.
 public struct Principal: Sendable, Equatable, CustomStringConvertible {
   /// The metadata key carrying the calling service's name.
   public static let callerMetadataKey = "x-governance-caller"

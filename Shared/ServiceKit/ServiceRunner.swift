@@ -31,8 +31,13 @@ public enum ServiceRunner {
     var logger = Logger(label: identity.rawValue)
     logger[metadataKey: "service"] = "\(identity.rawValue)"
 
-    let database = try GovernanceDatabase.openPool(
-      path: configuration.databasePath, migrator: migrator, logger: logger)
+    let database: DatabasePool
+    do {
+      database = try GovernanceDatabase.openPool(path: configuration.databasePath, migrator: migrator, logger: logger)
+    } catch {
+      logger.critical("cannot open the database", metadata: ["path": "\(configuration.databasePath)", "error": "\(error)"])
+      throw ExitCode.failure
+    }
     let peers = try PeerClients(
       caller: identity, peers: configuration.peers, timeout: configuration.peerCallTimeout)
     let runtime = ServiceRuntime(configuration: configuration, database: database, peers: peers, logger: logger)
@@ -40,10 +45,13 @@ public enum ServiceRunner {
     let health = HealthStatus(services: [identity.grpcServiceName])
     let server = GRPCServerService(
       listen: configuration.listen, services: try makeServices(runtime), health: health, logger: logger)
-    var services: [any Service] = [peers, server]
+    // Started in order, stopped in reverse: the gRPC server drains first, while metrics and the
+    // clients its in-flight calls may use are still up.
+    var services: [any Service] = [peers]
     if let metricsListen = configuration.metricsListen {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
+    services.append(server)
     try await runGroup(services, configuration: configuration, logger: logger)
     logger.info("stopped")
   }

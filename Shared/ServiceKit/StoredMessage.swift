@@ -92,3 +92,123 @@ extension DatabaseMigrator {
     return migrator
   }
 }
+
+extension RecordTable {
+  /// Rewrites a stored record and its queried columns, stamping who changed it and when; the
+  /// record keeps its creation stamp.
+  public static func update<Record: AuditedRecord>(
+    _ db: Database, in name: String, record: Record, by principal: Principal, at time: Date,
+    columns: (Record) -> KeyValuePairs<String, (any DatabaseValueConvertible)?>
+  ) throws -> Record {
+    var stored = record
+    stored.audit.updateTime = Google_Protobuf_Timestamp(date: time)
+    stored.audit.updatedBy = principal.description
+    let pairs = columns(stored)
+    let assignments = (pairs.map { "\($0.key) = ?" } + ["record = ?", "updated_at = ?", "updated_by = ?"])
+      .joined(separator: ", ")
+    var values: [(any DatabaseValueConvertible)?] = pairs.map(\.value)
+    values += [try StoredMessage.encode(stored), time, principal.description, stored.id]
+    try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE id = ?", arguments: StatementArguments(values))
+    guard db.changesCount == 1 else { throw DomainError.notFound(resource: name, id: stored.id) }
+    return stored
+  }
+
+  /// One page of records matching `filter`, in id (creation) order, and the token of the next page.
+  public static func list<Record: SwiftProtobuf.Message>(
+    _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest
+  ) throws -> (records: [Record], nextPageToken: String) {
+    var conditions = filter.conditions
+    var arguments = filter.arguments
+    if let after = page.afterID {
+      conditions.append("id > ?")
+      arguments.append(after.databaseValue)
+    }
+    let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    arguments.append((page.size + 1).databaseValue)
+    let rows = try Row.fetchAll(
+      db, sql: "SELECT id, record FROM \(name) \(whereClause) ORDER BY id LIMIT ?",
+      arguments: StatementArguments(arguments))
+    let records = try rows.prefix(page.size).map { row in try StoredMessage.decode(type, from: row["record"]) }
+    let next = rows.count > page.size ? PageRequest.token(after: rows[page.size - 1]["id"]) : ""
+    return (records, next)
+  }
+}
+
+/// The WHERE conditions of a list, built from a request's filters.
+public struct RecordFilter: Sendable {
+  public private(set) var conditions: [String] = []
+  public private(set) var arguments: [DatabaseValue] = []
+
+  public init() {}
+
+  /// Adds `condition` (with `?` placeholders) when `applies`.
+  public mutating func add(_ condition: String, _ values: (any DatabaseValueConvertible)?..., when applies: Bool = true) {
+    guard applies else { return }
+    conditions.append(condition)
+    arguments += values.map { $0?.databaseValue ?? .null }
+  }
+
+  /// Restricts to a jurisdiction: codes starting with the significant digits of `prefix`.
+  public mutating func divisionPrefix(_ prefix: String, column: String = "division_code") throws(DomainError) {
+    guard !prefix.isEmpty else { return }
+    guard prefix.utf8.count <= 18, prefix.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+      throw DomainError.invalidArgument(field: "division_prefix", rule: "digits of a division code, got '\(prefix)'")
+    }
+    // GLOB, unlike LIKE, is case-sensitive and so can use the index on the code column.
+    add("\(column) GLOB ?", prefix + "*")
+  }
+}
+
+/// A List request's page: its size (default 50, at most 500) and where the previous page ended.
+public struct PageRequest: Sendable, Equatable {
+  public static let defaultSize = 50
+  public static let maximumSize = 500
+
+  public let size: Int
+  public let afterID: String?
+
+  public init(pageSize: Int32, pageToken: String) throws(DomainError) {
+    guard pageSize >= 0 else {
+      throw DomainError.invalidArgument(field: "page_size", rule: "must not be negative, got \(pageSize)")
+    }
+    size = pageSize == 0 ? Self.defaultSize : min(Int(pageSize), Self.maximumSize)
+    if pageToken.isEmpty {
+      afterID = nil
+    } else {
+      guard let data = Data(base64Encoded: pageToken), let text = String(data: data, encoding: .utf8),
+        text.hasPrefix("after:"), text.count > 6
+      else {
+        throw DomainError.invalidArgument(field: "page_token", rule: "is not a token from a previous page")
+      }
+      afterID = String(text.dropFirst(6))
+    }
+  }
+
+  /// The opaque token of the page after the record `id`.
+  public static func token(after id: String) -> String {
+    Data("after:\(id)".utf8).base64EncodedString()
+  }
+}
+
+extension RecordTable {
+  /// The record with `id`, or NOT_FOUND naming `resource`.
+  public static func fetchRequired<M: SwiftProtobuf.Message>(
+    _ db: Database, from name: String, id: String, as type: M.Type, resource: String
+  ) throws -> M {
+    try fetch(db, from: name, id: id, as: type).orNotFound(resource, id: id)
+  }
+}
+
+/// The paths of an Update request's field mask, checked against the fields that request may
+/// change: an empty mask or an unknown path is INVALID_ARGUMENT naming `update_mask`.
+public func updatePaths(_ mask: Google_Protobuf_FieldMask, allowed: Set<String>) throws(DomainError) -> [String] {
+  guard !mask.paths.isEmpty else {
+    throw DomainError.invalidArgument(
+      field: "update_mask", rule: "name the fields to change, from \(allowed.sorted().joined(separator: ", "))")
+  }
+  for path in mask.paths where !allowed.contains(path) {
+    throw DomainError.invalidArgument(
+      field: "update_mask", rule: "'\(path)' cannot be changed here; allowed: \(allowed.sorted().joined(separator: ", "))")
+  }
+  return mask.paths
+}

@@ -33,6 +33,9 @@ struct ComposeFileTests {
       let test = try #require(healthcheck["test"] as? [String])
       #expect(test.contains("probe") && test.contains(identity.rawValue))
       #expect(test.contains("127.0.0.1:\(identity.defaultPort)"))
+      // Docker must wait longer than the process's own grace period (10 s) before SIGKILL.
+      let grace = try #require(service["stop_grace_period"] as? String, "\(identity) has no stop_grace_period")
+      #expect(Int(grace.dropLast()) ?? 0 > 10)
     }
     let volumeNames = try ServiceIdentity.allCases.map { identity -> String in
       let service = try #require(services[identity.rawValue] as? [String: Any])

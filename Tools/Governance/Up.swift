@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ServiceKit
+import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
@@ -36,15 +37,78 @@ struct Up: AsyncParsableCommand {
   var logFormat = "text"
 
   func run() async throws {
-    let binDirectory = bin ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-      .deletingLastPathComponent().path
+    let binDirectory = bin ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+      .resolvingSymlinksInPath().deletingLastPathComponent().path
     let highest = ServiceIdentity.allCases.map { max($0.defaultPort, $0.defaultMetricsPort) }.max()! + portOffset
     guard portOffset >= 0, highest <= 65535 else {
       throw ValidationError("--port-offset \(portOffset) moves ports past 65535; use 0 to \(65535 - highest + portOffset)")
     }
+    guard LogFormat(rawValue: logFormat) != nil else {
+      throw ValidationError("--log-format must be json or text, not '\(logFormat)'")
+    }
+    for identity in ServiceIdentity.allCases {
+      let path = "\(binDirectory)/\(identity.executableName)"
+      guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw ValidationError("\(path) not found: build first with `swift build` (or pass --bin DIR)")
+      }
+    }
     let dataDirectory = URL(fileURLWithPath: data).standardizedFileURL.path
     try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
 
+    // The children run in process groups of their own, so a Ctrl-C or a closed terminal reaches
+    // them only through this process.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
+    let latch = SignalLatch()
+    let signalWatcher = Task {
+      for await signal in signals { latch.received(signal) }
+    }
+    defer { signalWatcher.cancel() }
+    let supervisor = Supervisor()
+    let started = await withTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        do {
+          try await startAndWait(supervisor: supervisor, binDirectory: binDirectory, dataDirectory: dataDirectory)
+          return true
+        } catch is CancellationError {
+          return false
+        } catch {
+          say("\(error)")
+          return false
+        }
+      }
+      group.addTask {
+        guard let signal = await latch.wait() else { return false }
+        say("received \(signal) while starting, stopping all processes ...")
+        return false
+      }
+      let first = await group.next()!
+      group.cancelAll()
+      return first
+    }
+    guard started else {
+      await supervisor.stopAllGracefully()
+      say("stopped")
+      throw ExitCode(1)
+    }
+
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask {
+        for await exit in supervisor.exits {
+          say("\(exit.identity.executableName) exited with status \(exit.status); the others keep running")
+        }
+      }
+      if let signal = await latch.wait() {
+        say("received \(signal), stopping all processes ...")
+      }
+      group.cancelAll()
+    }
+    await supervisor.stopAllGracefully()
+    say("stopped")
+  }
+
+  /// Starts the six, waits until all are healthy, loads the demo city if asked, and prints where
+  /// everything is.
+  private func startAndWait(supervisor: Supervisor, binDirectory: String, dataDirectory: String) async throws {
     var environment = ProcessInfo.processInfo.environment
     environment[ServiceConfiguration.Variable.dataDirectory] = dataDirectory
     environment[ServiceConfiguration.Variable.logFormat] = logFormat
@@ -57,16 +121,8 @@ struct Up: AsyncParsableCommand {
           NetworkAddress(host: host, port: identity.defaultMetricsPort + portOffset).description
       }
     }
-
-    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-    let supervisor = Supervisor()
     for identity in ServiceIdentity.allCases {
-      let path = "\(binDirectory)/\(identity.executableName)"
-      guard FileManager.default.isExecutableFile(atPath: path) else {
-        supervisor.stopAll()
-        throw ValidationError("\(path) not found: build first with `swift build` (or pass --bin DIR)")
-      }
-      try supervisor.start(identity, executable: path, environment: environment)
+      try supervisor.start(identity, executable: "\(binDirectory)/\(identity.executableName)", environment: environment)
     }
 
     say("starting the six processes, data in \(dataDirectory) ...")
@@ -84,9 +140,7 @@ struct Up: AsyncParsableCommand {
       for exit in supervisor.exited {
         say("\(exit.identity.executableName) exited with status \(exit.status) while starting; its log is above")
       }
-      say("not every process became healthy; stopping them all")
-      await supervisor.stopAllGracefully()
-      throw ExitCode(1)
+      throw ValidationError("not every process became healthy")
     }
     if demo {
       let addresses = Dictionary(uniqueKeysWithValues: ServiceIdentity.domainServices.map {
@@ -95,33 +149,19 @@ struct Up: AsyncParsableCommand {
       do {
         say(try await DemoCity.load(addresses: addresses))
       } catch {
-        say("loading the demo city failed: \(error); stopping")
-        await supervisor.stopAllGracefully()
-        throw ExitCode(1)
+        throw ValidationError("loading the demo city failed: \(error)")
       }
     }
     let gateway = NetworkAddress(host: host, port: ServiceIdentity.gateway.defaultPort + portOffset)
     say("all healthy. gateway: http://\(gateway)/healthz")
     say("press Ctrl-C to stop")
-
-    await withTaskGroup(of: Void.self) { group in
-      group.addTask {
-        for await exit in supervisor.exits {
-          say("\(exit.identity.executableName) exited with status \(exit.status); the others keep running")
-        }
-      }
-      for await signal in signals {
-        say("received \(signal), stopping all processes ...")
-        break
-      }
-      group.cancelAll()
-    }
-    await supervisor.stopAllGracefully()
-    say("stopped")
   }
 }
 
 /// The child processes of `up`, with their exits as a stream.
+///
+/// Which children still run is tracked here, under the lock, from their termination handlers,
+/// so that a signal is only ever sent to a process this supervisor knows to be alive.
 final class Supervisor: @unchecked Sendable {
   struct Exit: Sendable {
     var identity: ServiceIdentity
@@ -129,7 +169,8 @@ final class Supervisor: @unchecked Sendable {
   }
 
   private let lock = NSLock()
-  private var processes: [(ServiceIdentity, Process)] = []
+  private var processes: [Process] = []
+  private var live: [pid_t: ServiceIdentity] = [:]
   private var exitedProcesses: [Exit] = []
   let exits: AsyncStream<Exit>
   private let exitContinuation: AsyncStream<Exit>.Continuation
@@ -147,34 +188,55 @@ final class Supervisor: @unchecked Sendable {
     process.terminationHandler = { [weak self] process in
       guard let self else { return }
       let exit = Exit(identity: identity, status: process.terminationStatus)
-      lock.withLock { exitedProcesses.append(exit) }
+      lock.withLock {
+        live.removeValue(forKey: process.processIdentifier)
+        exitedProcesses.append(exit)
+      }
       exitContinuation.yield(exit)
     }
-    try process.run()
-    lock.withLock { processes.append((identity, process)) }
+    try lock.withLock {
+      try process.run()
+      processes.append(process)
+      live[process.processIdentifier] = identity
+    }
   }
 
-  /// SIGTERM to every running child, then up to 15 seconds for them to finish their calls and
-  /// exit, then SIGKILL for any still running.
+  /// SIGTERM to every running child, then up to 15 seconds (beyond the services' own 10 s grace
+  /// period) for them to finish their calls and exit, then SIGKILL for any still running.
   func stopAllGracefully() async {
-    let running = lock.withLock { processes.map(\.1) }.filter(\.isRunning)
-    for process in running {
-      kill(process.processIdentifier, SIGTERM)
-    }
+    signalLive(SIGTERM)
     let deadline = ContinuousClock.now + .seconds(15)
-    while running.contains(where: \.isRunning), ContinuousClock.now < deadline {
+    while lock.withLock({ !live.isEmpty }), ContinuousClock.now < deadline {
       try? await Task.sleep(for: .milliseconds(100))
     }
-    for process in running where process.isRunning {
-      kill(process.processIdentifier, SIGKILL)
-    }
+    signalLive(SIGKILL)
     exitContinuation.finish()
   }
 
-  func stopAll() {
-    for (_, process) in lock.withLock({ processes }) where process.isRunning {
-      kill(process.processIdentifier, SIGTERM)
+  private func signalLive(_ signal: Int32) {
+    lock.withLock {
+      for pid in live.keys {
+        kill(pid, signal)
+      }
     }
+  }
+}
+
+/// The first shutdown signal received, read by whichever phase of `up` is running.
+final class SignalLatch: Sendable {
+  private let signal = Mutex<UnixSignal?>(nil)
+
+  func received(_ signal: UnixSignal) {
+    self.signal.withLock { if $0 == nil { $0 = signal } }
+  }
+
+  /// Waits for a signal; nil if the waiting task is cancelled first.
+  func wait() async -> UnixSignal? {
+    while !Task.isCancelled {
+      if let received = signal.withLock({ $0 }) { return received }
+      try? await Task.sleep(for: .milliseconds(50))
+    }
+    return nil
   }
 }
 

@@ -2,13 +2,22 @@ import Foundation
 import GRDB
 import GovernanceAPI
 import ServiceKit
+import SwiftProtobuf
 
-/// The property service's SQLite database: compounds and, as the service grows, buildings,
-/// companies, contracts and acceptance reviews.
+/// The property service's SQLite database: compounds and their history, buildings, street
+/// property service centres, companies, service contracts and acceptance reviews.
+///
+/// Every write is one transaction: a contract signed, a company exited or an acceptance step
+/// recorded changes the compound, the contract and the history together or not at all.
 public struct PropertyStore: Sendable {
   public typealias Compound = Governance_Property_V1_Compound
+  public typealias Building = Governance_Property_V1_Building
+  public typealias Company = Governance_Property_V1_PropertyCompany
+  public typealias Contract = Governance_Property_V1_ServiceContract
+  public typealias Centre = Governance_Property_V1_ServiceCentre
+  public typealias Acceptance = Governance_Property_V1_Acceptance
 
-  private let writer: any DatabaseWriter
+  let writer: any DatabaseWriter
 
   public init(writer: any DatabaseWriter) {
     self.writer = writer
@@ -26,31 +35,87 @@ public struct PropertyStore: Sendable {
         table.column("household_count", .integer).notNull()
       }
     }
+    migrator.registerMigration("v2-property-service") { db in
+      try db.alter(table: "compound") { table in
+        table.add(column: "company_id", .text).indexed()
+        table.add(column: "three_no", .boolean).notNull().defaults(to: false)
+        table.add(column: "three_no_all", .boolean).notNull().defaults(to: false)
+        table.add(column: "area", .text)
+      }
+      try db.create(table: "compound_grid") { table in
+        table.column("compound_id", .text).notNull().references("compound")
+        table.column("grid_code", .text).notNull().indexed()
+        table.primaryKey(["compound_id", "grid_code"])
+      }
+      try db.create(table: "compound_event") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("compound_id", .text).notNull().references("compound").indexed()
+        table.column("kind", .integer).notNull()
+        table.column("record", .blob).notNull()
+      }
+      try RecordTable.create(db, name: "building") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("compound_id", .text).notNull().references("compound").indexed()
+        table.column("leader_member_id", .text)
+      }
+      try RecordTable.create(db, name: "service_centre") { table in
+        table.column("division_code", .text).notNull().unique()
+      }
+      try RecordTable.create(db, name: "property_company") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("credit_code", .text).notNull().unique()
+        table.column("star_rating", .integer).notNull()
+        table.column("list_status", .integer).notNull()
+        table.column("party_status", .integer).notNull()
+        table.column("staff_count", .integer).notNull()
+        table.column("party_member_count", .integer).notNull()
+      }
+      try RecordTable.create(db, name: "service_contract") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("compound_id", .text).notNull().references("compound").indexed()
+        table.column("company_id", .text).notNull().references("property_company").indexed()
+        table.column("state", .integer).notNull()
+      }
+      // At most one live (trial or active) contract per compound, enforced by SQLite itself so
+      // that two signings racing for one compound cannot both win.
+      try db.execute(
+        sql: """
+          CREATE UNIQUE INDEX service_contract_one_live_per_compound ON service_contract(compound_id)
+          WHERE state IN (\(ContractLifecycle.liveStates.map { "\($0.rawValue)" }.joined(separator: ", ")))
+          """)
+      try RecordTable.create(db, name: "acceptance") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("compound_id", .text).notNull().references("compound").indexed()
+        table.column("company_id", .text).notNull()
+        table.column("state", .integer).notNull()
+        table.column("current_step", .integer).notNull()
+      }
+      try db.execute(
+        sql: """
+          CREATE UNIQUE INDEX acceptance_one_open_per_compound ON acceptance(compound_id)
+          WHERE state = \(Governance_Property_V1_AcceptanceState.inProgress.rawValue)
+          """)
+    }
     return migrator
   }
 
-  /// Registers a compound in one transaction; a repeated `requestID` returns the first compound.
-  public func createCompound(
-    _ request: Governance_Property_V1_CreateCompoundRequest,
-    by principal: Principal,
-    at time: Date = Date()
-  ) async throws -> Compound {
+  /// Runs `act` in one write transaction under the idempotency ledger.
+  func perform<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ method: String, requestID: String, request: Request, _ act: @escaping @Sendable (Database) throws -> Response
+  ) async throws -> Response {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateCompound", request: request) {
-        let compound = try CompoundRegistration.validateNew(request.compound)
-        return try RecordTable.insertNew(
-          db, into: "compound", prefix: "cmp", record: compound, by: principal, at: time
-        ) { compound in
-          ["division_code": compound.divisionCode, "name": compound.name, "kind": compound.kind.rawValue,
-            "management_mode": compound.managementMode.rawValue, "household_count": compound.householdCount]
-        }
-      }
+      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) { try act(db) }
     }
   }
 
-  public func compound(id: String) async throws -> Compound? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "compound", id: id, as: Compound.self) }
+  func read<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+    try await writer.read(body)
   }
 }
 
 extension Governance_Property_V1_Compound: AuditedRecord {}
+extension Governance_Property_V1_Building: AuditedRecord {}
+extension Governance_Property_V1_PropertyCompany: AuditedRecord {}
+extension Governance_Property_V1_ServiceContract: AuditedRecord {}
+extension Governance_Property_V1_ServiceCentre: AuditedRecord {}
+extension Governance_Property_V1_Acceptance: AuditedRecord {}

@@ -1,0 +1,77 @@
+import Foundation
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+/// The four-level joint acceptance (四级联审) of a compound's property-ization: company
+/// self-review → community party committee review → street working committee sign-off →
+/// district joint acceptance by the organisation department, functional departments and the
+/// industry party committee.
+public enum JointAcceptance {
+  public typealias Step = Governance_Property_V1_AcceptanceStep
+  public typealias Acceptance = Governance_Property_V1_Acceptance
+
+  /// The steps in their order.
+  public static let order: [Step] = [.companySelfReview, .communityReview, .streetSignOff, .districtJointAcceptance]
+
+  /// The rule "steps are decided in order; a failure goes back to the company self-review in a
+  /// new round; a pass of the last step passes the acceptance": returns the acceptance after
+  /// `decision` was recorded at `time`.
+  public static func record(
+    _ decision: Governance_Property_V1_RecordAcceptanceStepRequest,
+    on acceptance: Acceptance,
+    decidedBy principal: Principal,
+    at time: Google_Protobuf_Timestamp
+  ) throws(DomainError) -> Acceptance {
+    guard acceptance.state == .inProgress else {
+      throw DomainError.failedPrecondition(
+        rule: "steps are recorded only while an acceptance is in progress",
+        detail: "acceptance \(acceptance.id) is \(acceptance.state)")
+    }
+    let step = try FieldValidation.requiredCase(decision.step, field: "step", unspecified: .unspecified, known: order)
+    guard step == acceptance.currentStep else {
+      throw DomainError.failedPrecondition(
+        rule: "the four levels decide in order: company self-review, community, street, district",
+        detail: "acceptance \(acceptance.id) waits for \(acceptance.currentStep), not \(step)")
+    }
+    let outcome = try FieldValidation.requiredCase(
+      decision.outcome, field: "outcome", unspecified: .unspecified, known: [.passed, .failed])
+    guard decision.hasChecklist else {
+      throw DomainError.invalidArgument(field: "checklist", rule: "every step records the seven-haves checklist")
+    }
+    let reasons = decision.reasons.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    if outcome == .failed, reasons.isEmpty {
+      throw DomainError.invalidArgument(field: "reasons", rule: "a failed step gives its reasons")
+    }
+    let decidedBy = try FieldValidation.requiredName(decision.decidedBy, field: "decided_by")
+    let body = try FieldValidation.optionalText(decision.decidingBody, field: "deciding_body", maximumLength: 100)
+
+    var next = acceptance
+    next.steps.append(.with {
+      $0.step = step
+      $0.round = acceptance.round
+      $0.outcome = outcome
+      $0.checklist = decision.checklist
+      $0.decidedBy = decidedBy
+      $0.decidingBody = body
+      $0.participants = decision.participants
+      $0.decidedTime = decision.hasDecidedTime ? decision.decidedTime : time
+      $0.reasons = reasons
+      $0.notes = decision.notes
+    })
+    switch outcome {
+    case .failed:
+      next.round += 1
+      next.currentStep = .companySelfReview
+    default:
+      if let index = order.firstIndex(of: step), index + 1 < order.count {
+        next.currentStep = order[index + 1]
+      } else {
+        next.state = .passed
+        next.currentStep = .unspecified
+        next.passedTime = time
+      }
+    }
+    return next
+  }
+}

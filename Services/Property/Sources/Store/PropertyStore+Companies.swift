@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension PropertyStore {
+  static func companyColumns(_ company: Company) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": company.divisionCode, "credit_code": company.unifiedSocialCreditCode,
+      "star_rating": company.starRating, "list_status": company.listStatus.rawValue,
+      "party_status": company.partyStatus.rawValue, "staff_count": company.staffCount,
+      "party_member_count": company.partyMemberCount,
+    ]
+  }
+
+  static func fetchCompany(_ db: Database, id: String) throws -> Company {
+    try RecordTable.fetchRequired(db, from: "property_company", id: id, as: Company.self, resource: "company")
+  }
+
+  static func saveCompany(_ db: Database, _ company: Company, by principal: Principal, at time: Date) throws -> Company {
+    try RecordTable.update(db, in: "property_company", record: company, by: principal, at: time, columns: companyColumns)
+  }
+
+  /// Registers a company; its credit code is unique (ALREADY_EXISTS naming the holder).
+  public func createCompany(
+    _ request: Governance_Property_V1_CreateCompanyRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Company {
+    try await perform("CreateCompany", requestID: request.requestID, request: request) { db in
+      let company = try CompanyRegistration.validateNew(request.company)
+      if let holder = try String.fetchOne(
+        db, sql: "SELECT id FROM property_company WHERE credit_code = ?", arguments: [company.unifiedSocialCreditCode])
+      {
+        throw DomainError.alreadyExists(
+          resource: "company with credit code", id: company.unifiedSocialCreditCode, detail: "registered as \(holder)")
+      }
+      return try RecordTable.insertNew(
+        db, into: "property_company", prefix: "co", record: company, by: principal, at: time,
+        columns: Self.companyColumns)
+    }
+  }
+
+  public func company(id: String) async throws -> Company? {
+    try await read { db in try RecordTable.fetch(db, from: "property_company", id: id, as: Company.self) }
+  }
+
+  /// Changes a company's plain fields; its credit code, rating and list status are not among them.
+  public func updateCompany(
+    _ request: Governance_Property_V1_UpdateCompanyRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Company {
+    let paths = try updatePaths(
+      request.updateMask,
+      allowed: [
+        "name", "legal_representative", "address", "staff_count", "party_status", "party_member_count",
+        "party_organisation_id", "party_building_instructor", "credit_level",
+      ])
+    let id = try FieldValidation.requiredID(request.company.id, field: "company.id")
+    let given = request.company
+    return try await writer.write { db in
+      let stored = try Self.fetchCompany(db, id: id)
+      var company = stored
+      for path in paths {
+        switch path {
+        case "name": company.name = given.name
+        case "legal_representative": company.legalRepresentative = given.legalRepresentative
+        case "address": company.address = given.address
+        case "staff_count": company.staffCount = given.staffCount
+        case "party_status": company.partyStatus = given.partyStatus
+        case "party_member_count": company.partyMemberCount = given.partyMemberCount
+        case "party_organisation_id": company.partyOrganisationID = given.partyOrganisationID
+        case "party_building_instructor": company.partyBuildingInstructor = given.partyBuildingInstructor
+        default: company.creditLevel = given.creditLevel
+        }
+      }
+      var validated = try CompanyRegistration.validateNew(company)
+      // Outcomes set by evaluation and exits survive an edit of the plain fields.
+      validated.starRating = stored.starRating
+      validated.ratingScore = stored.ratingScore
+      validated.ratingPeriod = stored.ratingPeriod
+      validated.listStatus = stored.listStatus
+      validated.listReason = stored.listReason
+      if stored.hasListTime { validated.listTime = stored.listTime }
+      if stored.hasLastExitTime { validated.lastExitTime = stored.lastExitTime }
+      validated.managedCompoundCount = stored.managedCompoundCount
+      return try Self.saveCompany(db, validated, by: principal, at: time)
+    }
+  }
+
+  public func listCompanies(_ request: Governance_Property_V1_ListCompaniesRequest) async throws
+    -> Governance_Property_V1_ListCompaniesResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add(
+      "credit_code = ?", request.unifiedSocialCreditCode.uppercased(), when: !request.unifiedSocialCreditCode.isEmpty)
+    filter.add("star_rating = ?", request.starRating, when: request.hasStarRating)
+    filter.add("list_status = ?", request.listStatus.rawValue, when: request.listStatus != .unspecified)
+    filter.add("party_status = ?", request.partyStatus.rawValue, when: request.partyStatus != .unspecified)
+    filter.add("staff_count >= ?", request.minStaffCount, when: request.minStaffCount > 0)
+    let (companies, next) = try await read { [filter] db in
+      try RecordTable.list(db, from: "property_company", as: Company.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.companies = companies
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Sets the star rating from the evaluation service's published result.
+  public func setCompanyRating(
+    _ request: Governance_Property_V1_SetCompanyRatingRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Company {
+    try Principal.require(.evaluation, for: "SetCompanyRating")
+    try CompanyRegistration.validateRating(request)
+    let id = try FieldValidation.requiredID(request.companyID, field: "company_id")
+    return try await perform("SetCompanyRating", requestID: request.requestID, request: request) { db in
+      var company = try Self.fetchCompany(db, id: id)
+      company.starRating = request.starRating
+      company.ratingScore = request.score
+      company.ratingPeriod = request.period
+      return try Self.saveCompany(db, company, by: principal, at: time)
+    }
+  }
+
+  /// Puts a company on the red or black list, or off both, from the evaluation service.
+  public func setCompanyListStatus(
+    _ request: Governance_Property_V1_SetCompanyListStatusRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Company {
+    try Principal.require(.evaluation, for: "SetCompanyListStatus")
+    let status = try FieldValidation.requiredCase(
+      request.listStatus, field: "list_status", unspecified: .unspecified, known: [.none, .red, .black])
+    let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
+    let id = try FieldValidation.requiredID(request.companyID, field: "company_id")
+    return try await perform("SetCompanyListStatus", requestID: request.requestID, request: request) { db in
+      var company = try Self.fetchCompany(db, id: id)
+      company.listStatus = status
+      company.listReason = reason
+      company.listTime = Google_Protobuf_Timestamp(date: time)
+      return try Self.saveCompany(db, company, by: principal, at: time)
+    }
+  }
+
+  /// Exits a company in one transaction: every live contract ends as EXITED, each compound falls
+  /// back to its street's centre with a history line. Either all of it happens or none, so an
+  /// interruption leaves no compound in between, and calling again finds nothing left to exit.
+  public func exitCompany(
+    _ request: Governance_Property_V1_ExitCompanyRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Property_V1_ExitCompanyResponse {
+    let id = try FieldValidation.requiredID(request.companyID, field: "company_id")
+    let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
+    let ended = request.hasEffectiveDate ? request.effectiveDate : CalendarDate.today(at: time)
+    return try await perform("ExitCompany", requestID: request.requestID, request: request) { db in
+      var company = try Self.fetchCompany(db, id: id)
+      let contracts = try Self.liveContracts(db, company: id)
+      var compounds: [String: Compound] = [:]
+      var centres: [String: Centre] = [:]
+      for contract in contracts {
+        let compound = try Self.fetchCompound(db, id: contract.compoundID)
+        compounds[compound.id] = compound
+        let street = try ManagementModeRules.street(of: compound).code
+        if centres[street] == nil, let centre = try Self.centre(db, street: street) { centres[street] = centre }
+      }
+      let plan = try CompanyExit.plan(contracts: contracts, compounds: compounds, centresByStreet: centres)
+
+      var exited: [Contract] = []
+      for (contract, fallback) in zip(contracts, plan) {
+        try ContractLifecycle.checkTransition(contract, to: .exited)
+        var ending = contract
+        ending.state = .exited
+        ending.endedDate = ended
+        ending.endReason = reason
+        exited.append(try Self.saveContract(db, ending, by: principal, at: time))
+        var compound = compounds[fallback.compoundID]!
+        let from = compound.managementMode
+        compound.managementMode = .fallback
+        compound.fallbackCentreID = fallback.fallbackCentreID
+        compound.currentContractID = ""
+        compound.currentCompanyID = ""
+        compound.threeNo.noPropertyCompany = true
+        _ = try Self.saveCompound(db, compound, by: principal, at: time)
+        try Self.recordEvent(db, .companyExited, compound: compound.id, by: principal, at: time) {
+          $0.fromMode = from
+          $0.toMode = .fallback
+          $0.contractID = contract.id
+          $0.companyID = id
+          $0.reason = reason
+        }
+      }
+      if !contracts.isEmpty {
+        company.lastExitTime = Google_Protobuf_Timestamp(date: time)
+      }
+      company.managedCompoundCount = 0
+      company = try Self.saveCompany(db, company, by: principal, at: time)
+      return .with {
+        $0.company = company
+        $0.contracts = exited
+        $0.compounds = plan
+      }
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension PropertyStore {
+  typealias Event = Governance_Property_V1_CompoundEvent
+
+  static func compoundColumns(_ compound: Compound) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": compound.divisionCode, "name": compound.name, "kind": compound.kind.rawValue,
+      "management_mode": compound.managementMode.rawValue, "household_count": compound.householdCount,
+      "company_id": compound.currentCompanyID.isEmpty ? nil : compound.currentCompanyID,
+      "three_no": compound.threeNo.noPropertyCompany || compound.threeNo.noManagingUnit || compound.threeNo.noSecurity,
+      "three_no_all": compound.threeNo.noPropertyCompany && compound.threeNo.noManagingUnit && compound.threeNo.noSecurity,
+      "area": compound.area,
+    ]
+  }
+
+  static func saveCompound(_ db: Database, _ compound: Compound, by principal: Principal, at time: Date) throws
+    -> Compound
+  {
+    try RecordTable.update(db, in: "compound", record: compound, by: principal, at: time, columns: compoundColumns)
+  }
+
+  static func fetchCompound(_ db: Database, id: String) throws -> Compound {
+    try RecordTable.fetchRequired(db, from: "compound", id: id, as: Compound.self, resource: "compound")
+  }
+
+  /// Appends to a compound's history, which is never rewritten.
+  static func recordEvent(
+    _ db: Database, _ kind: Governance_Property_V1_CompoundEventKind, compound: String, by principal: Principal,
+    at time: Date, _ details: (inout Event) -> Void = { _ in }
+  ) throws {
+    var event = Event.with {
+      $0.compoundID = compound
+      $0.kind = kind
+      $0.time = Google_Protobuf_Timestamp(date: time)
+      $0.actor = principal.description
+    }
+    details(&event)
+    try db.execute(
+      sql: "INSERT INTO compound_event (compound_id, kind, record) VALUES (?, ?, ?)",
+      arguments: [compound, kind.rawValue, try StoredMessage.encode(event)])
+  }
+
+  /// Registers a compound with its grids and the first line of its history.
+  public func createCompound(
+    _ request: Governance_Property_V1_CreateCompoundRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Compound {
+    try await perform("CreateCompound", requestID: request.requestID, request: request) { db in
+      let compound = try RecordTable.insertNew(
+        db, into: "compound", prefix: "cmp", record: try CompoundRegistration.validateNew(request.compound),
+        by: principal, at: time, columns: Self.compoundColumns)
+      for grid in Set(compound.gridCodes) {
+        try db.execute(
+          sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [compound.id, grid])
+      }
+      try Self.recordEvent(db, .created, compound: compound.id, by: principal, at: time) {
+        $0.toMode = compound.managementMode
+      }
+      return compound
+    }
+  }
+
+  public func compound(id: String) async throws -> Compound? {
+    try await read { db in try RecordTable.fetch(db, from: "compound", id: id, as: Compound.self) }
+  }
+
+  public func listCompounds(_ request: Governance_Property_V1_ListCompoundsRequest) async throws
+    -> Governance_Property_V1_ListCompoundsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add(
+      "id IN (SELECT compound_id FROM compound_grid WHERE grid_code = ?)", request.gridCode,
+      when: !request.gridCode.isEmpty)
+    filter.add("management_mode = ?", request.managementMode.rawValue, when: request.managementMode != .unspecified)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    filter.add("three_no = ?", request.threeNo, when: request.hasThreeNo)
+    filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
+    filter.add("area = ?", request.area, when: !request.area.isEmpty)
+    let (compounds, next) = try await read { [filter] db in
+      try RecordTable.list(db, from: "compound", as: Compound.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.compounds = compounds
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Changes the plain fields named in the mask; mode, contract and company change only through
+  /// their own actions.
+  public func updateCompound(
+    _ request: Governance_Property_V1_UpdateCompoundRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Compound {
+    let paths = try updatePaths(
+      request.updateMask, allowed: ["name", "address", "area", "household_count", "grid_codes", "kind", "three_no"])
+    let id = try FieldValidation.requiredID(request.compound.id, field: "compound.id")
+    return try await writer.write { db in
+      var compound = try Self.fetchCompound(db, id: id)
+      for path in paths {
+        switch path {
+        case "name": compound.name = request.compound.name
+        case "address": compound.address = request.compound.address
+        case "area": compound.area = request.compound.area
+        case "household_count": compound.householdCount = request.compound.householdCount
+        case "grid_codes": compound.gridCodes = request.compound.gridCodes
+        case "kind": compound.kind = request.compound.kind
+        default:
+          // The "no property company" flag follows the contracts; the other two are set here.
+          compound.threeNo.noManagingUnit = request.compound.threeNo.noManagingUnit
+          compound.threeNo.noSecurity = request.compound.threeNo.noSecurity
+        }
+      }
+      var validated = try CompoundRegistration.validateNew(compound)
+      validated.managementMode = compound.managementMode
+      validated.buildingCount = compound.buildingCount
+      validated.currentContractID = compound.currentContractID
+      validated.currentCompanyID = compound.currentCompanyID
+      validated.latestAcceptanceID = compound.latestAcceptanceID
+      validated.threeNo.noPropertyCompany = compound.threeNo.noPropertyCompany
+      let saved = try Self.saveCompound(db, validated, by: principal, at: time)
+      if paths.contains("grid_codes") {
+        try db.execute(sql: "DELETE FROM compound_grid WHERE compound_id = ?", arguments: [id])
+        for grid in Set(saved.gridCodes) {
+          try db.execute(sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [id, grid])
+        }
+      }
+      try Self.recordEvent(db, .updated, compound: id, by: principal, at: time) { $0.changedFields = paths }
+      return saved
+    }
+  }
+
+  public func changeManagementMode(
+    _ request: Governance_Property_V1_ChangeManagementModeRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Compound {
+    let id = try FieldValidation.requiredID(request.compoundID, field: "compound_id")
+    let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
+    return try await perform("ChangeManagementMode", requestID: request.requestID, request: request) { db in
+      var compound = try Self.fetchCompound(db, id: id)
+      let street = try ManagementModeRules.street(of: compound)
+      let centre = try Self.centre(db, street: street.code)
+      try ManagementModeRules.checkManualChange(of: compound, to: request.mode, centre: centre)
+      let from = compound.managementMode
+      compound.managementMode = request.mode
+      compound.fallbackCentreID = request.mode == .fallback ? centre?.id ?? "" : ""
+      let saved = try Self.saveCompound(db, compound, by: principal, at: time)
+      try Self.recordEvent(db, .modeChanged, compound: id, by: principal, at: time) {
+        $0.fromMode = from
+        $0.toMode = request.mode
+        $0.reason = reason
+      }
+      return saved
+    }
+  }
+
+  public func compoundHistory(_ request: Governance_Property_V1_ListCompoundHistoryRequest) async throws
+    -> Governance_Property_V1_ListCompoundHistoryResponse
+  {
+    let id = try FieldValidation.requiredID(request.compoundID, field: "compound_id")
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    let after = try page.afterID.map { text throws(DomainError) -> Int64 in
+      guard let seq = Int64(text) else {
+        throw DomainError.invalidArgument(field: "page_token", rule: "is not a token from a previous page")
+      }
+      return seq
+    }
+    let kinds = request.kinds.map(\.rawValue)
+    return try await read { db in
+      _ = try Self.fetchCompound(db, id: id)
+      var sql = "SELECT seq, record FROM compound_event WHERE compound_id = ? AND seq > ?"
+      var arguments: [any DatabaseValueConvertible] = [id, after ?? 0]
+      if !kinds.isEmpty {
+        sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
+        arguments += kinds.map { $0 as any DatabaseValueConvertible }
+      }
+      sql += " ORDER BY seq LIMIT ?"
+      arguments.append(page.size + 1)
+      let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+      return try .with {
+        $0.events = try rows.prefix(page.size).map { try StoredMessage.decode(Event.self, from: $0["record"]) }
+        if rows.count > page.size {
+          $0.nextPageToken = PageRequest.token(after: String(rows[page.size - 1]["seq"] as Int64))
+        }
+      }
+    }
+  }
+
+  // MARK: Buildings
+
+  public func createBuilding(
+    _ request: Governance_Property_V1_CreateBuildingRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Building {
+    try await perform("CreateBuilding", requestID: request.requestID, request: request) { db in
+      var compound = try Self.fetchCompound(db, id: try FieldValidation.requiredID(
+        request.building.compoundID, field: "building.compound_id"))
+      let building = try RecordTable.insertNew(
+        db, into: "building", prefix: "bld", record: try BuildingRules.validateNew(request.building, in: compound),
+        by: principal, at: time, columns: Self.buildingColumns)
+      compound.buildingCount += 1
+      _ = try Self.saveCompound(db, compound, by: principal, at: time)
+      try Self.recordEvent(db, .buildingAdded, compound: compound.id, by: principal, at: time) {
+        $0.buildingID = building.id
+      }
+      return building
+    }
+  }
+
+  static func buildingColumns(_ building: Building) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": building.divisionCode, "compound_id": building.compoundID,
+      "leader_member_id": building.leaderMemberID.isEmpty ? nil : building.leaderMemberID,
+    ]
+  }
+
+  public func building(id: String) async throws -> Building? {
+    try await read { db in try RecordTable.fetch(db, from: "building", id: id, as: Building.self) }
+  }
+
+  public func updateBuilding(
+    _ request: Governance_Property_V1_UpdateBuildingRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Building {
+    let paths = try updatePaths(request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name"])
+    let id = try FieldValidation.requiredID(request.building.id, field: "building.id")
+    return try await writer.write { db in
+      var building = try RecordTable.fetchRequired(db, from: "building", id: id, as: Building.self, resource: "building")
+      let previousLeader = building.leaderMemberID
+      for path in paths {
+        switch path {
+        case "name": building.name = request.building.name
+        case "units": building.units = request.building.units
+        case "household_count": building.householdCount = request.building.householdCount
+        case "leader_member_id": building.leaderMemberID = request.building.leaderMemberID
+        default: building.leaderName = request.building.leaderName
+        }
+      }
+      let compound = try Self.fetchCompound(db, id: building.compoundID)
+      var validated = try BuildingRules.validateNew(building, in: compound)
+      validated.id = building.id
+      validated.audit = building.audit
+      let saved = try RecordTable.update(
+        db, in: "building", record: validated, by: principal, at: time, columns: Self.buildingColumns)
+      if saved.leaderMemberID != previousLeader {
+        try Self.recordEvent(db, .buildingLeaderChanged, compound: compound.id, by: principal, at: time) {
+          $0.buildingID = saved.id
+        }
+      }
+      return saved
+    }
+  }
+
+  public func listBuildings(_ request: Governance_Property_V1_ListBuildingsRequest) async throws
+    -> Governance_Property_V1_ListBuildingsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add(request.hasLeader_p ? "leader_member_id IS NOT NULL" : "leader_member_id IS NULL", when: request.hasHasLeader_p)
+    filter.add("leader_member_id = ?", request.leaderMemberID, when: !request.leaderMemberID.isEmpty)
+    let (buildings, next) = try await read { [filter] db in
+      try RecordTable.list(db, from: "building", as: Building.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.buildings = buildings
+      $0.nextPageToken = next
+    }
+  }
+
+  // MARK: Street property service centres
+
+  static func centre(_ db: Database, street: String) throws -> Centre? {
+    guard let id = try String.fetchOne(db, sql: "SELECT id FROM service_centre WHERE division_code = ?", arguments: [street])
+    else { return nil }
+    return try RecordTable.fetch(db, from: "service_centre", id: id, as: Centre.self)
+  }
+
+  public func createServiceCentre(
+    _ request: Governance_Property_V1_CreateServiceCentreRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Centre {
+    try await perform("CreateServiceCentre", requestID: request.requestID, request: request) { db in
+      let centre = try ServiceCentreRules.validateNew(request.centre)
+      if let existing = try Self.centre(db, street: centre.divisionCode) {
+        throw DomainError.alreadyExists(
+          resource: "service centre of street", id: centre.divisionCode, detail: "it is \(existing.id)")
+      }
+      return try RecordTable.insertNew(db, into: "service_centre", prefix: "ctr", record: centre, by: principal, at: time) {
+        ["division_code": $0.divisionCode]
+      }
+    }
+  }
+
+  public func listServiceCentres(_ request: Governance_Property_V1_ListServiceCentresRequest) async throws
+    -> Governance_Property_V1_ListServiceCentresResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    let (centres, next) = try await read { [filter] db in
+      try RecordTable.list(db, from: "service_centre", as: Centre.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.centres = centres
+      $0.nextPageToken = next
+    }
+  }
+}
