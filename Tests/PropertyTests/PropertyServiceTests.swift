@@ -315,6 +315,19 @@ struct PropertyServiceTests {
       let underContract = try await property.listCompounds(.with { $0.companyID = city.companies[0].id })
       #expect(underContract.compounds.map(\.id) == [city.compounds[0].id])
 
+      // Trials ending soon, for the street office to follow up.
+      func trialsEnding(by year: Int32) async throws -> Int {
+        try await property.listContracts(.with {
+          $0.trialEndingBy = .with {
+            $0.year = year
+            $0.month = 12
+            $0.day = 31
+          }
+        }).contracts.count
+      }
+      #expect(try await trialsEnding(by: 2099) == 1)
+      #expect(try await trialsEnding(by: 2000) == 0)
+
       let statistics = try await property.getPropertyStatistics(.with { $0.divisionPrefix = "320113" })
       #expect(statistics.compoundsTotal == 3)
       #expect(statistics.householdsTotal == 600)

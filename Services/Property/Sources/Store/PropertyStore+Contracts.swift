@@ -8,8 +8,13 @@ extension PropertyStore {
   static func contractColumns(_ contract: Contract) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
     [
       "division_code": contract.divisionCode, "compound_id": contract.compoundID, "company_id": contract.companyID,
-      "state": contract.state.rawValue,
+      "state": contract.state.rawValue, "trial_end": isoDate(contract.trialEndDate),
     ]
+  }
+
+  /// A date as `YYYY-MM-DD`, which sorts as the calendar does.
+  static func isoDate(_ date: Governance_Common_V1_Date) -> String {
+    String(format: "%04d-%02d-%02d", date.year, date.month, date.day)
   }
 
   static func saveContract(_ db: Database, _ contract: Contract, by principal: Principal, at time: Date) throws
@@ -90,12 +95,13 @@ extension PropertyStore {
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
     filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
-    var (contracts, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "service_contract", as: Contract.self, filter: filter, page: page)
-    }
     if request.hasTrialEndingBy {
-      let by = request.trialEndingBy
-      contracts = contracts.filter { $0.state == .trial && ($0.trialEndDate.year, $0.trialEndDate.month, $0.trialEndDate.day) <= (by.year, by.month, by.day) }
+      try CalendarDate.validate(request.trialEndingBy, field: "trial_ending_by")
+      filter.add(
+        "state = ? AND trial_end <= ?", ContractLifecycle.State.trial.rawValue, Self.isoDate(request.trialEndingBy))
+    }
+    let (contracts, next) = try await read { [filter] db in
+      try RecordTable.list(db, from: "service_contract", as: Contract.self, filter: filter, page: page)
     }
     return .with {
       $0.contracts = contracts

@@ -26,21 +26,17 @@ public struct PropertyStore: Sendable {
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator.governance
-    migrator.registerMigration("v1-compounds") { db in
+    migrator.registerMigration("v1-property") { db in
       try RecordTable.create(db, name: "compound") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("name", .text).notNull()
         table.column("kind", .integer).notNull()
         table.column("management_mode", .integer).notNull()
         table.column("household_count", .integer).notNull()
-      }
-    }
-    migrator.registerMigration("v2-property-service") { db in
-      try db.alter(table: "compound") { table in
-        table.add(column: "company_id", .text).indexed()
-        table.add(column: "three_no", .boolean).notNull().defaults(to: false)
-        table.add(column: "three_no_all", .boolean).notNull().defaults(to: false)
-        table.add(column: "area", .text)
+        table.column("company_id", .text).indexed()
+        table.column("three_no", .boolean).notNull()
+        table.column("three_no_all", .boolean).notNull()
+        table.column("area", .text)
       }
       try db.create(table: "compound_grid") { table in
         table.column("compound_id", .text).notNull().references("compound")
@@ -75,6 +71,7 @@ public struct PropertyStore: Sendable {
         table.column("compound_id", .text).notNull().references("compound").indexed()
         table.column("company_id", .text).notNull().references("property_company").indexed()
         table.column("state", .integer).notNull()
+        table.column("trial_end", .text).notNull()
       }
       // At most one live (trial or active) contract per compound, enforced by SQLite itself so
       // that two signings racing for one compound cannot both win.
