@@ -57,6 +57,9 @@ var targets: [Target] = [
   ),
 ]
 
+/// Test targets that run another service's real handlers as a peer.
+let testPeers: [String: [Target.Dependency]] = ["Organisation": ["Property"]]
+
 for service in domainServices {
   targets.append(
     .target(
@@ -87,7 +90,7 @@ for service in domainServices {
   targets.append(
     .testTarget(
       name: "\(service.name)Tests",
-      dependencies: [
+      dependencies: (testPeers[service.name] ?? []) + [
         .target(name: service.name),
         "GovernanceAPI",
         "ServiceKit",

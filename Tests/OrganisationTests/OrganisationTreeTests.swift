@@ -51,10 +51,7 @@ struct OrganisationTreeTests {
 
   @Test("create then get over gRPC; a repeated request_id creates once")
   func createAndGet() async throws {
-    let store = OrganisationStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator))
-    try await withTestServer([OrganisationRPCService(store: store)]) { client in
-      let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
+    try await withOrganisationService { organisations, _ in
       let request = Governance_Organisation_V1_CreateOrganisationRequest.with {
         $0.requestID = "req-1"
         $0.organisation = Self.organisation("栖霞区委", level: .districtCommittee, division: "320113000000")
@@ -77,10 +74,7 @@ struct OrganisationTreeTests {
 
   @Test("bad input is INVALID_ARGUMENT naming the field; unknown ids are NOT_FOUND")
   func badInput() async throws {
-    let store = OrganisationStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator))
-    try await withTestServer([OrganisationRPCService(store: store)]) { client in
-      let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
+    try await withOrganisationService { organisations, _ in
       await expectRPCError(.invalidArgument, mentioning: "organisation.division_code", "12 digits") {
         _ = try await organisations.createOrganisation(.with {
           $0.organisation = Self.organisation("区委", level: .districtCommittee, division: "3201")

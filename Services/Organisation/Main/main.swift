@@ -14,7 +14,11 @@ struct OrganisationServiceCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await ServiceRunner.run(.organisation, options: options, migrator: OrganisationStore.migrator) { runtime in
-      [OrganisationRPCService(store: OrganisationStore(writer: runtime.database))]
+      [
+        OrganisationRPCService(
+          store: OrganisationStore(writer: runtime.database),
+          property: PropertyDirectory(client: runtime.peers.client(for: .property)))
+      ]
     }
   }
 }

@@ -6,13 +6,15 @@ import ServiceKit
 /// errors mapped to status codes by ServiceKit.
 ///
 /// Registers the methods served so far; the others answer UNIMPLEMENTED until they are built.
-public struct OrganisationRPCService: RegistrableRPCService {
+public struct OrganisationRPCService<PropertyTransport: ClientTransport>: RegistrableRPCService {
   typealias Method = Governance_Organisation_V1_OrganisationService.Method
 
   private let store: OrganisationStore
+  private let property: PropertyDirectory<PropertyTransport>
 
-  public init(store: OrganisationStore) {
+  public init(store: OrganisationStore, property: PropertyDirectory<PropertyTransport>) {
     self.store = store
+    self.property = property
   }
 
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
@@ -24,6 +26,50 @@ public struct OrganisationRPCService: RegistrableRPCService {
       (request: Governance_Organisation_V1_GetOrganisationRequest, _) in
       let id = try FieldValidation.requiredID(request.id, field: "id")
       return try await store.organisation(id: id).orNotFound("organisation", id: id)
+    }
+    router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
+      try await store.createMember(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetMember.descriptor) { (request: Governance_Organisation_V1_GetMemberRequest, _) in
+      let id = try FieldValidation.requiredID(request.id, field: "id")
+      return try await store.member(id: id).orNotFound("member", id: id)
+    }
+    router.registerUnary(Method.ListMembers.descriptor) { (request: Governance_Organisation_V1_ListMembersRequest, _) in
+      try await store.listMembers(request)
+    }
+    router.registerUnary(Method.TransferMember.descriptor) {
+      (request: Governance_Organisation_V1_TransferMemberRequest, _) in
+      try await store.transferMember(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListMemberTransfers.descriptor) {
+      (request: Governance_Organisation_V1_ListMemberTransfersRequest, _) in
+      try await store.memberTransfers(request)
+    }
+    router.registerUnary(Method.RevealContact.descriptor) {
+      (request: Governance_Organisation_V1_RevealContactRequest, _) in
+      try await store.revealContact(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ProposeBranchPlan.descriptor) {
+      (request: Governance_Organisation_V1_ProposeBranchPlanRequest, _) in
+      try await proposeBranchPlan(request)
+    }
+  }
+
+  /// Reads the compounds from the property service, counts their members here in one query, and
+  /// applies the formation rule.
+  func proposeBranchPlan(_ request: Governance_Organisation_V1_ProposeBranchPlanRequest) async throws
+    -> Governance_Organisation_V1_ProposeBranchPlanResponse
+  {
+    let division = try BranchFormation.planDivision(request.divisionCode)
+    let compounds = try await property.compounds(under: division.prefix)
+    let counts = try await store.memberCounts(compounds: compounds.map(\.id))
+    let proposals = BranchFormation.propose(compounds.map {
+      .init(compound: $0, formal: counts.formal[$0.id] ?? 0, probationary: counts.probationary[$0.id] ?? 0)
+    })
+    let existing = try await store.branchesByCompound(under: division.prefix)
+    return .with {
+      $0.divisionCode = division.code
+      $0.proposals = BranchFormation.compare(proposals, with: existing)
     }
   }
 }

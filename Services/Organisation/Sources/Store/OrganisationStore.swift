@@ -8,7 +8,7 @@ import ServiceKit
 public struct OrganisationStore: Sendable {
   public typealias Organisation = Governance_Organisation_V1_Organisation
 
-  private let writer: any DatabaseWriter
+  let writer: any DatabaseWriter
 
   public init(writer: any DatabaseWriter) {
     self.writer = writer
@@ -17,7 +17,7 @@ public struct OrganisationStore: Sendable {
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator.governance
-    migrator.registerMigration("v1-party-organisations") { db in
+    migrator.registerMigration("v1-organisation") { db in
       try RecordTable.create(db, name: "party_organisation") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("name", .text).notNull()
@@ -25,6 +25,32 @@ public struct OrganisationStore: Sendable {
         table.column("branch_kind", .integer).notNull()
         table.column("parent_id", .text).references("party_organisation").indexed()
         table.column("status", .integer).notNull()
+      }
+      try RecordTable.create(db, name: "party_member") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("organisation_id", .text).notNull().references("party_organisation").indexed()
+        table.column("home_compound_id", .text).indexed()
+        table.column("kind", .integer).notNull()
+        table.column("standing", .integer).notNull()
+        table.column("status", .integer).notNull()
+      }
+      // Contacts apart from the member records, which hold them masked: every read of a whole
+      // contact goes through one query, which RevealContact pairs with its audit row.
+      try db.create(table: "member_contact") { table in
+        table.primaryKey("member_id", .text).references("party_member")
+        table.column("contact", .blob).notNull()
+      }
+      try db.create(table: "member_transfer") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("member_id", .text).notNull().references("party_member").indexed()
+        table.column("record", .blob).notNull()
+      }
+      try db.create(table: "contact_reveal") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("subject_id", .text).notNull().indexed()
+        table.column("revealed_by", .text).notNull()
+        table.column("reason", .text).notNull()
+        table.column("revealed_at", .datetime).notNull()
       }
     }
     return migrator
@@ -49,6 +75,11 @@ public struct OrganisationStore: Sendable {
           parent = found
         }
         let organisation = try OrganisationTree.validateNew(proposed, parent: parent)
+        if organisation.level == .branch, organisation.branchKind == .compound {
+          let compound = try FieldValidation.requiredID(organisation.compoundID, field: "organisation.compound_id")
+          try BranchFormation.checkStandalone(
+            compound: compound, formalMembers: try Self.formalMemberCounts(db, compounds: [compound])[compound] ?? 0)
+        }
         return try RecordTable.insertNew(
           db, into: "party_organisation", prefix: "org", record: organisation, by: principal, at: time
         ) { organisation in
@@ -71,3 +102,26 @@ public struct OrganisationStore: Sendable {
 }
 
 extension Governance_Organisation_V1_Organisation: AuditedRecord {}
+
+extension OrganisationStore {
+  /// The active branches under `prefix` that serve a compound, by compound id: compound branches
+  /// by their compound, joint and functional ones by each compound they cover.
+  public func branchesByCompound(under prefix: String) async throws -> [String: Organisation] {
+    var filter = RecordFilter()
+    try filter.divisionPrefix(prefix)
+    filter.add("level = ?", Governance_Organisation_V1_OrganisationLevel.branch.rawValue)
+    filter.add("status = ?", Governance_Organisation_V1_OrganisationStatus.active.rawValue)
+    let conditions = filter.conditions.joined(separator: " AND ")
+    let arguments = StatementArguments(filter.arguments)
+    return try await writer.read { db in
+      var branches: [String: Organisation] = [:]
+      for data in try Data.fetchAll(db, sql: "SELECT record FROM party_organisation WHERE \(conditions)", arguments: arguments) {
+        let branch = try StoredMessage.decode(Organisation.self, from: data)
+        for compound in [branch.compoundID] + branch.coveredCompoundIds where !compound.isEmpty {
+          branches[compound] = branch
+        }
+      }
+      return branches
+    }
+  }
+}

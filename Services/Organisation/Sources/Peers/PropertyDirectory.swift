@@ -1,0 +1,40 @@
+import GRPCCore
+import GovernanceAPI
+import ServiceKit
+
+/// The organisation service's view of the property service: compounds, read over gRPC with the
+/// deadline the peer client sets. A property service that cannot answer is UNAVAILABLE naming
+/// it, never an empty or partial answer.
+public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
+  private let property: Governance_Property_V1_PropertyService.Client<Transport>
+
+  public init(client: GRPCClient<Transport>) {
+    self.property = Governance_Property_V1_PropertyService.Client(wrapping: client)
+  }
+
+  /// Every compound whose division code starts with `prefix`, all pages.
+  public func compounds(under prefix: String) async throws -> [Governance_Property_V1_Compound] {
+    var compounds: [Governance_Property_V1_Compound] = []
+    var token = ""
+    repeat {
+      let page = try await call {
+        try await property.listCompounds(.with {
+          $0.divisionPrefix = prefix
+          $0.pageSize = Int32(PageRequest.maximumSize)
+          $0.pageToken = token
+        })
+      }
+      compounds += page.compounds
+      token = page.nextPageToken
+    } while !token.isEmpty
+    return compounds
+  }
+
+  private func call<Result>(_ body: () async throws -> Result) async throws -> Result {
+    do {
+      return try await body()
+    } catch let error as RPCError where [.unavailable, .deadlineExceeded, .unknown, .internalError].contains(error.code) {
+      throw DomainError.peerUnavailable(peer: "property", detail: "\(error.code): \(error.message)")
+    }
+  }
+}

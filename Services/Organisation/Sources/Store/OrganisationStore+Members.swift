@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension OrganisationStore {
+  public typealias Member = Governance_Organisation_V1_PartyMember
+
+  static func memberColumns(_ member: Member) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": member.divisionCode, "organisation_id": member.organisationID,
+      "home_compound_id": member.homeCompoundID.isEmpty ? nil : member.homeCompoundID,
+      "kind": member.kind.rawValue, "standing": member.standing.rawValue, "status": member.status.rawValue,
+    ]
+  }
+
+  /// Active formal members living in each of `compounds`, counted by SQLite in one query.
+  static func formalMemberCounts(_ db: Database, compounds: [String]) throws -> [String: Int] {
+    try memberCounts(db, compounds: compounds, standing: .formal)
+  }
+
+  static func memberCounts(
+    _ db: Database, compounds: [String], standing: Governance_Organisation_V1_MemberStanding
+  ) throws -> [String: Int] {
+    guard !compounds.isEmpty else { return [:] }
+    let placeholders = compounds.map { _ in "?" }.joined(separator: ", ")
+    var arguments: [any DatabaseValueConvertible] = [
+      standing.rawValue, Governance_Organisation_V1_MemberStatus.active.rawValue,
+    ]
+    arguments += compounds.map { $0 as any DatabaseValueConvertible }
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT home_compound_id, COUNT(*) AS n FROM party_member
+        WHERE standing = ? AND status = ? AND home_compound_id IN (\(placeholders))
+        GROUP BY home_compound_id
+        """,
+      arguments: StatementArguments(arguments))
+    return Dictionary(uniqueKeysWithValues: rows.map { ($0["home_compound_id"], $0["n"]) })
+  }
+
+  /// Formal and probationary counts for the plan of a community or street.
+  public func memberCounts(compounds: [String]) async throws -> (formal: [String: Int], probationary: [String: Int]) {
+    try await writer.read { db in
+      (
+        try Self.memberCounts(db, compounds: compounds, standing: .formal),
+        try Self.memberCounts(db, compounds: compounds, standing: .probationary)
+      )
+    }
+  }
+
+  /// Registers a member in their organisation; the record holds the contact masked, the whole
+  /// contact is kept apart for RevealContact.
+  public func createMember(
+    _ request: Governance_Organisation_V1_CreateMemberRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Member {
+    let organisationID = try FieldValidation.requiredID(request.member.organisationID, field: "member.organisation_id")
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateMember", request: request) {
+        let organisation = try Self.fetchOrganisation(db, id: organisationID).orNotFound(
+          "organisation", id: organisationID)
+        var member = try MemberRules.validateNew(request.member, organisation: organisation)
+        let contact = member.contact
+        member.contact = PersonalData.masked(contact)
+        let stored = try RecordTable.insertNew(
+          db, into: "party_member", prefix: "mbr", record: member, by: principal, at: time, columns: Self.memberColumns)
+        try db.execute(
+          sql: "INSERT INTO member_contact (member_id, contact) VALUES (?, ?)",
+          arguments: [stored.id, try StoredMessage.encode(contact)])
+        return stored
+      }
+    }
+  }
+
+  public func member(id: String) async throws -> Member? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "party_member", id: id, as: Member.self) }
+  }
+
+  public func listMembers(_ request: Governance_Organisation_V1_ListMembersRequest) async throws
+    -> Governance_Organisation_V1_ListMembersResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("organisation_id = ?", request.organisationID, when: !request.organisationID.isEmpty)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    filter.add("standing = ?", request.standing.rawValue, when: request.standing != .unspecified)
+    filter.add("home_compound_id = ?", request.homeCompoundID, when: !request.homeCompoundID.isEmpty)
+    filter.add(
+      "status = ?", Governance_Organisation_V1_MemberStatus.active.rawValue, when: !request.includeLeft)
+    var (members, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "party_member", as: Member.self, filter: filter, page: page)
+    }
+    if !request.homeBuildingID.isEmpty { members = members.filter { $0.homeBuildingID == request.homeBuildingID } }
+    if !request.skill.isEmpty { members = members.filter { $0.skills.contains(request.skill) } }
+    return .with {
+      $0.members = members
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Moves a member to another active organisation; the transfer is kept.
+  public func transferMember(
+    _ request: Governance_Organisation_V1_TransferMemberRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Member {
+    let memberID = try FieldValidation.requiredID(request.memberID, field: "member_id")
+    let targetID = try FieldValidation.requiredID(request.toOrganisationID, field: "to_organisation_id")
+    let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
+    if request.hasEffectiveDate { try CalendarDate.validate(request.effectiveDate, field: "effective_date") }
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "TransferMember", request: request) {
+        var member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+        let target = try Self.fetchOrganisation(db, id: targetID).orNotFound("organisation", id: targetID)
+        guard target.status == .active else {
+          throw DomainError.failedPrecondition(
+            rule: "members transfer to an active organisation", detail: "organisation \(targetID) is dissolved")
+        }
+        guard member.organisationID != targetID else {
+          throw DomainError.failedPrecondition(
+            rule: "a transfer moves a member to another organisation", detail: "member \(memberID) is already there")
+        }
+        let transfer = Governance_Organisation_V1_MemberTransfer.with {
+          $0.memberID = memberID
+          $0.fromOrganisationID = member.organisationID
+          $0.toOrganisationID = targetID
+          $0.effectiveDate = request.hasEffectiveDate ? request.effectiveDate : CalendarDate.today(at: time)
+          $0.reason = reason
+          $0.time = Google_Protobuf_Timestamp(date: time)
+          $0.actor = principal.description
+        }
+        member.organisationID = targetID
+        member.divisionCode = target.divisionCode
+        let saved = try RecordTable.update(
+          db, in: "party_member", record: member, by: principal, at: time, columns: Self.memberColumns)
+        try db.execute(
+          sql: "INSERT INTO member_transfer (member_id, record) VALUES (?, ?)",
+          arguments: [memberID, try StoredMessage.encode(transfer)])
+        return saved
+      }
+    }
+  }
+
+  public func memberTransfers(_ request: Governance_Organisation_V1_ListMemberTransfersRequest) async throws
+    -> Governance_Organisation_V1_ListMemberTransfersResponse
+  {
+    let memberID = try FieldValidation.requiredID(request.memberID, field: "member_id")
+    return try await writer.read { db in
+      _ = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+      let transfers = try Data.fetchAll(
+        db, sql: "SELECT record FROM member_transfer WHERE member_id = ? ORDER BY seq", arguments: [memberID]
+      ).map { try StoredMessage.decode(Governance_Organisation_V1_MemberTransfer.self, from: $0) }
+      return .with { $0.transfers = transfers }
+    }
+  }
+
+  /// Returns a member's whole contact and records who asked, when and why, in one transaction:
+  /// no reveal without its audit row.
+  public func revealContact(
+    _ request: Governance_Organisation_V1_RevealContactRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Organisation_V1_RevealContactResponse {
+    guard request.subject == .partyMember else {
+      throw DomainError.invalidArgument(field: "subject", rule: "only party members' contacts are kept here so far")
+    }
+    let memberID = try FieldValidation.requiredID(request.subjectID, field: "subject_id")
+    let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 200)
+    return try await writer.write { db in
+      guard let data = try Data.fetchOne(
+        db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [memberID])
+      else { throw DomainError.notFound(resource: "member", id: memberID) }
+      try db.execute(
+        sql: "INSERT INTO contact_reveal (subject_id, revealed_by, reason, revealed_at) VALUES (?, ?, ?, ?)",
+        arguments: [memberID, principal.description, reason, time])
+      let contact = try StoredMessage.decode(Governance_Common_V1_ResidentContact.self, from: data)
+      return .with {
+        $0.contact = contact
+        $0.revealTime = Google_Protobuf_Timestamp(date: time)
+      }
+    }
+  }
+
+  /// How many times a member's contact was revealed (the audit trail's size, for tests and audits).
+  public func revealCount(subject: String) async throws -> Int {
+    try await writer.read { db in
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact_reveal WHERE subject_id = ?", arguments: [subject]) ?? 0
+    }
+  }
+}
+extension Governance_Organisation_V1_PartyMember: AuditedRecord {}

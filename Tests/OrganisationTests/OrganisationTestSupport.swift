@@ -1,0 +1,29 @@
+import GRPCCore
+import GRPCInProcessTransport
+import GovernanceAPI
+import Logging
+import Organisation
+import Property
+import ServiceKit
+import ServiceKitTesting
+
+/// An organisation service whose property peer is the real property service, each on its own
+/// in-process transport and in-memory database. `body` gets clients of both.
+func withOrganisationService<Result: Sendable>(
+  _ body: @Sendable (
+    Governance_Organisation_V1_OrganisationService.Client<InProcessTransport.Client>,
+    Governance_Property_V1_PropertyService.Client<InProcessTransport.Client>
+  ) async throws -> Result
+) async throws -> Result {
+  let propertyStore = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
+  let organisationStore = OrganisationStore(
+    writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator))
+  return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .organisation) { propertyClient in
+    let organisation = OrganisationRPCService(store: organisationStore, property: PropertyDirectory(client: propertyClient))
+    return try await withTestServer([organisation]) { client in
+      try await body(
+        Governance_Organisation_V1_OrganisationService.Client(wrapping: client),
+        Governance_Property_V1_PropertyService.Client(wrapping: propertyClient))
+    }
+  }
+}
