@@ -95,7 +95,116 @@ struct OrganisationTreeTests {
         _ = try await organisations.getOrganisation(.with { $0.id = "org_nope" })
       }
       await expectRPCError(.unimplemented) {
-        _ = try await organisations.listOrganisations(.init())
+        _ = try await organisations.getCoverage(.init())
+      }
+    }
+  }
+
+  @Test("move, dissolve with a successor, subtree listing and history keep the tree whole")
+  func treeOperations() async throws {
+    try await withOrganisationService { organisations, _ in
+      let community = try await BranchFormationTests.committees(organisations)
+      let district = try await organisations.listOrganisations(.with { $0.level = .districtCommittee }).organisations[0]
+      let street2 = try await organisations.createOrganisation(.with {
+        $0.organisation = Self.organisation("仙林街道党工委", level: .streetWorkingCommittee, division: "320113006000", parent: district.id)
+      })
+      let gridBranch = try await organisations.createOrganisation(.with {
+        $0.organisation = Self.organisation("网格支部", level: .branch, division: "320113005001001", parent: community, kind: .grid)
+      })
+      let member = try await organisations.createMember(
+        BranchFormationTests.member("赵六", organisation: gridBranch.id, compound: "cmp_1"))
+
+      // The whole subtree of the district: two streets, the community, the branch.
+      let subtree = try await organisations.listOrganisations(.with { $0.ancestorID = district.id })
+      #expect(subtree.organisations.count == 4)
+
+      // A community cannot move under a street whose division does not contain it.
+      await expectRPCError(.failedPrecondition, mentioning: "inside its parent's division") {
+        _ = try await organisations.moveOrganisation(.with {
+          $0.id = community
+          $0.newParentID = street2.id
+        })
+      }
+      let moved = try await organisations.moveOrganisation(.with {
+        $0.id = community
+        $0.newParentID = street2.id
+        $0.newDivisionCode = "320113006001"
+        $0.reason = "区划调整"
+      })
+      #expect(moved.parentID == street2.id)
+
+      // Dissolving needs a successor for the members, and refuses while children are active.
+      await expectRPCError(.failedPrecondition, mentioning: "successor_id") {
+        _ = try await organisations.dissolveOrganisation(.with {
+          $0.id = gridBranch.id
+          $0.reason = "网格调整"
+        })
+      }
+      await expectRPCError(.failedPrecondition, mentioning: "sub-organisation") {
+        _ = try await organisations.dissolveOrganisation(.with {
+          $0.id = community
+          $0.reason = "撤并"
+          $0.successorID = street2.id
+        })
+      }
+      let dissolved = try await organisations.dissolveOrganisation(.with {
+        $0.id = gridBranch.id
+        $0.reason = "网格调整"
+        $0.successorID = community
+      })
+      #expect(dissolved.status == .dissolved)
+      #expect(try await organisations.getMember(.with { $0.id = member.id }).organisationID == community)
+      let active = try await organisations.listOrganisations(.with { $0.parentID = community })
+      #expect(active.organisations.isEmpty)
+      let all = try await organisations.listOrganisations(.with {
+        $0.parentID = community
+        $0.includeDissolved = true
+      })
+      #expect(all.organisations.map(\.id) == [gridBranch.id])
+      let history = try await organisations.listOrganisationHistory(.with { $0.organisationID = community })
+      #expect(history.events.map(\.kind) == [.created, .moved])
+    }
+  }
+
+  @Test("dual registration: in-service members register once, counted by community and street")
+  func dualRegistration() async throws {
+    try await withOrganisationService { organisations, _ in
+      let community = try await BranchFormationTests.committees(organisations)
+      var members: [String] = []
+      for index in 0..<3 {
+        members.append(try await organisations.createMember(
+          BranchFormationTests.member("在职党员\(index)", organisation: community, compound: "cmp_1")).id)
+      }
+      for (member, code) in zip(members, ["320113005001", "320113005001", "320113005002"]) {
+        _ = try await organisations.registerAtCommunity(.with {
+          $0.memberID = member
+          $0.communityDivisionCode = code
+        })
+      }
+      let first = members[0]
+      await expectRPCError(.alreadyExists, mentioning: "registration of member") {
+        _ = try await organisations.registerAtCommunity(.with {
+          $0.memberID = first
+          $0.communityDivisionCode = "320113005001"
+        })
+      }
+      let byCommunity = try await organisations.countCommunityRegistrations(.with { $0.divisionPrefix = "320113" })
+      #expect(byCommunity.total == 3)
+      #expect(byCommunity.groups.map(\.count) == [2, 1])
+      let byStreet = try await organisations.countCommunityRegistrations(.with {
+        $0.divisionPrefix = "320113"
+        $0.groupBy = .street
+      })
+      #expect(byStreet.groups.map(\.divisionCode) == ["320113005000"])
+      #expect(byStreet.groups.map(\.count) == [3])
+      var retired = BranchFormationTests.member("退休党员", organisation: community, compound: "cmp_1")
+      retired.member.kind = .retired
+      let retiredID = try await organisations.createMember(retired).id
+      await expectRPCError(.failedPrecondition, mentioning: "in-service") {
+        _ = try await organisations.registerAtCommunity(.with {
+          $0.memberID = retiredID
+          $0.communityDivisionCode = "320113005001"
+        })
       }
     }
   }

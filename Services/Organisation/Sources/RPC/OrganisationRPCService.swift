@@ -27,6 +27,38 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
       let id = try FieldValidation.requiredID(request.id, field: "id")
       return try await store.organisation(id: id).orNotFound("organisation", id: id)
     }
+    router.registerUnary(Method.UpdateOrganisation.descriptor) {
+      (request: Governance_Organisation_V1_UpdateOrganisationRequest, _) in
+      try await store.updateOrganisation(request, by: Principal.current)
+    }
+    router.registerUnary(Method.MoveOrganisation.descriptor) {
+      (request: Governance_Organisation_V1_MoveOrganisationRequest, _) in
+      try await store.moveOrganisation(request, by: Principal.current)
+    }
+    router.registerUnary(Method.DissolveOrganisation.descriptor) {
+      (request: Governance_Organisation_V1_DissolveOrganisationRequest, _) in
+      try await store.dissolveOrganisation(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListOrganisations.descriptor) {
+      (request: Governance_Organisation_V1_ListOrganisationsRequest, _) in
+      try await store.listOrganisations(request)
+    }
+    router.registerUnary(Method.ListOrganisationHistory.descriptor) {
+      (request: Governance_Organisation_V1_ListOrganisationHistoryRequest, _) in
+      try await store.organisationHistory(request)
+    }
+    router.registerUnary(Method.RegisterAtCommunity.descriptor) {
+      (request: Governance_Organisation_V1_RegisterAtCommunityRequest, _) in
+      try await store.registerAtCommunity(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListCommunityRegistrations.descriptor) {
+      (request: Governance_Organisation_V1_ListCommunityRegistrationsRequest, _) in
+      try await store.listRegistrations(request)
+    }
+    router.registerUnary(Method.CountCommunityRegistrations.descriptor) {
+      (request: Governance_Organisation_V1_CountCommunityRegistrationsRequest, _) in
+      try await store.countRegistrations(request)
+    }
     router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
       try await store.createMember(request, by: Principal.current)
     }

@@ -110,35 +110,46 @@ extension OrganisationStore {
     if request.hasEffectiveDate { try CalendarDate.validate(request.effectiveDate, field: "effective_date") }
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "TransferMember", request: request) {
-        var member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
         let target = try Self.fetchOrganisation(db, id: targetID).orNotFound("organisation", id: targetID)
         guard target.status == .active else {
           throw DomainError.failedPrecondition(
             rule: "members transfer to an active organisation", detail: "organisation \(targetID) is dissolved")
         }
-        guard member.organisationID != targetID else {
-          throw DomainError.failedPrecondition(
-            rule: "a transfer moves a member to another organisation", detail: "member \(memberID) is already there")
-        }
-        let transfer = Governance_Organisation_V1_MemberTransfer.with {
-          $0.memberID = memberID
-          $0.fromOrganisationID = member.organisationID
-          $0.toOrganisationID = targetID
-          $0.effectiveDate = request.hasEffectiveDate ? request.effectiveDate : CalendarDate.today(at: time)
-          $0.reason = reason
-          $0.time = Google_Protobuf_Timestamp(date: time)
-          $0.actor = principal.description
-        }
-        member.organisationID = targetID
-        member.divisionCode = target.divisionCode
-        let saved = try RecordTable.update(
-          db, in: "party_member", record: member, by: principal, at: time, columns: Self.memberColumns)
-        try db.execute(
-          sql: "INSERT INTO member_transfer (member_id, record) VALUES (?, ?)",
-          arguments: [memberID, try StoredMessage.encode(transfer)])
+        let saved = try Self.moveMember(
+          db, memberID, to: target, reason: reason,
+          effective: request.hasEffectiveDate ? request.effectiveDate : nil, by: principal, at: time)
         return saved
       }
     }
+  }
+
+  /// Moves one member to `target` and keeps the transfer in the member's history.
+  static func moveMember(
+    _ db: Database, _ memberID: String, to target: Governance_Organisation_V1_Organisation, reason: String,
+    effective: Governance_Common_V1_Date? = nil, by principal: Principal, at time: Date
+  ) throws -> Member {
+    var member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+    guard member.organisationID != target.id else {
+      throw DomainError.failedPrecondition(
+        rule: "a transfer moves a member to another organisation", detail: "member \(memberID) is already there")
+    }
+    let transfer = Governance_Organisation_V1_MemberTransfer.with {
+      $0.memberID = memberID
+      $0.fromOrganisationID = member.organisationID
+      $0.toOrganisationID = target.id
+      $0.effectiveDate = effective ?? CalendarDate.today(at: time)
+      $0.reason = reason
+      $0.time = Google_Protobuf_Timestamp(date: time)
+      $0.actor = principal.description
+    }
+    member.organisationID = target.id
+    member.divisionCode = target.divisionCode
+    let saved = try RecordTable.update(
+      db, in: "party_member", record: member, by: principal, at: time, columns: memberColumns)
+    try db.execute(
+      sql: "INSERT INTO member_transfer (member_id, record) VALUES (?, ?)",
+      arguments: [memberID, try StoredMessage.encode(transfer)])
+    return saved
   }
 
   public func memberTransfers(_ request: Governance_Organisation_V1_ListMemberTransfersRequest) async throws

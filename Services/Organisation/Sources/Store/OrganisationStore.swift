@@ -45,6 +45,22 @@ public struct OrganisationStore: Sendable {
         table.column("member_id", .text).notNull().references("party_member").indexed()
         table.column("record", .blob).notNull()
       }
+      try db.create(table: "organisation_event") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("organisation_id", .text).notNull().references("party_organisation").indexed()
+        table.column("record", .blob).notNull()
+      }
+      try RecordTable.create(db, name: "community_registration") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("member_id", .text).notNull().references("party_member").indexed()
+        table.column("active", .boolean).notNull()
+      }
+      // A member registers once at a community while the registration lasts.
+      try db.execute(
+        sql: """
+          CREATE UNIQUE INDEX community_registration_once ON community_registration(member_id, division_code)
+          WHERE active
+          """)
       try db.create(table: "contact_reveal") { table in
         table.autoIncrementedPrimaryKey("seq")
         table.column("subject_id", .text).notNull().indexed()
@@ -80,20 +96,28 @@ public struct OrganisationStore: Sendable {
           try BranchFormation.checkStandalone(
             compound: compound, formalMembers: try Self.formalMemberCounts(db, compounds: [compound])[compound] ?? 0)
         }
-        return try RecordTable.insertNew(
-          db, into: "party_organisation", prefix: "org", record: organisation, by: principal, at: time
-        ) { organisation in
-          ["division_code": organisation.divisionCode, "name": organisation.name,
-            "level": organisation.level.rawValue, "branch_kind": organisation.branchKind.rawValue,
-            "parent_id": organisation.parentID.isEmpty ? nil : organisation.parentID,
-            "status": organisation.status.rawValue]
+        let created = try RecordTable.insertNew(
+          db, into: "party_organisation", prefix: "org", record: organisation, by: principal, at: time,
+          columns: Self.organisationColumns)
+        try Self.recordEvent(db, .created, organisation: created.id, by: principal, at: time) {
+          $0.toParentID = created.parentID
+          $0.toDivisionCode = created.divisionCode
         }
+        return created
       }
     }
   }
 
   public func organisation(id: String) async throws -> Organisation? {
     try await writer.read { db in try Self.fetchOrganisation(db, id: id) }
+  }
+
+  static func organisationColumns(_ organisation: Organisation) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": organisation.divisionCode, "name": organisation.name, "level": organisation.level.rawValue,
+      "branch_kind": organisation.branchKind.rawValue,
+      "parent_id": organisation.parentID.isEmpty ? nil : organisation.parentID, "status": organisation.status.rawValue,
+    ]
   }
 
   static func fetchOrganisation(_ db: Database, id: String) throws -> Organisation? {
