@@ -2,18 +2,26 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovernanceAPI
 import Logging
+import Synchronization
 import ServiceLifecycle
 import Testing
 
 @testable import ServiceKit
 
+final class CallStarted: Sendable {
+  let flag = Mutex(false)
+}
+
 /// A service whose one method takes `delay` to answer, to hold a call in flight.
 struct SlowOrganisationService: RegistrableRPCService {
   let delay: Duration
+  /// Set once a call has reached the handler.
+  let started = CallStarted()
 
   func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     router.registerUnary(Governance_Organisation_V1_OrganisationService.Method.GetOrganisation.descriptor) {
       (request: Governance_Organisation_V1_GetOrganisationRequest, _) in
+      started.flag.withLock { $0 = true }
       try await Task.sleep(for: delay)
       return Governance_Organisation_V1_Organisation.with { $0.id = request.id }
     }
@@ -24,9 +32,11 @@ struct SlowOrganisationService: RegistrableRPCService {
 struct LifecycleTests {
   static let logger = Logger(label: "test")
 
-  static func startServer(delay: Duration, health: HealthStatus) -> GRPCServerService {
+  static func startServer(delay: Duration, health: HealthStatus, slow: SlowOrganisationService? = nil)
+    -> GRPCServerService
+  {
     GRPCServerService(
-      listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [SlowOrganisationService(delay: delay)],
+      listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [slow ?? SlowOrganisationService(delay: delay)],
       health: health, logger: logger)
   }
 
@@ -76,7 +86,8 @@ struct LifecycleTests {
   @Test("on shutdown a call in flight finishes, health turns NOT_SERVING, the group ends")
   func gracefulShutdownFinishesInFlightCalls() async throws {
     let health = HealthStatus(services: ["governance.organisation.v1.OrganisationService"])
-    let server = Self.startServer(delay: .milliseconds(800), health: health)
+    let slow = SlowOrganisationService(delay: .milliseconds(800))
+    let server = Self.startServer(delay: .milliseconds(800), health: health, slow: slow)
     var configuration = ServiceGroupConfiguration(services: [server], logger: Self.logger)
     configuration.maximumGracefulShutdownDuration = .seconds(5)
     let serviceGroup = ServiceGroup(configuration: configuration)
@@ -92,7 +103,10 @@ struct LifecycleTests {
       ) { client in
         let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
         async let inFlight = organisations.getOrganisation(.with { $0.id = "org_in_flight" })
-        try await Task.sleep(for: .milliseconds(200))
+        // Shut down only once the call is in the handler, however loaded the machine is.
+        while !slow.started.flag.withLock({ $0 }) {
+          try await Task.sleep(for: .milliseconds(10))
+        }
         await serviceGroup.triggerGracefulShutdown()
         let asked = ContinuousClock.now
         while health.status(of: "") != .notServing, ContinuousClock.now - asked < .seconds(2) {
