@@ -30,6 +30,15 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
     return compounds
   }
 
+  /// One compound; NOT_FOUND when the property service does not know it.
+  public func compound(id: String) async throws -> Governance_Property_V1_Compound {
+    do {
+      return try await call { try await property.getCompound(.with { $0.id = id }) }
+    } catch let error as RPCError where error.code == .notFound {
+      throw DomainError.notFound(resource: "compound", id: id)
+    }
+  }
+
   private func call<Result>(_ body: () async throws -> Result) async throws -> Result {
     do {
       return try await body()

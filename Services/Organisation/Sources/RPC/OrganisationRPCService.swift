@@ -59,6 +59,47 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
       (request: Governance_Organisation_V1_CountCommunityRegistrationsRequest, _) in
       try await store.countRegistrations(request)
     }
+    router.registerUnary(Method.CreateGovernanceBody.descriptor) {
+      (request: Governance_Organisation_V1_CreateGovernanceBodyRequest, _) in
+      // Whether the compound has a property company is the property service's to say, asked
+      // before the transaction so no peer call runs inside it.
+      var compound: Governance_Property_V1_Compound?
+      if let id = request.body.compoundIds.first,
+        [.ownersCommittee, .selfManagementCommittee].contains(request.body.kind)
+      {
+        compound = try await property.compound(id: try FieldValidation.requiredID(id, field: "body.compound_ids[0]"))
+      }
+      return try await store.createGovernanceBody(request, compound: compound, by: Principal.current)
+    }
+    router.registerUnary(Method.GetGovernanceBody.descriptor) {
+      (request: Governance_Organisation_V1_GetGovernanceBodyRequest, _) in
+      let id = try FieldValidation.requiredID(request.id, field: "id")
+      return try await store.governanceBody(id: id).orNotFound("body", id: id)
+    }
+    router.registerUnary(Method.ListGovernanceBodies.descriptor) {
+      (request: Governance_Organisation_V1_ListGovernanceBodiesRequest, _) in
+      try await store.listGovernanceBodies(request)
+    }
+    router.registerUnary(Method.AddBodyMember.descriptor) {
+      (request: Governance_Organisation_V1_AddBodyMemberRequest, _) in
+      try await store.addBodyMember(request, by: Principal.current)
+    }
+    router.registerUnary(Method.EndBodyMembership.descriptor) {
+      (request: Governance_Organisation_V1_EndBodyMembershipRequest, _) in
+      try await store.endBodyMembership(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListBodyMembers.descriptor) {
+      (request: Governance_Organisation_V1_ListBodyMembersRequest, _) in
+      try await store.listBodyMembers(request)
+    }
+    router.registerUnary(Method.CreateNegativeListEntry.descriptor) {
+      (request: Governance_Organisation_V1_CreateNegativeListEntryRequest, _) in
+      try await store.createNegativeListEntry(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListNegativeListEntries.descriptor) {
+      (request: Governance_Organisation_V1_ListNegativeListEntriesRequest, _) in
+      try await store.listNegativeListEntries(request)
+    }
     router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
       try await store.createMember(request, by: Principal.current)
     }

@@ -61,6 +61,30 @@ public struct OrganisationStore: Sendable {
           CREATE UNIQUE INDEX community_registration_once ON community_registration(member_id, division_code)
           WHERE active
           """)
+      try RecordTable.create(db, name: "governance_body") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("kind", .integer).notNull()
+        table.column("status", .integer).notNull()
+      }
+      try RecordTable.create(db, name: "body_member") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("body_id", .text).notNull().references("governance_body").indexed()
+        table.column("party_member_id", .text).indexed()
+        table.column("is_party_member", .boolean).notNull()
+        table.column("active", .boolean).notNull()
+      }
+      try db.create(table: "body_member_contact") { table in
+        table.primaryKey("member_id", .text).references("body_member")
+        table.column("contact", .blob).notNull()
+      }
+      // The ID number is kept as a column only to match candidates against the list.
+      try RecordTable.create(db, name: "negative_list_entry") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("reason", .integer).notNull()
+        table.column("id_number", .text).indexed()
+        table.column("party_member_id", .text).indexed()
+        table.column("valid_until", .text)
+      }
       try db.create(table: "contact_reveal") { table in
         table.autoIncrementedPrimaryKey("seq")
         table.column("subject_id", .text).notNull().indexed()

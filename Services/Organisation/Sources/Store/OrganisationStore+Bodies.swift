@@ -1,0 +1,253 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension OrganisationStore {
+  public typealias Body = Governance_Organisation_V1_GovernanceBody
+  public typealias BodyMember = Governance_Organisation_V1_BodyMember
+  public typealias NegativeEntry = Governance_Organisation_V1_NegativeListEntry
+
+  static func bodyColumns(_ body: Body) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    ["division_code": body.divisionCode, "kind": body.kind.rawValue, "status": body.status.rawValue]
+  }
+
+  static func bodyMemberColumns(_ member: BodyMember) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": member.divisionCode, "body_id": member.bodyID,
+      "party_member_id": member.partyMemberID.isEmpty ? nil : member.partyMemberID,
+      "is_party_member": member.isPartyMember, "active": !member.hasEndedDate,
+    ]
+  }
+
+  /// Creates a body; `compound` is the compound an owners' or self-management committee serves,
+  /// as the property service reported it just before.
+  public func createGovernanceBody(
+    _ request: Governance_Organisation_V1_CreateGovernanceBodyRequest, compound: Governance_Property_V1_Compound?,
+    by principal: Principal, at time: Date = Date()
+  ) async throws -> Body {
+    let body = try SelfGovernance.validateNew(request.body)
+    if let compound {
+      try SelfGovernance.checkCompoundManagement(kind: body.kind, compound: compound)
+    }
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateGovernanceBody", request: request) {
+        if !body.leadingOrganisationID.isEmpty {
+          _ = try Self.requireOrganisation(db, id: body.leadingOrganisationID)
+        }
+        return try RecordTable.insertNew(
+          db, into: "governance_body", prefix: "body", record: body, by: principal, at: time, columns: Self.bodyColumns)
+      }
+    }
+  }
+
+  public func governanceBody(id: String) async throws -> Body? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "governance_body", id: id, as: Body.self) }
+  }
+
+  public func listGovernanceBodies(_ request: Governance_Organisation_V1_ListGovernanceBodiesRequest) async throws
+    -> Governance_Organisation_V1_ListGovernanceBodiesResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    filter.add("status = ?", request.status.rawValue, when: request.status != .unspecified)
+    var (bodies, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "governance_body", as: Body.self, filter: filter, page: page)
+    }
+    if !request.compoundID.isEmpty { bodies = bodies.filter { $0.compoundIds.contains(request.compoundID) } }
+    if request.oneShoulderOnly { bodies = bodies.filter(\.oneShoulder) }
+    return .with {
+      $0.bodies = bodies
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Active members and party members of a body.
+  static func bodyCounts(_ db: Database, body: String) throws -> (members: Int, party: Int) {
+    let row = try Row.fetchOne(
+      db, sql: "SELECT COUNT(*) AS members, COALESCE(SUM(is_party_member), 0) AS party FROM body_member WHERE body_id = ? AND active",
+      arguments: [body])!
+    return (row["members"], row["party"])
+  }
+
+  static func saveBodyCounts(
+    _ db: Database, _ body: Body, counts: (members: Int, party: Int), by principal: Principal, at time: Date
+  ) throws {
+    var updated = body
+    updated.memberCount = Int32(counts.members)
+    updated.partyMemberCount = Int32(counts.party)
+    updated.partyShare = SelfGovernance.share(members: counts.members, partyMembers: counts.party)
+    _ = try RecordTable.update(db, in: "governance_body", record: updated, by: principal, at: time, columns: bodyColumns)
+  }
+
+  /// Adds a member to a body after the negative list and the party share, in one transaction.
+  public func addBodyMember(
+    _ request: Governance_Organisation_V1_AddBodyMemberRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Organisation_V1_AddBodyMemberResponse {
+    let bodyID = try FieldValidation.requiredID(request.member.bodyID, field: "member.body_id")
+    var candidate = request.member
+    let contact = try PersonalData.validate(request.member.contact, field: "member.contact")
+    candidate.post = try FieldValidation.requiredCase(
+      request.member.post, field: "member.post", unspecified: .unspecified,
+      known: [.chair, .deputyChair, .member, .alternate])
+    if candidate.hasTermStartDate, candidate.hasTermEndDate {
+      try SelfGovernance.checkTerm(start: candidate.termStartDate, end: candidate.termEndDate, field: "member.term_end_date")
+    }
+    let proposed = candidate
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AddBodyMember", request: request) {
+        var candidate = proposed
+        let body = try RecordTable.fetchRequired(db, from: "governance_body", id: bodyID, as: Body.self, resource: "body")
+        guard body.status == .active else {
+          throw DomainError.failedPrecondition(rule: "members join an active body", detail: "body \(bodyID) is \(body.status)")
+        }
+        if !candidate.partyMemberID.isEmpty {
+          let member = try RecordTable.fetchRequired(
+            db, from: "party_member", id: candidate.partyMemberID, as: Member.self, resource: "party member")
+          candidate.isPartyMember = member.status == .active
+        } else {
+          candidate.isPartyMember = false
+        }
+        let entries = try Row.fetchAll(
+          db, sql: "SELECT record, id_number FROM negative_list_entry WHERE id_number = ? OR party_member_id = ?",
+          arguments: [contact.idNumber.isEmpty ? nil : contact.idNumber, candidate.partyMemberID.isEmpty ? nil : candidate.partyMemberID]
+        ).map { (entry: try StoredMessage.decode(NegativeEntry.self, from: $0["record"]), idNumber: $0["id_number"] as String? ?? "") }
+        if let barred = SelfGovernance.barringEntry(
+          for: candidate, idNumber: contact.idNumber, entries: entries, today: CalendarDate.today(at: time))
+        {
+          throw DomainError.failedPrecondition(
+            rule: "nobody on the candidate negative list (负面清单) is appointed",
+            detail: "\(PersonalData.masked(contact).name) is listed (\(barred.reason), entry \(barred.id))")
+        }
+        let before = try Self.bodyCounts(db, body: bodyID)
+        let after = (before.members + 1, before.party + (candidate.isPartyMember ? 1 : 0))
+        let change = try SelfGovernance.checkPartyShare(kind: body.kind, before: before, after: after)
+
+        candidate.divisionCode = body.divisionCode
+        candidate.contact = PersonalData.masked(contact)
+        candidate.clearEndedDate()
+        candidate.endReason = ""
+        let stored = try RecordTable.insertNew(
+          db, into: "body_member", prefix: "bm", record: candidate, by: principal, at: time, columns: Self.bodyMemberColumns)
+        try db.execute(
+          sql: "INSERT INTO body_member_contact (member_id, contact) VALUES (?, ?)",
+          arguments: [stored.id, try StoredMessage.encode(contact)])
+        try Self.saveBodyCounts(db, body, counts: after, by: principal, at: time)
+        return .with {
+          $0.member = stored
+          $0.partyShare = change
+        }
+      }
+    }
+  }
+
+  /// Ends a membership on a date, again keeping the body's party share.
+  public func endBodyMembership(
+    _ request: Governance_Organisation_V1_EndBodyMembershipRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Organisation_V1_EndBodyMembershipResponse {
+    let id = try FieldValidation.requiredID(request.id, field: "id")
+    let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
+    if request.hasEndedDate { try CalendarDate.validate(request.endedDate, field: "ended_date") }
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "EndBodyMembership", request: request) {
+        var member = try RecordTable.fetchRequired(db, from: "body_member", id: id, as: BodyMember.self, resource: "body member")
+        guard !member.hasEndedDate else {
+          throw DomainError.failedPrecondition(rule: "a membership ends once", detail: "\(id) already ended")
+        }
+        let body = try RecordTable.fetchRequired(db, from: "governance_body", id: member.bodyID, as: Body.self, resource: "body")
+        let before = try Self.bodyCounts(db, body: body.id)
+        let after = (before.members - 1, before.party - (member.isPartyMember ? 1 : 0))
+        let change = try SelfGovernance.checkPartyShare(kind: body.kind, before: before, after: after)
+        member.endedDate = request.hasEndedDate ? request.endedDate : CalendarDate.today(at: time)
+        member.endReason = reason
+        let saved = try RecordTable.update(
+          db, in: "body_member", record: member, by: principal, at: time, columns: Self.bodyMemberColumns)
+        try Self.saveBodyCounts(db, body, counts: after, by: principal, at: time)
+        return .with {
+          $0.member = saved
+          $0.partyShare = change
+        }
+      }
+    }
+  }
+
+  public func listBodyMembers(_ request: Governance_Organisation_V1_ListBodyMembersRequest) async throws
+    -> Governance_Organisation_V1_ListBodyMembersResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("body_id = ?", request.bodyID, when: !request.bodyID.isEmpty)
+    filter.add("party_member_id = ?", request.partyMemberID, when: !request.partyMemberID.isEmpty)
+    filter.add("active", when: !request.includeEnded)
+    let (members, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "body_member", as: BodyMember.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.members = members
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Puts a person on the candidate negative list; the record shows the contact masked.
+  public func createNegativeListEntry(
+    _ request: Governance_Organisation_V1_CreateNegativeListEntryRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> NegativeEntry {
+    var entry = request.entry
+    let contact = try PersonalData.validate(request.entry.contact, field: "entry.contact")
+    guard !contact.idNumber.isEmpty || !entry.partyMemberID.isEmpty else {
+      throw DomainError.invalidArgument(
+        field: "entry.contact.id_number", rule: "an entry names its person by ID number or party_member_id")
+    }
+    entry.reason = try FieldValidation.requiredCase(
+      request.entry.reason, field: "entry.reason", unspecified: .unspecified,
+      known: Governance_Organisation_V1_NegativeListReason.allCases.filter { $0 != .unspecified })
+    _ = try DivisionCode(entry.divisionCode, field: "entry.division_code")
+    entry.details = try FieldValidation.optionalText(entry.details, field: "entry.details")
+    if entry.hasValidUntil { try CalendarDate.validate(entry.validUntil, field: "entry.valid_until") }
+    entry.contact = PersonalData.masked(contact)
+    if !entry.hasListedDate { entry.listedDate = CalendarDate.today(at: time) }
+    let validated = entry
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateNegativeListEntry", request: request) {
+        try RecordTable.insertNew(
+          db, into: "negative_list_entry", prefix: "neg", record: validated, by: principal, at: time
+        ) {
+          [
+            "division_code": $0.divisionCode, "reason": $0.reason.rawValue,
+            "id_number": contact.idNumber.isEmpty ? nil : contact.idNumber,
+            "party_member_id": $0.partyMemberID.isEmpty ? nil : $0.partyMemberID,
+            "valid_until": $0.hasValidUntil ? String(format: "%04d-%02d-%02d", $0.validUntil.year, $0.validUntil.month, $0.validUntil.day) : nil,
+          ]
+        }
+      }
+    }
+  }
+
+  public func listNegativeListEntries(_ request: Governance_Organisation_V1_ListNegativeListEntriesRequest) async throws
+    -> Governance_Organisation_V1_ListNegativeListEntriesResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("reason = ?", request.reason.rawValue, when: request.reason != .unspecified)
+    let today = CalendarDate.today(at: Date())
+    filter.add(
+      "(valid_until IS NULL OR valid_until >= ?)", String(format: "%04d-%02d-%02d", today.year, today.month, today.day),
+      when: !request.includeExpired)
+    let (entries, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "negative_list_entry", as: NegativeEntry.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.entries = entries
+      $0.nextPageToken = next
+    }
+  }
+}
+
+extension Governance_Organisation_V1_GovernanceBody: AuditedRecord {}
+extension Governance_Organisation_V1_BodyMember: AuditedRecord {}
+extension Governance_Organisation_V1_NegativeListEntry: AuditedRecord {}
