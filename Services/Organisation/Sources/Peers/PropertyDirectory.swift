@@ -39,6 +39,15 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
     }
   }
 
+  /// One property company; NOT_FOUND when the property service does not know it.
+  public func company(id: String) async throws -> Governance_Property_V1_PropertyCompany {
+    do {
+      return try await call { try await property.getCompany(.with { $0.id = id }) }
+    } catch let error as RPCError where error.code == .notFound {
+      throw DomainError.notFound(resource: "property company", id: id)
+    }
+  }
+
   private func call<Result>(_ body: () async throws -> Result) async throws -> Result {
     do {
       return try await body()

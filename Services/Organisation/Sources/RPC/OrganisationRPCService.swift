@@ -100,6 +100,44 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
       (request: Governance_Organisation_V1_ListNegativeListEntriesRequest, _) in
       try await store.listNegativeListEntries(request)
     }
+    router.registerUnary(Method.CreateCrossAppointment.descriptor) {
+      (request: Governance_Organisation_V1_CreateCrossAppointmentRequest, _) in
+      _ = try await property.company(
+        id: try FieldValidation.requiredID(request.appointment.propertyCompanyID, field: "appointment.property_company_id"))
+      return try await store.createCrossAppointment(request, by: Principal.current)
+    }
+    router.registerUnary(Method.EndCrossAppointment.descriptor) {
+      (request: Governance_Organisation_V1_EndCrossAppointmentRequest, _) in
+      try await store.endCrossAppointment(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListCrossAppointments.descriptor) {
+      (request: Governance_Organisation_V1_ListCrossAppointmentsRequest, _) in
+      try await store.listCrossAppointments(request)
+    }
+    router.registerUnary(Method.CreateConference.descriptor) {
+      (request: Governance_Organisation_V1_CreateConferenceRequest, _) in
+      try await store.createConference(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetConference.descriptor) { (request: Governance_Organisation_V1_GetConferenceRequest, _) in
+      let id = try FieldValidation.requiredID(request.id, field: "id")
+      return try await store.conference(id: id).orNotFound("conference", id: id)
+    }
+    router.registerUnary(Method.ListConferences.descriptor) {
+      (request: Governance_Organisation_V1_ListConferencesRequest, _) in
+      try await store.listConferences(request)
+    }
+    router.registerUnary(Method.ListConferenceGaps.descriptor) {
+      (request: Governance_Organisation_V1_ListConferenceGapsRequest, _) in
+      try await store.conferenceGaps(request)
+    }
+    router.registerUnary(Method.ReportMajorMatter.descriptor) {
+      (request: Governance_Organisation_V1_ReportMajorMatterRequest, _) in
+      try await store.reportMajorMatter(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListMajorMatterReports.descriptor) {
+      (request: Governance_Organisation_V1_ListMajorMatterReportsRequest, _) in
+      try await store.listMajorMatters(request)
+    }
     router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
       try await store.createMember(request, by: Principal.current)
     }

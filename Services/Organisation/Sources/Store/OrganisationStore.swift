@@ -85,6 +85,27 @@ public struct OrganisationStore: Sendable {
         table.column("party_member_id", .text).indexed()
         table.column("valid_until", .text)
       }
+      try RecordTable.create(db, name: "cross_appointment") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("party_member_id", .text).indexed()
+        table.column("person_name", .text).notNull()
+        table.column("property_company_id", .text).notNull().indexed()
+        table.column("direction", .integer).notNull()
+        table.column("current", .boolean).notNull()
+      }
+      try RecordTable.create(db, name: "conference") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("organisation_id", .text).notNull().references("party_organisation")
+        table.column("year", .integer).notNull()
+        table.column("quarter", .integer).notNull()
+        table.column("held_at", .datetime).notNull()
+      }
+      try db.create(index: "conference_by_quarter", on: "conference", columns: ["organisation_id", "year", "quarter"])
+      try RecordTable.create(db, name: "major_matter") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("body_id", .text).notNull().references("governance_body").indexed()
+        table.column("kind", .integer).notNull()
+      }
       try db.create(table: "contact_reveal") { table in
         table.autoIncrementedPrimaryKey("seq")
         table.column("subject_id", .text).notNull().indexed()

@@ -1,0 +1,89 @@
+import Foundation
+import GovernanceAPI
+import ServiceKit
+
+/// Joint conferences (党建联席会议) of a community party committee with paired units, compound
+/// branches, owners' committees and property companies: at least one per quarter, their agenda
+/// feeding the four lists (information, resources, needs, risks 四张清单).
+public enum JointConferences {
+  /// The quarter (1 to 4) of a date in the city's calendar.
+  public static func quarter(of time: Date) -> (year: Int32, quarter: Int32) {
+    let date = CalendarDate.today(at: time)
+    return (date.year, (date.month - 1) / 3 + 1)
+  }
+
+  /// The rule "a conference is held by a community party committee, at a time, with a title and
+  /// at least one participant besides the committee": validates a conference to record.
+  public static func validateNew(
+    _ conference: Governance_Organisation_V1_Conference, organisation: Governance_Organisation_V1_Organisation
+  ) throws(DomainError) -> Governance_Organisation_V1_Conference {
+    guard organisation.level == .communityCommittee, organisation.status == .active else {
+      throw DomainError.failedPrecondition(
+        rule: "joint conferences are held by an active community party committee",
+        detail: "\(organisation.id) is a \(organisation.level), \(organisation.status)")
+    }
+    var validated = conference
+    validated.title = try FieldValidation.requiredName(conference.title, field: "conference.title")
+    validated.location = try FieldValidation.optionalText(conference.location, field: "conference.location", maximumLength: 200)
+    validated.minutes = try FieldValidation.optionalText(conference.minutes, field: "conference.minutes", maximumLength: 20_000)
+    guard conference.hasHeldTime else {
+      throw DomainError.invalidArgument(field: "conference.held_time", rule: "is required")
+    }
+    guard conference.participants.contains(where: { $0.kind != .communityPartyCommittee && $0.kind != .unspecified }) else {
+      throw DomainError.invalidArgument(
+        field: "conference.participants", rule: "a joint conference brings in at least one unit beside the committee")
+    }
+    for (index, item) in conference.agenda.enumerated() {
+      validated.agenda[index].title = try FieldValidation.requiredName(item.title, field: "conference.agenda[\(index)].title")
+    }
+    let (year, quarter) = quarter(of: conference.heldTime.date)
+    validated.year = year
+    validated.quarter = quarter
+    validated.divisionCode = organisation.divisionCode
+    return validated
+  }
+
+  /// The rule "a quarter is named by its year and a number from 1 to 4".
+  public static func checkQuarter(year: Int32, quarter: Int32) throws(DomainError) {
+    guard (2000...2100).contains(year) else {
+      throw DomainError.invalidArgument(field: "year", rule: "from 2000 to 2100, got \(year)")
+    }
+    guard (1...4).contains(quarter) else {
+      throw DomainError.invalidArgument(field: "quarter", rule: "from 1 to 4, got \(quarter)")
+    }
+  }
+}
+
+/// Cross-appointment (双向进入、交叉任职) between community committees and property companies.
+public enum CrossAppointments {
+  /// The rule "a cross-appointment names its direction, the person, both sides and its start,
+  /// and ends after it starts".
+  public static func validateNew(
+    _ appointment: Governance_Organisation_V1_CrossAppointment, community: Governance_Organisation_V1_Organisation
+  ) throws(DomainError) -> Governance_Organisation_V1_CrossAppointment {
+    var validated = appointment
+    validated.direction = try FieldValidation.requiredCase(
+      appointment.direction, field: "appointment.direction", unspecified: .unspecified,
+      known: [.communityToCompany, .companyToCommunity])
+    validated.personName = try FieldValidation.requiredName(appointment.personName, field: "appointment.person_name", maximumLength: 50)
+    validated.communityPost = try FieldValidation.requiredName(appointment.communityPost, field: "appointment.community_post", maximumLength: 50)
+    validated.companyPost = try FieldValidation.requiredName(appointment.companyPost, field: "appointment.company_post", maximumLength: 50)
+    _ = try FieldValidation.requiredID(appointment.propertyCompanyID, field: "appointment.property_company_id")
+    guard community.level == .communityCommittee else {
+      throw DomainError.failedPrecondition(
+        rule: "cross-appointments join a community party committee and a property company",
+        detail: "\(community.id) is a \(community.level)")
+    }
+    guard appointment.hasStartDate else {
+      throw DomainError.invalidArgument(field: "appointment.start_date", rule: "is required")
+    }
+    if appointment.hasEndDate {
+      try SelfGovernance.checkTerm(start: appointment.startDate, end: appointment.endDate, field: "appointment.end_date")
+    } else {
+      try CalendarDate.validate(appointment.startDate, field: "appointment.start_date")
+    }
+    validated.divisionCode = community.divisionCode
+    validated.endReason = ""
+    return validated
+  }
+}
