@@ -82,3 +82,14 @@ public struct DivisionCode: Sendable, Hashable, Comparable, CustomStringConverti
 
   public var description: String { code }
 }
+
+extension DivisionCode {
+  /// Whether the division `outer` contains `inner`, both given as text; false if either is not a
+  /// valid code.
+  public static func code(_ outer: String, contains inner: String) -> Bool {
+    guard let outer = try? DivisionCode(outer, field: "outer"), let inner = try? DivisionCode(inner, field: "inner") else {
+      return false
+    }
+    return outer.contains(inner)
+  }
+}

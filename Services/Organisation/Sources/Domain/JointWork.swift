@@ -87,3 +87,45 @@ public enum CrossAppointments {
     return validated
   }
 }
+
+/// Paired units (结对/包保单位) taking on a compound under "one package, five helps" (一包五帮):
+/// set up a party organisation, set up a self-governance body, select a property company or
+/// staff, resolve disputes, coordinate funds and security; evaluated every quarter by the street.
+public enum Pairings {
+  public static let fiveHelps: [Governance_Organisation_V1_HelpKind] = [
+    .partyOrganisation, .selfGovernanceBody, .propertyService, .disputeResolution, .fundsAndSecurity,
+  ]
+
+  /// A new pairing starts with each of the five helps not started.
+  public static func initialHelps(on date: Governance_Common_V1_Date) -> [Governance_Organisation_V1_HelpProgress] {
+    fiveHelps.map { help in
+      .with {
+        $0.help = help
+        $0.status = .notStarted
+        $0.updatedDate = date
+      }
+    }
+  }
+
+  /// The rule "each help moves on its own, and a done help is not reopened": the helps after
+  /// setting `help` to `status`.
+  public static func update(
+    _ helps: [Governance_Organisation_V1_HelpProgress], help: Governance_Organisation_V1_HelpKind,
+    to status: Governance_Organisation_V1_HelpStatus, notes: String, on date: Governance_Common_V1_Date
+  ) throws(DomainError) -> [Governance_Organisation_V1_HelpProgress] {
+    let help = try FieldValidation.requiredCase(help, field: "help", unspecified: .unspecified, known: fiveHelps)
+    let status = try FieldValidation.requiredCase(
+      status, field: "status", unspecified: .unspecified, known: [.notStarted, .inProgress, .done, .notNeeded])
+    var updated = helps
+    guard let index = updated.firstIndex(where: { $0.help == help }) else {
+      throw DomainError.notFound(resource: "help of pairing", id: "\(help)")
+    }
+    if updated[index].status == .done, status != .done {
+      throw DomainError.failedPrecondition(rule: "a help that is done stays done", detail: "\(help) is done")
+    }
+    updated[index].status = status
+    updated[index].notes = try FieldValidation.optionalText(notes, field: "notes")
+    updated[index].updatedDate = date
+    return updated
+  }
+}

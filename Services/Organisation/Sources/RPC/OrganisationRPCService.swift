@@ -138,6 +138,34 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
       (request: Governance_Organisation_V1_ListMajorMatterReportsRequest, _) in
       try await store.listMajorMatters(request)
     }
+    router.registerUnary(Method.CreatePairedUnit.descriptor) {
+      (request: Governance_Organisation_V1_CreatePairedUnitRequest, _) in
+      try await store.createPairedUnit(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListPairedUnits.descriptor) {
+      (request: Governance_Organisation_V1_ListPairedUnitsRequest, _) in
+      try await store.listPairedUnits(request)
+    }
+    router.registerUnary(Method.CreatePairing.descriptor) { (request: Governance_Organisation_V1_CreatePairingRequest, _) in
+      let compound = request.compoundID.isEmpty
+        ? nil : try await property.compound(id: try FieldValidation.requiredID(request.compoundID, field: "compound_id"))
+      return try await store.createPairing(request, compound: compound, by: Principal.current)
+    }
+    router.registerUnary(Method.UpdatePairingHelp.descriptor) {
+      (request: Governance_Organisation_V1_UpdatePairingHelpRequest, _) in
+      try await store.updatePairingHelp(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListPairings.descriptor) { (request: Governance_Organisation_V1_ListPairingsRequest, _) in
+      try await store.listPairings(request)
+    }
+    router.registerUnary(Method.RecordPairingEvaluation.descriptor) {
+      (request: Governance_Organisation_V1_RecordPairingEvaluationRequest, _) in
+      try await store.recordPairingEvaluation(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListPairingEvaluations.descriptor) {
+      (request: Governance_Organisation_V1_ListPairingEvaluationsRequest, _) in
+      try await store.listPairingEvaluations(request)
+    }
     router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
       try await store.createMember(request, by: Principal.current)
     }

@@ -106,6 +106,24 @@ public struct OrganisationStore: Sendable {
         table.column("body_id", .text).notNull().references("governance_body").indexed()
         table.column("kind", .integer).notNull()
       }
+      try RecordTable.create(db, name: "paired_unit") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("kind", .integer).notNull()
+      }
+      try RecordTable.create(db, name: "pairing") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("paired_unit_id", .text).notNull().references("paired_unit").indexed()
+        table.column("compound_id", .text).indexed()
+        table.column("current", .boolean).notNull()
+      }
+      try RecordTable.create(db, name: "pairing_evaluation") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("pairing_id", .text).notNull().references("pairing")
+        table.column("paired_unit_id", .text).notNull().indexed()
+        table.column("year", .integer).notNull()
+        table.column("quarter", .integer).notNull()
+        table.uniqueKey(["pairing_id", "year", "quarter"])
+      }
       try db.create(table: "contact_reveal") { table in
         table.autoIncrementedPrimaryKey("seq")
         table.column("subject_id", .text).notNull().indexed()

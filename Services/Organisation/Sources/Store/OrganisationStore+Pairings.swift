@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension OrganisationStore {
+  public typealias PairedUnit = Governance_Organisation_V1_PairedUnit
+  public typealias Pairing = Governance_Organisation_V1_Pairing
+  public typealias PairingEvaluation = Governance_Organisation_V1_PairingEvaluation
+
+  public func createPairedUnit(
+    _ request: Governance_Organisation_V1_CreatePairedUnitRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> PairedUnit {
+    var unit = request.unit
+    unit.name = try FieldValidation.requiredName(unit.name, field: "unit.name")
+    unit.kind = try FieldValidation.requiredCase(
+      unit.kind, field: "unit.kind", unspecified: .unspecified,
+      known: Governance_Organisation_V1_PairedUnitKind.allCases.filter { $0 != .unspecified })
+    _ = try DivisionCode(unit.divisionCode, field: "unit.division_code")
+    if !unit.unifiedSocialCreditCode.isEmpty {
+      guard unit.unifiedSocialCreditCode.count == 18 else {
+        throw DomainError.invalidArgument(field: "unit.unified_social_credit_code", rule: "has 18 characters")
+      }
+    }
+    unit.responsibleLeader = try FieldValidation.optionalText(
+      unit.responsibleLeader, field: "unit.responsible_leader", maximumLength: 50)
+    if !unit.contact.name.isEmpty {
+      unit.contact = PersonalData.masked(try PersonalData.validate(unit.contact, field: "unit.contact"))
+    }
+    let validated = unit
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePairedUnit", request: request) {
+        try RecordTable.insertNew(db, into: "paired_unit", prefix: "pu", record: validated, by: principal, at: time) {
+          ["division_code": $0.divisionCode, "kind": $0.kind.rawValue]
+        }
+      }
+    }
+  }
+
+  public func listPairedUnits(_ request: Governance_Organisation_V1_ListPairedUnitsRequest) async throws
+    -> Governance_Organisation_V1_ListPairedUnitsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    let (units, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "paired_unit", as: PairedUnit.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.units = units
+      $0.nextPageToken = next
+    }
+  }
+
+  static func pairingColumns(_ pairing: Pairing) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": pairing.divisionCode, "paired_unit_id": pairing.pairedUnitID,
+      "compound_id": pairing.compoundID.isEmpty ? nil : pairing.compoundID, "current": !pairing.hasEndDate,
+    ]
+  }
+
+  /// Pairs a unit with a compound (confirmed with the property service before) or a community,
+  /// with the five helps not started.
+  public func createPairing(
+    _ request: Governance_Organisation_V1_CreatePairingRequest, compound: Governance_Property_V1_Compound?,
+    by principal: Principal, at time: Date = Date()
+  ) async throws -> Pairing {
+    let unitID = try FieldValidation.requiredID(request.pairedUnitID, field: "paired_unit_id")
+    let division: String
+    if let compound {
+      division = compound.divisionCode
+    } else {
+      let community = try DivisionCode(request.communityDivisionCode, field: "community_division_code")
+      guard community.level == .community else {
+        throw DomainError.invalidArgument(field: "community_division_code", rule: "names a community, got a \(community.level)")
+      }
+      division = community.code
+    }
+    let start = request.hasStartDate ? request.startDate : CalendarDate.today(at: time)
+    if request.hasEndDate {
+      try SelfGovernance.checkTerm(start: start, end: request.endDate, field: "end_date")
+    }
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePairing", request: request) {
+        let unit = try RecordTable.fetchRequired(db, from: "paired_unit", id: unitID, as: PairedUnit.self, resource: "paired unit")
+        let pairing = Pairing.with {
+          $0.divisionCode = division
+          $0.pairedUnitID = unit.id
+          $0.pairedUnitName = unit.name
+          $0.compoundID = compound?.id ?? ""
+          $0.startDate = start
+          if request.hasEndDate { $0.endDate = request.endDate }
+          $0.helps = Pairings.initialHelps(on: start)
+        }
+        return try RecordTable.insertNew(
+          db, into: "pairing", prefix: "pair", record: pairing, by: principal, at: time, columns: Self.pairingColumns)
+      }
+    }
+  }
+
+  public func updatePairingHelp(
+    _ request: Governance_Organisation_V1_UpdatePairingHelpRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Pairing {
+    let id = try FieldValidation.requiredID(request.pairingID, field: "pairing_id")
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "UpdatePairingHelp", request: request) {
+        var pairing = try RecordTable.fetchRequired(db, from: "pairing", id: id, as: Pairing.self, resource: "pairing")
+        pairing.helps = try Pairings.update(
+          pairing.helps, help: request.help, to: request.status, notes: request.notes, on: CalendarDate.today(at: time))
+        return try RecordTable.update(db, in: "pairing", record: pairing, by: principal, at: time, columns: Self.pairingColumns)
+      }
+    }
+  }
+
+  public func listPairings(_ request: Governance_Organisation_V1_ListPairingsRequest) async throws
+    -> Governance_Organisation_V1_ListPairingsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("paired_unit_id = ?", request.pairedUnitID, when: !request.pairedUnitID.isEmpty)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("current", when: !request.includeEnded)
+    let (pairings, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "pairing", as: Pairing.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.pairings = pairings
+      $0.nextPageToken = next
+    }
+  }
+
+  /// The street's quarterly evaluation of a pairing, once per pairing and quarter.
+  public func recordPairingEvaluation(
+    _ request: Governance_Organisation_V1_RecordPairingEvaluationRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> PairingEvaluation {
+    var evaluation = request.evaluation
+    let pairingID = try FieldValidation.requiredID(evaluation.pairingID, field: "evaluation.pairing_id")
+    let evaluatorID = try FieldValidation.requiredID(
+      evaluation.evaluatorOrganisationID, field: "evaluation.evaluator_organisation_id")
+    try JointConferences.checkQuarter(year: evaluation.year, quarter: evaluation.quarter)
+    evaluation.grade = try FieldValidation.requiredCase(
+      evaluation.grade, field: "evaluation.grade", unspecified: .unspecified, known: [.excellent, .good, .fair, .poor])
+    guard (0...100).contains(evaluation.score) else {
+      throw DomainError.invalidArgument(field: "evaluation.score", rule: "from 0 to 100, got \(evaluation.score)")
+    }
+    evaluation.comment = try FieldValidation.optionalText(evaluation.comment, field: "evaluation.comment")
+    if !evaluation.hasEvaluatedDate { evaluation.evaluatedDate = CalendarDate.today(at: time) }
+    let proposed = evaluation
+    do {
+      return try await writer.write { db in
+        try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RecordPairingEvaluation", request: request) {
+          let pairing = try RecordTable.fetchRequired(db, from: "pairing", id: pairingID, as: Pairing.self, resource: "pairing")
+          let evaluator = try Self.requireOrganisation(db, id: evaluatorID)
+          guard evaluator.level == .streetWorkingCommittee, DivisionCode.code(evaluator.divisionCode, contains: pairing.divisionCode) else {
+            throw DomainError.failedPrecondition(
+              rule: "pairings are evaluated by the street working committee of their street",
+              detail: "\(evaluatorID) is a \(evaluator.level) of \(evaluator.divisionCode)")
+          }
+          var evaluation = proposed
+          evaluation.divisionCode = pairing.divisionCode
+          evaluation.pairedUnitID = pairing.pairedUnitID
+          return try RecordTable.insertNew(
+            db, into: "pairing_evaluation", prefix: "pev", record: evaluation, by: principal, at: time
+          ) {
+            [
+              "division_code": $0.divisionCode, "pairing_id": $0.pairingID, "paired_unit_id": $0.pairedUnitID,
+              "year": $0.year, "quarter": $0.quarter,
+            ]
+          }
+        }
+      }
+    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+      throw DomainError.alreadyExists(
+        resource: "evaluation of pairing", id: pairingID, detail: "for \(proposed.year) Q\(proposed.quarter)")
+    }
+  }
+
+  public func listPairingEvaluations(_ request: Governance_Organisation_V1_ListPairingEvaluationsRequest) async throws
+    -> Governance_Organisation_V1_ListPairingEvaluationsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("pairing_id = ?", request.pairingID, when: !request.pairingID.isEmpty)
+    filter.add("paired_unit_id = ?", request.pairedUnitID, when: !request.pairedUnitID.isEmpty)
+    filter.add("year = ?", request.year, when: request.year != 0)
+    filter.add("quarter = ?", request.quarter, when: request.quarter != 0)
+    let (evaluations, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "pairing_evaluation", as: PairingEvaluation.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.evaluations = evaluations
+      $0.nextPageToken = next
+    }
+  }
+}
+
+extension Governance_Organisation_V1_PairedUnit: AuditedRecord {}
+extension Governance_Organisation_V1_Pairing: AuditedRecord {}
+extension Governance_Organisation_V1_PairingEvaluation: AuditedRecord {}
