@@ -142,3 +142,62 @@ public enum SelfGovernance {
     }?.entry
   }
 }
+
+/// Positions (职务) in party organisations: secretaries, deputies, committee members, first
+/// secretaries dispatched by the street (第一书记), building group leaders.
+public enum Positions {
+  /// The rule "one current secretary per organisation; a first secretary is dispatched and says
+  /// by whom; a group leader leads a building group": validates an appointment.
+  public static func validate(
+    _ request: Governance_Organisation_V1_AppointPositionRequest, organisation: Governance_Organisation_V1_Organisation,
+    member: Governance_Organisation_V1_PartyMember, currentSecretaries: Int
+  ) throws(DomainError) -> Governance_Organisation_V1_Position {
+    let kind = try FieldValidation.requiredCase(
+      request.kind, field: "kind", unspecified: .unspecified,
+      known: [.secretary, .deputySecretary, .committeeMember, .firstSecretary, .groupLeader])
+    let method = try FieldValidation.requiredCase(
+      request.selectionMethod, field: "selection_method", unspecified: .unspecified,
+      known: [.selfNomination, .communityRecommendation, .streetAppointment])
+    guard organisation.status == .active, member.status == .active else {
+      throw DomainError.failedPrecondition(
+        rule: "positions are held by active members in active organisations",
+        detail: "organisation \(organisation.id) is \(organisation.status), member \(member.id) is \(member.status)")
+    }
+    if kind == .groupLeader, organisation.level != .buildingGroup {
+      throw DomainError.invalidArgument(field: "kind", rule: "a group leader leads a building group, not a \(organisation.level)")
+    }
+    if kind == .firstSecretary {
+      guard method == .streetAppointment, !request.dispatchingUnit.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw DomainError.invalidArgument(
+          field: "dispatching_unit", rule: "a first secretary is appointed by the street and names the dispatching unit")
+      }
+    }
+    if kind == .secretary, currentSecretaries > 0 {
+      throw DomainError.failedPrecondition(
+        rule: "an organisation has one current secretary", detail: "\(organisation.id) has one; end it first")
+    }
+    if request.hasEndDate {
+      try SelfGovernance.checkTerm(start: request.startDate, end: request.endDate, field: "end_date")
+    } else if request.hasStartDate {
+      try CalendarDate.validate(request.startDate, field: "start_date")
+    }
+    return .with {
+      $0.divisionCode = organisation.divisionCode
+      $0.organisationID = organisation.id
+      $0.memberID = member.id
+      $0.memberName = member.contact.name
+      $0.kind = kind
+      $0.selectionMethod = method
+      $0.dispatchingUnit = request.dispatchingUnit
+      $0.startDate = request.startDate
+      if request.hasEndDate { $0.endDate = request.endDate }
+      if request.hasPreAppointmentTalk { $0.preAppointmentTalk = request.preAppointmentTalk }
+    }
+  }
+
+  /// The rule "one shoulder" (一肩挑): the chair of a compound's owners' or self-management
+  /// committee is the secretary of that compound's branch.
+  public static func isOneShoulder(chairPartyMemberID: String, compoundBranchSecretaries: Set<String>) -> Bool {
+    !chairPartyMemberID.isEmpty && compoundBranchSecretaries.contains(chairPartyMemberID)
+  }
+}

@@ -166,6 +166,16 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
       (request: Governance_Organisation_V1_ListPairingEvaluationsRequest, _) in
       try await store.listPairingEvaluations(request)
     }
+    router.registerUnary(Method.AppointPosition.descriptor) {
+      (request: Governance_Organisation_V1_AppointPositionRequest, _) in
+      try await store.appointPosition(request, by: Principal.current)
+    }
+    router.registerUnary(Method.EndPosition.descriptor) { (request: Governance_Organisation_V1_EndPositionRequest, _) in
+      try await store.endPosition(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListPositions.descriptor) { (request: Governance_Organisation_V1_ListPositionsRequest, _) in
+      try await store.listPositions(request)
+    }
     router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
       try await store.createMember(request, by: Principal.current)
     }

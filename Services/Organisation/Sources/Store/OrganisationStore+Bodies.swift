@@ -10,14 +10,17 @@ extension OrganisationStore {
   public typealias NegativeEntry = Governance_Organisation_V1_NegativeListEntry
 
   static func bodyColumns(_ body: Body) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    ["division_code": body.divisionCode, "kind": body.kind.rawValue, "status": body.status.rawValue]
+    [
+      "division_code": body.divisionCode, "kind": body.kind.rawValue, "status": body.status.rawValue,
+      "compound_id": body.compoundIds.count == 1 ? body.compoundIds[0] : nil,
+    ]
   }
 
   static func bodyMemberColumns(_ member: BodyMember) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
     [
       "division_code": member.divisionCode, "body_id": member.bodyID,
       "party_member_id": member.partyMemberID.isEmpty ? nil : member.partyMemberID,
-      "is_party_member": member.isPartyMember, "active": !member.hasEndedDate,
+      "is_party_member": member.isPartyMember, "post": member.post.rawValue, "active": !member.hasEndedDate,
     ]
   }
 
@@ -65,11 +68,15 @@ extension OrganisationStore {
     }
   }
 
-  /// Active members and party members of a body.
+  /// Current members and party members of a body; alternates do not count towards the share.
   static func bodyCounts(_ db: Database, body: String) throws -> (members: Int, party: Int) {
     let row = try Row.fetchOne(
-      db, sql: "SELECT COUNT(*) AS members, COALESCE(SUM(is_party_member), 0) AS party FROM body_member WHERE body_id = ? AND active",
-      arguments: [body])!
+      db,
+      sql: """
+        SELECT COUNT(*) AS members, COALESCE(SUM(is_party_member), 0) AS party FROM body_member
+        WHERE body_id = ? AND active AND post != ?
+        """,
+      arguments: [body, Governance_Organisation_V1_BodyPost.alternate.rawValue])!
     return (row["members"], row["party"])
   }
 
@@ -123,7 +130,8 @@ extension OrganisationStore {
             detail: "\(PersonalData.masked(contact).name) is listed (\(barred.reason), entry \(barred.id))")
         }
         let before = try Self.bodyCounts(db, body: bodyID)
-        let after = (before.members + 1, before.party + (candidate.isPartyMember ? 1 : 0))
+        let counts = candidate.post == .alternate ? 0 : 1
+        let after = (before.members + counts, before.party + (candidate.isPartyMember ? counts : 0))
         let change = try SelfGovernance.checkPartyShare(kind: body.kind, before: before, after: after)
 
         candidate.divisionCode = body.divisionCode
@@ -135,7 +143,10 @@ extension OrganisationStore {
         try db.execute(
           sql: "INSERT INTO body_member_contact (member_id, contact) VALUES (?, ?)",
           arguments: [stored.id, try StoredMessage.encode(contact)])
-        try Self.saveBodyCounts(db, body, counts: after, by: principal, at: time)
+        var counted = body
+        if stored.post == .chair { counted.chairMemberID = stored.id }
+        try Self.saveBodyCounts(db, counted, counts: after, by: principal, at: time)
+        if let compound = counted.compoundIds.first { try Self.refreshOneShoulder(db, compound: compound, by: principal, at: time) }
         return .with {
           $0.member = stored
           $0.partyShare = change
@@ -159,13 +170,17 @@ extension OrganisationStore {
         }
         let body = try RecordTable.fetchRequired(db, from: "governance_body", id: member.bodyID, as: Body.self, resource: "body")
         let before = try Self.bodyCounts(db, body: body.id)
-        let after = (before.members - 1, before.party - (member.isPartyMember ? 1 : 0))
+        let counts = member.post == .alternate ? 0 : 1
+        let after = (before.members - counts, before.party - (member.isPartyMember ? counts : 0))
         let change = try SelfGovernance.checkPartyShare(kind: body.kind, before: before, after: after)
         member.endedDate = request.hasEndedDate ? request.endedDate : CalendarDate.today(at: time)
         member.endReason = reason
         let saved = try RecordTable.update(
           db, in: "body_member", record: member, by: principal, at: time, columns: Self.bodyMemberColumns)
-        try Self.saveBodyCounts(db, body, counts: after, by: principal, at: time)
+        var counted = body
+        if body.chairMemberID == saved.id { counted.chairMemberID = "" }
+        try Self.saveBodyCounts(db, counted, counts: after, by: principal, at: time)
+        if let compound = counted.compoundIds.first { try Self.refreshOneShoulder(db, compound: compound, by: principal, at: time) }
         return .with {
           $0.member = saved
           $0.partyShare = change

@@ -65,12 +65,14 @@ public struct OrganisationStore: Sendable {
         table.column("division_code", .text).notNull().indexed()
         table.column("kind", .integer).notNull()
         table.column("status", .integer).notNull()
+        table.column("compound_id", .text).indexed()
       }
       try RecordTable.create(db, name: "body_member") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("body_id", .text).notNull().references("governance_body").indexed()
         table.column("party_member_id", .text).indexed()
         table.column("is_party_member", .boolean).notNull()
+        table.column("post", .integer).notNull()
         table.column("active", .boolean).notNull()
       }
       try db.create(table: "body_member_contact") { table in
@@ -105,6 +107,13 @@ public struct OrganisationStore: Sendable {
         table.column("division_code", .text).notNull().indexed()
         table.column("body_id", .text).notNull().references("governance_body").indexed()
         table.column("kind", .integer).notNull()
+      }
+      try RecordTable.create(db, name: "position") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("organisation_id", .text).notNull().references("party_organisation").indexed()
+        table.column("member_id", .text).notNull().references("party_member").indexed()
+        table.column("kind", .integer).notNull()
+        table.column("current", .boolean).notNull()
       }
       try RecordTable.create(db, name: "paired_unit") { table in
         table.column("division_code", .text).notNull().indexed()
