@@ -40,6 +40,7 @@ var targets: [Target] = [
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "Hummingbird", package: "hummingbird"),
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      .product(name: "Crypto", package: "swift-crypto"),
     ],
     path: "Shared/ServiceKit",
     swiftSettings: swiftSettings
@@ -201,6 +202,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
   ],
   targets: targets
 )

@@ -11,6 +11,8 @@ public struct ServiceRuntime: Sendable {
   public let configuration: ServiceConfiguration
   public let database: DatabasePool
   public let peers: PeerClients
+  /// Seals personal data before it is stored.
+  public let vault: ContactVault
   public let logger: Logger
 }
 
@@ -40,7 +42,16 @@ public enum ServiceRunner {
     }
     let peers = try PeerClients(
       caller: identity, peers: configuration.peers, timeout: configuration.peerCallTimeout)
-    let runtime = ServiceRuntime(configuration: configuration, database: database, peers: peers, logger: logger)
+    let vault: ContactVault
+    do {
+      vault = try ContactVault.load(
+        dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
+    } catch {
+      logger.critical("cannot load the data key", metadata: ["error": "\(error)"])
+      throw ExitCode(78)
+    }
+    let runtime = ServiceRuntime(
+      configuration: configuration, database: database, peers: peers, vault: vault, logger: logger)
 
     let health = HealthStatus(services: [identity.grpcServiceName])
     let server = GRPCServerService(

@@ -204,7 +204,8 @@ struct BranchFormationTests {
   func propertyDown() async throws {
     let peers = try PeerClients(
       caller: .organisation, peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(2))
-    let store = OrganisationStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator))
+    let store = OrganisationStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
     let service = OrganisationRPCService(store: store, property: PropertyDirectory(client: peers.client(for: .property)))
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await peers.run() }

@@ -17,7 +17,7 @@ func withOrganisationService<Result: Sendable>(
 ) async throws -> Result {
   let propertyStore = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
   let organisationStore = OrganisationStore(
-    writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator))
+    writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
   return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .organisation) { propertyClient in
     let organisation = OrganisationRPCService(store: organisationStore, property: PropertyDirectory(client: propertyClient))
     return try await withTestServer([organisation]) { client in

@@ -16,7 +16,7 @@ struct OrganisationServiceCommand: AsyncParsableCommand {
     try await ServiceRunner.run(.organisation, options: options, migrator: OrganisationStore.migrator) { runtime in
       [
         OrganisationRPCService(
-          store: OrganisationStore(writer: runtime.database),
+          store: OrganisationStore(writer: runtime.database, vault: runtime.vault),
           property: PropertyDirectory(client: runtime.peers.client(for: .property)))
       ]
     }

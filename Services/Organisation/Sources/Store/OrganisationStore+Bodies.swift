@@ -104,6 +104,8 @@ extension OrganisationStore {
       try SelfGovernance.checkTerm(start: candidate.termStartDate, end: candidate.termEndDate, field: "member.term_end_date")
     }
     let proposed = candidate
+    let vault = vault
+    let idKey = vault.matchKey(contact.idNumber)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AddBodyMember", request: request) {
         var candidate = proposed
@@ -120,10 +122,10 @@ extension OrganisationStore {
         }
         let entries = try Row.fetchAll(
           db, sql: "SELECT record, id_number FROM negative_list_entry WHERE id_number = ? OR party_member_id = ?",
-          arguments: [contact.idNumber.isEmpty ? nil : contact.idNumber, candidate.partyMemberID.isEmpty ? nil : candidate.partyMemberID]
+          arguments: [idKey.isEmpty ? nil : idKey, candidate.partyMemberID.isEmpty ? nil : candidate.partyMemberID]
         ).map { (entry: try StoredMessage.decode(NegativeEntry.self, from: $0["record"]), idNumber: $0["id_number"] as String? ?? "") }
         if let barred = SelfGovernance.barringEntry(
-          for: candidate, idNumber: contact.idNumber, entries: entries, today: CalendarDate.today(at: time))
+          for: candidate, idNumber: idKey, entries: entries, today: CalendarDate.today(at: time))
         {
           throw DomainError.failedPrecondition(
             rule: "nobody on the candidate negative list (负面清单) is appointed",
@@ -142,7 +144,7 @@ extension OrganisationStore {
           db, into: "body_member", prefix: "bm", record: candidate, by: principal, at: time, columns: Self.bodyMemberColumns)
         try db.execute(
           sql: "INSERT INTO body_member_contact (member_id, contact) VALUES (?, ?)",
-          arguments: [stored.id, try StoredMessage.encode(contact)])
+          arguments: [stored.id, try vault.seal(contact)])
         var counted = body
         if stored.post == .chair { counted.chairMemberID = stored.id }
         try Self.saveBodyCounts(db, counted, counts: after, by: principal, at: time)
@@ -226,6 +228,7 @@ extension OrganisationStore {
     entry.contact = PersonalData.masked(contact)
     if !entry.hasListedDate { entry.listedDate = CalendarDate.today(at: time) }
     let validated = entry
+    let idKey = vault.matchKey(contact.idNumber)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateNegativeListEntry", request: request) {
         try RecordTable.insertNew(
@@ -233,7 +236,7 @@ extension OrganisationStore {
         ) {
           [
             "division_code": $0.divisionCode, "reason": $0.reason.rawValue,
-            "id_number": contact.idNumber.isEmpty ? nil : contact.idNumber,
+            "id_number": idKey.isEmpty ? nil : idKey,
             "party_member_id": $0.partyMemberID.isEmpty ? nil : $0.partyMemberID,
             "valid_until": $0.hasValidUntil ? String(format: "%04d-%02d-%02d", $0.validUntil.year, $0.validUntil.month, $0.validUntil.day) : nil,
           ]

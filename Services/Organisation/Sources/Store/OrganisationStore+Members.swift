@@ -56,6 +56,7 @@ extension OrganisationStore {
     _ request: Governance_Organisation_V1_CreateMemberRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Member {
     let organisationID = try FieldValidation.requiredID(request.member.organisationID, field: "member.organisation_id")
+    let vault = vault
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateMember", request: request) {
         let organisation = try Self.fetchOrganisation(db, id: organisationID).orNotFound(
@@ -67,7 +68,7 @@ extension OrganisationStore {
           db, into: "party_member", prefix: "mbr", record: member, by: principal, at: time, columns: Self.memberColumns)
         try db.execute(
           sql: "INSERT INTO member_contact (member_id, contact) VALUES (?, ?)",
-          arguments: [stored.id, try StoredMessage.encode(contact)])
+          arguments: [stored.id, try vault.seal(contact)])
         return stored
       }
     }
@@ -175,6 +176,7 @@ extension OrganisationStore {
     }
     let memberID = try FieldValidation.requiredID(request.subjectID, field: "subject_id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 200)
+    let vault = vault
     return try await writer.write { db in
       guard let data = try Data.fetchOne(
         db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [memberID])
@@ -182,7 +184,7 @@ extension OrganisationStore {
       try db.execute(
         sql: "INSERT INTO contact_reveal (subject_id, revealed_by, reason, revealed_at) VALUES (?, ?, ?, ?)",
         arguments: [memberID, principal.description, reason, time])
-      let contact = try StoredMessage.decode(Governance_Common_V1_ResidentContact.self, from: data)
+      let contact = try vault.open(data)
       return .with {
         $0.contact = contact
         $0.revealTime = Google_Protobuf_Timestamp(date: time)

@@ -9,9 +9,11 @@ public struct OrganisationStore: Sendable {
   public typealias Organisation = Governance_Organisation_V1_Organisation
 
   let writer: any DatabaseWriter
+  let vault: ContactVault
 
-  public init(writer: any DatabaseWriter) {
+  public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
+    self.vault = vault
   }
 
   /// The schema, one append-only migration per shipped change.
@@ -79,7 +81,7 @@ public struct OrganisationStore: Sendable {
         table.primaryKey("member_id", .text).references("body_member")
         table.column("contact", .blob).notNull()
       }
-      // The ID number is kept as a column only to match candidates against the list.
+      // Only a keyed digest of the ID number is kept, to match candidates against the list.
       try RecordTable.create(db, name: "negative_list_entry") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("reason", .integer).notNull()

@@ -1,0 +1,41 @@
+import Foundation
+import GovernanceAPI
+import Testing
+
+@testable import ServiceKit
+
+@Suite("Personal data is stored protected")
+struct ContactVaultTests {
+  @Test("a sealed contact opens only with its key and shows no plain text")
+  func sealedContact() throws {
+    let vault = ContactVault.ephemeral()
+    let contact = Governance_Common_V1_ResidentContact.with {
+      $0.name = "张建国"
+      $0.phone = "13912345678"
+      $0.idNumber = "32011319800101123X"
+    }
+    let sealed = try vault.seal(contact)
+    #expect(try vault.open(sealed) == contact)
+    #expect(sealed.range(of: Data("13912345678".utf8)) == nil)
+    #expect(sealed.range(of: Data("张建国".utf8)) == nil)
+    #expect(throws: (any Error).self) { try ContactVault.ephemeral().open(sealed) }
+    #expect(vault.matchKey("32011319800101123X") == vault.matchKey("32011319800101123X"))
+    #expect(vault.matchKey("32011319800101123X") != ContactVault.ephemeral().matchKey("32011319800101123X"))
+    #expect(!vault.matchKey("32011319800101123X").contains("3201131980"))
+  }
+
+  @Test("the key is made once in the data directory, readable by its owner only, and reused")
+  func keyFile() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vault-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let first = try ContactVault.load(dataDirectory: directory, environment: [:])
+    let sealed = try first.seal(.with { $0.name = "李四" })
+    let again = try ContactVault.load(dataDirectory: directory, environment: [:])
+    #expect(try again.open(sealed).name == "李四")
+    let attributes = try FileManager.default.attributesOfItem(atPath: "\(directory)/data.key")
+    #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+    #expect(throws: ConfigurationError.self) {
+      try ContactVault.load(dataDirectory: directory, environment: ["GOVERNANCE_DATA_KEY": "short"])
+    }
+  }
+}
