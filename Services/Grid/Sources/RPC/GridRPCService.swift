@@ -18,6 +18,24 @@ public struct GridRPCService: RegistrableRPCService {
     router.registerUnary(Method.CreateDivision.descriptor) { (request: Governance_Grid_V1_CreateDivisionRequest, _) in
       try await store.createDivision(request, by: Principal.current)
     }
+    router.registerUnary(Method.CreateGrid.descriptor) { (request: Governance_Grid_V1_CreateGridRequest, _) in
+      try await store.createGrid(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetGrid.descriptor) { (request: Governance_Grid_V1_GetGridRequest, _) in
+      switch request.key {
+      case .id(let id):
+        let id = try FieldValidation.requiredID(id, field: "id")
+        return try await store.grid(id: id).orNotFound("grid", id: id)
+      case .gridCode(let code):
+        let code = try DivisionCode(code, field: "grid_code")
+        return try await store.grid(code: code.code).orNotFound("grid", id: code.code)
+      case nil:
+        throw DomainError.invalidArgument(field: "key", rule: "one of id or grid_code is required")
+      }
+    }
+    router.registerUnary(Method.ListGrids.descriptor) { (request: Governance_Grid_V1_ListGridsRequest, _) in
+      try await store.listGrids(request)
+    }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {
       case .id(let id):

@@ -8,7 +8,7 @@ import ServiceKit
 public struct GridStore: Sendable {
   public typealias Division = Governance_Grid_V1_Division
 
-  private let writer: any DatabaseWriter
+  let writer: any DatabaseWriter
 
   public init(writer: any DatabaseWriter) {
     self.writer = writer
@@ -17,12 +17,18 @@ public struct GridStore: Sendable {
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator.governance
-    migrator.registerMigration("v1-divisions") { db in
+    migrator.registerMigration("v1-grid") { db in
       try RecordTable.create(db, name: "division") { table in
         table.column("division_code", .text).notNull().unique()
         table.column("name", .text).notNull()
         table.column("level", .integer).notNull()
         table.column("parent_code", .text).notNull().indexed()
+      }
+      try RecordTable.create(db, name: "grid") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("grid_code", .text).notNull().unique()
+        table.column("kind", .integer).notNull()
+        table.column("parent_grid_code", .text).indexed()
       }
     }
     return migrator
