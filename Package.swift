@@ -59,7 +59,7 @@ var targets: [Target] = [
 ]
 
 /// Test targets that run another service's real handlers as a peer.
-let testPeers: [String: [Target.Dependency]] = ["Organisation": ["Property"]]
+let testPeers: [String: [Target.Dependency]] = ["Organisation": ["Property", "Grid"]]
 
 for service in domainServices {
   targets.append(

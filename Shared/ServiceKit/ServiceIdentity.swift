@@ -61,7 +61,7 @@ public enum ServiceIdentity: String, CaseIterable, Sendable, Codable {
   /// call.
   public var peers: [ServiceIdentity] {
     switch self {
-    case .organisation: [.property]
+    case .organisation: [.property, .grid]
     case .property: [.organisation]
     case .grid: [.organisation, .property]
     case .volunteers: [.organisation, .grid]

@@ -88,7 +88,7 @@ struct BranchFormationTests {
 
   @Test("the plan reads compounds from the property service; a standalone branch needs 3 members")
   func planWithPropertyService() async throws {
-    try await withOrganisationService { organisations, property in
+    try await withOrganisationService { organisations, property, _ in
       let community = try await Self.committees(organisations)
       var compounds: [String] = []
       for name in ["大院", "小院"] {
@@ -141,7 +141,7 @@ struct BranchFormationTests {
 
   @Test("members' personal data is masked in get and list, whole only through RevealContact")
   func memberContactsAreMasked() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       let community = try await Self.committees(organisations)
       let member = try await organisations.createMember(Self.member("张建国", organisation: community, compound: "cmp_x"))
       #expect(member.contact.name == "张**")
@@ -173,7 +173,7 @@ struct BranchFormationTests {
 
   @Test("a member transfer is kept in the member's history")
   func transferKeepsHistory() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       let community = try await Self.committees(organisations)
       let other = try await organisations.createOrganisation(.with {
         $0.organisation.name = "网格支部"
@@ -203,10 +203,14 @@ struct BranchFormationTests {
   @Test("with the property service down the plan is UNAVAILABLE naming it, quickly")
   func propertyDown() async throws {
     let peers = try PeerClients(
-      caller: .organisation, peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(2))
+      caller: .organisation,
+      peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1)],
+      timeout: .seconds(2))
     let store = OrganisationStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
-    let service = OrganisationRPCService(store: store, property: PropertyDirectory(client: peers.client(for: .property)))
+    let service = OrganisationRPCService(
+      store: store, property: PropertyDirectory(client: peers.client(for: .property)),
+      grid: GridDirectory(client: peers.client(for: .grid)))
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await peers.run() }
       try await withTestServer([service]) { client in

@@ -35,7 +35,7 @@ struct JointWorkTests {
 
   @Test("the conference gap by quarter: a community with none in the quarter is listed")
   func conferenceGapByQuarter() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       let first = try await BranchFormationTests.committees(organisations)
       let street = try await organisations.getOrganisation(.with { $0.id = first }).parentID
       let second = try await organisations.createOrganisation(.with {
@@ -79,7 +79,7 @@ struct JointWorkTests {
 
   @Test("cross-appointments both ways, with dates, listed by company and person")
   func crossAppointments() async throws {
-    try await withOrganisationService { organisations, property in
+    try await withOrganisationService { organisations, property, _ in
       let community = try await BranchFormationTests.committees(organisations)
       let company = try await property.createCompany(.with {
         $0.company.name = "鸿运物业"

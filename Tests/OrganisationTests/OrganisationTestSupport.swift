@@ -2,28 +2,36 @@ import GRPCCore
 import GRPCInProcessTransport
 import GovernanceAPI
 import Logging
+import Grid
 import Organisation
 import Property
 import ServiceKit
 import ServiceKitTesting
 
-/// An organisation service whose property peer is the real property service, each on its own
-/// in-process transport and in-memory database. `body` gets clients of both.
+/// An organisation service whose property and grid peers are the real services, each on its own
+/// in-process transport and in-memory database. `body` gets clients of all three.
 func withOrganisationService<Result: Sendable>(
   _ body: @Sendable (
     Governance_Organisation_V1_OrganisationService.Client<InProcessTransport.Client>,
-    Governance_Property_V1_PropertyService.Client<InProcessTransport.Client>
+    Governance_Property_V1_PropertyService.Client<InProcessTransport.Client>,
+    Governance_Grid_V1_GridService.Client<InProcessTransport.Client>
   ) async throws -> Result
 ) async throws -> Result {
   let propertyStore = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
   let organisationStore = OrganisationStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
+  let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator))
   return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .organisation) { propertyClient in
-    let organisation = OrganisationRPCService(store: organisationStore, property: PropertyDirectory(client: propertyClient))
-    return try await withTestServer([organisation]) { client in
-      try await body(
-        Governance_Organisation_V1_OrganisationService.Client(wrapping: client),
-        Governance_Property_V1_PropertyService.Client(wrapping: propertyClient))
+    try await withTestServer([GridRPCService(store: gridStore)], caller: .organisation) { gridClient in
+      let organisation = OrganisationRPCService(
+        store: organisationStore, property: PropertyDirectory(client: propertyClient),
+        grid: GridDirectory(client: gridClient))
+      return try await withTestServer([organisation]) { client in
+        try await body(
+          Governance_Organisation_V1_OrganisationService.Client(wrapping: client),
+          Governance_Property_V1_PropertyService.Client(wrapping: propertyClient),
+          Governance_Grid_V1_GridService.Client(wrapping: gridClient))
+      }
     }
   }
 }

@@ -51,7 +51,7 @@ struct OrganisationTreeTests {
 
   @Test("create then get over gRPC; a repeated request_id creates once")
   func createAndGet() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       let request = Governance_Organisation_V1_CreateOrganisationRequest.with {
         $0.requestID = "req-1"
         $0.organisation = Self.organisation("栖霞区委", level: .districtCommittee, division: "320113000000")
@@ -74,7 +74,7 @@ struct OrganisationTreeTests {
 
   @Test("bad input is INVALID_ARGUMENT naming the field; unknown ids are NOT_FOUND")
   func badInput() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       await expectRPCError(.invalidArgument, mentioning: "organisation.division_code", "12 digits") {
         _ = try await organisations.createOrganisation(.with {
           $0.organisation = Self.organisation("区委", level: .districtCommittee, division: "3201")
@@ -95,14 +95,14 @@ struct OrganisationTreeTests {
         _ = try await organisations.getOrganisation(.with { $0.id = "org_nope" })
       }
       await expectRPCError(.unimplemented) {
-        _ = try await organisations.getCoverage(.init())
+        _ = try await organisations.updateMember(.init())
       }
     }
   }
 
   @Test("move, dissolve with a successor, subtree listing and history keep the tree whole")
   func treeOperations() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       let community = try await BranchFormationTests.committees(organisations)
       let district = try await organisations.listOrganisations(.with { $0.level = .districtCommittee }).organisations[0]
       let street2 = try await organisations.createOrganisation(.with {
@@ -168,7 +168,7 @@ struct OrganisationTreeTests {
 
   @Test("dual registration: in-service members register once, counted by community and street")
   func dualRegistration() async throws {
-    try await withOrganisationService { organisations, _ in
+    try await withOrganisationService { organisations, _, _ in
       let community = try await BranchFormationTests.committees(organisations)
       var members: [String] = []
       for index in 0..<3 {

@@ -20,7 +20,7 @@ struct PairingsTests {
 
   @Test("a unit pairs with a three-no compound; the street evaluates each quarter once")
   func pairingLifecycle() async throws {
-    try await withOrganisationService { organisations, property in
+    try await withOrganisationService { organisations, property, _ in
       let community = try await BranchFormationTests.committees(organisations)
       let street = try await organisations.getOrganisation(.with { $0.id = community }).parentID
       let compound = try await property.createCompound(.with {

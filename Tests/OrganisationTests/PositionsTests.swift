@@ -9,7 +9,7 @@ import Testing
 struct PositionsTests {
   @Test("the branch secretary who chairs the compound's committee carries one shoulder")
   func oneShoulder() async throws {
-    try await withOrganisationService { organisations, property in
+    try await withOrganisationService { organisations, property, _ in
       let community = try await BranchFormationTests.committees(organisations)
       let compound = try await property.createCompound(.with {
         $0.compound.name = "一肩挑小区"

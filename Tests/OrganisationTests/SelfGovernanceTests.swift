@@ -44,7 +44,7 @@ struct SelfGovernanceTests {
 
   @Test("an owners' committee needs a property company; the guidance committee keeps 30%; the negative list bars")
   func bodiesWithTheirRules() async throws {
-    try await withOrganisationService { organisations, property in
+    try await withOrganisationService { organisations, property, _ in
       let community = try await BranchFormationTests.committees(organisations)
       let compound = try await property.createCompound(.with {
         $0.compound.name = "无物业小区"

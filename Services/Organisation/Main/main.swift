@@ -17,7 +17,8 @@ struct OrganisationServiceCommand: AsyncParsableCommand {
       [
         OrganisationRPCService(
           store: OrganisationStore(writer: runtime.database, vault: runtime.vault),
-          property: PropertyDirectory(client: runtime.peers.client(for: .property)))
+          property: PropertyDirectory(client: runtime.peers.client(for: .property)),
+          grid: GridDirectory(client: runtime.peers.client(for: .grid)))
       ]
     }
   }

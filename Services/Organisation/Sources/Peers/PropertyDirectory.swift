@@ -30,6 +30,29 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
     return compounds
   }
 
+  /// Every company registered under `prefix`, all pages.
+  public func companies(under prefix: String) async throws -> [Governance_Property_V1_PropertyCompany] {
+    var companies: [Governance_Property_V1_PropertyCompany] = []
+    var token = ""
+    repeat {
+      let page = try await call {
+        try await property.listCompanies(.with {
+          $0.divisionPrefix = prefix
+          $0.pageSize = Int32(PageRequest.maximumSize)
+          $0.pageToken = token
+        })
+      }
+      companies += page.companies
+      token = page.nextPageToken
+    } while !token.isEmpty
+    return companies
+  }
+
+  /// The property service's counts for `prefix` (buildings and building leaders among them).
+  public func statistics(under prefix: String) async throws -> Governance_Property_V1_GetPropertyStatisticsResponse {
+    try await call { try await property.getPropertyStatistics(.with { $0.divisionPrefix = prefix }) }
+  }
+
   /// One compound; NOT_FOUND when the property service does not know it.
   public func compound(id: String) async throws -> Governance_Property_V1_Compound {
     do {

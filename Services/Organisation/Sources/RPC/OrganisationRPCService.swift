@@ -6,15 +6,21 @@ import ServiceKit
 /// errors mapped to status codes by ServiceKit.
 ///
 /// Registers the methods served so far; the others answer UNIMPLEMENTED until they are built.
-public struct OrganisationRPCService<PropertyTransport: ClientTransport>: RegistrableRPCService {
+public struct OrganisationRPCService<PropertyTransport: ClientTransport, GridTransport: ClientTransport>:
+  RegistrableRPCService
+{
   typealias Method = Governance_Organisation_V1_OrganisationService.Method
 
   private let store: OrganisationStore
   private let property: PropertyDirectory<PropertyTransport>
+  private let grid: GridDirectory<GridTransport>
 
-  public init(store: OrganisationStore, property: PropertyDirectory<PropertyTransport>) {
+  public init(
+    store: OrganisationStore, property: PropertyDirectory<PropertyTransport>, grid: GridDirectory<GridTransport>
+  ) {
     self.store = store
     self.property = property
+    self.grid = grid
   }
 
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
@@ -176,6 +182,9 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
     router.registerUnary(Method.ListPositions.descriptor) { (request: Governance_Organisation_V1_ListPositionsRequest, _) in
       try await store.listPositions(request)
     }
+    router.registerUnary(Method.GetCoverage.descriptor) { (request: Governance_Organisation_V1_GetCoverageRequest, _) in
+      try await coverage(request)
+    }
     router.registerUnary(Method.CreateMember.descriptor) { (request: Governance_Organisation_V1_CreateMemberRequest, _) in
       try await store.createMember(request, by: Principal.current)
     }
@@ -220,5 +229,46 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport>: Regist
       $0.divisionCode = division.code
       $0.proposals = BranchFormation.compare(proposals, with: existing)
     }
+  }
+
+  /// Coverage of a jurisdiction: compounds, companies, building figures and grids read from their
+  /// services in one call each (one per child division when children are asked for), the party
+  /// side counted here.
+  func coverage(_ request: Governance_Organisation_V1_GetCoverageRequest) async throws
+    -> Governance_Organisation_V1_GetCoverageResponse
+  {
+    let prefix = request.divisionPrefix
+    var check = RecordFilter()
+    try check.divisionPrefix(prefix)
+    async let compounds = property.compounds(under: prefix)
+    async let companies = property.companies(under: prefix)
+    async let grids = grid.basicGrids(under: prefix)
+    async let statistics = property.statistics(under: prefix)
+    let facts = try await store.partyFacts(under: prefix)
+    let (allCompounds, allCompanies, allGrids) = try await (compounds, companies, grids)
+    var response = Governance_Organisation_V1_GetCoverageResponse.with {
+      $0.divisionPrefix = prefix
+      $0.computedTime = .init(date: .now)
+    }
+    response.figures = Coverage.figures(
+      compounds: allCompounds, companies: allCompanies, grids: allGrids, property: try await statistics, party: facts)
+    guard request.includeChildren, let childLength = Coverage.childPrefixLength(after: prefix.utf8.count) else {
+      return response
+    }
+    let children = Set(
+      (allCompounds.map(\.divisionCode) + allGrids.map(\.gridCode)).filter { $0.utf8.count >= childLength }
+        .map { String($0.prefix(childLength)) })
+    for child in children.sorted() {
+      let figures = Coverage.figures(
+        compounds: allCompounds.filter { $0.divisionCode.hasPrefix(child) },
+        companies: allCompanies.filter { $0.divisionCode.hasPrefix(child) },
+        grids: allGrids.filter { $0.gridCode.hasPrefix(child) },
+        property: try await property.statistics(under: child), party: try await store.partyFacts(under: child))
+      response.children.append(.with {
+        $0.divisionCode = child.utf8.count < 12 ? child + String(repeating: "0", count: 12 - child.utf8.count) : child
+        $0.figures = figures
+      })
+    }
+    return response
   }
 }

@@ -223,3 +223,45 @@ extension OrganisationStore {
     }
   }
 }
+
+extension OrganisationStore {
+  /// The organisation service's side of coverage under `prefix`, in a handful of queries.
+  public func partyFacts(under prefix: String) async throws -> Coverage.PartyFacts {
+    var facts = Coverage.PartyFacts()
+    facts.branchesByCompound = try await branchesByCompound(under: prefix)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(prefix)
+    let conditions = filter.conditions.isEmpty ? "1" : filter.conditions.joined(separator: " AND ")
+    let arguments = filter.arguments
+    return try await writer.read { [facts] db in
+      var facts = facts
+      let active = Governance_Organisation_V1_OrganisationStatus.active.rawValue
+      for data in try Data.fetchAll(
+        db, sql: "SELECT record FROM party_organisation WHERE \(conditions) AND status = ? AND (branch_kind = ? OR level = ?)",
+        arguments: StatementArguments(arguments + [
+          active.databaseValue, Governance_Organisation_V1_BranchKind.grid.rawValue.databaseValue,
+          Governance_Organisation_V1_OrganisationLevel.buildingGroup.rawValue.databaseValue,
+        ]))
+      {
+        let organisation = try StoredMessage.decode(Organisation.self, from: data)
+        if organisation.level == .buildingGroup {
+          facts.buildingsWithGroup += organisation.buildingID.isEmpty ? 0 : 1
+        } else {
+          facts.gridsWithBranch.insert(organisation.gridCode.isEmpty ? organisation.divisionCode : organisation.gridCode)
+        }
+      }
+      let memberRows = try Row.fetchAll(
+        db, sql: "SELECT standing, COUNT(*) AS n FROM party_member WHERE \(conditions) AND status = ? GROUP BY standing",
+        arguments: StatementArguments(arguments + [Governance_Organisation_V1_MemberStatus.active.rawValue.databaseValue]))
+      for row in memberRows {
+        let standing: Int = row["standing"]
+        if standing == Governance_Organisation_V1_MemberStanding.formal.rawValue { facts.formalMembers = row["n"] }
+        if standing == Governance_Organisation_V1_MemberStanding.probationary.rawValue { facts.probationaryMembers = row["n"] }
+      }
+      facts.inServiceRegistered = try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM community_registration WHERE \(conditions) AND active",
+        arguments: StatementArguments(arguments)) ?? 0
+      return facts
+    }
+  }
+}
