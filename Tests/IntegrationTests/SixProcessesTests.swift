@@ -31,6 +31,16 @@ struct SixProcessesTests {
     let written = try await writeOneRecordPerService(system)
     try await readBack(written, from: system)
 
+    // A cross-service read over real HTTP/2: the organisation service plans branches from the
+    // compounds the property service holds.
+    let plan = try await system.withClient(.organisation) { client in
+      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).proposeBranchPlan(.with {
+        $0.divisionCode = "320113005001"
+      })
+    }
+    #expect(plan.proposals.map(\.compoundID) == [written.compoundID])
+    #expect(plan.proposals.first?.proposedKind == .functional)
+
     // Each call is logged with method and status, and counted in Prometheus metrics.
     let metrics = try await system.httpGet("/metrics", port: system.metricsPorts[.grid]!)
     #expect(metrics.status == 200)

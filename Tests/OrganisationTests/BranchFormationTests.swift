@@ -157,6 +157,22 @@ struct BranchFormationTests {
       })
       #expect(revealed.contact.name == "张建国")
       #expect(revealed.contact.phone == "13912345678")
+      let updated = try await organisations.updateMember(.with {
+        $0.member.id = member.id
+        $0.member.contact = .with {
+          $0.name = "张建国"
+          $0.phone = "13700001111"
+        }
+        $0.member.standing = .formal
+        $0.updateMask.paths = ["contact", "standing"]
+      })
+      #expect(updated.contact.phone == "137****1111")
+      let again = try await organisations.revealContact(.with {
+        $0.subject = .partyMember
+        $0.subjectID = member.id
+        $0.reason = "核对电话"
+      })
+      #expect(again.contact.phone == "13700001111")
       await expectRPCError(.invalidArgument, mentioning: "reason", "is required") {
         _ = try await organisations.revealContact(.with {
           $0.subject = .partyMember

@@ -269,3 +269,40 @@ extension OrganisationStore {
 extension Governance_Organisation_V1_GovernanceBody: AuditedRecord {}
 extension Governance_Organisation_V1_BodyMember: AuditedRecord {}
 extension Governance_Organisation_V1_NegativeListEntry: AuditedRecord {}
+
+extension OrganisationStore {
+  /// Changes a body's plain fields: name, dates, status (a term ended) and its leading
+  /// organisation; members change through Add and End.
+  public func updateGovernanceBody(
+    _ request: Governance_Organisation_V1_UpdateGovernanceBodyRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Body {
+    let paths = try updatePaths(
+      request.updateMask,
+      allowed: ["name", "elected_date", "term_start_date", "term_end_date", "status", "leading_organisation_id"])
+    let id = try FieldValidation.requiredID(request.body.id, field: "body.id")
+    let given = request.body
+    return try await writer.write { db in
+      var body = try RecordTable.fetchRequired(db, from: "governance_body", id: id, as: Body.self, resource: "body")
+      for path in paths {
+        switch path {
+        case "name": body.name = try FieldValidation.requiredName(given.name, field: "body.name")
+        case "elected_date":
+          try CalendarDate.validate(given.electedDate, field: "body.elected_date")
+          body.electedDate = given.electedDate
+        case "term_start_date": body.termStartDate = given.termStartDate
+        case "term_end_date": body.termEndDate = given.termEndDate
+        case "status":
+          body.status = try FieldValidation.requiredCase(
+            given.status, field: "body.status", unspecified: .unspecified, known: [.active, .termEnded, .dissolved])
+        default:
+          if !given.leadingOrganisationID.isEmpty { _ = try Self.requireOrganisation(db, id: given.leadingOrganisationID) }
+          body.leadingOrganisationID = given.leadingOrganisationID
+        }
+      }
+      if body.hasTermStartDate, body.hasTermEndDate {
+        try SelfGovernance.checkTerm(start: body.termStartDate, end: body.termEndDate, field: "body.term_end_date")
+      }
+      return try RecordTable.update(db, in: "governance_body", record: body, by: principal, at: time, columns: Self.bodyColumns)
+    }
+  }
+}

@@ -200,3 +200,58 @@ extension OrganisationStore {
   }
 }
 extension Governance_Organisation_V1_PartyMember: AuditedRecord {}
+
+extension OrganisationStore {
+  /// Changes the fields named in the mask; a new contact is sealed again, a member who left
+  /// keeps the record with status LEFT.
+  public func updateMember(
+    _ request: Governance_Organisation_V1_UpdateMemberRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Member {
+    let paths = try updatePaths(
+      request.updateMask,
+      allowed: ["contact", "kind", "standing", "status", "home_compound_id", "home_building_id", "work_unit", "skills",
+        "joined_party_date"])
+    let id = try FieldValidation.requiredID(request.member.id, field: "member.id")
+    let given = request.member
+    let vault = vault
+    return try await writer.write { db in
+      var member = try RecordTable.fetchRequired(db, from: "party_member", id: id, as: Member.self, resource: "member")
+      let organisation = try Self.requireOrganisation(db, id: member.organisationID)
+      var contact: Governance_Common_V1_ResidentContact?
+      for path in paths {
+        switch path {
+        case "contact": contact = given.contact
+        case "kind": member.kind = given.kind
+        case "standing": member.standing = given.standing
+        case "status": member.status = given.status
+        case "home_compound_id": member.homeCompoundID = given.homeCompoundID
+        case "home_building_id": member.homeBuildingID = given.homeBuildingID
+        case "work_unit": member.workUnit = given.workUnit
+        case "skills": member.skills = given.skills
+        default: member.joinedPartyDate = given.joinedPartyDate
+        }
+      }
+      let status = try FieldValidation.requiredCase(
+        member.status, field: "member.status", unspecified: .unspecified, known: [.active, .left])
+      var check = member
+      // Validation reads the whole contact; the stored record holds it masked.
+      if let contact {
+        check.contact = contact
+      } else {
+        let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [id])
+        check.contact = try vault.open(sealed ?? Data())
+      }
+      var validated = try MemberRules.validateNew(check, organisation: organisation)
+      validated.status = status
+      if contact != nil {
+        try db.execute(
+          sql: "UPDATE member_contact SET contact = ? WHERE member_id = ?", arguments: [try vault.seal(validated.contact), id])
+      }
+      validated.contact = PersonalData.masked(validated.contact)
+      validated.id = member.id
+      validated.audit = member.audit
+      return try RecordTable.update(
+        db, in: "party_member", record: validated, by: principal, at: time, columns: Self.memberColumns)
+    }
+  }
+}
