@@ -86,6 +86,16 @@ struct OrganisationTreeTests {
           $0.organisation = Self.organisation("  ", level: .districtCommittee, division: "320113000000")
         })
       }
+      await expectRPCError(.invalidArgument, mentioning: "organisation.name", "at most 100 characters") {
+        _ = try await organisations.createOrganisation(.with {
+          $0.organisation = Self.organisation(String(repeating: "党", count: 101), level: .districtCommittee, division: "320113000000")
+        })
+      }
+      await expectRPCError(.invalidArgument, mentioning: "organisation.level", "unknown value") {
+        var unknown = Self.organisation("区委", level: .districtCommittee, division: "320113000000")
+        unknown.level = .UNRECOGNIZED(42)
+        _ = try await organisations.createOrganisation(.with { $0.organisation = unknown })
+      }
       await expectRPCError(.notFound, mentioning: "parent organisation", "org_missing") {
         _ = try await organisations.createOrganisation(.with {
           $0.organisation = Self.organisation(
