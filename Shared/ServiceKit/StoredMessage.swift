@@ -148,6 +148,13 @@ public struct RecordFilter: Sendable {
     arguments += values.map { $0?.databaseValue ?? .null }
   }
 
+  /// Adds `column IN (...)` for `values`, when there are any.
+  public mutating func add(_ column: String, in values: [any DatabaseValueConvertible]) {
+    guard !values.isEmpty else { return }
+    conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+    arguments += values.map(\.databaseValue)
+  }
+
   /// Restricts to a jurisdiction: codes starting with the significant digits of `prefix`.
   public mutating func divisionPrefix(_ prefix: String, column: String = "division_code") throws(DomainError) {
     guard !prefix.isEmpty else { return }

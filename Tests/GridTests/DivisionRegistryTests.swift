@@ -38,7 +38,7 @@ struct DivisionRegistryTests {
 
   @Test("create a district, street and community over gRPC; read by id and by code")
   func createAndGet() async throws {
-    let store = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator))
+    let store = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       _ = try await grid.createDivision(Self.division("320113000000", "栖霞区"))

@@ -10,7 +10,7 @@ import Testing
 struct GridRegistryTests {
   @Test("a grid's code extends a registered community's, a micro-grid's a registered grid's")
   func gridCodesExtendTheirParents() async throws {
-    let store = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator))
+    let store = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for (code, name) in [("320113000000", "栖霞区"), ("320113005000", "尧化街道"), ("320113005001", "仙林社区")] {

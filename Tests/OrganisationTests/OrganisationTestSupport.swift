@@ -20,7 +20,7 @@ func withOrganisationService<Result: Sendable>(
   let propertyStore = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
   let organisationStore = OrganisationStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
-  let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator))
+  let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
   return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .organisation) { propertyClient in
     try await withTestServer([GridRPCService(store: gridStore)], caller: .organisation) { gridClient in
       let organisation = OrganisationRPCService(

@@ -14,7 +14,7 @@ struct GridServiceCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await ServiceRunner.run(.grid, options: options, migrator: GridStore.migrator) { runtime in
-      [GridRPCService(store: GridStore(writer: runtime.database))]
+      [GridRPCService(store: GridStore(writer: runtime.database, vault: runtime.vault))]
     }
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import GovernanceAPI
 import ServiceKit
@@ -35,6 +36,99 @@ public struct GridRPCService: RegistrableRPCService {
     }
     router.registerUnary(Method.ListGrids.descriptor) { (request: Governance_Grid_V1_ListGridsRequest, _) in
       try await store.listGrids(request)
+    }
+    router.registerUnary(Method.CreateCase.descriptor) { (request: Governance_Grid_V1_CreateCaseRequest, _) in
+      try await store.createCase(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetCase.descriptor) { (request: Governance_Grid_V1_GetCaseRequest, _) in
+      guard case .id(let id) = request.key else {
+        throw DomainError.invalidArgument(field: "key", rule: "id is required")
+      }
+      let caseID = try FieldValidation.requiredID(id, field: "id")
+      return try await store.gridCase(id: caseID).orNotFound("case", id: caseID)
+    }
+    router.registerUnary(Method.ListCases.descriptor) { (request: Governance_Grid_V1_ListCasesRequest, _) in
+      try await store.listCases(request)
+    }
+    router.registerUnary(Method.ListCaseEvents.descriptor) { (request: Governance_Grid_V1_ListCaseEventsRequest, _) in
+      try await store.listCaseEvents(request)
+    }
+    router.registerUnary(Method.AcceptCase.descriptor) { (request: Governance_Grid_V1_AcceptCaseRequest, _) in
+      let now = Date()
+      return try await store.transition(
+        method: "AcceptCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .accepted,
+        event: .accepted, note: request.note, by: Principal.current, at: now
+      ) { gridCase in
+        gridCase.acceptTime = .init(date: now)
+        let hours = CaseWorkflow.deadlineHours(level: gridCase.handler.level, priority: gridCase.priority)
+        gridCase.deadline = .init(date: now.addingTimeInterval(Double(hours) * 3600))
+      }
+    }
+    router.registerUnary(Method.AssignCase.descriptor) { (request: Governance_Grid_V1_AssignCaseRequest, _) in
+      let assignee = try FieldValidation.requiredID(request.assigneeID, field: "assignee_id")
+      return try await store.transition(
+        method: "AssignCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .assigned,
+        event: .assigned, note: request.note, by: Principal.current, at: Date()
+      ) { $0.assigneeID = assignee }
+    }
+    router.registerUnary(Method.StartCase.descriptor) { (request: Governance_Grid_V1_StartCaseRequest, _) in
+      try await store.transition(
+        method: "StartCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .inProgress,
+        event: .started, note: request.note, by: Principal.current, at: Date())
+    }
+    router.registerUnary(Method.ResolveCase.descriptor) { (request: Governance_Grid_V1_ResolveCaseRequest, _) in
+      let resolution = try FieldValidation.requiredName(
+        request.resolution, field: "resolution", maximumLength: FieldValidation.maximumTextLength)
+      let now = Date()
+      return try await store.transition(
+        method: "ResolveCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .resolved,
+        event: .resolved, note: resolution, by: Principal.current, at: now
+      ) { gridCase in
+        gridCase.resolution = resolution
+        gridCase.resolveTime = .init(date: now)
+        gridCase.resolvedLevel = gridCase.handler.level
+      }
+    }
+    router.registerUnary(Method.EvaluateCase.descriptor) { (request: Governance_Grid_V1_EvaluateCaseRequest, _) in
+      try CaseWorkflow.checkSatisfaction(request.satisfaction)
+      let comment = try FieldValidation.optionalText(request.comment, field: "comment", maximumLength: 500)
+      let now = Date()
+      return try await store.transition(
+        method: "EvaluateCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .evaluated,
+        event: .evaluated, note: comment, by: Principal.current, at: now
+      ) { gridCase in
+        gridCase.evaluation = .with {
+          $0.satisfaction = request.satisfaction
+          $0.comment = comment
+          $0.evaluateTime = .init(date: now)
+        }
+      }
+    }
+    router.registerUnary(Method.CloseCase.descriptor) { (request: Governance_Grid_V1_CloseCaseRequest, _) in
+      let now = Date()
+      return try await store.transition(
+        method: "CloseCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .closed,
+        event: .closed, note: request.note, by: Principal.current, at: now
+      ) { $0.closeTime = .init(date: now) }
+    }
+    router.registerUnary(Method.RejectCase.descriptor) { (request: Governance_Grid_V1_RejectCaseRequest, _) in
+      let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
+      return try await store.transition(
+        method: "RejectCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .rejected,
+        event: .rejected, note: reason, by: Principal.current, at: Date()
+      ) { $0.rejectReason = reason }
+    }
+    router.registerUnary(Method.ReopenCase.descriptor) { (request: Governance_Grid_V1_ReopenCaseRequest, _) in
+      let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
+      let now = Date()
+      return try await store.transition(
+        method: "ReopenCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .reopened,
+        event: .reopened, note: reason, by: Principal.current, at: now
+      ) { gridCase in
+        try CaseWorkflow.checkReopenWindow(gridCase, at: now)
+        gridCase.reopenCount += 1
+        gridCase.assigneeID = ""
+      }
     }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {

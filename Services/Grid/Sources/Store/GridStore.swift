@@ -9,9 +9,11 @@ public struct GridStore: Sendable {
   public typealias Division = Governance_Grid_V1_Division
 
   let writer: any DatabaseWriter
+  let vault: ContactVault
 
-  public init(writer: any DatabaseWriter) {
+  public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
+    self.vault = vault
   }
 
   /// The schema, one append-only migration per shipped change.
@@ -29,6 +31,26 @@ public struct GridStore: Sendable {
         table.column("grid_code", .text).notNull().unique()
         table.column("kind", .integer).notNull()
         table.column("parent_grid_code", .text).indexed()
+      }
+      try RecordTable.create(db, name: "grid_case") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("unit_code", .text).notNull().indexed()
+        table.column("status", .integer).notNull()
+        table.column("source", .integer).notNull()
+        table.column("priority", .integer).notNull()
+        table.column("category", .text).notNull()
+        table.column("assignee_id", .text).indexed()
+        table.column("compound_id", .text).indexed()
+        table.column("external_id", .text).unique()
+      }
+      // Reporters' contacts, sealed, apart from the case records that hold them masked.
+      try db.create(table: "case_reporter") { table in
+        table.primaryKey("case_id", .text).references("grid_case")
+        table.column("contact", .blob).notNull()
+      }
+      try RecordTable.create(db, name: "case_event") { table in
+        table.column("division_code", .text).notNull()
+        table.column("case_id", .text).notNull().references("grid_case").indexed()
       }
     }
     return migrator

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension GridStore {
+  public typealias GridCase = Governance_Grid_V1_Case
+  public typealias CaseEvent = Governance_Grid_V1_CaseEvent
+
+  static func caseColumns(_ gridCase: GridCase) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": gridCase.divisionCode, "unit_code": gridCase.handler.unitCode,
+      "status": gridCase.status.rawValue, "source": gridCase.source.rawValue, "priority": gridCase.priority.rawValue,
+      "category": gridCase.category, "assignee_id": gridCase.assigneeID.isEmpty ? nil : gridCase.assigneeID,
+      "compound_id": gridCase.location.compoundID.isEmpty ? nil : gridCase.location.compoundID,
+      "external_id": gridCase.externalID.isEmpty ? nil : gridCase.externalID,
+    ]
+  }
+
+  /// Appends to a case's history (流转), which is never rewritten.
+  static func recordCaseEvent(
+    _ db: Database, _ kind: Governance_Grid_V1_CaseEventKind, gridCase: GridCase, from: CaseWorkflow.Status,
+    note: String, by principal: Principal, at time: Date
+  ) throws {
+    _ = try RecordTable.insertNew(
+      db, into: "case_event", prefix: "evt",
+      record: CaseEvent.with {
+        $0.divisionCode = gridCase.divisionCode
+        $0.caseID = gridCase.id
+        $0.kind = kind
+        $0.fromStatus = from
+        $0.toStatus = gridCase.status
+        $0.toUnit = gridCase.handler
+        $0.assigneeID = gridCase.assigneeID
+        $0.actor = principal.description
+        $0.eventTime = Google_Protobuf_Timestamp(date: time)
+        $0.note = note
+        if gridCase.hasDeadline { $0.deadline = gridCase.deadline }
+      }, by: principal, at: time
+    ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
+  }
+
+  /// Opens a case at the level of its place; the reporter's contact is sealed, the record holds
+  /// it masked.
+  public func createCase(
+    _ request: Governance_Grid_V1_CreateCaseRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> GridCase {
+    var proposed = try CaseWorkflow.validateNew(request.gridCase, at: time)
+    let reporter = proposed.reporter.name.isEmpty
+      ? nil : try PersonalData.validate(proposed.reporter, field: "grid_case.reporter")
+    proposed.reporter = reporter.map(PersonalData.masked) ?? .init()
+    let validated = proposed
+    let vault = vault
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateCase", request: request) {
+        let created = try RecordTable.insertNew(
+          db, into: "grid_case", prefix: "case", record: validated, by: principal, at: time, columns: Self.caseColumns)
+        if let reporter {
+          try db.execute(
+            sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
+        }
+        try Self.recordCaseEvent(db, .reported, gridCase: created, from: .unspecified, note: "", by: principal, at: time)
+        return created
+      }
+    }
+  }
+
+  public func gridCase(id: String) async throws -> GridCase? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self) }
+  }
+
+  public func listCases(_ request: Governance_Grid_V1_ListCasesRequest) async throws -> Governance_Grid_V1_ListCasesResponse {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("unit_code = ?", request.gridCode, when: !request.gridCode.isEmpty)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("status", in: request.statuses.map(\.rawValue))
+    filter.add("source = ?", request.source.rawValue, when: request.source != .unspecified)
+    filter.add("category = ?", request.category, when: !request.category.isEmpty)
+    filter.add("priority = ?", request.priority.rawValue, when: request.priority != .unspecified)
+    filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
+    let (cases, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "grid_case", as: GridCase.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.cases = cases
+      $0.nextPageToken = next
+    }
+  }
+
+  /// One step of the workflow in one transaction: the case is read, the transition checked
+  /// against the table, `change` applied, and the step kept in the case's history. Two callers
+  /// racing for the same step are serialised by SQLite: the second finds the case moved on.
+  func transition(
+    method: String, requestID: String, request: some SwiftProtobuf.Message, caseID: String,
+    to next: CaseWorkflow.Status, event: Governance_Grid_V1_CaseEventKind, note: String, by principal: Principal,
+    at time: Date, change: @escaping @Sendable (inout GridCase) throws -> Void = { _ in }
+  ) async throws -> GridCase {
+    let id = try FieldValidation.requiredID(caseID, field: "case_id")
+    let note = try FieldValidation.optionalText(note, field: "note")
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+        var gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+        try CaseWorkflow.checkTransition(gridCase, to: next)
+        let from = gridCase.status
+        gridCase.status = next
+        try change(&gridCase)
+        let saved = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+        try Self.recordCaseEvent(db, from == next ? .reassigned : event, gridCase: saved, from: from, note: note, by: principal, at: time)
+        return saved
+      }
+    }
+  }
+
+  public func listCaseEvents(_ request: Governance_Grid_V1_ListCaseEventsRequest) async throws
+    -> Governance_Grid_V1_ListCaseEventsResponse
+  {
+    let id = try FieldValidation.requiredID(request.caseID, field: "case_id")
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    filter.add("case_id = ?", id)
+    let (events, next) = try await writer.read { [filter] db in
+      _ = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+      return try RecordTable.list(db, from: "case_event", as: CaseEvent.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.events = events
+      $0.nextPageToken = next
+    }
+  }
+}
+
+extension Governance_Grid_V1_Case: AuditedRecord {}
+extension Governance_Grid_V1_CaseEvent: AuditedRecord {}

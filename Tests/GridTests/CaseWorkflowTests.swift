@@ -1,0 +1,139 @@
+import Foundation
+import GRPCCore
+import GovernanceAPI
+import ServiceKit
+import ServiceKitTesting
+import Testing
+
+@testable import Grid
+
+@Suite("Cases: one transition table, every step kept, reporters masked")
+struct CaseWorkflowTests {
+  @Test("a case moves only along the transition table")
+  func caseMovesOnlyAlongTheTable() {
+    let states: [CaseWorkflow.Status] = [
+      .reported, .accepted, .assigned, .inProgress, .resolved, .evaluated, .closed, .rejected, .reopened,
+    ]
+    let allowed: Set<[CaseWorkflow.Status]> = [
+      [.reported, .accepted], [.reported, .rejected], [.reopened, .accepted], [.accepted, .assigned],
+      [.assigned, .assigned], [.assigned, .inProgress], [.inProgress, .resolved], [.resolved, .evaluated],
+      [.resolved, .closed], [.resolved, .reopened], [.evaluated, .closed], [.evaluated, .reopened], [.closed, .reopened],
+    ]
+    for from in states {
+      for to in states {
+        let gridCase = CaseWorkflow.GridCase.with {
+          $0.id = "case_1"
+          $0.status = from
+        }
+        let moved = (try? CaseWorkflow.checkTransition(gridCase, to: to)) != nil
+        #expect(moved == allowed.contains([from, to]), "\(from) → \(to)")
+      }
+    }
+  }
+
+  @Test("deadlines per level and priority: urgent is hours, the street has three times the grid's")
+  func deadlines() {
+    #expect(CaseWorkflow.deadlineHours(level: .grid, priority: .urgent) == 2)
+    #expect(CaseWorkflow.deadlineHours(level: .grid, priority: .normal) == 72)
+    #expect(CaseWorkflow.deadlineHours(level: .street, priority: .normal) == 216)
+  }
+
+  @Test("a resident's case from report to close over gRPC, history kept, reporter masked")
+  func caseLifecycle() async throws {
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let reported = try await grid.createCase(.with {
+        $0.gridCase.source = .resident
+        $0.gridCase.category = "环境卫生"
+        $0.gridCase.title = "楼道堆放杂物"
+        $0.gridCase.location.gridCode = "320113005001001"
+        $0.gridCase.reporter = .with {
+          $0.name = "王秀英"
+          $0.phone = "13812345678"
+        }
+      })
+      #expect(reported.status == .reported)
+      #expect(reported.handler.level == .grid)
+      #expect(reported.reporter.name == "王**" && reported.reporter.phone == "138****5678")
+      let id = reported.id
+
+      await expectRPCError(.failedPrecondition, mentioning: "reported", "cannot become inProgress") {
+        _ = try await grid.startCase(.with { $0.caseID = id })
+      }
+      let accepted = try await grid.acceptCase(.with { $0.caseID = id })
+      #expect(accepted.hasDeadline)
+      _ = try await grid.assignCase(.with {
+        $0.caseID = id
+        $0.assigneeID = "worker_1"
+      })
+      _ = try await grid.assignCase(.with {
+        $0.caseID = id
+        $0.assigneeID = "worker_2"
+        $0.note = "改派"
+      })
+      _ = try await grid.startCase(.with { $0.caseID = id })
+      let resolved = try await grid.resolveCase(.with {
+        $0.caseID = id
+        $0.resolution = "已清理"
+      })
+      #expect(resolved.resolvedLevel == .grid)
+      await expectRPCError(.invalidArgument, mentioning: "satisfaction", "from 1 to 5") {
+        _ = try await grid.evaluateCase(.with {
+          $0.caseID = id
+          $0.satisfaction = 6
+        })
+      }
+      _ = try await grid.evaluateCase(.with {
+        $0.caseID = id
+        $0.satisfaction = 2
+        $0.comment = "还有残留"
+      })
+      let reopened = try await grid.reopenCase(.with {
+        $0.caseID = id
+        $0.reason = "居民不满意"
+      })
+      #expect(reopened.reopenCount == 1)
+      let events = try await grid.listCaseEvents(.with { $0.caseID = id })
+      #expect(events.events.map(\.kind) == [
+        .reported, .accepted, .assigned, .reassigned, .started, .resolved, .evaluated, .reopened,
+      ])
+      let listed = try await grid.listCases(.with {
+        $0.divisionPrefix = "320113005001"
+        $0.statuses = [.reopened]
+      })
+      #expect(listed.cases.map(\.id) == [id])
+      #expect(listed.cases.allSatisfy { $0.reporter.masked })
+    }
+  }
+
+  @Test("two workers accepting the same case at once: exactly one succeeds")
+  func concurrentAccept() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let pool = try GovernanceDatabase.openPool(
+      path: directory.appendingPathComponent("grid.sqlite").path, migrator: GridStore.migrator, logger: .init(label: "test"))
+    let store = GridStore(writer: pool, vault: .ephemeral())
+    try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      for _ in 0..<10 {
+        let id = try await grid.createCase(.with {
+          $0.gridCase.source = .patrol
+          $0.gridCase.category = "安全隐患"
+          $0.gridCase.title = "消防通道堵塞"
+          $0.gridCase.divisionCode = "320113005001"
+        }).id
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+          for _ in 0..<2 {
+            group.addTask { (try? await grid.acceptCase(.with { $0.caseID = id })) != nil }
+          }
+          var outcomes: [Bool] = []
+          for await outcome in group { outcomes.append(outcome) }
+          return outcomes
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+      }
+    }
+  }
+}
