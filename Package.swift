@@ -72,6 +72,7 @@ for service in domainServices {
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Services/\(service.name)/Sources",
       swiftSettings: swiftSettings

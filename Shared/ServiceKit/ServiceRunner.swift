@@ -25,7 +25,8 @@ public enum ServiceRunner {
     _ identity: ServiceIdentity,
     options: ServiceOptions,
     migrator: DatabaseMigrator,
-    makeServices: @Sendable (ServiceRuntime) throws -> [any RegistrableRPCService]
+    makeServices: @Sendable (ServiceRuntime) throws -> [any RegistrableRPCService],
+    backgroundServices: @Sendable (ServiceRuntime) -> [any Service] = { _ in [] }
   ) async throws {
     let configuration = try resolveOrExit(identity, options: options)
     GovernanceLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
@@ -62,6 +63,7 @@ public enum ServiceRunner {
     if let metricsListen = configuration.metricsListen {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
+    services += backgroundServices(runtime)
     services.append(server)
     try await runGroup(services, configuration: configuration, logger: logger)
     logger.info("stopped")

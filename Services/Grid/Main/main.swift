@@ -13,8 +13,11 @@ struct GridServiceCommand: AsyncParsableCommand {
   @OptionGroup var options: ServiceOptions
 
   func run() async throws {
-    try await ServiceRunner.run(.grid, options: options, migrator: GridStore.migrator) { runtime in
-      [GridRPCService(store: GridStore(writer: runtime.database, vault: runtime.vault))]
-    }
+    try await ServiceRunner.run(
+      .grid, options: options, migrator: GridStore.migrator,
+      makeServices: { runtime in [GridRPCService(store: GridStore(writer: runtime.database, vault: runtime.vault))] },
+      backgroundServices: { runtime in
+        [DeadlineSweep(store: GridStore(writer: runtime.database, vault: runtime.vault), logger: runtime.logger)]
+      })
   }
 }

@@ -103,3 +103,91 @@ public enum CaseWorkflow {
     }
   }
 }
+
+/// Levels of handling (街社吹哨、部门报到): grid → community → street → the district department the
+/// street summons. "Small matters stay in the grid, minor ones in the community, major ones in
+/// the street" (微事不出格、小事不出社区、大事不出街道).
+public enum CaseEscalation {
+  public typealias Unit = Governance_Grid_V1_HandlingUnit
+
+  /// The statuses in which a case is still open, so that it can be escalated or transferred.
+  public static let openStatuses: [CaseWorkflow.Status] = [.reported, .accepted, .assigned, .inProgress, .reopened]
+
+  /// The rule "a case climbs one level at a time, and the street names the department it
+  /// summons": the unit above `unit`, or FAILED_PRECONDITION at the top.
+  public static func nextUnit(above unit: Unit, department: String) throws(DomainError) -> Unit {
+    let code = try DivisionCode(unit.unitCode, field: "handler.unit_code")
+    switch unit.level {
+    case .grid:
+      return .with {
+        $0.level = .community
+        $0.unitCode = String(code.code.prefix(12))
+      }
+    case .community:
+      return .with {
+        $0.level = .street
+        $0.unitCode = String(code.code.prefix(9)) + "000"
+      }
+    case .street:
+      let department = department.trimmingCharacters(in: .whitespaces)
+      guard !department.isEmpty else {
+        throw DomainError.invalidArgument(
+          field: "department", rule: "the street names the district department it summons (吹哨报到)")
+      }
+      return .with {
+        $0.level = .districtDepartment
+        $0.unitCode = String(code.code.prefix(6)) + "000000"
+        $0.department = department
+      }
+    default:
+      throw DomainError.failedPrecondition(
+        rule: "a case climbs grid → community → street → district department",
+        detail: "it is already with the district department \(unit.department)")
+    }
+  }
+
+  /// The rule "escalation and transfer apply to open cases; the case lands at the new unit
+  /// accepted, with that level's deadline": the case after moving it to `unit` at `time`.
+  public static func move(_ gridCase: CaseWorkflow.GridCase, to unit: Unit, at time: Date) throws(DomainError)
+    -> CaseWorkflow.GridCase
+  {
+    guard openStatuses.contains(gridCase.status) else {
+      throw DomainError.failedPrecondition(
+        rule: "only an open case is escalated or transferred", detail: "case \(gridCase.id) is \(gridCase.status)")
+    }
+    var moved = gridCase
+    moved.handler = unit
+    moved.status = .accepted
+    moved.assigneeID = ""
+    moved.overdue = false
+    let hours = CaseWorkflow.deadlineHours(level: unit.level, priority: gridCase.priority)
+    moved.deadline = .init(date: time.addingTimeInterval(Double(hours) * 3600))
+    return moved
+  }
+}
+
+extension CaseEscalation {
+  /// The rule "a transfer hands a case across, not up: another grid of the same community, or
+  /// another district department": the unit a transfer moves to.
+  public static func transferTarget(from unit: Unit, to target: Unit) throws(DomainError) -> Unit {
+    guard target.level == unit.level else {
+      throw DomainError.invalidArgument(
+        field: "to.level", rule: "a transfer stays at the \(unit.level) level; escalate to move up")
+    }
+    let code = try DivisionCode(target.unitCode, field: "to.unit_code")
+    switch unit.level {
+    case .grid:
+      guard code.level == .grid, code.code.prefix(12) == unit.unitCode.prefix(12), code.code != unit.unitCode else {
+        throw DomainError.invalidArgument(field: "to.unit_code", rule: "another grid of community \(unit.unitCode.prefix(12))")
+      }
+    case .districtDepartment:
+      guard !target.department.trimmingCharacters(in: .whitespaces).isEmpty, target.department != unit.department else {
+        throw DomainError.invalidArgument(field: "to.department", rule: "names another district department")
+      }
+    default:
+      throw DomainError.failedPrecondition(
+        rule: "cases are transferred between grids or between district departments", detail: "this one is at the \(unit.level)")
+    }
+    return target
+  }
+}

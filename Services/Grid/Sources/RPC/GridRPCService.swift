@@ -130,6 +130,20 @@ public struct GridRPCService: RegistrableRPCService {
         gridCase.assigneeID = ""
       }
     }
+    router.registerUnary(Method.EscalateCase.descriptor) { (request: Governance_Grid_V1_EscalateCaseRequest, _) in
+      try await store.moveCase(
+        method: "EscalateCase", requestID: request.requestID, request: request, caseID: request.caseID,
+        note: request.note, by: Principal.current
+      ) { try CaseEscalation.nextUnit(above: $0.handler, department: request.department) }
+    }
+    router.registerUnary(Method.TransferCase.descriptor) { (request: Governance_Grid_V1_TransferCaseRequest, _) in
+      try await store.moveCase(
+        method: "TransferCase", requestID: request.requestID, request: request, caseID: request.caseID,
+        note: request.note, by: Principal.current
+      ) { gridCase in
+        try CaseEscalation.transferTarget(from: gridCase.handler, to: request.to)
+      }
+    }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {
       case .id(let id):

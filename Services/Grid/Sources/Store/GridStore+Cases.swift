@@ -15,6 +15,8 @@ extension GridStore {
       "category": gridCase.category, "assignee_id": gridCase.assigneeID.isEmpty ? nil : gridCase.assigneeID,
       "compound_id": gridCase.location.compoundID.isEmpty ? nil : gridCase.location.compoundID,
       "external_id": gridCase.externalID.isEmpty ? nil : gridCase.externalID,
+      "deadline": gridCase.hasDeadline && !gridCase.overdue ? gridCase.deadline.seconds : nil,
+      "open": CaseEscalation.openStatuses.contains(gridCase.status),
     ]
   }
 
@@ -81,6 +83,7 @@ extension GridStore {
     filter.add("category = ?", request.category, when: !request.category.isEmpty)
     filter.add("priority = ?", request.priority.rawValue, when: request.priority != .unspecified)
     filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
+    filter.add("open AND deadline < ?", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
     let (cases, next) = try await writer.read { [filter] db in
       try RecordTable.list(db, from: "grid_case", as: GridCase.self, filter: filter, page: page)
     }
@@ -128,6 +131,71 @@ extension GridStore {
     return .with {
       $0.events = events
       $0.nextPageToken = next
+    }
+  }
+}
+
+extension GridStore {
+  /// Moves an open case one level up, or to another unit, in one transaction, keeping the step.
+  public func moveCase(
+    method: String, requestID: String, request: some SwiftProtobuf.Message, caseID: String, note: String,
+    automaticFor deadline: Int64? = nil, by principal: Principal, at time: Date = Date(),
+    to destination: @escaping @Sendable (GridCase) throws -> Governance_Grid_V1_HandlingUnit
+  ) async throws -> GridCase {
+    let id = try FieldValidation.requiredID(caseID, field: "case_id")
+    let note = try FieldValidation.optionalText(note, field: "note")
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+        let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+        // The sweep re-checks under the write lock: a case already moved on for this deadline is
+        // left alone, so no deadline escalates a case twice.
+        if let deadline, !(gridCase.hasDeadline && gridCase.deadline.seconds == deadline && !gridCase.overdue) {
+          return gridCase
+        }
+        let unit = try destination(gridCase)
+        var moved = try CaseEscalation.move(gridCase, to: unit, at: time)
+        if unit.level.rawValue > gridCase.handler.level.rawValue { moved.escalationCount += 1 }
+        let saved = try RecordTable.update(db, in: "grid_case", record: moved, by: principal, at: time, columns: Self.caseColumns)
+        _ = try RecordTable.insertNew(
+          db, into: "case_event", prefix: "evt",
+          record: CaseEvent.with {
+            $0.divisionCode = saved.divisionCode
+            $0.caseID = saved.id
+            $0.kind = unit.level.rawValue > gridCase.handler.level.rawValue ? .escalated : .transferred
+            $0.fromStatus = gridCase.status
+            $0.toStatus = saved.status
+            $0.fromUnit = gridCase.handler
+            $0.toUnit = saved.handler
+            $0.actor = principal.description
+            $0.automatic = deadline != nil
+            if let deadline { $0.deadline = .init(seconds: deadline) }
+            $0.eventTime = .init(date: time)
+            $0.note = note
+          }, by: principal, at: time
+        ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
+        return saved
+      }
+    }
+  }
+
+  /// Marks a case at the top level whose deadline passed as overdue, once.
+  func markOverdue(caseID: String, deadline: Int64, by principal: Principal, at time: Date) async throws {
+    try await writer.write { db in
+      guard var gridCase = try RecordTable.fetch(db, from: "grid_case", id: caseID, as: GridCase.self),
+        gridCase.deadline.seconds == deadline, !gridCase.overdue
+      else { return }
+      gridCase.overdue = true
+      _ = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+    }
+  }
+
+  /// Open cases whose deadline has passed, oldest deadline first.
+  func casesPastDeadline(at time: Date, limit: Int) async throws -> [(id: String, deadline: Int64)] {
+    try await writer.read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT id, deadline FROM grid_case WHERE open AND deadline < ? ORDER BY deadline LIMIT ?",
+        arguments: [Int64(time.timeIntervalSince1970), limit]
+      ).map { ($0["id"], $0["deadline"]) }
     }
   }
 }

@@ -42,6 +42,9 @@ public struct GridStore: Sendable {
         table.column("assignee_id", .text).indexed()
         table.column("compound_id", .text).indexed()
         table.column("external_id", .text).unique()
+        // When the current level's time runs out (Unix seconds); the sweep escalates past it.
+        table.column("deadline", .integer).indexed()
+        table.column("open", .boolean).notNull()
       }
       // Reporters' contacts, sealed, apart from the case records that hold them masked.
       try db.create(table: "case_reporter") { table in

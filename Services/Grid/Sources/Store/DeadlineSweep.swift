@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+
+/// Escalates cases whose deadline has passed, as a background service of the grid process.
+///
+/// It reads the deadlines from the database each round, so it picks up after a restart where it
+/// left off; each escalation re-checks the deadline inside its transaction, so no deadline
+/// escalates a case twice. Grid and community cases climb one level automatically; at the street
+/// and above the case is marked overdue, since the street itself decides which department to
+/// summon.
+public struct DeadlineSweep: Service {
+  private let store: GridStore
+  private let interval: Duration
+  private let logger: Logger
+
+  public init(store: GridStore, interval: Duration = .seconds(30), logger: Logger) {
+    self.store = store
+    self.interval = interval
+    self.logger = logger
+  }
+
+  public func run() async throws {
+    do {
+      try await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+          let moved = try await sweep(at: Date())
+          if moved > 0 { logger.info("deadline sweep", metadata: ["cases": "\(moved)"]) }
+          try await Task.sleep(for: interval)
+        }
+      }
+    } catch is CancellationError {
+      return
+    }
+  }
+
+  /// One round: every open case past its deadline escalates or turns overdue; returns how many.
+  @discardableResult
+  public func sweep(at time: Date, batch: Int = 500) async throws -> Int {
+    let sweeper = Principal(service: .grid)
+    var handled = 0
+    for (id, deadline) in try await store.casesPastDeadline(at: time, limit: batch) {
+      guard let gridCase = try await store.gridCase(id: id) else { continue }
+      switch gridCase.handler.level {
+      case .grid, .community:
+        _ = try await store.moveCase(
+          method: "EscalateCase", requestID: "", request: gridCase, caseID: id, note: "时限已过，自动上报",
+          automaticFor: deadline, by: sweeper, at: time
+        ) { try CaseEscalation.nextUnit(above: $0.handler, department: "") }
+      default:
+        try await store.markOverdue(caseID: id, deadline: deadline, by: sweeper, at: time)
+      }
+      handled += 1
+    }
+    return handled
+  }
+}

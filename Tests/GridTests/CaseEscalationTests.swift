@@ -1,0 +1,96 @@
+import Foundation
+import GRPCCore
+import GovernanceAPI
+import Logging
+import ServiceKit
+import ServiceKitTesting
+import Testing
+
+@testable import Grid
+
+@Suite("Escalation: grid → community → street → district department, by hand and by deadline")
+struct CaseEscalationTests {
+  static func openCase(_ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>) async throws -> String {
+    let id = try await grid.createCase(.with {
+      $0.gridCase.source = .resident
+      $0.gridCase.category = "设施维修"
+      $0.gridCase.title = "路灯不亮"
+      $0.gridCase.location.gridCode = "320113005001001"
+    }).id
+    _ = try await grid.acceptCase(.with { $0.caseID = id })
+    return id
+  }
+
+  @Test("escalation by hand climbs one level at a time; the street names the department")
+  func escalationByHand() async throws {
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let id = try await Self.openCase(grid)
+      let community = try await grid.escalateCase(.with { $0.caseID = id })
+      #expect(community.handler.level == .community && community.handler.unitCode == "320113005001")
+      #expect(community.status == .accepted)
+      let street = try await grid.escalateCase(.with { $0.caseID = id })
+      #expect(street.handler.unitCode == "320113005000")
+      await expectRPCError(.invalidArgument, mentioning: "department") {
+        _ = try await grid.escalateCase(.with { $0.caseID = id })
+      }
+      let department = try await grid.escalateCase(.with {
+        $0.caseID = id
+        $0.department = "区城管局"
+      })
+      #expect(department.handler.level == .districtDepartment && department.escalationCount == 3)
+      await expectRPCError(.failedPrecondition, mentioning: "district department") {
+        _ = try await grid.escalateCase(.with {
+          $0.caseID = id
+          $0.department = "区住建局"
+        })
+      }
+      let transferred = try await grid.transferCase(.with {
+        $0.caseID = id
+        $0.to = .with {
+          $0.level = .districtDepartment
+          $0.unitCode = "320113000000"
+          $0.department = "区住建局"
+        }
+      })
+      #expect(transferred.handler.department == "区住建局")
+      let kinds = try await grid.listCaseEvents(.with { $0.caseID = id }).events.map(\.kind)
+      #expect(kinds == [.reported, .accepted, .escalated, .escalated, .escalated, .transferred])
+    }
+  }
+
+  @Test("the sweep escalates past deadlines once per deadline, and picks up after a restart")
+  func deadlineSweep() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("grid.sqlite").path
+    let logger = Logger(label: "test")
+    let vault = ContactVault.ephemeral()
+    let store = GridStore(writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
+    let id = try await withTestServer([GridRPCService(store: store)]) { client in
+      try await Self.openCase(Governance_Grid_V1_GridService.Client(wrapping: client))
+    }
+    let sweep = DeadlineSweep(store: store, logger: logger)
+    let now = Date()
+    #expect(try await sweep.sweep(at: now) == 0)
+    // 73 hours on, the grid's 72 hours have run out: one escalation, and only one.
+    #expect(try await sweep.sweep(at: now.addingTimeInterval(73 * 3600)) == 1)
+    #expect(try await sweep.sweep(at: now.addingTimeInterval(73 * 3600)) == 0)
+    #expect(try await store.gridCase(id: id)?.handler.level == .community)
+
+    // A new process on the same file carries on from the stored deadlines.
+    let restarted = GridStore(
+      writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
+    let later = now.addingTimeInterval((73 + 145) * 3600)
+    #expect(try await DeadlineSweep(store: restarted, logger: logger).sweep(at: later) == 1)
+    #expect(try await restarted.gridCase(id: id)?.handler.level == .street)
+    // At the street the sweep marks the case overdue instead: the street summons departments.
+    let muchLater = later.addingTimeInterval(300 * 3600)
+    #expect(try await DeadlineSweep(store: restarted, logger: logger).sweep(at: muchLater) == 1)
+    #expect(try await DeadlineSweep(store: restarted, logger: logger).sweep(at: muchLater) == 0)
+    let final = try #require(try await restarted.gridCase(id: id))
+    #expect(final.overdue && final.handler.level == .street && final.escalationCount == 2)
+  }
+}
