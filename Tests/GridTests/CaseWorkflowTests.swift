@@ -136,4 +136,38 @@ struct CaseWorkflowTests {
       }
     }
   }
+
+  @Test("a case pushed twice by the city platform is one case")
+  func cityIntakeIsIdempotent() async throws {
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    try await withTestServer([GridRPCService(store: store)], caller: .gateway) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let push = Governance_Grid_V1_IntakeCityCaseRequest.with {
+        $0.externalID = "12345-20261125-0001"
+        $0.channel = "12345热线"
+        $0.gridCase.category = "噪音扰民"
+        $0.gridCase.title = "夜间施工噪音"
+        $0.gridCase.divisionCode = "320113005001"
+        $0.gridCase.reporter = .with {
+          $0.name = "赵女士"
+          $0.phone = "13900001111"
+        }
+      }
+      let first = try await grid.intakeCityCase(push)
+      let second = try await grid.intakeCityCase(push)
+      #expect(first.created && !second.created)
+      #expect(second.gridCase.id == first.gridCase.id)
+      #expect(first.gridCase.source == .cityPlatform)
+      let byExternal = try await grid.getCase(.with { $0.externalID = "12345-20261125-0001" })
+      #expect(byExternal.id == first.gridCase.id)
+      let events = try await grid.listCaseEvents(.with { $0.caseID = first.gridCase.id })
+      #expect(events.events.map(\.kind) == [.reported, .duplicateIntake])
+      await expectRPCError(.invalidArgument, mentioning: "external_id", "is required") {
+        var missing = push
+        missing.externalID = ""
+        _ = try await grid.intakeCityCase(missing)
+      }
+    }
+  }
 }

@@ -41,11 +41,19 @@ public struct GridRPCService: RegistrableRPCService {
       try await store.createCase(request, by: Principal.current)
     }
     router.registerUnary(Method.GetCase.descriptor) { (request: Governance_Grid_V1_GetCaseRequest, _) in
-      guard case .id(let id) = request.key else {
-        throw DomainError.invalidArgument(field: "key", rule: "id is required")
+      switch request.key {
+      case .id(let id):
+        let caseID = try FieldValidation.requiredID(id, field: "id")
+        return try await store.gridCase(id: caseID).orNotFound("case", id: caseID)
+      case .externalID(let external):
+        let externalID = try FieldValidation.requiredName(external, field: "external_id", maximumLength: 64)
+        return try await store.gridCase(externalID: externalID).orNotFound("case with external id", id: externalID)
+      case nil:
+        throw DomainError.invalidArgument(field: "key", rule: "one of id or external_id is required")
       }
-      let caseID = try FieldValidation.requiredID(id, field: "id")
-      return try await store.gridCase(id: caseID).orNotFound("case", id: caseID)
+    }
+    router.registerUnary(Method.IntakeCityCase.descriptor) { (request: Governance_Grid_V1_IntakeCityCaseRequest, _) in
+      try await store.intakeCityCase(request, by: Principal.current)
     }
     router.registerUnary(Method.ListCases.descriptor) { (request: Governance_Grid_V1_ListCasesRequest, _) in
       try await store.listCases(request)

@@ -68,6 +68,56 @@ extension GridStore {
     }
   }
 
+  /// Takes in a case the city platform pushed. The platform's external id makes it one case
+  /// however often it is pushed: a repeat returns the case (created false) and is noted in its
+  /// history.
+  public func intakeCityCase(
+    _ request: Governance_Grid_V1_IntakeCityCaseRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Grid_V1_IntakeCityCaseResponse {
+    let externalID = try FieldValidation.requiredName(request.externalID, field: "external_id", maximumLength: 64)
+    let channel = try FieldValidation.optionalText(request.channel, field: "channel", maximumLength: 50)
+    var incoming = request.gridCase
+    incoming.source = .cityPlatform
+    incoming.externalID = externalID
+    incoming.sourceRefID = channel
+    var proposed = try CaseWorkflow.validateNew(incoming, at: time)
+    let reporter = proposed.reporter.name.isEmpty
+      ? nil : try PersonalData.validate(proposed.reporter, field: "grid_case.reporter")
+    proposed.reporter = reporter.map(PersonalData.masked) ?? .init()
+    let validated = proposed
+    let vault = vault
+    return try await writer.write { db in
+      if let existingID = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID]) {
+        let existing = try RecordTable.fetchRequired(db, from: "grid_case", id: existingID, as: GridCase.self, resource: "case")
+        try Self.recordCaseEvent(
+          db, .duplicateIntake, gridCase: existing, from: existing.status, note: "重复推送 \(externalID)", by: principal, at: time)
+        return .with {
+          $0.gridCase = existing
+          $0.created = false
+        }
+      }
+      let created = try RecordTable.insertNew(
+        db, into: "grid_case", prefix: "case", record: validated, by: principal, at: time, columns: Self.caseColumns)
+      if let reporter {
+        try db.execute(
+          sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
+      }
+      try Self.recordCaseEvent(db, .reported, gridCase: created, from: .unspecified, note: channel, by: principal, at: time)
+      return .with {
+        $0.gridCase = created
+        $0.created = true
+      }
+    }
+  }
+
+  public func gridCase(externalID: String) async throws -> GridCase? {
+    try await writer.read { db in
+      guard let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
+      else { return nil }
+      return try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self)
+    }
+  }
+
   public func gridCase(id: String) async throws -> GridCase? {
     try await writer.read { db in try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self) }
   }
