@@ -43,27 +43,40 @@ extension GridStore {
     ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
   }
 
-  /// Opens a case at the level of its place; the reporter's contact is sealed, the record holds
-  /// it masked.
+  /// Validates a new case and splits off its reporter: the whole contact to seal, the record
+  /// holding it masked.
+  static func prepare(_ proposed: GridCase, at time: Date) throws -> (gridCase: GridCase, reporter: Governance_Common_V1_ResidentContact?) {
+    var gridCase = try CaseWorkflow.validateNew(proposed, at: time)
+    let reporter = gridCase.reporter.name.isEmpty
+      ? nil : try PersonalData.validate(gridCase.reporter, field: "grid_case.reporter")
+    gridCase.reporter = reporter.map(PersonalData.masked) ?? .init()
+    return (gridCase, reporter)
+  }
+
+  /// Stores a prepared case, its sealed reporter and the first line of its history.
+  static func insertCase(
+    _ db: Database, _ prepared: (gridCase: GridCase, reporter: Governance_Common_V1_ResidentContact?), note: String,
+    vault: ContactVault, by principal: Principal, at time: Date
+  ) throws -> GridCase {
+    let created = try RecordTable.insertNew(
+      db, into: "grid_case", prefix: "case", record: prepared.gridCase, by: principal, at: time, columns: caseColumns)
+    if let reporter = prepared.reporter {
+      try db.execute(
+        sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
+    }
+    try recordCaseEvent(db, .reported, gridCase: created, from: .unspecified, note: note, by: principal, at: time)
+    return created
+  }
+
+  /// Opens a case at the level of its place.
   public func createCase(
     _ request: Governance_Grid_V1_CreateCaseRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> GridCase {
-    var proposed = try CaseWorkflow.validateNew(request.gridCase, at: time)
-    let reporter = proposed.reporter.name.isEmpty
-      ? nil : try PersonalData.validate(proposed.reporter, field: "grid_case.reporter")
-    proposed.reporter = reporter.map(PersonalData.masked) ?? .init()
-    let validated = proposed
+    let prepared = try Self.prepare(request.gridCase, at: time)
     let vault = vault
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateCase", request: request) {
-        let created = try RecordTable.insertNew(
-          db, into: "grid_case", prefix: "case", record: validated, by: principal, at: time, columns: Self.caseColumns)
-        if let reporter {
-          try db.execute(
-            sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
-        }
-        try Self.recordCaseEvent(db, .reported, gridCase: created, from: .unspecified, note: "", by: principal, at: time)
-        return created
+        try Self.insertCase(db, prepared, note: "", vault: vault, by: principal, at: time)
       }
     }
   }
@@ -80,11 +93,7 @@ extension GridStore {
     incoming.source = .cityPlatform
     incoming.externalID = externalID
     incoming.sourceRefID = channel
-    var proposed = try CaseWorkflow.validateNew(incoming, at: time)
-    let reporter = proposed.reporter.name.isEmpty
-      ? nil : try PersonalData.validate(proposed.reporter, field: "grid_case.reporter")
-    proposed.reporter = reporter.map(PersonalData.masked) ?? .init()
-    let validated = proposed
+    let prepared = try Self.prepare(incoming, at: time)
     let vault = vault
     return try await writer.write { db in
       if let existingID = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID]) {
@@ -96,13 +105,7 @@ extension GridStore {
           $0.created = false
         }
       }
-      let created = try RecordTable.insertNew(
-        db, into: "grid_case", prefix: "case", record: validated, by: principal, at: time, columns: Self.caseColumns)
-      if let reporter {
-        try db.execute(
-          sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
-      }
-      try Self.recordCaseEvent(db, .reported, gridCase: created, from: .unspecified, note: channel, by: principal, at: time)
+      let created = try Self.insertCase(db, prepared, note: channel, vault: vault, by: principal, at: time)
       return .with {
         $0.gridCase = created
         $0.created = true
