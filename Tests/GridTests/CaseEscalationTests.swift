@@ -94,3 +94,51 @@ struct CaseEscalationTests {
     #expect(final.overdue && final.handler.level == .street && final.escalationCount == 2)
   }
 }
+
+@Suite("Deadline policies: a division's own, else its nearest ancestor's, else built in")
+struct DeadlinePolicyTests {
+  @Test("a street's policy governs its communities' cases; bad limits are refused")
+  func streetPolicyGovernsItsCases() async throws {
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let builtIn = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })
+      #expect(builtIn.inherited && builtIn.deadlines.count == 16)
+
+      _ = try await grid.setDeadlinePolicy(.with {
+        $0.policy.divisionCode = "320113005000"
+        $0.policy.reopenWindowDays = 3
+        $0.policy.evaluationWindowDays = 3
+        $0.policy.deadlines = [
+          .with {
+            $0.level = .grid
+            $0.priority = .normal
+            $0.limit = .init(seconds: 10 * 3600)
+          }
+        ]
+      })
+      let inherited = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })
+      #expect(inherited.inherited && inherited.reopenWindowDays == 3)
+
+      let before = Date()
+      let id = try await CaseEscalationTests.openCase(grid)
+      let accepted = try await grid.getCase(.with { $0.id = id })
+      let limit = accepted.deadline.date.timeIntervalSince(before)
+      #expect(limit > 10 * 3600 - 60 && limit < 10 * 3600 + 60)
+      #expect(try await DeadlineSweep(store: store, logger: .init(label: "test")).sweep(at: before.addingTimeInterval(11 * 3600)) == 1)
+
+      await expectRPCError(.invalidArgument, mentioning: "policy.deadlines[0].limit", "1 minute") {
+        _ = try await grid.setDeadlinePolicy(.with {
+          $0.policy.divisionCode = "320113005000"
+          $0.policy.reopenWindowDays = 3
+          $0.policy.evaluationWindowDays = 3
+          $0.policy.deadlines = [.with {
+            $0.level = .grid
+            $0.priority = .urgent
+          }]
+        })
+      }
+    }
+  }
+}

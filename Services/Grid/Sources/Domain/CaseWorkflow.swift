@@ -20,7 +20,8 @@ public enum CaseWorkflow {
     .closed: [.reopened],
   ]
 
-  /// Days after resolution within which a dissatisfied reporter may reopen a case.
+  /// Days after resolution within which a dissatisfied reporter may reopen a case, unless the
+  /// division's policy says otherwise.
   public static let reopenWindowDays = 7
 
   /// The rule "a case moves only along the table": FAILED_PRECONDITION naming both states.
@@ -94,12 +95,12 @@ public enum CaseWorkflow {
   }
 
   /// The rule "a case is reopened within the window after its resolution".
-  public static func checkReopenWindow(_ gridCase: GridCase, at time: Date) throws(DomainError) {
+  public static func checkReopenWindow(_ gridCase: GridCase, days: Int32, at time: Date) throws(DomainError) {
     let resolved = gridCase.resolveTime.date
-    guard time.timeIntervalSince(resolved) <= Double(reopenWindowDays) * 86_400 else {
+    guard time.timeIntervalSince(resolved) <= Double(days) * 86_400 else {
       throw DomainError.failedPrecondition(
-        rule: "a case is reopened within \(reopenWindowDays) days of its resolution",
-        detail: "case \(gridCase.id) was resolved more than \(reopenWindowDays) days ago")
+        rule: "a case is reopened within \(days) days of its resolution",
+        detail: "case \(gridCase.id) was resolved more than \(days) days ago")
     }
   }
 }
@@ -148,9 +149,9 @@ public enum CaseEscalation {
 
   /// The rule "escalation and transfer apply to open cases; the case lands at the new unit
   /// accepted, with that level's deadline": the case after moving it to `unit` at `time`.
-  public static func move(_ gridCase: CaseWorkflow.GridCase, to unit: Unit, at time: Date) throws(DomainError)
-    -> CaseWorkflow.GridCase
-  {
+  public static func move(
+    _ gridCase: CaseWorkflow.GridCase, to unit: Unit, limit: TimeInterval, at time: Date
+  ) throws(DomainError) -> CaseWorkflow.GridCase {
     guard openStatuses.contains(gridCase.status) else {
       throw DomainError.failedPrecondition(
         rule: "only an open case is escalated or transferred", detail: "case \(gridCase.id) is \(gridCase.status)")
@@ -160,8 +161,7 @@ public enum CaseEscalation {
     moved.status = .accepted
     moved.assigneeID = ""
     moved.overdue = false
-    let hours = CaseWorkflow.deadlineHours(level: unit.level, priority: gridCase.priority)
-    moved.deadline = .init(date: time.addingTimeInterval(Double(hours) * 3600))
+    moved.deadline = .init(date: time.addingTimeInterval(limit))
     return moved
   }
 }

@@ -66,10 +66,10 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "AcceptCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .accepted,
         event: .accepted, note: request.note, by: Principal.current, at: now
-      ) { gridCase in
+      ) { gridCase, policy in
         gridCase.acceptTime = .init(date: now)
-        let hours = CaseWorkflow.deadlineHours(level: gridCase.handler.level, priority: gridCase.priority)
-        gridCase.deadline = .init(date: now.addingTimeInterval(Double(hours) * 3600))
+        let limit = DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority)
+        gridCase.deadline = .init(date: now.addingTimeInterval(limit))
       }
     }
     router.registerUnary(Method.AssignCase.descriptor) { (request: Governance_Grid_V1_AssignCaseRequest, _) in
@@ -77,7 +77,7 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "AssignCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .assigned,
         event: .assigned, note: request.note, by: Principal.current, at: Date()
-      ) { $0.assigneeID = assignee }
+      ) { gridCase, _ in gridCase.assigneeID = assignee }
     }
     router.registerUnary(Method.StartCase.descriptor) { (request: Governance_Grid_V1_StartCaseRequest, _) in
       try await store.transition(
@@ -91,7 +91,7 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "ResolveCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .resolved,
         event: .resolved, note: resolution, by: Principal.current, at: now
-      ) { gridCase in
+      ) { gridCase, _ in
         gridCase.resolution = resolution
         gridCase.resolveTime = .init(date: now)
         gridCase.resolvedLevel = gridCase.handler.level
@@ -104,7 +104,7 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "EvaluateCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .evaluated,
         event: .evaluated, note: comment, by: Principal.current, at: now
-      ) { gridCase in
+      ) { gridCase, _ in
         gridCase.evaluation = .with {
           $0.satisfaction = request.satisfaction
           $0.comment = comment
@@ -117,14 +117,14 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "CloseCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .closed,
         event: .closed, note: request.note, by: Principal.current, at: now
-      ) { $0.closeTime = .init(date: now) }
+      ) { gridCase, _ in gridCase.closeTime = .init(date: now) }
     }
     router.registerUnary(Method.RejectCase.descriptor) { (request: Governance_Grid_V1_RejectCaseRequest, _) in
       let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
       return try await store.transition(
         method: "RejectCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .rejected,
         event: .rejected, note: reason, by: Principal.current, at: Date()
-      ) { $0.rejectReason = reason }
+      ) { gridCase, _ in gridCase.rejectReason = reason }
     }
     router.registerUnary(Method.ReopenCase.descriptor) { (request: Governance_Grid_V1_ReopenCaseRequest, _) in
       let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
@@ -132,8 +132,8 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "ReopenCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .reopened,
         event: .reopened, note: reason, by: Principal.current, at: now
-      ) { gridCase in
-        try CaseWorkflow.checkReopenWindow(gridCase, at: now)
+      ) { gridCase, policy in
+        try CaseWorkflow.checkReopenWindow(gridCase, days: policy.reopenWindowDays, at: now)
         gridCase.reopenCount += 1
         gridCase.assigneeID = ""
       }
@@ -151,6 +151,15 @@ public struct GridRPCService: RegistrableRPCService {
       ) { gridCase in
         try CaseEscalation.transferTarget(from: gridCase.handler, to: request.to)
       }
+    }
+    router.registerUnary(Method.GetDeadlinePolicy.descriptor) {
+      (request: Governance_Grid_V1_GetDeadlinePolicyRequest, _) in
+      let division = try DivisionCode(request.divisionCode, field: "division_code")
+      return try await store.deadlinePolicy(for: division.code)
+    }
+    router.registerUnary(Method.SetDeadlinePolicy.descriptor) {
+      (request: Governance_Grid_V1_SetDeadlinePolicyRequest, _) in
+      try await store.setDeadlinePolicy(request, by: Principal.current)
     }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {

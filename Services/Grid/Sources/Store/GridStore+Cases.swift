@@ -152,7 +152,7 @@ extension GridStore {
   func transition(
     method: String, requestID: String, request: some SwiftProtobuf.Message, caseID: String,
     to next: CaseWorkflow.Status, event: Governance_Grid_V1_CaseEventKind, note: String, by principal: Principal,
-    at time: Date, change: @escaping @Sendable (inout GridCase) throws -> Void = { _ in }
+    at time: Date, change: @escaping @Sendable (inout GridCase, Governance_Grid_V1_DeadlinePolicy) throws -> Void = { _, _ in }
   ) async throws -> GridCase {
     let id = try FieldValidation.requiredID(caseID, field: "case_id")
     let note = try FieldValidation.optionalText(note, field: "note")
@@ -162,7 +162,7 @@ extension GridStore {
         try CaseWorkflow.checkTransition(gridCase, to: next)
         let from = gridCase.status
         gridCase.status = next
-        try change(&gridCase)
+        try change(&gridCase, try Self.policy(db, for: gridCase.divisionCode))
         let saved = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
         try Self.recordCaseEvent(db, from == next ? .reassigned : event, gridCase: saved, from: from, note: note, by: principal, at: time)
         return saved
@@ -206,7 +206,10 @@ extension GridStore {
           return gridCase
         }
         let unit = try destination(gridCase)
-        var moved = try CaseEscalation.move(gridCase, to: unit, at: time)
+        let policy = try Self.policy(db, for: gridCase.divisionCode)
+        var moved = try CaseEscalation.move(
+          gridCase, to: unit, limit: DeadlinePolicies.limit(in: policy, level: unit.level, priority: gridCase.priority),
+          at: time)
         if unit.level.rawValue > gridCase.handler.level.rawValue { moved.escalationCount += 1 }
         let saved = try RecordTable.update(db, in: "grid_case", record: moved, by: principal, at: time, columns: Self.caseColumns)
         _ = try RecordTable.insertNew(

@@ -51,6 +51,9 @@ public struct GridStore: Sendable {
         table.primaryKey("case_id", .text).references("grid_case")
         table.column("contact", .blob).notNull()
       }
+      try RecordTable.create(db, name: "deadline_policy") { table in
+        table.column("division_code", .text).notNull().unique()
+      }
       try RecordTable.create(db, name: "case_event") { table in
         table.column("division_code", .text).notNull()
         table.column("case_id", .text).notNull().references("grid_case").indexed()
