@@ -161,6 +161,10 @@ public struct GridRPCService: RegistrableRPCService {
       (request: Governance_Grid_V1_SetDeadlinePolicyRequest, _) in
       try await store.setDeadlinePolicy(request, by: Principal.current)
     }
+    router.registerUnary(Method.GetCaseStatistics.descriptor) {
+      (request: Governance_Grid_V1_GetCaseStatisticsRequest, _) in
+      try await store.caseStatistics(request)
+    }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {
       case .id(let id):

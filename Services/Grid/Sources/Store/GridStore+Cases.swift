@@ -17,6 +17,13 @@ extension GridStore {
       "external_id": gridCase.externalID.isEmpty ? nil : gridCase.externalID,
       "deadline": gridCase.hasDeadline && !gridCase.overdue ? gridCase.deadline.seconds : nil,
       "open": CaseEscalation.openStatuses.contains(gridCase.status),
+      "grid_code": gridCase.location.gridCode.isEmpty ? nil : String(gridCase.location.gridCode.prefix(15)),
+      "level": gridCase.handler.level.rawValue,
+      "report_date": CaseStatisticsRules.isoDate(CalendarDate.today(at: gridCase.reportTime.date)),
+      "resolved_level": gridCase.resolvedLevel == .unspecified ? nil : gridCase.resolvedLevel.rawValue,
+      "on_time": gridCase.hasResolveTime ? CaseStatisticsRules.resolvedOnTime(gridCase) : nil,
+      "overdue": gridCase.overdue,
+      "satisfaction": gridCase.hasEvaluation ? gridCase.evaluation.satisfaction : nil,
     ]
   }
 

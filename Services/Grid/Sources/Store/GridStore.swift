@@ -45,6 +45,14 @@ public struct GridStore: Sendable {
         // When the current level's time runs out (Unix seconds); the sweep escalates past it.
         table.column("deadline", .integer).indexed()
         table.column("open", .boolean).notNull()
+        // What the statistics group and count by, kept current with the record.
+        table.column("grid_code", .text).indexed()
+        table.column("level", .integer).notNull()
+        table.column("report_date", .text).notNull().indexed()
+        table.column("resolved_level", .integer)
+        table.column("on_time", .boolean)
+        table.column("overdue", .boolean).notNull()
+        table.column("satisfaction", .integer)
       }
       // Reporters' contacts, sealed, apart from the case records that hold them masked.
       try db.create(table: "case_reporter") { table in
