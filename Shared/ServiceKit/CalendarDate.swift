@@ -17,6 +17,12 @@ public enum CalendarDate {
     }
   }
 
+  /// The date as `YYYY-MM-DD`, which sorts as the calendar does: the form dates take in columns
+  /// that are compared.
+  public static func iso(_ date: Governance_Common_V1_Date) -> String {
+    String(format: "%04d-%02d-%02d", date.year, date.month, date.day)
+  }
+
   /// The rule "a date is a real calendar day": INVALID_ARGUMENT naming `field` otherwise.
   public static func validate(_ date: Governance_Common_V1_Date, field: String) throws(DomainError) {
     var calendar = Calendar(identifier: .gregorian)

@@ -14,10 +14,6 @@ public enum CaseStatisticsRules {
   /// The rule "a reporter is satisfied at 4 or 5".
   public static let satisfiedFrom: Int32 = 4
 
-  public static func isoDate(_ date: Governance_Common_V1_Date) -> String {
-    String(format: "%04d-%02d-%02d", date.year, date.month, date.day)
-  }
-
   /// The SQL expression that names a case's group.
   public static func groupKey(_ grouping: Governance_Grid_V1_StatisticsGrouping) -> String {
     switch grouping {

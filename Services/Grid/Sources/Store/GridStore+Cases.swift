@@ -19,7 +19,7 @@ extension GridStore {
       "open": CaseEscalation.openStatuses.contains(gridCase.status),
       "grid_code": gridCase.location.gridCode.isEmpty ? nil : String(gridCase.location.gridCode.prefix(15)),
       "level": gridCase.handler.level.rawValue,
-      "report_date": CaseStatisticsRules.isoDate(CalendarDate.today(at: gridCase.reportTime.date)),
+      "report_date": CalendarDate.iso(CalendarDate.today(at: gridCase.reportTime.date)),
       "resolved_level": gridCase.resolvedLevel == .unspecified ? nil : gridCase.resolvedLevel.rawValue,
       "on_time": gridCase.hasResolveTime ? CaseStatisticsRules.resolvedOnTime(gridCase) : nil,
       "overdue": gridCase.overdue,

@@ -14,11 +14,11 @@ extension GridStore {
     try filter.divisionPrefix(request.divisionPrefix)
     if request.hasFromDate {
       try CalendarDate.validate(request.fromDate, field: "from_date")
-      filter.add("report_date >= ?", CaseStatisticsRules.isoDate(request.fromDate))
+      filter.add("report_date >= ?", CalendarDate.iso(request.fromDate))
     }
     if request.hasToDate {
       try CalendarDate.validate(request.toDate, field: "to_date")
-      filter.add("report_date <= ?", CaseStatisticsRules.isoDate(request.toDate))
+      filter.add("report_date <= ?", CalendarDate.iso(request.toDate))
     }
     let grouping = request.groupBy
     return try await writer.read { [filter] db in

@@ -238,7 +238,7 @@ extension OrganisationStore {
             "division_code": $0.divisionCode, "reason": $0.reason.rawValue,
             "id_number": idKey.isEmpty ? nil : idKey,
             "party_member_id": $0.partyMemberID.isEmpty ? nil : $0.partyMemberID,
-            "valid_until": $0.hasValidUntil ? String(format: "%04d-%02d-%02d", $0.validUntil.year, $0.validUntil.month, $0.validUntil.day) : nil,
+            "valid_until": $0.hasValidUntil ? CalendarDate.iso($0.validUntil) : nil,
           ]
         }
       }
@@ -254,7 +254,7 @@ extension OrganisationStore {
     filter.add("reason = ?", request.reason.rawValue, when: request.reason != .unspecified)
     let today = CalendarDate.today(at: Date())
     filter.add(
-      "(valid_until IS NULL OR valid_until >= ?)", String(format: "%04d-%02d-%02d", today.year, today.month, today.day),
+      "(valid_until IS NULL OR valid_until >= ?)", CalendarDate.iso(today),
       when: !request.includeExpired)
     let (entries, next) = try await writer.read { [filter] db in
       try RecordTable.list(db, from: "negative_list_entry", as: NegativeEntry.self, filter: filter, page: page)

@@ -191,14 +191,8 @@ extension OrganisationStore {
       }
     }
   }
-
-  /// How many times a member's contact was revealed (the audit trail's size, for tests and audits).
-  public func revealCount(subject: String) async throws -> Int {
-    try await writer.read { db in
-      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact_reveal WHERE subject_id = ?", arguments: [subject]) ?? 0
-    }
-  }
 }
+
 extension Governance_Organisation_V1_PartyMember: AuditedRecord {}
 
 extension OrganisationStore {

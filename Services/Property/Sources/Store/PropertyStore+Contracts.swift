@@ -8,13 +8,8 @@ extension PropertyStore {
   static func contractColumns(_ contract: Contract) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
     [
       "division_code": contract.divisionCode, "compound_id": contract.compoundID, "company_id": contract.companyID,
-      "state": contract.state.rawValue, "trial_end": isoDate(contract.trialEndDate),
+      "state": contract.state.rawValue, "trial_end": CalendarDate.iso(contract.trialEndDate),
     ]
-  }
-
-  /// A date as `YYYY-MM-DD`, which sorts as the calendar does.
-  static func isoDate(_ date: Governance_Common_V1_Date) -> String {
-    String(format: "%04d-%02d-%02d", date.year, date.month, date.day)
   }
 
   static func saveContract(_ db: Database, _ contract: Contract, by principal: Principal, at time: Date) throws
@@ -98,7 +93,7 @@ extension PropertyStore {
     if request.hasTrialEndingBy {
       try CalendarDate.validate(request.trialEndingBy, field: "trial_ending_by")
       filter.add(
-        "state = ? AND trial_end <= ?", ContractLifecycle.State.trial.rawValue, Self.isoDate(request.trialEndingBy))
+        "state = ? AND trial_end <= ?", ContractLifecycle.State.trial.rawValue, CalendarDate.iso(request.trialEndingBy))
     }
     let (contracts, next) = try await read { [filter] db in
       try RecordTable.list(db, from: "service_contract", as: Contract.self, filter: filter, page: page)
