@@ -22,3 +22,23 @@ extension RPCRouter {
     }
   }
 }
+
+extension RPCRouter {
+  /// Registers one server-streaming protobuf method: `handler` writes messages until it returns.
+  public mutating func registerServerStreaming<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (Request, RPCWriter<Response>, ServerContext) async throws -> Void
+  ) {
+    registerHandler(
+      forMethod: method,
+      deserializer: ProtobufDeserializer<Request>(),
+      serializer: ProtobufSerializer<Response>()
+    ) { request, context in
+      let single = try await ServerRequest(stream: request)
+      return StreamingServerResponse(metadata: [:]) { writer in
+        try await handler(single.message, writer, context)
+        return [:]
+      }
+    }
+  }
+}

@@ -10,9 +10,11 @@ public struct GridRPCService: RegistrableRPCService {
   typealias Method = Governance_Grid_V1_GridService.Method
 
   private let store: GridStore
+  private let hub: AssignmentHub
 
-  public init(store: GridStore) {
+  public init(store: GridStore, hub: AssignmentHub = AssignmentHub()) {
     self.store = store
+    self.hub = hub
   }
 
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
@@ -164,6 +166,42 @@ public struct GridRPCService: RegistrableRPCService {
     router.registerUnary(Method.GetCaseStatistics.descriptor) {
       (request: Governance_Grid_V1_GetCaseStatisticsRequest, _) in
       try await store.caseStatistics(request)
+    }
+    router.registerUnary(Method.CreateGridWorker.descriptor) {
+      (request: Governance_Grid_V1_CreateGridWorkerRequest, _) in
+      try await store.createWorker(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetGridWorker.descriptor) { (request: Governance_Grid_V1_GetGridWorkerRequest, _) in
+      let id = try FieldValidation.requiredID(request.id, field: "id")
+      return try await store.worker(id: id).orNotFound("grid worker", id: id)
+    }
+    router.registerUnary(Method.SetDutyRoster.descriptor) { (request: Governance_Grid_V1_SetDutyRosterRequest, _) in
+      try await store.setDutyRoster(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetOnDuty.descriptor) { (request: Governance_Grid_V1_GetOnDutyRequest, _) in
+      let grid = try DivisionCode(request.gridCode, field: "grid_code")
+      return try await store.onDuty(grid: grid.code, at: request.hasAtTime ? request.atTime.date : Date())
+    }
+    router.registerUnary(Method.RaiseAlarm.descriptor) { (request: Governance_Grid_V1_RaiseAlarmRequest, _) in
+      try await store.raiseAlarm(request, hub: hub, by: Principal.current)
+    }
+    router.registerUnary(Method.AcknowledgeAssignment.descriptor) {
+      (request: Governance_Grid_V1_AcknowledgeAssignmentRequest, _) in
+      try await store.acknowledge(request, by: Principal.current)
+    }
+    router.registerServerStreaming(Method.WatchAssignments.descriptor) {
+      (request: Governance_Grid_V1_WatchAssignmentsRequest, writer: RPCWriter<Governance_Grid_V1_Assignment>, _) in
+      let worker = try FieldValidation.requiredID(request.workerID, field: "worker_id")
+      // Subscribe first, so nothing made between the read of the pending ones and the stream is lost.
+      let (stream, id) = hub.watch(worker: worker)
+      try await withRPCCancellationHandler {
+        if request.includePending {
+          for assignment in try await store.pendingAssignments(worker: worker) { try await writer.write(assignment) }
+        }
+        for await assignment in stream { try await writer.write(assignment) }
+      } onCancelRPC: {
+        hub.stop(id)
+      }
     }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {

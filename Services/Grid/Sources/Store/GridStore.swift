@@ -59,6 +59,28 @@ public struct GridStore: Sendable {
         table.primaryKey("case_id", .text).references("grid_case")
         table.column("contact", .blob).notNull()
       }
+      try RecordTable.create(db, name: "grid_worker") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("active", .boolean).notNull()
+      }
+      try db.create(table: "worker_grid") { table in
+        table.column("worker_id", .text).notNull().references("grid_worker")
+        table.column("grid_code", .text).notNull().indexed()
+        table.primaryKey(["worker_id", "grid_code"])
+      }
+      try RecordTable.create(db, name: "duty_shift") { table in
+        table.column("grid_code", .text).notNull()
+        table.column("worker_id", .text).notNull().references("grid_worker")
+        table.column("start_time", .integer).notNull()
+        table.column("end_time", .integer).notNull()
+        table.column("roster_order", .integer).notNull()
+      }
+      try db.create(index: "duty_shift_by_grid_time", on: "duty_shift", columns: ["grid_code", "start_time", "end_time"])
+      try RecordTable.create(db, name: "assignment") { table in
+        table.column("case_id", .text).notNull().references("grid_case").indexed()
+        table.column("worker_id", .text).notNull().indexed()
+        table.column("state", .integer).notNull()
+      }
       try RecordTable.create(db, name: "deadline_policy") { table in
         table.column("division_code", .text).notNull().unique()
       }

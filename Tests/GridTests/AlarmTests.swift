@@ -1,0 +1,73 @@
+import Foundation
+import GRPCCore
+import GovernanceAPI
+import ServiceKit
+import ServiceKitTesting
+import SwiftProtobuf
+import Testing
+
+@testable import Grid
+
+@Suite("Sensor alarms reach the on-duty worker's stream at once")
+struct AlarmTests {
+  @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")
+  func alarmReachesTheOnDutyWorker() async throws {
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let worker = try await grid.createGridWorker(.with {
+        $0.worker.name = "李网格"
+        $0.worker.kind = .fullTime
+        $0.worker.gridCodes = ["320113005001001"]
+        $0.worker.phone = "13800002222"
+      })
+      let now = Date()
+      _ = try await grid.setDutyRoster(.with {
+        $0.gridCode = "320113005001001"
+        $0.windowStart = .init(date: now.addingTimeInterval(-3600))
+        $0.windowEnd = .init(date: now.addingTimeInterval(3600))
+        $0.shifts = [.with {
+          $0.workerID = worker.id
+          $0.startTime = .init(date: now.addingTimeInterval(-3600))
+          $0.endTime = .init(date: now.addingTimeInterval(3600))
+        }]
+      })
+      #expect(try await grid.getOnDuty(.with { $0.gridCode = "320113005001001" }).workers.map(\.id) == [worker.id])
+
+      let received = try await withThrowingTaskGroup(of: Governance_Grid_V1_Assignment?.self) { group in
+        group.addTask {
+          try await grid.watchAssignments(.with {
+            $0.workerID = worker.id
+            $0.includePending = true
+          }) { response in
+            for try await assignment in response.messages { return assignment }
+            return nil
+          }
+        }
+        // Whether the watcher subscribes before or after the alarm, it gets the assignment: live
+        // from the hub, or as pending from the database.
+        try await Task.sleep(for: .milliseconds(100))
+        let raised = try await grid.raiseAlarm(.with {
+          $0.deviceID = "smoke-7-301"
+          $0.kind = .smoke
+          $0.gridCode = "320113005001001"
+          $0.address = "7栋301"
+        })
+        #expect(raised.gridCase.priority == .urgent && raised.gridCase.status == .assigned)
+        #expect(raised.gridCase.assigneeID == worker.id)
+        let first = try await group.next() ?? nil
+        group.cancelAll()
+        return first
+      }
+      let assignment = try #require(received)
+      #expect(assignment.workerID == worker.id && assignment.state == .pending)
+      #expect(assignment.gridCase.alarm.kind == .smoke)
+      let acknowledged = try await grid.acknowledgeAssignment(.with { $0.assignmentID = assignment.id })
+      #expect(acknowledged.state == .acknowledged)
+      await expectRPCError(.failedPrecondition, mentioning: "pending") {
+        _ = try await grid.acknowledgeAssignment(.with { $0.assignmentID = assignment.id })
+      }
+    }
+  }
+}
