@@ -12,8 +12,7 @@ import Testing
 struct AlarmTests {
   @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")
   func alarmReachesTheOnDutyWorker() async throws {
-    let store = GridStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await grid.createGridWorker(.with {

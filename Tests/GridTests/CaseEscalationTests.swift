@@ -23,8 +23,7 @@ struct CaseEscalationTests {
 
   @Test("escalation by hand climbs one level at a time; the street names the department")
   func escalationByHand() async throws {
-    let store = GridStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await Self.openCase(grid)
@@ -69,6 +68,7 @@ struct CaseEscalationTests {
     let logger = Logger(label: "test")
     let vault = ContactVault.ephemeral()
     let store = GridStore(writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
+    try await GridFixture.register(in: store)
     let id = try await withTestServer([GridRPCService(store: store)]) { client in
       try await Self.openCase(Governance_Grid_V1_GridService.Client(wrapping: client))
     }
@@ -99,8 +99,7 @@ struct CaseEscalationTests {
 struct DeadlinePolicyTests {
   @Test("a street's policy governs its communities' cases; bad limits are refused")
   func streetPolicyGovernsItsCases() async throws {
-    let store = GridStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let builtIn = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })

@@ -10,8 +10,7 @@ import Testing
 struct CaseStatisticsTests {
   @Test("statistics match a hand count, in total and by grid")
   func statisticsMatchAHandCount() async throws {
-    let store = GridStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       func report(_ gridCode: String, _ category: String) async throws -> String {

@@ -40,8 +40,7 @@ struct CaseWorkflowTests {
 
   @Test("a resident's case from report to close over gRPC, history kept, reporter masked")
   func caseLifecycle() async throws {
-    let store = GridStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let reported = try await grid.createCase(.with {
@@ -115,6 +114,7 @@ struct CaseWorkflowTests {
     let pool = try GovernanceDatabase.openPool(
       path: directory.appendingPathComponent("grid.sqlite").path, migrator: GridStore.migrator, logger: .init(label: "test"))
     let store = GridStore(writer: pool, vault: .ephemeral())
+    try await GridFixture.register(in: store)
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for _ in 0..<10 {
@@ -139,8 +139,7 @@ struct CaseWorkflowTests {
 
   @Test("a case pushed twice by the city platform is one case")
   func cityIntakeIsIdempotent() async throws {
-    let store = GridStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)], caller: .gateway) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let push = Governance_Grid_V1_IntakeCityCaseRequest.with {

@@ -13,11 +13,19 @@ struct GridServiceCommand: AsyncParsableCommand {
   @OptionGroup var options: ServiceOptions
 
   func run() async throws {
+    // One hub per process: the RPCs publish to it, the hand-over publishes to it and closes it.
+    let hub = AssignmentHub()
     try await ServiceRunner.run(
       .grid, options: options, migrator: GridStore.migrator,
-      makeServices: { runtime in [GridRPCService(store: GridStore(writer: runtime.database, vault: runtime.vault))] },
+      makeServices: { runtime in
+        [GridRPCService(store: GridStore(writer: runtime.database, vault: runtime.vault), hub: hub)]
+      },
       backgroundServices: { runtime in
-        [DeadlineSweep(store: GridStore(writer: runtime.database, vault: runtime.vault), logger: runtime.logger)]
+        let store = GridStore(writer: runtime.database, vault: runtime.vault)
+        return [
+          DeadlineSweep(store: store, logger: runtime.logger),
+          AlarmHandOver(store: store, hub: hub, logger: runtime.logger),
+        ]
       })
   }
 }

@@ -191,3 +191,45 @@ extension CaseEscalation {
     return target
   }
 }
+
+extension CaseWorkflow {
+  /// The rule "a case is corrected only while it is being handled, and stays in its community":
+  /// the case after applying the fields named by `paths` from `changes`. A new grid of the same
+  /// community moves a grid-level case to that grid's handling.
+  public static func correct(_ gridCase: GridCase, with changes: GridCase, paths: [String]) throws(DomainError) -> GridCase {
+    guard CaseEscalation.openStatuses.contains(gridCase.status) else {
+      throw DomainError.failedPrecondition(
+        rule: "a case is corrected until it is resolved", detail: "case \(gridCase.id) is \(gridCase.status)")
+    }
+    var corrected = gridCase
+    for path in paths {
+      switch path {
+      case "category":
+        corrected.category = try FieldValidation.requiredName(changes.category, field: "grid_case.category", maximumLength: 50)
+      case "priority":
+        corrected.priority = try FieldValidation.requiredCase(
+          changes.priority, field: "grid_case.priority", unspecified: .unspecified, known: [.low, .normal, .high, .urgent])
+      case "title":
+        corrected.title = try FieldValidation.requiredName(changes.title, field: "grid_case.title")
+      case "details":
+        corrected.details = try FieldValidation.optionalText(changes.details, field: "grid_case.details")
+      default:
+        var location = changes.location
+        location.address = try FieldValidation.optionalText(location.address, field: "grid_case.location.address", maximumLength: 200)
+        location.unit = try FieldValidation.optionalText(location.unit, field: "grid_case.location.unit", maximumLength: 50)
+        if location.gridCode.isEmpty {
+          location.gridCode = gridCase.location.gridCode
+        } else {
+          let grid = try DivisionCode(location.gridCode, field: "grid_case.location.grid_code")
+          guard grid.level == .grid || grid.level == .microGrid, grid.code.hasPrefix(gridCase.divisionCode) else {
+            throw DomainError.invalidArgument(
+              field: "grid_case.location.grid_code", rule: "names a grid of community \(gridCase.divisionCode)")
+          }
+          if corrected.handler.level == .grid { corrected.handler.unitCode = String(grid.code.prefix(15)) }
+        }
+        corrected.location = location
+      }
+    }
+    return corrected
+  }
+}

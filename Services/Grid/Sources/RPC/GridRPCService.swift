@@ -3,9 +3,7 @@ import GRPCCore
 import GovernanceAPI
 import ServiceKit
 
-/// `governance.grid.v1.GridService` over gRPC.
-///
-/// Registers the methods served so far; the others answer UNIMPLEMENTED until they are built.
+/// `governance.grid.v1.GridService` over gRPC: every method of the contract.
 public struct GridRPCService: RegistrableRPCService {
   typealias Method = Governance_Grid_V1_GridService.Method
 
@@ -75,11 +73,7 @@ public struct GridRPCService: RegistrableRPCService {
       }
     }
     router.registerUnary(Method.AssignCase.descriptor) { (request: Governance_Grid_V1_AssignCaseRequest, _) in
-      let assignee = try FieldValidation.requiredID(request.assigneeID, field: "assignee_id")
-      return try await store.transition(
-        method: "AssignCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .assigned,
-        event: .assigned, note: request.note, by: Principal.current, at: Date()
-      ) { gridCase, _ in gridCase.assigneeID = assignee }
+      try await store.assignCase(request, hub: hub, by: Principal.current)
     }
     router.registerUnary(Method.StartCase.descriptor) { (request: Governance_Grid_V1_StartCaseRequest, _) in
       try await store.transition(
@@ -202,6 +196,37 @@ public struct GridRPCService: RegistrableRPCService {
       } onCancelRPC: {
         hub.stop(id)
       }
+    }
+    router.registerUnary(Method.ListDivisions.descriptor) { (request: Governance_Grid_V1_ListDivisionsRequest, _) in
+      try await store.listDivisions(request)
+    }
+    router.registerUnary(Method.UpdateDivision.descriptor) { (request: Governance_Grid_V1_UpdateDivisionRequest, _) in
+      try await store.updateDivision(request, by: Principal.current)
+    }
+    router.registerUnary(Method.UpdateGrid.descriptor) { (request: Governance_Grid_V1_UpdateGridRequest, _) in
+      try await store.updateGrid(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListGridWorkers.descriptor) { (request: Governance_Grid_V1_ListGridWorkersRequest, _) in
+      try await store.listWorkers(request)
+    }
+    router.registerUnary(Method.UpdateGridWorker.descriptor) { (request: Governance_Grid_V1_UpdateGridWorkerRequest, _) in
+      try await store.updateWorker(request, by: Principal.current)
+    }
+    router.registerUnary(Method.ListDutyShifts.descriptor) { (request: Governance_Grid_V1_ListDutyShiftsRequest, _) in
+      try await store.listShifts(request)
+    }
+    router.registerUnary(Method.CreatePatrol.descriptor) { (request: Governance_Grid_V1_CreatePatrolRequest, _) in
+      try await store.createPatrol(request, by: Principal.current)
+    }
+    router.registerUnary(Method.GetPatrol.descriptor) { (request: Governance_Grid_V1_GetPatrolRequest, _) in
+      let id = try FieldValidation.requiredID(request.id, field: "id")
+      return try await store.patrol(id: id).orNotFound("patrol", id: id)
+    }
+    router.registerUnary(Method.ListPatrols.descriptor) { (request: Governance_Grid_V1_ListPatrolsRequest, _) in
+      try await store.listPatrols(request)
+    }
+    router.registerUnary(Method.UpdateCase.descriptor) { (request: Governance_Grid_V1_UpdateCaseRequest, _) in
+      try await store.updateCase(request, by: Principal.current)
     }
     router.registerUnary(Method.GetDivision.descriptor) { (request: Governance_Grid_V1_GetDivisionRequest, _) in
       switch request.key {

@@ -8,6 +8,7 @@ public final class AssignmentHub: Sendable {
   private struct Watchers {
     var byWorker: [String: [Int: AsyncStream<Governance_Grid_V1_Assignment>.Continuation]] = [:]
     var next = 0
+    var closed = false
   }
 
   private let watchers = Mutex(Watchers())
@@ -22,12 +23,13 @@ public final class AssignmentHub: Sendable {
   /// A stream of `worker`'s new assignments, open until `stop(id)` or the reader goes away.
   public func watch(worker: String) -> (stream: AsyncStream<Governance_Grid_V1_Assignment>, id: Int) {
     let (stream, continuation) = AsyncStream.makeStream(of: Governance_Grid_V1_Assignment.self)
-    let id = watchers.withLock { state in
+    let id = watchers.withLock { state -> Int in
       let id = state.next
       state.next += 1
-      state.byWorker[worker, default: [:]][id] = continuation
+      if !state.closed { state.byWorker[worker, default: [:]][id] = continuation }
       return id
     }
+    if watchers.withLock({ $0.closed }) { continuation.finish() }
     continuation.onTermination = { [weak self] _ in
       self?.watchers.withLock { _ = $0.byWorker[worker]?.removeValue(forKey: id) }
     }
@@ -45,9 +47,11 @@ public final class AssignmentHub: Sendable {
     continuation?.finish()
   }
 
-  /// Ends every stream, so a shutting-down server is not held open by watchers.
+  /// Ends every stream and refuses new ones, so a shutting-down server is not held open by
+  /// watchers.
   public func finishAll() {
     let all = watchers.withLock { state in
+      state.closed = true
       let all = state.byWorker.values.flatMap(\.values)
       state.byWorker.removeAll()
       return all

@@ -65,6 +65,12 @@ extension GridStore {
     _ db: Database, _ prepared: (gridCase: GridCase, reporter: Governance_Common_V1_ResidentContact?), note: String,
     vault: ContactVault, by principal: Principal, at time: Date
   ) throws -> GridCase {
+    let place = prepared.gridCase.location.gridCode
+    if place.isEmpty {
+      try requireDivision(db, code: prepared.gridCase.divisionCode, field: "grid_case.division_code")
+    } else {
+      try requireGrid(db, code: place, field: "grid_case.location.grid_code")
+    }
     let created = try RecordTable.insertNew(
       db, into: "grid_case", prefix: "case", record: prepared.gridCase, by: principal, at: time, columns: caseColumns)
     if let reporter = prepared.reporter {
@@ -212,33 +218,45 @@ extension GridStore {
         if let deadline, !(gridCase.hasDeadline && gridCase.deadline.seconds == deadline && !gridCase.overdue) {
           return gridCase
         }
-        let unit = try destination(gridCase)
-        let policy = try Self.policy(db, for: gridCase.divisionCode)
-        var moved = try CaseEscalation.move(
-          gridCase, to: unit, limit: DeadlinePolicies.limit(in: policy, level: unit.level, priority: gridCase.priority),
-          at: time)
-        if unit.level.rawValue > gridCase.handler.level.rawValue { moved.escalationCount += 1 }
-        let saved = try RecordTable.update(db, in: "grid_case", record: moved, by: principal, at: time, columns: Self.caseColumns)
-        _ = try RecordTable.insertNew(
-          db, into: "case_event", prefix: "evt",
-          record: CaseEvent.with {
-            $0.divisionCode = saved.divisionCode
-            $0.caseID = saved.id
-            $0.kind = unit.level.rawValue > gridCase.handler.level.rawValue ? .escalated : .transferred
-            $0.fromStatus = gridCase.status
-            $0.toStatus = saved.status
-            $0.fromUnit = gridCase.handler
-            $0.toUnit = saved.handler
-            $0.actor = principal.description
-            $0.automatic = deadline != nil
-            if let deadline { $0.deadline = .init(seconds: deadline) }
-            $0.eventTime = .init(date: time)
-            $0.note = note
-          }, by: principal, at: time
-        ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
-        return saved
+        return try Self.move(
+          db, gridCase, to: try destination(gridCase), note: note, automaticFor: deadline, automatic: deadline != nil,
+          by: principal, at: time)
       }
     }
+  }
+
+  /// Moves `gridCase` to `unit` with that level's deadline, withdraws its pending assignments and
+  /// keeps the step in its history.
+  static func move(
+    _ db: Database, _ gridCase: GridCase, to unit: Governance_Grid_V1_HandlingUnit, note: String,
+    automaticFor deadline: Int64? = nil, automatic: Bool, by principal: Principal, at time: Date
+  ) throws -> GridCase {
+    let policy = try Self.policy(db, for: gridCase.divisionCode)
+    var moved = try CaseEscalation.move(
+      gridCase, to: unit, limit: DeadlinePolicies.limit(in: policy, level: unit.level, priority: gridCase.priority),
+      at: time)
+    let escalated = unit.level.rawValue > gridCase.handler.level.rawValue
+    if escalated { moved.escalationCount += 1 }
+    let saved = try RecordTable.update(db, in: "grid_case", record: moved, by: principal, at: time, columns: Self.caseColumns)
+    try Self.withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
+    _ = try RecordTable.insertNew(
+      db, into: "case_event", prefix: "evt",
+      record: CaseEvent.with {
+        $0.divisionCode = saved.divisionCode
+        $0.caseID = saved.id
+        $0.kind = escalated ? .escalated : .transferred
+        $0.fromStatus = gridCase.status
+        $0.toStatus = saved.status
+        $0.fromUnit = gridCase.handler
+        $0.toUnit = saved.handler
+        $0.actor = principal.description
+        $0.automatic = automatic
+        if let deadline { $0.deadline = .init(seconds: deadline) }
+        $0.eventTime = .init(date: time)
+        $0.note = note
+      }, by: principal, at: time
+    ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
+    return saved
   }
 
   /// Marks a case at the top level whose deadline passed as overdue, once.

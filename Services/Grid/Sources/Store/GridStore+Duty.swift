@@ -15,14 +15,105 @@ extension GridStore {
     let worker = try DutyRoster.validateNew(request.worker)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateGridWorker", request: request) {
-        let created = try RecordTable.insertNew(db, into: "grid_worker", prefix: "wkr", record: worker, by: principal, at: time) {
-          ["division_code": $0.divisionCode, "active": $0.active]
+        for (index, grid) in worker.gridCodes.enumerated() {
+          try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
         }
-        for grid in Set(created.gridCodes) {
-          try db.execute(sql: "INSERT INTO worker_grid (worker_id, grid_code) VALUES (?, ?)", arguments: [created.id, grid])
-        }
+        let created = try RecordTable.insertNew(
+          db, into: "grid_worker", prefix: "wkr", record: worker, by: principal, at: time, columns: Self.workerColumns)
+        try Self.replaceServedGrids(db, of: created)
         return created
       }
+    }
+  }
+
+  static func workerColumns(_ worker: Worker) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    ["division_code": worker.divisionCode, "active": worker.active, "kind": worker.kind.rawValue]
+  }
+
+  static func replaceServedGrids(_ db: Database, of worker: Worker) throws {
+    try db.execute(sql: "DELETE FROM worker_grid WHERE worker_id = ?", arguments: [worker.id])
+    for grid in Set(worker.gridCodes) {
+      try db.execute(sql: "INSERT INTO worker_grid (worker_id, grid_code) VALUES (?, ?)", arguments: [worker.id, grid])
+    }
+  }
+
+  /// Changes what the mask names. A worker who leaves stays on record (active false) and is
+  /// no longer found on duty.
+  public func updateWorker(
+    _ request: Governance_Grid_V1_UpdateGridWorkerRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Worker {
+    let paths = try updatePaths(
+      request.updateMask,
+      allowed: ["name", "phone", "kind", "grid_codes", "principal_id", "party_member_id", "property_company_id", "active"])
+    let id = try FieldValidation.requiredID(request.worker.id, field: "worker.id")
+    return try await writer.write { db in
+      var worker = try RecordTable.fetchRequired(db, from: "grid_worker", id: id, as: Worker.self, resource: "grid worker")
+      let changes = request.worker
+      for path in paths {
+        switch path {
+        case "name": worker.name = changes.name
+        case "phone": worker.phone = changes.phone
+        case "kind": worker.kind = changes.kind
+        case "grid_codes": worker.gridCodes = changes.gridCodes
+        case "principal_id": worker.principalID = changes.principalID
+        case "party_member_id": worker.partyMemberID = changes.partyMemberID
+        case "property_company_id": worker.propertyCompanyID = changes.propertyCompanyID
+        default: worker.active = changes.active
+        }
+      }
+      var validated = try DutyRoster.validateNew(worker)
+      validated.active = worker.active
+      if paths.contains("grid_codes") {
+        for (index, grid) in validated.gridCodes.enumerated() {
+          try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
+        }
+      }
+      let saved = try RecordTable.update(
+        db, in: "grid_worker", record: validated, by: principal, at: time, columns: Self.workerColumns)
+      if paths.contains("grid_codes") { try Self.replaceServedGrids(db, of: saved) }
+      return saved
+    }
+  }
+
+  public func listWorkers(_ request: Governance_Grid_V1_ListGridWorkersRequest) async throws
+    -> Governance_Grid_V1_ListGridWorkersResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    if !request.gridCode.isEmpty {
+      let grid = try DivisionCode(request.gridCode, field: "grid_code")
+      filter.add("id IN (SELECT worker_id FROM worker_grid WHERE grid_code = ?)", grid.code)
+    }
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    filter.add("active", when: !request.includeInactive)
+    let (workers, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "grid_worker", as: Worker.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.workers = workers
+      $0.nextPageToken = next
+    }
+  }
+
+  public func listShifts(_ request: Governance_Grid_V1_ListDutyShiftsRequest) async throws
+    -> Governance_Grid_V1_ListDutyShiftsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix, column: "grid_code")
+    if !request.gridCode.isEmpty {
+      filter.add("grid_code = ?", try DivisionCode(request.gridCode, field: "grid_code").code)
+    }
+    filter.add("worker_id = ?", request.workerID, when: !request.workerID.isEmpty)
+    filter.add("end_time > ?", request.fromTime.seconds, when: request.hasFromTime)
+    filter.add("start_time < ?", request.toTime.seconds, when: request.hasToTime)
+    let (shifts, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "duty_shift", as: Shift.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.shifts = shifts
+      $0.nextPageToken = next
     }
   }
 
@@ -36,6 +127,7 @@ extension GridStore {
   ) async throws -> Governance_Grid_V1_SetDutyRosterResponse {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SetDutyRoster", request: request) {
+        try Self.requireGrid(db, code: request.gridCode, field: "grid_code")
         let workers = Set(try String.fetchAll(
           db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
         let shifts = try DutyRoster.validateShifts(request, workersOfGrid: workers)
@@ -61,7 +153,8 @@ extension GridStore {
     return try Data.fetchAll(
       db,
       sql: """
-        SELECT record FROM duty_shift WHERE grid_code = ? AND start_time <= ? AND end_time > ?
+        SELECT duty_shift.record FROM duty_shift JOIN grid_worker ON grid_worker.id = duty_shift.worker_id
+        WHERE grid_code = ? AND start_time <= ? AND end_time > ? AND grid_worker.active
         ORDER BY roster_order, start_time
         """,
       arguments: [grid, now, now]
@@ -80,7 +173,8 @@ extension GridStore {
 
   /// A sensor alarm (智慧消防/安防): an urgent case accepted at grid level and, in the same
   /// transaction, assigned to the first worker on duty in the grid; the assignment is then
-  /// pushed to that worker's stream at once.
+  /// pushed to that worker's stream at once. With nobody on duty the case goes to the community
+  /// straight away.
   public func raiseAlarm(
     _ request: Governance_Grid_V1_RaiseAlarmRequest, hub: AssignmentHub, by principal: Principal, at time: Date = Date()
   ) async throws -> Governance_Grid_V1_RaiseAlarmResponse {
@@ -88,55 +182,56 @@ extension GridStore {
     let kind = try FieldValidation.requiredCase(
       request.kind, field: "kind", unspecified: .unspecified,
       known: Governance_Grid_V1_AlarmKind.allCases.filter { $0 != .unspecified })
-    let prepared = try Self.prepare(.with {
-      $0.source = .sensorAlarm
-      $0.category = "智慧安防告警"
-      $0.title = "\(kind) @ \(device)"
-      $0.details = request.reading
-      $0.priority = .urgent
-      $0.location = .with {
-        $0.gridCode = request.gridCode
-        $0.compoundID = request.compoundID
-        $0.buildingID = request.buildingID
-        $0.address = request.address
+    let address = try FieldValidation.optionalText(request.address, field: "address", maximumLength: 200)
+    let reading = try FieldValidation.optionalText(request.reading, field: "reading", maximumLength: 500)
+    if request.gridCode.isEmpty {
+      guard !request.compoundID.isEmpty else {
+        throw DomainError.invalidArgument(field: "grid_code", rule: "give the device's grid_code or its compound_id")
       }
-      $0.alarm = .with {
-        $0.deviceID = device
-        $0.kind = kind
-        $0.occurredTime = request.hasOccurredTime ? request.occurredTime : .init(date: time)
-        $0.reading = request.reading
-      }
-    }, at: time)
+    } else {
+      _ = try DivisionCode(request.gridCode, field: "grid_code")
+    }
     let vault = vault
     let response = try await writer.write { db in
       try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RaiseAlarm", request: request) {
+        let gridCode = try Self.alarmGrid(db, request, at: time)
+        let prepared = try Self.prepare(.with {
+          $0.source = .sensorAlarm
+          $0.category = "智慧安防告警"
+          $0.title = "\(kind) @ \(device)"
+          $0.details = reading
+          $0.priority = .urgent
+          $0.location = .with {
+            $0.gridCode = gridCode
+            $0.compoundID = request.compoundID
+            $0.buildingID = request.buildingID
+            $0.address = address
+          }
+          $0.alarm = .with {
+            $0.deviceID = device
+            $0.kind = kind
+            $0.occurredTime = request.hasOccurredTime ? request.occurredTime : .init(date: time)
+            $0.reading = reading
+          }
+        }, at: time)
         var gridCase = try Self.insertCase(db, prepared, note: device, vault: vault, by: principal, at: time)
         let policy = try Self.policy(db, for: gridCase.divisionCode)
         gridCase.status = .accepted
         gridCase.acceptTime = .init(date: time)
         gridCase.deadline = .init(
           date: time.addingTimeInterval(DeadlinePolicies.limit(in: policy, level: .grid, priority: .urgent)))
-        guard let shift = try Self.onDuty(db, grid: gridCase.handler.unitCode, at: time).first else {
-          let saved = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
-          try Self.recordCaseEvent(db, .accepted, gridCase: saved, from: .reported, note: "无人值班", by: principal, at: time)
-          return Governance_Grid_V1_RaiseAlarmResponse.with { $0.gridCase = saved }
+        guard let shift = try Self.onDuty(db, grid: gridCode, at: time).first else {
+          let accepted = try RecordTable.update(
+            db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+          try Self.recordCaseEvent(db, .accepted, gridCase: accepted, from: .reported, note: "", by: principal, at: time)
+          let escalated = try Self.move(
+            db, accepted, to: try CaseEscalation.nextUnit(above: accepted.handler, department: ""),
+            note: "网格无人值班，直接上报社区", automatic: true, by: principal, at: time)
+          return Governance_Grid_V1_RaiseAlarmResponse.with { $0.gridCase = escalated }
         }
-        gridCase.status = .assigned
-        gridCase.assigneeID = shift.workerID
-        let saved = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
-        try Self.recordCaseEvent(db, .assigned, gridCase: saved, from: .reported, note: "告警派单", by: principal, at: time)
-        let assignment = try RecordTable.insertNew(
-          db, into: "assignment", prefix: "asg",
-          record: Assignment.with {
-            $0.divisionCode = saved.divisionCode
-            $0.caseID = saved.id
-            $0.workerID = shift.workerID
-            $0.state = .pending
-            $0.assignTime = .init(date: time)
-            $0.ackDeadline = .init(date: time.addingTimeInterval(TimeInterval(policy.alarmAckTimeout.seconds)))
-            $0.gridCase = saved
-          }, by: principal, at: time
-        ) { ["case_id": $0.caseID, "worker_id": $0.workerID, "state": $0.state.rawValue] }
+        let (saved, assignment) = try Self.assign(
+          db, gridCase, to: shift.workerID, ackTimeout: policy.alarmAckTimeout, event: .assigned, from: .reported,
+          note: "告警派单", by: principal, at: time)
         return .with {
           $0.gridCase = saved
           $0.assignment = assignment
@@ -145,6 +240,95 @@ extension GridStore {
     }
     if response.hasAssignment { hub.publish(response.assignment) }
     return response
+  }
+
+  /// The grid an alarm belongs to: the one given, or the most specific grid covering the given
+  /// compound that has someone on duty (a micro-grid before its grid), else the most specific.
+  static func alarmGrid(_ db: Database, _ request: Governance_Grid_V1_RaiseAlarmRequest, at time: Date) throws -> String {
+    if !request.gridCode.isEmpty {
+      try requireGrid(db, code: request.gridCode, field: "grid_code")
+      return request.gridCode
+    }
+    let covering = try String.fetchAll(
+      db, sql: "SELECT grid_code FROM grid_compound WHERE compound_id = ? ORDER BY length(grid_code) DESC, grid_code",
+      arguments: [request.compoundID])
+    guard let mostSpecific = covering.first else {
+      throw DomainError.invalidArgument(
+        field: "compound_id", rule: "names a compound covered by a registered grid; \(request.compoundID) is in none")
+    }
+    return try covering.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
+  }
+
+  static func assignmentColumns(_ assignment: Assignment) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "case_id": assignment.caseID, "worker_id": assignment.workerID, "state": assignment.state.rawValue,
+      "ack_deadline": assignment.state == .pending && assignment.hasAckDeadline ? assignment.ackDeadline.seconds : nil,
+    ]
+  }
+
+  /// Gives `gridCase` to `worker`: the case's assignee changes, earlier pending deliveries are
+  /// withdrawn, and a new assignment is stored for the worker's stream. Alarm cases carry an
+  /// acknowledgement deadline after which the hand-over passes them on.
+  static func assign(
+    _ db: Database, _ gridCase: GridCase, to worker: String, ackTimeout: Google_Protobuf_Duration?,
+    event: Governance_Grid_V1_CaseEventKind, from: CaseWorkflow.Status, note: String, by principal: Principal, at time: Date
+  ) throws -> (GridCase, Assignment) {
+    var assigned = gridCase
+    assigned.status = .assigned
+    assigned.assigneeID = worker
+    let saved = try RecordTable.update(db, in: "grid_case", record: assigned, by: principal, at: time, columns: caseColumns)
+    try recordCaseEvent(db, event, gridCase: saved, from: from, note: note, by: principal, at: time)
+    try withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
+    let assignment = try RecordTable.insertNew(
+      db, into: "assignment", prefix: "asg",
+      record: Assignment.with {
+        $0.divisionCode = saved.divisionCode
+        $0.caseID = saved.id
+        $0.workerID = worker
+        $0.state = .pending
+        $0.assignTime = .init(date: time)
+        if let ackTimeout { $0.ackDeadline = .init(date: time.addingTimeInterval(TimeInterval(ackTimeout.seconds))) }
+        $0.gridCase = saved
+      }, by: principal, at: time, columns: assignmentColumns)
+    return (saved, assignment)
+  }
+
+  /// Ends the case's deliveries still waiting for acknowledgement, when it moves elsewhere.
+  static func withdrawPendingAssignments(_ db: Database, caseID: String, by principal: Principal, at time: Date) throws {
+    let pending = try Data.fetchAll(
+      db, sql: "SELECT record FROM assignment WHERE case_id = ? AND state = ?",
+      arguments: [caseID, Governance_Grid_V1_AssignmentState.pending.rawValue])
+    for data in pending {
+      var assignment = try StoredMessage.decode(Assignment.self, from: data)
+      assignment.state = .withdrawn
+      _ = try RecordTable.update(db, in: "assignment", record: assignment, by: principal, at: time, columns: assignmentColumns)
+    }
+  }
+
+  /// Assigns an accepted case to a worker or staff member and notifies them on their stream.
+  public func assignCase(
+    _ request: Governance_Grid_V1_AssignCaseRequest, hub: AssignmentHub, by principal: Principal, at time: Date = Date()
+  ) async throws -> GridCase {
+    let caseID = try FieldValidation.requiredID(request.caseID, field: "case_id")
+    let assignee = try FieldValidation.requiredID(request.assigneeID, field: "assignee_id")
+    let note = try FieldValidation.optionalText(request.note, field: "note")
+    let (saved, assignment) = try await writer.write { db -> (GridCase, Assignment?) in
+      var delivered: Assignment?
+      let saved = try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AssignCase", request: request) {
+        let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: caseID, as: GridCase.self, resource: "case")
+        try CaseWorkflow.checkTransition(gridCase, to: .assigned)
+        let policy = try Self.policy(db, for: gridCase.divisionCode)
+        let (saved, assignment) = try Self.assign(
+          db, gridCase, to: assignee, ackTimeout: gridCase.source == .sensorAlarm ? policy.alarmAckTimeout : nil,
+          event: gridCase.status == .assigned ? .reassigned : .assigned, from: gridCase.status, note: note,
+          by: principal, at: time)
+        delivered = assignment
+        return saved
+      }
+      return (saved, delivered)
+    }
+    if let assignment { hub.publish(assignment) }
+    return saved
   }
 
   public func pendingAssignments(worker: String) async throws -> [Assignment] {
@@ -169,11 +353,56 @@ extension GridStore {
         }
         assignment.state = .acknowledged
         assignment.acknowledgeTime = .init(date: time)
-        return try RecordTable.update(db, in: "assignment", record: assignment, by: principal, at: time) {
-          ["case_id": $0.caseID, "worker_id": $0.workerID, "state": $0.state.rawValue]
-        }
+        let gridCase = try RecordTable.fetchRequired(
+          db, from: "grid_case", id: assignment.caseID, as: GridCase.self, resource: "case")
+        try Self.recordCaseEvent(
+          db, .acknowledged, gridCase: gridCase, from: gridCase.status, note: assignment.workerID, by: principal, at: time)
+        return try RecordTable.update(
+          db, in: "assignment", record: assignment, by: principal, at: time, columns: Self.assignmentColumns)
       }
     }
+  }
+
+  /// One round of the alarm hand-over: each pending alarm assignment past its acknowledgement
+  /// deadline times out and passes to the next worker on duty who has not had it; after the last
+  /// one the case escalates to the community. Each step re-reads under the write lock, so an
+  /// acknowledgement that wins the race stands and no assignment is handed over twice.
+  @discardableResult
+  public func handOverUnacknowledged(at time: Date, hub: AssignmentHub, by principal: Principal, batch: Int = 200)
+    async throws -> Int
+  {
+    let now = Int64(time.timeIntervalSince1970)
+    let due = try await writer.read { db in
+      try String.fetchAll(
+        db, sql: "SELECT id FROM assignment WHERE state = ? AND ack_deadline <= ? ORDER BY ack_deadline LIMIT ?",
+        arguments: [Governance_Grid_V1_AssignmentState.pending.rawValue, now, batch])
+    }
+    for id in due {
+      let next = try await writer.write { db -> Assignment? in
+        guard var expired = try RecordTable.fetch(db, from: "assignment", id: id, as: Assignment.self),
+          expired.state == .pending, expired.ackDeadline.seconds <= now
+        else { return nil }
+        expired.state = .timedOut
+        _ = try RecordTable.update(db, in: "assignment", record: expired, by: principal, at: time, columns: Self.assignmentColumns)
+        let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: expired.caseID, as: GridCase.self, resource: "case")
+        guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return nil }
+        let tried = Set(try String.fetchAll(db, sql: "SELECT worker_id FROM assignment WHERE case_id = ?", arguments: [gridCase.id]))
+        let onDuty = try Self.onDuty(db, grid: gridCase.location.gridCode, at: time)
+        guard let shift = onDuty.first(where: { !tried.contains($0.workerID) }) else {
+          _ = try Self.move(
+            db, gridCase, to: try CaseEscalation.nextUnit(above: gridCase.handler, department: ""),
+            note: "告警无人确认，上报社区", automatic: true, by: principal, at: time)
+          return nil
+        }
+        let policy = try Self.policy(db, for: gridCase.divisionCode)
+        return try Self.assign(
+          db, gridCase, to: shift.workerID, ackTimeout: policy.alarmAckTimeout, event: .reassigned, from: gridCase.status,
+          note: "告警未确认，转下一位值班网格员", by: principal, at: time
+        ).1
+      }
+      if let next { hub.publish(next) }
+    }
+    return due.count
   }
 }
 

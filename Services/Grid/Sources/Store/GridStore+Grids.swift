@@ -19,13 +19,54 @@ extension GridStore {
         if let existing = try Self.gridID(db, code: grid.gridCode) {
           throw DomainError.alreadyExists(resource: "grid", id: grid.gridCode, detail: "registered as \(existing)")
         }
-        return try RecordTable.insertNew(db, into: "grid", prefix: "grd", record: grid, by: principal, at: time) {
-          [
-            "division_code": $0.divisionCode, "grid_code": $0.gridCode, "kind": $0.kind.rawValue,
-            "parent_grid_code": $0.parentGridCode.isEmpty ? nil : $0.parentGridCode,
-          ]
+        let created = try RecordTable.insertNew(
+          db, into: "grid", prefix: "grd", record: grid, by: principal, at: time, columns: Self.gridColumns)
+        try Self.replaceCoveredCompounds(db, of: created)
+        return created
+      }
+    }
+  }
+
+  static func gridColumns(_ grid: Grid) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": grid.divisionCode, "grid_code": grid.gridCode, "kind": grid.kind.rawValue,
+      "parent_grid_code": grid.parentGridCode.isEmpty ? nil : grid.parentGridCode,
+    ]
+  }
+
+  static func replaceCoveredCompounds(_ db: Database, of grid: Grid) throws {
+    try db.execute(sql: "DELETE FROM grid_compound WHERE grid_code = ?", arguments: [grid.gridCode])
+    for compound in Set(grid.compoundIds) {
+      try db.execute(
+        sql: "INSERT INTO grid_compound (grid_code, compound_id) VALUES (?, ?)", arguments: [grid.gridCode, compound])
+    }
+  }
+
+  /// Changes what the mask names; the code and the community never change.
+  public func updateGrid(
+    _ request: Governance_Grid_V1_UpdateGridRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Grid {
+    let paths = try updatePaths(
+      request.updateMask, allowed: ["name", "kind", "compound_ids", "branch_organisation_id", "households", "active"])
+    let id = try FieldValidation.requiredID(request.grid.id, field: "grid.id")
+    return try await writer.write { db in
+      var grid = try RecordTable.fetchRequired(db, from: "grid", id: id, as: Grid.self, resource: "grid")
+      let changes = request.grid
+      for path in paths {
+        switch path {
+        case "name": grid.name = changes.name
+        case "kind": grid.kind = changes.kind
+        case "compound_ids": grid.compoundIds = changes.compoundIds
+        case "branch_organisation_id": grid.branchOrganisationID = changes.branchOrganisationID
+        case "households": grid.households = changes.households
+        default: grid.active = changes.active
         }
       }
+      var validated = try GridRegistry.validateNew(grid, communityExists: { _ in true }, gridExists: { _ in true })
+      validated.active = grid.active
+      let saved = try RecordTable.update(db, in: "grid", record: validated, by: principal, at: time, columns: Self.gridColumns)
+      if paths.contains("compound_ids") { try Self.replaceCoveredCompounds(db, of: saved) }
+      return saved
     }
   }
 
@@ -50,14 +91,56 @@ extension GridStore {
     try filter.divisionPrefix(request.divisionPrefix, column: "grid_code")
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("parent_grid_code = ?", request.parentGridCode, when: !request.parentGridCode.isEmpty)
+    filter.add(
+      "grid_code IN (SELECT grid_code FROM grid_compound WHERE compound_id = ?)", request.compoundID,
+      when: !request.compoundID.isEmpty)
+    filter.add(
+      "grid_code IN (SELECT grid_code FROM worker_grid WHERE worker_id = ?)", request.workerID,
+      when: !request.workerID.isEmpty)
     var (grids, next) = try await writer.read { [filter] db in
       try RecordTable.list(db, from: "grid", as: Grid.self, filter: filter, page: page)
     }
-    if !request.compoundID.isEmpty { grids = grids.filter { $0.compoundIds.contains(request.compoundID) } }
     if request.withoutBranch { grids = grids.filter { $0.branchOrganisationID.isEmpty } }
     return .with {
       $0.grids = grids
       $0.nextPageToken = next
+    }
+  }
+}
+
+extension GridStore {
+  public func listDivisions(_ request: Governance_Grid_V1_ListDivisionsRequest) async throws
+    -> Governance_Grid_V1_ListDivisionsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("level = ?", request.level.rawValue, when: request.level != .unspecified)
+    if !request.parentCode.isEmpty {
+      filter.add("parent_code = ?", try DivisionCode(request.parentCode, field: "parent_code").code)
+    }
+    let (divisions, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "division", as: Division.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.divisions = divisions
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Renames a division; its code and level are its identity and never change.
+  public func updateDivision(
+    _ request: Governance_Grid_V1_UpdateDivisionRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Division {
+    _ = try updatePaths(request.updateMask, allowed: ["name"])
+    let id = try FieldValidation.requiredID(request.division.id, field: "division.id")
+    let name = try FieldValidation.requiredName(request.division.name, field: "division.name")
+    return try await writer.write { db in
+      var division = try RecordTable.fetchRequired(db, from: "division", id: id, as: Division.self, resource: "division")
+      division.name = name
+      return try RecordTable.update(db, in: "division", record: division, by: principal, at: time) {
+        ["division_code": $0.divisionCode, "name": $0.name, "level": $0.level.rawValue, "parent_code": $0.parentCode]
+      }
     }
   }
 }

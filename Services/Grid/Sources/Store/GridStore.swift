@@ -89,7 +89,56 @@ public struct GridStore: Sendable {
         table.column("case_id", .text).notNull().references("grid_case").indexed()
       }
     }
+    migrator.registerMigration("v2-grid-patrols-alarms") { db in
+      // Which grids cover a compound, so an alarm given by compound finds its grid by index.
+      try db.create(table: "grid_compound") { table in
+        table.column("grid_code", .text).notNull()
+        table.column("compound_id", .text).notNull().indexed()
+        table.primaryKey(["grid_code", "compound_id"])
+      }
+      for data in try Data.fetchAll(db, sql: "SELECT record FROM grid") {
+        let grid = try StoredMessage.decode(Governance_Grid_V1_Grid.self, from: data)
+        try Self.replaceCoveredCompounds(db, of: grid)
+      }
+      try db.alter(table: "grid_worker") { $0.add(column: "kind", .integer) }
+      for data in try Data.fetchAll(db, sql: "SELECT record FROM grid_worker") {
+        let worker = try StoredMessage.decode(Governance_Grid_V1_GridWorker.self, from: data)
+        try db.execute(sql: "UPDATE grid_worker SET kind = ? WHERE id = ?", arguments: [worker.kind.rawValue, worker.id])
+      }
+      // When a pending alarm assignment passes to the next worker (Unix seconds).
+      try db.alter(table: "assignment") { $0.add(column: "ack_deadline", .integer) }
+      for data in try Data.fetchAll(db, sql: "SELECT record FROM assignment") {
+        let assignment = try StoredMessage.decode(Governance_Grid_V1_Assignment.self, from: data)
+        guard assignment.hasAckDeadline else { continue }
+        try db.execute(
+          sql: "UPDATE assignment SET ack_deadline = ? WHERE id = ?",
+          arguments: [assignment.ackDeadline.seconds, assignment.id])
+      }
+      try db.create(index: "assignment_by_ack_deadline", on: "assignment", columns: ["state", "ack_deadline"])
+      try RecordTable.create(db, name: "patrol") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("grid_code", .text).notNull().indexed()
+        table.column("worker_id", .text).notNull().indexed()
+        table.column("kind", .integer).notNull()
+        table.column("start_date", .text).notNull().indexed()
+        table.column("finding_count", .integer).notNull()
+      }
+    }
     return migrator
+  }
+
+  /// Rejects a reference to a grid that is not registered.
+  static func requireGrid(_ db: Database, code: String, field: String) throws {
+    guard try gridID(db, code: code) != nil else {
+      throw DomainError.invalidArgument(field: field, rule: "names a registered grid; \(code) is not registered")
+    }
+  }
+
+  /// Rejects a reference to a division that is not registered.
+  static func requireDivision(_ db: Database, code: String, field: String) throws {
+    guard try divisionID(db, code: code) != nil else {
+      throw DomainError.invalidArgument(field: field, rule: "names a registered division; \(code) is not registered")
+    }
   }
 
   /// Registers a division in one transaction. A code is registered once: a second division with

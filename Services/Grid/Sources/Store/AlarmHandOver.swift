@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+
+/// Passes unacknowledged alarm assignments to the next worker on duty, as a background service
+/// of the grid process, and ends the workers' assignment streams when the process shuts down so
+/// that draining is not held up by them.
+///
+/// The acknowledgement deadlines are in the database, so a restart picks up where it stopped.
+public struct AlarmHandOver: Service {
+  private let store: GridStore
+  private let hub: AssignmentHub
+  private let interval: Duration
+  private let logger: Logger
+
+  public init(store: GridStore, hub: AssignmentHub, interval: Duration = .seconds(1), logger: Logger) {
+    self.store = store
+    self.hub = hub
+    self.interval = interval
+    self.logger = logger
+  }
+
+  public func run() async throws {
+    defer { hub.finishAll() }
+    let handOver = Principal(service: .grid)
+    do {
+      try await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+          do {
+            let handled = try await store.handOverUnacknowledged(at: Date(), hub: hub, by: handOver)
+            if handled > 0 { logger.info("alarm hand-over", metadata: ["assignments": "\(handled)"]) }
+          } catch let error as CancellationError {
+            throw error
+          } catch {
+            // A busy or failing round is retried on the next tick; the deadlines stay in the database.
+            logger.error("alarm hand-over failed", metadata: ["error": "\(error)"])
+          }
+          try await Task.sleep(for: interval)
+        }
+      }
+    } catch is CancellationError {
+      return
+    }
+  }
+}

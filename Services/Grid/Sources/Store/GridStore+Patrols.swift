@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+extension GridStore {
+  public typealias Patrol = Governance_Grid_V1_Patrol
+
+  static func patrolColumns(_ patrol: Patrol) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": patrol.divisionCode, "grid_code": patrol.gridCode, "worker_id": patrol.workerID,
+      "kind": patrol.kind.rawValue, "start_date": CalendarDate.iso(CalendarDate.today(at: patrol.startTime.date)),
+      "finding_count": patrol.findings.count,
+    ]
+  }
+
+  /// Records a patrol and, in the same transaction, opens a case for each finding marked
+  /// open_case: either the patrol and all its cases are stored, or none.
+  public func createPatrol(
+    _ request: Governance_Grid_V1_CreatePatrolRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Patrol {
+    let patrol = try PatrolLog.validateNew(request.patrol)
+    let vault = vault
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePatrol", request: request) {
+        try Self.requireGrid(db, code: patrol.gridCode, field: "patrol.grid_code")
+        let serves = try Bool.fetchOne(
+          db, sql: "SELECT EXISTS (SELECT 1 FROM worker_grid WHERE worker_id = ? AND grid_code = ?)",
+          arguments: [patrol.workerID, patrol.gridCode]) ?? false
+        guard serves else {
+          throw DomainError.failedPrecondition(
+            rule: "a patrol is walked by a worker of the grid", detail: "\(patrol.workerID) does not serve \(patrol.gridCode)")
+        }
+        var created = try RecordTable.insertNew(
+          db, into: "patrol", prefix: "ptl", record: patrol, by: principal, at: time, columns: Self.patrolColumns)
+        guard created.findings.contains(where: \.openCase) else { return created }
+        for index in created.findings.indices where created.findings[index].openCase {
+          let finding = created.findings[index]
+          try Self.requireGrid(db, code: finding.location.gridCode, field: "patrol.findings[\(index)].location.grid_code")
+          let prepared = try Self.prepare(PatrolLog.caseFor(finding, of: created), at: time)
+          created.findings[index].caseID = try Self.insertCase(
+            db, prepared, note: "巡查发现 \(created.id)", vault: vault, by: principal, at: time
+          ).id
+        }
+        return try RecordTable.update(db, in: "patrol", record: created, by: principal, at: time, columns: Self.patrolColumns)
+      }
+    }
+  }
+
+  public func patrol(id: String) async throws -> Patrol? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "patrol", id: id, as: Patrol.self) }
+  }
+
+  public func listPatrols(_ request: Governance_Grid_V1_ListPatrolsRequest) async throws
+    -> Governance_Grid_V1_ListPatrolsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    if !request.gridCode.isEmpty {
+      filter.add("grid_code = ?", try DivisionCode(request.gridCode, field: "grid_code").code)
+    }
+    filter.add("worker_id = ?", request.workerID, when: !request.workerID.isEmpty)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    if request.hasFromDate {
+      try CalendarDate.validate(request.fromDate, field: "from_date")
+      filter.add("start_date >= ?", CalendarDate.iso(request.fromDate))
+    }
+    if request.hasToDate {
+      try CalendarDate.validate(request.toDate, field: "to_date")
+      filter.add("start_date <= ?", CalendarDate.iso(request.toDate))
+    }
+    filter.add("finding_count > 0", when: request.withFindingsOnly)
+    let (patrols, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "patrol", as: Patrol.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.patrols = patrols
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Corrects what the mask names on a case still being handled.
+  public func updateCase(
+    _ request: Governance_Grid_V1_UpdateCaseRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> GridCase {
+    let paths = try updatePaths(request.updateMask, allowed: ["category", "priority", "title", "details", "location"])
+    let id = try FieldValidation.requiredID(request.gridCase.id, field: "grid_case.id")
+    return try await writer.write { db in
+      let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+      let corrected = try CaseWorkflow.correct(gridCase, with: request.gridCase, paths: paths)
+      if corrected.location.gridCode != gridCase.location.gridCode {
+        try Self.requireGrid(db, code: corrected.location.gridCode, field: "grid_case.location.grid_code")
+      }
+      let saved = try RecordTable.update(db, in: "grid_case", record: corrected, by: principal, at: time, columns: Self.caseColumns)
+      try Self.recordCaseEvent(
+        db, .updated, gridCase: saved, from: gridCase.status, note: "更正 " + paths.joined(separator: ", "), by: principal,
+        at: time)
+      return saved
+    }
+  }
+}
+
+extension Governance_Grid_V1_Patrol: AuditedRecord {}
