@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GovernanceAPI
 import ServiceKit
+import ServiceLifecycle
 
 /// `governance.grid.v1.GridService` over gRPC: every method of the contract.
 public struct GridRPCService: RegistrableRPCService {
@@ -188,12 +189,18 @@ public struct GridRPCService: RegistrableRPCService {
       let worker = try FieldValidation.requiredID(request.workerID, field: "worker_id")
       // Subscribe first, so nothing made between the read of the pending ones and the stream is lost.
       let (stream, id) = hub.watch(worker: worker)
-      try await withRPCCancellationHandler {
-        if request.includePending {
-          for assignment in try await store.pendingAssignments(worker: worker) { try await writer.write(assignment) }
+      // The stream ends when the worker goes away or the server begins shutting down, so a
+      // draining server is not held open by its watchers.
+      try await withGracefulShutdownHandler {
+        try await withRPCCancellationHandler {
+          if request.includePending {
+            for assignment in try await store.pendingAssignments(worker: worker) { try await writer.write(assignment) }
+          }
+          for await assignment in stream { try await writer.write(assignment) }
+        } onCancelRPC: {
+          hub.stop(id)
         }
-        for await assignment in stream { try await writer.write(assignment) }
-      } onCancelRPC: {
+      } onGracefulShutdown: {
         hub.stop(id)
       }
     }
