@@ -59,7 +59,9 @@ var targets: [Target] = [
 ]
 
 /// Test targets that run another service's real handlers as a peer.
-let testPeers: [String: [Target.Dependency]] = ["Organisation": ["Property", "Grid"]]
+let testPeers: [String: [Target.Dependency]] = [
+  "Organisation": ["Property", "Grid"], "Volunteers": ["Organisation", "Property", "Grid"],
+]
 
 for service in domainServices {
   targets.append(

@@ -56,7 +56,7 @@ struct AlarmHandOverTests {
       // Before the deadline nothing moves.
       #expect(try await store.handOverUnacknowledged(at: now.addingTimeInterval(30), hub: hub, by: handOver) == 0)
 
-      let (stream, watcher) = hub.watch(worker: second)
+      let (stream, watcher) = hub.watch(second)
       defer { hub.stop(watcher) }
       #expect(try await store.handOverUnacknowledged(at: now.addingTimeInterval(61), hub: hub, by: handOver) == 1)
       var iterator = stream.makeAsyncIterator()
@@ -147,11 +147,11 @@ struct AlarmHandOverTests {
   @Test("a shutting-down hub ends its streams and refuses new ones")
   func hubClosesStreams() async {
     let hub = AssignmentHub()
-    let (open, _) = hub.watch(worker: "wkr_1")
+    let (open, _) = hub.watch("wkr_1")
     hub.finishAll()
     var iterator = open.makeAsyncIterator()
     #expect(await iterator.next() == nil)
-    let (late, _) = hub.watch(worker: "wkr_1")
+    let (late, _) = hub.watch("wkr_1")
     var lateIterator = late.makeAsyncIterator()
     #expect(await lateIterator.next() == nil)
   }

@@ -2,7 +2,7 @@ import ArgumentParser
 import ServiceKit
 import Volunteers
 
-/// The volunteers service: teams, volunteers, posts, micro-wishes, service records.
+/// The volunteers service: teams, volunteers, posts, micro-wishes, service records, mobilisation.
 @main
 struct VolunteersServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -13,8 +13,18 @@ struct VolunteersServiceCommand: AsyncParsableCommand {
   @OptionGroup var options: ServiceOptions
 
   func run() async throws {
-    try await ServiceRunner.run(.volunteers, options: options, migrator: VolunteersStore.migrator) { runtime in
-      [VolunteersRPCService(store: VolunteersStore(writer: runtime.database))]
-    }
+    try await ServiceRunner.run(
+      .volunteers, options: options, migrator: VolunteersStore.migrator,
+      makeServices: { runtime in
+        [
+          VolunteersRPCService(
+            store: VolunteersStore(writer: runtime.database, vault: runtime.vault),
+            peers: VolunteerPeers(
+              organisation: runtime.peers.client(for: .organisation), grid: runtime.peers.client(for: .grid)))
+        ]
+      },
+      backgroundServices: { runtime in
+        [WishExpiry(store: VolunteersStore(writer: runtime.database, vault: runtime.vault), logger: runtime.logger)]
+      })
   }
 }

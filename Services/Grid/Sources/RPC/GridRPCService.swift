@@ -188,7 +188,7 @@ public struct GridRPCService: RegistrableRPCService {
       (request: Governance_Grid_V1_WatchAssignmentsRequest, writer: RPCWriter<Governance_Grid_V1_Assignment>, _) in
       let worker = try FieldValidation.requiredID(request.workerID, field: "worker_id")
       // Subscribe first, so nothing made between the read of the pending ones and the stream is lost.
-      let (stream, id) = hub.watch(worker: worker)
+      let (stream, id) = hub.watch(worker)
       // The stream ends when the worker goes away or the server begins shutting down, so a
       // draining server is not held open by its watchers.
       try await withGracefulShutdownHandler {

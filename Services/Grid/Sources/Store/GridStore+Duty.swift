@@ -238,7 +238,7 @@ extension GridStore {
         }
       }
     }
-    if response.hasAssignment { hub.publish(response.assignment) }
+    if response.hasAssignment { hub.publish(response.assignment, to: response.assignment.workerID) }
     return response
   }
 
@@ -327,7 +327,7 @@ extension GridStore {
       }
       return (saved, delivered)
     }
-    if let assignment { hub.publish(assignment) }
+    if let assignment { hub.publish(assignment, to: assignment.workerID) }
     return saved
   }
 
@@ -400,7 +400,7 @@ extension GridStore {
           note: "告警未确认，转下一位值班网格员", by: principal, at: time
         ).1
       }
-      if let next { hub.publish(next) }
+      if let next { hub.publish(next, to: next.workerID) }
     }
     return due.count
   }
@@ -409,3 +409,6 @@ extension GridStore {
 extension Governance_Grid_V1_GridWorker: AuditedRecord {}
 extension Governance_Grid_V1_DutyShift: AuditedRecord {}
 extension Governance_Grid_V1_Assignment: AuditedRecord {}
+
+/// Each grid worker's new assignments, pushed on WatchAssignments.
+public typealias AssignmentHub = StreamHub<Governance_Grid_V1_Assignment>

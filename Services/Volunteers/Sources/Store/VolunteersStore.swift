@@ -3,15 +3,18 @@ import GRDB
 import GovernanceAPI
 import ServiceKit
 
-/// The volunteers service's SQLite database: teams and, as the service grows, volunteers,
-/// service posts, micro-wishes, service records and mobilisations.
+/// The volunteers service's SQLite database: teams, volunteers with their sealed contacts,
+/// service posts and claims, projects and brands, micro-wishes, service records and
+/// mobilisations.
 public struct VolunteersStore: Sendable {
   public typealias Team = Governance_Volunteers_V1_Team
 
-  private let writer: any DatabaseWriter
+  let writer: any DatabaseWriter
+  let vault: ContactVault
 
-  public init(writer: any DatabaseWriter) {
+  public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
+    self.vault = vault
   }
 
   /// The schema, one append-only migration per shipped change.
@@ -25,30 +28,123 @@ public struct VolunteersStore: Sendable {
         table.column("active", .boolean).notNull()
       }
     }
+    migrator.registerMigration("v2-volunteers") { db in
+      try db.create(table: "team_member") { table in
+        table.column("team_id", .text).notNull().references("team")
+        table.column("volunteer_id", .text).notNull().indexed()
+        table.primaryKey(["team_id", "volunteer_id"])
+      }
+      try db.create(table: "team_compound") { table in
+        table.column("team_id", .text).notNull().references("team")
+        table.column("compound_id", .text).notNull().indexed()
+        table.primaryKey(["team_id", "compound_id"])
+      }
+      for data in try Data.fetchAll(db, sql: "SELECT record FROM team") {
+        try Self.replaceTeamCompounds(db, of: try StoredMessage.decode(Team.self, from: data))
+      }
+      try RecordTable.create(db, name: "volunteer") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("kind", .integer).notNull()
+        table.column("compound_id", .text).indexed()
+        table.column("party_member_id", .text).unique()
+        table.column("active", .boolean).notNull()
+        // ",tag,tag," so that one skill is matched with LIKE '%,tag,%'.
+        table.column("skills", .text).notNull()
+      }
+      try db.create(table: "volunteer_contact") { table in
+        table.primaryKey("volunteer_id", .text).references("volunteer")
+        table.column("contact", .blob).notNull()
+      }
+      // Who saw a volunteer's or a resident's whole contact, when and why; never updated.
+      try db.create(table: "contact_reveal") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("subject_id", .text).notNull().indexed()
+        table.column("revealed_by", .text).notNull()
+        table.column("reason", .text).notNull()
+        table.column("revealed_at", .datetime).notNull()
+      }
+      try RecordTable.create(db, name: "service_post") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("state", .integer).notNull()
+        table.column("compound_id", .text).indexed()
+        table.column("project_id", .text).indexed()
+        table.column("skills", .text).notNull()
+      }
+      try RecordTable.create(db, name: "post_claim") { table in
+        table.column("division_code", .text).notNull()
+        table.column("post_id", .text).notNull().references("service_post").indexed()
+        table.column("volunteer_id", .text).notNull().indexed()
+        table.column("state", .integer).notNull()
+        table.column("claim_date", .text).notNull()
+      }
+      // One live claim (a place or the waitlist) per volunteer and post; a released one may be
+      // claimed again.
+      try db.execute(sql: """
+        CREATE UNIQUE INDEX post_claim_live ON post_claim (post_id, volunteer_id) WHERE state IN (1, 2)
+        """)
+      try RecordTable.create(db, name: "service_project") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("compound_id", .text).notNull().indexed()
+        table.column("kind", .integer).notNull()
+        table.column("active", .boolean).notNull()
+        table.column("team_ids", .text).notNull()
+      }
+      try RecordTable.create(db, name: "micro_wish") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("compound_id", .text).indexed()
+        table.column("state", .integer).notNull()
+        table.column("category", .text).notNull()
+        table.column("claimant_kind", .integer)
+        table.column("claimant_id", .text).indexed()
+        table.column("resident_principal_id", .text).indexed()
+        table.column("expire_date", .text).notNull().indexed()
+        table.column("confirm_date", .text)
+      }
+      try db.create(table: "wish_resident") { table in
+        table.primaryKey("wish_id", .text).references("micro_wish")
+        table.column("contact", .blob).notNull()
+      }
+      try RecordTable.create(db, name: "service_record") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("volunteer_id", .text).notNull().indexed()
+        table.column("team_id", .text).indexed()
+        table.column("state", .integer).notNull()
+        table.column("start_date", .text).notNull().indexed()
+        table.column("hours", .double).notNull()
+        table.column("residents_served", .integer).notNull()
+      }
+      try RecordTable.create(db, name: "mobilisation") { table in
+        table.column("division_code", .text).notNull().indexed()
+        table.column("team_id", .text).notNull().indexed()
+        table.column("case_id", .text).notNull().indexed()
+        table.column("state", .integer).notNull()
+      }
+      try db.create(table: "mobilisation_answer") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("mobilisation_id", .text).notNull().references("mobilisation").indexed()
+        table.column("volunteer_id", .text).notNull().indexed()
+        table.column("team_id", .text).notNull()
+        table.column("division_code", .text).notNull()
+        table.column("answer", .integer).notNull()
+        table.column("answer_date", .text).notNull()
+      }
+    }
     return migrator
   }
 
-  /// Forms a team in one transaction; a repeated `requestID` returns the first team.
-  public func createTeam(
-    _ request: Governance_Volunteers_V1_CreateTeamRequest,
-    by principal: Principal,
-    at time: Date = Date()
-  ) async throws -> Team {
-    try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateTeam", request: request) {
-        let team = try TeamFormation.validateNew(request.team)
-        return try RecordTable.insertNew(
-          db, into: "team", prefix: "team", record: team, by: principal, at: time
-        ) { team in
-          ["division_code": team.divisionCode, "name": team.name, "kind": team.kind.rawValue, "active": team.active]
-        }
-      }
+  /// Records that `principal` saw the whole contact of `subject`, in the transaction that reads
+  /// it: no reveal without its audit row. Only staff coming through the gateway may reveal.
+  static func recordReveal(_ db: Database, subject: String, by principal: Principal, reason: String, at time: Date) throws {
+    guard principal.service == .gateway else {
+      throw DomainError.permissionDenied(reason: "personal data is revealed only to staff signed in at the gateway, not to \(principal)")
     }
+    try db.execute(
+      sql: "INSERT INTO contact_reveal (subject_id, revealed_by, reason, revealed_at) VALUES (?, ?, ?, ?)",
+      arguments: [subject, principal.description, reason, time])
   }
 
-  public func team(id: String) async throws -> Team? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "team", id: id, as: Team.self) }
+  /// Tags as stored for matching one with LIKE: ",a,b,".
+  static func tagColumn(_ tags: [String]) -> String {
+    "," + tags.joined(separator: ",") + ","
   }
 }
-
-extension Governance_Volunteers_V1_Team: AuditedRecord {}

@@ -1,0 +1,30 @@
+import GovernanceAPI
+import ServiceKit
+
+/// Call-outs of a team, usually a red-butler emergency squad (红管家先锋突击队), to a grid case.
+public enum Mobilisations {
+  public typealias Mobilisation = Governance_Volunteers_V1_Mobilisation
+
+  /// The rule "only members who were called out answer, only while the call-out is open".
+  public static func checkAnswer(
+    _ mobilisation: Mobilisation, volunteer: String, answer: Governance_Volunteers_V1_MobilisationAnswerKind
+  ) throws(DomainError) {
+    guard mobilisation.state == .open else {
+      throw DomainError.failedPrecondition(
+        rule: "a stood-down call-out takes no answers", detail: "mobilisation \(mobilisation.id) is closed")
+    }
+    guard mobilisation.notifiedVolunteerIds.contains(volunteer) else {
+      throw DomainError.failedPrecondition(
+        rule: "members of the mobilised team answer", detail: "\(volunteer) was not called out by \(mobilisation.id)")
+    }
+    guard answer != .unspecified else {
+      throw DomainError.invalidArgument(field: "answer", rule: "one of COMING, DECLINED or ARRIVED")
+    }
+  }
+
+  /// The rule "a grid case that is still being handled can be answered with a call-out": the case
+  /// statuses a team may be mobilised for.
+  public static let mobilisableCaseStatuses: Set<Governance_Grid_V1_CaseStatus> = [
+    .reported, .accepted, .assigned, .inProgress, .reopened,
+  ]
+}

@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+extension VolunteersStore {
+  public typealias Mobilisation = Governance_Volunteers_V1_Mobilisation
+
+  static func mobilisationColumns(_ mobilisation: Mobilisation) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": mobilisation.divisionCode, "team_id": mobilisation.teamID, "case_id": mobilisation.caseID,
+      "state": mobilisation.state.rawValue,
+    ]
+  }
+
+  /// Calls out every active member of an active team for a grid case already checked with the
+  /// grid service; the caller pushes the result to each member's stream.
+  public func mobilise(
+    _ request: Governance_Volunteers_V1_MobiliseTeamRequest, gridCase: Governance_Grid_V1_Case, by principal: Principal,
+    at time: Date = Date()
+  ) async throws -> Mobilisation {
+    let teamID = try FieldValidation.requiredID(request.teamID, field: "team_id")
+    let message = try FieldValidation.requiredName(request.message, field: "message", maximumLength: 500)
+    let meetingPoint = try FieldValidation.optionalText(request.meetingPoint, field: "meeting_point", maximumLength: 200)
+    guard request.needed >= 0 else {
+      throw DomainError.invalidArgument(field: "needed", rule: "0 (all) or more, got \(request.needed)")
+    }
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "MobiliseTeam", request: request) {
+        let team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
+        guard team.active else {
+          throw DomainError.failedPrecondition(rule: "a disbanded team is not called out", detail: "team \(teamID) is disbanded")
+        }
+        let members = try String.fetchAll(
+          db,
+          sql: """
+            SELECT team_member.volunteer_id FROM team_member JOIN volunteer ON volunteer.id = team_member.volunteer_id
+            WHERE team_member.team_id = ? AND volunteer.active ORDER BY team_member.volunteer_id
+            """, arguments: [teamID])
+        guard !members.isEmpty else {
+          throw DomainError.failedPrecondition(rule: "a team is called out to its members", detail: "team \(teamID) has none")
+        }
+        return try RecordTable.insertNew(
+          db, into: "mobilisation", prefix: "mob",
+          record: Mobilisation.with {
+            $0.divisionCode = gridCase.divisionCode
+            $0.teamID = teamID
+            $0.caseID = gridCase.id
+            $0.message = message
+            $0.meetingPoint = meetingPoint
+            $0.needed = request.needed
+            $0.state = .open
+            $0.mobiliseTime = .init(date: time)
+            $0.notifiedVolunteerIds = members
+          }, by: principal, at: time, columns: Self.mobilisationColumns)
+      }
+    }
+  }
+
+  public func mobilisation(id: String) async throws -> Mobilisation? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "mobilisation", id: id, as: Mobilisation.self) }
+  }
+
+  public func listMobilisations(_ request: Governance_Volunteers_V1_ListMobilisationsRequest) async throws
+    -> Governance_Volunteers_V1_ListMobilisationsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("team_id = ?", request.teamID, when: !request.teamID.isEmpty)
+    filter.add("case_id = ?", request.caseID, when: !request.caseID.isEmpty)
+    filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
+    let (mobilisations, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "mobilisation", as: Mobilisation.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.mobilisations = mobilisations
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Adds a member's answer (kept in order, never overwritten).
+  public func answer(
+    _ request: Governance_Volunteers_V1_AnswerMobilisationRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Mobilisation {
+    let id = try FieldValidation.requiredID(request.mobilisationID, field: "mobilisation_id")
+    let volunteer = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
+    let note = try FieldValidation.optionalText(request.note, field: "note", maximumLength: 200)
+    guard (0...1440).contains(request.etaMinutes) else {
+      throw DomainError.invalidArgument(field: "eta_minutes", rule: "from 0 to 1440, got \(request.etaMinutes)")
+    }
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AnswerMobilisation", request: request) {
+        var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
+        try Mobilisations.checkAnswer(mobilisation, volunteer: volunteer, answer: request.answer)
+        mobilisation.answers.append(.with {
+          $0.volunteerID = volunteer
+          $0.answer = request.answer
+          $0.answerTime = .init(date: time)
+          $0.etaMinutes = request.etaMinutes
+          $0.note = note
+        })
+        try db.execute(
+          sql: """
+            INSERT INTO mobilisation_answer (mobilisation_id, volunteer_id, team_id, division_code, answer, answer_date)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            id, volunteer, mobilisation.teamID, mobilisation.divisionCode, request.answer.rawValue,
+            CalendarDate.iso(CalendarDate.today(at: time)),
+          ])
+        return try RecordTable.update(
+          db, in: "mobilisation", record: mobilisation, by: principal, at: time, columns: Self.mobilisationColumns)
+      }
+    }
+  }
+
+  public func closeMobilisation(
+    _ request: Governance_Volunteers_V1_CloseMobilisationRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Mobilisation {
+    let id = try FieldValidation.requiredID(request.mobilisationID, field: "mobilisation_id")
+    _ = try FieldValidation.optionalText(request.note, field: "note", maximumLength: 200)
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CloseMobilisation", request: request) {
+        var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
+        guard mobilisation.state == .open else {
+          throw DomainError.failedPrecondition(rule: "a call-out is stood down once", detail: "mobilisation \(id) is closed")
+        }
+        mobilisation.state = .closed
+        mobilisation.closeTime = .init(date: time)
+        return try RecordTable.update(
+          db, in: "mobilisation", record: mobilisation, by: principal, at: time, columns: Self.mobilisationColumns)
+      }
+    }
+  }
+
+  /// The open call-outs of the volunteer's teams, oldest first.
+  public func openMobilisations(volunteer: String) async throws -> [Mobilisation] {
+    try await writer.read { db in
+      try Data.fetchAll(
+        db,
+        sql: """
+          SELECT record FROM mobilisation WHERE state = ? AND team_id IN (SELECT team_id FROM team_member WHERE volunteer_id = ?)
+          ORDER BY id
+          """, arguments: [Governance_Volunteers_V1_MobilisationState.open.rawValue, volunteer]
+      ).map { try StoredMessage.decode(Mobilisation.self, from: $0) }
+    }
+  }
+}
+
+extension Governance_Volunteers_V1_Mobilisation: AuditedRecord {}

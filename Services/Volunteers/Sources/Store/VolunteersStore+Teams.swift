@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+extension VolunteersStore {
+  static func teamColumns(_ team: Team) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    ["division_code": team.divisionCode, "name": team.name, "kind": team.kind.rawValue, "active": team.active]
+  }
+
+  static func replaceTeamCompounds(_ db: Database, of team: Team) throws {
+    try db.execute(sql: "DELETE FROM team_compound WHERE team_id = ?", arguments: [team.id])
+    for compound in Set(team.compoundIds) {
+      try db.execute(sql: "INSERT INTO team_compound (team_id, compound_id) VALUES (?, ?)", arguments: [team.id, compound])
+    }
+  }
+
+  /// Forms a team in one transaction; a leader named at formation is its first member. A
+  /// repeated `requestID` returns the first team.
+  public func createTeam(
+    _ request: Governance_Volunteers_V1_CreateTeamRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Team {
+    let team = try TeamFormation.validateNew(request.team)
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateTeam", request: request) {
+        var created = try RecordTable.insertNew(
+          db, into: "team", prefix: "team", record: team, by: principal, at: time, columns: Self.teamColumns)
+        try Self.replaceTeamCompounds(db, of: created)
+        if !created.leaderVolunteerID.isEmpty {
+          created = try Self.addMember(db, team: created, volunteer: created.leaderVolunteerID, field: "team.leader_volunteer_id", by: principal, at: time)
+        }
+        return created
+      }
+    }
+  }
+
+  public func team(id: String) async throws -> Team? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "team", id: id, as: Team.self) }
+  }
+
+  public func listTeams(_ request: Governance_Volunteers_V1_ListTeamsRequest) async throws
+    -> Governance_Volunteers_V1_ListTeamsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    filter.add(
+      "id IN (SELECT team_id FROM team_compound WHERE compound_id = ?)", request.compoundID,
+      when: !request.compoundID.isEmpty)
+    filter.add(
+      "id IN (SELECT team_id FROM team_member WHERE volunteer_id = ?)", request.volunteerID,
+      when: !request.volunteerID.isEmpty)
+    filter.add("active", when: !request.includeInactive)
+    let (teams, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "team", as: Team.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.teams = teams
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Changes what the mask names; a new leader must already be a member.
+  public func updateTeam(
+    _ request: Governance_Volunteers_V1_UpdateTeamRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Team {
+    let paths = try updatePaths(
+      request.updateMask, allowed: ["name", "kind", "leader_volunteer_id", "compound_ids", "details", "active"])
+    let id = try FieldValidation.requiredID(request.team.id, field: "team.id")
+    return try await writer.write { db in
+      var team = try RecordTable.fetchRequired(db, from: "team", id: id, as: Team.self, resource: "team")
+      let changes = request.team
+      for path in paths {
+        switch path {
+        case "name": team.name = changes.name
+        case "kind": team.kind = changes.kind
+        case "leader_volunteer_id": team.leaderVolunteerID = changes.leaderVolunteerID
+        case "compound_ids": team.compoundIds = changes.compoundIds
+        case "details": team.details = changes.details
+        default: team.active = changes.active
+        }
+      }
+      var validated = try TeamFormation.validateNew(team)
+      validated.memberCount = team.memberCount
+      validated.active = team.active
+      if paths.contains("leader_volunteer_id"), !validated.leaderVolunteerID.isEmpty,
+        try !Self.isMember(db, team: id, volunteer: validated.leaderVolunteerID)
+      {
+        throw DomainError.failedPrecondition(
+          rule: "a team's leader is one of its members", detail: "\(validated.leaderVolunteerID) is not a member of \(id)")
+      }
+      let saved = try RecordTable.update(db, in: "team", record: validated, by: principal, at: time, columns: Self.teamColumns)
+      if paths.contains("compound_ids") { try Self.replaceTeamCompounds(db, of: saved) }
+      return saved
+    }
+  }
+
+  static func isMember(_ db: Database, team: String, volunteer: String) throws -> Bool {
+    try Bool.fetchOne(
+      db, sql: "SELECT EXISTS (SELECT 1 FROM team_member WHERE team_id = ? AND volunteer_id = ?)",
+      arguments: [team, volunteer]) ?? false
+  }
+
+  /// Adds an active volunteer to a team, keeping the team's count and the volunteer's teams.
+  static func addMember(
+    _ db: Database, team: Team, volunteer volunteerID: String, field: String, by principal: Principal, at time: Date
+  ) throws -> Team {
+    guard var volunteer = try RecordTable.fetch(db, from: "volunteer", id: volunteerID, as: Volunteer.self) else {
+      throw DomainError.failedPrecondition(rule: "\(field) names a registered volunteer", detail: "no volunteer \(volunteerID)")
+    }
+    guard volunteer.active else {
+      throw DomainError.failedPrecondition(rule: "only an active volunteer joins a team", detail: "\(volunteerID) has withdrawn")
+    }
+    guard try !isMember(db, team: team.id, volunteer: volunteerID) else {
+      throw DomainError.alreadyExists(resource: "team member", id: volunteerID, detail: "already in \(team.id)")
+    }
+    try db.execute(sql: "INSERT INTO team_member (team_id, volunteer_id) VALUES (?, ?)", arguments: [team.id, volunteerID])
+    volunteer.teamIds.append(team.id)
+    _ = try RecordTable.update(db, in: "volunteer", record: volunteer, by: principal, at: time, columns: volunteerColumns)
+    var counted = team
+    counted.memberCount += 1
+    return try RecordTable.update(db, in: "team", record: counted, by: principal, at: time, columns: teamColumns)
+  }
+
+  public func addTeamMember(
+    _ request: Governance_Volunteers_V1_AddTeamMemberRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Team {
+    let teamID = try FieldValidation.requiredID(request.teamID, field: "team_id")
+    let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AddTeamMember", request: request) {
+        let team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
+        guard team.active else {
+          throw DomainError.failedPrecondition(rule: "a disbanded team takes no members", detail: "team \(teamID) is disbanded")
+        }
+        return try Self.addMember(db, team: team, volunteer: volunteerID, field: "volunteer_id", by: principal, at: time)
+      }
+    }
+  }
+
+  /// Removes a member; the leader is replaced first, so a team is never led by a non-member.
+  public func removeTeamMember(
+    _ request: Governance_Volunteers_V1_RemoveTeamMemberRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Team {
+    let teamID = try FieldValidation.requiredID(request.teamID, field: "team_id")
+    let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
+    _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RemoveTeamMember", request: request) {
+        var team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
+        guard try Self.isMember(db, team: teamID, volunteer: volunteerID) else {
+          throw DomainError.notFound(resource: "team member", id: volunteerID)
+        }
+        guard team.leaderVolunteerID != volunteerID else {
+          throw DomainError.failedPrecondition(
+            rule: "a team's leader is replaced before leaving", detail: "\(volunteerID) leads \(teamID)")
+        }
+        try db.execute(
+          sql: "DELETE FROM team_member WHERE team_id = ? AND volunteer_id = ?", arguments: [teamID, volunteerID])
+        if var volunteer = try RecordTable.fetch(db, from: "volunteer", id: volunteerID, as: Volunteer.self) {
+          volunteer.teamIds.removeAll { $0 == teamID }
+          _ = try RecordTable.update(db, in: "volunteer", record: volunteer, by: principal, at: time, columns: Self.volunteerColumns)
+        }
+        team.memberCount -= 1
+        return try RecordTable.update(db, in: "team", record: team, by: principal, at: time, columns: Self.teamColumns)
+      }
+    }
+  }
+
+  static func memberIDs(_ db: Database, team: String) throws -> [String] {
+    try String.fetchAll(db, sql: "SELECT volunteer_id FROM team_member WHERE team_id = ? ORDER BY volunteer_id", arguments: [team])
+  }
+}
+
+extension Governance_Volunteers_V1_Team: AuditedRecord {}

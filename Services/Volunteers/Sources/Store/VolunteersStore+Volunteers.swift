@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+extension VolunteersStore {
+  public typealias Volunteer = Governance_Volunteers_V1_Volunteer
+
+  static func volunteerColumns(_ volunteer: Volunteer) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": volunteer.divisionCode, "kind": volunteer.kind.rawValue,
+      "compound_id": volunteer.compoundID.isEmpty ? nil : volunteer.compoundID,
+      "party_member_id": volunteer.hasPartyMemberID ? volunteer.partyMemberID : nil, "active": volunteer.active,
+      "skills": tagColumn(volunteer.skills),
+    ]
+  }
+
+  /// Registers a validated volunteer (the party member already checked with the organisation
+  /// service): the contact sealed apart, the record holding it masked. One volunteer per party
+  /// member.
+  public func createVolunteer(
+    _ request: Governance_Volunteers_V1_CreateVolunteerRequest, validated: Volunteer, by principal: Principal,
+    at time: Date = Date()
+  ) async throws -> Volunteer {
+    let vault = vault
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateVolunteer", request: request) {
+        try Self.checkMemberUnregistered(db, validated, except: nil)
+        var volunteer = validated
+        let contact = volunteer.contact
+        volunteer.contact = PersonalData.masked(contact)
+        volunteer.teamIds = []
+        volunteer.active = true
+        volunteer.registerDate = CalendarDate.today(at: time)
+        let created = try RecordTable.insertNew(
+          db, into: "volunteer", prefix: "vol", record: volunteer, by: principal, at: time, columns: Self.volunteerColumns)
+        try db.execute(
+          sql: "INSERT INTO volunteer_contact (volunteer_id, contact) VALUES (?, ?)",
+          arguments: [created.id, try vault.seal(contact)])
+        return created
+      }
+    }
+  }
+
+  static func checkMemberUnregistered(_ db: Database, _ volunteer: Volunteer, except id: String?) throws {
+    guard volunteer.hasPartyMemberID,
+      let existing = try String.fetchOne(
+        db, sql: "SELECT id FROM volunteer WHERE party_member_id = ?", arguments: [volunteer.partyMemberID]),
+      existing != id
+    else { return }
+    throw DomainError.alreadyExists(
+      resource: "volunteer for party member", id: volunteer.partyMemberID, detail: "registered as \(existing)")
+  }
+
+  /// One volunteer, masked; whole when `reveal` is asked by staff, with the reveal recorded.
+  public func volunteer(id: String, reveal: Bool = false, by principal: Principal = .anonymous, at time: Date = Date())
+    async throws -> Volunteer?
+  {
+    guard reveal else {
+      return try await writer.read { db in try RecordTable.fetch(db, from: "volunteer", id: id, as: Volunteer.self) }
+    }
+    let vault = vault
+    return try await writer.write { db in
+      guard var volunteer = try RecordTable.fetch(db, from: "volunteer", id: id, as: Volunteer.self),
+        let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
+      else { return nil }
+      try Self.recordReveal(db, subject: id, by: principal, reason: "GetVolunteer", at: time)
+      volunteer.contact = try vault.open(sealed)
+      return volunteer
+    }
+  }
+
+  public func listVolunteers(_ request: Governance_Volunteers_V1_ListVolunteersRequest) async throws
+    -> Governance_Volunteers_V1_ListVolunteersResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    filter.add(
+      "id IN (SELECT volunteer_id FROM team_member WHERE team_id = ?)", request.teamID, when: !request.teamID.isEmpty)
+    for skill in try VolunteerRegistry.skills(request.skills, field: "skills") {
+      filter.add("skills LIKE ?", "%,\(skill),%")
+    }
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("party_member_id = ?", request.partyMemberID, when: !request.partyMemberID.isEmpty)
+    filter.add("active", when: !request.includeInactive)
+    let (volunteers, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "volunteer", as: Volunteer.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.volunteers = volunteers
+      $0.nextPageToken = next
+    }
+  }
+
+  /// The volunteer as it would be after the update, validated, with its whole contact (for a
+  /// party-member check before the write).
+  public func proposedUpdate(_ request: Governance_Volunteers_V1_UpdateVolunteerRequest) async throws
+    -> (volunteer: Volunteer, paths: [String])
+  {
+    let paths = try updatePaths(
+      request.updateMask,
+      allowed: [
+        "contact", "kind", "skills", "compound_id", "party_member_id", "property_company_id", "principal_id", "active",
+      ])
+    let id = try FieldValidation.requiredID(request.volunteer.id, field: "volunteer.id")
+    let vault = vault
+    let current = try await writer.read { db -> Volunteer in
+      var volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+      if let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id]) {
+        volunteer.contact = try vault.open(sealed)
+      }
+      return volunteer
+    }
+    var changed = current
+    let changes = request.volunteer
+    for path in paths {
+      switch path {
+      case "contact": changed.contact = changes.contact
+      case "kind": changed.kind = changes.kind
+      case "skills": changed.skills = changes.skills
+      case "compound_id": changed.compoundID = changes.compoundID
+      case "party_member_id":
+        if changes.hasPartyMemberID { changed.partyMemberID = changes.partyMemberID } else { changed.clearPartyMemberID() }
+      case "property_company_id": changed.propertyCompanyID = changes.propertyCompanyID
+      case "principal_id": changed.principalID = changes.principalID
+      default: changed.active = changes.active
+      }
+    }
+    var validated = try VolunteerRegistry.validate(changed)
+    validated.active = changed.active
+    return (validated, paths)
+  }
+
+  /// Writes a validated update; the contact is sealed again when it changed.
+  public func saveVolunteer(_ volunteer: Volunteer, paths: [String], by principal: Principal, at time: Date = Date())
+    async throws -> Volunteer
+  {
+    let vault = vault
+    return try await writer.write { db in
+      let current = try RecordTable.fetchRequired(db, from: "volunteer", id: volunteer.id, as: Volunteer.self, resource: "volunteer")
+      try Self.checkMemberUnregistered(db, volunteer, except: volunteer.id)
+      var stored = volunteer
+      stored.teamIds = current.teamIds
+      stored.registerDate = current.registerDate
+      stored.contact = PersonalData.masked(volunteer.contact)
+      if paths.contains("contact") {
+        try db.execute(
+          sql: "UPDATE volunteer_contact SET contact = ? WHERE volunteer_id = ?",
+          arguments: [try vault.seal(volunteer.contact), volunteer.id])
+      }
+      return try RecordTable.update(db, in: "volunteer", record: stored, by: principal, at: time, columns: Self.volunteerColumns)
+    }
+  }
+}
+
+extension Governance_Volunteers_V1_Volunteer: AuditedRecord {}

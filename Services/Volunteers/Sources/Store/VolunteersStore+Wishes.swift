@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+
+extension VolunteersStore {
+  public typealias Wish = Governance_Volunteers_V1_MicroWish
+
+  static func wishColumns(_ wish: Wish) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": wish.divisionCode, "compound_id": wish.compoundID.isEmpty ? nil : wish.compoundID,
+      "state": wish.state.rawValue, "category": wish.category,
+      "claimant_kind": wish.hasClaimant ? wish.claimant.kind.rawValue : nil,
+      "claimant_id": wish.hasClaimant ? wish.claimant.id : nil,
+      "resident_principal_id": wish.residentPrincipalID.isEmpty ? nil : wish.residentPrincipalID,
+      "expire_date": CalendarDate.iso(wish.expireDate),
+      "confirm_date": wish.hasConfirmTime ? CalendarDate.iso(CalendarDate.today(at: wish.confirmTime.date)) : nil,
+    ]
+  }
+
+  /// Posts a wish: the resident sealed apart, the record holding them masked.
+  public func createWish(
+    _ request: Governance_Volunteers_V1_CreateMicroWishRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Wish {
+    let validated = try MicroWishWorkflow.validateNew(request.wish, on: CalendarDate.today(at: time), at: time)
+    let vault = vault
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateMicroWish", request: request) {
+        var wish = validated
+        let resident = wish.resident
+        wish.resident = PersonalData.masked(resident)
+        let created = try RecordTable.insertNew(
+          db, into: "micro_wish", prefix: "wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+        try db.execute(
+          sql: "INSERT INTO wish_resident (wish_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(resident)])
+        return created
+      }
+    }
+  }
+
+  public func wish(id: String, reveal: Bool = false, by principal: Principal = .anonymous, at time: Date = Date())
+    async throws -> Wish?
+  {
+    guard reveal else {
+      return try await writer.read { db in try RecordTable.fetch(db, from: "micro_wish", id: id, as: Wish.self) }
+    }
+    let vault = vault
+    return try await writer.write { db in
+      guard var wish = try RecordTable.fetch(db, from: "micro_wish", id: id, as: Wish.self),
+        let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM wish_resident WHERE wish_id = ?", arguments: [id])
+      else { return nil }
+      try Self.recordReveal(db, subject: id, by: principal, reason: "GetMicroWish", at: time)
+      wish.resident = try vault.open(sealed)
+      return wish
+    }
+  }
+
+  public func listWishes(_ request: Governance_Volunteers_V1_ListMicroWishesRequest) async throws
+    -> Governance_Volunteers_V1_ListMicroWishesResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("state", in: request.states.map(\.rawValue))
+    filter.add("category = ?", request.category, when: !request.category.isEmpty)
+    if request.hasClaimant {
+      filter.add("claimant_kind = ? AND claimant_id = ?", request.claimant.kind.rawValue, request.claimant.id)
+    }
+    filter.add("resident_principal_id = ?", request.residentPrincipalID, when: !request.residentPrincipalID.isEmpty)
+    let (wishes, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "micro_wish", as: Wish.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.wishes = wishes
+      $0.nextPageToken = next
+    }
+  }
+
+  /// One step of a wish's life in one transaction: read, expire if its date has passed, check the
+  /// table, apply `change`. Of two concurrent claims SQLite serialises the writes: the second
+  /// finds the wish claimed.
+  func moveWish(
+    method: String, requestID: String, request: some SwiftProtobuf.Message, wishID: String,
+    to next: MicroWishWorkflow.State, by principal: Principal, at time: Date,
+    change: @escaping @Sendable (Database, inout Wish) throws -> Void
+  ) async throws -> Wish {
+    let id = try FieldValidation.requiredID(wishID, field: "wish_id")
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+        var wish = try RecordTable.fetchRequired(db, from: "micro_wish", id: id, as: Wish.self, resource: "micro-wish")
+        if MicroWishWorkflow.isExpired(wish, on: CalendarDate.today(at: time)) {
+          wish.state = .expired
+          _ = try RecordTable.update(db, in: "micro_wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+        }
+        try MicroWishWorkflow.checkTransition(wish, to: next)
+        wish.state = next
+        try change(db, &wish)
+        return try RecordTable.update(db, in: "micro_wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+      }
+    }
+  }
+
+  /// The claimant as stored: a registered active volunteer or team, named by the service; a
+  /// paired unit by its organisation-service id and the name given.
+  static func claimant(_ db: Database, _ given: Governance_Volunteers_V1_WishClaimant) throws
+    -> Governance_Volunteers_V1_WishClaimant
+  {
+    let id = try FieldValidation.requiredID(given.id, field: "claimant.id")
+    switch given.kind {
+    case .volunteer:
+      let volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+      guard volunteer.active else {
+        throw DomainError.failedPrecondition(rule: "an active volunteer claims wishes", detail: "\(id) has withdrawn")
+      }
+      return .with {
+        $0.kind = .volunteer
+        $0.id = id
+        $0.name = volunteer.contact.name
+      }
+    case .team:
+      let team = try RecordTable.fetchRequired(db, from: "team", id: id, as: Team.self, resource: "team")
+      guard team.active else {
+        throw DomainError.failedPrecondition(rule: "an active team claims wishes", detail: "\(id) is disbanded")
+      }
+      return .with {
+        $0.kind = .team
+        $0.id = id
+        $0.name = team.name
+      }
+    case .pairedUnit:
+      return .with {
+        $0.kind = .pairedUnit
+        $0.id = id
+        $0.name = (try? FieldValidation.requiredName(given.name, field: "claimant.name")) ?? id
+      }
+    default:
+      throw DomainError.invalidArgument(field: "claimant.kind", rule: "one of VOLUNTEER, TEAM or PAIRED_UNIT")
+    }
+  }
+
+  /// Expires every open or claimed wish whose date has passed; returns how many.
+  @discardableResult
+  public func expireWishes(at time: Date, by principal: Principal) async throws -> Int {
+    let today = CalendarDate.iso(CalendarDate.today(at: time))
+    return try await writer.write { db in
+      let due = try Data.fetchAll(
+        db, sql: "SELECT record FROM micro_wish WHERE state IN (?, ?) AND expire_date < ?",
+        arguments: [
+          Governance_Volunteers_V1_MicroWishState.open.rawValue, Governance_Volunteers_V1_MicroWishState.claimed.rawValue,
+          today,
+        ])
+      for data in due {
+        var wish = try StoredMessage.decode(Wish.self, from: data)
+        wish.state = .expired
+        _ = try RecordTable.update(db, in: "micro_wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+      }
+      return due.count
+    }
+  }
+}
+
+extension Governance_Volunteers_V1_MicroWish: AuditedRecord {}
