@@ -61,6 +61,7 @@ var targets: [Target] = [
 /// Test targets that run another service's real handlers as a peer.
 let testPeers: [String: [Target.Dependency]] = [
   "Organisation": ["Property", "Grid"], "Volunteers": ["Organisation", "Property", "Grid"],
+  "Evaluation": ["Organisation", "Property", "Grid"],
 ]
 
 for service in domainServices {

@@ -98,14 +98,20 @@ public final class PeerClients: Service, Sendable {
 
   public init(caller: ServiceIdentity, peers: [ServiceIdentity: NetworkAddress], timeout: Duration) throws {
     var clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>] = [:]
+    // A call to a peer that is down fails at once with UNAVAILABLE rather than waiting; reconnect
+    // attempts are at most two seconds apart (not the transport's default two minutes), so a
+    // peer that comes back is found again within two seconds.
     let serviceConfig = ServiceConfig(methodConfig: [
       MethodConfig(names: [MethodConfig.Name(service: "")], timeout: timeout)
     ])
+    var transportConfig = HTTP2ClientTransport.Posix.Config.defaults
+    transportConfig.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
     for (peer, address) in peers {
       clients[peer] = GRPCClient(
         transport: try .http2NIOPosix(
           target: .dns(host: address.host, port: address.port),
           transportSecurity: .plaintext,
+          config: transportConfig,
           serviceConfig: serviceConfig
         ),
         interceptors: [CallerIdentityInterceptor(identity: caller)]

@@ -39,9 +39,7 @@ struct ScoringItemRulesTests {
 
   @Test("create then get over gRPC; a code is unique within its division")
   func createAndGet() async throws {
-    let store = EvaluationStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: EvaluationStore.migrator))
-    try await withTestServer([EvaluationRPCService(store: store)]) { client in
-      let evaluation = Governance_Evaluation_V1_EvaluationService.Client(wrapping: client)
+    try await withEvaluationService { evaluation, _, _ in
       let created = try await evaluation.createScoringItem(.with { $0.item = Self.hygiene })
       let fetched = try await evaluation.getScoringItem(.with { $0.id = created.id })
       #expect(fetched.name == "环境卫生")

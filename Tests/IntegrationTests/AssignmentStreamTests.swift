@@ -11,11 +11,7 @@ struct AssignmentStreamTests {
   func alarmReachesStreamAndShutdownEndsIt() async throws {
     let system = try SystemHarness()
     try system.start(.grid)
-    let deadline = ContinuousClock.now + .seconds(30)
-    while try await system.grpcHealth(of: .grid) != .serving {
-      guard ContinuousClock.now < deadline else { throw SystemHarness.Failure(description: system.log(of: .grid)) }
-      try await Task.sleep(for: .milliseconds(100))
-    }
+    try await system.waitUntilServing(.grid)
     let worker = try await system.withClient(.grid) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for (code, name) in [("320113000000", "玄武区"), ("320113005000", "玄武门街道"), ("320113005001", "樱花社区")] {

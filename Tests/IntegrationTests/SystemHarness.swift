@@ -127,6 +127,17 @@ final class SystemHarness: @unchecked Sendable {
     }
   }
 
+  /// Waits until one process answers its health check as SERVING.
+  func waitUntilServing(_ identity: ServiceIdentity, timeout: Duration = .seconds(30)) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await grpcHealth(of: identity) != .serving {
+      guard ContinuousClock.now < deadline else {
+        throw Failure(description: "\(identity.executableName) not serving in time:\n\(log(of: identity))")
+      }
+      try await Task.sleep(for: .milliseconds(100))
+    }
+  }
+
   /// Sends SIGTERM and waits for the exit status.
   func stop(_ identity: ServiceIdentity, timeout: Duration = .seconds(15)) async throws -> Int32 {
     guard let process = processes[identity] else { throw Failure(description: "\(identity) not started") }

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+extension EvaluationStore {
+  static func itemColumns(_ item: ScoringItem) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    ["division_code": item.divisionCode, "code": item.code, "use": item.use.rawValue, "active": item.active]
+  }
+
+  /// Defines a scoring item in one transaction. Its code is unique within the defining division;
+  /// a repeated `requestID` returns the first answer.
+  public func createScoringItem(
+    _ request: Governance_Evaluation_V1_CreateScoringItemRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> ScoringItem {
+    try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateScoringItem", request: request) {
+        let item = try ScoringItemRules.validateNew(request.item)
+        let taken = try Bool.fetchOne(
+          db, sql: "SELECT 1 FROM scoring_item WHERE division_code = ? AND code = ?",
+          arguments: [item.divisionCode, item.code]) ?? false
+        if taken {
+          throw DomainError.alreadyExists(resource: "scoring item", id: item.code, detail: "in division \(item.divisionCode)")
+        }
+        return try RecordTable.insertNew(
+          db, into: "scoring_item", prefix: "item", record: item, by: principal, at: time, columns: Self.itemColumns)
+      }
+    }
+  }
+
+  public func scoringItem(id: String) async throws -> ScoringItem? {
+    try await writer.read { db in try RecordTable.fetch(db, from: "scoring_item", id: id, as: ScoringItem.self) }
+  }
+
+  /// The division and each of its ancestors, whose items apply in it.
+  static func divisionAndAncestors(_ code: String, field: String) throws -> [String] {
+    var chain: [String] = []
+    var current: DivisionCode? = try DivisionCode(code, field: field)
+    while let division = current {
+      chain.append(division.code)
+      current = division.parent
+    }
+    return chain
+  }
+
+  public func listScoringItems(_ request: Governance_Evaluation_V1_ListScoringItemsRequest) async throws
+    -> Governance_Evaluation_V1_ListScoringItemsResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    if !request.divisionCode.isEmpty {
+      filter.add("division_code", in: try Self.divisionAndAncestors(request.divisionCode, field: "division_code"))
+    }
+    filter.add("use = ?", request.use.rawValue, when: request.use != .unspecified)
+    filter.add("active", when: !request.includeInactive)
+    let (items, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "scoring_item", as: ScoringItem.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.items = items
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Changes what the mask names; scores already given keep the weight and full marks they were
+  /// given under, since each score records them.
+  public func updateScoringItem(
+    _ request: Governance_Evaluation_V1_UpdateScoringItemRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> ScoringItem {
+    let paths = try updatePaths(request.updateMask, allowed: ["name", "details", "weight", "full_marks", "sort_order", "active"])
+    let id = try FieldValidation.requiredID(request.item.id, field: "item.id")
+    return try await writer.write { db in
+      var item = try RecordTable.fetchRequired(db, from: "scoring_item", id: id, as: ScoringItem.self, resource: "scoring item")
+      let changes = request.item
+      for path in paths {
+        switch path {
+        case "name": item.name = changes.name
+        case "details": item.details = changes.details
+        case "weight": item.weight = changes.weight
+        case "full_marks": item.fullMarks = changes.fullMarks
+        case "sort_order": item.sortOrder = changes.sortOrder
+        default: item.active = changes.active
+        }
+      }
+      var validated = try ScoringItemRules.validateNew(item)
+      validated.active = item.active
+      return try RecordTable.update(db, in: "scoring_item", record: validated, by: principal, at: time, columns: Self.itemColumns)
+    }
+  }
+}
+
+extension Governance_Evaluation_V1_ScoringItem: AuditedRecord {}

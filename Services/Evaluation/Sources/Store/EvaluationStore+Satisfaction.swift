@@ -1,0 +1,213 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+extension EvaluationStore {
+  public typealias SurveyResponse = Governance_Evaluation_V1_SurveyResponse
+  public typealias CaseSatisfaction = Governance_Evaluation_V1_CaseSatisfaction
+  public typealias Order = Governance_Evaluation_V1_RectificationOrder
+
+  static func surveyColumns(_ response: SurveyResponse) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": response.divisionCode, "period_id": response.periodID, "compound_id": response.compoundID,
+      "company_id": response.companyID,
+    ]
+  }
+
+  /// Records one resident's survey while the period is open; the respondent, when named, sealed
+  /// apart and masked in the record.
+  public func submitSurvey(
+    _ request: Governance_Evaluation_V1_SubmitSurveyResponseRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> SurveyResponse {
+    var response = request.response
+    let community = try DivisionCode(response.divisionCode, field: "response.division_code")
+    guard community.level == .community else {
+      throw DomainError.invalidArgument(field: "response.division_code", rule: "the compound's community, got a \(community.level)")
+    }
+    response.compoundID = try FieldValidation.requiredID(response.compoundID, field: "response.compound_id")
+    response.companyID = try FieldValidation.requiredID(response.companyID, field: "response.company_id")
+    guard (1...5).contains(response.overallSatisfaction) else {
+      throw DomainError.invalidArgument(
+        field: "response.overall_satisfaction", rule: "from 1 to 5, got \(response.overallSatisfaction)")
+    }
+    response.comment = try FieldValidation.optionalText(response.comment, field: "response.comment", maximumLength: 500)
+    response.channel = try FieldValidation.optionalText(response.channel, field: "response.channel", maximumLength: 30)
+    let respondent = response.hasRespondent && !response.respondent.name.isEmpty
+      ? try PersonalData.validate(response.respondent, field: "response.respondent") : nil
+    response.respondent = respondent.map(PersonalData.masked) ?? .init()
+    response.submitTime = .init(date: time)
+    let vault = vault
+    return try await writer.write { [response] db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SubmitSurveyResponse", request: request) {
+        let period = try Self.fetchPeriod(db, id: response.periodID, field: "response.period_id")
+        try EvaluationPeriods.checkOpen(period)
+        for (index, answer) in response.answers.enumerated() {
+          let field = "response.answers[\(index)]"
+          guard let item = try RecordTable.fetch(db, from: "scoring_item", id: answer.itemID, as: ScoringItem.self),
+            item.use == .residentSurvey
+          else {
+            throw DomainError.invalidArgument(field: "\(field).item_id", rule: "names a resident-survey item")
+          }
+          guard answer.value.isFinite, answer.value >= 0, answer.value <= item.fullMarks else {
+            throw DomainError.invalidArgument(field: "\(field).value", rule: "from 0 to \(item.fullMarks), got \(answer.value)")
+          }
+        }
+        let created = try RecordTable.insertNew(
+          db, into: "survey_response", prefix: "srv", record: response, by: principal, at: time, columns: Self.surveyColumns)
+        if let respondent {
+          try db.execute(
+            sql: "INSERT INTO survey_respondent (response_id, contact) VALUES (?, ?)",
+            arguments: [created.id, try vault.seal(respondent)])
+        }
+        return created
+      }
+    }
+  }
+
+  public func listSurveys(_ request: Governance_Evaluation_V1_ListSurveyResponsesRequest) async throws
+    -> Governance_Evaluation_V1_ListSurveyResponsesResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("period_id = ?", request.periodID, when: !request.periodID.isEmpty)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
+    let (responses, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "survey_response", as: SurveyResponse.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.responses = responses
+      $0.nextPageToken = next
+    }
+  }
+
+  /// Replaces the period's imported case satisfaction with `rows`, unless it was published.
+  public func replaceCaseSatisfaction(
+    periodID: String, rows: [CaseSatisfaction], by principal: Principal, at time: Date = Date()
+  ) async throws {
+    try await writer.write { db in
+      let period = try Self.fetchPeriod(db, id: periodID)
+      guard period.state != .published else {
+        throw DomainError.failedPrecondition(rule: "a published period never changes", detail: "\(period.label) is published")
+      }
+      try db.execute(sql: "DELETE FROM case_satisfaction WHERE period_id = ?", arguments: [periodID])
+      for row in rows {
+        _ = try RecordTable.insertNew(db, into: "case_satisfaction", prefix: "csat", record: row, by: principal, at: time) {
+          ["division_code": $0.divisionCode, "period_id": $0.periodID, "compound_id": $0.compoundID, "company_id": $0.companyID]
+        }
+      }
+    }
+  }
+
+  public func listCaseSatisfaction(_ request: Governance_Evaluation_V1_ListCaseSatisfactionRequest) async throws
+    -> Governance_Evaluation_V1_ListCaseSatisfactionResponse
+  {
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("period_id = ?", request.periodID, when: !request.periodID.isEmpty)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
+    let (rows, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "case_satisfaction", as: CaseSatisfaction.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.rows = rows
+      $0.nextPageToken = next
+    }
+  }
+
+  // MARK: Rectification orders
+
+  static func orderColumns(_ order: Order) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    [
+      "division_code": order.divisionCode, "company_id": order.companyID, "compound_id": order.compoundID,
+      "period_id": order.periodID.isEmpty ? nil : order.periodID, "state": order.state.rawValue,
+      "deadline": CalendarDate.iso(order.deadline),
+    ]
+  }
+
+  public func createOrder(
+    _ request: Governance_Evaluation_V1_CreateRectificationOrderRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Order {
+    let order = try Rectification.validateNew(request.order, today: CalendarDate.today(at: time))
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateRectificationOrder", request: request) {
+        if !order.periodID.isEmpty { _ = try Self.fetchPeriod(db, id: order.periodID, field: "order.period_id") }
+        if !order.scoreID.isEmpty {
+          _ = try RecordTable.fetchRequired(db, from: "score", id: order.scoreID, as: Score.self, resource: "score")
+        }
+        return try RecordTable.insertNew(
+          db, into: "rectification_order", prefix: "rect", record: order, by: principal, at: time, columns: Self.orderColumns)
+      }
+    }
+  }
+
+  public func order(id: String, at time: Date = Date()) async throws -> Order? {
+    try await markOverdueOrders(at: time)
+    return try await writer.read { db in try RecordTable.fetch(db, from: "rectification_order", id: id, as: Order.self) }
+  }
+
+  public func listOrders(_ request: Governance_Evaluation_V1_ListRectificationOrdersRequest, at time: Date = Date())
+    async throws -> Governance_Evaluation_V1_ListRectificationOrdersResponse
+  {
+    try await markOverdueOrders(at: time)
+    let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix)
+    filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
+    filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
+    filter.add("period_id = ?", request.periodID, when: !request.periodID.isEmpty)
+    filter.add("state", in: request.states.map(\.rawValue))
+    let (orders, next) = try await writer.read { [filter] db in
+      try RecordTable.list(db, from: "rectification_order", as: Order.self, filter: filter, page: page)
+    }
+    return .with {
+      $0.orders = orders
+      $0.nextPageToken = next
+    }
+  }
+
+  public func completeOrder(
+    _ request: Governance_Evaluation_V1_CompleteRectificationOrderRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Order {
+    let id = try FieldValidation.requiredID(request.orderID, field: "order_id")
+    let note = try FieldValidation.requiredName(request.completionNote, field: "completion_note", maximumLength: 500)
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CompleteRectificationOrder", request: request) {
+        var order = try RecordTable.fetchRequired(db, from: "rectification_order", id: id, as: Order.self, resource: "order")
+        order.state = try Rectification.completedState(order, today: CalendarDate.today(at: time))
+        order.completeTime = .init(date: time)
+        order.completionNote = note
+        order.verifiedBy = principal.description
+        return try RecordTable.update(
+          db, in: "rectification_order", record: order, by: principal, at: time, columns: Self.orderColumns)
+      }
+    }
+  }
+
+  /// Marks every open order whose deadline has passed as OVERDUE; returns how many.
+  @discardableResult
+  public func markOverdueOrders(at time: Date) async throws -> Int {
+    let today = CalendarDate.iso(CalendarDate.today(at: time))
+    return try await writer.write { db in
+      let due = try Data.fetchAll(
+        db, sql: "SELECT record FROM rectification_order WHERE state = ? AND deadline < ?",
+        arguments: [Governance_Evaluation_V1_RectificationState.open.rawValue, today])
+      for data in due {
+        var order = try StoredMessage.decode(Order.self, from: data)
+        order.state = .overdue
+        _ = try RecordTable.update(
+          db, in: "rectification_order", record: order, by: Principal(service: .evaluation), at: time,
+          columns: Self.orderColumns)
+      }
+      return due.count
+    }
+  }
+}
+
+extension Governance_Evaluation_V1_SurveyResponse: AuditedRecord {}
+extension Governance_Evaluation_V1_CaseSatisfaction: AuditedRecord {}
+extension Governance_Evaluation_V1_RectificationOrder: AuditedRecord {}
