@@ -104,6 +104,23 @@ struct CaseWorkflowTests {
       })
       #expect(listed.cases.map(\.id) == [id])
       #expect(listed.cases.allSatisfy { $0.reporter.masked })
+      await expectRPCError(.permissionDenied, mentioning: "gateway") {
+        _ = try await grid.getCase(.with {
+          $0.id = id
+          $0.revealReporter = true
+        })
+      }
+    }
+    // Staff at the gateway see the reporter whole, and the reveal is recorded.
+    try await withTestServer([GridRPCService(store: store)], caller: .gateway) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
+      let revealed = try await grid.getCase(.with {
+        $0.id = id
+        $0.revealReporter = true
+      })
+      #expect(revealed.reporter.name == "王秀英" && revealed.reporter.phone == "13812345678")
+      #expect(try await store.writer.read { db in try ContactReveal.count(db, subject: id) } == 1)
     }
   }
 

@@ -95,9 +95,7 @@ struct VolunteerRegistrationTests {
       }
       let revealed = try await store.volunteer(id: id, reveal: true, by: Principal(service: .gateway))
       #expect(revealed?.contact.name == "欧阳明月" && revealed?.contact.phone == "13600002222")
-      let reveals = try await store.writer.read { db in
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact_reveal WHERE subject_id = ?", arguments: [id])
-      }
+      let reveals = try await store.writer.read { db in try ContactReveal.count(db, subject: id) }
       #expect(reveals == 1)
       return id
     }

@@ -42,16 +42,18 @@ public struct GridRPCService: RegistrableRPCService {
       try await store.createCase(request, by: Principal.current)
     }
     router.registerUnary(Method.GetCase.descriptor) { (request: Governance_Grid_V1_GetCaseRequest, _) in
+      let gridCase: Governance_Grid_V1_Case
       switch request.key {
       case .id(let id):
         let caseID = try FieldValidation.requiredID(id, field: "id")
-        return try await store.gridCase(id: caseID).orNotFound("case", id: caseID)
+        gridCase = try await store.gridCase(id: caseID).orNotFound("case", id: caseID)
       case .externalID(let external):
         let externalID = try FieldValidation.requiredName(external, field: "external_id", maximumLength: 64)
-        return try await store.gridCase(externalID: externalID).orNotFound("case with external id", id: externalID)
+        gridCase = try await store.gridCase(externalID: externalID).orNotFound("case with external id", id: externalID)
       case nil:
         throw DomainError.invalidArgument(field: "key", rule: "one of id or external_id is required")
       }
+      return request.revealReporter ? try await store.revealedCase(gridCase, by: Principal.current) : gridCase
     }
     router.registerUnary(Method.IntakeCityCase.descriptor) { (request: Governance_Grid_V1_IntakeCityCaseRequest, _) in
       try await store.intakeCityCase(request, by: Principal.current)

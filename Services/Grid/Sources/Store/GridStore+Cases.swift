@@ -138,6 +138,20 @@ extension GridStore {
     try await writer.read { db in try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self) }
   }
 
+  /// A case with its reporter whole, for staff at the gateway; the reveal is recorded in the
+  /// same transaction.
+  public func revealedCase(_ gridCase: GridCase, by principal: Principal, at time: Date = Date()) async throws -> GridCase {
+    let vault = vault
+    return try await writer.write { db in
+      var revealed = gridCase
+      try ContactReveal.record(db, subject: gridCase.id, by: principal, reason: "GetCase", at: time)
+      if let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM case_reporter WHERE case_id = ?", arguments: [gridCase.id]) {
+        revealed.reporter = try vault.open(sealed)
+      }
+      return revealed
+    }
+  }
+
   public func listCases(_ request: Governance_Grid_V1_ListCasesRequest) async throws -> Governance_Grid_V1_ListCasesResponse {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
     var filter = RecordFilter()

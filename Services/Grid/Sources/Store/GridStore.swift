@@ -123,6 +123,7 @@ public struct GridStore: Sendable {
         table.column("start_date", .text).notNull().indexed()
         table.column("finding_count", .integer).notNull()
       }
+      try ContactReveal.createTable(db)
     }
     return migrator
   }

@@ -181,9 +181,7 @@ extension OrganisationStore {
       guard let data = try Data.fetchOne(
         db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [memberID])
       else { throw DomainError.notFound(resource: "member", id: memberID) }
-      try db.execute(
-        sql: "INSERT INTO contact_reveal (subject_id, revealed_by, reason, revealed_at) VALUES (?, ?, ?, ?)",
-        arguments: [memberID, principal.description, reason, time])
+      try ContactReveal.record(db, subject: memberID, by: principal, reason: reason, at: time)
       let contact = try vault.open(data)
       return .with {
         $0.contact = contact

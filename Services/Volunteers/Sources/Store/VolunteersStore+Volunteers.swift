@@ -64,7 +64,7 @@ extension VolunteersStore {
       guard var volunteer = try RecordTable.fetch(db, from: "volunteer", id: id, as: Volunteer.self),
         let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
       else { return nil }
-      try Self.recordReveal(db, subject: id, by: principal, reason: "GetVolunteer", at: time)
+      try ContactReveal.record(db, subject: id, by: principal, reason: "GetVolunteer", at: time)
       volunteer.contact = try vault.open(sealed)
       return volunteer
     }

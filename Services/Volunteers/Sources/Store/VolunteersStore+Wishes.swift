@@ -50,7 +50,7 @@ extension VolunteersStore {
       guard var wish = try RecordTable.fetch(db, from: "micro_wish", id: id, as: Wish.self),
         let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM wish_resident WHERE wish_id = ?", arguments: [id])
       else { return nil }
-      try Self.recordReveal(db, subject: id, by: principal, reason: "GetMicroWish", at: time)
+      try ContactReveal.record(db, subject: id, by: principal, reason: "GetMicroWish", at: time)
       wish.resident = try vault.open(sealed)
       return wish
     }

@@ -55,14 +55,7 @@ public struct VolunteersStore: Sendable {
         table.primaryKey("volunteer_id", .text).references("volunteer")
         table.column("contact", .blob).notNull()
       }
-      // Who saw a volunteer's or a resident's whole contact, when and why; never updated.
-      try db.create(table: "contact_reveal") { table in
-        table.autoIncrementedPrimaryKey("seq")
-        table.column("subject_id", .text).notNull().indexed()
-        table.column("revealed_by", .text).notNull()
-        table.column("reason", .text).notNull()
-        table.column("revealed_at", .datetime).notNull()
-      }
+      try ContactReveal.createTable(db)
       try RecordTable.create(db, name: "service_post") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("state", .integer).notNull()
@@ -130,17 +123,6 @@ public struct VolunteersStore: Sendable {
       }
     }
     return migrator
-  }
-
-  /// Records that `principal` saw the whole contact of `subject`, in the transaction that reads
-  /// it: no reveal without its audit row. Only staff coming through the gateway may reveal.
-  static func recordReveal(_ db: Database, subject: String, by principal: Principal, reason: String, at time: Date) throws {
-    guard principal.service == .gateway else {
-      throw DomainError.permissionDenied(reason: "personal data is revealed only to staff signed in at the gateway, not to \(principal)")
-    }
-    try db.execute(
-      sql: "INSERT INTO contact_reveal (subject_id, revealed_by, reason, revealed_at) VALUES (?, ?, ?, ?)",
-      arguments: [subject, principal.description, reason, time])
   }
 
   /// Tags as stored for matching one with LIKE: ",a,b,".
