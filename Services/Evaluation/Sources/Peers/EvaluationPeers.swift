@@ -22,7 +22,7 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
     var names: [String: String] = [:]
     for id in ids {
       do {
-        names[id] = try await call("property") { try await property.getCompany(.with { $0.id = id }) }.name
+        names[id] = try await PeerCall.run(.property) { try await property.getCompany(.with { $0.id = id }) }.name
       } catch let error as RPCError where error.code == .notFound {
         names[id] = id
       }
@@ -32,61 +32,48 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
 
   /// Every compound under `prefix`, all pages.
   public func compounds(under prefix: String) async throws -> [Governance_Property_V1_Compound] {
-    var compounds: [Governance_Property_V1_Compound] = []
-    var token = ""
-    repeat {
-      let page = try await call("property") {
-        try await property.listCompounds(.with {
-          $0.divisionPrefix = prefix
-          $0.pageSize = Int32(PageRequest.maximumSize)
-          $0.pageToken = token
-        })
-      }
-      compounds += page.compounds
-      token = page.nextPageToken
-    } while !token.isEmpty
-    return compounds
+    try await PeerCall.allPages(.property) { token in
+      let page = try await property.listCompounds(.with {
+        $0.divisionPrefix = prefix
+        $0.pageSize = Int32(PageRequest.maximumSize)
+        $0.pageToken = token
+      })
+      return (page.compounds, page.nextPageToken)
+    }
   }
 
   /// Case statistics per compound under `prefix` for a span of report dates, all pages.
   public func caseStatisticsByCompound(
     under prefix: String, from: Governance_Common_V1_Date, to: Governance_Common_V1_Date
   ) async throws -> [Governance_Grid_V1_CaseStatistics] {
-    var rows: [Governance_Grid_V1_CaseStatistics] = []
-    var token = ""
-    repeat {
-      let page = try await call("grid") {
-        try await grid.getCaseStatistics(.with {
-          $0.divisionPrefix = prefix
-          $0.fromDate = from
-          $0.toDate = to
-          $0.groupBy = .compound
-          $0.pageSize = Int32(PageRequest.maximumSize)
-          $0.pageToken = token
-        })
-      }
-      rows += page.rows
-      token = page.nextPageToken
-    } while !token.isEmpty
-    return rows
+    try await PeerCall.allPages(.grid) { token in
+      let page = try await grid.getCaseStatistics(.with {
+        $0.divisionPrefix = prefix
+        $0.fromDate = from
+        $0.toDate = to
+        $0.groupBy = .compound
+        $0.pageSize = Int32(PageRequest.maximumSize)
+        $0.pageToken = token
+      })
+      return (page.rows, page.nextPageToken)
+    }
   }
 
   /// The paired unit `id`, looked up among the units under `prefix`.
   public func pairedUnit(id: String, under prefix: String) async throws -> Governance_Organisation_V1_PairedUnit {
-    var token = ""
-    repeat {
-      let page = try await call("organisation") {
-        try await organisation.listPairedUnits(.with {
-          $0.divisionPrefix = prefix
-          $0.pageSize = Int32(PageRequest.maximumSize)
-          $0.pageToken = token
-        })
-      }
-      if let unit = page.units.first(where: { $0.id == id }) { return unit }
-      token = page.nextPageToken
-    } while !token.isEmpty
-    throw DomainError.failedPrecondition(
-      rule: "evaluation.paired_unit_id names a paired unit of the organisation service", detail: "no unit \(id) under \(prefix)")
+    let units = try await PeerCall.allPages(.organisation) { token in
+      let page = try await organisation.listPairedUnits(.with {
+        $0.divisionPrefix = prefix
+        $0.pageSize = Int32(PageRequest.maximumSize)
+        $0.pageToken = token
+      })
+      return (page.units, page.nextPageToken)
+    }
+    guard let unit = units.first(where: { $0.id == id }) else {
+      throw DomainError.failedPrecondition(
+        rule: "evaluation.paired_unit_id names a paired unit of the organisation service", detail: "no unit \(id) under \(prefix)")
+    }
+    return unit
   }
 
   /// Writes a published star and list status to the property service, idempotent by `requestID`.
@@ -94,7 +81,7 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
     company: String, stars: Int32, score: Double, list: Governance_Evaluation_V1_ListStatus, reason: String,
     period: String, source: Governance_Common_V1_ExternalReference, requestID: String
   ) async throws {
-    _ = try await call("property") {
+    _ = try await PeerCall.run(.property) {
       try await property.setCompanyRating(.with {
         $0.requestID = requestID + "-rating"
         $0.companyID = company
@@ -104,7 +91,7 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
         $0.source = source
       })
     }
-    _ = try await call("property") {
+    _ = try await PeerCall.run(.property) {
       try await property.setCompanyListStatus(.with {
         $0.requestID = requestID + "-list"
         $0.companyID = company
@@ -119,7 +106,7 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
   /// Exits a blacklisted company through the property service, idempotent by `requestID`; the
   /// compounds moved to fallback management.
   public func exitCompany(_ company: String, reason: String, requestID: String) async throws -> [String] {
-    try await call("property") {
+    try await PeerCall.run(.property) {
       try await property.exitCompany(.with {
         $0.requestID = requestID
         $0.companyID = company
@@ -128,11 +115,4 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
     }.compounds.map(\.compoundID)
   }
 
-  private func call<Result>(_ peer: String, _ body: () async throws -> Result) async throws -> Result {
-    do {
-      return try await body()
-    } catch let error as RPCError where [.unavailable, .deadlineExceeded, .unknown, .internalError].contains(error.code) {
-      throw DomainError.peerUnavailable(peer: peer, detail: "\(error.code): \(error.message)")
-    }
-  }
 }

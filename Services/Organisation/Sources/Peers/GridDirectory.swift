@@ -13,23 +13,14 @@ public struct GridDirectory<Transport: ClientTransport>: Sendable {
 
   /// Every basic grid whose code starts with `prefix`, all pages.
   public func basicGrids(under prefix: String) async throws -> [Governance_Grid_V1_Grid] {
-    var grids: [Governance_Grid_V1_Grid] = []
-    var token = ""
-    repeat {
-      let page: Governance_Grid_V1_ListGridsResponse
-      do {
-        page = try await grid.listGrids(.with {
-          $0.divisionPrefix = prefix
-          $0.kind = .basic
-          $0.pageSize = Int32(PageRequest.maximumSize)
-          $0.pageToken = token
-        })
-      } catch let error as RPCError where [.unavailable, .deadlineExceeded, .unknown, .internalError].contains(error.code) {
-        throw DomainError.peerUnavailable(peer: "grid", detail: "\(error.code): \(error.message)")
-      }
-      grids += page.grids
-      token = page.nextPageToken
-    } while !token.isEmpty
-    return grids
+    try await PeerCall.allPages(.grid) { token in
+      let page = try await grid.listGrids(.with {
+        $0.divisionPrefix = prefix
+        $0.kind = .basic
+        $0.pageSize = Int32(PageRequest.maximumSize)
+        $0.pageToken = token
+      })
+      return (page.grids, page.nextPageToken)
+    }
   }
 }

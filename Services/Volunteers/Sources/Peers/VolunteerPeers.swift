@@ -18,7 +18,7 @@ public struct VolunteerPeers<Transport: ClientTransport>: Sendable {
   public func partyMember(id: String, field: String) async throws -> Governance_Organisation_V1_PartyMember {
     let member: Governance_Organisation_V1_PartyMember
     do {
-      member = try await call("organisation") { try await organisation.getMember(.with { $0.id = id }) }
+      member = try await PeerCall.run(.organisation) { try await organisation.getMember(.with { $0.id = id }) }
     } catch let error as RPCError where error.code == .notFound {
       throw DomainError.failedPrecondition(
         rule: "\(field) names a party member registered with the organisation service", detail: "no member \(id)")
@@ -32,7 +32,7 @@ public struct VolunteerPeers<Transport: ClientTransport>: Sendable {
   /// The grid case `id`.
   public func gridCase(id: String) async throws -> Governance_Grid_V1_Case {
     do {
-      return try await call("grid") { try await grid.getCase(.with { $0.id = id }) }
+      return try await PeerCall.run(.grid) { try await grid.getCase(.with { $0.id = id }) }
     } catch let error as RPCError where error.code == .notFound {
       throw DomainError.failedPrecondition(rule: "case_id names a case of the grid service", detail: "no case \(id)")
     }
@@ -40,28 +40,16 @@ public struct VolunteerPeers<Transport: ClientTransport>: Sendable {
 
   /// Names of the divisions under `prefix` at `level`, by code.
   public func divisionNames(under prefix: String, level: Governance_Common_V1_DivisionLevel) async throws -> [String: String] {
-    var names: [String: String] = [:]
-    var token = ""
-    repeat {
-      let page = try await call("grid") {
-        try await grid.listDivisions(.with {
-          $0.divisionPrefix = prefix
-          $0.level = level
-          $0.pageSize = Int32(PageRequest.maximumSize)
-          $0.pageToken = token
-        })
-      }
-      for division in page.divisions { names[division.divisionCode] = division.name }
-      token = page.nextPageToken
-    } while !token.isEmpty
-    return names
+    let divisions = try await PeerCall.allPages(.grid) { token in
+      let page = try await grid.listDivisions(.with {
+        $0.divisionPrefix = prefix
+        $0.level = level
+        $0.pageSize = Int32(PageRequest.maximumSize)
+        $0.pageToken = token
+      })
+      return (page.divisions, page.nextPageToken)
+    }
+    return Dictionary(divisions.map { ($0.divisionCode, $0.name) }, uniquingKeysWith: { first, _ in first })
   }
 
-  private func call<Result>(_ peer: String, _ body: () async throws -> Result) async throws -> Result {
-    do {
-      return try await body()
-    } catch let error as RPCError where [.unavailable, .deadlineExceeded, .unknown, .internalError].contains(error.code) {
-      throw DomainError.peerUnavailable(peer: peer, detail: "\(error.code): \(error.message)")
-    }
-  }
 }
