@@ -41,6 +41,7 @@ var targets: [Target] = [
       .product(name: "Hummingbird", package: "hummingbird"),
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
       .product(name: "Crypto", package: "swift-crypto"),
+      .product(name: "JWTKit", package: "jwt-kit"),
     ],
     path: "Shared/ServiceKit",
     swiftSettings: swiftSettings
@@ -207,6 +208,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
   ],
   targets: targets
 )

@@ -18,7 +18,7 @@ swift build --product protoc-gen-grpc-swift-2
 bin="$(swift build --show-bin-path)"
 
 out=Shared/GovernanceAPI
-rm -f "$out"/*.pb.swift "$out"/*.grpc.swift "$out"/ProtoDigest.swift
+rm -f "$out"/*.pb.swift "$out"/*.grpc.swift "$out"/ProtoDigest.swift "$out"/MethodCatalog.swift "$out"/DivisionFields.swift
 
 mapfile -t protos < <(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
 (
@@ -34,6 +34,8 @@ mapfile -t protos < <(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_A
     --grpc-swift-2_opt=FileNaming=PathToUnderscores \
     "${protos[@]}"
 )
+
+python3 scripts/generate-catalog.py
 
 digest="$(scripts/proto-digest.sh)"
 cat > "$out/ProtoDigest.swift" <<SWIFT

@@ -3,15 +3,37 @@ import GRDB
 import GRPCCore
 import Logging
 import Metrics
+import SwiftProtobuf
 
-/// The server interceptor every service runs first: it establishes who is calling, turns errors
-/// nobody mapped into clear statuses, and records each call's method, status and duration in the
-/// logs and in Prometheus metrics.
+/// The server interceptor every service runs first: it establishes who is calling from the
+/// signed access token (UNAUTHENTICATED without a valid one), holds the caller to their role and
+/// jurisdiction (PERMISSION_DENIED), turns errors nobody mapped into clear statuses, and records
+/// each call's method, status and duration in the logs and in Prometheus metrics. The health
+/// service answers without a token, for probes.
 public struct CallObservationInterceptor: ServerInterceptor {
-  private let logger: Logger
+  /// The metadata key carrying `Bearer <access token>`.
+  public static let authorizationKey = "authorization"
 
-  public init(logger: Logger) {
+  private let logger: Logger
+  private let authority: TokenAuthority
+
+  public init(logger: Logger, authority: TokenAuthority) {
     self.logger = logger
+    self.authority = authority
+  }
+
+  /// The principal the call's token stands for, held to the method's role table.
+  func authenticate(_ metadata: Metadata, descriptor: MethodDescriptor) async throws -> Principal {
+    if descriptor.service.fullyQualifiedService == "grpc.health.v1.Health" { return .system }
+    guard let header = metadata[stringValues: Self.authorizationKey].first(where: { _ in true }),
+      header.hasPrefix("Bearer ")
+    else {
+      throw DomainError.unauthenticated(reason: "no access token: send 'authorization: Bearer <token>'")
+    }
+    let principal = try await authority.verify(String(header.dropFirst("Bearer ".count)))
+    try Authorization.check(
+      service: descriptor.service.fullyQualifiedService, method: descriptor.method, principal: principal)
+    return principal
   }
 
   public func intercept<Input: Sendable, Output: Sendable>(
@@ -20,13 +42,26 @@ public struct CallObservationInterceptor: ServerInterceptor {
     next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     let start = ContinuousClock.now
-    let principal = Principal.from(request.metadata)
     let method = context.descriptor.fullyQualifiedMethod
     let logger = logger
+    let principal: Principal
+    do {
+      principal = try await authenticate(request.metadata, descriptor: context.descriptor)
+    } catch {
+      let rpcError = Self.rpcError(for: error, method: method, logger: logger)
+      Self.record(method: method, code: rpcError.code, since: start, caller: .system, logger: logger)
+      throw rpcError
+    }
+    var checked = request
+    checked.messages = RPCAsyncSequence(
+      wrapping: request.messages.map { message in
+        if let message = message as? any SwiftProtobuf.Message { try Authorization.checkRequest(message, by: principal) }
+        return message
+      })
     var response: StreamingServerResponse<Output>
     do {
       response = try await Principal.$current.withValue(principal) {
-        try await next(request, context)
+        try await next(checked, context)
       }
     } catch {
       let rpcError = Self.rpcError(for: error, method: method, logger: logger)
@@ -39,7 +74,9 @@ public struct CallObservationInterceptor: ServerInterceptor {
       let producer = contents.producer
       contents.producer = { writer in
         do {
-          let trailers = try await Principal.$current.withValue(principal) { try await producer(writer) }
+          let guarded = RPCWriter(
+            wrapping: ResponseGuard(writer: writer, principal: principal))
+          let trailers = try await Principal.$current.withValue(principal) { try await producer(guarded) }
           Self.record(method: method, code: nil, since: start, caller: principal, logger: logger)
           return trailers
         } catch {
@@ -91,5 +128,20 @@ public struct CallObservationInterceptor: ServerInterceptor {
         "duration_ms": "\(String(format: "%.2f", milliseconds))",
         "caller": "\(caller)",
       ])
+  }
+}
+
+/// Writes a response message only if every record in it lies where the caller may read.
+struct ResponseGuard<Element: Sendable>: RPCWriterProtocol {
+  let writer: RPCWriter<Element>
+  let principal: Principal
+
+  func write(_ element: Element) async throws {
+    if let message = element as? any SwiftProtobuf.Message { try Authorization.checkResponse(message, by: principal) }
+    try await writer.write(element)
+  }
+
+  func write(contentsOf elements: some Sequence<Element>) async throws {
+    for element in elements { try await write(element) }
   }
 }

@@ -16,14 +16,14 @@ public enum ContactReveal {
     }
   }
 
-  /// The rule "personal data is revealed only to staff signed in at the gateway, and each reveal
-  /// is recorded": records that `principal` saw `subject` whole, or PERMISSION_DENIED.
+  /// The rule "personal data is revealed only to staff whose role allows it, and each reveal is
+  /// recorded": records that `principal` saw `subject` whole, or PERMISSION_DENIED.
   public static func record(
     _ db: Database, subject: String, by principal: Principal, reason: String, at time: Date
   ) throws {
-    guard principal.service == .gateway else {
+    guard principal.role?.mayRevealPersonalData == true else {
       throw DomainError.permissionDenied(
-        reason: "personal data is revealed only to staff signed in at the gateway, not to \(principal)")
+        reason: "personal data is revealed only to staff whose role allows it, not to \(principal)")
     }
     try db.execute(
       sql: "INSERT INTO contact_reveal (subject_id, revealed_by, reason, revealed_at) VALUES (?, ?, ?, ?)",

@@ -24,26 +24,9 @@ public struct ContactVault: Sendable {
   /// The vault of a process: the key from the environment, else from `data.key` beside the
   /// databases (made on first start).
   public static func load(dataDirectory: String, environment: [String: String]) throws -> ContactVault {
-    if let encoded = environment["GOVERNANCE_DATA_KEY"], !encoded.isEmpty {
-      guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else {
-        throw ConfigurationError(setting: "GOVERNANCE_DATA_KEY", problem: "must be 32 bytes in base64")
-      }
-      return ContactVault(key: SymmetricKey(data: bytes))
-    }
-    let path = "\(dataDirectory)/data.key"
-    if let bytes = FileManager.default.contents(atPath: path) {
-      guard bytes.count == 32 else {
-        throw ConfigurationError(setting: path, problem: "holds \(bytes.count) bytes, not a 32-byte key")
-      }
-      return ContactVault(key: SymmetricKey(data: bytes))
-    }
-    try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-    let key = SymmetricKey(size: .bits256)
-    let bytes = key.withUnsafeBytes { Data($0) }
-    guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-      throw ConfigurationError(setting: path, problem: "cannot be created")
-    }
-    return ContactVault(key: key)
+    let bytes = try KeyFile.load(
+      variable: "GOVERNANCE_DATA_KEY", fileName: "data.key", dataDirectory: dataDirectory, environment: environment)
+    return ContactVault(key: SymmetricKey(data: bytes))
   }
 
   public func seal(_ contact: Governance_Common_V1_ResidentContact) throws -> Data {

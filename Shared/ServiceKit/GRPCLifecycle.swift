@@ -26,12 +26,13 @@ public struct GRPCServerService: Service {
     listen: NetworkAddress,
     services: [any RegistrableRPCService],
     health: HealthStatus,
+    authority: TokenAuthority,
     logger: Logger
   ) {
     self.server = GRPCServer(
       transport: .http2NIOPosix(address: listen.serverSocketAddress, transportSecurity: .plaintext),
       services: services + [HealthService(status: health)],
-      interceptors: [CallObservationInterceptor(logger: logger)]
+      interceptors: [CallObservationInterceptor(logger: logger, authority: authority)]
     )
     self.listen = listen
     self.health = health
@@ -71,12 +72,19 @@ public struct GRPCServerService: Service {
   }
 }
 
-/// Adds the calling service's name to every outgoing call, so the receiver knows its caller.
-public struct CallerIdentityInterceptor: ClientInterceptor {
-  let identity: ServiceIdentity
+/// Adds a signed access token to every outgoing call: the calling service's own identity, or the
+/// principal a gateway call is made for (`Principal.current` when it has a role).
+public struct AccessTokenInterceptor: ClientInterceptor {
+  private let authority: TokenAuthority
+  private let identity: Principal
+  private let forwardCurrentPrincipal: Bool
 
-  public init(identity: ServiceIdentity) {
+  /// Calls as `identity`; with `forwardCurrentPrincipal`, as the person or system the current task
+  /// serves instead, when there is one.
+  public init(authority: TokenAuthority, identity: Principal, forwardCurrentPrincipal: Bool = false) {
+    self.authority = authority
     self.identity = identity
+    self.forwardCurrentPrincipal = forwardCurrentPrincipal
   }
 
   public func intercept<Input: Sendable, Output: Sendable>(
@@ -85,7 +93,9 @@ public struct CallerIdentityInterceptor: ClientInterceptor {
     next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
   ) async throws -> StreamingClientResponse<Output> {
     var request = request
-    request.metadata.replaceOrAddString(identity.rawValue, forKey: Principal.callerMetadataKey)
+    let principal = forwardCurrentPrincipal && Principal.current.role != nil ? Principal.current : identity
+    let token = try await authority.mint(for: principal, lifetime: 60)
+    request.metadata.replaceOrAddString("Bearer \(token)", forKey: CallObservationInterceptor.authorizationKey)
     return try await next(request, context)
   }
 }
@@ -96,7 +106,9 @@ public struct CallerIdentityInterceptor: ClientInterceptor {
 public final class PeerClients: Service, Sendable {
   private let clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>]
 
-  public init(caller: ServiceIdentity, peers: [ServiceIdentity: NetworkAddress], timeout: Duration) throws {
+  public init(
+    caller: ServiceIdentity, peers: [ServiceIdentity: NetworkAddress], timeout: Duration, authority: TokenAuthority
+  ) throws {
     var clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>] = [:]
     // A call to a peer that is down fails at once with UNAVAILABLE rather than waiting; reconnect
     // attempts are at most two seconds apart (not the transport's default two minutes), so a
@@ -114,7 +126,10 @@ public final class PeerClients: Service, Sendable {
           config: transportConfig,
           serviceConfig: serviceConfig
         ),
-        interceptors: [CallerIdentityInterceptor(identity: caller)]
+        interceptors: [
+          AccessTokenInterceptor(
+            authority: authority, identity: Principal(service: caller), forwardCurrentPrincipal: caller == .gateway)
+        ]
       )
     }
     self.clients = clients

@@ -1,34 +1,55 @@
 import GRPCCore
 
-/// Who is making the current call, as far as the receiving service knows.
-///
-/// Peer services identify themselves with the `x-governance-caller` metadata their clients add;
-/// the handler reads `Principal.current` to enforce rules such as "only the evaluation service
-/// sets a company's star rating". The header is not signed yet, so it only holds while the
-/// service ports are reachable by the platform's own processes alone (loopback, or the compose
-/// network without published ports); the gateway's signed tokens replace it.
-public struct Principal: Sendable, Equatable, CustomStringConvertible {
-  /// The metadata key carrying the calling service's name.
-  public static let callerMetadataKey = "x-governance-caller"
+/// The roles people and systems hold, each held to a division-code prefix (its jurisdiction).
+public enum Role: String, Sendable, CaseIterable, Codable {
+  case cityAdministrator = "city_admin"
+  case district
+  case street
+  case community
+  case gridWorker = "grid_worker"
+  case propertyStaff = "property"
+  case evaluator
+  case auditor
+  /// A system such as the city-level governance platform (市域社会治理平台), with an API key.
+  case cityPlatform = "city_platform"
 
+  /// Staff who may see a resident's or member's whole personal data, each time recorded.
+  public var mayRevealPersonalData: Bool {
+    [.cityAdministrator, .district, .street, .community, .gridWorker].contains(self)
+  }
+}
+
+/// Who is making the current call, as the signed token presented with it says: a person or a
+/// system with a role and a jurisdiction, or one of the platform's own services.
+public struct Principal: Sendable, Equatable, CustomStringConvertible {
+  /// Who: `user:NAME`, `apikey:NAME` or `service:NAME`.
+  public var subject: String
+  /// A person's or system's role; nil for a service.
+  public var role: Role?
+  /// The division-code prefix the principal is held to; empty for the whole system.
+  public var scope: String
   /// The calling service, when a peer service is calling.
   public var service: ServiceIdentity?
 
-  public init(service: ServiceIdentity?) {
+  public init(subject: String, role: Role?, scope: String, service: ServiceIdentity? = nil) {
+    self.subject = subject
+    self.role = role
+    self.scope = scope
     self.service = service
   }
 
-  public static let anonymous = Principal(service: nil)
-
-  @TaskLocal public static var current: Principal = .anonymous
-
-  public var description: String { service.map { "service:\($0.rawValue)" } ?? "anonymous" }
-
-  /// Reads the principal from request metadata; an unknown caller name is anonymous.
-  static func from(_ metadata: Metadata) -> Principal {
-    let name = metadata[stringValues: callerMetadataKey].first(where: { _ in true })
-    return Principal(service: name.flatMap(ServiceIdentity.init(rawValue:)))
+  /// One of the platform's services, unrestricted in jurisdiction.
+  public init(service: ServiceIdentity) {
+    self.init(subject: "service:\(service.rawValue)", role: nil, scope: "", service: service)
   }
+
+  /// Work a process does on its own (a sweep, a migration, a test calling a store directly).
+  public static let system = Principal(subject: "system", role: nil, scope: "")
+
+  /// The principal of the call being served; work outside a call runs as `system`.
+  @TaskLocal public static var current: Principal = .system
+
+  public var description: String { subject }
 
   /// Fails unless the current call comes from `service`.
   public static func require(_ service: ServiceIdentity, for action: String) throws(DomainError) {

@@ -41,22 +41,26 @@ public enum ServiceRunner {
       logger.critical("cannot open the database", metadata: ["path": "\(configuration.databasePath)", "error": "\(error)"])
       throw ExitCode.failure
     }
-    let peers = try PeerClients(
-      caller: identity, peers: configuration.peers, timeout: configuration.peerCallTimeout)
     let vault: ContactVault
+    let authority: TokenAuthority
     do {
       vault = try ContactVault.load(
         dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
+      authority = try TokenAuthority.load(
+        dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
     } catch {
-      logger.critical("cannot load the data key", metadata: ["error": "\(error)"])
+      logger.critical("cannot load the data or token key", metadata: ["error": "\(error)"])
       throw ExitCode(78)
     }
+    let peers = try PeerClients(
+      caller: identity, peers: configuration.peers, timeout: configuration.peerCallTimeout, authority: authority)
     let runtime = ServiceRuntime(
       configuration: configuration, database: database, peers: peers, vault: vault, logger: logger)
 
     let health = HealthStatus(services: [identity.grpcServiceName])
     let server = GRPCServerService(
-      listen: configuration.listen, services: try makeServices(runtime), health: health, logger: logger)
+      listen: configuration.listen, services: try makeServices(runtime), health: health, authority: authority,
+      logger: logger)
     // Started in order, stopped in reverse: the gRPC server drains first, while metrics and the
     // clients its in-flight calls may use are still up.
     var services: [any Service] = [peers]

@@ -40,6 +40,9 @@ public enum RecordTable {
     _ db: Database, into name: String, id: String, record: some SwiftProtobuf.Message,
     columns: KeyValuePairs<String, (any DatabaseValueConvertible)?>, by principal: Principal, at time: Date
   ) throws {
+    if let code = columns.first(where: { $0.key == "division_code" })?.value as? String {
+      try Jurisdiction.checkWritable(code, by: principal)
+    }
     let names = ["id"] + columns.map(\.key) + ["record", "created_at", "created_by", "updated_at", "updated_by"]
     var values: [(any DatabaseValueConvertible)?] = [id]
     values += columns.map(\.value)
@@ -104,6 +107,13 @@ extension RecordTable {
     stored.audit.updateTime = Google_Protobuf_Timestamp(date: time)
     stored.audit.updatedBy = principal.description
     let pairs = columns(stored)
+    // A record is changed only by someone whose jurisdiction holds it, before and after.
+    if let code = pairs.first(where: { $0.key == "division_code" })?.value as? String {
+      try Jurisdiction.checkWritable(code, by: principal)
+      if let current = try String.fetchOne(db, sql: "SELECT division_code FROM \(name) WHERE id = ?", arguments: [stored.id]) {
+        try Jurisdiction.checkWritable(current, by: principal)
+      }
+    }
     let assignments = (pairs.map { "\($0.key) = ?" } + ["record = ?", "updated_at = ?", "updated_by = ?"])
       .joined(separator: ", ")
     var values: [(any DatabaseValueConvertible)?] = pairs.map(\.value)
@@ -155,14 +165,18 @@ public struct RecordFilter: Sendable {
     arguments += values.map(\.databaseValue)
   }
 
-  /// Restricts to a jurisdiction: codes starting with the significant digits of `prefix`.
-  public mutating func divisionPrefix(_ prefix: String, column: String = "division_code") throws(DomainError) {
-    guard !prefix.isEmpty else { return }
+  /// Restricts to a jurisdiction: codes starting with `prefix`, held to the current caller's
+  /// jurisdiction (no prefix is the caller's whole jurisdiction). Returns the prefix applied.
+  @discardableResult
+  public mutating func divisionPrefix(_ prefix: String, column: String = "division_code") throws(DomainError) -> String {
     guard prefix.utf8.count <= 18, prefix.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
       throw DomainError.invalidArgument(field: "division_prefix", rule: "digits of a division code, got '\(prefix)'")
     }
+    let applied = try Jurisdiction.narrow(prefix, for: Principal.current)
+    guard !applied.isEmpty else { return applied }
     // GLOB, unlike LIKE, is case-sensitive and so can use the index on the code column.
-    add("\(column) GLOB ?", prefix + "*")
+    add("\(column) GLOB ?", applied + "*")
+    return applied
   }
 }
 

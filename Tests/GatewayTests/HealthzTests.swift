@@ -36,7 +36,8 @@ struct HealthzTests {
     // Given a real property service health endpoint on a free port, and nothing on another port
     let health = HealthStatus(services: [ServiceIdentity.property.grpcServiceName])
     let server = GRPCServerService(
-      listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [], health: health, logger: Logger(label: "test"))
+      listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [], health: health, authority: .ephemeral(),
+      logger: Logger(label: "test"))
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await server.server.serve() }
       let port = try #require(try await server.listeningAddress.ipv4?.port)
@@ -47,7 +48,7 @@ struct HealthzTests {
           .property: NetworkAddress(host: "127.0.0.1", port: port),
           .grid: NetworkAddress(host: "127.0.0.1", port: 1),
         ],
-        timeout: .seconds(2))
+        timeout: .seconds(2), authority: .ephemeral())
       group.addTask { try await peers.run() }
 
       // When the gateway's probe asks both

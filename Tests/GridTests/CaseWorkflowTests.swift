@@ -104,15 +104,20 @@ struct CaseWorkflowTests {
       })
       #expect(listed.cases.map(\.id) == [id])
       #expect(listed.cases.allSatisfy { $0.reporter.masked })
-      await expectRPCError(.permissionDenied, mentioning: "gateway") {
+    }
+    // A system such as the city platform never sees a reporter whole.
+    try await withTestServer([GridRPCService(store: store)], as: .staff(.cityPlatform)) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
+      await expectRPCError(.permissionDenied, mentioning: "role allows") {
         _ = try await grid.getCase(.with {
           $0.id = id
           $0.revealReporter = true
         })
       }
     }
-    // Staff at the gateway see the reporter whole, and the reveal is recorded.
-    try await withTestServer([GridRPCService(store: store)], caller: .gateway) { client in
+    // A grid worker sees the reporter whole, to call them back, and the reveal is recorded.
+    try await withTestServer([GridRPCService(store: store)], as: .staff(.gridWorker, scope: "320113005")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
       let revealed = try await grid.getCase(.with {

@@ -159,8 +159,15 @@ final class SystemHarness: @unchecked Sendable {
     _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
   ) async throws -> Result {
     let address = address(of: identity)
+    // The processes share the token key in the data directory; the harness signs as an
+    // administrator of everything, as the operator tool does.
+    let authority = try TokenAuthority.load(dataDirectory: dataDirectory.path, environment: [:])
     return try await withGRPCClient(
       transport: .http2NIOPosix(target: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
+      interceptors: [
+        AccessTokenInterceptor(
+          authority: authority, identity: Principal(subject: "user:harness", role: .cityAdministrator, scope: ""))
+      ],
       handleClient: body)
   }
 

@@ -141,7 +141,7 @@ struct BranchFormationTests {
 
   @Test("members' personal data is masked in get and list, whole only through RevealContact")
   func memberContactsAreMasked() async throws {
-    try await withOrganisationService(caller: .gateway) { organisations, _, _ in
+    try await withOrganisationService { organisations, _, _ in
       let community = try await Self.committees(organisations)
       let member = try await organisations.createMember(Self.member("张建国", organisation: community, compound: "cmp_x"))
       #expect(member.contact.name == "张**")
@@ -221,7 +221,7 @@ struct BranchFormationTests {
     let peers = try PeerClients(
       caller: .organisation,
       peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1)],
-      timeout: .seconds(2))
+      timeout: .seconds(2), authority: .ephemeral())
     let store = OrganisationStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
     let service = OrganisationRPCService(

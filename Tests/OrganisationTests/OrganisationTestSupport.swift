@@ -11,7 +11,6 @@ import ServiceKitTesting
 /// An organisation service whose property and grid peers are the real services, each on its own
 /// in-process transport and in-memory database. `body` gets clients of all three.
 func withOrganisationService<Result: Sendable>(
-  caller: ServiceIdentity? = nil,
   _ body: @Sendable (
     Governance_Organisation_V1_OrganisationService.Client<InProcessTransport.Client>,
     Governance_Property_V1_PropertyService.Client<InProcessTransport.Client>,
@@ -27,7 +26,7 @@ func withOrganisationService<Result: Sendable>(
       let organisation = OrganisationRPCService(
         store: organisationStore, property: PropertyDirectory(client: propertyClient),
         grid: GridDirectory(client: gridClient))
-      return try await withTestServer([organisation], caller: caller) { client in
+      return try await withTestServer([organisation]) { client in
         try await body(
           Governance_Organisation_V1_OrganisationService.Client(wrapping: client),
           Governance_Property_V1_PropertyService.Client(wrapping: propertyClient),

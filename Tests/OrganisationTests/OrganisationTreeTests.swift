@@ -69,7 +69,7 @@ struct OrganisationTreeTests {
       let fetched = try await organisations.getOrganisation(.with { $0.id = street.id })
       #expect(fetched.name == "尧化街道党工委")
       #expect(fetched.parentID == created.id)
-      #expect(fetched.audit.createdBy == "anonymous")
+      #expect(fetched.audit.createdBy == "user:test-admin")
     }
   }
 
@@ -230,7 +230,7 @@ struct OrganisationContractTests {
     let peers = try PeerClients(
       caller: .organisation,
       peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1)],
-      timeout: .seconds(1))
+      timeout: .seconds(1), authority: .ephemeral())
     let service = OrganisationRPCService(
       store: store, property: PropertyDirectory(client: peers.client(for: .property)),
       grid: GridDirectory(client: peers.client(for: .grid)))

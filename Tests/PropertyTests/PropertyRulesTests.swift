@@ -111,25 +111,25 @@ struct PropertyRulesTests {
     }
     // Out of order is refused.
     #expect(throws: DomainError.self) {
-      try JointAcceptance.record(Self.decision(.streetSignOff, .passed), on: acceptance, decidedBy: .anonymous, at: now)
+      try JointAcceptance.record(Self.decision(.streetSignOff, .passed), on: acceptance, decidedBy: .system, at: now)
     }
-    acceptance = try JointAcceptance.record(Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .anonymous, at: now)
+    acceptance = try JointAcceptance.record(Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .system, at: now)
     #expect(acceptance.currentStep == .communityReview)
     // A failure without reasons is refused; with reasons it goes back.
     #expect(throws: DomainError.invalidArgument(field: "reasons", rule: "a failed step gives its reasons")) {
-      try JointAcceptance.record(Self.decision(.communityReview, .failed), on: acceptance, decidedBy: .anonymous, at: now)
+      try JointAcceptance.record(Self.decision(.communityReview, .failed), on: acceptance, decidedBy: .system, at: now)
     }
     acceptance = try JointAcceptance.record(
-      Self.decision(.communityReview, .failed, reasons: ["监控未覆盖"]), on: acceptance, decidedBy: .anonymous, at: now)
+      Self.decision(.communityReview, .failed, reasons: ["监控未覆盖"]), on: acceptance, decidedBy: .system, at: now)
     #expect(acceptance.currentStep == .companySelfReview)
     #expect(acceptance.round == 2)
     for step in JointAcceptance.order {
-      acceptance = try JointAcceptance.record(Self.decision(step, .passed), on: acceptance, decidedBy: .anonymous, at: now)
+      acceptance = try JointAcceptance.record(Self.decision(step, .passed), on: acceptance, decidedBy: .system, at: now)
     }
     #expect(acceptance.state == .passed)
     #expect(acceptance.steps.count == 6)
     #expect(throws: DomainError.self) {
-      try JointAcceptance.record(Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .anonymous, at: now)
+      try JointAcceptance.record(Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .system, at: now)
     }
   }
 }

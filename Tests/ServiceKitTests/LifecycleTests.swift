@@ -28,6 +28,10 @@ struct SlowOrganisationService: RegistrableRPCService {
   }
 }
 
+extension Principal {
+  static let testCaller = Principal(service: .property)
+}
+
 @Suite("Servers and peer clients over real HTTP/2: deadlines, dead peers, graceful shutdown")
 struct LifecycleTests {
   static let logger = Logger(label: "test")
@@ -37,8 +41,11 @@ struct LifecycleTests {
   {
     GRPCServerService(
       listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [slow ?? SlowOrganisationService(delay: delay)],
-      health: health, logger: logger)
+      health: health, authority: authority, logger: logger)
   }
+
+  /// The token key the test servers and their peer clients share.
+  static let authority = TokenAuthority.ephemeral()
 
   @Test("a call to a peer that hangs ends at the peer deadline with DEADLINE_EXCEEDED")
   func peerDeadline() async throws {
@@ -48,7 +55,7 @@ struct LifecycleTests {
       let port = try #require(try await server.listeningAddress.ipv4?.port)
       let peers = try PeerClients(
         caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: port)],
-        timeout: .milliseconds(300))
+        timeout: .milliseconds(300), authority: Self.authority)
       group.addTask { try await peers.run() }
 
       let organisations = Governance_Organisation_V1_OrganisationService.Client(
@@ -67,7 +74,7 @@ struct LifecycleTests {
   @Test("a call to a peer that is down fails fast with UNAVAILABLE")
   func peerDown() async throws {
     let peers = try PeerClients(
-      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(5))
+      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(5), authority: Self.authority)
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await peers.run() }
       let organisations = Governance_Organisation_V1_OrganisationService.Client(
@@ -99,7 +106,8 @@ struct LifecycleTests {
         try await Task.sleep(for: .milliseconds(10))
       }
       let answer = try await withGRPCClient(
-        transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+        transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext),
+        interceptors: [AccessTokenInterceptor(authority: Self.authority, identity: .testCaller)]
       ) { client in
         let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
         async let inFlight = organisations.getOrganisation(.with { $0.id = "org_in_flight" })

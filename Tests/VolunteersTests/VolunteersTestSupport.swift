@@ -16,7 +16,7 @@ typealias GridClient = Governance_Grid_V1_GridService.Client<InProcessTransport.
 /// A volunteers service whose organisation and grid peers are the real services on in-process
 /// transports and in-memory databases (the organisation service with its own real peers).
 func withVolunteersService<Result: Sendable>(
-  caller: ServiceIdentity? = nil,
+  as principal: Principal = .testAdministrator,
   _ body: @Sendable (VolunteersClient, OrganisationClient, GridClient, VolunteersStore) async throws -> Result
 ) async throws -> Result {
   let propertyStore = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
@@ -31,7 +31,7 @@ func withVolunteersService<Result: Sendable>(
         store: organisationStore, property: PropertyDirectory(client: property), grid: GridDirectory(client: grid))
       return try await withTestServer([organisationService], caller: .volunteers) { organisation in
         let service = VolunteersRPCService(store: store, peers: VolunteerPeers(organisation: organisation, grid: grid))
-        return try await withTestServer([service], caller: caller) { client in
+        return try await withTestServer([service], as: principal) { client in
           try await body(
             Governance_Volunteers_V1_VolunteersService.Client(wrapping: client),
             Governance_Organisation_V1_OrganisationService.Client(wrapping: organisation),

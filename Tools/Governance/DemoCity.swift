@@ -24,15 +24,13 @@ enum DemoCity {
 
   typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
 
-  /// Loads the demo city into the services at `addresses`; returns a one-line summary.
-  static func load(addresses: [ServiceIdentity: NetworkAddress]) async throws -> String {
+  /// Loads the demo city into the services at `addresses`, as the operator holding the system's
+  /// token key; returns a one-line summary.
+  static func load(addresses: [ServiceIdentity: NetworkAddress], authority: TokenAuthority) async throws -> String {
     func connect<Result: Sendable>(
       _ identity: ServiceIdentity, _ body: @Sendable (Client) async throws -> Result
     ) async throws -> Result {
-      let address = addresses[identity]!
-      return try await withGRPCClient(
-        transport: .http2NIOPosix(target: .dns(host: address.host, port: address.port), transportSecurity: .plaintext),
-        handleClient: body)
+      try await OperatorClient.connect(to: addresses[identity]!, authority: authority, body)
     }
 
     try await connect(.grid) { client in

@@ -147,7 +147,8 @@ struct Up: AsyncParsableCommand {
         ($0, NetworkAddress(host: host, port: $0.defaultPort + portOffset))
       })
       do {
-        say(try await DemoCity.load(addresses: addresses))
+        let authority = try TokenAuthority.load(dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment)
+        say(try await DemoCity.load(addresses: addresses, authority: authority))
       } catch {
         throw ValidationError("loading the demo city failed: \(error)")
       }

@@ -28,8 +28,10 @@ public func buildRouter(probe: @escaping @Sendable () async -> SystemHealth) -> 
 public func buildApplication(configuration: ServiceConfiguration, logger: Logger) throws -> (
   application: some ApplicationProtocol, peers: PeerClients
 ) {
+  let authority = try TokenAuthority.load(
+    dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
   let peers = try PeerClients(
-    caller: .gateway, peers: configuration.peers, timeout: configuration.peerCallTimeout)
+    caller: .gateway, peers: configuration.peers, timeout: configuration.peerCallTimeout, authority: authority)
   let probe = ServiceHealthProbe(
     clients: ServiceIdentity.domainServices.map { ($0, peers.client(for: $0)) })
   let application = Application(

@@ -243,9 +243,8 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport, GridTra
   func coverage(_ request: Governance_Organisation_V1_GetCoverageRequest) async throws
     -> Governance_Organisation_V1_GetCoverageResponse
   {
-    let prefix = request.divisionPrefix
     var check = RecordFilter()
-    try check.divisionPrefix(prefix)
+    let prefix = try check.divisionPrefix(request.divisionPrefix)
     async let compounds = property.compounds(under: prefix)
     async let companies = property.companies(under: prefix)
     async let grids = grid.basicGrids(under: prefix)

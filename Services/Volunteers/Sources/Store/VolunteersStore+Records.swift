@@ -130,9 +130,8 @@ extension VolunteersStore {
     case .volunteerID(let id): subject = .volunteer(try FieldValidation.requiredID(id, field: "volunteer_id"))
     case .teamID(let id): subject = .team(try FieldValidation.requiredID(id, field: "team_id"))
     case .divisionPrefix(let prefix):
-      var probe = RecordFilter()
-      try probe.divisionPrefix(prefix)
-      subject = .division(prefix)
+      var jurisdiction = RecordFilter()
+      subject = .division(try jurisdiction.divisionPrefix(prefix))
     case nil: throw DomainError.invalidArgument(field: "subject", rule: "one of volunteer_id, team_id or division_prefix")
     }
     let from = request.hasFromDate ? request.fromDate : nil

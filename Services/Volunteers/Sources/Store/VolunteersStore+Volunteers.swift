@@ -53,7 +53,7 @@ extension VolunteersStore {
   }
 
   /// One volunteer, masked; whole when `reveal` is asked by staff, with the reveal recorded.
-  public func volunteer(id: String, reveal: Bool = false, by principal: Principal = .anonymous, at time: Date = Date())
+  public func volunteer(id: String, reveal: Bool = false, by principal: Principal = .system, at time: Date = Date())
     async throws -> Volunteer?
   {
     guard reveal else {

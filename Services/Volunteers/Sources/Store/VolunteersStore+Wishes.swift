@@ -39,7 +39,7 @@ extension VolunteersStore {
     }
   }
 
-  public func wish(id: String, reveal: Bool = false, by principal: Principal = .anonymous, at time: Date = Date())
+  public func wish(id: String, reveal: Bool = false, by principal: Principal = .system, at time: Date = Date())
     async throws -> Wish?
   {
     guard reveal else {

@@ -1,0 +1,111 @@
+import Foundation
+import GovernanceAPI
+import SwiftProtobuf
+
+/// What each role may do, in one place: every role reads within its jurisdiction (the auditor
+/// only reads); writes are held to the roles below. The platform's own services may call
+/// anything (a handler may still demand one service, such as the evaluation service for star
+/// ratings). A city administrator may do everything within their jurisdiction.
+public enum Authorization {
+  /// The rule "Get, List, Watch and Propose calls only read".
+  public static func isRead(_ method: String) -> Bool {
+    ["Get", "List", "Watch", "Propose"].contains { method.hasPrefix($0) }
+  }
+
+  /// Who may write in each service, besides the city administrator.
+  static let writers: [String: Set<Role>] = [
+    "governance.organisation.v1.OrganisationService": [.district, .street, .community],
+    "governance.property.v1.PropertyService": [.district, .street, .community, .propertyStaff],
+    "governance.grid.v1.GridService": [.district, .street, .community, .gridWorker],
+    "governance.volunteers.v1.VolunteersService": [.district, .street, .community, .gridWorker],
+    "governance.evaluation.v1.EvaluationService": [.district, .street, .community],
+  ]
+
+  /// Methods whose writers differ from their service's.
+  static let methodWriters: [String: Set<Role>] = [
+    "governance.grid.v1.GridService/IntakeCityCase": [.cityPlatform, .district, .street, .community, .gridWorker],
+    "governance.grid.v1.GridService/RaiseAlarm": [.cityPlatform, .district, .street, .community, .gridWorker],
+    "governance.grid.v1.GridService/SetDeadlinePolicy": [.district, .street],
+    "governance.organisation.v1.OrganisationService/RevealContact": Set(Role.allCases.filter(\.mayRevealPersonalData)),
+    "governance.property.v1.PropertyService/ExitCompany": [.district],
+    "governance.evaluation.v1.EvaluationService/SubmitScore": [.evaluator, .district, .street, .community],
+    "governance.evaluation.v1.EvaluationService/SubmitSurveyResponse": [.evaluator, .district, .street, .community],
+    "governance.evaluation.v1.EvaluationService/ComputeCompositeScores": [.district],
+    "governance.evaluation.v1.EvaluationService/PublishLists": [.district],
+    "governance.evaluation.v1.EvaluationService/SetRatingPolicy": [.district],
+  ]
+
+  /// The rule "a role acts only as its table allows": PERMISSION_DENIED naming the role and the
+  /// method otherwise.
+  public static func check(service: String, method: String, principal: Principal) throws(DomainError) {
+    if principal.service != nil { return }
+    guard let role = principal.role else {
+      throw DomainError.permissionDenied(reason: "\(principal) holds no role")
+    }
+    if role == .cityAdministrator || isRead(method) { return }
+    let allowed = methodWriters["\(service)/\(method)"] ?? writers[service] ?? []
+    guard allowed.contains(role) else {
+      throw DomainError.permissionDenied(reason: "the \(role.rawValue) role may not call \(service)/\(method)")
+    }
+  }
+
+  /// The rule "a request names divisions within the caller's jurisdiction (or above it, to read
+  /// what applies there)": PERMISSION_DENIED otherwise.
+  public static func checkRequest(_ message: some SwiftProtobuf.Message, by principal: Principal) throws {
+    guard !principal.scope.isEmpty else { return }
+    var collector = DivisionCollector()
+    try collector.collect(message)
+    for code in collector.codes { try Jurisdiction.checkReadable(code, by: principal) }
+    for prefix in collector.prefixes where !prefix.isEmpty { _ = try Jurisdiction.narrow(prefix, for: principal) }
+  }
+
+  /// The rule "an answer holds only records the caller may read": PERMISSION_DENIED otherwise,
+  /// so that nothing outside the jurisdiction leaks even where a handler forgot to narrow.
+  public static func checkResponse(_ message: some SwiftProtobuf.Message, by principal: Principal) throws {
+    guard !principal.scope.isEmpty else { return }
+    var collector = DivisionCollector()
+    try collector.collect(message)
+    for code in collector.codes { try Jurisdiction.checkReadable(code, by: principal) }
+  }
+}
+
+/// Walks a message and every message inside it, collecting the division codes of the records
+/// and the division prefixes of the queries it holds.
+struct DivisionCollector: SwiftProtobuf.Visitor {
+  var codes: [String] = []
+  var prefixes: [String] = []
+
+  mutating func collect(_ message: some SwiftProtobuf.Message) throws {
+    if let scoped = message as? any DivisionScoped, !scoped.divisionCode.isEmpty { codes.append(scoped.divisionCode) }
+    if let prefixed = message as? any DivisionPrefixed { prefixes.append(prefixed.divisionPrefix) }
+    try message.traverse(visitor: &self)
+  }
+
+  mutating func visitSingularMessageField<M: SwiftProtobuf.Message>(value: M, fieldNumber: Int) throws {
+    try collect(value)
+  }
+
+  mutating func visitSingularGroupField<G: SwiftProtobuf.Message>(value: G, fieldNumber: Int) throws {
+    try collect(value)
+  }
+
+  mutating func visitUnknown(bytes: Data) throws {}
+  mutating func visitSingularDoubleField(value: Double, fieldNumber: Int) throws {}
+  mutating func visitSingularInt64Field(value: Int64, fieldNumber: Int) throws {}
+  mutating func visitSingularUInt64Field(value: UInt64, fieldNumber: Int) throws {}
+  mutating func visitSingularBoolField(value: Bool, fieldNumber: Int) throws {}
+  mutating func visitSingularStringField(value: String, fieldNumber: Int) throws {}
+  mutating func visitSingularBytesField(value: Data, fieldNumber: Int) throws {}
+  mutating func visitSingularEnumField<E: SwiftProtobuf.Enum>(value: E, fieldNumber: Int) throws {}
+  mutating func visitMapField<KeyType, ValueType: MapValueType>(
+    fieldType: _ProtobufMap<KeyType, ValueType>.Type, value: _ProtobufMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+  ) throws {}
+  mutating func visitMapField<KeyType, ValueType>(
+    fieldType: _ProtobufEnumMap<KeyType, ValueType>.Type, value: _ProtobufEnumMap<KeyType, ValueType>.BaseType,
+    fieldNumber: Int
+  ) throws {}
+  mutating func visitMapField<KeyType, ValueType>(
+    fieldType: _ProtobufMessageMap<KeyType, ValueType>.Type, value: _ProtobufMessageMap<KeyType, ValueType>.BaseType,
+    fieldNumber: Int
+  ) throws {}
+}
