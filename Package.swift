@@ -121,10 +121,19 @@ targets += [
       "ServiceKit",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+      .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+      .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      .product(name: "GRDB", package: "GRDB.swift"),
+      .product(name: "Crypto", package: "swift-crypto"),
       .product(name: "Hummingbird", package: "hummingbird"),
+      .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+      .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+      .product(name: "HTTPTypes", package: "swift-http-types"),
+      .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "Logging", package: "swift-log"),
     ],
     path: "Services/Gateway/Sources",
+    resources: [.copy("Console")],
     swiftSettings: swiftSettings
   ),
   .executableTarget(
@@ -138,6 +147,7 @@ targets += [
     dependencies: [
       "GovernanceAPI",
       "ServiceKit",
+      "Gateway",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -210,6 +220,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
   ],
   targets: targets
 )

@@ -79,6 +79,7 @@ extension Governance_Evaluation_V1_ListRectificationOrdersRequest: DivisionPrefi
 extension Governance_Evaluation_V1_ListScoresRequest: DivisionPrefixed {}
 extension Governance_Evaluation_V1_ListSurveyResponsesRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_GetCaseStatisticsRequest: DivisionPrefixed {}
+extension Governance_Grid_V1_ListCaseEventFeedRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListCasesRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListDivisionsRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListDutyShiftsRequest: DivisionPrefixed {}

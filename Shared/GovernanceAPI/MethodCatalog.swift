@@ -86,6 +86,7 @@ public enum MethodCatalog {
     CatalogMethod(service: "governance.grid.v1.GridService", method: "EscalateCase", input: Governance_Grid_V1_EscalateCaseRequest.self, output: Governance_Grid_V1_Case.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "TransferCase", input: Governance_Grid_V1_TransferCaseRequest.self, output: Governance_Grid_V1_Case.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "ListCaseEvents", input: Governance_Grid_V1_ListCaseEventsRequest.self, output: Governance_Grid_V1_ListCaseEventsResponse.self, serverStreaming: false),
+    CatalogMethod(service: "governance.grid.v1.GridService", method: "ListCaseEventFeed", input: Governance_Grid_V1_ListCaseEventFeedRequest.self, output: Governance_Grid_V1_ListCaseEventFeedResponse.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "GetDeadlinePolicy", input: Governance_Grid_V1_GetDeadlinePolicyRequest.self, output: Governance_Grid_V1_DeadlinePolicy.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "SetDeadlinePolicy", input: Governance_Grid_V1_SetDeadlinePolicyRequest.self, output: Governance_Grid_V1_DeadlinePolicy.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "RaiseAlarm", input: Governance_Grid_V1_RaiseAlarmRequest.self, output: Governance_Grid_V1_RaiseAlarmResponse.self, serverStreaming: false),

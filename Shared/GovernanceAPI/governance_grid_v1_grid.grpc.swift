@@ -467,6 +467,19 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListCaseEventFeed" metadata.
+        public enum ListCaseEventFeed: Sendable {
+            /// Request type for "ListCaseEventFeed".
+            public typealias Input = Governance_Grid_V1_ListCaseEventFeedRequest
+            /// Response type for "ListCaseEventFeed".
+            public typealias Output = Governance_Grid_V1_ListCaseEventFeedResponse
+            /// Descriptor for "ListCaseEventFeed".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ListCaseEventFeed",
+                type: .unary
+            )
+        }
         /// Namespace for "GetDeadlinePolicy" metadata.
         public enum GetDeadlinePolicy: Sendable {
             /// Request type for "GetDeadlinePolicy".
@@ -581,6 +594,7 @@ public enum Governance_Grid_V1_GridService: Sendable {
             EscalateCase.descriptor,
             TransferCase.descriptor,
             ListCaseEvents.descriptor,
+            ListCaseEventFeed.descriptor,
             GetDeadlinePolicy.descriptor,
             SetDeadlinePolicy.descriptor,
             RaiseAlarm.descriptor,
@@ -1198,6 +1212,26 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ListCaseEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListCaseEventsResponse>
+
+        /// Handle the "ListCaseEventFeed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+        /// > a system reading on from its last cursor, also after a restart of either side, misses
+        /// > nothing and sees nothing twice.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ListCaseEventFeedRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Grid_V1_ListCaseEventFeedResponse` messages.
+        func listCaseEventFeed(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListCaseEventFeedResponse>
 
         /// Handle the "GetDeadlinePolicy" method.
         ///
@@ -1909,6 +1943,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListCaseEventsResponse>
 
+        /// Handle the "ListCaseEventFeed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+        /// > a system reading on from its last cursor, also after a restart of either side, misses
+        /// > nothing and sees nothing twice.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ListCaseEventFeedRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Grid_V1_ListCaseEventFeedResponse` message.
+        func listCaseEventFeed(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListCaseEventFeedResponse>
+
         /// Handle the "GetDeadlinePolicy" method.
         ///
         /// > Source IDL Documentation:
@@ -2617,6 +2671,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_ListCaseEventsResponse
 
+        /// Handle the "ListCaseEventFeed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+        /// > a system reading on from its last cursor, also after a restart of either side, misses
+        /// > nothing and sees nothing twice.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_ListCaseEventFeedRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Grid_V1_ListCaseEventFeedResponse` to respond with.
+        func listCaseEventFeed(
+            request: Governance_Grid_V1_ListCaseEventFeedRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Grid_V1_ListCaseEventFeedResponse
+
         /// Handle the "GetDeadlinePolicy" method.
         ///
         /// > Source IDL Documentation:
@@ -3114,6 +3188,17 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ListCaseEventFeed.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ListCaseEventFeedRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ListCaseEventFeedResponse>(),
+            handler: { request, context in
+                try await self.listCaseEventFeed(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Grid_V1_GridService.Method.GetDeadlinePolicy.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_GetDeadlinePolicyRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_DeadlinePolicy>(),
@@ -3553,6 +3638,17 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListCaseEventsResponse> {
         let response = try await self.listCaseEvents(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listCaseEventFeed(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListCaseEventFeedResponse> {
+        let response = try await self.listCaseEventFeed(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4064,6 +4160,19 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListCaseEventsResponse> {
         return GRPCCore.ServerResponse<Governance_Grid_V1_ListCaseEventsResponse>(
             message: try await self.listCaseEvents(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listCaseEventFeed(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListCaseEventFeedResponse> {
+        return GRPCCore.ServerResponse<Governance_Grid_V1_ListCaseEventFeedResponse>(
+            message: try await self.listCaseEventFeed(
                 request: request.message,
                 context: context
             ),
@@ -4917,6 +5026,31 @@ extension Governance_Grid_V1_GridService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ListCaseEventsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListCaseEventsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListCaseEventFeed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+        /// > a system reading on from its last cursor, also after a restart of either side, misses
+        /// > nothing and sees nothing twice.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ListCaseEventFeedRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ListCaseEventFeedRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ListCaseEventFeedResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listCaseEventFeed<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ListCaseEventFeedRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ListCaseEventFeedResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListCaseEventFeedResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetDeadlinePolicy" method.
@@ -6211,6 +6345,42 @@ extension Governance_Grid_V1_GridService {
             )
         }
 
+        /// Call the "ListCaseEventFeed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+        /// > a system reading on from its last cursor, also after a restart of either side, misses
+        /// > nothing and sees nothing twice.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ListCaseEventFeedRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ListCaseEventFeedRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ListCaseEventFeedResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listCaseEventFeed<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ListCaseEventFeedRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ListCaseEventFeedResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListCaseEventFeedResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ListCaseEventFeed.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetDeadlinePolicy" method.
         ///
         /// > Source IDL Documentation:
@@ -7376,6 +7546,37 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ListCaseEventsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ListCaseEventsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListCaseEventFeed" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+    /// > a system reading on from its last cursor, also after a restart of either side, misses
+    /// > nothing and sees nothing twice.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_ListCaseEventFeedRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listCaseEventFeed<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_ListCaseEventFeedRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListCaseEventFeedResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listCaseEventFeed(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ListCaseEventFeedRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ListCaseEventFeedResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -8650,6 +8851,41 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listCaseEvents(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListCaseEventFeed" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The change feed of every case in a jurisdiction, oldest first after a cursor (an event id):
+    /// > a system reading on from its last cursor, also after a restart of either side, misses
+    /// > nothing and sees nothing twice.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listCaseEventFeed<Result>(
+        _ message: Governance_Grid_V1_ListCaseEventFeedRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListCaseEventFeedResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_ListCaseEventFeedRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listCaseEventFeed(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -2511,6 +2511,44 @@ public nonisolated struct Governance_Grid_V1_ListCaseEventsResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Governance_Grid_V1_ListCaseEventFeedRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The id of the last event already read; empty from the beginning.
+  public var afterEventID: String = String()
+
+  public var pageSize: Int32 = 0
+
+  public var divisionPrefix: String = String()
+
+  /// Only events of cases pushed by the city platform (those with an external id).
+  public var cityPlatformOnly: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Grid_V1_ListCaseEventFeedResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var events: [Governance_Grid_V1_CaseEvent] = []
+
+  /// The external ids of the cases the events belong to, by case id, where they have one.
+  public var externalIds: Dictionary<String,String> = [:]
+
+  /// The cursor to send next time: the id of the last event returned (or the one sent).
+  public var nextCursor: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// How long a case may stay at one level with one priority before it escalates.
 public nonisolated struct Governance_Grid_V1_LevelDeadline: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -6339,6 +6377,91 @@ nonisolated extension Governance_Grid_V1_ListCaseEventsResponse: SwiftProtobuf.M
   public static func ==(lhs: Governance_Grid_V1_ListCaseEventsResponse, rhs: Governance_Grid_V1_ListCaseEventsResponse) -> Bool {
     if lhs.events != rhs.events {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_ListCaseEventFeedRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListCaseEventFeedRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_event_id\0\u{3}page_size\0\u{3}division_prefix\0\u{3}city_platform_only\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.afterEventID) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.divisionPrefix) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.cityPlatformOnly) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.afterEventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.afterEventID, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.divisionPrefix.isEmpty {
+      try visitor.visitSingularStringField(value: self.divisionPrefix, fieldNumber: 3)
+    }
+    if self.cityPlatformOnly != false {
+      try visitor.visitSingularBoolField(value: self.cityPlatformOnly, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_ListCaseEventFeedRequest, rhs: Governance_Grid_V1_ListCaseEventFeedRequest) -> Bool {
+    if lhs.afterEventID != rhs.afterEventID {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.divisionPrefix != rhs.divisionPrefix {return false}
+    if lhs.cityPlatformOnly != rhs.cityPlatformOnly {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_ListCaseEventFeedResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListCaseEventFeedResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}events\0\u{3}external_ids\0\u{3}next_cursor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.externalIds) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.nextCursor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 1)
+    }
+    if !self.externalIds.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.externalIds, fieldNumber: 2)
+    }
+    if !self.nextCursor.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextCursor, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_ListCaseEventFeedResponse, rhs: Governance_Grid_V1_ListCaseEventFeedResponse) -> Bool {
+    if lhs.events != rhs.events {return false}
+    if lhs.externalIds != rhs.externalIds {return false}
+    if lhs.nextCursor != rhs.nextCursor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -64,6 +64,9 @@ public struct GridRPCService: RegistrableRPCService {
     router.registerUnary(Method.ListCaseEvents.descriptor) { (request: Governance_Grid_V1_ListCaseEventsRequest, _) in
       try await store.listCaseEvents(request)
     }
+    router.registerUnary(Method.ListCaseEventFeed.descriptor) { (request: Governance_Grid_V1_ListCaseEventFeedRequest, _) in
+      try await store.caseEventFeed(request)
+    }
     router.registerUnary(Method.AcceptCase.descriptor) { (request: Governance_Grid_V1_AcceptCaseRequest, _) in
       let now = Date()
       return try await store.transition(

@@ -216,6 +216,37 @@ extension GridStore {
 }
 
 extension GridStore {
+  /// Case events after a cursor, oldest first, within a jurisdiction. Event ids increase in the
+  /// order events are written (one writer at a time), so reading on from the last id returned
+  /// misses nothing and repeats nothing.
+  public func caseEventFeed(_ request: Governance_Grid_V1_ListCaseEventFeedRequest) async throws
+    -> Governance_Grid_V1_ListCaseEventFeedResponse
+  {
+    let size = try PageRequest(pageSize: request.pageSize, pageToken: "").size
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix, column: "case_event.division_code")
+    filter.add("case_event.id > ?", request.afterEventID, when: !request.afterEventID.isEmpty)
+    filter.add("grid_case.external_id IS NOT NULL", when: request.cityPlatformOnly)
+    let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
+    return try await writer.read { [filter] db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT case_event.id AS id, case_event.record AS record, grid_case.external_id AS external_id
+          FROM case_event JOIN grid_case ON grid_case.id = case_event.case_id
+          \(whereClause) ORDER BY case_event.id LIMIT ?
+          """, arguments: StatementArguments(filter.arguments + [size.databaseValue]))
+      var response = Governance_Grid_V1_ListCaseEventFeedResponse()
+      for row in rows {
+        let event = try StoredMessage.decode(CaseEvent.self, from: row["record"])
+        response.events.append(event)
+        if let external: String = row["external_id"] { response.externalIds[event.caseID] = external }
+      }
+      response.nextCursor = rows.last?["id"] ?? request.afterEventID
+      return response
+    }
+  }
+
   /// Moves an open case one level up, or to another unit, in one transaction, keeping the step.
   public func moveCase(
     method: String, requestID: String, request: some SwiftProtobuf.Message, caseID: String, note: String,

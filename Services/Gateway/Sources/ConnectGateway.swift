@@ -1,0 +1,288 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import GovernanceAPI
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceKit
+import SwiftProtobuf
+
+/// A request's context at the gateway: where it came from, for the audit trail.
+public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext {
+  public var coreContext: CoreRequestContextStorage
+  public let remoteAddress: NIOCore.SocketAddress?
+
+  public init(source: ApplicationRequestContextSource) {
+    coreContext = .init(source: source)
+    remoteAddress = source.channel.remoteAddress
+  }
+
+  /// The client's address as the audit trail records it.
+  var remote: String { remoteAddress?.ipAddress ?? "unknown" }
+}
+
+/// Who is calling through the gateway, and how they proved it.
+struct Caller: Sendable {
+  var principal: Principal
+  /// Set for a console session: state-changing requests must echo it in `X-CSRF-Token`.
+  var csrfToken: String?
+}
+
+/// A Connect-protocol error: an HTTP status and `{"code": ..., "message": ...}`.
+struct ConnectError: Error {
+  var code: RPCError.Code
+  var message: String
+
+  /// Connect's names and HTTP statuses for gRPC codes.
+  var connect: (name: String, status: HTTPResponse.Status) {
+    switch code {
+    case .cancelled: ("canceled", .init(code: 499))
+    case .invalidArgument: ("invalid_argument", .badRequest)
+    case .deadlineExceeded: ("deadline_exceeded", .gatewayTimeout)
+    case .notFound: ("not_found", .notFound)
+    case .alreadyExists: ("already_exists", .conflict)
+    case .permissionDenied: ("permission_denied", .forbidden)
+    case .resourceExhausted: ("resource_exhausted", .tooManyRequests)
+    case .failedPrecondition: ("failed_precondition", .badRequest)
+    case .aborted: ("aborted", .conflict)
+    case .outOfRange: ("out_of_range", .badRequest)
+    case .unimplemented: ("unimplemented", .notFound)
+    case .unavailable: ("unavailable", .serviceUnavailable)
+    case .unauthenticated: ("unauthenticated", .unauthorized)
+    default: ("internal", .internalServerError)
+    }
+  }
+
+  var response: Response {
+    let body = try! JSONSerialization.data(withJSONObject: ["code": connect.name, "message": message], options: [.sortedKeys])
+    return Response(
+      status: connect.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+  }
+
+  init(_ code: RPCError.Code, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+
+  init(_ error: any Error) {
+    switch error {
+    case let error as ConnectError: self = error
+    case let error as RPCError: self.init(error.code, error.message)
+    case let error as any RPCErrorConvertible: self.init(RPCError(error).code, RPCError(error).message)
+    default: self.init(.internalError, "internal error at the gateway")
+    }
+  }
+}
+
+/// The gateway's door: Connect unary calls to every RPC the caller's role allows, server
+/// streams as server-sent events, sign-in, the change feed and the audit trail.
+public struct ConnectGateway: Sendable {
+  static let sessionCookie = "gov_session"
+  static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+  static let maximumBody = 4 * 1024 * 1024
+
+  let store: GatewayStore
+  let peers: PeerClients
+  let methods: [String: CatalogMethod]
+  let secureCookies: Bool
+
+  public init(store: GatewayStore, peers: PeerClients, secureCookies: Bool = false) {
+    self.store = store
+    self.peers = peers
+    self.methods = Dictionary(uniqueKeysWithValues: MethodCatalog.methods.map { ($0.fullName, $0) })
+    self.secureCookies = secureCookies
+  }
+
+  static func identity(of service: String) -> ServiceIdentity? {
+    ServiceIdentity.domainServices.first { $0.grpcServiceName == service }
+  }
+
+  // MARK: Who is calling
+
+  /// A system's API key (`Authorization: Bearer gk_...`) or a console session cookie.
+  func caller(_ request: Request) async throws -> Caller {
+    if let header = request.headers[.authorization] {
+      guard header.hasPrefix("Bearer "), let key = try await store.apiKey(presented: String(header.dropFirst(7))) else {
+        throw ConnectError(.unauthenticated, "the API key is unknown or revoked")
+      }
+      return Caller(principal: Principal(subject: "apikey:\(key.name)", role: key.role, scope: key.scope), csrfToken: nil)
+    }
+    guard let token = request.cookies[Self.sessionCookie]?.value, let session = try await store.session(token: token) else {
+      throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
+    }
+    return Caller(
+      principal: Principal(subject: "user:\(session.user.username)", role: session.user.role, scope: session.user.scope),
+      csrfToken: session.csrf)
+  }
+
+  /// The rule "a console session's state-changing request carries its CSRF token".
+  func checkCSRF(_ request: Request, caller: Caller) throws {
+    guard let expected = caller.csrfToken else { return }
+    guard request.headers[Self.csrfHeader] == expected else {
+      throw ConnectError(.permissionDenied, "missing or wrong X-CSRF-Token for this session")
+    }
+  }
+
+  // MARK: Connect unary
+
+  func unary(_ request: Request, context: GatewayRequestContext, service: String, method: String) async -> Response {
+    let name = "\(service)/\(method)"
+    var caller: Caller?
+    do {
+      guard let entry = methods[name] else { throw ConnectError(.unimplemented, "no procedure \(name)") }
+      guard !entry.serverStreaming else {
+        throw ConnectError(.unimplemented, "\(name) is a server stream: GET /stream/\(name)?request=<JSON>")
+      }
+      let contentType = request.headers[.contentType]?.lowercased() ?? ""
+      let json: Bool
+      if contentType.hasPrefix("application/json") {
+        json = true
+      } else if contentType.hasPrefix("application/proto") {
+        json = false
+      } else {
+        throw ConnectError(.invalidArgument, "Content-Type must be application/json or application/proto")
+      }
+      let who = try await self.caller(request)
+      caller = who
+      try checkCSRF(request, caller: who)
+      try Authorization.check(service: service, method: method, principal: who.principal)
+      let body = try await request.body.collect(upTo: Self.maximumBody)
+      let (answer, target) = try await forward(entry.input, entry.output, entry: entry, body: body, json: json, as: who.principal)
+      await auditIfNeeded(entry: entry, body: body, json: json, caller: who, target: target, result: "ok", context: context)
+      return Response(
+        status: .ok, headers: [.contentType: json ? "application/json" : "application/proto"],
+        body: .init(byteBuffer: ByteBuffer(data: answer)))
+    } catch {
+      let connectError = ConnectError(error)
+      if let caller, let entry = methods[name] {
+        await auditIfNeeded(
+          entry: entry, body: nil, json: true, caller: caller, target: "", result: connectError.connect.name, context: context)
+      }
+      return connectError.response
+    }
+  }
+
+  /// Decodes the body as `Input`, calls the service as `principal`, encodes the answer; returns
+  /// it with the id of the record it concerns, for the audit trail.
+  func forward<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+    _: Input.Type, _: Output.Type, entry: CatalogMethod, body: ByteBuffer, json: Bool, as principal: Principal
+  ) async throws -> (Data, String) {
+    let bytes = Data(buffer: body)
+    let input: Input
+    do {
+      input = json ? try Input(jsonUTF8Data: bytes.isEmpty ? Data("{}".utf8) : bytes) : try Input(serializedBytes: bytes)
+    } catch {
+      throw ConnectError(.invalidArgument, "the body is not a valid \(json ? "JSON" : "binary") \(Input.protoMessageName): \(error)")
+    }
+    guard let identity = Self.identity(of: entry.service) else { throw ConnectError(.unimplemented, "no service \(entry.service)") }
+    let output = try await Principal.$current.withValue(principal) {
+      try await peers.client(for: identity).unary(
+        request: ClientRequest(message: input),
+        descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
+        serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: .defaults
+      ) { try $0.message }
+    }
+    let answer = json ? try output.jsonUTF8Data() : try output.serializedData()
+    return (answer, Self.target(request: try input.jsonUTF8Data(), response: try output.jsonUTF8Data()))
+  }
+
+  /// The record a call concerns: the answer's `id`, else the first `...Id` the request names.
+  static func target(request: Data, response: Data) -> String {
+    if let object = try? JSONSerialization.jsonObject(with: response) as? [String: Any], let id = object["id"] as? String {
+      return id
+    }
+    guard let object = try? JSONSerialization.jsonObject(with: request) as? [String: Any] else { return "" }
+    return object.keys.sorted().first { $0 == "id" || $0.hasSuffix("Id") }.flatMap { object[$0] as? String } ?? ""
+  }
+
+  /// Every write, and every read that reveals personal data, goes into the audit trail.
+  func auditIfNeeded(
+    entry: CatalogMethod, body: ByteBuffer?, json: Bool, caller: Caller, target: String, result: String,
+    context: GatewayRequestContext
+  ) async {
+    let reveals = entry.method == "RevealContact"
+      || (json && body.map { String(buffer: $0) }.map { $0.contains("\"reveal") && $0.contains("true") } == true)
+    guard !Authorization.isRead(entry.method) || reveals else { return }
+    do {
+      try await store.audit(
+        subject: caller.principal.subject, role: caller.principal.role?.rawValue ?? "", action: entry.fullName,
+        target: target, remote: context.remote, result: result)
+    } catch {
+      context.logger.error("cannot write the audit trail", metadata: ["error": "\(error)"])
+    }
+  }
+
+  // MARK: Server streams as server-sent events
+
+  func stream(_ request: Request, context: GatewayRequestContext, service: String, method: String) async -> Response {
+    let name = "\(service)/\(method)"
+    do {
+      guard let entry = methods[name], entry.serverStreaming, let identity = Self.identity(of: service) else {
+        throw ConnectError(.unimplemented, "no server stream \(name)")
+      }
+      let who = try await caller(request)
+      try Authorization.check(service: service, method: method, principal: who.principal)
+      let text = request.uri.queryParameters["request"].map(String.init) ?? "{}"
+      let client = peers.client(for: identity)
+      return try streamResponse(entry.input, entry.output, entry: entry, json: text, client: client, as: who.principal)
+    } catch {
+      return ConnectError(error).response
+    }
+  }
+
+  func streamResponse<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+    _: Input.Type, _: Output.Type, entry: CatalogMethod, json text: String,
+    client: GRPCClient<HTTP2ClientTransport.Posix>, as principal: Principal
+  ) throws -> Response {
+    let input: Input
+    do {
+      input = try Input(jsonString: text)
+    } catch {
+      throw ConnectError(.invalidArgument, "request= is not a valid JSON \(Input.protoMessageName): \(error)")
+    }
+    let options = CallOptions.defaults.withTimeout(.seconds(24 * 3600))
+    return Response(
+      status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+      body: ResponseBody { writer in
+        // The gRPC stream feeds server-sent events through an async stream, so the HTTP writer
+        // stays in this task.
+        let (events, sink) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let call = Task {
+          defer { sink.finish() }
+          do {
+            try await Principal.$current.withValue(principal) {
+              try await client.serverStreaming(
+                request: ClientRequest(message: input),
+                descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
+                serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: options
+              ) { response in
+                for try await message in response.messages {
+                  sink.yield(ByteBuffer(string: "data: \(try message.jsonString())\n\n"))
+                }
+              }
+            }
+          } catch {
+            sink.yield(ByteBuffer(string: "event: error\ndata: {\"code\":\"\(ConnectError(error).connect.name)\"}\n\n"))
+          }
+        }
+        do {
+          for await event in events { try await writer.write(event) }
+        } catch {
+          call.cancel()
+          throw error
+        }
+        try await writer.finish(nil)
+      })
+  }
+}
+
+extension CallOptions {
+  func withTimeout(_ timeout: Duration) -> CallOptions {
+    var options = self
+    options.timeout = timeout
+    return options
+  }
+}

@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+import HummingbirdOTP
+import ServiceKit
+
+/// The rules of signing in: passwords, lockout, second factors, sessions and API keys.
+public enum Credentials {
+  /// Failed sign-ins in a row that lock an account.
+  public static let lockoutThreshold = 5
+  /// How long a locked account stays locked.
+  public static let lockoutDuration: TimeInterval = 15 * 60
+  /// A session ends after this long without a request...
+  public static let sessionIdleLimit: TimeInterval = 30 * 60
+  /// ...and after this long in all.
+  public static let sessionAbsoluteLimit: TimeInterval = 12 * 3600
+  /// The shortest password accepted.
+  public static let minimumPasswordLength = 12
+  /// Bcrypt's work factor: slow enough to make guessing dear, quick enough to sign in.
+  public static let passwordHashCost: UInt8 = 11
+
+  /// The rule "administrators and auditors sign in with a second factor (TOTP)", as China's
+  /// classified protection level 3 asks for combined authentication.
+  public static func needsSecondFactor(_ role: Role) -> Bool {
+    role == .cityAdministrator || role == .auditor
+  }
+
+  /// The rule "a password has at least 12 characters, letters and digits".
+  public static func checkPassword(_ password: String) throws(DomainError) {
+    guard password.count >= minimumPasswordLength, password.contains(where: \.isLetter),
+      password.contains(where: \.isNumber)
+    else {
+      throw DomainError.invalidArgument(
+        field: "password", rule: "at least \(minimumPasswordLength) characters with letters and digits")
+    }
+  }
+
+  /// The rule "5 failures in a row lock the account for 15 minutes": when it is locked until,
+  /// after `failures` failures ending at `time`; nil while under the threshold.
+  public static func lockedUntil(failures: Int, lastFailure time: Date) -> Date? {
+    failures >= lockoutThreshold ? time.addingTimeInterval(lockoutDuration) : nil
+  }
+
+  /// The rule "a session lives 30 minutes idle and 12 hours in all".
+  public static func sessionIsLive(created: Date, lastSeen: Date, at time: Date) -> Bool {
+    time.timeIntervalSince(lastSeen) < sessionIdleLimit && time.timeIntervalSince(created) < sessionAbsoluteLimit
+  }
+
+  /// A TOTP code is accepted in its 30-second step or the one before or after (clock drift).
+  public static func checkSecondFactor(_ code: String, secret: String, at time: Date) -> Bool {
+    guard let given = Int(code.trimmingCharacters(in: .whitespaces)), code.count == 6 else { return false }
+    let totp = TOTP(secret: secret)
+    return [-30.0, 0, 30].contains { totp.compute(date: time.addingTimeInterval($0)) == given }
+  }
+
+  /// A new random secret: 32 bytes, base64url without padding.
+  public static func randomToken() -> String {
+    var bytes = [UInt8](repeating: 0, count: 32)
+    var generator = SystemRandomNumberGenerator()
+    for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+    return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+      .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+  }
+
+  /// How session tokens and API keys are stored: a SHA-256 digest, never the secret itself.
+  public static func digest(_ secret: String) -> String {
+    SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// The rule "a jurisdiction is digits of a division code, at most 12; empty for the whole system".
+  public static func checkScope(_ scope: String) throws(DomainError) {
+    guard scope.utf8.count <= 12, scope.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+      throw DomainError.invalidArgument(field: "scope", rule: "digits of a division code (at most 12), got '\(scope)'")
+    }
+  }
+}

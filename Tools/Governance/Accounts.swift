@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+import ServiceKit
+
+/// `governance user create`: people who sign in to the console. There is no default account:
+/// the first administrator is made here, on the host that holds the data directory.
+struct UserCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "user", abstract: "Manage console accounts.", subcommands: [CreateUser.self])
+
+  struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "create",
+      abstract: "Create an account; administrators and auditors get a TOTP secret for their authenticator app.")
+
+    @Option(help: "Directory holding the system's data.")
+    var data = "./data"
+    @Option(help: "The sign-in name.")
+    var username: String
+    @Option(help: "city_admin, district, street, community, grid_worker, property, evaluator or auditor.")
+    var role: String
+    @Option(help: "The division-code prefix the account is held to, e.g. 3201 (empty: everything).")
+    var scope = ""
+    @Flag(help: "Read the password from standard input instead of GOVERNANCE_PASSWORD.")
+    var passwordStdin = false
+
+    func run() async throws {
+      guard let role = Role(rawValue: role), role != .cityPlatform else {
+        throw ValidationError("--role must be one of \(Role.allCases.filter { $0 != .cityPlatform }.map(\.rawValue).joined(separator: ", "))")
+      }
+      let password = passwordStdin
+        ? (readLine(strippingNewline: true) ?? "") : (ProcessInfo.processInfo.environment["GOVERNANCE_PASSWORD"] ?? "")
+      let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
+      do {
+        let user = try await store.createUser(username: username, password: password, role: role, scope: scope)
+        say("created \(user.username) (\(user.role.rawValue), scope '\(user.scope)')")
+        if let secret = user.totpSecret {
+          say("second factor (TOTP) secret: \(secret)")
+        }
+      } catch let error as DomainError {
+        throw ValidationError("\(error)")
+      }
+    }
+  }
+}
+
+/// `governance apikey create|revoke|list`: keys for systems such as the city platform, stored
+/// hashed, each with a role and a jurisdiction.
+struct APIKeyCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "apikey", abstract: "Manage API keys for systems.", subcommands: [Create.self, Revoke.self, List.self])
+
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a key; it is printed once and stored only hashed.")
+    @Option(help: "Directory holding the system's data.")
+    var data = "./data"
+    @Option(help: "A name for the system, e.g. city-platform.")
+    var name: String
+    @Option(help: "The role, e.g. city (the city platform) or any console role.")
+    var role: String
+    @Option(help: "The division-code prefix the key is held to, e.g. 3201.")
+    var scope = ""
+
+    func run() async throws {
+      let role = role == "city" ? Role.cityPlatform : Role(rawValue: role)
+      guard let role else { throw ValidationError("--role must be city or one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+      let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
+      do {
+        let key = try await store.createAPIKey(name: name, role: role, scope: scope)
+        say(key)
+      } catch let error as DomainError {
+        throw ValidationError("\(error)")
+      }
+    }
+  }
+
+  struct Revoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Revoke a key at once.")
+    @Option(help: "Directory holding the system's data.")
+    var data = "./data"
+    @Option(help: "The key's name.")
+    var name: String
+
+    func run() async throws {
+      let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
+      do {
+        try await store.revokeAPIKey(name: name)
+        say("revoked \(name)")
+      } catch let error as DomainError {
+        throw ValidationError("\(error)")
+      }
+    }
+  }
+
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the keys (never the keys themselves).")
+    @Option(help: "Directory holding the system's data.")
+    var data = "./data"
+
+    func run() async throws {
+      let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
+      for key in try await store.apiKeys() {
+        say("\(key.name)\t\(key.role.rawValue)\tscope '\(key.scope)'\t\(key.revoked ? "revoked" : "live")")
+      }
+    }
+  }
+}
