@@ -12,7 +12,8 @@ COPY proto proto
 RUN mkdir -p /out \
     && for p in organisation-service property-service grid-service volunteers-service evaluation-service gateway governance; do \
          swift build -c release --static-swift-stdlib --product "$p" \
-         && cp "$(swift build -c release --show-bin-path)/$p" /out/; done
+         && cp "$(swift build -c release --show-bin-path)/$p" /out/; done \
+    && cp -R "$(swift build -c release --show-bin-path)"/*.resources /out/
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 zlib1g ca-certificates libcurl4 \

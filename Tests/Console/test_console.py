@@ -3,7 +3,7 @@
 An administrator is created with the operator tool (no default account exists), signs in with a
 password and a TOTP code, sees the dashboard with its charts, reports a case, accepts and
 escalates it, and finds the escalation in the case's history; a title holding markup stays text.
-A screenshot is saved to .build/console.png.
+Screenshots are saved to .build/console-dashboard.png and .build/console.png.
 """
 import hashlib
 import hmac
@@ -114,6 +114,8 @@ class ConsoleTest(unittest.TestCase):
         self.wait(lambda b: len(b.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 6)
         for chart in ["chart-compound-coverage", "chart-case-status", "chart-on-time", "chart-stars", "chart-lists"]:
             self.assertTrue(browser.find_element(By.ID, chart).is_displayed(), chart)
+        self.wait(lambda b: b.find_element(By.ID, "volunteer-hours").text != "")
+        browser.save_screenshot(str(ROOT / ".build" / "console-dashboard.png"))
 
         # Report a case whose title holds markup; it opens on its own page, as text.
         browser.find_element(By.CSS_SELECTOR, "nav a[data-page=cases]").click()
