@@ -22,6 +22,12 @@ enum DemoCity {
     ("SVC", "服务态度", 15),
   ]
 
+  static let companies = [("南京鸿运物业服务有限公司", "91350100M000100Y43"), ("南京仙林物业管理有限公司", "9144030071526726XG")]
+  static let cases = [
+    ("楼道堆放杂物", "消防隐患"), ("路灯不亮", "市政设施"), ("垃圾清运不及时", "环境卫生"), ("电梯故障", "物业服务"),
+    ("噪音扰民", "邻里纠纷"), ("绿化带破损", "环境卫生"),
+  ]
+
   typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
 
   /// Loads the demo city into the services at `addresses`, as the operator holding the system's
@@ -74,16 +80,94 @@ enum DemoCity {
       }
     }
 
-    try await connect(.property) { client in
+    let compoundIDs = try await connect(.property) { client in
       let property = Governance_Property_V1_PropertyService.Client(wrapping: client)
+      var ids: [String: String] = [:]
       for compound in compounds {
-        _ = try await property.createCompound(.with {
+        ids[compound.community] = try await property.createCompound(.with {
           $0.requestID = "demo-compound-\(compound.name)"
           $0.compound.name = compound.name
           $0.compound.divisionCode = compound.community
           $0.compound.gridCodes = ["\(compound.community)001"]
           $0.compound.kind = compound.kind
           $0.compound.householdCount = compound.households
+        }).id
+      }
+      for (code, name) in streets {
+        _ = try await property.createServiceCentre(.with {
+          $0.requestID = "demo-centre-\(code)"
+          $0.centre.divisionCode = code
+          $0.centre.name = "\(name)物业服务中心"
+        })
+      }
+      // Two companies, each serving the compounds of one street under a trial contract.
+      for (index, (name, creditCode)) in companies.enumerated() {
+        let company = try await property.createCompany(.with {
+          $0.requestID = "demo-company-\(creditCode)"
+          $0.company.name = name
+          $0.company.unifiedSocialCreditCode = creditCode
+          $0.company.divisionCode = district.0
+          $0.company.staffCount = 30 + Int32(index) * 20
+        })
+        for compound in compounds where compound.community.hasPrefix(String(streets[index].0.prefix(9))) {
+          _ = try await property.createContract(.with {
+            $0.requestID = "demo-contract-\(compound.name)"
+            $0.contract.compoundID = ids[compound.community]!
+            $0.contract.companyID = company.id
+            $0.contract.selectionMethod = .streetAgreement
+            $0.contract.fee.fenPerSquareMetreMonth = 120 + Int64(index) * 30
+          })
+        }
+      }
+      return ids
+    }
+
+    try await connect(.grid) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      for (code, name, _) in communities {
+        _ = try await grid.createGrid(.with {
+          $0.requestID = "demo-grid-\(code)"
+          $0.grid.gridCode = "\(code)001"
+          $0.grid.name = "\(name)第一网格"
+          $0.grid.kind = .basic
+          $0.grid.compoundIds = compoundIDs[code].map { [$0] } ?? []
+          $0.grid.households = 600
+        })
+      }
+      // A few residents' reports at different steps, so that the dashboard has something to show.
+      for (index, (title, category)) in cases.enumerated() {
+        let community = communities[index % communities.count].0
+        let reported = try await grid.createCase(.with {
+          $0.requestID = "demo-case-\(index)"
+          $0.gridCase.source = .resident
+          $0.gridCase.category = category
+          $0.gridCase.title = title
+          $0.gridCase.location.gridCode = "\(community)001"
+        })
+        guard index % 3 != 0 else { continue }
+        let step = "demo-case-\(index)"
+        _ = try await grid.acceptCase(.with {
+          $0.requestID = "\(step)-accept"
+          $0.caseID = reported.id
+        })
+        _ = try await grid.assignCase(.with {
+          $0.requestID = "\(step)-assign"
+          $0.caseID = reported.id
+          $0.assigneeID = "demo-worker"
+        })
+        _ = try await grid.startCase(.with {
+          $0.requestID = "\(step)-start"
+          $0.caseID = reported.id
+        })
+        _ = try await grid.resolveCase(.with {
+          $0.requestID = "\(step)-resolve"
+          $0.caseID = reported.id
+          $0.resolution = "已处理"
+        })
+        _ = try await grid.evaluateCase(.with {
+          $0.requestID = "\(step)-evaluate"
+          $0.caseID = reported.id
+          $0.satisfaction = index % 2 == 0 ? 5 : 4
         })
       }
     }
@@ -121,6 +205,7 @@ enum DemoCity {
 
     let divisions = 1 + streets.count + communities.count
     return "demo city \(district.1): \(divisions) divisions, \(divisions) party committees, "
-      + "\(compounds.count) compounds, \(communities.count * 2) volunteer teams, \(scoringItems.count) scoring items"
+      + "\(compounds.count) compounds with grids, \(companies.count) property companies, \(cases.count) cases, "
+      + "\(communities.count * 2) volunteer teams, \(scoringItems.count) scoring items"
   }
 }

@@ -83,7 +83,7 @@ function message(text, kind = 'error') { return el('p', { class: kind, text }); 
 // ---- Charts, drawn as SVG on the page ----
 
 function barChart(id, rows) {
-  const width = 360, barHeight = 20, gap = 6, labelWidth = 130;
+  const width = 400, barHeight = 20, gap = 6, labelWidth = 130;
   const max = Math.max(1, ...rows.map((row) => row.value));
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
@@ -97,10 +97,10 @@ function barChart(id, rows) {
     label.setAttribute('x', 0); label.setAttribute('y', y + 14); label.textContent = row.label;
     const bar = document.createElementNS(ns, 'rect');
     bar.setAttribute('x', labelWidth); bar.setAttribute('y', y);
-    bar.setAttribute('width', Math.max(1, (width - labelWidth - 50) * row.value / max)); bar.setAttribute('height', barHeight);
+    bar.setAttribute('width', Math.max(1, (width - labelWidth - 70) * row.value / max)); bar.setAttribute('height', barHeight);
     bar.setAttribute('fill', row.color || '#c62828');
     const value = document.createElementNS(ns, 'text');
-    value.setAttribute('x', labelWidth + (width - labelWidth - 50) * row.value / max + 4); value.setAttribute('y', y + 14);
+    value.setAttribute('x', labelWidth + (width - labelWidth - 70) * row.value / max + 4); value.setAttribute('y', y + 14);
     value.textContent = row.text ?? String(row.value);
     svg.append(label, bar, value);
   });
@@ -383,7 +383,13 @@ const pageList = () => ({
     field: 'organisations', filters: scopeFilter(), columns: [['name', 'name'], ['level', 'level', shortEnum], ['division', 'divisionCode'],
       ['members', 'formalMemberCount']] }),
   compounds: listPage({ id: 'compounds', page: 'compounds', title: t('compounds'), service: S.prop, method: 'ListCompounds', field: 'compounds',
-    filters: scopeFilter(), columns: [['name', 'name'], ['division', 'divisionCode'], ['mode', 'managementMode', shortEnum], ['households', 'householdCount']] }),
+    filters: scopeFilter(), columns: [['name', 'name'], ['division', 'divisionCode'], ['mode', 'managementMode', shortEnum], ['households', 'householdCount']],
+    create: { id: 'new-compound', title: `${t('create')} · ${t('compounds')}`, service: S.prop, method: 'CreateCompound',
+      fields: [{ name: 'name', label: 'name' }, { name: 'divisionCode', label: t('divisionCode') },
+        { name: 'kind', label: 'kind', options: [['COMPOUND_KIND_COMMERCIAL_HOUSING', '商品房'], ['COMPOUND_KIND_OLD', '老旧小区'],
+          ['COMPOUND_KIND_RESETTLEMENT', '安置房'], ['COMPOUND_KIND_WORK_UNIT_FAMILY', '单位宿舍']] },
+        { name: 'householdCount', label: 'households' }],
+      build: (v) => ({ compound: { name: v.name, divisionCode: v.divisionCode, kind: v.kind, householdCount: Number(v.householdCount || 0) } }) } }),
   companies: listPage({ id: 'companies', page: 'companies', title: t('companies'), service: S.prop, method: 'ListCompanies', field: 'companies',
     filters: scopeFilter(), columns: [['name', 'name'], ['★', 'starRating'], ['list', 'listStatus', shortEnum], ['compounds', 'managedCompoundCount']] }),
   grids: listPage({ id: 'grids', page: 'grids', title: t('grids'), service: S.grid, method: 'ListGrids', field: 'grids',
@@ -391,12 +397,24 @@ const pageList = () => ({
   workers: listPage({ id: 'workers', page: 'workers', title: t('workers'), service: S.grid, method: 'ListGridWorkers', field: 'workers',
     filters: scopeFilter(), columns: [['name', 'name'], ['phone', 'phone'], ['kind', 'kind', shortEnum], ['grids', 'gridCodes', (v) => (v || []).join(' ')]] }),
   teams: listPage({ id: 'teams', page: 'teams', title: t('teams'), service: S.vol, method: 'ListTeams', field: 'teams',
-    filters: scopeFilter(), columns: [['name', 'name'], ['kind', 'kind', shortEnum], ['division', 'divisionCode'], ['members', 'memberCount']] }),
+    filters: scopeFilter(), columns: [['name', 'name'], ['kind', 'kind', shortEnum], ['division', 'divisionCode'], ['members', 'memberCount']],
+    create: { id: 'new-team', title: `${t('create')} · ${t('teams')}`, service: S.vol, method: 'CreateTeam',
+      fields: [{ name: 'name', label: 'name' }, { name: 'divisionCode', label: t('divisionCode') },
+        { name: 'kind', label: 'kind', options: [['TEAM_KIND_PARTY_VANGUARD', '党员先锋队'], ['TEAM_KIND_VOLUNTEER_SERVICE', '志愿服务队'],
+          ['TEAM_KIND_RED_BUTLER_SQUAD', '红管家先锋突击队'], ['TEAM_KIND_WOMEN', '巾帼'], ['TEAM_KIND_OTHER', '其他']] }],
+      build: (v) => ({ team: { name: v.name, divisionCode: v.divisionCode, kind: v.kind } }) } }),
   volunteers: listPage({ id: 'volunteers', page: 'volunteers', title: t('volunteers'), service: S.vol, method: 'ListVolunteers', field: 'volunteers',
     filters: scopeFilter(), columns: [['name', 'contact.name'], ['phone', 'contact.phone'], ['kind', 'kind', shortEnum], ['skills', 'skills', (v) => (v || []).join(' ')]] }),
   wishes: listPage({ id: 'wishes', page: 'wishes', title: t('wishes'), service: S.vol, method: 'ListMicroWishes', field: 'wishes',
     filters: scopeFilter(), columns: [['title', 'title'], ['resident', 'resident.name'], ['state', 'state', shortEnum], ['claimant', 'claimant.name']],
+    create: { id: 'new-wish', title: `${t('create')} · ${t('wishes')}`, service: S.vol, method: 'CreateMicroWish',
+      fields: [{ name: 'title', label: t('titleField') }, { name: 'category', label: t('category') },
+        { name: 'residentName', label: 'resident' }, { name: 'residentPhone', label: 'phone' }, { name: 'divisionCode', label: t('divisionCode') }],
+      build: (v) => ({ wish: { title: v.title, category: v.category, divisionCode: v.divisionCode, postedOnBehalf: true,
+        resident: { name: v.residentName, phone: v.residentPhone } } }) },
     open: (row) => show(card(row.title, detailList(row), el('div', { class: 'actions' },
+      el('button', { type: 'button', text: 'Claim', onclick: () => wishAction(row, 'ClaimMicroWish', {
+        claimant: { kind: 'CLAIMANT_KIND_VOLUNTEER', id: prompt('volunteer id') || '' } }) }),
       el('button', { type: 'button', text: 'Fulfil', onclick: () => wishAction(row, 'FulfilMicroWish', { note: prompt('note') || '' }) }),
       el('button', { type: 'button', text: 'Confirm', onclick: () => wishAction(row, 'ConfirmMicroWish', {}) }),
       el('button', { type: 'button', text: 'Cancel', onclick: () => wishAction(row, 'CancelMicroWish', { reason: prompt('reason') || '' }) }))),
