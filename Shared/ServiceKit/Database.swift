@@ -37,10 +37,22 @@ public enum GovernanceDatabase {
     return queue
   }
 
+  /// How hard a commit is pushed to disk, from `GOVERNANCE_SQLITE_SYNCHRONOUS`: `normal` (the
+  /// default in WAL mode: a committed transaction survives a crash of the process; a power loss may
+  /// take the last transactions, never corrupt the file) or `full` (an fsync per commit: a
+  /// committed transaction survives a power loss too, at the cost of write throughput).
+  public static func synchronousMode(_ environment: [String: String]) -> String {
+    environment["GOVERNANCE_SQLITE_SYNCHRONOUS"]?.lowercased() == "full" ? "FULL" : "NORMAL"
+  }
+
   static func configuration() -> Configuration {
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
     configuration.busyMode = .timeout(busyTimeout)
+    let synchronous = synchronousMode(ProcessInfo.processInfo.environment)
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+    }
     return configuration
   }
 }

@@ -138,6 +138,13 @@ final class SystemHarness: @unchecked Sendable {
     }
   }
 
+  /// Kills a process with SIGKILL, as a crash or a power cut of the process would, and waits.
+  func crash(_ identity: ServiceIdentity) async throws {
+    guard let process = processes[identity] else { throw Failure(description: "\(identity) not started") }
+    kill(process.processIdentifier, SIGKILL)
+    while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+  }
+
   /// Sends SIGTERM and waits for the exit status.
   func stop(_ identity: ServiceIdentity, timeout: Duration = .seconds(15)) async throws -> Int32 {
     guard let process = processes[identity] else { throw Failure(description: "\(identity) not started") }

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import GRDB
+
+/// `governance backup`: consistent online copies of every database of a running system, taken
+/// with SQLite's backup API (readers and writers go on meanwhile), with the keys beside them.
+struct Backup: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Copy every database (and the keys) of a system, while it runs, into a new folder.")
+
+  @Option(help: "Directory holding the system's data.")
+  var data = "./data"
+  @Option(help: "Folder to write the copies into; must not exist yet.")
+  var to: String
+
+  func run() async throws {
+    guard !FileManager.default.fileExists(atPath: to) else { throw ValidationError("\(to) exists already") }
+    try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
+    let copied = try DatabaseCopy.copyAll(from: data, to: to)
+    say("backed up \(copied.joined(separator: ", ")) into \(to)")
+  }
+}
+
+/// `governance restore`: puts a backup back in place of a stopped system's data.
+struct Restore: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Replace a stopped system's databases (and keys) with a backup.")
+
+  @Option(help: "The backup folder written by `governance backup`.")
+  var from: String
+  @Option(help: "Directory holding the system's data.")
+  var data = "./data"
+
+  func run() async throws {
+    guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("no backup at \(from)") }
+    let restored = try DatabaseCopy.copyAll(from: from, to: data)
+    say("restored \(restored.joined(separator: ", ")) into \(data)")
+  }
+}
+
+enum DatabaseCopy {
+  static let keys = ["data.key", "token.key"]
+
+  /// Copies each `*.sqlite` of `source` into `destination` through SQLite's backup API, and the
+  /// key files; returns the names copied.
+  static func copyAll(from source: String, to destination: String) throws -> [String] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".sqlite") }.sorted()
+    try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+    for name in names {
+      let from = try DatabaseQueue(path: "\(source)/\(name)")
+      let target = "\(destination)/\(name)"
+      // A restored file replaces the old one whole, its write-ahead log included.
+      for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
+      let to = try DatabaseQueue(path: target)
+      try from.backup(to: to)
+      let check = try to.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+      guard check == "ok" else { throw ValidationError("\(target) failed its integrity check: \(check ?? "?")") }
+    }
+    for key in keys where FileManager.default.fileExists(atPath: "\(source)/\(key)") {
+      let target = "\(destination)/\(key)"
+      try? FileManager.default.removeItem(atPath: target)
+      try FileManager.default.copyItem(atPath: "\(source)/\(key)", toPath: target)
+      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
+    }
+    return names
+  }
+}
