@@ -13,6 +13,8 @@ import SwiftProtobuf
 public struct CallObservationInterceptor: ServerInterceptor {
   /// The metadata key carrying `Bearer <access token>`.
   public static let authorizationKey = "authorization"
+  /// The largest request message served (4 MiB); a larger one is RESOURCE_EXHAUSTED.
+  public static let maximumRequestSize = 4 * 1024 * 1024
 
   private let logger: Logger
   private let authority: TokenAuthority
@@ -55,7 +57,16 @@ public struct CallObservationInterceptor: ServerInterceptor {
     var checked = request
     checked.messages = RPCAsyncSequence(
       wrapping: request.messages.map { message in
-        if let message = message as? any SwiftProtobuf.Message { try Authorization.checkRequest(message, by: principal) }
+        if let message = message as? any SwiftProtobuf.Message {
+          let bytes: [UInt8] = try message.serializedBytes()
+          let size = bytes.count
+          guard size <= Self.maximumRequestSize else {
+            throw RPCError(
+              code: .resourceExhausted,
+              message: "the request is \(size) bytes; at most \(Self.maximumRequestSize) are accepted")
+          }
+          try Authorization.checkRequest(message, by: principal)
+        }
         return message
       })
     var response: StreamingServerResponse<Output>

@@ -29,8 +29,12 @@ public struct GRPCServerService: Service {
     authority: TokenAuthority,
     logger: Logger
   ) {
+    // The transport reads requests up to four times the limit, so that one over the limit is
+    // read whole and answered RESOURCE_EXHAUSTED by the interceptor instead of a reset stream.
+    var transport = HTTP2ServerTransport.Posix.Config.defaults
+    transport.rpc.maxRequestPayloadSize = 4 * CallObservationInterceptor.maximumRequestSize
     self.server = GRPCServer(
-      transport: .http2NIOPosix(address: listen.serverSocketAddress, transportSecurity: .plaintext),
+      transport: .http2NIOPosix(address: listen.serverSocketAddress, transportSecurity: .plaintext, config: transport),
       services: services + [HealthService(status: health)],
       interceptors: [CallObservationInterceptor(logger: logger, authority: authority)]
     )

@@ -72,6 +72,8 @@ struct ConnectError: Error {
     case let error as ConnectError: self = error
     case let error as RPCError: self.init(error.code, error.message)
     case let error as any RPCErrorConvertible: self.init(RPCError(error).code, RPCError(error).message)
+    case let error as HTTPError where error.status == .contentTooLarge:
+      self.init(.resourceExhausted, "the body is larger than \(ConnectGateway.maximumBody) bytes")
     default: self.init(.internalError, "internal error at the gateway")
     }
   }
