@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test. The integration tests start the real executables, so everything is built first;
 # then the console is driven in headless Chromium against the whole system (Debian's chromium and
-# chromium-driver, Python's selenium).
+# chromium-driver, Python's selenium), and a Python grpcio client runs a workflow per service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
-python3 -m unittest Tests/Console/test_console.py
+python3 -m unittest Tests/Console/test_console.py Tests/External/test_python_client.py

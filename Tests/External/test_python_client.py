@@ -1,0 +1,144 @@
+"""A client not written in Swift: Python's grpcio runs one workflow per service over real HTTP/2.
+
+Stubs are generated from proto/ at test time with grpc_tools. Like any system the platform
+trusts, the client presents a signed access token (HS256 JWT with the system's token key from
+the data directory); without one every call is UNAUTHENTICATED.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import grpc
+import grpc_tools
+from grpc_tools import protoc
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("GOVERNANCE_BIN_DIR", ROOT / ".build" / "debug"))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def access_token(key: bytes, role: str = "city_admin", scope: str = "") -> str:
+    now = int(time.time())
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps({"sub": "user:python", "role": role, "scope": scope, "exp": now + 300, "iat": now}).encode())
+    signature = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return f"{header}.{payload}.{signature}"
+
+
+def free_offset() -> int:
+    for _ in range(50):
+        offset = random.randint(1000, 15000)
+        ports = [8080 + offset] + [50051 + offset + i for i in range(5)] + [9451 + offset + i for i in range(5)]
+        if all(_free(port) for port in ports):
+            return offset
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class PythonClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stubs = tempfile.mkdtemp(prefix="governance-py-")
+        include = pathlib.Path(grpc_tools.__file__).parent / "_proto"
+        protos = [str(path.relative_to(ROOT / "proto")) for path in (ROOT / "proto" / "governance").rglob("*.proto")]
+        result = protoc.main(["protoc", f"-I{ROOT / 'proto'}", f"-I{include}", f"--python_out={cls.stubs}",
+                              f"--grpc_python_out={cls.stubs}", *protos])
+        assert result == 0, "protoc failed"
+        sys.path.insert(0, cls.stubs)
+        cls.data = tempfile.mkdtemp(prefix="governance-py-data-")
+        cls.offset = free_offset()
+        cls.up = subprocess.Popen([BIN / "governance", "up", "--data", cls.data, "--port-offset", str(cls.offset)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in cls.up.stdout:
+            if "all healthy" in line:
+                break
+        key = (pathlib.Path(cls.data) / "token.key").read_bytes()
+        cls.metadata = [("authorization", f"Bearer {access_token(key)}")]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.up.send_signal(signal.SIGINT)
+        cls.up.wait(timeout=30)
+
+    def channel(self, port: int):
+        return grpc.insecure_channel(f"127.0.0.1:{port + self.offset}")
+
+    def test_grid_case_workflow(self):
+        from governance.grid.v1 import grid_pb2 as pb, grid_pb2_grpc as rpc
+        grid = rpc.GridServiceStub(self.channel(50053))
+        for code in ["320113000000", "320113005000", "320113005001"]:
+            grid.CreateDivision(pb.CreateDivisionRequest(division=pb.Division(division_code=code, name="区划")),
+                                metadata=self.metadata)
+        case = grid.CreateCase(pb.CreateCaseRequest(grid_case=pb.Case(
+            source=pb.CASE_SOURCE_RESIDENT, category="环境卫生", title="楼道堆物", division_code="320113005001")),
+            metadata=self.metadata)
+        grid.AcceptCase(pb.AcceptCaseRequest(case_id=case.id), metadata=self.metadata)
+        self.assertEqual(grid.GetCase(pb.GetCaseRequest(id=case.id), metadata=self.metadata).status, pb.CASE_STATUS_ACCEPTED)
+        with self.assertRaises(grpc.RpcError) as refused:
+            grid.CreateDivision(pb.CreateDivisionRequest(division=pb.Division(division_code="32011300500X", name="坏")),
+                                metadata=self.metadata)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("division.division_code", refused.exception.details())
+        with self.assertRaises(grpc.RpcError) as anonymous:
+            grid.GetCase(pb.GetCaseRequest(id=case.id))
+        self.assertEqual(anonymous.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_organisation_workflow(self):
+        from governance.organisation.v1 import organisation_pb2 as pb, organisation_pb2_grpc as rpc
+        organisations = rpc.OrganisationServiceStub(self.channel(50051))
+        unit = organisations.CreatePairedUnit(pb.CreatePairedUnitRequest(unit=pb.PairedUnit(
+            name="区住建局", kind=pb.PAIRED_UNIT_KIND_AGENCY, division_code="320113000000")), metadata=self.metadata)
+        listed = organisations.ListPairedUnits(pb.ListPairedUnitsRequest(division_prefix="320113"), metadata=self.metadata)
+        self.assertIn(unit.id, [found.id for found in listed.units])
+
+    def test_property_workflow(self):
+        from governance.property.v1 import property_pb2 as pb, property_pb2_grpc as rpc
+        property_ = rpc.PropertyServiceStub(self.channel(50052))
+        compound = property_.CreateCompound(pb.CreateCompoundRequest(compound=pb.Compound(
+            name="梅园新村", division_code="320113005001", kind=pb.COMPOUND_KIND_OLD, household_count=420)),
+            metadata=self.metadata)
+        fetched = property_.GetCompound(pb.GetCompoundRequest(id=compound.id), metadata=self.metadata)
+        self.assertEqual((fetched.name, fetched.household_count), ("梅园新村", 420))
+
+    def test_volunteers_workflow(self):
+        from governance.volunteers.v1 import volunteers_pb2 as pb, volunteers_pb2_grpc as rpc
+        volunteers = rpc.VolunteersServiceStub(self.channel(50054))
+        team = volunteers.CreateTeam(pb.CreateTeamRequest(team=pb.Team(
+            name="红管家先锋突击队", kind=pb.TEAM_KIND_RED_BUTLER_SQUAD, division_code="320113005001")), metadata=self.metadata)
+        self.assertEqual(volunteers.GetTeam(pb.GetTeamRequest(id=team.id), metadata=self.metadata).name, "红管家先锋突击队")
+
+    def test_evaluation_workflow(self):
+        from governance.evaluation.v1 import evaluation_pb2 as pb, evaluation_pb2_grpc as rpc
+        evaluation = rpc.EvaluationServiceStub(self.channel(50055))
+        period = evaluation.CreatePeriod(pb.CreatePeriodRequest(period=pb.EvaluationPeriod(
+            division_code="320113000000", kind=pb.PERIOD_KIND_QUARTERLY, year=2026, number=4)), metadata=self.metadata)
+        self.assertEqual(period.label, "2026Q4")
+        evaluation.ClosePeriod(pb.ClosePeriodRequest(period_id=period.id), metadata=self.metadata)
+        self.assertEqual(evaluation.GetPeriod(pb.GetPeriodRequest(id=period.id), metadata=self.metadata).state,
+                         pb.PERIOD_STATE_CLOSED)
+
+
+if __name__ == "__main__":
+    unittest.main()
