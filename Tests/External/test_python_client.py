@@ -4,57 +4,17 @@ Stubs are generated from proto/ at test time with grpc_tools. Like any system th
 trusts, the client presents a signed access token (HS256 JWT with the system's token key from
 the data directory); without one every call is UNAUTHENTICATED.
 """
-import base64
-import hashlib
-import hmac
-import json
-import os
 import pathlib
-import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 import grpc
 import grpc_tools
 from grpc_tools import protoc
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(os.environ.get("GOVERNANCE_BIN_DIR", ROOT / ".build" / "debug"))
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def access_token(key: bytes, role: str = "city_admin", scope: str = "") -> str:
-    now = int(time.time())
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = _b64(json.dumps({"sub": "user:python", "role": role, "scope": scope, "exp": now + 300, "iat": now}).encode())
-    signature = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{signature}"
-
-
-def free_offset() -> int:
-    for _ in range(50):
-        offset = random.randint(1000, 15000)
-        ports = [8080 + offset] + [50051 + offset + i for i in range(5)] + [9451 + offset + i for i in range(5)]
-        if all(_free(port) for port in ports):
-            return offset
-    raise RuntimeError("no free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from system import ROOT, System  # noqa: E402
 
 
 class PythonClientTest(unittest.TestCase):
@@ -67,23 +27,15 @@ class PythonClientTest(unittest.TestCase):
                               f"--grpc_python_out={cls.stubs}", *protos])
         assert result == 0, "protoc failed"
         sys.path.insert(0, cls.stubs)
-        cls.data = tempfile.mkdtemp(prefix="governance-py-data-")
-        cls.offset = free_offset()
-        cls.up = subprocess.Popen([BIN / "governance", "up", "--data", cls.data, "--port-offset", str(cls.offset)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in cls.up.stdout:
-            if "all healthy" in line:
-                break
-        key = (pathlib.Path(cls.data) / "token.key").read_bytes()
-        cls.metadata = [("authorization", f"Bearer {access_token(key)}")]
+        cls.system = System()
+        cls.metadata = [("authorization", f"Bearer {cls.system.token}")]
 
     @classmethod
     def tearDownClass(cls):
-        cls.up.send_signal(signal.SIGINT)
-        cls.up.wait(timeout=30)
+        cls.system.stop()
 
     def channel(self, port: int):
-        return grpc.insecure_channel(f"127.0.0.1:{port + self.offset}")
+        return grpc.insecure_channel(f"127.0.0.1:{port + self.system.offset}")
 
     def test_grid_case_workflow(self):
         from governance.grid.v1 import grid_pb2 as pb, grid_pb2_grpc as rpc

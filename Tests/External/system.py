@@ -1,0 +1,66 @@
+"""Starting the whole system for the non-Swift client tests, and signing access tokens as a
+system the platform trusts would (HS256 JWT with the token key from the data directory)."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import random
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("GOVERNANCE_BIN_DIR", ROOT / ".build" / "debug"))
+PORTS = {"organisation": 50051, "property": 50052, "grid": 50053, "volunteers": 50054, "evaluation": 50055}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def access_token(key: bytes, role: str = "city_admin", scope: str = "") -> str:
+    now = int(time.time())
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps({"sub": "user:external", "role": role, "scope": scope, "exp": now + 300, "iat": now}).encode())
+    signature = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return f"{header}.{payload}.{signature}"
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class System:
+    """`governance up` on free ports with its own data directory; stopped with SIGINT."""
+
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="governance-external-")
+        for _ in range(50):
+            self.offset = random.randint(1000, 15000)
+            ports = [8080 + self.offset] + [port + self.offset for port in PORTS.values()] + \
+                [9451 + self.offset + i for i in range(5)]
+            if all(_free(port) for port in ports):
+                break
+        self.process = subprocess.Popen(
+            [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in self.process.stdout:
+            if "all healthy" in line:
+                break
+        self.token = access_token((pathlib.Path(self.data) / "token.key").read_bytes())
+
+    def port(self, service: str) -> int:
+        return PORTS[service] + self.offset
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
