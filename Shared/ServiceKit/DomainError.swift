@@ -34,7 +34,17 @@ extension DomainError: RPCErrorConvertible {
     }
   }
 
+  /// The longest status message sent: messages quote what the caller sent, and an unbounded
+  /// quote would overflow the caller's header limits (16 KiB in common clients).
+  public static let maximumMessageLength = 1000
+
   public var rpcErrorMessage: String {
+    let message = fullMessage
+    guard message.count > Self.maximumMessageLength else { return message }
+    return String(message.prefix(Self.maximumMessageLength)) + "…"
+  }
+
+  private var fullMessage: String {
     switch self {
     case .invalidArgument(let field, let rule):
       "\(field): \(rule)"
