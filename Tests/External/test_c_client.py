@@ -54,6 +54,17 @@ class CClientTest(unittest.TestCase):
         self.assertRegex(lines[3], r"^volunteers CreateTeam ok id=team_\w+ active=1$")
         self.assertEqual(lines[4], "evaluation GetRatingPolicy ok weights=4 inherited=1 red=90")
 
+    def test_a_truncated_frame_is_refused_and_the_service_goes_on(self):
+        grid = str(self.system.port("grid"))
+        run = subprocess.run([str(self.binary), "127.0.0.1", grid, self.system.token, "truncated"], capture_output=True,
+                             text=True, timeout=60)
+        status = int(re.search(r"status=(-?\d+)", run.stdout).group(1))
+        self.assertIn(status, (3, 13), run.stdout)  # INVALID_ARGUMENT or INTERNAL, as gRPC answers broken framing
+        # The service is still there and answers the next call the same way.
+        again = subprocess.run([str(self.binary), "127.0.0.1", grid, self.system.token, "truncated"], capture_output=True,
+                               text=True, timeout=60)
+        self.assertIn(f"status={status} ", again.stdout)
+
     def test_without_a_token_every_call_is_refused(self):
         ports = [str(self.system.port(name)) for name in ["organisation", "property", "grid", "volunteers", "evaluation"]]
         run = subprocess.run([str(self.binary), "127.0.0.1", *ports, "forged"], capture_output=True, text=True, timeout=60)

@@ -5,6 +5,10 @@
  *
  * usage: grpc_call HOST ORGANISATION_PORT PROPERTY_PORT GRID_PORT VOLUNTEERS_PORT EVALUATION_PORT TOKEN
  * Prints one line per call and exits 0 when every call answered grpc-status 0.
+ *
+ *        grpc_call HOST GRID_PORT TOKEN truncated
+ * Sends a gRPC frame whose length prefix promises more bytes than follow, ends the stream, and
+ * prints the status the service answers.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -93,8 +97,17 @@ static int connect_to(const char *host, const char *port) {
 
 /* One unary call: frames `message` (already packed), sends it to `path`, leaves the reply's message
  * bytes in call->response (after the 5-byte prefix). Returns 0 on grpc-status 0. */
+static int unary_framed(struct call *call, const char *host, const char *port, const char *path, const char *token,
+                        const uint8_t *message, size_t length, uint32_t claimed);
+
 static int unary(struct call *call, const char *host, const char *port, const char *path, const char *token,
                  const uint8_t *message, size_t length) {
+  return unary_framed(call, host, port, path, token, message, length, (uint32_t)length);
+}
+
+/* As unary, with the frame's length prefix saying `claimed` bytes whatever `length` is. */
+static int unary_framed(struct call *call, const char *host, const char *port, const char *path, const char *token,
+                        const uint8_t *message, size_t length, uint32_t claimed) {
   memset(call, 0, sizeof *call);
   call->status = -1;
   call->fd = connect_to(host, port);
@@ -102,8 +115,8 @@ static int unary(struct call *call, const char *host, const char *port, const ch
   call->request_length = length + 5;
   call->request = malloc(call->request_length);
   call->request[0] = 0;
-  call->request[1] = (uint8_t)(length >> 24); call->request[2] = (uint8_t)(length >> 16);
-  call->request[3] = (uint8_t)(length >> 8); call->request[4] = (uint8_t)length;
+  call->request[1] = (uint8_t)(claimed >> 24); call->request[2] = (uint8_t)(claimed >> 16);
+  call->request[3] = (uint8_t)(claimed >> 8); call->request[4] = (uint8_t)claimed;
   memcpy(call->request + 5, message, length);
 
   nghttp2_session_callbacks *callbacks;
@@ -145,6 +158,13 @@ static int unary(struct call *call, const char *host, const char *port, const ch
   do { length = type##__get_packed_size(&value); bytes = malloc(length); type##__pack(&value, bytes); } while (0)
 
 int main(int argc, char **argv) {
+  if (argc == 5 && strcmp(argv[4], "truncated") == 0) {
+    static struct call truncated;
+    const uint8_t partial[3] = {0x1a, 0x03, 0x33};
+    unary_framed(&truncated, argv[1], argv[2], "/governance.grid.v1.GridService/ListCases", argv[3], partial, 3, 100);
+    printf("truncated status=%d message=%s\n", truncated.status, truncated.message);
+    return 0;
+  }
   if (argc != 8) {
     fprintf(stderr, "usage: %s HOST ORG_PORT PROPERTY_PORT GRID_PORT VOLUNTEERS_PORT EVALUATION_PORT TOKEN\n", argv[0]);
     return 2;
