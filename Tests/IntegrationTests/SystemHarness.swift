@@ -46,9 +46,16 @@ final class SystemHarness: @unchecked Sendable {
     try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
     var ports: [ServiceIdentity: Int] = [:]
     var metricsPorts: [ServiceIdentity: Int] = [:]
+    var taken: Set<Int> = []
+    func draw() throws -> Int {
+      var port = try Self.freePort()
+      while taken.contains(port) { port = try Self.freePort() }
+      taken.insert(port)
+      return port
+    }
     for identity in ServiceIdentity.allCases {
-      ports[identity] = try Self.freePort()
-      metricsPorts[identity] = try Self.freePort()
+      ports[identity] = try draw()
+      metricsPorts[identity] = try draw()
     }
     self.ports = ports
     self.metricsPorts = metricsPorts
@@ -202,24 +209,28 @@ final class SystemHarness: @unchecked Sendable {
     }
   }
 
-  /// A port the kernel says is free now.
+  /// A port free now, drawn below the kernel's range for outgoing connections (32768 and up), so
+  /// that the many client sockets of tests running side by side cannot take it before the
+  /// process binds it.
   static func freePort() throws -> Int {
+    for _ in 0..<200 {
+      let port = Int.random(in: 20000..<32000)
+      if try isFree(port) { return port }
+    }
+    throw Failure(description: "no free port between 20000 and 32000")
+  }
+
+  static func isFree(_ port: Int) throws -> Bool {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard socketFD >= 0 else { throw Failure(description: "socket() failed") }
     defer { close(socketFD) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0 else { throw Failure(description: "bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
-    }
-    guard named == 0 else { throw Failure(description: "getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return bound == 0
   }
 }
