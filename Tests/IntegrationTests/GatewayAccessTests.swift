@@ -274,6 +274,13 @@ struct GatewayDoorTests {
     // The auditor finds the writes; nobody else may search.
     let trail = try await Self.request(system, "/audit?action=AcceptCase", headers: ["Authorization": "Bearer \(auditor)"])
     #expect(trail.status == 200 && trail.body.contains(caseID) && trail.body.contains("apikey:admin"), "\(trail.body)")
+    // A plain read is not in the trail; a read that reveals the reporter is.
+    _ = try await Access.post(system, "governance.grid.v1.GridService/GetCase", #"{"id":"\#(caseID)"}"#, key: admin)
+    let revealed = try await Access.post(
+      system, "governance.grid.v1.GridService/GetCase", #"{"id":"\#(caseID)","revealReporter":true}"#, key: admin)
+    #expect(revealed.status == 200, "\(revealed.body)")
+    let reads = try await Self.request(system, "/audit?action=GetCase", headers: ["Authorization": "Bearer \(auditor)"])
+    #expect(reads.body.components(separatedBy: "GetCase\"").count - 1 == 1, "\(reads.body)")
     let refused = try await Self.request(system, "/audit", headers: ["Authorization": "Bearer \(platform)"])
     #expect(refused.status == 403)
   }

@@ -152,8 +152,8 @@ public struct ConnectGateway: Sendable {
       try checkCSRF(request, caller: who)
       try Authorization.check(service: service, method: method, principal: who.principal)
       let body = try await request.body.collect(upTo: Self.maximumBody)
-      let (answer, target) = try await forward(entry.input, entry.output, entry: entry, body: body, json: json, as: who.principal)
-      await auditIfNeeded(entry: entry, body: body, json: json, caller: who, target: target, result: "ok", context: context)
+      let (answer, concerns) = try await forward(entry.input, entry.output, entry: entry, body: body, json: json, as: who.principal)
+      await auditIfNeeded(entry: entry, concerns: concerns, caller: who, result: "ok", context: context)
       return Response(
         status: .ok, headers: [.contentType: json ? "application/json" : "application/proto"],
         body: .init(byteBuffer: ByteBuffer(data: answer)))
@@ -161,17 +161,37 @@ public struct ConnectGateway: Sendable {
       let connectError = ConnectError(error)
       if let caller, let entry = methods[name] {
         await auditIfNeeded(
-          entry: entry, body: nil, json: true, caller: caller, target: "", result: connectError.connect.name, context: context)
+          entry: entry, concerns: Concerns(), caller: caller, result: connectError.connect.name, context: context)
       }
       return connectError.response
     }
   }
 
+  /// What the audit trail records of a call: the record it concerns, and whether it asked for
+  /// personal data whole (a `reveal...` flag set).
+  struct Concerns {
+    var target = ""
+    var reveals = false
+
+    /// The answer's `id`, else the first `...Id` the request names; reveal flags of the request.
+    init(request: Data, response: Data) {
+      let asked = (try? JSONSerialization.jsonObject(with: request)) as? [String: Any] ?? [:]
+      reveals = asked.contains { $0.key.hasPrefix("reveal") && ($0.value as? Bool) == true }
+      if let answer = (try? JSONSerialization.jsonObject(with: response)) as? [String: Any], let id = answer["id"] as? String {
+        target = id
+      } else {
+        target = asked.keys.sorted().first { $0 == "id" || $0.hasSuffix("Id") }.flatMap { asked[$0] as? String } ?? ""
+      }
+    }
+
+    init() {}
+  }
+
   /// Decodes the body as `Input`, calls the service as `principal`, encodes the answer; returns
-  /// it with the id of the record it concerns, for the audit trail.
+  /// it with what the audit trail records of the call.
   func forward<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
     _: Input.Type, _: Output.Type, entry: CatalogMethod, body: ByteBuffer, json: Bool, as principal: Principal
-  ) async throws -> (Data, String) {
+  ) async throws -> (Data, Concerns) {
     let bytes = Data(buffer: body)
     let input: Input
     do {
@@ -188,30 +208,19 @@ public struct ConnectGateway: Sendable {
       ) { try $0.message }
     }
     let answer = json ? try output.jsonUTF8Data() : try output.serializedData()
-    return (answer, Self.target(request: try input.jsonUTF8Data(), response: try output.jsonUTF8Data()))
+    return (answer, Concerns(request: try input.jsonUTF8Data(), response: try output.jsonUTF8Data()))
   }
 
-  /// The record a call concerns: the answer's `id`, else the first `...Id` the request names.
-  static func target(request: Data, response: Data) -> String {
-    if let object = try? JSONSerialization.jsonObject(with: response) as? [String: Any], let id = object["id"] as? String {
-      return id
-    }
-    guard let object = try? JSONSerialization.jsonObject(with: request) as? [String: Any] else { return "" }
-    return object.keys.sorted().first { $0 == "id" || $0.hasSuffix("Id") }.flatMap { object[$0] as? String } ?? ""
-  }
-
-  /// Every write, and every read that reveals personal data, goes into the audit trail.
+  /// Every write, and every read that reveals personal data (JSON or binary), goes into the audit
+  /// trail.
   func auditIfNeeded(
-    entry: CatalogMethod, body: ByteBuffer?, json: Bool, caller: Caller, target: String, result: String,
-    context: GatewayRequestContext
+    entry: CatalogMethod, concerns: Concerns, caller: Caller, result: String, context: GatewayRequestContext
   ) async {
-    let reveals = entry.method == "RevealContact"
-      || (json && body.map { String(buffer: $0) }.map { $0.contains("\"reveal") && $0.contains("true") } == true)
-    guard !Authorization.isRead(entry.method) || reveals else { return }
+    guard !Authorization.isRead(entry.method) || concerns.reveals else { return }
     do {
       try await store.audit(
         subject: caller.principal.subject, role: caller.principal.role?.rawValue ?? "", action: entry.fullName,
-        target: target, remote: context.remote, result: result)
+        target: concerns.target, remote: context.remote, result: result)
     } catch {
       context.logger.error("cannot write the audit trail", metadata: ["error": "\(error)"])
     }

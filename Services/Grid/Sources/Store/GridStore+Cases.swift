@@ -197,6 +197,26 @@ extension GridStore {
     }
   }
 
+  /// Corrects what the mask names on a case still being handled.
+  public func updateCase(
+    _ request: Governance_Grid_V1_UpdateCaseRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> GridCase {
+    let paths = try updatePaths(request.updateMask, allowed: ["category", "priority", "title", "details", "location"])
+    let id = try FieldValidation.requiredID(request.gridCase.id, field: "grid_case.id")
+    return try await writer.write { db in
+      let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+      let corrected = try CaseWorkflow.correct(gridCase, with: request.gridCase, paths: paths)
+      if corrected.location.gridCode != gridCase.location.gridCode {
+        try Self.requireGrid(db, code: corrected.location.gridCode, field: "grid_case.location.grid_code")
+      }
+      let saved = try RecordTable.update(db, in: "grid_case", record: corrected, by: principal, at: time, columns: Self.caseColumns)
+      try Self.recordCaseEvent(
+        db, .updated, gridCase: saved, from: gridCase.status, note: "更正 " + paths.joined(separator: ", "), by: principal,
+        at: time)
+      return saved
+    }
+  }
+
   public func listCaseEvents(_ request: Governance_Grid_V1_ListCaseEventsRequest) async throws
     -> Governance_Grid_V1_ListCaseEventsResponse
   {

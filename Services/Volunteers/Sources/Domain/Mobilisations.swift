@@ -22,9 +22,16 @@ public enum Mobilisations {
     }
   }
 
-  /// The rule "a grid case that is still being handled can be answered with a call-out": the case
-  /// statuses a team may be mobilised for.
+  /// The case statuses a team may be mobilised for.
   public static let mobilisableCaseStatuses: Set<Governance_Grid_V1_CaseStatus> = [
     .reported, .accepted, .assigned, .inProgress, .reopened,
   ]
+
+  /// The rule "a team is called out for a grid case that is still being handled".
+  public static func checkCase(_ gridCase: Governance_Grid_V1_Case) throws(DomainError) {
+    guard mobilisableCaseStatuses.contains(gridCase.status) else {
+      throw DomainError.failedPrecondition(
+        rule: "a team is called out for a case still being handled", detail: "case \(gridCase.id) is \(gridCase.status)")
+    }
+  }
 }

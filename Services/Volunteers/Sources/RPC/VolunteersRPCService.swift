@@ -220,10 +220,7 @@ public struct VolunteersRPCService<PeerTransport: ClientTransport>: RegistrableR
     router.registerUnary(Method.MobiliseTeam.descriptor) { (request: Governance_Volunteers_V1_MobiliseTeamRequest, _) in
       let caseID = try FieldValidation.requiredID(request.caseID, field: "case_id")
       let gridCase = try await peers.gridCase(id: caseID)
-      guard Mobilisations.mobilisableCaseStatuses.contains(gridCase.status) else {
-        throw DomainError.failedPrecondition(
-          rule: "a team is called out for a case still being handled", detail: "case \(caseID) is \(gridCase.status)")
-      }
+      try Mobilisations.checkCase(gridCase)
       let mobilisation = try await store.mobilise(request, gridCase: gridCase, by: Principal.current)
       publish(mobilisation)
       return mobilisation

@@ -136,8 +136,9 @@ extension VolunteersStore {
     }
     let from = request.hasFromDate ? request.fromDate : nil
     let to = request.hasToDate ? request.toDate : nil
-    var probe = RecordFilter()
-    try Self.period(&probe, column: "d", from: from, to: to)
+    // Bad dates are refused here, before the database is touched.
+    var period = RecordFilter()
+    try Self.period(&period, column: "start_date", from: from, to: to)
     return try await writer.read { db in
       switch subject {
       case .volunteer(let id):
