@@ -2,10 +2,10 @@ import Foundation
 import GovernanceAPI
 import SwiftProtobuf
 
-/// What each role may do, in one place: every role reads within its jurisdiction (the auditor
-/// only reads); writes are held to the roles below. The platform's own services may call
-/// anything (a handler may still demand one service, such as the evaluation service for star
-/// ratings). A city administrator may do everything within their jurisdiction.
+/// What each role and each service identity may do, in one place: every role reads within its
+/// jurisdiction (the auditor only reads); writes are held to the roles below. The platform's own
+/// services read one another freely and write to one another only where a cross-service flow
+/// needs it. A city administrator may do everything within their jurisdiction.
 public enum Authorization {
   /// The rule "Get, List, Watch and Propose calls only read".
   public static func isRead(_ method: String) -> Bool {
@@ -35,10 +35,24 @@ public enum Authorization {
     "governance.evaluation.v1.EvaluationService/SetRatingPolicy": [.district],
   ]
 
-  /// The rule "a role acts only as its table allows": PERMISSION_DENIED naming the role and the
-  /// method otherwise.
+  /// The writes one service makes to another: publishing the evaluation lists rates the
+  /// companies, lists them and makes those on the exit list leave.
+  static let serviceWriters: [String: Set<ServiceIdentity>] = [
+    "governance.property.v1.PropertyService/SetCompanyRating": [.evaluation],
+    "governance.property.v1.PropertyService/SetCompanyListStatus": [.evaluation],
+    "governance.property.v1.PropertyService/ExitCompany": [.evaluation],
+  ]
+
+  /// The rule "a role or a service acts only as its table allows": PERMISSION_DENIED naming the
+  /// caller and the method otherwise.
   public static func check(service: String, method: String, principal: Principal) throws(DomainError) {
-    if principal.service != nil { return }
+    if let caller = principal.service {
+      guard isRead(method) || serviceWriters["\(service)/\(method)"]?.contains(caller) == true else {
+        throw DomainError.permissionDenied(
+          reason: "the \(caller.rawValue) service may not call \(service)/\(method): services write to one another only where a flow needs it")
+      }
+      return
+    }
     guard let role = principal.role else {
       throw DomainError.permissionDenied(reason: "\(principal) holds no role")
     }

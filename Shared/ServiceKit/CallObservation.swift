@@ -9,7 +9,8 @@ import SwiftProtobuf
 /// signed access token (UNAUTHENTICATED without a valid one), holds the caller to their role and
 /// jurisdiction (PERMISSION_DENIED), turns errors nobody mapped into clear statuses, and records
 /// each call's method, status and duration in the logs and in Prometheus metrics. The health
-/// service answers without a token, for probes.
+/// service answers without a token, for probes. A call's handler runs under the caller's deadline
+/// (passed on to its peer calls) and is cancelled once the call is abandoned.
 public struct CallObservationInterceptor: ServerInterceptor {
   /// The metadata key carrying `Bearer <access token>`.
   public static let authorizationKey = "authorization"
@@ -18,10 +19,12 @@ public struct CallObservationInterceptor: ServerInterceptor {
 
   private let logger: Logger
   private let authority: TokenAuthority
+  private let drain: ServerDrain
 
-  public init(logger: Logger, authority: TokenAuthority) {
+  public init(logger: Logger, authority: TokenAuthority, drain: ServerDrain = ServerDrain()) {
     self.logger = logger
     self.authority = authority
+    self.drain = drain
   }
 
   /// The principal the call's token stands for, held to the method's role table.
@@ -70,12 +73,15 @@ public struct CallObservationInterceptor: ServerInterceptor {
         return message
       })
     var response: StreamingServerResponse<Output>
+    let deadline = CallDeadline.deadline(of: request.metadata, from: start)
     do {
       response = try await Principal.$current.withValue(principal) {
-        try await next(checked, context)
+        try await CallDeadline.$current.withValue(deadline) {
+          try await drain.stoppingWhenAbandoned { try await next(checked, context) }
+        }
       }
     } catch {
-      let rpcError = Self.rpcError(for: error, method: method, logger: logger)
+      let rpcError = Self.rpcError(for: error, method: method, logger: logger, deadline: deadline)
       Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger)
       throw rpcError
     }
@@ -103,11 +109,16 @@ public struct CallObservationInterceptor: ServerInterceptor {
     return response
   }
 
-  /// Maps an error to the status the caller sees. Domain errors carry their own status; a busy
+  /// Maps an error to the status the caller sees. Work stopped at the call's deadline is
+  /// DEADLINE_EXCEEDED; domain errors carry their own status; a busy
   /// database is worth retrying (UNAVAILABLE); anything else is a bug, logged in full here and
   /// answered INTERNAL without leaking internals.
-  static func rpcError(for error: any Error, method: String, logger: Logger) -> RPCError {
+  static func rpcError(
+    for error: any Error, method: String, logger: Logger, deadline: ContinuousClock.Instant? = nil
+  ) -> RPCError {
     switch error {
+    case is CancellationError where deadline.map({ $0 <= .now }) ?? false:
+      return RPCError(code: .deadlineExceeded, message: "the call's deadline passed before \(method) finished")
     case let error as RPCError:
       return error
     case let error as any RPCErrorConvertible:

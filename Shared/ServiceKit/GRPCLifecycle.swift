@@ -21,6 +21,7 @@ public struct GRPCServerService: Service {
   private let listen: NetworkAddress
   private let health: HealthStatus
   private let logger: Logger
+  private let drain: ServerDrain
 
   public init(
     listen: NetworkAddress,
@@ -29,6 +30,7 @@ public struct GRPCServerService: Service {
     authority: TokenAuthority,
     logger: Logger
   ) {
+    let drain = ServerDrain()
     // The transport reads requests up to four times the limit, so that one over the limit is
     // read whole and answered RESOURCE_EXHAUSTED by the interceptor instead of a reset stream.
     var transport = HTTP2ServerTransport.Posix.Config.defaults
@@ -36,9 +38,10 @@ public struct GRPCServerService: Service {
     self.server = GRPCServer(
       transport: .http2NIOPosix(address: listen.serverSocketAddress, transportSecurity: .plaintext, config: transport),
       services: services + [HealthService(status: health)],
-      interceptors: [CallObservationInterceptor(logger: logger, authority: authority)]
+      interceptors: [CallObservationInterceptor(logger: logger, authority: authority, drain: drain)]
     )
     self.listen = listen
+    self.drain = drain
     self.health = health
     self.logger = logger
   }
@@ -71,6 +74,7 @@ public struct GRPCServerService: Service {
       logger.info("shutting down: refusing new calls, finishing those in flight")
       health.setAll(.notServing)
       health.finishWatchers()
+      drain.begin()
       server.beginGracefulShutdown()
     }
   }
@@ -131,6 +135,7 @@ public final class PeerClients: Service, Sendable {
           serviceConfig: serviceConfig
         ),
         interceptors: [
+          DeadlinePropagationInterceptor(),
           AccessTokenInterceptor(
             authority: authority, identity: Principal(service: caller), forwardCurrentPrincipal: caller == .gateway)
         ]

@@ -14,6 +14,34 @@ extension Principal {
   }
 }
 
+/// Test setup done by an administrator through the clients that otherwise call as a peer service
+/// (`caller:`): the fixtures a peer service may not write itself. Clients that call as a person
+/// keep calling as that person.
+public func asTestAdministrator<Result: Sendable>(_ setup: () async throws -> Result) async throws -> Result {
+  try await TestSigningInterceptor.$override.withValue(.testAdministrator) { try await setup() }
+}
+
+/// Signs every call as its identity; a peer client signs a test's setup as the administrator.
+struct TestSigningInterceptor: ClientInterceptor {
+  @TaskLocal static var override: Principal?
+
+  let authority: TokenAuthority
+  let identity: Principal
+  let isPeerClient: Bool
+
+  func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingClientRequest<Input>,
+    context: ClientContext,
+    next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
+  ) async throws -> StreamingClientResponse<Output> {
+    var request = request
+    let signer = isPeerClient ? Self.override ?? identity : identity
+    let token = try await authority.mint(for: signer, lifetime: 60)
+    request.metadata.replaceOrAddString("Bearer \(token)", forKey: CallObservationInterceptor.authorizationKey)
+    return try await next(request, context)
+  }
+}
+
 /// Runs `services` behind the same interceptors as production (signed tokens verified, roles and
 /// jurisdiction enforced) over the in-process transport and hands `body` a client that calls as
 /// `caller` (a peer service), else as `principal`.
@@ -27,7 +55,8 @@ public func withTestServer<Result: Sendable>(
   let logger = Logger(label: "test")
   let authority = TokenAuthority.ephemeral()
   let clientInterceptors: [any ClientInterceptor] = [
-    AccessTokenInterceptor(authority: authority, identity: caller.map(Principal.init(service:)) ?? principal)
+    TestSigningInterceptor(
+      authority: authority, identity: caller.map(Principal.init(service:)) ?? principal, isPeerClient: caller != nil)
   ]
   return try await withGRPCServer(
     transport: transport.server, services: services,

@@ -99,6 +99,12 @@ struct Quarter: Sendable {
       default: setup.surveyItem = id
       }
     }
+    // The property fixtures are the district's, not the evaluation service's, to write.
+    try await asTestAdministrator { try await setup.makeCompounds(property) }
+    return setup
+  }
+
+  mutating func makeCompounds(_ property: PropertyClient) async throws {
     _ = try await property.createServiceCentre(.with {
       $0.centre.divisionCode = "320113005000"
       $0.centre.name = "玄武门街道物业服务中心"
@@ -108,12 +114,12 @@ struct Quarter: Sendable {
       let company = try await property.createCompany(.with {
         $0.company.name = name
         $0.company.unifiedSocialCreditCode = code
-        $0.company.divisionCode = district
+        $0.company.divisionCode = Self.district
         $0.company.staffCount = 40
       }).id
       let compound = try await property.createCompound(.with {
         $0.compound.name = "\(name)小区"
-        $0.compound.divisionCode = community
+        $0.compound.divisionCode = Self.community
         $0.compound.kind = .commercialHousing
         $0.compound.householdCount = 300
       }).id
@@ -125,9 +131,8 @@ struct Quarter: Sendable {
       })
       pairs.append((company, compound))
     }
-    setup.good = pairs[0]
-    setup.poor = pairs[1]
-    return setup
+    good = pairs[0]
+    poor = pairs[1]
   }
 
   /// A four-party panel for a company in a month, seating one evaluator per role.

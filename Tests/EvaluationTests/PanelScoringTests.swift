@@ -207,11 +207,13 @@ struct PairedUnitEvaluationTests {
   func fiveHelpsOncePerQuarter() async throws {
     try await withEvaluationService { evaluation, property, world in
       let setup = try await Quarter.make(evaluation, property)
-      let unit = try await world.organisation.createPairedUnit(.with {
-        $0.unit.name = "区住建局"
-        $0.unit.kind = .agency
-        $0.unit.divisionCode = Quarter.district
-      })
+      let unit = try await asTestAdministrator {
+        try await world.organisation.createPairedUnit(.with {
+          $0.unit.name = "区住建局"
+          $0.unit.kind = .agency
+          $0.unit.divisionCode = Quarter.district
+        })
+      }
       let request = Governance_Evaluation_V1_SubmitPairedUnitEvaluationRequest.with {
         $0.evaluation = .with {
           $0.divisionCode = "320113005000"

@@ -149,34 +149,37 @@ struct PublicationTests {
     try await withEvaluationService { evaluation, property, world in
       let setup = try await Quarter.make(evaluation, property)
       let grid = world.grid
-      for (code, name) in [("320113000000", "玄武区"), ("320113005000", "玄武门街道"), (Quarter.community, "樱花社区")] {
-        _ = try await grid.createDivision(.with {
-          $0.division.divisionCode = code
-          $0.division.name = name
-        })
-      }
-      for (compound, satisfaction) in [(setup.good.compound, Int32(5)), (setup.poor.compound, 1)] {
-        let id = try await grid.createCase(.with {
-          $0.gridCase.source = .resident
-          $0.gridCase.category = "物业服务"
-          $0.gridCase.title = "电梯故障"
-          $0.gridCase.divisionCode = Quarter.community
-          $0.gridCase.location.compoundID = compound
-        }).id
-        _ = try await grid.acceptCase(.with { $0.caseID = id })
-        _ = try await grid.assignCase(.with {
-          $0.caseID = id
-          $0.assigneeID = "wkr_1"
-        })
-        _ = try await grid.startCase(.with { $0.caseID = id })
-        _ = try await grid.resolveCase(.with {
-          $0.caseID = id
-          $0.resolution = "已维修"
-        })
-        _ = try await grid.evaluateCase(.with {
-          $0.caseID = id
-          $0.satisfaction = satisfaction
-        })
+      // The cases are the grid service's records, written by staff, not by the evaluation service.
+      try await asTestAdministrator {
+        for (code, name) in [("320113000000", "玄武区"), ("320113005000", "玄武门街道"), (Quarter.community, "樱花社区")] {
+          _ = try await grid.createDivision(.with {
+            $0.division.divisionCode = code
+            $0.division.name = name
+          })
+        }
+        for (compound, satisfaction) in [(setup.good.compound, Int32(5)), (setup.poor.compound, 1)] {
+          let id = try await grid.createCase(.with {
+            $0.gridCase.source = .resident
+            $0.gridCase.category = "物业服务"
+            $0.gridCase.title = "电梯故障"
+            $0.gridCase.divisionCode = Quarter.community
+            $0.gridCase.location.compoundID = compound
+          }).id
+          _ = try await grid.acceptCase(.with { $0.caseID = id })
+          _ = try await grid.assignCase(.with {
+            $0.caseID = id
+            $0.assigneeID = "wkr_1"
+          })
+          _ = try await grid.startCase(.with { $0.caseID = id })
+          _ = try await grid.resolveCase(.with {
+            $0.caseID = id
+            $0.resolution = "已维修"
+          })
+          _ = try await grid.evaluateCase(.with {
+            $0.caseID = id
+            $0.satisfaction = satisfaction
+          })
+        }
       }
       let imported = try await evaluation.importCaseSatisfaction(.with { $0.periodID = setup.quarter })
       #expect(imported.imported == 2 && imported.withoutCases == 0)

@@ -162,7 +162,7 @@ struct CaseWorkflowTests {
   @Test("a case pushed twice by the city platform is one case")
   func cityIntakeIsIdempotent() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridRPCService(store: store)], caller: .gateway) { client in
+    try await withTestServer([GridRPCService(store: store)], as: .staff(.cityPlatform, name: "city-platform")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let push = Governance_Grid_V1_IntakeCityCaseRequest.with {
         $0.externalID = "12345-20261125-0001"

@@ -125,7 +125,7 @@ struct GatewayAccessTests {
     }
   }
 
-  @Test("Connect errors: no key, a revoked key, bad JSON, an unknown method, a wrong content type")
+  @Test("Connect errors: no key, a revoked key, bad JSON, an unknown method, a wrong content type, a bad timeout")
   func connectErrors() async throws {
     let system = try SystemHarness()
     try system.startAll()
@@ -148,6 +148,13 @@ struct GatewayAccessTests {
     #expect(text.status == 400)
     let ok = try await Self.post(system, list, "{}", key: key)
     #expect(ok.status == 200)
+    for (timeout, status) in [("soon", 400), ("-5", 400), ("60000", 200)] {
+      let timed = try await GatewayDoorTests.request(
+        system, "/\(list)", method: "POST", body: "{}",
+        headers: ["Authorization": "Bearer \(key)", "Connect-Timeout-Ms": timeout])
+      #expect(timed.status == status, "Connect-Timeout-Ms: \(timeout) → \(timed.status) \(timed.body)")
+      if status == 400 { #expect(timed.body.contains("Connect-Timeout-Ms")) }
+    }
 
     let process = Process()
     process.executableURL = SystemHarness.binDirectory.appendingPathComponent("governance")

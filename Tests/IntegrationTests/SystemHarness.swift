@@ -167,20 +167,20 @@ final class SystemHarness: @unchecked Sendable {
     return process.terminationStatus
   }
 
-  /// A client of one domain service over real HTTP/2.
+  /// A client of one domain service over real HTTP/2, signing as an administrator of everything
+  /// (as the operator tool does) unless told otherwise.
   func withClient<Result: Sendable>(
     _ identity: ServiceIdentity,
+    as principal: Principal = Principal(subject: "user:harness", role: .cityAdministrator, scope: ""),
     _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
   ) async throws -> Result {
     let address = address(of: identity)
-    // The processes share the token key in the data directory; the harness signs as an
-    // administrator of everything, as the operator tool does.
+    // The processes share the token key in the data directory.
     let authority = try TokenAuthority.load(dataDirectory: dataDirectory.path, environment: [:])
     return try await withGRPCClient(
       transport: .http2NIOPosix(target: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
       interceptors: [
-        AccessTokenInterceptor(
-          authority: authority, identity: Principal(subject: "user:harness", role: .cityAdministrator, scope: ""))
+        AccessTokenInterceptor(authority: authority, identity: principal)
       ],
       handleClient: body)
   }

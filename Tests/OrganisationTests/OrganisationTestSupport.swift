@@ -27,10 +27,14 @@ func withOrganisationService<Result: Sendable>(
         store: organisationStore, property: PropertyDirectory(client: propertyClient),
         grid: GridDirectory(client: gridClient))
       return try await withTestServer([organisation]) { client in
-        try await body(
-          Governance_Organisation_V1_OrganisationService.Client(wrapping: client),
-          Governance_Property_V1_PropertyService.Client(wrapping: propertyClient),
-          Governance_Grid_V1_GridService.Client(wrapping: gridClient))
+        // The test writes its fixtures in the peers as staff would; the service under test
+        // calls them as itself.
+        try await asTestAdministrator {
+          try await body(
+            Governance_Organisation_V1_OrganisationService.Client(wrapping: client),
+            Governance_Property_V1_PropertyService.Client(wrapping: propertyClient),
+            Governance_Grid_V1_GridService.Client(wrapping: gridClient))
+        }
       }
     }
   }

@@ -121,7 +121,7 @@ struct PropertyServiceTests {
       }
     }
     try await Self.withService(caller: .evaluation) { property, _ in
-      let city = try await Self.makeCity(property)
+      let city = try await asTestAdministrator { try await Self.makeCity(property) }
       let rated = try await property.setCompanyRating(.with {
         $0.companyID = city.companies[0].id
         $0.starRating = 2
@@ -135,7 +135,16 @@ struct PropertyServiceTests {
         $0.reason = "服务质量差、满意度低"
       })
       await expectRPCError(.failedPrecondition, mentioning: "blacklisted") {
-        _ = try await Self.sign(property, compound: city.compounds[0].id, company: city.companies[0].id)
+        _ = try await asTestAdministrator {
+          try await Self.sign(property, compound: city.compounds[0].id, company: city.companies[0].id)
+        }
+      }
+      await expectRPCError(.permissionDenied, mentioning: "evaluation service", "CreateCompany") {
+        _ = try await property.createCompany(.with {
+          $0.company.name = "南京鸿运物业"
+          $0.company.unifiedSocialCreditCode = "91350100M000100Y43"
+          $0.company.divisionCode = "320113000000"
+        })
       }
       await expectRPCError(.invalidArgument, mentioning: "star_rating", "from 1 to 5") {
         _ = try await property.setCompanyRating(.with {

@@ -10,6 +10,10 @@ import Testing
 
 final class CallStarted: Sendable {
   let flag = Mutex(false)
+  /// The time the handler had left when it started.
+  let remaining = Mutex<Duration?>(nil)
+  /// Set when the handler's work was cancelled before it finished.
+  let stopped = Mutex(false)
 }
 
 /// A service whose one method takes `delay` to answer, to hold a call in flight.
@@ -22,8 +26,28 @@ struct SlowOrganisationService: RegistrableRPCService {
     router.registerUnary(Governance_Organisation_V1_OrganisationService.Method.GetOrganisation.descriptor) {
       (request: Governance_Organisation_V1_GetOrganisationRequest, _) in
       started.flag.withLock { $0 = true }
-      try await Task.sleep(for: delay)
+      started.remaining.withLock { $0 = CallDeadline.remaining }
+      do {
+        try await Task.sleep(for: delay)
+      } catch {
+        started.stopped.withLock { $0 = true }
+        throw error
+      }
       return Governance_Organisation_V1_Organisation.with { $0.id = request.id }
+    }
+  }
+}
+
+/// A service that answers by asking its peer, as the services do with theirs.
+struct ForwardingOrganisationService: RegistrableRPCService {
+  let peers: PeerClients
+
+  func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+    router.registerUnary(Governance_Organisation_V1_OrganisationService.Method.GetOrganisation.descriptor) {
+      (request: Governance_Organisation_V1_GetOrganisationRequest, _) in
+      let organisations = Governance_Organisation_V1_OrganisationService.Client(
+        wrapping: peers.client(for: .organisation))
+      return try await PeerCall.run(.organisation) { try await organisations.getOrganisation(request) }
     }
   }
 }
@@ -68,6 +92,51 @@ struct LifecycleTests {
       }
       #expect(ContinuousClock.now - started < .seconds(8))
       // The client stops first, so that no reconnection reaches a server being torn down.
+      peers.client(for: .organisation).beginGracefulShutdown()
+      group.cancelAll()
+    }
+  }
+
+  @Test("a caller's deadline reaches the peer, and the peer's work stops when the caller gives up")
+  func deadlinePassedOnAndAbandonedWorkStopped() async throws {
+    let slow = SlowOrganisationService(delay: .seconds(30))
+    let back = Self.startServer(delay: .seconds(30), health: HealthStatus(services: []), slow: slow)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await back.run() }
+      let backPort = try #require(try await back.listeningAddress.ipv4?.port)
+      // The front's own peer timeout (20 s) is far longer than its caller's deadline (600 ms).
+      let peers = try PeerClients(
+        caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: backPort)],
+        timeout: .seconds(20), authority: Self.authority)
+      group.addTask { try await peers.run() }
+      let front = GRPCServerService(
+        listen: NetworkAddress(host: "127.0.0.1", port: 0), services: [ForwardingOrganisationService(peers: peers)],
+        health: HealthStatus(services: []), authority: Self.authority, logger: Self.logger)
+      group.addTask { try await front.run() }
+      let frontPort = try #require(try await front.listeningAddress.ipv4?.port)
+
+      var options = CallOptions.defaults
+      options.timeout = .milliseconds(600)
+      let started = ContinuousClock.now
+      try await withGRPCClient(
+        transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: frontPort), transportSecurity: .plaintext),
+        interceptors: [AccessTokenInterceptor(authority: Self.authority, identity: .testCaller)]
+      ) { client in
+        let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
+        await #expect {
+          _ = try await organisations.getOrganisation(.with { $0.id = "org_1" }, options: options)
+        } throws: { error in
+          (error as? RPCError)?.code == .deadlineExceeded
+        }
+      }
+      #expect(ContinuousClock.now - started < .seconds(8))
+      let seen = try #require(slow.started.remaining.withLock { $0 })
+      #expect(seen <= .milliseconds(600), "the peer saw \(seen) left, not its caller's deadline")
+      let asked = ContinuousClock.now
+      while !slow.started.stopped.withLock({ $0 }), ContinuousClock.now - asked < .seconds(5) {
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      #expect(slow.started.stopped.withLock { $0 }, "the peer's 30 s of work went on after its caller gave up")
       peers.client(for: .organisation).beginGracefulShutdown()
       group.cancelAll()
     }

@@ -32,10 +32,14 @@ func withVolunteersService<Result: Sendable>(
       return try await withTestServer([organisationService], caller: .volunteers) { organisation in
         let service = VolunteersRPCService(store: store, peers: VolunteerPeers(organisation: organisation, grid: grid))
         return try await withTestServer([service], as: principal) { client in
-          try await body(
-            Governance_Volunteers_V1_VolunteersService.Client(wrapping: client),
-            Governance_Organisation_V1_OrganisationService.Client(wrapping: organisation),
-            Governance_Grid_V1_GridService.Client(wrapping: grid), store)
+          // The test writes its fixtures in the peers as staff would; the service under test
+          // calls them as itself.
+          try await asTestAdministrator {
+            try await body(
+              Governance_Volunteers_V1_VolunteersService.Client(wrapping: client),
+              Governance_Organisation_V1_OrganisationService.Client(wrapping: organisation),
+              Governance_Grid_V1_GridService.Client(wrapping: grid), store)
+          }
         }
       }
     }

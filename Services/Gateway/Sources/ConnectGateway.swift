@@ -120,6 +120,15 @@ public struct ConnectGateway: Sendable {
       csrfToken: session.csrf)
   }
 
+  /// The deadline a Connect client sets with `Connect-Timeout-Ms`, passed on to the service.
+  static func connectTimeout(_ request: Request) throws -> Duration? {
+    guard let value = request.headers[HTTPField.Name("Connect-Timeout-Ms")!] else { return nil }
+    guard value.count <= 10, let milliseconds = Int64(value), milliseconds > 0 else {
+      throw ConnectError(.invalidArgument, "Connect-Timeout-Ms must be a positive whole number of milliseconds, at most 10 digits")
+    }
+    return .milliseconds(milliseconds)
+  }
+
   /// The rule "a console session's state-changing request carries its CSRF token".
   func checkCSRF(_ request: Request, caller: Caller) throws {
     guard let expected = caller.csrfToken else { return }
@@ -152,7 +161,9 @@ public struct ConnectGateway: Sendable {
       try checkCSRF(request, caller: who)
       try Authorization.check(service: service, method: method, principal: who.principal)
       let body = try await request.body.collect(upTo: Self.maximumBody)
-      let (answer, concerns) = try await forward(entry.input, entry.output, entry: entry, body: body, json: json, as: who.principal)
+      let (answer, concerns) = try await forward(
+        entry.input, entry.output, entry: entry, body: body, json: json, as: who.principal,
+        timeout: try Self.connectTimeout(request))
       await auditIfNeeded(entry: entry, concerns: concerns, caller: who, result: "ok", context: context)
       return Response(
         status: .ok, headers: [.contentType: json ? "application/json" : "application/proto"],
@@ -190,7 +201,8 @@ public struct ConnectGateway: Sendable {
   /// Decodes the body as `Input`, calls the service as `principal`, encodes the answer; returns
   /// it with what the audit trail records of the call.
   func forward<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
-    _: Input.Type, _: Output.Type, entry: CatalogMethod, body: ByteBuffer, json: Bool, as principal: Principal
+    _: Input.Type, _: Output.Type, entry: CatalogMethod, body: ByteBuffer, json: Bool, as principal: Principal,
+    timeout: Duration?
   ) async throws -> (Data, Concerns) {
     let bytes = Data(buffer: body)
     let input: Input
@@ -204,7 +216,8 @@ public struct ConnectGateway: Sendable {
       try await peers.client(for: identity).unary(
         request: ClientRequest(message: input),
         descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
-        serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: .defaults
+        serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(),
+        options: timeout.map { CallOptions.defaults.withTimeout($0) } ?? .defaults
       ) { try $0.message }
     }
     let answer = json ? try output.jsonUTF8Data() : try output.serializedData()

@@ -1,0 +1,117 @@
+import GRPCCore
+import Synchronization
+
+/// The deadline of the call the current task serves, from the caller's `grpc-timeout`.
+///
+/// The server interceptor sets it for the handler; every call the handler makes to a peer carries
+/// what is left of it (`DeadlinePropagationInterceptor`), so a peer never works for a caller that
+/// has already given up.
+public enum CallDeadline {
+  /// The metadata key of a call's timeout.
+  static let timeoutKey = "grpc-timeout"
+
+  @TaskLocal public static var current: ContinuousClock.Instant?
+
+  /// The time left before the current call's deadline; nil when it has none.
+  public static var remaining: Duration? {
+    current.map { ContinuousClock.now.duration(to: $0) }
+  }
+
+  /// Reads a `grpc-timeout` value: at most eight digits and a unit (H, M, S, m, u, n).
+  static func duration(fromTimeout value: String) -> Duration? {
+    guard let unit = value.last, let amount = Int64(value.dropLast()), amount >= 0, value.count <= 9 else {
+      return nil
+    }
+    switch unit {
+    case "H": return .seconds(amount * 3600)
+    case "M": return .seconds(amount * 60)
+    case "S": return .seconds(amount)
+    case "m": return .milliseconds(amount)
+    case "u": return .microseconds(amount)
+    case "n": return .nanoseconds(amount)
+    default: return nil
+    }
+  }
+
+  /// Writes a duration as a `grpc-timeout` value in milliseconds (at least one, at most eight digits).
+  static func timeoutValue(for duration: Duration) -> String {
+    let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    return "\(min(max(milliseconds, 1), 99_999_999))m"
+  }
+
+  /// The deadline a request's metadata sets, counted from `start`.
+  static func deadline(of metadata: Metadata, from start: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+    metadata[stringValues: timeoutKey].first(where: { _ in true }).flatMap(duration(fromTimeout:)).map { start + $0 }
+  }
+}
+
+/// Set when the server begins its graceful shutdown. Shutting down cancels every call's RPC handle
+/// as a deadline or a departed client does; only the latter two should stop the work in flight.
+public final class ServerDrain: Sendable {
+  private let draining = Atomic(false)
+
+  public init() {}
+
+  public var isDraining: Bool { draining.load(ordering: .acquiring) }
+
+  public func begin() { draining.store(true, ordering: .releasing) }
+
+  /// Runs `work` in a child task that is cancelled when the call is abandoned: its deadline
+  /// passed or its client went away. A graceful shutdown lets it finish. SQLite work cancelled
+  /// this way is rolled back whole.
+  func stoppingWhenAbandoned<Result: Sendable>(_ work: () async throws -> Result) async throws -> Result {
+    // The child task ends before this function returns, so `work` does not outlive the call.
+    try await withoutActuallyEscaping(work) { work in
+      let abandoned = AsyncStream<Void>.makeStream()
+      let transferred = TransferredWork(work: work)
+      return try await withRPCCancellationHandler {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+          group.addTask {
+            for await _ in abandoned.stream {}
+            return nil
+          }
+          group.addTask { try await transferred.work() }
+          guard let first = try await group.next(), let result = first else {
+            group.cancelAll()
+            throw CancellationError()
+          }
+          abandoned.continuation.finish()
+          return result
+        }
+      } onCancelRPC: { [self] in
+        if !isDraining { abandoned.continuation.finish() }
+      }
+    }
+  }
+}
+
+/// A call's work handed to the child task that runs it; it never runs anywhere else.
+private struct TransferredWork<Result>: @unchecked Sendable {
+  let work: () async throws -> Result
+}
+
+/// Gives every call to a peer no more time than the call being served has left: the peer's
+/// `grpc-timeout` becomes the smaller of its own and the caller's remaining time.
+public struct DeadlinePropagationInterceptor: ClientInterceptor {
+  public init() {}
+
+  public func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingClientRequest<Input>,
+    context: ClientContext,
+    next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
+  ) async throws -> StreamingClientResponse<Output> {
+    guard let remaining = CallDeadline.remaining else { return try await next(request, context) }
+    guard remaining > .zero else {
+      throw RPCError(
+        code: .deadlineExceeded,
+        message: "the deadline of the call being served passed before calling \(context.descriptor.fullyQualifiedMethod)")
+    }
+    var request = request
+    let own = request.metadata[stringValues: CallDeadline.timeoutKey].first(where: { _ in true })
+      .flatMap(CallDeadline.duration(fromTimeout:))
+    if own.map({ remaining < $0 }) ?? true {
+      request.metadata.replaceOrAddString(CallDeadline.timeoutValue(for: remaining), forKey: CallDeadline.timeoutKey)
+    }
+    return try await next(request, context)
+  }
+}
