@@ -7,6 +7,13 @@ import ServiceKit
 import Synchronization
 import Testing
 
+/// The ids of the writes a service acknowledged, shared with the task writing them.
+final class AcknowledgedWrites: Sendable {
+  let ids = Mutex<[String]>([])
+  /// The error that stopped the writer (expected once the process is killed).
+  let failure = Mutex<String?>(nil)
+}
+
 /// Crashes and backups of the real processes and their SQLite files.
 @Suite("Crash without loss; backup and restore", .serialized)
 struct CrashAndBackupTests {
@@ -38,9 +45,14 @@ struct CrashAndBackupTests {
         }).id
       },
       exists: { client, id in
-        let units = try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).listPairedUnits(.with {
-          $0.pageSize = 500
-        }).units
+        let organisation = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
+        let units = try await PeerCall.allPages(.organisation) { token in
+          let page = try await organisation.listPairedUnits(.with {
+            $0.pageSize = 500
+            $0.pageToken = token
+          })
+          return (page.units, page.nextPageToken)
+        }
         return units.contains { $0.id == id }
       }),
     .property: Workload(
@@ -108,6 +120,10 @@ struct CrashAndBackupTests {
       }),
   ]
 
+  /// Kill-and-restart rounds per service: one in the test command; a soak sets
+  /// GOVERNANCE_SOAK_ROUNDS (say 20) to run many.
+  static let crashRounds = max(1, Int(ProcessInfo.processInfo.environment["GOVERNANCE_SOAK_ROUNDS"] ?? "") ?? 1)
+
   @Test("each service, killed with SIGKILL while writing, keeps every acknowledged write and a sound file")
   func crashWithoutLoss() async throws {
     for identity in ServiceIdentity.domainServices {
@@ -117,28 +133,44 @@ struct CrashAndBackupTests {
       try await system.waitUntilServing(identity)
       if let prepare = workload.prepare { try await system.withClient(identity) { try await prepare($0) } }
 
-      let acknowledged = Mutex<[String]>([])
-      let writer = Task {
-        try await system.withClient(identity) { client in
-          var index = 0
-          while !Task.isCancelled {
-            let id = try await workload.write(client, index)
-            acknowledged.withLock { $0.append(id) }
-            index += 1
+      let acknowledged = AcknowledgedWrites()
+      for round in 0..<Self.crashRounds {
+        let before = acknowledged.ids.withLock { $0.count }
+        let writer = Task {
+          try await system.withClient(identity) { client in
+            // The write in flight at the kill may have committed unacknowledged: skip its index.
+            var index = before + round
+            do {
+              while !Task.isCancelled {
+                let id = try await workload.write(client, index)
+                acknowledged.ids.withLock { $0.append(id) }
+                index += 1
+              }
+            } catch {
+              acknowledged.failure.withLock { $0 = "\(error)" }
+              throw error
+            }
           }
         }
-      }
-      // Let writes flow, then kill the process in the middle of them.
-      while acknowledged.withLock({ $0.count }) < 20 { try await Task.sleep(for: .milliseconds(20)) }
-      try await system.crash(identity)
-      _ = await writer.result
-      let written = acknowledged.withLock { $0 }
+        // Let writes flow, then kill the process in the middle of them.
+        while acknowledged.ids.withLock({ $0.count }) < before + 20 {
+          if let failure = acknowledged.failure.withLock({ $0 }) {
+            Issue.record("\(identity.rawValue) refused a write before the kill: \(failure)")
+            return
+          }
+          try await Task.sleep(for: .milliseconds(20))
+        }
+        try await system.crash(identity)
+        _ = await writer.result
+        acknowledged.failure.withLock { $0 = nil }
+        let written = acknowledged.ids.withLock { $0 }
 
-      try system.start(identity)
-      try await system.waitUntilServing(identity)
-      for id in written {
-        let found = try await system.withClient(identity) { try await workload.exists($0, id) }
-        #expect(found, "\(identity.rawValue) lost acknowledged write \(id)")
+        try system.start(identity)
+        try await system.waitUntilServing(identity)
+        for id in written {
+          let found = try await system.withClient(identity) { try await workload.exists($0, id) }
+          #expect(found, "\(identity.rawValue) lost acknowledged write \(id)")
+        }
       }
       #expect(try await system.stop(identity) == 0)
       let file = system.dataDirectory.appendingPathComponent("\(identity.rawValue).sqlite").path
