@@ -285,6 +285,19 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportCases" metadata.
+        public enum ImportCases: Sendable {
+            /// Request type for "ImportCases".
+            public typealias Input = Governance_Grid_V1_ImportCasesRequest
+            /// Response type for "ImportCases".
+            public typealias Output = Governance_Grid_V1_ImportCasesResponse
+            /// Descriptor for "ImportCases".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ImportCases",
+                type: .clientStreaming
+            )
+        }
         /// Namespace for "GetCase" metadata.
         public enum GetCase: Sendable {
             /// Request type for "GetCase".
@@ -580,6 +593,7 @@ public enum Governance_Grid_V1_GridService: Sendable {
             ListPatrols.descriptor,
             CreateCase.descriptor,
             IntakeCityCase.descriptor,
+            ImportCases.descriptor,
             GetCase.descriptor,
             ListCases.descriptor,
             UpdateCase.descriptor,
@@ -954,6 +968,26 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_IntakeCityCaseRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_IntakeCityCaseResponse>
+
+        /// Handle the "ImportCases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Grid_V1_ImportCasesResponse` messages.
+        func importCases(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportCasesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ImportCasesResponse>
 
         /// Handle the "GetCase" method.
         ///
@@ -1685,6 +1719,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_IntakeCityCaseResponse>
 
+        /// Handle the "ImportCases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Grid_V1_ImportCasesResponse` message.
+        func importCases(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportCasesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ImportCasesResponse>
+
         /// Handle the "GetCase" method.
         ///
         /// > Source IDL Documentation:
@@ -2413,6 +2467,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_IntakeCityCaseResponse
 
+        /// Handle the "ImportCases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Grid_V1_ImportCasesResponse` to respond with.
+        func importCases(
+            request: GRPCCore.RPCAsyncSequence<Governance_Grid_V1_ImportCasesRequest, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Grid_V1_ImportCasesResponse
+
         /// Handle the "GetCase" method.
         ///
         /// > Source IDL Documentation:
@@ -3034,6 +3108,17 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ImportCases.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ImportCasesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ImportCasesResponse>(),
+            handler: { request, context in
+                try await self.importCases(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Grid_V1_GridService.Method.GetCase.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_GetCaseRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_Case>(),
@@ -3485,6 +3570,17 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_IntakeCityCaseResponse> {
         let response = try await self.intakeCityCase(
             request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importCases(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportCasesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ImportCasesResponse> {
+        let response = try await self.importCases(
+            request: request,
             context: context
         )
         return GRPCCore.StreamingServerResponse(single: response)
@@ -3979,6 +4075,19 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
         return GRPCCore.ServerResponse<Governance_Grid_V1_IntakeCityCaseResponse>(
             message: try await self.intakeCityCase(
                 request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importCases(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportCasesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ImportCasesResponse> {
+        return GRPCCore.ServerResponse<Governance_Grid_V1_ImportCasesResponse>(
+            message: try await self.importCases(
+                request: request.messages,
                 context: context
             ),
             metadata: [:]
@@ -4698,6 +4807,31 @@ extension Governance_Grid_V1_GridService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_IntakeCityCaseResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_IntakeCityCaseResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportCases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ImportCasesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importCases<Result>(
+            request: GRPCCore.StreamingClientRequest<Governance_Grid_V1_ImportCasesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportCasesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ImportCasesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportCasesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetCase" method.
@@ -5856,6 +5990,42 @@ extension Governance_Grid_V1_GridService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Grid_V1_GridService.Method.IntakeCityCase.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportCases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportCasesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ImportCasesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importCases<Result>(
+            request: GRPCCore.StreamingClientRequest<Governance_Grid_V1_ImportCasesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportCasesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ImportCasesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportCasesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ImportCases.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -7139,6 +7309,37 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportCases" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+    /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+    /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Governance_Grid_V1_ImportCasesRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCases<Result>(
+        request: GRPCCore.StreamingClientRequest<Governance_Grid_V1_ImportCasesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportCasesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importCases(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ImportCasesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ImportCasesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetCase" method.
     ///
     /// > Source IDL Documentation:
@@ -8383,6 +8584,42 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             metadata: metadata
         )
         return try await self.intakeCityCase(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportCases" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
+    /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+    /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCases<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Governance_Grid_V1_ImportCasesRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportCasesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Governance_Grid_V1_ImportCasesRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.importCases(
             request: request,
             options: options,
             onResponse: handleResponse

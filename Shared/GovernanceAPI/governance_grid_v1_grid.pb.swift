@@ -497,6 +497,9 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
 
   /// Pushed again by the city platform (duplicate intake, no change).
   case duplicateIntake // = 15
+
+  /// Loaded finished from an archive by ImportCases.
+  case imported // = 16
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -521,6 +524,7 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
     case 13: self = .acknowledged
     case 14: self = .updated
     case 15: self = .duplicateIntake
+    case 16: self = .imported
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -543,6 +547,7 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
     case .acknowledged: return 13
     case .updated: return 14
     case .duplicateIntake: return 15
+    case .imported: return 16
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -565,6 +570,7 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
     .acknowledged,
     .updated,
     .duplicateIntake,
+    .imported,
   ]
 
 }
@@ -1998,6 +2004,31 @@ public nonisolated struct Governance_Grid_V1_IntakeCityCaseResponse: Sendable {
   fileprivate var _gridCase: Governance_Grid_V1_Case? = nil
 }
 
+public nonisolated struct Governance_Grid_V1_ImportCasesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// At most 1,000 per message; ids are given by the service.
+  public var cases: [Governance_Grid_V1_Case] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Grid_V1_ImportCasesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var imported: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Governance_Grid_V1_GetCaseRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -3075,7 +3106,7 @@ nonisolated extension Governance_Grid_V1_AlarmKind: SwiftProtobuf._ProtoNameProv
 }
 
 nonisolated extension Governance_Grid_V1_CaseEventKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_EVENT_KIND_UNSPECIFIED\0\u{1}CASE_EVENT_KIND_REPORTED\0\u{1}CASE_EVENT_KIND_ACCEPTED\0\u{1}CASE_EVENT_KIND_ASSIGNED\0\u{1}CASE_EVENT_KIND_STARTED\0\u{1}CASE_EVENT_KIND_RESOLVED\0\u{1}CASE_EVENT_KIND_EVALUATED\0\u{1}CASE_EVENT_KIND_CLOSED\0\u{1}CASE_EVENT_KIND_REJECTED\0\u{1}CASE_EVENT_KIND_REOPENED\0\u{1}CASE_EVENT_KIND_ESCALATED\0\u{1}CASE_EVENT_KIND_TRANSFERRED\0\u{1}CASE_EVENT_KIND_REASSIGNED\0\u{1}CASE_EVENT_KIND_ACKNOWLEDGED\0\u{1}CASE_EVENT_KIND_UPDATED\0\u{1}CASE_EVENT_KIND_DUPLICATE_INTAKE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_EVENT_KIND_UNSPECIFIED\0\u{1}CASE_EVENT_KIND_REPORTED\0\u{1}CASE_EVENT_KIND_ACCEPTED\0\u{1}CASE_EVENT_KIND_ASSIGNED\0\u{1}CASE_EVENT_KIND_STARTED\0\u{1}CASE_EVENT_KIND_RESOLVED\0\u{1}CASE_EVENT_KIND_EVALUATED\0\u{1}CASE_EVENT_KIND_CLOSED\0\u{1}CASE_EVENT_KIND_REJECTED\0\u{1}CASE_EVENT_KIND_REOPENED\0\u{1}CASE_EVENT_KIND_ESCALATED\0\u{1}CASE_EVENT_KIND_TRANSFERRED\0\u{1}CASE_EVENT_KIND_REASSIGNED\0\u{1}CASE_EVENT_KIND_ACKNOWLEDGED\0\u{1}CASE_EVENT_KIND_UPDATED\0\u{1}CASE_EVENT_KIND_DUPLICATE_INTAKE\0\u{1}CASE_EVENT_KIND_IMPORTED\0")
 }
 
 nonisolated extension Governance_Grid_V1_AssignmentState: SwiftProtobuf._ProtoNameProviding {
@@ -5406,6 +5437,66 @@ nonisolated extension Governance_Grid_V1_IntakeCityCaseResponse: SwiftProtobuf.M
   public static func ==(lhs: Governance_Grid_V1_IntakeCityCaseResponse, rhs: Governance_Grid_V1_IntakeCityCaseResponse) -> Bool {
     if lhs._gridCase != rhs._gridCase {return false}
     if lhs.created != rhs.created {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_ImportCasesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportCasesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cases\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.cases) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cases.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.cases, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_ImportCasesRequest, rhs: Governance_Grid_V1_ImportCasesRequest) -> Bool {
+    if lhs.cases != rhs.cases {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_ImportCasesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportCasesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}imported\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.imported) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.imported != 0 {
+      try visitor.visitSingularInt64Field(value: self.imported, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_ImportCasesResponse, rhs: Governance_Grid_V1_ImportCasesResponse) -> Bool {
+    if lhs.imported != rhs.imported {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -26,6 +26,7 @@ public enum Authorization {
     "governance.grid.v1.GridService/IntakeCityCase": [.cityPlatform, .district, .street, .community, .gridWorker],
     "governance.grid.v1.GridService/RaiseAlarm": [.cityPlatform, .district, .street, .community, .gridWorker],
     "governance.grid.v1.GridService/SetDeadlinePolicy": [.district, .street],
+    "governance.grid.v1.GridService/ImportCases": [],
     "governance.organisation.v1.OrganisationService/RevealContact": Set(Role.allCases.filter(\.mayRevealPersonalData)),
     "governance.property.v1.PropertyService/ExitCompany": [.district],
     "governance.evaluation.v1.EvaluationService/SubmitScore": [.evaluator, .district, .street, .community],

@@ -42,3 +42,20 @@ extension RPCRouter {
     }
   }
 }
+
+extension RPCRouter {
+  /// Registers one client-streaming protobuf method: `handler` reads the requests and answers once.
+  public mutating func registerClientStreaming<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (RPCAsyncSequence<Request, any Error>, ServerContext) async throws -> Response
+  ) {
+    registerHandler(
+      forMethod: method,
+      deserializer: ProtobufDeserializer<Request>(),
+      serializer: ProtobufSerializer<Response>()
+    ) { request, context in
+      let response = try await handler(request.messages, context)
+      return StreamingServerResponse(single: ServerResponse(message: response))
+    }
+  }
+}

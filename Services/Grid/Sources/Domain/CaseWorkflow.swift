@@ -70,6 +70,56 @@ public enum CaseWorkflow {
     return validated
   }
 
+  /// The most cases one ImportCases message may carry.
+  public static let importBatchLimit = 1000
+
+  /// The rule "an archived case is finished, and its times are in order": it is closed or
+  /// evaluated, reported in the past, resolved at a level no earlier than reported, closed no
+  /// earlier than resolved, and any satisfaction is from 1 to 5. The basics are those of a new
+  /// case. Fields are named as `cases[index].…`.
+  public static func validateArchived(_ archived: GridCase, index: Int, at now: Date) throws(DomainError) -> GridCase {
+    let field = "cases[\(index)]"
+    guard archived.hasReportTime, archived.reportTime.date <= now else {
+      throw DomainError.invalidArgument(field: "\(field).report_time", rule: "is set and not in the future")
+    }
+    var validated: GridCase
+    do {
+      validated = try validateNew(archived, at: archived.reportTime.date)
+    } catch {
+      guard case .invalidArgument(let name, let rule) = error else { throw error }
+      throw DomainError.invalidArgument(field: name.replacingOccurrences(of: "grid_case", with: field), rule: rule)
+    }
+    guard archived.status == .closed || archived.status == .evaluated else {
+      throw DomainError.invalidArgument(field: "\(field).status", rule: "an archived case is CLOSED or EVALUATED, got \(archived.status)")
+    }
+    guard archived.hasResolveTime, archived.resolveTime.date >= archived.reportTime.date, archived.resolveTime.date <= now else {
+      throw DomainError.invalidArgument(field: "\(field).resolve_time", rule: "is set, after report_time and not in the future")
+    }
+    if archived.hasCloseTime, archived.closeTime.date < archived.resolveTime.date {
+      throw DomainError.invalidArgument(field: "\(field).close_time", rule: "is not before resolve_time")
+    }
+    guard archived.resolvedLevel != .unspecified, archived.resolvedLevel.rawValue >= validated.handler.level.rawValue else {
+      throw DomainError.invalidArgument(
+        field: "\(field).resolved_level", rule: "is set, at or above the level of the case's place (\(validated.handler.level))")
+    }
+    if archived.hasEvaluation, !(1...5).contains(archived.evaluation.satisfaction) {
+      throw DomainError.invalidArgument(field: "\(field).evaluation.satisfaction", rule: "is from 1 to 5")
+    }
+    // An archive brings cases, not residents' contacts.
+    validated.reporter = .init()
+    validated.reporterPrincipalID = ""
+    validated.status = archived.status
+    validated.resolveTime = archived.resolveTime
+    if archived.hasAcceptTime { validated.acceptTime = archived.acceptTime }
+    if archived.hasCloseTime { validated.closeTime = archived.closeTime }
+    if archived.hasEvaluation { validated.evaluation = archived.evaluation }
+    validated.resolvedLevel = archived.resolvedLevel
+    validated.resolution = try FieldValidation.optionalText(archived.resolution, field: "\(field).resolution")
+    validated.overdue = archived.overdue
+    validated.escalationCount = archived.escalationCount
+    return validated
+  }
+
   /// Hours a handling level has for a case of a priority, before it escalates: the built-in
   /// policy, a division may set its own.
   public static func deadlineHours(level: Governance_Grid_V1_CaseLevel, priority: Governance_Grid_V1_CasePriority) -> Int {

@@ -55,6 +55,14 @@ public struct GridRPCService: RegistrableRPCService {
       }
       return request.revealReporter ? try await store.revealedCase(gridCase, by: Principal.current) : gridCase
     }
+    router.registerClientStreaming(Method.ImportCases.descriptor) {
+      (messages: RPCAsyncSequence<Governance_Grid_V1_ImportCasesRequest, any Error>, _) in
+      var imported: Int64 = 0
+      for try await message in messages {
+        imported += Int64(try await store.importCases(message.cases, by: Principal.current))
+      }
+      return Governance_Grid_V1_ImportCasesResponse.with { $0.imported = imported }
+    }
     router.registerUnary(Method.IntakeCityCase.descriptor) { (request: Governance_Grid_V1_IntakeCityCaseRequest, _) in
       try await store.intakeCityCase(request, by: Principal.current)
     }

@@ -94,6 +94,37 @@ extension GridStore {
     }
   }
 
+  /// Stores one message of archived cases, each with an IMPORTED line of history, in one
+  /// transaction: a case that breaks a rule refuses the whole message, naming it.
+  public func importCases(_ archived: [GridCase], by principal: Principal, at time: Date = Date()) async throws -> Int {
+    guard archived.count <= CaseWorkflow.importBatchLimit else {
+      throw DomainError.invalidArgument(
+        field: "cases", rule: "at most \(CaseWorkflow.importBatchLimit) per message, got \(archived.count)")
+    }
+    let validated = try archived.enumerated().map { index, gridCase in
+      try CaseWorkflow.validateArchived(gridCase, index: index, at: time)
+    }
+    return try await writer.write { db in
+      var registered: Set<String> = []
+      for (index, gridCase) in validated.enumerated() {
+        let grid = gridCase.location.gridCode
+        let place = grid.isEmpty ? gridCase.divisionCode : grid
+        if !registered.contains(place) {
+          if grid.isEmpty {
+            try Self.requireDivision(db, code: place, field: "cases[\(index)].division_code")
+          } else {
+            try Self.requireGrid(db, code: place, field: "cases[\(index)].location.grid_code")
+          }
+          registered.insert(place)
+        }
+        let created = try RecordTable.insertNew(
+          db, into: "grid_case", prefix: "case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+        try Self.recordCaseEvent(db, .imported, gridCase: created, from: .unspecified, note: "", by: principal, at: time)
+      }
+      return validated.count
+    }
+  }
+
   /// Takes in a case the city platform pushed. The platform's external id makes it one case
   /// however often it is pushed: a repeat returns the case (created false) and is noted in its
   /// history.
