@@ -154,6 +154,8 @@ targets += [
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
       .product(name: "Logging", package: "swift-log"),
       .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+      .product(name: "Histogram", package: "hdrhistogram-swift"),
+      .product(name: "AsyncHTTPClient", package: "async-http-client"),
     ],
     path: "Tools/Governance",
     swiftSettings: swiftSettings
@@ -224,6 +226,8 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: targets
 )

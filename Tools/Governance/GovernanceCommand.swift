@@ -6,6 +6,9 @@ struct GovernanceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "governance",
     abstract: "Operate the community-governance platform.",
-    subcommands: [Up.self, Status.self, Probe.self, UserCommand.self, APIKeyCommand.self, Backup.self, Restore.self]
+    subcommands: [
+      Up.self, Status.self, Probe.self, UserCommand.self, APIKeyCommand.self, Backup.self, Restore.self, Load.self,
+      EchoServerCommand.self,
+    ]
   )
 }
