@@ -148,6 +148,7 @@ targets += [
       "GovernanceAPI",
       "ServiceKit",
       "Gateway",
+      "Property",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
       .product(name: "GRDB", package: "GRDB.swift"),
@@ -159,6 +160,20 @@ targets += [
     ],
     path: "Tools/Governance",
     swiftSettings: swiftSettings
+  ),
+  // Microbenchmarks of the hot paths: `swift package --disable-sandbox benchmark`.
+  .executableTarget(
+    name: "GovernanceBenchmarks",
+    dependencies: [
+      "GovernanceAPI",
+      "ServiceKit",
+      "Grid",
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+    ],
+    path: "Benchmarks/GovernanceBenchmarks",
+    swiftSettings: swiftSettings,
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
   ),
   .testTarget(
     name: "ServiceKitTests",
@@ -228,6 +243,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
   ],
   targets: targets
 )

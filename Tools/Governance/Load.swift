@@ -202,8 +202,8 @@ struct LoadWorld: Sendable {
   let host: String
   let portOffset: Int
 
-  /// The city's districts, as the seed makes them (Nanjing).
-  static let districts = ["320102", "320104", "320105", "320106", "320111", "320113", "320114", "320115", "320116", "320117"]
+  /// The city's districts, as the seed makes them (Nanjing's, without the demo city's 栖霞区).
+  static let districts = ["320102", "320104", "320105", "320106", "320111", "320114", "320115", "320116", "320117", "320118"]
 
   func address(_ identity: ServiceIdentity) -> NetworkAddress {
     NetworkAddress(host: host, port: identity.defaultPort + portOffset)

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md from the results of scripts/benchmark.sh: the machine, the seed, each
+scenario's figures, the ratios to the baselines against their targets, and resident memory."""
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import date
+
+results, duration, concurrency = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def report(name):
+    path = os.path.join(results, name + ".json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)
+
+
+def first(name):
+    rows = report(name)
+    return rows[0] if rows else None
+
+
+def command(*args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def machine():
+    model = next((l.split(":", 1)[1].strip() for l in command("lscpu").splitlines() if l.startswith("Model name")), "?")
+    memory = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    swift = command("swift", "--version").splitlines()
+    return [
+        f"- CPU: {model}, {os.cpu_count()} cores",
+        f"- memory: {int(memory) // 1024 // 1024} GiB",
+        f"- system: {platform.system()} {platform.release()}",
+        f"- Swift: {swift[0] if swift else '?'}",
+        f"- SQLite: {command('sqlite3', '--version').split(' ')[0] or 'the system libsqlite3'}, WAL, synchronous=NORMAL",
+        f"- date: {date.today().isoformat()}; every scenario ran {duration} s; closed-loop runs keep {concurrency} calls in flight",
+    ]
+
+
+def fmt(value, digits=1):
+    return f"{value:,.{digits}f}"
+
+
+lines = ["# Benchmarks", "", "Written by `scripts/benchmark.sh` (release build, all processes on this machine, loopback).", ""]
+lines += ["## Machine", ""] + machine() + [""]
+
+seed_time = open(os.path.join(results, "seed-time.txt")).read().split()
+seed_seconds = float(seed_time[1]) - float(seed_time[0])
+seed_line = open(os.path.join(results, "seed.txt")).read().strip().splitlines()[-1]
+lines += ["## Seed", "", f"`governance seed --scale city`: {seed_line}", f"(wall clock {seed_seconds:.1f} s; target at most 60 s: "
+          f"{'met' if seed_seconds <= 60 else 'missed'}).", ""]
+
+lines += ["## Scenarios", "", "| scenario | mode | calls | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+order = ["echo", "sqlite", "case-get", "case-list", "case-create", "gateway-case-get", "mixed", "console", "intake", "alarms", "city-stats"]
+for name in order:
+    for row in report(name):
+        errors = ", ".join(f"{k}: {v}" for k, v in sorted(row["errors"].items())) or "none"
+        lines.append(f"| {row['scenario']} | {row['mode']} | {row['completed']:,} | {fmt(row['throughput'])} | {fmt(row['p50'], 2)} | "
+                     f"{fmt(row['p90'], 2)} | {fmt(row['p99'], 2)} | {fmt(row['p999'], 2)} | {fmt(row['max'], 2)} | {errors} |")
+lines.append("")
+
+echo = first("echo")
+direct = first("case-get")
+targets = []
+
+
+def ratio(name, label, base, base_label, target):
+    row = first(name)
+    if not row or not base:
+        return
+    value = row["throughput"] / base["throughput"]
+    targets.append(f"| {label} | {fmt(row['throughput'])}/s vs {base_label} {fmt(base['throughput'])}/s | {value:.0%} | at least {target:.0%} | "
+                   f"{'met' if value >= target else 'missed'} |")
+
+
+ratio("case-get", "domain read: GetCase by id", echo, "echo", 0.8)
+ratio("case-list", "domain read: ListCases, a page of 50", echo, "echo", 0.8)
+ratio("case-create", "domain write: CreateCase", echo, "echo", 0.6)
+ratio("gateway-case-get", "gateway JSON: GetCase", direct, "direct gRPC", 0.5)
+alarms = report("alarms")
+if alarms:
+    storm = alarms[0]
+    targets.append(f"| alarm to the on-duty worker's stream, {storm['mode']} with 1,000 reads/s beside | p99 {fmt(storm['p99'], 2)} ms "
+                   f"| | p99 at most 50 ms | {'met' if storm['p99'] <= 50 and not storm['errors'] else 'missed'} |")
+stats = first("city-stats")
+if stats:
+    targets.append(f"| GetCaseStatistics and GetCoverage, whole city | p99 {fmt(stats['p99'], 1)} ms, max {fmt(stats['max'], 1)} ms | | at most 200 ms "
+                   f"| {'met' if stats['max'] <= 200 else 'missed'} |")
+sqlite = first("sqlite")
+if sqlite and first("case-create"):
+    targets.append(f"| what storage costs: raw SQLite single-row transactions | {fmt(sqlite['throughput'])}/s | "
+                   f"CreateCase is {first('case-create')['throughput'] / sqlite['throughput']:.0%} of it | (reference) | |")
+lines += ["## Targets", "", "| figure | measured | ratio | target | |", "|---|---|---:|---|---|"] + targets + [""]
+
+lines += ["## Resident memory (MB)", "", "| process | after the seed | after the load | target |", "|---|---:|---:|---|"]
+def memory(stage):
+    path = os.path.join(results, f"memory-{stage}.txt")
+    table = {}
+    if os.path.exists(path):
+        for line in open(path):
+            parts = line.split()
+            if len(parts) == 2:
+                table[parts[0]] = int(parts[1]) / 1024
+    return table
+seeded, loaded = memory("seeded"), memory("loaded")
+for process in sorted(set(seeded) | set(loaded)):
+    peak = max(seeded.get(process, 0), loaded.get(process, 0))
+    target = "at most 150" if process.endswith("-service") else ""
+    verdict = ("met" if peak <= 150 else "missed") if target else ""
+    lines.append(f"| {process} | {fmt(seeded.get(process, 0))} | {fmt(loaded.get(process, 0))} | {target} {verdict} |")
+lines.append("")
+print("\n".join(lines))

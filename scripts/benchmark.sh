@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the benchmarks side by side in one go and writes BENCHMARKS.md: a release build of
+# everything, a whole city seeded into a fresh system, the baselines (a bare gRPC echo server and
+# raw SQLite transactions) and the system's scenarios driven by the same load tool, the resident
+# memory of every service, and the machine's description.
+#
+#   scripts/benchmark.sh                  # about 6 minutes after the build
+#   BENCH_DURATION=30 BENCH_CASES=200000 scripts/benchmark.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration="${BENCH_DURATION:-15}"
+cases="${BENCH_CASES:-1000000}"
+offset="${BENCH_PORT_OFFSET:-700}"
+concurrency="${BENCH_CONCURRENCY:-64}"
+
+swift build -c release
+bin="$(swift build -c release --show-bin-path)"
+work="$(mktemp -d /tmp/governance-benchmark.XXXXXX)"
+data="$work/data"
+results="$work/results"
+mkdir -p "$results"
+
+"$bin/governance" up --data "$data" --port-offset "$offset" >"$work/up.log" 2>&1 &
+up=$!
+echo_server=""
+cleanup() {
+  [ -n "$echo_server" ] && kill "$echo_server" 2>/dev/null || true
+  kill "$up" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  "$bin/governance" status --port-offset "$offset" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+"$bin/governance" status --port-offset "$offset"
+
+# The resident memory of each of the six processes, in kB, by the PIDs `governance up` started.
+memory() {
+  for pid in $(pgrep -P "$up"); do
+    printf '%s %s\n' "$(basename "$(readlink -f /proc/"$pid"/exe)")" "$(ps -o rss= -p "$pid" | tr -d ' ')"
+  done >"$results/memory-$1.txt"
+}
+
+start=$(date +%s.%N)
+"$bin/governance" seed --scale city --cases "$cases" --data "$data" --port-offset "$offset" | tee "$results/seed.txt"
+end=$(date +%s.%N)
+echo "$start $end" >"$results/seed-time.txt"
+memory seeded
+
+load() {
+  local name="$1"
+  shift
+  echo "== $name"
+  "$bin/governance" load "$@" --duration "$duration" --data "$data" --port-offset "$offset" --json "$results/$name.json"
+}
+
+"$bin/governance" echo-server --port $((50100 + offset)) >/dev/null 2>&1 &
+echo_server=$!
+sleep 1
+load echo echo --echo-port $((50100 + offset)) --concurrency "$concurrency"
+load sqlite sqlite --concurrency "$concurrency"
+load case-get case-get --concurrency "$concurrency"
+load case-list case-list --concurrency "$concurrency"
+load case-create case-create --concurrency "$concurrency"
+load gateway-case-get gateway-case-get --concurrency "$concurrency"
+load mixed mixed --concurrency "$concurrency"
+load console console --concurrency 32
+load intake intake --rate 300
+load alarms alarms --rate 200 --reads 1000 --grids 200
+load city-stats city-stats
+memory loaded
+
+python3 scripts/benchmark-report.py "$results" "$duration" "$concurrency" >BENCHMARKS.md
+echo "wrote BENCHMARKS.md"
