@@ -21,7 +21,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 
 /// Who is making the current call, as the signed token presented with it says: a person or a
 /// system with a role and a jurisdiction, or one of the platform's own services.
-public struct Principal: Sendable, Equatable, CustomStringConvertible {
+public struct Principal: Sendable, Hashable, CustomStringConvertible {
   /// Who: `user:NAME`, `apikey:NAME` or `service:NAME`.
   public var subject: String
   /// A person's or system's role; nil for a service.

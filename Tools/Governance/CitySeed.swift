@@ -505,6 +505,12 @@ struct CityScale: Sendable {
     districts: 10, streets: 101, communities: 589, compounds: 3_800, propertyCompanies: 2_900,
     contractedCompounds: 754, grids: 18_100, gridWorkers: 39_300, partyBranches: 1_583, partyMembers: 57_200,
     volunteerTeams: 278, volunteers: 6_000, scoreSubmissions: 40_000)
+
+  /// The same city in miniature: one district, for tests of the generator and quick trials.
+  static let town = CityScale(
+    districts: 1, streets: 3, communities: 10, compounds: 60, propertyCompanies: 40, contractedCompounds: 12,
+    grids: 200, gridWorkers: 400, partyBranches: 30, partyMembers: 600, volunteerTeams: 6, volunteers: 100,
+    scoreSubmissions: 400)
 }
 
 /// Everything about the city except the ids the services give: every code, name, size and link,

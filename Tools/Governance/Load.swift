@@ -43,11 +43,7 @@ struct Load: AsyncParsableCommand {
   @Option(help: "The data directory of the running system (token key, gateway accounts).")
   var data = "./data"
 
-  @Option(help: "Host the processes listen on.")
-  var host = "127.0.0.1"
-
-  @Option(help: "The offset `governance up --port-offset` was given.")
-  var portOffset = 0
+  @OptionGroup var system: SystemAddresses
 
   @Option(help: "Port of `governance echo-server`, for the echo scenario.")
   var echoPort = 50100
@@ -66,7 +62,7 @@ struct Load: AsyncParsableCommand {
     if let rate, rate <= 0 { throw ValidationError("--rate must be more than 0 calls per second") }
     guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
     let mode: LoadMode = rate.map { .rate($0) } ?? .concurrency(concurrency)
-    let world = LoadWorld(dataDirectory: data, host: host, portOffset: portOffset)
+    let world = try LoadWorld(dataDirectory: data, system: system)
     let recorder = LoadRecorder()
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
@@ -76,7 +72,7 @@ struct Load: AsyncParsableCommand {
     switch scenario {
     case "echo":
       started = clock.now
-      try await EchoServer.withClient(host: host, port: echoPort) { client in
+      try await EchoServer.withClient(host: system.host, port: echoPort) { client in
         let payload = try Governance_Grid_V1_GetCaseRequest.with { $0.id = "case_01JCX0000000000000000000" }.serializedBytes() as [UInt8]
         await LoadDriver.run(mode: mode, duration: seconds, recorder: recorder) { _ in
           _ = try await EchoServer.call(client, payload)
@@ -199,14 +195,20 @@ extension Load {
 /// Where the system under load is, and what it holds.
 struct LoadWorld: Sendable {
   let dataDirectory: String
-  let host: String
-  let portOffset: Int
+  let addresses: [ServiceIdentity: NetworkAddress]
+
+  init(dataDirectory: String, system: SystemAddresses) throws {
+    self.dataDirectory = dataDirectory
+    var addresses: [ServiceIdentity: NetworkAddress] = [:]
+    for identity in ServiceIdentity.allCases { addresses[identity] = try system.address(of: identity) }
+    self.addresses = addresses
+  }
 
   /// The city's districts, as the seed makes them (Nanjing's, without the demo city's 栖霞区).
   static let districts = ["320102", "320104", "320105", "320106", "320111", "320114", "320115", "320116", "320117", "320118"]
 
   func address(_ identity: ServiceIdentity) -> NetworkAddress {
-    NetworkAddress(host: host, port: identity.defaultPort + portOffset)
+    addresses[identity]!
   }
 
   /// Up to 10,000 case ids to read, from the first pages of each district.
@@ -389,7 +391,7 @@ final class GatewayLoad: Sendable {
       ? try await store.createAPIKey(name: name, role: .cityPlatform, scope: "3201")
       : try await store.createAPIKey(name: name, role: .cityAdministrator, scope: "")
     self.scenario = scenario
-    base = "http://\(world.host):\(ServiceIdentity.gateway.defaultPort + world.portOffset)"
+    base = "http://\(world.address(.gateway))"
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
     http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

@@ -13,31 +13,30 @@ struct Seed: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fill a running system with a demo city (small) or a whole city (city), through the APIs.")
 
-  @Option(help: "small (the demo city `governance up --demo` loads) or city (the scale of the seeds).")
+  @Option(
+    help: "small (the demo city `governance up --demo` loads), city (the scale of the seeds) or town (the city in miniature).")
   var scale = "small"
 
   @Option(help: "The seed of the generator: the same seed makes the same city, and a rerun changes nothing.")
   var seed: UInt64 = 1
 
-  @Option(help: "Historical cases to load at city scale.")
-  var cases = 1_000_000
+  @Option(help: "Historical cases to load (default: 1,000,000 for a city, 2,000 for a town).")
+  var cases: Int?
 
   @Option(help: "The data directory of the running system (its token key).")
   var data = "./data"
 
-  @Option(help: "Host the processes listen on.")
-  var host = "127.0.0.1"
-
-  @Option(help: "The offset `governance up --port-offset` was given.")
-  var portOffset = 0
+  @OptionGroup var system: SystemAddresses
 
   func run() async throws {
-    guard ["small", "city"].contains(scale) else { throw ValidationError("--scale must be small or city, not '\(scale)'") }
-    guard cases >= 0 else { throw ValidationError("--cases must be 0 or more") }
+    guard ["small", "city", "town"].contains(scale) else {
+      throw ValidationError("--scale must be small, city or town, not '\(scale)'")
+    }
+    if let cases, cases < 0 { throw ValidationError("--cases must be 0 or more") }
     let authority = try TokenAuthority.load(dataDirectory: data, environment: ProcessInfo.processInfo.environment)
     var addresses: [ServiceIdentity: NetworkAddress] = [:]
     for identity in ServiceIdentity.domainServices {
-      addresses[identity] = NetworkAddress(host: host, port: identity.defaultPort + portOffset)
+      addresses[identity] = try system.address(of: identity)
     }
     let started = ContinuousClock.now
     let summary: String
@@ -46,9 +45,10 @@ struct Seed: AsyncParsableCommand {
     } else {
       let progress = SeedProgress()
       let city = try await CitySeed.load(
-        addresses: addresses, authority: authority, scale: .city, seed: seed, progress: progress)
+        addresses: addresses, authority: authority, scale: scale == "city" ? .city : .town, seed: seed, progress: progress)
       let archived = try await CaseArchive.load(
-        cases, into: addresses[.grid]!, authority: authority, seed: seed, progress: progress)
+        cases ?? (scale == "city" ? 1_000_000 : 2_000), into: addresses[.grid]!, authority: authority, seed: seed,
+        progress: progress)
       summary = "\(city), \(archived) historical cases"
     }
     let elapsed = ContinuousClock.now - started
@@ -139,13 +139,13 @@ enum CaseArchive {
         for stream in 0..<streams {
           group.addTask {
             try await grid.importCases(requestProducer: { writer in
-              var batch = stream
-              while batch * batch < count {
-                let first = batch * batch
-                let last = min(count, first + batch)
+              var message = stream
+              while message * Self.batch < count {
+                let first = message * Self.batch
+                let last = min(count, first + Self.batch)
                 try await writer.write(.with { $0.cases = (first..<last).map { archived($0, seed: seed, grids: grids) } })
                 progress.advance(by: last - first)
-                batch += streams
+                message += streams
               }
             }).imported
           }
@@ -161,7 +161,8 @@ enum CaseArchive {
   static func archived(_ index: Int, seed: UInt64, grids: [String]) -> Governance_Grid_V1_Case {
     var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
     let now = Date().timeIntervalSince1970
-    let reported = now - Double(random.next() % (365 * 86_400)) - 86_400
+    // Reported over the year before last week, so that every case has been resolved and closed.
+    let reported = now - Double(random.next() % (358 * 86_400)) - 7 * 86_400
     let hoursToResolve = Double(1 + random.next() % 96)
     let kind = Int(random.next() % UInt64(categories.count))
     let roll = random.next() % 100

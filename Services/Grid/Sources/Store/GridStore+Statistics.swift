@@ -11,7 +11,7 @@ extension GridStore {
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
     var filter = RecordFilter()
-    try filter.divisionPrefix(request.divisionPrefix)
+    try filter.divisionPrefix(request.divisionPrefix, scan: .everything)
     if request.hasFromDate {
       try CalendarDate.validate(request.fromDate, field: "from_date")
       filter.add("report_date >= ?", CalendarDate.iso(request.fromDate))
@@ -39,17 +39,18 @@ extension GridStore {
 
   static func statistics(_ db: Database, key: String, filter: RecordFilter) throws -> [String: Governance_Grid_V1_CaseStatistics] {
     let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
-    let arguments = StatementArguments(filter.arguments)
+    let arguments = filter.arguments
+    let now = Int64(Date().timeIntervalSince1970)
     var result: [String: Governance_Grid_V1_CaseStatistics] = [:]
     for row in try Row.fetchAll(
       db,
       sql: """
-        SELECT \(key) AS unit, COUNT(*) AS total, SUM(overdue OR (open AND deadline < strftime('%s','now'))) AS overdue,
+        SELECT \(key) AS unit, COUNT(*) AS total, SUM(overdue OR (open AND deadline < ?)) AS overdue,
           COUNT(satisfaction) AS evaluated, AVG(satisfaction) AS mean, SUM(satisfaction >= ?) AS satisfied,
           COUNT(on_time) AS resolved, SUM(on_time) AS on_time
         FROM grid_case \(whereClause) GROUP BY unit
         """,
-      arguments: [CaseStatisticsRules.satisfiedFrom] + arguments)
+      arguments: StatementArguments([now.databaseValue, CaseStatisticsRules.satisfiedFrom.databaseValue] + arguments))
     {
       let unit: String = row["unit"]
       let evaluated: Int64 = row["evaluated"]
@@ -64,43 +65,63 @@ extension GridStore {
         $0.onTimeRate = resolved == 0 ? 0 : Double(row["on_time"] as Int64? ?? 0) / Double(resolved)
       }
     }
-    func counts(_ column: String, extra: String = "") throws -> [(unit: String, value: DatabaseValue, count: Int64)] {
-      let condition = extra.isEmpty ? whereClause : (whereClause.isEmpty ? "WHERE " : whereClause + " AND ") + extra
-      return try Row.fetchAll(
-        db, sql: "SELECT \(key) AS unit, \(column) AS value, COUNT(*) AS n FROM grid_case \(condition) GROUP BY unit, value ORDER BY value",
-        arguments: arguments
-      ).map { ($0["unit"], $0["value"], $0["n"]) }
+    // One pass counts every combination of status, level, source and resolved level; each
+    // breakdown is summed from it.
+    var byStatus: [String: [Int: Int64]] = [:]
+    var byLevel: [String: [Int: Int64]] = [:]
+    var bySource: [String: [Int: Int64]] = [:]
+    var resolvedByUnit: [String: [Int: Int64]] = [:]
+    for row in try Row.fetchAll(
+      db,
+      sql: """
+        SELECT \(key) AS unit, status, level, source, resolved_level, COUNT(*) AS n FROM grid_case \(whereClause)
+        GROUP BY unit, status, level, source, resolved_level
+        """,
+      arguments: StatementArguments(arguments))
+    {
+      let unit: String = row["unit"]
+      let count: Int64 = row["n"]
+      byStatus[unit, default: [:]][row["status"], default: 0] += count
+      byLevel[unit, default: [:]][row["level"], default: 0] += count
+      bySource[unit, default: [:]][row["source"], default: 0] += count
+      if let level: Int = row["resolved_level"] { resolvedByUnit[unit, default: [:]][level, default: 0] += count }
     }
-    for (unit, value, count) in try counts("status") {
-      result[unit]?.byStatus.append(.with {
-        $0.status = .init(rawValue: Int.fromDatabaseValue(value) ?? 0) ?? .unspecified
-        $0.count = count
-      })
+    for (unit, counts) in byStatus {
+      result[unit]?.byStatus = counts.sorted { $0.key < $1.key }.map { value, count in
+        .with {
+          $0.status = .init(rawValue: value) ?? .unspecified
+          $0.count = count
+        }
+      }
     }
-    for (unit, value, count) in try counts("level") {
-      result[unit]?.byLevel.append(.with {
-        $0.level = .init(rawValue: Int.fromDatabaseValue(value) ?? 0) ?? .unspecified
-        $0.count = count
-      })
+    for (unit, counts) in byLevel {
+      result[unit]?.byLevel = counts.sorted { $0.key < $1.key }.map { value, count in
+        .with {
+          $0.level = .init(rawValue: value) ?? .unspecified
+          $0.count = count
+        }
+      }
     }
-    for (unit, value, count) in try counts("category") {
+    for (unit, counts) in bySource {
+      result[unit]?.bySource = counts.sorted { $0.key < $1.key }.map { value, count in
+        .with {
+          $0.source = .init(rawValue: value) ?? .unspecified
+          $0.count = count
+        }
+      }
+    }
+    for (unit, counts) in resolvedByUnit {
+      result[unit]?.resolvedByLevel = CaseStatisticsRules.shares(counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+    for row in try Row.fetchAll(
+      db, sql: "SELECT \(key) AS unit, category, COUNT(*) AS n FROM grid_case \(whereClause) GROUP BY unit, category ORDER BY category",
+      arguments: StatementArguments(arguments))
+    {
+      let unit: String = row["unit"]
       result[unit]?.byCategory.append(.with {
-        $0.category = String.fromDatabaseValue(value) ?? ""
-        $0.count = count
+        $0.category = row["category"]
+        $0.count = row["n"]
       })
-    }
-    for (unit, value, count) in try counts("source") {
-      result[unit]?.bySource.append(.with {
-        $0.source = .init(rawValue: Int.fromDatabaseValue(value) ?? 0) ?? .unspecified
-        $0.count = count
-      })
-    }
-    var resolvedByUnit: [String: [(level: Int, count: Int64)]] = [:]
-    for (unit, value, count) in try counts("resolved_level", extra: "resolved_level IS NOT NULL") {
-      resolvedByUnit[unit, default: []].append((Int.fromDatabaseValue(value) ?? 0, count))
-    }
-    for (unit, resolved) in resolvedByUnit {
-      result[unit]?.resolvedByLevel = CaseStatisticsRules.shares(resolved)
     }
     return result
   }

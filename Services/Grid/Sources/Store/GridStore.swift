@@ -125,6 +125,16 @@ public struct GridStore: Sendable {
       }
       try ContactReveal.createTable(db)
     }
+    migrator.registerMigration("v3-grid-statistics-index") { db in
+      // Every column the case statistics read, so that counting a district's or the city's
+      // cases reads this index alone and never the records.
+      try db.create(
+        index: "grid_case_statistics", on: "grid_case",
+        columns: [
+          "division_code", "report_date", "status", "level", "source", "resolved_level", "on_time", "overdue",
+          "satisfaction", "open", "deadline", "category", "grid_code", "compound_id", "unit_code",
+        ])
+    }
     return migrator
   }
 

@@ -1,0 +1,86 @@
+import Foundation
+import GRPCCore
+import GovernanceAPI
+import ServiceKit
+import Testing
+
+/// The seed generator and the load tool against the real processes: a town (the city in
+/// miniature) seeded through the public APIs, the same seed again changing nothing, and the load
+/// tool's report of what it measured.
+@Suite("Seed and load against the real processes", .serialized)
+struct SeedAndLoadTests {
+  static func governance(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = SystemHarness.binDirectory.appendingPathComponent("governance")
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  /// What the town holds, counted through the APIs: grids, compounds, archived cases.
+  static func census(_ system: SystemHarness) async throws -> [Int64] {
+    let grids = try await system.withClient(.grid) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      return try await PeerCall.allPages(.grid) { token in
+        let page = try await grid.listGrids(.with {
+          $0.pageSize = 500
+          $0.pageToken = token
+        })
+        return (page.grids, page.nextPageToken)
+      }.count
+    }
+    let compounds = try await system.withClient(.property) { client in
+      let property = Governance_Property_V1_PropertyService.Client(wrapping: client)
+      return try await PeerCall.allPages(.property) { token in
+        let page = try await property.listCompounds(.with {
+          $0.pageSize = 500
+          $0.pageToken = token
+        })
+        return (page.compounds, page.nextPageToken)
+      }.count
+    }
+    let cases = try await system.withClient(.grid) { client in
+      try await Governance_Grid_V1_GridService.Client(wrapping: client).getCaseStatistics(.with {
+        $0.divisionPrefix = "320102"
+      }).totals.total
+    }
+    return [Int64(grids), Int64(compounds), cases]
+  }
+
+  @Test("a town seeds through the APIs, the same seed again changes nothing, the load tool reports its figures")
+  func seedTownAndLoad() async throws {
+    let system = try SystemHarness()
+    try system.startAll()
+    try await system.waitUntilHealthy()
+    let place = ["--data", system.dataDirectory.path]
+      + ServiceIdentity.allCases.flatMap { ["--address", "\($0.rawValue)=127.0.0.1:\(system.ports[$0]!)"] }
+
+    let seeded = try Self.governance(["seed", "--scale", "town", "--cases", "2000"] + place)
+    #expect(seeded.status == 0, "\(seeded.output)")
+    #expect(seeded.output.contains("2000 historical cases"))
+    let first = try await Self.census(system)
+    #expect(first == [200, 60, 2000])
+    let again = try Self.governance(["seed", "--scale", "town", "--cases", "0"] + place)
+    #expect(again.status == 0, "\(again.output)")
+    #expect(try await Self.census(system) == first)
+
+    let report = system.dataDirectory.appendingPathComponent("load.json")
+    for scenario in ["case-get", "mixed"] {
+      let load = try Self.governance(
+        ["load", scenario, "--duration", "1", "--concurrency", "4", "--json", report.path] + place)
+      #expect(load.status == 0, "\(load.output)")
+      #expect(load.output.contains("p99.9 ms"))
+      let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [[String: Any]])
+      let row = try #require(rows.first)
+      #expect(row["scenario"] as? String == scenario)
+      #expect((row["completed"] as? Int ?? 0) > 0)
+      #expect((row["errors"] as? [String: Int])?.isEmpty == true, "\(row)")
+      #expect((row["p50"] as? Double ?? 0) > 0)
+    }
+  }
+}
