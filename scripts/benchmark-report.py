@@ -118,4 +118,9 @@ for process in sorted(set(seeded) | set(loaded)):
     verdict = ("met" if peak <= 150 else "missed") if target else ""
     lines.append(f"| {process} | {fmt(seeded.get(process, 0))} | {fmt(loaded.get(process, 0))} | {target} {verdict} |")
 lines.append("")
+
+micro = os.path.join(results, "micro.txt")
+if os.path.exists(micro) and open(micro).read().strip():
+    lines += ["## Microbenchmarks (package-benchmark)", "", "`swift package --disable-sandbox benchmark`, release build:", "",
+              "```text", open(micro).read().rstrip(), "```", ""]
 print("\n".join(lines))

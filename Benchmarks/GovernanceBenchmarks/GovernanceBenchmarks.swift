@@ -9,6 +9,7 @@ import SwiftProtobuf
 /// asks for, the token every call carries, and the JSON the gateway transcodes.
 let benchmarks: @Sendable () -> Void = {
   Benchmark.defaultConfiguration.maxDuration = .seconds(3)
+  Benchmark.defaultConfiguration.metrics = [.wallClock, .throughput, .mallocCountTotal]
 
   let reported = CaseWorkflow.GridCase.with {
     $0.source = .resident

@@ -176,7 +176,7 @@ extension Load {
         return (started, nil)
       }
     default:
-      let storm = try await AlarmStorm.prepare(grid, grids: grids)
+      let storm = try await AlarmStorm.prepare(grid, grids: grids, address: world.address(.grid), authority: authority)
       let ids = reads > 0 ? try await LoadWorld.caseIDs(grid) : []
       let started = clock.now
       let beside = try await storm.run(grid, mode: mode, duration: duration, recorder: recorder) { () -> LoadRecorder? in
@@ -273,8 +273,16 @@ struct AlarmStorm: Sendable {
   typealias GridClient = Governance_Grid_V1_GridService.Client<HTTP2ClientTransport.Posix>
   /// (grid code, worker id)
   let posts: [(grid: String, worker: String)]
+  let address: NetworkAddress
+  let authority: TokenAuthority
 
-  static func prepare(_ grid: GridClient, grids count: Int) async throws -> AlarmStorm {
+  /// Watchers per connection: a server takes 100 streams at once on one HTTP/2 connection, and
+  /// the alarms themselves need room beside the streams.
+  static let watchersPerConnection = 50
+
+  static func prepare(
+    _ grid: GridClient, grids count: Int, address: NetworkAddress, authority: TokenAuthority
+  ) async throws -> AlarmStorm {
     let grids = try await grid.listGrids(.with { $0.pageSize = Int32(min(count, 1000)) }).grids.map(\.gridCode)
     guard !grids.isEmpty else { throw ValidationError("the system holds no grids: seed it first (`governance seed`)") }
     let now = Date()
@@ -299,7 +307,7 @@ struct AlarmStorm: Sendable {
       })
       posts.append((code, worker))
     }
-    return AlarmStorm(posts: posts)
+    return AlarmStorm(posts: posts, address: address, authority: authority)
   }
 
   /// Raises alarms in `mode` for `duration` while every worker watches; `beside` runs alongside
@@ -312,18 +320,33 @@ struct AlarmStorm: Sendable {
     let clock = ContinuousClock()
     let watching = SharedCounter()
     return try await withThrowingTaskGroup(of: LoadRecorder?.self) { group in
-      for post in posts {
+      var watchers: [GRPCClient<HTTP2ClientTransport.Posix>] = []
+      for _ in stride(from: 0, to: posts.count, by: Self.watchersPerConnection) {
+        let client = GRPCClient(
+          transport: try .http2NIOPosix(
+            target: .dns(host: address.host, port: address.port), transportSecurity: .plaintext),
+          interceptors: [AccessTokenInterceptor(authority: authority, identity: OperatorClient.principal)])
+        watchers.append(client)
+        group.addTask {
+          try await client.runConnections()
+          return nil
+        }
+      }
+      for (index, post) in posts.enumerated() {
+        let watcher = GridClient(wrapping: watchers[index / Self.watchersPerConnection])
         group.addTask {
           do {
-            try await grid.watchAssignments(.with { $0.workerID = post.worker }) { response in
+            try await watcher.watchAssignments(.with { $0.workerID = post.worker }) { response in
               watching.value.add(1, ordering: .relaxed)
               for try await assignment in response.messages {
                 let device = assignment.gridCase.alarm.deviceID
                 if let sent = raised.sent.withLock({ $0.removeValue(forKey: device) }) { recorder.record(clock.now - sent) }
               }
             }
-          } catch is CancellationError {
-          } catch let error as RPCError where error.code == .cancelled {
+          } catch {
+            // A watcher ends when the storm is over and its connection closes; only an end
+            // before that is a failure.
+            if !Task.isCancelled { throw error }
           }
           return nil
         }
@@ -355,13 +378,17 @@ struct AlarmStorm: Sendable {
         return pending.count
       }
       for _ in 0..<missing { recorder.fail(LoadFailure(code: "not delivered", description: "no assignment on the stream")) }
-      // The watchers run until cancelled; the load beside ends by itself.
+      // The watchers run until cancelled and their connections until shut down; the load beside
+      // ends by itself.
       var besideRecorder: LoadRecorder?
       var finished = 0
       while let next = try await group.next() {
         finished += 1
         if let next { besideRecorder = next }
-        if finished == 1 { group.cancelAll() }
+        if finished == 1 {
+          group.cancelAll()
+          for client in watchers { client.beginGracefulShutdown() }
+        }
       }
       return besideRecorder
     }
