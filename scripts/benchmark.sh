@@ -78,7 +78,7 @@ memory loaded
 kill "$echo_server" "$up" 2>/dev/null || true
 wait 2>/dev/null || true
 echo_server=""
-swift package --disable-sandbox benchmark --no-progress 2>&1 | sed -n '/^Benchmark/,$p' >"$results/micro.txt" || true
+swift package --disable-sandbox benchmark --no-progress 2>&1 | sed -n '/^Running Benchmarks/,$p' >"$results/micro.txt" || true
 
 python3 scripts/benchmark-report.py "$results" "$duration" "$concurrency" >BENCHMARKS.md
 echo "wrote BENCHMARKS.md"
