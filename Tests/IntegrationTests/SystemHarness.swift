@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovernanceAPI
@@ -46,12 +47,13 @@ final class SystemHarness: @unchecked Sendable {
     try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
     var ports: [ServiceIdentity: Int] = [:]
     var metricsPorts: [ServiceIdentity: Int] = [:]
-    var taken: Set<Int> = []
+    // Suites start their systems side by side: a port free now may be drawn by another harness
+    // before either process binds it, so no port is handed out twice in this test process.
     func draw() throws -> Int {
-      var port = try Self.freePort()
-      while taken.contains(port) { port = try Self.freePort() }
-      taken.insert(port)
-      return port
+      while true {
+        let port = try Self.freePort()
+        if Self.handedOut.withLock({ $0.insert(port).inserted }) { return port }
+      }
     }
     for identity in ServiceIdentity.allCases {
       ports[identity] = try draw()
@@ -212,6 +214,9 @@ final class SystemHarness: @unchecked Sendable {
   /// A port free now, drawn below the kernel's range for outgoing connections (32768 and up), so
   /// that the many client sockets of tests running side by side cannot take it before the
   /// process binds it.
+  /// Every port a harness of this test process has drawn.
+  static let handedOut = Mutex<Set<Int>>([])
+
   static func freePort() throws -> Int {
     for _ in 0..<200 {
       let port = Int.random(in: 20000..<32000)

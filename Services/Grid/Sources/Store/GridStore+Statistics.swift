@@ -5,7 +5,8 @@ import ServiceKit
 
 extension GridStore {
   /// Case KPIs for a jurisdiction and period, in total and by grid, compound, community or
-  /// street, counted by SQLite over the indexed columns.
+  /// street: from the tally kept with the cases where it can answer, else counted by SQLite over
+  /// the covering index.
   public func caseStatistics(_ request: Governance_Grid_V1_GetCaseStatisticsRequest) async throws
     -> Governance_Grid_V1_GetCaseStatisticsResponse
   {
@@ -21,15 +22,19 @@ extension GridStore {
       filter.add("report_date <= ?", CalendarDate.iso(request.toDate))
     }
     let grouping = request.groupBy
+    // Without dates, and by community or street, the tally answers; by grid or compound, or
+    // over a period, the cases themselves are counted.
+    let tallied = !request.hasFromDate && !request.hasToDate && [.unspecified, .community, .street].contains(grouping)
+    let count = tallied ? CaseTally.statistics : Self.statistics
     return try await writer.read { [filter] db in
       var response = Governance_Grid_V1_GetCaseStatisticsResponse()
-      response.totals = try Self.statistics(db, key: "''", filter: filter)[""] ?? .init()
+      response.totals = try count(db, "''", filter)[""] ?? .init()
       guard grouping != .unspecified else { return response }
       var grouped = filter
       let key = CaseStatisticsRules.groupKey(grouping)
       grouped.add("\(key) IS NOT NULL")
       if let after = page.afterID { grouped.add("\(key) > ?", after) }
-      let rows = try Self.statistics(db, key: key, filter: grouped)
+      let rows = try count(db, key, grouped)
       let keys = rows.keys.sorted()
       response.rows = keys.prefix(page.size).map { rows[$0]! }
       if keys.count > page.size { response.nextPageToken = PageRequest.token(after: keys[page.size - 1]) }

@@ -135,6 +135,9 @@ public struct GridStore: Sendable {
           "satisfaction", "open", "deadline", "category", "grid_code", "compound_id", "unit_code",
         ])
     }
+    migrator.registerMigration("v4-grid-case-tally") { db in
+      try CaseTally.create(db)
+    }
     return migrator
   }
 

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+/// Counts of the cases of each community, kept current by triggers on `grid_case` in the same
+/// transaction as every insert and change, so that the statistics of a district or the whole
+/// city read a few thousand tally rows instead of a million cases.
+///
+/// Each case counts once under (its community, dimension, value) for every dimension it has:
+/// its status, level, source, category and resolved level, and whether it is evaluated,
+/// satisfied, resolved, resolved on time or flagged overdue; `satisfaction` sums the scores.
+enum CaseTally {
+  /// The dimensions a case row contributes, as SQL over a row alias (`NEW` or `OLD`).
+  static func contributions(of row: String) -> String {
+    """
+    SELECT 'total' AS dimension, '' AS value, 1 AS amount
+    UNION ALL SELECT 'status', \(row).status, 1
+    UNION ALL SELECT 'level', \(row).level, 1
+    UNION ALL SELECT 'source', \(row).source, 1
+    UNION ALL SELECT 'category', \(row).category, 1
+    UNION ALL SELECT 'resolved_level', \(row).resolved_level, 1 WHERE \(row).resolved_level IS NOT NULL
+    UNION ALL SELECT 'evaluated', '', 1 WHERE \(row).satisfaction IS NOT NULL
+    UNION ALL SELECT 'satisfaction', '', \(row).satisfaction WHERE \(row).satisfaction IS NOT NULL
+    UNION ALL SELECT 'satisfied', '', 1 WHERE \(row).satisfaction >= \(CaseStatisticsRules.satisfiedFrom)
+    UNION ALL SELECT 'resolved', '', 1 WHERE \(row).on_time IS NOT NULL
+    UNION ALL SELECT 'on_time', '', 1 WHERE \(row).on_time = 1
+    UNION ALL SELECT 'overdue', '', 1 WHERE \(row).overdue = 1
+    """
+  }
+
+  /// Adds (sign 1) or takes away (sign -1) a row's contributions.
+  static func apply(_ row: String, sign: Int) -> String {
+    """
+    INSERT INTO case_tally (division_code, dimension, value, n)
+    SELECT \(row).division_code, dimension, value, \(sign) * amount FROM (\(contributions(of: row))) WHERE true
+    ON CONFLICT (division_code, dimension, value) DO UPDATE SET n = n + excluded.n;
+    """
+  }
+
+  /// The table and its triggers, and the counts of the cases already stored.
+  static func create(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE case_tally (
+          division_code TEXT NOT NULL,
+          dimension TEXT NOT NULL,
+          value TEXT NOT NULL,
+          n INTEGER NOT NULL,
+          PRIMARY KEY (division_code, dimension, value)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER case_tally_insert AFTER INSERT ON grid_case BEGIN
+          \(apply("NEW", sign: 1))
+        END;
+        CREATE TRIGGER case_tally_update AFTER UPDATE ON grid_case
+        WHEN OLD.division_code IS NOT NEW.division_code OR OLD.status IS NOT NEW.status OR OLD.level IS NOT NEW.level
+          OR OLD.source IS NOT NEW.source OR OLD.category IS NOT NEW.category
+          OR OLD.resolved_level IS NOT NEW.resolved_level OR OLD.satisfaction IS NOT NEW.satisfaction
+          OR OLD.on_time IS NOT NEW.on_time OR OLD.overdue IS NOT NEW.overdue
+        BEGIN
+          \(apply("OLD", sign: -1))
+          \(apply("NEW", sign: 1))
+        END;
+        CREATE TRIGGER case_tally_delete AFTER DELETE ON grid_case BEGIN
+          \(apply("OLD", sign: -1))
+        END;
+        """)
+    try backfill(db)
+  }
+
+  /// Counts the cases already stored into an empty tally.
+  static func backfill(_ db: Database) throws {
+    let backfill: [(dimension: String, value: String, amount: String, condition: String)] = [
+      ("'total'", "''", "COUNT(*)", "1"), ("'status'", "status", "COUNT(*)", "1"), ("'level'", "level", "COUNT(*)", "1"),
+      ("'source'", "source", "COUNT(*)", "1"), ("'category'", "category", "COUNT(*)", "1"),
+      ("'resolved_level'", "resolved_level", "COUNT(*)", "resolved_level IS NOT NULL"),
+      ("'evaluated'", "''", "COUNT(*)", "satisfaction IS NOT NULL"),
+      ("'satisfaction'", "''", "SUM(satisfaction)", "satisfaction IS NOT NULL"),
+      ("'satisfied'", "''", "COUNT(*)", "satisfaction >= \(CaseStatisticsRules.satisfiedFrom)"),
+      ("'resolved'", "''", "COUNT(*)", "on_time IS NOT NULL"), ("'on_time'", "''", "COUNT(*)", "on_time = 1"),
+      ("'overdue'", "''", "COUNT(*)", "overdue = 1"),
+    ]
+    for part in backfill {
+      try db.execute(
+        sql: """
+          INSERT INTO case_tally (division_code, dimension, value, n)
+          SELECT division_code, \(part.dimension), \(part.value), \(part.amount) FROM grid_case WHERE \(part.condition)
+          GROUP BY division_code, \(part.value)
+          """)
+    }
+  }
+
+  /// The statistics of the cases `filter` selects (by division prefix only), grouped by `key`
+  /// (an expression of the community's code), as `GridStore.statistics` counts them from the cases.
+  static func statistics(_ db: Database, key: String, filter: RecordFilter) throws
+    -> [String: Governance_Grid_V1_CaseStatistics]
+  {
+    let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
+    var counts: [String: [String: [String: Int64]]] = [:]
+    for row in try Row.fetchAll(
+      db,
+      sql: """
+        SELECT \(key) AS unit, dimension, value, SUM(n) AS n FROM case_tally \(whereClause)
+        GROUP BY unit, dimension, value HAVING SUM(n) != 0
+        """,
+      arguments: StatementArguments(filter.arguments))
+    {
+      counts[row["unit"], default: [:]][row["dimension"], default: [:]][row["value"]] = row["n"]
+    }
+    // Overdue is also every open case whose deadline has passed since it was last written.
+    var late: [String: Int64] = [:]
+    let lateWhere = (filter.conditions + ["open", "overdue = 0", "deadline < ?"]).joined(separator: " AND ")
+    for row in try Row.fetchAll(
+      db, sql: "SELECT \(key) AS unit, COUNT(*) AS n FROM grid_case WHERE \(lateWhere) GROUP BY unit",
+      arguments: StatementArguments(filter.arguments + [Int64(Date().timeIntervalSince1970).databaseValue]))
+    {
+      late[row["unit"]] = row["n"]
+    }
+    var result: [String: Governance_Grid_V1_CaseStatistics] = [:]
+    for (unit, dimensions) in counts {
+      func single(_ dimension: String) -> Int64 { dimensions[dimension]?[""] ?? 0 }
+      func byNumber(_ dimension: String) -> [(Int, Int64)] {
+        (dimensions[dimension] ?? [:]).compactMap { value, n in Int(value).map { ($0, n) } }.sorted { $0.0 < $1.0 }
+      }
+      let evaluated = single("evaluated")
+      let resolved = single("resolved")
+      result[unit] = .with {
+        $0.unitCode = unit
+        $0.total = single("total")
+        $0.overdue = single("overdue") + (late[unit] ?? 0)
+        $0.evaluated = evaluated
+        $0.meanSatisfaction = evaluated == 0 ? 0 : Double(single("satisfaction")) / Double(evaluated)
+        $0.satisfiedRate = evaluated == 0 ? 0 : Double(single("satisfied")) / Double(evaluated)
+        $0.onTimeRate = resolved == 0 ? 0 : Double(single("on_time")) / Double(resolved)
+        $0.byStatus = byNumber("status").map { value, n in
+          .with {
+            $0.status = .init(rawValue: value) ?? .unspecified
+            $0.count = n
+          }
+        }
+        $0.byLevel = byNumber("level").map { value, n in
+          .with {
+            $0.level = .init(rawValue: value) ?? .unspecified
+            $0.count = n
+          }
+        }
+        $0.bySource = byNumber("source").map { value, n in
+          .with {
+            $0.source = .init(rawValue: value) ?? .unspecified
+            $0.count = n
+          }
+        }
+        $0.byCategory = (dimensions["category"] ?? [:]).sorted { $0.key < $1.key }.map { category, n in
+          .with {
+            $0.category = category
+            $0.count = n
+          }
+        }
+        $0.resolvedByLevel = CaseStatisticsRules.shares(byNumber("resolved_level").map { (level: $0.0, count: $0.1) })
+      }
+    }
+    return result
+  }
+}
