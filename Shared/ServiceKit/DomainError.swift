@@ -34,14 +34,22 @@ extension DomainError: RPCErrorConvertible {
     }
   }
 
-  /// The longest status message sent: messages quote what the caller sent, and an unbounded
-  /// quote would overflow the caller's header limits (16 KiB in common clients).
-  public static let maximumMessageLength = 1000
+  /// The longest status message sent, in UTF-8 bytes: messages quote what the caller sent, and
+  /// the header carries them percent-encoded, three bytes for each byte outside ASCII; 1,000
+  /// bytes stay within the 8 KiB that common clients accept for all headers.
+  public static let maximumMessageBytes = 1000
 
   public var rpcErrorMessage: String {
     let message = fullMessage
-    guard message.count > Self.maximumMessageLength else { return message }
-    return String(message.prefix(Self.maximumMessageLength)) + "…"
+    guard message.utf8.count > Self.maximumMessageBytes else { return message }
+    var cut = ""
+    var bytes = 0
+    for character in message {
+      bytes += character.utf8.count
+      guard bytes <= Self.maximumMessageBytes else { break }
+      cut.append(character)
+    }
+    return cut + "…"
   }
 
   private var fullMessage: String {
