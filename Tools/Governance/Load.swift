@@ -322,10 +322,7 @@ struct AlarmStorm: Sendable {
     return try await withThrowingTaskGroup(of: LoadRecorder?.self) { group in
       var watchers: [GRPCClient<HTTP2ClientTransport.Posix>] = []
       for _ in stride(from: 0, to: posts.count, by: Self.watchersPerConnection) {
-        let client = GRPCClient(
-          transport: try .http2NIOPosix(
-            target: .dns(host: address.host, port: address.port), transportSecurity: .plaintext),
-          interceptors: [AccessTokenInterceptor(authority: authority, identity: OperatorClient.principal)])
+        let client = try OperatorClient.client(to: address, authority: authority)
         watchers.append(client)
         group.addTask {
           try await client.runConnections()

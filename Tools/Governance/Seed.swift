@@ -133,6 +133,7 @@ enum CaseArchive {
       }.sorted()
       guard !grids.isEmpty else { throw ValidationError("no grids registered: the city must be loaded first") }
       progress.begin(stage: "historical cases", total: count)
+      let now = Date().timeIntervalSince1970
       // Two streams, so that the next message is made while the service stores the last one.
       let streams = 2
       let imported = try await withThrowingTaskGroup(of: Int64.self) { group in
@@ -143,7 +144,7 @@ enum CaseArchive {
               while message * Self.batch < count {
                 let first = message * Self.batch
                 let last = min(count, first + Self.batch)
-                try await writer.write(.with { $0.cases = (first..<last).map { archived($0, seed: seed, grids: grids) } })
+                try await writer.write(.with { $0.cases = (first..<last).map { archived($0, seed: seed, grids: grids, now: now) } })
                 progress.advance(by: last - first)
                 message += streams
               }
@@ -157,10 +158,10 @@ enum CaseArchive {
     }
   }
 
-  /// Case number `index` of the archive: the same seed and index make the same case.
-  static func archived(_ index: Int, seed: UInt64, grids: [String]) -> Governance_Grid_V1_Case {
+  /// Case number `index` of the archive, dated back from `now`: the same seed and index make the
+  /// same case.
+  static func archived(_ index: Int, seed: UInt64, grids: [String], now: TimeInterval) -> Governance_Grid_V1_Case {
     var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
-    let now = Date().timeIntervalSince1970
     // Reported over the year before last week, so that every case has been resolved and closed.
     let reported = now - Double(random.next() % (358 * 86_400)) - 7 * 86_400
     let hoursToResolve = Double(1 + random.next() % 96)

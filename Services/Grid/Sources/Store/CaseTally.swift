@@ -96,7 +96,7 @@ enum CaseTally {
     -> [String: Governance_Grid_V1_CaseStatistics]
   {
     let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
-    var counts: [String: [String: [String: Int64]]] = [:]
+    var counts: Counts = [:]
     for row in try Row.fetchAll(
       db,
       sql: """
@@ -108,14 +108,22 @@ enum CaseTally {
       counts[row["unit"], default: [:]][row["dimension"], default: [:]][row["value"]] = row["n"]
     }
     // Overdue is also every open case whose deadline has passed since it was last written.
-    var late: [String: Int64] = [:]
     let lateWhere = (filter.conditions + ["open", "overdue = 0", "deadline < ?"]).joined(separator: " AND ")
     for row in try Row.fetchAll(
       db, sql: "SELECT \(key) AS unit, COUNT(*) AS n FROM grid_case WHERE \(lateWhere) GROUP BY unit",
       arguments: StatementArguments(filter.arguments + [Int64(Date().timeIntervalSince1970).databaseValue]))
     {
-      late[row["unit"]] = row["n"]
+      counts[row["unit"], default: [:]]["overdue", default: [:]]["", default: 0] += row["n"] as Int64
     }
+    return figures(counts)
+  }
+
+  /// Per unit, per dimension, per value: how many cases (for `satisfaction`, the sum of the
+  /// scores). Single figures are kept under the value "".
+  typealias Counts = [String: [String: [String: Int64]]]
+
+  /// The statistics of each unit from its counts, however they were counted.
+  static func figures(_ counts: Counts) -> [String: Governance_Grid_V1_CaseStatistics] {
     var result: [String: Governance_Grid_V1_CaseStatistics] = [:]
     for (unit, dimensions) in counts {
       func single(_ dimension: String) -> Int64 { dimensions[dimension]?[""] ?? 0 }
@@ -127,7 +135,7 @@ enum CaseTally {
       result[unit] = .with {
         $0.unitCode = unit
         $0.total = single("total")
-        $0.overdue = single("overdue") + (late[unit] ?? 0)
+        $0.overdue = single("overdue")
         $0.evaluated = evaluated
         $0.meanSatisfaction = evaluated == 0 ? 0 : Double(single("satisfaction")) / Double(evaluated)
         $0.satisfiedRate = evaluated == 0 ? 0 : Double(single("satisfied")) / Double(evaluated)

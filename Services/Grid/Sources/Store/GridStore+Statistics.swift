@@ -46,36 +46,24 @@ extension GridStore {
     let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
     let arguments = filter.arguments
     let now = Int64(Date().timeIntervalSince1970)
-    var result: [String: Governance_Grid_V1_CaseStatistics] = [:]
+    var counts: CaseTally.Counts = [:]
     for row in try Row.fetchAll(
       db,
       sql: """
         SELECT \(key) AS unit, COUNT(*) AS total, SUM(overdue OR (open AND deadline < ?)) AS overdue,
-          COUNT(satisfaction) AS evaluated, AVG(satisfaction) AS mean, SUM(satisfaction >= ?) AS satisfied,
+          COUNT(satisfaction) AS evaluated, SUM(satisfaction) AS satisfaction, SUM(satisfaction >= ?) AS satisfied,
           COUNT(on_time) AS resolved, SUM(on_time) AS on_time
         FROM grid_case \(whereClause) GROUP BY unit
         """,
       arguments: StatementArguments([now.databaseValue, CaseStatisticsRules.satisfiedFrom.databaseValue] + arguments))
     {
       let unit: String = row["unit"]
-      let evaluated: Int64 = row["evaluated"]
-      let resolved: Int64 = row["resolved"]
-      result[unit] = .with {
-        $0.unitCode = unit
-        $0.total = row["total"]
-        $0.overdue = row["overdue"] ?? 0
-        $0.evaluated = evaluated
-        $0.meanSatisfaction = row["mean"] ?? 0
-        $0.satisfiedRate = evaluated == 0 ? 0 : Double(row["satisfied"] as Int64? ?? 0) / Double(evaluated)
-        $0.onTimeRate = resolved == 0 ? 0 : Double(row["on_time"] as Int64? ?? 0) / Double(resolved)
+      for dimension in ["total", "overdue", "evaluated", "satisfaction", "satisfied", "resolved", "on_time"] {
+        counts[unit, default: [:]][dimension] = ["": row[dimension] ?? 0]
       }
     }
     // One pass counts every combination of status, level, source and resolved level; each
     // breakdown is summed from it.
-    var byStatus: [String: [Int: Int64]] = [:]
-    var byLevel: [String: [Int: Int64]] = [:]
-    var bySource: [String: [Int: Int64]] = [:]
-    var resolvedByUnit: [String: [Int: Int64]] = [:]
     for row in try Row.fetchAll(
       db,
       sql: """
@@ -85,49 +73,18 @@ extension GridStore {
       arguments: StatementArguments(arguments))
     {
       let unit: String = row["unit"]
-      let count: Int64 = row["n"]
-      byStatus[unit, default: [:]][row["status"], default: 0] += count
-      byLevel[unit, default: [:]][row["level"], default: 0] += count
-      bySource[unit, default: [:]][row["source"], default: 0] += count
-      if let level: Int = row["resolved_level"] { resolvedByUnit[unit, default: [:]][level, default: 0] += count }
-    }
-    for (unit, counts) in byStatus {
-      result[unit]?.byStatus = counts.sorted { $0.key < $1.key }.map { value, count in
-        .with {
-          $0.status = .init(rawValue: value) ?? .unspecified
-          $0.count = count
-        }
+      let n: Int64 = row["n"]
+      for dimension in ["status", "level", "source", "resolved_level"] {
+        guard let value: Int = row[dimension] else { continue }
+        counts[unit, default: [:]][dimension, default: [:]]["\(value)", default: 0] += n
       }
-    }
-    for (unit, counts) in byLevel {
-      result[unit]?.byLevel = counts.sorted { $0.key < $1.key }.map { value, count in
-        .with {
-          $0.level = .init(rawValue: value) ?? .unspecified
-          $0.count = count
-        }
-      }
-    }
-    for (unit, counts) in bySource {
-      result[unit]?.bySource = counts.sorted { $0.key < $1.key }.map { value, count in
-        .with {
-          $0.source = .init(rawValue: value) ?? .unspecified
-          $0.count = count
-        }
-      }
-    }
-    for (unit, counts) in resolvedByUnit {
-      result[unit]?.resolvedByLevel = CaseStatisticsRules.shares(counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
     for row in try Row.fetchAll(
-      db, sql: "SELECT \(key) AS unit, category, COUNT(*) AS n FROM grid_case \(whereClause) GROUP BY unit, category ORDER BY category",
+      db, sql: "SELECT \(key) AS unit, category, COUNT(*) AS n FROM grid_case \(whereClause) GROUP BY unit, category",
       arguments: StatementArguments(arguments))
     {
-      let unit: String = row["unit"]
-      result[unit]?.byCategory.append(.with {
-        $0.category = row["category"]
-        $0.count = row["n"]
-      })
+      counts[row["unit"], default: [:]]["category", default: [:]][row["category"]] = row["n"]
     }
-    return result
+    return CaseTally.figures(counts)
   }
 }
