@@ -91,9 +91,11 @@ struct LifecycleTests {
         (error as? RPCError)?.code == .deadlineExceeded
       }
       #expect(ContinuousClock.now - started < .seconds(8))
-      // The client stops first, so that no reconnection reaches a server being torn down.
+      // Everything stops gracefully, the client first: a server cancelled outright can accept a
+      // reconnection while it is torn down, which NIO does not survive.
       peers.client(for: .organisation).beginGracefulShutdown()
-      group.cancelAll()
+      server.server.beginGracefulShutdown()
+      try await group.waitForAll()
     }
   }
 
@@ -138,7 +140,9 @@ struct LifecycleTests {
       }
       #expect(slow.started.stopped.withLock { $0 }, "the peer's 30 s of work went on after its caller gave up")
       peers.client(for: .organisation).beginGracefulShutdown()
-      group.cancelAll()
+      front.server.beginGracefulShutdown()
+      back.server.beginGracefulShutdown()
+      try await group.waitForAll()
     }
   }
 
