@@ -60,7 +60,7 @@ lines += ["## Seed", "", f"`governance seed --scale city`: {seed_line}", f"(wall
 
 lines += ["## Scenarios", "", "| scenario | mode | calls | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-order = ["echo", "sqlite", "case-get", "case-list", "case-create", "gateway-case-get", "mixed", "console", "intake", "alarms", "city-stats"]
+order = ["echo", "sqlite", "case-get", "case-list", "case-create", "gateway-case-get", "mixed", "console", "intake", "alarms", "city-stats", "city-coverage"]
 for name in order:
     for row in report(name):
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(row["errors"].items())) or "none"
@@ -91,10 +91,11 @@ if alarms:
     storm = alarms[0]
     targets.append(f"| alarm to the on-duty worker's stream, {storm['mode']} with 1,000 reads/s beside | p99 {fmt(storm['p99'], 2)} ms "
                    f"| | p99 at most 50 ms | {'met' if storm['p99'] <= 50 and not storm['errors'] else 'missed'} |")
-stats = first("city-stats")
-if stats:
-    targets.append(f"| GetCaseStatistics and GetCoverage, whole city | p99 {fmt(stats['p99'], 1)} ms, max {fmt(stats['max'], 1)} ms | | at most 200 ms "
-                   f"| {'met' if stats['max'] <= 200 else 'missed'} |")
+for name, call in [("city-stats", "GetCaseStatistics"), ("city-coverage", "GetCoverage")]:
+    whole_city = first(name)
+    if whole_city:
+        targets.append(f"| {call}, whole city, one call at a time | p99 {fmt(whole_city['p99'], 1)} ms, max {fmt(whole_city['max'], 1)} ms "
+                       f"| | at most 200 ms | {'met' if whole_city['p99'] <= 200 and not whole_city['errors'] else 'missed'} |")
 sqlite = first("sqlite")
 if sqlite and first("case-create"):
     targets.append(f"| what storage costs: raw SQLite single-row transactions | {fmt(sqlite['throughput'])}/s | "

@@ -72,6 +72,7 @@ load console console --concurrency 32
 load intake intake --rate 300
 load alarms alarms --rate 200 --reads 1000 --grids 200
 load city-stats city-stats
+load city-coverage city-coverage
 memory loaded
 
 # The microbenchmarks run once the system is stopped, so that nothing else competes for the cores.

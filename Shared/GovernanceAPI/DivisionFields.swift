@@ -83,6 +83,7 @@ extension Governance_Grid_V1_ListCaseEventFeedRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListCasesRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListDivisionsRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListDutyShiftsRequest: DivisionPrefixed {}
+extension Governance_Grid_V1_ListGridCodesRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListGridWorkersRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListGridsRequest: DivisionPrefixed {}
 extension Governance_Grid_V1_ListPatrolsRequest: DivisionPrefixed {}

@@ -59,6 +59,7 @@ public enum MethodCatalog {
     CatalogMethod(service: "governance.grid.v1.GridService", method: "CreateGrid", input: Governance_Grid_V1_CreateGridRequest.self, output: Governance_Grid_V1_Grid.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "GetGrid", input: Governance_Grid_V1_GetGridRequest.self, output: Governance_Grid_V1_Grid.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "ListGrids", input: Governance_Grid_V1_ListGridsRequest.self, output: Governance_Grid_V1_ListGridsResponse.self, serverStreaming: false),
+    CatalogMethod(service: "governance.grid.v1.GridService", method: "ListGridCodes", input: Governance_Grid_V1_ListGridCodesRequest.self, output: Governance_Grid_V1_ListGridCodesResponse.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "UpdateGrid", input: Governance_Grid_V1_UpdateGridRequest.self, output: Governance_Grid_V1_Grid.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "CreateGridWorker", input: Governance_Grid_V1_CreateGridWorkerRequest.self, output: Governance_Grid_V1_GridWorker.self, serverStreaming: false),
     CatalogMethod(service: "governance.grid.v1.GridService", method: "GetGridWorker", input: Governance_Grid_V1_GetGridWorkerRequest.self, output: Governance_Grid_V1_GridWorker.self, serverStreaming: false),

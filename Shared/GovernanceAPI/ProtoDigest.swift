@@ -2,5 +2,5 @@
 
 /// The digest of proto/ when this code was generated; a test compares it with proto/ as it is now.
 public enum ProtoDigest {
-  public static let sha256 = "daf918f27aabc5e9ea7661bb1dbe4c419abe868c9ec394532ea7794f2fc7ce42"
+  public static let sha256 = "4a21bc26d32aab882d4778953a6c037d4e2c110a546d53b4ceb035ac691f8159"
 }

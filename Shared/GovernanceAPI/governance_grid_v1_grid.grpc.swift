@@ -116,6 +116,19 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListGridCodes" metadata.
+        public enum ListGridCodes: Sendable {
+            /// Request type for "ListGridCodes".
+            public typealias Input = Governance_Grid_V1_ListGridCodesRequest
+            /// Response type for "ListGridCodes".
+            public typealias Output = Governance_Grid_V1_ListGridCodesResponse
+            /// Descriptor for "ListGridCodes".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ListGridCodes",
+                type: .unary
+            )
+        }
         /// Namespace for "UpdateGrid" metadata.
         public enum UpdateGrid: Sendable {
             /// Request type for "UpdateGrid".
@@ -580,6 +593,7 @@ public enum Governance_Grid_V1_GridService: Sendable {
             CreateGrid.descriptor,
             GetGrid.descriptor,
             ListGrids.descriptor,
+            ListGridCodes.descriptor,
             UpdateGrid.descriptor,
             CreateGridWorker.descriptor,
             GetGridWorker.descriptor,
@@ -755,6 +769,26 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ListGridsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListGridsResponse>
+
+        /// Handle the "ListGridCodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+        /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+        /// > needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ListGridCodesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Grid_V1_ListGridCodesResponse` messages.
+        func listGridCodes(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ListGridCodesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListGridCodesResponse>
 
         /// Handle the "UpdateGrid" method.
         ///
@@ -974,7 +1008,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -1506,6 +1540,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListGridsResponse>
 
+        /// Handle the "ListGridCodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+        /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+        /// > needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ListGridCodesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Grid_V1_ListGridCodesResponse` message.
+        func listGridCodes(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_ListGridCodesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListGridCodesResponse>
+
         /// Handle the "UpdateGrid" method.
         ///
         /// > Source IDL Documentation:
@@ -1724,7 +1778,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -2254,6 +2308,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_ListGridsResponse
 
+        /// Handle the "ListGridCodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+        /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+        /// > needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_ListGridCodesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Grid_V1_ListGridCodesResponse` to respond with.
+        func listGridCodes(
+            request: Governance_Grid_V1_ListGridCodesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Grid_V1_ListGridCodesResponse
+
         /// Handle the "UpdateGrid" method.
         ///
         /// > Source IDL Documentation:
@@ -2472,7 +2546,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -2965,6 +3039,17 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ListGridCodes.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ListGridCodesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ListGridCodesResponse>(),
+            handler: { request, context in
+                try await self.listGridCodes(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Grid_V1_GridService.Method.UpdateGrid.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_UpdateGridRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_Grid>(),
@@ -3426,6 +3511,17 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListGridsResponse> {
         let response = try await self.listGrids(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listGridCodes(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ListGridCodesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ListGridCodesResponse> {
+        let response = try await self.listGridCodes(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3905,6 +4001,19 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListGridsResponse> {
         return GRPCCore.ServerResponse<Governance_Grid_V1_ListGridsResponse>(
             message: try await self.listGrids(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listGridCodes(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_ListGridCodesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ListGridCodesResponse> {
+        return GRPCCore.ServerResponse<Governance_Grid_V1_ListGridCodesResponse>(
+            message: try await self.listGridCodes(
                 request: request.message,
                 context: context
             ),
@@ -4531,6 +4640,31 @@ extension Governance_Grid_V1_GridService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListGridsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "ListGridCodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+        /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+        /// > needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ListGridCodesRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ListGridCodesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ListGridCodesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listGridCodes<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ListGridCodesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ListGridCodesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ListGridCodesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListGridCodesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "UpdateGrid" method.
         ///
         /// > Source IDL Documentation:
@@ -4814,7 +4948,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -5576,6 +5710,42 @@ extension Governance_Grid_V1_GridService {
             )
         }
 
+        /// Call the "ListGridCodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+        /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+        /// > needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ListGridCodesRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ListGridCodesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ListGridCodesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listGridCodes<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ListGridCodesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ListGridCodesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ListGridCodesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListGridCodesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ListGridCodes.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "UpdateGrid" method.
         ///
         /// > Source IDL Documentation:
@@ -6002,7 +6172,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -6953,6 +7123,37 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
         )
     }
 
+    /// Call the "ListGridCodes" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+    /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+    /// > needs nothing else of them.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_ListGridCodesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listGridCodes<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_ListGridCodesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListGridCodesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listGridCodes(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ListGridCodesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ListGridCodesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "UpdateGrid" method.
     ///
     /// > Source IDL Documentation:
@@ -7314,7 +7515,7 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-    /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+    /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
     /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
     ///
     /// - Parameters:
@@ -8182,6 +8383,41 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
         )
     }
 
+    /// Call the "ListGridCodes" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a
+    /// > peer that counts or joins grids by code (party-organisation coverage of a whole city) and
+    /// > needs nothing else of them.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listGridCodes<Result>(
+        _ message: Governance_Grid_V1_ListGridCodesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ListGridCodesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_ListGridCodesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listGridCodes(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "UpdateGrid" method.
     ///
     /// > Source IDL Documentation:
@@ -8595,7 +8831,7 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-    /// > 1,000 closed or evaluated cases with their times, handling unit, resolved level and
+    /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
     /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
     ///
     /// - Parameters:

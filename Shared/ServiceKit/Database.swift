@@ -56,6 +56,10 @@ public enum GovernanceDatabase {
       // indexes no longer fit the default and every insert reads pages back from the file.
       // Readers keep 4 MiB each, so a service stays well inside its memory budget.
       try db.execute(sql: "PRAGMA cache_size = \(db.configuration.readonly ? -4096 : -32768)")
+      // Statement journals in memory: an insert that fires a trigger (the case tally) keeps one
+      // for the length of the statement, and on disk that was a second file written page by
+      // page beside the WAL, as many bytes again as the write itself.
+      try db.execute(sql: "PRAGMA temp_store = MEMORY")
     }
     return configuration
   }

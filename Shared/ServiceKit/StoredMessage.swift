@@ -59,9 +59,9 @@ public enum RecordTable {
   public static func fetch<M: SwiftProtobuf.Message>(_ db: Database, from name: String, id: String, as type: M.Type)
     throws -> M?
   {
-    guard let data = try Data.fetchOne(db, sql: "SELECT record FROM \(name) WHERE id = ?", arguments: [id]) else {
-      return nil
-    }
+    // Prepared once per connection and table: reads by id are the commonest call there is.
+    let statement = try db.cachedStatement(sql: "SELECT record FROM \(name) WHERE id = ?")
+    guard let data = try Data.fetchOne(statement, arguments: [id]) else { return nil }
     return try StoredMessage.decode(type, from: data)
   }
 }
@@ -203,11 +203,14 @@ public struct PageRequest: Sendable, Equatable {
   public let size: Int
   public let afterID: String?
 
-  public init(pageSize: Int32, pageToken: String) throws(DomainError) {
+  /// A page of records; lists of bare keys (a few bytes each) take larger pages.
+  public init(
+    pageSize: Int32, pageToken: String, defaultSize: Int = Self.defaultSize, maximumSize: Int = Self.maximumSize
+  ) throws(DomainError) {
     guard pageSize >= 0 else {
       throw DomainError.invalidArgument(field: "page_size", rule: "must not be negative, got \(pageSize)")
     }
-    size = pageSize == 0 ? Self.defaultSize : min(Int(pageSize), Self.maximumSize)
+    size = pageSize == 0 ? defaultSize : min(Int(pageSize), maximumSize)
     if pageToken.isEmpty {
       afterID = nil
     } else {

@@ -106,7 +106,7 @@ struct CaseImportTests {
       let tooMany = Governance_Grid_V1_ImportCasesRequest.with {
         $0.cases = Array(repeating: Self.archived(1), count: CaseWorkflow.importBatchLimit + 1)
       }
-      await expectRPCError(.invalidArgument, mentioning: "cases", "at most 1000") {
+      await expectRPCError(.invalidArgument, mentioning: "cases", "at most 5000") {
         _ = try await grid.importCases(requestProducer: { try await $0.write(tooMany) })
       }
     }

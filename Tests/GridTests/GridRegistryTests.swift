@@ -57,4 +57,34 @@ struct GridRegistryTests {
       #expect(try await grid.getGrid(.with { $0.gridCode = "320113005001001002" }).id == micro.id)
     }
   }
+
+  @Test("grid codes are listed in code order, by kind and prefix, many to a page and paged by code")
+  func gridCodesListed() async throws {
+    let store = try await GridFixture.store()
+    try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let all = try await grid.listGridCodes(.init())
+      #expect(all.gridCodes == [GridFixture.grid1, GridFixture.microGrid, GridFixture.grid2])
+      #expect(all.nextPageToken.isEmpty)
+      let basic = try await grid.listGridCodes(.with {
+        $0.divisionPrefix = "320113005001"
+        $0.kind = .basic
+      })
+      #expect(basic.gridCodes == [GridFixture.grid1, GridFixture.grid2])
+      let first = try await grid.listGridCodes(.with { $0.pageSize = 2 })
+      #expect(first.gridCodes == [GridFixture.grid1, GridFixture.microGrid])
+      let second = try await grid.listGridCodes(.with {
+        $0.pageSize = 2
+        $0.pageToken = first.nextPageToken
+      })
+      #expect(second.gridCodes == [GridFixture.grid2] && second.nextPageToken.isEmpty)
+      #expect(try await grid.listGridCodes(.with { $0.divisionPrefix = "320114" }).gridCodes.isEmpty)
+      await expectRPCError(.invalidArgument, mentioning: "division_prefix") {
+        _ = try await grid.listGridCodes(.with { $0.divisionPrefix = "3201a" })
+      }
+      await expectRPCError(.invalidArgument, mentioning: "page_token") {
+        _ = try await grid.listGridCodes(.with { $0.pageToken = "not-a-token" })
+      }
+    }
+  }
 }

@@ -9,16 +9,38 @@ import Testing
 struct CoverageTests {
   @Test("a company is covered by its own party members at 25 staff, else by attaching, joining or an instructor",
     arguments: [
-      (30, Governance_Property_V1_CompanyPartyStatus.none, 2, true), (30, .none, 0, false), (30, .attached, 0, false),
-      (10, .attached, 0, true), (10, .instructor, 0, true), (10, .none, 0, false), (24, .joint, 0, true),
+      (true, Governance_Property_V1_CompanyPartyStatus.none, true, true), (true, .none, false, false),
+      (true, .attached, false, false), (true, .ownOrganisation, false, true), (false, .attached, false, true),
+      (false, .instructor, false, true), (false, .none, false, false), (false, .joint, false, true),
     ])
-  func companyCoverageRule(staff: Int32, status: Governance_Property_V1_CompanyPartyStatus, members: Int32, covered: Bool) {
-    let company = Governance_Property_V1_PropertyCompany.with {
-      $0.staffCount = staff
-      $0.partyStatus = status
-      $0.partyMemberCount = members
+  func companyCoverageRule(
+    large: Bool, status: Governance_Property_V1_CompanyPartyStatus, members: Bool, covered: Bool
+  ) {
+    #expect(Coverage.isCovered(partyStatus: status, large: large, hasPartyMembers: members) == covered)
+  }
+
+  @Test("companies covered are counted from the property service's groups by party status and size")
+  func companyCoverageFromCounts() {
+    let groups: [(Governance_Property_V1_CompanyPartyStatus, Bool, Int32, Int32)] = [
+      (.ownOrganisation, true, 3, 1), (.none, true, 4, 2), (.attached, true, 2, 0), (.attached, false, 5, 0),
+      (.none, false, 6, 1), (.instructor, false, 1, 0),
+    ]
+    let property = Governance_Property_V1_GetPropertyStatisticsResponse.with { statistics in
+      statistics.companiesByPartyStatus = groups.map { status, large, count, withMembers in
+        .with {
+          $0.partyStatus = status
+          $0.large = large
+          $0.count = count
+          $0.withPartyMembers = withMembers
+        }
+      }
     }
-    #expect(Coverage.isCovered(company) == covered)
+    let figures = Coverage.figures(compounds: [], gridCodes: [], property: property, party: .init())
+    // Own organisation 3, large with members 2, small attached 5, small with an instructor 1.
+    #expect(figures.companiesCovered == 11)
+    #expect(figures.companiesTotal == 21 && figures.companiesLarge == 9 && figures.companiesSmall == 12)
+    #expect(figures.companiesLargeWithPartyMembers == 3 && figures.companiesSmallAttached == 5)
+    #expect(figures.companiesWithOwnOrganisation == 3 && figures.companiesWithInstructor == 1)
   }
 
   @Test("coverage of a street counts across the three services, per community too")

@@ -27,7 +27,7 @@ enum CitySeed {
   /// operator holding the system's token key; returns a one-line summary.
   static func load(
     addresses: [ServiceIdentity: NetworkAddress], authority: TokenAuthority, scale: CityScale, seed: UInt64,
-    progress: some SeedProgress & Sendable
+    historicalCases: Int, progress: SeedProgress
   ) async throws -> String {
     let plan = try CityPlan(scale: scale, seed: seed)
     let services = SeedConnections(addresses: addresses, authority: authority)
@@ -51,10 +51,16 @@ enum CitySeed {
     progress.end()
 
     // Then grids and their workers, party branches and members, volunteers, panels and scores,
-    // which point at those registers: again one chain per service.
-    progress.begin(stage: "people and scores", total: plan.peopleCalls)
-    async let gridsAndWorkers: Void = services.connect(.grid) { client in
+    // which point at those registers: again one chain per service. The archive of cases goes
+    // in as soon as the grids are there, beside the workers and the other services' chains: it
+    // keeps the grid service's writer busy while the others take their share of the cores.
+    progress.begin(stage: "people, scores, cases", total: plan.peopleCalls + historicalCases)
+    async let gridsAndWorkers: Int64 = services.connect(.grid) { client in
       try await loadGrids(plan, client, propertyIDs, progress)
+      async let workers: Void = loadWorkers(plan, client, propertyIDs, progress)
+      async let archived = CaseArchive.load(
+        historicalCases, into: addresses[.grid]!, authority: authority, seed: seed, progress: progress)
+      return try await (workers, archived).1
     }
     async let party: Void = services.connect(.organisation) { client in
       try await loadParty(plan, client, committeeIDs, propertyIDs, progress)
@@ -65,7 +71,7 @@ enum CitySeed {
     async let scoring: Void = services.connect(.evaluation) { client in
       try await loadScores(plan, client, propertyIDs, calendarIDs, progress)
     }
-    _ = try await (gridsAndWorkers, party, volunteering, scoring)
+    let (archived, _, _, _) = try await (gridsAndWorkers, party, volunteering, scoring)
     progress.end()
 
     let loaded = [
@@ -74,7 +80,7 @@ enum CitySeed {
       "\(plan.compounds.count) compounds", "\(plan.companies.count) property companies",
       "\(plan.contracts.count) contracts", "\(plan.grids.count) grids with \(plan.workers.count) workers",
       "\(plan.teams.count) volunteer teams", "\(plan.volunteers.count) volunteers",
-      "\(plan.panels.count) panels with \(plan.scores.count) scores",
+      "\(plan.panels.count) panels with \(plan.scores.count) scores", "\(archived) historical cases",
     ]
     return "Nanjing (seed \(seed)): " + loaded.joined(separator: ", ")
   }
@@ -298,7 +304,8 @@ enum CitySeed {
 
   // MARK: - People and scores
 
-  /// Grids before their workers: a worker is refused for a grid not yet registered.
+  /// Grids before their workers and cases: a worker or a case is refused for a grid not yet
+  /// registered.
   static func loadGrids(
     _ plan: CityPlan, _ client: Client, _ property: PropertyIDs, _ progress: some SeedProgress & Sendable
   ) async throws {
@@ -315,6 +322,12 @@ enum CitySeed {
         $0.grid.households = area.households
       })
     }
+  }
+
+  static func loadWorkers(
+    _ plan: CityPlan, _ client: Client, _ property: PropertyIDs, _ progress: some SeedProgress & Sendable
+  ) async throws {
+    let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
     try await calls(plan.workers.count, of: "grid worker", progress) { index in
       let worker = plan.workers[index]
       let companyID = worker.company.map { property.companies[$0] } ?? ""

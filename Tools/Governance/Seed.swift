@@ -44,12 +44,9 @@ struct Seed: AsyncParsableCommand {
       summary = try await DemoCity.load(addresses: addresses, authority: authority)
     } else {
       let progress = SeedProgress()
-      let city = try await CitySeed.load(
-        addresses: addresses, authority: authority, scale: scale == "city" ? .city : .town, seed: seed, progress: progress)
-      let archived = try await CaseArchive.load(
-        cases ?? (scale == "city" ? 1_000_000 : 2_000), into: addresses[.grid]!, authority: authority, seed: seed,
-        progress: progress)
-      summary = "\(city), \(archived) historical cases"
+      summary = try await CitySeed.load(
+        addresses: addresses, authority: authority, scale: scale == "city" ? .city : .town, seed: seed,
+        historicalCases: cases ?? (scale == "city" ? 1_000_000 : 2_000), progress: progress)
     }
     let elapsed = ContinuousClock.now - started
     print("\(summary) in \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)) s")
@@ -110,14 +107,16 @@ final class SeedProgress: Sendable {
 }
 
 /// A city's archive of finished cases, generated from the seed and loaded through ImportCases in
-/// messages of 1,000: reported over the past year in the city's grids, resolved mostly in the grid,
+/// messages of 5,000: reported over the past year in the city's grids, resolved mostly in the grid,
 /// some in the community or the street, most evaluated.
 enum CaseArchive {
   static let categories = ["环境卫生", "市政设施", "物业服务", "邻里纠纷", "消防隐患", "噪音扰民", "违章搭建", "停车管理", "绿化养护", "治安防范"]
-  /// Cases in one ImportCases message (the service takes up to 1,000).
-  static let batch = 1000
+  /// Cases in one ImportCases message (the service takes up to 5,000).
+  static let batch = 5000
   static let titles = ["楼道堆放杂物", "路灯不亮", "垃圾清运不及时", "电梯故障", "噪音扰民", "井盖缺失", "私拉电线充电", "占用消防通道", "绿化带破损", "漏水影响楼下"]
 
+  /// Loads `count` cases into the grid service at `address`, advancing the progress stage the
+  /// caller began.
   static func load(
     _ count: Int, into address: NetworkAddress, authority: TokenAuthority, seed: UInt64, progress: SeedProgress
   ) async throws -> Int64 {
@@ -132,7 +131,6 @@ enum CaseArchive {
         return (page.grids.map(\.gridCode), page.nextPageToken)
       }.sorted()
       guard !grids.isEmpty else { throw ValidationError("no grids registered: the city must be loaded first") }
-      progress.begin(stage: "historical cases", total: count)
       let now = Date().timeIntervalSince1970
       // Two streams, so that the next message is made while the service stores the last one.
       let streams = 2
@@ -153,7 +151,6 @@ enum CaseArchive {
         }
         return try await group.reduce(0, +)
       }
-      progress.end()
       return imported
     }
   }

@@ -35,6 +35,9 @@ public struct GridRPCService: RegistrableRPCService {
         throw DomainError.invalidArgument(field: "key", rule: "one of id or grid_code is required")
       }
     }
+    router.registerUnary(Method.ListGridCodes.descriptor) { (request: Governance_Grid_V1_ListGridCodesRequest, _) in
+      try await store.listGridCodes(request)
+    }
     router.registerUnary(Method.ListGrids.descriptor) { (request: Governance_Grid_V1_ListGridsRequest, _) in
       try await store.listGrids(request)
     }

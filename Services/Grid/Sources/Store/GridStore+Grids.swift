@@ -106,6 +106,28 @@ extension GridStore {
       $0.nextPageToken = next
     }
   }
+
+  /// The codes of the grids under a prefix, in code order, read from the code index alone.
+  public func listGridCodes(_ request: Governance_Grid_V1_ListGridCodesRequest) async throws
+    -> Governance_Grid_V1_ListGridCodesResponse
+  {
+    let page = try PageRequest(
+      pageSize: request.pageSize, pageToken: request.pageToken, defaultSize: 10_000, maximumSize: 20_000)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix, column: "grid_code", scan: .everything)
+    filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
+    if let after = page.afterID { filter.add("grid_code > ?", after) }
+    let conditions = filter.conditions.isEmpty ? "1" : filter.conditions.joined(separator: " AND ")
+    let codes = try await writer.read { [filter] db in
+      try String.fetchAll(
+        db, sql: "SELECT grid_code FROM grid WHERE \(conditions) ORDER BY grid_code LIMIT ?",
+        arguments: StatementArguments(filter.arguments + [(page.size + 1).databaseValue]))
+    }
+    return .with {
+      $0.gridCodes = Array(codes.prefix(page.size))
+      $0.nextPageToken = codes.count > page.size ? PageRequest.token(after: codes[page.size - 1]) : ""
+    }
+  }
 }
 
 extension GridStore {

@@ -138,6 +138,11 @@ public struct GridStore: Sendable {
     migrator.registerMigration("v4-grid-case-tally") { db in
       try CaseTally.create(db)
     }
+    migrator.registerMigration("v5-grid-case-division-index") { db in
+      // The statistics index leads with division_code and serves every lookup this one did;
+      // keeping both cost each new case a page write in an index nothing needs.
+      try db.drop(index: "grid_case_on_division_code")
+    }
     return migrator
   }
 

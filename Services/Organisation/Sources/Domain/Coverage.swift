@@ -20,16 +20,27 @@ public enum Coverage {
   }
 
   /// The rule "a company of 25 or more staff is covered by party members of its own; a smaller
-  /// one by attaching, joining or a party-building instructor" (DOMAIN §1).
-  public static func isCovered(_ company: Governance_Property_V1_PropertyCompany) -> Bool {
-    if company.partyStatus == .ownOrganisation { return true }
-    if company.staffCount >= 25 { return company.partyMemberCount > 0 }
-    return [.attached, .joint, .instructor].contains(company.partyStatus)
+  /// one by attaching, joining or a party-building instructor" (DOMAIN §1). The property service
+  /// says which companies are large, as it counts them.
+  public static func isCovered(
+    partyStatus: Governance_Property_V1_CompanyPartyStatus, large: Bool, hasPartyMembers: Bool
+  ) -> Bool {
+    if partyStatus == .ownOrganisation { return true }
+    if large { return hasPartyMembers }
+    return [.attached, .joint, .instructor].contains(partyStatus)
   }
 
+  /// Covered companies of one group of the property service's counts (one party status and size).
+  static func covered(in group: Governance_Property_V1_CompanyPartyCount) -> Int32 {
+    let withMembers = isCovered(partyStatus: group.partyStatus, large: group.large, hasPartyMembers: true)
+    let withoutMembers = isCovered(partyStatus: group.partyStatus, large: group.large, hasPartyMembers: false)
+    return (withMembers ? group.withPartyMembers : 0) + (withoutMembers ? group.count - group.withPartyMembers : 0)
+  }
+
+  /// The figures of a jurisdiction from its compounds and basic grid codes, the property
+  /// service's counts (companies by party status and size, buildings) and the party's facts.
   public static func figures(
-    compounds: [Governance_Property_V1_Compound], companies: [Governance_Property_V1_PropertyCompany],
-    grids: [Governance_Grid_V1_Grid], property: Governance_Property_V1_GetPropertyStatisticsResponse, party: PartyFacts
+    compounds: [Governance_Property_V1_Compound], gridCodes: [String], property: Governance_Property_V1_GetPropertyStatisticsResponse, party: PartyFacts
   ) -> Governance_Organisation_V1_CoverageFigures {
     func share(_ part: Int32, _ whole: Int32) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
     return .with { figures in
@@ -45,25 +56,27 @@ public enum Coverage {
       }
       figures.compoundCoverage = share(figures.compoundsWithPartyOrganisation, figures.compoundsTotal)
 
-      figures.companiesTotal = Int32(companies.count)
-      for company in companies {
-        let large = company.staffCount >= 25
-        if company.partyStatus == .ownOrganisation { figures.companiesWithOwnOrganisation += 1 }
-        if large {
-          figures.companiesLarge += 1
-          if company.partyMemberCount > 0 { figures.companiesLargeWithPartyMembers += 1 }
-        } else {
-          figures.companiesSmall += 1
-          if company.partyStatus == .attached { figures.companiesSmallAttached += 1 }
-          if company.partyStatus == .joint { figures.companiesSmallJoined += 1 }
+      for group in property.companiesByPartyStatus {
+        figures.companiesTotal += group.count
+        switch group.partyStatus {
+        case .ownOrganisation: figures.companiesWithOwnOrganisation += group.count
+        case .instructor: figures.companiesWithInstructor += group.count
+        default: break
         }
-        if company.partyStatus == .instructor { figures.companiesWithInstructor += 1 }
-        if isCovered(company) { figures.companiesCovered += 1 }
+        if group.large {
+          figures.companiesLarge += group.count
+          figures.companiesLargeWithPartyMembers += group.withPartyMembers
+        } else {
+          figures.companiesSmall += group.count
+          if group.partyStatus == .attached { figures.companiesSmallAttached += group.count }
+          if group.partyStatus == .joint { figures.companiesSmallJoined += group.count }
+        }
+        figures.companiesCovered += covered(in: group)
       }
       figures.companyCoverage = share(figures.companiesCovered, figures.companiesTotal)
 
-      figures.gridsTotal = Int32(grids.count)
-      figures.gridsWithBranch = Int32(grids.filter { party.gridsWithBranch.contains($0.gridCode) }.count)
+      figures.gridsTotal = Int32(gridCodes.count)
+      figures.gridsWithBranch = Int32(gridCodes.filter { party.gridsWithBranch.contains($0) }.count)
       figures.gridCoverage = share(figures.gridsWithBranch, figures.gridsTotal)
 
       figures.buildingsTotal = property.buildingsTotal

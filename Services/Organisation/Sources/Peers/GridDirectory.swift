@@ -11,16 +11,17 @@ public struct GridDirectory<Transport: ClientTransport>: Sendable {
     self.grid = Governance_Grid_V1_GridService.Client(wrapping: client)
   }
 
-  /// Every basic grid whose code starts with `prefix`, all pages.
-  public func basicGrids(under prefix: String) async throws -> [Governance_Grid_V1_Grid] {
+  /// The codes of every basic grid whose code starts with `prefix`, all pages (a city's 18,100
+  /// in one or two answers).
+  public func basicGridCodes(under prefix: String) async throws -> [String] {
     try await PeerCall.allPages(.grid) { token in
-      let page = try await grid.listGrids(.with {
+      let page = try await grid.listGridCodes(.with {
         $0.divisionPrefix = prefix
         $0.kind = .basic
-        $0.pageSize = Int32(PageRequest.maximumSize)
+        $0.pageSize = 20_000
         $0.pageToken = token
       })
-      return (page.grids, page.nextPageToken)
+      return (page.gridCodes, page.nextPageToken)
     }
   }
 }

@@ -24,18 +24,6 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
     }
   }
 
-  /// Every company registered under `prefix`, all pages.
-  public func companies(under prefix: String) async throws -> [Governance_Property_V1_PropertyCompany] {
-    try await PeerCall.allPages(.property) { token in
-      let page = try await property.listCompanies(.with {
-        $0.divisionPrefix = prefix
-        $0.pageSize = Int32(PageRequest.maximumSize)
-        $0.pageToken = token
-      })
-      return (page.companies, page.nextPageToken)
-    }
-  }
-
   /// The property service's counts for `prefix` (buildings and building leaders among them).
   public func statistics(under prefix: String) async throws -> Governance_Property_V1_GetPropertyStatisticsResponse {
     try await PeerCall.run(.property) { try await property.getPropertyStatistics(.with { $0.divisionPrefix = prefix }) }

@@ -237,37 +237,35 @@ public struct OrganisationRPCService<PropertyTransport: ClientTransport, GridTra
     }
   }
 
-  /// Coverage of a jurisdiction: compounds, companies, building figures and grids read from their
-  /// services in one call each (one per child division when children are asked for), the party
-  /// side counted here.
+  /// Coverage of a jurisdiction: compounds and basic grid codes listed by their services, the
+  /// companies and buildings counted by the property service (again per child division when
+  /// children are asked for), the party side counted here.
   func coverage(_ request: Governance_Organisation_V1_GetCoverageRequest) async throws
     -> Governance_Organisation_V1_GetCoverageResponse
   {
     var check = RecordFilter()
     let prefix = try check.divisionPrefix(request.divisionPrefix)
     async let compounds = property.compounds(under: prefix)
-    async let companies = property.companies(under: prefix)
-    async let grids = grid.basicGrids(under: prefix)
+    async let gridCodes = grid.basicGridCodes(under: prefix)
     async let statistics = property.statistics(under: prefix)
     let facts = try await store.partyFacts(under: prefix)
-    let (allCompounds, allCompanies, allGrids) = try await (compounds, companies, grids)
+    let (allCompounds, allGridCodes) = try await (compounds, gridCodes)
     var response = Governance_Organisation_V1_GetCoverageResponse.with {
       $0.divisionPrefix = prefix
       $0.computedTime = .init(date: .now)
     }
     response.figures = Coverage.figures(
-      compounds: allCompounds, companies: allCompanies, grids: allGrids, property: try await statistics, party: facts)
+      compounds: allCompounds, gridCodes: allGridCodes, property: try await statistics, party: facts)
     guard request.includeChildren, let childLength = Coverage.childPrefixLength(after: prefix.utf8.count) else {
       return response
     }
     let children = Set(
-      (allCompounds.map(\.divisionCode) + allGrids.map(\.gridCode)).filter { $0.utf8.count >= childLength }
+      (allCompounds.map(\.divisionCode) + allGridCodes).filter { $0.utf8.count >= childLength }
         .map { String($0.prefix(childLength)) })
     for child in children.sorted() {
       let figures = Coverage.figures(
         compounds: allCompounds.filter { $0.divisionCode.hasPrefix(child) },
-        companies: allCompanies.filter { $0.divisionCode.hasPrefix(child) },
-        grids: allGrids.filter { $0.gridCode.hasPrefix(child) },
+        gridCodes: allGridCodes.filter { $0.hasPrefix(child) },
         property: try await property.statistics(under: child), party: try await store.partyFacts(under: child))
       response.children.append(.with {
         $0.divisionCode = child.utf8.count < 12 ? child + String(repeating: "0", count: 12 - child.utf8.count) : child
