@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(Glibc)
-  import Glibc
-#endif
 import GRDB
 import GRPCCore
 import Logging
@@ -19,21 +16,6 @@ public struct ServiceRuntime: Sendable {
   public let logger: Logger
 }
 
-/// How a service process's allocator keeps memory.
-enum ProcessMemory {
-  /// Two malloc arenas instead of glibc's eight per core. The database readers run on dispatch
-  /// threads that come and go; each would otherwise get an arena of its own and keep what it
-  /// freed: resident memory that grows with the number of threads rather than with the data.
-  static func limitAllocatorArenas() {
-    #if canImport(Glibc)
-      // mallopt is not in Swift's Glibc module; glibc's M_ARENA_MAX is -8.
-      typealias MallocOption = @convention(c) (Int32, Int32) -> Int32
-      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-      _ = unsafeBitCast(symbol, to: MallocOption.self)(-8, 2)
-    #endif
-  }
-}
-
 /// Runs one domain service process from start-up to a clean exit.
 public enum ServiceRunner {
   /// Resolves the configuration (stopping with a message that names a missing or malformed
@@ -47,7 +29,6 @@ public enum ServiceRunner {
     backgroundServices: @Sendable (ServiceRuntime) -> [any Service] = { _ in [] }
   ) async throws {
     let configuration = try resolveOrExit(identity, options: options)
-    ProcessMemory.limitAllocatorArenas()
     GovernanceLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
     GovernanceMetrics.bootstrap()
     var logger = Logger(label: identity.rawValue)

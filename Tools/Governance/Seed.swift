@@ -101,7 +101,7 @@ final class SeedProgress: Sendable {
     let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
     let rate = Double(stage.done) / seconds
     let left = rate > 0 ? Double(stage.total - stage.done) / rate : 0
-    return "\(stage.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3.0f%%", share * 100)) "
+    return "\(stage.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3.0f%%", share * 100)) "
       + "\(stage.done)/\(stage.total)  \(Int(rate))/s  ETA \(Int(left.rounded(.up))) s"
   }
 }

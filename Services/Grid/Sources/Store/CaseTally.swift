@@ -107,10 +107,13 @@ enum CaseTally {
     {
       counts[row["unit"], default: [:]][row["dimension"], default: [:]][row["value"]] = row["n"]
     }
-    // Overdue is also every open case whose deadline has passed since it was last written.
+    // Overdue is also every open case whose deadline has passed since it was last written: the
+    // few the deadline sweep has not reached yet, found by the deadline index (SQLite would
+    // otherwise walk the whole jurisdiction's range of the statistics index, 140 ms for a city).
     let lateWhere = (filter.conditions + ["open", "overdue = 0", "deadline < ?"]).joined(separator: " AND ")
     for row in try Row.fetchAll(
-      db, sql: "SELECT \(key) AS unit, COUNT(*) AS n FROM grid_case WHERE \(lateWhere) GROUP BY unit",
+      db,
+      sql: "SELECT \(key) AS unit, COUNT(*) AS n FROM grid_case INDEXED BY grid_case_on_deadline WHERE \(lateWhere) GROUP BY unit",
       arguments: StatementArguments(filter.arguments + [Int64(Date().timeIntervalSince1970).databaseValue]))
     {
       counts[row["unit"], default: [:]]["overdue", default: [:]]["", default: 0] += row["n"] as Int64
