@@ -40,6 +40,6 @@ public struct ContactVault: Sendable {
   /// A digest that matches equal ID numbers without storing them; empty for an empty number.
   public func matchKey(_ idNumber: String) -> String {
     guard !idNumber.isEmpty else { return "" }
-    return HMAC<SHA256>.authenticationCode(for: Data(idNumber.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+    return Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Data(idNumber.utf8), using: key))
   }
 }

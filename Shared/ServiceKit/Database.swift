@@ -60,6 +60,9 @@ public enum GovernanceDatabase {
       // for the length of the statement, and on disk that was a second file written page by
       // page beside the WAL, as many bytes again as the write itself.
       try db.execute(sql: "PRAGMA temp_store = MEMORY")
+      if !db.configuration.readonly {
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
+      }
     }
     return configuration
   }

@@ -67,6 +67,7 @@ public enum ServiceRunner {
     if let metricsListen = configuration.metricsListen {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
+    services.append(MemoryTrim())
     services += backgroundServices(runtime)
     services.append(server)
     try await runGroup(services, configuration: configuration, logger: logger)

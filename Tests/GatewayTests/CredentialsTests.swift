@@ -94,6 +94,8 @@ struct CredentialsTests {
     #expect(try await store.apiKey(presented: key)?.role == .cityPlatform)
     let stored = try await store.writer.read { db in try String.fetchAll(db, sql: "SELECT key_digest FROM api_key") }
     #expect(stored == [Credentials.digest(key)])
+    // The stored form is SHA-256 in lowercase hex, so keys issued by any version still match.
+    #expect(Credentials.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     try await store.revokeAPIKey(name: "city-platform")
     #expect(try await store.apiKey(presented: key) == nil)
     #expect(try await store.apiKeys().map(\.revoked) == [true])

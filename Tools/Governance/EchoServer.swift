@@ -17,7 +17,7 @@ struct EchoServerCommand: AsyncParsableCommand {
 
   func run() async throws {
     let server = GRPCServer(
-      transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
+      transport: .http2NIOPosix(address: .ipv4(address: host, port: port), transportSecurity: .plaintext),
       services: [EchoServer()])
     print("echo server on \(host):\(port)")
     try await server.serve()
@@ -39,7 +39,7 @@ struct EchoServer: RegistrableRPCService {
     host: String, port: Int, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
   ) async throws -> Result {
     try await withGRPCClient(
-      transport: .http2NIOPosix(target: .ipv4(host: host, port: port), transportSecurity: .plaintext), handleClient: body)
+      transport: .http2NIOPosix(target: .ipv4(address: host, port: port), transportSecurity: .plaintext), handleClient: body)
   }
 
   static func call(_ client: GRPCClient<HTTP2ClientTransport.Posix>, _ payload: [UInt8]) async throws -> [UInt8] {

@@ -170,10 +170,10 @@ enum CaseArchive {
       $0.title = titles[kind]
       $0.location.gridCode = grids[Int(random.next() % UInt64(grids.count))]
       $0.priority = roll < 5 ? .urgent : .normal
-      $0.reportTime = Google_Protobuf_Timestamp(timeIntervalSince1970: reported)
-      $0.acceptTime = Google_Protobuf_Timestamp(timeIntervalSince1970: reported + 600)
-      $0.resolveTime = Google_Protobuf_Timestamp(timeIntervalSince1970: reported + hoursToResolve * 3600)
-      $0.closeTime = Google_Protobuf_Timestamp(timeIntervalSince1970: reported + hoursToResolve * 3600 + 86_400)
+      $0.reportTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported, rule: .toNearestOrAwayFromZero)
+      $0.acceptTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported + 600, rule: .toNearestOrAwayFromZero)
+      $0.resolveTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported + hoursToResolve * 3600, rule: .toNearestOrAwayFromZero)
+      $0.closeTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported + hoursToResolve * 3600 + 86_400, rule: .toNearestOrAwayFromZero)
       // Small matters stay in the grid, minor ones in the community, major ones in the street.
       $0.resolvedLevel = roll < 78 ? .grid : (roll < 94 ? .community : .street)
       $0.resolution = "已处理"

@@ -196,6 +196,12 @@ public struct ConnectGateway: Sendable {
     }
 
     init() {}
+
+    /// Whether a request's JSON could set a `reveal...` flag: proto3 JSON leaves false flags out,
+    /// so a request without the word cannot.
+    static func mayReveal(_ request: Data) -> Bool {
+      request.range(of: Data("\"reveal".utf8)) != nil
+    }
   }
 
   /// Decodes the body as `Input`, calls the service as `principal`, encodes the answer; returns
@@ -221,7 +227,11 @@ public struct ConnectGateway: Sendable {
       ) { try $0.message }
     }
     let answer = json ? try output.jsonUTF8Data() : try output.serializedData()
-    return (answer, Concerns(request: try input.jsonUTF8Data(), response: try output.jsonUTF8Data()))
+    // Only writes and reveals go into the audit trail: a plain read is not parsed again to find
+    // what it concerns.
+    let asked = try input.jsonUTF8Data()
+    guard !Authorization.isRead(entry.method) || Concerns.mayReveal(asked) else { return (answer, Concerns()) }
+    return (answer, Concerns(request: asked, response: try output.jsonUTF8Data()))
   }
 
   /// Every write, and every read that reveals personal data (JSON or binary), goes into the audit

@@ -63,7 +63,7 @@ public enum Credentials {
 
   /// How session tokens and API keys are stored: a SHA-256 digest, never the secret itself.
   public static func digest(_ secret: String) -> String {
-    SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    Hex.lowercase(SHA256.hash(data: Data(secret.utf8)))
   }
 
   /// The rule "a jurisdiction is digits of a division code, at most 12; empty for the whole system".

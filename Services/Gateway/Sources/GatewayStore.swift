@@ -151,17 +151,18 @@ public struct GatewayStore: Sendable {
     let digest = Credentials.digest(token)
     return try await writer.write { db in
       guard let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT session.*, user.role, user.scope FROM session JOIN user ON user.username = session.username
-          WHERE token_digest = ?
-          """, arguments: [digest])
+        db.cachedStatement(
+          sql: """
+            SELECT session.*, user.role, user.scope FROM session JOIN user ON user.username = session.username
+            WHERE token_digest = ?
+            """), arguments: [digest])
       else { return nil }
       guard Credentials.sessionIsLive(created: row["created_at"], lastSeen: row["last_seen_at"], at: time) else {
         try db.execute(sql: "DELETE FROM session WHERE token_digest = ?", arguments: [digest])
         return nil
       }
-      try db.execute(sql: "UPDATE session SET last_seen_at = ? WHERE token_digest = ?", arguments: [time, digest])
+      try db.cachedStatement(sql: "UPDATE session SET last_seen_at = ? WHERE token_digest = ?")
+        .execute(arguments: [time, digest])
       return (User(username: row["username"], role: Role(rawValue: row["role"]) ?? .community, scope: row["scope"]), row["csrf_token"])
     }
   }
@@ -214,9 +215,11 @@ public struct GatewayStore: Sendable {
 
   /// The live API key presented, or nil (unknown or revoked).
   public func apiKey(presented key: String) async throws -> APIKey? {
-    try await writer.read { db in
+    let digest = Credentials.digest(key)
+    return try await writer.read { db in
+      // Prepared once per connection: every call of the city platform comes through here.
       try Row.fetchOne(
-        db, sql: "SELECT * FROM api_key WHERE key_digest = ? AND revoked_at IS NULL", arguments: [Credentials.digest(key)]
+        db.cachedStatement(sql: "SELECT * FROM api_key WHERE key_digest = ? AND revoked_at IS NULL"), arguments: [digest]
       ).map { APIKey(name: $0["name"], role: Role(rawValue: $0["role"]) ?? .cityPlatform, scope: $0["scope"], revoked: false) }
     }
   }
