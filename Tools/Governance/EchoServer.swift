@@ -17,7 +17,7 @@ struct EchoServerCommand: AsyncParsableCommand {
 
   func run() async throws {
     let server = GRPCServer(
-      transport: .http2NIOPosix(address: .ipv4(address: host, port: port), transportSecurity: .plaintext),
+      transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
       services: [EchoServer()])
     print("echo server on \(host):\(port)")
     try await server.serve()
