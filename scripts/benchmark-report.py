@@ -50,6 +50,8 @@ def fmt(value, digits=1):
 
 
 lines = ["# Benchmarks", "", "Written by `scripts/benchmark.sh` (release build, all processes on this machine, loopback).", ""]
+lines += ["What the profiles showed, what was changed for it, and the figures before and after each change: "
+          "[docs/PERFORMANCE.md](docs/PERFORMANCE.md).", ""]
 lines += ["## Machine", ""] + machine() + [""]
 
 seed_time = open(os.path.join(results, "seed-time.txt")).read().split()
