@@ -7,12 +7,17 @@ import SwiftProtobuf
 /// A protobuf message kept whole in a BLOB column beside the columns a store indexes and queries,
 /// so that every field a caller sent survives even before the store gives it a column of its own.
 public enum StoredMessage {
+  // Inlinable, here and in `fetch` and `list`, so that each service compiles them for its own
+  // message types: called generically across the module, every record decoded paid for
+  // runtime lookups of its type's metadata (a few per cent of a list's profile).
+  @inlinable
   public static func encode(_ message: some SwiftProtobuf.Message) throws -> Data {
     var options = BinaryEncodingOptions()
     options.useDeterministicOrdering = true
     return try message.serializedData(options: options)
   }
 
+  @inlinable
   public static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from data: Data) throws -> M {
     try M(serializedBytes: data)
   }
@@ -56,6 +61,7 @@ public enum RecordTable {
   }
 
   /// The record with `id`, or nil.
+  @inlinable
   public static func fetch<M: SwiftProtobuf.Message>(_ db: Database, from name: String, id: String, as type: M.Type)
     throws -> M?
   {
@@ -126,6 +132,7 @@ extension RecordTable {
   }
 
   /// One page of records matching `filter`, in id (creation) order, and the token of the next page.
+  @inlinable
   public static func list<Record: SwiftProtobuf.Message>(
     _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest
   ) throws -> (records: [Record], nextPageToken: String) {
