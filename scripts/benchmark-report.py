@@ -97,7 +97,7 @@ for name, call in [("city-stats", "GetCaseStatistics"), ("city-coverage", "GetCo
     whole_city = first(name)
     if whole_city:
         targets.append(f"| {call}, whole city, one call at a time | p99 {fmt(whole_city['p99'], 1)} ms, max {fmt(whole_city['max'], 1)} ms "
-                       f"| | at most 200 ms | {'met' if whole_city['p99'] <= 200 and not whole_city['errors'] else 'missed'} |")
+                       f"| | at most 200 ms, every call | {'met' if whole_city['max'] <= 200 and not whole_city['errors'] else 'missed'} |")
 sqlite = first("sqlite")
 if sqlite and first("case-create"):
     targets.append(f"| what storage costs: raw SQLite single-row transactions | {fmt(sqlite['throughput'])}/s | "

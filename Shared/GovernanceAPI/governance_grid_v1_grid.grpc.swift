@@ -1008,7 +1008,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -1778,7 +1778,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -2546,7 +2546,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -4948,7 +4948,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -6172,7 +6172,7 @@ extension Governance_Grid_V1_GridService {
         /// > Source IDL Documentation:
         /// >
         /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-        /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+        /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
         /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
         ///
         /// - Parameters:
@@ -7515,7 +7515,7 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-    /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+    /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
     /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
     ///
     /// - Parameters:
@@ -8831,7 +8831,7 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Loads finished cases from an archive (a city's history, a seed): each message carries up to
-    /// > 5,000 closed or evaluated cases with their times, handling unit, resolved level and
+    /// > 5,000 (and at most 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and
     /// > evaluation as they were; each message is stored whole or not at all. City administrators only.
     ///
     /// - Parameters:

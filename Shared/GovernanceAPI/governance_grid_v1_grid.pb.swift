@@ -2042,7 +2042,7 @@ public nonisolated struct Governance_Grid_V1_ImportCasesRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// At most 5,000 per message; ids are given by the service.
+  /// At most 5,000 per message, and at most 4 MiB the message; ids are given by the service.
   public var cases: [Governance_Grid_V1_Case] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

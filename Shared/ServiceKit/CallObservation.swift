@@ -140,8 +140,8 @@ public struct CallObservationInterceptor: ServerInterceptor {
     Counter(label: "grpc_server_handled_total", dimensions: dimensions).increment()
     Timer(label: "grpc_server_handling_seconds", dimensions: [("method", method)]).recordNanoseconds(
       elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-    // Hundredths of a millisecond, written without String(format:), which costs more than a
-    // small call itself.
+    // Hundredths of a millisecond (truncated), written without String(format:), which showed in
+    // every service's profile.
     let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
     let fraction = hundredths % 100
     logger.log(

@@ -16,7 +16,11 @@ public struct MemoryTrim: Service {
   }
 
   public func run() async throws {
-    guard let trim = Self.mallocTrim else { return }
+    guard let trim = Self.mallocTrim else {
+      // Nothing to trim with; a service that ended early would stop the whole group.
+      try? await gracefulShutdown()
+      return
+    }
     do {
       try await cancelWhenGracefulShutdown {
         while !Task.isCancelled {
@@ -30,7 +34,7 @@ public struct MemoryTrim: Service {
   }
 
   /// glibc's `malloc_trim`, looked up at run time: Swift's Glibc module does not declare it, and
-  /// other C libraries have no such call (the service then simply does not trim).
+  /// other C libraries have no such call (the service then runs without trimming).
   private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
     #if canImport(Glibc)
       guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }

@@ -81,4 +81,47 @@ struct CaseTallyTests {
     }
     try await Self.expectSameFigures(store)
   }
+
+  @Test("only open cases keep a deadline: closed cases stored by an earlier version lose theirs on migration")
+  func closedCasesLoseTheirDeadlines() async throws {
+    let database = try DatabaseQueue()
+    try GridStore.migrator.migrate(database, upTo: "v5-grid-case-division-index")
+    let store = GridStore(writer: database, vault: .ephemeral())
+    try await GridFixture.register(in: store)
+    let ids = try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      var ids: [String] = []
+      for title in ["路灯不亮", "井盖缺失"] {
+        let id = try await grid.createCase(.with {
+          $0.gridCase.source = .patrol
+          $0.gridCase.category = "市政设施"
+          $0.gridCase.title = title
+          $0.gridCase.location.gridCode = GridFixture.grid1
+        }).id
+        _ = try await grid.acceptCase(.with { $0.caseID = id })
+        ids.append(id)
+      }
+      _ = try await grid.assignCase(.with {
+        $0.caseID = ids[1]
+        $0.assigneeID = "worker_1"
+      })
+      _ = try await grid.startCase(.with { $0.caseID = ids[1] })
+      _ = try await grid.resolveCase(.with {
+        $0.caseID = ids[1]
+        $0.resolution = "已更换"
+      })
+      _ = try await grid.closeCase(.with { $0.caseID = ids[1] })
+      return ids
+    }
+    // As an earlier version stored it: the closed case still holding the deadline it closed under.
+    try await database.write { db in
+      try db.execute(sql: "UPDATE grid_case SET deadline = 4102444800 WHERE id = ?", arguments: [ids[1]])
+    }
+    try GridStore.migrator.migrate(database)
+    let deadlines = try await database.read { db in
+      try ids.map { id in try Int64.fetchOne(db, sql: "SELECT deadline FROM grid_case WHERE id = ?", arguments: [id]) }
+    }
+    #expect(deadlines[0] != nil)
+    #expect(deadlines[1] == nil)
+  }
 }

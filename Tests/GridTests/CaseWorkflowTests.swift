@@ -38,7 +38,7 @@ struct CaseWorkflowTests {
     #expect(CaseWorkflow.deadlineHours(level: .street, priority: .normal) == 216)
   }
 
-  @Test("a resident's case from report to close over gRPC, history kept, reporter masked")
+  @Test("a resident's case from report to close over gRPC, history kept, reporter masked, its deadline watched while open")
   func caseLifecycle() async throws {
     let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
@@ -57,12 +57,19 @@ struct CaseWorkflowTests {
       #expect(reported.handler.level == .grid)
       #expect(reported.reporter.name == "王**" && reported.reporter.phone == "138****5678")
       let id = reported.id
+      // What the deadline sweep and the late counts see of the case.
+      func watchedDeadline() async throws -> Int64? {
+        try await store.writer.read { db in
+          try Int64.fetchOne(db, sql: "SELECT deadline FROM grid_case WHERE id = ?", arguments: [id])
+        }
+      }
 
       await expectRPCError(.failedPrecondition, mentioning: "reported", "cannot become inProgress") {
         _ = try await grid.startCase(.with { $0.caseID = id })
       }
       let accepted = try await grid.acceptCase(.with { $0.caseID = id })
       #expect(accepted.hasDeadline)
+      #expect(try await watchedDeadline() == accepted.deadline.seconds)
       _ = try await grid.assignCase(.with {
         $0.caseID = id
         $0.assigneeID = "worker_1"
@@ -89,6 +96,7 @@ struct CaseWorkflowTests {
         $0.satisfaction = 2
         $0.comment = "还有残留"
       })
+      #expect(try await watchedDeadline() == nil)
       let reopened = try await grid.reopenCase(.with {
         $0.caseID = id
         $0.reason = "居民不满意"

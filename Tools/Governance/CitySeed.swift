@@ -10,11 +10,11 @@ import ServiceKit
 /// grids and their workers, volunteer teams, and a year of monthly four-party scoring.
 ///
 /// The districts are Nanjing's without 栖霞区 (320113), which the demo city holds, so that both fit
-/// in one system. Cases are not part of the seed: a city's case history goes in through the grid
-/// service's ImportCases.
+/// in one system. The city's case history goes in through the grid service's ImportCases.
 ///
-/// Every request carries a `request_id` made of the seed and the entity, and holds only what the
-/// seed draws or an earlier request returned, so loading the same seed again changes nothing.
+/// Every register request carries a `request_id` made of the seed and the entity, and holds only
+/// what the seed draws or an earlier request returned, so loading the same seed again changes
+/// no register; the archive of cases has no such key and is added again on every load.
 enum CitySeed {
   typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
 

@@ -70,8 +70,9 @@ public enum CaseWorkflow {
     return validated
   }
 
-  /// The most cases one ImportCases message may carry: about 1.5 MB, well inside a request's
-  /// 4 MiB. One message is one transaction, and a transaction of 5,000 archived cases writes less
+  /// The most cases one ImportCases message may carry; the message must also fit a request's
+  /// 4 MiB (5,000 of the seed's cases take about 1.5 MB; cases with long details take fewer to a
+  /// message). One message is one transaction, and a transaction of 5,000 archived cases writes less
   /// than half the bytes per case that one of 1,000 does (the case indexes take rows at random
   /// places, so each transaction rewrites pages all over them).
   public static let importBatchLimit = 5000

@@ -15,7 +15,10 @@ extension GridStore {
       "category": gridCase.category, "assignee_id": gridCase.assigneeID.isEmpty ? nil : gridCase.assigneeID,
       "compound_id": gridCase.location.compoundID.isEmpty ? nil : gridCase.location.compoundID,
       "external_id": gridCase.externalID.isEmpty ? nil : gridCase.externalID,
-      "deadline": gridCase.hasDeadline && !gridCase.overdue ? gridCase.deadline.seconds : nil,
+      // Only an open case has a deadline to watch: the index on it holds the cases the sweep
+      // and the late counts look at, not every case ever closed.
+      "deadline": CaseEscalation.openStatuses.contains(gridCase.status) && gridCase.hasDeadline && !gridCase.overdue
+        ? gridCase.deadline.seconds : nil,
       "open": CaseEscalation.openStatuses.contains(gridCase.status),
       "grid_code": gridCase.location.gridCode.isEmpty ? nil : String(gridCase.location.gridCode.prefix(15)),
       "level": gridCase.handler.level.rawValue,

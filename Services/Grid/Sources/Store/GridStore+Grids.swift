@@ -107,7 +107,7 @@ extension GridStore {
     }
   }
 
-  /// The codes of the grids under a prefix, in code order, read from the code index alone.
+  /// The codes of the grids under a prefix, in code order, walked along the code index.
   public func listGridCodes(_ request: Governance_Grid_V1_ListGridCodesRequest) async throws
     -> Governance_Grid_V1_ListGridCodesResponse
   {

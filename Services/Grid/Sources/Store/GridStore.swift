@@ -143,6 +143,11 @@ public struct GridStore: Sendable {
       // keeping both cost each new case a page write in an index nothing needs.
       try db.drop(index: "grid_case_on_division_code")
     }
+    migrator.registerMigration("v6-grid-case-deadline-open-only") { db in
+      // Closed cases kept the deadline they were closed under, so the deadline index grew with
+      // the whole history; only open cases have one now.
+      try db.execute(sql: "UPDATE grid_case SET deadline = NULL WHERE deadline IS NOT NULL AND NOT open")
+    }
     return migrator
   }
 

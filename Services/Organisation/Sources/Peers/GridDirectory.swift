@@ -11,8 +11,8 @@ public struct GridDirectory<Transport: ClientTransport>: Sendable {
     self.grid = Governance_Grid_V1_GridService.Client(wrapping: client)
   }
 
-  /// The codes of every basic grid whose code starts with `prefix`, all pages (a city's 18,100
-  /// in one or two answers).
+  /// The codes of every basic grid whose code starts with `prefix`, all pages of the largest size
+  /// the grid service gives (20,000: a city's 18,100 in one answer).
   public func basicGridCodes(under prefix: String) async throws -> [String] {
     try await PeerCall.allPages(.grid) { token in
       let page = try await grid.listGridCodes(.with {

@@ -24,7 +24,8 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
     }
   }
 
-  /// The property service's counts for `prefix` (buildings and building leaders among them).
+  /// The property service's counts for `prefix`: buildings and building leaders, companies by
+  /// party status and size among them.
   public func statistics(under prefix: String) async throws -> Governance_Property_V1_GetPropertyStatisticsResponse {
     try await PeerCall.run(.property) { try await property.getPropertyStatistics(.with { $0.divisionPrefix = prefix }) }
   }
