@@ -202,9 +202,7 @@ struct LoadWorld: Sendable {
 
   init(dataDirectory: String, system: SystemAddresses) throws {
     self.dataDirectory = dataDirectory
-    var addresses: [ServiceIdentity: NetworkAddress] = [:]
-    for identity in ServiceIdentity.allCases { addresses[identity] = try system.address(of: identity) }
-    self.addresses = addresses
+    addresses = try system.addresses(of: ServiceIdentity.allCases)
   }
 
   /// The city's districts, as the seed makes them (Nanjing's, without the demo city's 栖霞区).
@@ -219,7 +217,7 @@ struct LoadWorld: Sendable {
     var ids: [String] = []
     for district in [""] + districts where ids.count < 10_000 {
       ids += try await grid.listCases(.with {
-        $0.pageSize = 1000
+        $0.pageSize = Int32(PageRequest.maximumSize)
         $0.divisionPrefix = district
       }).cases.map(\.id)
     }

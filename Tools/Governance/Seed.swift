@@ -17,7 +17,8 @@ struct Seed: AsyncParsableCommand {
     help: "small (the demo city `governance up --demo` loads), city (the scale of the seeds) or town (the city in miniature).")
   var scale = "small"
 
-  @Option(help: "The seed of the generator: the same seed makes the same city, and a rerun changes nothing.")
+  @Option(
+    help: "The seed of the generator: the same seed makes the same city; a rerun changes no register but adds the archive's cases again (give --cases 0).")
   var seed: UInt64 = 1
 
   @Option(help: "Historical cases to load (default: 1,000,000 for a city, 2,000 for a town).")
@@ -34,10 +35,7 @@ struct Seed: AsyncParsableCommand {
     }
     if let cases, cases < 0 { throw ValidationError("--cases must be 0 or more") }
     let authority = try TokenAuthority.load(dataDirectory: data, environment: ProcessInfo.processInfo.environment)
-    var addresses: [ServiceIdentity: NetworkAddress] = [:]
-    for identity in ServiceIdentity.domainServices {
-      addresses[identity] = try system.address(of: identity)
-    }
+    let addresses = try system.addresses(of: ServiceIdentity.domainServices)
     let started = ContinuousClock.now
     let summary: String
     if scale == "small" {
@@ -124,12 +122,9 @@ enum CaseArchive {
     return try await OperatorClient.connect(to: address, authority: authority) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let grids = try await PeerCall.allPages(.grid) { token in
-        let page = try await grid.listGrids(.with {
-          $0.pageSize = 1000
-          $0.pageToken = token
-        })
-        return (page.grids.map(\.gridCode), page.nextPageToken)
-      }.sorted()
+        let page = try await grid.listGridCodes(.with { $0.pageToken = token })
+        return (page.gridCodes, page.nextPageToken)
+      }
       guard !grids.isEmpty else { throw ValidationError("no grids registered: the city must be loaded first") }
       let now = Date().timeIntervalSince1970
       // Two streams, so that the next message is made while the service stores the last one.

@@ -23,4 +23,10 @@ struct SystemAddresses: ParsableArguments {
     }
     return NetworkAddress(host: host, port: identity.defaultPort + portOffset)
   }
+
+  func addresses(of identities: [ServiceIdentity]) throws -> [ServiceIdentity: NetworkAddress] {
+    var addresses: [ServiceIdentity: NetworkAddress] = [:]
+    for identity in identities { addresses[identity] = try address(of: identity) }
+    return addresses
+  }
 }

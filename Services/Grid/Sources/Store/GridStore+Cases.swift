@@ -9,7 +9,8 @@ extension GridStore {
   public typealias CaseEvent = Governance_Grid_V1_CaseEvent
 
   static func caseColumns(_ gridCase: GridCase) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
+    let open = CaseEscalation.openStatuses.contains(gridCase.status)
+    return [
       "division_code": gridCase.divisionCode, "unit_code": gridCase.handler.unitCode,
       "status": gridCase.status.rawValue, "source": gridCase.source.rawValue, "priority": gridCase.priority.rawValue,
       "category": gridCase.category, "assignee_id": gridCase.assigneeID.isEmpty ? nil : gridCase.assigneeID,
@@ -17,9 +18,8 @@ extension GridStore {
       "external_id": gridCase.externalID.isEmpty ? nil : gridCase.externalID,
       // Only an open case has a deadline to watch: the index on it holds the cases the sweep
       // and the late counts look at, not every case ever closed.
-      "deadline": CaseEscalation.openStatuses.contains(gridCase.status) && gridCase.hasDeadline && !gridCase.overdue
-        ? gridCase.deadline.seconds : nil,
-      "open": CaseEscalation.openStatuses.contains(gridCase.status),
+      "deadline": open && gridCase.hasDeadline && !gridCase.overdue ? gridCase.deadline.seconds : nil,
+      "open": open,
       "grid_code": gridCase.location.gridCode.isEmpty ? nil : String(gridCase.location.gridCode.prefix(15)),
       "level": gridCase.handler.level.rawValue,
       "report_date": CalendarDate.iso(CalendarDate.today(at: gridCase.reportTime.date)),
