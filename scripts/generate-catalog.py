@@ -31,10 +31,12 @@ for path in sorted((root / "proto" / "governance").rglob("*.proto")):
     text = re.sub(r"//[^\n]*", "", path.read_text(encoding="utf-8"))
     package = re.search(r"^\s*package\s+([\w.]+)\s*;", text, re.M).group(1)
     for service, body in re.findall(r"service\s+(\w+)\s*\{(.*?)\n\}", text, re.S):
-        for name, request, stream, response in re.findall(
-            r"rpc\s+(\w+)\s*\(\s*([\w.]+)\s*\)\s*returns\s*\(\s*(stream\s+)?([\w.]+)\s*\)", body
+        for name, request, stream, response, options in re.findall(
+            r"rpc\s+(\w+)\s*\(\s*([\w.]+)\s*\)\s*returns\s*\(\s*(stream\s+)?([\w.]+)\s*\)\s*(;|\{[^}]*\})", body
         ):
-            methods.append((f"{package}.{service}", name, swift_type(request, package), swift_type(response, package), bool(stream)))
+            safe = "idempotency_level = NO_SIDE_EFFECTS" in options
+            methods.append((f"{package}.{service}", name, swift_type(request, package), swift_type(response, package),
+                            bool(stream), safe))
     # Messages, nested ones named Outer.Inner, with the fields of each at its own depth.
     stack, depth_of = [], []
     depth = 0
@@ -65,6 +67,8 @@ public struct CatalogMethod: Sendable {
   public let input: any SwiftProtobuf.Message.Type
   public let output: any SwiftProtobuf.Message.Type
   public let serverStreaming: Bool
+  /// Marked `idempotency_level = NO_SIDE_EFFECTS` in the contract: Connect's GET form may call it.
+  public let noSideEffects: Bool
 
   /// `service/method`, as gRPC and Connect name it.
   public var fullName: String { "\\(service)/\\(method)" }
@@ -74,8 +78,10 @@ public struct CatalogMethod: Sendable {
 public enum MethodCatalog {
   public static let methods: [CatalogMethod] = [
 """
-for service, name, request, response, stream in methods:
-    catalog += f"    CatalogMethod(service: \"{service}\", method: \"{name}\", input: {request}.self, output: {response}.self, serverStreaming: {'true' if stream else 'false'}),\n"
+for service, name, request, response, stream, safe in methods:
+    catalog += (f"    CatalogMethod(service: \"{service}\", method: \"{name}\", input: {request}.self, "
+                f"output: {response}.self, serverStreaming: {'true' if stream else 'false'}, "
+                f"noSideEffects: {'true' if safe else 'false'}),\n")
 catalog += "  ]\n}\n"
 (out / "MethodCatalog.swift").write_text(catalog, encoding="utf-8")
 

@@ -2,9 +2,12 @@
 # Runs every test. The integration tests start the real executables, so everything is built first;
 # then the console is driven in headless Chromium against the whole system (Debian's chromium and
 # chromium-driver, Python's selenium), a Python grpcio client runs a workflow per service, and a
-# C client (libnghttp2, libprotobuf-c) calls one RPC of each.
+# C client (libnghttp2, libprotobuf-c) calls one RPC of each; raw HTTP/2 frames (h2) and bursts try
+# the transport, a thousand server-sent event watchers the gateway, and the connectrpc client its
+# Connect protocol.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
-python3 -m unittest Tests/Console/test_console.py Tests/External/test_python_client.py Tests/External/test_c_client.py
+python3 -m unittest Tests/Console/test_console.py Tests/External/test_python_client.py Tests/External/test_c_client.py \
+  Tests/External/test_transport_hardening.py Tests/External/test_gateway_streams.py Tests/External/test_connect.py

@@ -4,6 +4,7 @@ import GRPCCore
 import Logging
 import Metrics
 import SwiftProtobuf
+import Synchronization
 
 /// The server interceptor every service runs first: it establishes who is calling from the
 /// signed access token (UNAUTHENTICATED without a valid one), holds the caller to their role and
@@ -20,11 +21,16 @@ public struct CallObservationInterceptor: ServerInterceptor {
   private let logger: Logger
   private let authority: TokenAuthority
   private let drain: ServerDrain
+  private let budget: CallBudget
 
-  public init(logger: Logger, authority: TokenAuthority, drain: ServerDrain = ServerDrain()) {
+  public init(
+    logger: Logger, authority: TokenAuthority, drain: ServerDrain = ServerDrain(),
+    budget: CallBudget = CallBudget(perPrincipal: ServerLimits().callsPerPrincipal)
+  ) {
     self.logger = logger
     self.authority = authority
     self.drain = drain
+    self.budget = budget
   }
 
   /// The principal the call's token stands for, held to the method's role table.
@@ -55,6 +61,15 @@ public struct CallObservationInterceptor: ServerInterceptor {
     } catch {
       let rpcError = Self.rpcError(for: error, method: method, logger: logger)
       Self.record(method: method, code: rpcError.code, since: start, caller: .system, logger: logger)
+      throw rpcError
+    }
+    // Held until the response is written or dropped, streams included.
+    let ticket: CallBudget.Ticket
+    do {
+      ticket = try budget.admit(principal)
+    } catch {
+      let rpcError = Self.rpcError(for: error, method: method, logger: logger)
+      Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger)
       throw rpcError
     }
     var checked = request
@@ -90,6 +105,7 @@ public struct CallObservationInterceptor: ServerInterceptor {
     case .success(var contents):
       let producer = contents.producer
       contents.producer = { writer in
+        defer { withExtendedLifetime(ticket) {} }
         do {
           let guarded = RPCWriter(
             wrapping: ResponseGuard(writer: writer, principal: principal))
@@ -168,5 +184,82 @@ struct ResponseGuard<Element: Sendable>: RPCWriterProtocol {
 
   func write(contentsOf elements: some Sequence<Element>) async throws {
     for element in elements { try await write(element) }
+  }
+}
+
+/// How many calls each principal has in flight in this process, held to a bound so that one
+/// caller (a runaway script, a stream leak) cannot take every task and connection slot; and,
+/// optionally, how many all principals together have.
+public final class CallBudget: Sendable {
+  private let perPrincipal: Int
+  private let total: Int
+  private let what: String
+  private let onChange: @Sendable (Int) -> Void
+  private let counts = Mutex<(total: Int, bySubject: [String: Int])>((0, [:]))
+
+  /// - Parameters:
+  ///   - perPrincipal: calls one principal may have in flight at once.
+  ///   - total: calls all principals may have in flight at once.
+  ///   - what: the word for a call in the refusal ("calls", "streams").
+  ///   - onChange: told the new total after every admission and release (for a gauge).
+  public init(
+    perPrincipal: Int, total: Int = .max, what: String = "calls", onChange: @escaping @Sendable (Int) -> Void = { _ in }
+  ) {
+    self.perPrincipal = perPrincipal
+    self.total = total
+    self.what = what
+    self.onChange = onChange
+  }
+
+  /// A call's place in the budget, given back when the ticket is released (its last reference
+  /// dropped), however the call ends.
+  public final class Ticket: Sendable {
+    private let budget: CallBudget
+    private let subject: String
+
+    fileprivate init(budget: CallBudget, subject: String) {
+      self.budget = budget
+      self.subject = subject
+    }
+
+    deinit { budget.release(subject) }
+  }
+
+  /// Admits one more call of `principal`.
+  /// - Throws: `RPCError` RESOURCE_EXHAUSTED when the principal already has `perPrincipal` calls
+  ///   in flight, or all together have `total`.
+  public func admit(_ principal: Principal) throws -> Ticket {
+    let subject = principal.subject
+    let outcome: Result<Int, RPCError> = counts.withLock { counts in
+      let count = counts.bySubject[subject, default: 0]
+      guard count < perPrincipal else {
+        return .failure(
+          RPCError(code: .resourceExhausted, message: "\(subject) already has \(perPrincipal) \(what) open; close some first"))
+      }
+      guard counts.total < total else {
+        return .failure(RPCError(code: .resourceExhausted, message: "the server already has \(total) \(what) open; retry later"))
+      }
+      counts.bySubject[subject] = count + 1
+      counts.total += 1
+      return .success(counts.total)
+    }
+    onChange(try outcome.get())
+    return Ticket(budget: self, subject: subject)
+  }
+
+  /// Calls `subject` has in flight now.
+  public func inFlight(_ subject: String) -> Int { counts.withLock { $0.bySubject[subject, default: 0] } }
+
+  /// Calls all principals have in flight now.
+  public var inFlightTotal: Int { counts.withLock { $0.total } }
+
+  fileprivate func release(_ subject: String) {
+    let total = counts.withLock { counts in
+      let remaining = counts.bySubject[subject, default: 1] - 1
+      counts.bySubject[subject] = remaining > 0 ? remaining : nil
+      counts.total -= 1
+      return counts.total
+    }
+    onChange(total)
   }
 }

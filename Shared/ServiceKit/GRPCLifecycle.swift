@@ -28,17 +28,18 @@ public struct GRPCServerService: Service {
     services: [any RegistrableRPCService],
     health: HealthStatus,
     authority: TokenAuthority,
+    limits: ServerLimits = ServerLimits(),
     logger: Logger
   ) {
     let drain = ServerDrain()
-    // The transport reads requests up to four times the limit, so that one over the limit is
-    // read whole and answered RESOURCE_EXHAUSTED by the interceptor instead of a reset stream.
-    var transport = HTTP2ServerTransport.Posix.Config.defaults
-    transport.rpc.maxRequestPayloadSize = 4 * CallObservationInterceptor.maximumRequestSize
     self.server = GRPCServer(
-      transport: .http2NIOPosix(address: listen.serverSocketAddress, transportSecurity: .plaintext, config: transport),
+      transport: .http2NIOPosix(
+        address: listen.serverSocketAddress, transportSecurity: .plaintext, config: limits.transportConfig),
       services: services + [HealthService(status: health)],
-      interceptors: [CallObservationInterceptor(logger: logger, authority: authority, drain: drain)]
+      interceptors: [
+        CallObservationInterceptor(
+          logger: logger, authority: authority, drain: drain, budget: CallBudget(perPrincipal: limits.callsPerPrincipal))
+      ]
     )
     self.listen = listen
     self.drain = drain

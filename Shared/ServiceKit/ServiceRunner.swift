@@ -57,10 +57,17 @@ public enum ServiceRunner {
     let runtime = ServiceRuntime(
       configuration: configuration, database: database, peers: peers, vault: vault, logger: logger)
 
+    let limits: ServerLimits
+    do {
+      limits = try ServerLimits.resolve(environment: ProcessInfo.processInfo.environment)
+    } catch {
+      FileHandle.standardError.write(Data("\(identity.executableName): \(error)\n".utf8))
+      throw ExitCode(78)
+    }
     let health = HealthStatus(services: [identity.grpcServiceName])
     let server = GRPCServerService(
       listen: configuration.listen, services: try makeServices(runtime), health: health, authority: authority,
-      logger: logger)
+      limits: limits, logger: logger)
     // Started in order, stopped in reverse: the gRPC server drains first, while metrics and the
     // clients its in-flight calls may use are still up.
     var services: [any Service] = [peers]

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -40,9 +41,11 @@ def _free(port: int) -> bool:
 
 
 class System:
-    """`governance up` on free ports with its own data directory; stopped with SIGINT."""
+    """`governance up` on free ports with its own data directory; stopped with SIGINT.
 
-    def __init__(self):
+    `env` adds variables to the processes' environment (limits, heartbeat)."""
+
+    def __init__(self, env: dict | None = None):
         self.data = tempfile.mkdtemp(prefix="governance-external-")
         for _ in range(50):
             self.offset = random.randint(1000, 15000)
@@ -52,11 +55,31 @@ class System:
                 break
         self.process = subprocess.Popen(
             [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+        self.output: list[str] = []
         for line in self.process.stdout:
+            self.output.append(line)
             if "all healthy" in line:
                 break
+        # The rest of up's output (restarts, exits) is kept for the tests to read.
+        self._reader = threading.Thread(target=lambda: self.output.extend(self.process.stdout), daemon=True)
+        self._reader.start()
         self.token = access_token((pathlib.Path(self.data) / "token.key").read_bytes())
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{8080 + self.offset}"
+
+    def pids(self) -> dict:
+        """Each process's pid, as `governance up` records it."""
+        state = json.loads((pathlib.Path(self.data) / "up-state.json").read_text())
+        return {name: entry["pid"] for name, entry in state.items()}
+
+    def apikey(self, name: str, role: str = "city_admin", scope: str = "") -> str:
+        """A new API key for the gateway."""
+        run = subprocess.run([BIN / "governance", "apikey", "create", "--data", self.data, "--name", name,
+                              "--role", role, "--scope", scope], capture_output=True, text=True, check=True)
+        return run.stdout.strip().splitlines()[-1]
 
     def port(self, service: str) -> int:
         return PORTS[service] + self.offset

@@ -9,7 +9,8 @@ import UnixSignals
 #endif
 
 /// `governance up`: starts the six executables that sit beside this one, waits until all are
-/// healthy, prints their addresses, reports any that dies, and stops them all on Ctrl-C.
+/// healthy, prints their addresses, restarts any that dies (with growing pauses, a crash loop
+/// reported), and stops them all on Ctrl-C.
 struct Up: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Start the five services and the gateway on their default ports."
@@ -63,7 +64,7 @@ struct Up: AsyncParsableCommand {
       for await signal in signals { latch.received(signal) }
     }
     defer { signalWatcher.cancel() }
-    let supervisor = Supervisor()
+    let supervisor = Supervisor(stateFile: "\(dataDirectory)/\(Supervisor.stateFileName)")
     let started = await withTaskGroup(of: Bool.self) { group in
       group.addTask {
         do {
@@ -93,13 +94,37 @@ struct Up: AsyncParsableCommand {
 
     await withTaskGroup(of: Void.self) { group in
       group.addTask {
+        // A process that dies is started again after a pause that grows while it keeps dying;
+        // a crash loop is said once, loudly, and the restarts go on at the longest pause.
         for await exit in supervisor.exits {
-          say("\(exit.identity.executableName) exited with status \(exit.status); the others keep running")
+          let plan = supervisor.planRestart(after: exit)
+          say(
+            "\(exit.identity.executableName) exited with status \(exit.status); restarting in "
+              + "\(plan.delay.components.seconds) s (restart \(plan.restarts))")
+          if plan.crashLoop {
+            say(
+              "CRASH LOOP: \(exit.identity.executableName) exited \(RestartPolicy.loopCount) times within "
+                + "\(RestartPolicy.loopWindow.components.seconds) s; see its log above. Still retrying every "
+                + "\(RestartPolicy.longest.components.seconds) s")
+          }
+          // Unstructured, since a child task cannot add to its group; once stopping has begun
+          // the restart does nothing.
+          Task {
+            try? await Task.sleep(for: plan.delay)
+            do {
+              if let pid = try supervisor.restart(exit.identity) {
+                say("\(exit.identity.executableName) restarted, pid \(pid)")
+              }
+            } catch {
+              say("\(exit.identity.executableName) could not be restarted: \(error)")
+            }
+          }
         }
       }
       if let signal = await latch.wait() {
         say("received \(signal), stopping all processes ...")
       }
+      supervisor.beginStopping()
       group.cancelAll()
     }
     await supervisor.stopAllGracefully()
@@ -159,7 +184,27 @@ struct Up: AsyncParsableCommand {
   }
 }
 
-/// The child processes of `up`, with their exits as a stream.
+/// When `up` starts a process that died again: after 1 s, doubling with each further exit within
+/// a minute up to 30 s; five exits within a minute is a crash loop.
+enum RestartPolicy {
+  static let shortest = Duration.seconds(1)
+  static let longest = Duration.seconds(30)
+  static let loopCount = 5
+  static let loopWindow = Duration.seconds(60)
+
+  /// The pause before the next start, given the times of the process's exits so far (the
+  /// latest last), and whether they make a crash loop.
+  static func plan(exits: [ContinuousClock.Instant]) -> (delay: Duration, crashLoop: Bool) {
+    guard let latest = exits.last else { return (shortest, false) }
+    let recent = exits.filter { latest - $0 < loopWindow }.count
+    var delay = shortest
+    for _ in 1..<max(recent, 1) where delay < longest { delay *= 2 }
+    return (min(delay, longest), recent >= loopCount)
+  }
+}
+
+/// The child processes of `up`, with their exits as a stream, restarted when they die; what it
+/// knows of each is also written to `up-state.json` in the data directory for `governance status`.
 ///
 /// Which children still run is tracked here, under the lock, from their termination handlers,
 /// so that a signal is only ever sent to a process this supervisor knows to be alive.
@@ -169,42 +214,110 @@ final class Supervisor: @unchecked Sendable {
     var status: Int32
   }
 
+  /// The states file's name in the data directory.
+  static let stateFileName = "up-state.json"
+
+  /// What `governance status` shows of one process.
+  struct ProcessState: Codable {
+    var pid: Int32
+    var restarts: Int
+    var lastExitStatus: Int32?
+    var crashLoop: Bool
+  }
+
   private let lock = NSLock()
-  private var processes: [Process] = []
+  private let stateFile: String?
+  private var launches: [ServiceIdentity: (executable: String, environment: [String: String])] = [:]
   private var live: [pid_t: ServiceIdentity] = [:]
   private var exitedProcesses: [Exit] = []
+  private var exitTimes: [ServiceIdentity: [ContinuousClock.Instant]] = [:]
+  private var states: [ServiceIdentity: ProcessState] = [:]
+  private var stopping = false
   let exits: AsyncStream<Exit>
   private let exitContinuation: AsyncStream<Exit>.Continuation
 
-  init() {
+  /// - Parameter stateFile: where to write each process's state, if anywhere.
+  init(stateFile: String? = nil) {
+    self.stateFile = stateFile
     (exits, exitContinuation) = AsyncStream.makeStream(of: Exit.self)
   }
 
   var exited: [Exit] { lock.withLock { exitedProcesses } }
 
   func start(_ identity: ServiceIdentity, executable: String, environment: [String: String]) throws {
+    try lock.withLock {
+      launches[identity] = (executable, environment)
+      try launch(identity)
+    }
+  }
+
+  /// Starts `identity` again as it was first started; nil once stopping has begun.
+  func restart(_ identity: ServiceIdentity) throws -> pid_t? {
+    try lock.withLock {
+      guard !stopping else { return nil }
+      return try launch(identity)
+    }
+  }
+
+  /// Records an exit and says when to start the process again.
+  func planRestart(after exit: Exit) -> (delay: Duration, crashLoop: Bool, restarts: Int) {
+    lock.withLock {
+      exitTimes[exit.identity, default: []].append(.now)
+      let plan = RestartPolicy.plan(exits: exitTimes[exit.identity]!)
+      states[exit.identity]?.restarts += 1
+      states[exit.identity]?.lastExitStatus = exit.status
+      states[exit.identity]?.crashLoop = plan.crashLoop
+      writeState()
+      return (plan.delay, plan.crashLoop, states[exit.identity]?.restarts ?? 0)
+    }
+  }
+
+  /// From now on no process is started again.
+  func beginStopping() {
+    lock.withLock { stopping = true }
+  }
+
+  /// Runs the process; the caller holds the lock.
+  @discardableResult
+  private func launch(_ identity: ServiceIdentity) throws -> pid_t {
+    guard let (executable, environment) = launches[identity] else { preconditionFailure("never started \(identity)") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.environment = environment
     process.terminationHandler = { [weak self] process in
       guard let self else { return }
       let exit = Exit(identity: identity, status: process.terminationStatus)
-      lock.withLock {
+      let report = lock.withLock {
         live.removeValue(forKey: process.processIdentifier)
         exitedProcesses.append(exit)
+        return !stopping
       }
-      exitContinuation.yield(exit)
+      if report { exitContinuation.yield(exit) }
     }
-    try lock.withLock {
-      try process.run()
-      processes.append(process)
-      live[process.processIdentifier] = identity
+    try process.run()
+    live[process.processIdentifier] = identity
+    var state = states[identity] ?? ProcessState(pid: 0, restarts: 0, lastExitStatus: nil, crashLoop: false)
+    state.pid = process.processIdentifier
+    states[identity] = state
+    writeState()
+    return process.processIdentifier
+  }
+
+  /// Writes the states file; the caller holds the lock.
+  private func writeState() {
+    guard let stateFile else { return }
+    let byName = Dictionary(uniqueKeysWithValues: states.map { ($0.key.rawValue, $0.value) })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    if let data = try? encoder.encode(byName) {
+      try? data.write(to: URL(fileURLWithPath: stateFile), options: .atomic)
     }
   }
 
   /// SIGTERM to every running child, then up to 15 seconds (beyond the services' own 10 s grace
   /// period) for them to finish their calls and exit, then SIGKILL for any still running.
   func stopAllGracefully() async {
+    beginStopping()
     signalLive(SIGTERM)
     let deadline = ContinuousClock.now + .seconds(15)
     while lock.withLock({ !live.isEmpty }), ContinuousClock.now < deadline {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import Logging
 import ServiceKit
@@ -19,7 +20,12 @@ struct GatewayCommand: AsyncParsableCommand {
     GovernanceMetrics.bootstrap()
     var logger = Logger(label: "gateway")
     logger[metadataKey: "service"] = "gateway"
-    let (application, peers) = try buildApplication(configuration: configuration, logger: logger)
-    try await ServiceRunner.runGroup([peers, application], configuration: configuration, logger: logger)
+    do {
+      let (application, services) = try buildApplication(configuration: configuration, logger: logger)
+      try await ServiceRunner.runGroup(services + [application], configuration: configuration, logger: logger)
+    } catch let error as ConfigurationError {
+      FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
+      throw ExitCode(78)
+    }
   }
 }

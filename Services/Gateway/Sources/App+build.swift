@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceKit
+import ServiceLifecycle
 
 /// Builds the gateway's router: `/healthz` reports the health of the five services behind it,
 /// `/metrics` the gateway's own Prometheus metrics; with a door, the Connect API, sign-in, the
@@ -41,6 +42,11 @@ public func buildRouter(
       request, context: context, service: context.parameters.get("service") ?? "",
       method: context.parameters.get("method") ?? "")
   }
+  router.get(":service/:method") { request, context in
+    await door.unary(
+      request, context: context, service: context.parameters.get("service") ?? "",
+      method: context.parameters.get("method") ?? "", get: true)
+  }
   router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
   router.get("console/") { _, _ in Console.file("index.html") }
   router.get("console/:file") { _, context in Console.file(context.parameters.get("file") ?? "") }
@@ -50,7 +56,7 @@ public func buildRouter(
 /// Builds the gateway application from its configuration: peer clients for the five services,
 /// the gateway's own database and the HTTP server, all run by the same service group.
 public func buildApplication(configuration: ServiceConfiguration, logger: Logger) throws -> (
-  application: some ApplicationProtocol, peers: PeerClients
+  application: some ApplicationProtocol, services: [any Service]
 ) {
   let authority = try TokenAuthority.load(
     dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
@@ -60,15 +66,19 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     clients: ServiceIdentity.domainServices.map { ($0, peers.client(for: $0)) })
   let store = try GatewayStore.open(dataDirectory: configuration.dataDirectory, logger: logger)
   let secure = ProcessInfo.processInfo.environment["GOVERNANCE_SECURE_COOKIES"] == "1"
+  let streams = try StreamRelay(
+    peers: configuration.peers, limits: try StreamLimits.resolve(environment: ProcessInfo.processInfo.environment),
+    authority: authority)
+  let door = ConnectGateway(store: store, peers: peers, streams: streams, secureCookies: secure)
   let application = Application(
-    router: buildRouter(probe: { await probe.check() }, door: ConnectGateway(store: store, peers: peers, secureCookies: secure)),
+    router: buildRouter(probe: { await probe.check() }, door: door),
     configuration: .init(
       address: .hostname(configuration.listen.host, port: configuration.listen.port),
       serverName: "governance-gateway"
     ),
     logger: logger
   )
-  return (application, peers)
+  return (application, [peers, streams])
 }
 
 /// The admin console: static files shipped with the gateway, served with a strict content

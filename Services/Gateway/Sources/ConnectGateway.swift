@@ -31,10 +31,15 @@ struct Caller: Sendable {
   var csrfToken: String?
 }
 
-/// A Connect-protocol error: an HTTP status and `{"code": ..., "message": ...}`.
+/// A Connect-protocol error: an HTTP status and `{"code": ..., "message": ...}`
+/// (connectrpc.com/docs/protocol, "Error Codes").
 struct ConnectError: Error {
   var code: RPCError.Code
   var message: String
+  /// Set where the protocol asks for another status than the code's (415 for an unserved codec).
+  var httpStatus: HTTPResponse.Status?
+  /// Whether the answer lists the request compressions served (`Accept-Encoding`).
+  var acceptEncoding = false
 
   /// Connect's names and HTTP statuses for gRPC codes.
   var connect: (name: String, status: HTTPResponse.Status) {
@@ -49,7 +54,7 @@ struct ConnectError: Error {
     case .failedPrecondition: ("failed_precondition", .badRequest)
     case .aborted: ("aborted", .conflict)
     case .outOfRange: ("out_of_range", .badRequest)
-    case .unimplemented: ("unimplemented", .notFound)
+    case .unimplemented: ("unimplemented", .notImplemented)
     case .unavailable: ("unavailable", .serviceUnavailable)
     case .unauthenticated: ("unauthenticated", .unauthorized)
     default: ("internal", .internalServerError)
@@ -58,13 +63,16 @@ struct ConnectError: Error {
 
   var response: Response {
     let body = try! JSONSerialization.data(withJSONObject: ["code": connect.name, "message": message], options: [.sortedKeys])
-    return Response(
-      status: connect.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+    var headers: HTTPFields = [.contentType: "application/json"]
+    if httpStatus == .unsupportedMediaType { headers[HTTPField.Name("Accept-Post")!] = "application/json, application/proto" }
+    if acceptEncoding { headers[.acceptEncoding] = ConnectUnaryRequest.compressions.joined(separator: ", ") }
+    return Response(status: httpStatus ?? connect.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
   }
 
-  init(_ code: RPCError.Code, _ message: String) {
+  init(_ code: RPCError.Code, _ message: String, acceptEncoding: Bool = false) {
     self.code = code
     self.message = message
+    self.acceptEncoding = acceptEncoding
   }
 
   init(_ error: any Error) {
@@ -88,12 +96,14 @@ public struct ConnectGateway: Sendable {
 
   let store: GatewayStore
   let peers: PeerClients
+  let streams: StreamRelay
   let methods: [String: CatalogMethod]
   let secureCookies: Bool
 
-  public init(store: GatewayStore, peers: PeerClients, secureCookies: Bool = false) {
+  public init(store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false) {
     self.store = store
     self.peers = peers
+    self.streams = streams
     self.methods = Dictionary(uniqueKeysWithValues: MethodCatalog.methods.map { ($0.fullName, $0) })
     self.secureCookies = secureCookies
   }
@@ -139,7 +149,10 @@ public struct ConnectGateway: Sendable {
 
   // MARK: Connect unary
 
-  func unary(_ request: Request, context: GatewayRequestContext, service: String, method: String) async -> Response {
+  /// A Connect unary call, as a POST or, for a method marked `NO_SIDE_EFFECTS`, as a GET.
+  func unary(
+    _ request: Request, context: GatewayRequestContext, service: String, method: String, get: Bool = false
+  ) async -> Response {
     let name = "\(service)/\(method)"
     var caller: Caller?
     do {
@@ -147,34 +160,37 @@ public struct ConnectGateway: Sendable {
       guard !entry.serverStreaming else {
         throw ConnectError(.unimplemented, "\(name) is a server stream: GET /stream/\(name)?request=<JSON>")
       }
-      let contentType = request.headers[.contentType]?.lowercased() ?? ""
-      let json: Bool
-      if contentType.hasPrefix("application/json") {
-        json = true
-      } else if contentType.hasPrefix("application/proto") {
-        json = false
-      } else {
-        throw ConnectError(.invalidArgument, "Content-Type must be application/json or application/proto")
+      if get && !entry.noSideEffects {
+        var refusal = ConnectError(.unimplemented, "\(name) changes data: call it with POST, not GET")
+        refusal.httpStatus = .methodNotAllowed
+        throw refusal
       }
+      // The codec is checked first (415), the caller next, and only then is a body read.
+      let codec = get ? nil : try ConnectUnaryRequest.codec(of: request)
       let who = try await self.caller(request)
       caller = who
       try checkCSRF(request, caller: who)
       try Authorization.check(service: service, method: method, principal: who.principal)
-      let body = try await request.body.collect(upTo: Self.maximumBody)
+      let call =
+        if let codec {
+          try await ConnectUnaryRequest.post(request, json: codec, maximumBody: Self.maximumBody)
+        } else {
+          try ConnectUnaryRequest.get(request, maximumBody: Self.maximumBody)
+        }
       let (answer, concerns) = try await forward(
-        entry.input, entry.output, entry: entry, body: body, json: json, as: who.principal,
+        entry.input, entry.output, entry: entry, body: call.message, json: call.json, as: who.principal,
         timeout: try Self.connectTimeout(request))
       await auditIfNeeded(entry: entry, concerns: concerns, caller: who, result: "ok", context: context)
-      return Response(
-        status: .ok, headers: [.contentType: json ? "application/json" : "application/proto"],
-        body: .init(byteBuffer: ByteBuffer(data: answer)))
+      return call.response(answer)
     } catch {
       let connectError = ConnectError(error)
       if let caller, let entry = methods[name] {
         await auditIfNeeded(
           entry: entry, concerns: Concerns(), caller: caller, result: connectError.connect.name, context: context)
       }
-      return connectError.response
+      var response = connectError.response
+      if connectError.httpStatus == .methodNotAllowed { response.headers[.allow] = "POST" }
+      return response
     }
   }
 
@@ -251,6 +267,8 @@ public struct ConnectGateway: Sendable {
 
   // MARK: Server streams as server-sent events
 
+  /// `GET /stream/<service>/<method>?request=<JSON>`: a server stream as server-sent events,
+  /// relayed over the stream connections (429 past the caller's or the gateway's stream limit).
   func stream(_ request: Request, context: GatewayRequestContext, service: String, method: String) async -> Response {
     let name = "\(service)/\(method)"
     do {
@@ -260,56 +278,11 @@ public struct ConnectGateway: Sendable {
       let who = try await caller(request)
       try Authorization.check(service: service, method: method, principal: who.principal)
       let text = request.uri.queryParameters["request"].map(String.init) ?? "{}"
-      let client = peers.client(for: identity)
-      return try streamResponse(entry.input, entry.output, entry: entry, json: text, client: client, as: who.principal)
+      return try streams.response(
+        entry.input, entry.output, entry: entry, service: identity, json: text, as: who.principal)
     } catch {
       return ConnectError(error).response
     }
-  }
-
-  func streamResponse<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
-    _: Input.Type, _: Output.Type, entry: CatalogMethod, json text: String,
-    client: GRPCClient<HTTP2ClientTransport.Posix>, as principal: Principal
-  ) throws -> Response {
-    let input: Input
-    do {
-      input = try Input(jsonString: text)
-    } catch {
-      throw ConnectError(.invalidArgument, "request= is not a valid JSON \(Input.protoMessageName): \(error)")
-    }
-    let options = CallOptions.defaults.withTimeout(.seconds(24 * 3600))
-    return Response(
-      status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-      body: ResponseBody { writer in
-        // The gRPC stream feeds server-sent events through an async stream, so the HTTP writer
-        // stays in this task.
-        let (events, sink) = AsyncStream.makeStream(of: ByteBuffer.self)
-        let call = Task {
-          defer { sink.finish() }
-          do {
-            try await Principal.$current.withValue(principal) {
-              try await client.serverStreaming(
-                request: ClientRequest(message: input),
-                descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
-                serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: options
-              ) { response in
-                for try await message in response.messages {
-                  sink.yield(ByteBuffer(string: "data: \(try message.jsonString())\n\n"))
-                }
-              }
-            }
-          } catch {
-            sink.yield(ByteBuffer(string: "event: error\ndata: {\"code\":\"\(ConnectError(error).connect.name)\"}\n\n"))
-          }
-        }
-        do {
-          for await event in events { try await writer.write(event) }
-        } catch {
-          call.cancel()
-          throw error
-        }
-        try await writer.finish(nil)
-      })
   }
 }
 

@@ -1,0 +1,170 @@
+"""The gateway's Connect protocol, driven by the Connect project's own Python client
+(`connectrpc`): JSON and binary protobuf, request and response gzip on and off, and the GET form
+for methods marked NO_SIDE_EFFECTS. Messages are the classes grpc_tools generates from proto/;
+the client takes any codec, so a codec here only hands them to Google's protobuf library.
+
+Raw HTTP checks the cases a conforming client would not send: an unsupported Content-Type (415),
+an unsupported Content-Encoding (unimplemented), a gzip body that is not gzip, and GET on a method
+that changes data (405).
+"""
+import gzip
+import json
+import pathlib
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+import grpc_tools
+from connectrpc.client import ConnectClientSync
+from connectrpc.code import Code
+from connectrpc.compression.gzip import GzipCompression
+from connectrpc.errors import ConnectError
+from connectrpc.method import IdempotencyLevel, MethodInfo, StreamType
+from google.protobuf import json_format
+from grpc_tools import protoc
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from system import ROOT, System  # noqa: E402
+
+PROPERTY = "governance.property.v1.PropertyService"
+
+
+class GoogleProtoCodec:
+    """Binary protobuf through Google's protobuf runtime."""
+
+    def name(self) -> str:
+        return "proto"
+
+    def encode(self, message) -> bytes:
+        return message.SerializeToString()
+
+    def decode(self, data, message_class):
+        return message_class.FromString(bytes(data))
+
+
+class GoogleJSONCodec:
+    """Protobuf JSON through Google's protobuf runtime."""
+
+    def name(self) -> str:
+        return "json"
+
+    def encode(self, message) -> bytes:
+        return json_format.MessageToJson(message).encode()
+
+    def decode(self, data, message_class):
+        return json_format.Parse(bytes(data), message_class(), ignore_unknown_fields=True)
+
+
+class ConnectTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        stubs = tempfile.mkdtemp(prefix="governance-connect-")
+        include = pathlib.Path(grpc_tools.__file__).parent / "_proto"
+        protos = [str(path.relative_to(ROOT / "proto")) for path in (ROOT / "proto" / "governance").rglob("*.proto")]
+        assert protoc.main(["protoc", f"-I{ROOT / 'proto'}", f"-I{include}", f"--python_out={stubs}", *protos]) == 0
+        sys.path.insert(0, stubs)
+        from governance.property.v1 import property_pb2
+        cls.pb = property_pb2
+        cls.system = System()
+        cls.key = cls.system.apikey("connect-client")
+        cls.headers = {"Authorization": f"Bearer {cls.key}"}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.system.stop()
+
+    def method(self, name, request, response, safe=False):
+        return MethodInfo(name=name, service_name=PROPERTY, input=request, output=response,
+                          idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS if safe else IdempotencyLevel.UNKNOWN,
+                          stream_type=StreamType.UNARY)
+
+    def client(self, codec, send_gzip: bool, accept_gzip: bool):
+        return ConnectClientSync(self.system.gateway, codec=codec,
+                                 send_compression=GzipCompression() if send_gzip else None,
+                                 accept_compression=[GzipCompression()] if accept_gzip else [])
+
+    def test_create_get_and_list_with_every_codec_and_compression(self):
+        pb = self.pb
+        create = self.method("CreateCompound", pb.CreateCompoundRequest, pb.Compound)
+        get = self.method("GetCompound", pb.GetCompoundRequest, pb.Compound, safe=True)
+        listing = self.method("ListCompounds", pb.ListCompoundsRequest, pb.ListCompoundsResponse, safe=True)
+        created = []
+        for codec in [GoogleJSONCodec(), GoogleProtoCodec()]:
+            for send_gzip in [False, True]:
+                for accept_gzip in [False, True]:
+                    with self.client(codec, send_gzip, accept_gzip) as client:
+                        # A long description makes the answer worth compressing.
+                        name = f"{codec.name()}-{send_gzip}-{accept_gzip} 小区 𠀀"
+                        compound = client.execute_unary(request=pb.CreateCompoundRequest(compound=pb.Compound(
+                            name=name, division_code="320113005001", address="仙林大道" * 200)),
+                            method=create, headers=self.headers)
+                        self.assertTrue(compound.id)
+                        self.assertEqual(compound.name, name)
+                        created.append(compound.id)
+                        for use_get in [False, True]:
+                            again = client.execute_unary(request=pb.GetCompoundRequest(id=compound.id), method=get,
+                                                         headers=self.headers, use_get=use_get)
+                            self.assertEqual(again.name, name, f"{codec.name()} get={use_get}")
+        with self.client(GoogleJSONCodec(), False, True) as client:
+            page = client.execute_unary(request=pb.ListCompoundsRequest(page_size=50), method=listing,
+                                        headers=self.headers, use_get=True)
+            self.assertTrue(set(created) <= {c.id for c in page.compounds})
+            with self.assertRaises(ConnectError) as missing:
+                client.execute_unary(request=pb.GetCompoundRequest(id="cmp_missing"), method=self.method(
+                    "GetCompound", pb.GetCompoundRequest, pb.Compound, safe=True), headers=self.headers, use_get=True)
+            self.assertEqual(missing.exception.code, Code.NOT_FOUND)
+
+    def test_a_large_answer_is_gzip_compressed_when_accepted(self):
+        request = urllib.request.Request(f"{self.system.gateway}/{PROPERTY}/ListCompounds", data=b'{"pageSize":100}',
+                                         headers={**self.headers, "Content-Type": "application/json",
+                                                  "Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+            if len(body) >= 1024 or response.headers.get("Content-Encoding"):
+                self.assertEqual(response.headers.get("Content-Encoding"), "gzip")
+                body = gzip.decompress(body)
+        self.assertIn("compounds", json.loads(body))
+
+    def raw(self, path, body=b"{}", method="POST", headers=None):
+        request = urllib.request.Request(f"{self.system.gateway}/{path}", data=body if method == "POST" else None,
+                                         method=method, headers={**self.headers, **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def test_unsupported_content_types_are_415(self):
+        for content_type in ["text/plain", "application/xml", "", "application/jsonx", "multipart/form-data"]:
+            headers = {"Content-Type": content_type} if content_type else {}
+            status, answer_headers, body = self.raw(f"{PROPERTY}/ListCompounds", headers=headers)
+            self.assertEqual(status, 415, f"Content-Type {content_type!r}: {body!r}")
+            self.assertIn("application/json", answer_headers.get("Accept-Post", ""))
+            self.assertIn("Content-Type", json.loads(body)["message"])
+
+    def test_compression_the_gateway_does_not_speak_is_unimplemented(self):
+        for encoding in ["br", "zstd", "compress"]:
+            status, headers, body = self.raw(f"{PROPERTY}/ListCompounds",
+                                             headers={"Content-Type": "application/json", "Content-Encoding": encoding})
+            self.assertEqual(json.loads(body)["code"], "unimplemented", f"{encoding}: {body!r}")
+            self.assertEqual(status, 501)
+            self.assertIn("gzip", headers.get("Accept-Encoding", ""))
+        status, _, body = self.raw(f"{PROPERTY}/ListCompounds", body=b"{not gzip at all",
+                                   headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        self.assertEqual((status, json.loads(body)["code"]), (400, "invalid_argument"))
+        # A gzip bomb: small on the wire, over the 4 MiB limit once inflated.
+        bomb = gzip.compress(b" " * (5 * 1024 * 1024))
+        status, _, body = self.raw(f"{PROPERTY}/ListCompounds", body=bomb,
+                                   headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        self.assertEqual(json.loads(body)["code"], "resource_exhausted", body)
+
+    def test_get_is_refused_for_a_method_that_changes_data(self):
+        status, headers, body = self.raw(f"{PROPERTY}/CreateCompound?encoding=json&message=%7B%7D", method="GET")
+        self.assertEqual(status, 405, body)
+        self.assertEqual(headers.get("Allow"), "POST")
+
+
+if __name__ == "__main__":
+    unittest.main()
