@@ -196,6 +196,8 @@ targets += [
     dependencies: [
       "Gateway",
       "ServiceKit",
+      "GovernanceAPI",
+      .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
       .product(name: "Hummingbird", package: "hummingbird"),

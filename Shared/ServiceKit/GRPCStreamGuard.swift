@@ -117,7 +117,7 @@ public final class GRPCStreamGuard: ChannelDuplexHandler, RemovableChannelHandle
   /// The rule for request headers the transport would trust: `grpc-timeout` is 1 to 8 ASCII
   /// digits and a unit (PROTOCOL-HTTP2.md, "Timeout"). Returns the refusal, or nil.
   static func check(_ headers: HPACKHeaders) -> Refusal? {
-    for value in headers[canonicalForm: "grpc-timeout"] where !isTimeout(value) {
+    for value in headers["grpc-timeout"] where !isTimeout(value) {
       let shown = value.count > 20 ? String(value.prefix(20)) + "…" : String(value)
       return Refusal(
         code: 3,
@@ -196,5 +196,42 @@ struct MessageFraming {
 extension String {
   fileprivate func leftPadded(to width: Int) -> String {
     count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}
+
+/// Sits on each HTTP/2 connection after swift-nio-http2's handler and keeps a malformed request
+/// (RFC 9113 §8.1.1: a `te` other than `trailers`, a bad pseudo-header, a forbidden or invalid
+/// field) to the one stream it was sent on. swift-nio-http2 resets that stream with
+/// PROTOCOL_ERROR and reports the error down the connection's pipeline, where the gRPC transport
+/// closes the whole connection on any error it does not know (docs/UPSTREAM.md); here those
+/// errors end.
+public final class MalformedRequestFilter: ChannelInboundHandler, RemovableChannelHandler {
+  public typealias InboundIn = HTTP2Frame
+  public typealias InboundOut = HTTP2Frame
+
+  public init() {}
+
+  /// Whether `error` is one swift-nio-http2 raises for a malformed request block, after which it
+  /// has already reset the stream and carries on with the connection.
+  static func isStreamScoped(_ error: any Error) -> Bool {
+    switch error {
+    case is NIOHTTP2Errors.ForbiddenHeaderField, is NIOHTTP2Errors.MissingPseudoHeader,
+      is NIOHTTP2Errors.DuplicatePseudoHeader, is NIOHTTP2Errors.PseudoHeaderAfterRegularHeader,
+      is NIOHTTP2Errors.UnknownPseudoHeader, is NIOHTTP2Errors.UnsupportedPseudoHeader,
+      is NIOHTTP2Errors.InvalidPseudoHeaders, is NIOHTTP2Errors.MissingHostHeader,
+      is NIOHTTP2Errors.DuplicateHostHeader, is NIOHTTP2Errors.EmptyPathHeader,
+      is NIOHTTP2Errors.InvalidPseudoHeaderValue, is NIOHTTP2Errors.InvalidHTTP2HeaderFieldName,
+      is NIOHTTP2Errors.InvalidHTTP2HeaderFieldValue, is NIOHTTP2Errors.ContentLengthViolated,
+      is NIOHTTP2Errors.ContentLengthHeadersMismatch, is NIOHTTP2Errors.ContentLengthHeaderNegative,
+      is NIOHTTP2Errors.ContentLengthHeaderMalformedValue:
+      true
+    default:
+      false
+    }
+  }
+
+  public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    guard !Self.isStreamScoped(error) else { return }
+    context.fireErrorCaught(error)
   }
 }

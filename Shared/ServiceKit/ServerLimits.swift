@@ -1,5 +1,6 @@
 import GRPCNIOTransportHTTP2
 import NIOCore
+import NIOHTTP2
 
 /// The bounds every domain service keeps on what one peer can hold, each read from its
 /// environment variable at start-up (a malformed value stops the process with a message naming
@@ -64,7 +65,7 @@ public struct ServerLimits: Sendable, Equatable {
   }
 
   /// The HTTP/2 server transport's configuration for these limits, with a `GRPCStreamGuard` in
-  /// front of the transport on every stream.
+  /// front of the transport on every stream and a `MalformedRequestFilter` on every connection.
   public var transportConfig: HTTP2ServerTransport.Posix.Config {
     var config = HTTP2ServerTransport.Posix.Config.defaults
     config.rpc.maxRequestPayloadSize = Self.maximumReadMessageSize
@@ -76,6 +77,12 @@ public struct ServerLimits: Sendable, Equatable {
     // often than every 10 s.
     config.connection.keepalive.clientBehavior = .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true)
     let maximum = Self.maximumReadMessageSize
+    config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
+      channel.eventLoop.makeCompletedFuture {
+        let operations = channel.pipeline.syncOperations
+        try operations.addHandler(MalformedRequestFilter(), position: .after(try operations.handler(type: NIOHTTP2Handler.self)))
+      }
+    }
     config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { channel in
       channel.eventLoop.makeCompletedFuture {
         try channel.pipeline.syncOperations.addHandler(GRPCStreamGuard(maximumMessageSize: maximum), position: .first)

@@ -229,7 +229,10 @@ public struct ConnectGateway: Sendable {
     let bytes = Data(buffer: body)
     let input: Input
     do {
-      input = json ? try Input(jsonUTF8Data: bytes.isEmpty ? Data("{}".utf8) : bytes) : try Input(serializedBytes: bytes)
+      input =
+        json
+        ? try Input(jsonUTF8Data: bytes.isEmpty ? Data("{}".utf8) : JSONSurrogates.combined(bytes))
+        : try Input(serializedBytes: bytes)
     } catch {
       throw ConnectError(.invalidArgument, "the body is not a valid \(json ? "JSON" : "binary") \(Input.protoMessageName): \(error)")
     }
@@ -277,12 +280,26 @@ public struct ConnectGateway: Sendable {
       }
       let who = try await caller(request)
       try Authorization.check(service: service, method: method, principal: who.principal)
-      let text = request.uri.queryParameters["request"].map(String.init) ?? "{}"
+      let text = Self.formValue("request", in: request) ?? "{}"
       return try streams.response(
         entry.input, entry.output, entry: entry, service: identity, json: text, as: who.principal)
     } catch {
       return ConnectError(error).response
     }
+  }
+}
+
+extension ConnectGateway {
+  /// The query parameter `name` as an HTML form or `URLSearchParams` writes it
+  /// (application/x-www-form-urlencoded: `+` is a space), or nil.
+  static func formValue(_ name: String, in request: Request) -> String? {
+    guard let query = request.uri.query else { return nil }
+    for pair in query.split(separator: "&") {
+      let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      guard parts.first.map(String.init) == name else { continue }
+      return (parts.count > 1 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+    return nil
   }
 }
 

@@ -100,7 +100,7 @@ public final class StreamRelay: Service, Sendable {
   ) throws -> Response {
     let input: Input
     do {
-      input = try Input(jsonString: text)
+      input = try Input(jsonUTF8Data: JSONSurrogates.combined(Data(text.utf8)))
     } catch {
       throw ConnectError(.invalidArgument, "request= is not a valid JSON \(Input.protoMessageName): \(error)")
     }
