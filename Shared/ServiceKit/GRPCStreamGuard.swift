@@ -199,17 +199,28 @@ extension String {
   }
 }
 
-/// Sits on each HTTP/2 connection after swift-nio-http2's handler and keeps a malformed request
-/// (RFC 9113 §8.1.1: a `te` other than `trailers`, a bad pseudo-header, a forbidden or invalid
-/// field) to the one stream it was sent on. swift-nio-http2 resets that stream with
-/// PROTOCOL_ERROR and reports the error down the connection's pipeline, where the gRPC transport
-/// closes the whole connection on any error it does not know (docs/UPSTREAM.md); here those
-/// errors end.
-public final class MalformedRequestFilter: ChannelInboundHandler, RemovableChannelHandler {
+/// Sits on each HTTP/2 connection between swift-nio-http2's handler and the gRPC transport's
+/// connection handler, for two faults of the connection as a whole (docs/UPSTREAM.md):
+/// - A malformed request (RFC 9113 §8.1.1: a `te` other than `trailers`, a bad pseudo-header, a
+///   forbidden or invalid field) is kept to the one stream it was sent on. swift-nio-http2 resets
+///   that stream with PROTOCOL_ERROR and reports the error down the pipeline, where the transport
+///   closes the whole connection on any error it does not know; here those errors end.
+/// - Once the server has sent GOAWAY (idle, or shutting down), the peer has `goAwayGrace` to
+///   finish; then the connection is closed. The transport waits for the peer to acknowledge a
+///   ping first, so a peer that never answers would hold the connection for ever.
+public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
   public typealias InboundIn = HTTP2Frame
   public typealias InboundOut = HTTP2Frame
+  public typealias OutboundIn = HTTP2Frame
+  public typealias OutboundOut = HTTP2Frame
 
-  public init() {}
+  private let goAwayGrace: TimeAmount
+  private var closing: Scheduled<Void>?
+
+  /// - Parameter goAwayGrace: how long a connection may stay open after the server's GOAWAY.
+  public init(goAwayGrace: TimeAmount) {
+    self.goAwayGrace = goAwayGrace
+  }
 
   /// Whether `error` is one swift-nio-http2 raises for a malformed request block, after which it
   /// has already reset the stream and carries on with the connection.
@@ -233,5 +244,19 @@ public final class MalformedRequestFilter: ChannelInboundHandler, RemovableChann
   public func errorCaught(context: ChannelHandlerContext, error: any Error) {
     guard !Self.isStreamScoped(error) else { return }
     context.fireErrorCaught(error)
+  }
+
+  public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    if closing == nil, case .goAway = unwrapOutboundIn(data).payload {
+      let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+      closing = context.eventLoop.scheduleTask(in: goAwayGrace) { loopBound.value.close(promise: nil) }
+    }
+    context.write(data, promise: promise)
+  }
+
+  public func channelInactive(context: ChannelHandlerContext) {
+    closing?.cancel()
+    closing = nil
+    context.fireChannelInactive()
   }
 }

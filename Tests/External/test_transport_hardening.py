@@ -28,6 +28,7 @@ from system import ROOT, System  # noqa: E402
 
 HEALTH = "/grpc.health.v1.Health/Check"
 GET_COMPOUND = "/governance.property.v1.PropertyService/GetCompound"
+IDLE_SECONDS = 4
 
 
 class Stream:
@@ -136,7 +137,8 @@ def framed(message: bytes, flag: int = 0) -> bytes:
 class TransportHardeningTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.system = System()
+        cls.system = System(env={"GOVERNANCE_IDLE_CONNECTION_SECONDS": str(IDLE_SECONDS),
+                                 "GOVERNANCE_KEEPALIVE_SECONDS": "2", "GOVERNANCE_KEEPALIVE_TIMEOUT_SECONDS": "2"})
         cls.pids = cls.system.pids()
         cls.ports = [cls.system.port(name) for name in ["organisation", "property", "grid", "volunteers", "evaluation"]]
 
@@ -231,6 +233,28 @@ class TransportHardeningTest(unittest.TestCase):
         answer = connection.wait([stream_id])[0]
         self.assertEqual(answer.status, 8, f"{answer.trailers} reset={answer.reset}")
         connection.close()
+
+    def test_idle_and_silent_connections_are_closed(self):
+        # Silent from the start: the keepalive ping (after 2 s) goes unanswered for 2 s.
+        silent = socket.create_connection(("127.0.0.1", self.system.port("grid")), timeout=15)
+        # The preface and nothing more, never reading: closed at the idle GOAWAY or the keepalive.
+        preface_only = RawConnection(self.system.port("grid"))
+        started = time.monotonic()
+        self.assertEqual(self.drain(silent), b"")
+        self.assertLess(time.monotonic() - started, 10)
+        preface_only.socket.settimeout(15)
+        self.assertEqual(self.drain(preface_only.socket), b"")
+        self.assertLess(time.monotonic() - started, IDLE_SECONDS + 10)
+        silent.close()
+        preface_only.close()
+
+    @staticmethod
+    def drain(sock) -> bytes:
+        """Reads until the server closes; returns the last read (empty at a close)."""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return data
 
     def test_a_burst_of_concurrent_calls_on_one_connection_all_get_answers(self):
         stubs = tempfile.mkdtemp(prefix="governance-burst-")
