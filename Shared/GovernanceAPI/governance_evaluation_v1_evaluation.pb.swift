@@ -1323,6 +1323,14 @@ public nonisolated struct Governance_Evaluation_V1_Score: @unchecked Sendable {
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
   public mutating func clearAudit() {_uniqueStorage()._audit = nil}
 
+  /// Who typed in a paper form for the evaluator (district, street or community staff, or a city
+  /// administrator); empty when the evaluator scored in person. An evaluator scores only in their
+  /// own seat (PERMISSION_DENIED otherwise).
+  public var enteredBy: String {
+    get {_storage._enteredBy}
+    set {_uniqueStorage()._enteredBy = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3935,7 +3943,7 @@ nonisolated extension Governance_Evaluation_V1_RemovePanelMemberRequest: SwiftPr
 
 nonisolated extension Governance_Evaluation_V1_Score: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Score"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}period_id\0\u{3}panel_id\0\u{3}evaluator_id\0\u{1}role\0\u{3}item_id\0\u{3}company_id\0\u{3}compound_id\0\u{1}value\0\u{3}full_marks\0\u{1}weight\0\u{1}comment\0\u{3}submit_time\0\u{1}audit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}period_id\0\u{3}panel_id\0\u{3}evaluator_id\0\u{1}role\0\u{3}item_id\0\u{3}company_id\0\u{3}compound_id\0\u{1}value\0\u{3}full_marks\0\u{1}weight\0\u{1}comment\0\u{3}submit_time\0\u{1}audit\0\u{3}entered_by\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -3953,6 +3961,7 @@ nonisolated extension Governance_Evaluation_V1_Score: SwiftProtobuf.Message, Swi
     var _comment: String = String()
     var _submitTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _audit: Governance_Common_V1_AuditStamp? = nil
+    var _enteredBy: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3978,6 +3987,7 @@ nonisolated extension Governance_Evaluation_V1_Score: SwiftProtobuf.Message, Swi
       _comment = source._comment
       _submitTime = source._submitTime
       _audit = source._audit
+      _enteredBy = source._enteredBy
     }
   }
 
@@ -4011,6 +4021,7 @@ nonisolated extension Governance_Evaluation_V1_Score: SwiftProtobuf.Message, Swi
         case 13: try { try decoder.decodeSingularStringField(value: &_storage._comment) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._submitTime) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._enteredBy) }()
         default: break
         }
       }
@@ -4068,6 +4079,9 @@ nonisolated extension Governance_Evaluation_V1_Score: SwiftProtobuf.Message, Swi
       try { if let v = _storage._audit {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       } }()
+      if !_storage._enteredBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._enteredBy, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -4092,6 +4106,7 @@ nonisolated extension Governance_Evaluation_V1_Score: SwiftProtobuf.Message, Swi
         if _storage._comment != rhs_storage._comment {return false}
         if _storage._submitTime != rhs_storage._submitTime {return false}
         if _storage._audit != rhs_storage._audit {return false}
+        if _storage._enteredBy != rhs_storage._enteredBy {return false}
         return true
       }
       if !storagesAreEqual {return false}

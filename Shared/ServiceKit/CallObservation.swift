@@ -13,6 +13,9 @@ import Synchronization
 /// service answers without a token, for probes. A call's handler runs under the caller's deadline
 /// (passed on to its peer calls) and is cancelled once the call is abandoned.
 public struct CallObservationInterceptor: ServerInterceptor {
+  /// The health service's unary check, which probes call without a token.
+  static let healthCheck = "grpc.health.v1.Health/Check"
+
   /// The metadata key carrying `Bearer <access token>`.
   public static let authorizationKey = "authorization"
   /// The largest request message served (4 MiB); a larger one is RESOURCE_EXHAUSTED.
@@ -63,10 +66,12 @@ public struct CallObservationInterceptor: ServerInterceptor {
       Self.record(method: method, code: rpcError.code, since: start, caller: .system, logger: logger)
       throw rpcError
     }
-    // Held until the response is written or dropped, streams included.
-    let ticket: CallBudget.Ticket
+    // Held until the response is written or dropped, streams included. A health check is
+    // outside the budget: a probe must get through whatever callers hold (Health/Watch streams,
+    // which need no token, are counted like any stream).
+    let ticket: CallBudget.Ticket?
     do {
-      ticket = try budget.admit(principal)
+      ticket = method == Self.healthCheck ? nil : try budget.admit(principal)
     } catch {
       let rpcError = Self.rpcError(for: error, method: method, logger: logger)
       Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger)
@@ -201,7 +206,8 @@ public final class CallBudget: Sendable {
   ///   - perPrincipal: calls one principal may have in flight at once.
   ///   - total: calls all principals may have in flight at once.
   ///   - what: the word for a call in the refusal ("calls", "streams").
-  ///   - onChange: told the new total after every admission and release (for a gauge).
+  ///   - onChange: told the new total after every admission and release (for a gauge), under
+  ///     the budget's lock: it must be quick and must not call back into the budget.
   public init(
     perPrincipal: Int, total: Int = .max, what: String = "calls", onChange: @escaping @Sendable (Int) -> Void = { _ in }
   ) {
@@ -230,7 +236,8 @@ public final class CallBudget: Sendable {
   ///   in flight, or all together have `total`.
   public func admit(_ principal: Principal) throws -> Ticket {
     let subject = principal.subject
-    let outcome: Result<Int, RPCError> = counts.withLock { counts in
+    // onChange is told under the lock, so a gauge never ends on a stale total.
+    let outcome: Result<Void, RPCError> = counts.withLock { counts in
       let count = counts.bySubject[subject, default: 0]
       guard count < perPrincipal else {
         return .failure(
@@ -241,9 +248,10 @@ public final class CallBudget: Sendable {
       }
       counts.bySubject[subject] = count + 1
       counts.total += 1
-      return .success(counts.total)
+      onChange(counts.total)
+      return .success(())
     }
-    onChange(try outcome.get())
+    try outcome.get()
     return Ticket(budget: self, subject: subject)
   }
 
@@ -254,12 +262,11 @@ public final class CallBudget: Sendable {
   public var inFlightTotal: Int { counts.withLock { $0.total } }
 
   fileprivate func release(_ subject: String) {
-    let total = counts.withLock { counts in
+    counts.withLock { counts in
       let remaining = counts.bySubject[subject, default: 1] - 1
       counts.bySubject[subject] = remaining > 0 ? remaining : nil
       counts.total -= 1
-      return counts.total
+      onChange(counts.total)
     }
-    onChange(total)
   }
 }

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import Metrics
 import ServiceLifecycle
 
 extension NetworkAddress {
@@ -32,13 +33,15 @@ public struct GRPCServerService: Service {
     logger: Logger
   ) {
     let drain = ServerDrain()
+    let inFlight = Gauge(label: "grpc_server_calls_in_flight")
     self.server = GRPCServer(
       transport: .http2NIOPosix(
         address: listen.serverSocketAddress, transportSecurity: .plaintext, config: limits.transportConfig),
       services: services + [HealthService(status: health)],
       interceptors: [
         CallObservationInterceptor(
-          logger: logger, authority: authority, drain: drain, budget: CallBudget(perPrincipal: limits.callsPerPrincipal))
+          logger: logger, authority: authority, drain: drain,
+          budget: CallBudget(perPrincipal: limits.callsPerPrincipal) { inFlight.record($0) })
       ]
     )
     self.listen = listen

@@ -62,7 +62,8 @@ public final class GRPCStreamGuard: ChannelDuplexHandler, RemovableChannelHandle
       return
     case (.idle, .headers(var headers)):
       if let refusal = Self.check(headers.headers) {
-        answer(refusal, context: context, close: false)
+        // A request still open is reset after the answer, so it holds no stream slot.
+        answer(refusal, context: context, close: !headers.endStream)
         return
       }
       state = Self.namesCompression(headers.headers) ? .passing : .framing
@@ -234,7 +235,7 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
       is NIOHTTP2Errors.InvalidPseudoHeaderValue, is NIOHTTP2Errors.InvalidHTTP2HeaderFieldName,
       is NIOHTTP2Errors.InvalidHTTP2HeaderFieldValue, is NIOHTTP2Errors.ContentLengthViolated,
       is NIOHTTP2Errors.ContentLengthHeadersMismatch, is NIOHTTP2Errors.ContentLengthHeaderNegative,
-      is NIOHTTP2Errors.ContentLengthHeaderMalformedValue:
+      is NIOHTTP2Errors.ContentLengthHeaderMalformedValue, is NIOHTTP2Errors.TrailersWithoutEndStream:
       true
     default:
       false

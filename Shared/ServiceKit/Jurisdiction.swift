@@ -46,3 +46,32 @@ public enum Jurisdiction {
       reason: "division prefix \(prefix) is outside the jurisdiction \(scope) of \(principal)")
   }
 }
+
+extension Jurisdiction {
+  /// Whether reading a person's own records (their assignment or call-out stream) needs the
+  /// person's record: not for a service identity or a city administrator over the whole city.
+  public static func personalReadNeedsRecord(by principal: Principal) -> Bool {
+    principal.service == nil && !(principal.role == .cityAdministrator && principal.scope.isEmpty)
+  }
+
+  /// The rule "a person's own stream and records are read by that person, or by staff whose
+  /// jurisdiction holds them": a grid worker, volunteer or resident reads only the record whose
+  /// `ownerPrincipal` (the gateway principal recorded on it) is theirs; city, district, street and
+  /// community staff read those in their jurisdiction; other roles none.
+  /// - Throws: `DomainError.permissionDenied` naming the caller and the record.
+  public static func checkPersonal(
+    ownerPrincipal: String, divisionCode: String, record: String, by principal: Principal
+  ) throws(DomainError) {
+    if principal.service != nil { return }
+    switch principal.role {
+    case .cityAdministrator, .district, .street, .community:
+      guard contains(scope: principal.scope, code: divisionCode) else {
+        throw DomainError.permissionDenied(reason: "\(record) lies outside \(principal.subject)'s jurisdiction \(principal.scope)")
+      }
+    default:
+      guard !ownerPrincipal.isEmpty, ownerPrincipal == principal.subject else {
+        throw DomainError.permissionDenied(reason: "\(record) belongs to another person; \(principal.subject) reads only their own")
+      }
+    }
+  }
+}

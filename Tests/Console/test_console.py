@@ -5,19 +5,17 @@ password and a TOTP code, sees the dashboard with its charts, reports a case, ac
 escalates it, and finds the escalation in the case's history; a title holding markup stays text.
 Screenshots are saved to .build/console-dashboard.png and .build/console.png.
 """
-import hashlib
-import hmac
 import os
 import pathlib
 import random
 import signal
 import socket
-import struct
 import subprocess
 import tempfile
 import time
 import unittest
 
+import pyotp
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -30,12 +28,8 @@ PASSWORD = "Console-test-2026"
 
 
 def totp(secret: str, at: float) -> str:
-    """RFC 6238 over the secret's own bytes, as the gateway computes it."""
-    counter = struct.pack(">Q", int(at) // 30)
-    digest = hmac.new(secret.encode(), counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
-    return f"{code:06d}"
+    """The code an authenticator app shows for the printed Base32 secret (pyotp, RFC 6238)."""
+    return pyotp.TOTP(secret).at(at)
 
 
 def free_offset() -> int:

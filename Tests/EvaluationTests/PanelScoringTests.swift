@@ -94,6 +94,36 @@ struct PanelScoringTests {
     }
   }
 
+  @Test("an evaluator scores only in their own seat; staff entering a paper form are recorded beside the evaluator")
+  func anEvaluatorScoresOnlyInTheirOwnSeat() async throws {
+    #expect(throws: DomainError.self) {
+      try Panels.enteredBy(evaluatorID: "user:B", caller: Principal(subject: "user:A", role: .evaluator, scope: ""))
+    }
+    #expect(try Panels.enteredBy(evaluatorID: "user:A", caller: Principal(subject: "user:A", role: .evaluator, scope: "")) == "")
+    #expect(try Panels.enteredBy(evaluatorID: "user:A", caller: .staff(.community, name: "clerk")) == "user:clerk")
+    try await withEvaluationService { evaluation, property, world in
+      let setup = try await Quarter.make(evaluation, property)
+      let panel = try await setup.fourPartyPanel(evaluation, month: 0, company: setup.good)
+      func request(_ evaluator: String) -> Governance_Evaluation_V1_SubmitScoreRequest {
+        .with {
+          $0.panelID = panel.id
+          $0.itemID = setup.monthlyItem
+          $0.evaluatorID = evaluator
+          $0.companyID = setup.good.company
+          $0.compoundID = setup.good.compound
+          $0.value = 7
+        }
+      }
+      let ownersSeat = Principal(subject: "ev-owners", role: .evaluator, scope: "")
+      await #expect(throws: DomainError.self) { _ = try await world.store.submitScore(request("ev-grid"), by: ownersSeat) }
+      #expect(try await world.store.listScores(.with { $0.evaluatorID = "ev-grid" }).scores.isEmpty)
+      let own = try await world.store.submitScore(request("ev-owners"), by: ownersSeat)
+      #expect(own.evaluatorID == "ev-owners" && own.enteredBy.isEmpty)
+      let paper = try await evaluation.submitScore(request("ev-grid"))
+      #expect(paper.evaluatorID == "ev-grid" && paper.enteredBy == Principal.testAdministrator.subject)
+    }
+  }
+
   @Test("bad period, item and survey input is INVALID_ARGUMENT naming the field")
   func badInput() async throws {
     try await withEvaluationService { evaluation, property, _ in

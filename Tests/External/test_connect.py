@@ -8,12 +8,14 @@ an unsupported Content-Encoding (unimplemented), a gzip body that is not gzip, a
 that changes data (405).
 """
 import gzip
+import http.client
 import json
 import pathlib
 import sys
 import tempfile
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import grpc_tools
@@ -142,12 +144,37 @@ class ConnectTest(unittest.TestCase):
             return error.code, dict(error.headers), error.read()
 
     def test_unsupported_content_types_are_415(self):
-        for content_type in ["text/plain", "application/xml", "", "application/jsonx", "multipart/form-data"]:
-            headers = {"Content-Type": content_type} if content_type else {}
-            status, answer_headers, body = self.raw(f"{PROPERTY}/ListCompounds", headers=headers)
-            self.assertEqual(status, 415, f"Content-Type {content_type!r}: {body!r}")
-            self.assertIn("application/json", answer_headers.get("Accept-Post", ""))
+        for content_type in ["text/plain", "application/xml", None, "application/jsonx", "multipart/form-data"]:
+            # http.client sends exactly the headers given (urllib would add a form type).
+            connection = http.client.HTTPConnection("127.0.0.1", 8080 + self.system.offset, timeout=10)
+            headers = {**self.headers, **({"Content-Type": content_type} if content_type is not None else {})}
+            connection.request("POST", f"/{PROPERTY}/ListCompounds", body=b"{}", headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            self.assertEqual(response.status, 415, f"Content-Type {content_type!r}: {body!r}")
+            self.assertIn("application/json", response.getheader("Accept-Post", ""))
             self.assertIn("Content-Type", json.loads(body)["message"])
+            connection.close()
+
+    def test_get_with_url_encoded_json_as_go_and_forms_write_it(self):
+        # url.Values.Encode (connect-go) and HTML forms write a space as "+".
+        query = urllib.parse.urlencode({"encoding": "json", "message": json.dumps({"pageSize": 5, "divisionPrefix": "3201"})})
+        self.assertIn("+", query)
+        status, _, body = self.raw(f"{PROPERTY}/ListCompounds?{query}", method="GET")
+        self.assertEqual(status, 200, body)
+        status, _, body = self.raw(f"{PROPERTY}/ListCompounds?encoding=json&message=%7B%ZZ", method="GET")
+        self.assertEqual((status, json.loads(body)["code"]), (400, "invalid_argument"))
+        self.assertIn("message=", json.loads(body)["message"])
+
+    def test_a_gzip_body_cut_short_is_refused(self):
+        whole = gzip.compress(json.dumps({"pageSize": 5}).encode())
+        for cut in [whole[:10], whole[:-4], whole[:-1]]:
+            status, _, body = self.raw(f"{PROPERTY}/ListCompounds", body=cut,
+                                       headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+            self.assertEqual((status, json.loads(body)["code"]), (400, "invalid_argument"), f"{len(cut)} bytes: {body!r}")
+        status, _, _ = self.raw(f"{PROPERTY}/ListCompounds", body=whole,
+                                headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        self.assertEqual(status, 200)
 
     def test_compression_the_gateway_does_not_speak_is_unimplemented(self):
         for encoding in ["br", "zstd", "compress"]:

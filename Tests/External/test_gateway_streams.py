@@ -44,11 +44,20 @@ class GatewayStreamsTest(unittest.TestCase):
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
-    def open_streams(self) -> int:
-        with urllib.request.urlopen(f"{self.system.gateway}/metrics", timeout=10) as response:
+    @staticmethod
+    def gauge(url: str, name: str) -> int:
+        with urllib.request.urlopen(url, timeout=10) as response:
             text = response.read().decode()
-        match = re.search(r"^gateway_open_streams(?:\{[^}]*\})? ([0-9.e+]+)$", text, re.M)
+        match = re.search(rf"^{name}(?:\{{[^}}]*\}})? ([0-9.e+]+)$", text, re.M)
         return int(float(match.group(1))) if match else 0
+
+    def open_streams(self) -> int:
+        """Streams the gateway relays now."""
+        return self.gauge(f"{self.system.gateway}/metrics", "gateway_open_streams")
+
+    def grid_calls(self) -> int:
+        """Calls the grid service has in flight now: the watchers' upstream streams."""
+        return self.gauge(f"http://127.0.0.1:{9453 + self.system.offset}/metrics", "grpc_server_calls_in_flight")
 
     async def watch(self, key: str, worker: str):
         """Opens one watcher; returns its (reader, writer) once the gateway answered 200."""
@@ -85,26 +94,30 @@ class GatewayStreamsTest(unittest.TestCase):
             with urllib.request.urlopen(f"{self.system.gateway}/healthz", timeout=10) as response:
                 health = response.status
             open_during = await asyncio.to_thread(self.open_streams)
+            upstream_during = await asyncio.to_thread(self.grid_calls)
             for _, _, writer in opened:
                 writer.close()
-            return statuses, extra_status, during, health, open_during
+            return statuses, extra_status, during, health, open_during, upstream_during
 
         started = time.monotonic()
-        statuses, extra_status, during, health, open_during = asyncio.run(scenario())
+        statuses, extra_status, during, health, open_during, upstream_during = asyncio.run(scenario())
         self.assertEqual(statuses.count("200"), KEYS * PER_KEY, f"{ {s: statuses.count(s) for s in set(statuses)} }")
         self.assertEqual(extra_status, "429")
         self.assertEqual(health, 200)
         self.assertGreaterEqual(open_during, KEYS * PER_KEY)
+        self.assertGreaterEqual(upstream_during, KEYS * PER_KEY)
         median_before, median_during = statistics.median(before), statistics.median(during)
         self.assertLess(max(during), 2.0, f"a read took {max(during):.3f} s beside the watchers")
         self.assertLess(median_during, max(0.1, 10 * median_before),
                         f"median read {median_before * 1000:.1f} ms before, {median_during * 1000:.1f} ms during")
 
-        # The watchers left: heartbeats find them and their upstream calls end within seconds.
+        # The watchers left: heartbeats find them and their upstream calls end within seconds, at
+        # the grid service too (a handful of calls may be in flight there for other reasons).
         deadline = time.monotonic() + 10 * HEARTBEAT_SECONDS + 5
-        while self.open_streams() > 0 and time.monotonic() < deadline:
+        while (self.open_streams() > 0 or self.grid_calls() > 5) and time.monotonic() < deadline:
             time.sleep(0.5)
         self.assertEqual(self.open_streams(), 0, "streams still open after every watcher left")
+        self.assertLessEqual(self.grid_calls(), 5, "the grid service still serves the departed watchers")
         self.assertLess(time.monotonic() - started, 60)
         with urllib.request.urlopen(f"{self.system.gateway}/healthz", timeout=10) as response:
             self.assertEqual(response.status, 200)

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import HummingbirdOTP
 import ServiceKit
 import Testing
 
@@ -58,13 +57,29 @@ struct CredentialsTests {
     let now = Date()
     #expect(try await store.signIn(username: "admin", password: "Admin-pass-2026", secondFactor: "", at: now)
       == .refused("wrong or missing second-factor code"))
-    let code = String(format: "%06d", TOTP(secret: secret).compute(date: now))
+    #expect(secret.count == 32 && secret.allSatisfy { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".contains($0) })
+    let code = String(format: "%06d", SecondFactor.code(secret: secret, at: now))
     guard case .signedIn(let user) = try await store.signIn(
       username: "admin", password: "Admin-pass-2026", secondFactor: code, at: now)
     else { Issue.record("the right code was refused"); return }
     #expect(user.role == .cityAdministrator && user.scope == "3201")
     #expect(try await store.signIn(username: "admin", password: "Admin-pass-2026", secondFactor: code, at: now.addingTimeInterval(300))
       == .refused("wrong or missing second-factor code"))
+  }
+
+  @Test("TOTP codes are RFC 6238's: its SHA-1 test vectors (Appendix B), six digits")
+  func secondFactorCodesAreRFC6238s() {
+    // The RFC's key "12345678901234567890" in Base32, and its 8-digit codes cut to 6.
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    let vectors: [(TimeInterval, Int)] = [
+      (59, 287_082), (1_111_111_109, 81_804), (1_111_111_111, 50_471), (1_234_567_890, 5_924),
+      (2_000_000_000, 279_037), (20_000_000_000, 353_130),
+    ]
+    for (time, code) in vectors {
+      #expect(SecondFactor.code(secret: secret, at: Date(timeIntervalSince1970: time)) == code, "T=\(time)")
+    }
+    #expect(SecondFactor.uri(secret: secret, account: "王 admin").hasPrefix(
+      "otpauth://totp/community-governance:%E7%8E%8B%20admin?secret=\(secret)&issuer=community-governance"))
   }
 
   @Test("a session ends after 30 minutes idle and after 12 hours in all")

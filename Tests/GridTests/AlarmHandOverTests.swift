@@ -36,6 +36,28 @@ struct AlarmHandOverTests {
     return (ids[0], ids[1])
   }
 
+  @Test("an alarm is never handed over before its acknowledgement time has run out, to the fraction of a second")
+  func anAlarmIsHandedOverOnlyOnceItsTimeRanOut() async throws {
+    let store = try await GridFixture.store()
+    let hub = AssignmentHub()
+    try await withTestServer([GridRPCService(store: store, hub: hub)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      _ = try await Self.roster(grid, at: Date())
+      let raised = try await grid.raiseAlarm(.with {
+        $0.deviceID = "smoke-5-201"
+        $0.kind = .smoke
+        $0.gridCode = GridFixture.grid1
+      })
+      let deadline = raised.assignment.ackDeadline
+      // The whole second the deadline falls in, and a millisecond before it: both too early.
+      let early = [Date(timeIntervalSince1970: TimeInterval(deadline.seconds)), deadline.date.addingTimeInterval(-0.001)]
+      for time in early where time < deadline.date {
+        #expect(try await store.handOverUnacknowledged(at: time, hub: hub, by: Principal(service: .grid)) == 0, "\(time)")
+      }
+      #expect(try await store.handOverUnacknowledged(at: deadline.date, hub: hub, by: Principal(service: .grid)) == 1)
+    }
+  }
+
   @Test("not acknowledged in time: the next worker on duty gets it on their stream; after the last, the community")
   func reassignmentWhenNotAcknowledged() async throws {
     let store = try await GridFixture.store()

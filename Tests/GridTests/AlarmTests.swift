@@ -10,6 +10,62 @@ import Testing
 
 @Suite("Sensor alarms reach the on-duty worker's stream at once")
 struct AlarmTests {
+  @Test("a worker's assignment stream is theirs: another grid worker, or staff outside its jurisdiction, is refused")
+  func aPersonsStreamIsReadByThatPersonOrStaffOverThem() async throws {
+    let store = try await GridFixture.store()
+    let worker = try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let worker = try await grid.createGridWorker(.with {
+        $0.worker.name = "王网格"
+        $0.worker.kind = .fullTime
+        $0.worker.gridCodes = ["320113005001001"]
+        $0.worker.phone = "13800003333"
+        $0.worker.principalID = "user:Y"
+      })
+      let now = Date()
+      _ = try await grid.setDutyRoster(.with {
+        $0.gridCode = "320113005001001"
+        $0.windowStart = .init(date: now.addingTimeInterval(-3600))
+        $0.windowEnd = .init(date: now.addingTimeInterval(3600))
+        $0.shifts = [.with {
+          $0.workerID = worker.id
+          $0.startTime = .init(date: now.addingTimeInterval(-3600))
+          $0.endTime = .init(date: now.addingTimeInterval(3600))
+        }]
+      })
+      _ = try await grid.raiseAlarm(.with {
+        $0.deviceID = "smoke-9-101"
+        $0.kind = .smoke
+        $0.gridCode = "320113005001001"
+      })
+      return worker
+    }
+    @Sendable func firstAssignment(as principal: Principal) async throws -> Governance_Grid_V1_Assignment? {
+      try await withTestServer([GridRPCService(store: store)], as: principal) { client in
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).watchAssignments(.with {
+          $0.workerID = worker.id
+          $0.includePending = true
+        }) { response in
+          for try await assignment in response.messages { return assignment }
+          return nil
+        }
+      }
+    }
+    await expectRPCError(.permissionDenied, mentioning: "user:X") {
+      _ = try await firstAssignment(as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001"))
+    }
+    await expectRPCError(.permissionDenied, mentioning: "jurisdiction") {
+      _ = try await firstAssignment(as: .staff(.community, scope: "320113006001"))
+    }
+    await expectRPCError(.permissionDenied, mentioning: "user:property") {
+      _ = try await firstAssignment(as: .staff(.propertyStaff, scope: "320113005001", name: "property"))
+    }
+    let own = try await firstAssignment(as: Principal(subject: "user:Y", role: .gridWorker, scope: "320113005001"))
+    #expect(own?.workerID == worker.id && own?.gridCase.alarm.kind == .smoke)
+    let staff = try await firstAssignment(as: .staff(.community, scope: "320113005001"))
+    #expect(staff?.workerID == worker.id)
+  }
+
   @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")
   func alarmReachesTheOnDutyWorker() async throws {
     let store = try await GridFixture.store()

@@ -60,6 +60,48 @@ struct CaseEscalationTests {
     }
   }
 
+  @Test("a case's limit runs from its arrival at the level: one nobody accepts escalates too")
+  func anUnacceptedCaseEscalatesAtItsDeadline() async throws {
+    let store = try await GridFixture.store()
+    let arrival = Date()
+    let id = try await store.createCase(.with {
+      $0.gridCase.source = .resident
+      $0.gridCase.category = "设施维修"
+      $0.gridCase.title = "无人受理"
+      $0.gridCase.location.gridCode = "320113005001001"
+    }, by: .testAdministrator, at: arrival).id
+    let reported = try #require(try await store.gridCase(id: id))
+    #expect(reported.status == .reported && reported.hasDeadline)
+    #expect(abs(reported.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
+    let sweep = DeadlineSweep(store: store, logger: Logger(label: "test"))
+    #expect(try await sweep.sweep(at: arrival.addingTimeInterval(71 * 3600)) == 0)
+    #expect(try await sweep.sweep(at: arrival.addingTimeInterval(73 * 3600)) == 1)
+    #expect(try await store.gridCase(id: id)?.handler.level == .community)
+  }
+
+  @Test("a case the sweep cannot escalate is skipped and counted; the sweep goes on with the others")
+  func aPoisonCaseIsSkippedAndTheSweepGoesOn() async throws {
+    let store = try await GridFixture.store()
+    let (poison, good) = try await withTestServer([GridRPCService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      return (try await Self.openCase(grid), try await Self.openCase(grid))
+    }
+    // Planted: a stored case whose handling unit's code does not parse.
+    try await store.writer.write { db in
+      var gridCase = try #require(try RecordTable.fetch(db, from: "grid_case", id: poison, as: GridStore.GridCase.self))
+      gridCase.handler.unitCode = "not-a-code"
+      _ = try RecordTable.update(
+        db, in: "grid_case", record: gridCase, by: .system, at: Date(), columns: GridStore.caseColumns)
+    }
+    let sweep = DeadlineSweep(store: store, logger: Logger(label: "test"))
+    let later = Date().addingTimeInterval(73 * 3600)
+    #expect(try await sweep.sweep(at: later) == 1)
+    #expect(sweep.poisoned.count == 1)
+    #expect(try await store.gridCase(id: good)?.handler.level == .community)
+    #expect(try await store.gridCase(id: poison)?.handler.level == .grid)
+    #expect(try await sweep.sweep(at: later) == 0)
+  }
+
   @Test("the sweep escalates past deadlines once per deadline, and picks up after a restart")
   func deadlineSweep() async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")

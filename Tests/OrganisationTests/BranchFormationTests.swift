@@ -58,7 +58,7 @@ struct BranchFormationTests {
       $0.member.contact = .with {
         $0.name = name
         $0.phone = "13912345678"
-        $0.idNumber = "32011319800101123X"
+        $0.idNumber = "320113198001011237"
       }
       $0.member.kind = .inService
       $0.member.standing = standing
@@ -147,7 +147,7 @@ struct BranchFormationTests {
       #expect(member.contact.name == "张**")
       #expect(member.contact.phone == "139****5678")
       let fetched = try await organisations.getMember(.with { $0.id = member.id })
-      #expect(fetched.contact.idNumber == "320113********123X")
+      #expect(fetched.contact.idNumber == "320113********1237")
       let listed = try await organisations.listMembers(.with { $0.organisationID = community })
       #expect(listed.members.allSatisfy { $0.contact.masked })
       let revealed = try await organisations.revealContact(.with {

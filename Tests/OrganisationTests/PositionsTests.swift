@@ -65,7 +65,7 @@ struct PositionsTests {
         $0.body.compoundIds = [compound]
       }).id
       _ = try await organisations.addBodyMember(
-        SelfGovernanceTests.person("党员0", id: "32011319800101123X", party: members[0], post: .chair, body: body))
+        SelfGovernanceTests.person("党员0", id: "320113198001011237", party: members[0], post: .chair, body: body))
       #expect(try await organisations.getGovernanceBody(.with { $0.id = body }).oneShoulder)
       let positions = try await organisations.listPositions(.with {
         $0.organisationID = branch

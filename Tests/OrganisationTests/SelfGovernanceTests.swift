@@ -83,13 +83,13 @@ struct SelfGovernanceTests {
       let partyMember = try await organisations.createMember(
         BranchFormationTests.member("党员甲", organisation: community, compound: compound.id)).id
       let first = try await organisations.addBodyMember(
-        Self.person("党员甲", id: "32011319800101123X", party: partyMember, post: .chair, body: guidance))
+        Self.person("党员甲", id: "320113198001011237", party: partyMember, post: .chair, body: guidance))
       #expect(first.partyShare.shareAfter == 1)
       // 1 of 2, 1 of 3 (33%) keep 30%; a fourth non-member would make it 25%.
-      _ = try await organisations.addBodyMember(Self.person("群众乙", id: "320113198001011246", body: guidance))
-      _ = try await organisations.addBodyMember(Self.person("群众丙", id: "320113198001011254", body: guidance))
+      _ = try await organisations.addBodyMember(Self.person("群众乙", id: "320113198001011245", body: guidance))
+      _ = try await organisations.addBodyMember(Self.person("群众丙", id: "320113198001011253", body: guidance))
       await expectRPCError(.failedPrecondition, mentioning: "at least 30%", "33.3% (1 of 3)", "25.0% (1 of 4)") {
-        _ = try await organisations.addBodyMember(Self.person("群众丁", id: "320113198001011262", body: guidance))
+        _ = try await organisations.addBodyMember(Self.person("群众丁", id: "320113198001011261", body: guidance))
       }
       // Ending the only party member's seat is refused the same way.
       await expectRPCError(.failedPrecondition, mentioning: "0.0% (0 of 2)") {
@@ -100,7 +100,7 @@ struct SelfGovernanceTests {
         $0.entry.divisionCode = "320113005001"
         $0.entry.contact = .with {
           $0.name = "失信人"
-          $0.idNumber = "320113198001011270"
+          $0.idNumber = "32011319800101127X"
         }
         $0.entry.reason = .feeArrears
       })
@@ -108,7 +108,7 @@ struct SelfGovernanceTests {
         BranchFormationTests.member("党员戊", organisation: community, compound: compound.id)).id
       await expectRPCError(.failedPrecondition, mentioning: "negative list", "失**") {
         _ = try await organisations.addBodyMember(
-          Self.person("失信人", id: "320113198001011270", party: partyMember2, body: guidance))
+          Self.person("失信人", id: "32011319800101127X", party: partyMember2, body: guidance))
       }
       let members = try await organisations.listBodyMembers(.with { $0.bodyID = guidance })
       #expect(members.members.count == 3)

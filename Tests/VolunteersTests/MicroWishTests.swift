@@ -36,7 +36,7 @@ struct MicroWishTests {
       $0.wish.resident = .with {
         $0.name = "刘奶奶"
         $0.phone = "13512345678"
-        $0.idNumber = "32011319400101002X"
+        $0.idNumber = "320113194001010025"
       }
       if let expire { $0.wish.expireDate = expire }
     }
@@ -48,7 +48,7 @@ struct MicroWishTests {
       let ids = try await Fixture.volunteers(volunteers, count: 2)
       let posted = try await volunteers.createMicroWish(Self.wish())
       #expect(posted.state == .open && posted.resident.masked && posted.resident.name == "刘**")
-      #expect(posted.resident.idNumber == "320113********002X")
+      #expect(posted.resident.idNumber == "320113********0025")
       #expect(posted.hasExpireDate)
 
       await expectRPCError(.failedPrecondition, mentioning: "open", "confirmed") {

@@ -8,7 +8,7 @@ import ServiceKit
 /// the first administrator is made here, on the host that holds the data directory.
 struct UserCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "user", abstract: "Manage console accounts.", subcommands: [CreateUser.self])
+    commandName: "user", abstract: "Manage console accounts.", subcommands: [CreateUser.self, ResetSecondFactor.self])
 
   struct CreateUser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,14 +36,55 @@ struct UserCommand: AsyncParsableCommand {
       do {
         let user = try await store.createUser(username: username, password: password, role: role, scope: scope)
         say("created \(user.username) (\(user.role.rawValue), scope '\(user.scope)')")
-        if let secret = user.totpSecret {
-          say("second factor (TOTP) secret: \(secret)")
-        }
+        if let secret = user.totpSecret { showSecondFactor(secret, account: user.username) }
       } catch let error as DomainError {
         throw ValidationError("\(error)")
       }
     }
   }
+
+  struct ResetSecondFactor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "reset-second-factor",
+      abstract: "Give an administrator or auditor who lost their authenticator a new TOTP secret (audited).")
+
+    @Option(help: "Directory holding the system's data.")
+    var data = "./data"
+    @Option(help: "The account whose second factor is replaced.")
+    var username: String
+    @Option(help: "The administrator doing it, as the audit trail records them.")
+    var by: String
+
+    func run() async throws {
+      guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--by names who resets it") }
+      let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
+      do {
+        let secret = try await store.resetSecondFactor(username: username, by: "operator:\(by)")
+        say("the old second factor of \(username) no longer works")
+        showSecondFactor(secret, account: username)
+      } catch let error as DomainError {
+        throw ValidationError("\(error)")
+      }
+    }
+  }
+}
+
+/// Prints a second-factor secret the ways an authenticator app takes it: Base32 to type in, the
+/// otpauth:// URI, and that URI as a QR code in the terminal when Debian's `qrencode` is installed.
+func showSecondFactor(_ secret: String, account: String) {
+  let uri = SecondFactor.uri(secret: secret, account: account)
+  say("second factor (TOTP, RFC 6238) secret, Base32: \(secret)")
+  say("authenticator URI: \(uri)")
+  let qrencode = ["/usr/bin/qrencode", "/usr/local/bin/qrencode"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  guard let qrencode else {
+    say("(install qrencode to see it as a QR code here)")
+    return
+  }
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: qrencode)
+  process.arguments = ["-t", "ANSIUTF8", uri]
+  try? process.run()
+  process.waitUntilExit()
 }
 
 /// `governance apikey create|revoke|list`: keys for systems such as the city platform, stored

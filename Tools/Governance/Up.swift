@@ -184,22 +184,26 @@ struct Up: AsyncParsableCommand {
   }
 }
 
-/// When `up` starts a process that died again: after 1 s, doubling with each further exit within
-/// a minute up to 30 s; five exits within a minute is a crash loop.
+/// When `up` starts a process that died again: after 1 s, doubling with each further exit of a
+/// run shorter than a minute, up to 30 s; five such exits in a row are a crash loop. A run of a
+/// minute or more starts the count again.
 enum RestartPolicy {
   static let shortest = Duration.seconds(1)
   static let longest = Duration.seconds(30)
   static let loopCount = 5
   static let loopWindow = Duration.seconds(60)
 
-  /// The pause before the next start, given the times of the process's exits so far (the
-  /// latest last), and whether they make a crash loop.
-  static func plan(exits: [ContinuousClock.Instant]) -> (delay: Duration, crashLoop: Bool) {
-    guard let latest = exits.last else { return (shortest, false) }
-    let recent = exits.filter { latest - $0 < loopWindow }.count
+  /// Exits in a row, counting this one, after a run of `uptime` that followed `previous` such exits.
+  static func consecutive(previous: Int, uptime: Duration) -> Int {
+    uptime >= loopWindow ? 1 : previous + 1
+  }
+
+  /// The pause before the next start after `consecutive` exits in a row, and whether they make a
+  /// crash loop.
+  static func plan(consecutive: Int) -> (delay: Duration, crashLoop: Bool) {
     var delay = shortest
-    for _ in 1..<max(recent, 1) where delay < longest { delay *= 2 }
-    return (min(delay, longest), recent >= loopCount)
+    for _ in 1..<max(consecutive, 1) where delay < longest { delay *= 2 }
+    return (min(delay, longest), consecutive >= loopCount)
   }
 }
 
@@ -230,7 +234,8 @@ final class Supervisor: @unchecked Sendable {
   private var launches: [ServiceIdentity: (executable: String, environment: [String: String])] = [:]
   private var live: [pid_t: ServiceIdentity] = [:]
   private var exitedProcesses: [Exit] = []
-  private var exitTimes: [ServiceIdentity: [ContinuousClock.Instant]] = [:]
+  private var startTimes: [ServiceIdentity: ContinuousClock.Instant] = [:]
+  private var consecutiveExits: [ServiceIdentity: Int] = [:]
   private var states: [ServiceIdentity: ProcessState] = [:]
   private var stopping = false
   let exits: AsyncStream<Exit>
@@ -251,19 +256,28 @@ final class Supervisor: @unchecked Sendable {
     }
   }
 
-  /// Starts `identity` again as it was first started; nil once stopping has begun.
+  /// Starts `identity` again as it was first started; nil once stopping has begun. A start that
+  /// fails (the executable being replaced, say) counts as another exit and is planned again.
   func restart(_ identity: ServiceIdentity) throws -> pid_t? {
-    try lock.withLock {
-      guard !stopping else { return nil }
-      return try launch(identity)
+    do {
+      return try lock.withLock {
+        guard !stopping else { return nil }
+        return try launch(identity)
+      }
+    } catch {
+      lock.withLock { startTimes[identity] = .now }
+      exitContinuation.yield(Exit(identity: identity, status: -1))
+      throw error
     }
   }
 
   /// Records an exit and says when to start the process again.
   func planRestart(after exit: Exit) -> (delay: Duration, crashLoop: Bool, restarts: Int) {
     lock.withLock {
-      exitTimes[exit.identity, default: []].append(.now)
-      let plan = RestartPolicy.plan(exits: exitTimes[exit.identity]!)
+      let uptime = startTimes[exit.identity].map { ContinuousClock.now - $0 } ?? .zero
+      let consecutive = RestartPolicy.consecutive(previous: consecutiveExits[exit.identity, default: 0], uptime: uptime)
+      consecutiveExits[exit.identity] = consecutive
+      let plan = RestartPolicy.plan(consecutive: consecutive)
       states[exit.identity]?.restarts += 1
       states[exit.identity]?.lastExitStatus = exit.status
       states[exit.identity]?.crashLoop = plan.crashLoop
@@ -295,6 +309,7 @@ final class Supervisor: @unchecked Sendable {
       if report { exitContinuation.yield(exit) }
     }
     try process.run()
+    startTimes[identity] = .now
     live[process.processIdentifier] = identity
     var state = states[identity] ?? ProcessState(pid: 0, restarts: 0, lastExitStatus: nil, crashLoop: false)
     state.pid = process.processIdentifier

@@ -195,20 +195,32 @@ public struct ConnectGateway: Sendable {
   }
 
   /// What the audit trail records of a call: the record it concerns, and whether it asked for
-  /// personal data whole (a `reveal...` flag set).
+  /// personal data whole (a `reveal...` flag set, or a `Reveal...` method).
   struct Concerns {
     var target = ""
     var reveals = false
 
-    /// The answer's `id`, else the first `...Id` the request names; reveal flags of the request.
-    init(request: Data, response: Data) {
+    /// The record: the answer's `id`, else the request's `subjectId`, `id` or first other
+    /// `...Id` (never the `requestId`, which names the call, not a record). For a reveal the
+    /// target also says what kind of record it is and the reason given, e.g.
+    /// `CONTACT_SUBJECT_PARTY_MEMBER mbr_1; reason: 走访核实`.
+    init(method: String, request: Data, response: Data) {
       let asked = (try? JSONSerialization.jsonObject(with: request)) as? [String: Any] ?? [:]
-      reveals = asked.contains { $0.key.hasPrefix("reveal") && ($0.value as? Bool) == true }
-      if let answer = (try? JSONSerialization.jsonObject(with: response)) as? [String: Any], let id = answer["id"] as? String {
-        target = id
-      } else {
-        target = asked.keys.sorted().first { $0 == "id" || $0.hasSuffix("Id") }.flatMap { asked[$0] as? String } ?? ""
+      reveals =
+        method.hasPrefix("Reveal") || asked.contains { $0.key.hasPrefix("reveal") && ($0.value as? Bool) == true }
+      let answer = (try? JSONSerialization.jsonObject(with: response)) as? [String: Any] ?? [:]
+      let named = ["subjectId", "id"] + asked.keys.sorted().filter { $0.hasSuffix("Id") && $0 != "requestId" }
+      let record = answer["id"] as? String ?? named.lazy.compactMap { asked[$0] as? String }.first { !$0.isEmpty } ?? ""
+      guard reveals else {
+        target = record
+        return
       }
+      // RevealContact names the kind of record; a read with a reveal flag is named by its method
+      // less the verb (GetCase: Case).
+      let verbEnd = method.dropFirst().firstIndex { $0.isUppercase } ?? method.endIndex
+      let kind = asked["subject"] as? String ?? String(method[verbEnd...])
+      target = "\(kind) \(record)"
+      if let reason = asked["reason"] as? String, !reason.isEmpty { target += "; reason: \(reason)" }
     }
 
     init() {}
@@ -250,7 +262,7 @@ public struct ConnectGateway: Sendable {
     // what it concerns.
     let asked = try input.jsonUTF8Data()
     guard !Authorization.isRead(entry.method) || Concerns.mayReveal(asked) else { return (answer, Concerns()) }
-    return (answer, Concerns(request: asked, response: try output.jsonUTF8Data()))
+    return (answer, Concerns(method: entry.method, request: asked, response: try output.jsonUTF8Data()))
   }
 
   /// Every write, and every read that reveals personal data (JSON or binary), goes into the audit
@@ -280,7 +292,7 @@ public struct ConnectGateway: Sendable {
       }
       let who = try await caller(request)
       try Authorization.check(service: service, method: method, principal: who.principal)
-      let text = Self.formValue("request", in: request) ?? "{}"
+      let text = try Self.formValue("request", in: request).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
       return try streams.response(
         entry.input, entry.output, entry: entry, service: identity, json: text, as: who.principal)
     } catch {
@@ -290,14 +302,39 @@ public struct ConnectGateway: Sendable {
 }
 
 extension ConnectGateway {
-  /// The query parameter `name` as an HTML form or `URLSearchParams` writes it
-  /// (application/x-www-form-urlencoded: `+` is a space), or nil.
-  static func formValue(_ name: String, in request: Request) -> String? {
+  /// The bytes of query parameter `name` as HTML forms, `URLSearchParams` and Go's
+  /// `url.Values.Encode` write it (application/x-www-form-urlencoded: `+` is a space, `%XX` a
+  /// byte), or nil when it is absent.
+  /// - Throws: `ConnectError` invalid_argument naming the parameter when a `%` escape is broken.
+  static func formValue(_ name: String, in request: Request) throws -> Data? {
     guard let query = request.uri.query else { return nil }
     for pair in query.split(separator: "&") {
       let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
       guard parts.first.map(String.init) == name else { continue }
-      return (parts.count > 1 ? String(parts[1]) : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+      let encoded = Array((parts.count > 1 ? parts[1] : "").utf8)
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(encoded.count)
+      var index = 0
+      while index < encoded.count {
+        switch encoded[index] {
+        case UInt8(ascii: "+"):
+          bytes.append(UInt8(ascii: " "))
+          index += 1
+        case UInt8(ascii: "%"):
+          let hex = Array("0123456789abcdefABCDEF".utf8)
+          guard index + 2 < encoded.count, hex.contains(encoded[index + 1]), hex.contains(encoded[index + 2]),
+            let byte = UInt8(String(decoding: encoded[index + 1...index + 2], as: UTF8.self), radix: 16)
+          else {
+            throw ConnectError(.invalidArgument, "\(name)= has a broken percent escape at byte \(index)")
+          }
+          bytes.append(byte)
+          index += 3
+        case let byte:
+          bytes.append(byte)
+          index += 1
+        }
+      }
+      return Data(bytes)
     }
     return nil
   }

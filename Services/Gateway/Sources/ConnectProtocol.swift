@@ -45,32 +45,32 @@ struct ConnectUnaryRequest {
   /// Reads a GET: `?connect=v1&encoding=json|proto&message=...&base64=1&compression=gzip`, the
   /// message URL-encoded, or base64url (padding optional) when `base64=1`.
   static func get(_ request: Request, maximumBody: Int) throws -> ConnectUnaryRequest {
-    let query = request.uri.queryParameters
-    if let version = query["connect"], version != "v1" {
+    func text(_ name: String) throws -> String? {
+      try ConnectGateway.formValue(name, in: request).map { String(decoding: $0, as: UTF8.self) }
+    }
+    if let version = try text("connect"), version != "v1" {
       throw ConnectError(.invalidArgument, "connect=\(version) is not a Connect protocol version this gateway speaks (v1)")
     }
-    guard let encoding = query["encoding"].map(String.init) else {
+    guard let encoding = try text("encoding") else {
       throw ConnectError(.invalidArgument, "a GET call names its codec: encoding=json or encoding=proto")
     }
     guard let json = codecs[encoding] else { throw ConnectError.unsupportedMediaType("encoding=\(encoding)") }
-    let text = query["message"].map(String.init) ?? ""
-    var bytes: Data
-    if query["base64"] == "1" {
-      var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    // The message as bytes: binary protobuf sent without base64 is percent-encoded bytes, not text.
+    var bytes = try ConnectGateway.formValue("message", in: request) ?? Data()
+    if try text("base64") == "1" {
+      var base64 = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "-", with: "+")
+        .replacingOccurrences(of: "_", with: "/")
       base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
       guard let decoded = Data(base64Encoded: base64) else {
         throw ConnectError(.invalidArgument, "message= is not base64url although base64=1")
       }
       bytes = decoded
-    } else {
-      bytes = Data(text.utf8)
     }
     guard bytes.count <= maximumBody else {
       throw ConnectError(.resourceExhausted, "message= is larger than \(maximumBody) bytes")
     }
     let message = try decompress(
-      ByteBuffer(data: bytes), encoding: query["compression"].map(String.init), setting: "compression=",
-      maximumBody: maximumBody)
+      ByteBuffer(data: bytes), encoding: try text("compression"), setting: "compression=", maximumBody: maximumBody)
     return ConnectUnaryRequest(message: message, json: json, acceptsGzip: acceptsGzip(request))
   }
 
@@ -96,6 +96,14 @@ struct ConnectUnaryRequest {
       }
       guard inflated.readableBytes <= maximumBody else {
         throw ConnectError(.resourceExhausted, "the body inflates to more than \(maximumBody) bytes")
+      }
+      // compress-nio takes a stream cut short as complete: the gzip trailer's ISIZE (RFC 1952
+      // §2.3.1, the inflated length modulo 2^32) must be there and agree.
+      guard body.readableBytes >= 18,
+        let size = body.getInteger(at: body.writerIndex - 4, endianness: .little, as: UInt32.self),
+        size == UInt32(truncatingIfNeeded: inflated.readableBytes)
+      else {
+        throw ConnectError(.invalidArgument, "the gzip body is cut short (its trailer is missing or disagrees)")
       }
       return inflated
     case let other?:

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import HummingbirdOTP
 import ServiceKit
 
 /// The rules of signing in: passwords, lockout, second factors, sessions and API keys.
@@ -45,11 +44,12 @@ public enum Credentials {
     time.timeIntervalSince(lastSeen) < sessionIdleLimit && time.timeIntervalSince(created) < sessionAbsoluteLimit
   }
 
-  /// A TOTP code is accepted in its 30-second step or the one before or after (clock drift).
+  /// A TOTP code (RFC 6238, `SecondFactor`) is accepted in its 30-second step or the one before
+  /// or after (clock drift).
   public static func checkSecondFactor(_ code: String, secret: String, at time: Date) -> Bool {
-    guard let given = Int(code.trimmingCharacters(in: .whitespaces)), code.count == 6 else { return false }
-    let totp = TOTP(secret: secret)
-    return [-30.0, 0, 30].contains { totp.compute(date: time.addingTimeInterval($0)) == given }
+    let code = code.trimmingCharacters(in: .whitespaces)
+    guard code.count == 6, code.allSatisfy(\.isASCII), let given = Int(code) else { return false }
+    return [-30.0, 0, 30].contains { SecondFactor.code(secret: secret, at: time.addingTimeInterval($0)) == given }
   }
 
   /// A new random secret: 32 bytes, base64url without padding.

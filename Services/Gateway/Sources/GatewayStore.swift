@@ -80,7 +80,7 @@ public struct GatewayStore: Sendable {
     let name = try FieldValidation.requiredName(username, field: "username", maximumLength: 50)
     try Credentials.checkPassword(password)
     try Credentials.checkScope(scope)
-    let secret = Credentials.needsSecondFactor(role) ? String(Credentials.randomToken().prefix(20)) : nil
+    let secret = Credentials.needsSecondFactor(role) ? SecondFactor.newSecret() : nil
     let hash = Bcrypt.hash(password, cost: Credentials.passwordHashCost)
     try await writer.write { db in
       guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE username = ?)", arguments: [name]) == false
@@ -90,6 +90,30 @@ public struct GatewayStore: Sendable {
         arguments: [name, hash, role.rawValue, scope, secret, time])
     }
     return User(username: name, role: role, scope: scope, totpSecret: secret)
+  }
+
+  /// Gives an account a new second-factor secret (the old one stops working at once), for a
+  /// user who lost their authenticator; recorded in the audit trail as done by `administrator`.
+  /// Returns the new secret, shown once.
+  /// - Throws: `DomainError.notFound` for an unknown user; `failedPrecondition` for a role that
+  ///   signs in without a second factor.
+  public func resetSecondFactor(username: String, by administrator: String, at time: Date = Date()) async throws
+    -> String
+  {
+    let secret = SecondFactor.newSecret()
+    try await writer.write { db in
+      guard let role = try String.fetchOne(db, sql: "SELECT role FROM user WHERE username = ?", arguments: [username])
+      else { throw DomainError.notFound(resource: "user", id: username) }
+      guard Credentials.needsSecondFactor(Role(rawValue: role) ?? .community) else {
+        throw DomainError.failedPrecondition(
+          rule: "only administrators and auditors sign in with a second factor", detail: "\(username) is \(role)")
+      }
+      try db.execute(sql: "UPDATE user SET totp_secret = ? WHERE username = ?", arguments: [secret, username])
+    }
+    try await audit(
+      subject: administrator, role: Role.cityAdministrator.rawValue, action: "user.reset_second_factor", target: username,
+      remote: "operator tool", result: "ok", at: time)
+    return secret
   }
 
   /// A hash to check unknown usernames against, so that they cost what a real check costs.

@@ -30,6 +30,9 @@ public struct StreamLimits: Sendable, Equatable {
     self.heartbeat = heartbeat
   }
 
+  /// Events waiting for a slow browser before its stream is ended.
+  static let bufferedEvents = 256
+
   /// Streams one HTTP/2 connection to a service carries; the relay opens enough connections for
   /// `total`. Below the services' own per-connection limit (1,000).
   static let streamsPerConnection = 500
@@ -114,7 +117,10 @@ public final class StreamRelay: Service, Sendable {
       body: ResponseBody { writer in
         // The gRPC stream and the heartbeat feed one async stream, so the HTTP writer stays in
         // this task; a write that fails (the browser left) ends both.
-        let (events, sink) = AsyncStream.makeStream(of: ByteBuffer.self)
+        // The buffer is bounded: a browser that stays connected but stops reading gets its stream
+        // ended (resource_exhausted) instead of growing the gateway's memory.
+        let (events, sink) = AsyncStream.makeStream(
+          of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(StreamLimits.bufferedEvents))
         let call = Task {
           defer { sink.finish() }
           do {
@@ -125,12 +131,17 @@ public final class StreamRelay: Service, Sendable {
                 serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(), options: options
               ) { response in
                 for try await message in response.messages {
-                  sink.yield(ByteBuffer(string: "data: \(try message.jsonString())\n\n"))
+                  if case .dropped = sink.yield(ByteBuffer(string: "data: \(try message.jsonString())\n\n")) {
+                    throw RPCError(
+                      code: .resourceExhausted,
+                      message: "the client read too slowly: \(StreamLimits.bufferedEvents) events waiting")
+                  }
                 }
               }
             }
           } catch is CancellationError {
           } catch {
+            // Past a full buffer the error event cannot be queued either; the stream just ends.
             sink.yield(ByteBuffer(string: "event: error\ndata: {\"code\":\"\(ConnectError(error).connect.name)\"}\n\n"))
           }
         }

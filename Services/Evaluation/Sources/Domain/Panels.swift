@@ -82,6 +82,20 @@ public enum Panels {
   /// The rule "a score is given by a member of the panel, for an item of the panel's kind, on
   /// its compound and company (a five-party panel: any company of its division), from 0 to the
   /// item's full marks": the member's seat.
+  /// The rule "an evaluator scores only in their own seat": a caller with the evaluator role must
+  /// be `evaluatorID`; staff who may write to the evaluation service enter paper forms for an
+  /// evaluator, and the score records them. Returns who entered the score for the evaluator
+  /// (empty when the evaluator scored in person).
+  /// - Throws: `DomainError.permissionDenied` when an evaluator names another evaluator.
+  public static func enteredBy(evaluatorID: String, caller: Principal) throws(DomainError) -> String {
+    if caller.subject == evaluatorID { return "" }
+    guard caller.role != .evaluator else {
+      throw DomainError.permissionDenied(
+        reason: "\(caller.subject) scores only in their own seat, not as \(evaluatorID); paper forms are entered by staff")
+    }
+    return caller.subject
+  }
+
   public static func checkScore(
     _ request: Governance_Evaluation_V1_SubmitScoreRequest, panel: Panel, item: ScoringItemRules.ScoringItem
   ) throws(DomainError) -> Governance_Evaluation_V1_PanelMember {

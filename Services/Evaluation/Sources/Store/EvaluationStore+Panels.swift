@@ -218,6 +218,7 @@ extension EvaluationStore {
     let panelID = try FieldValidation.requiredID(request.panelID, field: "panel_id")
     let itemID = try FieldValidation.requiredID(request.itemID, field: "item_id")
     _ = try FieldValidation.requiredID(request.evaluatorID, field: "evaluator_id")
+    let enteredBy = try Panels.enteredBy(evaluatorID: request.evaluatorID, caller: principal)
     _ = try FieldValidation.requiredID(request.companyID, field: "company_id")
     let comment = try FieldValidation.optionalText(request.comment, field: "comment", maximumLength: 500)
     return try await writer.write { db in
@@ -246,6 +247,7 @@ extension EvaluationStore {
             $0.periodID = panel.periodID
             $0.panelID = panelID
             $0.evaluatorID = request.evaluatorID
+            $0.enteredBy = enteredBy
             $0.role = seat.role
             $0.itemID = itemID
             $0.companyID = request.companyID

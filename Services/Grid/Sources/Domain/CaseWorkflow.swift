@@ -124,6 +124,14 @@ public enum CaseWorkflow {
     return validated
   }
 
+  /// The rule "a level's time limit runs from the case's arrival at that level, accepted or
+  /// not" (DOMAIN.md, "A deadline per level"; the grid contract measures the limit from arrival at
+  /// the level): the deadline of a case arriving at `time` under `limit` seconds.
+  /// A case nobody accepts escalates when it runs out, like any other.
+  public static func deadline(arrivingAt time: Date, limit: TimeInterval) -> Google_Protobuf_Timestamp {
+    .init(date: time.addingTimeInterval(limit))
+  }
+
   /// Hours a handling level has for a case of a priority, before it escalates: the built-in
   /// policy, a division may set its own.
   public static func deadlineHours(level: Governance_Grid_V1_CaseLevel, priority: Governance_Grid_V1_CasePriority) -> Int {

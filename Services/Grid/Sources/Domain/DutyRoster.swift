@@ -5,6 +5,13 @@ import SwiftProtobuf
 
 /// Grid workers (网格员) and who is on duty in a grid now, so that an alarm reaches a person at once.
 public enum DutyRoster {
+  /// The rule "an alarm passes to the next worker only once its acknowledgement time has run
+  /// out", compared at the deadline's full precision (never by whole seconds, which handed an
+  /// alarm on up to a second early).
+  public static func acknowledgementTimedOut(deadline: Google_Protobuf_Timestamp, at time: Date) -> Bool {
+    deadline.date <= time
+  }
+
   /// The rule "a worker has a name, a kind and the grids they serve": validates a new worker.
   public static func validateNew(_ worker: Governance_Grid_V1_GridWorker) throws(DomainError) -> Governance_Grid_V1_GridWorker {
     var validated = worker

@@ -83,10 +83,10 @@ public struct GridRPCService: RegistrableRPCService {
       return try await store.transition(
         method: "AcceptCase", requestID: request.requestID, request: request, caseID: request.caseID, to: .accepted,
         event: .accepted, note: request.note, by: Principal.current, at: now
-      ) { gridCase, policy in
+      ) { gridCase, _ in
+        // The level's time limit runs from the case's arrival (CaseWorkflow.deadline), not from
+        // its acceptance: accepting late does not buy time.
         gridCase.acceptTime = .init(date: now)
-        let limit = DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority)
-        gridCase.deadline = .init(date: now.addingTimeInterval(limit))
       }
     }
     router.registerUnary(Method.AssignCase.descriptor) { (request: Governance_Grid_V1_AssignCaseRequest, _) in
@@ -203,6 +203,14 @@ public struct GridRPCService: RegistrableRPCService {
     router.registerServerStreaming(Method.WatchAssignments.descriptor) {
       (request: Governance_Grid_V1_WatchAssignmentsRequest, writer: RPCWriter<Governance_Grid_V1_Assignment>, _) in
       let worker = try FieldValidation.requiredID(request.workerID, field: "worker_id")
+      let caller = Principal.current
+      if Jurisdiction.personalReadNeedsRecord(by: caller) {
+        guard let record = try await store.worker(id: worker) else {
+          throw DomainError.notFound(resource: "grid worker", id: worker)
+        }
+        try Jurisdiction.checkPersonal(
+          ownerPrincipal: record.principalID, divisionCode: record.divisionCode, record: "grid worker \(worker)", by: caller)
+      }
       // Subscribe first, so nothing made between the read of the pending ones and the stream is lost.
       let (stream, id) = hub.watch(worker)
       // The stream ends when the worker goes away or the server begins shutting down, so a

@@ -10,10 +10,16 @@ import ServiceLifecycle
 /// escalates a case twice. Grid and community cases climb one level automatically; at the street
 /// and above the case is marked overdue, since the street itself decides which department to
 /// summon.
+///
+/// A round that fails (a busy database) is logged and the next one tries again; a case that
+/// cannot be escalated for what it holds is skipped, logged once and counted
+/// (`PoisonRecords`), and the sweep goes on with the others.
 public struct DeadlineSweep: Service {
   private let store: GridStore
   private let interval: Duration
   private let logger: Logger
+  /// The cases skipped, by `id@deadline`.
+  public let poisoned = PoisonRecords(job: "deadline_sweep")
 
   public init(store: GridStore, interval: Duration = .seconds(30), logger: Logger) {
     self.store = store
@@ -25,8 +31,14 @@ public struct DeadlineSweep: Service {
     do {
       try await cancelWhenGracefulShutdown {
         while !Task.isCancelled {
-          let moved = try await sweep(at: Date())
-          if moved > 0 { logger.info("deadline sweep", metadata: ["cases": "\(moved)"]) }
+          do {
+            let moved = try await sweep(at: Date())
+            if moved > 0 { logger.info("deadline sweep", metadata: ["cases": "\(moved)"]) }
+          } catch let error as CancellationError {
+            throw error
+          } catch {
+            logger.error("deadline sweep round failed", metadata: ["error": "\(error)"])
+          }
           try await Task.sleep(for: interval)
         }
       }
@@ -40,18 +52,24 @@ public struct DeadlineSweep: Service {
   public func sweep(at time: Date, batch: Int = 500) async throws -> Int {
     let sweeper = Principal(service: .grid)
     var handled = 0
-    for (id, deadline) in try await store.casesPastDeadline(at: time, limit: batch) {
-      guard let gridCase = try await store.gridCase(id: id) else { continue }
-      switch gridCase.handler.level {
-      case .grid, .community:
-        _ = try await store.moveCase(
-          method: "EscalateCase", requestID: "", request: gridCase, caseID: id, note: "时限已过，自动上报",
-          automaticFor: deadline, by: sweeper, at: time
-        ) { try CaseEscalation.nextUnit(above: $0.handler, department: "") }
-      default:
-        try await store.markOverdue(caseID: id, deadline: deadline, by: sweeper, at: time)
+    // Skipped cases stay first in deadline order: the batch is widened by their number.
+    for (id, deadline) in try await store.casesPastDeadline(at: time, limit: batch + poisoned.count)
+    where !poisoned.contains("\(id)@\(deadline)") {
+      do {
+        guard let gridCase = try await store.gridCase(id: id) else { continue }
+        switch gridCase.handler.level {
+        case .grid, .community:
+          _ = try await store.moveCase(
+            method: "EscalateCase", requestID: "", request: gridCase, caseID: id, note: "时限已过，自动上报",
+            automaticFor: deadline, by: sweeper, at: time
+          ) { try CaseEscalation.nextUnit(above: $0.handler, department: "") }
+        default:
+          try await store.markOverdue(caseID: id, deadline: deadline, by: sweeper, at: time)
+        }
+        handled += 1
+      } catch where PoisonRecords.isRecordsFault(error) {
+        poisoned.skip("\(id)@\(deadline)", error: error, logger: logger)
       }
-      handled += 1
     }
     return handled
   }

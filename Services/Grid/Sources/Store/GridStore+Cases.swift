@@ -74,8 +74,14 @@ extension GridStore {
     } else {
       try requireGrid(db, code: place, field: "grid_case.location.grid_code")
     }
+    var arriving = prepared.gridCase
+    if !arriving.hasDeadline {
+      let policy = try policy(db, for: arriving.divisionCode)
+      arriving.deadline = CaseWorkflow.deadline(
+        arrivingAt: time, limit: DeadlinePolicies.limit(in: policy, level: arriving.handler.level, priority: arriving.priority))
+    }
     let created = try RecordTable.insertNew(
-      db, into: "grid_case", prefix: "case", record: prepared.gridCase, by: principal, at: time, columns: caseColumns)
+      db, into: "grid_case", prefix: "case", record: arriving, by: principal, at: time, columns: caseColumns)
     if let reporter = prepared.reporter {
       try db.execute(
         sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])

@@ -371,38 +371,42 @@ extension GridStore {
   public func handOverUnacknowledged(at time: Date, hub: AssignmentHub, by principal: Principal, batch: Int = 200)
     async throws -> Int
   {
+    // The index holds whole seconds: it finds the candidates, the stored deadline decides.
     let now = Int64(time.timeIntervalSince1970)
     let due = try await writer.read { db in
       try String.fetchAll(
         db, sql: "SELECT id FROM assignment WHERE state = ? AND ack_deadline <= ? ORDER BY ack_deadline LIMIT ?",
         arguments: [Governance_Grid_V1_AssignmentState.pending.rawValue, now, batch])
     }
+    var handled = 0
     for id in due {
-      let next = try await writer.write { db -> Assignment? in
+      // Whether the assignment timed out here, and the next worker's assignment if there is one.
+      let (timedOut, next) = try await writer.write { db -> (Bool, Assignment?) in
         guard var expired = try RecordTable.fetch(db, from: "assignment", id: id, as: Assignment.self),
-          expired.state == .pending, expired.ackDeadline.seconds <= now
-        else { return nil }
+          expired.state == .pending, DutyRoster.acknowledgementTimedOut(deadline: expired.ackDeadline, at: time)
+        else { return (false, nil) }
         expired.state = .timedOut
         _ = try RecordTable.update(db, in: "assignment", record: expired, by: principal, at: time, columns: Self.assignmentColumns)
         let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: expired.caseID, as: GridCase.self, resource: "case")
-        guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return nil }
+        guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return (true, nil) }
         let tried = Set(try String.fetchAll(db, sql: "SELECT worker_id FROM assignment WHERE case_id = ?", arguments: [gridCase.id]))
         let onDuty = try Self.onDuty(db, grid: gridCase.location.gridCode, at: time)
         guard let shift = onDuty.first(where: { !tried.contains($0.workerID) }) else {
           _ = try Self.move(
             db, gridCase, to: try CaseEscalation.nextUnit(above: gridCase.handler, department: ""),
             note: "告警无人确认，上报社区", automatic: true, by: principal, at: time)
-          return nil
+          return (true, nil)
         }
         let policy = try Self.policy(db, for: gridCase.divisionCode)
-        return try Self.assign(
+        return (true, try Self.assign(
           db, gridCase, to: shift.workerID, ackTimeout: policy.alarmAckTimeout, event: .reassigned, from: gridCase.status,
           note: "告警未确认，转下一位值班网格员", by: principal, at: time
-        ).1
+        ).1)
       }
+      if timedOut { handled += 1 }
       if let next { hub.publish(next, to: next.workerID) }
     }
-    return due.count
+    return handled
   }
 }
 
