@@ -53,13 +53,43 @@ public enum FieldValidation {
     return value
   }
 
-  private static func checkText(_ value: String, field: String, maximumLength: Int, allowNewlines: Bool)
-    throws(DomainError)
-  {
+  /// UTF-8 bytes a text may take per character of its limit: a character of one scalar takes at
+  /// most four (𠀀 and the other rare characters beyond the BMP take four, Chinese three).
+  public static let bytesPerCharacter = 4
+  /// Combining marks one character may carry (Vietnamese uses two, Tibetan stacks a few);
+  /// thousands on one character ("Zalgo" text) would make a short name megabytes long.
+  public static let maximumMarksPerCharacter = 4
+
+  /// The rule "a text limit is a limit in characters and in bytes, and a character carries at most
+  /// a few combining marks": INVALID_ARGUMENT naming `field` otherwise.
+  static func checkSize(_ value: String, field: String, maximumLength: Int) throws(DomainError) {
+    let bytes = value.utf8.count
+    guard bytes <= maximumLength * bytesPerCharacter else {
+      throw DomainError.invalidArgument(
+        field: field, rule: "at most \(maximumLength) characters and \(maximumLength * bytesPerCharacter) UTF-8 bytes, got \(bytes) bytes")
+    }
     guard value.count <= maximumLength else {
       throw DomainError.invalidArgument(
         field: field, rule: "at most \(maximumLength) characters, got \(value.count)")
     }
+    for (index, character) in value.enumerated() {
+      let marks = character.unicodeScalars.count { scalar in
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: true
+        default: false
+        }
+      }
+      guard marks <= maximumMarksPerCharacter else {
+        throw DomainError.invalidArgument(
+          field: field, rule: "at most \(maximumMarksPerCharacter) combining marks on a character, got \(marks) on character \(index + 1)")
+      }
+    }
+  }
+
+  private static func checkText(_ value: String, field: String, maximumLength: Int, allowNewlines: Bool)
+    throws(DomainError)
+  {
+    try checkSize(value, field: field, maximumLength: maximumLength)
     let forbidden = value.unicodeScalars.first { scalar in
       guard scalar.properties.generalCategory == .control else { return false }
       return !(allowNewlines && (scalar == "\n" || scalar == "\t" || scalar == "\r"))

@@ -147,8 +147,17 @@ extension RecordTable {
     let rows = try Row.fetchAll(
       db, sql: "SELECT id, record FROM \(name) \(whereClause) ORDER BY id LIMIT ?",
       arguments: StatementArguments(arguments))
-    let records = try rows.prefix(page.size).map { row in try StoredMessage.decode(type, from: row["record"]) }
-    let next = rows.count > page.size ? PageRequest.token(after: rows[page.size - 1]["id"]) : ""
+    // A page ends at its size or once its stored records reach `maximumBytes`, whichever comes
+    // first (at least one record), so no answer nears the 4 MiB message limit.
+    var records: [Record] = []
+    var bytes = 0
+    for row in rows.prefix(page.size) {
+      let stored: Data = row["record"]
+      if !records.isEmpty, bytes + stored.count > PageRequest.maximumBytes { break }
+      bytes += stored.count
+      records.append(try StoredMessage.decode(type, from: stored))
+    }
+    let next = rows.count > records.count ? PageRequest.token(after: rows[records.count - 1]["id"]) : ""
     return (records, next)
   }
 }
@@ -202,10 +211,14 @@ public struct RecordFilter: Sendable {
   }
 }
 
-/// A List request's page: its size (default 50, at most 500) and where the previous page ended.
+/// A List request's page: its size (default 50, at most 500, and at most 1 MiB of records) and
+/// where the previous page ended.
 public struct PageRequest: Sendable, Equatable {
   public static let defaultSize = 50
   public static let maximumSize = 500
+  /// The stored bytes a page holds at most: a page is cut short (with a next page token) before
+  /// its records pass 1 MiB, a quarter of the message limit, leaving room for JSON's longer form.
+  public static let maximumBytes = 1024 * 1024
 
   public let size: Int
   public let afterID: String?

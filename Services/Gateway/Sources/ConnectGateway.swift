@@ -82,6 +82,9 @@ struct ConnectError: Error {
     case let error as any RPCErrorConvertible: self.init(RPCError(error).code, RPCError(error).message)
     case let error as HTTPError where error.status == .contentTooLarge:
       self.init(.resourceExhausted, "the body is larger than \(ConnectGateway.maximumBody) bytes")
+    case let error as NIOTooManyBytesError:
+      // What Hummingbird's body collection throws past its limit.
+      self.init(.resourceExhausted, "the body is larger than \(error.maxBytes.map(String.init) ?? "the limit of") bytes")
     default: self.init(.internalError, "internal error at the gateway")
     }
   }

@@ -1,0 +1,32 @@
+import Testing
+
+@testable import ServiceKit
+
+@Suite("Text fields: limits in characters and bytes, combining marks bounded, no control characters")
+struct FieldValidationTests {
+  @Test("a text limit is a limit in characters and in bytes, and a character carries at most a few marks")
+  func aTextLimitIsAlsoAByteLimit() throws {
+    // A "100-character" name whose characters each carry a thousand combining marks.
+    let zalgo = String(repeating: "a" + String(repeating: "\u{0301}", count: 1000), count: 100)
+    #expect(zalgo.count == 100)
+    #expect(throws: DomainError.self) { try FieldValidation.requiredName(zalgo, field: "compound.name") }
+    do {
+      _ = try FieldValidation.requiredName(zalgo, field: "compound.name")
+    } catch {
+      #expect("\(error)".contains("compound.name") && "\(error)".contains("bytes"), "\(error)")
+    }
+    let fewMarks = String(repeating: "a\u{0301}\u{0323}", count: 10)
+    #expect(try FieldValidation.requiredName(fewMarks, field: "name") == fewMarks)
+    let stacked = "a" + String(repeating: "\u{0301}", count: 5)
+    #expect(throws: DomainError.self) { try FieldValidation.requiredName(stacked, field: "name") }
+    // Rare characters beyond the BMP take four bytes each and fit the limit exactly.
+    let rare = String(repeating: "𠀀", count: 100)
+    #expect(try FieldValidation.requiredName(rare, field: "name") == rare)
+    #expect(throws: DomainError.self) { try FieldValidation.requiredName(rare + "𠀀", field: "name") }
+    // A variation selector on a CJK character (葛󠄀) is a mark-free selector and passes.
+    #expect(try FieldValidation.requiredName("葛\u{E0100}亮", field: "name") == "葛\u{E0100}亮")
+    #expect(throws: DomainError.self) {
+      try FieldValidation.optionalText(String(repeating: "说明", count: 1001), field: "grid_case.details")
+    }
+  }
+}
