@@ -22,15 +22,52 @@ public enum IdempotencyLedger {
         table.column("created_at", .datetime).notNull()
       }
     }
+    // Request ids are the caller's own: two callers who pick the same id do not meet. Entries
+    // from before were kept under no caller; a retry of one of them acts anew.
+    migrator.registerMigration("idempotency-ledger-v2-by-caller") { db in
+      try db.create(table: "idempotency_ledger_by_caller") { table in
+        table.column("caller", .text).notNull()
+        table.column("request_id", .text).notNull()
+        table.column("method", .text).notNull()
+        table.column("request", .blob).notNull()
+        table.column("response", .blob).notNull()
+        table.column("created_at", .datetime).notNull().indexed()
+        table.primaryKey(["caller", "request_id"])
+      }
+      try db.execute(sql: """
+        INSERT INTO idempotency_ledger_by_caller (caller, request_id, method, request, response, created_at)
+        SELECT '', request_id, method, request, response, created_at FROM idempotency_ledger
+        """)
+      try db.drop(table: "idempotency_ledger")
+      try db.rename(table: "idempotency_ledger_by_caller", to: "idempotency_ledger")
+    }
   }
 
-  /// Runs `act` once per `requestID`: a repeat of the same request returns the recorded response;
-  /// the same `requestID` with another method or request is refused, since that is a client bug
-  /// that would otherwise silently drop the second request. An empty `requestID` opts out.
+  /// How long an answer is kept for retries: a client retrying later than this acts anew.
+  public static let retention: TimeInterval = 7 * 24 * 3600
+
+  /// Deletes the answers recorded before `cutoff` (at most `batch` a call, so a writer is not held
+  /// long); returns how many went.
+  public static func prune(_ db: Database, before cutoff: Date, batch: Int = 5_000) throws -> Int {
+    try db.execute(
+      sql: """
+        DELETE FROM idempotency_ledger WHERE rowid IN
+          (SELECT rowid FROM idempotency_ledger WHERE created_at < ? ORDER BY created_at LIMIT ?)
+        """,
+      arguments: [cutoff, batch])
+    return db.changesCount
+  }
+
+  /// Runs `act` once per `requestID` of `caller`: a repeat of the same request by the same caller
+  /// within `retention` returns the recorded response; the same `requestID` with another method
+  /// or request is refused, since that is a client bug that would otherwise silently drop the
+  /// second request. Another caller's ids never collide with this one's. An empty `requestID`
+  /// opts out.
   ///
   /// Call inside a write transaction, with `act` doing the writes of the request.
   public static func perform<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
     _ db: Database,
+    caller: Principal,
     requestID: String,
     method: String,
     request: Request,
@@ -43,8 +80,8 @@ public enum IdempotencyLedger {
     }
     let requestBytes = try request.serializedBytes(options: deterministic) as [UInt8]
     if let row = try Row.fetchOne(
-      db, sql: "SELECT method, request, response FROM idempotency_ledger WHERE request_id = ?",
-      arguments: [requestID])
+      db, sql: "SELECT method, request, response FROM idempotency_ledger WHERE caller = ? AND request_id = ?",
+      arguments: [caller.subject, requestID])
     {
       let recordedMethod: String = row["method"]
       let recordedRequest: Data = row["request"]
@@ -60,10 +97,10 @@ public enum IdempotencyLedger {
     let responseBytes = try response.serializedBytes(options: deterministic) as [UInt8]
     try db.execute(
       sql: """
-        INSERT INTO idempotency_ledger (request_id, method, request, response, created_at)
-        VALUES (?, ?, ?, ?, ?)
+        INSERT INTO idempotency_ledger (caller, request_id, method, request, response, created_at)
+        VALUES (?, ?, ?, ?, ?, ?)
         """,
-      arguments: [requestID, method, Data(requestBytes), Data(responseBytes), Date()])
+      arguments: [caller.subject, requestID, method, Data(requestBytes), Data(responseBytes), Date()])
     return response
   }
 

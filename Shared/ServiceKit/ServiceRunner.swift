@@ -75,6 +75,7 @@ public enum ServiceRunner {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
     services.append(MemoryTrim())
+    services.append(LedgerPruning(database: database, logger: logger))
     services += backgroundServices(runtime)
     services.append(server)
     try await runGroup(services, configuration: configuration, logger: logger)

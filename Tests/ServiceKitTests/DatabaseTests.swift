@@ -55,6 +55,36 @@ struct DatabaseTests {
     #expect(complete)
   }
 
+  static let clerk = Principal(subject: "user:clerk", role: .street, scope: "")
+
+  @Test("request ids are the caller's own, and answers are kept for the retention, then pruned")
+  func requestIDsAreScopedToTheCallerAndPruned() throws {
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: Self.migrator(upTo: 1))
+    let other = Principal(subject: "apikey:city-platform", role: .cityPlatform, scope: "")
+    var actions = 0
+    func send(_ caller: Principal, _ service: String) throws -> Grpc_Health_V1_HealthCheckResponse {
+      try database.write { db in
+        try IdempotencyLedger.perform(
+          db, caller: caller, requestID: "R1", method: "Create",
+          request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = service }
+        ) {
+          actions += 1
+          return .with { $0.status = actions == 1 ? .serving : .notServing }
+        }
+      }
+    }
+    // Two callers who both send "R1" each get their own answer; each one's retry gets theirs.
+    #expect(try send(Self.clerk, "a").status == .serving)
+    #expect(try send(other, "b").status == .notServing)
+    #expect(try send(Self.clerk, "a").status == .serving)
+    #expect(actions == 2)
+    // Pruning drops what is older than the cutoff and keeps what is newer.
+    let now = Date()
+    #expect(try database.write { db in try IdempotencyLedger.prune(db, before: now.addingTimeInterval(-IdempotencyLedger.retention)) } == 0)
+    #expect(try database.write { db in try IdempotencyLedger.prune(db, before: now.addingTimeInterval(60)) } == 2)
+    #expect(try send(Self.clerk, "a").status == .notServing && actions == 3)
+  }
+
   @Test("a repeated request_id returns the first answer and acts once")
   func idempotentRepeat() throws {
     // Given an empty database
@@ -63,7 +93,7 @@ struct DatabaseTests {
     var actions = 0
     func create() throws -> Grpc_Health_V1_HealthCheckResponse {
       try database.write { db in
-        try IdempotencyLedger.perform(db, requestID: "r-1", method: "Create", request: request) {
+        try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-1", method: "Create", request: request) {
           actions += 1
           try db.execute(sql: "INSERT INTO note (id, text) VALUES (?, 'x')", arguments: ["n\(actions)"])
           return .with { $0.status = .serving }
@@ -85,7 +115,8 @@ struct DatabaseTests {
     func send(_ service: String) throws {
       try database.write { db in
         _ = try IdempotencyLedger.perform(
-          db, requestID: "r-1", method: "Create", request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = service }
+          db, caller: Self.clerk, requestID: "r-1", method: "Create",
+          request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = service }
         ) { Grpc_Health_V1_HealthCheckResponse() }
       }
     }
@@ -99,14 +130,14 @@ struct DatabaseTests {
     let request = Grpc_Health_V1_HealthCheckRequest()
     #expect(throws: DomainError.self) {
       try database.write { db in
-        try IdempotencyLedger.perform(db, requestID: "r-2", method: "Create", request: request) {
+        try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-2", method: "Create", request: request) {
           () throws -> Grpc_Health_V1_HealthCheckResponse in
           throw DomainError.failedPrecondition(rule: "r", detail: "d")
         }
       }
     }
     let retried = try database.write { db in
-      try IdempotencyLedger.perform(db, requestID: "r-2", method: "Create", request: request) {
+      try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-2", method: "Create", request: request) {
         Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serving }
       }
     }

@@ -14,7 +14,7 @@ extension EvaluationStore {
     _ request: Governance_Evaluation_V1_CreateScoringItemRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> ScoringItem {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateScoringItem", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateScoringItem", request: request) {
         let item = try ScoringItemRules.validateNew(request.item)
         let taken = try Bool.fetchOne(
           db, sql: "SELECT 1 FROM scoring_item WHERE division_code = ? AND code = ?",

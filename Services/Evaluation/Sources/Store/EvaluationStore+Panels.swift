@@ -21,7 +21,7 @@ extension EvaluationStore {
   ) async throws -> Period {
     let period = try EvaluationPeriods.validateNew(request.period)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePeriod", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePeriod", request: request) {
         if let existing = try String.fetchOne(
           db, sql: "SELECT id FROM period WHERE division_code = ? AND kind = ? AND year = ? AND number = ?",
           arguments: [period.divisionCode, period.kind.rawValue, period.year, period.number])
@@ -66,7 +66,7 @@ extension EvaluationStore {
     _ request: Governance_Evaluation_V1_ClosePeriodRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Period {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "ClosePeriod", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ClosePeriod", request: request) {
         var period = try Self.fetchPeriod(db, id: request.periodID)
         guard period.state == .open else {
           throw DomainError.failedPrecondition(rule: "a period is closed once, while open", detail: "\(period.label) is \(period.state)")
@@ -105,7 +105,7 @@ extension EvaluationStore {
     _ request: Governance_Evaluation_V1_CreatePanelRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Panel {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePanel", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePanel", request: request) {
         let period = try Self.fetchPeriod(db, id: request.panel.periodID, field: "panel.period_id")
         try EvaluationPeriods.checkOpen(period)
         var proposed = request.panel
@@ -165,7 +165,7 @@ extension EvaluationStore {
   ) async throws -> Panel {
     let panelID = try FieldValidation.requiredID(request.panelID, field: "panel_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AddPanelMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AddPanelMember", request: request) {
         var panel = try RecordTable.fetchRequired(db, from: "panel", id: panelID, as: Panel.self, resource: "panel")
         var member = try Panels.validateMember(request.member, kind: panel.kind, field: "member")
         guard !panel.members.contains(where: { $0.evaluatorID == member.evaluatorID }) else {
@@ -187,7 +187,7 @@ extension EvaluationStore {
     let evaluator = try FieldValidation.requiredID(request.evaluatorID, field: "evaluator_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RemovePanelMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RemovePanelMember", request: request) {
         var panel = try RecordTable.fetchRequired(db, from: "panel", id: panelID, as: Panel.self, resource: "panel")
         guard panel.members.contains(where: { $0.evaluatorID == evaluator }) else {
           throw DomainError.notFound(resource: "panel seat", id: evaluator)
@@ -222,7 +222,7 @@ extension EvaluationStore {
     _ = try FieldValidation.requiredID(request.companyID, field: "company_id")
     let comment = try FieldValidation.optionalText(request.comment, field: "comment", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SubmitScore", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SubmitScore", request: request) {
         let panel = try RecordTable.fetchRequired(db, from: "panel", id: panelID, as: Panel.self, resource: "panel")
         guard request.periodID.isEmpty || request.periodID == panel.periodID else {
           throw DomainError.invalidArgument(field: "period_id", rule: "the panel's period \(panel.periodID)")

@@ -32,7 +32,7 @@ extension EvaluationStore {
   ) async throws -> Policy {
     var policy = try CompositeFormula.validate(request.policy)
     return try await writer.write { [policy] db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SetRatingPolicy", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SetRatingPolicy", request: request) {
         var policy = policy
         if let data = try Data.fetchOne(
           db, sql: "SELECT record FROM rating_policy WHERE division_code = ?", arguments: [policy.divisionCode])
@@ -63,7 +63,7 @@ extension EvaluationStore {
     evaluation.pairedUnitName = unitName
     evaluation.evaluatorID = principal.description
     return try await writer.write { [evaluation] db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SubmitPairedUnitEvaluation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SubmitPairedUnitEvaluation", request: request) {
         let period = try Self.fetchPeriod(db, id: evaluation.periodID, field: "evaluation.period_id")
         guard period.kind == .quarterly else {
           throw DomainError.failedPrecondition(rule: "the five helps are evaluated each quarter", detail: "\(period.label) is monthly")

@@ -39,7 +39,7 @@ extension EvaluationStore {
     response.submitTime = .init(date: time)
     let vault = vault
     return try await writer.write { [response] db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SubmitSurveyResponse", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SubmitSurveyResponse", request: request) {
         let period = try Self.fetchPeriod(db, id: response.periodID, field: "response.period_id")
         try EvaluationPeriods.checkOpen(period)
         for (index, answer) in response.answers.enumerated() {
@@ -134,7 +134,7 @@ extension EvaluationStore {
   ) async throws -> Order {
     let order = try Rectification.validateNew(request.order, today: CalendarDate.today(at: time))
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateRectificationOrder", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateRectificationOrder", request: request) {
         if !order.periodID.isEmpty { _ = try Self.fetchPeriod(db, id: order.periodID, field: "order.period_id") }
         if !order.scoreID.isEmpty {
           _ = try RecordTable.fetchRequired(db, from: "score", id: order.scoreID, as: Score.self, resource: "score")
@@ -176,7 +176,7 @@ extension EvaluationStore {
     let id = try FieldValidation.requiredID(request.orderID, field: "order_id")
     let note = try FieldValidation.requiredName(request.completionNote, field: "completion_note", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CompleteRectificationOrder", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CompleteRectificationOrder", request: request) {
         var order = try RecordTable.fetchRequired(db, from: "rectification_order", id: id, as: Order.self, resource: "order")
         order.state = try Rectification.completedState(order, today: CalendarDate.today(at: time))
         order.completeTime = .init(date: time)

@@ -97,7 +97,7 @@ extension GridStore {
     let prepared = try Self.prepare(request.gridCase, at: time)
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateCase", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateCase", request: request) {
         try Self.insertCase(db, prepared, note: "", vault: vault, by: principal, at: time)
       }
     }
@@ -224,7 +224,7 @@ extension GridStore {
     let id = try FieldValidation.requiredID(caseID, field: "case_id")
     let note = try FieldValidation.optionalText(note, field: "note")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
         var gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
         try CaseWorkflow.checkTransition(gridCase, to: next)
         let from = gridCase.status
@@ -316,7 +316,7 @@ extension GridStore {
     let id = try FieldValidation.requiredID(caseID, field: "case_id")
     let note = try FieldValidation.optionalText(note, field: "note")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
         let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
         // The sweep re-checks under the write lock: a case already moved on for this deadline is
         // left alone, so no deadline escalates a case twice.

@@ -14,7 +14,7 @@ extension GridStore {
   ) async throws -> Worker {
     let worker = try DutyRoster.validateNew(request.worker)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateGridWorker", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGridWorker", request: request) {
         for (index, grid) in worker.gridCodes.enumerated() {
           try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
         }
@@ -126,7 +126,7 @@ extension GridStore {
     _ request: Governance_Grid_V1_SetDutyRosterRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Governance_Grid_V1_SetDutyRosterResponse {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SetDutyRoster", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SetDutyRoster", request: request) {
         try Self.requireGrid(db, code: request.gridCode, field: "grid_code")
         let workers = Set(try String.fetchAll(
           db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
@@ -193,7 +193,7 @@ extension GridStore {
     }
     let vault = vault
     let response = try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RaiseAlarm", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RaiseAlarm", request: request) {
         let gridCode = try Self.alarmGrid(db, request, at: time)
         let prepared = try Self.prepare(.with {
           $0.source = .sensorAlarm
@@ -314,7 +314,7 @@ extension GridStore {
     let note = try FieldValidation.optionalText(request.note, field: "note")
     let (saved, assignment) = try await writer.write { db -> (GridCase, Assignment?) in
       var delivered: Assignment?
-      let saved = try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AssignCase", request: request) {
+      let saved = try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AssignCase", request: request) {
         let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: caseID, as: GridCase.self, resource: "case")
         try CaseWorkflow.checkTransition(gridCase, to: .assigned)
         let policy = try Self.policy(db, for: gridCase.divisionCode)
@@ -345,7 +345,7 @@ extension GridStore {
   ) async throws -> Assignment {
     let id = try FieldValidation.requiredID(request.assignmentID, field: "assignment_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AcknowledgeAssignment", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AcknowledgeAssignment", request: request) {
         var assignment = try RecordTable.fetchRequired(db, from: "assignment", id: id, as: Assignment.self, resource: "assignment")
         guard assignment.state == .pending else {
           throw DomainError.failedPrecondition(

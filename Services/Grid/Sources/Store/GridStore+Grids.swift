@@ -11,7 +11,7 @@ extension GridStore {
     _ request: Governance_Grid_V1_CreateGridRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Grid {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateGrid", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGrid", request: request) {
         let grid = try GridRegistry.validateNew(
           request.grid,
           communityExists: { try Self.divisionID(db, code: $0) != nil },

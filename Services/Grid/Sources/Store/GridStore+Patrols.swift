@@ -22,7 +22,7 @@ extension GridStore {
     let patrol = try PatrolLog.validateNew(request.patrol)
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePatrol", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePatrol", request: request) {
         try Self.requireGrid(db, code: patrol.gridCode, field: "patrol.grid_code")
         let serves = try Bool.fetchOne(
           db, sql: "SELECT EXISTS (SELECT 1 FROM worker_grid WHERE worker_id = ? AND grid_code = ?)",

@@ -30,7 +30,7 @@ extension GridStore {
   ) async throws -> DeadlinePolicies.Policy {
     let policy = try DeadlinePolicies.validate(request.policy)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "SetDeadlinePolicy", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SetDeadlinePolicy", request: request) {
         if let id = try String.fetchOne(
           db, sql: "SELECT id FROM deadline_policy WHERE division_code = ?", arguments: [policy.divisionCode])
         {

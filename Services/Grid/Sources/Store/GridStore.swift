@@ -173,7 +173,7 @@ public struct GridStore: Sendable {
     at time: Date = Date()
   ) async throws -> Division {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateDivision", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateDivision", request: request) {
         let division = try DivisionRegistry.validateNew(request.division) { parent in
           try Self.divisionID(db, code: parent.code) != nil
         }

@@ -35,7 +35,7 @@ extension OrganisationStore {
       try SelfGovernance.checkCompoundManagement(kind: body.kind, compound: compound)
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateGovernanceBody", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGovernanceBody", request: request) {
         if !body.leadingOrganisationID.isEmpty {
           _ = try Self.requireOrganisation(db, id: body.leadingOrganisationID)
         }
@@ -107,7 +107,7 @@ extension OrganisationStore {
     let vault = vault
     let idKey = vault.matchKey(contact.idNumber)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AddBodyMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AddBodyMember", request: request) {
         var candidate = proposed
         let body = try RecordTable.fetchRequired(db, from: "governance_body", id: bodyID, as: Body.self, resource: "body")
         guard body.status == .active else {
@@ -165,7 +165,7 @@ extension OrganisationStore {
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     if request.hasEndedDate { try CalendarDate.validate(request.endedDate, field: "ended_date") }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "EndBodyMembership", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "EndBodyMembership", request: request) {
         var member = try RecordTable.fetchRequired(db, from: "body_member", id: id, as: BodyMember.self, resource: "body member")
         guard !member.hasEndedDate else {
           throw DomainError.failedPrecondition(rule: "a membership ends once", detail: "\(id) already ended")
@@ -230,7 +230,7 @@ extension OrganisationStore {
     let validated = entry
     let idKey = vault.matchKey(contact.idNumber)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateNegativeListEntry", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateNegativeListEntry", request: request) {
         try RecordTable.insertNew(
           db, into: "negative_list_entry", prefix: "neg", record: validated, by: principal, at: time
         ) {

@@ -24,7 +24,7 @@ extension OrganisationStore {
     let communityID = try FieldValidation.requiredID(
       request.appointment.communityOrganisationID, field: "appointment.community_organisation_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateCrossAppointment", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateCrossAppointment", request: request) {
         let community = try Self.requireOrganisation(db, id: communityID)
         let appointment = try CrossAppointments.validateNew(request.appointment, community: community)
         if !appointment.partyMemberID.isEmpty {
@@ -44,7 +44,7 @@ extension OrganisationStore {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "EndCrossAppointment", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "EndCrossAppointment", request: request) {
         var appointment = try RecordTable.fetchRequired(
           db, from: "cross_appointment", id: id, as: CrossAppointment.self, resource: "cross-appointment")
         guard appointment.endReason.isEmpty else {
@@ -86,7 +86,7 @@ extension OrganisationStore {
   ) async throws -> Conference {
     let organisationID = try FieldValidation.requiredID(request.conference.organisationID, field: "conference.organisation_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateConference", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateConference", request: request) {
         let organisation = try Self.requireOrganisation(db, id: organisationID)
         let conference = try JointConferences.validateNew(request.conference, organisation: organisation)
         return try RecordTable.insertNew(
@@ -179,7 +179,7 @@ extension OrganisationStore {
     if !report.hasReportDate { report.reportDate = CalendarDate.today(at: time) }
     let proposed = report
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "ReportMajorMatter", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ReportMajorMatter", request: request) {
         let body = try RecordTable.fetchRequired(db, from: "governance_body", id: bodyID, as: Body.self, resource: "body")
         var report = proposed
         report.divisionCode = body.divisionCode

@@ -58,7 +58,7 @@ extension OrganisationStore {
     let organisationID = try FieldValidation.requiredID(request.member.organisationID, field: "member.organisation_id")
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateMember", request: request) {
         let organisation = try Self.fetchOrganisation(db, id: organisationID).orNotFound(
           "organisation", id: organisationID)
         var member = try MemberRules.validateNew(request.member, organisation: organisation)
@@ -110,7 +110,7 @@ extension OrganisationStore {
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     if request.hasEffectiveDate { try CalendarDate.validate(request.effectiveDate, field: "effective_date") }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "TransferMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "TransferMember", request: request) {
         let target = try Self.fetchOrganisation(db, id: targetID).orNotFound("organisation", id: targetID)
         guard target.status == .active else {
           throw DomainError.failedPrecondition(

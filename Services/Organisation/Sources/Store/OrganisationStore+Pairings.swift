@@ -30,7 +30,7 @@ extension OrganisationStore {
     }
     let validated = unit
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePairedUnit", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePairedUnit", request: request) {
         try RecordTable.insertNew(db, into: "paired_unit", prefix: "pu", record: validated, by: principal, at: time) {
           ["division_code": $0.divisionCode, "kind": $0.kind.rawValue]
         }
@@ -83,7 +83,7 @@ extension OrganisationStore {
       try SelfGovernance.checkTerm(start: start, end: request.endDate, field: "end_date")
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreatePairing", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePairing", request: request) {
         let unit = try RecordTable.fetchRequired(db, from: "paired_unit", id: unitID, as: PairedUnit.self, resource: "paired unit")
         let pairing = Pairing.with {
           $0.divisionCode = division
@@ -105,7 +105,7 @@ extension OrganisationStore {
   ) async throws -> Pairing {
     let id = try FieldValidation.requiredID(request.pairingID, field: "pairing_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "UpdatePairingHelp", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "UpdatePairingHelp", request: request) {
         var pairing = try RecordTable.fetchRequired(db, from: "pairing", id: id, as: Pairing.self, resource: "pairing")
         pairing.helps = try Pairings.update(
           pairing.helps, help: request.help, to: request.status, notes: request.notes, on: CalendarDate.today(at: time))
@@ -151,7 +151,7 @@ extension OrganisationStore {
     let proposed = evaluation
     do {
       return try await writer.write { db in
-        try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RecordPairingEvaluation", request: request) {
+        try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RecordPairingEvaluation", request: request) {
           let pairing = try RecordTable.fetchRequired(db, from: "pairing", id: pairingID, as: Pairing.self, resource: "pairing")
           let evaluator = try Self.requireOrganisation(db, id: evaluatorID)
           guard evaluator.level == .streetWorkingCommittee, DivisionCode.code(evaluator.divisionCode, contains: pairing.divisionCode) else {

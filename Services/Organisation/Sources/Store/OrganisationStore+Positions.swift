@@ -20,7 +20,7 @@ extension OrganisationStore {
     let organisationID = try FieldValidation.requiredID(request.organisationID, field: "organisation_id")
     let memberID = try FieldValidation.requiredID(request.memberID, field: "member_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AppointPosition", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AppointPosition", request: request) {
         let organisation = try Self.requireOrganisation(db, id: organisationID)
         let member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
         let secretaries = try Int.fetchOne(
@@ -45,7 +45,7 @@ extension OrganisationStore {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "EndPosition", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "EndPosition", request: request) {
         var position = try RecordTable.fetchRequired(db, from: "position", id: id, as: Position.self, resource: "position")
         guard position.endReason.isEmpty else {
           throw DomainError.failedPrecondition(rule: "a position ends once", detail: "\(id) already ended")

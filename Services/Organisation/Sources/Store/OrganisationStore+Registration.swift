@@ -21,7 +21,7 @@ extension OrganisationStore {
     if request.hasRegisteredDate { try CalendarDate.validate(request.registeredDate, field: "registered_date") }
     do {
       return try await writer.write { db in
-        try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RegisterAtCommunity", request: request) {
+        try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RegisterAtCommunity", request: request) {
           let member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
           guard member.kind == .inService, member.status == .active else {
             throw DomainError.failedPrecondition(

@@ -76,7 +76,7 @@ extension OrganisationStore {
     let parentID = try FieldValidation.requiredID(request.newParentID, field: "new_parent_id")
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "MoveOrganisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "MoveOrganisation", request: request) {
         let organisation = try Self.requireOrganisation(db, id: id)
         let parent = try Self.requireOrganisation(db, id: parentID)
         var candidate = organisation
@@ -109,7 +109,7 @@ extension OrganisationStore {
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     if request.hasDissolvedDate { try CalendarDate.validate(request.dissolvedDate, field: "dissolved_date") }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "DissolveOrganisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "DissolveOrganisation", request: request) {
         var organisation = try Self.requireOrganisation(db, id: id)
         guard organisation.status == .active else {
           throw DomainError.failedPrecondition(rule: "only an active organisation is dissolved", detail: "\(id) is dissolved")

@@ -154,7 +154,7 @@ public struct OrganisationStore: Sendable {
     at time: Date = Date()
   ) async throws -> Organisation {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateOrganisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateOrganisation", request: request) {
         let proposed = request.organisation
         var parent: Organisation?
         if !proposed.parentID.isEmpty {

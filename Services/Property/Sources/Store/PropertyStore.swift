@@ -96,12 +96,13 @@ public struct PropertyStore: Sendable {
     return migrator
   }
 
-  /// Runs `act` in one write transaction under the idempotency ledger.
+  /// Runs `act` in one write transaction under the idempotency ledger, `principal`'s request ids.
   func perform<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-    _ method: String, requestID: String, request: Request, _ act: @escaping @Sendable (Database) throws -> Response
+    _ method: String, requestID: String, request: Request, by principal: Principal,
+    _ act: @escaping @Sendable (Database) throws -> Response
   ) async throws -> Response {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) { try act(db) }
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) { try act(db) }
     }
   }
 

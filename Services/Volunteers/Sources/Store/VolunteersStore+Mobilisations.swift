@@ -26,7 +26,7 @@ extension VolunteersStore {
       throw DomainError.invalidArgument(field: "needed", rule: "0 (all) or more, got \(request.needed)")
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "MobiliseTeam", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "MobiliseTeam", request: request) {
         let team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
         guard team.active else {
           throw DomainError.failedPrecondition(rule: "a disbanded team is not called out", detail: "team \(teamID) is disbanded")
@@ -90,7 +90,7 @@ extension VolunteersStore {
       throw DomainError.invalidArgument(field: "eta_minutes", rule: "from 0 to 1440, got \(request.etaMinutes)")
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AnswerMobilisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AnswerMobilisation", request: request) {
         var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
         try Mobilisations.checkAnswer(mobilisation, volunteer: volunteer, answer: request.answer)
         mobilisation.answers.append(.with {
@@ -121,7 +121,7 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(request.mobilisationID, field: "mobilisation_id")
     _ = try FieldValidation.optionalText(request.note, field: "note", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CloseMobilisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CloseMobilisation", request: request) {
         var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
         guard mobilisation.state == .open else {
           throw DomainError.failedPrecondition(rule: "a call-out is stood down once", detail: "mobilisation \(id) is closed")

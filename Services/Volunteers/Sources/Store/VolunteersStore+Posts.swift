@@ -30,7 +30,7 @@ extension VolunteersStore {
     post.waitlistCount = 0
     post.state = .open
     return try await writer.write { [post] db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateServicePost", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateServicePost", request: request) {
         if !post.projectID.isEmpty {
           _ = try RecordTable.fetchRequired(db, from: "service_project", id: post.projectID, as: Project.self, resource: "project")
         }
@@ -108,7 +108,7 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(request.postID, field: "post_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CloseServicePost", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CloseServicePost", request: request) {
         var post = try RecordTable.fetchRequired(db, from: "service_post", id: id, as: Post.self, resource: "post")
         guard post.state != .closed else {
           throw DomainError.failedPrecondition(rule: "a post is closed once", detail: "post \(id) is already closed")
@@ -148,7 +148,7 @@ extension VolunteersStore {
     let postID = try FieldValidation.requiredID(request.postID, field: "post_id")
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "ClaimPost", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ClaimPost", request: request) {
         var post = try RecordTable.fetchRequired(db, from: "service_post", id: postID, as: Post.self, resource: "post")
         let volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: volunteerID, as: Volunteer.self, resource: "volunteer")
         guard volunteer.active else {
@@ -187,7 +187,7 @@ extension VolunteersStore {
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "ReleasePost", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ReleasePost", request: request) {
         guard let data = try Data.fetchOne(
           db, sql: "SELECT record FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND state IN (1, 2)",
           arguments: [postID, volunteerID])

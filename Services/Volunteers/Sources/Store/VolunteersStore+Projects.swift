@@ -54,7 +54,7 @@ extension VolunteersStore {
     _ request: Governance_Volunteers_V1_CreateServiceProjectRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Project {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateServiceProject", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateServiceProject", request: request) {
         var project = try Self.validateProject(db, request.project)
         project.active = true
         return try RecordTable.insertNew(

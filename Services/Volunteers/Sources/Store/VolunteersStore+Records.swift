@@ -24,7 +24,7 @@ extension VolunteersStore {
   ) async throws -> ServiceRecord {
     let record = try ServiceHours.validateNew(request.record)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateServiceRecord", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateServiceRecord", request: request) {
         _ = try RecordTable.fetchRequired(db, from: "volunteer", id: record.volunteerID, as: Volunteer.self, resource: "volunteer")
         if !record.teamID.isEmpty, try !Self.isMember(db, team: record.teamID, volunteer: record.volunteerID) {
           throw DomainError.failedPrecondition(
@@ -92,7 +92,7 @@ extension VolunteersStore {
       ? try FieldValidation.optionalText(text, field: "note", maximumLength: 500)
       : try FieldValidation.requiredName(text, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
         var record = try RecordTable.fetchRequired(db, from: "service_record", id: id, as: ServiceRecord.self, resource: "service record")
         try ServiceHours.checkPending(record)
         record.state = confirm ? .confirmed : .rejected

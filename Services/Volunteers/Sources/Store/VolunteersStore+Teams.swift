@@ -22,7 +22,7 @@ extension VolunteersStore {
   ) async throws -> Team {
     let team = try TeamFormation.validateNew(request.team)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateTeam", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateTeam", request: request) {
         var created = try RecordTable.insertNew(
           db, into: "team", prefix: "team", record: team, by: principal, at: time, columns: Self.teamColumns)
         try Self.replaceTeamCompounds(db, of: created)
@@ -129,7 +129,7 @@ extension VolunteersStore {
     let teamID = try FieldValidation.requiredID(request.teamID, field: "team_id")
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "AddTeamMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AddTeamMember", request: request) {
         let team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
         guard team.active else {
           throw DomainError.failedPrecondition(rule: "a disbanded team takes no members", detail: "team \(teamID) is disbanded")
@@ -147,7 +147,7 @@ extension VolunteersStore {
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "RemoveTeamMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RemoveTeamMember", request: request) {
         var team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
         guard try Self.isMember(db, team: teamID, volunteer: volunteerID) else {
           throw DomainError.notFound(resource: "team member", id: volunteerID)

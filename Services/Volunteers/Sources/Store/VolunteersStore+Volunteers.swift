@@ -24,7 +24,7 @@ extension VolunteersStore {
   ) async throws -> Volunteer {
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateVolunteer", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateVolunteer", request: request) {
         try Self.checkMemberUnregistered(db, validated, except: nil)
         var volunteer = validated
         let contact = volunteer.contact

@@ -26,7 +26,7 @@ extension VolunteersStore {
     let validated = try MicroWishWorkflow.validateNew(request.wish, on: CalendarDate.today(at: time), at: time)
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: request.requestID, method: "CreateMicroWish", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateMicroWish", request: request) {
         var wish = validated
         let resident = wish.resident
         wish.resident = PersonalData.masked(resident)
@@ -88,7 +88,7 @@ extension VolunteersStore {
   ) async throws -> Wish {
     let id = try FieldValidation.requiredID(wishID, field: "wish_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, requestID: requestID, method: method, request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
         var wish = try RecordTable.fetchRequired(db, from: "micro_wish", id: id, as: Wish.self, resource: "micro-wish")
         if MicroWishWorkflow.isExpired(wish, on: CalendarDate.today(at: time)) {
           wish.state = .expired

@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+
+/// Drops the idempotency ledger's answers once they are older than `IdempotencyLedger.retention`
+/// (7 days), as a background service of every domain service: every hour, a few thousand rows a
+/// transaction so writers are never held long. A failed round is logged and the next one tries
+/// again.
+public struct LedgerPruning: Service {
+  private let database: DatabasePool
+  private let interval: Duration
+  private let logger: Logger
+
+  public init(database: DatabasePool, interval: Duration = .seconds(3600), logger: Logger) {
+    self.database = database
+    self.interval = interval
+    self.logger = logger
+  }
+
+  public func run() async throws {
+    do {
+      try await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+          do {
+            let cutoff = Date().addingTimeInterval(-IdempotencyLedger.retention)
+            var pruned = 0
+            while true {
+              let batch = try await database.write { db in try IdempotencyLedger.prune(db, before: cutoff) }
+              pruned += batch
+              if batch == 0 { break }
+            }
+            if pruned > 0 { logger.info("idempotency ledger pruned", metadata: ["answers": "\(pruned)"]) }
+          } catch let error as CancellationError {
+            throw error
+          } catch {
+            logger.error("idempotency ledger pruning failed", metadata: ["error": "\(error)"])
+          }
+          try await Task.sleep(for: interval)
+        }
+      }
+    } catch is CancellationError {
+      return
+    }
+  }
+}
