@@ -52,6 +52,41 @@ struct SeedAndLoadTests {
     return [Int64(grids), Int64(compounds), cases]
   }
 
+  /// The rule "the figures of one jurisdiction never contradict each other", on the seeded town:
+  /// the tally and a count of the cases agree; every case is at one level and in one status; a case
+  /// counted overdue is not counted on time (on time + late = resolved, late at least the resolved
+  /// cases that went overdue); a case resolved above the grid is held at that level.
+  static func expectStatisticsAgree(_ system: SystemHarness) async throws {
+    let (tallied, counted) = try await system.withClient(.grid) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let tallied = try await grid.getCaseStatistics(.with { $0.divisionPrefix = "320102" }).totals
+      // A period forces a count of the cases themselves instead of the tally.
+      let counted = try await grid.getCaseStatistics(.with {
+        $0.divisionPrefix = "320102"
+        $0.fromDate = .with { $0.year = 1990; $0.month = 1; $0.day = 1 }
+        $0.toDate = .with { $0.year = 2100; $0.month = 1; $0.day = 1 }
+      }).totals
+      return (tallied, counted)
+    }
+    #expect(tallied.total == counted.total && tallied.overdue == counted.overdue, "\(tallied) vs \(counted)")
+    #expect(abs(tallied.onTimeRate - counted.onTimeRate) < 1e-9)
+    for figures in [tallied, counted] {
+      #expect(figures.byLevel.reduce(0) { $0 + $1.count } == figures.total)
+      #expect(figures.byStatus.reduce(0) { $0 + $1.count } == figures.total)
+      let resolved = figures.resolvedByLevel.reduce(0) { $0 + $1.resolved }
+      let open = figures.byStatus.filter { [.reported, .accepted, .assigned, .inProgress, .reopened].contains($0.status) }
+        .reduce(0) { $0 + $1.count }
+      let onTime = Int64((figures.onTimeRate * Double(resolved)).rounded())
+      #expect(resolved > 0 && onTime <= resolved - max(0, figures.overdue - open),
+        "on time \(onTime) of \(resolved) resolved beside \(figures.overdue) overdue, \(open) open")
+      #expect(figures.onTimeRate < 1, "the town's archive holds late cases")
+      for share in figures.resolvedByLevel where share.level != .grid {
+        let held = figures.byLevel.first { $0.level == share.level }?.count ?? 0
+        #expect(held >= share.resolved, "\(share.resolved) resolved at \(share.level) but \(held) held there")
+      }
+    }
+  }
+
   @Test("a town seeds through the APIs, the same seed again changes nothing, the load tool reports its figures")
   func seedTownAndLoad() async throws {
     let system = try SystemHarness()
@@ -65,6 +100,7 @@ struct SeedAndLoadTests {
     #expect(seeded.output.contains("2000 historical cases"))
     let first = try await Self.census(system)
     #expect(first == [200, 60, 2000])
+    try await Self.expectStatisticsAgree(system)
     let again = try Self.governance(["seed", "--scale", "town", "--cases", "0"] + place)
     #expect(again.status == 0, "\(again.output)")
     #expect(try await Self.census(system) == first)

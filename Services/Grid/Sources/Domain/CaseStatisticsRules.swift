@@ -6,9 +6,13 @@ import ServiceKit
 /// ones in the street" (微事不出格、小事不出社区、大事不出街道) — where cases are resolved, how many
 /// on time, and how satisfied reporters are.
 public enum CaseStatisticsRules {
-  /// The rule "a case is on time when resolved before the deadline of the level that resolved it".
+  /// The rule of the on-time rate (按期办结率 = cases resolved on time / cases resolved): a
+  /// resolved case is on time when it never went overdue (the flag stays once set: it escalated
+  /// past a deadline, or was marked overdue at the top level) and was resolved by the deadline of
+  /// the level that resolved it. A case counted overdue is never counted on time, so on time +
+  /// late = resolved.
   public static func resolvedOnTime(_ gridCase: Governance_Grid_V1_Case) -> Bool {
-    !gridCase.hasDeadline || gridCase.resolveTime.date <= gridCase.deadline.date
+    !gridCase.overdue && (!gridCase.hasDeadline || gridCase.resolveTime.date <= gridCase.deadline.date)
   }
 
   /// The rule "a reporter is satisfied at 4 or 5".

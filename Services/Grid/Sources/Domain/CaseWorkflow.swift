@@ -120,7 +120,15 @@ public enum CaseWorkflow {
     validated.resolvedLevel = archived.resolvedLevel
     validated.resolution = try FieldValidation.optionalText(archived.resolution, field: "\(field).resolution")
     validated.overdue = archived.overdue
-    validated.escalationCount = archived.escalationCount
+    // What the level history implies: a case resolved above its place climbed there, so it is
+    // held at the level that resolved it, having escalated at least once a level.
+    var climbed: Int32 = 0
+    while validated.handler.level.rawValue < archived.resolvedLevel.rawValue {
+      let department = archived.handler.department.isEmpty ? "区职能部门" : archived.handler.department
+      validated.handler = try CaseEscalation.nextUnit(above: validated.handler, department: department)
+      climbed += 1
+    }
+    validated.escalationCount = max(archived.escalationCount, climbed)
     return validated
   }
 

@@ -148,6 +148,11 @@ public struct GridStore: Sendable {
       // the whole history; only open cases have one now.
       try db.execute(sql: "UPDATE grid_case SET deadline = NULL WHERE deadline IS NOT NULL AND NOT open")
     }
+    migrator.registerMigration("v7-on-time-excludes-overdue") { db in
+      // The on-time rate's definition now leaves out resolved cases that went overdue
+      // (CaseStatisticsRules.resolvedOnTime); the tally follows through its trigger.
+      try db.execute(sql: "UPDATE grid_case SET on_time = 0 WHERE on_time = 1 AND overdue = 1")
+    }
     return migrator
   }
 
