@@ -1574,6 +1574,10 @@ public nonisolated struct Governance_Property_V1_ListCompaniesRequest: Sendable 
   /// Zero: no lower bound. 25 gives the companies the 25-staff rule applies to.
   public var minStaffCount: Int32 = 0
 
+  /// Only these companies, at most 500 (one page): a peer's batch lookup by id. Ids not known
+  /// are left out of the answer.
+  public var ids: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4190,7 +4194,7 @@ nonisolated extension Governance_Property_V1_UpdateCompanyRequest: SwiftProtobuf
 
 nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCompaniesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}unified_social_credit_code\0\u{3}star_rating\0\u{3}list_status\0\u{3}party_status\0\u{3}min_staff_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}unified_social_credit_code\0\u{3}star_rating\0\u{3}list_status\0\u{3}party_status\0\u{3}min_staff_count\0\u{1}ids\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4206,6 +4210,7 @@ nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf
       case 6: try { try decoder.decodeSingularEnumField(value: &self.listStatus) }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.partyStatus) }()
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.minStaffCount) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.ids) }()
       default: break
       }
     }
@@ -4240,6 +4245,9 @@ nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf
     if self.minStaffCount != 0 {
       try visitor.visitSingularInt32Field(value: self.minStaffCount, fieldNumber: 8)
     }
+    if !self.ids.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.ids, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4252,6 +4260,7 @@ nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf
     if lhs.listStatus != rhs.listStatus {return false}
     if lhs.partyStatus != rhs.partyStatus {return false}
     if lhs.minStaffCount != rhs.minStaffCount {return false}
+    if lhs.ids != rhs.ids {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

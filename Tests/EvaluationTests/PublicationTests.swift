@@ -68,6 +68,21 @@ struct PublicationTests {
     }).events.count
   }
 
+  @Test("company names come from one batched ListCompanies call; an unknown company keeps its id")
+  func companyNamesInOneBatch() async throws {
+    try await withEvaluationService { evaluation, property, world in
+      let setup = try await Quarter.make(evaluation, property)
+      let names = try await world.peers.companyNames([setup.good.company, setup.poor.company, "cmp_gone", setup.good.company])
+      #expect(names.count == 3 && names["cmp_gone"] == "cmp_gone")
+      #expect(names[setup.good.company] == "南京鸿运物业")
+      let batch = try await world.property.listCompanies(.with { $0.ids = [setup.poor.company, "cmp_gone"] }).companies
+      #expect(batch.map(\.id) == [setup.poor.company])
+      await expectRPCError(.invalidArgument, mentioning: "ids") {
+        _ = try await world.property.listCompanies(.with { $0.ids = (0...500).map { "cmp_\($0)" } })
+      }
+    }
+  }
+
   @Test("compute, publish: stars and lists reach the property service and the blacklisted company is exited, once")
   func publishRatesAndExits() async throws {
     try await withEvaluationService { evaluation, property, _ in

@@ -16,16 +16,22 @@ public struct EvaluationPeers<Transport: ClientTransport>: Sendable {
     self.organisation = Governance_Organisation_V1_OrganisationService.Client(wrapping: organisation)
   }
 
-  /// Company names by id, asked one by one; a company the property service does not know keeps
-  /// its id as its name.
+  /// Company names by id, asked in one ListCompanies call per 500 ids; a company the property
+  /// service does not know keeps its id as its name.
   public func companyNames(_ ids: some Sequence<String>) async throws -> [String: String] {
-    var names: [String: String] = [:]
-    for id in ids {
-      do {
-        names[id] = try await PeerCall.run(.property) { try await property.getCompany(.with { $0.id = id }) }.name
-      } catch let error as RPCError where error.code == .notFound {
-        names[id] = id
+    let wanted = Array(Set(ids)).sorted()
+    var names = Dictionary(uniqueKeysWithValues: wanted.map { ($0, $0) })
+    for start in stride(from: 0, to: wanted.count, by: PageRequest.maximumSize) {
+      let batch = Array(wanted[start..<min(start + PageRequest.maximumSize, wanted.count)])
+      let companies = try await PeerCall.allPages(.property) { token in
+        let page = try await property.listCompanies(.with {
+          $0.ids = batch
+          $0.pageSize = Int32(PageRequest.maximumSize)
+          $0.pageToken = token
+        })
+        return (page.companies, page.nextPageToken)
       }
+      for company in companies { names[company.id] = company.name }
     }
     return names
   }

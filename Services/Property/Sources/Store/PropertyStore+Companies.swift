@@ -98,6 +98,12 @@ extension PropertyStore {
     filter.add("list_status = ?", request.listStatus.rawValue, when: request.listStatus != .unspecified)
     filter.add("party_status = ?", request.partyStatus.rawValue, when: request.partyStatus != .unspecified)
     filter.add("staff_count >= ?", request.minStaffCount, when: request.minStaffCount > 0)
+    guard request.ids.count <= PageRequest.maximumSize else {
+      throw DomainError.invalidArgument(
+        field: "ids", rule: "at most \(PageRequest.maximumSize) ids a call, got \(request.ids.count)")
+    }
+    for (index, id) in request.ids.enumerated() { _ = try FieldValidation.requiredID(id, field: "ids[\(index)]") }
+    filter.add("id", in: request.ids)
     let (companies, next) = try await read { [filter] db in
       try RecordTable.list(db, from: "property_company", as: Company.self, filter: filter, page: page)
     }
