@@ -64,6 +64,19 @@ struct AlarmTests {
     #expect(own?.workerID == worker.id && own?.gridCase.alarm.kind == .smoke)
     let staff = try await firstAssignment(as: .staff(.community, scope: "320113005001"))
     #expect(staff?.workerID == worker.id)
+    // Acknowledging is the worker's own act too.
+    let assignment = try #require(own)
+    @Sendable func acknowledge(as principal: Principal) async throws -> Governance_Grid_V1_Assignment {
+      try await withTestServer([GridRPCService(store: store)], as: principal) { client in
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).acknowledgeAssignment(.with {
+          $0.assignmentID = assignment.id
+        })
+      }
+    }
+    await expectRPCError(.permissionDenied, mentioning: "user:X") {
+      _ = try await acknowledge(as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001"))
+    }
+    #expect(try await acknowledge(as: Principal(subject: "user:Y", role: .gridWorker, scope: "320113005001")).state == .acknowledged)
   }
 
   @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")

@@ -13,6 +13,8 @@ public struct AlarmHandOver: Service {
   private let hub: AssignmentHub
   private let interval: Duration
   private let logger: Logger
+  /// The assignments skipped for what they hold.
+  public let poisoned = PoisonRecords(job: "alarm_hand_over")
 
   public init(store: GridStore, hub: AssignmentHub, interval: Duration = .seconds(1), logger: Logger) {
     self.store = store
@@ -28,7 +30,8 @@ public struct AlarmHandOver: Service {
       try await cancelWhenGracefulShutdown {
         while !Task.isCancelled {
           do {
-            let handled = try await store.handOverUnacknowledged(at: Date(), hub: hub, by: handOver)
+            let handled = try await store.handOverUnacknowledged(
+              at: Date(), hub: hub, by: handOver, poisoned: poisoned, logger: logger)
             if handled > 0 { logger.info("alarm hand-over", metadata: ["assignments": "\(handled)"]) }
           } catch let error as CancellationError {
             throw error

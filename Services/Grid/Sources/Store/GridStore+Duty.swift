@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GovernanceAPI
+import Logging
 import ServiceKit
 import SwiftProtobuf
 
@@ -347,6 +348,13 @@ extension GridStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AcknowledgeAssignment", request: request) {
         var assignment = try RecordTable.fetchRequired(db, from: "assignment", id: id, as: Assignment.self, resource: "assignment")
+        // Only the worker it was given to (or staff over them) acknowledges an assignment.
+        if Jurisdiction.personalReadNeedsRecord(by: principal) {
+          let worker = try RecordTable.fetchRequired(
+            db, from: "grid_worker", id: assignment.workerID, as: Worker.self, resource: "grid worker")
+          try Jurisdiction.checkPersonal(
+            ownerPrincipal: worker.principalID, divisionCode: worker.divisionCode, record: "assignment \(id)", by: principal)
+        }
         guard assignment.state == .pending else {
           throw DomainError.failedPrecondition(
             rule: "an assignment is acknowledged while pending", detail: "\(id) is \(assignment.state)")
@@ -367,10 +375,14 @@ extension GridStore {
   /// deadline times out and passes to the next worker on duty who has not had it; after the last
   /// one the case escalates to the community. Each step re-reads under the write lock, so an
   /// acknowledgement that wins the race stands and no assignment is handed over twice.
+  ///
+  /// An assignment that cannot be handed over for what it holds is skipped, logged once and
+  /// counted in `poisoned`, and the round goes on with the others.
   @discardableResult
-  public func handOverUnacknowledged(at time: Date, hub: AssignmentHub, by principal: Principal, batch: Int = 200)
-    async throws -> Int
-  {
+  public func handOverUnacknowledged(
+    at time: Date, hub: AssignmentHub, by principal: Principal, batch: Int = 200,
+    poisoned: PoisonRecords = PoisonRecords(job: "alarm_hand_over"), logger: Logger = Logger(label: "grid")
+  ) async throws -> Int {
     // The index holds whole seconds: it finds the candidates, the stored deadline decides.
     let now = Int64(time.timeIntervalSince1970)
     let due = try await writer.read { db in
@@ -379,9 +391,11 @@ extension GridStore {
         arguments: [Governance_Grid_V1_AssignmentState.pending.rawValue, now, batch])
     }
     var handled = 0
-    for id in due {
+    for id in due where !poisoned.contains(id) {
       // Whether the assignment timed out here, and the next worker's assignment if there is one.
-      let (timedOut, next) = try await writer.write { db -> (Bool, Assignment?) in
+      let outcome: (Bool, Assignment?)
+      do {
+        outcome = try await writer.write { db -> (Bool, Assignment?) in
         guard var expired = try RecordTable.fetch(db, from: "assignment", id: id, as: Assignment.self),
           expired.state == .pending, DutyRoster.acknowledgementTimedOut(deadline: expired.ackDeadline, at: time)
         else { return (false, nil) }
@@ -402,7 +416,12 @@ extension GridStore {
           db, gridCase, to: shift.workerID, ackTimeout: policy.alarmAckTimeout, event: .reassigned, from: gridCase.status,
           note: "告警未确认，转下一位值班网格员", by: principal, at: time
         ).1)
+        }
+      } catch where PoisonRecords.isRecordsFault(error) {
+        poisoned.skip(id, error: error, logger: logger)
+        continue
       }
+      let (timedOut, next) = outcome
       if timedOut { handled += 1 }
       if let next { hub.publish(next, to: next.workerID) }
     }
