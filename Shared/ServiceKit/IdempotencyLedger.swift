@@ -23,7 +23,7 @@ public enum IdempotencyLedger {
       }
     }
     // Request ids are the caller's own: two callers who pick the same id do not meet. Entries
-    // from before were kept under no caller; a retry of one of them acts anew.
+    // from before are kept under no caller ('') and still answer a retry of the same request.
     migrator.registerMigration("idempotency-ledger-v2-by-caller") { db in
       try db.create(table: "idempotency_ledger_by_caller") { table in
         table.column("caller", .text).notNull()
@@ -80,8 +80,14 @@ public enum IdempotencyLedger {
     }
     let requestBytes = try request.serializedBytes(options: deterministic) as [UInt8]
     if let row = try Row.fetchOne(
-      db, sql: "SELECT method, request, response FROM idempotency_ledger WHERE caller = ? AND request_id = ?",
-      arguments: [caller.subject, requestID])
+      db,
+      sql: """
+        SELECT method, request, response FROM idempotency_ledger
+        WHERE request_id = ? AND created_at >= ?
+          AND (caller = ? OR (caller = '' AND method = ? AND request = ?))
+        ORDER BY caller DESC LIMIT 1
+        """,
+      arguments: [requestID, Date().addingTimeInterval(-retention), caller.subject, method, Data(requestBytes)])
     {
       let recordedMethod: String = row["method"]
       let recordedRequest: Data = row["request"]

@@ -75,3 +75,20 @@ extension Jurisdiction {
     }
   }
 }
+
+extension Jurisdiction {
+  /// The rule "only staff bind a person's record to a sign-in principal": the `principal_id` on a
+  /// grid worker or volunteer decides whose streams and acts are theirs, so a grid worker setting
+  /// it (on their own record or another's) could take over someone else's. City, district,
+  /// street and community staff and service identities may set it.
+  /// - Throws: `DomainError.permissionDenied` naming `field`.
+  public static func checkMayBindPrincipal(field: String, by principal: Principal) throws(DomainError) {
+    if principal.service != nil { return }
+    switch principal.role {
+    case .cityAdministrator, .district, .street, .community: return
+    default:
+      throw DomainError.permissionDenied(
+        reason: "\(field) binds a record to a sign-in; only community, street, district or city staff set it")
+    }
+  }
+}

@@ -77,6 +77,16 @@ struct AlarmTests {
       _ = try await acknowledge(as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001"))
     }
     #expect(try await acknowledge(as: Principal(subject: "user:Y", role: .gridWorker, scope: "320113005001")).state == .acknowledged)
+    // Nor can a grid worker bind Y's record to their own sign-in to take it over.
+    await expectRPCError(.permissionDenied, mentioning: "principal_id") {
+      _ = try await withTestServer([GridRPCService(store: store)], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")) { client in
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).updateGridWorker(.with {
+          $0.worker.id = worker.id
+          $0.worker.principalID = "user:X"
+          $0.updateMask = .with { $0.paths = ["principal_id"] }
+        })
+      }
+    }
   }
 
   @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")

@@ -72,10 +72,22 @@ struct CaseEscalationTests {
     }, by: .testAdministrator, at: arrival).id
     let reported = try #require(try await store.gridCase(id: id))
     #expect(reported.status == .reported && reported.hasDeadline)
+    // A deadline or overdue flag sent with a report is the service's to set, not the client's.
+    let dodging = try await store.createCase(.with {
+      $0.gridCase.source = .resident
+      $0.gridCase.category = "设施维修"
+      $0.gridCase.title = "自定时限"
+      $0.gridCase.location.gridCode = "320113005001001"
+      $0.gridCase.deadline = .init(date: arrival.addingTimeInterval(10 * 365 * 86400))
+      $0.gridCase.overdue = true
+      $0.gridCase.resolvedLevel = .street
+    }, by: .testAdministrator, at: arrival)
+    #expect(!dodging.overdue && dodging.resolvedLevel == .unspecified)
+    #expect(abs(dodging.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
     #expect(abs(reported.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
     let sweep = DeadlineSweep(store: store, logger: Logger(label: "test"))
     #expect(try await sweep.sweep(at: arrival.addingTimeInterval(71 * 3600)) == 0)
-    #expect(try await sweep.sweep(at: arrival.addingTimeInterval(73 * 3600)) == 1)
+    #expect(try await sweep.sweep(at: arrival.addingTimeInterval(73 * 3600)) == 2)
     #expect(try await store.gridCase(id: id)?.handler.level == .community)
   }
 

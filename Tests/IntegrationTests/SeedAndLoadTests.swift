@@ -9,17 +9,25 @@ import Testing
 /// tool's report of what it measured.
 @Suite("Seed and load against the real processes", .serialized)
 struct SeedAndLoadTests {
-  static func governance(_ arguments: [String]) throws -> (status: Int32, output: String) {
+  /// Runs the operator tool and waits for it without holding one of the test process's few
+  /// cooperative threads (a seed takes many seconds; a blocked thread starved other suites'
+  /// clients into timeouts).
+  static func governance(_ arguments: [String]) async throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = SystemHarness.binDirectory.appendingPathComponent("governance")
     process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let collected = LineCollector(output.fileHandleForReading)
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+      process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+      do { try process.run() } catch { continuation.resume(throwing: error) }
+    }
+    // The collector reads the pipe as the child writes (a full pipe would block it); a moment
+    // lets it take in the last lines once the child has gone.
+    try await Task.sleep(for: .milliseconds(200))
+    return (status, collected.text)
   }
 
   /// What the town holds, counted through the APIs: grids, compounds, archived cases.
@@ -95,19 +103,19 @@ struct SeedAndLoadTests {
     let place = ["--data", system.dataDirectory.path]
       + ServiceIdentity.allCases.flatMap { ["--address", "\($0.rawValue)=127.0.0.1:\(system.ports[$0]!)"] }
 
-    let seeded = try Self.governance(["seed", "--scale", "town", "--cases", "2000"] + place)
+    let seeded = try await Self.governance(["seed", "--scale", "town", "--cases", "2000"] + place)
     #expect(seeded.status == 0, "\(seeded.output)")
     #expect(seeded.output.contains("2000 historical cases"))
     let first = try await Self.census(system)
     #expect(first == [200, 60, 2000])
     try await Self.expectStatisticsAgree(system)
-    let again = try Self.governance(["seed", "--scale", "town", "--cases", "0"] + place)
+    let again = try await Self.governance(["seed", "--scale", "town", "--cases", "0"] + place)
     #expect(again.status == 0, "\(again.output)")
     #expect(try await Self.census(system) == first)
 
     let report = system.dataDirectory.appendingPathComponent("load.json")
     for scenario in ["case-get", "mixed"] {
-      let load = try Self.governance(
+      let load = try await Self.governance(
         ["load", scenario, "--duration", "1", "--concurrency", "4", "--json", report.path] + place)
       #expect(load.status == 0, "\(load.output)")
       #expect(load.output.contains("p99.9 ms"))

@@ -221,7 +221,7 @@ struct BranchFormationTests {
     let peers = try PeerClients(
       caller: .organisation,
       peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1)],
-      timeout: .seconds(2), authority: .ephemeral())
+      timeout: .seconds(30), authority: .ephemeral())
     let store = OrganisationStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
     let service = OrganisationRPCService(
@@ -235,7 +235,8 @@ struct BranchFormationTests {
         await expectRPCError(.unavailable, mentioning: "property service unavailable") {
           _ = try await organisations.proposeBranchPlan(.with { $0.divisionCode = "320113005001" })
         }
-        #expect(ContinuousClock.now - started < .seconds(8))
+        // Far sooner than the 30 s deadline, with room for a loaded 2-core machine.
+        #expect(ContinuousClock.now - started < .seconds(15))
       }
       group.cancelAll()
     }

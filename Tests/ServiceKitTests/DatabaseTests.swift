@@ -83,6 +83,22 @@ struct DatabaseTests {
     #expect(try database.write { db in try IdempotencyLedger.prune(db, before: now.addingTimeInterval(-IdempotencyLedger.retention)) } == 0)
     #expect(try database.write { db in try IdempotencyLedger.prune(db, before: now.addingTimeInterval(60)) } == 2)
     #expect(try send(Self.clerk, "a").status == .notServing && actions == 3)
+    // An answer recorded before request ids had callers still answers the same request's retry.
+    try database.write { db in
+      try db.execute(
+        sql: "INSERT INTO idempotency_ledger (caller, request_id, method, request, response, created_at) VALUES ('', 'R0', 'Create', ?, ?, ?)",
+        arguments: [
+          try Grpc_Health_V1_HealthCheckRequest.with { $0.service = "old" }.serializedData(),
+          try Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serviceUnknown }.serializedData(), now,
+        ])
+    }
+    let retried = try database.write { db in
+      try IdempotencyLedger.perform(
+        db, caller: Self.clerk, requestID: "R0", method: "Create",
+        request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = "old" }
+      ) { Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serving } }
+    }
+    #expect(retried.status == .serviceUnknown)
   }
 
   @Test("a repeated request_id returns the first answer and acts once")

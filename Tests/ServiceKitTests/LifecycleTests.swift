@@ -148,8 +148,10 @@ struct LifecycleTests {
 
   @Test("a call to a peer that is down fails fast with UNAVAILABLE")
   func peerDown() async throws {
+    // The deadline is far beyond the bound below: the call must fail because the peer is down,
+    // not because time ran out, even when the suites starting beside it delay its client.
     let peers = try PeerClients(
-      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(5), authority: Self.authority)
+      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(30), authority: Self.authority)
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await peers.run() }
       let organisations = Governance_Organisation_V1_OrganisationService.Client(
@@ -160,7 +162,7 @@ struct LifecycleTests {
       } throws: { error in
         (error as? RPCError)?.code == .unavailable
       }
-      #expect(ContinuousClock.now - started < .seconds(8))
+      #expect(ContinuousClock.now - started < .seconds(15))
       group.cancelAll()
     }
   }

@@ -48,7 +48,9 @@ public enum Credentials {
   /// or after (clock drift).
   public static func checkSecondFactor(_ code: String, secret: String, at time: Date) -> Bool {
     let code = code.trimmingCharacters(in: .whitespaces)
-    guard code.count == 6, code.allSatisfy(\.isASCII), let given = Int(code) else { return false }
+    guard code.utf8.count == 6, code.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+      let given = Int(code)
+    else { return false }
     return [-30.0, 0, 30].contains { SecondFactor.code(secret: secret, at: time.addingTimeInterval($0)) == given }
   }
 

@@ -67,6 +67,16 @@ public enum CaseWorkflow {
     validated.reportTime = Google_Protobuf_Timestamp(date: time)
     validated.escalationCount = 0
     validated.reopenCount = 0
+    // What the service sets is never taken from the client: a deadline sent with a report would
+    // let a case dodge escalation, an overdue flag would drop it from the sweep.
+    validated.clearDeadline()
+    validated.overdue = false
+    validated.clearAcceptTime()
+    validated.clearResolveTime()
+    validated.clearCloseTime()
+    validated.clearEvaluation()
+    validated.resolvedLevel = .unspecified
+    validated.resolution = ""
     return validated
   }
 

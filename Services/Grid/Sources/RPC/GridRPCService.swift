@@ -149,6 +149,10 @@ public struct GridRPCService: RegistrableRPCService {
         try CaseWorkflow.checkReopenWindow(gridCase, days: policy.reopenWindowDays, at: now)
         gridCase.reopenCount += 1
         gridCase.assigneeID = ""
+        // A reopened case arrives again at its level: a fresh limit, not the one it closed under.
+        gridCase.deadline = CaseWorkflow.deadline(
+          arrivingAt: now,
+          limit: DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority))
       }
     }
     router.registerUnary(Method.EscalateCase.descriptor) { (request: Governance_Grid_V1_EscalateCaseRequest, _) in

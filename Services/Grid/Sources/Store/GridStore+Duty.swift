@@ -14,6 +14,7 @@ extension GridStore {
     _ request: Governance_Grid_V1_CreateGridWorkerRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Worker {
     let worker = try DutyRoster.validateNew(request.worker)
+    if !worker.principalID.isEmpty { try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal) }
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGridWorker", request: request) {
         for (index, grid) in worker.gridCodes.enumerated() {
@@ -47,6 +48,9 @@ extension GridStore {
       request.updateMask,
       allowed: ["name", "phone", "kind", "grid_codes", "principal_id", "party_member_id", "property_company_id", "active"])
     let id = try FieldValidation.requiredID(request.worker.id, field: "worker.id")
+    if paths.contains("principal_id") {
+      try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal)
+    }
     return try await writer.write { db in
       var worker = try RecordTable.fetchRequired(db, from: "grid_worker", id: id, as: Worker.self, resource: "grid worker")
       let changes = request.worker
@@ -62,7 +66,11 @@ extension GridStore {
         default: worker.active = changes.active
         }
       }
-      var validated = try DutyRoster.validateNew(worker)
+      // A phone stored under earlier, looser rules is checked only when the update changes it.
+      var candidate = worker
+      if !paths.contains("phone") { candidate.phone = "" }
+      var validated = try DutyRoster.validateNew(candidate)
+      if !paths.contains("phone") { validated.phone = worker.phone }
       validated.active = worker.active
       if paths.contains("grid_codes") {
         for (index, grid) in validated.gridCodes.enumerated() {
@@ -388,7 +396,7 @@ extension GridStore {
     let due = try await writer.read { db in
       try String.fetchAll(
         db, sql: "SELECT id FROM assignment WHERE state = ? AND ack_deadline <= ? ORDER BY ack_deadline LIMIT ?",
-        arguments: [Governance_Grid_V1_AssignmentState.pending.rawValue, now, batch])
+        arguments: [Governance_Grid_V1_AssignmentState.pending.rawValue, now, batch + poisoned.count])
     }
     var handled = 0
     for id in due where !poisoned.contains(id) {

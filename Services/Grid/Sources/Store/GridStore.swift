@@ -153,6 +153,20 @@ public struct GridStore: Sendable {
       // (CaseStatisticsRules.resolvedOnTime); the tally follows through its trigger.
       try db.execute(sql: "UPDATE grid_case SET on_time = 0 WHERE on_time = 1 AND overdue = 1")
     }
+    migrator.registerMigration("v8-open-cases-deadline-from-arrival") { db in
+      // Cases reported before deadlines ran from arrival got one only when accepted: those still
+      // open without one get their level's limit counted from their report.
+      for id in try String.fetchAll(db, sql: "SELECT id FROM grid_case WHERE open AND deadline IS NULL AND NOT overdue") {
+        guard var gridCase = try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self), !gridCase.hasDeadline
+        else { continue }
+        let policy = try policy(db, for: gridCase.divisionCode)
+        gridCase.deadline = CaseWorkflow.deadline(
+          arrivingAt: gridCase.reportTime.date,
+          limit: DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority))
+        _ = try RecordTable.update(
+          db, in: "grid_case", record: gridCase, by: Principal(service: .grid), at: Date(), columns: caseColumns)
+      }
+    }
     return migrator
   }
 

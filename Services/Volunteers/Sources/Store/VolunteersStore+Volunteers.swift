@@ -22,6 +22,9 @@ extension VolunteersStore {
     _ request: Governance_Volunteers_V1_CreateVolunteerRequest, validated: Volunteer, by principal: Principal,
     at time: Date = Date()
   ) async throws -> Volunteer {
+    if !validated.principalID.isEmpty {
+      try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: principal)
+    }
     let vault = vault
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateVolunteer", request: request) {
@@ -128,7 +131,14 @@ extension VolunteersStore {
       default: changed.active = changes.active
       }
     }
-    var validated = try VolunteerRegistry.validate(changed)
+    if paths.contains("principal_id") {
+      try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: Principal.current)
+    }
+    // A contact stored under earlier, looser rules is checked only when the update changes it.
+    var candidate = changed
+    if !paths.contains("contact") { candidate.contact = .with { $0.name = changed.contact.name } }
+    var validated = try VolunteerRegistry.validate(candidate)
+    if !paths.contains("contact") { validated.contact = changed.contact }
     validated.active = changed.active
     return (validated, paths)
   }
