@@ -1950,6 +1950,13 @@ public nonisolated struct Governance_Grid_V1_Case: @unchecked Sendable {
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
   public mutating func clearAudit() {_uniqueStorage()._audit = nil}
 
+  /// Set, and kept, once a deadline ran out while the case was open: the sweep escalated it or
+  /// marked it overdue. Such a case is never counted resolved on time. Set by the service.
+  public var missedDeadline: Bool {
+    get {_storage._missedDeadline}
+    set {_uniqueStorage()._missedDeadline = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -5164,7 +5171,7 @@ nonisolated extension Governance_Grid_V1_CaseEvaluation: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Case"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}source\0\u{3}external_id\0\u{3}source_ref_id\0\u{1}category\0\u{1}title\0\u{1}details\0\u{1}location\0\u{1}priority\0\u{1}reporter\0\u{3}reporter_principal_id\0\u{1}status\0\u{1}handler\0\u{3}assignee_id\0\u{1}deadline\0\u{1}overdue\0\u{3}report_time\0\u{3}accept_time\0\u{3}resolve_time\0\u{3}close_time\0\u{1}resolution\0\u{3}resolved_level\0\u{1}evaluation\0\u{3}reject_reason\0\u{3}escalation_count\0\u{3}reopen_count\0\u{1}alarm\0\u{1}audit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}source\0\u{3}external_id\0\u{3}source_ref_id\0\u{1}category\0\u{1}title\0\u{1}details\0\u{1}location\0\u{1}priority\0\u{1}reporter\0\u{3}reporter_principal_id\0\u{1}status\0\u{1}handler\0\u{3}assignee_id\0\u{1}deadline\0\u{1}overdue\0\u{3}report_time\0\u{3}accept_time\0\u{3}resolve_time\0\u{3}close_time\0\u{1}resolution\0\u{3}resolved_level\0\u{1}evaluation\0\u{3}reject_reason\0\u{3}escalation_count\0\u{3}reopen_count\0\u{1}alarm\0\u{1}audit\0\u{3}missed_deadline\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -5196,6 +5203,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
     var _reopenCount: Int32 = 0
     var _alarm: Governance_Grid_V1_SensorAlarm? = nil
     var _audit: Governance_Common_V1_AuditStamp? = nil
+    var _missedDeadline: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5235,6 +5243,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
       _reopenCount = source._reopenCount
       _alarm = source._alarm
       _audit = source._audit
+      _missedDeadline = source._missedDeadline
     }
   }
 
@@ -5282,6 +5291,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
         case 27: try { try decoder.decodeSingularInt32Field(value: &_storage._reopenCount) }()
         case 28: try { try decoder.decodeSingularMessageField(value: &_storage._alarm) }()
         case 29: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
+        case 30: try { try decoder.decodeSingularBoolField(value: &_storage._missedDeadline) }()
         default: break
         }
       }
@@ -5381,6 +5391,9 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
       try { if let v = _storage._audit {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
       } }()
+      if _storage._missedDeadline != false {
+        try visitor.visitSingularBoolField(value: _storage._missedDeadline, fieldNumber: 30)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5419,6 +5432,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
         if _storage._reopenCount != rhs_storage._reopenCount {return false}
         if _storage._alarm != rhs_storage._alarm {return false}
         if _storage._audit != rhs_storage._audit {return false}
+        if _storage._missedDeadline != rhs_storage._missedDeadline {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -19,28 +19,15 @@ public struct LedgerPruning: Service {
   }
 
   public func run() async throws {
-    do {
-      try await cancelWhenGracefulShutdown {
-        while !Task.isCancelled {
-          do {
-            let cutoff = Date().addingTimeInterval(-IdempotencyLedger.retention)
-            var pruned = 0
-            while true {
-              let batch = try await database.write { db in try IdempotencyLedger.prune(db, before: cutoff) }
-              pruned += batch
-              if batch == 0 { break }
-            }
-            if pruned > 0 { logger.info("idempotency ledger pruned", metadata: ["answers": "\(pruned)"]) }
-          } catch let error as CancellationError {
-            throw error
-          } catch {
-            logger.error("idempotency ledger pruning failed", metadata: ["error": "\(error)"])
-          }
-          try await Task.sleep(for: interval)
-        }
+    let database = database
+    try await PeriodicJob.run("idempotency ledger pruning", every: interval, logger: logger, what: "answers") {
+      let cutoff = Date().addingTimeInterval(-IdempotencyLedger.retention)
+      var pruned = 0
+      while true {
+        let batch = try await database.write { db in try IdempotencyLedger.prune(db, before: cutoff) }
+        pruned += batch
+        if batch == 0 { return pruned }
       }
-    } catch is CancellationError {
-      return
     }
   }
 }

@@ -55,12 +55,7 @@ public struct ServerLimits: Sendable, Equatable {
   /// - Throws: `ConfigurationError` naming the variable when a value is not a whole number in range.
   public static func resolve(environment: [String: String]) throws(ConfigurationError) -> ServerLimits {
     func number(_ variable: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-      guard let text = environment[variable], !text.isEmpty else { return value }
-      guard let number = Int(text), range.contains(number) else {
-        throw ConfigurationError(
-          setting: variable, problem: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
-      }
-      return number
+      try ConfigurationError.wholeNumber(variable, in: environment, default: value, range: range)
     }
     let defaults = ServerLimits()
     return ServerLimits(
@@ -98,5 +93,20 @@ public struct ServerLimits: Sendable, Equatable {
       }
     }
     return config
+  }
+}
+
+extension ConfigurationError {
+  /// The whole number `variable` holds in `environment`, or `value` when it is unset or empty.
+  /// - Throws: `ConfigurationError` naming the variable when it is not a whole number in `range`.
+  public static func wholeNumber(
+    _ variable: String, in environment: [String: String], default value: Int, range: ClosedRange<Int>
+  ) throws(ConfigurationError) -> Int {
+    guard let text = environment[variable], !text.isEmpty else { return value }
+    guard let number = Int(text), range.contains(number) else {
+      throw ConfigurationError(
+        setting: variable, problem: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return number
   }
 }

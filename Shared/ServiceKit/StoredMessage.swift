@@ -153,7 +153,7 @@ extension RecordTable {
     var bytes = 0
     for row in rows.prefix(page.size) {
       let stored: Data = row["record"]
-      if !records.isEmpty, bytes + stored.count > PageRequest.maximumBytes { break }
+      guard PageRequest.takes(stored.count, after: bytes, count: records.count) else { break }
       bytes += stored.count
       records.append(try StoredMessage.decode(type, from: stored))
     }
@@ -219,6 +219,13 @@ public struct PageRequest: Sendable, Equatable {
   /// The stored bytes a page holds at most: a page is cut short (with a next page token) before
   /// its records pass 1 MiB, a quarter of the message limit, leaving room for JSON's longer form.
   public static let maximumBytes = 1024 * 1024
+
+  /// The rule "a page ends at its size or at 1 MiB of stored records, and holds at least one":
+  /// whether a page of `count` records taking `used` bytes takes one more of `next` bytes.
+  @inlinable
+  public static func takes(_ next: Int, after used: Int, count: Int) -> Bool {
+    count == 0 || used + next <= maximumBytes
+  }
 
   public let size: Int
   public let afterID: String?

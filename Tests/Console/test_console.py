@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -70,12 +71,20 @@ class ConsoleTest(unittest.TestCase):
                 break
             if time.time() > deadline:
                 raise RuntimeError("the system did not come up")
+        # The processes go on writing logs to the pipe: it is drained, so a full pipe never blocks them.
+        threading.Thread(target=lambda: cls.up.stdout.read(), daemon=True).start()
         cls.base = f"http://127.0.0.1:{8080 + cls.offset}"
         options = webdriver.ChromeOptions()
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1600"]:
             options.add_argument(argument)
         options.binary_location = "/usr/bin/chromium"
-        cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        try:
+            cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        except Exception:
+            # No browser: the system started for it is stopped rather than left running.
+            cls.up.send_signal(signal.SIGINT)
+            cls.up.wait(timeout=30)
+            raise
 
     @classmethod
     def tearDownClass(cls):

@@ -88,7 +88,14 @@ struct CaseEscalationTests {
     let sweep = DeadlineSweep(store: store, logger: Logger(label: "test"))
     #expect(try await sweep.sweep(at: arrival.addingTimeInterval(71 * 3600)) == 0)
     #expect(try await sweep.sweep(at: arrival.addingTimeInterval(73 * 3600)) == 2)
-    #expect(try await store.gridCase(id: id)?.handler.level == .community)
+    let escalated = try #require(try await store.gridCase(id: id))
+    #expect(escalated.handler.level == .community && escalated.missedDeadline && !escalated.overdue)
+    // However soon the community resolves it, a case that missed a deadline is not on time.
+    var resolved = escalated
+    resolved.resolveTime = .init(date: arrival.addingTimeInterval(74 * 3600))
+    #expect(!CaseStatisticsRules.resolvedOnTime(resolved))
+    resolved.missedDeadline = false
+    #expect(CaseStatisticsRules.resolvedOnTime(resolved))
   }
 
   @Test("a case the sweep cannot escalate is skipped and counted; the sweep goes on with the others")

@@ -9,6 +9,26 @@ import Testing
 
 @Suite("Mobilisation: a squad called out for a grid case, on its members' streams")
 struct MobilisationTests {
+  @Test("a volunteer's call-out stream and answers are theirs: another grid worker is refused, and cannot bind the record")
+  func aVolunteersStreamIsTheirs() async throws {
+    let worker = Principal(subject: "user:X", role: .gridWorker, scope: Fixture.community)
+    try await withVolunteersService(as: worker) { volunteers, _, _, _ in
+      let someone = try await Fixture.volunteers(volunteers, count: 1)[0]
+      await expectRPCError(.permissionDenied, mentioning: "user:X") {
+        try await volunteers.watchMobilisations(.with { $0.volunteerID = someone }) { response in
+          for try await _ in response.messages {}
+        }
+      }
+      await expectRPCError(.permissionDenied, mentioning: "principal_id") {
+        _ = try await volunteers.updateVolunteer(.with {
+          $0.volunteer.id = someone
+          $0.volunteer.principalID = "user:X"
+          $0.updateMask = .with { $0.paths = ["principal_id"] }
+        })
+      }
+    }
+  }
+
   @Test("the case is checked with the grid service; watching members get the call-out; answers are kept")
   func mobilisationReachesWatchingMember() async throws {
     try await withVolunteersService { volunteers, _, grid, _ in

@@ -41,12 +41,7 @@ public struct StreamLimits: Sendable, Equatable {
   /// - Throws: `ConfigurationError` naming the variable when a value is not a whole number in range.
   public static func resolve(environment: [String: String]) throws(ConfigurationError) -> StreamLimits {
     func number(_ variable: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-      guard let text = environment[variable], !text.isEmpty else { return value }
-      guard let number = Int(text), range.contains(number) else {
-        throw ConfigurationError(
-          setting: variable, problem: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
-      }
-      return number
+      try ConfigurationError.wholeNumber(variable, in: environment, default: value, range: range)
     }
     let defaults = StreamLimits()
     return StreamLimits(

@@ -107,22 +107,10 @@ public struct PublicationResumer<Transport: ClientTransport>: Service {
 
   public func run() async throws {
     let resumer = Principal(service: .evaluation)
-    do {
-      try await cancelWhenGracefulShutdown {
-        while !Task.isCancelled {
-          do {
-            let completed = try await publisher.resumeUnfinished(by: resumer, logger: logger)
-            if completed > 0 { logger.info("publications finished", metadata: ["publications": "\(completed)"]) }
-          } catch let error as CancellationError {
-            throw error
-          } catch {
-            logger.error("publication resume failed", metadata: ["error": "\(error)"])
-          }
-          try await Task.sleep(for: interval)
-        }
-      }
-    } catch is CancellationError {
-      return
+    let publisher = publisher
+    let logger = logger
+    try await PeriodicJob.run("publication resume", every: interval, logger: logger, what: "publications") {
+      try await publisher.resumeUnfinished(by: resumer, logger: logger)
     }
   }
 }

@@ -7,12 +7,13 @@ import ServiceKit
 /// on time, and how satisfied reporters are.
 public enum CaseStatisticsRules {
   /// The rule of the on-time rate (按期办结率 = cases resolved on time / cases resolved): a
-  /// resolved case is on time when it never went overdue (the flag stays once set: it escalated
-  /// past a deadline, or was marked overdue at the top level) and was resolved by the deadline of
-  /// the level that resolved it. A case counted overdue is never counted on time, so on time +
-  /// late = resolved.
+  /// resolved case is on time when no deadline ever ran out while it was open (`missed_deadline`,
+  /// kept once set: the sweep escalated it past one, or marked it overdue at the top level; and
+  /// the archive's overdue flag) and it was resolved by the deadline of the level that resolved
+  /// it. A case counted overdue is never counted on time, so on time + late = resolved.
   public static func resolvedOnTime(_ gridCase: Governance_Grid_V1_Case) -> Bool {
-    !gridCase.overdue && (!gridCase.hasDeadline || gridCase.resolveTime.date <= gridCase.deadline.date)
+    !gridCase.missedDeadline && !gridCase.overdue
+      && (!gridCase.hasDeadline || gridCase.resolveTime.date <= gridCase.deadline.date)
   }
 
   /// The rule "a reporter is satisfied at 4 or 5".

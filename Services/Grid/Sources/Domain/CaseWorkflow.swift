@@ -71,6 +71,7 @@ public enum CaseWorkflow {
     // let a case dodge escalation, an overdue flag would drop it from the sweep.
     validated.clearDeadline()
     validated.overdue = false
+    validated.missedDeadline = false
     validated.clearAcceptTime()
     validated.clearResolveTime()
     validated.clearCloseTime()
@@ -130,6 +131,7 @@ public enum CaseWorkflow {
     validated.resolvedLevel = archived.resolvedLevel
     validated.resolution = try FieldValidation.optionalText(archived.resolution, field: "\(field).resolution")
     validated.overdue = archived.overdue
+    validated.missedDeadline = archived.missedDeadline || archived.overdue
     // What the level history implies: a case resolved above its place climbed there, so it is
     // held at the level that resolved it, having escalated at least once a level.
     var climbed: Int32 = 0

@@ -26,24 +26,10 @@ public struct AlarmHandOver: Service {
   public func run() async throws {
     defer { hub.finishAll() }
     let handOver = Principal(service: .grid)
-    do {
-      try await cancelWhenGracefulShutdown {
-        while !Task.isCancelled {
-          do {
-            let handled = try await store.handOverUnacknowledged(
-              at: Date(), hub: hub, by: handOver, poisoned: poisoned, logger: logger)
-            if handled > 0 { logger.info("alarm hand-over", metadata: ["assignments": "\(handled)"]) }
-          } catch let error as CancellationError {
-            throw error
-          } catch {
-            // A busy or failing round is retried on the next tick; the deadlines stay in the database.
-            logger.error("alarm hand-over failed", metadata: ["error": "\(error)"])
-          }
-          try await Task.sleep(for: interval)
-        }
-      }
-    } catch is CancellationError {
-      return
+    let (store, hub, poisoned, logger) = (store, hub, poisoned, logger)
+    // A busy or failing round is retried on the next tick; the deadlines stay in the database.
+    try await PeriodicJob.run("alarm hand-over", every: interval, logger: logger, what: "assignments") {
+      try await store.handOverUnacknowledged(at: Date(), hub: hub, by: handOver, poisoned: poisoned, logger: logger)
     }
   }
 }

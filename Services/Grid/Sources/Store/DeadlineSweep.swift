@@ -28,22 +28,8 @@ public struct DeadlineSweep: Service {
   }
 
   public func run() async throws {
-    do {
-      try await cancelWhenGracefulShutdown {
-        while !Task.isCancelled {
-          do {
-            let moved = try await sweep(at: Date())
-            if moved > 0 { logger.info("deadline sweep", metadata: ["cases": "\(moved)"]) }
-          } catch let error as CancellationError {
-            throw error
-          } catch {
-            logger.error("deadline sweep round failed", metadata: ["error": "\(error)"])
-          }
-          try await Task.sleep(for: interval)
-        }
-      }
-    } catch is CancellationError {
-      return
+    try await PeriodicJob.run("deadline sweep", every: interval, logger: logger, what: "cases") {
+      try await sweep(at: Date())
     }
   }
 

@@ -297,12 +297,17 @@ extension GridStore {
           \(whereClause) ORDER BY case_event.id LIMIT ?
           """, arguments: StatementArguments(filter.arguments + [size.databaseValue]))
       var response = Governance_Grid_V1_ListCaseEventFeedResponse()
+      var bytes = 0
+      response.nextCursor = request.afterEventID
       for row in rows {
-        let event = try StoredMessage.decode(CaseEvent.self, from: row["record"])
+        let stored: Data = row["record"]
+        guard PageRequest.takes(stored.count, after: bytes, count: response.events.count) else { break }
+        bytes += stored.count
+        let event = try StoredMessage.decode(CaseEvent.self, from: stored)
         response.events.append(event)
         if let external: String = row["external_id"] { response.externalIds[event.caseID] = external }
+        response.nextCursor = row["id"]
       }
-      response.nextCursor = rows.last?["id"] ?? request.afterEventID
       return response
     }
   }
@@ -342,6 +347,9 @@ extension GridStore {
       at: time)
     let escalated = unit.level.rawValue > gridCase.handler.level.rawValue
     if escalated { moved.escalationCount += 1 }
+    // The sweep moves a case for a deadline that ran out (its `automaticFor`): that stays on its
+    // record. Other automatic moves (an alarm with nobody on duty) miss no deadline.
+    if deadline != nil { moved.missedDeadline = true }
     let saved = try RecordTable.update(db, in: "grid_case", record: moved, by: principal, at: time, columns: Self.caseColumns)
     try Self.withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
     _ = try RecordTable.insertNew(
@@ -371,6 +379,7 @@ extension GridStore {
         gridCase.deadline.seconds == deadline, !gridCase.overdue
       else { return }
       gridCase.overdue = true
+      gridCase.missedDeadline = true
       _ = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
     }
   }

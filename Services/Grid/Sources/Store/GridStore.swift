@@ -167,6 +167,29 @@ public struct GridStore: Sendable {
           db, in: "grid_case", record: gridCase, by: Principal(service: .grid), at: Date(), columns: caseColumns)
       }
     }
+    migrator.registerMigration("v9-missed-deadline-from-history") { db in
+      // Cases the sweep moved before missed_deadline was kept: its escalations for a deadline are
+      // in their history. Archived cases have one line of history and are passed over cheaply.
+      let candidates = try String.fetchAll(
+        db,
+        sql: """
+          SELECT case_id FROM case_event GROUP BY case_id HAVING COUNT(*) > 1
+          """)
+      for id in candidates {
+        let events = try Data.fetchAll(db, sql: "SELECT record FROM case_event WHERE case_id = ?", arguments: [id])
+        // The sweep's moves are the automatic ones made for a deadline.
+        let missed = try events.contains {
+          let event = try StoredMessage.decode(Governance_Grid_V1_CaseEvent.self, from: $0)
+          return event.automatic && event.hasDeadline
+        }
+        guard missed, var gridCase = try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self),
+          !gridCase.missedDeadline
+        else { continue }
+        gridCase.missedDeadline = true
+        _ = try RecordTable.update(
+          db, in: "grid_case", record: gridCase, by: Principal(service: .grid), at: Date(), columns: caseColumns)
+      }
+    }
     return migrator
   }
 

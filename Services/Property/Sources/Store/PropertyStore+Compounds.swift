@@ -180,10 +180,18 @@ extension PropertyStore {
       sql += " ORDER BY seq LIMIT ?"
       arguments.append(page.size + 1)
       let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-      return try .with {
-        $0.events = try rows.prefix(page.size).map { try StoredMessage.decode(Event.self, from: $0["record"]) }
-        if rows.count > page.size {
-          $0.nextPageToken = PageRequest.token(after: String(rows[page.size - 1]["seq"] as Int64))
+      var events: [Event] = []
+      var bytes = 0
+      for row in rows.prefix(page.size) {
+        let stored: Data = row["record"]
+        guard PageRequest.takes(stored.count, after: bytes, count: events.count) else { break }
+        bytes += stored.count
+        events.append(try StoredMessage.decode(Event.self, from: stored))
+      }
+      return .with {
+        $0.events = events
+        if rows.count > events.count {
+          $0.nextPageToken = PageRequest.token(after: String(rows[events.count - 1]["seq"] as Int64))
         }
       }
     }

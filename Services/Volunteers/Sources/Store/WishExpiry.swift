@@ -19,22 +19,9 @@ public struct WishExpiry: Service {
 
   public func run() async throws {
     let expiry = Principal(service: .volunteers)
-    do {
-      try await cancelWhenGracefulShutdown {
-        while !Task.isCancelled {
-          do {
-            let expired = try await store.expireWishes(at: Date(), by: expiry)
-            if expired > 0 { logger.info("micro-wishes expired", metadata: ["wishes": "\(expired)"]) }
-          } catch let error as CancellationError {
-            throw error
-          } catch {
-            logger.error("micro-wish expiry failed", metadata: ["error": "\(error)"])
-          }
-          try await Task.sleep(for: interval)
-        }
-      }
-    } catch is CancellationError {
-      return
+    let store = store
+    try await PeriodicJob.run("micro-wish expiry", every: interval, logger: logger, what: "wishes") {
+      try await store.expireWishes(at: Date(), by: expiry)
     }
   }
 }
