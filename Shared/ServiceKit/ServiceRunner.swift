@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+  import Glibc
+#endif
 import Foundation
 import GRDB
 import GRPCCore
@@ -82,9 +85,28 @@ public enum ServiceRunner {
     logger.info("stopped")
   }
 
+  /// The variable `governance up` sets for the processes it supervises.
+  public static let stopWithParentVariable = "GOVERNANCE_STOP_WITH_PARENT"
+
+  /// Under `governance up` (`GOVERNANCE_STOP_WITH_PARENT=1`), watches the supervisor: once it
+  /// is gone, however it went (SIGKILL, a crash), this process is re-parented and sends itself
+  /// SIGTERM within a second, shutting down gracefully instead of running on orphaned.
+  /// Elsewhere it does nothing.
+  static func stopWithParent() {
+    guard ProcessInfo.processInfo.environment[stopWithParentVariable] == "1" else { return }
+    let parent = getppid()
+    Task.detached {
+      while getppid() == parent {
+        try? await Task.sleep(for: .seconds(1))
+      }
+      kill(getpid(), SIGTERM)
+    }
+  }
+
   /// Resolves configuration from the options and the process environment; on a bad setting prints
   /// the message and exits with EX_CONFIG (78).
   public static func resolveOrExit(_ identity: ServiceIdentity, options: ServiceOptions) throws -> ServiceConfiguration {
+    stopWithParent()
     do {
       return try ServiceConfiguration.resolve(
         for: identity, flags: options.flags, environment: ProcessInfo.processInfo.environment)

@@ -1,6 +1,7 @@
 """`governance up` is the supervisor: a service that dies is started again with growing pauses,
 `governance status` shows its pid and restarts, five deaths within a minute are reported as a
-crash loop, and the gateway serves again once the service is back."""
+crash loop, and the gateway serves again once the service is back; if the supervisor itself is
+killed, its services stop rather than run on orphaned."""
 import os
 import pathlib
 import signal
@@ -61,6 +62,24 @@ class SupervisorTest(unittest.TestCase):
         self.assertIn("CRASH LOOP", self.status())
         self.assertEqual({name: pid for name, pid in self.system.pids().items() if name != "grid"}, others,
                          "only the grid service was restarted")
+
+
+class SupervisorDeathTest(unittest.TestCase):
+    def test_the_services_stop_when_their_supervisor_is_killed(self):
+        system = System()
+        children = system.pids()
+        system.process.kill()  # SIGKILL: up cannot stop anything itself
+        system.process.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        alive = dict(children)
+        while alive and time.monotonic() < deadline:
+            for name, pid in list(alive.items()):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    del alive[name]
+            time.sleep(0.2)
+        self.assertEqual(alive, {}, "services left running after their supervisor died")
 
 
 if __name__ == "__main__":

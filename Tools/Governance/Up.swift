@@ -137,6 +137,8 @@ struct Up: AsyncParsableCommand {
     var environment = ProcessInfo.processInfo.environment
     environment[ServiceConfiguration.Variable.dataDirectory] = dataDirectory
     environment[ServiceConfiguration.Variable.logFormat] = logFormat
+    // The children stop if this process dies without stopping them (SIGKILL, a crash).
+    environment[ServiceRunner.stopWithParentVariable] = "1"
     for identity in ServiceIdentity.allCases {
       let address = NetworkAddress(host: host, port: identity.defaultPort + portOffset).description
       environment[identity.addressVariable] = address
