@@ -255,12 +255,6 @@ public final class CallBudget: Sendable {
     return Ticket(budget: self, subject: subject)
   }
 
-  /// Calls `subject` has in flight now.
-  public func inFlight(_ subject: String) -> Int { counts.withLock { $0.bySubject[subject, default: 0] } }
-
-  /// Calls all principals have in flight now.
-  public var inFlightTotal: Int { counts.withLock { $0.total } }
-
   fileprivate func release(_ subject: String) {
     counts.withLock { counts in
       let remaining = counts.bySubject[subject, default: 1] - 1

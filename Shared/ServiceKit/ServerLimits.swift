@@ -27,9 +27,6 @@ public struct ServerLimits: Sendable, Equatable {
   /// The largest request message read (4 × the 4 MiB served, so one over the limit is read whole
   /// and answered RESOURCE_EXHAUSTED); a longer message prefix is refused before it is read.
   public static let maximumReadMessageSize = 4 * CallObservationInterceptor.maximumRequestSize
-  /// The largest HTTP/2 header list read (NIOHTTP2's HPACK limit, 16 KiB); a larger one closes the
-  /// connection with a protocol error, as RFC 9113 §10.5.1 allows.
-  public static let maximumHeaderListSize = 16 * 1024
 
   public init(
     streamsPerConnection: Int = 1_000, callsPerPrincipal: Int = 5_000, idleConnection: Duration = .seconds(300),

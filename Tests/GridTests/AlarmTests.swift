@@ -10,29 +10,37 @@ import Testing
 
 @Suite("Sensor alarms reach the on-duty worker's stream at once")
 struct AlarmTests {
+  /// A full-time worker of grid 320113005001001, on duty from an hour ago to an hour from now.
+  static func workerOnDuty(
+    _ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>, name: String, phone: String, principal: String = ""
+  ) async throws -> Governance_Grid_V1_GridWorker {
+    let worker = try await grid.createGridWorker(.with {
+      $0.worker.name = name
+      $0.worker.kind = .fullTime
+      $0.worker.gridCodes = ["320113005001001"]
+      $0.worker.phone = phone
+      $0.worker.principalID = principal
+    })
+    let now = Date()
+    _ = try await grid.setDutyRoster(.with {
+      $0.gridCode = "320113005001001"
+      $0.windowStart = .init(date: now.addingTimeInterval(-3600))
+      $0.windowEnd = .init(date: now.addingTimeInterval(3600))
+      $0.shifts = [.with {
+        $0.workerID = worker.id
+        $0.startTime = .init(date: now.addingTimeInterval(-3600))
+        $0.endTime = .init(date: now.addingTimeInterval(3600))
+      }]
+    })
+    return worker
+  }
+
   @Test("a worker's assignment stream is theirs: another grid worker, or staff outside its jurisdiction, is refused")
   func aPersonsStreamIsReadByThatPersonOrStaffOverThem() async throws {
     let store = try await GridFixture.store()
     let worker = try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
-      let worker = try await grid.createGridWorker(.with {
-        $0.worker.name = "王网格"
-        $0.worker.kind = .fullTime
-        $0.worker.gridCodes = ["320113005001001"]
-        $0.worker.phone = "13800003333"
-        $0.worker.principalID = "user:Y"
-      })
-      let now = Date()
-      _ = try await grid.setDutyRoster(.with {
-        $0.gridCode = "320113005001001"
-        $0.windowStart = .init(date: now.addingTimeInterval(-3600))
-        $0.windowEnd = .init(date: now.addingTimeInterval(3600))
-        $0.shifts = [.with {
-          $0.workerID = worker.id
-          $0.startTime = .init(date: now.addingTimeInterval(-3600))
-          $0.endTime = .init(date: now.addingTimeInterval(3600))
-        }]
-      })
+      let worker = try await Self.workerOnDuty(grid, name: "王网格", phone: "13800003333", principal: "user:Y")
       _ = try await grid.raiseAlarm(.with {
         $0.deviceID = "smoke-9-101"
         $0.kind = .smoke
@@ -94,23 +102,7 @@ struct AlarmTests {
     let store = try await GridFixture.store()
     try await withTestServer([GridRPCService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
-      let worker = try await grid.createGridWorker(.with {
-        $0.worker.name = "李网格"
-        $0.worker.kind = .fullTime
-        $0.worker.gridCodes = ["320113005001001"]
-        $0.worker.phone = "13800002222"
-      })
-      let now = Date()
-      _ = try await grid.setDutyRoster(.with {
-        $0.gridCode = "320113005001001"
-        $0.windowStart = .init(date: now.addingTimeInterval(-3600))
-        $0.windowEnd = .init(date: now.addingTimeInterval(3600))
-        $0.shifts = [.with {
-          $0.workerID = worker.id
-          $0.startTime = .init(date: now.addingTimeInterval(-3600))
-          $0.endTime = .init(date: now.addingTimeInterval(3600))
-        }]
-      })
+      let worker = try await Self.workerOnDuty(grid, name: "李网格", phone: "13800002222")
       #expect(try await grid.getOnDuty(.with { $0.gridCode = "320113005001001" }).workers.map(\.id) == [worker.id])
 
       let received = try await withThrowingTaskGroup(of: Governance_Grid_V1_Assignment?.self) { group in

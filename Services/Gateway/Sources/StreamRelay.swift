@@ -77,9 +77,6 @@ public final class StreamRelay: Service, Sendable {
     heartbeat = limits.heartbeat
   }
 
-  /// Streams open now.
-  public var openStreams: Int { budget.inFlightTotal }
-
   public func run() async throws {
     try await withThrowingDiscardingTaskGroup { group in
       for pool in pools {

@@ -207,14 +207,7 @@ public struct GridRPCService: RegistrableRPCService {
     router.registerServerStreaming(Method.WatchAssignments.descriptor) {
       (request: Governance_Grid_V1_WatchAssignmentsRequest, writer: RPCWriter<Governance_Grid_V1_Assignment>, _) in
       let worker = try FieldValidation.requiredID(request.workerID, field: "worker_id")
-      let caller = Principal.current
-      if Jurisdiction.personalReadNeedsRecord(by: caller) {
-        guard let record = try await store.worker(id: worker) else {
-          throw DomainError.notFound(resource: "grid worker", id: worker)
-        }
-        try Jurisdiction.checkPersonal(
-          ownerPrincipal: record.principalID, divisionCode: record.divisionCode, record: "grid worker \(worker)", by: caller)
-      }
+      try await store.checkOwnWorker(worker, by: Principal.current)
       // Subscribe first, so nothing made between the read of the pending ones and the stream is lost.
       let (stream, id) = hub.watch(worker)
       // The stream ends when the worker goes away or the server begins shutting down, so a

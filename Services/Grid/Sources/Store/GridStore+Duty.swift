@@ -126,6 +126,20 @@ extension GridStore {
     }
   }
 
+  /// The rule "a worker's stream and acts are theirs" (`Jurisdiction.checkPersonal`) for the
+  /// worker `id`: NOT_FOUND for an unknown worker, PERMISSION_DENIED for another person.
+  public func checkOwnWorker(_ id: String, by principal: Principal) async throws {
+    guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
+    try await writer.read { db in try Self.checkOwnWorker(db, id, by: principal) }
+  }
+
+  static func checkOwnWorker(_ db: Database, _ id: String, by principal: Principal) throws {
+    guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
+    let worker = try RecordTable.fetchRequired(db, from: "grid_worker", id: id, as: Worker.self, resource: "grid worker")
+    try Jurisdiction.checkPersonal(
+      ownerPrincipal: worker.principalID, divisionCode: worker.divisionCode, record: "grid worker \(id)", by: principal)
+  }
+
   public func worker(id: String) async throws -> Worker? {
     try await writer.read { db in try RecordTable.fetch(db, from: "grid_worker", id: id, as: Worker.self) }
   }
@@ -357,12 +371,7 @@ extension GridStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AcknowledgeAssignment", request: request) {
         var assignment = try RecordTable.fetchRequired(db, from: "assignment", id: id, as: Assignment.self, resource: "assignment")
         // Only the worker it was given to (or staff over them) acknowledges an assignment.
-        if Jurisdiction.personalReadNeedsRecord(by: principal) {
-          let worker = try RecordTable.fetchRequired(
-            db, from: "grid_worker", id: assignment.workerID, as: Worker.self, resource: "grid worker")
-          try Jurisdiction.checkPersonal(
-            ownerPrincipal: worker.principalID, divisionCode: worker.divisionCode, record: "assignment \(id)", by: principal)
-        }
+        try Self.checkOwnWorker(db, assignment.workerID, by: principal)
         guard assignment.state == .pending else {
           throw DomainError.failedPrecondition(
             rule: "an assignment is acknowledged while pending", detail: "\(id) is \(assignment.state)")

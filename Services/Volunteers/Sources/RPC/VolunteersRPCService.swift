@@ -248,14 +248,7 @@ public struct VolunteersRPCService<PeerTransport: ClientTransport>: RegistrableR
     router.registerServerStreaming(Method.WatchMobilisations.descriptor) {
       (request: Governance_Volunteers_V1_WatchMobilisationsRequest, writer: RPCWriter<Governance_Volunteers_V1_Mobilisation>, _) in
       let volunteer = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
-      let caller = Principal.current
-      if Jurisdiction.personalReadNeedsRecord(by: caller) {
-        guard let record = try await store.volunteer(id: volunteer) else {
-          throw DomainError.notFound(resource: "volunteer", id: volunteer)
-        }
-        try Jurisdiction.checkPersonal(
-          ownerPrincipal: record.principalID, divisionCode: record.divisionCode, record: "volunteer \(volunteer)", by: caller)
-      }
+      try await store.checkOwnVolunteer(volunteer, by: Principal.current)
       // Subscribe first, so nothing made between the read of the open ones and the stream is lost.
       let (stream, id) = hub.watch(volunteer)
       try await withGracefulShutdownHandler {

@@ -93,11 +93,7 @@ extension VolunteersStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AnswerMobilisation", request: request) {
         var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
         // A volunteer answers for themselves (or staff over them for a call taken by phone).
-        if Jurisdiction.personalReadNeedsRecord(by: principal) {
-          let record = try RecordTable.fetchRequired(db, from: "volunteer", id: volunteer, as: Volunteer.self, resource: "volunteer")
-          try Jurisdiction.checkPersonal(
-            ownerPrincipal: record.principalID, divisionCode: record.divisionCode, record: "volunteer \(volunteer)", by: principal)
-        }
+        try Self.checkOwnVolunteer(db, volunteer, by: principal)
         try Mobilisations.checkAnswer(mobilisation, volunteer: volunteer, answer: request.answer)
         mobilisation.answers.append(.with {
           $0.volunteerID = volunteer

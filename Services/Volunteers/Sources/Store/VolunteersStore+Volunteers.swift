@@ -55,6 +55,20 @@ extension VolunteersStore {
       resource: "volunteer for party member", id: volunteer.partyMemberID, detail: "registered as \(existing)")
   }
 
+  /// The rule "a volunteer's stream and answers are theirs" (`Jurisdiction.checkPersonal`) for the
+  /// volunteer `id`: NOT_FOUND for an unknown volunteer, PERMISSION_DENIED for another person.
+  public func checkOwnVolunteer(_ id: String, by principal: Principal) async throws {
+    guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
+    try await writer.read { db in try Self.checkOwnVolunteer(db, id, by: principal) }
+  }
+
+  static func checkOwnVolunteer(_ db: Database, _ id: String, by principal: Principal) throws {
+    guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
+    let volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+    try Jurisdiction.checkPersonal(
+      ownerPrincipal: volunteer.principalID, divisionCode: volunteer.divisionCode, record: "volunteer \(id)", by: principal)
+  }
+
   /// One volunteer, masked; whole when `reveal` is asked by staff, with the reveal recorded.
   public func volunteer(id: String, reveal: Bool = false, by principal: Principal = .system, at time: Date = Date())
     async throws -> Volunteer?
