@@ -10,6 +10,7 @@ import random
 import signal
 import socket
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
@@ -43,10 +44,14 @@ def _free(port: int) -> bool:
 class System:
     """`governance up` on free ports with its own data directory; stopped with SIGINT.
 
-    `env` adds variables to the processes' environment (limits, heartbeat)."""
+    `env` adds variables to the processes' environment (limits, heartbeat); `archive` is a
+    .tgz of a data directory (databases and keys) the system starts from instead of an empty one."""
 
-    def __init__(self, env: dict | None = None):
+    def __init__(self, env: dict | None = None, archive: pathlib.Path | None = None):
         self.data = tempfile.mkdtemp(prefix="governance-external-")
+        if archive is not None:
+            with tarfile.open(archive) as bundle:
+                bundle.extractall(self.data, filter="data")
         for _ in range(50):
             self.offset = random.randint(1000, 15000)
             ports = [8080 + self.offset] + [port + self.offset for port in PORTS.values()] + \
