@@ -187,6 +187,8 @@ targets += [
       "GovernanceAPI",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+      .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+      .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       .product(name: "GRDB", package: "GRDB.swift"),
     ],
     path: "Tests/ServiceKitTests",

@@ -96,8 +96,10 @@ public struct CallObservationInterceptor: ServerInterceptor {
     let deadline = CallDeadline.deadline(of: request.metadata, from: start)
     do {
       response = try await Principal.$current.withValue(principal) {
-        try await CallDeadline.$current.withValue(deadline) {
-          try await drain.stoppingWhenAbandoned { try await next(checked, context) }
+        try await ServerCall.$descriptor.withValue(context.descriptor) {
+          try await CallDeadline.$current.withValue(deadline) {
+            try await drain.stoppingWhenAbandoned { try await next(checked, context) }
+          }
         }
       }
     } catch {
@@ -114,7 +116,9 @@ public struct CallObservationInterceptor: ServerInterceptor {
         do {
           let guarded = RPCWriter(
             wrapping: ResponseGuard(writer: writer, principal: principal))
-          let trailers = try await Principal.$current.withValue(principal) { try await producer(guarded) }
+          let trailers = try await Principal.$current.withValue(principal) {
+            try await ServerCall.$descriptor.withValue(context.descriptor) { try await producer(guarded) }
+          }
           Self.record(method: method, code: nil, since: start, caller: principal, logger: logger)
           return trailers
         } catch {

@@ -58,7 +58,8 @@ public enum IdempotencyLedger {
     return db.changesCount
   }
 
-  /// Runs `act` once per `requestID` of `caller`: a repeat of the same request by the same caller
+  /// Runs `act` once per `requestID` of `caller`, recorded under the method being served
+  /// (`ServerCall.methodName(for:)`): a repeat of the same request by the same caller
   /// within `retention` returns the recorded response; the same `requestID` with another method
   /// or request is refused, since that is a client bug that would otherwise silently drop the
   /// second request. Another caller's ids never collide with this one's. An empty `requestID`
@@ -69,7 +70,6 @@ public enum IdempotencyLedger {
     _ db: Database,
     caller: Principal,
     requestID: String,
-    method: String,
     request: Request,
     act: () throws -> Response
   ) throws -> Response {
@@ -78,6 +78,7 @@ public enum IdempotencyLedger {
       throw DomainError.invalidArgument(
         field: "request_id", rule: "at most \(maximumRequestIDLength) characters, got \(requestID.count)")
     }
+    let method = ServerCall.methodName(for: request)
     let requestBytes = try request.serializedBytes(options: deterministic) as [UInt8]
     if let row = try Row.fetchOne(
       db,

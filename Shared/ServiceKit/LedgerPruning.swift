@@ -20,7 +20,7 @@ public struct LedgerPruning: Service {
 
   public func run() async throws {
     let database = database
-    try await PeriodicJob.run("idempotency ledger pruning", every: interval, logger: logger, what: "answers") {
+    try await PeriodicService("idempotency ledger pruning", every: interval, logger: logger, what: "answers") {
       let cutoff = Date().addingTimeInterval(-IdempotencyLedger.retention)
       var pruned = 0
       while true {
@@ -28,6 +28,6 @@ public struct LedgerPruning: Service {
         pruned += batch
         if batch == 0 { return pruned }
       }
-    }
+    }.run()
   }
 }

@@ -79,18 +79,63 @@ public protocol AuditedRecord: SwiftProtobuf.Message {
   var audit: Governance_Common_V1_AuditStamp { get set }
 }
 
+/// A resource kept in its own record table (see docs/STORAGE.md): the type declares where it is
+/// stored and what it is called, so a store names the type, never a table or a resource string.
+///
+/// Declared beside the record's migration, in each service's `Store/<Service>Records.swift`.
+public protocol StoredRecord: AuditedRecord {
+  /// The table holding the records (`grid_case`).
+  static var table: String { get }
+  /// The prefix of a new record's id (`case`, making `case_01J…`).
+  static var idPrefix: String { get }
+  /// What NOT_FOUND calls a missing record (`case`).
+  static var resourceName: String { get }
+  /// The queried columns the migration gave the table, by name, with this record's values; a
+  /// `division_code` column is held to the writer's jurisdiction.
+  var indexedColumns: KeyValuePairs<String, (any DatabaseValueConvertible)?> { get }
+}
+
 extension RecordTable {
-  /// Gives a validated `record` its new id (`prefix` and a ULID) and its creation stamp, inserts
-  /// it with the store's queried `columns`, and returns it as stored.
-  public static func insertNew<Record: AuditedRecord>(
-    _ db: Database, into name: String, prefix: String, record: Record, by principal: Principal, at time: Date,
-    columns: (Record) -> KeyValuePairs<String, (any DatabaseValueConvertible)?>
+  /// Gives a validated `record` its new id (its type's prefix and a ULID) and its creation stamp,
+  /// inserts it with its indexed columns, and returns it as stored. Throws PERMISSION_DENIED for
+  /// a division outside the writer's jurisdiction.
+  public static func insertNew<Record: StoredRecord>(
+    _ db: Database, _ record: Record, by principal: Principal, at time: Date
   ) throws -> Record {
     var stored = record
-    stored.id = RecordID.make(prefix: prefix, at: time)
+    stored.id = RecordID.make(prefix: Record.idPrefix, at: time)
     stored.audit = .created(at: time, by: principal)
-    try insert(db, into: name, id: stored.id, record: stored, columns: columns(stored), by: principal, at: time)
+    try insert(db, into: Record.table, id: stored.id, record: stored, columns: stored.indexedColumns, by: principal, at: time)
     return stored
+  }
+
+  /// The record of type `type` with `id`, or nil.
+  @inlinable
+  public static func fetch<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws -> Record? {
+    try fetch(db, from: Record.table, id: id, as: type)
+  }
+
+  /// The record of type `type` with `id`; NOT_FOUND naming the type's resource otherwise.
+  public static func fetchRequired<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws -> Record {
+    try fetch(db, from: Record.table, id: id, as: type).orNotFound(Record.resourceName, id: id)
+  }
+
+  /// Rewrites a stored record and its indexed columns, stamping who changed it and when.
+  public static func update<Record: StoredRecord>(
+    _ db: Database, _ record: Record, by principal: Principal, at time: Date
+  ) throws -> Record {
+    try update(db, in: Record.table, resource: Record.resourceName, record: record, by: principal, at: time) {
+      $0.indexedColumns
+    }
+  }
+
+  /// One page of records of type `type` matching `filter`, in id (creation) order, and the token
+  /// of the next page.
+  @inlinable
+  public static func list<Record: StoredRecord>(
+    _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest
+  ) throws -> (records: [Record], nextPageToken: String) {
+    try list(db, from: Record.table, as: type, filter: filter, page: page)
   }
 }
 
@@ -107,8 +152,8 @@ extension DatabaseMigrator {
 extension RecordTable {
   /// Rewrites a stored record and its queried columns, stamping who changed it and when; the
   /// record keeps its creation stamp.
-  public static func update<Record: AuditedRecord>(
-    _ db: Database, in name: String, record: Record, by principal: Principal, at time: Date,
+  static func update<Record: AuditedRecord>(
+    _ db: Database, in name: String, resource: String, record: Record, by principal: Principal, at time: Date,
     columns: (Record) -> KeyValuePairs<String, (any DatabaseValueConvertible)?>
   ) throws -> Record {
     var stored = record
@@ -127,13 +172,13 @@ extension RecordTable {
     var values: [(any DatabaseValueConvertible)?] = pairs.map(\.value)
     values += [try StoredMessage.encode(stored), time, principal.description, stored.id]
     try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE id = ?", arguments: StatementArguments(values))
-    guard db.changesCount == 1 else { throw DomainError.notFound(resource: name, id: stored.id) }
+    guard db.changesCount == 1 else { throw DomainError.notFound(resource: resource, id: stored.id) }
     return stored
   }
 
   /// One page of records matching `filter`, in id (creation) order, and the token of the next page.
-  @inlinable
-  public static func list<Record: SwiftProtobuf.Message>(
+  @inlinable @usableFromInline
+  static func list<Record: SwiftProtobuf.Message>(
     _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest
   ) throws -> (records: [Record], nextPageToken: String) {
     var conditions = filter.conditions
@@ -253,15 +298,6 @@ public struct PageRequest: Sendable, Equatable {
   /// The opaque token of the page after the record `id`.
   public static func token(after id: String) -> String {
     Data("after:\(id)".utf8).base64EncodedString()
-  }
-}
-
-extension RecordTable {
-  /// The record with `id`, or NOT_FOUND naming `resource`.
-  public static func fetchRequired<M: SwiftProtobuf.Message>(
-    _ db: Database, from name: String, id: String, as type: M.Type, resource: String
-  ) throws -> M {
-    try fetch(db, from: name, id: id, as: type).orNotFound(resource, id: id)
   }
 }
 

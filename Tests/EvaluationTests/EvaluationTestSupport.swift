@@ -32,13 +32,13 @@ func withEvaluationService<Result: Sendable>(
   let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
   let store = EvaluationStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: EvaluationStore.migrator), vault: .ephemeral())
-  return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .evaluation) { property in
-    try await withTestServer([GridRPCService(store: gridStore)], caller: .evaluation) { grid in
-      let organisationService = OrganisationRPCService(
+  return try await withTestServer([PropertyService(store: propertyStore)], caller: .evaluation) { property in
+    try await withTestServer([GridService(store: gridStore)], caller: .evaluation) { grid in
+      let organisationService = OrganisationService(
         store: organisationStore, property: PropertyDirectory(client: property), grid: GridDirectory(client: grid))
       return try await withTestServer([organisationService], caller: .evaluation) { organisation in
         let peers = EvaluationPeers(property: property, grid: grid, organisation: organisation)
-        return try await withTestServer([EvaluationRPCService(store: store, peers: peers)]) { client in
+        return try await withTestServer([EvaluationService(store: store, peers: peers)]) { client in
           let world = EvaluationWorld(
             store: store, peers: peers, property: Governance_Property_V1_PropertyService.Client(wrapping: property),
             grid: Governance_Grid_V1_GridService.Client(wrapping: grid),

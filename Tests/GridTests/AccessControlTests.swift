@@ -35,7 +35,7 @@ struct AccessControlTests {
   ) async throws {
     let transport = InProcessTransport()
     try await withGRPCServer(
-      transport: transport.server, services: [GridRPCService(store: store)],
+      transport: transport.server, services: [GridService(store: store)],
       interceptors: [CallObservationInterceptor(logger: Logger(label: "test"), authority: authority)]
     ) { _ in
       try await withGRPCClient(transport: transport.client, interceptors: [RawAuthorization(header: header)]) { client in
@@ -78,7 +78,7 @@ struct AccessControlTests {
   func rolesAreHeldToTheirTable() async throws {
     let store = try await GridFixture.store()
     for role in [Role.auditor, .evaluator, .propertyStaff, .cityPlatform] {
-      try await withTestServer([GridRPCService(store: store)], as: .staff(role)) { client in
+      try await withTestServer([GridService(store: store)], as: .staff(role)) { client in
         let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
         let grids = try await grid.listGrids(.init())
         #expect(grids.grids.count == 3)
@@ -92,7 +92,7 @@ struct AccessControlTests {
         }
       }
     }
-    try await withTestServer([GridRPCService(store: store)], as: .staff(.cityPlatform)) { client in
+    try await withTestServer([GridService(store: store)], as: .staff(.cityPlatform)) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let intake = try await grid.intakeCityCase(.with {
         $0.externalID = "12345-0001"
@@ -119,7 +119,7 @@ struct AccessControlTests {
       $0.gridCase.title = "湖边垃圾"
       $0.gridCase.divisionCode = Self.otherStreetCommunity
     }, by: .system)
-    try await withTestServer([GridRPCService(store: store)], as: .staff(.street, scope: "320113005")) { client in
+    try await withTestServer([GridService(store: store)], as: .staff(.street, scope: "320113005")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let mine = try await grid.createCase(.with {
         $0.gridCase.source = .resident

@@ -38,7 +38,7 @@ struct AlarmTests {
   @Test("a worker's assignment stream is theirs: another grid worker, or staff outside its jurisdiction, is refused")
   func aPersonsStreamIsReadByThatPersonOrStaffOverThem() async throws {
     let store = try await GridFixture.store()
-    let worker = try await withTestServer([GridRPCService(store: store)]) { client in
+    let worker = try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await Self.workerOnDuty(grid, name: "王网格", phone: "13800003333", principal: "user:Y")
       _ = try await grid.raiseAlarm(.with {
@@ -49,7 +49,7 @@ struct AlarmTests {
       return worker
     }
     @Sendable func firstAssignment(as principal: Principal) async throws -> Governance_Grid_V1_Assignment? {
-      try await withTestServer([GridRPCService(store: store)], as: principal) { client in
+      try await withTestServer([GridService(store: store)], as: principal) { client in
         try await Governance_Grid_V1_GridService.Client(wrapping: client).watchAssignments(.with {
           $0.workerID = worker.id
           $0.includePending = true
@@ -75,7 +75,7 @@ struct AlarmTests {
     // Acknowledging is the worker's own act too.
     let assignment = try #require(own)
     @Sendable func acknowledge(as principal: Principal) async throws -> Governance_Grid_V1_Assignment {
-      try await withTestServer([GridRPCService(store: store)], as: principal) { client in
+      try await withTestServer([GridService(store: store)], as: principal) { client in
         try await Governance_Grid_V1_GridService.Client(wrapping: client).acknowledgeAssignment(.with {
           $0.assignmentID = assignment.id
         })
@@ -87,7 +87,7 @@ struct AlarmTests {
     #expect(try await acknowledge(as: Principal(subject: "user:Y", role: .gridWorker, scope: "320113005001")).state == .acknowledged)
     // Nor can a grid worker bind Y's record to their own sign-in to take it over.
     await expectRPCError(.permissionDenied, mentioning: "principal_id") {
-      _ = try await withTestServer([GridRPCService(store: store)], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")) { client in
+      _ = try await withTestServer([GridService(store: store)], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")) { client in
         try await Governance_Grid_V1_GridService.Client(wrapping: client).updateGridWorker(.with {
           $0.worker.id = worker.id
           $0.worker.principalID = "user:X"
@@ -100,7 +100,7 @@ struct AlarmTests {
   @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")
   func alarmReachesTheOnDutyWorker() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridRPCService(store: store)]) { client in
+    try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await Self.workerOnDuty(grid, name: "李网格", phone: "13800002222")
       #expect(try await grid.getOnDuty(.with { $0.gridCode = "320113005001001" }).workers.map(\.id) == [worker.id])

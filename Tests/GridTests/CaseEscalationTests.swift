@@ -24,7 +24,7 @@ struct CaseEscalationTests {
   @Test("escalation by hand climbs one level at a time; the street names the department")
   func escalationByHand() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridRPCService(store: store)]) { client in
+    try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await Self.openCase(grid)
       let community = try await grid.escalateCase(.with { $0.caseID = id })
@@ -101,16 +101,15 @@ struct CaseEscalationTests {
   @Test("a case the sweep cannot escalate is skipped and counted; the sweep goes on with the others")
   func aPoisonCaseIsSkippedAndTheSweepGoesOn() async throws {
     let store = try await GridFixture.store()
-    let (poison, good) = try await withTestServer([GridRPCService(store: store)]) { client in
+    let (poison, good) = try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       return (try await Self.openCase(grid), try await Self.openCase(grid))
     }
     // Planted: a stored case whose handling unit's code does not parse.
     try await store.writer.write { db in
-      var gridCase = try #require(try RecordTable.fetch(db, from: "grid_case", id: poison, as: GridStore.GridCase.self))
+      var gridCase = try #require(try RecordTable.fetch(db, GridStore.GridCase.self, id: poison))
       gridCase.handler.unitCode = "not-a-code"
-      _ = try RecordTable.update(
-        db, in: "grid_case", record: gridCase, by: .system, at: Date(), columns: GridStore.caseColumns)
+      _ = try RecordTable.update(db, gridCase, by: .system, at: Date())
     }
     let sweep = DeadlineSweep(store: store, logger: Logger(label: "test"))
     let later = Date().addingTimeInterval(73 * 3600)
@@ -130,7 +129,7 @@ struct CaseEscalationTests {
     let vault = ContactVault.ephemeral()
     let store = GridStore(writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
     try await GridFixture.register(in: store)
-    let id = try await withTestServer([GridRPCService(store: store)]) { client in
+    let id = try await withTestServer([GridService(store: store)]) { client in
       try await Self.openCase(Governance_Grid_V1_GridService.Client(wrapping: client))
     }
     let sweep = DeadlineSweep(store: store, logger: logger)
@@ -161,7 +160,7 @@ struct DeadlinePolicyTests {
   @Test("a street's policy governs its communities' cases; bad limits are refused")
   func streetPolicyGovernsItsCases() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridRPCService(store: store)]) { client in
+    try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let builtIn = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })
       #expect(builtIn.inherited && builtIn.deadlines.count == 16)

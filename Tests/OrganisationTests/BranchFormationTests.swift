@@ -224,7 +224,7 @@ struct BranchFormationTests {
       timeout: .seconds(30), authority: .ephemeral())
     let store = OrganisationStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
-    let service = OrganisationRPCService(
+    let service = OrganisationService(
       store: store, property: PropertyDirectory(client: peers.client(for: .property)),
       grid: GridDirectory(client: peers.client(for: .grid)))
     try await withThrowingTaskGroup(of: Void.self) { group in

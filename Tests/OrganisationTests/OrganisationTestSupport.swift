@@ -21,9 +21,9 @@ func withOrganisationService<Result: Sendable>(
   let organisationStore = OrganisationStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
   let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
-  return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .organisation) { propertyClient in
-    try await withTestServer([GridRPCService(store: gridStore)], caller: .organisation) { gridClient in
-      let organisation = OrganisationRPCService(
+  return try await withTestServer([PropertyService(store: propertyStore)], caller: .organisation) { propertyClient in
+    try await withTestServer([GridService(store: gridStore)], caller: .organisation) { gridClient in
+      let organisation = OrganisationService(
         store: organisationStore, property: PropertyDirectory(client: propertyClient),
         grid: GridDirectory(client: gridClient))
       return try await withTestServer([organisation]) { client in

@@ -220,23 +220,3 @@ struct OrganisationTreeTests {
     }
   }
 }
-
-@Suite("The organisation service serves its whole contract")
-struct OrganisationContractTests {
-  @Test("every method of OrganisationService has a handler")
-  func everyMethodRegistered() throws {
-    let store = OrganisationStore(
-      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
-    let peers = try PeerClients(
-      caller: .organisation,
-      peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1)],
-      timeout: .seconds(1), authority: .ephemeral())
-    let service = OrganisationRPCService(
-      store: store, property: PropertyDirectory(client: peers.client(for: .property)),
-      grid: GridDirectory(client: peers.client(for: .grid)))
-    var router = RPCRouter<InProcessTransport.Server>()
-    service.registerMethods(with: &router)
-    let missing = Governance_Organisation_V1_OrganisationService.Method.descriptors.filter { !router.hasHandler(forMethod: $0) }
-    #expect(missing.isEmpty, "not served: \(missing.map(\.method))")
-  }
-}

@@ -41,7 +41,7 @@ struct CompoundRegistrationTests {
   @Test("create then get over gRPC, with Chinese text intact")
   func createAndGet() async throws {
     let store = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
-    try await withTestServer([PropertyRPCService(store: store)], as: .staff(.community, scope: "320113005001")) { client in
+    try await withTestServer([PropertyService(store: store)], as: .staff(.community, scope: "320113005001")) { client in
       let property = Governance_Property_V1_PropertyService.Client(wrapping: client)
       let created = try await property.createCompound(.with {
         $0.requestID = "c-1"

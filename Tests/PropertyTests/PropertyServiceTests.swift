@@ -26,7 +26,7 @@ struct PropertyServiceTests {
       path: directory.appendingPathComponent("property.sqlite").path, migrator: PropertyStore.migrator,
       logger: Logger(label: "test"))
     let store = PropertyStore(writer: pool)
-    return try await withTestServer([PropertyRPCService(store: store)], caller: caller) { client in
+    return try await withTestServer([PropertyService(store: store)], caller: caller) { client in
       try await body(Client(wrapping: client), store)
     }
   }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRPCCore
 import GovernanceAPI
 import Logging
 import Testing
@@ -65,7 +66,7 @@ struct DatabaseTests {
     func send(_ caller: Principal, _ service: String) throws -> Grpc_Health_V1_HealthCheckResponse {
       try database.write { db in
         try IdempotencyLedger.perform(
-          db, caller: caller, requestID: "R1", method: "Create",
+          db, caller: caller, requestID: "R1",
           request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = service }
         ) {
           actions += 1
@@ -86,7 +87,7 @@ struct DatabaseTests {
     // An answer recorded before request ids had callers still answers the same request's retry.
     try database.write { db in
       try db.execute(
-        sql: "INSERT INTO idempotency_ledger (caller, request_id, method, request, response, created_at) VALUES ('', 'R0', 'Create', ?, ?, ?)",
+        sql: "INSERT INTO idempotency_ledger (caller, request_id, method, request, response, created_at) VALUES ('', 'R0', 'HealthCheck', ?, ?, ?)",
         arguments: [
           try Grpc_Health_V1_HealthCheckRequest.with { $0.service = "old" }.serializedData(),
           try Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serviceUnknown }.serializedData(), now,
@@ -94,7 +95,7 @@ struct DatabaseTests {
     }
     let retried = try database.write { db in
       try IdempotencyLedger.perform(
-        db, caller: Self.clerk, requestID: "R0", method: "Create",
+        db, caller: Self.clerk, requestID: "R0",
         request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = "old" }
       ) { Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serving } }
     }
@@ -109,7 +110,7 @@ struct DatabaseTests {
     var actions = 0
     func create() throws -> Grpc_Health_V1_HealthCheckResponse {
       try database.write { db in
-        try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-1", method: "Create", request: request) {
+        try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-1", request: request) {
           actions += 1
           try db.execute(sql: "INSERT INTO note (id, text) VALUES (?, 'x')", arguments: ["n\(actions)"])
           return .with { $0.status = .serving }
@@ -125,13 +126,23 @@ struct DatabaseTests {
     #expect(try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM note") } == 1)
   }
 
+  @Test("an act is recorded under the served call's method, or outside a call its request's name")
+  func methodNameComesFromTheCallDescriptor() {
+    let request = Grpc_Health_V1_HealthCheckRequest()
+    #expect(ServerCall.methodName(for: request) == "HealthCheck")
+    let named = ServerCall.$descriptor.withValue(MethodDescriptor(fullyQualifiedService: "grpc.health.v1.Health", method: "Watch")) {
+      ServerCall.methodName(for: request)
+    }
+    #expect(named == "Watch")
+  }
+
   @Test("a request_id reused for a different request is refused")
   func reusedRequestID() throws {
     let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: Self.migrator(upTo: 1))
     func send(_ service: String) throws {
       try database.write { db in
         _ = try IdempotencyLedger.perform(
-          db, caller: Self.clerk, requestID: "r-1", method: "Create",
+          db, caller: Self.clerk, requestID: "r-1",
           request: Grpc_Health_V1_HealthCheckRequest.with { $0.service = service }
         ) { Grpc_Health_V1_HealthCheckResponse() }
       }
@@ -146,14 +157,14 @@ struct DatabaseTests {
     let request = Grpc_Health_V1_HealthCheckRequest()
     #expect(throws: DomainError.self) {
       try database.write { db in
-        try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-2", method: "Create", request: request) {
+        try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-2", request: request) {
           () throws -> Grpc_Health_V1_HealthCheckResponse in
           throw DomainError.failedPrecondition(rule: "r", detail: "d")
         }
       }
     }
     let retried = try database.write { db in
-      try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-2", method: "Create", request: request) {
+      try IdempotencyLedger.perform(db, caller: Self.clerk, requestID: "r-2", request: request) {
         Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serving }
       }
     }

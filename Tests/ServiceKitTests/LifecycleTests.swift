@@ -1,5 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import SwiftProtobuf
 import GovernanceAPI
 import Logging
 import Synchronization
@@ -202,6 +204,25 @@ struct LifecycleTests {
       }
       #expect(answer.id == "org_in_flight")
       try await group.waitForAll()
+    }
+  }
+}
+
+extension RPCRouter {
+  /// Registers one unary protobuf method by its descriptor: the test services here serve one
+  /// method each, not a whole contract.
+  fileprivate mutating func registerUnary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+  ) {
+    registerHandler(
+      forMethod: method,
+      deserializer: ProtobufDeserializer<Request>(),
+      serializer: ProtobufSerializer<Response>()
+    ) { request, context in
+      let single = try await ServerRequest(stream: request)
+      let response = try await handler(single.message, context)
+      return StreamingServerResponse(single: ServerResponse(message: response))
     }
   }
 }

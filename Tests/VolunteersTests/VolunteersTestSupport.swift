@@ -25,12 +25,12 @@ func withVolunteersService<Result: Sendable>(
   let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
   let store = VolunteersStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: VolunteersStore.migrator), vault: .ephemeral())
-  return try await withTestServer([PropertyRPCService(store: propertyStore)], caller: .organisation) { property in
-    try await withTestServer([GridRPCService(store: gridStore)], caller: .volunteers) { grid in
-      let organisationService = OrganisationRPCService(
+  return try await withTestServer([PropertyService(store: propertyStore)], caller: .organisation) { property in
+    try await withTestServer([GridService(store: gridStore)], caller: .volunteers) { grid in
+      let organisationService = OrganisationService(
         store: organisationStore, property: PropertyDirectory(client: property), grid: GridDirectory(client: grid))
       return try await withTestServer([organisationService], caller: .volunteers) { organisation in
-        let service = VolunteersRPCService(store: store, peers: VolunteerPeers(organisation: organisation, grid: grid))
+        let service = VolunteersService(store: store, peers: VolunteerPeers(organisation: organisation, grid: grid))
         return try await withTestServer([service], as: principal) { client in
           // The test writes its fixtures in the peers as staff would; the service under test
           // calls them as itself.

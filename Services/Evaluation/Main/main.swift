@@ -17,7 +17,7 @@ struct EvaluationServiceCommand: AsyncParsableCommand {
     try await ServiceRunner.run(
       .evaluation, options: options, migrator: EvaluationStore.migrator,
       makeServices: { runtime in
-        [EvaluationRPCService(store: EvaluationStore(writer: runtime.database, vault: runtime.vault), peers: Self.peers(runtime))]
+        [EvaluationService(store: EvaluationStore(writer: runtime.database, vault: runtime.vault), peers: Self.peers(runtime))]
       },
       backgroundServices: { runtime in
         [

@@ -15,7 +15,7 @@ struct OrganisationServiceCommand: AsyncParsableCommand {
   func run() async throws {
     try await ServiceRunner.run(.organisation, options: options, migrator: OrganisationStore.migrator) { runtime in
       [
-        OrganisationRPCService(
+        OrganisationService(
           store: OrganisationStore(writer: runtime.database, vault: runtime.vault),
           property: PropertyDirectory(client: runtime.peers.client(for: .property)),
           grid: GridDirectory(client: runtime.peers.client(for: .grid)))

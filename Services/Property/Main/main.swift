@@ -14,7 +14,7 @@ struct PropertyServiceCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await ServiceRunner.run(.property, options: options, migrator: PropertyStore.migrator) { runtime in
-      [PropertyRPCService(store: PropertyStore(writer: runtime.database))]
+      [PropertyService(store: PropertyStore(writer: runtime.database))]
     }
   }
 }

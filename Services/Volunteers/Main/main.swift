@@ -17,7 +17,7 @@ struct VolunteersServiceCommand: AsyncParsableCommand {
       .volunteers, options: options, migrator: VolunteersStore.migrator,
       makeServices: { runtime in
         [
-          VolunteersRPCService(
+          VolunteersService(
             store: VolunteersStore(writer: runtime.database, vault: runtime.vault),
             peers: VolunteerPeers(
               organisation: runtime.peers.client(for: .organisation), grid: runtime.peers.client(for: .grid)))

@@ -109,8 +109,8 @@ public struct PublicationResumer<Transport: ClientTransport>: Service {
     let resumer = Principal(service: .evaluation)
     let publisher = publisher
     let logger = logger
-    try await PeriodicJob.run("publication resume", every: interval, logger: logger, what: "publications") {
+    try await PeriodicService("publication resume", every: interval, logger: logger, what: "publications") {
       try await publisher.resumeUnfinished(by: resumer, logger: logger)
-    }
+    }.run()
   }
 }

@@ -94,13 +94,6 @@ extension EvaluationStore {
     }
   }
 
-  static func compositeColumns(_ composite: Composite) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": composite.divisionCode, "period_id": composite.periodID, "company_id": composite.companyID,
-      "total": composite.total, "stars": composite.stars, "list_status": composite.listStatus.rawValue,
-      "state": composite.state.rawValue,
-    ]
-  }
 
   /// Replaces the quarter's proposed composites, ranked best first (ties share a rank); refused
   /// once the quarter is published.
@@ -119,8 +112,7 @@ extension EvaluationStore {
         ranked.rank = rank
         ranked.state = .proposed
         ranked.computeTime = .init(date: time)
-        _ = try RecordTable.insertNew(
-          db, into: "composite_score", prefix: "cmp", record: ranked, by: principal, at: time, columns: Self.compositeColumns)
+        _ = try RecordTable.insertNew(db, ranked, by: principal, at: time)
       }
       return .with {
         $0.companies = Int32(ordered.count)
@@ -131,7 +123,7 @@ extension EvaluationStore {
   }
 
   public func composite(id: String) async throws -> Composite? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "composite_score", id: id, as: Composite.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Composite.self, id: id) }
   }
 
   public func composite(company: String, period: String) async throws -> Composite? {
@@ -170,13 +162,6 @@ extension EvaluationStore {
 // MARK: - Publication
 
 extension EvaluationStore {
-  static func publicationColumns(_ publication: Publication) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": publication.divisionCode, "period_id": publication.periodID,
-      // The year of publication, in the city's calendar.
-      "state": publication.state.rawValue, "year": CalendarDate.today(at: publication.publishTime.date).year,
-    ]
-  }
 
   /// Freezes a closed quarter in one transaction: its composites become PUBLISHED, the period
   /// PUBLISHED, and a publication lists each company with what is left to do in the property
@@ -200,15 +185,12 @@ extension EvaluationStore {
       }
       for var composite in composites {
         composite.state = .published
-        _ = try RecordTable.update(
-          db, in: "composite_score", record: composite, by: principal, at: time, columns: Self.compositeColumns)
+        _ = try RecordTable.update(db, composite, by: principal, at: time)
       }
       period.state = .published
       period.publishTime = .init(date: time)
-      _ = try RecordTable.update(db, in: "period", record: period, by: principal, at: time, columns: Self.periodColumns)
-      return try RecordTable.insertNew(
-        db, into: "publication", prefix: "pub",
-        record: Publication.with {
+      _ = try RecordTable.update(db, period, by: principal, at: time)
+      return try RecordTable.insertNew(db, Publication.with {
           $0.divisionCode = period.divisionCode
           $0.periodID = periodID
           $0.state = .inProgress
@@ -228,7 +210,7 @@ extension EvaluationStore {
               $0.exitState = composite.listStatus == .black ? .pending : .notRequired
             }
           }
-        }, by: principal, at: time, columns: Self.publicationColumns)
+        }, by: principal, at: time)
     }
   }
 
@@ -238,7 +220,7 @@ extension EvaluationStore {
     change: @escaping @Sendable (inout Governance_Evaluation_V1_PublishedEntry) -> Void
   ) async throws -> Publication {
     try await writer.write { db in
-      var publication = try RecordTable.fetchRequired(db, from: "publication", id: publicationID, as: Publication.self, resource: "publication")
+      var publication = try RecordTable.fetchRequired(db, Publication.self, id: publicationID)
       guard let index = publication.entries.firstIndex(where: { $0.companyID == companyID }) else {
         throw DomainError.notFound(resource: "publication entry", id: companyID)
       }
@@ -248,13 +230,12 @@ extension EvaluationStore {
         publication.state = .completed
         publication.completeTime = .init(date: time)
       }
-      return try RecordTable.update(
-        db, in: "publication", record: publication, by: principal, at: time, columns: Self.publicationColumns)
+      return try RecordTable.update(db, publication, by: principal, at: time)
     }
   }
 
   public func publication(id: String) async throws -> Publication? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "publication", id: id, as: Publication.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Publication.self, id: id) }
   }
 
   public func publication(periodID: String) async throws -> Publication? {

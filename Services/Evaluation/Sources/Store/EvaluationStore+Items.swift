@@ -4,9 +4,6 @@ import GovernanceAPI
 import ServiceKit
 
 extension EvaluationStore {
-  static func itemColumns(_ item: ScoringItem) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    ["division_code": item.divisionCode, "code": item.code, "use": item.use.rawValue, "active": item.active]
-  }
 
   /// Defines a scoring item in one transaction. Its code is unique within the defining division;
   /// a repeated `requestID` returns the first answer.
@@ -14,7 +11,7 @@ extension EvaluationStore {
     _ request: Governance_Evaluation_V1_CreateScoringItemRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> ScoringItem {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateScoringItem", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let item = try ScoringItemRules.validateNew(request.item)
         let taken = try Bool.fetchOne(
           db, sql: "SELECT 1 FROM scoring_item WHERE division_code = ? AND code = ?",
@@ -22,14 +19,13 @@ extension EvaluationStore {
         if taken {
           throw DomainError.alreadyExists(resource: "scoring item", id: item.code, detail: "in division \(item.divisionCode)")
         }
-        return try RecordTable.insertNew(
-          db, into: "scoring_item", prefix: "item", record: item, by: principal, at: time, columns: Self.itemColumns)
+        return try RecordTable.insertNew(db, item, by: principal, at: time)
       }
     }
   }
 
   public func scoringItem(id: String) async throws -> ScoringItem? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "scoring_item", id: id, as: ScoringItem.self) }
+    try await writer.read { db in try RecordTable.fetch(db, ScoringItem.self, id: id) }
   }
 
   /// The division and each of its ancestors, whose items apply in it.
@@ -54,7 +50,7 @@ extension EvaluationStore {
     filter.add("use = ?", request.use.rawValue, when: request.use != .unspecified)
     filter.add("active", when: !request.includeInactive)
     let (items, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "scoring_item", as: ScoringItem.self, filter: filter, page: page)
+      try RecordTable.list(db, ScoringItem.self, filter: filter, page: page)
     }
     return .with {
       $0.items = items
@@ -70,7 +66,7 @@ extension EvaluationStore {
     let paths = try updatePaths(request.updateMask, allowed: ["name", "details", "weight", "full_marks", "sort_order", "active"])
     let id = try FieldValidation.requiredID(request.item.id, field: "item.id")
     return try await writer.write { db in
-      var item = try RecordTable.fetchRequired(db, from: "scoring_item", id: id, as: ScoringItem.self, resource: "scoring item")
+      var item = try RecordTable.fetchRequired(db, ScoringItem.self, id: id)
       let changes = request.item
       for path in paths {
         switch path {
@@ -84,7 +80,7 @@ extension EvaluationStore {
       }
       var validated = try ScoringItemRules.validateNew(item)
       validated.active = item.active
-      return try RecordTable.update(db, in: "scoring_item", record: validated, by: principal, at: time, columns: Self.itemColumns)
+      return try RecordTable.update(db, validated, by: principal, at: time)
     }
   }
 }

@@ -8,20 +8,13 @@ extension EvaluationStore {
   public typealias Panel = Governance_Evaluation_V1_Panel
   public typealias Score = Governance_Evaluation_V1_Score
 
-  static func periodColumns(_ period: Period) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": period.divisionCode, "kind": period.kind.rawValue, "year": period.year, "number": period.number,
-      "state": period.state.rawValue, "start_date": CalendarDate.iso(period.startDate),
-      "end_date": CalendarDate.iso(period.endDate),
-    ]
-  }
 
   public func createPeriod(
     _ request: Governance_Evaluation_V1_CreatePeriodRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Period {
     let period = try EvaluationPeriods.validateNew(request.period)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePeriod", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         if let existing = try String.fetchOne(
           db, sql: "SELECT id FROM period WHERE division_code = ? AND kind = ? AND year = ? AND number = ?",
           arguments: [period.divisionCode, period.kind.rawValue, period.year, period.number])
@@ -29,19 +22,18 @@ extension EvaluationStore {
           throw DomainError.alreadyExists(
             resource: "period", id: period.label, detail: "of \(period.divisionCode), registered as \(existing)")
         }
-        return try RecordTable.insertNew(
-          db, into: "period", prefix: "per", record: period, by: principal, at: time, columns: Self.periodColumns)
+        return try RecordTable.insertNew(db, period, by: principal, at: time)
       }
     }
   }
 
   public func period(id: String) async throws -> Period? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "period", id: id, as: Period.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Period.self, id: id) }
   }
 
   static func fetchPeriod(_ db: Database, id: String, field: String = "period_id") throws -> Period {
     guard !id.isEmpty else { throw DomainError.invalidArgument(field: field, rule: "is required") }
-    return try RecordTable.fetchRequired(db, from: "period", id: id, as: Period.self, resource: "period")
+    return try RecordTable.fetchRequired(db, Period.self, id: id)
   }
 
   public func listPeriods(_ request: Governance_Evaluation_V1_ListPeriodsRequest) async throws
@@ -54,7 +46,7 @@ extension EvaluationStore {
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
     filter.add("year = ?", request.year, when: request.year != 0)
     let (periods, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "period", as: Period.self, filter: filter, page: page)
+      try RecordTable.list(db, Period.self, filter: filter, page: page)
     }
     return .with {
       $0.periods = periods
@@ -66,26 +58,18 @@ extension EvaluationStore {
     _ request: Governance_Evaluation_V1_ClosePeriodRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Period {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ClosePeriod", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var period = try Self.fetchPeriod(db, id: request.periodID)
         guard period.state == .open else {
           throw DomainError.failedPrecondition(rule: "a period is closed once, while open", detail: "\(period.label) is \(period.state)")
         }
         period.state = .closed
         period.closeTime = .init(date: time)
-        return try RecordTable.update(db, in: "period", record: period, by: principal, at: time, columns: Self.periodColumns)
+        return try RecordTable.update(db, period, by: principal, at: time)
       }
     }
   }
 
-  static func panelColumns(_ panel: Panel) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": panel.divisionCode, "kind": panel.kind.rawValue, "period_id": panel.periodID,
-      "compound_id": panel.compoundID.isEmpty ? nil : panel.compoundID,
-      "company_id": panel.companyID.isEmpty ? nil : panel.companyID,
-      "panel_key": panelKey(panel),
-    ]
-  }
 
   /// What makes a panel one of a kind: its period and compound-company, or period and division.
   static func panelKey(_ panel: Panel) -> String {
@@ -105,13 +89,12 @@ extension EvaluationStore {
     _ request: Governance_Evaluation_V1_CreatePanelRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Panel {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePanel", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let period = try Self.fetchPeriod(db, id: request.panel.periodID, field: "panel.period_id")
         try EvaluationPeriods.checkOpen(period)
         var proposed = request.panel
         if !request.copyMembersFromPanelID.isEmpty {
-          let earlier = try RecordTable.fetchRequired(
-            db, from: "panel", id: request.copyMembersFromPanelID, as: Panel.self, resource: "panel")
+          let earlier = try RecordTable.fetchRequired(db, Panel.self, id: request.copyMembersFromPanelID)
           guard earlier.kind == proposed.kind else {
             throw DomainError.invalidArgument(
               field: "copy_members_from_panel_id", rule: "a panel of the same kind; \(earlier.id) is \(earlier.kind)")
@@ -126,8 +109,7 @@ extension EvaluationStore {
         {
           throw DomainError.alreadyExists(resource: "panel", id: existing, detail: "for this period and \(panel.kind == .fourParty ? "compound and company" : "division")")
         }
-        let created = try RecordTable.insertNew(
-          db, into: "panel", prefix: "pnl", record: panel, by: principal, at: time, columns: Self.panelColumns)
+        let created = try RecordTable.insertNew(db, panel, by: principal, at: time)
         try Self.replaceMembers(db, of: created)
         return created
       }
@@ -135,7 +117,7 @@ extension EvaluationStore {
   }
 
   public func panel(id: String) async throws -> Panel? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "panel", id: id, as: Panel.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Panel.self, id: id) }
   }
 
   public func listPanels(_ request: Governance_Evaluation_V1_ListPanelsRequest) async throws
@@ -152,7 +134,7 @@ extension EvaluationStore {
       "id IN (SELECT panel_id FROM panel_member WHERE evaluator_id = ?)", request.evaluatorID,
       when: !request.evaluatorID.isEmpty)
     let (panels, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "panel", as: Panel.self, filter: filter, page: page)
+      try RecordTable.list(db, Panel.self, filter: filter, page: page)
     }
     return .with {
       $0.panels = panels
@@ -165,15 +147,15 @@ extension EvaluationStore {
   ) async throws -> Panel {
     let panelID = try FieldValidation.requiredID(request.panelID, field: "panel_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AddPanelMember", request: request) {
-        var panel = try RecordTable.fetchRequired(db, from: "panel", id: panelID, as: Panel.self, resource: "panel")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var panel = try RecordTable.fetchRequired(db, Panel.self, id: panelID)
         var member = try Panels.validateMember(request.member, kind: panel.kind, field: "member")
         guard !panel.members.contains(where: { $0.evaluatorID == member.evaluatorID }) else {
           throw DomainError.alreadyExists(resource: "panel seat", id: member.evaluatorID, detail: "on panel \(panelID)")
         }
         member.joinTime = .init(date: time)
         panel.members.append(member)
-        let saved = try RecordTable.update(db, in: "panel", record: panel, by: principal, at: time, columns: Self.panelColumns)
+        let saved = try RecordTable.update(db, panel, by: principal, at: time)
         try Self.replaceMembers(db, of: saved)
         return saved
       }
@@ -187,28 +169,19 @@ extension EvaluationStore {
     let evaluator = try FieldValidation.requiredID(request.evaluatorID, field: "evaluator_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RemovePanelMember", request: request) {
-        var panel = try RecordTable.fetchRequired(db, from: "panel", id: panelID, as: Panel.self, resource: "panel")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var panel = try RecordTable.fetchRequired(db, Panel.self, id: panelID)
         guard panel.members.contains(where: { $0.evaluatorID == evaluator }) else {
           throw DomainError.notFound(resource: "panel seat", id: evaluator)
         }
         panel.members.removeAll { $0.evaluatorID == evaluator }
-        let saved = try RecordTable.update(db, in: "panel", record: panel, by: principal, at: time, columns: Self.panelColumns)
+        let saved = try RecordTable.update(db, panel, by: principal, at: time)
         try Self.replaceMembers(db, of: saved)
         return saved
       }
     }
   }
 
-  static func scoreColumns(_ score: Score) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": score.divisionCode, "period_id": score.periodID, "panel_id": score.panelID,
-      "panel_kind": (Panels.roles[.fourParty, default: []].contains(score.role)
-        ? Governance_Evaluation_V1_PanelKind.fourParty : .fiveParty).rawValue,
-      "evaluator_id": score.evaluatorID, "item_id": score.itemID, "company_id": score.companyID,
-      "compound_id": score.compoundID,
-    ]
-  }
 
   /// One evaluator's score, once: the panel seat, item, period window and value are checked
   /// and the score stored in one transaction; a second submission is ALREADY_EXISTS.
@@ -222,14 +195,14 @@ extension EvaluationStore {
     _ = try FieldValidation.requiredID(request.companyID, field: "company_id")
     let comment = try FieldValidation.optionalText(request.comment, field: "comment", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SubmitScore", request: request) {
-        let panel = try RecordTable.fetchRequired(db, from: "panel", id: panelID, as: Panel.self, resource: "panel")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let panel = try RecordTable.fetchRequired(db, Panel.self, id: panelID)
         guard request.periodID.isEmpty || request.periodID == panel.periodID else {
           throw DomainError.invalidArgument(field: "period_id", rule: "the panel's period \(panel.periodID)")
         }
         let period = try Self.fetchPeriod(db, id: panel.periodID)
         try EvaluationPeriods.checkOpen(period)
-        let item = try RecordTable.fetchRequired(db, from: "scoring_item", id: itemID, as: ScoringItem.self, resource: "scoring item")
+        let item = try RecordTable.fetchRequired(db, ScoringItem.self, id: itemID)
         let seat = try Panels.checkScore(request, panel: panel, item: item)
         if let existing = try String.fetchOne(
           db,
@@ -240,9 +213,7 @@ extension EvaluationStore {
             resource: "score", id: existing,
             detail: "\(request.evaluatorID) already scored \(item.code) for this company, compound and period; scores are not replaced")
         }
-        return try RecordTable.insertNew(
-          db, into: "score", prefix: "scr",
-          record: Score.with {
+        return try RecordTable.insertNew(db, Score.with {
             $0.divisionCode = panel.divisionCode
             $0.periodID = panel.periodID
             $0.panelID = panelID
@@ -257,7 +228,7 @@ extension EvaluationStore {
             $0.weight = item.weight
             $0.comment = comment
             $0.submitTime = .init(date: time)
-          }, by: principal, at: time, columns: Self.scoreColumns)
+          }, by: principal, at: time)
       }
     }
   }
@@ -275,7 +246,7 @@ extension EvaluationStore {
     filter.add("evaluator_id = ?", request.evaluatorID, when: !request.evaluatorID.isEmpty)
     filter.add("item_id = ?", request.itemID, when: !request.itemID.isEmpty)
     let (scores, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "score", as: Score.self, filter: filter, page: page)
+      try RecordTable.list(db, Score.self, filter: filter, page: page)
     }
     return .with {
       $0.scores = scores

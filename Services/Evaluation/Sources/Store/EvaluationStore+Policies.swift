@@ -32,7 +32,7 @@ extension EvaluationStore {
   ) async throws -> Policy {
     var policy = try CompositeFormula.validate(request.policy)
     return try await writer.write { [policy] db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SetRatingPolicy", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var policy = policy
         if let data = try Data.fetchOne(
           db, sql: "SELECT record FROM rating_policy WHERE division_code = ?", arguments: [policy.divisionCode])
@@ -41,14 +41,10 @@ extension EvaluationStore {
           policy.id = current.id
           policy.audit = current.audit
           policy.version = current.version + 1
-          return try RecordTable.update(db, in: "rating_policy", record: policy, by: principal, at: time) {
-            ["division_code": $0.divisionCode]
-          }
+          return try RecordTable.update(db, policy, by: principal, at: time)
         }
         policy.version = 1
-        return try RecordTable.insertNew(db, into: "rating_policy", prefix: "pol", record: policy, by: principal, at: time) {
-          ["division_code": $0.divisionCode]
-        }
+        return try RecordTable.insertNew(db, policy, by: principal, at: time)
       }
     }
   }
@@ -63,7 +59,7 @@ extension EvaluationStore {
     evaluation.pairedUnitName = unitName
     evaluation.evaluatorID = principal.description
     return try await writer.write { [evaluation] db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SubmitPairedUnitEvaluation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let period = try Self.fetchPeriod(db, id: evaluation.periodID, field: "evaluation.period_id")
         guard period.kind == .quarterly else {
           throw DomainError.failedPrecondition(rule: "the five helps are evaluated each quarter", detail: "\(period.label) is monthly")
@@ -76,14 +72,7 @@ extension EvaluationStore {
           throw DomainError.alreadyExists(
             resource: "paired-unit evaluation", id: existing, detail: "once per unit, compound and period")
         }
-        return try RecordTable.insertNew(
-          db, into: "paired_unit_evaluation", prefix: "pue", record: evaluation, by: principal, at: time
-        ) {
-          [
-            "division_code": $0.divisionCode, "period_id": $0.periodID, "paired_unit_id": $0.pairedUnitID,
-            "compound_id": $0.compoundID, "grade": $0.grade.rawValue,
-          ]
-        }
+        return try RecordTable.insertNew(db, evaluation, by: principal, at: time)
       }
     }
   }
@@ -99,7 +88,7 @@ extension EvaluationStore {
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
     filter.add("grade = ?", request.grade.rawValue, when: request.grade != .unspecified)
     let (evaluations, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "paired_unit_evaluation", as: PairedUnitEvaluation.self, filter: filter, page: page)
+      try RecordTable.list(db, PairedUnitEvaluation.self, filter: filter, page: page)
     }
     return .with {
       $0.evaluations = evaluations

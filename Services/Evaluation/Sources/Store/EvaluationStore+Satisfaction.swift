@@ -8,12 +8,6 @@ extension EvaluationStore {
   public typealias CaseSatisfaction = Governance_Evaluation_V1_CaseSatisfaction
   public typealias Order = Governance_Evaluation_V1_RectificationOrder
 
-  static func surveyColumns(_ response: SurveyResponse) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": response.divisionCode, "period_id": response.periodID, "compound_id": response.compoundID,
-      "company_id": response.companyID,
-    ]
-  }
 
   /// Records one resident's survey while the period is open; the respondent, when named, sealed
   /// apart and masked in the record.
@@ -39,12 +33,12 @@ extension EvaluationStore {
     response.submitTime = .init(date: time)
     let vault = vault
     return try await writer.write { [response] db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SubmitSurveyResponse", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let period = try Self.fetchPeriod(db, id: response.periodID, field: "response.period_id")
         try EvaluationPeriods.checkOpen(period)
         for (index, answer) in response.answers.enumerated() {
           let field = "response.answers[\(index)]"
-          guard let item = try RecordTable.fetch(db, from: "scoring_item", id: answer.itemID, as: ScoringItem.self),
+          guard let item = try RecordTable.fetch(db, ScoringItem.self, id: answer.itemID),
             item.use == .residentSurvey
           else {
             throw DomainError.invalidArgument(field: "\(field).item_id", rule: "names a resident-survey item")
@@ -53,8 +47,7 @@ extension EvaluationStore {
             throw DomainError.invalidArgument(field: "\(field).value", rule: "from 0 to \(item.fullMarks), got \(answer.value)")
           }
         }
-        let created = try RecordTable.insertNew(
-          db, into: "survey_response", prefix: "srv", record: response, by: principal, at: time, columns: Self.surveyColumns)
+        let created = try RecordTable.insertNew(db, response, by: principal, at: time)
         if let respondent {
           try db.execute(
             sql: "INSERT INTO survey_respondent (response_id, contact) VALUES (?, ?)",
@@ -75,7 +68,7 @@ extension EvaluationStore {
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
     filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
     let (responses, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "survey_response", as: SurveyResponse.self, filter: filter, page: page)
+      try RecordTable.list(db, SurveyResponse.self, filter: filter, page: page)
     }
     return .with {
       $0.responses = responses
@@ -94,9 +87,7 @@ extension EvaluationStore {
       }
       try db.execute(sql: "DELETE FROM case_satisfaction WHERE period_id = ?", arguments: [periodID])
       for row in rows {
-        _ = try RecordTable.insertNew(db, into: "case_satisfaction", prefix: "csat", record: row, by: principal, at: time) {
-          ["division_code": $0.divisionCode, "period_id": $0.periodID, "compound_id": $0.compoundID, "company_id": $0.companyID]
-        }
+        _ = try RecordTable.insertNew(db, row, by: principal, at: time)
       }
     }
   }
@@ -111,7 +102,7 @@ extension EvaluationStore {
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
     filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
     let (rows, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "case_satisfaction", as: CaseSatisfaction.self, filter: filter, page: page)
+      try RecordTable.list(db, CaseSatisfaction.self, filter: filter, page: page)
     }
     return .with {
       $0.rows = rows
@@ -121,33 +112,25 @@ extension EvaluationStore {
 
   // MARK: Rectification orders
 
-  static func orderColumns(_ order: Order) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": order.divisionCode, "company_id": order.companyID, "compound_id": order.compoundID,
-      "period_id": order.periodID.isEmpty ? nil : order.periodID, "state": order.state.rawValue,
-      "deadline": CalendarDate.iso(order.deadline),
-    ]
-  }
 
   public func createOrder(
     _ request: Governance_Evaluation_V1_CreateRectificationOrderRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Order {
     let order = try Rectification.validateNew(request.order, today: CalendarDate.today(at: time))
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateRectificationOrder", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         if !order.periodID.isEmpty { _ = try Self.fetchPeriod(db, id: order.periodID, field: "order.period_id") }
         if !order.scoreID.isEmpty {
-          _ = try RecordTable.fetchRequired(db, from: "score", id: order.scoreID, as: Score.self, resource: "score")
+          _ = try RecordTable.fetchRequired(db, Score.self, id: order.scoreID)
         }
-        return try RecordTable.insertNew(
-          db, into: "rectification_order", prefix: "rect", record: order, by: principal, at: time, columns: Self.orderColumns)
+        return try RecordTable.insertNew(db, order, by: principal, at: time)
       }
     }
   }
 
   public func order(id: String, at time: Date = Date()) async throws -> Order? {
     try await markOverdueOrders(at: time)
-    return try await writer.read { db in try RecordTable.fetch(db, from: "rectification_order", id: id, as: Order.self) }
+    return try await writer.read { db in try RecordTable.fetch(db, Order.self, id: id) }
   }
 
   public func listOrders(_ request: Governance_Evaluation_V1_ListRectificationOrdersRequest, at time: Date = Date())
@@ -162,7 +145,7 @@ extension EvaluationStore {
     filter.add("period_id = ?", request.periodID, when: !request.periodID.isEmpty)
     filter.add("state", in: request.states.map(\.rawValue))
     let (orders, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "rectification_order", as: Order.self, filter: filter, page: page)
+      try RecordTable.list(db, Order.self, filter: filter, page: page)
     }
     return .with {
       $0.orders = orders
@@ -176,14 +159,13 @@ extension EvaluationStore {
     let id = try FieldValidation.requiredID(request.orderID, field: "order_id")
     let note = try FieldValidation.requiredName(request.completionNote, field: "completion_note", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CompleteRectificationOrder", request: request) {
-        var order = try RecordTable.fetchRequired(db, from: "rectification_order", id: id, as: Order.self, resource: "order")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var order = try RecordTable.fetchRequired(db, Order.self, id: id)
         order.state = try Rectification.completedState(order, today: CalendarDate.today(at: time))
         order.completeTime = .init(date: time)
         order.completionNote = note
         order.verifiedBy = principal.description
-        return try RecordTable.update(
-          db, in: "rectification_order", record: order, by: principal, at: time, columns: Self.orderColumns)
+        return try RecordTable.update(db, order, by: principal, at: time)
       }
     }
   }
@@ -199,9 +181,7 @@ extension EvaluationStore {
       for data in due {
         var order = try StoredMessage.decode(Order.self, from: data)
         order.state = .overdue
-        _ = try RecordTable.update(
-          db, in: "rectification_order", record: order, by: Principal(service: .evaluation), at: time,
-          columns: Self.orderColumns)
+        _ = try RecordTable.update(db, order, by: Principal(service: .evaluation), at: time)
       }
       return due.count
     }

@@ -12,6 +12,21 @@ public enum DutyRoster {
     deadline.date <= time
   }
 
+  /// The rule "an assignment is acknowledged once, while pending": `assignment` acknowledged at
+  /// `time`; FAILED_PRECONDITION naming its state otherwise.
+  public static func acknowledge(
+    _ assignment: Governance_Grid_V1_Assignment, at time: Date
+  ) throws(DomainError) -> Governance_Grid_V1_Assignment {
+    guard assignment.state == .pending else {
+      throw DomainError.failedPrecondition(
+        rule: "an assignment is acknowledged while pending", detail: "\(assignment.id) is \(assignment.state)")
+    }
+    var acknowledged = assignment
+    acknowledged.state = .acknowledged
+    acknowledged.acknowledgeTime = .init(date: time)
+    return acknowledged
+  }
+
   /// The rule "a worker has a name, a kind and the grids they serve": validates a new worker.
   public static func validateNew(_ worker: Governance_Grid_V1_GridWorker) throws(DomainError) -> Governance_Grid_V1_GridWorker {
     var validated = worker

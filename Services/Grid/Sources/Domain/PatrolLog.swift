@@ -10,6 +10,15 @@ public enum PatrolLog {
   /// The most findings one patrol may carry.
   public static let maximumFindings = 50
 
+  /// The rule "a patrol is walked by a worker of the grid": FAILED_PRECONDITION unless the worker
+  /// who logs `patrol` serves its grid (`servesGrid`, from the roster of grids).
+  public static func checkWalker(of patrol: Patrol, servesGrid: Bool) throws(DomainError) {
+    guard servesGrid else {
+      throw DomainError.failedPrecondition(
+        rule: "a patrol is walked by a worker of the grid", detail: "\(patrol.workerID) does not serve \(patrol.gridCode)")
+    }
+  }
+
   /// The rule "a patrol is one worker's round of one grid, with a start, an end not before it, a
   /// household count and described findings": validates a new patrol.
   public static func validateNew(_ patrol: Patrol) throws(DomainError) -> Patrol {

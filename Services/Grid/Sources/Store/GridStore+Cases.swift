@@ -8,36 +8,13 @@ extension GridStore {
   public typealias GridCase = Governance_Grid_V1_Case
   public typealias CaseEvent = Governance_Grid_V1_CaseEvent
 
-  static func caseColumns(_ gridCase: GridCase) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    let open = CaseEscalation.openStatuses.contains(gridCase.status)
-    return [
-      "division_code": gridCase.divisionCode, "unit_code": gridCase.handler.unitCode,
-      "status": gridCase.status.rawValue, "source": gridCase.source.rawValue, "priority": gridCase.priority.rawValue,
-      "category": gridCase.category, "assignee_id": gridCase.assigneeID.isEmpty ? nil : gridCase.assigneeID,
-      "compound_id": gridCase.location.compoundID.isEmpty ? nil : gridCase.location.compoundID,
-      "external_id": gridCase.externalID.isEmpty ? nil : gridCase.externalID,
-      // Only an open case has a deadline to watch: the index on it holds the cases the sweep
-      // and the late counts look at, not every case ever closed.
-      "deadline": open && gridCase.hasDeadline && !gridCase.overdue ? gridCase.deadline.seconds : nil,
-      "open": open,
-      "grid_code": gridCase.location.gridCode.isEmpty ? nil : String(gridCase.location.gridCode.prefix(15)),
-      "level": gridCase.handler.level.rawValue,
-      "report_date": CalendarDate.iso(CalendarDate.today(at: gridCase.reportTime.date)),
-      "resolved_level": gridCase.resolvedLevel == .unspecified ? nil : gridCase.resolvedLevel.rawValue,
-      "on_time": gridCase.hasResolveTime ? CaseStatisticsRules.resolvedOnTime(gridCase) : nil,
-      "overdue": gridCase.overdue,
-      "satisfaction": gridCase.hasEvaluation ? gridCase.evaluation.satisfaction : nil,
-    ]
-  }
 
   /// Appends to a case's history (流转), which is never rewritten.
   static func recordCaseEvent(
     _ db: Database, _ kind: Governance_Grid_V1_CaseEventKind, gridCase: GridCase, from: CaseWorkflow.Status,
     note: String, by principal: Principal, at time: Date
   ) throws {
-    _ = try RecordTable.insertNew(
-      db, into: "case_event", prefix: "evt",
-      record: CaseEvent.with {
+    _ = try RecordTable.insertNew(db, CaseEvent.with {
         $0.divisionCode = gridCase.divisionCode
         $0.caseID = gridCase.id
         $0.kind = kind
@@ -49,8 +26,7 @@ extension GridStore {
         $0.eventTime = Google_Protobuf_Timestamp(date: time)
         $0.note = note
         if gridCase.hasDeadline { $0.deadline = gridCase.deadline }
-      }, by: principal, at: time
-    ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
+      }, by: principal, at: time)
   }
 
   /// Validates a new case and splits off its reporter: the whole contact to seal, the record
@@ -80,8 +56,7 @@ extension GridStore {
       arriving.deadline = CaseWorkflow.deadline(
         arrivingAt: time, limit: DeadlinePolicies.limit(in: policy, level: arriving.handler.level, priority: arriving.priority))
     }
-    let created = try RecordTable.insertNew(
-      db, into: "grid_case", prefix: "case", record: arriving, by: principal, at: time, columns: caseColumns)
+    let created = try RecordTable.insertNew(db, arriving, by: principal, at: time)
     if let reporter = prepared.reporter {
       try db.execute(
         sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
@@ -97,7 +72,7 @@ extension GridStore {
     let prepared = try Self.prepare(request.gridCase, at: time)
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateCase", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.insertCase(db, prepared, note: "", vault: vault, by: principal, at: time)
       }
     }
@@ -126,8 +101,7 @@ extension GridStore {
           }
           registered.insert(place)
         }
-        let created = try RecordTable.insertNew(
-          db, into: "grid_case", prefix: "case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+        let created = try RecordTable.insertNew(db, gridCase, by: principal, at: time)
         try Self.recordCaseEvent(db, .imported, gridCase: created, from: .unspecified, note: "", by: principal, at: time)
       }
       return validated.count
@@ -150,7 +124,7 @@ extension GridStore {
     let vault = vault
     return try await writer.write { db in
       if let existingID = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID]) {
-        let existing = try RecordTable.fetchRequired(db, from: "grid_case", id: existingID, as: GridCase.self, resource: "case")
+        let existing = try RecordTable.fetchRequired(db, GridCase.self, id: existingID)
         try Self.recordCaseEvent(
           db, .duplicateIntake, gridCase: existing, from: existing.status, note: "重复推送 \(externalID)", by: principal, at: time)
         return .with {
@@ -170,12 +144,12 @@ extension GridStore {
     try await writer.read { db in
       guard let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
       else { return nil }
-      return try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self)
+      return try RecordTable.fetch(db, GridCase.self, id: id)
     }
   }
 
   public func gridCase(id: String) async throws -> GridCase? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self) }
+    try await writer.read { db in try RecordTable.fetch(db, GridCase.self, id: id) }
   }
 
   /// A case with its reporter whole, for staff at the gateway; the reveal is recorded in the
@@ -205,7 +179,7 @@ extension GridStore {
     filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
     filter.add("open AND deadline < ?", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
     let (cases, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "grid_case", as: GridCase.self, filter: filter, page: page)
+      try RecordTable.list(db, GridCase.self, filter: filter, page: page)
     }
     return .with {
       $0.cases = cases
@@ -213,25 +187,23 @@ extension GridStore {
     }
   }
 
-  /// One step of the workflow in one transaction: the case is read, the transition checked
-  /// against the table, `change` applied, and the step kept in the case's history. Two callers
-  /// racing for the same step are serialised by SQLite: the second finds the case moved on.
+  /// One step of the workflow in one transaction: the case is read, `CaseWorkflow.take` applies
+  /// the step where the transition table allows it, and the step is kept in the case's history.
+  /// Two callers racing for the same step are serialised by SQLite: the second finds the case
+  /// moved on. Throws NOT_FOUND for an unknown case, FAILED_PRECONDITION from the rule.
   func transition(
-    method: String, requestID: String, request: some SwiftProtobuf.Message, caseID: String,
-    to next: CaseWorkflow.Status, event: Governance_Grid_V1_CaseEventKind, note: String, by principal: Principal,
-    at time: Date, change: @escaping @Sendable (inout GridCase, Governance_Grid_V1_DeadlinePolicy) throws -> Void = { _, _ in }
+    _ step: CaseStep, caseID: String, requestID: String, request: some SwiftProtobuf.Message,
+    by principal: Principal, at time: Date
   ) async throws -> GridCase {
     let id = try FieldValidation.requiredID(caseID, field: "case_id")
-    let note = try FieldValidation.optionalText(note, field: "note")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
-        var gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
-        try CaseWorkflow.checkTransition(gridCase, to: next)
-        let from = gridCase.status
-        gridCase.status = next
-        try change(&gridCase, try Self.policy(db, for: gridCase.divisionCode))
-        let saved = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
-        try Self.recordCaseEvent(db, from == next ? .reassigned : event, gridCase: saved, from: from, note: note, by: principal, at: time)
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
+        let stored = try RecordTable.fetchRequired(db, GridCase.self, id: id)
+        let moved = try CaseWorkflow.take(step, on: stored, policy: try Self.policy(db, for: stored.divisionCode))
+        let saved = try RecordTable.update(db, moved, by: principal, at: time)
+        try Self.recordCaseEvent(
+          db, stored.status == step.status ? .reassigned : step.event, gridCase: saved, from: stored.status,
+          note: step.note, by: principal, at: time)
         return saved
       }
     }
@@ -244,12 +216,12 @@ extension GridStore {
     let paths = try updatePaths(request.updateMask, allowed: ["category", "priority", "title", "details", "location"])
     let id = try FieldValidation.requiredID(request.gridCase.id, field: "grid_case.id")
     return try await writer.write { db in
-      let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+      let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: id)
       let corrected = try CaseWorkflow.correct(gridCase, with: request.gridCase, paths: paths)
       if corrected.location.gridCode != gridCase.location.gridCode {
         try Self.requireGrid(db, code: corrected.location.gridCode, field: "grid_case.location.grid_code")
       }
-      let saved = try RecordTable.update(db, in: "grid_case", record: corrected, by: principal, at: time, columns: Self.caseColumns)
+      let saved = try RecordTable.update(db, corrected, by: principal, at: time)
       try Self.recordCaseEvent(
         db, .updated, gridCase: saved, from: gridCase.status, note: "更正 " + paths.joined(separator: ", "), by: principal,
         at: time)
@@ -265,8 +237,8 @@ extension GridStore {
     var filter = RecordFilter()
     filter.add("case_id = ?", id)
     let (events, next) = try await writer.read { [filter] db in
-      _ = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
-      return try RecordTable.list(db, from: "case_event", as: CaseEvent.self, filter: filter, page: page)
+      _ = try RecordTable.fetchRequired(db, GridCase.self, id: id)
+      return try RecordTable.list(db, CaseEvent.self, filter: filter, page: page)
     }
     return .with {
       $0.events = events
@@ -314,15 +286,15 @@ extension GridStore {
 
   /// Moves an open case one level up, or to another unit, in one transaction, keeping the step.
   public func moveCase(
-    method: String, requestID: String, request: some SwiftProtobuf.Message, caseID: String, note: String,
+    requestID: String, request: some SwiftProtobuf.Message, caseID: String, note: String,
     automaticFor deadline: Int64? = nil, by principal: Principal, at time: Date = Date(),
     to destination: @escaping @Sendable (GridCase) throws -> Governance_Grid_V1_HandlingUnit
   ) async throws -> GridCase {
     let id = try FieldValidation.requiredID(caseID, field: "case_id")
     let note = try FieldValidation.optionalText(note, field: "note")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
-        let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: id, as: GridCase.self, resource: "case")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
+        let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: id)
         // The sweep re-checks under the write lock: a case already moved on for this deadline is
         // left alone, so no deadline escalates a case twice.
         if let deadline, !(gridCase.hasDeadline && gridCase.deadline.seconds == deadline && !gridCase.overdue) {
@@ -350,11 +322,9 @@ extension GridStore {
     // The sweep moves a case for a deadline that ran out (its `automaticFor`): that stays on its
     // record. Other automatic moves (an alarm with nobody on duty) miss no deadline.
     if deadline != nil { moved.missedDeadline = true }
-    let saved = try RecordTable.update(db, in: "grid_case", record: moved, by: principal, at: time, columns: Self.caseColumns)
+    let saved = try RecordTable.update(db, moved, by: principal, at: time)
     try Self.withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
-    _ = try RecordTable.insertNew(
-      db, into: "case_event", prefix: "evt",
-      record: CaseEvent.with {
+    _ = try RecordTable.insertNew(db, CaseEvent.with {
         $0.divisionCode = saved.divisionCode
         $0.caseID = saved.id
         $0.kind = escalated ? .escalated : .transferred
@@ -367,20 +337,19 @@ extension GridStore {
         if let deadline { $0.deadline = .init(seconds: deadline) }
         $0.eventTime = .init(date: time)
         $0.note = note
-      }, by: principal, at: time
-    ) { ["division_code": $0.divisionCode, "case_id": $0.caseID] }
+      }, by: principal, at: time)
     return saved
   }
 
   /// Marks a case at the top level whose deadline passed as overdue, once.
   func markOverdue(caseID: String, deadline: Int64, by principal: Principal, at time: Date) async throws {
     try await writer.write { db in
-      guard var gridCase = try RecordTable.fetch(db, from: "grid_case", id: caseID, as: GridCase.self),
+      guard var gridCase = try RecordTable.fetch(db, GridCase.self, id: caseID),
         gridCase.deadline.seconds == deadline, !gridCase.overdue
       else { return }
       gridCase.overdue = true
       gridCase.missedDeadline = true
-      _ = try RecordTable.update(db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+      _ = try RecordTable.update(db, gridCase, by: principal, at: time)
     }
   }
 

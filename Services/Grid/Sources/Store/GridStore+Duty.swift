@@ -16,21 +16,17 @@ extension GridStore {
     let worker = try DutyRoster.validateNew(request.worker)
     if !worker.principalID.isEmpty { try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal) }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGridWorker", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         for (index, grid) in worker.gridCodes.enumerated() {
           try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
         }
-        let created = try RecordTable.insertNew(
-          db, into: "grid_worker", prefix: "wkr", record: worker, by: principal, at: time, columns: Self.workerColumns)
+        let created = try RecordTable.insertNew(db, worker, by: principal, at: time)
         try Self.replaceServedGrids(db, of: created)
         return created
       }
     }
   }
 
-  static func workerColumns(_ worker: Worker) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    ["division_code": worker.divisionCode, "active": worker.active, "kind": worker.kind.rawValue]
-  }
 
   static func replaceServedGrids(_ db: Database, of worker: Worker) throws {
     try db.execute(sql: "DELETE FROM worker_grid WHERE worker_id = ?", arguments: [worker.id])
@@ -52,7 +48,7 @@ extension GridStore {
       try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal)
     }
     return try await writer.write { db in
-      var worker = try RecordTable.fetchRequired(db, from: "grid_worker", id: id, as: Worker.self, resource: "grid worker")
+      var worker = try RecordTable.fetchRequired(db, Worker.self, id: id)
       let changes = request.worker
       for path in paths {
         switch path {
@@ -77,8 +73,7 @@ extension GridStore {
           try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
         }
       }
-      let saved = try RecordTable.update(
-        db, in: "grid_worker", record: validated, by: principal, at: time, columns: Self.workerColumns)
+      let saved = try RecordTable.update(db, validated, by: principal, at: time)
       if paths.contains("grid_codes") { try Self.replaceServedGrids(db, of: saved) }
       return saved
     }
@@ -97,7 +92,7 @@ extension GridStore {
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("active", when: !request.includeInactive)
     let (workers, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "grid_worker", as: Worker.self, filter: filter, page: page)
+      try RecordTable.list(db, Worker.self, filter: filter, page: page)
     }
     return .with {
       $0.workers = workers
@@ -118,7 +113,7 @@ extension GridStore {
     filter.add("end_time > ?", request.fromTime.seconds, when: request.hasFromTime)
     filter.add("start_time < ?", request.toTime.seconds, when: request.hasToTime)
     let (shifts, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "duty_shift", as: Shift.self, filter: filter, page: page)
+      try RecordTable.list(db, Shift.self, filter: filter, page: page)
     }
     return .with {
       $0.shifts = shifts
@@ -135,13 +130,13 @@ extension GridStore {
 
   static func checkOwnWorker(_ db: Database, _ id: String, by principal: Principal) throws {
     guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
-    let worker = try RecordTable.fetchRequired(db, from: "grid_worker", id: id, as: Worker.self, resource: "grid worker")
+    let worker = try RecordTable.fetchRequired(db, Worker.self, id: id)
     try Jurisdiction.checkPersonal(
       ownerPrincipal: worker.principalID, divisionCode: worker.divisionCode, record: "grid worker \(id)", by: principal)
   }
 
   public func worker(id: String) async throws -> Worker? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "grid_worker", id: id, as: Worker.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Worker.self, id: id) }
   }
 
   /// Replaces a grid's shifts inside the window with the given ones, in one transaction.
@@ -149,7 +144,7 @@ extension GridStore {
     _ request: Governance_Grid_V1_SetDutyRosterRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Governance_Grid_V1_SetDutyRosterResponse {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SetDutyRoster", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.requireGrid(db, code: request.gridCode, field: "grid_code")
         let workers = Set(try String.fetchAll(
           db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
@@ -159,12 +154,7 @@ extension GridStore {
           arguments: [request.gridCode, request.windowStart.seconds, request.windowEnd.seconds])
         return try .with {
           $0.shifts = try shifts.map { shift in
-            try RecordTable.insertNew(db, into: "duty_shift", prefix: "sft", record: shift, by: principal, at: time) {
-              [
-                "grid_code": $0.gridCode, "worker_id": $0.workerID, "start_time": $0.startTime.seconds,
-                "end_time": $0.endTime.seconds, "roster_order": $0.rosterOrder,
-              ]
-            }
+            try RecordTable.insertNew(db, shift, by: principal, at: time)
           }
         }
       }
@@ -189,7 +179,7 @@ extension GridStore {
       let shifts = try Self.onDuty(db, grid: grid, at: time)
       return try .with {
         $0.shifts = shifts
-        $0.workers = try shifts.compactMap { try RecordTable.fetch(db, from: "grid_worker", id: $0.workerID, as: Worker.self) }
+        $0.workers = try shifts.compactMap { try RecordTable.fetch(db, Worker.self, id: $0.workerID) }
       }
     }
   }
@@ -216,7 +206,7 @@ extension GridStore {
     }
     let vault = vault
     let response = try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RaiseAlarm", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let gridCode = try Self.alarmGrid(db, request, at: time)
         let prepared = try Self.prepare(.with {
           $0.source = .sensorAlarm
@@ -244,8 +234,7 @@ extension GridStore {
         gridCase.deadline = .init(
           date: time.addingTimeInterval(DeadlinePolicies.limit(in: policy, level: .grid, priority: .urgent)))
         guard let shift = try Self.onDuty(db, grid: gridCode, at: time).first else {
-          let accepted = try RecordTable.update(
-            db, in: "grid_case", record: gridCase, by: principal, at: time, columns: Self.caseColumns)
+          let accepted = try RecordTable.update(db, gridCase, by: principal, at: time)
           try Self.recordCaseEvent(db, .accepted, gridCase: accepted, from: .reported, note: "", by: principal, at: time)
           let escalated = try Self.move(
             db, accepted, to: try CaseEscalation.nextUnit(above: accepted.handler, department: ""),
@@ -282,12 +271,6 @@ extension GridStore {
     return try covering.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
   }
 
-  static func assignmentColumns(_ assignment: Assignment) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "case_id": assignment.caseID, "worker_id": assignment.workerID, "state": assignment.state.rawValue,
-      "ack_deadline": assignment.state == .pending && assignment.hasAckDeadline ? assignment.ackDeadline.seconds : nil,
-    ]
-  }
 
   /// Gives `gridCase` to `worker`: the case's assignee changes, earlier pending deliveries are
   /// withdrawn, and a new assignment is stored for the worker's stream. Alarm cases carry an
@@ -299,12 +282,10 @@ extension GridStore {
     var assigned = gridCase
     assigned.status = .assigned
     assigned.assigneeID = worker
-    let saved = try RecordTable.update(db, in: "grid_case", record: assigned, by: principal, at: time, columns: caseColumns)
+    let saved = try RecordTable.update(db, assigned, by: principal, at: time)
     try recordCaseEvent(db, event, gridCase: saved, from: from, note: note, by: principal, at: time)
     try withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
-    let assignment = try RecordTable.insertNew(
-      db, into: "assignment", prefix: "asg",
-      record: Assignment.with {
+    let assignment = try RecordTable.insertNew(db, Assignment.with {
         $0.divisionCode = saved.divisionCode
         $0.caseID = saved.id
         $0.workerID = worker
@@ -312,7 +293,7 @@ extension GridStore {
         $0.assignTime = .init(date: time)
         if let ackTimeout { $0.ackDeadline = .init(date: time.addingTimeInterval(TimeInterval(ackTimeout.seconds))) }
         $0.gridCase = saved
-      }, by: principal, at: time, columns: assignmentColumns)
+      }, by: principal, at: time)
     return (saved, assignment)
   }
 
@@ -324,7 +305,7 @@ extension GridStore {
     for data in pending {
       var assignment = try StoredMessage.decode(Assignment.self, from: data)
       assignment.state = .withdrawn
-      _ = try RecordTable.update(db, in: "assignment", record: assignment, by: principal, at: time, columns: assignmentColumns)
+      _ = try RecordTable.update(db, assignment, by: principal, at: time)
     }
   }
 
@@ -337,8 +318,8 @@ extension GridStore {
     let note = try FieldValidation.optionalText(request.note, field: "note")
     let (saved, assignment) = try await writer.write { db -> (GridCase, Assignment?) in
       var delivered: Assignment?
-      let saved = try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AssignCase", request: request) {
-        let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: caseID, as: GridCase.self, resource: "case")
+      let saved = try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: caseID)
         try CaseWorkflow.checkTransition(gridCase, to: .assigned)
         let policy = try Self.policy(db, for: gridCase.divisionCode)
         let (saved, assignment) = try Self.assign(
@@ -368,22 +349,15 @@ extension GridStore {
   ) async throws -> Assignment {
     let id = try FieldValidation.requiredID(request.assignmentID, field: "assignment_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AcknowledgeAssignment", request: request) {
-        var assignment = try RecordTable.fetchRequired(db, from: "assignment", id: id, as: Assignment.self, resource: "assignment")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let pending = try RecordTable.fetchRequired(db, Assignment.self, id: id)
         // Only the worker it was given to (or staff over them) acknowledges an assignment.
-        try Self.checkOwnWorker(db, assignment.workerID, by: principal)
-        guard assignment.state == .pending else {
-          throw DomainError.failedPrecondition(
-            rule: "an assignment is acknowledged while pending", detail: "\(id) is \(assignment.state)")
-        }
-        assignment.state = .acknowledged
-        assignment.acknowledgeTime = .init(date: time)
-        let gridCase = try RecordTable.fetchRequired(
-          db, from: "grid_case", id: assignment.caseID, as: GridCase.self, resource: "case")
+        try Self.checkOwnWorker(db, pending.workerID, by: principal)
+        let assignment = try DutyRoster.acknowledge(pending, at: time)
+        let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: assignment.caseID)
         try Self.recordCaseEvent(
           db, .acknowledged, gridCase: gridCase, from: gridCase.status, note: assignment.workerID, by: principal, at: time)
-        return try RecordTable.update(
-          db, in: "assignment", record: assignment, by: principal, at: time, columns: Self.assignmentColumns)
+        return try RecordTable.update(db, assignment, by: principal, at: time)
       }
     }
   }
@@ -413,12 +387,12 @@ extension GridStore {
       let outcome: (Bool, Assignment?)
       do {
         outcome = try await writer.write { db -> (Bool, Assignment?) in
-        guard var expired = try RecordTable.fetch(db, from: "assignment", id: id, as: Assignment.self),
+        guard var expired = try RecordTable.fetch(db, Assignment.self, id: id),
           expired.state == .pending, DutyRoster.acknowledgementTimedOut(deadline: expired.ackDeadline, at: time)
         else { return (false, nil) }
         expired.state = .timedOut
-        _ = try RecordTable.update(db, in: "assignment", record: expired, by: principal, at: time, columns: Self.assignmentColumns)
-        let gridCase = try RecordTable.fetchRequired(db, from: "grid_case", id: expired.caseID, as: GridCase.self, resource: "case")
+        _ = try RecordTable.update(db, expired, by: principal, at: time)
+        let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: expired.caseID)
         guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return (true, nil) }
         let tried = Set(try String.fetchAll(db, sql: "SELECT worker_id FROM assignment WHERE case_id = ?", arguments: [gridCase.id]))
         let onDuty = try Self.onDuty(db, grid: gridCase.location.gridCode, at: time)

@@ -11,7 +11,7 @@ extension GridStore {
     _ request: Governance_Grid_V1_CreateGridRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Grid {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGrid", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let grid = try GridRegistry.validateNew(
           request.grid,
           communityExists: { try Self.divisionID(db, code: $0) != nil },
@@ -19,20 +19,13 @@ extension GridStore {
         if let existing = try Self.gridID(db, code: grid.gridCode) {
           throw DomainError.alreadyExists(resource: "grid", id: grid.gridCode, detail: "registered as \(existing)")
         }
-        let created = try RecordTable.insertNew(
-          db, into: "grid", prefix: "grd", record: grid, by: principal, at: time, columns: Self.gridColumns)
+        let created = try RecordTable.insertNew(db, grid, by: principal, at: time)
         try Self.replaceCoveredCompounds(db, of: created)
         return created
       }
     }
   }
 
-  static func gridColumns(_ grid: Grid) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": grid.divisionCode, "grid_code": grid.gridCode, "kind": grid.kind.rawValue,
-      "parent_grid_code": grid.parentGridCode.isEmpty ? nil : grid.parentGridCode,
-    ]
-  }
 
   static func replaceCoveredCompounds(_ db: Database, of grid: Grid) throws {
     try db.execute(sql: "DELETE FROM grid_compound WHERE grid_code = ?", arguments: [grid.gridCode])
@@ -50,7 +43,7 @@ extension GridStore {
       request.updateMask, allowed: ["name", "kind", "compound_ids", "branch_organisation_id", "households", "active"])
     let id = try FieldValidation.requiredID(request.grid.id, field: "grid.id")
     return try await writer.write { db in
-      var grid = try RecordTable.fetchRequired(db, from: "grid", id: id, as: Grid.self, resource: "grid")
+      var grid = try RecordTable.fetchRequired(db, Grid.self, id: id)
       let changes = request.grid
       for path in paths {
         switch path {
@@ -64,7 +57,7 @@ extension GridStore {
       }
       var validated = try GridRegistry.validateNew(grid, communityExists: { _ in true }, gridExists: { _ in true })
       validated.active = grid.active
-      let saved = try RecordTable.update(db, in: "grid", record: validated, by: principal, at: time, columns: Self.gridColumns)
+      let saved = try RecordTable.update(db, validated, by: principal, at: time)
       if paths.contains("compound_ids") { try Self.replaceCoveredCompounds(db, of: saved) }
       return saved
     }
@@ -75,13 +68,13 @@ extension GridStore {
   }
 
   public func grid(id: String) async throws -> Grid? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "grid", id: id, as: Grid.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Grid.self, id: id) }
   }
 
   public func grid(code: String) async throws -> Grid? {
     try await writer.read { db in
       guard let id = try Self.gridID(db, code: code) else { return nil }
-      return try RecordTable.fetch(db, from: "grid", id: id, as: Grid.self)
+      return try RecordTable.fetch(db, Grid.self, id: id)
     }
   }
 
@@ -98,7 +91,7 @@ extension GridStore {
       "grid_code IN (SELECT grid_code FROM worker_grid WHERE worker_id = ?)", request.workerID,
       when: !request.workerID.isEmpty)
     var (grids, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "grid", as: Grid.self, filter: filter, page: page)
+      try RecordTable.list(db, Grid.self, filter: filter, page: page)
     }
     if request.withoutBranch { grids = grids.filter { $0.branchOrganisationID.isEmpty } }
     return .with {
@@ -142,7 +135,7 @@ extension GridStore {
       filter.add("parent_code = ?", try DivisionCode(request.parentCode, field: "parent_code").code)
     }
     let (divisions, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "division", as: Division.self, filter: filter, page: page)
+      try RecordTable.list(db, Division.self, filter: filter, page: page)
     }
     return .with {
       $0.divisions = divisions
@@ -158,11 +151,9 @@ extension GridStore {
     let id = try FieldValidation.requiredID(request.division.id, field: "division.id")
     let name = try FieldValidation.requiredName(request.division.name, field: "division.name")
     return try await writer.write { db in
-      var division = try RecordTable.fetchRequired(db, from: "division", id: id, as: Division.self, resource: "division")
+      var division = try RecordTable.fetchRequired(db, Division.self, id: id)
       division.name = name
-      return try RecordTable.update(db, in: "division", record: division, by: principal, at: time) {
-        ["division_code": $0.divisionCode, "name": $0.name, "level": $0.level.rawValue, "parent_code": $0.parentCode]
-      }
+      return try RecordTable.update(db, division, by: principal, at: time)
     }
   }
 }

@@ -6,13 +6,6 @@ import ServiceKit
 extension GridStore {
   public typealias Patrol = Governance_Grid_V1_Patrol
 
-  static func patrolColumns(_ patrol: Patrol) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": patrol.divisionCode, "grid_code": patrol.gridCode, "worker_id": patrol.workerID,
-      "kind": patrol.kind.rawValue, "start_date": CalendarDate.iso(CalendarDate.today(at: patrol.startTime.date)),
-      "finding_count": patrol.findings.count,
-    ]
-  }
 
   /// Records a patrol and, in the same transaction, opens a case for each finding marked
   /// open_case: either the patrol and all its cases are stored, or none.
@@ -22,17 +15,13 @@ extension GridStore {
     let patrol = try PatrolLog.validateNew(request.patrol)
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePatrol", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.requireGrid(db, code: patrol.gridCode, field: "patrol.grid_code")
         let serves = try Bool.fetchOne(
           db, sql: "SELECT EXISTS (SELECT 1 FROM worker_grid WHERE worker_id = ? AND grid_code = ?)",
           arguments: [patrol.workerID, patrol.gridCode]) ?? false
-        guard serves else {
-          throw DomainError.failedPrecondition(
-            rule: "a patrol is walked by a worker of the grid", detail: "\(patrol.workerID) does not serve \(patrol.gridCode)")
-        }
-        var created = try RecordTable.insertNew(
-          db, into: "patrol", prefix: "ptl", record: patrol, by: principal, at: time, columns: Self.patrolColumns)
+        try PatrolLog.checkWalker(of: patrol, servesGrid: serves)
+        var created = try RecordTable.insertNew(db, patrol, by: principal, at: time)
         guard created.findings.contains(where: \.openCase) else { return created }
         for index in created.findings.indices where created.findings[index].openCase {
           let finding = created.findings[index]
@@ -42,13 +31,13 @@ extension GridStore {
             db, prepared, note: "巡查发现 \(created.id)", vault: vault, by: principal, at: time
           ).id
         }
-        return try RecordTable.update(db, in: "patrol", record: created, by: principal, at: time, columns: Self.patrolColumns)
+        return try RecordTable.update(db, created, by: principal, at: time)
       }
     }
   }
 
   public func patrol(id: String) async throws -> Patrol? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "patrol", id: id, as: Patrol.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Patrol.self, id: id) }
   }
 
   public func listPatrols(_ request: Governance_Grid_V1_ListPatrolsRequest) async throws
@@ -72,7 +61,7 @@ extension GridStore {
     }
     filter.add("finding_count > 0", when: request.withFindingsOnly)
     let (patrols, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "patrol", as: Patrol.self, filter: filter, page: page)
+      try RecordTable.list(db, Patrol.self, filter: filter, page: page)
     }
     return .with {
       $0.patrols = patrols

@@ -10,7 +10,7 @@ extension GridStore {
     while let current = code {
       if let id = try String.fetchOne(
         db, sql: "SELECT id FROM deadline_policy WHERE division_code = ?", arguments: [current.code]),
-        var policy = try RecordTable.fetch(db, from: "deadline_policy", id: id, as: DeadlinePolicies.Policy.self)
+        var policy = try RecordTable.fetch(db, DeadlinePolicies.Policy.self, id: id)
       {
         policy.inherited = current.code != division
         return policy
@@ -30,21 +30,16 @@ extension GridStore {
   ) async throws -> DeadlinePolicies.Policy {
     let policy = try DeadlinePolicies.validate(request.policy)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "SetDeadlinePolicy", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         if let id = try String.fetchOne(
           db, sql: "SELECT id FROM deadline_policy WHERE division_code = ?", arguments: [policy.divisionCode])
         {
           var replaced = policy
           replaced.id = id
-          replaced.audit = try RecordTable.fetchRequired(
-            db, from: "deadline_policy", id: id, as: DeadlinePolicies.Policy.self, resource: "policy").audit
-          return try RecordTable.update(db, in: "deadline_policy", record: replaced, by: principal, at: time) {
-            ["division_code": $0.divisionCode]
-          }
+          replaced.audit = try RecordTable.fetchRequired(db, DeadlinePolicies.Policy.self, id: id).audit
+          return try RecordTable.update(db, replaced, by: principal, at: time)
         }
-        return try RecordTable.insertNew(db, into: "deadline_policy", prefix: "pol", record: policy, by: principal, at: time) {
-          ["division_code": $0.divisionCode]
-        }
+        return try RecordTable.insertNew(db, policy, by: principal, at: time)
       }
     }
   }

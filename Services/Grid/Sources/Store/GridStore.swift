@@ -157,14 +157,13 @@ public struct GridStore: Sendable {
       // Cases reported before deadlines ran from arrival got one only when accepted: those still
       // open without one get their level's limit counted from their report.
       for id in try String.fetchAll(db, sql: "SELECT id FROM grid_case WHERE open AND deadline IS NULL AND NOT overdue") {
-        guard var gridCase = try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self), !gridCase.hasDeadline
+        guard var gridCase = try RecordTable.fetch(db, GridCase.self, id: id), !gridCase.hasDeadline
         else { continue }
         let policy = try policy(db, for: gridCase.divisionCode)
         gridCase.deadline = CaseWorkflow.deadline(
           arrivingAt: gridCase.reportTime.date,
           limit: DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority))
-        _ = try RecordTable.update(
-          db, in: "grid_case", record: gridCase, by: Principal(service: .grid), at: Date(), columns: caseColumns)
+        _ = try RecordTable.update(db, gridCase, by: Principal(service: .grid), at: Date())
       }
     }
     migrator.registerMigration("v9-missed-deadline-from-history") { db in
@@ -182,12 +181,11 @@ public struct GridStore: Sendable {
           let event = try StoredMessage.decode(Governance_Grid_V1_CaseEvent.self, from: $0)
           return event.automatic && event.hasDeadline
         }
-        guard missed, var gridCase = try RecordTable.fetch(db, from: "grid_case", id: id, as: GridCase.self),
+        guard missed, var gridCase = try RecordTable.fetch(db, GridCase.self, id: id),
           !gridCase.missedDeadline
         else { continue }
         gridCase.missedDeadline = true
-        _ = try RecordTable.update(
-          db, in: "grid_case", record: gridCase, by: Principal(service: .grid), at: Date(), columns: caseColumns)
+        _ = try RecordTable.update(db, gridCase, by: Principal(service: .grid), at: Date())
       }
     }
     return migrator
@@ -215,31 +213,26 @@ public struct GridStore: Sendable {
     at time: Date = Date()
   ) async throws -> Division {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateDivision", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let division = try DivisionRegistry.validateNew(request.division) { parent in
           try Self.divisionID(db, code: parent.code) != nil
         }
         if let existing = try Self.divisionID(db, code: division.divisionCode) {
           throw DomainError.alreadyExists(resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
         }
-        return try RecordTable.insertNew(
-          db, into: "division", prefix: "div", record: division, by: principal, at: time
-        ) { division in
-          ["division_code": division.divisionCode, "name": division.name, "level": division.level.rawValue,
-            "parent_code": division.parentCode]
-        }
+        return try RecordTable.insertNew(db, division, by: principal, at: time)
       }
     }
   }
 
   public func division(id: String) async throws -> Division? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "division", id: id, as: Division.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Division.self, id: id) }
   }
 
   public func division(code: String) async throws -> Division? {
     try await writer.read { db in
       guard let id = try Self.divisionID(db, code: code) else { return nil }
-      return try RecordTable.fetch(db, from: "division", id: id, as: Division.self)
+      return try RecordTable.fetch(db, Division.self, id: id)
     }
   }
 

@@ -9,20 +9,7 @@ extension OrganisationStore {
   public typealias BodyMember = Governance_Organisation_V1_BodyMember
   public typealias NegativeEntry = Governance_Organisation_V1_NegativeListEntry
 
-  static func bodyColumns(_ body: Body) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": body.divisionCode, "kind": body.kind.rawValue, "status": body.status.rawValue,
-      "compound_id": body.compoundIds.count == 1 ? body.compoundIds[0] : nil,
-    ]
-  }
 
-  static func bodyMemberColumns(_ member: BodyMember) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": member.divisionCode, "body_id": member.bodyID,
-      "party_member_id": member.partyMemberID.isEmpty ? nil : member.partyMemberID,
-      "is_party_member": member.isPartyMember, "post": member.post.rawValue, "active": !member.hasEndedDate,
-    ]
-  }
 
   /// Creates a body; `compound` is the compound an owners' or self-management committee serves,
   /// as the property service reported it just before.
@@ -35,18 +22,17 @@ extension OrganisationStore {
       try SelfGovernance.checkCompoundManagement(kind: body.kind, compound: compound)
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateGovernanceBody", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         if !body.leadingOrganisationID.isEmpty {
           _ = try Self.requireOrganisation(db, id: body.leadingOrganisationID)
         }
-        return try RecordTable.insertNew(
-          db, into: "governance_body", prefix: "body", record: body, by: principal, at: time, columns: Self.bodyColumns)
+        return try RecordTable.insertNew(db, body, by: principal, at: time)
       }
     }
   }
 
   public func governanceBody(id: String) async throws -> Body? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "governance_body", id: id, as: Body.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Body.self, id: id) }
   }
 
   public func listGovernanceBodies(_ request: Governance_Organisation_V1_ListGovernanceBodiesRequest) async throws
@@ -58,7 +44,7 @@ extension OrganisationStore {
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("status = ?", request.status.rawValue, when: request.status != .unspecified)
     var (bodies, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "governance_body", as: Body.self, filter: filter, page: page)
+      try RecordTable.list(db, Body.self, filter: filter, page: page)
     }
     if !request.compoundID.isEmpty { bodies = bodies.filter { $0.compoundIds.contains(request.compoundID) } }
     if request.oneShoulderOnly { bodies = bodies.filter(\.oneShoulder) }
@@ -87,7 +73,7 @@ extension OrganisationStore {
     updated.memberCount = Int32(counts.members)
     updated.partyMemberCount = Int32(counts.party)
     updated.partyShare = SelfGovernance.share(members: counts.members, partyMembers: counts.party)
-    _ = try RecordTable.update(db, in: "governance_body", record: updated, by: principal, at: time, columns: bodyColumns)
+    _ = try RecordTable.update(db, updated, by: principal, at: time)
   }
 
   /// Adds a member to a body after the negative list and the party share, in one transaction.
@@ -107,15 +93,15 @@ extension OrganisationStore {
     let vault = vault
     let idKey = vault.matchKey(contact.idNumber)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AddBodyMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var candidate = proposed
-        let body = try RecordTable.fetchRequired(db, from: "governance_body", id: bodyID, as: Body.self, resource: "body")
+        let body = try RecordTable.fetchRequired(db, Body.self, id: bodyID)
         guard body.status == .active else {
           throw DomainError.failedPrecondition(rule: "members join an active body", detail: "body \(bodyID) is \(body.status)")
         }
         if !candidate.partyMemberID.isEmpty {
-          let member = try RecordTable.fetchRequired(
-            db, from: "party_member", id: candidate.partyMemberID, as: Member.self, resource: "party member")
+          let member = try RecordTable.fetch(db, Member.self, id: candidate.partyMemberID)
+            .orNotFound("party member", id: candidate.partyMemberID)
           candidate.isPartyMember = member.status == .active
         } else {
           candidate.isPartyMember = false
@@ -140,8 +126,7 @@ extension OrganisationStore {
         candidate.contact = PersonalData.masked(contact)
         candidate.clearEndedDate()
         candidate.endReason = ""
-        let stored = try RecordTable.insertNew(
-          db, into: "body_member", prefix: "bm", record: candidate, by: principal, at: time, columns: Self.bodyMemberColumns)
+        let stored = try RecordTable.insertNew(db, candidate, by: principal, at: time)
         try db.execute(
           sql: "INSERT INTO body_member_contact (member_id, contact) VALUES (?, ?)",
           arguments: [stored.id, try vault.seal(contact)])
@@ -165,20 +150,19 @@ extension OrganisationStore {
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     if request.hasEndedDate { try CalendarDate.validate(request.endedDate, field: "ended_date") }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "EndBodyMembership", request: request) {
-        var member = try RecordTable.fetchRequired(db, from: "body_member", id: id, as: BodyMember.self, resource: "body member")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var member = try RecordTable.fetchRequired(db, BodyMember.self, id: id)
         guard !member.hasEndedDate else {
           throw DomainError.failedPrecondition(rule: "a membership ends once", detail: "\(id) already ended")
         }
-        let body = try RecordTable.fetchRequired(db, from: "governance_body", id: member.bodyID, as: Body.self, resource: "body")
+        let body = try RecordTable.fetchRequired(db, Body.self, id: member.bodyID)
         let before = try Self.bodyCounts(db, body: body.id)
         let counts = member.post == .alternate ? 0 : 1
         let after = (before.members - counts, before.party - (member.isPartyMember ? counts : 0))
         let change = try SelfGovernance.checkPartyShare(kind: body.kind, before: before, after: after)
         member.endedDate = request.hasEndedDate ? request.endedDate : CalendarDate.today(at: time)
         member.endReason = reason
-        let saved = try RecordTable.update(
-          db, in: "body_member", record: member, by: principal, at: time, columns: Self.bodyMemberColumns)
+        let saved = try RecordTable.update(db, member, by: principal, at: time)
         var counted = body
         if body.chairMemberID == saved.id { counted.chairMemberID = "" }
         try Self.saveBodyCounts(db, counted, counts: after, by: principal, at: time)
@@ -201,7 +185,7 @@ extension OrganisationStore {
     filter.add("party_member_id = ?", request.partyMemberID, when: !request.partyMemberID.isEmpty)
     filter.add("active", when: !request.includeEnded)
     let (members, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "body_member", as: BodyMember.self, filter: filter, page: page)
+      try RecordTable.list(db, BodyMember.self, filter: filter, page: page)
     }
     return .with {
       $0.members = members
@@ -230,17 +214,12 @@ extension OrganisationStore {
     let validated = entry
     let idKey = vault.matchKey(contact.idNumber)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateNegativeListEntry", request: request) {
-        try RecordTable.insertNew(
-          db, into: "negative_list_entry", prefix: "neg", record: validated, by: principal, at: time
-        ) {
-          [
-            "division_code": $0.divisionCode, "reason": $0.reason.rawValue,
-            "id_number": idKey.isEmpty ? nil : idKey,
-            "party_member_id": $0.partyMemberID.isEmpty ? nil : $0.partyMemberID,
-            "valid_until": $0.hasValidUntil ? CalendarDate.iso($0.validUntil) : nil,
-          ]
-        }
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let created = try RecordTable.insertNew(db, validated, by: principal, at: time)
+        try db.execute(
+          sql: "UPDATE \(NegativeEntry.table) SET id_number = ? WHERE id = ?",
+          arguments: [idKey.isEmpty ? nil : idKey, created.id])
+        return created
       }
     }
   }
@@ -257,7 +236,7 @@ extension OrganisationStore {
       "(valid_until IS NULL OR valid_until >= ?)", CalendarDate.iso(today),
       when: !request.includeExpired)
     let (entries, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "negative_list_entry", as: NegativeEntry.self, filter: filter, page: page)
+      try RecordTable.list(db, NegativeEntry.self, filter: filter, page: page)
     }
     return .with {
       $0.entries = entries
@@ -282,7 +261,7 @@ extension OrganisationStore {
     let id = try FieldValidation.requiredID(request.body.id, field: "body.id")
     let given = request.body
     return try await writer.write { db in
-      var body = try RecordTable.fetchRequired(db, from: "governance_body", id: id, as: Body.self, resource: "body")
+      var body = try RecordTable.fetchRequired(db, Body.self, id: id)
       for path in paths {
         switch path {
         case "name": body.name = try FieldValidation.requiredName(given.name, field: "body.name")
@@ -302,7 +281,7 @@ extension OrganisationStore {
       if body.hasTermStartDate, body.hasTermEndDate {
         try SelfGovernance.checkTerm(start: body.termStartDate, end: body.termEndDate, field: "body.term_end_date")
       }
-      return try RecordTable.update(db, in: "governance_body", record: body, by: principal, at: time, columns: Self.bodyColumns)
+      return try RecordTable.update(db, body, by: principal, at: time)
     }
   }
 }

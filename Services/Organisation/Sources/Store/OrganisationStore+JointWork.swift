@@ -8,14 +8,6 @@ extension OrganisationStore {
   public typealias CrossAppointment = Governance_Organisation_V1_CrossAppointment
   public typealias Conference = Governance_Organisation_V1_Conference
 
-  static func appointmentColumns(_ appointment: CrossAppointment) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": appointment.divisionCode,
-      "party_member_id": appointment.partyMemberID.isEmpty ? nil : appointment.partyMemberID,
-      "person_name": appointment.personName, "property_company_id": appointment.propertyCompanyID,
-      "direction": appointment.direction.rawValue, "current": appointment.endReason.isEmpty,
-    ]
-  }
 
   /// Records a cross-appointment; the company was confirmed with the property service before.
   public func createCrossAppointment(
@@ -24,16 +16,14 @@ extension OrganisationStore {
     let communityID = try FieldValidation.requiredID(
       request.appointment.communityOrganisationID, field: "appointment.community_organisation_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateCrossAppointment", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let community = try Self.requireOrganisation(db, id: communityID)
         let appointment = try CrossAppointments.validateNew(request.appointment, community: community)
         if !appointment.partyMemberID.isEmpty {
-          _ = try RecordTable.fetchRequired(
-            db, from: "party_member", id: appointment.partyMemberID, as: Member.self, resource: "party member")
+          _ = try RecordTable.fetch(db, Member.self, id: appointment.partyMemberID)
+            .orNotFound("party member", id: appointment.partyMemberID)
         }
-        return try RecordTable.insertNew(
-          db, into: "cross_appointment", prefix: "xa", record: appointment, by: principal, at: time,
-          columns: Self.appointmentColumns)
+        return try RecordTable.insertNew(db, appointment, by: principal, at: time)
       }
     }
   }
@@ -44,9 +34,8 @@ extension OrganisationStore {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "EndCrossAppointment", request: request) {
-        var appointment = try RecordTable.fetchRequired(
-          db, from: "cross_appointment", id: id, as: CrossAppointment.self, resource: "cross-appointment")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var appointment = try RecordTable.fetchRequired(db, CrossAppointment.self, id: id)
         guard appointment.endReason.isEmpty else {
           throw DomainError.failedPrecondition(rule: "a cross-appointment ends once", detail: "\(id) already ended")
         }
@@ -54,8 +43,7 @@ extension OrganisationStore {
         try SelfGovernance.checkTerm(start: appointment.startDate, end: end, field: "end_date")
         appointment.endDate = end
         appointment.endReason = reason
-        return try RecordTable.update(
-          db, in: "cross_appointment", record: appointment, by: principal, at: time, columns: Self.appointmentColumns)
+        return try RecordTable.update(db, appointment, by: principal, at: time)
       }
     }
   }
@@ -73,7 +61,7 @@ extension OrganisationStore {
     filter.add("direction = ?", request.direction.rawValue, when: request.direction != .unspecified)
     filter.add("current", when: request.currentOnly)
     let (appointments, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "cross_appointment", as: CrossAppointment.self, filter: filter, page: page)
+      try RecordTable.list(db, CrossAppointment.self, filter: filter, page: page)
     }
     return .with {
       $0.appointments = appointments
@@ -86,23 +74,16 @@ extension OrganisationStore {
   ) async throws -> Conference {
     let organisationID = try FieldValidation.requiredID(request.conference.organisationID, field: "conference.organisation_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateConference", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let organisation = try Self.requireOrganisation(db, id: organisationID)
         let conference = try JointConferences.validateNew(request.conference, organisation: organisation)
-        return try RecordTable.insertNew(
-          db, into: "conference", prefix: "conf", record: conference, by: principal, at: time
-        ) {
-          [
-            "division_code": $0.divisionCode, "organisation_id": $0.organisationID, "year": $0.year,
-            "quarter": $0.quarter, "held_at": $0.heldTime.date,
-          ]
-        }
+        return try RecordTable.insertNew(db, conference, by: principal, at: time)
       }
     }
   }
 
   public func conference(id: String) async throws -> Conference? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "conference", id: id, as: Conference.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Conference.self, id: id) }
   }
 
   public func listConferences(_ request: Governance_Organisation_V1_ListConferencesRequest) async throws
@@ -114,7 +95,7 @@ extension OrganisationStore {
     filter.add("year = ?", request.year, when: request.year != 0)
     filter.add("quarter = ?", request.quarter, when: request.quarter != 0)
     var (conferences, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "conference", as: Conference.self, filter: filter, page: page)
+      try RecordTable.list(db, Conference.self, filter: filter, page: page)
     }
     if request.listKind != .unspecified {
       conferences = conferences.filter { $0.agenda.contains { $0.listKind == request.listKind } }
@@ -179,14 +160,12 @@ extension OrganisationStore {
     if !report.hasReportDate { report.reportDate = CalendarDate.today(at: time) }
     let proposed = report
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ReportMajorMatter", request: request) {
-        let body = try RecordTable.fetchRequired(db, from: "governance_body", id: bodyID, as: Body.self, resource: "body")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let body = try RecordTable.fetchRequired(db, Body.self, id: bodyID)
         var report = proposed
         report.divisionCode = body.divisionCode
         if report.reportedToOrganisationID.isEmpty { report.reportedToOrganisationID = body.leadingOrganisationID }
-        return try RecordTable.insertNew(db, into: "major_matter", prefix: "mm", record: report, by: principal, at: time) {
-          ["division_code": $0.divisionCode, "body_id": $0.bodyID, "kind": $0.kind.rawValue]
-        }
+        return try RecordTable.insertNew(db, report, by: principal, at: time)
       }
     }
   }
@@ -200,7 +179,7 @@ extension OrganisationStore {
     filter.add("body_id = ?", request.bodyID, when: !request.bodyID.isEmpty)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     let (reports, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "major_matter", as: Governance_Organisation_V1_MajorMatterReport.self, filter: filter, page: page)
+      try RecordTable.list(db, Governance_Organisation_V1_MajorMatterReport.self, filter: filter, page: page)
     }
     return .with {
       $0.reports = reports

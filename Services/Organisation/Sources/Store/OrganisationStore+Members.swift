@@ -7,13 +7,6 @@ import SwiftProtobuf
 extension OrganisationStore {
   public typealias Member = Governance_Organisation_V1_PartyMember
 
-  static func memberColumns(_ member: Member) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": member.divisionCode, "organisation_id": member.organisationID,
-      "home_compound_id": member.homeCompoundID.isEmpty ? nil : member.homeCompoundID,
-      "kind": member.kind.rawValue, "standing": member.standing.rawValue, "status": member.status.rawValue,
-    ]
-  }
 
   /// Active formal members living in each of `compounds`, counted by SQLite in one query.
   static func formalMemberCounts(_ db: Database, compounds: [String]) throws -> [String: Int] {
@@ -58,14 +51,13 @@ extension OrganisationStore {
     let organisationID = try FieldValidation.requiredID(request.member.organisationID, field: "member.organisation_id")
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let organisation = try Self.fetchOrganisation(db, id: organisationID).orNotFound(
           "organisation", id: organisationID)
         var member = try MemberRules.validateNew(request.member, organisation: organisation)
         let contact = member.contact
         member.contact = PersonalData.masked(contact)
-        let stored = try RecordTable.insertNew(
-          db, into: "party_member", prefix: "mbr", record: member, by: principal, at: time, columns: Self.memberColumns)
+        let stored = try RecordTable.insertNew(db, member, by: principal, at: time)
         try db.execute(
           sql: "INSERT INTO member_contact (member_id, contact) VALUES (?, ?)",
           arguments: [stored.id, try vault.seal(contact)])
@@ -75,7 +67,7 @@ extension OrganisationStore {
   }
 
   public func member(id: String) async throws -> Member? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "party_member", id: id, as: Member.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Member.self, id: id) }
   }
 
   public func listMembers(_ request: Governance_Organisation_V1_ListMembersRequest) async throws
@@ -91,7 +83,7 @@ extension OrganisationStore {
     filter.add(
       "status = ?", Governance_Organisation_V1_MemberStatus.active.rawValue, when: !request.includeLeft)
     var (members, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "party_member", as: Member.self, filter: filter, page: page)
+      try RecordTable.list(db, Member.self, filter: filter, page: page)
     }
     if !request.homeBuildingID.isEmpty { members = members.filter { $0.homeBuildingID == request.homeBuildingID } }
     if !request.skill.isEmpty { members = members.filter { $0.skills.contains(request.skill) } }
@@ -110,7 +102,7 @@ extension OrganisationStore {
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     if request.hasEffectiveDate { try CalendarDate.validate(request.effectiveDate, field: "effective_date") }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "TransferMember", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let target = try Self.fetchOrganisation(db, id: targetID).orNotFound("organisation", id: targetID)
         guard target.status == .active else {
           throw DomainError.failedPrecondition(
@@ -129,7 +121,7 @@ extension OrganisationStore {
     _ db: Database, _ memberID: String, to target: Governance_Organisation_V1_Organisation, reason: String,
     effective: Governance_Common_V1_Date? = nil, by principal: Principal, at time: Date
   ) throws -> Member {
-    var member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+    var member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
     guard member.organisationID != target.id else {
       throw DomainError.failedPrecondition(
         rule: "a transfer moves a member to another organisation", detail: "member \(memberID) is already there")
@@ -145,8 +137,7 @@ extension OrganisationStore {
     }
     member.organisationID = target.id
     member.divisionCode = target.divisionCode
-    let saved = try RecordTable.update(
-      db, in: "party_member", record: member, by: principal, at: time, columns: memberColumns)
+    let saved = try RecordTable.update(db, member, by: principal, at: time)
     try db.execute(
       sql: "INSERT INTO member_transfer (member_id, record) VALUES (?, ?)",
       arguments: [memberID, try StoredMessage.encode(transfer)])
@@ -158,7 +149,7 @@ extension OrganisationStore {
   {
     let memberID = try FieldValidation.requiredID(request.memberID, field: "member_id")
     return try await writer.read { db in
-      _ = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+      _ = try RecordTable.fetchRequired(db, Member.self, id: memberID)
       let transfers = try Data.fetchAll(
         db, sql: "SELECT record FROM member_transfer WHERE member_id = ? ORDER BY seq", arguments: [memberID]
       ).map { try StoredMessage.decode(Governance_Organisation_V1_MemberTransfer.self, from: $0) }
@@ -207,7 +198,7 @@ extension OrganisationStore {
     let given = request.member
     let vault = vault
     return try await writer.write { db in
-      var member = try RecordTable.fetchRequired(db, from: "party_member", id: id, as: Member.self, resource: "member")
+      var member = try RecordTable.fetchRequired(db, Member.self, id: id)
       let organisation = try Self.requireOrganisation(db, id: member.organisationID)
       var contact: Governance_Common_V1_ResidentContact?
       for path in paths {
@@ -242,8 +233,7 @@ extension OrganisationStore {
       validated.contact = PersonalData.masked(validated.contact)
       validated.id = member.id
       validated.audit = member.audit
-      return try RecordTable.update(
-        db, in: "party_member", record: validated, by: principal, at: time, columns: Self.memberColumns)
+      return try RecordTable.update(db, validated, by: principal, at: time)
     }
   }
 }

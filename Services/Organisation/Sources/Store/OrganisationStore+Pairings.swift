@@ -30,10 +30,8 @@ extension OrganisationStore {
     }
     let validated = unit
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePairedUnit", request: request) {
-        try RecordTable.insertNew(db, into: "paired_unit", prefix: "pu", record: validated, by: principal, at: time) {
-          ["division_code": $0.divisionCode, "kind": $0.kind.rawValue]
-        }
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        try RecordTable.insertNew(db, validated, by: principal, at: time)
       }
     }
   }
@@ -46,7 +44,7 @@ extension OrganisationStore {
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     let (units, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "paired_unit", as: PairedUnit.self, filter: filter, page: page)
+      try RecordTable.list(db, PairedUnit.self, filter: filter, page: page)
     }
     return .with {
       $0.units = units
@@ -54,12 +52,6 @@ extension OrganisationStore {
     }
   }
 
-  static func pairingColumns(_ pairing: Pairing) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": pairing.divisionCode, "paired_unit_id": pairing.pairedUnitID,
-      "compound_id": pairing.compoundID.isEmpty ? nil : pairing.compoundID, "current": !pairing.hasEndDate,
-    ]
-  }
 
   /// Pairs a unit with a compound (confirmed with the property service before) or a community,
   /// with the five helps not started.
@@ -83,8 +75,8 @@ extension OrganisationStore {
       try SelfGovernance.checkTerm(start: start, end: request.endDate, field: "end_date")
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreatePairing", request: request) {
-        let unit = try RecordTable.fetchRequired(db, from: "paired_unit", id: unitID, as: PairedUnit.self, resource: "paired unit")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let unit = try RecordTable.fetchRequired(db, PairedUnit.self, id: unitID)
         let pairing = Pairing.with {
           $0.divisionCode = division
           $0.pairedUnitID = unit.id
@@ -94,8 +86,7 @@ extension OrganisationStore {
           if request.hasEndDate { $0.endDate = request.endDate }
           $0.helps = Pairings.initialHelps(on: start)
         }
-        return try RecordTable.insertNew(
-          db, into: "pairing", prefix: "pair", record: pairing, by: principal, at: time, columns: Self.pairingColumns)
+        return try RecordTable.insertNew(db, pairing, by: principal, at: time)
       }
     }
   }
@@ -105,11 +96,11 @@ extension OrganisationStore {
   ) async throws -> Pairing {
     let id = try FieldValidation.requiredID(request.pairingID, field: "pairing_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "UpdatePairingHelp", request: request) {
-        var pairing = try RecordTable.fetchRequired(db, from: "pairing", id: id, as: Pairing.self, resource: "pairing")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var pairing = try RecordTable.fetchRequired(db, Pairing.self, id: id)
         pairing.helps = try Pairings.update(
           pairing.helps, help: request.help, to: request.status, notes: request.notes, on: CalendarDate.today(at: time))
-        return try RecordTable.update(db, in: "pairing", record: pairing, by: principal, at: time, columns: Self.pairingColumns)
+        return try RecordTable.update(db, pairing, by: principal, at: time)
       }
     }
   }
@@ -124,7 +115,7 @@ extension OrganisationStore {
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
     filter.add("current", when: !request.includeEnded)
     let (pairings, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "pairing", as: Pairing.self, filter: filter, page: page)
+      try RecordTable.list(db, Pairing.self, filter: filter, page: page)
     }
     return .with {
       $0.pairings = pairings
@@ -151,8 +142,8 @@ extension OrganisationStore {
     let proposed = evaluation
     do {
       return try await writer.write { db in
-        try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RecordPairingEvaluation", request: request) {
-          let pairing = try RecordTable.fetchRequired(db, from: "pairing", id: pairingID, as: Pairing.self, resource: "pairing")
+        try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+          let pairing = try RecordTable.fetchRequired(db, Pairing.self, id: pairingID)
           let evaluator = try Self.requireOrganisation(db, id: evaluatorID)
           guard evaluator.level == .streetWorkingCommittee, DivisionCode.code(evaluator.divisionCode, contains: pairing.divisionCode) else {
             throw DomainError.failedPrecondition(
@@ -162,14 +153,7 @@ extension OrganisationStore {
           var evaluation = proposed
           evaluation.divisionCode = pairing.divisionCode
           evaluation.pairedUnitID = pairing.pairedUnitID
-          return try RecordTable.insertNew(
-            db, into: "pairing_evaluation", prefix: "pev", record: evaluation, by: principal, at: time
-          ) {
-            [
-              "division_code": $0.divisionCode, "pairing_id": $0.pairingID, "paired_unit_id": $0.pairedUnitID,
-              "year": $0.year, "quarter": $0.quarter,
-            ]
-          }
+          return try RecordTable.insertNew(db, evaluation, by: principal, at: time)
         }
       }
     } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -189,7 +173,7 @@ extension OrganisationStore {
     filter.add("year = ?", request.year, when: request.year != 0)
     filter.add("quarter = ?", request.quarter, when: request.quarter != 0)
     let (evaluations, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "pairing_evaluation", as: PairingEvaluation.self, filter: filter, page: page)
+      try RecordTable.list(db, PairingEvaluation.self, filter: filter, page: page)
     }
     return .with {
       $0.evaluations = evaluations

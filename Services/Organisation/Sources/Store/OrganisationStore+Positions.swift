@@ -7,12 +7,6 @@ import SwiftProtobuf
 extension OrganisationStore {
   public typealias Position = Governance_Organisation_V1_Position
 
-  static func positionColumns(_ position: Position) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": position.divisionCode, "organisation_id": position.organisationID, "member_id": position.memberID,
-      "kind": position.kind.rawValue, "current": position.endReason.isEmpty,
-    ]
-  }
 
   public func appointPosition(
     _ request: Governance_Organisation_V1_AppointPositionRequest, by principal: Principal, at time: Date = Date()
@@ -20,19 +14,18 @@ extension OrganisationStore {
     let organisationID = try FieldValidation.requiredID(request.organisationID, field: "organisation_id")
     let memberID = try FieldValidation.requiredID(request.memberID, field: "member_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AppointPosition", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let organisation = try Self.requireOrganisation(db, id: organisationID)
-        let member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+        let member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
         let secretaries = try Int.fetchOne(
           db, sql: "SELECT COUNT(*) FROM position WHERE organisation_id = ? AND kind = ? AND current",
           arguments: [organisationID, Governance_Organisation_V1_PositionKind.secretary.rawValue]) ?? 0
         var position = try Positions.validate(request, organisation: organisation, member: member, currentSecretaries: secretaries)
         if !request.hasStartDate { position.startDate = CalendarDate.today(at: time) }
-        let stored = try RecordTable.insertNew(
-          db, into: "position", prefix: "pos", record: position, by: principal, at: time, columns: Self.positionColumns)
+        let stored = try RecordTable.insertNew(db, position, by: principal, at: time)
         if organisation.branchKind == .compound, !organisation.compoundID.isEmpty {
           try Self.refreshOneShoulder(db, compound: organisation.compoundID, by: principal, at: time)
-          return try RecordTable.fetchRequired(db, from: "position", id: stored.id, as: Position.self, resource: "position")
+          return try RecordTable.fetchRequired(db, Position.self, id: stored.id)
         }
         return stored
       }
@@ -45,8 +38,8 @@ extension OrganisationStore {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "EndPosition", request: request) {
-        var position = try RecordTable.fetchRequired(db, from: "position", id: id, as: Position.self, resource: "position")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var position = try RecordTable.fetchRequired(db, Position.self, id: id)
         guard position.endReason.isEmpty else {
           throw DomainError.failedPrecondition(rule: "a position ends once", detail: "\(id) already ended")
         }
@@ -55,7 +48,7 @@ extension OrganisationStore {
         position.endDate = end
         position.endReason = reason
         position.oneShoulder = false
-        let saved = try RecordTable.update(db, in: "position", record: position, by: principal, at: time, columns: Self.positionColumns)
+        let saved = try RecordTable.update(db, position, by: principal, at: time)
         let organisation = try Self.requireOrganisation(db, id: position.organisationID)
         if organisation.branchKind == .compound, !organisation.compoundID.isEmpty {
           try Self.refreshOneShoulder(db, compound: organisation.compoundID, by: principal, at: time)
@@ -76,7 +69,7 @@ extension OrganisationStore {
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("current", when: request.currentOnly)
     var (positions, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "position", as: Position.self, filter: filter, page: page)
+      try RecordTable.list(db, Position.self, filter: filter, page: page)
     }
     if request.oneShoulderOnly { positions = positions.filter(\.oneShoulder) }
     return .with {
@@ -114,7 +107,7 @@ extension OrganisationStore {
     for var body in bodies {
       var chairParty = ""
       if !body.chairMemberID.isEmpty,
-        let chair = try RecordTable.fetch(db, from: "body_member", id: body.chairMemberID, as: BodyMember.self)
+        let chair = try RecordTable.fetch(db, BodyMember.self, id: body.chairMemberID)
       {
         chairParty = chair.partyMemberID
         chairs.insert(chairParty)
@@ -122,14 +115,14 @@ extension OrganisationStore {
       let oneShoulder = Positions.isOneShoulder(chairPartyMemberID: chairParty, compoundBranchSecretaries: secretaries)
       if body.oneShoulder != oneShoulder {
         body.oneShoulder = oneShoulder
-        _ = try RecordTable.update(db, in: "governance_body", record: body, by: principal, at: time, columns: bodyColumns)
+        _ = try RecordTable.update(db, body, by: principal, at: time)
       }
     }
     for var position in secretaryPositions {
       let oneShoulder = chairs.contains(position.memberID)
       if position.oneShoulder != oneShoulder {
         position.oneShoulder = oneShoulder
-        _ = try RecordTable.update(db, in: "position", record: position, by: principal, at: time, columns: positionColumns)
+        _ = try RecordTable.update(db, position, by: principal, at: time)
       }
     }
   }

@@ -21,23 +21,20 @@ extension OrganisationStore {
     if request.hasRegisteredDate { try CalendarDate.validate(request.registeredDate, field: "registered_date") }
     do {
       return try await writer.write { db in
-        try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RegisterAtCommunity", request: request) {
-          let member = try RecordTable.fetchRequired(db, from: "party_member", id: memberID, as: Member.self, resource: "member")
+        try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+          let member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
           guard member.kind == .inService, member.status == .active else {
             throw DomainError.failedPrecondition(
               rule: "dual registration is for active in-service members (在职党员)",
               detail: "member \(memberID) is \(member.kind), \(member.status)")
           }
-          return try RecordTable.insertNew(
-            db, into: "community_registration", prefix: "reg",
-            record: Registration.with {
+          return try RecordTable.insertNew(db, Registration.with {
               $0.divisionCode = community.code
               $0.memberID = memberID
               $0.memberName = member.contact.name
               $0.workUnit = member.workUnit
               $0.registeredDate = request.hasRegisteredDate ? request.registeredDate : CalendarDate.today(at: time)
-            }, by: principal, at: time
-          ) { ["division_code": $0.divisionCode, "member_id": $0.memberID, "active": !$0.hasEndedDate] }
+            }, by: principal, at: time)
         }
       }
     } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -54,7 +51,7 @@ extension OrganisationStore {
     filter.add("member_id = ?", request.memberID, when: !request.memberID.isEmpty)
     filter.add("active", when: !request.includeEnded)
     let (registrations, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "community_registration", as: Registration.self, filter: filter, page: page)
+      try RecordTable.list(db, Registration.self, filter: filter, page: page)
     }
     return .with {
       $0.registrations = registrations

@@ -25,14 +25,13 @@ extension OrganisationStore {
   }
 
   static func requireOrganisation(_ db: Database, id: String) throws -> Organisation {
-    try RecordTable.fetchRequired(db, from: "party_organisation", id: id, as: Organisation.self, resource: "organisation")
+    try RecordTable.fetchRequired(db, Organisation.self, id: id)
   }
 
   static func saveOrganisation(_ db: Database, _ organisation: Organisation, by principal: Principal, at time: Date)
     throws -> Organisation
   {
-    try RecordTable.update(
-      db, in: "party_organisation", record: organisation, by: principal, at: time, columns: organisationColumns)
+    try RecordTable.update(db, organisation, by: principal, at: time)
   }
 
   /// Changes an organisation's plain fields; its place in the tree changes through Move.
@@ -76,7 +75,7 @@ extension OrganisationStore {
     let parentID = try FieldValidation.requiredID(request.newParentID, field: "new_parent_id")
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "MoveOrganisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let organisation = try Self.requireOrganisation(db, id: id)
         let parent = try Self.requireOrganisation(db, id: parentID)
         var candidate = organisation
@@ -109,7 +108,7 @@ extension OrganisationStore {
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     if request.hasDissolvedDate { try CalendarDate.validate(request.dissolvedDate, field: "dissolved_date") }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "DissolveOrganisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var organisation = try Self.requireOrganisation(db, id: id)
         guard organisation.status == .active else {
           throw DomainError.failedPrecondition(rule: "only an active organisation is dissolved", detail: "\(id) is dissolved")
@@ -170,7 +169,7 @@ extension OrganisationStore {
     filter.add(
       "status = ?", Governance_Organisation_V1_OrganisationStatus.active.rawValue, when: !request.includeDissolved)
     var (organisations, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "party_organisation", as: Organisation.self, filter: filter, page: page)
+      try RecordTable.list(db, Organisation.self, filter: filter, page: page)
     }
     if !request.compoundID.isEmpty {
       organisations = organisations.filter {

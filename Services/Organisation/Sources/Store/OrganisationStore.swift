@@ -154,7 +154,7 @@ public struct OrganisationStore: Sendable {
     at time: Date = Date()
   ) async throws -> Organisation {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateOrganisation", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let proposed = request.organisation
         var parent: Organisation?
         if !proposed.parentID.isEmpty {
@@ -170,9 +170,7 @@ public struct OrganisationStore: Sendable {
           try BranchFormation.checkStandalone(
             compound: compound, formalMembers: try Self.formalMemberCounts(db, compounds: [compound])[compound] ?? 0)
         }
-        let created = try RecordTable.insertNew(
-          db, into: "party_organisation", prefix: "org", record: organisation, by: principal, at: time,
-          columns: Self.organisationColumns)
+        let created = try RecordTable.insertNew(db, organisation, by: principal, at: time)
         try Self.recordEvent(db, .created, organisation: created.id, by: principal, at: time) {
           $0.toParentID = created.parentID
           $0.toDivisionCode = created.divisionCode
@@ -186,16 +184,9 @@ public struct OrganisationStore: Sendable {
     try await writer.read { db in try Self.fetchOrganisation(db, id: id) }
   }
 
-  static func organisationColumns(_ organisation: Organisation) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": organisation.divisionCode, "name": organisation.name, "level": organisation.level.rawValue,
-      "branch_kind": organisation.branchKind.rawValue,
-      "parent_id": organisation.parentID.isEmpty ? nil : organisation.parentID, "status": organisation.status.rawValue,
-    ]
-  }
 
   static func fetchOrganisation(_ db: Database, id: String) throws -> Organisation? {
-    try RecordTable.fetch(db, from: "party_organisation", id: id, as: Organisation.self)
+    try RecordTable.fetch(db, Organisation.self, id: id)
   }
 }
 

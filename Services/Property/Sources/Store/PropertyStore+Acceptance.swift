@@ -5,13 +5,6 @@ import ServiceKit
 import SwiftProtobuf
 
 extension PropertyStore {
-  static func acceptanceColumns(_ acceptance: Acceptance) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": acceptance.divisionCode, "compound_id": acceptance.compoundID,
-      "company_id": acceptance.companyID, "state": acceptance.state.rawValue,
-      "current_step": acceptance.currentStep.rawValue,
-    ]
-  }
 
   /// Opens the joint acceptance of a compound under its live contract, at the company
   /// self-review, round 1; one open acceptance per compound.
@@ -29,9 +22,7 @@ extension PropertyStore {
             rule: "an acceptance reviews a compound under its trial or active contract",
             detail: "contract \(contractID) is \(contract.state) for compound \(contract.compoundID)")
         }
-        let acceptance = try RecordTable.insertNew(
-          db, into: "acceptance", prefix: "acc",
-          record: Acceptance.with {
+        let acceptance = try RecordTable.insertNew(db, Acceptance.with {
             $0.divisionCode = compound.divisionCode
             $0.compoundID = compoundID
             $0.companyID = contract.companyID
@@ -39,7 +30,7 @@ extension PropertyStore {
             $0.state = .inProgress
             $0.currentStep = JointAcceptance.order[0]
             $0.round = 1
-          }, by: principal, at: time, columns: Self.acceptanceColumns)
+          }, by: principal, at: time)
         compound.latestAcceptanceID = acceptance.id
         _ = try Self.saveCompound(db, compound, by: principal, at: time)
         try Self.recordEvent(db, .acceptanceOpened, compound: compoundID, by: principal, at: time) {
@@ -54,7 +45,7 @@ extension PropertyStore {
   }
 
   public func acceptance(id: String) async throws -> Acceptance? {
-    try await read { db in try RecordTable.fetch(db, from: "acceptance", id: id, as: Acceptance.self) }
+    try await read { db in try RecordTable.fetch(db, Acceptance.self, id: id) }
   }
 
   public func listAcceptances(_ request: Governance_Property_V1_ListAcceptancesRequest) async throws
@@ -68,7 +59,7 @@ extension PropertyStore {
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
     filter.add("current_step = ?", request.currentStep.rawValue, when: request.currentStep != .unspecified)
     let (acceptances, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "acceptance", as: Acceptance.self, filter: filter, page: page)
+      try RecordTable.list(db, Acceptance.self, filter: filter, page: page)
     }
     return .with {
       $0.acceptances = acceptances
@@ -83,11 +74,10 @@ extension PropertyStore {
   ) async throws -> Acceptance {
     let id = try FieldValidation.requiredID(request.acceptanceID, field: "acceptance_id")
     return try await perform("RecordAcceptanceStep", requestID: request.requestID, request: request, by: principal) { db in
-      let acceptance = try RecordTable.fetchRequired(db, from: "acceptance", id: id, as: Acceptance.self, resource: "acceptance")
+      let acceptance = try RecordTable.fetchRequired(db, Acceptance.self, id: id)
       let decided = try JointAcceptance.record(
         request, on: acceptance, decidedBy: principal, at: Google_Protobuf_Timestamp(date: time))
-      let saved = try RecordTable.update(
-        db, in: "acceptance", record: decided, by: principal, at: time, columns: Self.acceptanceColumns)
+      let saved = try RecordTable.update(db, decided, by: principal, at: time)
       var compound = try Self.fetchCompound(db, id: saved.compoundID)
       let from = compound.managementMode
       if saved.state == .passed {

@@ -5,21 +5,13 @@ import ServiceKit
 import SwiftProtobuf
 
 extension PropertyStore {
-  static func companyColumns(_ company: Company) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": company.divisionCode, "credit_code": company.unifiedSocialCreditCode,
-      "star_rating": company.starRating, "list_status": company.listStatus.rawValue,
-      "party_status": company.partyStatus.rawValue, "staff_count": company.staffCount,
-      "party_member_count": company.partyMemberCount,
-    ]
-  }
 
   static func fetchCompany(_ db: Database, id: String) throws -> Company {
-    try RecordTable.fetchRequired(db, from: "property_company", id: id, as: Company.self, resource: "company")
+    try RecordTable.fetchRequired(db, Company.self, id: id)
   }
 
   static func saveCompany(_ db: Database, _ company: Company, by principal: Principal, at time: Date) throws -> Company {
-    try RecordTable.update(db, in: "property_company", record: company, by: principal, at: time, columns: companyColumns)
+    try RecordTable.update(db, company, by: principal, at: time)
   }
 
   /// Registers a company; its credit code is unique (ALREADY_EXISTS naming the holder).
@@ -34,14 +26,12 @@ extension PropertyStore {
         throw DomainError.alreadyExists(
           resource: "company with credit code", id: company.unifiedSocialCreditCode, detail: "registered as \(holder)")
       }
-      return try RecordTable.insertNew(
-        db, into: "property_company", prefix: "co", record: company, by: principal, at: time,
-        columns: Self.companyColumns)
+      return try RecordTable.insertNew(db, company, by: principal, at: time)
     }
   }
 
   public func company(id: String) async throws -> Company? {
-    try await read { db in try RecordTable.fetch(db, from: "property_company", id: id, as: Company.self) }
+    try await read { db in try RecordTable.fetch(db, Company.self, id: id) }
   }
 
   /// Changes a company's plain fields; its credit code, rating and list status are not among them.
@@ -105,7 +95,7 @@ extension PropertyStore {
     for (index, id) in request.ids.enumerated() { _ = try FieldValidation.requiredID(id, field: "ids[\(index)]") }
     filter.add("id", in: request.ids)
     let (companies, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "property_company", as: Company.self, filter: filter, page: page)
+      try RecordTable.list(db, Company.self, filter: filter, page: page)
     }
     return .with {
       $0.companies = companies

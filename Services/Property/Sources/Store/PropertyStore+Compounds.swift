@@ -7,25 +7,15 @@ import SwiftProtobuf
 extension PropertyStore {
   typealias Event = Governance_Property_V1_CompoundEvent
 
-  static func compoundColumns(_ compound: Compound) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": compound.divisionCode, "name": compound.name, "kind": compound.kind.rawValue,
-      "management_mode": compound.managementMode.rawValue, "household_count": compound.householdCount,
-      "company_id": compound.currentCompanyID.isEmpty ? nil : compound.currentCompanyID,
-      "three_no": compound.threeNo.noPropertyCompany || compound.threeNo.noManagingUnit || compound.threeNo.noSecurity,
-      "three_no_all": compound.threeNo.noPropertyCompany && compound.threeNo.noManagingUnit && compound.threeNo.noSecurity,
-      "area": compound.area,
-    ]
-  }
 
   static func saveCompound(_ db: Database, _ compound: Compound, by principal: Principal, at time: Date) throws
     -> Compound
   {
-    try RecordTable.update(db, in: "compound", record: compound, by: principal, at: time, columns: compoundColumns)
+    try RecordTable.update(db, compound, by: principal, at: time)
   }
 
   static func fetchCompound(_ db: Database, id: String) throws -> Compound {
-    try RecordTable.fetchRequired(db, from: "compound", id: id, as: Compound.self, resource: "compound")
+    try RecordTable.fetchRequired(db, Compound.self, id: id)
   }
 
   /// Appends to a compound's history, which is never rewritten.
@@ -50,9 +40,7 @@ extension PropertyStore {
     _ request: Governance_Property_V1_CreateCompoundRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Compound {
     try await perform("CreateCompound", requestID: request.requestID, request: request, by: principal) { db in
-      let compound = try RecordTable.insertNew(
-        db, into: "compound", prefix: "cmp", record: try CompoundRegistration.validateNew(request.compound),
-        by: principal, at: time, columns: Self.compoundColumns)
+      let compound = try RecordTable.insertNew(db, try CompoundRegistration.validateNew(request.compound), by: principal, at: time)
       for grid in Set(compound.gridCodes) {
         try db.execute(
           sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [compound.id, grid])
@@ -65,7 +53,7 @@ extension PropertyStore {
   }
 
   public func compound(id: String) async throws -> Compound? {
-    try await read { db in try RecordTable.fetch(db, from: "compound", id: id, as: Compound.self) }
+    try await read { db in try RecordTable.fetch(db, Compound.self, id: id) }
   }
 
   public func listCompounds(_ request: Governance_Property_V1_ListCompoundsRequest) async throws
@@ -83,7 +71,7 @@ extension PropertyStore {
     filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
     filter.add("area = ?", request.area, when: !request.area.isEmpty)
     let (compounds, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "compound", as: Compound.self, filter: filter, page: page)
+      try RecordTable.list(db, Compound.self, filter: filter, page: page)
     }
     return .with {
       $0.compounds = compounds
@@ -205,9 +193,7 @@ extension PropertyStore {
     try await perform("CreateBuilding", requestID: request.requestID, request: request, by: principal) { db in
       var compound = try Self.fetchCompound(db, id: try FieldValidation.requiredID(
         request.building.compoundID, field: "building.compound_id"))
-      let building = try RecordTable.insertNew(
-        db, into: "building", prefix: "bld", record: try BuildingRules.validateNew(request.building, in: compound),
-        by: principal, at: time, columns: Self.buildingColumns)
+      let building = try RecordTable.insertNew(db, try BuildingRules.validateNew(request.building, in: compound), by: principal, at: time)
       compound.buildingCount += 1
       _ = try Self.saveCompound(db, compound, by: principal, at: time)
       try Self.recordEvent(db, .buildingAdded, compound: compound.id, by: principal, at: time) {
@@ -217,15 +203,9 @@ extension PropertyStore {
     }
   }
 
-  static func buildingColumns(_ building: Building) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": building.divisionCode, "compound_id": building.compoundID,
-      "leader_member_id": building.leaderMemberID.isEmpty ? nil : building.leaderMemberID,
-    ]
-  }
 
   public func building(id: String) async throws -> Building? {
-    try await read { db in try RecordTable.fetch(db, from: "building", id: id, as: Building.self) }
+    try await read { db in try RecordTable.fetch(db, Building.self, id: id) }
   }
 
   public func updateBuilding(
@@ -234,7 +214,7 @@ extension PropertyStore {
     let paths = try updatePaths(request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name"])
     let id = try FieldValidation.requiredID(request.building.id, field: "building.id")
     return try await writer.write { db in
-      var building = try RecordTable.fetchRequired(db, from: "building", id: id, as: Building.self, resource: "building")
+      var building = try RecordTable.fetchRequired(db, Building.self, id: id)
       let previousLeader = building.leaderMemberID
       for path in paths {
         switch path {
@@ -249,8 +229,7 @@ extension PropertyStore {
       var validated = try BuildingRules.validateNew(building, in: compound)
       validated.id = building.id
       validated.audit = building.audit
-      let saved = try RecordTable.update(
-        db, in: "building", record: validated, by: principal, at: time, columns: Self.buildingColumns)
+      let saved = try RecordTable.update(db, validated, by: principal, at: time)
       if saved.leaderMemberID != previousLeader {
         try Self.recordEvent(db, .buildingLeaderChanged, compound: compound.id, by: principal, at: time) {
           $0.buildingID = saved.id
@@ -270,7 +249,7 @@ extension PropertyStore {
     filter.add(request.hasLeader_p ? "leader_member_id IS NOT NULL" : "leader_member_id IS NULL", when: request.hasHasLeader_p)
     filter.add("leader_member_id = ?", request.leaderMemberID, when: !request.leaderMemberID.isEmpty)
     let (buildings, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "building", as: Building.self, filter: filter, page: page)
+      try RecordTable.list(db, Building.self, filter: filter, page: page)
     }
     return .with {
       $0.buildings = buildings
@@ -283,7 +262,7 @@ extension PropertyStore {
   static func centre(_ db: Database, street: String) throws -> Centre? {
     guard let id = try String.fetchOne(db, sql: "SELECT id FROM service_centre WHERE division_code = ?", arguments: [street])
     else { return nil }
-    return try RecordTable.fetch(db, from: "service_centre", id: id, as: Centre.self)
+    return try RecordTable.fetch(db, Centre.self, id: id)
   }
 
   public func createServiceCentre(
@@ -295,9 +274,7 @@ extension PropertyStore {
         throw DomainError.alreadyExists(
           resource: "service centre of street", id: centre.divisionCode, detail: "it is \(existing.id)")
       }
-      return try RecordTable.insertNew(db, into: "service_centre", prefix: "ctr", record: centre, by: principal, at: time) {
-        ["division_code": $0.divisionCode]
-      }
+      return try RecordTable.insertNew(db, centre, by: principal, at: time)
     }
   }
 
@@ -308,7 +285,7 @@ extension PropertyStore {
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     let (centres, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "service_centre", as: Centre.self, filter: filter, page: page)
+      try RecordTable.list(db, Centre.self, filter: filter, page: page)
     }
     return .with {
       $0.centres = centres

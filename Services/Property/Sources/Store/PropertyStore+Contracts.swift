@@ -5,21 +5,15 @@ import ServiceKit
 import SwiftProtobuf
 
 extension PropertyStore {
-  static func contractColumns(_ contract: Contract) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": contract.divisionCode, "compound_id": contract.compoundID, "company_id": contract.companyID,
-      "state": contract.state.rawValue, "trial_end": CalendarDate.iso(contract.trialEndDate),
-    ]
-  }
 
   static func saveContract(_ db: Database, _ contract: Contract, by principal: Principal, at time: Date) throws
     -> Contract
   {
-    try RecordTable.update(db, in: "service_contract", record: contract, by: principal, at: time, columns: contractColumns)
+    try RecordTable.update(db, contract, by: principal, at: time)
   }
 
   static func fetchContract(_ db: Database, id: String) throws -> Contract {
-    try RecordTable.fetchRequired(db, from: "service_contract", id: id, as: Contract.self, resource: "contract")
+    try RecordTable.fetchRequired(db, Contract.self, id: id)
   }
 
   static func liveContracts(_ db: Database, company: String) throws -> [Contract] {
@@ -49,10 +43,7 @@ extension PropertyStore {
             resource: "live contract of compound", id: compoundID, detail: "contract \(compound.currentContractID)")
         }
         let start = request.contract.hasTrialStartDate ? request.contract.trialStartDate : CalendarDate.today(at: time)
-        let contract = try RecordTable.insertNew(
-          db, into: "service_contract", prefix: "ctr",
-          record: try ContractLifecycle.validateNew(request.contract, compound: compound, company: company, start: start),
-          by: principal, at: time, columns: Self.contractColumns)
+        let contract = try RecordTable.insertNew(db, try ContractLifecycle.validateNew(request.contract, compound: compound, company: company, start: start), by: principal, at: time)
         compound.currentContractID = contract.id
         compound.currentCompanyID = company.id
         compound.threeNo.noPropertyCompany = false
@@ -78,7 +69,7 @@ extension PropertyStore {
   }
 
   public func contract(id: String) async throws -> Contract? {
-    try await read { db in try RecordTable.fetch(db, from: "service_contract", id: id, as: Contract.self) }
+    try await read { db in try RecordTable.fetch(db, Contract.self, id: id) }
   }
 
   public func listContracts(_ request: Governance_Property_V1_ListContractsRequest) async throws
@@ -96,7 +87,7 @@ extension PropertyStore {
         "state = ? AND trial_end <= ?", ContractLifecycle.State.trial.rawValue, CalendarDate.iso(request.trialEndingBy))
     }
     let (contracts, next) = try await read { [filter] db in
-      try RecordTable.list(db, from: "service_contract", as: Contract.self, filter: filter, page: page)
+      try RecordTable.list(db, Contract.self, filter: filter, page: page)
     }
     return .with {
       $0.contracts = contracts

@@ -102,7 +102,7 @@ public struct PropertyStore: Sendable {
     _ act: @escaping @Sendable (Database) throws -> Response
   ) async throws -> Response {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) { try act(db) }
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) { try act(db) }
     }
   }
 

@@ -6,12 +6,6 @@ import ServiceKit
 extension VolunteersStore {
   public typealias Mobilisation = Governance_Volunteers_V1_Mobilisation
 
-  static func mobilisationColumns(_ mobilisation: Mobilisation) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": mobilisation.divisionCode, "team_id": mobilisation.teamID, "case_id": mobilisation.caseID,
-      "state": mobilisation.state.rawValue,
-    ]
-  }
 
   /// Calls out every active member of an active team for a grid case already checked with the
   /// grid service; the caller pushes the result to each member's stream.
@@ -26,8 +20,8 @@ extension VolunteersStore {
       throw DomainError.invalidArgument(field: "needed", rule: "0 (all) or more, got \(request.needed)")
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "MobiliseTeam", request: request) {
-        let team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
         guard team.active else {
           throw DomainError.failedPrecondition(rule: "a disbanded team is not called out", detail: "team \(teamID) is disbanded")
         }
@@ -40,9 +34,7 @@ extension VolunteersStore {
         guard !members.isEmpty else {
           throw DomainError.failedPrecondition(rule: "a team is called out to its members", detail: "team \(teamID) has none")
         }
-        return try RecordTable.insertNew(
-          db, into: "mobilisation", prefix: "mob",
-          record: Mobilisation.with {
+        return try RecordTable.insertNew(db, Mobilisation.with {
             $0.divisionCode = gridCase.divisionCode
             $0.teamID = teamID
             $0.caseID = gridCase.id
@@ -52,13 +44,13 @@ extension VolunteersStore {
             $0.state = .open
             $0.mobiliseTime = .init(date: time)
             $0.notifiedVolunteerIds = members
-          }, by: principal, at: time, columns: Self.mobilisationColumns)
+          }, by: principal, at: time)
       }
     }
   }
 
   public func mobilisation(id: String) async throws -> Mobilisation? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "mobilisation", id: id, as: Mobilisation.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Mobilisation.self, id: id) }
   }
 
   public func listMobilisations(_ request: Governance_Volunteers_V1_ListMobilisationsRequest) async throws
@@ -71,7 +63,7 @@ extension VolunteersStore {
     filter.add("case_id = ?", request.caseID, when: !request.caseID.isEmpty)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
     let (mobilisations, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "mobilisation", as: Mobilisation.self, filter: filter, page: page)
+      try RecordTable.list(db, Mobilisation.self, filter: filter, page: page)
     }
     return .with {
       $0.mobilisations = mobilisations
@@ -90,8 +82,8 @@ extension VolunteersStore {
       throw DomainError.invalidArgument(field: "eta_minutes", rule: "from 0 to 1440, got \(request.etaMinutes)")
     }
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AnswerMobilisation", request: request) {
-        var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var mobilisation = try RecordTable.fetchRequired(db, Mobilisation.self, id: id)
         // A volunteer answers for themselves (or staff over them for a call taken by phone).
         try Self.checkOwnVolunteer(db, volunteer, by: principal)
         try Mobilisations.checkAnswer(mobilisation, volunteer: volunteer, answer: request.answer)
@@ -111,8 +103,7 @@ extension VolunteersStore {
             id, volunteer, mobilisation.teamID, mobilisation.divisionCode, request.answer.rawValue,
             CalendarDate.iso(CalendarDate.today(at: time)),
           ])
-        return try RecordTable.update(
-          db, in: "mobilisation", record: mobilisation, by: principal, at: time, columns: Self.mobilisationColumns)
+        return try RecordTable.update(db, mobilisation, by: principal, at: time)
       }
     }
   }
@@ -123,15 +114,14 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(request.mobilisationID, field: "mobilisation_id")
     _ = try FieldValidation.optionalText(request.note, field: "note", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CloseMobilisation", request: request) {
-        var mobilisation = try RecordTable.fetchRequired(db, from: "mobilisation", id: id, as: Mobilisation.self, resource: "mobilisation")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var mobilisation = try RecordTable.fetchRequired(db, Mobilisation.self, id: id)
         guard mobilisation.state == .open else {
           throw DomainError.failedPrecondition(rule: "a call-out is stood down once", detail: "mobilisation \(id) is closed")
         }
         mobilisation.state = .closed
         mobilisation.closeTime = .init(date: time)
-        return try RecordTable.update(
-          db, in: "mobilisation", record: mobilisation, by: principal, at: time, columns: Self.mobilisationColumns)
+        return try RecordTable.update(db, mobilisation, by: principal, at: time)
       }
     }
   }

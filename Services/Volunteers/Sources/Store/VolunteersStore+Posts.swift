@@ -7,20 +7,7 @@ extension VolunteersStore {
   public typealias Post = Governance_Volunteers_V1_ServicePost
   public typealias Claim = Governance_Volunteers_V1_PostClaim
 
-  static func postColumns(_ post: Post) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": post.divisionCode, "state": post.state.rawValue,
-      "compound_id": post.compoundID.isEmpty ? nil : post.compoundID,
-      "project_id": post.projectID.isEmpty ? nil : post.projectID, "skills": tagColumn(post.skills),
-    ]
-  }
 
-  static func claimColumns(_ claim: Claim) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": claim.divisionCode, "post_id": claim.postID, "volunteer_id": claim.volunteerID,
-      "state": claim.state.rawValue, "claim_date": CalendarDate.iso(CalendarDate.today(at: claim.claimTime.date)),
-    ]
-  }
 
   public func createPost(
     _ request: Governance_Volunteers_V1_CreateServicePostRequest, by principal: Principal, at time: Date = Date()
@@ -30,18 +17,17 @@ extension VolunteersStore {
     post.waitlistCount = 0
     post.state = .open
     return try await writer.write { [post] db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateServicePost", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         if !post.projectID.isEmpty {
-          _ = try RecordTable.fetchRequired(db, from: "service_project", id: post.projectID, as: Project.self, resource: "project")
+          _ = try RecordTable.fetchRequired(db, Project.self, id: post.projectID)
         }
-        return try RecordTable.insertNew(
-          db, into: "service_post", prefix: "post", record: post, by: principal, at: time, columns: Self.postColumns)
+        return try RecordTable.insertNew(db, post, by: principal, at: time)
       }
     }
   }
 
   public func post(id: String) async throws -> Post? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "service_post", id: id, as: Post.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Post.self, id: id) }
   }
 
   public func listPosts(_ request: Governance_Volunteers_V1_ListServicePostsRequest) async throws
@@ -58,7 +44,7 @@ extension VolunteersStore {
       filter.add("skills LIKE ?", "%,\(skill),%")
     }
     let (posts, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "service_post", as: Post.self, filter: filter, page: page)
+      try RecordTable.list(db, Post.self, filter: filter, page: page)
     }
     return .with {
       $0.posts = posts
@@ -74,7 +60,7 @@ extension VolunteersStore {
       allowed: ["title", "details", "compound_id", "skills", "capacity", "start_time", "end_time", "project_id"])
     let id = try FieldValidation.requiredID(request.post.id, field: "post.id")
     return try await writer.write { db in
-      var post = try RecordTable.fetchRequired(db, from: "service_post", id: id, as: Post.self, resource: "post")
+      var post = try RecordTable.fetchRequired(db, Post.self, id: id)
       let changes = request.post
       for path in paths {
         switch path {
@@ -97,7 +83,7 @@ extension VolunteersStore {
         validated.waitlistCount -= 1
       }
       validated.state = ServicePosts.state(of: validated)
-      return try RecordTable.update(db, in: "service_post", record: validated, by: principal, at: time, columns: Self.postColumns)
+      return try RecordTable.update(db, validated, by: principal, at: time)
     }
   }
 
@@ -108,8 +94,8 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(request.postID, field: "post_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CloseServicePost", request: request) {
-        var post = try RecordTable.fetchRequired(db, from: "service_post", id: id, as: Post.self, resource: "post")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var post = try RecordTable.fetchRequired(db, Post.self, id: id)
         guard post.state != .closed else {
           throw DomainError.failedPrecondition(rule: "a post is closed once", detail: "post \(id) is already closed")
         }
@@ -117,11 +103,11 @@ extension VolunteersStore {
           var released = waiting
           released.state = .released
           released.releaseTime = .init(date: time)
-          _ = try RecordTable.update(db, in: "post_claim", record: released, by: principal, at: time, columns: Self.claimColumns)
+          _ = try RecordTable.update(db, released, by: principal, at: time)
         }
         post.waitlistCount = 0
         post.state = .closed
-        return try RecordTable.update(db, in: "service_post", record: post, by: principal, at: time, columns: Self.postColumns)
+        return try RecordTable.update(db, post, by: principal, at: time)
       }
     }
   }
@@ -137,7 +123,7 @@ extension VolunteersStore {
     var promoted = claim
     promoted.state = .claimed
     promoted.promoteTime = .init(date: time)
-    _ = try RecordTable.update(db, in: "post_claim", record: promoted, by: principal, at: time, columns: claimColumns)
+    _ = try RecordTable.update(db, promoted, by: principal, at: time)
   }
 
   /// A claim on a post (认领), in one transaction with the post's counts: SQLite serialises
@@ -148,9 +134,9 @@ extension VolunteersStore {
     let postID = try FieldValidation.requiredID(request.postID, field: "post_id")
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ClaimPost", request: request) {
-        var post = try RecordTable.fetchRequired(db, from: "service_post", id: postID, as: Post.self, resource: "post")
-        let volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: volunteerID, as: Volunteer.self, resource: "volunteer")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var post = try RecordTable.fetchRequired(db, Post.self, id: postID)
+        let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: volunteerID)
         guard volunteer.active else {
           throw DomainError.failedPrecondition(rule: "an active volunteer claims posts", detail: "\(volunteerID) has withdrawn")
         }
@@ -161,18 +147,16 @@ extension VolunteersStore {
           throw DomainError.alreadyExists(resource: "claim", id: live, detail: "\(volunteerID) already claimed \(postID)")
         }
         let outcome = try ServicePosts.claimOutcome(post, joinWaitlist: request.joinWaitlist, at: time)
-        var claim = try RecordTable.insertNew(
-          db, into: "post_claim", prefix: "clm",
-          record: Claim.with {
+        var claim = try RecordTable.insertNew(db, Claim.with {
             $0.divisionCode = post.divisionCode
             $0.postID = postID
             $0.volunteerID = volunteerID
             $0.state = outcome == .place ? .claimed : .waitlisted
             $0.claimTime = .init(date: time)
-          }, by: principal, at: time, columns: Self.claimColumns)
+          }, by: principal, at: time)
         if outcome == .place { post.claimedCount += 1 } else { post.waitlistCount += 1 }
         post.state = ServicePosts.state(of: post)
-        _ = try RecordTable.update(db, in: "service_post", record: post, by: principal, at: time, columns: Self.postColumns)
+        _ = try RecordTable.update(db, post, by: principal, at: time)
         claim.waitlistPosition = try Self.waitlistPosition(db, of: claim)
         return claim
       }
@@ -187,7 +171,7 @@ extension VolunteersStore {
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "ReleasePost", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         guard let data = try Data.fetchOne(
           db, sql: "SELECT record FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND state IN (1, 2)",
           arguments: [postID, volunteerID])
@@ -195,11 +179,11 @@ extension VolunteersStore {
           throw DomainError.notFound(resource: "claim of \(volunteerID) on post", id: postID)
         }
         var claim = try StoredMessage.decode(Claim.self, from: data)
-        var post = try RecordTable.fetchRequired(db, from: "service_post", id: postID, as: Post.self, resource: "post")
+        var post = try RecordTable.fetchRequired(db, Post.self, id: postID)
         let heldPlace = claim.state == .claimed
         claim.state = .released
         claim.releaseTime = .init(date: time)
-        let released = try RecordTable.update(db, in: "post_claim", record: claim, by: principal, at: time, columns: Self.claimColumns)
+        let released = try RecordTable.update(db, claim, by: principal, at: time)
         if heldPlace {
           post.claimedCount -= 1
           if post.state != .closed, let next = try Self.firstWaitlisted(db, post: postID) {
@@ -211,7 +195,7 @@ extension VolunteersStore {
           post.waitlistCount -= 1
         }
         post.state = ServicePosts.state(of: post)
-        _ = try RecordTable.update(db, in: "service_post", record: post, by: principal, at: time, columns: Self.postColumns)
+        _ = try RecordTable.update(db, post, by: principal, at: time)
         return released
       }
     }
@@ -237,7 +221,7 @@ extension VolunteersStore {
     filter.add("volunteer_id = ?", request.volunteerID, when: !request.volunteerID.isEmpty)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
     return try await writer.read { [filter] db in
-      let (claims, next) = try RecordTable.list(db, from: "post_claim", as: Claim.self, filter: filter, page: page)
+      let (claims, next) = try RecordTable.list(db, Claim.self, filter: filter, page: page)
       return try .with {
         $0.claims = try claims.map { claim in
           var placed = claim

@@ -6,12 +6,6 @@ import ServiceKit
 extension VolunteersStore {
   public typealias Project = Governance_Volunteers_V1_ServiceProject
 
-  static func projectColumns(_ project: Project) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": project.divisionCode, "compound_id": project.compoundID, "kind": project.kind.rawValue,
-      "active": project.active, "team_ids": tagColumn(project.teamIds),
-    ]
-  }
 
   /// The rule "a project or brand belongs to one compound of a community and is run by
   /// registered teams; a project may run under a brand of the same compound".
@@ -34,13 +28,13 @@ extension VolunteersStore {
       }
     }
     for (index, team) in project.teamIds.enumerated() {
-      guard try RecordTable.fetch(db, from: "team", id: team, as: Team.self) != nil else {
+      guard try RecordTable.fetch(db, Team.self, id: team) != nil else {
         throw DomainError.invalidArgument(field: "project.team_ids[\(index)]", rule: "names a registered team; \(team) is not")
       }
     }
     if !project.brandID.isEmpty {
       guard validated.kind == .project,
-        let brand = try RecordTable.fetch(db, from: "service_project", id: project.brandID, as: Project.self),
+        let brand = try RecordTable.fetch(db, Project.self, id: project.brandID),
         brand.kind == .brand, brand.compoundID == validated.compoundID
       else {
         throw DomainError.invalidArgument(
@@ -54,17 +48,16 @@ extension VolunteersStore {
     _ request: Governance_Volunteers_V1_CreateServiceProjectRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Project {
     try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateServiceProject", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var project = try Self.validateProject(db, request.project)
         project.active = true
-        return try RecordTable.insertNew(
-          db, into: "service_project", prefix: "prj", record: project, by: principal, at: time, columns: Self.projectColumns)
+        return try RecordTable.insertNew(db, project, by: principal, at: time)
       }
     }
   }
 
   public func project(id: String) async throws -> Project? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "service_project", id: id, as: Project.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Project.self, id: id) }
   }
 
   public func listProjects(_ request: Governance_Volunteers_V1_ListServiceProjectsRequest) async throws
@@ -78,7 +71,7 @@ extension VolunteersStore {
     filter.add("team_ids LIKE ?", "%,\(request.teamID),%", when: !request.teamID.isEmpty)
     filter.add("active", when: !request.includeInactive)
     let (projects, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "service_project", as: Project.self, filter: filter, page: page)
+      try RecordTable.list(db, Project.self, filter: filter, page: page)
     }
     return .with {
       $0.projects = projects
@@ -93,7 +86,7 @@ extension VolunteersStore {
       request.updateMask, allowed: ["name", "details", "brand_id", "team_ids", "start_date", "end_date", "active"])
     let id = try FieldValidation.requiredID(request.project.id, field: "project.id")
     return try await writer.write { db in
-      var project = try RecordTable.fetchRequired(db, from: "service_project", id: id, as: Project.self, resource: "project")
+      var project = try RecordTable.fetchRequired(db, Project.self, id: id)
       let changes = request.project
       for path in paths {
         switch path {
@@ -108,8 +101,7 @@ extension VolunteersStore {
       }
       var validated = try Self.validateProject(db, project)
       validated.active = project.active
-      return try RecordTable.update(
-        db, in: "service_project", record: validated, by: principal, at: time, columns: Self.projectColumns)
+      return try RecordTable.update(db, validated, by: principal, at: time)
     }
   }
 }

@@ -8,14 +8,6 @@ extension VolunteersStore {
   public typealias ServiceRecord = Governance_Volunteers_V1_ServiceRecord
   public typealias Totals = Governance_Volunteers_V1_ServiceTotals
 
-  static func recordColumns(_ record: ServiceRecord) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": record.divisionCode, "volunteer_id": record.volunteerID,
-      "team_id": record.teamID.isEmpty ? nil : record.teamID, "state": record.state.rawValue,
-      "start_date": CalendarDate.iso(CalendarDate.today(at: record.startTime.date)), "hours": record.hours,
-      "residents_served": record.residentsServed,
-    ]
-  }
 
   /// Records a service, pending confirmation. The volunteer must be registered, and a member of
   /// the team named; the post, project, wish or mobilisation named must exist.
@@ -24,8 +16,8 @@ extension VolunteersStore {
   ) async throws -> ServiceRecord {
     let record = try ServiceHours.validateNew(request.record)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateServiceRecord", request: request) {
-        _ = try RecordTable.fetchRequired(db, from: "volunteer", id: record.volunteerID, as: Volunteer.self, resource: "volunteer")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        _ = try RecordTable.fetchRequired(db, Volunteer.self, id: record.volunteerID)
         if !record.teamID.isEmpty, try !Self.isMember(db, team: record.teamID, volunteer: record.volunteerID) {
           throw DomainError.failedPrecondition(
             rule: "service with a team is recorded for its members", detail: "\(record.volunteerID) is not in \(record.teamID)")
@@ -39,8 +31,7 @@ extension VolunteersStore {
             throw DomainError.invalidArgument(field: field, rule: "names a registered record; \(id) is not")
           }
         }
-        return try RecordTable.insertNew(
-          db, into: "service_record", prefix: "rec", record: record, by: principal, at: time, columns: Self.recordColumns)
+        return try RecordTable.insertNew(db, record, by: principal, at: time)
       }
     }
   }
@@ -57,7 +48,7 @@ extension VolunteersStore {
     try Self.period(&filter, column: "start_date", from: request.hasFromDate ? request.fromDate : nil,
       to: request.hasToDate ? request.toDate : nil)
     let (records, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "service_record", as: ServiceRecord.self, filter: filter, page: page)
+      try RecordTable.list(db, ServiceRecord.self, filter: filter, page: page)
     }
     return .with {
       $0.records = records
@@ -84,7 +75,7 @@ extension VolunteersStore {
   /// Confirms or rejects a pending record: confirmed by the team leader when it was served with
   /// a team, otherwise by the community.
   public func decideRecord(
-    method: String, requestID: String, request: some SwiftProtobuf.Message, recordID: String, confirm: Bool,
+    requestID: String, request: some SwiftProtobuf.Message, recordID: String, confirm: Bool,
     text: String, by principal: Principal, at time: Date = Date()
   ) async throws -> ServiceRecord {
     let id = try FieldValidation.requiredID(recordID, field: "record_id")
@@ -92,8 +83,8 @@ extension VolunteersStore {
       ? try FieldValidation.optionalText(text, field: "note", maximumLength: 500)
       : try FieldValidation.requiredName(text, field: "reason", maximumLength: 500)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
-        var record = try RecordTable.fetchRequired(db, from: "service_record", id: id, as: ServiceRecord.self, resource: "service record")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
+        var record = try RecordTable.fetchRequired(db, ServiceRecord.self, id: id)
         try ServiceHours.checkPending(record)
         record.state = confirm ? .confirmed : .rejected
         record.confirmerRole = record.teamID.isEmpty ? .community : .teamLeader
@@ -104,8 +95,7 @@ extension VolunteersStore {
         } else {
           record.rejectReason = text
         }
-        return try RecordTable.update(
-          db, in: "service_record", record: record, by: principal, at: time, columns: Self.recordColumns)
+        return try RecordTable.update(db, record, by: principal, at: time)
       }
     }
   }
@@ -142,9 +132,9 @@ extension VolunteersStore {
     return try await writer.read { db in
       switch subject {
       case .volunteer(let id):
-        _ = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+        _ = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
       case .team(let id):
-        _ = try RecordTable.fetchRequired(db, from: "team", id: id, as: Team.self, resource: "team")
+        _ = try RecordTable.fetchRequired(db, Team.self, id: id)
       case .division:
         break
       }
@@ -294,9 +284,9 @@ extension VolunteersStore {
             $0.totals = totals
             switch subject {
             case .volunteer:
-              $0.name = try RecordTable.fetch(db, from: "volunteer", id: subjectID, as: Volunteer.self)?.contact.name ?? ""
+              $0.name = try RecordTable.fetch(db, Volunteer.self, id: subjectID)?.contact.name ?? ""
             case .team:
-              $0.name = try RecordTable.fetch(db, from: "team", id: subjectID, as: Team.self)?.name ?? ""
+              $0.name = try RecordTable.fetch(db, Team.self, id: subjectID)?.name ?? ""
             default:
               break
             }

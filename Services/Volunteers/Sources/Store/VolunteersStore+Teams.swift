@@ -4,9 +4,6 @@ import GovernanceAPI
 import ServiceKit
 
 extension VolunteersStore {
-  static func teamColumns(_ team: Team) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    ["division_code": team.divisionCode, "name": team.name, "kind": team.kind.rawValue, "active": team.active]
-  }
 
   static func replaceTeamCompounds(_ db: Database, of team: Team) throws {
     try db.execute(sql: "DELETE FROM team_compound WHERE team_id = ?", arguments: [team.id])
@@ -22,9 +19,8 @@ extension VolunteersStore {
   ) async throws -> Team {
     let team = try TeamFormation.validateNew(request.team)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateTeam", request: request) {
-        var created = try RecordTable.insertNew(
-          db, into: "team", prefix: "team", record: team, by: principal, at: time, columns: Self.teamColumns)
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var created = try RecordTable.insertNew(db, team, by: principal, at: time)
         try Self.replaceTeamCompounds(db, of: created)
         if !created.leaderVolunteerID.isEmpty {
           created = try Self.addMember(db, team: created, volunteer: created.leaderVolunteerID, field: "team.leader_volunteer_id", by: principal, at: time)
@@ -35,7 +31,7 @@ extension VolunteersStore {
   }
 
   public func team(id: String) async throws -> Team? {
-    try await writer.read { db in try RecordTable.fetch(db, from: "team", id: id, as: Team.self) }
+    try await writer.read { db in try RecordTable.fetch(db, Team.self, id: id) }
   }
 
   public func listTeams(_ request: Governance_Volunteers_V1_ListTeamsRequest) async throws
@@ -53,7 +49,7 @@ extension VolunteersStore {
       when: !request.volunteerID.isEmpty)
     filter.add("active", when: !request.includeInactive)
     let (teams, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "team", as: Team.self, filter: filter, page: page)
+      try RecordTable.list(db, Team.self, filter: filter, page: page)
     }
     return .with {
       $0.teams = teams
@@ -69,7 +65,7 @@ extension VolunteersStore {
       request.updateMask, allowed: ["name", "kind", "leader_volunteer_id", "compound_ids", "details", "active"])
     let id = try FieldValidation.requiredID(request.team.id, field: "team.id")
     return try await writer.write { db in
-      var team = try RecordTable.fetchRequired(db, from: "team", id: id, as: Team.self, resource: "team")
+      var team = try RecordTable.fetchRequired(db, Team.self, id: id)
       let changes = request.team
       for path in paths {
         switch path {
@@ -90,7 +86,7 @@ extension VolunteersStore {
         throw DomainError.failedPrecondition(
           rule: "a team's leader is one of its members", detail: "\(validated.leaderVolunteerID) is not a member of \(id)")
       }
-      let saved = try RecordTable.update(db, in: "team", record: validated, by: principal, at: time, columns: Self.teamColumns)
+      let saved = try RecordTable.update(db, validated, by: principal, at: time)
       if paths.contains("compound_ids") { try Self.replaceTeamCompounds(db, of: saved) }
       return saved
     }
@@ -106,7 +102,7 @@ extension VolunteersStore {
   static func addMember(
     _ db: Database, team: Team, volunteer volunteerID: String, field: String, by principal: Principal, at time: Date
   ) throws -> Team {
-    guard var volunteer = try RecordTable.fetch(db, from: "volunteer", id: volunteerID, as: Volunteer.self) else {
+    guard var volunteer = try RecordTable.fetch(db, Volunteer.self, id: volunteerID) else {
       throw DomainError.failedPrecondition(rule: "\(field) names a registered volunteer", detail: "no volunteer \(volunteerID)")
     }
     guard volunteer.active else {
@@ -117,10 +113,10 @@ extension VolunteersStore {
     }
     try db.execute(sql: "INSERT INTO team_member (team_id, volunteer_id) VALUES (?, ?)", arguments: [team.id, volunteerID])
     volunteer.teamIds.append(team.id)
-    _ = try RecordTable.update(db, in: "volunteer", record: volunteer, by: principal, at: time, columns: volunteerColumns)
+    _ = try RecordTable.update(db, volunteer, by: principal, at: time)
     var counted = team
     counted.memberCount += 1
-    return try RecordTable.update(db, in: "team", record: counted, by: principal, at: time, columns: teamColumns)
+    return try RecordTable.update(db, counted, by: principal, at: time)
   }
 
   public func addTeamMember(
@@ -129,8 +125,8 @@ extension VolunteersStore {
     let teamID = try FieldValidation.requiredID(request.teamID, field: "team_id")
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "AddTeamMember", request: request) {
-        let team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
         guard team.active else {
           throw DomainError.failedPrecondition(rule: "a disbanded team takes no members", detail: "team \(teamID) is disbanded")
         }
@@ -147,8 +143,8 @@ extension VolunteersStore {
     let volunteerID = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "RemoveTeamMember", request: request) {
-        var team = try RecordTable.fetchRequired(db, from: "team", id: teamID, as: Team.self, resource: "team")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        var team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
         guard try Self.isMember(db, team: teamID, volunteer: volunteerID) else {
           throw DomainError.notFound(resource: "team member", id: volunteerID)
         }
@@ -158,12 +154,12 @@ extension VolunteersStore {
         }
         try db.execute(
           sql: "DELETE FROM team_member WHERE team_id = ? AND volunteer_id = ?", arguments: [teamID, volunteerID])
-        if var volunteer = try RecordTable.fetch(db, from: "volunteer", id: volunteerID, as: Volunteer.self) {
+        if var volunteer = try RecordTable.fetch(db, Volunteer.self, id: volunteerID) {
           volunteer.teamIds.removeAll { $0 == teamID }
-          _ = try RecordTable.update(db, in: "volunteer", record: volunteer, by: principal, at: time, columns: Self.volunteerColumns)
+          _ = try RecordTable.update(db, volunteer, by: principal, at: time)
         }
         team.memberCount -= 1
-        return try RecordTable.update(db, in: "team", record: team, by: principal, at: time, columns: Self.teamColumns)
+        return try RecordTable.update(db, team, by: principal, at: time)
       }
     }
   }

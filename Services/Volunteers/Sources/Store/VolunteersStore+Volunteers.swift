@@ -6,14 +6,6 @@ import ServiceKit
 extension VolunteersStore {
   public typealias Volunteer = Governance_Volunteers_V1_Volunteer
 
-  static func volunteerColumns(_ volunteer: Volunteer) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": volunteer.divisionCode, "kind": volunteer.kind.rawValue,
-      "compound_id": volunteer.compoundID.isEmpty ? nil : volunteer.compoundID,
-      "party_member_id": volunteer.hasPartyMemberID ? volunteer.partyMemberID : nil, "active": volunteer.active,
-      "skills": tagColumn(volunteer.skills),
-    ]
-  }
 
   /// Registers a validated volunteer (the party member already checked with the organisation
   /// service): the contact sealed apart, the record holding it masked. One volunteer per party
@@ -27,7 +19,7 @@ extension VolunteersStore {
     }
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateVolunteer", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.checkMemberUnregistered(db, validated, except: nil)
         var volunteer = validated
         let contact = volunteer.contact
@@ -35,8 +27,7 @@ extension VolunteersStore {
         volunteer.teamIds = []
         volunteer.active = true
         volunteer.registerDate = CalendarDate.today(at: time)
-        let created = try RecordTable.insertNew(
-          db, into: "volunteer", prefix: "vol", record: volunteer, by: principal, at: time, columns: Self.volunteerColumns)
+        let created = try RecordTable.insertNew(db, volunteer, by: principal, at: time)
         try db.execute(
           sql: "INSERT INTO volunteer_contact (volunteer_id, contact) VALUES (?, ?)",
           arguments: [created.id, try vault.seal(contact)])
@@ -64,7 +55,7 @@ extension VolunteersStore {
 
   static func checkOwnVolunteer(_ db: Database, _ id: String, by principal: Principal) throws {
     guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
-    let volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+    let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
     try Jurisdiction.checkPersonal(
       ownerPrincipal: volunteer.principalID, divisionCode: volunteer.divisionCode, record: "volunteer \(id)", by: principal)
   }
@@ -74,11 +65,11 @@ extension VolunteersStore {
     async throws -> Volunteer?
   {
     guard reveal else {
-      return try await writer.read { db in try RecordTable.fetch(db, from: "volunteer", id: id, as: Volunteer.self) }
+      return try await writer.read { db in try RecordTable.fetch(db, Volunteer.self, id: id) }
     }
     let vault = vault
     return try await writer.write { db in
-      guard var volunteer = try RecordTable.fetch(db, from: "volunteer", id: id, as: Volunteer.self),
+      guard var volunteer = try RecordTable.fetch(db, Volunteer.self, id: id),
         let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
       else { return nil }
       try ContactReveal.record(db, subject: id, by: principal, reason: "GetVolunteer", at: time)
@@ -103,7 +94,7 @@ extension VolunteersStore {
     filter.add("party_member_id = ?", request.partyMemberID, when: !request.partyMemberID.isEmpty)
     filter.add("active", when: !request.includeInactive)
     let (volunteers, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "volunteer", as: Volunteer.self, filter: filter, page: page)
+      try RecordTable.list(db, Volunteer.self, filter: filter, page: page)
     }
     return .with {
       $0.volunteers = volunteers
@@ -124,7 +115,7 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(request.volunteer.id, field: "volunteer.id")
     let vault = vault
     let current = try await writer.read { db -> Volunteer in
-      var volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+      var volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
       if let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id]) {
         volunteer.contact = try vault.open(sealed)
       }
@@ -163,7 +154,7 @@ extension VolunteersStore {
   {
     let vault = vault
     return try await writer.write { db in
-      let current = try RecordTable.fetchRequired(db, from: "volunteer", id: volunteer.id, as: Volunteer.self, resource: "volunteer")
+      let current = try RecordTable.fetchRequired(db, Volunteer.self, id: volunteer.id)
       try Self.checkMemberUnregistered(db, volunteer, except: volunteer.id)
       var stored = volunteer
       stored.teamIds = current.teamIds
@@ -174,7 +165,7 @@ extension VolunteersStore {
           sql: "UPDATE volunteer_contact SET contact = ? WHERE volunteer_id = ?",
           arguments: [try vault.seal(volunteer.contact), volunteer.id])
       }
-      return try RecordTable.update(db, in: "volunteer", record: stored, by: principal, at: time, columns: Self.volunteerColumns)
+      return try RecordTable.update(db, stored, by: principal, at: time)
     }
   }
 }

@@ -7,17 +7,6 @@ import SwiftProtobuf
 extension VolunteersStore {
   public typealias Wish = Governance_Volunteers_V1_MicroWish
 
-  static func wishColumns(_ wish: Wish) -> KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    [
-      "division_code": wish.divisionCode, "compound_id": wish.compoundID.isEmpty ? nil : wish.compoundID,
-      "state": wish.state.rawValue, "category": wish.category,
-      "claimant_kind": wish.hasClaimant ? wish.claimant.kind.rawValue : nil,
-      "claimant_id": wish.hasClaimant ? wish.claimant.id : nil,
-      "resident_principal_id": wish.residentPrincipalID.isEmpty ? nil : wish.residentPrincipalID,
-      "expire_date": CalendarDate.iso(wish.expireDate),
-      "confirm_date": wish.hasConfirmTime ? CalendarDate.iso(CalendarDate.today(at: wish.confirmTime.date)) : nil,
-    ]
-  }
 
   /// Posts a wish: the resident sealed apart, the record holding them masked.
   public func createWish(
@@ -26,12 +15,11 @@ extension VolunteersStore {
     let validated = try MicroWishWorkflow.validateNew(request.wish, on: CalendarDate.today(at: time), at: time)
     let vault = vault
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, method: "CreateMicroWish", request: request) {
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var wish = validated
         let resident = wish.resident
         wish.resident = PersonalData.masked(resident)
-        let created = try RecordTable.insertNew(
-          db, into: "micro_wish", prefix: "wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+        let created = try RecordTable.insertNew(db, wish, by: principal, at: time)
         try db.execute(
           sql: "INSERT INTO wish_resident (wish_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(resident)])
         return created
@@ -43,11 +31,11 @@ extension VolunteersStore {
     async throws -> Wish?
   {
     guard reveal else {
-      return try await writer.read { db in try RecordTable.fetch(db, from: "micro_wish", id: id, as: Wish.self) }
+      return try await writer.read { db in try RecordTable.fetch(db, Wish.self, id: id) }
     }
     let vault = vault
     return try await writer.write { db in
-      guard var wish = try RecordTable.fetch(db, from: "micro_wish", id: id, as: Wish.self),
+      guard var wish = try RecordTable.fetch(db, Wish.self, id: id),
         let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM wish_resident WHERE wish_id = ?", arguments: [id])
       else { return nil }
       try ContactReveal.record(db, subject: id, by: principal, reason: "GetMicroWish", at: time)
@@ -70,7 +58,7 @@ extension VolunteersStore {
     }
     filter.add("resident_principal_id = ?", request.residentPrincipalID, when: !request.residentPrincipalID.isEmpty)
     let (wishes, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, from: "micro_wish", as: Wish.self, filter: filter, page: page)
+      try RecordTable.list(db, Wish.self, filter: filter, page: page)
     }
     return .with {
       $0.wishes = wishes
@@ -82,22 +70,22 @@ extension VolunteersStore {
   /// table, apply `change`. Of two concurrent claims SQLite serialises the writes: the second
   /// finds the wish claimed.
   func moveWish(
-    method: String, requestID: String, request: some SwiftProtobuf.Message, wishID: String,
+    requestID: String, request: some SwiftProtobuf.Message, wishID: String,
     to next: MicroWishWorkflow.State, by principal: Principal, at time: Date,
     change: @escaping @Sendable (Database, inout Wish) throws -> Void
   ) async throws -> Wish {
     let id = try FieldValidation.requiredID(wishID, field: "wish_id")
     return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, method: method, request: request) {
-        var wish = try RecordTable.fetchRequired(db, from: "micro_wish", id: id, as: Wish.self, resource: "micro-wish")
+      try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
+        var wish = try RecordTable.fetchRequired(db, Wish.self, id: id)
         if MicroWishWorkflow.isExpired(wish, on: CalendarDate.today(at: time)) {
           wish.state = .expired
-          _ = try RecordTable.update(db, in: "micro_wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+          _ = try RecordTable.update(db, wish, by: principal, at: time)
         }
         try MicroWishWorkflow.checkTransition(wish, to: next)
         wish.state = next
         try change(db, &wish)
-        return try RecordTable.update(db, in: "micro_wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+        return try RecordTable.update(db, wish, by: principal, at: time)
       }
     }
   }
@@ -110,7 +98,7 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(given.id, field: "claimant.id")
     switch given.kind {
     case .volunteer:
-      let volunteer = try RecordTable.fetchRequired(db, from: "volunteer", id: id, as: Volunteer.self, resource: "volunteer")
+      let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
       guard volunteer.active else {
         throw DomainError.failedPrecondition(rule: "an active volunteer claims wishes", detail: "\(id) has withdrawn")
       }
@@ -120,7 +108,7 @@ extension VolunteersStore {
         $0.name = volunteer.contact.name
       }
     case .team:
-      let team = try RecordTable.fetchRequired(db, from: "team", id: id, as: Team.self, resource: "team")
+      let team = try RecordTable.fetchRequired(db, Team.self, id: id)
       guard team.active else {
         throw DomainError.failedPrecondition(rule: "an active team claims wishes", detail: "\(id) is disbanded")
       }
@@ -154,7 +142,7 @@ extension VolunteersStore {
       for data in due {
         var wish = try StoredMessage.decode(Wish.self, from: data)
         wish.state = .expired
-        _ = try RecordTable.update(db, in: "micro_wish", record: wish, by: principal, at: time, columns: Self.wishColumns)
+        _ = try RecordTable.update(db, wish, by: principal, at: time)
       }
       return due.count
     }

@@ -20,8 +20,8 @@ public struct WishExpiry: Service {
   public func run() async throws {
     let expiry = Principal(service: .volunteers)
     let store = store
-    try await PeriodicJob.run("micro-wish expiry", every: interval, logger: logger, what: "wishes") {
+    try await PeriodicService("micro-wish expiry", every: interval, logger: logger, what: "wishes") {
       try await store.expireWishes(at: Date(), by: expiry)
-    }
+    }.run()
   }
 }

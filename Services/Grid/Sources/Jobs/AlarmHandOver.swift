@@ -28,8 +28,8 @@ public struct AlarmHandOver: Service {
     let handOver = Principal(service: .grid)
     let (store, hub, poisoned, logger) = (store, hub, poisoned, logger)
     // A busy or failing round is retried on the next tick; the deadlines stay in the database.
-    try await PeriodicJob.run("alarm hand-over", every: interval, logger: logger, what: "assignments") {
+    try await PeriodicService("alarm hand-over", every: interval, logger: logger, what: "assignments") {
       try await store.handOverUnacknowledged(at: Date(), hub: hub, by: handOver, poisoned: poisoned, logger: logger)
-    }
+    }.run()
   }
 }

@@ -28,9 +28,9 @@ public struct DeadlineSweep: Service {
   }
 
   public func run() async throws {
-    try await PeriodicJob.run("deadline sweep", every: interval, logger: logger, what: "cases") {
+    try await PeriodicService("deadline sweep", every: interval, logger: logger, what: "cases") {
       try await sweep(at: Date())
-    }
+    }.run()
   }
 
   /// One round: every open case past its deadline escalates or turns overdue; returns how many.
@@ -46,7 +46,7 @@ public struct DeadlineSweep: Service {
         switch gridCase.handler.level {
         case .grid, .community:
           _ = try await store.moveCase(
-            method: "EscalateCase", requestID: "", request: gridCase, caseID: id, note: "时限已过，自动上报",
+            requestID: "", request: gridCase, caseID: id, note: "时限已过，自动上报",
             automaticFor: deadline, by: sweeper, at: time
           ) { try CaseEscalation.nextUnit(above: $0.handler, department: "") }
         default:

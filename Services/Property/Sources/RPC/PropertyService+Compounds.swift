@@ -1,0 +1,59 @@
+import GRPCCore
+import GovernanceAPI
+import ServiceKit
+
+/// Residential compounds (小区), their management mode and history, and the property figures of a jurisdiction.
+extension PropertyService {
+  /// Registers a compound; INVALID_ARGUMENT names the field a rule refuses, and a retried request_id returns the first answer.
+  public func createCompound(
+    request: Governance_Property_V1_CreateCompoundRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_Compound {
+    try await store.createCompound(request, by: Principal.current)
+  }
+
+  /// One compound by id; NOT_FOUND when there is none.
+  public func getCompound(
+    request: Governance_Property_V1_GetCompoundRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_Compound {
+    let id = try FieldValidation.requiredID(request.id, field: "id")
+    return try await store.compound(id: id).orNotFound("compound", id: id)
+  }
+
+  /// Plain fields only; the management mode, current contract and company change through ChangeManagementMode,
+  /// contracts, acceptance and ExitCompany.
+  public func updateCompound(
+    request: Governance_Property_V1_UpdateCompoundRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_Compound {
+    try await store.updateCompound(request, by: Principal.current)
+  }
+
+  /// By division prefix, grid, mode, kind, three-no and company.
+  public func listCompounds(
+    request: Governance_Property_V1_ListCompoundsRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_ListCompoundsResponse {
+    try await store.listCompounds(request)
+  }
+
+  /// Sets a compound to self-governed, fallback or no management. PROFESSIONAL is refused with FAILED_PRECONDITION:
+  /// only a passed district joint acceptance sets it.
+  public func changeManagementMode(
+    request: Governance_Property_V1_ChangeManagementModeRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_Compound {
+    try await store.changeManagementMode(request, by: Principal.current)
+  }
+
+  /// A compound's full history (mode changes, contracts, acceptance, exits, edits), oldest first.
+  public func listCompoundHistory(
+    request: Governance_Property_V1_ListCompoundHistoryRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_ListCompoundHistoryResponse {
+    try await store.compoundHistory(request)
+  }
+
+  /// Compounds by mode and kind, three-no compounds left, buildings and red butlers, companies by star, list and
+  /// party organisation status, for a division prefix. Read-only.
+  public func getPropertyStatistics(
+    request: Governance_Property_V1_GetPropertyStatisticsRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_GetPropertyStatisticsResponse {
+    try await store.statistics(divisionPrefix: request.divisionPrefix)
+  }
+}
