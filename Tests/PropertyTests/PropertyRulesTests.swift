@@ -133,3 +133,20 @@ struct PropertyRulesTests {
     }
   }
 }
+
+@Suite("Joint acceptance contract rule")
+struct JointAcceptanceContractTests {
+  @Test("an acceptance reviews a compound under its trial or active contract")
+  func anAcceptanceReviewsACompoundUnderItsLiveContract() throws {
+    let contract = Governance_Property_V1_ServiceContract.with {
+      $0.id = "ctr_1"
+      $0.compoundID = "cmp_1"
+      $0.state = .active
+    }
+    try JointAcceptance.checkContract(contract, of: "cmp_1")
+    #expect(throws: DomainError.self) { try JointAcceptance.checkContract(contract, of: "cmp_2") }
+    var ended = contract
+    ended.state = .terminated
+    #expect(throws: DomainError.self) { try JointAcceptance.checkContract(ended, of: "cmp_1") }
+  }
+}

@@ -60,3 +60,39 @@ public enum EvaluationPeriods {
     }
   }
 }
+
+extension EvaluationPeriods {
+  /// The rule "composites are computed for a closed, unpublished quarter": FAILED_PRECONDITION
+  /// for a monthly period or one not closed.
+  public static func checkComputable(_ period: Period) throws(DomainError) {
+    guard period.kind == .quarterly else {
+      throw DomainError.failedPrecondition(rule: "composites are computed for a quarter", detail: "\(period.label) is monthly")
+    }
+    guard period.state == .closed else {
+      throw DomainError.failedPrecondition(
+        rule: "composites are computed for a closed, unpublished quarter", detail: "\(period.label) is \(period.state)")
+    }
+  }
+
+  /// The rule "a quarter is published after its composites are computed" (`composites`, how many).
+  public static func checkPublishable(_ period: Period, composites: Int) throws(DomainError) {
+    guard composites > 0 else {
+      throw DomainError.failedPrecondition(
+        rule: "a quarter is published after its composites are computed", detail: "\(period.label) has none")
+    }
+  }
+
+  /// The rule "a period is closed once, while open".
+  public static func checkClose(_ period: Period) throws(DomainError) {
+    guard period.state == .open else {
+      throw DomainError.failedPrecondition(rule: "a period is closed once, while open", detail: "\(period.label) is \(period.state)")
+    }
+  }
+
+  /// The rule "a published period never changes".
+  public static func checkUnpublished(_ period: Period) throws(DomainError) {
+    guard period.state != .published else {
+      throw DomainError.failedPrecondition(rule: "a published period never changes", detail: "\(period.label) is published")
+    }
+  }
+}

@@ -47,3 +47,12 @@ public enum FiveHelps {
     return validated
   }
 }
+
+extension FiveHelps {
+  /// The rule "the five helps are evaluated each quarter": FAILED_PRECONDITION for a monthly period.
+  public static func checkQuarter(_ period: Governance_Evaluation_V1_EvaluationPeriod) throws(DomainError) {
+    guard period.kind == .quarterly else {
+      throw DomainError.failedPrecondition(rule: "the five helps are evaluated each quarter", detail: "\(period.label) is monthly")
+    }
+  }
+}

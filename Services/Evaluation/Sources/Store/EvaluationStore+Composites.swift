@@ -15,16 +15,6 @@ extension EvaluationStore {
     public var companies: [String: (inputs: CompositeFormula.Inputs, compounds: Set<String>)]
   }
 
-  static func checkComputable(_ period: Period) throws {
-    guard period.kind == .quarterly else {
-      throw DomainError.failedPrecondition(rule: "composites are computed for a quarter", detail: "\(period.label) is monthly")
-    }
-    guard period.state == .closed else {
-      throw DomainError.failedPrecondition(
-        rule: "composites are computed for a closed, unpublished quarter", detail: "\(period.label) is \(period.state)")
-    }
-  }
-
   /// Gathers the inputs of every company evaluated in a closed quarter: the four-party scores of
   /// the quarter's months in its division, the quarter's five-party scores, residents' surveys of
   /// the quarter and its months, the case satisfaction imported for the quarter, and the orders
@@ -33,7 +23,7 @@ extension EvaluationStore {
     try await markOverdueOrders(at: time)
     return try await writer.read { db in
       let period = try Self.fetchPeriod(db, id: periodID)
-      try Self.checkComputable(period)
+      try EvaluationPeriods.checkComputable(period)
       let (first, last) = EvaluationPeriods.months(of: period)
       let months = try String.fetchAll(
         db,
@@ -102,7 +92,7 @@ extension EvaluationStore {
   ) async throws -> Governance_Evaluation_V1_ComputeCompositeScoresResponse {
     try await writer.write { db in
       let period = try Self.fetchPeriod(db, id: periodID)
-      try Self.checkComputable(period)
+      try EvaluationPeriods.checkComputable(period)
       try db.execute(sql: "DELETE FROM composite_score WHERE period_id = ?", arguments: [periodID])
       let ordered = computed.sorted { $0.total != $1.total ? $0.total > $1.total : $0.companyID < $1.companyID }
       var rank: Int32 = 0
@@ -175,14 +165,11 @@ extension EvaluationStore {
       if let data = try Data.fetchOne(db, sql: "SELECT record FROM publication WHERE period_id = ?", arguments: [periodID]) {
         return try StoredMessage.decode(Publication.self, from: data)
       }
-      try Self.checkComputable(period)
+      try EvaluationPeriods.checkComputable(period)
       let composites = try Data.fetchAll(
         db, sql: "SELECT record FROM composite_score WHERE period_id = ? ORDER BY total DESC, company_id", arguments: [periodID]
       ).map { try StoredMessage.decode(Composite.self, from: $0) }
-      guard !composites.isEmpty else {
-        throw DomainError.failedPrecondition(
-          rule: "a quarter is published after its composites are computed", detail: "\(period.label) has none")
-      }
+      try EvaluationPeriods.checkPublishable(period, composites: composites.count)
       for var composite in composites {
         composite.state = .published
         _ = try RecordTable.update(db, composite, by: principal, at: time)

@@ -60,9 +60,7 @@ extension EvaluationStore {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var period = try Self.fetchPeriod(db, id: request.periodID)
-        guard period.state == .open else {
-          throw DomainError.failedPrecondition(rule: "a period is closed once, while open", detail: "\(period.label) is \(period.state)")
-        }
+        try EvaluationPeriods.checkClose(period)
         period.state = .closed
         period.closeTime = .init(date: time)
         return try RecordTable.update(db, period, by: principal, at: time)

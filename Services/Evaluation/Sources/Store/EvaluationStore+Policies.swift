@@ -61,9 +61,7 @@ extension EvaluationStore {
     return try await writer.write { [evaluation] db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let period = try Self.fetchPeriod(db, id: evaluation.periodID, field: "evaluation.period_id")
-        guard period.kind == .quarterly else {
-          throw DomainError.failedPrecondition(rule: "the five helps are evaluated each quarter", detail: "\(period.label) is monthly")
-        }
+        try FiveHelps.checkQuarter(period)
         try EvaluationPeriods.checkOpen(period)
         if let existing = try String.fetchOne(
           db, sql: "SELECT id FROM paired_unit_evaluation WHERE paired_unit_id = ? AND compound_id = ? AND period_id = ?",

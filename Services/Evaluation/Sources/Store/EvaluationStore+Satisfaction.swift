@@ -82,9 +82,7 @@ extension EvaluationStore {
   ) async throws {
     try await writer.write { db in
       let period = try Self.fetchPeriod(db, id: periodID)
-      guard period.state != .published else {
-        throw DomainError.failedPrecondition(rule: "a published period never changes", detail: "\(period.label) is published")
-      }
+      try EvaluationPeriods.checkUnpublished(period)
       try db.execute(sql: "DELETE FROM case_satisfaction WHERE period_id = ?", arguments: [periodID])
       for row in rows {
         _ = try RecordTable.insertNew(db, row, by: principal, at: time)

@@ -129,3 +129,27 @@ public enum Pairings {
     return updated
   }
 }
+
+extension CrossAppointments {
+  /// The rule "a cross-appointment ends once".
+  public static func checkEnd(_ appointment: Governance_Organisation_V1_CrossAppointment) throws(DomainError) {
+    guard appointment.endReason.isEmpty else {
+      throw DomainError.failedPrecondition(rule: "a cross-appointment ends once", detail: "\(appointment.id) already ended")
+    }
+  }
+}
+
+extension Pairings {
+  /// The rule "pairings are evaluated by the street working committee of their street".
+  public static func checkEvaluator(
+    _ evaluator: Governance_Organisation_V1_Organisation, of pairing: Governance_Organisation_V1_Pairing
+  ) throws(DomainError) {
+    guard evaluator.level == .streetWorkingCommittee,
+      DivisionCode.code(evaluator.divisionCode, contains: pairing.divisionCode)
+    else {
+      throw DomainError.failedPrecondition(
+        rule: "pairings are evaluated by the street working committee of their street",
+        detail: "\(evaluator.id) is a \(evaluator.level) of \(evaluator.divisionCode)")
+    }
+  }
+}

@@ -39,3 +39,30 @@ public enum MemberRules {
     return validated
   }
 }
+
+extension MemberRules {
+  /// The rule "dual registration (双报到) is for active in-service members (在职党员)".
+  public static func checkRegistersAtCommunity(_ member: Member) throws(DomainError) {
+    guard member.kind == .inService, member.status == .active else {
+      throw DomainError.failedPrecondition(
+        rule: "dual registration is for active in-service members (在职党员)",
+        detail: "member \(member.id) is \(member.kind), \(member.status)")
+    }
+  }
+
+  /// The rule "members transfer to an active organisation".
+  public static func checkTransferTarget(_ target: Governance_Organisation_V1_Organisation) throws(DomainError) {
+    guard target.status == .active else {
+      throw DomainError.failedPrecondition(
+        rule: "members transfer to an active organisation", detail: "organisation \(target.id) is dissolved")
+    }
+  }
+
+  /// The rule "a transfer moves a member to another organisation".
+  public static func checkTransfer(_ member: Member, to target: Governance_Organisation_V1_Organisation) throws(DomainError) {
+    guard member.organisationID != target.id else {
+      throw DomainError.failedPrecondition(
+        rule: "a transfer moves a member to another organisation", detail: "member \(member.id) is already there")
+    }
+  }
+}

@@ -96,3 +96,41 @@ public enum OrganisationTree {
     return validated
   }
 }
+
+extension OrganisationTree {
+  /// The rule "only an active organisation is dissolved, after its sub-organisations are moved
+  /// or dissolved" (`activeChildren`, how many are left).
+  public static func checkDissolve(
+    _ organisation: Governance_Organisation_V1_Organisation, activeChildren: Int = 0
+  ) throws(DomainError) {
+    guard organisation.status == .active else {
+      throw DomainError.failedPrecondition(rule: "only an active organisation is dissolved", detail: "\(organisation.id) is dissolved")
+    }
+    guard activeChildren == 0 else {
+      throw DomainError.failedPrecondition(
+        rule: "an organisation is dissolved after its sub-organisations are moved or dissolved",
+        detail: "\(organisation.id) has \(activeChildren) active sub-organisation(s)")
+    }
+  }
+
+  /// The rule "the members of a dissolved organisation move to a successor": FAILED_PRECONDITION
+  /// when it has `members` and no `successorID` is named.
+  public static func checkSuccessorNamed(
+    _ successorID: String, of organisation: Governance_Organisation_V1_Organisation, members: Int
+  ) throws(DomainError) {
+    guard members == 0 || !successorID.isEmpty else {
+      throw DomainError.failedPrecondition(
+        rule: "the members of a dissolved organisation move to a successor",
+        detail: "\(organisation.id) has \(members) member(s); name successor_id")
+    }
+  }
+
+  /// The rule "the successor is another active organisation".
+  public static func checkSuccessor(
+    _ successor: Governance_Organisation_V1_Organisation, of organisation: Governance_Organisation_V1_Organisation
+  ) throws(DomainError) {
+    guard successor.status == .active, successor.id != organisation.id else {
+      throw DomainError.failedPrecondition(rule: "the successor is another active organisation", detail: "\(successor.id) is not")
+    }
+  }
+}

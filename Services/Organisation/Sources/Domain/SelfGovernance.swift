@@ -201,3 +201,39 @@ public enum Positions {
     !chairPartyMemberID.isEmpty && compoundBranchSecretaries.contains(chairPartyMemberID)
   }
 }
+
+extension Positions {
+  /// The rule "a position ends once".
+  public static func checkEnd(_ position: Governance_Organisation_V1_Position) throws(DomainError) {
+    guard position.endReason.isEmpty else {
+      throw DomainError.failedPrecondition(rule: "a position ends once", detail: "\(position.id) already ended")
+    }
+  }
+}
+
+extension SelfGovernance {
+  /// The rule "members join an active body".
+  public static func checkJoin(_ body: Body) throws(DomainError) {
+    guard body.status == .active else {
+      throw DomainError.failedPrecondition(rule: "members join an active body", detail: "body \(body.id) is \(body.status)")
+    }
+  }
+
+  /// The rule "nobody on the candidate negative list (负面清单) is appointed": FAILED_PRECONDITION
+  /// naming the candidate (`maskedName`) and the entry `barring` them, when there is one.
+  public static func checkNotBarred(
+    _ maskedName: String, by barring: Governance_Organisation_V1_NegativeListEntry?
+  ) throws(DomainError) {
+    guard let barring else { return }
+    throw DomainError.failedPrecondition(
+      rule: "nobody on the candidate negative list (负面清单) is appointed",
+      detail: "\(maskedName) is listed (\(barring.reason), entry \(barring.id))")
+  }
+
+  /// The rule "a membership ends once".
+  public static func checkEndMembership(_ member: Governance_Organisation_V1_BodyMember) throws(DomainError) {
+    guard !member.hasEndedDate else {
+      throw DomainError.failedPrecondition(rule: "a membership ends once", detail: "\(member.id) already ended")
+    }
+  }
+}

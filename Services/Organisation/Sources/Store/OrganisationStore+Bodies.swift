@@ -96,9 +96,7 @@ extension OrganisationStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var candidate = proposed
         let body = try RecordTable.fetchRequired(db, Body.self, id: bodyID)
-        guard body.status == .active else {
-          throw DomainError.failedPrecondition(rule: "members join an active body", detail: "body \(bodyID) is \(body.status)")
-        }
+        try SelfGovernance.checkJoin(body)
         if !candidate.partyMemberID.isEmpty {
           let member = try RecordTable.fetch(db, Member.self, id: candidate.partyMemberID)
             .orNotFound("party member", id: candidate.partyMemberID)
@@ -110,13 +108,9 @@ extension OrganisationStore {
           db, sql: "SELECT record, id_number FROM negative_list_entry WHERE id_number = ? OR party_member_id = ?",
           arguments: [idKey.isEmpty ? nil : idKey, candidate.partyMemberID.isEmpty ? nil : candidate.partyMemberID]
         ).map { (entry: try StoredMessage.decode(NegativeEntry.self, from: $0["record"]), idNumber: $0["id_number"] as String? ?? "") }
-        if let barred = SelfGovernance.barringEntry(
-          for: candidate, idNumber: idKey, entries: entries, today: CalendarDate.today(at: time))
-        {
-          throw DomainError.failedPrecondition(
-            rule: "nobody on the candidate negative list (负面清单) is appointed",
-            detail: "\(PersonalData.masked(contact).name) is listed (\(barred.reason), entry \(barred.id))")
-        }
+        try SelfGovernance.checkNotBarred(
+          PersonalData.masked(contact).name,
+          by: SelfGovernance.barringEntry(for: candidate, idNumber: idKey, entries: entries, today: CalendarDate.today(at: time)))
         let before = try Self.bodyCounts(db, body: bodyID)
         let counts = candidate.post == .alternate ? 0 : 1
         let after = (before.members + counts, before.party + (candidate.isPartyMember ? counts : 0))
@@ -152,9 +146,7 @@ extension OrganisationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var member = try RecordTable.fetchRequired(db, BodyMember.self, id: id)
-        guard !member.hasEndedDate else {
-          throw DomainError.failedPrecondition(rule: "a membership ends once", detail: "\(id) already ended")
-        }
+        try SelfGovernance.checkEndMembership(member)
         let body = try RecordTable.fetchRequired(db, Body.self, id: member.bodyID)
         let before = try Self.bodyCounts(db, body: body.id)
         let counts = member.post == .alternate ? 0 : 1

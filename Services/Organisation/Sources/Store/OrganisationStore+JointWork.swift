@@ -36,9 +36,7 @@ extension OrganisationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var appointment = try RecordTable.fetchRequired(db, CrossAppointment.self, id: id)
-        guard appointment.endReason.isEmpty else {
-          throw DomainError.failedPrecondition(rule: "a cross-appointment ends once", detail: "\(id) already ended")
-        }
+        try CrossAppointments.checkEnd(appointment)
         let end = request.hasEndDate ? request.endDate : CalendarDate.today(at: time)
         try SelfGovernance.checkTerm(start: appointment.startDate, end: end, field: "end_date")
         appointment.endDate = end

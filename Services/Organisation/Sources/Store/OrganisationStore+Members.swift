@@ -104,10 +104,7 @@ extension OrganisationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let target = try Self.fetchOrganisation(db, id: targetID).orNotFound("organisation", id: targetID)
-        guard target.status == .active else {
-          throw DomainError.failedPrecondition(
-            rule: "members transfer to an active organisation", detail: "organisation \(targetID) is dissolved")
-        }
+        try MemberRules.checkTransferTarget(target)
         let saved = try Self.moveMember(
           db, memberID, to: target, reason: reason,
           effective: request.hasEffectiveDate ? request.effectiveDate : nil, by: principal, at: time)
@@ -122,10 +119,7 @@ extension OrganisationStore {
     effective: Governance_Common_V1_Date? = nil, by principal: Principal, at time: Date
   ) throws -> Member {
     var member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
-    guard member.organisationID != target.id else {
-      throw DomainError.failedPrecondition(
-        rule: "a transfer moves a member to another organisation", detail: "member \(memberID) is already there")
-    }
+    try MemberRules.checkTransfer(member, to: target)
     let transfer = Governance_Organisation_V1_MemberTransfer.with {
       $0.memberID = memberID
       $0.fromOrganisationID = member.organisationID

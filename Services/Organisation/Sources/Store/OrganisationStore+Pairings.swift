@@ -145,11 +145,7 @@ extension OrganisationStore {
         try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
           let pairing = try RecordTable.fetchRequired(db, Pairing.self, id: pairingID)
           let evaluator = try Self.requireOrganisation(db, id: evaluatorID)
-          guard evaluator.level == .streetWorkingCommittee, DivisionCode.code(evaluator.divisionCode, contains: pairing.divisionCode) else {
-            throw DomainError.failedPrecondition(
-              rule: "pairings are evaluated by the street working committee of their street",
-              detail: "\(evaluatorID) is a \(evaluator.level) of \(evaluator.divisionCode)")
-          }
+          try Pairings.checkEvaluator(evaluator, of: pairing)
           var evaluation = proposed
           evaluation.divisionCode = pairing.divisionCode
           evaluation.pairedUnitID = pairing.pairedUnitID

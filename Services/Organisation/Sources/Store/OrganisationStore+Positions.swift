@@ -40,9 +40,7 @@ extension OrganisationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var position = try RecordTable.fetchRequired(db, Position.self, id: id)
-        guard position.endReason.isEmpty else {
-          throw DomainError.failedPrecondition(rule: "a position ends once", detail: "\(id) already ended")
-        }
+        try Positions.checkEnd(position)
         let end = request.hasEndDate ? request.endDate : CalendarDate.today(at: time)
         try SelfGovernance.checkTerm(start: position.startDate, end: end, field: "end_date")
         position.endDate = end

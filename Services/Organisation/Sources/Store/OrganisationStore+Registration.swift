@@ -23,11 +23,7 @@ extension OrganisationStore {
       return try await writer.write { db in
         try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
           let member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
-          guard member.kind == .inService, member.status == .active else {
-            throw DomainError.failedPrecondition(
-              rule: "dual registration is for active in-service members (在职党员)",
-              detail: "member \(memberID) is \(member.kind), \(member.status)")
-          }
+          try MemberRules.checkRegistersAtCommunity(member)
           return try RecordTable.insertNew(db, Registration.with {
               $0.divisionCode = community.code
               $0.memberID = memberID

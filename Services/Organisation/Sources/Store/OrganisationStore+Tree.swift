@@ -110,31 +110,18 @@ extension OrganisationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var organisation = try Self.requireOrganisation(db, id: id)
-        guard organisation.status == .active else {
-          throw DomainError.failedPrecondition(rule: "only an active organisation is dissolved", detail: "\(id) is dissolved")
-        }
+        try OrganisationTree.checkDissolve(organisation)
         let children = try Int.fetchOne(
           db, sql: "SELECT COUNT(*) FROM party_organisation WHERE parent_id = ? AND status = ?",
           arguments: [id, Governance_Organisation_V1_OrganisationStatus.active.rawValue]) ?? 0
-        guard children == 0 else {
-          throw DomainError.failedPrecondition(
-            rule: "an organisation is dissolved after its sub-organisations are moved or dissolved",
-            detail: "\(id) has \(children) active sub-organisation(s)")
-        }
+        try OrganisationTree.checkDissolve(organisation, activeChildren: children)
         let members = try String.fetchAll(
           db, sql: "SELECT id FROM party_member WHERE organisation_id = ? AND status = ?",
           arguments: [id, Governance_Organisation_V1_MemberStatus.active.rawValue])
         if !members.isEmpty {
-          guard !request.successorID.isEmpty else {
-            throw DomainError.failedPrecondition(
-              rule: "the members of a dissolved organisation move to a successor",
-              detail: "\(id) has \(members.count) member(s); name successor_id")
-          }
+          try OrganisationTree.checkSuccessorNamed(request.successorID, of: organisation, members: members.count)
           let successor = try Self.requireOrganisation(db, id: request.successorID)
-          guard successor.status == .active, successor.id != id else {
-            throw DomainError.failedPrecondition(
-              rule: "the successor is another active organisation", detail: "\(request.successorID) is not")
-          }
+          try OrganisationTree.checkSuccessor(successor, of: organisation)
           for member in members {
             try Self.moveMember(db, member, to: successor, reason: "原组织撤销：\(reason)", by: principal, at: time)
           }

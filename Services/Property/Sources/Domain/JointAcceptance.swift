@@ -75,3 +75,15 @@ public enum JointAcceptance {
     return next
   }
 }
+
+extension JointAcceptance {
+  /// The rule "an acceptance reviews a compound under its trial or active contract": FAILED_PRECONDITION
+  /// unless `contract` serves `compoundID` and is live.
+  public static func checkContract(_ contract: Governance_Property_V1_ServiceContract, of compoundID: String) throws(DomainError) {
+    guard contract.compoundID == compoundID, ContractLifecycle.liveStates.contains(contract.state) else {
+      throw DomainError.failedPrecondition(
+        rule: "an acceptance reviews a compound under its trial or active contract",
+        detail: "contract \(contract.id) is \(contract.state) for compound \(contract.compoundID)")
+    }
+  }
+}

@@ -14,14 +14,10 @@ extension PropertyStore {
     let compoundID = try FieldValidation.requiredID(request.compoundID, field: "compound_id")
     let contractID = try FieldValidation.requiredID(request.contractID, field: "contract_id")
     do {
-      return try await perform("CreateAcceptance", requestID: request.requestID, request: request, by: principal) { db in
+      return try await perform(requestID: request.requestID, request: request, by: principal) { db in
         var compound = try Self.fetchCompound(db, id: compoundID)
         let contract = try Self.fetchContract(db, id: contractID)
-        guard contract.compoundID == compoundID, ContractLifecycle.liveStates.contains(contract.state) else {
-          throw DomainError.failedPrecondition(
-            rule: "an acceptance reviews a compound under its trial or active contract",
-            detail: "contract \(contractID) is \(contract.state) for compound \(contract.compoundID)")
-        }
+        try JointAcceptance.checkContract(contract, of: compoundID)
         let acceptance = try RecordTable.insertNew(db, Acceptance.with {
             $0.divisionCode = compound.divisionCode
             $0.compoundID = compoundID
@@ -73,7 +69,7 @@ extension PropertyStore {
     _ request: Governance_Property_V1_RecordAcceptanceStepRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Acceptance {
     let id = try FieldValidation.requiredID(request.acceptanceID, field: "acceptance_id")
-    return try await perform("RecordAcceptanceStep", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       let acceptance = try RecordTable.fetchRequired(db, Acceptance.self, id: id)
       let decided = try JointAcceptance.record(
         request, on: acceptance, decidedBy: principal, at: Google_Protobuf_Timestamp(date: time))

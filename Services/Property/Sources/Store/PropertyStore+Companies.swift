@@ -18,7 +18,7 @@ extension PropertyStore {
   public func createCompany(
     _ request: Governance_Property_V1_CreateCompanyRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Company {
-    try await perform("CreateCompany", requestID: request.requestID, request: request, by: principal) { db in
+    try await perform(requestID: request.requestID, request: request, by: principal) { db in
       let company = try CompanyRegistration.validateNew(request.company)
       if let holder = try String.fetchOne(
         db, sql: "SELECT id FROM property_company WHERE credit_code = ?", arguments: [company.unifiedSocialCreditCode])
@@ -110,7 +110,7 @@ extension PropertyStore {
     try Principal.require(.evaluation, for: "SetCompanyRating")
     try CompanyRegistration.validateRating(request)
     let id = try FieldValidation.requiredID(request.companyID, field: "company_id")
-    return try await perform("SetCompanyRating", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var company = try Self.fetchCompany(db, id: id)
       company.starRating = request.starRating
       company.ratingScore = request.score
@@ -128,7 +128,7 @@ extension PropertyStore {
       request.listStatus, field: "list_status", unspecified: .unspecified, known: [.none, .red, .black])
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
     let id = try FieldValidation.requiredID(request.companyID, field: "company_id")
-    return try await perform("SetCompanyListStatus", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var company = try Self.fetchCompany(db, id: id)
       company.listStatus = status
       company.listReason = reason
@@ -146,7 +146,7 @@ extension PropertyStore {
     let id = try FieldValidation.requiredID(request.companyID, field: "company_id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     let ended = request.hasEffectiveDate ? request.effectiveDate : CalendarDate.today(at: time)
-    return try await perform("ExitCompany", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var company = try Self.fetchCompany(db, id: id)
       let contracts = try Self.liveContracts(db, company: id)
       var compounds: [String: Compound] = [:]

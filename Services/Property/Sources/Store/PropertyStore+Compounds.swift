@@ -39,7 +39,7 @@ extension PropertyStore {
   public func createCompound(
     _ request: Governance_Property_V1_CreateCompoundRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Compound {
-    try await perform("CreateCompound", requestID: request.requestID, request: request, by: principal) { db in
+    try await perform(requestID: request.requestID, request: request, by: principal) { db in
       let compound = try RecordTable.insertNew(db, try CompoundRegistration.validateNew(request.compound), by: principal, at: time)
       for grid in Set(compound.gridCodes) {
         try db.execute(
@@ -127,7 +127,7 @@ extension PropertyStore {
   ) async throws -> Compound {
     let id = try FieldValidation.requiredID(request.compoundID, field: "compound_id")
     let reason = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 500)
-    return try await perform("ChangeManagementMode", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var compound = try Self.fetchCompound(db, id: id)
       let street = try ManagementModeRules.street(of: compound)
       let centre = try Self.centre(db, street: street.code)
@@ -190,7 +190,7 @@ extension PropertyStore {
   public func createBuilding(
     _ request: Governance_Property_V1_CreateBuildingRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Building {
-    try await perform("CreateBuilding", requestID: request.requestID, request: request, by: principal) { db in
+    try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var compound = try Self.fetchCompound(db, id: try FieldValidation.requiredID(
         request.building.compoundID, field: "building.compound_id"))
       let building = try RecordTable.insertNew(db, try BuildingRules.validateNew(request.building, in: compound), by: principal, at: time)
@@ -268,7 +268,7 @@ extension PropertyStore {
   public func createServiceCentre(
     _ request: Governance_Property_V1_CreateServiceCentreRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Centre {
-    try await perform("CreateServiceCentre", requestID: request.requestID, request: request, by: principal) { db in
+    try await perform(requestID: request.requestID, request: request, by: principal) { db in
       let centre = try ServiceCentreRules.validateNew(request.centre)
       if let existing = try Self.centre(db, street: centre.divisionCode) {
         throw DomainError.alreadyExists(

@@ -35,7 +35,7 @@ extension PropertyStore {
       try CalendarDate.validate(request.contract.trialStartDate, field: "contract.trial_start_date")
     }
     do {
-      return try await perform("CreateContract", requestID: request.requestID, request: request, by: principal) { db in
+      return try await perform(requestID: request.requestID, request: request, by: principal) { db in
         var compound = try Self.fetchCompound(db, id: compoundID)
         let company = try Self.fetchCompany(db, id: companyID)
         if !compound.currentContractID.isEmpty {
@@ -101,7 +101,7 @@ extension PropertyStore {
   ) async throws -> Contract {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     if request.hasActivatedDate { try CalendarDate.validate(request.activatedDate, field: "activated_date") }
-    return try await perform("ActivateContract", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var contract = try Self.fetchContract(db, id: id)
       try ContractLifecycle.checkTransition(contract, to: .active)
       contract.state = .active
@@ -122,7 +122,7 @@ extension PropertyStore {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 500)
     if request.hasEndedDate { try CalendarDate.validate(request.endedDate, field: "ended_date") }
-    return try await perform("TerminateContract", requestID: request.requestID, request: request, by: principal) { db in
+    return try await perform(requestID: request.requestID, request: request, by: principal) { db in
       var contract = try Self.fetchContract(db, id: id)
       try ContractLifecycle.checkTransition(contract, to: .terminated)
       var compound = try Self.fetchCompound(db, id: contract.compoundID)

@@ -98,7 +98,7 @@ public struct PropertyStore: Sendable {
 
   /// Runs `act` in one write transaction under the idempotency ledger, `principal`'s request ids.
   func perform<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-    _ method: String, requestID: String, request: Request, by principal: Principal,
+    requestID: String, request: Request, by principal: Principal,
     _ act: @escaping @Sendable (Database) throws -> Response
   ) async throws -> Response {
     try await writer.write { db in

@@ -62,3 +62,19 @@ public enum MicroWishWorkflow {
     return validated
   }
 }
+
+extension MicroWishWorkflow {
+  /// The rule "an active volunteer claims wishes".
+  public static func checkClaimant(_ volunteer: Governance_Volunteers_V1_Volunteer) throws(DomainError) {
+    guard volunteer.active else {
+      throw DomainError.failedPrecondition(rule: "an active volunteer claims wishes", detail: "\(volunteer.id) has withdrawn")
+    }
+  }
+
+  /// The rule "an active team claims wishes".
+  public static func checkClaimant(_ team: Governance_Volunteers_V1_Team) throws(DomainError) {
+    guard team.active else {
+      throw DomainError.failedPrecondition(rule: "an active team claims wishes", detail: "\(team.id) is disbanded")
+    }
+  }
+}

@@ -35,3 +35,27 @@ public enum Mobilisations {
     }
   }
 }
+
+extension Mobilisations {
+  /// The rule "a disbanded team is not called out": FAILED_PRECONDITION for an inactive team.
+  public static func checkCalledOut(_ team: Governance_Volunteers_V1_Team) throws(DomainError) {
+    guard team.active else {
+      throw DomainError.failedPrecondition(rule: "a disbanded team is not called out", detail: "team \(team.id) is disbanded")
+    }
+  }
+
+  /// The rule "a team is called out to its members": FAILED_PRECONDITION when it has no active
+  /// member (`members`, their volunteer ids).
+  public static func checkMembersCalled(_ members: [String], team: Governance_Volunteers_V1_Team) throws(DomainError) {
+    guard !members.isEmpty else {
+      throw DomainError.failedPrecondition(rule: "a team is called out to its members", detail: "team \(team.id) has none")
+    }
+  }
+
+  /// The rule "a call-out is stood down once": FAILED_PRECONDITION unless it is open.
+  public static func checkStandDown(_ mobilisation: Governance_Volunteers_V1_Mobilisation) throws(DomainError) {
+    guard mobilisation.state == .open else {
+      throw DomainError.failedPrecondition(rule: "a call-out is stood down once", detail: "mobilisation \(mobilisation.id) is closed")
+    }
+  }
+}

@@ -42,3 +42,16 @@ public enum ServiceHours {
     }
   }
 }
+
+extension ServiceHours {
+  /// The rule "service with a team is recorded for its members": FAILED_PRECONDITION when the
+  /// record names a team its volunteer is not in.
+  public static func checkTeamService(
+    _ record: Governance_Volunteers_V1_ServiceRecord, volunteerIsMember: Bool
+  ) throws(DomainError) {
+    guard volunteerIsMember else {
+      throw DomainError.failedPrecondition(
+        rule: "service with a team is recorded for its members", detail: "\(record.volunteerID) is not in \(record.teamID)")
+    }
+  }
+}

@@ -67,3 +67,19 @@ public enum ServicePosts {
     }
   }
 }
+
+extension ServicePosts {
+  /// The rule "a post is closed once": FAILED_PRECONDITION for a closed post.
+  public static func checkClose(_ post: Governance_Volunteers_V1_ServicePost) throws(DomainError) {
+    guard post.state != .closed else {
+      throw DomainError.failedPrecondition(rule: "a post is closed once", detail: "post \(post.id) is already closed")
+    }
+  }
+
+  /// The rule "an active volunteer claims posts": FAILED_PRECONDITION for one who has withdrawn.
+  public static func checkClaimant(_ volunteer: Governance_Volunteers_V1_Volunteer) throws(DomainError) {
+    guard volunteer.active else {
+      throw DomainError.failedPrecondition(rule: "an active volunteer claims posts", detail: "\(volunteer.id) has withdrawn")
+    }
+  }
+}

@@ -30,3 +30,42 @@ public enum TeamFormation {
     return validated
   }
 }
+
+extension TeamFormation {
+  /// The rule "a team's leader is one of its members".
+  public static func checkLeader(of team: Governance_Volunteers_V1_Team, leaderIsMember: Bool) throws(DomainError) {
+    guard leaderIsMember else {
+      throw DomainError.failedPrecondition(
+        rule: "a team's leader is one of its members", detail: "\(team.leaderVolunteerID) is not a member of \(team.id)")
+    }
+  }
+
+  /// The rule "only a registered, active volunteer joins a team": the volunteer `field` names
+  /// (`id`), as found; FAILED_PRECONDITION when there is none or they have withdrawn.
+  public static func joiner(
+    _ found: Governance_Volunteers_V1_Volunteer?, id: String, field: String
+  ) throws(DomainError) -> Governance_Volunteers_V1_Volunteer {
+    guard let found else {
+      throw DomainError.failedPrecondition(rule: "\(field) names a registered volunteer", detail: "no volunteer \(id)")
+    }
+    guard found.active else {
+      throw DomainError.failedPrecondition(rule: "only an active volunteer joins a team", detail: "\(id) has withdrawn")
+    }
+    return found
+  }
+
+  /// The rule "a disbanded team takes no members".
+  public static func checkTakesMembers(_ team: Governance_Volunteers_V1_Team) throws(DomainError) {
+    guard team.active else {
+      throw DomainError.failedPrecondition(rule: "a disbanded team takes no members", detail: "team \(team.id) is disbanded")
+    }
+  }
+
+  /// The rule "a team's leader is replaced before leaving".
+  public static func checkLeaving(_ team: Governance_Volunteers_V1_Team, volunteerID: String) throws(DomainError) {
+    guard team.leaderVolunteerID != volunteerID else {
+      throw DomainError.failedPrecondition(
+        rule: "a team's leader is replaced before leaving", detail: "\(volunteerID) leads \(team.id)")
+    }
+  }
+}

@@ -22,18 +22,14 @@ extension VolunteersStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
-        guard team.active else {
-          throw DomainError.failedPrecondition(rule: "a disbanded team is not called out", detail: "team \(teamID) is disbanded")
-        }
+        try Mobilisations.checkCalledOut(team)
         let members = try String.fetchAll(
           db,
           sql: """
             SELECT team_member.volunteer_id FROM team_member JOIN volunteer ON volunteer.id = team_member.volunteer_id
             WHERE team_member.team_id = ? AND volunteer.active ORDER BY team_member.volunteer_id
             """, arguments: [teamID])
-        guard !members.isEmpty else {
-          throw DomainError.failedPrecondition(rule: "a team is called out to its members", detail: "team \(teamID) has none")
-        }
+        try Mobilisations.checkMembersCalled(members, team: team)
         return try RecordTable.insertNew(db, Mobilisation.with {
             $0.divisionCode = gridCase.divisionCode
             $0.teamID = teamID
@@ -116,9 +112,7 @@ extension VolunteersStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var mobilisation = try RecordTable.fetchRequired(db, Mobilisation.self, id: id)
-        guard mobilisation.state == .open else {
-          throw DomainError.failedPrecondition(rule: "a call-out is stood down once", detail: "mobilisation \(id) is closed")
-        }
+        try Mobilisations.checkStandDown(mobilisation)
         mobilisation.state = .closed
         mobilisation.closeTime = .init(date: time)
         return try RecordTable.update(db, mobilisation, by: principal, at: time)

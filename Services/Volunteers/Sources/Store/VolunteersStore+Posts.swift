@@ -96,9 +96,7 @@ extension VolunteersStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var post = try RecordTable.fetchRequired(db, Post.self, id: id)
-        guard post.state != .closed else {
-          throw DomainError.failedPrecondition(rule: "a post is closed once", detail: "post \(id) is already closed")
-        }
+        try ServicePosts.checkClose(post)
         while let waiting = try Self.firstWaitlisted(db, post: id) {
           var released = waiting
           released.state = .released
@@ -137,9 +135,7 @@ extension VolunteersStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var post = try RecordTable.fetchRequired(db, Post.self, id: postID)
         let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: volunteerID)
-        guard volunteer.active else {
-          throw DomainError.failedPrecondition(rule: "an active volunteer claims posts", detail: "\(volunteerID) has withdrawn")
-        }
+        try ServicePosts.checkClaimant(volunteer)
         if let live = try String.fetchOne(
           db, sql: "SELECT id FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND state IN (1, 2)",
           arguments: [postID, volunteerID])

@@ -18,10 +18,8 @@ extension VolunteersStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         _ = try RecordTable.fetchRequired(db, Volunteer.self, id: record.volunteerID)
-        if !record.teamID.isEmpty, try !Self.isMember(db, team: record.teamID, volunteer: record.volunteerID) {
-          throw DomainError.failedPrecondition(
-            rule: "service with a team is recorded for its members", detail: "\(record.volunteerID) is not in \(record.teamID)")
-        }
+        try ServiceHours.checkTeamService(
+          record, volunteerIsMember: record.teamID.isEmpty || Self.isMember(db, team: record.teamID, volunteer: record.volunteerID))
         for (table, id, field) in [
           ("service_post", record.postID, "record.post_id"), ("service_project", record.projectID, "record.project_id"),
           ("micro_wish", record.microWishID, "record.micro_wish_id"),

@@ -80,11 +80,9 @@ extension VolunteersStore {
       var validated = try TeamFormation.validateNew(team)
       validated.memberCount = team.memberCount
       validated.active = team.active
-      if paths.contains("leader_volunteer_id"), !validated.leaderVolunteerID.isEmpty,
-        try !Self.isMember(db, team: id, volunteer: validated.leaderVolunteerID)
-      {
-        throw DomainError.failedPrecondition(
-          rule: "a team's leader is one of its members", detail: "\(validated.leaderVolunteerID) is not a member of \(id)")
+      if paths.contains("leader_volunteer_id"), !validated.leaderVolunteerID.isEmpty {
+        try TeamFormation.checkLeader(
+          of: validated, leaderIsMember: Self.isMember(db, team: id, volunteer: validated.leaderVolunteerID))
       }
       let saved = try RecordTable.update(db, validated, by: principal, at: time)
       if paths.contains("compound_ids") { try Self.replaceTeamCompounds(db, of: saved) }
@@ -102,12 +100,7 @@ extension VolunteersStore {
   static func addMember(
     _ db: Database, team: Team, volunteer volunteerID: String, field: String, by principal: Principal, at time: Date
   ) throws -> Team {
-    guard var volunteer = try RecordTable.fetch(db, Volunteer.self, id: volunteerID) else {
-      throw DomainError.failedPrecondition(rule: "\(field) names a registered volunteer", detail: "no volunteer \(volunteerID)")
-    }
-    guard volunteer.active else {
-      throw DomainError.failedPrecondition(rule: "only an active volunteer joins a team", detail: "\(volunteerID) has withdrawn")
-    }
+    var volunteer = try TeamFormation.joiner(RecordTable.fetch(db, Volunteer.self, id: volunteerID), id: volunteerID, field: field)
     guard try !isMember(db, team: team.id, volunteer: volunteerID) else {
       throw DomainError.alreadyExists(resource: "team member", id: volunteerID, detail: "already in \(team.id)")
     }
@@ -127,9 +120,7 @@ extension VolunteersStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
-        guard team.active else {
-          throw DomainError.failedPrecondition(rule: "a disbanded team takes no members", detail: "team \(teamID) is disbanded")
-        }
+        try TeamFormation.checkTakesMembers(team)
         return try Self.addMember(db, team: team, volunteer: volunteerID, field: "volunteer_id", by: principal, at: time)
       }
     }
@@ -148,10 +139,7 @@ extension VolunteersStore {
         guard try Self.isMember(db, team: teamID, volunteer: volunteerID) else {
           throw DomainError.notFound(resource: "team member", id: volunteerID)
         }
-        guard team.leaderVolunteerID != volunteerID else {
-          throw DomainError.failedPrecondition(
-            rule: "a team's leader is replaced before leaving", detail: "\(volunteerID) leads \(teamID)")
-        }
+        try TeamFormation.checkLeaving(team, volunteerID: volunteerID)
         try db.execute(
           sql: "DELETE FROM team_member WHERE team_id = ? AND volunteer_id = ?", arguments: [teamID, volunteerID])
         if var volunteer = try RecordTable.fetch(db, Volunteer.self, id: volunteerID) {

@@ -99,9 +99,7 @@ extension VolunteersStore {
     switch given.kind {
     case .volunteer:
       let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
-      guard volunteer.active else {
-        throw DomainError.failedPrecondition(rule: "an active volunteer claims wishes", detail: "\(id) has withdrawn")
-      }
+      try MicroWishWorkflow.checkClaimant(volunteer)
       return .with {
         $0.kind = .volunteer
         $0.id = id
@@ -109,9 +107,7 @@ extension VolunteersStore {
       }
     case .team:
       let team = try RecordTable.fetchRequired(db, Team.self, id: id)
-      guard team.active else {
-        throw DomainError.failedPrecondition(rule: "an active team claims wishes", detail: "\(id) is disbanded")
-      }
+      try MicroWishWorkflow.checkClaimant(team)
       return .with {
         $0.kind = .team
         $0.id = id
