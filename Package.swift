@@ -153,7 +153,6 @@ targets += [
       "GovernanceAPI",
       "ServiceKit",
       "Gateway",
-      "Property",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
       .product(name: "GRDB", package: "GRDB.swift"),

@@ -38,7 +38,7 @@ public struct ListPublisher<Transport: ClientTransport>: Sendable {
   func updateProperty(_ publication: Governance_Evaluation_V1_Publication, by principal: Principal) async throws
     -> Governance_Evaluation_V1_Publication
   {
-    let period = try await store.period(id: publication.periodID).orNotFound("period", id: publication.periodID)
+    let period = try await store.period(id: publication.periodID).orNotFound(id: publication.periodID)
     var current = publication
     for entry in publication.entries where !entry.propertyUpdated {
       let composite = try await store.composite(id: entry.compositeScoreID)
@@ -60,7 +60,7 @@ public struct ListPublisher<Transport: ClientTransport>: Sendable {
   func exitBlacklisted(_ publication: Governance_Evaluation_V1_Publication, by principal: Principal) async throws
     -> Governance_Evaluation_V1_Publication
   {
-    let period = try await store.period(id: publication.periodID).orNotFound("period", id: publication.periodID)
+    let period = try await store.period(id: publication.periodID).orNotFound(id: publication.periodID)
     var current = publication
     for entry in publication.entries where entry.exitState == .pending && entry.propertyUpdated {
       let compounds = try await peers.exitCompany(

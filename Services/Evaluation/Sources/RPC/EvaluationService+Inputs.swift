@@ -35,7 +35,7 @@ extension EvaluationService {
   /// it against the company serving each compound now (from the property service).
   public func importCaseSatisfaction(request: Governance_Evaluation_V1_ImportCaseSatisfactionRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ImportCaseSatisfactionResponse {
     let periodID = try FieldValidation.requiredID(request.periodID, field: "period_id")
-    let period = try await store.period(id: periodID).orNotFound("period", id: periodID)
+    let period = try await store.period(id: periodID).orNotFound(id: periodID)
     let prefix = try DivisionCode(period.divisionCode, field: "division_code").prefix
     let served = try await peers.compounds(under: prefix).filter { !$0.currentCompanyID.isEmpty }
     let statistics = Dictionary(

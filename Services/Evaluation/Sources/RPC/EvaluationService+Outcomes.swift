@@ -18,7 +18,7 @@ extension EvaluationService {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")
-      return try await store.publication(id: id).orNotFound("publication", id: id)
+      return try await store.publication(id: id).orNotFound(id: id)
     case .periodID(let period):
       let period = try FieldValidation.requiredID(period, field: "period_id")
       return try await store.publication(periodID: period).orNotFound("publication of period", id: period)
@@ -71,7 +71,7 @@ extension EvaluationService {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")
-      return try await store.composite(id: id).orNotFound("composite score", id: id)
+      return try await store.composite(id: id).orNotFound(id: id)
     case .companyPeriod(let key):
       let company = try FieldValidation.requiredID(key.companyID, field: "company_period.company_id")
       let period = try FieldValidation.requiredID(key.periodID, field: "company_period.period_id")

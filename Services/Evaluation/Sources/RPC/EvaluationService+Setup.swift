@@ -13,7 +13,7 @@ extension EvaluationService {
   /// One scoring item by id; NOT_FOUND when there is none.
   public func getScoringItem(request: Governance_Evaluation_V1_GetScoringItemRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ScoringItem {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.scoringItem(id: id).orNotFound("scoring item", id: id)
+    return try await store.scoringItem(id: id).orNotFound(id: id)
   }
 
   /// A page of scoring items matching the request's filters, held to the caller's jurisdiction, with the next page's token.
@@ -35,7 +35,7 @@ extension EvaluationService {
   /// One period by id; NOT_FOUND when there is none.
   public func getPeriod(request: Governance_Evaluation_V1_GetPeriodRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_EvaluationPeriod {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.period(id: id).orNotFound("period", id: id)
+    return try await store.period(id: id).orNotFound(id: id)
   }
 
   /// A page of periods matching the request's filters, held to the caller's jurisdiction, with the next page's token.
@@ -57,7 +57,7 @@ extension EvaluationService {
   /// One panel by id; NOT_FOUND when there is none.
   public func getPanel(request: Governance_Evaluation_V1_GetPanelRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_Panel {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.panel(id: id).orNotFound("panel", id: id)
+    return try await store.panel(id: id).orNotFound(id: id)
   }
 
   /// A page of panels matching the request's filters, held to the caller's jurisdiction, with the next page's token.

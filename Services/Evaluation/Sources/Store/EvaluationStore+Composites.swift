@@ -41,7 +41,7 @@ extension EvaluationStore {
       }
       let placeholders = months.isEmpty ? "NULL" : Array(repeating: "?", count: months.count).joined(separator: ", ")
       for data in try Data.fetchAll(
-        db, sql: "SELECT record FROM score WHERE panel_kind = 1 AND period_id IN (\(placeholders))",
+        db, sql: "SELECT record FROM score WHERE panel_kind = \(Governance_Evaluation_V1_PanelKind.fourParty.rawValue) AND period_id IN (\(placeholders))",
         arguments: StatementArguments(months))
       {
         let score = try StoredMessage.decode(Score.self, from: data)
@@ -50,7 +50,7 @@ extension EvaluationStore {
         }
       }
       for data in try Data.fetchAll(
-        db, sql: "SELECT record FROM score WHERE panel_kind = 2 AND period_id = ?", arguments: [periodID])
+        db, sql: "SELECT record FROM score WHERE panel_kind = \(Governance_Evaluation_V1_PanelKind.fiveParty.rawValue) AND period_id = ?", arguments: [periodID])
       {
         let score = try StoredMessage.decode(Score.self, from: data)
         touch(score.companyID, score.compoundID) {

@@ -44,11 +44,11 @@ extension EvaluationStore {
       for period in periods {
         let (first, last) = EvaluationPeriods.months(of: period)
         let months = try String.fetchAll(
-          db, sql: "SELECT id FROM period WHERE kind = 1 AND year = ? AND number BETWEEN ? AND ? AND division_code = ?",
+          db, sql: "SELECT id FROM period WHERE kind = \(Governance_Evaluation_V1_PeriodKind.monthly.rawValue) AND year = ? AND number BETWEEN ? AND ? AND division_code = ?",
           arguments: [period.year, first, last, period.divisionCode])
         let marks = try Data.fetchAll(
           db,
-          sql: "SELECT record FROM score WHERE company_id = ? AND panel_kind = 1 AND period_id IN (\(months.map { _ in "?" }.joined(separator: ", ")))",
+          sql: "SELECT record FROM score WHERE company_id = ? AND panel_kind = \(Governance_Evaluation_V1_PanelKind.fourParty.rawValue) AND period_id IN (\(months.map { _ in "?" }.joined(separator: ", ")))",
           arguments: StatementArguments([company] + months)
         ).map { try StoredMessage.decode(Score.self, from: $0) }
           .map { CompositeFormula.Mark(value: $0.value, fullMarks: $0.fullMarks, weight: $0.weight) }

@@ -18,7 +18,7 @@ extension GridService {
     switch request.key {
     case .id(let id):
       let caseID = try FieldValidation.requiredID(id, field: "id")
-      gridCase = try await store.gridCase(id: caseID).orNotFound("case", id: caseID)
+      gridCase = try await store.gridCase(id: caseID).orNotFound(id: caseID)
     case .externalID(let external):
       let externalID = try FieldValidation.requiredName(external, field: "external_id", maximumLength: 64)
       gridCase = try await store.gridCase(externalID: externalID).orNotFound("case with external id", id: externalID)

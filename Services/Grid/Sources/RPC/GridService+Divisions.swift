@@ -21,10 +21,10 @@ extension GridService {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")
-      return try await store.grid(id: id).orNotFound("grid", id: id)
+      return try await store.grid(id: id).orNotFound(id: id)
     case .gridCode(let code):
       let code = try DivisionCode(code, field: "grid_code")
-      return try await store.grid(code: code.code).orNotFound("grid", id: code.code)
+      return try await store.grid(code: code.code).orNotFound(id: code.code)
     case nil:
       throw DomainError.invalidArgument(field: "key", rule: "one of id or grid_code is required")
     }
@@ -61,10 +61,10 @@ extension GridService {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")
-      return try await store.division(id: id).orNotFound("division", id: id)
+      return try await store.division(id: id).orNotFound(id: id)
     case .divisionCode(let code):
       let code = try DivisionCode(code, field: "division_code")
-      return try await store.division(code: code.code).orNotFound("division", id: code.code)
+      return try await store.division(code: code.code).orNotFound(id: code.code)
     case nil:
       throw DomainError.invalidArgument(field: "key", rule: "one of id or division_code is required")
     }

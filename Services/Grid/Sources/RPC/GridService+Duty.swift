@@ -13,7 +13,7 @@ extension GridService {
   /// One grid worker by id; NOT_FOUND when there is none.
   public func getGridWorker(request: Governance_Grid_V1_GetGridWorkerRequest, context: ServerContext) async throws -> Governance_Grid_V1_GridWorker {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.worker(id: id).orNotFound("grid worker", id: id)
+    return try await store.worker(id: id).orNotFound(id: id)
   }
 
   /// Replaces a grid's duty shifts that start within a time window with the given ones.

@@ -13,7 +13,7 @@ extension GridService {
   /// One patrol by id; NOT_FOUND when there is none.
   public func getPatrol(request: Governance_Grid_V1_GetPatrolRequest, context: ServerContext) async throws -> Governance_Grid_V1_Patrol {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.patrol(id: id).orNotFound("patrol", id: id)
+    return try await store.patrol(id: id).orNotFound(id: id)
   }
 
   /// A page of patrols matching the request's filters, held to the caller's jurisdiction, with the next page's token.

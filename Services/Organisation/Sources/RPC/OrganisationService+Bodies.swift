@@ -22,7 +22,7 @@ extension OrganisationService {
   /// One governance body by id; NOT_FOUND when there is none.
   public func getGovernanceBody(request: Governance_Organisation_V1_GetGovernanceBodyRequest, context: ServerContext) async throws -> Governance_Organisation_V1_GovernanceBody {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.governanceBody(id: id).orNotFound("body", id: id)
+    return try await store.governanceBody(id: id).orNotFound(id: id)
   }
 
   /// A page of governance bodies matching the request's filters, held to the caller's jurisdiction, with the next page's token.

@@ -30,7 +30,7 @@ extension OrganisationService {
   /// One conference by id; NOT_FOUND when there is none.
   public func getConference(request: Governance_Organisation_V1_GetConferenceRequest, context: ServerContext) async throws -> Governance_Organisation_V1_Conference {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.conference(id: id).orNotFound("conference", id: id)
+    return try await store.conference(id: id).orNotFound(id: id)
   }
 
   /// A page of conferences matching the request's filters, held to the caller's jurisdiction, with the next page's token.

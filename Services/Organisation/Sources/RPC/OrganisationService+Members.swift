@@ -40,7 +40,7 @@ extension OrganisationService {
   /// Returns the member with personal data masked.
   public func getMember(request: Governance_Organisation_V1_GetMemberRequest, context: ServerContext) async throws -> Governance_Organisation_V1_PartyMember {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.member(id: id).orNotFound("member", id: id)
+    return try await store.member(id: id).orNotFound(id: id)
   }
 
   /// Personal data is masked in every item.

@@ -14,7 +14,7 @@ extension OrganisationService {
   /// One organisation by id; NOT_FOUND when there is none.
   public func getOrganisation(request: Governance_Organisation_V1_GetOrganisationRequest, context: ServerContext) async throws -> Governance_Organisation_V1_Organisation {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.organisation(id: id).orNotFound("organisation", id: id)
+    return try await store.organisation(id: id).orNotFound(id: id)
   }
 
   /// Changes the fields of a organisation that the update mask names; INVALID_ARGUMENT for a path that may not change.

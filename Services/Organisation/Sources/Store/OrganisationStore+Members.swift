@@ -103,7 +103,7 @@ extension OrganisationStore {
     if request.hasEffectiveDate { try CalendarDate.validate(request.effectiveDate, field: "effective_date") }
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        let target = try Self.fetchOrganisation(db, id: targetID).orNotFound("organisation", id: targetID)
+        let target = try Self.fetchOrganisation(db, id: targetID).orNotFound(id: targetID)
         try MemberRules.checkTransferTarget(target)
         let saved = try Self.moveMember(
           db, memberID, to: target, reason: reason,

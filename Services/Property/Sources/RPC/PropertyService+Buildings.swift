@@ -16,7 +16,7 @@ extension PropertyService {
     request: Governance_Property_V1_GetBuildingRequest, context: ServerContext
   ) async throws -> Governance_Property_V1_Building {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.building(id: id).orNotFound("building", id: id)
+    return try await store.building(id: id).orNotFound(id: id)
   }
 
   /// Also sets or clears the building leader (red butler); the member id is checked with the organisation service.

@@ -17,7 +17,7 @@ extension PropertyService {
     request: Governance_Property_V1_GetCompanyRequest, context: ServerContext
   ) async throws -> Governance_Property_V1_PropertyCompany {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.company(id: id).orNotFound("company", id: id)
+    return try await store.company(id: id).orNotFound(id: id)
   }
 
   /// Plain fields only; star rating and list status are refused here.

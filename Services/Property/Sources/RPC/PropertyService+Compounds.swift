@@ -16,7 +16,7 @@ extension PropertyService {
     request: Governance_Property_V1_GetCompoundRequest, context: ServerContext
   ) async throws -> Governance_Property_V1_Compound {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.compound(id: id).orNotFound("compound", id: id)
+    return try await store.compound(id: id).orNotFound(id: id)
   }
 
   /// Plain fields only; the management mode, current contract and company change through ChangeManagementMode,

@@ -18,7 +18,7 @@ extension PropertyService {
     request: Governance_Property_V1_GetContractRequest, context: ServerContext
   ) async throws -> Governance_Property_V1_ServiceContract {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.contract(id: id).orNotFound("contract", id: id)
+    return try await store.contract(id: id).orNotFound(id: id)
   }
 
   /// A page of contracts matching the request's filters, held to the caller's jurisdiction, with the next page's token.
@@ -55,7 +55,7 @@ extension PropertyService {
     request: Governance_Property_V1_GetAcceptanceRequest, context: ServerContext
   ) async throws -> Governance_Property_V1_Acceptance {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.acceptance(id: id).orNotFound("acceptance", id: id)
+    return try await store.acceptance(id: id).orNotFound(id: id)
   }
 
   /// A page of acceptances matching the request's filters, held to the caller's jurisdiction, with the next page's token.

@@ -9,7 +9,7 @@ extension VolunteersService {
   /// One mobilisation by id; NOT_FOUND when there is none.
   public func getMobilisation(request: Governance_Volunteers_V1_GetMobilisationRequest, context: ServerContext) async throws -> Governance_Volunteers_V1_Mobilisation {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.mobilisation(id: id).orNotFound("mobilisation", id: id)
+    return try await store.mobilisation(id: id).orNotFound(id: id)
   }
 
   /// A page of mobilisations matching the request's filters, held to the caller's jurisdiction, with the next page's token.

@@ -13,7 +13,7 @@ extension VolunteersService {
   /// One service post by id; NOT_FOUND when there is none.
   public func getServicePost(request: Governance_Volunteers_V1_GetServicePostRequest, context: ServerContext) async throws -> Governance_Volunteers_V1_ServicePost {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.post(id: id).orNotFound("post", id: id)
+    return try await store.post(id: id).orNotFound(id: id)
   }
 
   /// A page of service posts matching the request's filters, held to the caller's jurisdiction, with the next page's token.

@@ -13,7 +13,7 @@ extension VolunteersService {
   /// One service project by id; NOT_FOUND when there is none.
   public func getServiceProject(request: Governance_Volunteers_V1_GetServiceProjectRequest, context: ServerContext) async throws -> Governance_Volunteers_V1_ServiceProject {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.project(id: id).orNotFound("project", id: id)
+    return try await store.project(id: id).orNotFound(id: id)
   }
 
   /// A page of service projects matching the request's filters, held to the caller's jurisdiction, with the next page's token.

@@ -13,7 +13,7 @@ extension VolunteersService {
   /// One team by id; NOT_FOUND when there is none.
   public func getTeam(request: Governance_Volunteers_V1_GetTeamRequest, context: ServerContext) async throws -> Governance_Volunteers_V1_Team {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.team(id: id).orNotFound("team", id: id)
+    return try await store.team(id: id).orNotFound(id: id)
   }
 
   /// A page of teams matching the request's filters, held to the caller's jurisdiction, with the next page's token.

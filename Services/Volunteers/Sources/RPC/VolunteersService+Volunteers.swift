@@ -19,7 +19,7 @@ extension VolunteersService {
   public func getVolunteer(request: Governance_Volunteers_V1_GetVolunteerRequest, context: ServerContext) async throws -> Governance_Volunteers_V1_Volunteer {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     return try await store.volunteer(id: id, reveal: request.revealContact, by: Principal.current)
-      .orNotFound("volunteer", id: id)
+      .orNotFound(id: id)
   }
 
   /// Lists volunteers; contact always masked.

@@ -13,7 +13,7 @@ extension VolunteersService {
   /// Reads one wish; the resident is masked unless reveal_resident is set by an allowed staff caller (audited).
   public func getMicroWish(request: Governance_Volunteers_V1_GetMicroWishRequest, context: ServerContext) async throws -> Governance_Volunteers_V1_MicroWish {
     let id = try FieldValidation.requiredID(request.id, field: "id")
-    return try await store.wish(id: id, reveal: request.revealResident, by: Principal.current).orNotFound("micro-wish", id: id)
+    return try await store.wish(id: id, reveal: request.revealResident, by: Principal.current).orNotFound(id: id)
   }
 
   /// Lists wishes; residents always masked.

@@ -4,6 +4,11 @@ import GovernanceAPI
 import ServiceKit
 
 extension VolunteersStore {
+  /// The condition of a live claim (claimed or waitlisted), as the partial index `post_claim_live`
+  /// states it, so that SQLite uses the index.
+  static let liveClaim =
+    "state IN (\(Governance_Volunteers_V1_PostClaimState.claimed.rawValue), \(Governance_Volunteers_V1_PostClaimState.waitlisted.rawValue))"
+
   public typealias Post = Governance_Volunteers_V1_ServicePost
   public typealias Claim = Governance_Volunteers_V1_PostClaim
 
@@ -137,7 +142,7 @@ extension VolunteersStore {
         let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: volunteerID)
         try ServicePosts.checkClaimant(volunteer)
         if let live = try String.fetchOne(
-          db, sql: "SELECT id FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND state IN (1, 2)",
+          db, sql: "SELECT id FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND \(Self.liveClaim)",
           arguments: [postID, volunteerID])
         {
           throw DomainError.alreadyExists(resource: "claim", id: live, detail: "\(volunteerID) already claimed \(postID)")
@@ -169,7 +174,7 @@ extension VolunteersStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         guard let data = try Data.fetchOne(
-          db, sql: "SELECT record FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND state IN (1, 2)",
+          db, sql: "SELECT record FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND \(Self.liveClaim)",
           arguments: [postID, volunteerID])
         else {
           throw DomainError.notFound(resource: "claim of \(volunteerID) on post", id: postID)

@@ -162,20 +162,23 @@ extension VolunteersStore {
     }
     let service = try fetch(
       "SELECT COALESCE(SUM(hours), 0) AS hours, COALESCE(SUM(residents_served), 0) AS residents, COUNT(*) AS records, COUNT(DISTINCT volunteer_id) AS volunteers FROM service_record",
-      try scoped(("volunteer_id", "team_id = ?", "division_code"), dateColumn: "start_date", extra: ["state = 2"]))
+      try scoped(("volunteer_id", "team_id = ?", "division_code"), dateColumn: "start_date", extra: ["state = \(Governance_Volunteers_V1_ServiceRecordState.confirmed.rawValue)"]))
     let claims = try fetch(
       "SELECT COUNT(*) AS n FROM post_claim",
       try scoped(
         ("volunteer_id", "volunteer_id IN (SELECT volunteer_id FROM team_member WHERE team_id = ?)", "division_code"),
-        dateColumn: "claim_date", extra: ["state = 1"]))
+        dateColumn: "claim_date", extra: ["state = \(Governance_Volunteers_V1_PostClaimState.claimed.rawValue)"]))
     let wishes = try fetch(
       "SELECT COUNT(*) AS n FROM micro_wish",
       try scoped(
-        ("claimant_kind = 1 AND claimant_id", "claimant_kind = 2 AND claimant_id = ?", "division_code"),
-        dateColumn: "confirm_date", extra: ["state = 4"]))
+        (
+          "claimant_kind = \(Governance_Volunteers_V1_ClaimantKind.volunteer.rawValue) AND claimant_id",
+          "claimant_kind = \(Governance_Volunteers_V1_ClaimantKind.team.rawValue) AND claimant_id = ?", "division_code"
+        ),
+        dateColumn: "confirm_date", extra: ["state = \(Governance_Volunteers_V1_MicroWishState.confirmed.rawValue)"]))
     let answers = try fetch(
       "SELECT COUNT(*) AS n FROM mobilisation_answer",
-      try scoped(("volunteer_id", "team_id = ?", "division_code"), dateColumn: "answer_date", extra: ["answer = 1"]))
+      try scoped(("volunteer_id", "team_id = ?", "division_code"), dateColumn: "answer_date", extra: ["answer = \(Governance_Volunteers_V1_MobilisationAnswerKind.coming.rawValue)"]))
     var totals = Totals.with {
       $0.hours = service["hours"]
       $0.residentsServed = service["residents"]
@@ -219,12 +222,12 @@ extension VolunteersStore {
       default: ("substr(service_record.division_code, 1, 9) || '000'", "substr(post_claim.division_code, 1, 9) || '000'")
       }
     var records = RecordFilter()
-    records.add("service_record.state = 2")
+    records.add("service_record.state = \(Governance_Volunteers_V1_ServiceRecordState.confirmed.rawValue)")
     try records.divisionPrefix(request.divisionPrefix, column: "service_record.division_code")
     try Self.period(&records, column: "service_record.start_date", from: request.hasFromDate ? request.fromDate : nil,
       to: request.hasToDate ? request.toDate : nil)
     var claims = RecordFilter()
-    claims.add("post_claim.state = 1")
+    claims.add("post_claim.state = \(Governance_Volunteers_V1_PostClaimState.claimed.rawValue)")
     try claims.divisionPrefix(request.divisionPrefix, column: "post_claim.division_code")
     try Self.period(&claims, column: "post_claim.claim_date", from: request.hasFromDate ? request.fromDate : nil,
       to: request.hasToDate ? request.toDate : nil)

@@ -1,5 +1,4 @@
 import Foundation
-import ServiceKit
 
 /// The unified social credit code (统一社会信用代码, GB 32100-2015) that identifies a property
 /// company: 18 characters from a 31-character alphabet (digits and capitals without I, O, Z, S,

@@ -83,3 +83,10 @@ extension Optional {
     return self
   }
 }
+
+extension Optional where Wrapped: StoredRecord {
+  /// The value, or NOT_FOUND naming the record type's resource and `id`.
+  public func orNotFound(id: String) throws(DomainError) -> Wrapped {
+    try orNotFound(Wrapped.resourceName, id: id)
+  }
+}
