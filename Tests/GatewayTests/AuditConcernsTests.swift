@@ -5,8 +5,8 @@ import Testing
 
 @Suite("The audit trail names the record a call concerns")
 struct AuditConcernsTests {
-  static func concerns(_ method: String, _ request: String, _ response: String = "{}") -> ConnectGateway.Concerns {
-    ConnectGateway.Concerns(method: method, request: Data(request.utf8), response: Data(response.utf8))
+  static func concerns(_ method: String, _ request: String, _ response: String = "{}") -> ConnectController.Concerns {
+    ConnectController.Concerns(method: method, request: Data(request.utf8), response: Data(response.utf8))
   }
 
   @Test("a reveal is audited with the record revealed, its kind and the reason, never the request id")

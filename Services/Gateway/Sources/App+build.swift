@@ -6,11 +6,30 @@ import NIOCore
 import ServiceKit
 import ServiceLifecycle
 
+/// The parts of the gateway behind its door: the controllers that need the gateway's database,
+/// the service clients and the stream connections.
+public struct GatewayDoor: Sendable {
+  let connect: ConnectController
+  let session: SessionController
+  let audit: AuditController
+  let feed: FeedController
+  let authentication: AuthenticationMiddleware
+
+  public init(store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false) {
+    connect = ConnectController(store: store, peers: peers, streams: streams)
+    session = SessionController(store: store, secureCookies: secureCookies)
+    audit = AuditController(store: store)
+    feed = FeedController(peers: peers)
+    authentication = AuthenticationMiddleware(store: store)
+  }
+}
+
 /// Builds the gateway's router: `/healthz` reports the health of the five services behind it,
-/// `/metrics` the gateway's own Prometheus metrics; with a door, the Connect API, sign-in, the
-/// change feed, the audit trail, server streams and the console.
+/// `/metrics` the gateway's own Prometheus metrics, `/console/` the console; with a door, sign-in
+/// (`/auth`), the audit trail (`/audit`), the change feed (`/feed`), server streams and the
+/// Connect API, each behind the authentication middleware.
 public func buildRouter(
-  probe: @escaping @Sendable () async -> SystemHealth, door: ConnectGateway? = nil
+  probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {
   let router = Router(context: GatewayRequestContext.self)
   router.add(middleware: LogRequestsMiddleware(.debug))
@@ -26,30 +45,13 @@ public func buildRouter(
     )
   }
   GovernanceMetrics.addRoute(to: router)
+  router.addRoutes(ConsoleController().endpoints)
   guard let door else { return router }
-  router.post("auth/login") { request, context in await door.signIn(request, context: context) }
-  router.post("auth/logout") { request, _ in await door.signOut(request) }
-  router.get("auth/me") { request, _ in await door.me(request) }
-  router.get("audit") { request, context in await door.auditTrail(request, context: context) }
-  router.get("feed") { request, _ in await door.feed(request) }
-  router.get("stream/:service/:method") { request, context in
-    await door.stream(
-      request, context: context, service: context.parameters.get("service") ?? "",
-      method: context.parameters.get("method") ?? "")
-  }
-  router.post(":service/:method") { request, context in
-    await door.unary(
-      request, context: context, service: context.parameters.get("service") ?? "",
-      method: context.parameters.get("method") ?? "")
-  }
-  router.get(":service/:method") { request, context in
-    await door.unary(
-      request, context: context, service: context.parameters.get("service") ?? "",
-      method: context.parameters.get("method") ?? "", get: true)
-  }
-  router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
-  router.get("console/") { _, _ in Console.file("index.html") }
-  router.get("console/:file") { _, context in Console.file(context.parameters.get("file") ?? "") }
+  let authenticated = router.group().add(middleware: door.authentication)
+  authenticated.addRoutes(door.session.endpoints, atPath: "/auth")
+  authenticated.addRoutes(door.audit.endpoints, atPath: "/audit")
+  authenticated.addRoutes(door.feed.endpoints, atPath: "/feed")
+  authenticated.addRoutes(door.connect.endpoints)
   return router
 }
 
@@ -69,7 +71,7 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
   let streams = try StreamRelay(
     peers: configuration.peers, limits: try StreamLimits.resolve(environment: ProcessInfo.processInfo.environment),
     authority: authority)
-  let door = ConnectGateway(store: store, peers: peers, streams: streams, secureCookies: secure)
+  let door = GatewayDoor(store: store, peers: peers, streams: streams, secureCookies: secure)
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
     configuration: .init(
@@ -79,29 +81,4 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     logger: logger
   )
   return (application, [peers, streams])
-}
-
-/// The admin console: static files shipped with the gateway, served with a strict content
-/// security policy (no script or style from anywhere else).
-enum Console {
-  static let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"]
-
-  static func file(_ name: String) -> Response {
-    let parts = name.split(separator: ".")
-    guard parts.count == 2, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
-      let type = types[String(parts[1])],
-      let url = Bundle.module.url(forResource: String(parts[0]), withExtension: String(parts[1]), subdirectory: "Console"),
-      let data = try? Data(contentsOf: url)
-    else {
-      return Response(status: .notFound)
-    }
-    return Response(
-      status: .ok,
-      headers: [
-        .contentType: type, .cacheControl: "no-cache",
-        .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-      ],
-      body: .init(byteBuffer: ByteBuffer(data: data)))
-  }
 }

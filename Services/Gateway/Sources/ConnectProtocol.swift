@@ -46,7 +46,7 @@ struct ConnectUnaryRequest {
   /// message URL-encoded, or base64url (padding optional) when `base64=1`.
   static func get(_ request: Request, maximumBody: Int) throws -> ConnectUnaryRequest {
     func text(_ name: String) throws -> String? {
-      try ConnectGateway.formValue(name, in: request).map { String(decoding: $0, as: UTF8.self) }
+      try ConnectController.formValue(name, in: request).map { String(decoding: $0, as: UTF8.self) }
     }
     if let version = try text("connect"), version != "v1" {
       throw ConnectError(.invalidArgument, "connect=\(version) is not a Connect protocol version this gateway speaks (v1)")
@@ -56,7 +56,7 @@ struct ConnectUnaryRequest {
     }
     guard let json = codecs[encoding] else { throw ConnectError.unsupportedMediaType("encoding=\(encoding)") }
     // The message as bytes: binary protobuf sent without base64 is percent-encoded bytes, not text.
-    var bytes = try ConnectGateway.formValue("message", in: request) ?? Data()
+    var bytes = try ConnectController.formValue("message", in: request) ?? Data()
     if try text("base64") == "1" {
       var base64 = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "-", with: "+")
         .replacingOccurrences(of: "_", with: "/")

@@ -10,90 +10,10 @@ import NIOCore
 import ServiceKit
 import SwiftProtobuf
 
-/// A request's context at the gateway: where it came from, for the audit trail.
-public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext {
-  public var coreContext: CoreRequestContextStorage
-  public let remoteAddress: NIOCore.SocketAddress?
-
-  public init(source: ApplicationRequestContextSource) {
-    coreContext = .init(source: source)
-    remoteAddress = source.channel.remoteAddress
-  }
-
-  /// The client's address as the audit trail records it.
-  var remote: String { remoteAddress?.ipAddress ?? "unknown" }
-}
-
-/// Who is calling through the gateway, and how they proved it.
-struct Caller: Sendable {
-  var principal: Principal
-  /// Set for a console session: state-changing requests must echo it in `X-CSRF-Token`.
-  var csrfToken: String?
-}
-
-/// A Connect-protocol error: an HTTP status and `{"code": ..., "message": ...}`
-/// (connectrpc.com/docs/protocol, "Error Codes").
-struct ConnectError: Error {
-  var code: RPCError.Code
-  var message: String
-  /// Set where the protocol asks for another status than the code's (415 for an unserved codec).
-  var httpStatus: HTTPResponse.Status?
-  /// Whether the answer lists the request compressions served (`Accept-Encoding`).
-  var acceptEncoding = false
-
-  /// Connect's names and HTTP statuses for gRPC codes.
-  var connect: (name: String, status: HTTPResponse.Status) {
-    switch code {
-    case .cancelled: ("canceled", .init(code: 499))
-    case .invalidArgument: ("invalid_argument", .badRequest)
-    case .deadlineExceeded: ("deadline_exceeded", .gatewayTimeout)
-    case .notFound: ("not_found", .notFound)
-    case .alreadyExists: ("already_exists", .conflict)
-    case .permissionDenied: ("permission_denied", .forbidden)
-    case .resourceExhausted: ("resource_exhausted", .tooManyRequests)
-    case .failedPrecondition: ("failed_precondition", .badRequest)
-    case .aborted: ("aborted", .conflict)
-    case .outOfRange: ("out_of_range", .badRequest)
-    case .unimplemented: ("unimplemented", .notImplemented)
-    case .unavailable: ("unavailable", .serviceUnavailable)
-    case .unauthenticated: ("unauthenticated", .unauthorized)
-    default: ("internal", .internalServerError)
-    }
-  }
-
-  var response: Response {
-    let body = try! JSONSerialization.data(withJSONObject: ["code": connect.name, "message": message], options: [.sortedKeys])
-    var headers: HTTPFields = [.contentType: "application/json"]
-    if httpStatus == .unsupportedMediaType { headers[HTTPField.Name("Accept-Post")!] = "application/json, application/proto" }
-    if acceptEncoding { headers[.acceptEncoding] = ConnectUnaryRequest.compressions.joined(separator: ", ") }
-    return Response(status: httpStatus ?? connect.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
-  }
-
-  init(_ code: RPCError.Code, _ message: String, acceptEncoding: Bool = false) {
-    self.code = code
-    self.message = message
-    self.acceptEncoding = acceptEncoding
-  }
-
-  init(_ error: any Error) {
-    switch error {
-    case let error as ConnectError: self = error
-    case let error as RPCError: self.init(error.code, error.message)
-    case let error as any RPCErrorConvertible: self.init(RPCError(error).code, RPCError(error).message)
-    case let error as HTTPError where error.status == .contentTooLarge:
-      self.init(.resourceExhausted, "the body is larger than \(ConnectGateway.maximumBody) bytes")
-    case let error as NIOTooManyBytesError:
-      // What Hummingbird's body collection throws past its limit.
-      self.init(.resourceExhausted, "the body is larger than \(error.maxBytes.map(String.init) ?? "the limit of") bytes")
-    default: self.init(.internalError, "internal error at the gateway")
-    }
-  }
-}
-
-/// The gateway's door: Connect unary calls to every RPC the caller's role allows, server
-/// streams as server-sent events, sign-in, the change feed and the audit trail.
-public struct ConnectGateway: Sendable {
-  static let sessionCookie = "gov_session"
+/// The Connect API: unary calls to every RPC the caller's role allows (POST, or GET for a method
+/// marked `NO_SIDE_EFFECTS`) at `/<service>/<method>`, and server streams as server-sent events
+/// at `/stream/<service>/<method>` (connectrpc.com/docs/protocol).
+struct ConnectController: Sendable {
   static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
   static let maximumBody = 4 * 1024 * 1024
 
@@ -101,14 +21,29 @@ public struct ConnectGateway: Sendable {
   let peers: PeerClients
   let streams: StreamRelay
   let methods: [String: CatalogMethod]
-  let secureCookies: Bool
 
-  public init(store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false) {
+  init(store: GatewayStore, peers: PeerClients, streams: StreamRelay) {
     self.store = store
     self.peers = peers
     self.streams = streams
     self.methods = Dictionary(uniqueKeysWithValues: MethodCatalog.methods.map { ($0.fullName, $0) })
-    self.secureCookies = secureCookies
+  }
+
+  var endpoints: RouteCollection<GatewayRequestContext> {
+    let routes = RouteCollection(context: GatewayRequestContext.self)
+    routes.get("stream/:service/:method") { request, context in
+      await stream(request, context: context, service: context.parameters.get("service") ?? "",
+        method: context.parameters.get("method") ?? "")
+    }
+    routes.post(":service/:method") { request, context in
+      await unary(request, context: context, service: context.parameters.get("service") ?? "",
+        method: context.parameters.get("method") ?? "")
+    }
+    routes.get(":service/:method") { request, context in
+      await unary(request, context: context, service: context.parameters.get("service") ?? "",
+        method: context.parameters.get("method") ?? "", get: true)
+    }
+    return routes
   }
 
   static func identity(of service: String) -> ServiceIdentity? {
@@ -116,22 +51,6 @@ public struct ConnectGateway: Sendable {
   }
 
   // MARK: Who is calling
-
-  /// A system's API key (`Authorization: Bearer gk_...`) or a console session cookie.
-  func caller(_ request: Request) async throws -> Caller {
-    if let header = request.headers[.authorization] {
-      guard header.hasPrefix("Bearer "), let key = try await store.apiKey(presented: String(header.dropFirst(7))) else {
-        throw ConnectError(.unauthenticated, "the API key is unknown or revoked")
-      }
-      return Caller(principal: Principal(subject: "apikey:\(key.name)", role: key.role, scope: key.scope), csrfToken: nil)
-    }
-    guard let token = request.cookies[Self.sessionCookie]?.value, let session = try await store.session(token: token) else {
-      throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
-    }
-    return Caller(
-      principal: Principal(subject: "user:\(session.user.username)", role: session.user.role, scope: session.user.scope),
-      csrfToken: session.csrf)
-  }
 
   /// The deadline a Connect client sets with `Connect-Timeout-Ms`, passed on to the service.
   static func connectTimeout(_ request: Request) throws -> Duration? {
@@ -143,7 +62,7 @@ public struct ConnectGateway: Sendable {
   }
 
   /// The rule "a console session's state-changing request carries its CSRF token".
-  func checkCSRF(_ request: Request, caller: Caller) throws {
+  static func checkCSRF(_ request: Request, caller: Caller) throws {
     guard let expected = caller.csrfToken else { return }
     guard request.headers[Self.csrfHeader] == expected else {
       throw ConnectError(.permissionDenied, "missing or wrong X-CSRF-Token for this session")
@@ -170,9 +89,9 @@ public struct ConnectGateway: Sendable {
       }
       // The codec is checked first (415), the caller next, and only then is a body read.
       let codec = get ? nil : try ConnectUnaryRequest.codec(of: request)
-      let who = try await self.caller(request)
+      let who = try context.caller()
       caller = who
-      try checkCSRF(request, caller: who)
+      try Self.checkCSRF(request, caller: who)
       try Authorization.check(service: service, method: method, principal: who.principal)
       let call =
         if let codec {
@@ -293,7 +212,7 @@ public struct ConnectGateway: Sendable {
       guard let entry = methods[name], entry.serverStreaming, let identity = Self.identity(of: service) else {
         throw ConnectError(.unimplemented, "no server stream \(name)")
       }
-      let who = try await caller(request)
+      let who = try context.caller()
       try Authorization.check(service: service, method: method, principal: who.principal)
       let text = try Self.formValue("request", in: request).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
       return try streams.response(
@@ -304,7 +223,7 @@ public struct ConnectGateway: Sendable {
   }
 }
 
-extension ConnectGateway {
+extension ConnectController {
   /// The bytes of query parameter `name` as HTML forms, `URLSearchParams` and Go's
   /// `url.Values.Encode` write it (application/x-www-form-urlencoded: `+` is a space, `%XX` a
   /// byte), or nil when it is absent.
