@@ -38,3 +38,12 @@ struct EvaluationPeriodRulesTests {
     #expect(throws: DomainError.self) { try FiveHelps.checkQuarter(period(.monthly, .open)) }
   }
 }
+
+@Suite("Rectification rules")
+struct RectificationRulesTests {
+  @Test("an order counts against the company when its deadline passed undone, or it was done late")
+  func anOrderCountsWhenOverdueOrLate() {
+    #expect(Set(Rectification.overdueStates) == [.overdue, .completedLate])
+    #expect(!Rectification.overdueStates.contains(.completed) && !Rectification.overdueStates.contains(.open))
+  }
+}

@@ -171,3 +171,24 @@ struct DatabaseTests {
     #expect(retried.status == .serving)
   }
 }
+
+@Suite("Updates by field mask")
+struct FieldMaskMergeTests {
+  @Test("an update takes the masked fields only: a scalar to its new value or default, a repeated field replaced")
+  func anUpdateTakesTheMaskedFieldsOnly() throws {
+    let stored = Governance_Grid_V1_Grid.with {
+      $0.name = "一网格"
+      $0.households = 300
+      $0.compoundIds = ["cmp_1", "cmp_2"]
+      $0.active = true
+    }
+    let changes = Governance_Grid_V1_Grid.with {
+      $0.name = "不应改"
+      $0.compoundIds = ["cmp_3"]
+    }
+    let merged = try stored.merging(changes, paths: ["compound_ids", "households", "active"])
+    #expect(merged.name == "一网格")
+    #expect(merged.compoundIds == ["cmp_3"])
+    #expect(merged.households == 0 && !merged.active)
+  }
+}

@@ -327,3 +327,19 @@ enum AuditTime {
     return value
   }
 }
+
+extension SwiftProtobuf.Message {
+  /// This message with the fields `paths` name (proto field names, checked by `updatePaths`)
+  /// taken from `changes`: swift-protobuf's `merge(from:fieldMask:)`, a repeated field replaced
+  /// rather than appended to, a named scalar absent from `changes` reset to its default.
+  ///
+  /// A singular message field named but absent from `changes` is left as it was, so an update
+  /// whose mask may clear a date or time keeps its own field-by-field copy.
+  public func merging(_ changes: Self, paths: [String]) throws -> Self {
+    var merged = self
+    var options = Google_Protobuf_FieldMask.MergeOptions()
+    options.replaceRepeatedFields = true
+    try merged.merge(from: changes, fieldMask: Google_Protobuf_FieldMask(protoPaths: paths), mergeOption: options)
+    return merged
+  }
+}

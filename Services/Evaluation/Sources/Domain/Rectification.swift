@@ -43,8 +43,6 @@ public enum Rectification {
   }
 
   /// The rule "an order counts against the company when its deadline passed undone, or it was
-  /// done late".
-  public static func countsAsOverdue(_ state: Governance_Evaluation_V1_RectificationState) -> Bool {
-    state == .overdue || state == .completedLate
-  }
+  /// done late": the states that count, for the query that selects them.
+  public static let overdueStates: [Governance_Evaluation_V1_RectificationState] = [.overdue, .completedLate]
 }

@@ -70,12 +70,16 @@ extension EvaluationStore {
       }
       for data in try Data.fetchAll(
         db,
-        sql: "SELECT record FROM rectification_order WHERE state IN (?, ?) AND deadline BETWEEN ? AND ? AND division_code GLOB ?",
-        arguments: [
-          Governance_Evaluation_V1_RectificationState.overdue.rawValue,
-          Governance_Evaluation_V1_RectificationState.completedLate.rawValue, CalendarDate.iso(period.startDate),
-          CalendarDate.iso(period.endDate), try DivisionCode(period.divisionCode, field: "division_code").prefix + "*",
-        ])
+        sql: """
+          SELECT record FROM rectification_order
+          WHERE state IN (\(Rectification.overdueStates.map { _ in "?" }.joined(separator: ", ")))
+            AND deadline BETWEEN ? AND ? AND division_code GLOB ?
+          """,
+        arguments: StatementArguments(
+          Rectification.overdueStates.map(\.rawValue.databaseValue) + [
+            CalendarDate.iso(period.startDate).databaseValue, CalendarDate.iso(period.endDate).databaseValue,
+            (try DivisionCode(period.divisionCode, field: "division_code").prefix + "*").databaseValue,
+          ]))
       {
         let order = try StoredMessage.decode(Order.self, from: data)
         touch(order.companyID, order.compoundID) { $0.overdueOrders += 1 }

@@ -68,16 +68,7 @@ extension EvaluationStore {
     return try await writer.write { db in
       var item = try RecordTable.fetchRequired(db, ScoringItem.self, id: id)
       let changes = request.item
-      for path in paths {
-        switch path {
-        case "name": item.name = changes.name
-        case "details": item.details = changes.details
-        case "weight": item.weight = changes.weight
-        case "full_marks": item.fullMarks = changes.fullMarks
-        case "sort_order": item.sortOrder = changes.sortOrder
-        default: item.active = changes.active
-        }
-      }
+      item = try item.merging(changes, paths: paths)
       var validated = try ScoringItemRules.validateNew(item)
       validated.active = item.active
       return try RecordTable.update(db, validated, by: principal, at: time)

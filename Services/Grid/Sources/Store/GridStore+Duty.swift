@@ -50,18 +50,7 @@ extension GridStore {
     return try await writer.write { db in
       var worker = try RecordTable.fetchRequired(db, Worker.self, id: id)
       let changes = request.worker
-      for path in paths {
-        switch path {
-        case "name": worker.name = changes.name
-        case "phone": worker.phone = changes.phone
-        case "kind": worker.kind = changes.kind
-        case "grid_codes": worker.gridCodes = changes.gridCodes
-        case "principal_id": worker.principalID = changes.principalID
-        case "party_member_id": worker.partyMemberID = changes.partyMemberID
-        case "property_company_id": worker.propertyCompanyID = changes.propertyCompanyID
-        default: worker.active = changes.active
-        }
-      }
+      worker = try worker.merging(changes, paths: paths)
       // A phone stored under earlier, looser rules is checked only when the update changes it.
       var candidate = worker
       if !paths.contains("phone") { candidate.phone = "" }

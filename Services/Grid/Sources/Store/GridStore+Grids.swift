@@ -45,16 +45,7 @@ extension GridStore {
     return try await writer.write { db in
       var grid = try RecordTable.fetchRequired(db, Grid.self, id: id)
       let changes = request.grid
-      for path in paths {
-        switch path {
-        case "name": grid.name = changes.name
-        case "kind": grid.kind = changes.kind
-        case "compound_ids": grid.compoundIds = changes.compoundIds
-        case "branch_organisation_id": grid.branchOrganisationID = changes.branchOrganisationID
-        case "households": grid.households = changes.households
-        default: grid.active = changes.active
-        }
-      }
+      grid = try grid.merging(changes, paths: paths)
       var validated = try GridRegistry.validateNew(grid, communityExists: { _ in true }, gridExists: { _ in true })
       validated.active = grid.active
       let saved = try RecordTable.update(db, validated, by: principal, at: time)

@@ -49,19 +49,7 @@ extension PropertyStore {
     return try await writer.write { db in
       let stored = try Self.fetchCompany(db, id: id)
       var company = stored
-      for path in paths {
-        switch path {
-        case "name": company.name = given.name
-        case "legal_representative": company.legalRepresentative = given.legalRepresentative
-        case "address": company.address = given.address
-        case "staff_count": company.staffCount = given.staffCount
-        case "party_status": company.partyStatus = given.partyStatus
-        case "party_member_count": company.partyMemberCount = given.partyMemberCount
-        case "party_organisation_id": company.partyOrganisationID = given.partyOrganisationID
-        case "party_building_instructor": company.partyBuildingInstructor = given.partyBuildingInstructor
-        default: company.creditLevel = given.creditLevel
-        }
-      }
+      company = try company.merging(given, paths: paths)
       var validated = try CompanyRegistration.validateNew(company)
       // Outcomes set by evaluation and exits survive an edit of the plain fields.
       validated.starRating = stored.starRating

@@ -216,15 +216,7 @@ extension PropertyStore {
     return try await writer.write { db in
       var building = try RecordTable.fetchRequired(db, Building.self, id: id)
       let previousLeader = building.leaderMemberID
-      for path in paths {
-        switch path {
-        case "name": building.name = request.building.name
-        case "units": building.units = request.building.units
-        case "household_count": building.householdCount = request.building.householdCount
-        case "leader_member_id": building.leaderMemberID = request.building.leaderMemberID
-        default: building.leaderName = request.building.leaderName
-        }
-      }
+      building = try building.merging(request.building, paths: paths)
       let compound = try Self.fetchCompound(db, id: building.compoundID)
       var validated = try BuildingRules.validateNew(building, in: compound)
       validated.id = building.id

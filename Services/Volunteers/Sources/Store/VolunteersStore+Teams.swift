@@ -67,16 +67,7 @@ extension VolunteersStore {
     return try await writer.write { db in
       var team = try RecordTable.fetchRequired(db, Team.self, id: id)
       let changes = request.team
-      for path in paths {
-        switch path {
-        case "name": team.name = changes.name
-        case "kind": team.kind = changes.kind
-        case "leader_volunteer_id": team.leaderVolunteerID = changes.leaderVolunteerID
-        case "compound_ids": team.compoundIds = changes.compoundIds
-        case "details": team.details = changes.details
-        default: team.active = changes.active
-        }
-      }
+      team = try team.merging(changes, paths: paths)
       var validated = try TeamFormation.validateNew(team)
       validated.memberCount = team.memberCount
       validated.active = team.active
