@@ -12,7 +12,7 @@ let domainServices: [(name: String, executable: String)] = [
 ]
 
 let swiftSettings: [SwiftSetting] = [
-  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("ExistentialAny")
 ]
 
 var targets: [Target] = [

@@ -42,23 +42,26 @@ let benchmarks: @Sendable () -> Void = {
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
     let setup = Principal(subject: "user:benchmark", role: .cityAdministrator, scope: "")
     for (code, name) in [("320113000000", "栖霞区"), ("320113005000", "尧化街道"), ("320113005001", "尧新社区")] {
-      _ = try await store.createDivision(.with {
-        $0.division.divisionCode = code
-        $0.division.name = name
-      }, by: setup)
+      _ = try await store.createDivision(
+        .with {
+          $0.division.divisionCode = code
+          $0.division.name = name
+        }, by: setup)
     }
-    _ = try await store.createGrid(.with {
-      $0.grid.gridCode = "320113005001001"
-      $0.grid.name = "第一网格"
-      $0.grid.kind = .basic
-    }, by: setup)
+    _ = try await store.createGrid(
+      .with {
+        $0.grid.gridCode = "320113005001001"
+        $0.grid.name = "第一网格"
+        $0.grid.kind = .basic
+      }, by: setup)
     let now = Date()
     for batch in 0..<10 {
       let archived = (0..<1000).map { index in
         var gridCase = reported
         gridCase.reporter = .init()
         gridCase.status = index.isMultiple(of: 3) ? .closed : .evaluated
-        gridCase.reportTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-Double(86_400 + batch * 1000 + index)))
+        gridCase.reportTime = Google_Protobuf_Timestamp(
+          date: now.addingTimeInterval(-Double(86_400 + batch * 1000 + index)))
         gridCase.resolveTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-3600))
         gridCase.resolvedLevel = index.isMultiple(of: 5) ? .community : .grid
         if !index.isMultiple(of: 3) { gridCase.evaluation.satisfaction = Int32(1 + index % 5) }
@@ -68,10 +71,12 @@ let benchmarks: @Sendable () -> Void = {
     }
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
-      blackHole(try await store.caseStatistics(.with {
-        $0.divisionPrefix = "320113005001"
-        $0.groupBy = .grid
-      }))
+      blackHole(
+        try await store.caseStatistics(
+          .with {
+            $0.divisionPrefix = "320113005001"
+            $0.groupBy = .grid
+          }))
     }
   }
 

@@ -82,7 +82,8 @@ public func expectRPCError(
   } catch let error as RPCError {
     #expect(error.code == code, "status \(error.code): \(error.message)", sourceLocation: sourceLocation)
     for fragment in fragments {
-      #expect(error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'",
+      #expect(
+        error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'",
         sourceLocation: sourceLocation)
     }
   } catch {

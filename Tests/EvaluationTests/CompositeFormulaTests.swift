@@ -42,7 +42,8 @@ struct CompositeFormulaTests {
   @Test("a missing component is left out and the other weights renormalised")
   func missingComponentsRenormalise() {
     let outcome = CompositeFormula.evaluate(
-      Self.inputs(four: [Mark(value: 85, fullMarks: 100, weight: 1)], residents: [4]), policy: CompositeFormula.defaultPolicy)
+      Self.inputs(four: [Mark(value: 85, fullMarks: 100, weight: 1)], residents: [4]),
+      policy: CompositeFormula.defaultPolicy)
     // 0.4 / 0.6 × 85 + 0.2 / 0.6 × 75 = 81.67
     #expect(outcome.total == 81.67)
     #expect(outcome.stars == 4)
@@ -77,8 +78,14 @@ struct CompositeFormulaTests {
     policy.divisionCode = "320113000000"
     #expect(throws: Never.self) { try CompositeFormula.validate(policy) }
     var unweighted = policy
-    unweighted.weights = unweighted.weights.map { var weight = $0; weight.weight = 0; return weight }
-    #expect(throws: DomainError.invalidArgument(field: "policy.weights", rule: "at least one component weighs more than 0")) {
+    unweighted.weights = unweighted.weights.map {
+      var weight = $0
+      weight.weight = 0
+      return weight
+    }
+    #expect(
+      throws: DomainError.invalidArgument(field: "policy.weights", rule: "at least one component weighs more than 0")
+    ) {
       try CompositeFormula.validate(unweighted)
     }
     var inverted = policy
@@ -88,16 +95,26 @@ struct CompositeFormulaTests {
 
   @Test("the five helps are graded on the mean of the applicable ones")
   func fiveHelpsGrade() throws {
-    let evaluation = try FiveHelps.validateNew(.with {
-      $0.divisionCode = "320113005000"
-      $0.pairedUnitID = "pu_1"
-      $0.compoundID = "cmp_1"
-      $0.helps = [
-        .with { $0.help = .partyOrganisation; $0.notApplicable = true },
-        .with { $0.help = .propertyService; $0.score = 80 },
-        .with { $0.help = .disputeResolution; $0.score = 70 },
-      ]
-    })
+    let evaluation = try FiveHelps.validateNew(
+      .with {
+        $0.divisionCode = "320113005000"
+        $0.pairedUnitID = "pu_1"
+        $0.compoundID = "cmp_1"
+        $0.helps = [
+          .with {
+            $0.help = .partyOrganisation
+            $0.notApplicable = true
+          },
+          .with {
+            $0.help = .propertyService
+            $0.score = 80
+          },
+          .with {
+            $0.help = .disputeResolution
+            $0.score = 70
+          },
+        ]
+      })
     #expect(evaluation.total == 75 && evaluation.grade == .good)
     #expect(FiveHelps.grade(90) == .excellent && FiveHelps.grade(59.99) == .fail && FiveHelps.grade(60) == .pass)
   }

@@ -1,6 +1,7 @@
 import GovernanceAPI
 import ServiceKit
 import Testing
+
 @testable import Evaluation
 
 /// The period rules a store checks inside its transactions, as plain functions.
@@ -21,7 +22,9 @@ struct EvaluationPeriodRulesTests {
     #expect(throws: DomainError.self) { try EvaluationPeriods.checkComputable(period(.monthly, .closed)) }
     #expect(throws: DomainError.self) { try EvaluationPeriods.checkComputable(period(.quarterly, .open)) }
     try EvaluationPeriods.checkPublishable(period(.quarterly, .closed), composites: 3)
-    #expect(throws: DomainError.self) { try EvaluationPeriods.checkPublishable(period(.quarterly, .closed), composites: 0) }
+    #expect(throws: DomainError.self) {
+      try EvaluationPeriods.checkPublishable(period(.quarterly, .closed), composites: 0)
+    }
   }
 
   @Test("a period is closed once, while open, and a published period never changes")

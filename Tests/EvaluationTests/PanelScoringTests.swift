@@ -18,14 +18,15 @@ struct PanelScoringTests {
       @Sendable func score(_ evaluator: String, item: String, value: Double, company: String? = nil) async throws
         -> Governance_Evaluation_V1_Score
       {
-        try await evaluation.submitScore(.with {
-          $0.panelID = panel.id
-          $0.itemID = item
-          $0.evaluatorID = evaluator
-          $0.companyID = company ?? setup.good.company
-          $0.compoundID = setup.good.compound
-          $0.value = value
-        })
+        try await evaluation.submitScore(
+          .with {
+            $0.panelID = panel.id
+            $0.itemID = item
+            $0.evaluatorID = evaluator
+            $0.companyID = company ?? setup.good.company
+            $0.compoundID = setup.good.compound
+            $0.value = value
+          })
       }
       let given = try await score("ev-owners", item: setup.monthlyItem, value: 8.5)
       #expect(given.role == .ownersCommittee && given.fullMarks == 10 && given.weight == 10)
@@ -47,34 +48,37 @@ struct PanelScoringTests {
         _ = try await score("ev-grid", item: setup.monthlyItem, value: 8, company: setup.poor.company)
       }
       await expectRPCError(.invalidArgument, mentioning: "member.role") {
-        _ = try await evaluation.addPanelMember(.with {
-          $0.panelID = panel.id
-          $0.member = .with {
-            $0.evaluatorID = "ev-agency"
-            $0.name = "第三方"
-            $0.role = .thirdPartyAgency
-          }
-        })
+        _ = try await evaluation.addPanelMember(
+          .with {
+            $0.panelID = panel.id
+            $0.member = .with {
+              $0.evaluatorID = "ev-agency"
+              $0.name = "第三方"
+              $0.role = .thirdPartyAgency
+            }
+          })
       }
       await expectRPCError(.alreadyExists, mentioning: "panel") {
         _ = try await setup.fourPartyPanel(evaluation, month: 0, company: setup.good)
       }
-      let copied = try await evaluation.createPanel(.with {
-        $0.panel.kind = .fourParty
-        $0.panel.periodID = setup.months[1]
-        $0.panel.divisionCode = Quarter.community
-        $0.panel.companyID = setup.good.company
-        $0.panel.compoundID = setup.good.compound
-        $0.copyMembersFromPanelID = panel.id
-      })
+      let copied = try await evaluation.createPanel(
+        .with {
+          $0.panel.kind = .fourParty
+          $0.panel.periodID = setup.months[1]
+          $0.panel.divisionCode = Quarter.community
+          $0.panel.companyID = setup.good.company
+          $0.panel.compoundID = setup.good.compound
+          $0.copyMembersFromPanelID = panel.id
+        })
       #expect(copied.members.map(\.evaluatorID).sorted() == panel.members.map(\.evaluatorID).sorted())
       #expect(try await evaluation.listPanels(.with { $0.evaluatorID = "ev-mass" }).panels.count == 2)
 
       // A removed member's scores stay; they give no more.
-      _ = try await evaluation.removePanelMember(.with {
-        $0.panelID = panel.id
-        $0.evaluatorID = "ev-owners"
-      })
+      _ = try await evaluation.removePanelMember(
+        .with {
+          $0.panelID = panel.id
+          $0.evaluatorID = "ev-owners"
+        })
       await expectRPCError(.permissionDenied, mentioning: "ev-owners") {
         _ = try await score("ev-owners", item: setup.monthlyItem, value: 8)
       }
@@ -85,11 +89,12 @@ struct PanelScoringTests {
         _ = try await score("ev-grid", item: setup.monthlyItem, value: 8)
       }
       await expectRPCError(.failedPrecondition, mentioning: "quarterly") {
-        _ = try await evaluation.createPanel(.with {
-          $0.panel.kind = .fiveParty
-          $0.panel.periodID = setup.months[2]
-          $0.panel.divisionCode = Quarter.district
-        })
+        _ = try await evaluation.createPanel(
+          .with {
+            $0.panel.kind = .fiveParty
+            $0.panel.periodID = setup.months[2]
+            $0.panel.divisionCode = Quarter.district
+          })
       }
     }
   }
@@ -99,7 +104,9 @@ struct PanelScoringTests {
     #expect(throws: DomainError.self) {
       try Panels.enteredBy(evaluatorID: "user:B", caller: Principal(subject: "user:A", role: .evaluator, scope: ""))
     }
-    #expect(try Panels.enteredBy(evaluatorID: "user:A", caller: Principal(subject: "user:A", role: .evaluator, scope: "")) == "")
+    #expect(
+      try Panels.enteredBy(evaluatorID: "user:A", caller: Principal(subject: "user:A", role: .evaluator, scope: ""))
+        == "")
     #expect(try Panels.enteredBy(evaluatorID: "user:A", caller: .staff(.community, name: "clerk")) == "user:clerk")
     try await withEvaluationService { evaluation, property, world in
       let setup = try await Quarter.make(evaluation, property)
@@ -115,7 +122,9 @@ struct PanelScoringTests {
         }
       }
       let ownersSeat = Principal(subject: "ev-owners", role: .evaluator, scope: "")
-      await #expect(throws: DomainError.self) { _ = try await world.store.submitScore(request("ev-grid"), by: ownersSeat) }
+      await #expect(throws: DomainError.self) {
+        _ = try await world.store.submitScore(request("ev-grid"), by: ownersSeat)
+      }
       #expect(try await world.store.listScores(.with { $0.evaluatorID = "ev-grid" }).scores.isEmpty)
       let own = try await world.store.submitScore(request("ev-owners"), by: ownersSeat)
       #expect(own.evaluatorID == "ev-owners" && own.enteredBy.isEmpty)
@@ -129,72 +138,80 @@ struct PanelScoringTests {
     try await withEvaluationService { evaluation, property, _ in
       for (field, year, number) in [("period.number", Int32(2026), Int32(13)), ("period.year", 1999, 1)] {
         await expectRPCError(.invalidArgument, mentioning: field) {
-          _ = try await evaluation.createPeriod(.with {
-            $0.period.divisionCode = Quarter.district
-            $0.period.kind = .monthly
-            $0.period.year = year
-            $0.period.number = number
-          })
+          _ = try await evaluation.createPeriod(
+            .with {
+              $0.period.divisionCode = Quarter.district
+              $0.period.kind = .monthly
+              $0.period.year = year
+              $0.period.number = number
+            })
         }
       }
       let setup = try await Quarter.make(evaluation, property)
       await expectRPCError(.alreadyExists, mentioning: "2026Q4") {
-        _ = try await evaluation.createPeriod(.with {
-          $0.period.divisionCode = Quarter.district
-          $0.period.kind = .quarterly
-          $0.period.year = 2026
-          $0.period.number = 4
-        })
+        _ = try await evaluation.createPeriod(
+          .with {
+            $0.period.divisionCode = Quarter.district
+            $0.period.kind = .quarterly
+            $0.period.year = 2026
+            $0.period.number = 4
+          })
       }
       for (field, satisfaction) in [("response.overall_satisfaction", Int32(0)), ("response.overall_satisfaction", 6)] {
         await expectRPCError(.invalidArgument, mentioning: field) {
-          _ = try await evaluation.submitSurveyResponse(.with {
+          _ = try await evaluation.submitSurveyResponse(
+            .with {
+              $0.response.periodID = setup.quarter
+              $0.response.divisionCode = Quarter.community
+              $0.response.compoundID = setup.good.compound
+              $0.response.companyID = setup.good.company
+              $0.response.overallSatisfaction = satisfaction
+            })
+        }
+      }
+      await expectRPCError(.invalidArgument, mentioning: "response.answers[0].item_id") {
+        _ = try await evaluation.submitSurveyResponse(
+          .with {
             $0.response.periodID = setup.quarter
             $0.response.divisionCode = Quarter.community
             $0.response.compoundID = setup.good.compound
             $0.response.companyID = setup.good.company
-            $0.response.overallSatisfaction = satisfaction
+            $0.response.overallSatisfaction = 4
+            $0.response.answers = [
+              .with {
+                $0.itemID = setup.monthlyItem
+                $0.value = 5
+              }
+            ]
           })
-        }
       }
-      await expectRPCError(.invalidArgument, mentioning: "response.answers[0].item_id") {
-        _ = try await evaluation.submitSurveyResponse(.with {
+      let masked = try await evaluation.submitSurveyResponse(
+        .with {
           $0.response.periodID = setup.quarter
           $0.response.divisionCode = Quarter.community
           $0.response.compoundID = setup.good.compound
           $0.response.companyID = setup.good.company
           $0.response.overallSatisfaction = 4
-          $0.response.answers = [.with {
-            $0.itemID = setup.monthlyItem
-            $0.value = 5
-          }]
-        })
-      }
-      let masked = try await evaluation.submitSurveyResponse(.with {
-        $0.response.periodID = setup.quarter
-        $0.response.divisionCode = Quarter.community
-        $0.response.compoundID = setup.good.compound
-        $0.response.companyID = setup.good.company
-        $0.response.overallSatisfaction = 4
-        $0.response.respondent = .with {
-          $0.name = "周大爷"
-          $0.phone = "13322223333"
-        }
-      })
-      #expect(masked.respondent.masked && masked.respondent.name == "周**")
-      await expectRPCError(.invalidArgument, mentioning: "order.deadline", "not before today") {
-        _ = try await evaluation.createRectificationOrder(.with {
-          $0.order.divisionCode = Quarter.community
-          $0.order.companyID = setup.good.company
-          $0.order.compoundID = setup.good.compound
-          $0.order.problem = "垃圾清运不及时"
-          $0.order.requirement = "每日清运"
-          $0.order.deadline = .with {
-            $0.year = 2020
-            $0.month = 1
-            $0.day = 1
+          $0.response.respondent = .with {
+            $0.name = "周大爷"
+            $0.phone = "13322223333"
           }
         })
+      #expect(masked.respondent.masked && masked.respondent.name == "周**")
+      await expectRPCError(.invalidArgument, mentioning: "order.deadline", "not before today") {
+        _ = try await evaluation.createRectificationOrder(
+          .with {
+            $0.order.divisionCode = Quarter.community
+            $0.order.companyID = setup.good.company
+            $0.order.compoundID = setup.good.compound
+            $0.order.problem = "垃圾清运不及时"
+            $0.order.requirement = "每日清运"
+            $0.order.deadline = .with {
+              $0.year = 2020
+              $0.month = 1
+              $0.day = 1
+            }
+          })
       }
     }
   }
@@ -204,23 +221,25 @@ struct PanelScoringTests {
     try await withEvaluationService { evaluation, property, world in
       let setup = try await Quarter.make(evaluation, property)
       let today = CalendarDate.today(at: Date())
-      let order = try await evaluation.createRectificationOrder(.with {
-        $0.order.divisionCode = Quarter.community
-        $0.order.companyID = setup.poor.company
-        $0.order.compoundID = setup.poor.compound
-        $0.order.periodID = setup.quarter
-        $0.order.problem = "消防通道堵塞"
-        $0.order.requirement = "三日内清理"
-        $0.order.deadline = today
-      })
+      let order = try await evaluation.createRectificationOrder(
+        .with {
+          $0.order.divisionCode = Quarter.community
+          $0.order.companyID = setup.poor.company
+          $0.order.compoundID = setup.poor.compound
+          $0.order.periodID = setup.quarter
+          $0.order.problem = "消防通道堵塞"
+          $0.order.requirement = "三日内清理"
+          $0.order.deadline = today
+        })
       #expect(order.state == .open)
       let later = Date().addingTimeInterval(86_400)
       #expect(try await world.store.markOverdueOrders(at: later) == 1)
       #expect(try await evaluation.getRectificationOrder(.with { $0.id = order.id }).state == .overdue)
-      let late = try await world.store.completeOrder(.with {
-        $0.orderID = order.id
-        $0.completionNote = "已清理"
-      }, by: Principal(service: .gateway), at: later)
+      let late = try await world.store.completeOrder(
+        .with {
+          $0.orderID = order.id
+          $0.completionNote = "已清理"
+        }, by: Principal(service: .gateway), at: later)
       #expect(late.state == .completedLate)
       _ = try await evaluation.closePeriod(.with { $0.periodID = setup.quarter })
       let inputs = try await world.store.quarterInputs(periodID: setup.quarter, at: later)
@@ -238,11 +257,12 @@ struct PairedUnitEvaluationTests {
     try await withEvaluationService { evaluation, property, world in
       let setup = try await Quarter.make(evaluation, property)
       let unit = try await asTestAdministrator {
-        try await world.organisation.createPairedUnit(.with {
-          $0.unit.name = "区住建局"
-          $0.unit.kind = .agency
-          $0.unit.divisionCode = Quarter.district
-        })
+        try await world.organisation.createPairedUnit(
+          .with {
+            $0.unit.name = "区住建局"
+            $0.unit.kind = .agency
+            $0.unit.divisionCode = Quarter.district
+          })
       }
       let request = Governance_Evaluation_V1_SubmitPairedUnitEvaluationRequest.with {
         $0.evaluation = .with {
@@ -251,8 +271,14 @@ struct PairedUnitEvaluationTests {
           $0.pairedUnitID = unit.id
           $0.compoundID = setup.poor.compound
           $0.helps = [
-            .with { $0.help = .propertyService; $0.score = 95 },
-            .with { $0.help = .disputeResolution; $0.score = 88 },
+            .with {
+              $0.help = .propertyService
+              $0.score = 95
+            },
+            .with {
+              $0.help = .disputeResolution
+              $0.score = 88
+            },
           ]
         }
       }

@@ -17,10 +17,12 @@ struct ScoringItemRulesTests {
     $0.divisionCode = "320113000000"
   }
 
-  @Test("an item's weight and full marks are positive and bounded", arguments: [
-    (0.0, 10.0, "item.weight"), (120.0, 10.0, "item.weight"), (20.0, 0.0, "item.full_marks"),
-    (20.0, 5000.0, "item.full_marks"),
-  ])
+  @Test(
+    "an item's weight and full marks are positive and bounded",
+    arguments: [
+      (0.0, 10.0, "item.weight"), (120.0, 10.0, "item.weight"), (20.0, 0.0, "item.full_marks"),
+      (20.0, 5000.0, "item.full_marks"),
+    ])
   func itemWeightAndFullMarksArePositiveAndBounded(weight: Double, fullMarks: Double, field: String) {
     var item = Self.hygiene
     item.weight = weight

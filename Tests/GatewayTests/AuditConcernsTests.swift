@@ -23,7 +23,8 @@ struct AuditConcernsTests {
 
   @Test("a write is audited with the record it made or changed")
   func aWriteNamesItsRecord() {
-    #expect(Self.concerns("AcceptCase", #"{"requestId":"R2","caseId":"case_9"}"#, #"{"id":"case_9"}"#).target == "case_9")
+    #expect(
+      Self.concerns("AcceptCase", #"{"requestId":"R2","caseId":"case_9"}"#, #"{"id":"case_9"}"#).target == "case_9")
     #expect(Self.concerns("AcknowledgeAssignment", #"{"requestId":"R3","assignmentId":"asg_1"}"#).target == "asg_1")
     #expect(!Self.concerns("AcceptCase", #"{"caseId":"case_9"}"#).reveals)
   }

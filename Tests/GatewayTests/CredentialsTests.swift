@@ -19,7 +19,9 @@ struct CredentialsTests {
       try String.fetchOne(db, sql: "SELECT password_hash FROM user WHERE username = 'clerk'")
     }
     #expect(stored?.hasPrefix("$2b$11$") == true && stored?.contains("Street-clerk-2026") == false)
-    await #expect(throws: DomainError.invalidArgument(field: "password", rule: "at least 12 characters with letters and digits")) {
+    await #expect(
+      throws: DomainError.invalidArgument(field: "password", rule: "at least 12 characters with letters and digits")
+    ) {
       _ = try await store.createUser(username: "weak", password: "short1", role: .street, scope: "")
     }
     await #expect(throws: DomainError.self) {
@@ -33,38 +35,60 @@ struct CredentialsTests {
     _ = try await store.createUser(username: "clerk", password: "Street-clerk-2026", role: .street, scope: "320113005")
     let start = Date()
     for attempt in 1...4 {
-      #expect(try await store.signIn(username: "clerk", password: "wrong-\(attempt)", secondFactor: "", at: start)
-        == .refused("wrong username or password"))
+      #expect(
+        try await store.signIn(username: "clerk", password: "wrong-\(attempt)", secondFactor: "", at: start)
+          == .refused("wrong username or password"))
     }
-    guard case .locked(let until) = try await store.signIn(username: "clerk", password: "wrong-5", secondFactor: "", at: start)
-    else { Issue.record("not locked after five failures"); return }
+    guard
+      case .locked(let until) = try await store.signIn(
+        username: "clerk", password: "wrong-5", secondFactor: "", at: start)
+    else {
+      Issue.record("not locked after five failures")
+      return
+    }
     #expect(abs(until.timeIntervalSince(start) - Credentials.lockoutDuration) < 1)
     // Even the right password waits out the lock.
-    guard case .locked(let still) = try await store.signIn(
-      username: "clerk", password: "Street-clerk-2026", secondFactor: "", at: start.addingTimeInterval(60))
-    else { Issue.record("the right password opened a locked account"); return }
+    guard
+      case .locked(let still) = try await store.signIn(
+        username: "clerk", password: "Street-clerk-2026", secondFactor: "", at: start.addingTimeInterval(60))
+    else {
+      Issue.record("the right password opened a locked account")
+      return
+    }
     #expect(abs(still.timeIntervalSince(until)) < 1)
-    guard case .signedIn = try await store.signIn(
-      username: "clerk", password: "Street-clerk-2026", secondFactor: "", at: until.addingTimeInterval(1))
-    else { Issue.record("not signed in after the lock"); return }
+    guard
+      case .signedIn = try await store.signIn(
+        username: "clerk", password: "Street-clerk-2026", secondFactor: "", at: until.addingTimeInterval(1))
+    else {
+      Issue.record("not signed in after the lock")
+      return
+    }
   }
 
   @Test("administrators sign in with a TOTP code as well as the password")
   func secondFactor() async throws {
     let store = try Self.store()
-    let admin = try await store.createUser(username: "admin", password: "Admin-pass-2026", role: .cityAdministrator, scope: "3201")
+    let admin = try await store.createUser(
+      username: "admin", password: "Admin-pass-2026", role: .cityAdministrator, scope: "3201")
     let secret = try #require(admin.totpSecret)
     let now = Date()
-    #expect(try await store.signIn(username: "admin", password: "Admin-pass-2026", secondFactor: "", at: now)
-      == .refused("wrong or missing second-factor code"))
+    #expect(
+      try await store.signIn(username: "admin", password: "Admin-pass-2026", secondFactor: "", at: now)
+        == .refused("wrong or missing second-factor code"))
     #expect(secret.count == 32 && secret.allSatisfy { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".contains($0) })
     let code = String(format: "%06d", SecondFactor.code(secret: secret, at: now))
-    guard case .signedIn(let user) = try await store.signIn(
-      username: "admin", password: "Admin-pass-2026", secondFactor: code, at: now)
-    else { Issue.record("the right code was refused"); return }
+    guard
+      case .signedIn(let user) = try await store.signIn(
+        username: "admin", password: "Admin-pass-2026", secondFactor: code, at: now)
+    else {
+      Issue.record("the right code was refused")
+      return
+    }
     #expect(user.role == .cityAdministrator && user.scope == "3201")
-    #expect(try await store.signIn(username: "admin", password: "Admin-pass-2026", secondFactor: code, at: now.addingTimeInterval(300))
-      == .refused("wrong or missing second-factor code"))
+    #expect(
+      try await store.signIn(
+        username: "admin", password: "Admin-pass-2026", secondFactor: code, at: now.addingTimeInterval(300))
+        == .refused("wrong or missing second-factor code"))
   }
 
   @Test("TOTP codes are RFC 6238's: its SHA-1 test vectors (Appendix B), six digits")
@@ -78,14 +102,16 @@ struct CredentialsTests {
     for (time, code) in vectors {
       #expect(SecondFactor.code(secret: secret, at: Date(timeIntervalSince1970: time)) == code, "T=\(time)")
     }
-    #expect(SecondFactor.uri(secret: secret, account: "王 admin").hasPrefix(
-      "otpauth://totp/community-governance:%E7%8E%8B%20admin?secret=\(secret)&issuer=community-governance"))
+    #expect(
+      SecondFactor.uri(secret: secret, account: "王 admin").hasPrefix(
+        "otpauth://totp/community-governance:%E7%8E%8B%20admin?secret=\(secret)&issuer=community-governance"))
   }
 
   @Test("a session ends after 30 minutes idle and after 12 hours in all")
   func sessionLimits() async throws {
     let store = try Self.store()
-    let user = try await store.createUser(username: "clerk", password: "Street-clerk-2026", role: .street, scope: "320113005")
+    let user = try await store.createUser(
+      username: "clerk", password: "Street-clerk-2026", role: .street, scope: "320113005")
     let start = Date()
     let (token, csrf) = try await store.openSession(for: user, at: start)
     #expect(try await store.session(token: token, at: start.addingTimeInterval(29 * 60))?.csrf == csrf)

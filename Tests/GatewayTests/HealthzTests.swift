@@ -14,7 +14,8 @@ struct HealthzTests {
   @Test("200 with every service SERVING, 503 naming the one that is not")
   func healthzStatus() async throws {
     let healthy = SystemHealth(
-      status: "ok", services: Dictionary(uniqueKeysWithValues: ServiceIdentity.domainServices.map { ($0.rawValue, "SERVING") }))
+      status: "ok",
+      services: Dictionary(uniqueKeysWithValues: ServiceIdentity.domainServices.map { ($0.rawValue, "SERVING") }))
     var degraded = healthy
     degraded.status = "degraded"
     degraded.services["grid"] = "UNREACHABLE (unavailable)"
@@ -52,7 +53,9 @@ struct HealthzTests {
       group.addTask { try await peers.run() }
 
       // When the gateway's probe asks both
-      let probe = ServiceHealthProbe(clients: [(.property, peers.client(for: .property)), (.grid, peers.client(for: .grid))])
+      let probe = ServiceHealthProbe(clients: [
+        (.property, peers.client(for: .property)), (.grid, peers.client(for: .grid)),
+      ])
       let started = ContinuousClock.now
       let result = await probe.check()
 

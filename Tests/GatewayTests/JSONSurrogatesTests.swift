@@ -38,7 +38,8 @@ struct JSONSurrogatesTests {
       let decoded = try Self.decodedName(Self.escapedJSON(name))
       #expect(decoded == name, "U+\(String(value, radix: 16, uppercase: true))")
       if decoded != name { return }
-      #expect(try Self.decodedName(Data(try Governance_Property_V1_Compound.with { $0.name = name }.jsonUTF8Data())) == name)
+      #expect(
+        try Self.decodedName(Data(try Governance_Property_V1_Compound.with { $0.name = name }.jsonUTF8Data())) == name)
     }
   }
 

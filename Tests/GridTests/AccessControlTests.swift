@@ -38,7 +38,8 @@ struct AccessControlTests {
       transport: transport.server, services: [GridService(store: store)],
       interceptors: [CallObservationInterceptor(logger: Logger(label: "test"), authority: authority)]
     ) { _ in
-      try await withGRPCClient(transport: transport.client, interceptors: [RawAuthorization(header: header)]) { client in
+      try await withGRPCClient(transport: transport.client, interceptors: [RawAuthorization(header: header)]) {
+        client in
         try await body(Governance_Grid_V1_GridService.Client(wrapping: client))
       }
     }
@@ -58,7 +59,9 @@ struct AccessControlTests {
       (nil, "no access token"),
       ("Bearer " + (try await forger.mint(for: admin)), "not valid"),
       ("Bearer " + parts.joined(separator: "."), "not valid"),
-      ("Bearer " + (try await authority.mint(for: admin, lifetime: 60, at: Date().addingTimeInterval(-120))), "expired"),
+      (
+        "Bearer " + (try await authority.mint(for: admin, lifetime: 60, at: Date().addingTimeInterval(-120))), "expired"
+      ),
       ("Basic YWRtaW46YWRtaW4=", "no access token"),
     ]
     for (header, reason) in cases {
@@ -83,23 +86,25 @@ struct AccessControlTests {
         let grids = try await grid.listGrids(.init())
         #expect(grids.grids.count == 3)
         await expectRPCError(.permissionDenied, mentioning: role.rawValue, "CreateCase") {
-          _ = try await grid.createCase(.with {
-            $0.gridCase.source = .resident
-            $0.gridCase.category = "环境卫生"
-            $0.gridCase.title = "垃圾"
-            $0.gridCase.location.gridCode = GridFixture.grid1
-          })
+          _ = try await grid.createCase(
+            .with {
+              $0.gridCase.source = .resident
+              $0.gridCase.category = "环境卫生"
+              $0.gridCase.title = "垃圾"
+              $0.gridCase.location.gridCode = GridFixture.grid1
+            })
         }
       }
     }
     try await withTestServer([GridService(store: store)], as: .staff(.cityPlatform)) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
-      let intake = try await grid.intakeCityCase(.with {
-        $0.externalID = "12345-0001"
-        $0.gridCase.category = "市政设施"
-        $0.gridCase.title = "井盖缺失"
-        $0.gridCase.location.gridCode = GridFixture.grid1
-      })
+      let intake = try await grid.intakeCityCase(
+        .with {
+          $0.externalID = "12345-0001"
+          $0.gridCase.category = "市政设施"
+          $0.gridCase.title = "井盖缺失"
+          $0.gridCase.location.gridCode = GridFixture.grid1
+        })
       #expect(intake.created)
     }
   }
@@ -108,25 +113,28 @@ struct AccessControlTests {
   func jurisdictionHoldsInEveryCall() async throws {
     let store = try await GridFixture.store()
     for (code, name) in [("320113006000", "玄武湖街道"), (Self.otherStreetCommunity, "玄武湖社区")] {
-      _ = try await store.createDivision(.with {
-        $0.division.divisionCode = code
-        $0.division.name = name
-      }, by: .system)
+      _ = try await store.createDivision(
+        .with {
+          $0.division.divisionCode = code
+          $0.division.name = name
+        }, by: .system)
     }
-    let elsewhere = try await store.createCase(.with {
-      $0.gridCase.source = .resident
-      $0.gridCase.category = "环境卫生"
-      $0.gridCase.title = "湖边垃圾"
-      $0.gridCase.divisionCode = Self.otherStreetCommunity
-    }, by: .system)
-    try await withTestServer([GridService(store: store)], as: .staff(.street, scope: "320113005")) { client in
-      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
-      let mine = try await grid.createCase(.with {
+    let elsewhere = try await store.createCase(
+      .with {
         $0.gridCase.source = .resident
         $0.gridCase.category = "环境卫生"
-        $0.gridCase.title = "楼道杂物"
-        $0.gridCase.location.gridCode = GridFixture.grid1
-      })
+        $0.gridCase.title = "湖边垃圾"
+        $0.gridCase.divisionCode = Self.otherStreetCommunity
+      }, by: .system)
+    try await withTestServer([GridService(store: store)], as: .staff(.street, scope: "320113005")) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let mine = try await grid.createCase(
+        .with {
+          $0.gridCase.source = .resident
+          $0.gridCase.category = "环境卫生"
+          $0.gridCase.title = "楼道杂物"
+          $0.gridCase.location.gridCode = GridFixture.grid1
+        })
       // A list without a prefix is the street; a wider one is narrowed; another street's is refused.
       #expect(try await grid.listCases(.init()).cases.map(\.id) == [mine.id])
       #expect(try await grid.listCases(.with { $0.divisionPrefix = "3201" }).cases.map(\.id) == [mine.id])
@@ -140,12 +148,13 @@ struct AccessControlTests {
         _ = try await grid.acceptCase(.with { $0.caseID = elsewhere.id })
       }
       await expectRPCError(.permissionDenied, mentioning: Self.otherStreetCommunity) {
-        _ = try await grid.createCase(.with {
-          $0.gridCase.source = .resident
-          $0.gridCase.category = "环境卫生"
-          $0.gridCase.title = "越界上报"
-          $0.gridCase.divisionCode = Self.otherStreetCommunity
-        })
+        _ = try await grid.createCase(
+          .with {
+            $0.gridCase.source = .resident
+            $0.gridCase.category = "环境卫生"
+            $0.gridCase.title = "越界上报"
+            $0.gridCase.divisionCode = Self.otherStreetCommunity
+          })
       }
       // Statistics are the street's alone.
       #expect(try await grid.getCaseStatistics(.init()).totals.total == 1)

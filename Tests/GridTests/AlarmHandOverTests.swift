@@ -10,29 +10,35 @@ import Testing
 @Suite("An alarm nobody acknowledges passes down the roster, then escalates")
 struct AlarmHandOverTests {
   /// Two workers on duty in grid 001 for the next hours: the first in roster order, then the second.
-  static func roster(_ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>, at now: Date) async throws -> (first: String, second: String) {
+  static func roster(_ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>, at now: Date) async throws
+    -> (first: String, second: String)
+  {
     var ids: [String] = []
     for (name, phone) in [("张一", "13800000001"), ("王二", "13800000002")] {
-      ids.append(try await grid.createGridWorker(.with {
-        $0.worker.name = name
-        $0.worker.kind = .fullTime
-        $0.worker.gridCodes = [GridFixture.grid1]
-        $0.worker.phone = phone
-      }).id)
+      ids.append(
+        try await grid.createGridWorker(
+          .with {
+            $0.worker.name = name
+            $0.worker.kind = .fullTime
+            $0.worker.gridCodes = [GridFixture.grid1]
+            $0.worker.phone = phone
+          }
+        ).id)
     }
-    _ = try await grid.setDutyRoster(.with {
-      $0.gridCode = GridFixture.grid1
-      $0.windowStart = .init(date: now.addingTimeInterval(-3600))
-      $0.windowEnd = .init(date: now.addingTimeInterval(6 * 3600))
-      $0.shifts = ids.enumerated().map { index, id in
-        .with {
-          $0.workerID = id
-          $0.startTime = .init(date: now.addingTimeInterval(-3600))
-          $0.endTime = .init(date: now.addingTimeInterval(6 * 3600))
-          $0.rosterOrder = Int32(index + 1)
+    _ = try await grid.setDutyRoster(
+      .with {
+        $0.gridCode = GridFixture.grid1
+        $0.windowStart = .init(date: now.addingTimeInterval(-3600))
+        $0.windowEnd = .init(date: now.addingTimeInterval(6 * 3600))
+        $0.shifts = ids.enumerated().map { index, id in
+          .with {
+            $0.workerID = id
+            $0.startTime = .init(date: now.addingTimeInterval(-3600))
+            $0.endTime = .init(date: now.addingTimeInterval(6 * 3600))
+            $0.rosterOrder = Int32(index + 1)
+          }
         }
-      }
-    })
+      })
     return (ids[0], ids[1])
   }
 
@@ -43,16 +49,20 @@ struct AlarmHandOverTests {
     try await withTestServer([GridService(store: store, hub: hub)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       _ = try await Self.roster(grid, at: Date())
-      let raised = try await grid.raiseAlarm(.with {
-        $0.deviceID = "smoke-5-201"
-        $0.kind = .smoke
-        $0.gridCode = GridFixture.grid1
-      })
+      let raised = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "smoke-5-201"
+          $0.kind = .smoke
+          $0.gridCode = GridFixture.grid1
+        })
       let deadline = raised.assignment.ackDeadline
       // The whole second the deadline falls in, and a millisecond before it: both too early.
-      let early = [Date(timeIntervalSince1970: TimeInterval(deadline.seconds)), deadline.date.addingTimeInterval(-0.001)]
+      let early = [
+        Date(timeIntervalSince1970: TimeInterval(deadline.seconds)), deadline.date.addingTimeInterval(-0.001),
+      ]
       for time in early where time < deadline.date {
-        #expect(try await store.handOverUnacknowledged(at: time, hub: hub, by: Principal(service: .grid)) == 0, "\(time)")
+        #expect(
+          try await store.handOverUnacknowledged(at: time, hub: hub, by: Principal(service: .grid)) == 0, "\(time)")
       }
       #expect(try await store.handOverUnacknowledged(at: deadline.date, hub: hub, by: Principal(service: .grid)) == 1)
     }
@@ -67,11 +77,12 @@ struct AlarmHandOverTests {
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let now = Date()
       let (first, second) = try await Self.roster(grid, at: now)
-      let raised = try await grid.raiseAlarm(.with {
-        $0.deviceID = "gas-3-102"
-        $0.kind = .gasLeak
-        $0.gridCode = GridFixture.grid1
-      })
+      let raised = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "gas-3-102"
+          $0.kind = .gasLeak
+          $0.gridCode = GridFixture.grid1
+        })
       #expect(raised.assignment.workerID == first)
       #expect(raised.assignment.ackDeadline.seconds == raised.assignment.assignTime.seconds + 60)
 
@@ -113,14 +124,16 @@ struct AlarmHandOverTests {
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let now = Date()
       let (first, _) = try await Self.roster(grid, at: now)
-      let raised = try await grid.raiseAlarm(.with {
-        $0.deviceID = "smoke-1"
-        $0.kind = .smoke
-        $0.gridCode = GridFixture.grid1
-      })
+      let raised = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "smoke-1"
+          $0.kind = .smoke
+          $0.gridCode = GridFixture.grid1
+        })
       _ = try await grid.acknowledgeAssignment(.with { $0.assignmentID = raised.assignment.id })
       #expect(
-        try await store.handOverUnacknowledged(at: now.addingTimeInterval(120), hub: hub, by: Principal(service: .grid)) == 0)
+        try await store.handOverUnacknowledged(at: now.addingTimeInterval(120), hub: hub, by: Principal(service: .grid))
+          == 0)
       #expect(try await grid.getCase(.with { $0.id = raised.gridCase.id }).assigneeID == first)
     }
   }
@@ -133,35 +146,39 @@ struct AlarmHandOverTests {
       let now = Date()
       let (first, _) = try await Self.roster(grid, at: now)
       // Grid 001 and its micro-grid both cover the compound; only the grid has someone on duty.
-      let byCompound = try await grid.raiseAlarm(.with {
-        $0.deviceID = "door-5"
-        $0.kind = .intrusion
-        $0.compoundID = GridFixture.compound
-      })
+      let byCompound = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "door-5"
+          $0.kind = .intrusion
+          $0.compoundID = GridFixture.compound
+        })
       #expect(byCompound.gridCase.location.gridCode == GridFixture.grid1)
       #expect(byCompound.assignment.workerID == first)
 
-      let unattended = try await grid.raiseAlarm(.with {
-        $0.deviceID = "water-2"
-        $0.kind = .waterLeak
-        $0.gridCode = GridFixture.grid2
-      })
+      let unattended = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "water-2"
+          $0.kind = .waterLeak
+          $0.gridCode = GridFixture.grid2
+        })
       #expect(!unattended.hasAssignment)
       #expect(unattended.gridCase.handler.level == .community && unattended.gridCase.status == .accepted)
 
       await expectRPCError(.invalidArgument, mentioning: "compound_id", "cmp-nowhere") {
-        _ = try await grid.raiseAlarm(.with {
-          $0.deviceID = "x"
-          $0.kind = .smoke
-          $0.compoundID = "cmp-nowhere"
-        })
+        _ = try await grid.raiseAlarm(
+          .with {
+            $0.deviceID = "x"
+            $0.kind = .smoke
+            $0.compoundID = "cmp-nowhere"
+          })
       }
       await expectRPCError(.invalidArgument, mentioning: "grid_code", "320113005001009") {
-        _ = try await grid.raiseAlarm(.with {
-          $0.deviceID = "x"
-          $0.kind = .smoke
-          $0.gridCode = "320113005001009"
-        })
+        _ = try await grid.raiseAlarm(
+          .with {
+            $0.deviceID = "x"
+            $0.kind = .smoke
+            $0.gridCode = "320113005001009"
+          })
       }
     }
   }

@@ -12,26 +12,31 @@ import Testing
 struct AlarmTests {
   /// A full-time worker of grid 320113005001001, on duty from an hour ago to an hour from now.
   static func workerOnDuty(
-    _ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>, name: String, phone: String, principal: String = ""
+    _ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>, name: String, phone: String,
+    principal: String = ""
   ) async throws -> Governance_Grid_V1_GridWorker {
-    let worker = try await grid.createGridWorker(.with {
-      $0.worker.name = name
-      $0.worker.kind = .fullTime
-      $0.worker.gridCodes = ["320113005001001"]
-      $0.worker.phone = phone
-      $0.worker.principalID = principal
-    })
+    let worker = try await grid.createGridWorker(
+      .with {
+        $0.worker.name = name
+        $0.worker.kind = .fullTime
+        $0.worker.gridCodes = ["320113005001001"]
+        $0.worker.phone = phone
+        $0.worker.principalID = principal
+      })
     let now = Date()
-    _ = try await grid.setDutyRoster(.with {
-      $0.gridCode = "320113005001001"
-      $0.windowStart = .init(date: now.addingTimeInterval(-3600))
-      $0.windowEnd = .init(date: now.addingTimeInterval(3600))
-      $0.shifts = [.with {
-        $0.workerID = worker.id
-        $0.startTime = .init(date: now.addingTimeInterval(-3600))
-        $0.endTime = .init(date: now.addingTimeInterval(3600))
-      }]
-    })
+    _ = try await grid.setDutyRoster(
+      .with {
+        $0.gridCode = "320113005001001"
+        $0.windowStart = .init(date: now.addingTimeInterval(-3600))
+        $0.windowEnd = .init(date: now.addingTimeInterval(3600))
+        $0.shifts = [
+          .with {
+            $0.workerID = worker.id
+            $0.startTime = .init(date: now.addingTimeInterval(-3600))
+            $0.endTime = .init(date: now.addingTimeInterval(3600))
+          }
+        ]
+      })
     return worker
   }
 
@@ -41,19 +46,22 @@ struct AlarmTests {
     let worker = try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await Self.workerOnDuty(grid, name: "王网格", phone: "13800003333", principal: "user:Y")
-      _ = try await grid.raiseAlarm(.with {
-        $0.deviceID = "smoke-9-101"
-        $0.kind = .smoke
-        $0.gridCode = "320113005001001"
-      })
+      _ = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "smoke-9-101"
+          $0.kind = .smoke
+          $0.gridCode = "320113005001001"
+        })
       return worker
     }
     @Sendable func firstAssignment(as principal: Principal) async throws -> Governance_Grid_V1_Assignment? {
       try await withTestServer([GridService(store: store)], as: principal) { client in
-        try await Governance_Grid_V1_GridService.Client(wrapping: client).watchAssignments(.with {
-          $0.workerID = worker.id
-          $0.includePending = true
-        }) { response in
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).watchAssignments(
+          .with {
+            $0.workerID = worker.id
+            $0.includePending = true
+          }
+        ) { response in
           for try await assignment in response.messages { return assignment }
           return nil
         }
@@ -76,23 +84,29 @@ struct AlarmTests {
     let assignment = try #require(own)
     @Sendable func acknowledge(as principal: Principal) async throws -> Governance_Grid_V1_Assignment {
       try await withTestServer([GridService(store: store)], as: principal) { client in
-        try await Governance_Grid_V1_GridService.Client(wrapping: client).acknowledgeAssignment(.with {
-          $0.assignmentID = assignment.id
-        })
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).acknowledgeAssignment(
+          .with {
+            $0.assignmentID = assignment.id
+          })
       }
     }
     await expectRPCError(.permissionDenied, mentioning: "user:X") {
       _ = try await acknowledge(as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001"))
     }
-    #expect(try await acknowledge(as: Principal(subject: "user:Y", role: .gridWorker, scope: "320113005001")).state == .acknowledged)
+    #expect(
+      try await acknowledge(as: Principal(subject: "user:Y", role: .gridWorker, scope: "320113005001")).state
+        == .acknowledged)
     // Nor can a grid worker bind Y's record to their own sign-in to take it over.
     await expectRPCError(.permissionDenied, mentioning: "principal_id") {
-      _ = try await withTestServer([GridService(store: store)], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")) { client in
-        try await Governance_Grid_V1_GridService.Client(wrapping: client).updateGridWorker(.with {
-          $0.worker.id = worker.id
-          $0.worker.principalID = "user:X"
-          $0.updateMask = .with { $0.paths = ["principal_id"] }
-        })
+      _ = try await withTestServer(
+        [GridService(store: store)], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")
+      ) { client in
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).updateGridWorker(
+          .with {
+            $0.worker.id = worker.id
+            $0.worker.principalID = "user:X"
+            $0.updateMask = .with { $0.paths = ["principal_id"] }
+          })
       }
     }
   }
@@ -107,10 +121,12 @@ struct AlarmTests {
 
       let received = try await withThrowingTaskGroup(of: Governance_Grid_V1_Assignment?.self) { group in
         group.addTask {
-          try await grid.watchAssignments(.with {
-            $0.workerID = worker.id
-            $0.includePending = true
-          }) { response in
+          try await grid.watchAssignments(
+            .with {
+              $0.workerID = worker.id
+              $0.includePending = true
+            }
+          ) { response in
             for try await assignment in response.messages { return assignment }
             return nil
           }
@@ -118,12 +134,13 @@ struct AlarmTests {
         // Whether the watcher subscribes before or after the alarm, it gets the assignment: live
         // from the hub, or as pending from the database.
         try await Task.sleep(for: .milliseconds(100))
-        let raised = try await grid.raiseAlarm(.with {
-          $0.deviceID = "smoke-7-301"
-          $0.kind = .smoke
-          $0.gridCode = "320113005001001"
-          $0.address = "7栋301"
-        })
+        let raised = try await grid.raiseAlarm(
+          .with {
+            $0.deviceID = "smoke-7-301"
+            $0.kind = .smoke
+            $0.gridCode = "320113005001001"
+            $0.address = "7栋301"
+          })
         #expect(raised.gridCase.priority == .urgent && raised.gridCase.status == .assigned)
         #expect(raised.gridCase.assigneeID == worker.id)
         let first = try await group.next() ?? nil

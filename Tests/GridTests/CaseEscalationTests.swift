@@ -11,12 +11,14 @@ import Testing
 @Suite("Escalation: grid → community → street → district department, by hand and by deadline")
 struct CaseEscalationTests {
   static func openCase(_ grid: Governance_Grid_V1_GridService.Client<some ClientTransport>) async throws -> String {
-    let id = try await grid.createCase(.with {
-      $0.gridCase.source = .resident
-      $0.gridCase.category = "设施维修"
-      $0.gridCase.title = "路灯不亮"
-      $0.gridCase.location.gridCode = "320113005001001"
-    }).id
+    let id = try await grid.createCase(
+      .with {
+        $0.gridCase.source = .resident
+        $0.gridCase.category = "设施维修"
+        $0.gridCase.title = "路灯不亮"
+        $0.gridCase.location.gridCode = "320113005001001"
+      }
+    ).id
     _ = try await grid.acceptCase(.with { $0.caseID = id })
     return id
   }
@@ -35,25 +37,28 @@ struct CaseEscalationTests {
       await expectRPCError(.invalidArgument, mentioning: "department") {
         _ = try await grid.escalateCase(.with { $0.caseID = id })
       }
-      let department = try await grid.escalateCase(.with {
-        $0.caseID = id
-        $0.department = "区城管局"
-      })
+      let department = try await grid.escalateCase(
+        .with {
+          $0.caseID = id
+          $0.department = "区城管局"
+        })
       #expect(department.handler.level == .districtDepartment && department.escalationCount == 3)
       await expectRPCError(.failedPrecondition, mentioning: "district department") {
-        _ = try await grid.escalateCase(.with {
-          $0.caseID = id
-          $0.department = "区住建局"
-        })
+        _ = try await grid.escalateCase(
+          .with {
+            $0.caseID = id
+            $0.department = "区住建局"
+          })
       }
-      let transferred = try await grid.transferCase(.with {
-        $0.caseID = id
-        $0.to = .with {
-          $0.level = .districtDepartment
-          $0.unitCode = "320113000000"
-          $0.department = "区住建局"
-        }
-      })
+      let transferred = try await grid.transferCase(
+        .with {
+          $0.caseID = id
+          $0.to = .with {
+            $0.level = .districtDepartment
+            $0.unitCode = "320113000000"
+            $0.department = "区住建局"
+          }
+        })
       #expect(transferred.handler.department == "区住建局")
       let kinds = try await grid.listCaseEvents(.with { $0.caseID = id }).events.map(\.kind)
       #expect(kinds == [.reported, .accepted, .escalated, .escalated, .escalated, .transferred])
@@ -64,24 +69,27 @@ struct CaseEscalationTests {
   func anUnacceptedCaseEscalatesAtItsDeadline() async throws {
     let store = try await GridFixture.store()
     let arrival = Date()
-    let id = try await store.createCase(.with {
-      $0.gridCase.source = .resident
-      $0.gridCase.category = "设施维修"
-      $0.gridCase.title = "无人受理"
-      $0.gridCase.location.gridCode = "320113005001001"
-    }, by: .testAdministrator, at: arrival).id
+    let id = try await store.createCase(
+      .with {
+        $0.gridCase.source = .resident
+        $0.gridCase.category = "设施维修"
+        $0.gridCase.title = "无人受理"
+        $0.gridCase.location.gridCode = "320113005001001"
+      }, by: .testAdministrator, at: arrival
+    ).id
     let reported = try #require(try await store.gridCase(id: id))
     #expect(reported.status == .reported && reported.hasDeadline)
     // A deadline or overdue flag sent with a report is the service's to set, not the client's.
-    let dodging = try await store.createCase(.with {
-      $0.gridCase.source = .resident
-      $0.gridCase.category = "设施维修"
-      $0.gridCase.title = "自定时限"
-      $0.gridCase.location.gridCode = "320113005001001"
-      $0.gridCase.deadline = .init(date: arrival.addingTimeInterval(10 * 365 * 86400))
-      $0.gridCase.overdue = true
-      $0.gridCase.resolvedLevel = .street
-    }, by: .testAdministrator, at: arrival)
+    let dodging = try await store.createCase(
+      .with {
+        $0.gridCase.source = .resident
+        $0.gridCase.category = "设施维修"
+        $0.gridCase.title = "自定时限"
+        $0.gridCase.location.gridCode = "320113005001001"
+        $0.gridCase.deadline = .init(date: arrival.addingTimeInterval(10 * 365 * 86400))
+        $0.gridCase.overdue = true
+        $0.gridCase.resolvedLevel = .street
+      }, by: .testAdministrator, at: arrival)
     #expect(!dodging.overdue && dodging.resolvedLevel == .unspecified)
     #expect(abs(dodging.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
     #expect(abs(reported.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
@@ -127,7 +135,8 @@ struct CaseEscalationTests {
     let path = directory.appendingPathComponent("grid.sqlite").path
     let logger = Logger(label: "test")
     let vault = ContactVault.ephemeral()
-    let store = GridStore(writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
+    let store = GridStore(
+      writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
     try await GridFixture.register(in: store)
     let id = try await withTestServer([GridService(store: store)]) { client in
       try await Self.openCase(Governance_Grid_V1_GridService.Client(wrapping: client))
@@ -165,18 +174,19 @@ struct DeadlinePolicyTests {
       let builtIn = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })
       #expect(builtIn.inherited && builtIn.deadlines.count == 16)
 
-      _ = try await grid.setDeadlinePolicy(.with {
-        $0.policy.divisionCode = "320113005000"
-        $0.policy.reopenWindowDays = 3
-        $0.policy.evaluationWindowDays = 3
-        $0.policy.deadlines = [
-          .with {
-            $0.level = .grid
-            $0.priority = .normal
-            $0.limit = .init(seconds: 10 * 3600)
-          }
-        ]
-      })
+      _ = try await grid.setDeadlinePolicy(
+        .with {
+          $0.policy.divisionCode = "320113005000"
+          $0.policy.reopenWindowDays = 3
+          $0.policy.evaluationWindowDays = 3
+          $0.policy.deadlines = [
+            .with {
+              $0.level = .grid
+              $0.priority = .normal
+              $0.limit = .init(seconds: 10 * 3600)
+            }
+          ]
+        })
       let inherited = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })
       #expect(inherited.inherited && inherited.reopenWindowDays == 3)
 
@@ -185,18 +195,23 @@ struct DeadlinePolicyTests {
       let accepted = try await grid.getCase(.with { $0.id = id })
       let limit = accepted.deadline.date.timeIntervalSince(before)
       #expect(limit > 10 * 3600 - 60 && limit < 10 * 3600 + 60)
-      #expect(try await DeadlineSweep(store: store, logger: .init(label: "test")).sweep(at: before.addingTimeInterval(11 * 3600)) == 1)
+      #expect(
+        try await DeadlineSweep(store: store, logger: .init(label: "test")).sweep(
+          at: before.addingTimeInterval(11 * 3600)) == 1)
 
       await expectRPCError(.invalidArgument, mentioning: "policy.deadlines[0].limit", "1 minute") {
-        _ = try await grid.setDeadlinePolicy(.with {
-          $0.policy.divisionCode = "320113005000"
-          $0.policy.reopenWindowDays = 3
-          $0.policy.evaluationWindowDays = 3
-          $0.policy.deadlines = [.with {
-            $0.level = .grid
-            $0.priority = .urgent
-          }]
-        })
+        _ = try await grid.setDeadlinePolicy(
+          .with {
+            $0.policy.divisionCode = "320113005000"
+            $0.policy.reopenWindowDays = 3
+            $0.policy.evaluationWindowDays = 3
+            $0.policy.deadlines = [
+              .with {
+                $0.level = .grid
+                $0.priority = .urgent
+              }
+            ]
+          })
       }
     }
   }

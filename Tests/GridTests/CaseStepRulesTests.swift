@@ -2,6 +2,7 @@ import Foundation
 import GovernanceAPI
 import ServiceKit
 import Testing
+
 @testable import Grid
 
 /// The case workflow's steps and the duty and patrol rules, as plain functions.
@@ -32,7 +33,8 @@ struct CaseStepRulesTests {
     var started = reported()
     started.status = .inProgress
     started.handler.level = .community
-    let resolved = try CaseWorkflow.take(try CaseWorkflow.resolve(resolution: "清理完毕", at: now), on: started, policy: .init())
+    let resolved = try CaseWorkflow.take(
+      try CaseWorkflow.resolve(resolution: "清理完毕", at: now), on: started, policy: .init())
     #expect(resolved.resolution == "清理完毕" && resolved.resolvedLevel == .community && resolved.resolveTime.date == now)
     #expect(throws: DomainError.invalidArgument(field: "resolution", rule: "is required")) {
       try CaseWorkflow.resolve(resolution: " ", at: now)

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 import GRPCCore
-import Logging
 import GovernanceAPI
+import Logging
 import ServiceKit
 import ServiceKitTesting
 import Testing
@@ -22,7 +22,10 @@ struct CaseTallyTests {
       var filter = RecordFilter()
       try filter.divisionPrefix(view.prefix, scan: .everything)
       let (tallied, counted) = try await store.writer.read { [filter] db in
-        (try CaseTally.statistics(db, key: view.key, filter: filter), try GridStore.statistics(db, key: view.key, filter: filter))
+        (
+          try CaseTally.statistics(db, key: view.key, filter: filter),
+          try GridStore.statistics(db, key: view.key, filter: filter)
+        )
       }
       #expect(tallied == counted, "\(view.prefix) by \(view.key)", sourceLocation: sourceLocation)
     }
@@ -37,41 +40,50 @@ struct CaseTallyTests {
         try await writer.write(.with { $0.cases = (0..<6).map { CaseImportTests.archived($0) } })
       })
       for index in 0..<5 {
-        let id = try await grid.createCase(.with {
-          $0.gridCase.source = index.isMultiple(of: 2) ? .resident : .patrol
-          $0.gridCase.category = index < 2 ? "噪音扰民" : "市政设施"
-          $0.gridCase.title = "路灯不亮\(index)"
-          if index == 4 {
-            $0.gridCase.divisionCode = GridFixture.community
-          } else {
-            $0.gridCase.location.gridCode = GridFixture.grid1
+        let id = try await grid.createCase(
+          .with {
+            $0.gridCase.source = index.isMultiple(of: 2) ? .resident : .patrol
+            $0.gridCase.category = index < 2 ? "噪音扰民" : "市政设施"
+            $0.gridCase.title = "路灯不亮\(index)"
+            if index == 4 {
+              $0.gridCase.divisionCode = GridFixture.community
+            } else {
+              $0.gridCase.location.gridCode = GridFixture.grid1
+            }
           }
-        }).id
+        ).id
         guard index > 0 else { continue }
         _ = try await grid.acceptCase(.with { $0.caseID = id })
         guard index > 1 else { continue }
-        _ = try await grid.assignCase(.with {
-          $0.caseID = id
-          $0.assigneeID = "wkr_1"
-        })
+        _ = try await grid.assignCase(
+          .with {
+            $0.caseID = id
+            $0.assigneeID = "wkr_1"
+          })
         _ = try await grid.startCase(.with { $0.caseID = id })
-        _ = try await grid.resolveCase(.with {
-          $0.caseID = id
-          $0.resolution = "已修复"
-        })
+        _ = try await grid.resolveCase(
+          .with {
+            $0.caseID = id
+            $0.resolution = "已修复"
+          })
         guard index > 2 else { continue }
-        _ = try await grid.evaluateCase(.with {
-          $0.caseID = id
-          $0.satisfaction = Int32(index)
-        })
+        _ = try await grid.evaluateCase(
+          .with {
+            $0.caseID = id
+            $0.satisfaction = Int32(index)
+          })
       }
     }
     try await Self.expectSameFigures(store)
     // A month on, the open cases have passed their deadlines and escalate.
-    #expect(try await DeadlineSweep(store: store, logger: Logger(label: "test")).sweep(at: Date().addingTimeInterval(30 * 86_400)) > 0)
+    #expect(
+      try await DeadlineSweep(store: store, logger: Logger(label: "test")).sweep(
+        at: Date().addingTimeInterval(30 * 86_400)) > 0)
     try await Self.expectSameFigures(store)
     let total = try await store.writer.read { db in
-      try Int.fetchOne(db, sql: "SELECT n FROM case_tally WHERE dimension = 'total' AND division_code = ?", arguments: [GridFixture.community])
+      try Int.fetchOne(
+        db, sql: "SELECT n FROM case_tally WHERE dimension = 'total' AND division_code = ?",
+        arguments: [GridFixture.community])
     }
     #expect(total == 11)
     // Cases stored before the tally existed are counted when it is made.
@@ -92,24 +104,28 @@ struct CaseTallyTests {
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       var ids: [String] = []
       for title in ["路灯不亮", "井盖缺失"] {
-        let id = try await grid.createCase(.with {
-          $0.gridCase.source = .patrol
-          $0.gridCase.category = "市政设施"
-          $0.gridCase.title = title
-          $0.gridCase.location.gridCode = GridFixture.grid1
-        }).id
+        let id = try await grid.createCase(
+          .with {
+            $0.gridCase.source = .patrol
+            $0.gridCase.category = "市政设施"
+            $0.gridCase.title = title
+            $0.gridCase.location.gridCode = GridFixture.grid1
+          }
+        ).id
         _ = try await grid.acceptCase(.with { $0.caseID = id })
         ids.append(id)
       }
-      _ = try await grid.assignCase(.with {
-        $0.caseID = ids[1]
-        $0.assigneeID = "worker_1"
-      })
+      _ = try await grid.assignCase(
+        .with {
+          $0.caseID = ids[1]
+          $0.assigneeID = "worker_1"
+        })
       _ = try await grid.startCase(.with { $0.caseID = ids[1] })
-      _ = try await grid.resolveCase(.with {
-        $0.caseID = ids[1]
-        $0.resolution = "已更换"
-      })
+      _ = try await grid.resolveCase(
+        .with {
+          $0.caseID = ids[1]
+          $0.resolution = "已更换"
+        })
       _ = try await grid.closeCase(.with { $0.caseID = ids[1] })
       return ids
     }

@@ -17,7 +17,8 @@ struct CaseWorkflowTests {
     let allowed: Set<[CaseWorkflow.Status]> = [
       [.reported, .accepted], [.reported, .rejected], [.reopened, .accepted], [.accepted, .assigned],
       [.assigned, .assigned], [.assigned, .inProgress], [.inProgress, .resolved], [.resolved, .evaluated],
-      [.resolved, .closed], [.resolved, .reopened], [.evaluated, .closed], [.evaluated, .reopened], [.closed, .reopened],
+      [.resolved, .closed], [.resolved, .reopened], [.evaluated, .closed], [.evaluated, .reopened],
+      [.closed, .reopened],
     ]
     for from in states {
       for to in states {
@@ -38,21 +39,23 @@ struct CaseWorkflowTests {
     #expect(CaseWorkflow.deadlineHours(level: .street, priority: .normal) == 216)
   }
 
-  @Test("a resident's case from report to close over gRPC, history kept, reporter masked, its deadline watched while open")
+  @Test(
+    "a resident's case from report to close over gRPC, history kept, reporter masked, its deadline watched while open")
   func caseLifecycle() async throws {
     let store = try await GridFixture.store()
     try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
-      let reported = try await grid.createCase(.with {
-        $0.gridCase.source = .resident
-        $0.gridCase.category = "环境卫生"
-        $0.gridCase.title = "楼道堆放杂物"
-        $0.gridCase.location.gridCode = "320113005001001"
-        $0.gridCase.reporter = .with {
-          $0.name = "王秀英"
-          $0.phone = "13812345678"
-        }
-      })
+      let reported = try await grid.createCase(
+        .with {
+          $0.gridCase.source = .resident
+          $0.gridCase.category = "环境卫生"
+          $0.gridCase.title = "楼道堆放杂物"
+          $0.gridCase.location.gridCode = "320113005001001"
+          $0.gridCase.reporter = .with {
+            $0.name = "王秀英"
+            $0.phone = "13812345678"
+          }
+        })
       #expect(reported.status == .reported)
       #expect(reported.handler.level == .grid)
       #expect(reported.reporter.name == "王**" && reported.reporter.phone == "138****5678")
@@ -70,46 +73,54 @@ struct CaseWorkflowTests {
       let accepted = try await grid.acceptCase(.with { $0.caseID = id })
       #expect(accepted.hasDeadline)
       #expect(try await watchedDeadline() == accepted.deadline.seconds)
-      _ = try await grid.assignCase(.with {
-        $0.caseID = id
-        $0.assigneeID = "worker_1"
-      })
-      _ = try await grid.assignCase(.with {
-        $0.caseID = id
-        $0.assigneeID = "worker_2"
-        $0.note = "改派"
-      })
+      _ = try await grid.assignCase(
+        .with {
+          $0.caseID = id
+          $0.assigneeID = "worker_1"
+        })
+      _ = try await grid.assignCase(
+        .with {
+          $0.caseID = id
+          $0.assigneeID = "worker_2"
+          $0.note = "改派"
+        })
       _ = try await grid.startCase(.with { $0.caseID = id })
-      let resolved = try await grid.resolveCase(.with {
-        $0.caseID = id
-        $0.resolution = "已清理"
-      })
+      let resolved = try await grid.resolveCase(
+        .with {
+          $0.caseID = id
+          $0.resolution = "已清理"
+        })
       #expect(resolved.resolvedLevel == .grid)
       await expectRPCError(.invalidArgument, mentioning: "satisfaction", "from 1 to 5") {
-        _ = try await grid.evaluateCase(.with {
-          $0.caseID = id
-          $0.satisfaction = 6
-        })
+        _ = try await grid.evaluateCase(
+          .with {
+            $0.caseID = id
+            $0.satisfaction = 6
+          })
       }
-      _ = try await grid.evaluateCase(.with {
-        $0.caseID = id
-        $0.satisfaction = 2
-        $0.comment = "还有残留"
-      })
+      _ = try await grid.evaluateCase(
+        .with {
+          $0.caseID = id
+          $0.satisfaction = 2
+          $0.comment = "还有残留"
+        })
       #expect(try await watchedDeadline() == nil)
-      let reopened = try await grid.reopenCase(.with {
-        $0.caseID = id
-        $0.reason = "居民不满意"
-      })
+      let reopened = try await grid.reopenCase(
+        .with {
+          $0.caseID = id
+          $0.reason = "居民不满意"
+        })
       #expect(reopened.reopenCount == 1)
       let events = try await grid.listCaseEvents(.with { $0.caseID = id })
-      #expect(events.events.map(\.kind) == [
-        .reported, .accepted, .assigned, .reassigned, .started, .resolved, .evaluated, .reopened,
-      ])
-      let listed = try await grid.listCases(.with {
-        $0.divisionPrefix = "320113005001"
-        $0.statuses = [.reopened]
-      })
+      #expect(
+        events.events.map(\.kind) == [
+          .reported, .accepted, .assigned, .reassigned, .started, .resolved, .evaluated, .reopened,
+        ])
+      let listed = try await grid.listCases(
+        .with {
+          $0.divisionPrefix = "320113005001"
+          $0.statuses = [.reopened]
+        })
       #expect(listed.cases.map(\.id) == [id])
       #expect(listed.cases.allSatisfy { $0.reporter.masked })
     }
@@ -118,20 +129,22 @@ struct CaseWorkflowTests {
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
       await expectRPCError(.permissionDenied, mentioning: "role allows") {
-        _ = try await grid.getCase(.with {
-          $0.id = id
-          $0.revealReporter = true
-        })
+        _ = try await grid.getCase(
+          .with {
+            $0.id = id
+            $0.revealReporter = true
+          })
       }
     }
     // A grid worker sees the reporter whole, to call them back, and the reveal is recorded.
     try await withTestServer([GridService(store: store)], as: .staff(.gridWorker, scope: "320113005")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
-      let revealed = try await grid.getCase(.with {
-        $0.id = id
-        $0.revealReporter = true
-      })
+      let revealed = try await grid.getCase(
+        .with {
+          $0.id = id
+          $0.revealReporter = true
+        })
       #expect(revealed.reporter.name == "王秀英" && revealed.reporter.phone == "13812345678")
       #expect(try await store.writer.read { db in try ContactReveal.count(db, subject: id) } == 1)
     }
@@ -142,18 +155,21 @@ struct CaseWorkflowTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     let pool = try GovernanceDatabase.openPool(
-      path: directory.appendingPathComponent("grid.sqlite").path, migrator: GridStore.migrator, logger: .init(label: "test"))
+      path: directory.appendingPathComponent("grid.sqlite").path, migrator: GridStore.migrator,
+      logger: .init(label: "test"))
     let store = GridStore(writer: pool, vault: .ephemeral())
     try await GridFixture.register(in: store)
     try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for _ in 0..<10 {
-        let id = try await grid.createCase(.with {
-          $0.gridCase.source = .patrol
-          $0.gridCase.category = "安全隐患"
-          $0.gridCase.title = "消防通道堵塞"
-          $0.gridCase.divisionCode = "320113005001"
-        }).id
+        let id = try await grid.createCase(
+          .with {
+            $0.gridCase.source = .patrol
+            $0.gridCase.category = "安全隐患"
+            $0.gridCase.title = "消防通道堵塞"
+            $0.gridCase.divisionCode = "320113005001"
+          }
+        ).id
         let outcomes = await withTaskGroup(of: Bool.self) { group in
           for _ in 0..<2 {
             group.addTask { (try? await grid.acceptCase(.with { $0.caseID = id })) != nil }

@@ -21,24 +21,28 @@ struct DivisionRegistryTests {
       $0.divisionCode = "320113005001"
       $0.name = "仙林社区"
     }
-    #expect(throws: DomainError.failedPrecondition(
-      rule: "a community is registered under its parent division",
-      detail: "parent 320113005000 of 320113005001 is not registered")
+    #expect(
+      throws: DomainError.failedPrecondition(
+        rule: "a community is registered under its parent division",
+        detail: "parent 320113005000 of 320113005001 is not registered")
     ) { try DivisionRegistry.validateNew(community) { _ in false } }
     let validated = try DivisionRegistry.validateNew(community) { $0.code == "320113005000" }
     #expect(validated.level == .community)
     #expect(validated.parentCode == "320113005000")
     // A district needs no registered city above it.
-    let district = try DivisionRegistry.validateNew(.with {
-      $0.divisionCode = "320113000000"
-      $0.name = "栖霞区"
-    }) { _ in false }
+    let district = try DivisionRegistry.validateNew(
+      .with {
+        $0.divisionCode = "320113000000"
+        $0.name = "栖霞区"
+      }
+    ) { _ in false }
     #expect(district.level == .district)
   }
 
   @Test("create a district, street and community over gRPC; read by id and by code")
   func createAndGet() async throws {
-    let store = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
     try await withTestServer([GridService(store: store)]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       _ = try await grid.createDivision(Self.division("320113000000", "栖霞区"))

@@ -23,20 +23,22 @@ enum GridFixture {
   static func register(in store: GridStore) async throws {
     let setup = Principal(service: .grid)
     for (code, name) in [("320113000000", "玄武区"), ("320113005000", "玄武门街道"), (community, "樱花社区")] {
-      _ = try await store.createDivision(.with {
-        $0.division.divisionCode = code
-        $0.division.name = name
-      }, by: setup)
+      _ = try await store.createDivision(
+        .with {
+          $0.division.divisionCode = code
+          $0.division.name = name
+        }, by: setup)
     }
     for (code, kind, compounds) in [
       (grid1, Governance_Grid_V1_GridKind.basic, [compound]), (grid2, .basic, []), (microGrid, .micro, [compound]),
     ] {
-      _ = try await store.createGrid(.with {
-        $0.grid.gridCode = code
-        $0.grid.name = "网格\(code.suffix(3))"
-        $0.grid.kind = kind
-        $0.grid.compoundIds = compounds
-      }, by: setup)
+      _ = try await store.createGrid(
+        .with {
+          $0.grid.gridCode = code
+          $0.grid.name = "网格\(code.suffix(3))"
+          $0.grid.kind = kind
+          $0.grid.compoundIds = compounds
+        }, by: setup)
     }
   }
 }

@@ -51,7 +51,8 @@ struct ComposeFileTests {
       let service = try #require(services[identity.rawValue] as? [String: Any])
       let environment = try #require(service["environment"] as? [String: Any], "\(identity) has no environment")
       for peer in identity.peers {
-        let address = try #require(environment[peer.addressVariable] as? String, "\(identity) lacks \(peer.addressVariable)")
+        let address = try #require(
+          environment[peer.addressVariable] as? String, "\(identity) lacks \(peer.addressVariable)")
         #expect(address == "\(peer.rawValue):\(peer.defaultPort)")
       }
       let listen = try #require(environment[ServiceConfiguration.Variable.listen(identity)] as? String)

@@ -38,51 +38,60 @@ struct CrashAndBackupTests {
   static let workloads: [ServiceIdentity: Workload] = [
     .organisation: Workload(
       write: { client, index in
-        try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).createPairedUnit(.with {
-          $0.unit.name = "结对单位\(index)"
-          $0.unit.kind = .agency
-          $0.unit.divisionCode = "320113000000"
-        }).id
+        try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).createPairedUnit(
+          .with {
+            $0.unit.name = "结对单位\(index)"
+            $0.unit.kind = .agency
+            $0.unit.divisionCode = "320113000000"
+          }
+        ).id
       },
       exists: { client, id in
         let organisation = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
         let units = try await PeerCall.allPages(.organisation) { token in
-          let page = try await organisation.listPairedUnits(.with {
-            $0.pageSize = 500
-            $0.pageToken = token
-          })
+          let page = try await organisation.listPairedUnits(
+            .with {
+              $0.pageSize = 500
+              $0.pageToken = token
+            })
           return (page.units, page.nextPageToken)
         }
         return units.contains { $0.id == id }
       }),
     .property: Workload(
       write: { client, index in
-        try await Governance_Property_V1_PropertyService.Client(wrapping: client).createCompound(.with {
-          $0.compound.name = "小区\(index)"
-          $0.compound.divisionCode = "320113005001"
-          $0.compound.kind = .old
-        }).id
+        try await Governance_Property_V1_PropertyService.Client(wrapping: client).createCompound(
+          .with {
+            $0.compound.name = "小区\(index)"
+            $0.compound.divisionCode = "320113005001"
+            $0.compound.kind = .old
+          }
+        ).id
       },
       exists: { client, id in
         try await notFoundIsFalse {
-          _ = try await Governance_Property_V1_PropertyService.Client(wrapping: client).getCompound(.with { $0.id = id })
+          _ = try await Governance_Property_V1_PropertyService.Client(wrapping: client).getCompound(
+            .with { $0.id = id })
         }
       }),
     .grid: Workload(
       prepare: { client in
         let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
         for code in ["320113000000", "320113005000"] {
-          _ = try await grid.createDivision(.with {
-            $0.division.divisionCode = code
-            $0.division.name = "区划\(code)"
-          })
+          _ = try await grid.createDivision(
+            .with {
+              $0.division.divisionCode = code
+              $0.division.name = "区划\(code)"
+            })
         }
       },
       write: { client, index in
-        try await Governance_Grid_V1_GridService.Client(wrapping: client).createDivision(.with {
-          $0.division.divisionCode = String(format: "320113005%03d", index + 1)
-          $0.division.name = "社区\(index)"
-        }).id
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).createDivision(
+          .with {
+            $0.division.divisionCode = String(format: "320113005%03d", index + 1)
+            $0.division.name = "社区\(index)"
+          }
+        ).id
       },
       exists: { client, id in
         try await notFoundIsFalse {
@@ -91,31 +100,37 @@ struct CrashAndBackupTests {
       }),
     .volunteers: Workload(
       write: { client, index in
-        try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).createTeam(.with {
-          $0.team.name = "志愿队\(index)"
-          $0.team.kind = .volunteerService
-          $0.team.divisionCode = "320113005001"
-        }).id
+        try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).createTeam(
+          .with {
+            $0.team.name = "志愿队\(index)"
+            $0.team.kind = .volunteerService
+            $0.team.divisionCode = "320113005001"
+          }
+        ).id
       },
       exists: { client, id in
         try await notFoundIsFalse {
-          _ = try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).getTeam(.with { $0.id = id })
+          _ = try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).getTeam(
+            .with { $0.id = id })
         }
       }),
     .evaluation: Workload(
       write: { client, index in
-        try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).createScoringItem(.with {
-          $0.item.code = "ITEM\(index)"
-          $0.item.name = "项目\(index)"
-          $0.item.use = .monthlySatisfaction
-          $0.item.weight = 10
-          $0.item.fullMarks = 10
-          $0.item.divisionCode = "320113000000"
-        }).id
+        try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).createScoringItem(
+          .with {
+            $0.item.code = "ITEM\(index)"
+            $0.item.name = "项目\(index)"
+            $0.item.use = .monthlySatisfaction
+            $0.item.weight = 10
+            $0.item.fullMarks = 10
+            $0.item.divisionCode = "320113000000"
+          }
+        ).id
       },
       exists: { client, id in
         try await notFoundIsFalse {
-          _ = try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).getScoringItem(.with { $0.id = id })
+          _ = try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).getScoringItem(
+            .with { $0.id = id })
         }
       }),
   ]
@@ -174,7 +189,9 @@ struct CrashAndBackupTests {
       }
       #expect(try await system.stop(identity) == 0)
       let file = system.dataDirectory.appendingPathComponent("\(identity.rawValue).sqlite").path
-      let check = try await DatabaseQueue(path: file).read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+      let check = try await DatabaseQueue(path: file).read { db in
+        try String.fetchOne(db, sql: "PRAGMA integrity_check")
+      }
       #expect(check == "ok", "\(identity.rawValue): \(check ?? "?")")
     }
   }

@@ -9,7 +9,9 @@ import Testing
 /// with the same request id then acts exactly once. Personal data never reaches a log line.
 @Suite("Failing peers, against the real processes", .serialized)
 struct FailingPeerTests {
-  @Test("organisation down: registering a party-member volunteer is UNAVAILABLE at once; retried when it is back, it happens once")
+  @Test(
+    "organisation down: registering a party-member volunteer is UNAVAILABLE at once; retried when it is back, it happens once"
+  )
   func volunteerCheckAcrossAnOutage() async throws {
     let system = try SystemHarness()
     for identity in [ServiceIdentity.organisation, .volunteers] { try system.start(identity) }
@@ -21,23 +23,27 @@ struct FailingPeerTests {
         ("玄武区委", Governance_Organisation_V1_OrganisationLevel.districtCommittee, "320113000000"),
         ("街道党工委", .streetWorkingCommittee, "320113005000"), ("社区党委", .communityCommittee, "320113005001"),
       ] {
-        parent = try await organisations.createOrganisation(.with {
-          $0.organisation.name = name
-          $0.organisation.level = level
-          $0.organisation.divisionCode = code
-          $0.organisation.parentID = parent
-        }).id
+        parent = try await organisations.createOrganisation(
+          .with {
+            $0.organisation.name = name
+            $0.organisation.level = level
+            $0.organisation.divisionCode = code
+            $0.organisation.parentID = parent
+          }
+        ).id
       }
-      return try await organisations.createMember(.with {
-        $0.member.contact = .with {
-          $0.name = "陈红梅"
-          $0.phone = "13911117777"
-          $0.idNumber = "320113198001017778"
+      return try await organisations.createMember(
+        .with {
+          $0.member.contact = .with {
+            $0.name = "陈红梅"
+            $0.phone = "13911117777"
+            $0.idNumber = "320113198001017778"
+          }
+          $0.member.kind = .inService
+          $0.member.standing = .formal
+          $0.member.organisationID = parent
         }
-        $0.member.kind = .inService
-        $0.member.standing = .formal
-        $0.member.organisationID = parent
-      }).id
+      ).id
     }
     let request = Governance_Volunteers_V1_CreateVolunteerRequest.with {
       $0.requestID = "register-chen-1"
@@ -57,7 +63,8 @@ struct FailingPeerTests {
         _ = try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).createVolunteer(request)
       }
     }
-    #expect(outage?.code == .unavailable && outage?.message.contains("organisation") == true, "\(String(describing: outage))")
+    #expect(
+      outage?.code == .unavailable && outage?.message.contains("organisation") == true, "\(String(describing: outage))")
     #expect(ContinuousClock.now - started < .seconds(8))
 
     try system.start(.organisation)
@@ -84,7 +91,8 @@ struct FailingPeerTests {
     for identity in [ServiceIdentity.organisation, .volunteers] {
       #expect(try await system.stop(identity) == 0)
       let log = system.log(of: identity)
-      #expect(!log.contains("13911117777") && !log.contains("320113198001017778") && !log.contains("陈红梅"),
+      #expect(
+        !log.contains("13911117777") && !log.contains("320113198001017778") && !log.contains("陈红梅"),
         "\(identity.rawValue) logged personal data")
     }
   }

@@ -16,16 +16,26 @@ struct GatewayAccessTests {
   /// A write of each service, placed in `community`.
   static func writes(in community: String) -> [(String, String)] {
     [
-      ("governance.organisation.v1.OrganisationService/CreateOrganisation",
-        #"{"organisation":{"name":"测试党支部","level":"ORGANISATION_LEVEL_BRANCH","divisionCode":"\#(community)"}}"#),
-      ("governance.property.v1.PropertyService/CreateCompound",
-        #"{"compound":{"name":"测试小区","divisionCode":"\#(community)","kind":"COMPOUND_KIND_OLD"}}"#),
-      ("governance.grid.v1.GridService/CreateCase",
-        #"{"gridCase":{"source":"CASE_SOURCE_RESIDENT","category":"测试","title":"测试事件","divisionCode":"\#(community)"}}"#),
-      ("governance.volunteers.v1.VolunteersService/CreateTeam",
-        #"{"team":{"name":"测试队","kind":"TEAM_KIND_OTHER","divisionCode":"\#(community)"}}"#),
-      ("governance.evaluation.v1.EvaluationService/CreateRectificationOrder",
-        #"{"order":{"divisionCode":"\#(community)","companyId":"co_x","compoundId":"cmp_x","problem":"测试","requirement":"测试","deadline":{"year":2099,"month":1,"day":1}}}"#),
+      (
+        "governance.organisation.v1.OrganisationService/CreateOrganisation",
+        #"{"organisation":{"name":"测试党支部","level":"ORGANISATION_LEVEL_BRANCH","divisionCode":"\#(community)"}}"#
+      ),
+      (
+        "governance.property.v1.PropertyService/CreateCompound",
+        #"{"compound":{"name":"测试小区","divisionCode":"\#(community)","kind":"COMPOUND_KIND_OLD"}}"#
+      ),
+      (
+        "governance.grid.v1.GridService/CreateCase",
+        #"{"gridCase":{"source":"CASE_SOURCE_RESIDENT","category":"测试","title":"测试事件","divisionCode":"\#(community)"}}"#
+      ),
+      (
+        "governance.volunteers.v1.VolunteersService/CreateTeam",
+        #"{"team":{"name":"测试队","kind":"TEAM_KIND_OTHER","divisionCode":"\#(community)"}}"#
+      ),
+      (
+        "governance.evaluation.v1.EvaluationService/CreateRectificationOrder",
+        #"{"order":{"divisionCode":"\#(community)","companyId":"co_x","compoundId":"cmp_x","problem":"测试","requirement":"测试","deadline":{"year":2099,"month":1,"day":1}}}"#
+      ),
     ]
   }
 
@@ -52,7 +62,9 @@ struct GatewayAccessTests {
     .cityPlatform: [],
   ]
 
-  static func post(_ system: SystemHarness, _ method: String, _ body: String, key: String?, contentType: String = "application/json")
+  static func post(
+    _ system: SystemHarness, _ method: String, _ body: String, key: String?, contentType: String = "application/json"
+  )
     async throws -> (status: Int, body: String)
   {
     var request = URLRequest(url: URL(string: "http://127.0.0.1:\(system.ports[.gateway]!)/\(method)")!)
@@ -68,7 +80,9 @@ struct GatewayAccessTests {
   static func apiKey(_ system: SystemHarness, name: String, role: String, scope: String) throws -> String {
     let process = Process()
     process.executableURL = SystemHarness.binDirectory.appendingPathComponent("governance")
-    process.arguments = ["apikey", "create", "--data", system.dataDirectory.path, "--name", name, "--role", role, "--scope", scope]
+    process.arguments = [
+      "apikey", "create", "--data", system.dataDirectory.path, "--name", name, "--role", role, "--scope", scope,
+    ]
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
@@ -83,12 +97,15 @@ struct GatewayAccessTests {
     let system = try SystemHarness()
     try system.startAll()
     try await system.waitUntilHealthy()
-    defer { for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) } }
+    defer {
+      for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) }
+    }
 
     // Records in both streets, written by an administrator of the district.
     let admin = try Self.apiKey(system, name: "district-admin", role: "city_admin", scope: "320113")
     for code in ["320113000000", "320113005000", "320113005001", "320113006000", "320113006001"] {
-      _ = try await Self.post(system, "governance.grid.v1.GridService/CreateDivision",
+      _ = try await Self.post(
+        system, "governance.grid.v1.GridService/CreateDivision",
         #"{"division":{"divisionCode":"\#(code)","name":"区划\#(code)"}}"#, key: admin)
     }
     for community in ["320113005001", "320113006001"] {
@@ -106,7 +123,9 @@ struct GatewayAccessTests {
         if allowed.contains(service) {
           #expect(answer.status != 403, "\(role) may write \(method) in its street: \(answer.body)")
         } else {
-          #expect(answer.status == 403 && answer.body.contains("permission_denied"), "\(role) wrote \(method): \(answer.body)")
+          #expect(
+            answer.status == 403 && answer.body.contains("permission_denied"), "\(role) wrote \(method): \(answer.body)"
+          )
         }
       }
       for (method, body) in Self.writes(in: "320113006001") {
@@ -130,7 +149,9 @@ struct GatewayAccessTests {
     let system = try SystemHarness()
     try system.startAll()
     try await system.waitUntilHealthy()
-    defer { for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) } }
+    defer {
+      for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) }
+    }
     let key = try Self.apiKey(system, name: "city-platform", role: "city", scope: "3201")
     let list = "governance.grid.v1.GridService/ListCases"
 
@@ -175,7 +196,8 @@ struct GatewayDoorTests {
   typealias Access = GatewayAccessTests
 
   static func request(
-    _ system: SystemHarness, _ path: String, method: String = "GET", body: String? = nil, headers: [String: String] = [:]
+    _ system: SystemHarness, _ path: String, method: String = "GET", body: String? = nil,
+    headers: [String: String] = [:]
   ) async throws -> (status: Int, body: String, headers: [AnyHashable: Any]) {
     var request = URLRequest(url: URL(string: "http://127.0.0.1:\(system.ports[.gateway]!)\(path)")!)
     request.httpMethod = method
@@ -208,14 +230,18 @@ struct GatewayDoorTests {
     let system = try SystemHarness()
     try system.startAll()
     try await system.waitUntilHealthy()
-    defer { for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) } }
+    defer {
+      for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) }
+    }
     try Self.operatorTool(
       system, ["user", "create", "--username", "clerk", "--role", "street", "--scope", "320113005"],
       environment: ["GOVERNANCE_PASSWORD": "Street-clerk-2026"])
 
-    let wrong = try await Self.request(system, "/auth/login", method: "POST", body: #"{"username":"clerk","password":"nope-nope-2026"}"#)
+    let wrong = try await Self.request(
+      system, "/auth/login", method: "POST", body: #"{"username":"clerk","password":"nope-nope-2026"}"#)
     #expect(wrong.status == 401)
-    let login = try await Self.request(system, "/auth/login", method: "POST", body: #"{"username":"clerk","password":"Street-clerk-2026"}"#)
+    let login = try await Self.request(
+      system, "/auth/login", method: "POST", body: #"{"username":"clerk","password":"Street-clerk-2026"}"#)
     #expect(login.status == 200)
     let setCookie = try #require(login.headers["Set-Cookie"] as? String)
     #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
@@ -224,40 +250,52 @@ struct GatewayDoorTests {
       (try JSONSerialization.jsonObject(with: Data(login.body.utf8)) as? [String: Any])?["csrfToken"] as? String)
     let write = #"{"division":{"divisionCode":"320113005000","name":"尧化街道"}}"#
     let forged = try await Self.request(
-      system, "/governance.grid.v1.GridService/CreateDivision", method: "POST", body: write, headers: ["Cookie": cookie])
+      system, "/governance.grid.v1.GridService/CreateDivision", method: "POST", body: write, headers: ["Cookie": cookie]
+    )
     #expect(forged.status == 403 && forged.body.contains("CSRF"))
     let made = try await Self.request(
       system, "/governance.grid.v1.GridService/CreateDivision", method: "POST", body: write,
       headers: ["Cookie": cookie, "X-CSRF-Token": csrf])
     #expect(made.status == 400 || made.status == 200, "\(made.body)")
-    let out = try await Self.request(system, "/auth/logout", method: "POST", headers: ["Cookie": cookie, "X-CSRF-Token": csrf])
+    let out = try await Self.request(
+      system, "/auth/logout", method: "POST", headers: ["Cookie": cookie, "X-CSRF-Token": csrf])
     #expect(out.status == 200)
     let after = try await Self.request(system, "/auth/me", headers: ["Cookie": cookie])
     #expect(after.status == 401)
   }
 
-  @Test("the city platform reads its cases' changes from a cursor, losing nothing across a restart; auditors see every write")
+  @Test(
+    "the city platform reads its cases' changes from a cursor, losing nothing across a restart; auditors see every write"
+  )
   func feedAndAudit() async throws {
     let system = try SystemHarness()
     try system.startAll()
     try await system.waitUntilHealthy()
-    defer { for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) } }
+    defer {
+      for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) }
+    }
     let admin = try Access.apiKey(system, name: "admin", role: "city_admin", scope: "3201")
     let platform = try Access.apiKey(system, name: "city-platform", role: "city", scope: "3201")
     let auditor = try Access.apiKey(system, name: "auditor", role: "auditor", scope: "3201")
     for code in ["320113000000", "320113005000", "320113005001"] {
-      _ = try await Access.post(system, "governance.grid.v1.GridService/CreateDivision",
+      _ = try await Access.post(
+        system, "governance.grid.v1.GridService/CreateDivision",
         #"{"division":{"divisionCode":"\#(code)","name":"区划"}}"#, key: admin)
     }
-    let intake = try await Access.post(system, "governance.grid.v1.GridService/IntakeCityCase",
-      #"{"externalId":"12345-9","gridCase":{"category":"市政设施","title":"路灯不亮","divisionCode":"320113005001"}}"#, key: platform)
+    let intake = try await Access.post(
+      system, "governance.grid.v1.GridService/IntakeCityCase",
+      #"{"externalId":"12345-9","gridCase":{"category":"市政设施","title":"路灯不亮","divisionCode":"320113005001"}}"#,
+      key: platform)
     #expect(intake.status == 200, "\(intake.body)")
     // A case the platform did not push stays out of its feed.
-    _ = try await Access.post(system, "governance.grid.v1.GridService/CreateCase",
-      #"{"gridCase":{"source":"CASE_SOURCE_RESIDENT","category":"环境","title":"垃圾","divisionCode":"320113005001"}}"#, key: admin)
+    _ = try await Access.post(
+      system, "governance.grid.v1.GridService/CreateCase",
+      #"{"gridCase":{"source":"CASE_SOURCE_RESIDENT","category":"环境","title":"垃圾","divisionCode":"320113005001"}}"#,
+      key: admin)
 
     func feed(_ cursor: String) async throws -> (events: [[String: Any]], cursor: String) {
-      let answer = try await Self.request(system, "/feed?cursor=\(cursor)", headers: ["Authorization": "Bearer \(platform)"])
+      let answer = try await Self.request(
+        system, "/feed?cursor=\(cursor)", headers: ["Authorization": "Bearer \(platform)"])
       #expect(answer.status == 200, "\(answer.body)")
       let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
       let changes = object["changes"] as? [String: Any]
@@ -266,7 +304,8 @@ struct GatewayDoorTests {
     let first = try await feed("")
     #expect(first.events.map { $0["kind"] as? String } == ["CASE_EVENT_KIND_REPORTED"])
     let caseID = try #require(first.events.first?["caseId"] as? String)
-    _ = try await Access.post(system, "governance.grid.v1.GridService/AcceptCase", #"{"caseId":"\#(caseID)"}"#, key: admin)
+    _ = try await Access.post(
+      system, "governance.grid.v1.GridService/AcceptCase", #"{"caseId":"\#(caseID)"}"#, key: admin)
 
     // Both sides restart; reading on from the cursor gives the acceptance, once.
     #expect(try await system.stop(.grid) == 0)
@@ -279,7 +318,8 @@ struct GatewayDoorTests {
     #expect(try await feed(next.cursor).events.isEmpty)
 
     // The auditor finds the writes; nobody else may search.
-    let trail = try await Self.request(system, "/audit?action=AcceptCase", headers: ["Authorization": "Bearer \(auditor)"])
+    let trail = try await Self.request(
+      system, "/audit?action=AcceptCase", headers: ["Authorization": "Bearer \(auditor)"])
     #expect(trail.status == 200 && trail.body.contains(caseID) && trail.body.contains("apikey:admin"), "\(trail.body)")
     // A plain read is not in the trail; a read that reveals the reporter is.
     _ = try await Access.post(system, "governance.grid.v1.GridService/GetCase", #"{"id":"\#(caseID)"}"#, key: admin)
@@ -297,21 +337,28 @@ struct GatewayDoorTests {
     let system = try SystemHarness()
     try system.startAll()
     try await system.waitUntilHealthy()
-    defer { for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) } }
+    defer {
+      for identity in ServiceIdentity.allCases { _ = try? kill(system.processes[identity]!.processIdentifier, SIGTERM) }
+    }
     let admin = try Access.apiKey(system, name: "admin", role: "city_admin", scope: "3201")
     for code in ["320113000000", "320113005000", "320113005001"] {
-      _ = try await Access.post(system, "governance.grid.v1.GridService/CreateDivision",
+      _ = try await Access.post(
+        system, "governance.grid.v1.GridService/CreateDivision",
         #"{"division":{"divisionCode":"\#(code)","name":"区划"}}"#, key: admin)
     }
-    _ = try await Access.post(system, "governance.grid.v1.GridService/CreateGrid",
+    _ = try await Access.post(
+      system, "governance.grid.v1.GridService/CreateGrid",
       #"{"grid":{"gridCode":"320113005001001","name":"一网格","kind":"GRID_KIND_BASIC"}}"#, key: admin)
-    let worker = try await Access.post(system, "governance.grid.v1.GridService/CreateGridWorker",
+    let worker = try await Access.post(
+      system, "governance.grid.v1.GridService/CreateGridWorker",
       #"{"worker":{"name":"周值班","kind":"GRID_WORKER_KIND_FULL_TIME","gridCodes":["320113005001001"],"phone":"13600004444"}}"#,
       key: admin)
-    let workerID = try #require((try JSONSerialization.jsonObject(with: Data(worker.body.utf8)) as? [String: Any])?["id"] as? String)
+    let workerID = try #require(
+      (try JSONSerialization.jsonObject(with: Data(worker.body.utf8)) as? [String: Any])?["id"] as? String)
     let now = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60))
     let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
-    _ = try await Access.post(system, "governance.grid.v1.GridService/SetDutyRoster",
+    _ = try await Access.post(
+      system, "governance.grid.v1.GridService/SetDutyRoster",
       #"{"gridCode":"320113005001001","windowStart":"\#(now)","windowEnd":"\#(later)","shifts":[{"workerId":"\#(workerID)","startTime":"\#(now)","endTime":"\#(later)"}]}"#,
       key: admin)
 
@@ -326,7 +373,8 @@ struct GatewayDoorTests {
     curl.standardOutput = output
     try curl.run()
     try await Task.sleep(for: .milliseconds(800))
-    let alarm = try await Access.post(system, "governance.grid.v1.GridService/RaiseAlarm",
+    let alarm = try await Access.post(
+      system, "governance.grid.v1.GridService/RaiseAlarm",
       #"{"deviceId":"smoke-1","kind":"ALARM_KIND_SMOKE","gridCode":"320113005001001"}"#, key: admin)
     #expect(alarm.status == 200, "\(alarm.body)")
     curl.waitUntilExit()
@@ -334,6 +382,8 @@ struct GatewayDoorTests {
     let events = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix(":") }
       .joined(separator: "\n").trimmingCharacters(in: .newlines)
-    #expect(events.hasPrefix("data: {") && events.contains(workerID) && events.contains("ASSIGNMENT_STATE_PENDING"), "\(events)")
+    #expect(
+      events.hasPrefix("data: {") && events.contains(workerID) && events.contains("ASSIGNMENT_STATE_PENDING"),
+      "\(events)")
   }
 }

@@ -18,7 +18,9 @@ struct RawBytes: MessageSerializer, MessageDeserializer {
 @Suite("Hostile input and gRPC semantics against the real processes", .serialized)
 struct HostileInputTests {
   /// What a service may answer to input it cannot accept; never INTERNAL or UNKNOWN.
-  static let acceptableRefusals: Set<RPCError.Code> = [.invalidArgument, .failedPrecondition, .notFound, .alreadyExists]
+  static let acceptableRefusals: Set<RPCError.Code> = [
+    .invalidArgument, .failedPrecondition, .notFound, .alreadyExists,
+  ]
 
   static func call(
     _ client: GRPCClient<HTTP2ClientTransport.Posix>, service: String, method: String, bytes: [UInt8]
@@ -56,7 +58,9 @@ struct HostileInputTests {
           try await Self.call(client, service: method.service, method: method.method, bytes: bytes)
         }
         if case .failure(let error) = result {
-          #expect(Self.acceptableRefusals.contains(error.code), "\(method.fullName) \(bytes.prefix(8)): \(error.code) \(error.message)")
+          #expect(
+            Self.acceptableRefusals.contains(error.code),
+            "\(method.fullName) \(bytes.prefix(8)): \(error.code) \(error.message)")
         } else {
           Issue.record("\(method.fullName) accepted \(bytes.prefix(8))")
         }
@@ -75,7 +79,9 @@ struct HostileInputTests {
     for identity in ServiceIdentity.allCases { #expect(try await system.stop(identity) == 0) }
   }
 
-  @Test("SQL-like, markup, control characters, emoji and Chinese: stored as text or refused by name; oversize is RESOURCE_EXHAUSTED")
+  @Test(
+    "SQL-like, markup, control characters, emoji and Chinese: stored as text or refused by name; oversize is RESOURCE_EXHAUSTED"
+  )
   func hostileText() async throws {
     let system = try SystemHarness()
     try system.start(.volunteers)
@@ -83,20 +89,24 @@ struct HostileInputTests {
     try await system.withClient(.volunteers) { client in
       let volunteers = Governance_Volunteers_V1_VolunteersService.Client(wrapping: client)
       for name in ["'); DROP TABLE team; --", "<img src=x onerror=alert(1)>", "红管家🚒先锋队", "队\"名'\\"] {
-        let team = try await volunteers.createTeam(.with {
-          $0.team.name = name
-          $0.team.kind = .other
-          $0.team.divisionCode = "320113005001"
-        })
-        #expect(try await volunteers.getTeam(.with { $0.id = team.id }).name == name)
-      }
-      for (name, field) in [("tab\tname", "team.name"), ("bell\u{7}", "team.name"), (String(repeating: "长", count: 101), "team.name")] {
-        do {
-          _ = try await volunteers.createTeam(.with {
+        let team = try await volunteers.createTeam(
+          .with {
             $0.team.name = name
             $0.team.kind = .other
             $0.team.divisionCode = "320113005001"
           })
+        #expect(try await volunteers.getTeam(.with { $0.id = team.id }).name == name)
+      }
+      for (name, field) in [
+        ("tab\tname", "team.name"), ("bell\u{7}", "team.name"), (String(repeating: "长", count: 101), "team.name"),
+      ] {
+        do {
+          _ = try await volunteers.createTeam(
+            .with {
+              $0.team.name = name
+              $0.team.kind = .other
+              $0.team.divisionCode = "320113005001"
+            })
           Issue.record("accepted \(name.debugDescription)")
         } catch let error as RPCError {
           #expect(error.code == .invalidArgument && error.message.contains(field), "\(error)")
@@ -104,11 +114,12 @@ struct HostileInputTests {
       }
       // A Chinese value echoed in a status message arrives intact.
       do {
-        _ = try await volunteers.createTeam(.with {
-          $0.team.name = "队"
-          $0.team.kind = .other
-          $0.team.divisionCode = "三二零一一三"
-        })
+        _ = try await volunteers.createTeam(
+          .with {
+            $0.team.name = "队"
+            $0.team.kind = .other
+            $0.team.divisionCode = "三二零一一三"
+          })
         Issue.record("accepted a Chinese division code")
       } catch let error as RPCError {
         #expect(error.code == .invalidArgument && error.message.contains("三二零一一三"), "\(error.message)")
@@ -117,12 +128,13 @@ struct HostileInputTests {
       let teams = try await volunteers.listTeams(.with { $0.pageSize = 500 })
       #expect(teams.teams.count == 4)
       do {
-        _ = try await volunteers.createTeam(.with {
-          $0.team.name = "大"
-          $0.team.details = String(repeating: "x", count: 5 * 1024 * 1024)
-          $0.team.kind = .other
-          $0.team.divisionCode = "320113005001"
-        })
+        _ = try await volunteers.createTeam(
+          .with {
+            $0.team.name = "大"
+            $0.team.details = String(repeating: "x", count: 5 * 1024 * 1024)
+            $0.team.kind = .other
+            $0.team.divisionCode = "320113005001"
+          })
         Issue.record("accepted a 5 MiB message")
       } catch let error as RPCError {
         #expect(error.code == .resourceExhausted, "\(error.code): \(error.message)")
@@ -130,9 +142,14 @@ struct HostileInputTests {
       #expect(try await volunteers.listTeams(.with { $0.pageSize = 500 }).teams.count == 4)
     }
     try await system.withClient(.volunteers) { client in
-      for (service, method) in [("governance.volunteers.v1.VolunteersService", "DropTables"), ("no.such.Service", "Get")] {
+      for (service, method) in [
+        ("governance.volunteers.v1.VolunteersService", "DropTables"), ("no.such.Service", "Get"),
+      ] {
         let result = try await Self.call(client, service: service, method: method, bytes: [])
-        guard case .failure(let error) = result else { Issue.record("\(service)/\(method) answered"); continue }
+        guard case .failure(let error) = result else {
+          Issue.record("\(service)/\(method) answered")
+          continue
+        }
         #expect(error.code == .unimplemented, "\(service)/\(method): \(error.code)")
       }
     }

@@ -15,74 +15,91 @@ struct PublicationAcrossProcessesTests {
 
   /// A company under contract in one compound, and a closed quarter in which it scored 20 of
   /// 100 with residents' satisfaction 1 of 5: the black list.
-  static func prepareFailingCompany(_ system: SystemHarness) async throws -> (company: String, compound: String, quarter: String) {
+  static func prepareFailingCompany(_ system: SystemHarness) async throws -> (
+    company: String, compound: String, quarter: String
+  ) {
     let (company, compound) = try await system.withClient(.property) { client in
       let property = Property(wrapping: client)
-      _ = try await property.createServiceCentre(.with {
-        $0.centre.divisionCode = "320113005000"
-        $0.centre.name = "玄武门街道物业服务中心"
-      })
-      let company = try await property.createCompany(.with {
-        $0.company.name = "深圳腾讯物业"
-        $0.company.unifiedSocialCreditCode = "9144030071526726XG"
-        $0.company.divisionCode = "320113000000"
-        $0.company.staffCount = 12
-      }).id
-      let compound = try await property.createCompound(.with {
-        $0.compound.name = "梅园新村"
-        $0.compound.divisionCode = "320113005001"
-        $0.compound.kind = .commercialHousing
-        $0.compound.householdCount = 420
-      }).id
-      _ = try await property.createContract(.with {
-        $0.contract.compoundID = compound
-        $0.contract.companyID = company
-        $0.contract.selectionMethod = .streetAgreement
-        $0.contract.fee.fenPerSquareMetreMonth = 150
-      })
+      _ = try await property.createServiceCentre(
+        .with {
+          $0.centre.divisionCode = "320113005000"
+          $0.centre.name = "玄武门街道物业服务中心"
+        })
+      let company = try await property.createCompany(
+        .with {
+          $0.company.name = "深圳腾讯物业"
+          $0.company.unifiedSocialCreditCode = "9144030071526726XG"
+          $0.company.divisionCode = "320113000000"
+          $0.company.staffCount = 12
+        }
+      ).id
+      let compound = try await property.createCompound(
+        .with {
+          $0.compound.name = "梅园新村"
+          $0.compound.divisionCode = "320113005001"
+          $0.compound.kind = .commercialHousing
+          $0.compound.householdCount = 420
+        }
+      ).id
+      _ = try await property.createContract(
+        .with {
+          $0.contract.compoundID = compound
+          $0.contract.companyID = company
+          $0.contract.selectionMethod = .streetAgreement
+          $0.contract.fee.fenPerSquareMetreMonth = 150
+        })
       return (company, compound)
     }
     let quarter = try await system.withClient(.evaluation) { client in
       let evaluation = Evaluation(wrapping: client)
-      let quarter = try await evaluation.createPeriod(.with {
-        $0.period.divisionCode = "320113000000"
-        $0.period.kind = .quarterly
-        $0.period.year = 2026
-        $0.period.number = 4
-      }).id
-      let item = try await evaluation.createScoringItem(.with {
-        $0.item.divisionCode = "320113000000"
-        $0.item.code = "DISPATCH"
-        $0.item.name = "调度配合"
-        $0.item.use = .quarterlyAssessment
-        $0.item.weight = 10
-        $0.item.fullMarks = 100
-      }).id
-      let panel = try await evaluation.createPanel(.with {
-        $0.panel.kind = .fiveParty
-        $0.panel.periodID = quarter
-        $0.panel.divisionCode = "320113000000"
-        $0.panel.members = [.with {
+      let quarter = try await evaluation.createPeriod(
+        .with {
+          $0.period.divisionCode = "320113000000"
+          $0.period.kind = .quarterly
+          $0.period.year = 2026
+          $0.period.number = 4
+        }
+      ).id
+      let item = try await evaluation.createScoringItem(
+        .with {
+          $0.item.divisionCode = "320113000000"
+          $0.item.code = "DISPATCH"
+          $0.item.name = "调度配合"
+          $0.item.use = .quarterlyAssessment
+          $0.item.weight = 10
+          $0.item.fullMarks = 100
+        }
+      ).id
+      let panel = try await evaluation.createPanel(
+        .with {
+          $0.panel.kind = .fiveParty
+          $0.panel.periodID = quarter
+          $0.panel.divisionCode = "320113000000"
+          $0.panel.members = [
+            .with {
+              $0.evaluatorID = "ev-agency"
+              $0.name = "第三方测评机构"
+              $0.role = .thirdPartyAgency
+            }
+          ]
+        })
+      _ = try await evaluation.submitScore(
+        .with {
+          $0.panelID = panel.id
+          $0.itemID = item
           $0.evaluatorID = "ev-agency"
-          $0.name = "第三方测评机构"
-          $0.role = .thirdPartyAgency
-        }]
-      })
-      _ = try await evaluation.submitScore(.with {
-        $0.panelID = panel.id
-        $0.itemID = item
-        $0.evaluatorID = "ev-agency"
-        $0.companyID = company
-        $0.compoundID = compound
-        $0.value = 20
-      })
-      _ = try await evaluation.submitSurveyResponse(.with {
-        $0.response.periodID = quarter
-        $0.response.divisionCode = "320113005001"
-        $0.response.compoundID = compound
-        $0.response.companyID = company
-        $0.response.overallSatisfaction = 1
-      })
+          $0.companyID = company
+          $0.compoundID = compound
+          $0.value = 20
+        })
+      _ = try await evaluation.submitSurveyResponse(
+        .with {
+          $0.response.periodID = quarter
+          $0.response.divisionCode = "320113005001"
+          $0.response.compoundID = compound
+          $0.response.companyID = company
+          $0.response.overallSatisfaction = 1
+        })
       _ = try await evaluation.closePeriod(.with { $0.periodID = quarter })
       let computed = try await evaluation.computeCompositeScores(.with { $0.periodID = quarter })
       #expect(computed.blackListed == 1)
@@ -91,7 +108,9 @@ struct PublicationAcrossProcessesTests {
     return (company, compound, quarter)
   }
 
-  @Test("the blacklisted company's compounds end up under fallback management, once, across a property outage and a restart")
+  @Test(
+    "the blacklisted company's compounds end up under fallback management, once, across a property outage and a restart"
+  )
   func blacklistedCompanyExits() async throws {
     let system = try SystemHarness()
     try system.start(.property)
@@ -140,10 +159,11 @@ struct PublicationAcrossProcessesTests {
       let now = try await property.getCompound(.with { $0.id = compound })
       #expect(now.managementMode == .fallback && now.currentCompanyID.isEmpty)
       #expect(try await property.getCompany(.with { $0.id = company }).listStatus == .black)
-      let exits = try await property.listCompoundHistory(.with {
-        $0.compoundID = compound
-        $0.kinds = [.companyExited]
-      })
+      let exits = try await property.listCompoundHistory(
+        .with {
+          $0.compoundID = compound
+          $0.kinds = [.companyExited]
+        })
       #expect(exits.events.count == 1)
     }
     #expect(try await system.stop(.property) == 0)

@@ -35,27 +35,31 @@ struct SeedAndLoadTests {
     let grids = try await system.withClient(.grid) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       return try await PeerCall.allPages(.grid) { token in
-        let page = try await grid.listGrids(.with {
-          $0.pageSize = 500
-          $0.pageToken = token
-        })
+        let page = try await grid.listGrids(
+          .with {
+            $0.pageSize = 500
+            $0.pageToken = token
+          })
         return (page.grids, page.nextPageToken)
       }.count
     }
     let compounds = try await system.withClient(.property) { client in
       let property = Governance_Property_V1_PropertyService.Client(wrapping: client)
       return try await PeerCall.allPages(.property) { token in
-        let page = try await property.listCompounds(.with {
-          $0.pageSize = 500
-          $0.pageToken = token
-        })
+        let page = try await property.listCompounds(
+          .with {
+            $0.pageSize = 500
+            $0.pageToken = token
+          })
         return (page.compounds, page.nextPageToken)
       }.count
     }
     let cases = try await system.withClient(.grid) { client in
-      try await Governance_Grid_V1_GridService.Client(wrapping: client).getCaseStatistics(.with {
-        $0.divisionPrefix = "320102"
-      }).totals.total
+      try await Governance_Grid_V1_GridService.Client(wrapping: client).getCaseStatistics(
+        .with {
+          $0.divisionPrefix = "320102"
+        }
+      ).totals.total
     }
     return [Int64(grids), Int64(compounds), cases]
   }
@@ -69,11 +73,21 @@ struct SeedAndLoadTests {
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let tallied = try await grid.getCaseStatistics(.with { $0.divisionPrefix = "320102" }).totals
       // A period forces a count of the cases themselves instead of the tally.
-      let counted = try await grid.getCaseStatistics(.with {
-        $0.divisionPrefix = "320102"
-        $0.fromDate = .with { $0.year = 1990; $0.month = 1; $0.day = 1 }
-        $0.toDate = .with { $0.year = 2100; $0.month = 1; $0.day = 1 }
-      }).totals
+      let counted = try await grid.getCaseStatistics(
+        .with {
+          $0.divisionPrefix = "320102"
+          $0.fromDate = .with {
+            $0.year = 1990
+            $0.month = 1
+            $0.day = 1
+          }
+          $0.toDate = .with {
+            $0.year = 2100
+            $0.month = 1
+            $0.day = 1
+          }
+        }
+      ).totals
       return (tallied, counted)
     }
     #expect(tallied.total == counted.total && tallied.overdue == counted.overdue, "\(tallied) vs \(counted)")
@@ -82,10 +96,13 @@ struct SeedAndLoadTests {
       #expect(figures.byLevel.reduce(0) { $0 + $1.count } == figures.total)
       #expect(figures.byStatus.reduce(0) { $0 + $1.count } == figures.total)
       let resolved = figures.resolvedByLevel.reduce(0) { $0 + $1.resolved }
-      let open = figures.byStatus.filter { [.reported, .accepted, .assigned, .inProgress, .reopened].contains($0.status) }
-        .reduce(0) { $0 + $1.count }
+      let open = figures.byStatus.filter {
+        [.reported, .accepted, .assigned, .inProgress, .reopened].contains($0.status)
+      }
+      .reduce(0) { $0 + $1.count }
       let onTime = Int64((figures.onTimeRate * Double(resolved)).rounded())
-      #expect(resolved > 0 && onTime <= resolved - max(0, figures.overdue - open),
+      #expect(
+        resolved > 0 && onTime <= resolved - max(0, figures.overdue - open),
         "on time \(onTime) of \(resolved) resolved beside \(figures.overdue) overdue, \(open) open")
       #expect(figures.onTimeRate < 1, "the town's archive holds late cases")
       for share in figures.resolvedByLevel where share.level != .grid {
@@ -100,7 +117,8 @@ struct SeedAndLoadTests {
     let system = try SystemHarness()
     try system.startAll()
     try await system.waitUntilHealthy()
-    let place = ["--data", system.dataDirectory.path]
+    let place =
+      ["--data", system.dataDirectory.path]
       + ServiceIdentity.allCases.flatMap { ["--address", "\($0.rawValue)=127.0.0.1:\(system.ports[$0]!)"] }
 
     let seeded = try await Self.governance(["seed", "--scale", "town", "--cases", "2000"] + place)

@@ -40,7 +40,8 @@ struct ServiceIdentityAccessTests {
         } else {
           denied = false
         }
-        let allowed = Authorization.isRead(entry.method) || (caller == .evaluation && Self.flowWrites.contains(entry.fullName))
+        let allowed =
+          Authorization.isRead(entry.method) || (caller == .evaluation && Self.flowWrites.contains(entry.fullName))
         #expect(denied == !allowed, "\(caller.rawValue) → \(entry.fullName): \(answer)")
         if denied, case .failure(let error) = answer {
           #expect(error.message.contains(caller.rawValue) && error.message.contains(entry.method))

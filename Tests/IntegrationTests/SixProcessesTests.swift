@@ -34,9 +34,10 @@ struct SixProcessesTests {
     // A cross-service read over real HTTP/2: the organisation service plans branches from the
     // compounds the property service holds.
     let plan = try await system.withClient(.organisation) { client in
-      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).proposeBranchPlan(.with {
-        $0.divisionCode = "320113005001"
-      })
+      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).proposeBranchPlan(
+        .with {
+          $0.divisionCode = "320113005001"
+        })
     }
     #expect(plan.proposals.map(\.compoundID) == [written.compoundID])
     #expect(plan.proposals.first?.proposedKind == .functional)
@@ -95,84 +96,100 @@ struct SixProcessesTests {
     written.divisionID = try await system.withClient(.grid) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for (code, name) in [("320113000000", "栖霞区"), ("320113005000", "尧化街道")] {
-        _ = try await grid.createDivision(.with {
-          $0.requestID = "division-\(code)"
-          $0.division.divisionCode = code
-          $0.division.name = name
-        })
+        _ = try await grid.createDivision(
+          .with {
+            $0.requestID = "division-\(code)"
+            $0.division.divisionCode = code
+            $0.division.name = name
+          })
       }
-      return try await grid.createDivision(.with {
-        $0.requestID = "division-320113005001"
-        $0.division.divisionCode = "320113005001"
-        $0.division.name = "仙林社区"
-      }).id
+      return try await grid.createDivision(
+        .with {
+          $0.requestID = "division-320113005001"
+          $0.division.divisionCode = "320113005001"
+          $0.division.name = "仙林社区"
+        }
+      ).id
     }
     written.organisationID = try await system.withClient(.organisation) { client in
-      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).createOrganisation(.with {
-        $0.requestID = "org-1"
-        $0.organisation.name = "栖霞区委"
-        $0.organisation.level = .districtCommittee
-        $0.organisation.divisionCode = "320113000000"
-      }).id
+      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).createOrganisation(
+        .with {
+          $0.requestID = "org-1"
+          $0.organisation.name = "栖霞区委"
+          $0.organisation.level = .districtCommittee
+          $0.organisation.divisionCode = "320113000000"
+        }
+      ).id
     }
     written.compoundID = try await system.withClient(.property) { client in
-      try await Governance_Property_V1_PropertyService.Client(wrapping: client).createCompound(.with {
-        $0.requestID = "compound-1"
-        $0.compound.name = "仙林翠谷"
-        $0.compound.divisionCode = "320113005001"
-        $0.compound.kind = .commercialHousing
-        $0.compound.householdCount = 1280
-      }).id
+      try await Governance_Property_V1_PropertyService.Client(wrapping: client).createCompound(
+        .with {
+          $0.requestID = "compound-1"
+          $0.compound.name = "仙林翠谷"
+          $0.compound.divisionCode = "320113005001"
+          $0.compound.kind = .commercialHousing
+          $0.compound.householdCount = 1280
+        }
+      ).id
     }
     written.teamID = try await system.withClient(.volunteers) { client in
-      try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).createTeam(.with {
-        $0.requestID = "team-1"
-        $0.team.name = "党员先锋队"
-        $0.team.kind = .partyVanguard
-        $0.team.divisionCode = "320113005001"
-      }).id
+      try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).createTeam(
+        .with {
+          $0.requestID = "team-1"
+          $0.team.name = "党员先锋队"
+          $0.team.kind = .partyVanguard
+          $0.team.divisionCode = "320113005001"
+        }
+      ).id
     }
     written.scoringItemID = try await system.withClient(.evaluation) { client in
-      try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).createScoringItem(.with {
-        $0.requestID = "item-1"
-        $0.item.code = "ENV-01"
-        $0.item.name = "环境卫生"
-        $0.item.use = .monthlySatisfaction
-        $0.item.weight = 20
-        $0.item.fullMarks = 10
-        $0.item.divisionCode = "320113000000"
-      }).id
+      try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).createScoringItem(
+        .with {
+          $0.requestID = "item-1"
+          $0.item.code = "ENV-01"
+          $0.item.name = "环境卫生"
+          $0.item.use = .monthlySatisfaction
+          $0.item.weight = 20
+          $0.item.fullMarks = 10
+          $0.item.divisionCode = "320113000000"
+        }
+      ).id
     }
     return written
   }
 
   func readBack(_ written: Written, from system: SystemHarness) async throws {
     let division = try await system.withClient(.grid) { client in
-      try await Governance_Grid_V1_GridService.Client(wrapping: client).getDivision(.with { $0.id = written.divisionID })
+      try await Governance_Grid_V1_GridService.Client(wrapping: client).getDivision(
+        .with { $0.id = written.divisionID })
     }
     #expect(division.name == "仙林社区")
     let organisation = try await system.withClient(.organisation) { client in
-      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).getOrganisation(.with {
-        $0.id = written.organisationID
-      })
+      try await Governance_Organisation_V1_OrganisationService.Client(wrapping: client).getOrganisation(
+        .with {
+          $0.id = written.organisationID
+        })
     }
     #expect(organisation.name == "栖霞区委")
     let compound = try await system.withClient(.property) { client in
-      try await Governance_Property_V1_PropertyService.Client(wrapping: client).getCompound(.with {
-        $0.id = written.compoundID
-      })
+      try await Governance_Property_V1_PropertyService.Client(wrapping: client).getCompound(
+        .with {
+          $0.id = written.compoundID
+        })
     }
     #expect(compound.householdCount == 1280)
     let team = try await system.withClient(.volunteers) { client in
-      try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).getTeam(.with {
-        $0.id = written.teamID
-      })
+      try await Governance_Volunteers_V1_VolunteersService.Client(wrapping: client).getTeam(
+        .with {
+          $0.id = written.teamID
+        })
     }
     #expect(team.kind == .partyVanguard)
     let item = try await system.withClient(.evaluation) { client in
-      try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).getScoringItem(.with {
-        $0.id = written.scoringItemID
-      })
+      try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: client).getScoringItem(
+        .with {
+          $0.id = written.scoringItemID
+        })
     }
     #expect(item.name == "环境卫生")
   }

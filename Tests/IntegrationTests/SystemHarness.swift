@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovernanceAPI
 import ServiceKit
+import Synchronization
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -234,7 +234,9 @@ final class SystemHarness: @unchecked Sendable {
     address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     return bound == 0
   }

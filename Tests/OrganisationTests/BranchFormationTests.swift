@@ -20,9 +20,11 @@ struct BranchFormationTests {
     }
   }
 
-  @Test("the formation threshold at 2, 3 and 4 formal members", arguments: [
-    (2, Governance_Organisation_V1_BranchPlanKind.functional), (3, .standalone), (4, .standalone),
-  ])
+  @Test(
+    "the formation threshold at 2, 3 and 4 formal members",
+    arguments: [
+      (2, Governance_Organisation_V1_BranchPlanKind.functional), (3, .standalone), (4, .standalone),
+    ])
   func formationThreshold(formal: Int, kind: Governance_Organisation_V1_BranchPlanKind) throws {
     let proposal = BranchFormation.propose([.init(compound: Self.compound("c1"), formal: formal, probationary: 5)])
     #expect(proposal[0].proposedKind == kind)
@@ -51,7 +53,10 @@ struct BranchFormationTests {
     #expect(plan[3].jointBasis == .area)
   }
 
-  static func member(_ name: String, organisation: String, compound: String, standing: Governance_Organisation_V1_MemberStanding = .formal)
+  static func member(
+    _ name: String, organisation: String, compound: String,
+    standing: Governance_Organisation_V1_MemberStanding = .formal
+  )
     -> Governance_Organisation_V1_CreateMemberRequest
   {
     .with {
@@ -76,12 +81,14 @@ struct BranchFormationTests {
       ("栖霞区委", Governance_Organisation_V1_OrganisationLevel.districtCommittee, "320113000000"),
       ("尧化街道党工委", .streetWorkingCommittee, "320113005000"), ("仙林社区党委", .communityCommittee, "320113005001"),
     ] {
-      parent = try await organisations.createOrganisation(.with {
-        $0.organisation.name = name
-        $0.organisation.level = level
-        $0.organisation.divisionCode = code
-        $0.organisation.parentID = parent
-      }).id
+      parent = try await organisations.createOrganisation(
+        .with {
+          $0.organisation.name = name
+          $0.organisation.level = level
+          $0.organisation.divisionCode = code
+          $0.organisation.parentID = parent
+        }
+      ).id
     }
     return parent
   }
@@ -92,19 +99,24 @@ struct BranchFormationTests {
       let community = try await Self.committees(organisations)
       var compounds: [String] = []
       for name in ["大院", "小院"] {
-        compounds.append(try await property.createCompound(.with {
-          $0.compound.name = name
-          $0.compound.divisionCode = "320113005001"
-          $0.compound.kind = .old
-        }).id)
+        compounds.append(
+          try await property.createCompound(
+            .with {
+              $0.compound.name = name
+              $0.compound.divisionCode = "320113005001"
+              $0.compound.kind = .old
+            }
+          ).id)
       }
       for index in 0..<3 {
-        _ = try await organisations.createMember(Self.member("党员\(index)", organisation: community, compound: compounds[0]))
+        _ = try await organisations.createMember(
+          Self.member("党员\(index)", organisation: community, compound: compounds[0]))
       }
       _ = try await organisations.createMember(
         Self.member("预备党员", organisation: community, compound: compounds[0], standing: .probationary))
       for index in 0..<2 {
-        _ = try await organisations.createMember(Self.member("小院党员\(index)", organisation: community, compound: compounds[1]))
+        _ = try await organisations.createMember(
+          Self.member("小院党员\(index)", organisation: community, compound: compounds[1]))
       }
 
       let plan = try await organisations.proposeBranchPlan(.with { $0.divisionCode = "320113005001" })
@@ -150,34 +162,38 @@ struct BranchFormationTests {
       #expect(fetched.contact.idNumber == "320113********1237")
       let listed = try await organisations.listMembers(.with { $0.organisationID = community })
       #expect(listed.members.allSatisfy { $0.contact.masked })
-      let revealed = try await organisations.revealContact(.with {
-        $0.subject = .partyMember
-        $0.subjectID = member.id
-        $0.reason = "联系报到事宜"
-      })
-      #expect(revealed.contact.name == "张建国")
-      #expect(revealed.contact.phone == "13912345678")
-      let updated = try await organisations.updateMember(.with {
-        $0.member.id = member.id
-        $0.member.contact = .with {
-          $0.name = "张建国"
-          $0.phone = "13700001111"
-        }
-        $0.member.standing = .formal
-        $0.updateMask.paths = ["contact", "standing"]
-      })
-      #expect(updated.contact.phone == "137****1111")
-      let again = try await organisations.revealContact(.with {
-        $0.subject = .partyMember
-        $0.subjectID = member.id
-        $0.reason = "核对电话"
-      })
-      #expect(again.contact.phone == "13700001111")
-      await expectRPCError(.invalidArgument, mentioning: "reason", "is required") {
-        _ = try await organisations.revealContact(.with {
+      let revealed = try await organisations.revealContact(
+        .with {
           $0.subject = .partyMember
           $0.subjectID = member.id
+          $0.reason = "联系报到事宜"
         })
+      #expect(revealed.contact.name == "张建国")
+      #expect(revealed.contact.phone == "13912345678")
+      let updated = try await organisations.updateMember(
+        .with {
+          $0.member.id = member.id
+          $0.member.contact = .with {
+            $0.name = "张建国"
+            $0.phone = "13700001111"
+          }
+          $0.member.standing = .formal
+          $0.updateMask.paths = ["contact", "standing"]
+        })
+      #expect(updated.contact.phone == "137****1111")
+      let again = try await organisations.revealContact(
+        .with {
+          $0.subject = .partyMember
+          $0.subjectID = member.id
+          $0.reason = "核对电话"
+        })
+      #expect(again.contact.phone == "13700001111")
+      await expectRPCError(.invalidArgument, mentioning: "reason", "is required") {
+        _ = try await organisations.revealContact(
+          .with {
+            $0.subject = .partyMember
+            $0.subjectID = member.id
+          })
       }
       await expectRPCError(.invalidArgument, mentioning: "member.kind") {
         var request = Self.member("李四", organisation: community, compound: "cmp_x")
@@ -191,27 +207,30 @@ struct BranchFormationTests {
   func transferKeepsHistory() async throws {
     try await withOrganisationService { organisations, _, _ in
       let community = try await Self.committees(organisations)
-      let other = try await organisations.createOrganisation(.with {
-        $0.organisation.name = "网格支部"
-        $0.organisation.level = .branch
-        $0.organisation.branchKind = .grid
-        $0.organisation.divisionCode = "320113005001001"
-        $0.organisation.parentID = community
-      })
+      let other = try await organisations.createOrganisation(
+        .with {
+          $0.organisation.name = "网格支部"
+          $0.organisation.level = .branch
+          $0.organisation.branchKind = .grid
+          $0.organisation.divisionCode = "320113005001001"
+          $0.organisation.parentID = community
+        })
       let member = try await organisations.createMember(Self.member("王芳", organisation: community, compound: "cmp_x"))
-      let moved = try await organisations.transferMember(.with {
-        $0.memberID = member.id
-        $0.toOrganisationID = other.id
-        $0.reason = "网格支部成立"
-      })
+      let moved = try await organisations.transferMember(
+        .with {
+          $0.memberID = member.id
+          $0.toOrganisationID = other.id
+          $0.reason = "网格支部成立"
+        })
       #expect(moved.organisationID == other.id)
       let transfers = try await organisations.listMemberTransfers(.with { $0.memberID = member.id })
       #expect(transfers.transfers.map(\.fromOrganisationID) == [community])
       await expectRPCError(.failedPrecondition, mentioning: "already there") {
-        _ = try await organisations.transferMember(.with {
-          $0.memberID = member.id
-          $0.toOrganisationID = other.id
-        })
+        _ = try await organisations.transferMember(
+          .with {
+            $0.memberID = member.id
+            $0.toOrganisationID = other.id
+          })
       }
     }
   }
@@ -220,7 +239,9 @@ struct BranchFormationTests {
   func propertyDown() async throws {
     let peers = try PeerClients(
       caller: .organisation,
-      peers: [.property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1)],
+      peers: [
+        .property: NetworkAddress(host: "127.0.0.1", port: 1), .grid: NetworkAddress(host: "127.0.0.1", port: 1),
+      ],
       timeout: .seconds(30), authority: .ephemeral())
     let store = OrganisationStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())

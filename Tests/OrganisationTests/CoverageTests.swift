@@ -7,7 +7,8 @@ import Testing
 
 @Suite("Coverage: compounds, companies under the 25-staff rule, grids with a branch")
 struct CoverageTests {
-  @Test("a company is covered by its own party members at 25 staff, else by attaching, joining or an instructor",
+  @Test(
+    "a company is covered by its own party members at 25 staff, else by attaching, joining or an instructor",
     arguments: [
       (true, Governance_Property_V1_CompanyPartyStatus.none, true, true), (true, .none, false, false),
       (true, .attached, false, false), (true, .ownOrganisation, false, true), (false, .attached, false, true),
@@ -47,65 +48,75 @@ struct CoverageTests {
   func coverageAcrossServices() async throws {
     try await withOrganisationService { organisations, property, grid in
       let community = try await BranchFormationTests.committees(organisations)
-      for (code, name) in [("320113000000", "栖霞区"), ("320113005000", "尧化街道"), ("320113005001", "仙林社区"),
-        ("320113005002", "尧林社区")]
-      {
-        _ = try await grid.createDivision(.with {
-          $0.division.divisionCode = code
-          $0.division.name = name
-        })
+      for (code, name) in [
+        ("320113000000", "栖霞区"), ("320113005000", "尧化街道"), ("320113005001", "仙林社区"),
+        ("320113005002", "尧林社区"),
+      ] {
+        _ = try await grid.createDivision(
+          .with {
+            $0.division.divisionCode = code
+            $0.division.name = name
+          })
       }
       for code in ["320113005001001", "320113005001002", "320113005002001"] {
-        _ = try await grid.createGrid(.with {
-          $0.grid.gridCode = code
-          $0.grid.name = "网格 \(code)"
-          $0.grid.kind = .basic
-        })
+        _ = try await grid.createGrid(
+          .with {
+            $0.grid.gridCode = code
+            $0.grid.name = "网格 \(code)"
+            $0.grid.kind = .basic
+          })
       }
       var compounds: [String] = []
       for (name, division) in [("甲小区", "320113005001"), ("乙小区", "320113005001"), ("丙小区", "320113005002")] {
-        compounds.append(try await property.createCompound(.with {
-          $0.compound.name = name
-          $0.compound.divisionCode = division
-          $0.compound.kind = .commercialHousing
-        }).id)
+        compounds.append(
+          try await property.createCompound(
+            .with {
+              $0.compound.name = name
+              $0.compound.divisionCode = division
+              $0.compound.kind = .commercialHousing
+            }
+          ).id)
       }
       for index in 0..<3 {
         _ = try await organisations.createMember(
           BranchFormationTests.member("党员\(index)", organisation: community, compound: compounds[0]))
       }
-      _ = try await organisations.createOrganisation(.with {
-        $0.organisation.name = "甲小区支部"
-        $0.organisation.level = .branch
-        $0.organisation.branchKind = .compound
-        $0.organisation.divisionCode = "320113005001"
-        $0.organisation.parentID = community
-        $0.organisation.compoundID = compounds[0]
-      })
-      _ = try await organisations.createOrganisation(.with {
-        $0.organisation.name = "第一网格支部"
-        $0.organisation.level = .branch
-        $0.organisation.branchKind = .grid
-        $0.organisation.divisionCode = "320113005001001"
-        $0.organisation.parentID = community
-      })
+      _ = try await organisations.createOrganisation(
+        .with {
+          $0.organisation.name = "甲小区支部"
+          $0.organisation.level = .branch
+          $0.organisation.branchKind = .compound
+          $0.organisation.divisionCode = "320113005001"
+          $0.organisation.parentID = community
+          $0.organisation.compoundID = compounds[0]
+        })
+      _ = try await organisations.createOrganisation(
+        .with {
+          $0.organisation.name = "第一网格支部"
+          $0.organisation.level = .branch
+          $0.organisation.branchKind = .grid
+          $0.organisation.divisionCode = "320113005001001"
+          $0.organisation.parentID = community
+        })
       for (name, code, staff, status) in [
         ("大物业", "91350100M000100Y43", Int32(60), Governance_Property_V1_CompanyPartyStatus.ownOrganisation),
         ("小物业", "9144030071526726XG", Int32(8), .none),
       ] {
-        _ = try await property.createCompany(.with {
-          $0.company.name = name
-          $0.company.unifiedSocialCreditCode = code
-          $0.company.divisionCode = "320113005000"
-          $0.company.staffCount = staff
-          $0.company.partyStatus = status
-        })
+        _ = try await property.createCompany(
+          .with {
+            $0.company.name = name
+            $0.company.unifiedSocialCreditCode = code
+            $0.company.divisionCode = "320113005000"
+            $0.company.staffCount = staff
+            $0.company.partyStatus = status
+          })
       }
 
-      let coverage = try await organisations.getCoverage(.with {
-        $0.divisionPrefix = "320113005"
-        $0.includeChildren = true
-      })
+      let coverage = try await organisations.getCoverage(
+        .with {
+          $0.divisionPrefix = "320113005"
+          $0.includeChildren = true
+        })
       let figures = coverage.figures
       #expect(figures.compoundsTotal == 3)
       #expect(figures.compoundsWithPartyOrganisation == 1)

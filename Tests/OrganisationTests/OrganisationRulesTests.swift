@@ -1,6 +1,7 @@
 import GovernanceAPI
 import ServiceKit
 import Testing
+
 @testable import Organisation
 
 /// The organisation rules a store checks inside its transactions, as plain functions.
@@ -12,7 +13,11 @@ struct OrganisationRulesTests {
     $0.level = .streetWorkingCommittee
     $0.divisionCode = "320113005000"
   }
-  var dissolved: Governance_Organisation_V1_Organisation { var copy = active; copy.status = .dissolved; return copy }
+  var dissolved: Governance_Organisation_V1_Organisation {
+    var copy = active
+    copy.status = .dissolved
+    return copy
+  }
 
   @Test("a position and a cross-appointment end once")
   func positionsAndCrossAppointmentsEndOnce() throws {
@@ -34,15 +39,17 @@ struct OrganisationRulesTests {
 
   @Test("dual registration is for active in-service members")
   func dualRegistrationIsForActiveInServiceMembers() throws {
-    try MemberRules.checkRegistersAtCommunity(.with {
-      $0.kind = .inService
-      $0.status = .active
-    })
-    #expect(throws: DomainError.self) {
-      try MemberRules.checkRegistersAtCommunity(.with {
-        $0.kind = .directManaged
+    try MemberRules.checkRegistersAtCommunity(
+      .with {
+        $0.kind = .inService
         $0.status = .active
       })
+    #expect(throws: DomainError.self) {
+      try MemberRules.checkRegistersAtCommunity(
+        .with {
+          $0.kind = .directManaged
+          $0.status = .active
+        })
     }
   }
 
@@ -51,7 +58,9 @@ struct OrganisationRulesTests {
     try MemberRules.checkTransferTarget(active)
     #expect(throws: DomainError.self) { try MemberRules.checkTransferTarget(dissolved) }
     try MemberRules.checkTransfer(.with { $0.organisationID = "org_2" }, to: active)
-    #expect(throws: DomainError.self) { try MemberRules.checkTransfer(.with { $0.organisationID = "org_1" }, to: active) }
+    #expect(throws: DomainError.self) {
+      try MemberRules.checkTransfer(.with { $0.organisationID = "org_1" }, to: active)
+    }
   }
 
   @Test("only an active organisation without active sub-organisations is dissolved, its members to another active one")
@@ -61,13 +70,19 @@ struct OrganisationRulesTests {
     #expect(throws: DomainError.self) { try OrganisationTree.checkDissolve(active, activeChildren: 2) }
     try OrganisationTree.checkSuccessorNamed("", of: active, members: 0)
     #expect(throws: DomainError.self) { try OrganisationTree.checkSuccessorNamed("", of: active, members: 3) }
-    try OrganisationTree.checkSuccessor(.with { $0.id = "org_2"; $0.status = .active }, of: active)
+    try OrganisationTree.checkSuccessor(
+      .with {
+        $0.id = "org_2"
+        $0.status = .active
+      }, of: active)
     #expect(throws: DomainError.self) { try OrganisationTree.checkSuccessor(active, of: active) }
   }
 
   @Test("pairings are evaluated by the street working committee of their street")
   func pairingsAreEvaluatedByTheirStreetsCommittee() throws {
     try Pairings.checkEvaluator(active, of: .with { $0.divisionCode = "320113005001" })
-    #expect(throws: DomainError.self) { try Pairings.checkEvaluator(active, of: .with { $0.divisionCode = "320113006001" }) }
+    #expect(throws: DomainError.self) {
+      try Pairings.checkEvaluator(active, of: .with { $0.divisionCode = "320113006001" })
+    }
   }
 }

@@ -25,8 +25,9 @@ struct CompoundRegistrationTests {
 
     var foreignGrid = Self.compound
     foreignGrid.gridCodes = ["320113006001001"]
-    #expect(throws: DomainError.invalidArgument(
-      field: "compound.grid_codes[0]", rule: "320113006001001 is not a grid of community 320113005001")
+    #expect(
+      throws: DomainError.invalidArgument(
+        field: "compound.grid_codes[0]", rule: "320113006001001 is not a grid of community 320113005001")
     ) { try CompoundRegistration.validateNew(foreignGrid) }
 
     var street = Self.compound
@@ -43,14 +44,16 @@ struct CompoundRegistrationTests {
     let store = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
     try await withTestServer([PropertyService(store: store)], as: .staff(.community, scope: "320113005001")) { client in
       let property = Governance_Property_V1_PropertyService.Client(wrapping: client)
-      let created = try await property.createCompound(.with {
-        $0.requestID = "c-1"
-        $0.compound = Self.compound
-      })
-      let again = try await property.createCompound(.with {
-        $0.requestID = "c-1"
-        $0.compound = Self.compound
-      })
+      let created = try await property.createCompound(
+        .with {
+          $0.requestID = "c-1"
+          $0.compound = Self.compound
+        })
+      let again = try await property.createCompound(
+        .with {
+          $0.requestID = "c-1"
+          $0.compound = Self.compound
+        })
       #expect(again.id == created.id)
       let fetched = try await property.getCompound(.with { $0.id = created.id })
       #expect(fetched.name == "仙林翠谷")
@@ -70,10 +73,11 @@ struct CompoundRegistrationTests {
       await expectRPCError(.alreadyExists, mentioning: "request_id", "different CreateCompound") {
         var other = Self.compound
         other.name = "另一个小区"
-        _ = try await property.createCompound(.with {
-          $0.requestID = "c-1"
-          $0.compound = other
-        })
+        _ = try await property.createCompound(
+          .with {
+            $0.requestID = "c-1"
+            $0.compound = other
+          })
       }
     }
   }

@@ -7,21 +7,25 @@ import Testing
 
 @Suite("Property rules: credit codes, contract transitions, the four-level acceptance")
 struct PropertyRulesTests {
-  @Test("a credit code ends in its GB 32100 check character", arguments: [
-    "91350100M000100Y43", "9144030071526726XG", "914403001922038216", "91330100799655058B", "91110000100006485K",
-    "91310000607216596u",
-  ])
+  @Test(
+    "a credit code ends in its GB 32100 check character",
+    arguments: [
+      "91350100M000100Y43", "9144030071526726XG", "914403001922038216", "91330100799655058B", "91110000100006485K",
+      "91310000607216596u",
+    ])
   func creditCodeEndsInItsCheckCharacter(code: String) throws {
     #expect(try UnifiedSocialCreditCode.validate(code, field: "c") == code.uppercased())
   }
 
-  @Test("a wrong credit code is INVALID_ARGUMENT naming the code and the fault", arguments: [
-    ("91350100M000100Y44", "expected '3'"),
-    ("911100001011115225", "expected '6'"),
-    ("91350100M000100Y4", "18 characters"),
-    ("91350100M000100I43", "contains 'I'"),
-    ("9135A100M000100Y43", "6-digit division code"),
-  ])
+  @Test(
+    "a wrong credit code is INVALID_ARGUMENT naming the code and the fault",
+    arguments: [
+      ("91350100M000100Y44", "expected '3'"),
+      ("911100001011115225", "expected '6'"),
+      ("91350100M000100Y4", "18 characters"),
+      ("91350100M000100I43", "contains 'I'"),
+      ("9135A100M000100Y43", "6-digit division code"),
+    ])
   func wrongCreditCode(code: String, fault: String) {
     do {
       _ = try UnifiedSocialCreditCode.validate(code, field: "company.unified_social_credit_code")
@@ -66,15 +70,19 @@ struct PropertyRulesTests {
       $0.day = 30
     }
     var contract = ContractLifecycle.Contract.with { $0.selectionMethod = .streetAgreement }
-    let trial = try ContractLifecycle.validateNew(contract, compound: compound, company: .with { $0.listStatus = .red }, start: start)
+    let trial = try ContractLifecycle.validateNew(
+      contract, compound: compound, company: .with { $0.listStatus = .red }, start: start)
     #expect(trial.state == .trial)
-    #expect(trial.trialEndDate == .with {
-      $0.year = 2027
-      $0.month = 2
-      $0.day = 28
-    })
+    #expect(
+      trial.trialEndDate
+        == .with {
+          $0.year = 2027
+          $0.month = 2
+          $0.day = 28
+        })
     #expect(throws: DomainError.self) {
-      try ContractLifecycle.validateNew(contract, compound: compound, company: .with { $0.listStatus = .black }, start: start)
+      try ContractLifecycle.validateNew(
+        contract, compound: compound, company: .with { $0.listStatus = .black }, start: start)
     }
     contract.selectionMethod = .ownersAssemblyVote
     contract.ownersVote = .with {
@@ -85,10 +93,13 @@ struct PropertyRulesTests {
       try ContractLifecycle.validateNew(contract, compound: compound, company: .init(), start: start)
     }
     contract.ownersVote.ownersInFavour = 51
-    #expect(try ContractLifecycle.validateNew(contract, compound: compound, company: .init(), start: start).state == .trial)
+    #expect(
+      try ContractLifecycle.validateNew(contract, compound: compound, company: .init(), start: start).state == .trial)
   }
 
-  static func decision(_ step: JointAcceptance.Step, _ outcome: Governance_Property_V1_StepOutcome, reasons: [String] = [])
+  static func decision(
+    _ step: JointAcceptance.Step, _ outcome: Governance_Property_V1_StepOutcome, reasons: [String] = []
+  )
     -> Governance_Property_V1_RecordAcceptanceStepRequest
   {
     .with {
@@ -113,7 +124,8 @@ struct PropertyRulesTests {
     #expect(throws: DomainError.self) {
       try JointAcceptance.record(Self.decision(.streetSignOff, .passed), on: acceptance, decidedBy: .system, at: now)
     }
-    acceptance = try JointAcceptance.record(Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .system, at: now)
+    acceptance = try JointAcceptance.record(
+      Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .system, at: now)
     #expect(acceptance.currentStep == .communityReview)
     // A failure without reasons is refused; with reasons it goes back.
     #expect(throws: DomainError.invalidArgument(field: "reasons", rule: "a failed step gives its reasons")) {
@@ -129,7 +141,8 @@ struct PropertyRulesTests {
     #expect(acceptance.state == .passed)
     #expect(acceptance.steps.count == 6)
     #expect(throws: DomainError.self) {
-      try JointAcceptance.record(Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .system, at: now)
+      try JointAcceptance.record(
+        Self.decision(.companySelfReview, .passed), on: acceptance, decidedBy: .system, at: now)
     }
   }
 }

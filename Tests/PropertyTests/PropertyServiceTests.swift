@@ -42,26 +42,31 @@ struct PropertyServiceTests {
   static func makeCity(_ property: Client, withCentres streets: [String] = streets) async throws -> City {
     var city = City()
     for street in streets {
-      _ = try await property.createServiceCentre(.with {
-        $0.centre.divisionCode = street
-        $0.centre.name = "物业服务中心 \(street)"
-      })
+      _ = try await property.createServiceCentre(
+        .with {
+          $0.centre.divisionCode = street
+          $0.centre.name = "物业服务中心 \(street)"
+        })
     }
     for (index, community) in ["320113005001", "320113005002", "320113006001"].enumerated() {
-      city.compounds.append(try await property.createCompound(.with {
-        $0.compound.name = "小区\(index + 1)"
-        $0.compound.divisionCode = community
-        $0.compound.kind = .commercialHousing
-        $0.compound.householdCount = Int32(100 * (index + 1))
-      }))
+      city.compounds.append(
+        try await property.createCompound(
+          .with {
+            $0.compound.name = "小区\(index + 1)"
+            $0.compound.divisionCode = community
+            $0.compound.kind = .commercialHousing
+            $0.compound.householdCount = Int32(100 * (index + 1))
+          }))
     }
     for (name, code) in [("南京鸿运物业", "91350100M000100Y43"), ("深圳腾讯物业", "9144030071526726XG")] {
-      city.companies.append(try await property.createCompany(.with {
-        $0.company.name = name
-        $0.company.unifiedSocialCreditCode = code
-        $0.company.divisionCode = "320113000000"
-        $0.company.staffCount = 40
-      }))
+      city.companies.append(
+        try await property.createCompany(
+          .with {
+            $0.company.name = name
+            $0.company.unifiedSocialCreditCode = code
+            $0.company.divisionCode = "320113000000"
+            $0.company.staffCount = 40
+          }))
     }
     return city
   }
@@ -69,13 +74,14 @@ struct PropertyServiceTests {
   static func sign(_ property: Client, compound: String, company: String, requestID: String = "") async throws
     -> Governance_Property_V1_ServiceContract
   {
-    try await property.createContract(.with {
-      $0.requestID = requestID
-      $0.contract.compoundID = compound
-      $0.contract.companyID = company
-      $0.contract.selectionMethod = .streetAgreement
-      $0.contract.fee.fenPerSquareMetreMonth = 120
-    })
+    try await property.createContract(
+      .with {
+        $0.requestID = requestID
+        $0.contract.compoundID = compound
+        $0.contract.companyID = company
+        $0.contract.selectionMethod = .streetAgreement
+        $0.contract.fee.fenPerSquareMetreMonth = 120
+      })
   }
 
   @Test("a contract starts a trial, blocks a second one, activates and terminates to fallback")
@@ -95,10 +101,11 @@ struct PropertyServiceTests {
       await expectRPCError(.failedPrecondition, mentioning: "cannot become active") {
         _ = try await property.activateContract(.with { $0.id = contract.id })
       }
-      let ended = try await property.terminateContract(.with {
-        $0.id = contract.id
-        $0.reason = "合同到期"
-      })
+      let ended = try await property.terminateContract(
+        .with {
+          $0.id = contract.id
+          $0.reason = "合同到期"
+        })
       #expect(ended.state == .terminated)
       let after = try await property.getCompound(.with { $0.id = compound })
       #expect(after.managementMode == .fallback)
@@ -114,44 +121,49 @@ struct PropertyServiceTests {
     try await Self.withService { property, _ in
       let city = try await Self.makeCity(property)
       await expectRPCError(.permissionDenied, mentioning: "evaluation service") {
-        _ = try await property.setCompanyListStatus(.with {
-          $0.companyID = city.companies[0].id
-          $0.listStatus = .black
-        })
+        _ = try await property.setCompanyListStatus(
+          .with {
+            $0.companyID = city.companies[0].id
+            $0.listStatus = .black
+          })
       }
     }
     try await Self.withService(caller: .evaluation) { property, _ in
       let city = try await asTestAdministrator { try await Self.makeCity(property) }
-      let rated = try await property.setCompanyRating(.with {
-        $0.companyID = city.companies[0].id
-        $0.starRating = 2
-        $0.score = 58.5
-        $0.period = "2026Q3"
-      })
+      let rated = try await property.setCompanyRating(
+        .with {
+          $0.companyID = city.companies[0].id
+          $0.starRating = 2
+          $0.score = 58.5
+          $0.period = "2026Q3"
+        })
       #expect(rated.starRating == 2)
-      _ = try await property.setCompanyListStatus(.with {
-        $0.companyID = city.companies[0].id
-        $0.listStatus = .black
-        $0.reason = "服务质量差、满意度低"
-      })
+      _ = try await property.setCompanyListStatus(
+        .with {
+          $0.companyID = city.companies[0].id
+          $0.listStatus = .black
+          $0.reason = "服务质量差、满意度低"
+        })
       await expectRPCError(.failedPrecondition, mentioning: "blacklisted") {
         _ = try await asTestAdministrator {
           try await Self.sign(property, compound: city.compounds[0].id, company: city.companies[0].id)
         }
       }
       await expectRPCError(.permissionDenied, mentioning: "evaluation service", "CreateCompany") {
-        _ = try await property.createCompany(.with {
-          $0.company.name = "南京鸿运物业"
-          $0.company.unifiedSocialCreditCode = "91350100M000100Y43"
-          $0.company.divisionCode = "320113000000"
-        })
+        _ = try await property.createCompany(
+          .with {
+            $0.company.name = "南京鸿运物业"
+            $0.company.unifiedSocialCreditCode = "91350100M000100Y43"
+            $0.company.divisionCode = "320113000000"
+          })
       }
       await expectRPCError(.invalidArgument, mentioning: "star_rating", "from 1 to 5") {
-        _ = try await property.setCompanyRating(.with {
-          $0.companyID = city.companies[1].id
-          $0.starRating = 6
-          $0.period = "2026Q3"
-        })
+        _ = try await property.setCompanyRating(
+          .with {
+            $0.companyID = city.companies[1].id
+            $0.starRating = 6
+            $0.period = "2026Q3"
+          })
       }
     }
   }
@@ -162,15 +174,17 @@ struct PropertyServiceTests {
       let city = try await Self.makeCity(property)
       let compound = city.compounds[1].id
       let contract = try await Self.sign(property, compound: compound, company: city.companies[1].id)
-      var acceptance = try await property.createAcceptance(.with {
-        $0.compoundID = compound
-        $0.contractID = contract.id
-      })
-      await expectRPCError(.alreadyExists, mentioning: "open acceptance") {
-        _ = try await property.createAcceptance(.with {
+      var acceptance = try await property.createAcceptance(
+        .with {
           $0.compoundID = compound
           $0.contractID = contract.id
         })
+      await expectRPCError(.alreadyExists, mentioning: "open acceptance") {
+        _ = try await property.createAcceptance(
+          .with {
+            $0.compoundID = compound
+            $0.contractID = contract.id
+          })
       }
       let acceptanceID = acceptance.id
       await expectRPCError(.failedPrecondition, mentioning: "in order") {
@@ -185,13 +199,14 @@ struct PropertyServiceTests {
       }
       for step in JointAcceptance.order {
         #expect(try await property.getCompound(.with { $0.id = compound }).managementMode == .none)
-        acceptance = try await property.recordAcceptanceStep(.with {
-          $0.acceptanceID = acceptance.id
-          $0.step = step
-          $0.outcome = .passed
-          $0.checklist = .with { $0.gateStaff.satisfied = true }
-          $0.decidedBy = "审核人"
-        })
+        acceptance = try await property.recordAcceptanceStep(
+          .with {
+            $0.acceptanceID = acceptance.id
+            $0.step = step
+            $0.outcome = .passed
+            $0.checklist = .with { $0.gateStaff.satisfied = true }
+            $0.decidedBy = "审核人"
+          })
       }
       #expect(acceptance.state == .passed)
       #expect(try await property.getCompound(.with { $0.id = compound }).managementMode == .professional)
@@ -225,16 +240,18 @@ struct PropertyServiceTests {
       }
       // The same request answers the same; a new request finds nothing left to exit.
       #expect(try await property.exitCompany(exit) == first)
-      let again = try await property.exitCompany(.with {
-        $0.requestID = "exit-2"
-        $0.companyID = company
-        $0.reason = "再次退出"
-      })
+      let again = try await property.exitCompany(
+        .with {
+          $0.requestID = "exit-2"
+          $0.companyID = company
+          $0.reason = "再次退出"
+        })
       #expect(again.contracts.isEmpty)
-      let history = try await property.listCompoundHistory(.with {
-        $0.compoundID = city.compounds[0].id
-        $0.kinds = [.companyExited]
-      })
+      let history = try await property.listCompoundHistory(
+        .with {
+          $0.compoundID = city.compounds[0].id
+          $0.kinds = [.companyExited]
+        })
       #expect(history.events.count == 1)
     }
   }
@@ -249,10 +266,11 @@ struct PropertyServiceTests {
         _ = try await Self.sign(property, compound: compound.id, company: company)
       }
       await expectRPCError(.failedPrecondition, mentioning: "no property service centre", "320113006000") {
-        _ = try await property.exitCompany(.with {
-          $0.companyID = company
-          $0.reason = "退出"
-        })
+        _ = try await property.exitCompany(
+          .with {
+            $0.companyID = company
+            $0.reason = "退出"
+          })
       }
       for compound in city.compounds {
         let unchanged = try await property.getCompound(.with { $0.id = compound.id })
@@ -261,14 +279,16 @@ struct PropertyServiceTests {
         #expect(contract.state == .trial)
       }
       // With the missing centre created, the same exit completes.
-      _ = try await property.createServiceCentre(.with {
-        $0.centre.divisionCode = Self.streets[1]
-        $0.centre.name = "仙林街道物业服务中心"
-      })
-      let done = try await property.exitCompany(.with {
-        $0.companyID = company
-        $0.reason = "退出"
-      })
+      _ = try await property.createServiceCentre(
+        .with {
+          $0.centre.divisionCode = Self.streets[1]
+          $0.centre.name = "仙林街道物业服务中心"
+        })
+      let done = try await property.exitCompany(
+        .with {
+          $0.companyID = company
+          $0.reason = "退出"
+        })
       #expect(done.contracts.count == 3)
     }
   }
@@ -278,11 +298,12 @@ struct PropertyServiceTests {
     try await Self.withService { property, _ in
       let city = try await Self.makeCity(property)
       for round in 0..<10 {
-        let compound = try await property.createCompound(.with {
-          $0.compound.name = "竞签小区\(round)"
-          $0.compound.divisionCode = "320113005001"
-          $0.compound.kind = .old
-        })
+        let compound = try await property.createCompound(
+          .with {
+            $0.compound.name = "竞签小区\(round)"
+            $0.compound.divisionCode = "320113005001"
+            $0.compound.kind = .old
+          })
         let outcomes = await withTaskGroup(of: Bool.self) { group in
           for company in city.companies {
             group.addTask { (try? await Self.sign(property, compound: compound.id, company: company.id)) != nil }
@@ -292,10 +313,11 @@ struct PropertyServiceTests {
           return outcomes
         }
         #expect(outcomes.filter { $0 }.count == 1, "round \(round): \(outcomes)")
-        let live = try await property.listContracts(.with {
-          $0.compoundID = compound.id
-          $0.state = .trial
-        })
+        let live = try await property.listContracts(
+          .with {
+            $0.compoundID = compound.id
+            $0.state = .trial
+          })
         #expect(live.contracts.count == 1)
       }
     }
@@ -309,11 +331,12 @@ struct PropertyServiceTests {
       var seen: [String] = []
       var token = ""
       repeat {
-        let page = try await property.listCompounds(.with {
-          $0.divisionPrefix = "320113005"
-          $0.pageSize = 1
-          $0.pageToken = token
-        })
+        let page = try await property.listCompounds(
+          .with {
+            $0.divisionPrefix = "320113005"
+            $0.pageSize = 1
+            $0.pageToken = token
+          })
         seen += page.compounds.map(\.name)
         token = page.nextPageToken
       } while !token.isEmpty
@@ -326,13 +349,15 @@ struct PropertyServiceTests {
 
       // Trials ending soon, for the street office to follow up.
       func trialsEnding(by year: Int32) async throws -> Int {
-        try await property.listContracts(.with {
-          $0.trialEndingBy = .with {
-            $0.year = year
-            $0.month = 12
-            $0.day = 31
+        try await property.listContracts(
+          .with {
+            $0.trialEndingBy = .with {
+              $0.year = year
+              $0.month = 12
+              $0.day = 31
+            }
           }
-        }).contracts.count
+        ).contracts.count
       }
       #expect(try await trialsEnding(by: 2099) == 1)
       #expect(try await trialsEnding(by: 2000) == 0)
@@ -353,36 +378,41 @@ struct PropertyServiceTests {
     try await Self.withService { property, _ in
       let city = try await Self.makeCity(property)
       await expectRPCError(.invalidArgument, mentioning: "company.unified_social_credit_code", "91350100M000100Y44") {
-        _ = try await property.createCompany(.with {
-          $0.company.name = "假公司"
-          $0.company.unifiedSocialCreditCode = "91350100M000100Y44"
-          $0.company.divisionCode = "320113000000"
-        })
+        _ = try await property.createCompany(
+          .with {
+            $0.company.name = "假公司"
+            $0.company.unifiedSocialCreditCode = "91350100M000100Y44"
+            $0.company.divisionCode = "320113000000"
+          })
       }
       await expectRPCError(.alreadyExists, mentioning: "91350100M000100Y43") {
-        _ = try await property.createCompany(.with {
-          $0.company.name = "重复"
-          $0.company.unifiedSocialCreditCode = "91350100m000100y43"
-          $0.company.divisionCode = "320113000000"
-        })
+        _ = try await property.createCompany(
+          .with {
+            $0.company.name = "重复"
+            $0.company.unifiedSocialCreditCode = "91350100m000100y43"
+            $0.company.divisionCode = "320113000000"
+          })
       }
       await expectRPCError(.failedPrecondition, mentioning: "district joint acceptance") {
-        _ = try await property.changeManagementMode(.with {
-          $0.compoundID = city.compounds[0].id
-          $0.mode = .professional
-        })
+        _ = try await property.changeManagementMode(
+          .with {
+            $0.compoundID = city.compounds[0].id
+            $0.mode = .professional
+          })
       }
       await expectRPCError(.invalidArgument, mentioning: "update_mask", "management_mode") {
-        _ = try await property.updateCompound(.with {
-          $0.compound.id = city.compounds[0].id
-          $0.updateMask.paths = ["management_mode"]
-        })
+        _ = try await property.updateCompound(
+          .with {
+            $0.compound.id = city.compounds[0].id
+            $0.updateMask.paths = ["management_mode"]
+          })
       }
-      let renamed = try await property.updateCompound(.with {
-        $0.compound.id = city.compounds[0].id
-        $0.compound.name = "新名字小区"
-        $0.updateMask.paths = ["name"]
-      })
+      let renamed = try await property.updateCompound(
+        .with {
+          $0.compound.id = city.compounds[0].id
+          $0.compound.name = "新名字小区"
+          $0.updateMask.paths = ["name"]
+        })
       #expect(renamed.name == "新名字小区")
       #expect(renamed.householdCount == city.compounds[0].householdCount)
     }

@@ -18,9 +18,11 @@ struct AuthorizationTests {
           allowed = false
           #expect(error.rpcErrorMessage.contains(caller.rawValue), "\(error.rpcErrorMessage)")
         }
-        let publication = caller == .evaluation && entry.service.hasSuffix("PropertyService")
+        let publication =
+          caller == .evaluation && entry.service.hasSuffix("PropertyService")
           && publicationWrites.contains(entry.method)
-        #expect(allowed == (Authorization.isRead(entry.method) || publication), "\(caller.rawValue) → \(entry.fullName)")
+        #expect(
+          allowed == (Authorization.isRead(entry.method) || publication), "\(caller.rawValue) → \(entry.fullName)")
       }
     }
   }

@@ -22,7 +22,9 @@ struct CalendarDateTests {
       580_000_000, -2_000_000_000, 0,
     ]
     var generator = SystemRandomNumberGenerator()
-    for _ in 0..<2_000 { instants.append(TimeInterval(Int64.random(in: 694_224_000...4_200_000_000, using: &generator))) }
+    for _ in 0..<2_000 {
+      instants.append(TimeInterval(Int64.random(in: 694_224_000...4_200_000_000, using: &generator)))
+    }
     for seconds in instants {
       let time = Date(timeIntervalSince1970: seconds)
       let date = CalendarDate.today(at: time)
@@ -43,7 +45,9 @@ struct CalendarDateTests {
     for valid in [date(2024, 2, 29), date(2000, 2, 29), date(2026, 12, 31), date(2026, 4, 30)] {
       try CalendarDate.validate(valid, field: "from_date")
     }
-    for invalid in [date(2026, 2, 29), date(1900, 2, 29), date(2026, 4, 31), date(2026, 13, 1), date(2026, 0, 10), date(1899, 1, 1)] {
+    for invalid in [
+      date(2026, 2, 29), date(1900, 2, 29), date(2026, 4, 31), date(2026, 13, 1), date(2026, 0, 10), date(1899, 1, 1),
+    ] {
       #expect(throws: DomainError.self) { try CalendarDate.validate(invalid, field: "from_date") }
     }
     do {
@@ -56,15 +60,19 @@ struct CalendarDateTests {
 
   @Test("dates are written YYYY-MM-DD, zero-padded, so that they sort as the calendar does")
   func isoForm() {
-    #expect(CalendarDate.iso(.with {
-      $0.year = 2026
-      $0.month = 3
-      $0.day = 7
-    }) == "2026-03-07")
-    #expect(CalendarDate.iso(.with {
-      $0.year = 2026
-      $0.month = 11
-      $0.day = 26
-    }) == "2026-11-26")
+    #expect(
+      CalendarDate.iso(
+        .with {
+          $0.year = 2026
+          $0.month = 3
+          $0.day = 7
+        }) == "2026-03-07")
+    #expect(
+      CalendarDate.iso(
+        .with {
+          $0.year = 2026
+          $0.month = 11
+          $0.day = 26
+        }) == "2026-11-26")
   }
 }

@@ -45,11 +45,13 @@ struct ConfigurationTests {
     }
   }
 
-  @Test("a malformed address names where it came from", arguments: [
-    ("no-port", "is not HOST:PORT"),
-    ("127.0.0.1:http", "is not a number"),
-    ("127.0.0.1:70000", "is not a number from 0 to 65535"),
-  ])
+  @Test(
+    "a malformed address names where it came from",
+    arguments: [
+      ("no-port", "is not HOST:PORT"),
+      ("127.0.0.1:http", "is not a number"),
+      ("127.0.0.1:70000", "is not a number from 0 to 65535"),
+    ])
   func malformedAddress(text: String, problem: String) {
     do {
       _ = try ServiceConfiguration.resolve(

@@ -81,13 +81,17 @@ struct DatabaseTests {
     #expect(actions == 2)
     // Pruning drops what is older than the cutoff and keeps what is newer.
     let now = Date()
-    #expect(try database.write { db in try IdempotencyLedger.prune(db, before: now.addingTimeInterval(-IdempotencyLedger.retention)) } == 0)
+    #expect(
+      try database.write { db in
+        try IdempotencyLedger.prune(db, before: now.addingTimeInterval(-IdempotencyLedger.retention))
+      } == 0)
     #expect(try database.write { db in try IdempotencyLedger.prune(db, before: now.addingTimeInterval(60)) } == 2)
     #expect(try send(Self.clerk, "a").status == .notServing && actions == 3)
     // An answer recorded before request ids had callers still answers the same request's retry.
     try database.write { db in
       try db.execute(
-        sql: "INSERT INTO idempotency_ledger (caller, request_id, method, request, response, created_at) VALUES ('', 'R0', 'HealthCheck', ?, ?, ?)",
+        sql:
+          "INSERT INTO idempotency_ledger (caller, request_id, method, request, response, created_at) VALUES ('', 'R0', 'HealthCheck', ?, ?, ?)",
         arguments: [
           try Grpc_Health_V1_HealthCheckRequest.with { $0.service = "old" }.serializedData(),
           try Grpc_Health_V1_HealthCheckResponse.with { $0.status = .serviceUnknown }.serializedData(), now,
@@ -130,7 +134,9 @@ struct DatabaseTests {
   func methodNameComesFromTheCallDescriptor() {
     let request = Grpc_Health_V1_HealthCheckRequest()
     #expect(ServerCall.methodName(for: request) == "HealthCheck")
-    let named = ServerCall.$descriptor.withValue(MethodDescriptor(fullyQualifiedService: "grpc.health.v1.Health", method: "Watch")) {
+    let named = ServerCall.$descriptor.withValue(
+      MethodDescriptor(fullyQualifiedService: "grpc.health.v1.Health", method: "Watch")
+    ) {
       ServerCall.methodName(for: request)
     }
     #expect(named == "Watch")

@@ -1,11 +1,11 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
-import SwiftProtobuf
 import GovernanceAPI
 import Logging
-import Synchronization
 import ServiceLifecycle
+import SwiftProtobuf
+import Synchronization
 import Testing
 
 @testable import ServiceKit
@@ -153,7 +153,8 @@ struct LifecycleTests {
     // The deadline is far beyond the bound below: the call must fail because the peer is down,
     // not because time ran out, even when the suites starting beside it delay its client.
     let peers = try PeerClients(
-      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(30), authority: Self.authority)
+      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(30),
+      authority: Self.authority)
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await peers.run() }
       let organisations = Governance_Organisation_V1_OrganisationService.Client(

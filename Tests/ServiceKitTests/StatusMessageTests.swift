@@ -12,7 +12,8 @@ struct StatusMessageTests {
     #expect(message.utf8.count <= DomainError.maximumMessageBytes + "…".utf8.count)
     #expect(message.utf8.count > DomainError.maximumMessageBytes - 3)
     #expect(message.dropLast().allSatisfy { $0 != "\u{FFFD}" })
-    #expect(error.rpcErrorMessage.hasPrefix("team.name: at most 100 characters") && error.rpcErrorMessage.hasSuffix("…"))
+    #expect(
+      error.rpcErrorMessage.hasPrefix("team.name: at most 100 characters") && error.rpcErrorMessage.hasSuffix("…"))
     #expect(DomainError.notFound(resource: "case", id: "case_1").rpcErrorMessage == "case case_1 not found")
   }
 }

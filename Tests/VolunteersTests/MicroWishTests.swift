@@ -57,13 +57,14 @@ struct MicroWishTests {
       let outcomes = await withTaskGroup(of: Bool.self) { group in
         for id in ids {
           group.addTask {
-            (try? await volunteers.claimMicroWish(.with {
-              $0.wishID = posted.id
-              $0.claimant = .with {
-                $0.kind = .volunteer
-                $0.id = id
-              }
-            })) != nil
+            (try? await volunteers.claimMicroWish(
+              .with {
+                $0.wishID = posted.id
+                $0.claimant = .with {
+                  $0.kind = .volunteer
+                  $0.id = id
+                }
+              })) != nil
           }
         }
         return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -75,25 +76,29 @@ struct MicroWishTests {
       await expectRPCError(.invalidArgument, mentioning: "note") {
         _ = try await volunteers.fulfilMicroWish(.with { $0.wishID = posted.id })
       }
-      _ = try await volunteers.fulfilMicroWish(.with {
-        $0.wishID = posted.id
-        $0.note = "已送到家中并调试"
-      })
-      await expectRPCError(.failedPrecondition, mentioning: "fulfilled", "cancelled") {
-        _ = try await volunteers.cancelMicroWish(.with {
+      _ = try await volunteers.fulfilMicroWish(
+        .with {
           $0.wishID = posted.id
-          $0.reason = "不需要了"
+          $0.note = "已送到家中并调试"
         })
+      await expectRPCError(.failedPrecondition, mentioning: "fulfilled", "cancelled") {
+        _ = try await volunteers.cancelMicroWish(
+          .with {
+            $0.wishID = posted.id
+            $0.reason = "不需要了"
+          })
       }
-      let confirmed = try await volunteers.confirmMicroWish(.with {
-        $0.wishID = posted.id
-        $0.comment = "谢谢小伙子"
-      })
+      let confirmed = try await volunteers.confirmMicroWish(
+        .with {
+          $0.wishID = posted.id
+          $0.comment = "谢谢小伙子"
+        })
       #expect(confirmed.state == .confirmed && confirmed.hasConfirmTime)
-      let byClaimant = try await volunteers.listMicroWishes(.with {
-        $0.claimant = confirmed.claimant
-        $0.states = [.confirmed]
-      })
+      let byClaimant = try await volunteers.listMicroWishes(
+        .with {
+          $0.claimant = confirmed.claimant
+          $0.states = [.confirmed]
+        })
       #expect(byClaimant.wishes.map(\.id) == [posted.id])
       #expect(byClaimant.wishes.allSatisfy { $0.resident.masked })
     }
@@ -110,20 +115,23 @@ struct MicroWishTests {
       #expect(try await volunteers.getMicroWish(.with { $0.id = soon.id }).state == .expired)
       #expect(try await volunteers.getMicroWish(.with { $0.id = later.id }).state == .open)
       await expectRPCError(.failedPrecondition, mentioning: "expired", "claimed") {
-        _ = try await volunteers.claimMicroWish(.with {
-          $0.wishID = soon.id
-          $0.claimant = .with {
-            $0.kind = .pairedUnit
-            $0.id = "pu_1"
-          }
-        })
+        _ = try await volunteers.claimMicroWish(
+          .with {
+            $0.wishID = soon.id
+            $0.claimant = .with {
+              $0.kind = .pairedUnit
+              $0.id = "pu_1"
+            }
+          })
       }
       await expectRPCError(.invalidArgument, mentioning: "wish.expire_date", "not before today") {
-        _ = try await volunteers.createMicroWish(Self.wish(expire: .with {
-          $0.year = 2020
-          $0.month = 1
-          $0.day = 1
-        }))
+        _ = try await volunteers.createMicroWish(
+          Self.wish(
+            expire: .with {
+              $0.year = 2020
+              $0.month = 1
+              $0.day = 1
+            }))
       }
       await expectRPCError(.invalidArgument, mentioning: "wish.resident.name") {
         var request = Self.wish()
@@ -131,10 +139,11 @@ struct MicroWishTests {
         _ = try await volunteers.createMicroWish(request)
       }
       await expectRPCError(.invalidArgument, mentioning: "claimant.kind") {
-        _ = try await volunteers.claimMicroWish(.with {
-          $0.wishID = later.id
-          $0.claimant.id = "x"
-        })
+        _ = try await volunteers.claimMicroWish(
+          .with {
+            $0.wishID = later.id
+            $0.claimant.id = "x"
+          })
       }
     }
   }

@@ -46,45 +46,53 @@ struct ServicePostTests {
       let ids = try await Fixture.volunteers(volunteers, count: 4)
       let post = try await volunteers.createServicePost(Self.post(capacity: 2))
       for id in ids.prefix(2) {
-        #expect(try await volunteers.claimPost(.with {
-          $0.postID = post.id
-          $0.volunteerID = id
-        }).state == .claimed)
+        #expect(
+          try await volunteers.claimPost(
+            .with {
+              $0.postID = post.id
+              $0.volunteerID = id
+            }
+          ).state == .claimed)
       }
       await expectRPCError(.alreadyExists, mentioning: ids[0]) {
-        _ = try await volunteers.claimPost(.with {
-          $0.postID = post.id
-          $0.volunteerID = ids[0]
-        })
+        _ = try await volunteers.claimPost(
+          .with {
+            $0.postID = post.id
+            $0.volunteerID = ids[0]
+          })
       }
       await expectRPCError(.failedPrecondition, mentioning: "full", "2 of 2") {
-        _ = try await volunteers.claimPost(.with {
-          $0.postID = post.id
-          $0.volunteerID = ids[2]
-        })
+        _ = try await volunteers.claimPost(
+          .with {
+            $0.postID = post.id
+            $0.volunteerID = ids[2]
+          })
       }
       for (index, id) in ids.suffix(2).enumerated() {
-        let waiting = try await volunteers.claimPost(.with {
-          $0.postID = post.id
-          $0.volunteerID = id
-          $0.joinWaitlist = true
-        })
+        let waiting = try await volunteers.claimPost(
+          .with {
+            $0.postID = post.id
+            $0.volunteerID = id
+            $0.joinWaitlist = true
+          })
         #expect(waiting.state == .waitlisted && waiting.waitlistPosition == Int32(index + 1))
       }
       var full = try await volunteers.getServicePost(.with { $0.id = post.id })
       #expect(full.state == .full && full.claimedCount == 2 && full.waitlistCount == 2)
       await expectRPCError(.failedPrecondition, mentioning: "capacity") {
-        _ = try await volunteers.updateServicePost(.with {
-          $0.post.id = post.id
-          $0.post.capacity = 1
-          $0.updateMask.paths = ["capacity"]
-        })
+        _ = try await volunteers.updateServicePost(
+          .with {
+            $0.post.id = post.id
+            $0.post.capacity = 1
+            $0.updateMask.paths = ["capacity"]
+          })
       }
 
-      _ = try await volunteers.releasePost(.with {
-        $0.postID = post.id
-        $0.volunteerID = ids[0]
-      })
+      _ = try await volunteers.releasePost(
+        .with {
+          $0.postID = post.id
+          $0.volunteerID = ids[0]
+        })
       let claims = try await volunteers.listPostClaims(.with { $0.postID = post.id }).claims
       #expect(claims.map(\.state) == [.released, .claimed, .claimed, .waitlisted])
       #expect(claims[2].hasPromoteTime && claims[3].waitlistPosition == 1)
@@ -92,26 +100,31 @@ struct ServicePostTests {
       #expect(full.claimedCount == 2 && full.waitlistCount == 1)
 
       // A released volunteer may claim again: to the waitlist's end.
-      let again = try await volunteers.claimPost(.with {
-        $0.postID = post.id
-        $0.volunteerID = ids[0]
-        $0.joinWaitlist = true
-      })
+      let again = try await volunteers.claimPost(
+        .with {
+          $0.postID = post.id
+          $0.volunteerID = ids[0]
+          $0.joinWaitlist = true
+        })
       #expect(again.waitlistPosition == 2)
 
       // One more place takes the first waiting; closing releases the rest of the waitlist.
-      let grown = try await volunteers.updateServicePost(.with {
-        $0.post.id = post.id
-        $0.post.capacity = 3
-        $0.updateMask.paths = ["capacity"]
-      })
+      let grown = try await volunteers.updateServicePost(
+        .with {
+          $0.post.id = post.id
+          $0.post.capacity = 3
+          $0.updateMask.paths = ["capacity"]
+        })
       #expect(grown.claimedCount == 3 && grown.waitlistCount == 1 && grown.state == .full)
       let closed = try await volunteers.closeServicePost(.with { $0.postID = post.id })
       #expect(closed.state == .closed && closed.claimedCount == 3 && closed.waitlistCount == 0)
-      #expect(try await volunteers.listPostClaims(.with {
-        $0.volunteerID = ids[0]
-        $0.state = .released
-      }).claims.count == 2)
+      #expect(
+        try await volunteers.listPostClaims(
+          .with {
+            $0.volunteerID = ids[0]
+            $0.state = .released
+          }
+        ).claims.count == 2)
     }
   }
 
@@ -124,10 +137,11 @@ struct ServicePostTests {
         let outcomes = await withTaskGroup(of: Bool.self) { group in
           for id in ids {
             group.addTask {
-              (try? await volunteers.claimPost(.with {
-                $0.postID = post.id
-                $0.volunteerID = id
-              })) != nil
+              (try? await volunteers.claimPost(
+                .with {
+                  $0.postID = post.id
+                  $0.volunteerID = id
+                })) != nil
             }
           }
           return await group.reduce(into: [Bool]()) { $0.append($1) }

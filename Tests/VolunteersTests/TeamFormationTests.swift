@@ -19,8 +19,9 @@ struct TeamFormationTests {
     #expect(try TeamFormation.validateNew(Self.squad).active)
     var streetTeam = Self.squad
     streetTeam.divisionCode = "320113005000"
-    #expect(throws: DomainError.invalidArgument(
-      field: "team.division_code", rule: "a team belongs to a community, got a street")
+    #expect(
+      throws: DomainError.invalidArgument(
+        field: "team.division_code", rule: "a team belongs to a community, got a street")
     ) { try TeamFormation.validateNew(streetTeam) }
   }
 
@@ -56,40 +57,46 @@ struct TeamMembershipTests {
       squad.compoundIds = ["cmp_a"]
       let team = try await volunteers.createTeam(.with { $0.team = squad })
       #expect(team.memberCount == 1)
-      let grown = try await volunteers.addTeamMember(.with {
-        $0.teamID = team.id
-        $0.volunteerID = ids[1]
-      })
-      #expect(grown.memberCount == 2)
-      #expect(try await volunteers.getVolunteer(.with { $0.id = ids[1] }).teamIds == [team.id])
-      await expectRPCError(.alreadyExists, mentioning: ids[1]) {
-        _ = try await volunteers.addTeamMember(.with {
+      let grown = try await volunteers.addTeamMember(
+        .with {
           $0.teamID = team.id
           $0.volunteerID = ids[1]
         })
+      #expect(grown.memberCount == 2)
+      #expect(try await volunteers.getVolunteer(.with { $0.id = ids[1] }).teamIds == [team.id])
+      await expectRPCError(.alreadyExists, mentioning: ids[1]) {
+        _ = try await volunteers.addTeamMember(
+          .with {
+            $0.teamID = team.id
+            $0.volunteerID = ids[1]
+          })
       }
       await expectRPCError(.failedPrecondition, mentioning: "is not a member") {
-        _ = try await volunteers.updateTeam(.with {
-          $0.team.id = team.id
-          $0.team.leaderVolunteerID = ids[2]
-          $0.updateMask.paths = ["leader_volunteer_id"]
-        })
+        _ = try await volunteers.updateTeam(
+          .with {
+            $0.team.id = team.id
+            $0.team.leaderVolunteerID = ids[2]
+            $0.updateMask.paths = ["leader_volunteer_id"]
+          })
       }
       await expectRPCError(.failedPrecondition, mentioning: "replaced before leaving") {
-        _ = try await volunteers.removeTeamMember(.with {
+        _ = try await volunteers.removeTeamMember(
+          .with {
+            $0.teamID = team.id
+            $0.volunteerID = ids[0]
+          })
+      }
+      _ = try await volunteers.updateTeam(
+        .with {
+          $0.team.id = team.id
+          $0.team.leaderVolunteerID = ids[1]
+          $0.updateMask.paths = ["leader_volunteer_id"]
+        })
+      let shrunk = try await volunteers.removeTeamMember(
+        .with {
           $0.teamID = team.id
           $0.volunteerID = ids[0]
         })
-      }
-      _ = try await volunteers.updateTeam(.with {
-        $0.team.id = team.id
-        $0.team.leaderVolunteerID = ids[1]
-        $0.updateMask.paths = ["leader_volunteer_id"]
-      })
-      let shrunk = try await volunteers.removeTeamMember(.with {
-        $0.teamID = team.id
-        $0.volunteerID = ids[0]
-      })
       #expect(shrunk.memberCount == 1 && shrunk.leaderVolunteerID == ids[1])
       #expect(try await volunteers.listTeams(.with { $0.compoundID = "cmp_a" }).teams.map(\.id) == [team.id])
       #expect(try await volunteers.listTeams(.with { $0.volunteerID = ids[0] }).teams.isEmpty)

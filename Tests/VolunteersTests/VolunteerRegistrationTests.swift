@@ -17,23 +17,27 @@ struct VolunteerRegistrationTests {
         ("玄武区委", Governance_Organisation_V1_OrganisationLevel.districtCommittee, "320113000000"),
         ("街道党工委", .streetWorkingCommittee, "320113005000"), ("社区党委", .communityCommittee, Fixture.community),
       ] {
-        parent = try await organisations.createOrganisation(.with {
-          $0.organisation.name = name
-          $0.organisation.level = level
-          $0.organisation.divisionCode = code
-          $0.organisation.parentID = parent
-        }).id
+        parent = try await organisations.createOrganisation(
+          .with {
+            $0.organisation.name = name
+            $0.organisation.level = level
+            $0.organisation.divisionCode = code
+            $0.organisation.parentID = parent
+          }
+        ).id
       }
-      let member = try await organisations.createMember(.with {
-        $0.member.contact = .with {
-          $0.name = "陈红"
-          $0.phone = "13911112222"
-        }
-        $0.member.kind = .inService
-        $0.member.standing = .formal
-        $0.member.organisationID = parent
-      })
-      var request = Fixture.volunteer("陈红", phone: "13911112222", kind: .inServicePartyMember, skills: ["First_Aid", "first_aid", "电工"])
+      let member = try await organisations.createMember(
+        .with {
+          $0.member.contact = .with {
+            $0.name = "陈红"
+            $0.phone = "13911112222"
+          }
+          $0.member.kind = .inService
+          $0.member.standing = .formal
+          $0.member.organisationID = parent
+        })
+      var request = Fixture.volunteer(
+        "陈红", phone: "13911112222", kind: .inServicePartyMember, skills: ["First_Aid", "first_aid", "电工"])
       let unlinked = request
       await expectRPCError(.invalidArgument, mentioning: "volunteer.party_member_id") {
         _ = try await volunteers.createVolunteer(unlinked)
@@ -87,13 +91,15 @@ struct VolunteerRegistrationTests {
   func revealIsForStaffAndRecorded() async throws {
     let id = try await withVolunteersService { volunteers, _, _, store in
       let id = try await volunteers.createVolunteer(Fixture.volunteer("欧阳明月", phone: "13600002222")).id
-      let revealed = try await volunteers.getVolunteer(.with {
-        $0.id = id
-        $0.revealContact = true
-      })
+      let revealed = try await volunteers.getVolunteer(
+        .with {
+          $0.id = id
+          $0.revealContact = true
+        })
       #expect(revealed.contact.name == "欧阳明月" && revealed.contact.phone == "13600002222")
-      await #expect(throws: DomainError.permissionDenied(
-        reason: "personal data is revealed only to staff whose role allows it, not to user:clerk")
+      await #expect(
+        throws: DomainError.permissionDenied(
+          reason: "personal data is revealed only to staff whose role allows it, not to user:clerk")
       ) {
         _ = try await store.volunteer(id: id, reveal: true, by: .staff(.evaluator))
       }

@@ -1,6 +1,7 @@
 import GovernanceAPI
 import ServiceKit
 import Testing
+
 @testable import Volunteers
 
 /// The volunteers' rules a store checks inside its transactions, as plain functions.
@@ -15,8 +16,16 @@ struct VolunteerRulesTests {
     $0.id = "vol_1"
     $0.active = true
   }
-  var disbanded: Governance_Volunteers_V1_Team { var copy = team; copy.active = false; return copy }
-  var withdrawn: Governance_Volunteers_V1_Volunteer { var copy = volunteer; copy.active = false; return copy }
+  var disbanded: Governance_Volunteers_V1_Team {
+    var copy = team
+    copy.active = false
+    return copy
+  }
+  var withdrawn: Governance_Volunteers_V1_Volunteer {
+    var copy = volunteer
+    copy.active = false
+    return copy
+  }
 
   @Test("a disbanded team is not called out, and a team is called out to its members")
   func aTeamIsCalledOutToItsMembers() throws {

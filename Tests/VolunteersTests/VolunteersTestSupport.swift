@@ -19,10 +19,12 @@ func withVolunteersService<Result: Sendable>(
   as principal: Principal = .testAdministrator,
   _ body: @Sendable (VolunteersClient, OrganisationClient, GridClient, VolunteersStore) async throws -> Result
 ) async throws -> Result {
-  let propertyStore = PropertyStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
+  let propertyStore = PropertyStore(
+    writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: PropertyStore.migrator))
   let organisationStore = OrganisationStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator), vault: .ephemeral())
-  let gridStore = GridStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+  let gridStore = GridStore(
+    writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
   let store = VolunteersStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: VolunteersStore.migrator), vault: .ephemeral())
   return try await withTestServer([PropertyService(store: propertyStore)], caller: .organisation) { property in
@@ -51,7 +53,8 @@ enum Fixture {
   static let otherCommunity = "320113005002"
 
   static func volunteer(
-    _ name: String, phone: String, community: String = Fixture.community, kind: Governance_Volunteers_V1_VolunteerKind = .resident,
+    _ name: String, phone: String, community: String = Fixture.community,
+    kind: Governance_Volunteers_V1_VolunteerKind = .resident,
     skills: [String] = []
   ) -> Governance_Volunteers_V1_CreateVolunteerRequest {
     .with {
@@ -66,11 +69,15 @@ enum Fixture {
   }
 
   /// Registers `count` resident volunteers and returns their ids.
-  static func volunteers(_ client: VolunteersClient, count: Int, community: String = Fixture.community) async throws -> [String] {
+  static func volunteers(_ client: VolunteersClient, count: Int, community: String = Fixture.community) async throws
+    -> [String]
+  {
     var ids: [String] = []
     for index in 0..<count {
-      ids.append(try await client.createVolunteer(
-        volunteer("志愿者\(index)", phone: "1380000\(String(format: "%04d", index))", community: community)).id)
+      ids.append(
+        try await client.createVolunteer(
+          volunteer("志愿者\(index)", phone: "1380000\(String(format: "%04d", index))", community: community)
+        ).id)
     }
     return ids
   }

@@ -8,7 +8,8 @@ import ServiceKit
 struct EvaluationServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluation-service",
-    abstract: "The \"4+5\" evaluation of property companies: panels, scores, rectification, star ratings, red/black lists."
+    abstract:
+      "The \"4+5\" evaluation of property companies: panels, scores, rectification, star ratings, red/black lists."
   )
 
   @OptionGroup var options: ServiceOptions
@@ -17,7 +18,10 @@ struct EvaluationServiceCommand: AsyncParsableCommand {
     try await ServiceRunner.run(
       .evaluation, options: options, migrator: EvaluationStore.migrator,
       makeServices: { runtime in
-        [EvaluationService(store: EvaluationStore(writer: runtime.database, vault: runtime.vault), peers: Self.peers(runtime))]
+        [
+          EvaluationService(
+            store: EvaluationStore(writer: runtime.database, vault: runtime.vault), peers: Self.peers(runtime))
+        ]
       },
       backgroundServices: { runtime in
         [

@@ -32,15 +32,18 @@ struct ConnectController: Sendable {
   var endpoints: RouteCollection<GatewayRequestContext> {
     let routes = RouteCollection(context: GatewayRequestContext.self)
     routes.get("stream/:service/:method") { request, context in
-      await stream(request, context: context, service: context.parameters.get("service") ?? "",
+      await stream(
+        request, context: context, service: context.parameters.get("service") ?? "",
         method: context.parameters.get("method") ?? "")
     }
     routes.post(":service/:method") { request, context in
-      await unary(request, context: context, service: context.parameters.get("service") ?? "",
+      await unary(
+        request, context: context, service: context.parameters.get("service") ?? "",
         method: context.parameters.get("method") ?? "")
     }
     routes.get(":service/:method") { request, context in
-      await unary(request, context: context, service: context.parameters.get("service") ?? "",
+      await unary(
+        request, context: context, service: context.parameters.get("service") ?? "",
         method: context.parameters.get("method") ?? "", get: true)
     }
     return routes
@@ -56,7 +59,8 @@ struct ConnectController: Sendable {
   static func connectTimeout(_ request: Request) throws -> Duration? {
     guard let value = request.headers[HTTPField.Name("Connect-Timeout-Ms")!] else { return nil }
     guard value.count <= 10, let milliseconds = Int64(value), milliseconds > 0 else {
-      throw ConnectError(.invalidArgument, "Connect-Timeout-Ms must be a positive whole number of milliseconds, at most 10 digits")
+      throw ConnectError(
+        .invalidArgument, "Connect-Timeout-Ms must be a positive whole number of milliseconds, at most 10 digits")
     }
     return .milliseconds(milliseconds)
   }
@@ -168,9 +172,12 @@ struct ConnectController: Sendable {
         ? try Input(jsonUTF8Data: bytes.isEmpty ? Data("{}".utf8) : JSONSurrogates.combined(bytes))
         : try Input(serializedBytes: bytes)
     } catch {
-      throw ConnectError(.invalidArgument, "the body is not a valid \(json ? "JSON" : "binary") \(Input.protoMessageName): \(error)")
+      throw ConnectError(
+        .invalidArgument, "the body is not a valid \(json ? "JSON" : "binary") \(Input.protoMessageName): \(error)")
     }
-    guard let identity = Self.identity(of: entry.service) else { throw ConnectError(.unimplemented, "no service \(entry.service)") }
+    guard let identity = Self.identity(of: entry.service) else {
+      throw ConnectError(.unimplemented, "no service \(entry.service)")
+    }
     let output = try await Principal.$current.withValue(principal) {
       try await peers.client(for: identity).unary(
         request: ClientRequest(message: input),

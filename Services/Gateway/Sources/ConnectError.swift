@@ -69,7 +69,8 @@ struct ConnectError: HTTPResponseError {
       self.init(.resourceExhausted, "the body is larger than \(ConnectController.maximumBody) bytes")
     case let error as NIOTooManyBytesError:
       // What Hummingbird's body collection throws past its limit.
-      self.init(.resourceExhausted, "the body is larger than \(error.maxBytes.map(String.init) ?? "the limit of") bytes")
+      self.init(
+        .resourceExhausted, "the body is larger than \(error.maxBytes.map(String.init) ?? "the limit of") bytes")
     default: self.init(.internalError, "internal error at the gateway")
     }
   }
@@ -82,6 +83,7 @@ enum JSONAnswer {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let body = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+    return Response(
+      status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
   }
 }

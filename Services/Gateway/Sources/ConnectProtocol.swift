@@ -38,7 +38,8 @@ struct ConnectUnaryRequest {
   /// otherwise), at most `maximumBody` bytes once decompressed (`resource_exhausted`).
   static func post(_ request: Request, json: Bool, maximumBody: Int) async throws -> ConnectUnaryRequest {
     let body = try await request.body.collect(upTo: maximumBody)
-    let message = try decompress(body, encoding: request.headers[.contentEncoding], setting: "Content-Encoding", maximumBody: maximumBody)
+    let message = try decompress(
+      body, encoding: request.headers[.contentEncoding], setting: "Content-Encoding", maximumBody: maximumBody)
     return ConnectUnaryRequest(message: message, json: json, acceptsGzip: acceptsGzip(request))
   }
 
@@ -49,7 +50,8 @@ struct ConnectUnaryRequest {
       try ConnectController.formValue(name, in: request).map { String(decoding: $0, as: UTF8.self) }
     }
     if let version = try text("connect"), version != "v1" {
-      throw ConnectError(.invalidArgument, "connect=\(version) is not a Connect protocol version this gateway speaks (v1)")
+      throw ConnectError(
+        .invalidArgument, "connect=\(version) is not a Connect protocol version this gateway speaks (v1)")
     }
     guard let encoding = try text("encoding") else {
       throw ConnectError(.invalidArgument, "a GET call names its codec: encoding=json or encoding=proto")
@@ -78,7 +80,8 @@ struct ConnectUnaryRequest {
   /// `maximumBody` bytes).
   /// - Throws: `ConnectError` unimplemented for another encoding, invalid_argument for bytes that
   ///   are not gzip, resource_exhausted for more than `maximumBody` bytes inflated.
-  static func decompress(_ body: ByteBuffer, encoding: String?, setting: String, maximumBody: Int) throws -> ByteBuffer {
+  static func decompress(_ body: ByteBuffer, encoding: String?, setting: String, maximumBody: Int) throws -> ByteBuffer
+  {
     switch encoding?.lowercased().trimmingCharacters(in: .whitespaces) {
     case nil, "", "identity":
       return body
@@ -142,7 +145,8 @@ extension ConnectError {
   static func unsupportedMediaType(_ given: String) -> ConnectError {
     var error = ConnectError(
       .invalidArgument,
-      "Content-Type '\(given)' is not served: send application/json or application/proto (GET: encoding=json or encoding=proto)")
+      "Content-Type '\(given)' is not served: send application/json or application/proto (GET: encoding=json or encoding=proto)"
+    )
     error.httpStatus = .unsupportedMediaType
     return error
   }

@@ -14,13 +14,16 @@ struct ConsoleController: Sendable {
     return routes
   }
 
-  static let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"]
+  static let types = [
+    "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+  ]
 
   static func file(_ name: String) -> Response {
     let parts = name.split(separator: ".")
     guard parts.count == 2, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
       let type = types[String(parts[1])],
-      let url = Bundle.module.url(forResource: String(parts[0]), withExtension: String(parts[1]), subdirectory: "Console"),
+      let url = Bundle.module.url(
+        forResource: String(parts[0]), withExtension: String(parts[1]), subdirectory: "Console"),
       let data = try? Data(contentsOf: url)
     else {
       return Response(status: .notFound)

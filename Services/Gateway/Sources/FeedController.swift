@@ -31,16 +31,19 @@ struct FeedController: Sendable {
       let cursor = FeedCursor(request.uri.queryParameters["cursor"].map(String.init) ?? "")
       let (events, publications) = try await Principal.$current.withValue(who.principal) {
         let grid = Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))
-        let events = try await grid.listCaseEventFeed(.with {
-          $0.afterEventID = cursor.event
-          $0.pageSize = 200
-          $0.cityPlatformOnly = who.principal.role == .cityPlatform
-        })
+        let events = try await grid.listCaseEventFeed(
+          .with {
+            $0.afterEventID = cursor.event
+            $0.pageSize = 200
+            $0.cityPlatformOnly = who.principal.role == .cityPlatform
+          })
         let evaluation = Governance_Evaluation_V1_EvaluationService.Client(wrapping: peers.client(for: .evaluation))
-        let listed = try await evaluation.listPublications(.with {
-          $0.state = .completed
-          $0.pageSize = 100
-        }).publications.filter { $0.id > cursor.publication }.sorted { $0.id < $1.id }
+        let listed = try await evaluation.listPublications(
+          .with {
+            $0.state = .completed
+            $0.pageSize = 100
+          }
+        ).publications.filter { $0.id > cursor.publication }.sorted { $0.id < $1.id }
         var publications: [Governance_Evaluation_V1_Publication] = []
         for publication in listed {
           publications.append(try await evaluation.getPublication(.with { $0.id = publication.id }))

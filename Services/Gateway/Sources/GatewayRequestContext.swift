@@ -45,7 +45,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
   typealias Context = GatewayRequestContext
   let store: GatewayStore
 
-  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    -> Response
+  {
     var context = context
     do {
       context.authentication = .success(try await caller(request))
@@ -60,13 +62,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
       guard header.hasPrefix("Bearer "), let key = try await store.apiKey(presented: String(header.dropFirst(7))) else {
         throw ConnectError(.unauthenticated, "the API key is unknown or revoked")
       }
-      return Caller(principal: Principal(subject: "apikey:\(key.name)", role: key.role, scope: key.scope), csrfToken: nil)
+      return Caller(
+        principal: Principal(subject: "apikey:\(key.name)", role: key.role, scope: key.scope), csrfToken: nil)
     }
-    guard let token = request.cookies[SessionController.sessionCookie]?.value, let session = try await store.session(token: token) else {
+    guard let token = request.cookies[SessionController.sessionCookie]?.value,
+      let session = try await store.session(token: token)
+    else {
       throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
     }
     return Caller(
-      principal: Principal(subject: "user:\(session.user.username)", role: session.user.role, scope: session.user.scope),
+      principal: Principal(
+        subject: "user:\(session.user.username)", role: session.user.role, scope: session.user.scope),
       csrfToken: session.csrf)
   }
 }

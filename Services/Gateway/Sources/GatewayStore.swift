@@ -17,7 +17,8 @@ public struct GatewayStore: Sendable {
   public static func open(dataDirectory: String, logger: Logger) throws -> GatewayStore {
     try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
     return GatewayStore(
-      writer: try GovernanceDatabase.openPool(path: "\(dataDirectory)/gateway.sqlite", migrator: migrator, logger: logger))
+      writer: try GovernanceDatabase.openPool(
+        path: "\(dataDirectory)/gateway.sqlite", migrator: migrator, logger: logger))
   }
 
   public static var migrator: DatabaseMigrator {
@@ -83,10 +84,12 @@ public struct GatewayStore: Sendable {
     let secret = Credentials.needsSecondFactor(role) ? SecondFactor.newSecret() : nil
     let hash = Bcrypt.hash(password, cost: Credentials.passwordHashCost)
     try await writer.write { db in
-      guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE username = ?)", arguments: [name]) == false
+      guard
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE username = ?)", arguments: [name]) == false
       else { throw DomainError.alreadyExists(resource: "user", id: name) }
       try db.execute(
-        sql: "INSERT INTO user (username, password_hash, role, scope, totp_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        sql:
+          "INSERT INTO user (username, password_hash, role, scope, totp_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         arguments: [name, hash, role.rawValue, scope, secret, time])
     }
     return User(username: name, role: role, scope: scope, totpSecret: secret)
@@ -111,7 +114,8 @@ public struct GatewayStore: Sendable {
       try db.execute(sql: "UPDATE user SET totp_secret = ? WHERE username = ?", arguments: [secret, username])
     }
     try await audit(
-      subject: administrator, role: Role.cityAdministrator.rawValue, action: "user.reset_second_factor", target: username,
+      subject: administrator, role: Role.cityAdministrator.rawValue, action: "user.reset_second_factor",
+      target: username,
       remote: "operator tool", result: "ok", at: time)
     return secret
   }
@@ -129,9 +133,11 @@ public struct GatewayStore: Sendable {
   public func signIn(username: String, password: String, secondFactor: String, at time: Date = Date()) async throws
     -> SignIn
   {
-    guard let row = try await writer.read({ db in
-      try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username])
-    }) else {
+    guard
+      let row = try await writer.read({ db in
+        try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username])
+      })
+    else {
       // Spend the same work as a real check, so the answer time does not tell who exists.
       _ = Bcrypt.verify(password, hash: Self.decoyHash)
       return .refused("wrong username or password")
@@ -148,7 +154,9 @@ public struct GatewayStore: Sendable {
           sql: "UPDATE user SET failed_attempts = 0, locked_until = NULL WHERE username = ?", arguments: [username])
         return .signedIn(User(username: username, role: role, scope: scope, totpSecret: nil))
       }
-      let failures = (try Int.fetchOne(db, sql: "SELECT failed_attempts FROM user WHERE username = ?", arguments: [username]) ?? 0) + 1
+      let failures =
+        (try Int.fetchOne(db, sql: "SELECT failed_attempts FROM user WHERE username = ?", arguments: [username]) ?? 0)
+        + 1
       let until = Credentials.lockedUntil(failures: failures, lastFailure: time)
       try db.execute(
         sql: "UPDATE user SET failed_attempts = ?, locked_until = ? WHERE username = ?",
@@ -164,7 +172,8 @@ public struct GatewayStore: Sendable {
     let csrf = Credentials.randomToken()
     try await writer.write { db in
       try db.execute(
-        sql: "INSERT INTO session (token_digest, username, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+        sql:
+          "INSERT INTO session (token_digest, username, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
         arguments: [Credentials.digest(token), user.username, csrf, time, time])
     }
     return (token, csrf)
@@ -174,12 +183,13 @@ public struct GatewayStore: Sendable {
   public func session(token: String, at time: Date = Date()) async throws -> (user: User, csrf: String)? {
     let digest = Credentials.digest(token)
     return try await writer.write { db in
-      guard let row = try Row.fetchOne(
-        db.cachedStatement(
-          sql: """
-            SELECT session.*, user.role, user.scope FROM session JOIN user ON user.username = session.username
-            WHERE token_digest = ?
-            """), arguments: [digest])
+      guard
+        let row = try Row.fetchOne(
+          db.cachedStatement(
+            sql: """
+              SELECT session.*, user.role, user.scope FROM session JOIN user ON user.username = session.username
+              WHERE token_digest = ?
+              """), arguments: [digest])
       else { return nil }
       guard Credentials.sessionIsLive(created: row["created_at"], lastSeen: row["last_seen_at"], at: time) else {
         try db.execute(sql: "DELETE FROM session WHERE token_digest = ?", arguments: [digest])
@@ -187,7 +197,10 @@ public struct GatewayStore: Sendable {
       }
       try db.cachedStatement(sql: "UPDATE session SET last_seen_at = ? WHERE token_digest = ?")
         .execute(arguments: [time, digest])
-      return (User(username: row["username"], role: Role(rawValue: row["role"]) ?? .community, scope: row["scope"]), row["csrf_token"])
+      return (
+        User(username: row["username"], role: Role(rawValue: row["role"]) ?? .community, scope: row["scope"]),
+        row["csrf_token"]
+      )
     }
   }
 
@@ -212,7 +225,8 @@ public struct GatewayStore: Sendable {
     try Credentials.checkScope(scope)
     let key = "gk_" + Credentials.randomToken()
     try await writer.write { db in
-      guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_key WHERE name = ?)", arguments: [name]) == false
+      guard
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_key WHERE name = ?)", arguments: [name]) == false
       else { throw DomainError.alreadyExists(resource: "API key", id: name) }
       try db.execute(
         sql: "INSERT INTO api_key (name, key_digest, role, scope, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -223,7 +237,8 @@ public struct GatewayStore: Sendable {
 
   public func revokeAPIKey(name: String, at time: Date = Date()) async throws {
     try await writer.write { db in
-      try db.execute(sql: "UPDATE api_key SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [time, name])
+      try db.execute(
+        sql: "UPDATE api_key SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [time, name])
       guard db.changesCount == 1 else { throw DomainError.notFound(resource: "live API key", id: name) }
     }
   }
@@ -231,7 +246,8 @@ public struct GatewayStore: Sendable {
   public func apiKeys() async throws -> [APIKey] {
     try await writer.read { db in
       try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY name").map {
-        APIKey(name: $0["name"], role: Role(rawValue: $0["role"]) ?? .cityPlatform, scope: $0["scope"],
+        APIKey(
+          name: $0["name"], role: Role(rawValue: $0["role"]) ?? .cityPlatform, scope: $0["scope"],
           revoked: ($0["revoked_at"] as Date?) != nil)
       }
     }
@@ -243,8 +259,11 @@ public struct GatewayStore: Sendable {
     return try await writer.read { db in
       // Prepared once per connection: every call of the city platform comes through here.
       try Row.fetchOne(
-        db.cachedStatement(sql: "SELECT * FROM api_key WHERE key_digest = ? AND revoked_at IS NULL"), arguments: [digest]
-      ).map { APIKey(name: $0["name"], role: Role(rawValue: $0["role"]) ?? .cityPlatform, scope: $0["scope"], revoked: false) }
+        db.cachedStatement(sql: "SELECT * FROM api_key WHERE key_digest = ? AND revoked_at IS NULL"),
+        arguments: [digest]
+      ).map {
+        APIKey(name: $0["name"], role: Role(rawValue: $0["role"]) ?? .cityPlatform, scope: $0["scope"], revoked: false)
+      }
     }
   }
 
@@ -262,7 +281,8 @@ public struct GatewayStore: Sendable {
   }
 
   public func audit(
-    subject: String, role: String, action: String, target: String, remote: String, result: String, at time: Date = Date()
+    subject: String, role: String, action: String, target: String, remote: String, result: String,
+    at time: Date = Date()
   ) async throws {
     try await writer.write { db in
       try db.execute(
@@ -297,7 +317,8 @@ public struct GatewayStore: Sendable {
     arguments.append(min(max(limit, 1), 500).databaseValue)
     return try await writer.read { [arguments] db in
       try Row.fetchAll(
-        db, sql: "SELECT * FROM audit_entry \(whereClause) ORDER BY seq DESC LIMIT ?", arguments: StatementArguments(arguments)
+        db, sql: "SELECT * FROM audit_entry \(whereClause) ORDER BY seq DESC LIMIT ?",
+        arguments: StatementArguments(arguments)
       ).map {
         AuditEntry(
           seq: $0["seq"], at: $0["at"], subject: $0["subject"], role: $0["role"], action: $0["action"],

@@ -42,7 +42,8 @@ public enum SecondFactor {
     let message = withUnsafeBytes(of: counter.bigEndian) { Array($0) }
     let mac = Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     let offset = Int(mac[mac.count - 1] & 0x0F)
-    let binary = (UInt32(mac[offset] & 0x7F) << 24) | (UInt32(mac[offset + 1]) << 16) | (UInt32(mac[offset + 2]) << 8)
+    let binary =
+      (UInt32(mac[offset] & 0x7F) << 24) | (UInt32(mac[offset + 1]) << 16) | (UInt32(mac[offset + 2]) << 8)
       | UInt32(mac[offset + 3])
     return Int(binary % 1_000_000)
   }

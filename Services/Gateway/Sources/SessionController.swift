@@ -62,7 +62,8 @@ struct SessionController: Sendable {
       guard let form = try? JSONDecoder().decode(SignInForm.self, from: Data(buffer: body)) else {
         throw ConnectError(.invalidArgument, "send {\"username\", \"password\", \"otp\"} as JSON")
       }
-      let outcome = try await store.signIn(username: form.username, password: form.password, secondFactor: form.otp ?? "")
+      let outcome = try await store.signIn(
+        username: form.username, password: form.password, secondFactor: form.otp ?? "")
       switch outcome {
       case .signedIn(let user):
         let (token, csrf) = try await store.openSession(for: user)
@@ -107,7 +108,8 @@ struct SessionController: Sendable {
     do {
       let who = try context.caller()
       return JSONAnswer.response(
-        Me(subject: who.principal.subject, role: who.principal.role?.rawValue ?? "", scope: who.principal.scope,
+        Me(
+          subject: who.principal.subject, role: who.principal.role?.rawValue ?? "", scope: who.principal.scope,
           csrfToken: who.csrfToken ?? ""))
     } catch {
       return ConnectError(error).response

@@ -1,8 +1,8 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import GovernanceAPI
 import GRPCProtobuf
+import GovernanceAPI
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -105,7 +105,9 @@ public final class StreamRelay: Service, Sendable {
     let options = CallOptions.defaults.withTimeout(.seconds(24 * 3600))
     return Response(
       status: .ok,
-      headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
+      headers: [
+        .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+      ],
       body: ResponseBody { writer in
         // The gRPC stream and the heartbeat feed one async stream, so the HTTP writer stays in
         // this task; a write that fails (the browser left) ends both.

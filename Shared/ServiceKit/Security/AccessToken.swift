@@ -42,7 +42,8 @@ public struct TokenAuthority: Sendable {
   public static func load(dataDirectory: String, environment: [String: String]) throws -> TokenAuthority {
     TokenAuthority(
       key: try KeyFile.load(
-        variable: "GOVERNANCE_TOKEN_KEY", fileName: "token.key", dataDirectory: dataDirectory, environment: environment))
+        variable: "GOVERNANCE_TOKEN_KEY", fileName: "token.key", dataDirectory: dataDirectory, environment: environment)
+    )
   }
 
   /// An authority with a fresh random key, for tests.
@@ -53,7 +54,8 @@ public struct TokenAuthority: Sendable {
   /// A token for `principal` good for `lifetime` from `time`. A caller minting for the same
   /// principal again within half the lifetime gets the same token: signing one for every call
   /// would cost more than the call.
-  public func mint(for principal: Principal, lifetime: TimeInterval = defaultLifetime, at time: Date = Date()) async throws
+  public func mint(for principal: Principal, lifetime: TimeInterval = defaultLifetime, at time: Date = Date())
+    async throws
     -> String
   {
     let now = Date()
@@ -62,8 +64,11 @@ public struct TokenAuthority: Sendable {
     let token = try await keys.value.sign(
       AccessClaims(
         sub: .init(value: principal.subject), role: principal.role?.rawValue, scope: principal.scope,
-        svc: principal.service?.rawValue, exp: .init(value: time.addingTimeInterval(lifetime)), iat: .init(value: time)))
-    if isNow { cache.keep(minted: token, for: principal, lifetime: lifetime, expiry: time.addingTimeInterval(lifetime)) }
+        svc: principal.service?.rawValue, exp: .init(value: time.addingTimeInterval(lifetime)), iat: .init(value: time))
+    )
+    if isNow {
+      cache.keep(minted: token, for: principal, lifetime: lifetime, expiry: time.addingTimeInterval(lifetime))
+    }
     return token
   }
 

@@ -50,7 +50,9 @@ public enum Authorization {
     if let caller = principal.service {
       guard isRead(method) || serviceWriters["\(service)/\(method)"]?.contains(caller) == true else {
         throw DomainError.permissionDenied(
-          reason: "the \(caller.rawValue) service may not call \(service)/\(method): services write to one another only where a flow needs it")
+          reason:
+            "the \(caller.rawValue) service may not call \(service)/\(method): services write to one another only where a flow needs it"
+        )
       }
       return
     }

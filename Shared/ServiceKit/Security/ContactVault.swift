@@ -34,7 +34,8 @@ public struct ContactVault: Sendable {
   }
 
   public func open(_ sealed: Data) throws -> Governance_Common_V1_ResidentContact {
-    try Governance_Common_V1_ResidentContact(serializedBytes: try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key))
+    try Governance_Common_V1_ResidentContact(
+      serializedBytes: try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key))
   }
 
   /// A digest that matches equal ID numbers without storing them; empty for an empty number.

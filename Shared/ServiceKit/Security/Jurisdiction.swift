@@ -66,11 +66,13 @@ extension Jurisdiction {
     switch principal.role {
     case .cityAdministrator, .district, .street, .community:
       guard contains(scope: principal.scope, code: divisionCode) else {
-        throw DomainError.permissionDenied(reason: "\(record) lies outside \(principal.subject)'s jurisdiction \(principal.scope)")
+        throw DomainError.permissionDenied(
+          reason: "\(record) lies outside \(principal.subject)'s jurisdiction \(principal.scope)")
       }
     default:
       guard !ownerPrincipal.isEmpty, ownerPrincipal == principal.subject else {
-        throw DomainError.permissionDenied(reason: "\(record) belongs to another person; \(principal.subject) reads only their own")
+        throw DomainError.permissionDenied(
+          reason: "\(record) belongs to another person; \(principal.subject) reads only their own")
       }
     }
   }

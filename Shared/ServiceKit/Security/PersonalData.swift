@@ -28,7 +28,8 @@ public enum PersonalData {
 
   static func keepEnds(_ text: String, first: Int, last: Int) -> String {
     guard text.count > first + last else { return String(repeating: "*", count: text.count) }
-    return String(text.prefix(first)) + String(repeating: "*", count: text.count - first - last) + String(text.suffix(last))
+    return String(text.prefix(first)) + String(repeating: "*", count: text.count - first - last)
+      + String(text.suffix(last))
   }
 
   /// The rule "a phone is a mainland mobile or a landline, an ID number is a valid GB 11643 citizen
@@ -72,7 +73,8 @@ public enum ResidentIDNumber {
     guard bytes.count == 18, bytes.prefix(17).allSatisfy(isDigit), isDigit(bytes[17]) || bytes[17] == UInt8(ascii: "X")
     else {
       throw DomainError.invalidArgument(
-        field: field, rule: "an ID number is 17 ASCII digits and a check digit or X (GB 11643), got \(id.count) characters")
+        field: field,
+        rule: "an ID number is 17 ASCII digits and a check digit or X (GB 11643), got \(id.count) characters")
     }
     let birth = String(decoding: bytes[6..<14], as: UTF8.self)
     let date = Governance_Common_V1_Date.with {
@@ -84,12 +86,15 @@ public enum ResidentIDNumber {
     guard (try? CalendarDate.validate(date, field: field)) != nil,
       CalendarDate.iso(date) <= CalendarDate.iso(CalendarDate.today(at: today))
     else {
-      throw DomainError.invalidArgument(field: field, rule: "digits 7 to 14 are a birth date (YYYYMMDD) that was, got \(birth)")
+      throw DomainError.invalidArgument(
+        field: field, rule: "digits 7 to 14 are a birth date (YYYYMMDD) that was, got \(birth)")
     }
     let expected = checkCharacter(bytes)
     guard Character(Unicode.Scalar(bytes[17])) == expected else {
       throw DomainError.invalidArgument(
-        field: field, rule: "the check character (ISO 7064 MOD 11-2) should be \(expected), got \(Character(Unicode.Scalar(bytes[17])))")
+        field: field,
+        rule:
+          "the check character (ISO 7064 MOD 11-2) should be \(expected), got \(Character(Unicode.Scalar(bytes[17])))")
     }
     return id
   }
@@ -110,14 +115,20 @@ public enum PhoneNumber {
       text.removeFirst(4)
     }
     let bytes = Array(text.utf8)
-    let digitsOnly = text.unicodeScalars.count == bytes.count
+    let digitsOnly =
+      text.unicodeScalars.count == bytes.count
       && bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-    let mobile = bytes.count == 11 && bytes[0] == UInt8(ascii: "1") && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(bytes[1])
-    let landline = bytes.first == UInt8(ascii: "0") && (10...12).contains(bytes.count) && bytes.count > 1 && bytes[1] != UInt8(ascii: "0")
+    let mobile =
+      bytes.count == 11 && bytes[0] == UInt8(ascii: "1") && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(bytes[1])
+    let landline =
+      bytes.first == UInt8(ascii: "0") && (10...12).contains(bytes.count) && bytes.count > 1
+      && bytes[1] != UInt8(ascii: "0")
     guard digitsOnly, mobile || landline else {
       throw DomainError.invalidArgument(
         field: field,
-        rule: "a mainland mobile (11 digits from 13 to 19, +86 allowed) or a landline with its area code (e.g. 025-83456789), in ASCII digits; got '\(value)'")
+        rule:
+          "a mainland mobile (11 digits from 13 to 19, +86 allowed) or a landline with its area code (e.g. 025-83456789), in ASCII digits; got '\(value)'"
+      )
     }
     return text
   }

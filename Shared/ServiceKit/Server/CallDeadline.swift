@@ -104,7 +104,8 @@ public struct DeadlinePropagationInterceptor: ClientInterceptor {
     guard remaining > .zero else {
       throw RPCError(
         code: .deadlineExceeded,
-        message: "the deadline of the call being served passed before calling \(context.descriptor.fullyQualifiedMethod)")
+        message:
+          "the deadline of the call being served passed before calling \(context.descriptor.fullyQualifiedMethod)")
     }
     var request = request
     let own = request.metadata[stringValues: CallDeadline.timeoutKey].first(where: { _ in true })

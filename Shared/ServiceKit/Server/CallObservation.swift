@@ -158,7 +158,9 @@ public struct CallObservationInterceptor: ServerInterceptor {
     }
   }
 
-  static func record(method: String, code: RPCError.Code?, since start: ContinuousClock.Instant, caller: Principal, logger: Logger) {
+  static func record(
+    method: String, code: RPCError.Code?, since start: ContinuousClock.Instant, caller: Principal, logger: Logger
+  ) {
     let elapsed = ContinuousClock.now - start
     let status = code.map { "\($0)" } ?? "ok"
     let dimensions = [("method", method), ("code", status)]
@@ -245,10 +247,12 @@ public final class CallBudget: Sendable {
       let count = counts.bySubject[subject, default: 0]
       guard count < perPrincipal else {
         return .failure(
-          RPCError(code: .resourceExhausted, message: "\(subject) already has \(perPrincipal) \(what) open; close some first"))
+          RPCError(
+            code: .resourceExhausted, message: "\(subject) already has \(perPrincipal) \(what) open; close some first"))
       }
       guard counts.total < total else {
-        return .failure(RPCError(code: .resourceExhausted, message: "the server already has \(total) \(what) open; retry later"))
+        return .failure(
+          RPCError(code: .resourceExhausted, message: "the server already has \(total) \(what) open; retry later"))
       }
       counts.bySubject[subject] = count + 1
       counts.total += 1

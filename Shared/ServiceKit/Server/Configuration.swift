@@ -235,12 +235,14 @@ extension ServiceConfiguration {
       logLevel = level
     }
 
-    func seconds(_ flag: String?, flagName: String, variable: String, default value: Duration) throws(ConfigurationError)
+    func seconds(_ flag: String?, flagName: String, variable: String, default value: Duration)
+      throws(ConfigurationError)
       -> Duration
     {
       guard let given = setting(flag, flagName: flagName, variable: variable) else { return value }
       guard let seconds = Double(given.value), seconds > 0, seconds <= 3600 else {
-        throw ConfigurationError(setting: given.name, problem: "'\(given.value)' is not a number of seconds above 0 and at most 3600")
+        throw ConfigurationError(
+          setting: given.name, problem: "'\(given.value)' is not a number of seconds above 0 and at most 3600")
       }
       return .milliseconds(Int64(seconds * 1000))
     }

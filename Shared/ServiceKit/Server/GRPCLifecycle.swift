@@ -141,7 +141,7 @@ public final class PeerClients: Service, Sendable {
         interceptors: [
           DeadlinePropagationInterceptor(),
           AccessTokenInterceptor(
-            authority: authority, identity: Principal(service: caller), forwardCurrentPrincipal: caller == .gateway)
+            authority: authority, identity: Principal(service: caller), forwardCurrentPrincipal: caller == .gateway),
         ]
       )
     }

@@ -73,7 +73,8 @@ public final class GRPCStreamGuard: ChannelDuplexHandler, RemovableChannelHandle
       }
       headers.endStream = false
       context.fireChannelRead(wrapInboundOut(.headers(headers)))
-      let end = HTTP2Frame.FramePayload.Data(data: .byteBuffer(context.channel.allocator.buffer(capacity: 0)), endStream: true)
+      let end = HTTP2Frame.FramePayload.Data(
+        data: .byteBuffer(context.channel.allocator.buffer(capacity: 0)), endStream: true)
       context.fireChannelRead(wrapInboundOut(.data(end)))
     case (.framing, .data(let payload)):
       if case .byteBuffer(let buffer) = payload.data,

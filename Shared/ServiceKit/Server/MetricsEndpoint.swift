@@ -1,8 +1,8 @@
 import Hummingbird
 import Logging
-import ServiceLifecycle
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 /// The process-wide Prometheus registry behind swift-metrics.
 public enum GovernanceMetrics {

@@ -56,8 +56,10 @@ public struct ServerLimits: Sendable, Equatable {
     }
     let defaults = ServerLimits()
     return ServerLimits(
-      streamsPerConnection: try number(Variable.streamsPerConnection, default: defaults.streamsPerConnection, range: 1...100_000),
-      callsPerPrincipal: try number(Variable.callsPerPrincipal, default: defaults.callsPerPrincipal, range: 1...1_000_000),
+      streamsPerConnection: try number(
+        Variable.streamsPerConnection, default: defaults.streamsPerConnection, range: 1...100_000),
+      callsPerPrincipal: try number(
+        Variable.callsPerPrincipal, default: defaults.callsPerPrincipal, range: 1...1_000_000),
       idleConnection: .seconds(try number(Variable.idleConnection, default: 300, range: 1...86_400)),
       keepalive: .seconds(try number(Variable.keepalive, default: 60, range: 1...86_400)),
       keepaliveTimeout: .seconds(try number(Variable.keepaliveTimeout, default: 20, range: 1...3_600)))
@@ -74,7 +76,8 @@ public struct ServerLimits: Sendable, Equatable {
     config.connection.keepalive.timeout = keepaliveTimeout
     // Clients may keep an idle connection alive (the gateway's pools do), but not ping more
     // often than every 10 s.
-    config.connection.keepalive.clientBehavior = .init(minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true)
+    config.connection.keepalive.clientBehavior = .init(
+      minPingIntervalWithoutCalls: .seconds(10), allowWithoutCalls: true)
     let maximum = Self.maximumReadMessageSize
     let grace = TimeAmount(keepaliveTimeout)
     config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in

@@ -1,12 +1,13 @@
 import ArgumentParser
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Foundation
 import GRDB
 import GRPCCore
 import Logging
 import ServiceLifecycle
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What a domain service's library gets to build its RPC handlers: its configuration, its open
 /// database, clients of its peers and a logger.
@@ -41,7 +42,8 @@ public enum ServiceRunner {
     do {
       database = try GovernanceDatabase.openPool(path: configuration.databasePath, migrator: migrator, logger: logger)
     } catch {
-      logger.critical("cannot open the database", metadata: ["path": "\(configuration.databasePath)", "error": "\(error)"])
+      logger.critical(
+        "cannot open the database", metadata: ["path": "\(configuration.databasePath)", "error": "\(error)"])
       throw ExitCode.failure
     }
     let vault: ContactVault
@@ -105,7 +107,8 @@ public enum ServiceRunner {
 
   /// Resolves configuration from the options and the process environment; on a bad setting prints
   /// the message and exits with EX_CONFIG (78).
-  public static func resolveOrExit(_ identity: ServiceIdentity, options: ServiceOptions) throws -> ServiceConfiguration {
+  public static func resolveOrExit(_ identity: ServiceIdentity, options: ServiceOptions) throws -> ServiceConfiguration
+  {
     stopWithParent()
     do {
       return try ServiceConfiguration.resolve(

@@ -34,10 +34,11 @@ public enum IdempotencyLedger {
         table.column("created_at", .datetime).notNull().indexed()
         table.primaryKey(["caller", "request_id"])
       }
-      try db.execute(sql: """
-        INSERT INTO idempotency_ledger_by_caller (caller, request_id, method, request, response, created_at)
-        SELECT '', request_id, method, request, response, created_at FROM idempotency_ledger
-        """)
+      try db.execute(
+        sql: """
+          INSERT INTO idempotency_ledger_by_caller (caller, request_id, method, request, response, created_at)
+          SELECT '', request_id, method, request, response, created_at FROM idempotency_ledger
+          """)
       try db.drop(table: "idempotency_ledger")
       try db.rename(table: "idempotency_ledger_by_caller", to: "idempotency_ledger")
     }

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Synchronization
 import GovernanceAPI
 import SwiftProtobuf
+import Synchronization
 
 /// A protobuf message kept whole in a BLOB column beside the columns a store indexes and queries,
 /// so that every field a caller sent survives even before the store gives it a column of its own.
@@ -105,7 +105,8 @@ extension RecordTable {
     var stored = record
     stored.id = RecordID.make(prefix: Record.idPrefix, at: time)
     stored.audit = .created(at: time, by: principal)
-    try insert(db, into: Record.table, id: stored.id, record: stored, columns: stored.indexedColumns, by: principal, at: time)
+    try insert(
+      db, into: Record.table, id: stored.id, record: stored, columns: stored.indexedColumns, by: principal, at: time)
     return stored
   }
 
@@ -116,7 +117,9 @@ extension RecordTable {
   }
 
   /// The record of type `type` with `id`; NOT_FOUND naming the type's resource otherwise.
-  public static func fetchRequired<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws -> Record {
+  public static func fetchRequired<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws
+    -> Record
+  {
     try fetch(db, from: Record.table, id: id, as: type).orNotFound(Record.resourceName, id: id)
   }
 
@@ -163,7 +166,9 @@ extension RecordTable {
     // A record is changed only by someone whose jurisdiction holds it, before and after.
     if let code = pairs.first(where: { $0.key == "division_code" })?.value as? String {
       try Jurisdiction.checkWritable(code, by: principal)
-      if let current = try String.fetchOne(db, sql: "SELECT division_code FROM \(name) WHERE id = ?", arguments: [stored.id]) {
+      if let current = try String.fetchOne(
+        db, sql: "SELECT division_code FROM \(name) WHERE id = ?", arguments: [stored.id])
+      {
         try Jurisdiction.checkWritable(current, by: principal)
       }
     }
@@ -215,7 +220,8 @@ public struct RecordFilter: Sendable {
   public init() {}
 
   /// Adds `condition` (with `?` placeholders) when `applies`.
-  public mutating func add(_ condition: String, _ values: (any DatabaseValueConvertible)?..., when applies: Bool = true) {
+  public mutating func add(_ condition: String, _ values: (any DatabaseValueConvertible)?..., when applies: Bool = true)
+  {
     guard applies else { return }
     conditions.append(condition)
     arguments += values.map { $0?.databaseValue ?? .null }
@@ -310,7 +316,8 @@ public func updatePaths(_ mask: Google_Protobuf_FieldMask, allowed: Set<String>)
   }
   for path in mask.paths where !allowed.contains(path) {
     throw DomainError.invalidArgument(
-      field: "update_mask", rule: "'\(path)' cannot be changed here; allowed: \(allowed.sorted().joined(separator: ", "))")
+      field: "update_mask",
+      rule: "'\(path)' cannot be changed here; allowed: \(allowed.sorted().joined(separator: ", "))")
   }
   return mask.paths
 }

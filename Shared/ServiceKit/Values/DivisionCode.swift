@@ -6,7 +6,8 @@
 /// see this record" is a prefix test on the significant digits.
 public struct DivisionCode: Sendable, Hashable, Comparable, CustomStringConvertible {
   public enum Level: Int, Sendable, Comparable, CaseIterable {
-    case province = 1, city, district, street, community, grid, microGrid
+    case province = 1
+    case city, district, street, community, grid, microGrid
 
     public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -43,7 +44,8 @@ public struct DivisionCode: Sendable, Hashable, Comparable, CustomStringConverti
       throw DomainError.invalidArgument(field: field, rule: "a division code starts with a province, not 00")
     }
     if text.utf8.count > 12, text.utf8.dropFirst(9).prefix(3).allSatisfy({ $0 == UInt8(ascii: "0") }) {
-      throw DomainError.invalidArgument(field: field, rule: "a grid code extends a community code, not '\(text.prefix(12))'")
+      throw DomainError.invalidArgument(
+        field: field, rule: "a grid code extends a community code, not '\(text.prefix(12))'")
     }
     self.code = text
   }
@@ -87,7 +89,8 @@ extension DivisionCode {
   /// Whether the division `outer` contains `inner`, both given as text; false if either is not a
   /// valid code.
   public static func code(_ outer: String, contains inner: String) -> Bool {
-    guard let outer = try? DivisionCode(outer, field: "outer"), let inner = try? DivisionCode(inner, field: "inner") else {
+    guard let outer = try? DivisionCode(outer, field: "outer"), let inner = try? DivisionCode(inner, field: "inner")
+    else {
       return false
     }
     return outer.contains(inner)

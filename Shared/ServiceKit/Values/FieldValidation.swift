@@ -66,7 +66,10 @@ public enum FieldValidation {
     let bytes = value.utf8.count
     guard bytes <= maximumLength * bytesPerCharacter else {
       throw DomainError.invalidArgument(
-        field: field, rule: "at most \(maximumLength) characters and \(maximumLength * bytesPerCharacter) UTF-8 bytes, got \(bytes) bytes")
+        field: field,
+        rule:
+          "at most \(maximumLength) characters and \(maximumLength * bytesPerCharacter) UTF-8 bytes, got \(bytes) bytes"
+      )
     }
     guard value.count <= maximumLength else {
       throw DomainError.invalidArgument(
@@ -81,7 +84,10 @@ public enum FieldValidation {
       }
       guard marks <= maximumMarksPerCharacter else {
         throw DomainError.invalidArgument(
-          field: field, rule: "at most \(maximumMarksPerCharacter) combining marks on a character, got \(marks) on character \(index + 1)")
+          field: field,
+          rule:
+            "at most \(maximumMarksPerCharacter) combining marks on a character, got \(marks) on character \(index + 1)"
+        )
       }
     }
   }

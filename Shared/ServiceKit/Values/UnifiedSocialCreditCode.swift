@@ -32,13 +32,16 @@ public enum UnifiedSocialCreditCode {
     }
     guard code.dropFirst(2).prefix(6).allSatisfy(\.isNumber) else {
       throw DomainError.invalidArgument(
-        field: field, rule: "unified social credit code '\(text)' must carry a 6-digit division code in characters 3 to 8")
+        field: field,
+        rule: "unified social credit code '\(text)' must carry a 6-digit division code in characters 3 to 8")
     }
     let expected = checkCharacter(for: code.prefix(17))!
     guard code.last == expected else {
       throw DomainError.invalidArgument(
         field: field,
-        rule: "unified social credit code '\(text)' fails its check character: ends in '\(code.last!)', expected '\(expected)'")
+        rule:
+          "unified social credit code '\(text)' fails its check character: ends in '\(code.last!)', expected '\(expected)'"
+      )
     }
     return code
   }

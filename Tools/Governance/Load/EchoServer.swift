@@ -39,7 +39,8 @@ struct EchoServer: RegistrableRPCService {
     host: String, port: Int, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
   ) async throws -> Result {
     try await withGRPCClient(
-      transport: .http2NIOPosix(target: .ipv4(address: host, port: port), transportSecurity: .plaintext), handleClient: body)
+      transport: .http2NIOPosix(target: .ipv4(address: host, port: port), transportSecurity: .plaintext),
+      handleClient: body)
   }
 
   static func call(_ client: GRPCClient<HTTP2ClientTransport.Posix>, _ payload: [UInt8]) async throws -> [UInt8] {

@@ -74,7 +74,9 @@ struct Load: AsyncParsableCommand {
     case "echo":
       started = clock.now
       try await EchoServer.withClient(host: system.host, port: echoPort) { client in
-        let payload = try Governance_Grid_V1_GetCaseRequest.with { $0.id = "case_01JCX0000000000000000000" }.serializedBytes() as [UInt8]
+        let payload =
+          try Governance_Grid_V1_GetCaseRequest.with { $0.id = "case_01JCX0000000000000000000" }.serializedBytes()
+          as [UInt8]
         await LoadDriver.run(mode: mode, duration: seconds, recorder: recorder) { _ in
           _ = try await EchoServer.call(client, payload)
         }
@@ -88,14 +90,18 @@ struct Load: AsyncParsableCommand {
       }
     case "case-get", "case-list", "case-create", "city-stats", "city-coverage", "alarms":
       let authority = try TokenAuthority.load(dataDirectory: data, environment: ProcessInfo.processInfo.environment)
-      let (measured, beside) = try await OperatorClient.connect(to: world.address(.grid), authority: authority) { client in
+      let (measured, beside) = try await OperatorClient.connect(to: world.address(.grid), authority: authority) {
+        client in
         let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
         return try await Self.direct(
           scenario, grid: grid, world: world, authority: authority, mode: mode, duration: seconds, recorder: recorder,
           reads: reads, grids: grids)
       }
       started = measured
-      if let beside { reports.append(beside.report(scenario: "alarms: reads beside", mode: "rate \(Int(reads))/s", elapsed: clock.now - measured)) }
+      if let beside {
+        reports.append(
+          beside.report(scenario: "alarms: reads beside", mode: "rate \(Int(reads))/s", elapsed: clock.now - measured))
+      }
     case "gateway-case-get", "mixed", "console", "intake":
       let gateway = try await GatewayLoad(world: world, scenario: scenario)
       defer { gateway.shutdown() }
@@ -143,10 +149,11 @@ extension Load {
     case "case-list":
       let started = clock.now
       await LoadDriver.run(mode: mode, duration: duration, recorder: recorder) { number in
-        let page = try await grid.listCases(.with {
-          $0.pageSize = 50
-          $0.divisionPrefix = LoadWorld.districts[number % LoadWorld.districts.count]
-        })
+        let page = try await grid.listCases(
+          .with {
+            $0.pageSize = 50
+            $0.divisionPrefix = LoadWorld.districts[number % LoadWorld.districts.count]
+          })
         guard !page.cases.isEmpty else { throw LoadFailure(code: "empty page", description: "no cases listed") }
       }
       return (started, nil)
@@ -154,12 +161,13 @@ extension Load {
       let places = try await LoadWorld.communities(grid)
       let started = clock.now
       await LoadDriver.run(mode: mode, duration: duration, recorder: recorder) { number in
-        _ = try await grid.createCase(.with {
-          $0.gridCase.source = .resident
-          $0.gridCase.category = "环境卫生"
-          $0.gridCase.title = "压测上报\(number)"
-          $0.gridCase.divisionCode = places[number % places.count]
-        })
+        _ = try await grid.createCase(
+          .with {
+            $0.gridCase.source = .resident
+            $0.gridCase.category = "环境卫生"
+            $0.gridCase.title = "压测上报\(number)"
+            $0.gridCase.divisionCode = places[number % places.count]
+          })
       }
       return (started, nil)
     case "city-stats":
@@ -170,7 +178,8 @@ extension Load {
       }
       return (started, nil)
     case "city-coverage":
-      return try await OperatorClient.connect(to: world.address(.organisation), authority: authority) { organisationClient in
+      return try await OperatorClient.connect(to: world.address(.organisation), authority: authority) {
+        organisationClient in
         let organisation = Governance_Organisation_V1_OrganisationService.Client(wrapping: organisationClient)
         let started = clock.now
         await LoadDriver.run(mode: .concurrency(1), duration: duration, recorder: recorder) { _ in
@@ -182,7 +191,8 @@ extension Load {
       let storm = try await AlarmStorm.prepare(grid, grids: grids, address: world.address(.grid), authority: authority)
       let ids = reads > 0 ? try await LoadWorld.caseIDs(grid) : []
       let started = clock.now
-      let beside = try await storm.run(grid, mode: mode, duration: duration, recorder: recorder) { () -> LoadRecorder? in
+      let beside = try await storm.run(grid, mode: mode, duration: duration, recorder: recorder) {
+        () -> LoadRecorder? in
         guard reads > 0 else { return nil }
         let readRecorder = LoadRecorder()
         await LoadDriver.run(mode: .rate(reads), duration: duration, recorder: readRecorder) { number in
@@ -206,30 +216,40 @@ struct LoadWorld: Sendable {
   }
 
   /// The city's districts, as the seed makes them (Nanjing's, without the demo city's 栖霞区).
-  static let districts = ["320102", "320104", "320105", "320106", "320111", "320114", "320115", "320116", "320117", "320118"]
+  static let districts = [
+    "320102", "320104", "320105", "320106", "320111", "320114", "320115", "320116", "320117", "320118",
+  ]
 
   func address(_ identity: ServiceIdentity) -> NetworkAddress {
     addresses[identity]!
   }
 
   /// Up to 10,000 case ids to read, from the first pages of each district.
-  static func caseIDs(_ grid: Governance_Grid_V1_GridService.Client<HTTP2ClientTransport.Posix>) async throws -> [String] {
+  static func caseIDs(_ grid: Governance_Grid_V1_GridService.Client<HTTP2ClientTransport.Posix>) async throws
+    -> [String]
+  {
     var ids: [String] = []
     for district in [""] + districts where ids.count < 10_000 {
-      ids += try await grid.listCases(.with {
-        $0.pageSize = Int32(PageRequest.maximumSize)
-        $0.divisionPrefix = district
-      }).cases.map(\.id)
+      ids += try await grid.listCases(
+        .with {
+          $0.pageSize = Int32(PageRequest.maximumSize)
+          $0.divisionPrefix = district
+        }
+      ).cases.map(\.id)
     }
     guard !ids.isEmpty else { throw ValidationError("the system holds no cases: seed it first (`governance seed`)") }
     return ids
   }
 
   /// The communities registered in the grid service, where new cases are reported.
-  static func communities(_ grid: Governance_Grid_V1_GridService.Client<HTTP2ClientTransport.Posix>) async throws -> [String] {
+  static func communities(_ grid: Governance_Grid_V1_GridService.Client<HTTP2ClientTransport.Posix>) async throws
+    -> [String]
+  {
     let codes = try await grid.listDivisions(.with { $0.pageSize = 1000 }).divisions.map(\.divisionCode)
       .filter { (try? DivisionCode($0, field: "division_code").level) == .community }
-    guard !codes.isEmpty else { throw ValidationError("the system holds no communities: seed it first (`governance seed`)") }
+    guard !codes.isEmpty else {
+      throw ValidationError("the system holds no communities: seed it first (`governance seed`)")
+    }
     return codes
   }
 }
@@ -289,23 +309,28 @@ struct AlarmStorm: Sendable {
     let now = Date()
     var posts: [(grid: String, worker: String)] = []
     for code in grids {
-      let worker = try await grid.createGridWorker(.with {
-        $0.requestID = "load-alarm-worker-\(code)"
-        $0.worker.name = "值班网格员\(code.suffix(4))"
-        $0.worker.phone = "139\(String(format: "%08d", Int(code.suffix(8)) ?? 0))"
-        $0.worker.kind = .fullTime
-        $0.worker.gridCodes = [code]
-      }).id
-      _ = try await grid.setDutyRoster(.with {
-        $0.gridCode = code
-        $0.windowStart = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-60))
-        $0.windowEnd = Google_Protobuf_Timestamp(date: now.addingTimeInterval(6 * 3600))
-        $0.shifts = [.with {
-          $0.workerID = worker
-          $0.startTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-60))
-          $0.endTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(6 * 3600))
-        }]
-      })
+      let worker = try await grid.createGridWorker(
+        .with {
+          $0.requestID = "load-alarm-worker-\(code)"
+          $0.worker.name = "值班网格员\(code.suffix(4))"
+          $0.worker.phone = "139\(String(format: "%08d", Int(code.suffix(8)) ?? 0))"
+          $0.worker.kind = .fullTime
+          $0.worker.gridCodes = [code]
+        }
+      ).id
+      _ = try await grid.setDutyRoster(
+        .with {
+          $0.gridCode = code
+          $0.windowStart = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-60))
+          $0.windowEnd = Google_Protobuf_Timestamp(date: now.addingTimeInterval(6 * 3600))
+          $0.shifts = [
+            .with {
+              $0.workerID = worker
+              $0.startTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(-60))
+              $0.endTime = Google_Protobuf_Timestamp(date: now.addingTimeInterval(6 * 3600))
+            }
+          ]
+        })
       posts.append((code, worker))
     }
     return AlarmStorm(posts: posts, address: address, authority: authority)
@@ -338,7 +363,9 @@ struct AlarmStorm: Sendable {
               watching.value.add(1, ordering: .relaxed)
               for try await assignment in response.messages {
                 let device = assignment.gridCase.alarm.deviceID
-                if let sent = raised.sent.withLock({ $0.removeValue(forKey: device) }) { recorder.record(clock.now - sent) }
+                if let sent = raised.sent.withLock({ $0.removeValue(forKey: device) }) {
+                  recorder.record(clock.now - sent)
+                }
               }
             }
           } catch {
@@ -357,13 +384,14 @@ struct AlarmStorm: Sendable {
         let device = "load-\(run)-\(number)"
         raised.sent.withLock { $0[device] = clock.now }
         do {
-          _ = try await grid.raiseAlarm(.with {
-            $0.requestID = device
-            $0.deviceID = device
-            $0.kind = .smoke
-            $0.gridCode = post.grid
-            $0.address = "压测楼栋"
-          })
+          _ = try await grid.raiseAlarm(
+            .with {
+              $0.requestID = device
+              $0.deviceID = device
+              $0.kind = .smoke
+              $0.gridCode = post.grid
+              $0.address = "压测楼栋"
+            })
         } catch {
           raised.sent.withLock { _ = $0.removeValue(forKey: device) }
           recorder.fail(error)
@@ -375,7 +403,9 @@ struct AlarmStorm: Sendable {
         defer { pending.removeAll() }
         return pending.count
       }
-      for _ in 0..<missing { recorder.fail(LoadFailure(code: "not delivered", description: "no assignment on the stream")) }
+      for _ in 0..<missing {
+        recorder.fail(LoadFailure(code: "not delivered", description: "no assignment on the stream"))
+      }
       // The watchers run until cancelled and their connections until shut down; the load beside
       // ends by itself.
       var besideRecorder: LoadRecorder?
@@ -412,7 +442,8 @@ final class GatewayLoad: Sendable {
     quiet.logLevel = .warning
     let store = try GatewayStore.open(dataDirectory: world.dataDirectory, logger: quiet)
     let name = "load-\(UUID().uuidString.prefix(8))"
-    key = scenario == "intake"
+    key =
+      scenario == "intake"
       ? try await store.createAPIKey(name: name, role: .cityPlatform, scope: "3201")
       : try await store.createAPIKey(name: name, role: .cityAdministrator, scope: "")
     self.scenario = scenario
@@ -420,8 +451,10 @@ final class GatewayLoad: Sendable {
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
     http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    let authority = try TokenAuthority.load(dataDirectory: world.dataDirectory, environment: ProcessInfo.processInfo.environment)
-    (caseIDs, communities) = try await OperatorClient.connect(to: world.address(.grid), authority: authority) { client in
+    let authority = try TokenAuthority.load(
+      dataDirectory: world.dataDirectory, environment: ProcessInfo.processInfo.environment)
+    (caseIDs, communities) = try await OperatorClient.connect(to: world.address(.grid), authority: authority) {
+      client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       return (try await LoadWorld.caseIDs(grid), try await LoadWorld.communities(grid))
     }
@@ -454,31 +487,47 @@ final class GatewayLoad: Sendable {
     case "intake":
       try await post(
         "governance.grid.v1.GridService/IntakeCityCase",
-        #"{"externalId":"load-\#(UUID().uuidString)","channel":"12345热线","gridCase":{"category":"市政设施","title":"井盖缺失","divisionCode":"\#(community)"}}"#)
+        #"{"externalId":"load-\#(UUID().uuidString)","channel":"12345热线","gridCase":{"category":"市政设施","title":"井盖缺失","divisionCode":"\#(community)"}}"#
+      )
     case "console":
       switch number % 4 {
       case 0: try await post("governance.grid.v1.GridService/GetCaseStatistics", #"{"divisionPrefix":"\#(district)"}"#)
-      case 1: try await post("governance.grid.v1.GridService/ListCases", #"{"divisionPrefix":"\#(district)","pageSize":20}"#)
-      case 2: try await post("governance.property.v1.PropertyService/ListCompounds", #"{"divisionPrefix":"\#(district)","pageSize":20}"#)
-      default: try await post("governance.volunteers.v1.VolunteersService/ListTeams", #"{"divisionPrefix":"\#(district)","pageSize":20}"#)
+      case 1:
+        try await post("governance.grid.v1.GridService/ListCases", #"{"divisionPrefix":"\#(district)","pageSize":20}"#)
+      case 2:
+        try await post(
+          "governance.property.v1.PropertyService/ListCompounds", #"{"divisionPrefix":"\#(district)","pageSize":20}"#)
+      default:
+        try await post(
+          "governance.volunteers.v1.VolunteersService/ListTeams", #"{"divisionPrefix":"\#(district)","pageSize":20}"#)
       }
     default:
       // Mixed city workload: eight reads across the services for every two writes.
       switch number % 10 {
       case 0, 1, 2: try await post("governance.grid.v1.GridService/GetCase", #"{"id":"\#(caseID)"}"#)
-      case 3: try await post("governance.grid.v1.GridService/ListCases", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
-      case 4: try await post("governance.property.v1.PropertyService/ListCompounds", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
-      case 5: try await post("governance.organisation.v1.OrganisationService/ListOrganisations", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
-      case 6: try await post("governance.volunteers.v1.VolunteersService/ListTeams", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
+      case 3:
+        try await post("governance.grid.v1.GridService/ListCases", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
+      case 4:
+        try await post(
+          "governance.property.v1.PropertyService/ListCompounds", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
+      case 5:
+        try await post(
+          "governance.organisation.v1.OrganisationService/ListOrganisations",
+          #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
+      case 6:
+        try await post(
+          "governance.volunteers.v1.VolunteersService/ListTeams", #"{"divisionPrefix":"\#(district)","pageSize":50}"#)
       case 7: try await post("governance.evaluation.v1.EvaluationService/ListScoringItems", #"{"pageSize":50}"#)
       case 8:
         try await post(
           "governance.grid.v1.GridService/CreateCase",
-          #"{"gridCase":{"source":"CASE_SOURCE_RESIDENT","category":"环境卫生","title":"压测上报\#(number)","divisionCode":"\#(community)"}}"#)
+          #"{"gridCase":{"source":"CASE_SOURCE_RESIDENT","category":"环境卫生","title":"压测上报\#(number)","divisionCode":"\#(community)"}}"#
+        )
       default:
         try await post(
           "governance.volunteers.v1.VolunteersService/CreateVolunteer",
-          #"{"volunteer":{"divisionCode":"\#(community)","kind":"VOLUNTEER_KIND_RESIDENT","contact":{"name":"志愿者\#(number % 1000)","phone":"138\#(String(format: "%08d", number % 100_000_000))"}}}"#)
+          #"{"volunteer":{"divisionCode":"\#(community)","kind":"VOLUNTEER_KIND_RESIDENT","contact":{"name":"志愿者\#(number % 1000)","phone":"138\#(String(format: "%08d", number % 100_000_000))"}}}"#
+        )
       }
     }
   }

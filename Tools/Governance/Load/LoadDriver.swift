@@ -15,7 +15,8 @@ final class LoadRecorder: Sendable {
   private let state = Mutex(State())
 
   func record(_ latency: Duration) {
-    let microseconds = UInt64(max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000))
+    let microseconds = UInt64(
+      max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000))
     state.withLock { _ = $0.latencies.record(min(microseconds, 60_000_000)) }
   }
 
@@ -69,7 +70,8 @@ struct LoadReport: Codable, Sendable {
   var errors: [String: Int]
   var sampleErrors: [String: String]
 
-  static let header = "scenario                 mode              calls    calls/s   p50 ms   p90 ms   p99 ms p99.9 ms   max ms  errors"
+  static let header =
+    "scenario                 mode              calls    calls/s   p50 ms   p90 ms   p99 ms p99.9 ms   max ms  errors"
 
   var row: String {
     func column(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
@@ -77,7 +79,8 @@ struct LoadReport: Codable, Sendable {
       let text = String(format: "%.2f", value)
       return String(repeating: " ", count: Swift.max(0, width - text.count)) + text
     }
-    let failures = errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    let failures =
+      errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     return column(scenario, 25) + column(mode, 14) + String(format: "%9d", completed) + number(throughput, 11)
       + number(p50, 9) + number(p90, 9) + number(p99, 9) + number(p999, 9) + number(max, 9) + "  " + failures
   }
@@ -142,7 +145,8 @@ enum LoadDriver {
           try? await clock.sleep(until: due)
           let scheduled = due
           if inFlight.value.load(ordering: .relaxed) >= maximumInFlight {
-            recorder.fail(LoadFailure(code: "client: over \(maximumInFlight) in flight", description: "the server fell behind"))
+            recorder.fail(
+              LoadFailure(code: "client: over \(maximumInFlight) in flight", description: "the server fell behind"))
           } else {
             inFlight.value.add(1, ordering: .relaxed)
             let current = number

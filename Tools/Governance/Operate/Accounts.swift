@@ -28,9 +28,12 @@ struct UserCommand: AsyncParsableCommand {
 
     func run() async throws {
       guard let role = Role(rawValue: role), role != .cityPlatform else {
-        throw ValidationError("--role must be one of \(Role.allCases.filter { $0 != .cityPlatform }.map(\.rawValue).joined(separator: ", "))")
+        throw ValidationError(
+          "--role must be one of \(Role.allCases.filter { $0 != .cityPlatform }.map(\.rawValue).joined(separator: ", "))"
+        )
       }
-      let password = passwordStdin
+      let password =
+        passwordStdin
         ? (readLine(strippingNewline: true) ?? "") : (ProcessInfo.processInfo.environment["GOVERNANCE_PASSWORD"] ?? "")
       let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
       do {
@@ -75,7 +78,9 @@ func showSecondFactor(_ secret: String, account: String) {
   let uri = SecondFactor.uri(secret: secret, account: account)
   say("second factor (TOTP, RFC 6238) secret, Base32: \(secret)")
   say("authenticator URI: \(uri)")
-  let qrencode = ["/usr/bin/qrencode", "/usr/local/bin/qrencode"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  let qrencode = ["/usr/bin/qrencode", "/usr/local/bin/qrencode"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+  }
   guard let qrencode else {
     say("(install qrencode to see it as a QR code here)")
     return
@@ -94,7 +99,8 @@ struct APIKeyCommand: AsyncParsableCommand {
     commandName: "apikey", abstract: "Manage API keys for systems.", subcommands: [Create.self, Revoke.self, List.self])
 
   struct Create: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a key; it is printed once and stored only hashed.")
+    static let configuration = CommandConfiguration(
+      abstract: "Create a key; it is printed once and stored only hashed.")
     @Option(help: "Directory holding the system's data.")
     var data = "./data"
     @Option(help: "A name for the system, e.g. city-platform.")
@@ -106,7 +112,9 @@ struct APIKeyCommand: AsyncParsableCommand {
 
     func run() async throws {
       let role = role == "city" ? Role.cityPlatform : Role(rawValue: role)
-      guard let role else { throw ValidationError("--role must be city or one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+      guard let role else {
+        throw ValidationError("--role must be city or one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
       let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
       do {
         let key = try await store.createAPIKey(name: name, role: role, scope: scope)

@@ -68,7 +68,9 @@ enum HealthCheck {
       }
       var results: [ProcessHealth] = []
       for await result in group { results.append(result) }
-      return results.sorted { ServiceIdentity.allCases.firstIndex(of: $0.identity)! < ServiceIdentity.allCases.firstIndex(of: $1.identity)! }
+      return results.sorted {
+        ServiceIdentity.allCases.firstIndex(of: $0.identity)! < ServiceIdentity.allCases.firstIndex(of: $1.identity)!
+      }
     }
   }
 }

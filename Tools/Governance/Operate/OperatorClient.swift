@@ -12,14 +12,18 @@ enum OperatorClient {
     _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
   ) async throws -> Result {
     try await withGRPCClient(
-      transport: try transport(to: address), interceptors: [AccessTokenInterceptor(authority: authority, identity: principal)],
+      transport: try transport(to: address),
+      interceptors: [AccessTokenInterceptor(authority: authority, identity: principal)],
       handleClient: body)
   }
 
   /// A client the caller runs and shuts down itself, for when it needs several connections.
-  static func client(to address: NetworkAddress, authority: TokenAuthority) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+  static func client(to address: NetworkAddress, authority: TokenAuthority) throws -> GRPCClient<
+    HTTP2ClientTransport.Posix
+  > {
     GRPCClient(
-      transport: try transport(to: address), interceptors: [AccessTokenInterceptor(authority: authority, identity: principal)])
+      transport: try transport(to: address),
+      interceptors: [AccessTokenInterceptor(authority: authority, identity: principal)])
   }
 
   static func transport(to address: NetworkAddress) throws -> HTTP2ClientTransport.Posix {

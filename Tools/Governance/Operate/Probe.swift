@@ -16,7 +16,8 @@ struct Probe: AsyncParsableCommand {
     guard let identity = ServiceIdentity(rawValue: service) else {
       throw ValidationError("unknown service '\(service)'")
     }
-    let target = try address.map { try NetworkAddress.parse($0, setting: "--address") }
+    let target =
+      try address.map { try NetworkAddress.parse($0, setting: "--address") }
       ?? NetworkAddress(host: "127.0.0.1", port: identity.defaultPort)
     let health = await HealthCheck.check(identity, at: target)
     print("\(identity.executableName) \(target) \(health.status)")

@@ -18,7 +18,8 @@ struct Status: AsyncParsableCommand {
 
   func run() async throws {
     let results = await HealthCheck.checkAll(host: host, portOffset: portOffset)
-    let states = (try? Data(contentsOf: URL(fileURLWithPath: "\(data)/\(Supervisor.stateFileName)")))
+    let states =
+      (try? Data(contentsOf: URL(fileURLWithPath: "\(data)/\(Supervisor.stateFileName)")))
       .flatMap { try? JSONDecoder().decode([String: Supervisor.ProcessState].self, from: $0) } ?? [:]
     for result in results {
       let name = result.identity.executableName.padding(toLength: 22, withPad: " ", startingAt: 0)

@@ -38,11 +38,14 @@ struct Up: AsyncParsableCommand {
   var logFormat = "text"
 
   func run() async throws {
-    let binDirectory = bin ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+    let binDirectory =
+      bin
+      ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
       .resolvingSymlinksInPath().deletingLastPathComponent().path
     let highest = ServiceIdentity.allCases.map { max($0.defaultPort, $0.defaultMetricsPort) }.max()! + portOffset
     guard portOffset >= 0, highest <= 65535 else {
-      throw ValidationError("--port-offset \(portOffset) moves ports past 65535; use 0 to \(65535 - highest + portOffset)")
+      throw ValidationError(
+        "--port-offset \(portOffset) moves ports past 65535; use 0 to \(65535 - highest + portOffset)")
     }
     guard LogFormat(rawValue: logFormat) != nil else {
       throw ValidationError("--log-format must be json or text, not '\(logFormat)'")
@@ -160,8 +163,9 @@ struct Up: AsyncParsableCommand {
       health = await HealthCheck.checkAll(host: host, portOffset: portOffset)
     }
     for result in health {
-      say("  \(result.identity.executableName.padding(toLength: 22, withPad: " ", startingAt: 0))"
-        + "\(result.address)\t\(result.status)")
+      say(
+        "  \(result.identity.executableName.padding(toLength: 22, withPad: " ", startingAt: 0))"
+          + "\(result.address)\t\(result.status)")
     }
     guard health.allSatisfy(\.healthy) else {
       for exit in supervisor.exited {
@@ -170,11 +174,13 @@ struct Up: AsyncParsableCommand {
       throw ValidationError("not every process became healthy")
     }
     if demo {
-      let addresses = Dictionary(uniqueKeysWithValues: ServiceIdentity.domainServices.map {
-        ($0, NetworkAddress(host: host, port: $0.defaultPort + portOffset))
-      })
+      let addresses = Dictionary(
+        uniqueKeysWithValues: ServiceIdentity.domainServices.map {
+          ($0, NetworkAddress(host: host, port: $0.defaultPort + portOffset))
+        })
       do {
-        let authority = try TokenAuthority.load(dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment)
+        let authority = try TokenAuthority.load(
+          dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment)
         say(try await DemoCity.load(addresses: addresses, authority: authority))
       } catch {
         throw ValidationError("loading the demo city failed: \(error)")

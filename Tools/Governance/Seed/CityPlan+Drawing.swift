@@ -34,9 +34,10 @@ extension CityPlan {
     for (street, count) in communityCounts.enumerated() {
       let prefix = String(streets[street].code.prefix(9))
       for number in 1...count {
-        communities.append(Community(
-          code: prefix + Self.digits(number, count: 3), name: communityNames[communities.count], street: street,
-          district: streets[street].district))
+        communities.append(
+          Community(
+            code: prefix + Self.digits(number, count: 3), name: communityNames[communities.count], street: street,
+            district: streets[street].district))
       }
     }
   }
@@ -129,8 +130,9 @@ extension CityPlan {
     for (district, count) in Self.apportion(scale.propertyCompanies, weights: housing, minimum: 0).enumerated() {
       for _ in 0..<count {
         let serial = (companies.count * 7_368_787 + offset) % 100_000_000
-        companies.append(Self.drawCompany(
-          name: names[companies.count], district: district, in: districts[district], serial: serial, using: &rng))
+        companies.append(
+          Self.drawCompany(
+            name: names[companies.count], district: district, in: districts[district], serial: serial, using: &rng))
       }
     }
   }
@@ -241,8 +243,9 @@ extension CityPlan {
           }
         let name = ChineseNames.person(&rng)
         let phone = ChineseNames.mobile(&rng)
-        workers.append(Worker(
-          grid: grid, name: name, phone: phone, kind: kind, company: kind == .propertyStaff ? company : nil))
+        workers.append(
+          Worker(
+            grid: grid, name: name, phone: phone, kind: kind, company: kind == .propertyStaff ? company : nil))
       }
     }
   }
@@ -289,24 +292,28 @@ extension CityPlan {
         switch kind {
         case .compound where !unbranched.isEmpty:
           let compound = unbranched.removeFirst()
-          branches.append(Branch(
-            community: community, kind: .compound, name: "\(compounds[compound].name)党支部", compound: compound))
+          branches.append(
+            Branch(
+              community: community, kind: .compound, name: "\(compounds[compound].name)党支部", compound: compound))
         case .joint where unbranched.count >= 2:
           let covered = Array(unbranched.suffix(3))
           unbranched.removeLast(covered.count)
           areas += 1
           for compound in covered { compounds[compound].area = "\(place.name)第\(areas)片区" }
-          branches.append(Branch(
-            community: community, kind: .joint, name: "\(compounds[covered[0]].name)等\(covered.count)个小区联合党支部",
-            covered: covered))
+          branches.append(
+            Branch(
+              community: community, kind: .joint, name: "\(compounds[covered[0]].name)等\(covered.count)个小区联合党支部",
+              covered: covered))
         case .propertyCompany where !unbranchedCompanies.isEmpty:
           let company = unbranchedCompanies.removeFirst()
-          branches.append(Branch(
-            community: community, kind: .propertyCompany, name: "\(companies[company].name)\(place.name)项目党支部",
-            company: company))
+          branches.append(
+            Branch(
+              community: community, kind: .propertyCompany, name: "\(companies[company].name)\(place.name)项目党支部",
+              company: company))
         case .grid where nextGrid < place.grids.upperBound:
-          branches.append(Branch(
-            community: community, kind: .grid, name: "\(grids[nextGrid].name)党支部", grid: nextGrid))
+          branches.append(
+            Branch(
+              community: community, kind: .grid, name: "\(grids[nextGrid].name)党支部", grid: nextGrid))
           nextGrid += 1
         case .functional:
           let group = Self.functionalGroups[functional % Self.functionalGroups.count]
@@ -327,9 +334,10 @@ extension CityPlan {
     for branch in branches where branch.kind == .compound {
       for _ in 0..<Self.foundersPerBranch {
         let kind: Governance_Organisation_V1_MemberKind = rng.chance(0.5) ? .retired : .directManaged
-        members.append(Self.drawMember(
-          community: branch.community, branch: nil, home: branch.compound, kind: kind, standing: .formal,
-          using: &rng))
+        members.append(
+          Self.drawMember(
+            community: branch.community, branch: nil, home: branch.compound, kind: kind, standing: .formal,
+            using: &rng))
       }
     }
     foundingMembers = members.count
@@ -370,8 +378,9 @@ extension CityPlan {
           }
         }
         if let home, standing == .formal { formalResidents[home, default: 0] += 1 }
-        members.append(Self.drawMember(
-          community: community, branch: branchIndex, home: home, kind: kind, standing: standing, using: &rng))
+        members.append(
+          Self.drawMember(
+            community: community, branch: branchIndex, home: home, kind: kind, standing: standing, using: &rng))
       }
     }
   }
@@ -402,8 +411,9 @@ extension CityPlan {
       let place = communities[community]
       let (kind, suffix) = rng.weighted(Self.teamKinds)
       teamOfCommunity[community] = teams.count
-      teams.append(Team(
-        community: community, name: place.name + suffix, kind: kind, compounds: Array(place.compounds.prefix(3))))
+      teams.append(
+        Team(
+          community: community, name: place.name + suffix, kind: kind, compounds: Array(place.compounds.prefix(3))))
     }
     for _ in 0..<scale.volunteers {
       let community = rng.below(communities.count)
@@ -418,8 +428,9 @@ extension CityPlan {
       let phone = ChineseNames.mobile(&rng)
       let home: Int? = rng.chance(0.8) ? housing.lowerBound + rng.below(housing.count) : nil
       if let team = teamOfCommunity[community] { teamMemberships.append((volunteer: volunteers.count, team: team)) }
-      volunteers.append(Volunteer(
-        community: community, name: name, phone: phone, kind: kind, skills: skills, compound: home))
+      volunteers.append(
+        Volunteer(
+          community: community, name: name, phone: phone, kind: kind, skills: skills, compound: home))
     }
   }
 

@@ -127,11 +127,12 @@ enum CitySeed {
     let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
     for level in plan.divisionLevels {
       try await calls(level.count, of: "division", progress) { index in
-        _ = try await grid.createDivision(.with {
-          $0.requestID = plan.requestID("division", level[index].code)
-          $0.division.divisionCode = level[index].code
-          $0.division.name = level[index].name
-        })
+        _ = try await grid.createDivision(
+          .with {
+            $0.requestID = plan.requestID("division", level[index].code)
+            $0.division.divisionCode = level[index].code
+            $0.division.name = level[index].name
+          })
       }
     }
   }
@@ -149,32 +150,38 @@ enum CitySeed {
     let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
     let districts = try await calls(plan.districts.count, of: "district committee", progress) { index in
       let district = plan.districts[index]
-      return try await organisations.createOrganisation(.with {
-        $0.requestID = plan.requestID("committee", district.code)
-        $0.organisation.name = "中共南京市\(district.name)委员会"
-        $0.organisation.level = .districtCommittee
-        $0.organisation.divisionCode = district.code
-      }).id
+      return try await organisations.createOrganisation(
+        .with {
+          $0.requestID = plan.requestID("committee", district.code)
+          $0.organisation.name = "中共南京市\(district.name)委员会"
+          $0.organisation.level = .districtCommittee
+          $0.organisation.divisionCode = district.code
+        }
+      ).id
     }
     let streets = try await calls(plan.streets.count, of: "street working committee", progress) { index in
       let street = plan.streets[index]
-      return try await organisations.createOrganisation(.with {
-        $0.requestID = plan.requestID("committee", street.code)
-        $0.organisation.name = "\(street.name)党工委"
-        $0.organisation.level = .streetWorkingCommittee
-        $0.organisation.divisionCode = street.code
-        $0.organisation.parentID = districts[street.district]
-      }).id
+      return try await organisations.createOrganisation(
+        .with {
+          $0.requestID = plan.requestID("committee", street.code)
+          $0.organisation.name = "\(street.name)党工委"
+          $0.organisation.level = .streetWorkingCommittee
+          $0.organisation.divisionCode = street.code
+          $0.organisation.parentID = districts[street.district]
+        }
+      ).id
     }
     let communities = try await calls(plan.communities.count, of: "community committee", progress) { index in
       let community = plan.communities[index]
-      return try await organisations.createOrganisation(.with {
-        $0.requestID = plan.requestID("committee", community.code)
-        $0.organisation.name = "\(community.name)党委"
-        $0.organisation.level = .communityCommittee
-        $0.organisation.divisionCode = community.code
-        $0.organisation.parentID = streets[community.street]
-      }).id
+      return try await organisations.createOrganisation(
+        .with {
+          $0.requestID = plan.requestID("committee", community.code)
+          $0.organisation.name = "\(community.name)党委"
+          $0.organisation.level = .communityCommittee
+          $0.organisation.divisionCode = community.code
+          $0.organisation.parentID = streets[community.street]
+        }
+      ).id
     }
     return Committees(districts: districts, streets: streets, communities: communities)
   }
@@ -193,67 +200,74 @@ enum CitySeed {
     let property = Governance_Property_V1_PropertyService.Client(wrapping: client)
     let centres = try await calls(plan.streets.count, of: "service centre", progress) { index in
       let street = plan.streets[index]
-      return try await property.createServiceCentre(.with {
-        $0.requestID = plan.requestID("centre", street.code)
-        $0.centre.divisionCode = street.code
-        $0.centre.name = "\(street.name)物业服务中心"
-        $0.centre.basicServices = CityPlan.basicServices
-      }).id
+      return try await property.createServiceCentre(
+        .with {
+          $0.requestID = plan.requestID("centre", street.code)
+          $0.centre.divisionCode = street.code
+          $0.centre.name = "\(street.name)物业服务中心"
+          $0.centre.basicServices = CityPlan.basicServices
+        }
+      ).id
     }
     let compounds = try await calls(plan.compounds.count, of: "compound", progress) { index in
       let compound = plan.compounds[index]
       let community = plan.communities[compound.community]
       let mode = compound.managementMode
-      return try await property.createCompound(.with {
-        $0.requestID = plan.requestID("compound", index)
-        $0.compound.name = compound.name
-        $0.compound.divisionCode = community.code
-        $0.compound.gridCodes = compound.gridCodes
-        $0.compound.area = compound.area
-        $0.compound.address = compound.address
-        $0.compound.householdCount = compound.households
-        $0.compound.kind = compound.kind
-        $0.compound.managementMode = mode
-        $0.compound.fallbackCentreID = mode == .fallback ? centres[community.street] : ""
-        $0.compound.threeNo.noManagingUnit = compound.noManagingUnit
-        $0.compound.threeNo.noSecurity = compound.noSecurity
-      }).id
+      return try await property.createCompound(
+        .with {
+          $0.requestID = plan.requestID("compound", index)
+          $0.compound.name = compound.name
+          $0.compound.divisionCode = community.code
+          $0.compound.gridCodes = compound.gridCodes
+          $0.compound.area = compound.area
+          $0.compound.address = compound.address
+          $0.compound.householdCount = compound.households
+          $0.compound.kind = compound.kind
+          $0.compound.managementMode = mode
+          $0.compound.fallbackCentreID = mode == .fallback ? centres[community.street] : ""
+          $0.compound.threeNo.noManagingUnit = compound.noManagingUnit
+          $0.compound.threeNo.noSecurity = compound.noSecurity
+        }
+      ).id
     }
     let companies = try await calls(plan.companies.count, of: "property company", progress) { index in
       let company = plan.companies[index]
-      return try await property.createCompany(.with {
-        $0.requestID = plan.requestID("company", index)
-        $0.company.name = company.name
-        $0.company.unifiedSocialCreditCode = company.creditCode
-        $0.company.divisionCode = plan.districts[company.district].code
-        $0.company.legalRepresentative = company.legalRepresentative
-        $0.company.address = company.address
-        $0.company.staffCount = company.staff
-        $0.company.partyStatus = company.partyStatus
-        $0.company.partyMemberCount = company.partyMembers
-        $0.company.partyBuildingInstructor = company.instructor
-        $0.company.creditLevel = company.creditLevel
-      }).id
+      return try await property.createCompany(
+        .with {
+          $0.requestID = plan.requestID("company", index)
+          $0.company.name = company.name
+          $0.company.unifiedSocialCreditCode = company.creditCode
+          $0.company.divisionCode = plan.districts[company.district].code
+          $0.company.legalRepresentative = company.legalRepresentative
+          $0.company.address = company.address
+          $0.company.staffCount = company.staff
+          $0.company.partyStatus = company.partyStatus
+          $0.company.partyMemberCount = company.partyMembers
+          $0.company.partyBuildingInstructor = company.instructor
+          $0.company.creditLevel = company.creditLevel
+        }
+      ).id
     }
     try await calls(plan.contracts.count, of: "contract", progress) { index in
       let contract = plan.contracts[index]
-      _ = try await property.createContract(.with {
-        $0.requestID = plan.requestID("contract", index)
-        $0.contract.compoundID = compounds[contract.compound]
-        $0.contract.companyID = companies[contract.company]
-        if let vote = contract.ownersVote {
-          $0.contract.selectionMethod = .ownersAssemblyVote
-          $0.contract.ownersVote = vote
-        } else {
-          $0.contract.selectionMethod = .streetAgreement
-        }
-        $0.contract.signedDate = contract.trialStart
-        $0.contract.trialStartDate = contract.trialStart
-        $0.contract.termEndDate = contract.termEnd
-        $0.contract.fee.fenPerSquareMetreMonth = contract.fenPerSquareMetreMonth
-        $0.contract.standards.sevenHaves = CityPlan.sevenHaves
-        $0.contract.standards.serviceGrade = contract.serviceGrade
-      })
+      _ = try await property.createContract(
+        .with {
+          $0.requestID = plan.requestID("contract", index)
+          $0.contract.compoundID = compounds[contract.compound]
+          $0.contract.companyID = companies[contract.company]
+          if let vote = contract.ownersVote {
+            $0.contract.selectionMethod = .ownersAssemblyVote
+            $0.contract.ownersVote = vote
+          } else {
+            $0.contract.selectionMethod = .streetAgreement
+          }
+          $0.contract.signedDate = contract.trialStart
+          $0.contract.trialStartDate = contract.trialStart
+          $0.contract.termEndDate = contract.termEnd
+          $0.contract.fee.fenPerSquareMetreMonth = contract.fenPerSquareMetreMonth
+          $0.contract.standards.sevenHaves = CityPlan.sevenHaves
+          $0.contract.standards.serviceGrade = contract.serviceGrade
+        })
     }
     return PropertyIDs(compounds: compounds, companies: companies)
   }
@@ -275,28 +289,32 @@ enum CitySeed {
     let items = try await calls(plan.districts.count * itemCount, of: "scoring item", progress) { index in
       let district = plan.districts[index / itemCount]
       let item = CityPlan.scoringItems[index % itemCount]
-      return try await evaluation.createScoringItem(.with {
-        $0.requestID = plan.requestID("item", "\(district.code)-\(item.code)")
-        $0.item.code = item.code
-        $0.item.name = item.name
-        $0.item.use = .monthlySatisfaction
-        $0.item.weight = item.weight
-        $0.item.fullMarks = CityPlan.fullMarks
-        $0.item.sortOrder = Int32(index % itemCount + 1)
-        $0.item.divisionCode = district.code
-      }).id
+      return try await evaluation.createScoringItem(
+        .with {
+          $0.requestID = plan.requestID("item", "\(district.code)-\(item.code)")
+          $0.item.code = item.code
+          $0.item.name = item.name
+          $0.item.use = .monthlySatisfaction
+          $0.item.weight = item.weight
+          $0.item.fullMarks = CityPlan.fullMarks
+          $0.item.sortOrder = Int32(index % itemCount + 1)
+          $0.item.divisionCode = district.code
+        }
+      ).id
     }
     let monthCount = CityPlan.scoringMonths.count
     let periods = try await calls(plan.districts.count * monthCount, of: "period", progress) { index in
       let district = plan.districts[index / monthCount]
       let month = CityPlan.scoringMonths.lowerBound + index % monthCount
-      return try await evaluation.createPeriod(.with {
-        $0.requestID = plan.requestID("period", "\(district.code)-\(CityPlan.scoringYear)-\(month)")
-        $0.period.divisionCode = district.code
-        $0.period.kind = .monthly
-        $0.period.year = CityPlan.scoringYear
-        $0.period.number = Int32(month)
-      }).id
+      return try await evaluation.createPeriod(
+        .with {
+          $0.requestID = plan.requestID("period", "\(district.code)-\(CityPlan.scoringYear)-\(month)")
+          $0.period.divisionCode = district.code
+          $0.period.kind = .monthly
+          $0.period.year = CityPlan.scoringYear
+          $0.period.number = Int32(month)
+        }
+      ).id
     }
     return ScoringCalendar(items: items, periods: periods)
   }

@@ -14,11 +14,15 @@ struct Seed: AsyncParsableCommand {
     abstract: "Fill a running system with a demo city (small) or a whole city (city), through the APIs.")
 
   @Option(
-    help: "small (the demo city `governance up --demo` loads), city (the scale of the seeds) or town (the city in miniature).")
+    help:
+      "small (the demo city `governance up --demo` loads), city (the scale of the seeds) or town (the city in miniature)."
+  )
   var scale = "small"
 
   @Option(
-    help: "The seed of the generator: the same seed makes the same city; a rerun changes no register but adds the archive's cases again (give --cases 0).")
+    help:
+      "The seed of the generator: the same seed makes the same city; a rerun changes no register but adds the archive's cases again (give --cases 0)."
+  )
   var seed: UInt64 = 1
 
   @Option(help: "Historical cases to load (default: 1,000,000 for a city, 2,000 for a town).")
@@ -47,7 +51,9 @@ struct Seed: AsyncParsableCommand {
         historicalCases: cases ?? (scale == "city" ? 1_000_000 : 2_000), progress: progress)
     }
     let elapsed = ContinuousClock.now - started
-    print("\(summary) in \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)) s")
+    print(
+      "\(summary) in \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)) s"
+    )
   }
 }
 
@@ -99,7 +105,8 @@ final class SeedProgress: Sendable {
     let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
     let rate = Double(stage.done) / seconds
     let left = rate > 0 ? Double(stage.total - stage.done) / rate : 0
-    return "\(stage.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3.0f%%", share * 100)) "
+    return
+      "\(stage.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(bar) \(String(format: "%3.0f%%", share * 100)) "
       + "\(stage.done)/\(stage.total)  \(Int(rate))/s  ETA \(Int(left.rounded(.up))) s"
   }
 }
@@ -137,7 +144,8 @@ enum CaseArchive {
               while message * Self.batch < count {
                 let first = message * Self.batch
                 let last = min(count, first + Self.batch)
-                try await writer.write(.with { $0.cases = (first..<last).map { archived($0, seed: seed, grids: grids, now: now) } })
+                try await writer.write(
+                  .with { $0.cases = (first..<last).map { archived($0, seed: seed, grids: grids, now: now) } })
                 progress.advance(by: last - first)
                 message += streams
               }
@@ -166,9 +174,12 @@ enum CaseArchive {
       $0.location.gridCode = grids[Int(random.next() % UInt64(grids.count))]
       $0.priority = roll < 5 ? .urgent : .normal
       $0.reportTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported, rule: .toNearestOrAwayFromZero)
-      $0.acceptTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported + 600, rule: .toNearestOrAwayFromZero)
-      $0.resolveTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported + hoursToResolve * 3600, rule: .toNearestOrAwayFromZero)
-      $0.closeTime = Google_Protobuf_Timestamp(roundingTimeIntervalSince1970: reported + hoursToResolve * 3600 + 86_400, rule: .toNearestOrAwayFromZero)
+      $0.acceptTime = Google_Protobuf_Timestamp(
+        roundingTimeIntervalSince1970: reported + 600, rule: .toNearestOrAwayFromZero)
+      $0.resolveTime = Google_Protobuf_Timestamp(
+        roundingTimeIntervalSince1970: reported + hoursToResolve * 3600, rule: .toNearestOrAwayFromZero)
+      $0.closeTime = Google_Protobuf_Timestamp(
+        roundingTimeIntervalSince1970: reported + hoursToResolve * 3600 + 86_400, rule: .toNearestOrAwayFromZero)
       // Small matters stay in the grid, minor ones in the community, major ones in the street.
       $0.resolvedLevel = roll < 78 ? .grid : (roll < 94 ? .community : .street)
       $0.resolution = "已处理"

@@ -8,7 +8,8 @@ struct SplitMix64: RandomNumberGenerator {
   /// Separate draws for each part of the plan, so that changing how one part is drawn leaves the
   /// others as they were.
   enum Stream: UInt64 {
-    case divisions = 1, compounds, companies, contracts, workers, members, volunteers, scoring
+    case divisions = 1
+    case compounds, companies, contracts, workers, members, volunteers, scoring
   }
 
   var state: UInt64

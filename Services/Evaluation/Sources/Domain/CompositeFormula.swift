@@ -22,10 +22,22 @@ public enum CompositeFormula {
   /// The built-in policy, used where no division has set one.
   public static let defaultPolicy = Policy.with {
     $0.weights = [
-      .with { $0.kind = .fourPartyMonthly; $0.weight = 40 },
-      .with { $0.kind = .fivePartyQuarterly; $0.weight = 30 },
-      .with { $0.kind = .residentSatisfaction; $0.weight = 20 },
-      .with { $0.kind = .caseSatisfaction; $0.weight = 10 },
+      .with {
+        $0.kind = .fourPartyMonthly
+        $0.weight = 40
+      },
+      .with {
+        $0.kind = .fivePartyQuarterly
+        $0.weight = 30
+      },
+      .with {
+        $0.kind = .residentSatisfaction
+        $0.weight = 20
+      },
+      .with {
+        $0.kind = .caseSatisfaction
+        $0.weight = 10
+      },
     ]
     $0.overduePenalty = 5
     $0.starThresholds = [(5, 90.0), (4, 80), (3, 70), (2, 60), (1, 0)].map { stars, score in
@@ -125,34 +137,37 @@ public enum CompositeFormula {
     var total = 0.0
     for (index, kind) in kinds.enumerated() {
       guard let measure = measured[index] else {
-        components.append(.with {
-          $0.kind = kind
-          $0.present = false
-        })
+        components.append(
+          .with {
+            $0.kind = kind
+            $0.present = false
+          })
         continue
       }
       let weight = presentWeight > 0 ? max(0, weights[kind] ?? 0) / presentWeight : 0
       let contribution = weight * measure.normalised
       total += contribution
-      components.append(.with {
-        $0.kind = kind
-        $0.rawValue = measure.raw
-        $0.normalised = measure.normalised
-        $0.weight = weight
-        $0.contribution = contribution
-        $0.sampleSize = measure.sample
-        $0.present = true
-      })
+      components.append(
+        .with {
+          $0.kind = kind
+          $0.rawValue = measure.raw
+          $0.normalised = measure.normalised
+          $0.weight = weight
+          $0.contribution = contribution
+          $0.sampleSize = measure.sample
+          $0.present = true
+        })
     }
     let penalty = Double(inputs.overdueOrders) * policy.overduePenalty
-    components.append(.with {
-      $0.kind = .overdueRectification
-      $0.rawValue = Double(inputs.overdueOrders)
-      $0.normalised = penalty
-      $0.contribution = -penalty
-      $0.sampleSize = Int64(inputs.overdueOrders)
-      $0.present = true
-    })
+    components.append(
+      .with {
+        $0.kind = .overdueRectification
+        $0.rawValue = Double(inputs.overdueOrders)
+        $0.normalised = penalty
+        $0.contribution = -penalty
+        $0.sampleSize = Int64(inputs.overdueOrders)
+        $0.present = true
+      })
     total = max(0, min(100, total - penalty))
     total = (total * 100).rounded() / 100
     let stars = policy.starThresholds.filter { total >= $0.minScore }.map(\.stars).max() ?? 1
@@ -188,7 +203,8 @@ public enum CompositeFormula {
           field: "policy.weights[\(index)].kind", rule: "one of the four scored components, each once")
       }
       guard weight.weight.isFinite, weight.weight >= 0, weight.weight <= 100 else {
-        throw DomainError.invalidArgument(field: "policy.weights[\(index)].weight", rule: "from 0 to 100, got \(weight.weight)")
+        throw DomainError.invalidArgument(
+          field: "policy.weights[\(index)].weight", rule: "from 0 to 100, got \(weight.weight)")
       }
     }
     guard policy.weights.contains(where: { $0.weight > 0 }) else {
@@ -205,7 +221,8 @@ public enum CompositeFormula {
     }
     let ordered = policy.starThresholds.sorted { $0.stars < $1.stars }
     for (lower, higher) in zip(ordered, ordered.dropFirst()) where higher.minScore < lower.minScore {
-      throw DomainError.invalidArgument(field: "policy.star_thresholds", rule: "more stars need at least as high a score")
+      throw DomainError.invalidArgument(
+        field: "policy.star_thresholds", rule: "more stars need at least as high a score")
     }
     for (field, value) in [
       ("policy.overdue_penalty", policy.overduePenalty), ("policy.red_list_min_score", policy.redListMinScore),

@@ -19,10 +19,12 @@ public enum EvaluationPeriods {
     let last: Int32 = validated.kind == .monthly ? 12 : 4
     guard (1...last).contains(period.number) else {
       throw DomainError.invalidArgument(
-        field: "period.number", rule: "a \(validated.kind == .monthly ? "month 1 to 12" : "quarter 1 to 4"), got \(period.number)")
+        field: "period.number",
+        rule: "a \(validated.kind == .monthly ? "month 1 to 12" : "quarter 1 to 4"), got \(period.number)")
     }
     let (first, final) = months(of: validated)
-    validated.label = validated.kind == .monthly
+    validated.label =
+      validated.kind == .monthly
       ? String(format: "%04d-%02d", period.year, period.number) : "\(period.year)Q\(period.number)"
     validated.startDate = .with {
       $0.year = period.year
@@ -66,7 +68,8 @@ extension EvaluationPeriods {
   /// for a monthly period or one not closed.
   public static func checkComputable(_ period: Period) throws(DomainError) {
     guard period.kind == .quarterly else {
-      throw DomainError.failedPrecondition(rule: "composites are computed for a quarter", detail: "\(period.label) is monthly")
+      throw DomainError.failedPrecondition(
+        rule: "composites are computed for a quarter", detail: "\(period.label) is monthly")
     }
     guard period.state == .closed else {
       throw DomainError.failedPrecondition(
@@ -85,14 +88,16 @@ extension EvaluationPeriods {
   /// The rule "a period is closed once, while open".
   public static func checkClose(_ period: Period) throws(DomainError) {
     guard period.state == .open else {
-      throw DomainError.failedPrecondition(rule: "a period is closed once, while open", detail: "\(period.label) is \(period.state)")
+      throw DomainError.failedPrecondition(
+        rule: "a period is closed once, while open", detail: "\(period.label) is \(period.state)")
     }
   }
 
   /// The rule "a published period never changes".
   public static func checkUnpublished(_ period: Period) throws(DomainError) {
     guard period.state != .published else {
-      throw DomainError.failedPrecondition(rule: "a published period never changes", detail: "\(period.label) is published")
+      throw DomainError.failedPrecondition(
+        rule: "a published period never changes", detail: "\(period.label) is published")
     }
   }
 }

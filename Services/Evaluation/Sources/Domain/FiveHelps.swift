@@ -22,20 +22,24 @@ public enum FiveHelps {
     var validated = evaluation
     let street = try DivisionCode(evaluation.divisionCode, field: "evaluation.division_code")
     guard street.level == .street else {
-      throw DomainError.invalidArgument(field: "evaluation.division_code", rule: "the evaluating street, got a \(street.level)")
+      throw DomainError.invalidArgument(
+        field: "evaluation.division_code", rule: "the evaluating street, got a \(street.level)")
     }
     validated.pairedUnitID = try FieldValidation.requiredID(evaluation.pairedUnitID, field: "evaluation.paired_unit_id")
     validated.compoundID = try FieldValidation.requiredID(evaluation.compoundID, field: "evaluation.compound_id")
-    validated.comment = try FieldValidation.optionalText(evaluation.comment, field: "evaluation.comment", maximumLength: 500)
+    validated.comment = try FieldValidation.optionalText(
+      evaluation.comment, field: "evaluation.comment", maximumLength: 500)
     var seen: Set<Governance_Evaluation_V1_FiveHelp> = []
     var applicable: [Double] = []
     for (index, help) in evaluation.helps.enumerated() {
       guard help.help != .unspecified, seen.insert(help.help).inserted else {
-        throw DomainError.invalidArgument(field: "evaluation.helps[\(index)].help", rule: "one of the five helps, each once")
+        throw DomainError.invalidArgument(
+          field: "evaluation.helps[\(index)].help", rule: "one of the five helps, each once")
       }
       if help.notApplicable { continue }
       guard help.score.isFinite, (0...100).contains(help.score) else {
-        throw DomainError.invalidArgument(field: "evaluation.helps[\(index)].score", rule: "from 0 to 100, got \(help.score)")
+        throw DomainError.invalidArgument(
+          field: "evaluation.helps[\(index)].score", rule: "from 0 to 100, got \(help.score)")
       }
       applicable.append(help.score)
     }
@@ -52,7 +56,8 @@ extension FiveHelps {
   /// The rule "the five helps are evaluated each quarter": FAILED_PRECONDITION for a monthly period.
   public static func checkQuarter(_ period: Governance_Evaluation_V1_EvaluationPeriod) throws(DomainError) {
     guard period.kind == .quarterly else {
-      throw DomainError.failedPrecondition(rule: "the five helps are evaluated each quarter", detail: "\(period.label) is monthly")
+      throw DomainError.failedPrecondition(
+        rule: "the five helps are evaluated each quarter", detail: "\(period.label) is monthly")
     }
   }
 }

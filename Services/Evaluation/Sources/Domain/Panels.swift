@@ -39,7 +39,8 @@ public enum Panels {
           rule: "a four-party panel scores a monthly period", detail: "period \(period.label) is quarterly")
       }
       guard division.level == .community else {
-        throw DomainError.invalidArgument(field: "panel.division_code", rule: "the compound's community, got a \(division.level)")
+        throw DomainError.invalidArgument(
+          field: "panel.division_code", rule: "the compound's community, got a \(division.level)")
       }
       validated.compoundID = try FieldValidation.requiredID(panel.compoundID, field: "panel.compound_id")
       validated.companyID = try FieldValidation.requiredID(panel.companyID, field: "panel.company_id")
@@ -57,7 +58,8 @@ public enum Panels {
       let checked = try validateMember(member, kind: validated.kind, field: "panel.members[\(index)]")
       guard seated.insert(checked.evaluatorID).inserted else {
         throw DomainError.invalidArgument(
-          field: "panel.members[\(index)].evaluator_id", rule: "an evaluator holds one seat; \(checked.evaluatorID) is seated twice")
+          field: "panel.members[\(index)].evaluator_id",
+          rule: "an evaluator holds one seat; \(checked.evaluatorID) is seated twice")
       }
       validated.members.append(checked)
     }
@@ -71,10 +73,12 @@ public enum Panels {
     var validated = member
     validated.evaluatorID = try FieldValidation.requiredID(member.evaluatorID, field: "\(field).evaluator_id")
     validated.name = try FieldValidation.requiredName(member.name, field: "\(field).name", maximumLength: 50)
-    validated.represents = try FieldValidation.optionalText(member.represents, field: "\(field).represents", maximumLength: 100)
+    validated.represents = try FieldValidation.optionalText(
+      member.represents, field: "\(field).represents", maximumLength: 100)
     guard roles[kind, default: []].contains(member.role) else {
       throw DomainError.invalidArgument(
-        field: "\(field).role", rule: "a \(kind) panel seats \(roles[kind, default: []].map { "\($0)" }.sorted().joined(separator: ", "))")
+        field: "\(field).role",
+        rule: "a \(kind) panel seats \(roles[kind, default: []].map { "\($0)" }.sorted().joined(separator: ", "))")
     }
     return validated
   }
@@ -91,7 +95,8 @@ public enum Panels {
     if caller.subject == evaluatorID { return "" }
     guard caller.role != .evaluator else {
       throw DomainError.permissionDenied(
-        reason: "\(caller.subject) scores only in their own seat, not as \(evaluatorID); paper forms are entered by staff")
+        reason:
+          "\(caller.subject) scores only in their own seat, not as \(evaluatorID); paper forms are entered by staff")
     }
     return caller.subject
   }
@@ -115,11 +120,13 @@ public enum Panels {
     if panel.kind == .fourParty {
       guard request.companyID == panel.companyID, request.compoundID == panel.compoundID else {
         throw DomainError.invalidArgument(
-          field: "company_id", rule: "a four-party panel scores its own compound \(panel.compoundID) and company \(panel.companyID)")
+          field: "company_id",
+          rule: "a four-party panel scores its own compound \(panel.compoundID) and company \(panel.companyID)")
       }
     }
     guard request.value.isFinite, request.value >= 0, request.value <= item.fullMarks else {
-      throw DomainError.invalidArgument(field: "value", rule: "from 0 to the item's full marks \(item.fullMarks), got \(request.value)")
+      throw DomainError.invalidArgument(
+        field: "value", rule: "from 0 to the item's full marks \(item.fullMarks), got \(request.value)")
     }
     return seat
   }

@@ -11,12 +11,14 @@ public enum Rectification {
     var validated = order
     let community = try DivisionCode(order.divisionCode, field: "order.division_code")
     guard community.level == .community else {
-      throw DomainError.invalidArgument(field: "order.division_code", rule: "the compound's community, got a \(community.level)")
+      throw DomainError.invalidArgument(
+        field: "order.division_code", rule: "the compound's community, got a \(community.level)")
     }
     validated.companyID = try FieldValidation.requiredID(order.companyID, field: "order.company_id")
     validated.compoundID = try FieldValidation.requiredID(order.compoundID, field: "order.compound_id")
     validated.problem = try FieldValidation.requiredName(order.problem, field: "order.problem", maximumLength: 500)
-    validated.requirement = try FieldValidation.requiredName(order.requirement, field: "order.requirement", maximumLength: 500)
+    validated.requirement = try FieldValidation.requiredName(
+      order.requirement, field: "order.requirement", maximumLength: 500)
     guard order.hasDeadline else {
       throw DomainError.invalidArgument(field: "order.deadline", rule: "an order has a deadline")
     }
@@ -37,7 +39,8 @@ public enum Rectification {
     -> Governance_Evaluation_V1_RectificationState
   {
     guard order.state == .open || order.state == .overdue else {
-      throw DomainError.failedPrecondition(rule: "an order is completed once", detail: "order \(order.id) is \(order.state)")
+      throw DomainError.failedPrecondition(
+        rule: "an order is completed once", detail: "order \(order.id) is \(order.state)")
     }
     return CalendarDate.iso(today) <= CalendarDate.iso(order.deadline) ? .completed : .completedLate
   }

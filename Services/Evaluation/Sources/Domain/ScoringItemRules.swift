@@ -27,7 +27,8 @@ public enum ScoringItemRules {
       item.use, field: "item.use", unspecified: .unspecified,
       known: Governance_Evaluation_V1_ItemUse.allCases.filter { $0 != .unspecified })
     guard item.weight > 0, item.weight <= maximumWeight else {
-      throw DomainError.invalidArgument(field: "item.weight", rule: "greater than 0 and at most 100, got \(item.weight)")
+      throw DomainError.invalidArgument(
+        field: "item.weight", rule: "greater than 0 and at most 100, got \(item.weight)")
     }
     guard item.fullMarks > 0, item.fullMarks <= maximumFullMarks else {
       throw DomainError.invalidArgument(

@@ -84,8 +84,9 @@ public struct ListPublisher<Transport: ClientTransport>: Sendable {
     for publication in try await store.unfinishedPublications() {
       do {
         if try await finish(publication, by: principal).state == .completed { completed += 1 }
-      } catch where !(error is CancellationError) {
-        logger.warning("publication not finished yet", metadata: ["publication": "\(publication.id)", "error": "\(error)"])
+      } catch  where !(error is CancellationError) {
+        logger.warning(
+          "publication not finished yet", metadata: ["publication": "\(publication.id)", "error": "\(error)"])
       }
     }
     return completed

@@ -8,22 +8,30 @@ extension EvaluationService {
   /// One evaluator's score for one item, period, company and compound. Accepted only from a member of the panel in
   /// a role of the item's kind, only while the period is OPEN, and only once: a second submission fails with
   /// ALREADY_EXISTS and replaces nothing.
-  public func submitScore(request: Governance_Evaluation_V1_SubmitScoreRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_Score {
+  public func submitScore(request: Governance_Evaluation_V1_SubmitScoreRequest, context: ServerContext) async throws
+    -> Governance_Evaluation_V1_Score
+  {
     try await store.submitScore(request, by: Principal.current)
   }
 
   /// A page of scores matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listScores(request: Governance_Evaluation_V1_ListScoresRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListScoresResponse {
+  public func listScores(request: Governance_Evaluation_V1_ListScoresRequest, context: ServerContext) async throws
+    -> Governance_Evaluation_V1_ListScoresResponse
+  {
     try await store.listScores(request)
   }
 
   /// Records one resident's answers to the satisfaction survey for a compound's property service.
-  public func submitSurveyResponse(request: Governance_Evaluation_V1_SubmitSurveyResponseRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_SurveyResponse {
+  public func submitSurveyResponse(
+    request: Governance_Evaluation_V1_SubmitSurveyResponseRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_SurveyResponse {
     try await store.submitSurvey(request, by: Principal.current)
   }
 
   /// Lists survey answers; respondents always masked.
-  public func listSurveyResponses(request: Governance_Evaluation_V1_ListSurveyResponsesRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListSurveyResponsesResponse {
+  public func listSurveyResponses(request: Governance_Evaluation_V1_ListSurveyResponsesRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_ListSurveyResponsesResponse
+  {
     try await store.listSurveys(request)
   }
 
@@ -33,7 +41,9 @@ extension EvaluationService {
   ///
   /// Pulls case satisfaction per compound from the grid service for the period's span and stores
   /// it against the company serving each compound now (from the property service).
-  public func importCaseSatisfaction(request: Governance_Evaluation_V1_ImportCaseSatisfactionRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ImportCaseSatisfactionResponse {
+  public func importCaseSatisfaction(
+    request: Governance_Evaluation_V1_ImportCaseSatisfactionRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_ImportCaseSatisfactionResponse {
     let periodID = try FieldValidation.requiredID(request.periodID, field: "period_id")
     let period = try await store.period(id: periodID).orNotFound(id: periodID)
     let prefix = try DivisionCode(period.divisionCode, field: "division_code").prefix
@@ -61,39 +71,51 @@ extension EvaluationService {
       $0.imported = Int32(rows.count)
       $0.withoutCases = Int32(served.count - rows.count)
     }
-  
+
   }
 
   /// A page of case satisfaction matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listCaseSatisfaction(request: Governance_Evaluation_V1_ListCaseSatisfactionRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListCaseSatisfactionResponse {
+  public func listCaseSatisfaction(
+    request: Governance_Evaluation_V1_ListCaseSatisfactionRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_ListCaseSatisfactionResponse {
     try await store.listCaseSatisfaction(request)
   }
 
   /// Orders a company to fix a problem in a compound by a deadline.
-  public func createRectificationOrder(request: Governance_Evaluation_V1_CreateRectificationOrderRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_RectificationOrder {
+  public func createRectificationOrder(
+    request: Governance_Evaluation_V1_CreateRectificationOrderRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_RectificationOrder {
     try await store.createOrder(request, by: Principal.current)
   }
 
   /// One rectification order by id; NOT_FOUND when there is none.
-  public func getRectificationOrder(request: Governance_Evaluation_V1_GetRectificationOrderRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_RectificationOrder {
+  public func getRectificationOrder(
+    request: Governance_Evaluation_V1_GetRectificationOrderRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_RectificationOrder {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     return try await store.order(id: id).orNotFound("rectification order", id: id)
   }
 
   /// A page of rectification orders matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listRectificationOrders(request: Governance_Evaluation_V1_ListRectificationOrdersRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListRectificationOrdersResponse {
+  public func listRectificationOrders(
+    request: Governance_Evaluation_V1_ListRectificationOrdersRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_ListRectificationOrdersResponse {
     try await store.listOrders(request)
   }
 
   /// Records an order as done (late if after the deadline). An order past its deadline and not done is marked
   /// OVERDUE by the service and counts against the company.
-  public func completeRectificationOrder(request: Governance_Evaluation_V1_CompleteRectificationOrderRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_RectificationOrder {
+  public func completeRectificationOrder(
+    request: Governance_Evaluation_V1_CompleteRectificationOrderRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_RectificationOrder {
     try await store.completeOrder(request, by: Principal.current)
   }
 
   /// The street's quarterly evaluation of one paired unit's help to one compound; once per unit, compound and
   /// period.
-  public func submitPairedUnitEvaluation(request: Governance_Evaluation_V1_SubmitPairedUnitEvaluationRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_PairedUnitEvaluation {
+  public func submitPairedUnitEvaluation(
+    request: Governance_Evaluation_V1_SubmitPairedUnitEvaluationRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_PairedUnitEvaluation {
     let evaluation = try FiveHelps.validateNew(request.evaluation)
     // Paired units are registered by the district or the street; look in the street's district.
     let street = try DivisionCode(evaluation.divisionCode, field: "evaluation.division_code")
@@ -102,14 +124,16 @@ extension EvaluationService {
   }
 
   /// A page of paired unit evaluations matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listPairedUnitEvaluations(request: Governance_Evaluation_V1_ListPairedUnitEvaluationsRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListPairedUnitEvaluationsResponse {
+  public func listPairedUnitEvaluations(
+    request: Governance_Evaluation_V1_ListPairedUnitEvaluationsRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_ListPairedUnitEvaluationsResponse {
     try await store.listPairedUnitEvaluations(request)
   }
 
-
-
   /// Ranking of companies for a period within a division prefix, best first.
-  public func listCompositeScores(request: Governance_Evaluation_V1_ListCompositeScoresRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListCompositeScoresResponse {
+  public func listCompositeScores(request: Governance_Evaluation_V1_ListCompositeScoresRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_ListCompositeScoresResponse
+  {
     try await store.listComposites(request)
   }
 }

@@ -9,12 +9,16 @@ extension EvaluationService {
   /// star and list status in the property service, and calls the property service's ExitCompany for every
   /// blacklisted company. Idempotent per period: publishing twice is one publication. Interrupted publications are
   /// finished on the next start, so no company is rated but not exited and none is exited twice.
-  public func publishLists(request: Governance_Evaluation_V1_PublishListsRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_Publication {
+  public func publishLists(request: Governance_Evaluation_V1_PublishListsRequest, context: ServerContext) async throws
+    -> Governance_Evaluation_V1_Publication
+  {
     try await publisher.publish(periodID: request.periodID, by: Principal.current)
   }
 
   /// One publication by id; NOT_FOUND when there is none.
-  public func getPublication(request: Governance_Evaluation_V1_GetPublicationRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_Publication {
+  public func getPublication(request: Governance_Evaluation_V1_GetPublicationRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_Publication
+  {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")
@@ -28,12 +32,16 @@ extension EvaluationService {
   }
 
   /// Publications, newest first; entries are left out (read one with GetPublication).
-  public func listPublications(request: Governance_Evaluation_V1_ListPublicationsRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ListPublicationsResponse {
+  public func listPublications(request: Governance_Evaluation_V1_ListPublicationsRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_ListPublicationsResponse
+  {
     try await store.listPublications(request)
   }
 
   /// A company's record across periods: scores by component, stars, list status and rectification orders.
-  public func getCompanyHistory(request: Governance_Evaluation_V1_GetCompanyHistoryRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_CompanyHistory {
+  public func getCompanyHistory(request: Governance_Evaluation_V1_GetCompanyHistoryRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_CompanyHistory
+  {
     try await store.companyHistory(request)
   }
 
@@ -42,7 +50,9 @@ extension EvaluationService {
   ///
   /// Computes every evaluated company's composite by the policy's formula (`CompositeFormula`),
   /// names the companies from the property service, and replaces the quarter's proposals.
-  public func computeCompositeScores(request: Governance_Evaluation_V1_ComputeCompositeScoresRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_ComputeCompositeScoresResponse {
+  public func computeCompositeScores(
+    request: Governance_Evaluation_V1_ComputeCompositeScoresRequest, context: ServerContext
+  ) async throws -> Governance_Evaluation_V1_ComputeCompositeScoresResponse {
     let periodID = try FieldValidation.requiredID(request.periodID, field: "period_id")
     let quarter = try await store.quarterInputs(periodID: periodID)
     let names = try await peers.companyNames(quarter.companies.keys.sorted())
@@ -63,11 +73,13 @@ extension EvaluationService {
       }
     }
     return try await store.saveComposites(composites, periodID: periodID, by: Principal.current)
-  
+
   }
 
   /// One composite score by id; NOT_FOUND when there is none.
-  public func getCompositeScore(request: Governance_Evaluation_V1_GetCompositeScoreRequest, context: ServerContext) async throws -> Governance_Evaluation_V1_CompositeScore {
+  public func getCompositeScore(request: Governance_Evaluation_V1_GetCompositeScoreRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_CompositeScore
+  {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")

@@ -108,7 +108,8 @@ extension Governance_Evaluation_V1_Score: StoredRecord {
   public var indexedColumns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
     [
       "division_code": divisionCode, "period_id": periodID, "panel_id": panelID,
-      "panel_kind": (Panels.roles[.fourParty, default: []].contains(role)
+      "panel_kind":
+        (Panels.roles[.fourParty, default: []].contains(role)
         ? Governance_Evaluation_V1_PanelKind.fourParty : .fiveParty).rawValue,
       "evaluator_id": evaluatorID, "item_id": itemID, "company_id": companyID,
       "compound_id": compoundID,

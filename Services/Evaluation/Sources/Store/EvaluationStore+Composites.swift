@@ -41,7 +41,9 @@ extension EvaluationStore {
       }
       let placeholders = months.isEmpty ? "NULL" : Array(repeating: "?", count: months.count).joined(separator: ", ")
       for data in try Data.fetchAll(
-        db, sql: "SELECT record FROM score WHERE panel_kind = \(Governance_Evaluation_V1_PanelKind.fourParty.rawValue) AND period_id IN (\(placeholders))",
+        db,
+        sql:
+          "SELECT record FROM score WHERE panel_kind = \(Governance_Evaluation_V1_PanelKind.fourParty.rawValue) AND period_id IN (\(placeholders))",
         arguments: StatementArguments(months))
       {
         let score = try StoredMessage.decode(Score.self, from: data)
@@ -50,7 +52,10 @@ extension EvaluationStore {
         }
       }
       for data in try Data.fetchAll(
-        db, sql: "SELECT record FROM score WHERE panel_kind = \(Governance_Evaluation_V1_PanelKind.fiveParty.rawValue) AND period_id = ?", arguments: [periodID])
+        db,
+        sql:
+          "SELECT record FROM score WHERE panel_kind = \(Governance_Evaluation_V1_PanelKind.fiveParty.rawValue) AND period_id = ?",
+        arguments: [periodID])
       {
         let score = try StoredMessage.decode(Score.self, from: data)
         touch(score.companyID, score.compoundID) {
@@ -58,13 +63,17 @@ extension EvaluationStore {
         }
       }
       for data in try Data.fetchAll(
-        db, sql: "SELECT record FROM survey_response WHERE period_id IN (\(([periodID] + months).map { _ in "?" }.joined(separator: ", ")))",
+        db,
+        sql:
+          "SELECT record FROM survey_response WHERE period_id IN (\(([periodID] + months).map { _ in "?" }.joined(separator: ", ")))",
         arguments: StatementArguments([periodID] + months))
       {
         let response = try StoredMessage.decode(SurveyResponse.self, from: data)
         touch(response.companyID, response.compoundID) { $0.residentSatisfaction.append(response.overallSatisfaction) }
       }
-      for data in try Data.fetchAll(db, sql: "SELECT record FROM case_satisfaction WHERE period_id = ?", arguments: [periodID]) {
+      for data in try Data.fetchAll(
+        db, sql: "SELECT record FROM case_satisfaction WHERE period_id = ?", arguments: [periodID])
+      {
         let row = try StoredMessage.decode(CaseSatisfaction.self, from: data)
         touch(row.companyID, row.compoundID) { $0.caseSatisfaction.append((row.casesEvaluated, row.meanSatisfaction)) }
       }
@@ -87,7 +96,6 @@ extension EvaluationStore {
       return QuarterInputs(period: period, policy: try Self.policy(db, for: period.divisionCode), companies: companies)
     }
   }
-
 
   /// Replaces the quarter's proposed composites, ranked best first (ties share a rank); refused
   /// once the quarter is published.
@@ -123,7 +131,8 @@ extension EvaluationStore {
   public func composite(company: String, period: String) async throws -> Composite? {
     try await writer.read { db in
       try Data.fetchOne(
-        db, sql: "SELECT record FROM composite_score WHERE company_id = ? AND period_id = ?", arguments: [company, period]
+        db, sql: "SELECT record FROM composite_score WHERE company_id = ? AND period_id = ?",
+        arguments: [company, period]
       ).map { try StoredMessage.decode(Composite.self, from: $0) }
     }
   }
@@ -166,12 +175,15 @@ extension EvaluationStore {
   {
     try await writer.write { db in
       var period = try Self.fetchPeriod(db, id: periodID)
-      if let data = try Data.fetchOne(db, sql: "SELECT record FROM publication WHERE period_id = ?", arguments: [periodID]) {
+      if let data = try Data.fetchOne(
+        db, sql: "SELECT record FROM publication WHERE period_id = ?", arguments: [periodID])
+      {
         return try StoredMessage.decode(Publication.self, from: data)
       }
       try EvaluationPeriods.checkComputable(period)
       let composites = try Data.fetchAll(
-        db, sql: "SELECT record FROM composite_score WHERE period_id = ? ORDER BY total DESC, company_id", arguments: [periodID]
+        db, sql: "SELECT record FROM composite_score WHERE period_id = ? ORDER BY total DESC, company_id",
+        arguments: [periodID]
       ).map { try StoredMessage.decode(Composite.self, from: $0) }
       try EvaluationPeriods.checkPublishable(period, composites: composites.count)
       for var composite in composites {
@@ -181,7 +193,9 @@ extension EvaluationStore {
       period.state = .published
       period.publishTime = .init(date: time)
       _ = try RecordTable.update(db, period, by: principal, at: time)
-      return try RecordTable.insertNew(db, Publication.with {
+      return try RecordTable.insertNew(
+        db,
+        Publication.with {
           $0.divisionCode = period.divisionCode
           $0.periodID = periodID
           $0.state = .inProgress

@@ -37,43 +37,52 @@ extension EvaluationStore {
       filter.add("id", in: touched)
       let periods = try Data.fetchAll(
         db,
-        sql: "SELECT record FROM period WHERE \(filter.conditions.joined(separator: " AND ")) ORDER BY start_date, kind",
+        sql:
+          "SELECT record FROM period WHERE \(filter.conditions.joined(separator: " AND ")) ORDER BY start_date, kind",
         arguments: StatementArguments(filter.arguments)
       ).map { try StoredMessage.decode(Period.self, from: $0) }
       var history = Governance_Evaluation_V1_CompanyHistory.with { $0.companyID = company }
       for period in periods {
         let (first, last) = EvaluationPeriods.months(of: period)
         let months = try String.fetchAll(
-          db, sql: "SELECT id FROM period WHERE kind = \(Governance_Evaluation_V1_PeriodKind.monthly.rawValue) AND year = ? AND number BETWEEN ? AND ? AND division_code = ?",
+          db,
+          sql:
+            "SELECT id FROM period WHERE kind = \(Governance_Evaluation_V1_PeriodKind.monthly.rawValue) AND year = ? AND number BETWEEN ? AND ? AND division_code = ?",
           arguments: [period.year, first, last, period.divisionCode])
         let marks = try Data.fetchAll(
           db,
-          sql: "SELECT record FROM score WHERE company_id = ? AND panel_kind = \(Governance_Evaluation_V1_PanelKind.fourParty.rawValue) AND period_id IN (\(months.map { _ in "?" }.joined(separator: ", ")))",
+          sql:
+            "SELECT record FROM score WHERE company_id = ? AND panel_kind = \(Governance_Evaluation_V1_PanelKind.fourParty.rawValue) AND period_id IN (\(months.map { _ in "?" }.joined(separator: ", ")))",
           arguments: StatementArguments([company] + months)
         ).map { try StoredMessage.decode(Score.self, from: $0) }
           .map { CompositeFormula.Mark(value: $0.value, fullMarks: $0.fullMarks, weight: $0.weight) }
         let composite = try Data.fetchOne(
-          db, sql: "SELECT record FROM composite_score WHERE company_id = ? AND period_id = ?", arguments: [company, period.id]
+          db, sql: "SELECT record FROM composite_score WHERE company_id = ? AND period_id = ?",
+          arguments: [company, period.id]
         ).map { try StoredMessage.decode(Composite.self, from: $0) }
         var counts: [Int: Int32] = [:]
         for row in try Row.fetchAll(
-          db, sql: "SELECT state, COUNT(*) AS n FROM rectification_order WHERE company_id = ? AND period_id = ? GROUP BY state",
+          db,
+          sql:
+            "SELECT state, COUNT(*) AS n FROM rectification_order WHERE company_id = ? AND period_id = ? GROUP BY state",
           arguments: [company, period.id])
         {
           counts[row["state"]] = row["n"]
         }
-        history.periods.append(.with {
-          $0.period = period
-          $0.fourPartyMean = CompositeFormula.weightedPercent(marks) ?? 0
-          if let composite {
-            $0.composite = composite
-            $0.published = composite.state == .published
-          }
-          $0.ordersOpen = counts[Governance_Evaluation_V1_RectificationState.open.rawValue] ?? 0
-          $0.ordersCompleted = counts[Governance_Evaluation_V1_RectificationState.completed.rawValue] ?? 0
-          $0.ordersOverdue = (counts[Governance_Evaluation_V1_RectificationState.overdue.rawValue] ?? 0)
-            + (counts[Governance_Evaluation_V1_RectificationState.completedLate.rawValue] ?? 0)
-        })
+        history.periods.append(
+          .with {
+            $0.period = period
+            $0.fourPartyMean = CompositeFormula.weightedPercent(marks) ?? 0
+            if let composite {
+              $0.composite = composite
+              $0.published = composite.state == .published
+            }
+            $0.ordersOpen = counts[Governance_Evaluation_V1_RectificationState.open.rawValue] ?? 0
+            $0.ordersCompleted = counts[Governance_Evaluation_V1_RectificationState.completed.rawValue] ?? 0
+            $0.ordersOverdue =
+              (counts[Governance_Evaluation_V1_RectificationState.overdue.rawValue] ?? 0)
+              + (counts[Governance_Evaluation_V1_RectificationState.completedLate.rawValue] ?? 0)
+          })
       }
       if let latest = history.periods.last(where: \.published) {
         history.currentStars = latest.composite.stars

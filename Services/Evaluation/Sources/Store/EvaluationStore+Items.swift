@@ -13,11 +13,13 @@ extension EvaluationStore {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let item = try ScoringItemRules.validateNew(request.item)
-        let taken = try Bool.fetchOne(
-          db, sql: "SELECT 1 FROM scoring_item WHERE division_code = ? AND code = ?",
-          arguments: [item.divisionCode, item.code]) ?? false
+        let taken =
+          try Bool.fetchOne(
+            db, sql: "SELECT 1 FROM scoring_item WHERE division_code = ? AND code = ?",
+            arguments: [item.divisionCode, item.code]) ?? false
         if taken {
-          throw DomainError.alreadyExists(resource: "scoring item", id: item.code, detail: "in division \(item.divisionCode)")
+          throw DomainError.alreadyExists(
+            resource: "scoring item", id: item.code, detail: "in division \(item.divisionCode)")
         }
         return try RecordTable.insertNew(db, item, by: principal, at: time)
       }
@@ -63,7 +65,8 @@ extension EvaluationStore {
   public func updateScoringItem(
     _ request: Governance_Evaluation_V1_UpdateScoringItemRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> ScoringItem {
-    let paths = try updatePaths(request.updateMask, allowed: ["name", "details", "weight", "full_marks", "sort_order", "active"])
+    let paths = try updatePaths(
+      request.updateMask, allowed: ["name", "details", "weight", "full_marks", "sort_order", "active"])
     let id = try FieldValidation.requiredID(request.item.id, field: "item.id")
     return try await writer.write { db in
       var item = try RecordTable.fetchRequired(db, ScoringItem.self, id: id)

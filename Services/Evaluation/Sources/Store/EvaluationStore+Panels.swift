@@ -8,7 +8,6 @@ extension EvaluationStore {
   public typealias Panel = Governance_Evaluation_V1_Panel
   public typealias Score = Governance_Evaluation_V1_Score
 
-
   public func createPeriod(
     _ request: Governance_Evaluation_V1_CreatePeriodRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Period {
@@ -68,7 +67,6 @@ extension EvaluationStore {
     }
   }
 
-
   /// What makes a panel one of a kind: its period and compound-company, or period and division.
   static func panelKey(_ panel: Panel) -> String {
     panel.kind == .fourParty
@@ -79,7 +77,8 @@ extension EvaluationStore {
     try db.execute(sql: "DELETE FROM panel_member WHERE panel_id = ?", arguments: [panel.id])
     for member in panel.members {
       try db.execute(
-        sql: "INSERT INTO panel_member (panel_id, evaluator_id) VALUES (?, ?)", arguments: [panel.id, member.evaluatorID])
+        sql: "INSERT INTO panel_member (panel_id, evaluator_id) VALUES (?, ?)",
+        arguments: [panel.id, member.evaluatorID])
     }
   }
 
@@ -105,7 +104,9 @@ extension EvaluationStore {
         if let existing = try String.fetchOne(
           db, sql: "SELECT id FROM panel WHERE panel_key = ?", arguments: [Self.panelKey(panel)])
         {
-          throw DomainError.alreadyExists(resource: "panel", id: existing, detail: "for this period and \(panel.kind == .fourParty ? "compound and company" : "division")")
+          throw DomainError.alreadyExists(
+            resource: "panel", id: existing,
+            detail: "for this period and \(panel.kind == .fourParty ? "compound and company" : "division")")
         }
         let created = try RecordTable.insertNew(db, panel, by: principal, at: time)
         try Self.replaceMembers(db, of: created)
@@ -180,7 +181,6 @@ extension EvaluationStore {
     }
   }
 
-
   /// One evaluator's score, once: the panel seat, item, period window and value are checked
   /// and the score stored in one transaction; a second submission is ALREADY_EXISTS.
   public func submitScore(
@@ -204,14 +204,19 @@ extension EvaluationStore {
         let seat = try Panels.checkScore(request, panel: panel, item: item)
         if let existing = try String.fetchOne(
           db,
-          sql: "SELECT id FROM score WHERE evaluator_id = ? AND item_id = ? AND period_id = ? AND company_id = ? AND compound_id = ?",
+          sql:
+            "SELECT id FROM score WHERE evaluator_id = ? AND item_id = ? AND period_id = ? AND company_id = ? AND compound_id = ?",
           arguments: [request.evaluatorID, itemID, panel.periodID, request.companyID, request.compoundID])
         {
           throw DomainError.alreadyExists(
             resource: "score", id: existing,
-            detail: "\(request.evaluatorID) already scored \(item.code) for this company, compound and period; scores are not replaced")
+            detail:
+              "\(request.evaluatorID) already scored \(item.code) for this company, compound and period; scores are not replaced"
+          )
         }
-        return try RecordTable.insertNew(db, Score.with {
+        return try RecordTable.insertNew(
+          db,
+          Score.with {
             $0.divisionCode = panel.divisionCode
             $0.periodID = panel.periodID
             $0.panelID = panelID

@@ -10,7 +10,9 @@ extension EvaluationStore {
   /// The policy in force for a division: its own, else its nearest ancestor's, else built in.
   static func policy(_ db: Database, for division: String) throws -> Policy {
     for code in try divisionAndAncestors(division, field: "division_code") {
-      if let data = try Data.fetchOne(db, sql: "SELECT record FROM rating_policy WHERE division_code = ?", arguments: [code]) {
+      if let data = try Data.fetchOne(
+        db, sql: "SELECT record FROM rating_policy WHERE division_code = ?", arguments: [code])
+      {
         var policy = try StoredMessage.decode(Policy.self, from: data)
         policy.inherited = code != division
         return policy
@@ -64,7 +66,8 @@ extension EvaluationStore {
         try FiveHelps.checkQuarter(period)
         try EvaluationPeriods.checkOpen(period)
         if let existing = try String.fetchOne(
-          db, sql: "SELECT id FROM paired_unit_evaluation WHERE paired_unit_id = ? AND compound_id = ? AND period_id = ?",
+          db,
+          sql: "SELECT id FROM paired_unit_evaluation WHERE paired_unit_id = ? AND compound_id = ? AND period_id = ?",
           arguments: [evaluation.pairedUnitID, evaluation.compoundID, evaluation.periodID])
         {
           throw DomainError.alreadyExists(
@@ -75,7 +78,8 @@ extension EvaluationStore {
     }
   }
 
-  public func listPairedUnitEvaluations(_ request: Governance_Evaluation_V1_ListPairedUnitEvaluationsRequest) async throws
+  public func listPairedUnitEvaluations(_ request: Governance_Evaluation_V1_ListPairedUnitEvaluationsRequest)
+    async throws
     -> Governance_Evaluation_V1_ListPairedUnitEvaluationsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)

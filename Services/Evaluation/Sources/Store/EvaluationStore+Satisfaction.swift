@@ -8,7 +8,6 @@ extension EvaluationStore {
   public typealias CaseSatisfaction = Governance_Evaluation_V1_CaseSatisfaction
   public typealias Order = Governance_Evaluation_V1_RectificationOrder
 
-
   /// Records one resident's survey while the period is open; the respondent, when named, sealed
   /// apart and masked in the record.
   public func submitSurvey(
@@ -17,7 +16,8 @@ extension EvaluationStore {
     var response = request.response
     let community = try DivisionCode(response.divisionCode, field: "response.division_code")
     guard community.level == .community else {
-      throw DomainError.invalidArgument(field: "response.division_code", rule: "the compound's community, got a \(community.level)")
+      throw DomainError.invalidArgument(
+        field: "response.division_code", rule: "the compound's community, got a \(community.level)")
     }
     response.compoundID = try FieldValidation.requiredID(response.compoundID, field: "response.compound_id")
     response.companyID = try FieldValidation.requiredID(response.companyID, field: "response.company_id")
@@ -27,7 +27,8 @@ extension EvaluationStore {
     }
     response.comment = try FieldValidation.optionalText(response.comment, field: "response.comment", maximumLength: 500)
     response.channel = try FieldValidation.optionalText(response.channel, field: "response.channel", maximumLength: 30)
-    let respondent = response.hasRespondent && !response.respondent.name.isEmpty
+    let respondent =
+      response.hasRespondent && !response.respondent.name.isEmpty
       ? try PersonalData.validate(response.respondent, field: "response.respondent") : nil
     response.respondent = respondent.map(PersonalData.masked) ?? .init()
     response.submitTime = .init(date: time)
@@ -44,7 +45,8 @@ extension EvaluationStore {
             throw DomainError.invalidArgument(field: "\(field).item_id", rule: "names a resident-survey item")
           }
           guard answer.value.isFinite, answer.value >= 0, answer.value <= item.fullMarks else {
-            throw DomainError.invalidArgument(field: "\(field).value", rule: "from 0 to \(item.fullMarks), got \(answer.value)")
+            throw DomainError.invalidArgument(
+              field: "\(field).value", rule: "from 0 to \(item.fullMarks), got \(answer.value)")
           }
         }
         let created = try RecordTable.insertNew(db, response, by: principal, at: time)
@@ -110,7 +112,6 @@ extension EvaluationStore {
 
   // MARK: Rectification orders
 
-
   public func createOrder(
     _ request: Governance_Evaluation_V1_CreateRectificationOrderRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Order {
@@ -152,7 +153,8 @@ extension EvaluationStore {
   }
 
   public func completeOrder(
-    _ request: Governance_Evaluation_V1_CompleteRectificationOrderRequest, by principal: Principal, at time: Date = Date()
+    _ request: Governance_Evaluation_V1_CompleteRectificationOrderRequest, by principal: Principal,
+    at time: Date = Date()
   ) async throws -> Order {
     let id = try FieldValidation.requiredID(request.orderID, field: "order_id")
     let note = try FieldValidation.requiredName(request.completionNote, field: "completion_note", maximumLength: 500)

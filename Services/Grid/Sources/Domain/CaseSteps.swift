@@ -30,7 +30,9 @@ extension CaseWorkflow {
 
   /// Starting: the assignee begins work.
   public static func start(note: String) throws(DomainError) -> CaseStep {
-    CaseStep(status: .inProgress, event: .started, note: try FieldValidation.optionalText(note, field: "note")) { _, _ in }
+    CaseStep(status: .inProgress, event: .started, note: try FieldValidation.optionalText(note, field: "note")) {
+      _, _ in
+    }
   }
 
   /// Resolving (办结): the assignee reports what was done; the case is resolved at the level that

@@ -40,7 +40,8 @@ public enum CaseWorkflow {
     validated.source = try FieldValidation.requiredCase(
       gridCase.source, field: "grid_case.source", unspecified: .unspecified,
       known: Governance_Grid_V1_CaseSource.allCases.filter { $0 != .unspecified })
-    validated.category = try FieldValidation.requiredName(gridCase.category, field: "grid_case.category", maximumLength: 50)
+    validated.category = try FieldValidation.requiredName(
+      gridCase.category, field: "grid_case.category", maximumLength: 50)
     validated.title = try FieldValidation.requiredName(gridCase.title, field: "grid_case.title")
     validated.details = try FieldValidation.optionalText(gridCase.details, field: "grid_case.details")
     validated.priority = gridCase.priority == .unspecified ? .normal : gridCase.priority
@@ -48,7 +49,8 @@ public enum CaseWorkflow {
     if !gridCase.location.gridCode.isEmpty {
       place = try DivisionCode(gridCase.location.gridCode, field: "grid_case.location.grid_code")
       guard place.level == .grid || place.level == .microGrid else {
-        throw DomainError.invalidArgument(field: "grid_case.location.grid_code", rule: "names a grid, got a \(place.level)")
+        throw DomainError.invalidArgument(
+          field: "grid_case.location.grid_code", rule: "names a grid, got a \(place.level)")
       }
     } else {
       place = try DivisionCode(gridCase.divisionCode, field: "grid_case.division_code")
@@ -105,17 +107,23 @@ public enum CaseWorkflow {
       throw DomainError.invalidArgument(field: name.replacingOccurrences(of: "grid_case", with: field), rule: rule)
     }
     guard archived.status == .closed || archived.status == .evaluated else {
-      throw DomainError.invalidArgument(field: "\(field).status", rule: "an archived case is CLOSED or EVALUATED, got \(archived.status)")
+      throw DomainError.invalidArgument(
+        field: "\(field).status", rule: "an archived case is CLOSED or EVALUATED, got \(archived.status)")
     }
-    guard archived.hasResolveTime, archived.resolveTime.date >= archived.reportTime.date, archived.resolveTime.date <= now else {
-      throw DomainError.invalidArgument(field: "\(field).resolve_time", rule: "is set, after report_time and not in the future")
+    guard archived.hasResolveTime, archived.resolveTime.date >= archived.reportTime.date,
+      archived.resolveTime.date <= now
+    else {
+      throw DomainError.invalidArgument(
+        field: "\(field).resolve_time", rule: "is set, after report_time and not in the future")
     }
     if archived.hasCloseTime, archived.closeTime.date < archived.resolveTime.date {
       throw DomainError.invalidArgument(field: "\(field).close_time", rule: "is not before resolve_time")
     }
-    guard archived.resolvedLevel != .unspecified, archived.resolvedLevel.rawValue >= validated.handler.level.rawValue else {
+    guard archived.resolvedLevel != .unspecified, archived.resolvedLevel.rawValue >= validated.handler.level.rawValue
+    else {
       throw DomainError.invalidArgument(
-        field: "\(field).resolved_level", rule: "is set, at or above the level of the case's place (\(validated.handler.level))")
+        field: "\(field).resolved_level",
+        rule: "is set, at or above the level of the case's place (\(validated.handler.level))")
     }
     if archived.hasEvaluation, !(1...5).contains(archived.evaluation.satisfaction) {
       throw DomainError.invalidArgument(field: "\(field).evaluation.satisfaction", rule: "is from 1 to 5")
@@ -154,7 +162,9 @@ public enum CaseWorkflow {
 
   /// Hours a handling level has for a case of a priority, before it escalates: the built-in
   /// policy, a division may set its own.
-  public static func deadlineHours(level: Governance_Grid_V1_CaseLevel, priority: Governance_Grid_V1_CasePriority) -> Int {
+  public static func deadlineHours(level: Governance_Grid_V1_CaseLevel, priority: Governance_Grid_V1_CasePriority)
+    -> Int
+  {
     let base: Int
     switch priority {
     case .urgent: base = 2
@@ -260,7 +270,8 @@ extension CaseEscalation {
     switch unit.level {
     case .grid:
       guard code.level == .grid, code.code.prefix(12) == unit.unitCode.prefix(12), code.code != unit.unitCode else {
-        throw DomainError.invalidArgument(field: "to.unit_code", rule: "another grid of community \(unit.unitCode.prefix(12))")
+        throw DomainError.invalidArgument(
+          field: "to.unit_code", rule: "another grid of community \(unit.unitCode.prefix(12))")
       }
     case .districtDepartment:
       guard !target.department.trimmingCharacters(in: .whitespaces).isEmpty, target.department != unit.department else {
@@ -268,7 +279,8 @@ extension CaseEscalation {
       }
     default:
       throw DomainError.failedPrecondition(
-        rule: "cases are transferred between grids or between district departments", detail: "this one is at the \(unit.level)")
+        rule: "cases are transferred between grids or between district departments",
+        detail: "this one is at the \(unit.level)")
     }
     return target
   }
@@ -278,7 +290,9 @@ extension CaseWorkflow {
   /// The rule "a case is corrected only while it is being handled, and stays in its community":
   /// the case after applying the fields named by `paths` from `changes`. A new grid of the same
   /// community moves a grid-level case to that grid's handling.
-  public static func correct(_ gridCase: GridCase, with changes: GridCase, paths: [String]) throws(DomainError) -> GridCase {
+  public static func correct(_ gridCase: GridCase, with changes: GridCase, paths: [String]) throws(DomainError)
+    -> GridCase
+  {
     guard CaseEscalation.openStatuses.contains(gridCase.status) else {
       throw DomainError.failedPrecondition(
         rule: "a case is corrected until it is resolved", detail: "case \(gridCase.id) is \(gridCase.status)")
@@ -287,18 +301,22 @@ extension CaseWorkflow {
     for path in paths {
       switch path {
       case "category":
-        corrected.category = try FieldValidation.requiredName(changes.category, field: "grid_case.category", maximumLength: 50)
+        corrected.category = try FieldValidation.requiredName(
+          changes.category, field: "grid_case.category", maximumLength: 50)
       case "priority":
         corrected.priority = try FieldValidation.requiredCase(
-          changes.priority, field: "grid_case.priority", unspecified: .unspecified, known: [.low, .normal, .high, .urgent])
+          changes.priority, field: "grid_case.priority", unspecified: .unspecified,
+          known: [.low, .normal, .high, .urgent])
       case "title":
         corrected.title = try FieldValidation.requiredName(changes.title, field: "grid_case.title")
       case "details":
         corrected.details = try FieldValidation.optionalText(changes.details, field: "grid_case.details")
       default:
         var location = changes.location
-        location.address = try FieldValidation.optionalText(location.address, field: "grid_case.location.address", maximumLength: 200)
-        location.unit = try FieldValidation.optionalText(location.unit, field: "grid_case.location.unit", maximumLength: 50)
+        location.address = try FieldValidation.optionalText(
+          location.address, field: "grid_case.location.address", maximumLength: 200)
+        location.unit = try FieldValidation.optionalText(
+          location.unit, field: "grid_case.location.unit", maximumLength: 50)
         if location.gridCode.isEmpty {
           location.gridCode = gridCase.location.gridCode
         } else {

@@ -54,9 +54,10 @@ public enum DeadlinePolicies {
         throw DomainError.invalidArgument(field: "\(field).limit", rule: "from 1 minute to 90 days")
       }
     }
-    for (value, field) in [(policy.reopenWindowDays, "policy.reopen_window_days"),
-      (policy.evaluationWindowDays, "policy.evaluation_window_days")]
-    {
+    for (value, field) in [
+      (policy.reopenWindowDays, "policy.reopen_window_days"),
+      (policy.evaluationWindowDays, "policy.evaluation_window_days"),
+    ] {
       guard (1...90).contains(value) else {
         throw DomainError.invalidArgument(field: field, rule: "from 1 to 90 days, got \(value)")
       }

@@ -28,7 +28,9 @@ public enum DutyRoster {
   }
 
   /// The rule "a worker has a name, a kind and the grids they serve": validates a new worker.
-  public static func validateNew(_ worker: Governance_Grid_V1_GridWorker) throws(DomainError) -> Governance_Grid_V1_GridWorker {
+  public static func validateNew(_ worker: Governance_Grid_V1_GridWorker) throws(DomainError)
+    -> Governance_Grid_V1_GridWorker
+  {
     var validated = worker
     validated.name = try FieldValidation.requiredName(worker.name, field: "worker.name", maximumLength: 50)
     validated.kind = try FieldValidation.requiredCase(
@@ -40,14 +42,17 @@ public enum DutyRoster {
     for (index, code) in worker.gridCodes.enumerated() {
       let grid = try DivisionCode(code, field: "worker.grid_codes[\(index)]")
       guard grid.level == .grid || grid.level == .microGrid else {
-        throw DomainError.invalidArgument(field: "worker.grid_codes[\(index)]", rule: "names a grid, got a \(grid.level)")
+        throw DomainError.invalidArgument(
+          field: "worker.grid_codes[\(index)]", rule: "names a grid, got a \(grid.level)")
       }
     }
     validated.divisionCode = String(worker.gridCodes[0].prefix(12))
-    validated.phone = try PersonalData.validate(.with {
-      $0.name = validated.name
-      $0.phone = worker.phone
-    }, field: "worker").phone
+    validated.phone = try PersonalData.validate(
+      .with {
+        $0.name = validated.name
+        $0.phone = worker.phone
+      }, field: "worker"
+    ).phone
     validated.active = true
     return validated
   }

@@ -29,12 +29,15 @@ public enum GridRegistry {
     default:
       throw DomainError.invalidArgument(
         field: "grid.grid_code",
-        rule: "a basic or special grid has a 15-digit code, a micro-grid 18 digits; got \(code.code.utf8.count) for \(kind)")
+        rule:
+          "a basic or special grid has a 15-digit code, a micro-grid 18 digits; got \(code.code.utf8.count) for \(kind)"
+      )
     }
     let community = String(code.code.prefix(12))
     guard try communityExists(community) else {
       throw DomainError.failedPrecondition(
-        rule: "a grid lies in a registered community", detail: "community \(community) of \(code.code) is not registered")
+        rule: "a grid lies in a registered community",
+        detail: "community \(community) of \(code.code) is not registered")
     }
     validated.divisionCode = community
     guard (0...100_000).contains(grid.households) else {

@@ -15,7 +15,8 @@ public enum PatrolLog {
   public static func checkWalker(of patrol: Patrol, servesGrid: Bool) throws(DomainError) {
     guard servesGrid else {
       throw DomainError.failedPrecondition(
-        rule: "a patrol is walked by a worker of the grid", detail: "\(patrol.workerID) does not serve \(patrol.gridCode)")
+        rule: "a patrol is walked by a worker of the grid",
+        detail: "\(patrol.workerID) does not serve \(patrol.gridCode)")
     }
   }
 
@@ -53,7 +54,8 @@ public enum PatrolLog {
       checked.caseID = ""
       if finding.location.gridCode.isEmpty { checked.location.gridCode = grid.code }
       if finding.openCase {
-        checked.category = try FieldValidation.requiredName(finding.category, field: "\(field).category", maximumLength: 50)
+        checked.category = try FieldValidation.requiredName(
+          finding.category, field: "\(field).category", maximumLength: 50)
       }
       return checked
     }
@@ -61,7 +63,8 @@ public enum PatrolLog {
   }
 
   /// The case a finding opens: from a patrol, at the finding's place, titled by what was found.
-  public static func caseFor(_ finding: Governance_Grid_V1_PatrolFinding, of patrol: Patrol) -> Governance_Grid_V1_Case {
+  public static func caseFor(_ finding: Governance_Grid_V1_PatrolFinding, of patrol: Patrol) -> Governance_Grid_V1_Case
+  {
     .with {
       $0.source = .patrol
       $0.sourceRefID = patrol.id

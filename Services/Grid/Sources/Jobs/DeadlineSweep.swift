@@ -53,7 +53,7 @@ public struct DeadlineSweep: Service {
           try await store.markOverdue(caseID: id, deadline: deadline, by: sweeper, at: time)
         }
         handled += 1
-      } catch where PoisonRecords.isRecordsFault(error) {
+      } catch  where PoisonRecords.isRecordsFault(error) {
         poisoned.skip("\(id)@\(deadline)", error: error, logger: logger)
       }
     }

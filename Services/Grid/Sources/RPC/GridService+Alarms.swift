@@ -7,26 +7,33 @@ import ServiceLifecycle
 /// Sensor alarms, the assignments they make and the workers' acknowledgements, pushed on WatchAssignments.
 extension GridService {
   /// Assigns an accepted case to a grid worker or staff member; the assignee is notified on WatchAssignments.
-  public func assignCase(request: Governance_Grid_V1_AssignCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_Case {
+  public func assignCase(request: Governance_Grid_V1_AssignCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
     try await store.assignCase(request, hub: hub, by: Principal.current)
   }
 
   /// Creates an URGENT case from a sensor alarm, already ACCEPTED at GRID level, and assigns it at once to the
   /// first on-duty worker of the grid (found from the compound when no grid is given). Not acknowledged within the
   /// policy's timeout it passes to the next worker on the roster, and after the last it escalates.
-  public func raiseAlarm(request: Governance_Grid_V1_RaiseAlarmRequest, context: ServerContext) async throws -> Governance_Grid_V1_RaiseAlarmResponse {
+  public func raiseAlarm(request: Governance_Grid_V1_RaiseAlarmRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_RaiseAlarmResponse
+  {
     try await store.raiseAlarm(request, hub: hub, by: Principal.current)
   }
 
   /// The worker confirms they have seen an assignment (stops the alarm hand-over timer).
-  public func acknowledgeAssignment(request: Governance_Grid_V1_AcknowledgeAssignmentRequest, context: ServerContext) async throws -> Governance_Grid_V1_Assignment {
+  public func acknowledgeAssignment(request: Governance_Grid_V1_AcknowledgeAssignmentRequest, context: ServerContext)
+    async throws -> Governance_Grid_V1_Assignment
+  {
     try await store.acknowledge(request, by: Principal.current)
   }
 
   /// Server stream for one worker: first their unacknowledged assignments (if asked), then each new assignment or
   /// reassignment the moment it is made. The stream stays open until cancelled.
   public func watchAssignments(
-    request: Governance_Grid_V1_WatchAssignmentsRequest, response: GRPCCore.RPCWriter<Governance_Grid_V1_Assignment>, context: ServerContext
+    request: Governance_Grid_V1_WatchAssignmentsRequest, response: GRPCCore.RPCWriter<Governance_Grid_V1_Assignment>,
+    context: ServerContext
   ) async throws {
     let worker = try FieldValidation.requiredID(request.workerID, field: "worker_id")
     try await store.checkOwnWorker(worker, by: Principal.current)

@@ -11,7 +11,8 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.accept(note: request.note, at: now), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.accept(note: request.note, at: now), caseID: request.caseID, requestID: request.requestID,
+      request: request,
       by: Principal.current, at: now)
   }
 
@@ -21,7 +22,8 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.start(note: request.note), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.start(note: request.note), caseID: request.caseID, requestID: request.requestID,
+      request: request,
       by: Principal.current, at: now)
   }
 
@@ -31,7 +33,8 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.resolve(resolution: request.resolution, at: now), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.resolve(resolution: request.resolution, at: now), caseID: request.caseID,
+      requestID: request.requestID, request: request,
       by: Principal.current, at: now)
   }
 
@@ -41,7 +44,8 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.evaluate(satisfaction: request.satisfaction, comment: request.comment, at: now), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.evaluate(satisfaction: request.satisfaction, comment: request.comment, at: now),
+      caseID: request.caseID, requestID: request.requestID, request: request,
       by: Principal.current, at: now)
   }
 
@@ -51,7 +55,8 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.close(note: request.note, at: now), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.close(note: request.note, at: now), caseID: request.caseID, requestID: request.requestID,
+      request: request,
       by: Principal.current, at: now)
   }
 
@@ -61,7 +66,8 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.reject(reason: request.reason), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.reject(reason: request.reason), caseID: request.caseID, requestID: request.requestID,
+      request: request,
       by: Principal.current, at: now)
   }
 
@@ -72,13 +78,16 @@ extension GridService {
   ) async throws -> Governance_Grid_V1_Case {
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.reopen(reason: request.reason, at: now), caseID: request.caseID, requestID: request.requestID, request: request,
+      try CaseWorkflow.reopen(reason: request.reason, at: now), caseID: request.caseID, requestID: request.requestID,
+      request: request,
       by: Principal.current, at: now)
   }
 
   /// Moves the case one handling level up: grid → community → street → district department (the street summons
   /// departments, 街社吹哨、部门报到). Also done automatically when a deadline passes, at most once per deadline.
-  public func escalateCase(request: Governance_Grid_V1_EscalateCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_Case {
+  public func escalateCase(request: Governance_Grid_V1_EscalateCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
     try await store.moveCase(
       requestID: request.requestID, request: request, caseID: request.caseID,
       note: request.note, by: Principal.current
@@ -86,7 +95,9 @@ extension GridService {
   }
 
   /// Hands the case to another grid, or another district department, at the same level.
-  public func transferCase(request: Governance_Grid_V1_TransferCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_Case {
+  public func transferCase(request: Governance_Grid_V1_TransferCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
     try await store.moveCase(
       requestID: request.requestID, request: request, caseID: request.caseID,
       note: request.note, by: Principal.current

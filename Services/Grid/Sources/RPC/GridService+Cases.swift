@@ -7,13 +7,17 @@ import ServiceKit
 extension GridService {
   /// Reports a case from a resident, a patrol, an opinion collection or a consultation meeting. City-platform cases
   /// come through IntakeCityCase and sensor alarms through RaiseAlarm.
-  public func createCase(request: Governance_Grid_V1_CreateCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_Case {
+  public func createCase(request: Governance_Grid_V1_CreateCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
     try await store.createCase(request, by: Principal.current)
   }
 
   /// Reads one case by id or by city-platform external id. The reporter is masked unless reveal_reporter is set by
   /// a staff caller allowed to see it; that read is audited.
-  public func getCase(request: Governance_Grid_V1_GetCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_Case {
+  public func getCase(request: Governance_Grid_V1_GetCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
     let gridCase: Governance_Grid_V1_Case
     switch request.key {
     case .id(let id):
@@ -44,29 +48,39 @@ extension GridService {
 
   /// Takes in a case pushed by the city platform (市域社会治理平台, e.g. from the 12345 hotline). Idempotent on the
   /// platform's external id: the same case pushed twice is one case.
-  public func intakeCityCase(request: Governance_Grid_V1_IntakeCityCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_IntakeCityCaseResponse {
+  public func intakeCityCase(request: Governance_Grid_V1_IntakeCityCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_IntakeCityCaseResponse
+  {
     try await store.intakeCityCase(request, by: Principal.current)
   }
 
   /// Lists cases; the reporter is always masked.
-  public func listCases(request: Governance_Grid_V1_ListCasesRequest, context: ServerContext) async throws -> Governance_Grid_V1_ListCasesResponse {
+  public func listCases(request: Governance_Grid_V1_ListCasesRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_ListCasesResponse
+  {
     try await store.listCases(request)
   }
 
   /// The case's history: every transition, assignment, escalation and transfer with who, when and a note, oldest
   /// first.
-  public func listCaseEvents(request: Governance_Grid_V1_ListCaseEventsRequest, context: ServerContext) async throws -> Governance_Grid_V1_ListCaseEventsResponse {
+  public func listCaseEvents(request: Governance_Grid_V1_ListCaseEventsRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_ListCaseEventsResponse
+  {
     try await store.listCaseEvents(request)
   }
 
   /// The change feed of every case in a jurisdiction, oldest first after a cursor (an event id): a system reading
   /// on from its last cursor, also after a restart of either side, misses nothing and sees nothing twice.
-  public func listCaseEventFeed(request: Governance_Grid_V1_ListCaseEventFeedRequest, context: ServerContext) async throws -> Governance_Grid_V1_ListCaseEventFeedResponse {
+  public func listCaseEventFeed(request: Governance_Grid_V1_ListCaseEventFeedRequest, context: ServerContext)
+    async throws -> Governance_Grid_V1_ListCaseEventFeedResponse
+  {
     try await store.caseEventFeed(request)
   }
 
   /// Corrects category, priority, title, details or location of a case not yet resolved.
-  public func updateCase(request: Governance_Grid_V1_UpdateCaseRequest, context: ServerContext) async throws -> Governance_Grid_V1_Case {
+  public func updateCase(request: Governance_Grid_V1_UpdateCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
     try await store.updateCase(request, by: Principal.current)
   }
 }

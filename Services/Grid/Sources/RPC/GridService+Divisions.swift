@@ -7,17 +7,23 @@ import ServiceKit
 extension GridService {
   /// Registers a district, street or community by its 12-digit statistical code. The code must be 12 digits and its
   /// parent's code (the code with the lower levels zeroed) must already exist.
-  public func createDivision(request: Governance_Grid_V1_CreateDivisionRequest, context: ServerContext) async throws -> Governance_Grid_V1_Division {
+  public func createDivision(request: Governance_Grid_V1_CreateDivisionRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Division
+  {
     try await store.createDivision(request, by: Principal.current)
   }
 
   /// Creates a grid under a community, or a micro-grid under a grid; its code extends the parent's.
-  public func createGrid(request: Governance_Grid_V1_CreateGridRequest, context: ServerContext) async throws -> Governance_Grid_V1_Grid {
+  public func createGrid(request: Governance_Grid_V1_CreateGridRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Grid
+  {
     try await store.createGrid(request, by: Principal.current)
   }
 
   /// One grid by id; NOT_FOUND when there is none.
-  public func getGrid(request: Governance_Grid_V1_GetGridRequest, context: ServerContext) async throws -> Governance_Grid_V1_Grid {
+  public func getGrid(request: Governance_Grid_V1_GetGridRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Grid
+  {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")
@@ -32,32 +38,44 @@ extension GridService {
 
   /// The codes of the grids under a division prefix, in code order, up to 20,000 to a page: for a peer that counts
   /// or joins grids by code (party-organisation coverage of a whole city) and needs nothing else of them.
-  public func listGridCodes(request: Governance_Grid_V1_ListGridCodesRequest, context: ServerContext) async throws -> Governance_Grid_V1_ListGridCodesResponse {
+  public func listGridCodes(request: Governance_Grid_V1_ListGridCodesRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_ListGridCodesResponse
+  {
     try await store.listGridCodes(request)
   }
 
   /// A page of grids matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listGrids(request: Governance_Grid_V1_ListGridsRequest, context: ServerContext) async throws -> Governance_Grid_V1_ListGridsResponse {
+  public func listGrids(request: Governance_Grid_V1_ListGridsRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_ListGridsResponse
+  {
     try await store.listGrids(request)
   }
 
   /// A page of divisions matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listDivisions(request: Governance_Grid_V1_ListDivisionsRequest, context: ServerContext) async throws -> Governance_Grid_V1_ListDivisionsResponse {
+  public func listDivisions(request: Governance_Grid_V1_ListDivisionsRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_ListDivisionsResponse
+  {
     try await store.listDivisions(request)
   }
 
   /// Changes a division's name; the code and level never change.
-  public func updateDivision(request: Governance_Grid_V1_UpdateDivisionRequest, context: ServerContext) async throws -> Governance_Grid_V1_Division {
+  public func updateDivision(request: Governance_Grid_V1_UpdateDivisionRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Division
+  {
     try await store.updateDivision(request, by: Principal.current)
   }
 
   /// Changes name, kind, compounds covered, grid branch or active flag.
-  public func updateGrid(request: Governance_Grid_V1_UpdateGridRequest, context: ServerContext) async throws -> Governance_Grid_V1_Grid {
+  public func updateGrid(request: Governance_Grid_V1_UpdateGridRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Grid
+  {
     try await store.updateGrid(request, by: Principal.current)
   }
 
   /// One division by id; NOT_FOUND when there is none.
-  public func getDivision(request: Governance_Grid_V1_GetDivisionRequest, context: ServerContext) async throws -> Governance_Grid_V1_Division {
+  public func getDivision(request: Governance_Grid_V1_GetDivisionRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Division
+  {
     switch request.key {
     case .id(let id):
       let id = try FieldValidation.requiredID(id, field: "id")

@@ -6,13 +6,17 @@ import ServiceKit
 /// Deadline policies and the case figures.
 extension GridService {
   /// The policy in force for a division: its own, or else the nearest ancestor's, or else the built-in default.
-  public func getDeadlinePolicy(request: Governance_Grid_V1_GetDeadlinePolicyRequest, context: ServerContext) async throws -> Governance_Grid_V1_DeadlinePolicy {
+  public func getDeadlinePolicy(request: Governance_Grid_V1_GetDeadlinePolicyRequest, context: ServerContext)
+    async throws -> Governance_Grid_V1_DeadlinePolicy
+  {
     let division = try DivisionCode(request.divisionCode, field: "division_code")
     return try await store.deadlinePolicy(for: division.code)
   }
 
   /// Sets (replaces) the policy of a division; it applies to cases in that division and below.
-  public func setDeadlinePolicy(request: Governance_Grid_V1_SetDeadlinePolicyRequest, context: ServerContext) async throws -> Governance_Grid_V1_DeadlinePolicy {
+  public func setDeadlinePolicy(request: Governance_Grid_V1_SetDeadlinePolicyRequest, context: ServerContext)
+    async throws -> Governance_Grid_V1_DeadlinePolicy
+  {
     try await store.setDeadlinePolicy(request, by: Principal.current)
   }
 
@@ -20,7 +24,9 @@ extension GridService {
   /// within the grid, community and street ("small matters stay in the grid, minor ones in the community, major
   /// ones in the street" 微事不出格、小事不出社区、大事不出街道); on-time rate; reporter satisfaction. Broken down per grid, compound,
   /// community or street.
-  public func getCaseStatistics(request: Governance_Grid_V1_GetCaseStatisticsRequest, context: ServerContext) async throws -> Governance_Grid_V1_GetCaseStatisticsResponse {
+  public func getCaseStatistics(request: Governance_Grid_V1_GetCaseStatisticsRequest, context: ServerContext)
+    async throws -> Governance_Grid_V1_GetCaseStatisticsResponse
+  {
     try await store.caseStatistics(request)
   }
 }

@@ -71,7 +71,8 @@ enum CaseTally {
   /// Counts the cases already stored into an empty tally.
   static func backfill(_ db: Database) throws {
     let backfill: [(dimension: String, value: String, amount: String, condition: String)] = [
-      ("'total'", "''", "COUNT(*)", "1"), ("'status'", "status", "COUNT(*)", "1"), ("'level'", "level", "COUNT(*)", "1"),
+      ("'total'", "''", "COUNT(*)", "1"), ("'status'", "status", "COUNT(*)", "1"),
+      ("'level'", "level", "COUNT(*)", "1"),
       ("'source'", "source", "COUNT(*)", "1"), ("'category'", "category", "COUNT(*)", "1"),
       ("'resolved_level'", "resolved_level", "COUNT(*)", "resolved_level IS NOT NULL"),
       ("'evaluated'", "''", "COUNT(*)", "satisfaction IS NOT NULL"),
@@ -114,7 +115,8 @@ enum CaseTally {
     let lateWhere = (filter.conditions + ["open", "overdue = 0", "deadline < ?"]).joined(separator: " AND ")
     for row in try Row.fetchAll(
       db,
-      sql: "SELECT \(key) AS unit, COUNT(*) AS n FROM grid_case INDEXED BY grid_case_on_deadline WHERE \(lateWhere) GROUP BY unit",
+      sql:
+        "SELECT \(key) AS unit, COUNT(*) AS n FROM grid_case INDEXED BY grid_case_on_deadline WHERE \(lateWhere) GROUP BY unit",
       arguments: StatementArguments(filter.arguments + [Int64(Date().timeIntervalSince1970).databaseValue]))
     {
       counts[row["unit"], default: [:]]["overdue", default: [:]]["", default: 0] += row["n"] as Int64

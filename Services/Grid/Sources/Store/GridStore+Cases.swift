@@ -8,13 +8,14 @@ extension GridStore {
   public typealias GridCase = Governance_Grid_V1_Case
   public typealias CaseEvent = Governance_Grid_V1_CaseEvent
 
-
   /// Appends to a case's history (流转), which is never rewritten.
   static func recordCaseEvent(
     _ db: Database, _ kind: Governance_Grid_V1_CaseEventKind, gridCase: GridCase, from: CaseWorkflow.Status,
     note: String, by principal: Principal, at time: Date
   ) throws {
-    _ = try RecordTable.insertNew(db, CaseEvent.with {
+    _ = try RecordTable.insertNew(
+      db,
+      CaseEvent.with {
         $0.divisionCode = gridCase.divisionCode
         $0.caseID = gridCase.id
         $0.kind = kind
@@ -31,9 +32,12 @@ extension GridStore {
 
   /// Validates a new case and splits off its reporter: the whole contact to seal, the record
   /// holding it masked.
-  static func prepare(_ proposed: GridCase, at time: Date) throws -> (gridCase: GridCase, reporter: Governance_Common_V1_ResidentContact?) {
+  static func prepare(_ proposed: GridCase, at time: Date) throws -> (
+    gridCase: GridCase, reporter: Governance_Common_V1_ResidentContact?
+  ) {
     var gridCase = try CaseWorkflow.validateNew(proposed, at: time)
-    let reporter = gridCase.reporter.name.isEmpty
+    let reporter =
+      gridCase.reporter.name.isEmpty
       ? nil : try PersonalData.validate(gridCase.reporter, field: "grid_case.reporter")
     gridCase.reporter = reporter.map(PersonalData.masked) ?? .init()
     return (gridCase, reporter)
@@ -54,12 +58,14 @@ extension GridStore {
     if !arriving.hasDeadline {
       let policy = try policy(db, for: arriving.divisionCode)
       arriving.deadline = CaseWorkflow.deadline(
-        arrivingAt: time, limit: DeadlinePolicies.limit(in: policy, level: arriving.handler.level, priority: arriving.priority))
+        arrivingAt: time,
+        limit: DeadlinePolicies.limit(in: policy, level: arriving.handler.level, priority: arriving.priority))
     }
     let created = try RecordTable.insertNew(db, arriving, by: principal, at: time)
     if let reporter = prepared.reporter {
       try db.execute(
-        sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(reporter)])
+        sql: "INSERT INTO case_reporter (case_id, contact) VALUES (?, ?)",
+        arguments: [created.id, try vault.seal(reporter)])
     }
     try recordCaseEvent(db, .reported, gridCase: created, from: .unspecified, note: note, by: principal, at: time)
     return created
@@ -102,7 +108,8 @@ extension GridStore {
           registered.insert(place)
         }
         let created = try RecordTable.insertNew(db, gridCase, by: principal, at: time)
-        try Self.recordCaseEvent(db, .imported, gridCase: created, from: .unspecified, note: "", by: principal, at: time)
+        try Self.recordCaseEvent(
+          db, .imported, gridCase: created, from: .unspecified, note: "", by: principal, at: time)
       }
       return validated.count
     }
@@ -123,10 +130,13 @@ extension GridStore {
     let prepared = try Self.prepare(incoming, at: time)
     let vault = vault
     return try await writer.write { db in
-      if let existingID = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID]) {
+      if let existingID = try String.fetchOne(
+        db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
+      {
         let existing = try RecordTable.fetchRequired(db, GridCase.self, id: existingID)
         try Self.recordCaseEvent(
-          db, .duplicateIntake, gridCase: existing, from: existing.status, note: "重复推送 \(externalID)", by: principal, at: time)
+          db, .duplicateIntake, gridCase: existing, from: existing.status, note: "重复推送 \(externalID)", by: principal,
+          at: time)
         return .with {
           $0.gridCase = existing
           $0.created = false
@@ -142,7 +152,8 @@ extension GridStore {
 
   public func gridCase(externalID: String) async throws -> GridCase? {
     try await writer.read { db in
-      guard let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
+      guard
+        let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
       else { return nil }
       return try RecordTable.fetch(db, GridCase.self, id: id)
     }
@@ -154,19 +165,25 @@ extension GridStore {
 
   /// A case with its reporter whole, for staff at the gateway; the reveal is recorded in the
   /// same transaction.
-  public func revealedCase(_ gridCase: GridCase, by principal: Principal, at time: Date = Date()) async throws -> GridCase {
+  public func revealedCase(_ gridCase: GridCase, by principal: Principal, at time: Date = Date()) async throws
+    -> GridCase
+  {
     let vault = vault
     return try await writer.write { db in
       var revealed = gridCase
       try ContactReveal.record(db, subject: gridCase.id, by: principal, reason: "GetCase", at: time)
-      if let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM case_reporter WHERE case_id = ?", arguments: [gridCase.id]) {
+      if let sealed = try Data.fetchOne(
+        db, sql: "SELECT contact FROM case_reporter WHERE case_id = ?", arguments: [gridCase.id])
+      {
         revealed.reporter = try vault.open(sealed)
       }
       return revealed
     }
   }
 
-  public func listCases(_ request: Governance_Grid_V1_ListCasesRequest) async throws -> Governance_Grid_V1_ListCasesResponse {
+  public func listCases(_ request: Governance_Grid_V1_ListCasesRequest) async throws
+    -> Governance_Grid_V1_ListCasesResponse
+  {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
@@ -223,7 +240,8 @@ extension GridStore {
       }
       let saved = try RecordTable.update(db, corrected, by: principal, at: time)
       try Self.recordCaseEvent(
-        db, .updated, gridCase: saved, from: gridCase.status, note: "更正 " + paths.joined(separator: ", "), by: principal,
+        db, .updated, gridCase: saved, from: gridCase.status, note: "更正 " + paths.joined(separator: ", "),
+        by: principal,
         at: time)
       return saved
     }
@@ -324,7 +342,9 @@ extension GridStore {
     if deadline != nil { moved.missedDeadline = true }
     let saved = try RecordTable.update(db, moved, by: principal, at: time)
     try Self.withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
-    _ = try RecordTable.insertNew(db, CaseEvent.with {
+    _ = try RecordTable.insertNew(
+      db,
+      CaseEvent.with {
         $0.divisionCode = saved.divisionCode
         $0.caseID = saved.id
         $0.kind = escalated ? .escalated : .transferred

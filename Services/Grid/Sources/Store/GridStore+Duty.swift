@@ -14,7 +14,9 @@ extension GridStore {
     _ request: Governance_Grid_V1_CreateGridWorkerRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Worker {
     let worker = try DutyRoster.validateNew(request.worker)
-    if !worker.principalID.isEmpty { try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal) }
+    if !worker.principalID.isEmpty {
+      try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal)
+    }
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         for (index, grid) in worker.gridCodes.enumerated() {
@@ -26,7 +28,6 @@ extension GridStore {
       }
     }
   }
-
 
   static func replaceServedGrids(_ db: Database, of worker: Worker) throws {
     try db.execute(sql: "DELETE FROM worker_grid WHERE worker_id = ?", arguments: [worker.id])
@@ -42,7 +43,9 @@ extension GridStore {
   ) async throws -> Worker {
     let paths = try updatePaths(
       request.updateMask,
-      allowed: ["name", "phone", "kind", "grid_codes", "principal_id", "party_member_id", "property_company_id", "active"])
+      allowed: [
+        "name", "phone", "kind", "grid_codes", "principal_id", "party_member_id", "property_company_id", "active",
+      ])
     let id = try FieldValidation.requiredID(request.worker.id, field: "worker.id")
     if paths.contains("principal_id") {
       try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal)
@@ -135,8 +138,9 @@ extension GridStore {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.requireGrid(db, code: request.gridCode, field: "grid_code")
-        let workers = Set(try String.fetchAll(
-          db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
+        let workers = Set(
+          try String.fetchAll(
+            db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
         let shifts = try DutyRoster.validateShifts(request, workersOfGrid: workers)
         try db.execute(
           sql: "DELETE FROM duty_shift WHERE grid_code = ? AND start_time >= ? AND end_time <= ?",
@@ -197,25 +201,26 @@ extension GridStore {
     let response = try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let gridCode = try Self.alarmGrid(db, request, at: time)
-        let prepared = try Self.prepare(.with {
-          $0.source = .sensorAlarm
-          $0.category = "智慧安防告警"
-          $0.title = "\(kind) @ \(device)"
-          $0.details = reading
-          $0.priority = .urgent
-          $0.location = .with {
-            $0.gridCode = gridCode
-            $0.compoundID = request.compoundID
-            $0.buildingID = request.buildingID
-            $0.address = address
-          }
-          $0.alarm = .with {
-            $0.deviceID = device
-            $0.kind = kind
-            $0.occurredTime = request.hasOccurredTime ? request.occurredTime : .init(date: time)
-            $0.reading = reading
-          }
-        }, at: time)
+        let prepared = try Self.prepare(
+          .with {
+            $0.source = .sensorAlarm
+            $0.category = "智慧安防告警"
+            $0.title = "\(kind) @ \(device)"
+            $0.details = reading
+            $0.priority = .urgent
+            $0.location = .with {
+              $0.gridCode = gridCode
+              $0.compoundID = request.compoundID
+              $0.buildingID = request.buildingID
+              $0.address = address
+            }
+            $0.alarm = .with {
+              $0.deviceID = device
+              $0.kind = kind
+              $0.occurredTime = request.hasOccurredTime ? request.occurredTime : .init(date: time)
+              $0.reading = reading
+            }
+          }, at: time)
         var gridCase = try Self.insertCase(db, prepared, note: device, vault: vault, by: principal, at: time)
         let policy = try Self.policy(db, for: gridCase.divisionCode)
         gridCase.status = .accepted
@@ -224,7 +229,8 @@ extension GridStore {
           date: time.addingTimeInterval(DeadlinePolicies.limit(in: policy, level: .grid, priority: .urgent)))
         guard let shift = try Self.onDuty(db, grid: gridCode, at: time).first else {
           let accepted = try RecordTable.update(db, gridCase, by: principal, at: time)
-          try Self.recordCaseEvent(db, .accepted, gridCase: accepted, from: .reported, note: "", by: principal, at: time)
+          try Self.recordCaseEvent(
+            db, .accepted, gridCase: accepted, from: .reported, note: "", by: principal, at: time)
           let escalated = try Self.move(
             db, accepted, to: try CaseEscalation.nextUnit(above: accepted.handler, department: ""),
             note: "网格无人值班，直接上报社区", automatic: true, by: principal, at: time)
@@ -245,7 +251,8 @@ extension GridStore {
 
   /// The grid an alarm belongs to: the one given, or the most specific grid covering the given
   /// compound that has someone on duty (a micro-grid before its grid), else the most specific.
-  static func alarmGrid(_ db: Database, _ request: Governance_Grid_V1_RaiseAlarmRequest, at time: Date) throws -> String {
+  static func alarmGrid(_ db: Database, _ request: Governance_Grid_V1_RaiseAlarmRequest, at time: Date) throws -> String
+  {
     if !request.gridCode.isEmpty {
       try requireGrid(db, code: request.gridCode, field: "grid_code")
       return request.gridCode
@@ -260,13 +267,13 @@ extension GridStore {
     return try covering.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
   }
 
-
   /// Gives `gridCase` to `worker`: the case's assignee changes, earlier pending deliveries are
   /// withdrawn, and a new assignment is stored for the worker's stream. Alarm cases carry an
   /// acknowledgement deadline after which the hand-over passes them on.
   static func assign(
     _ db: Database, _ gridCase: GridCase, to worker: String, ackTimeout: Google_Protobuf_Duration?,
-    event: Governance_Grid_V1_CaseEventKind, from: CaseWorkflow.Status, note: String, by principal: Principal, at time: Date
+    event: Governance_Grid_V1_CaseEventKind, from: CaseWorkflow.Status, note: String, by principal: Principal,
+    at time: Date
   ) throws -> (GridCase, Assignment) {
     var assigned = gridCase
     assigned.status = .assigned
@@ -274,7 +281,9 @@ extension GridStore {
     let saved = try RecordTable.update(db, assigned, by: principal, at: time)
     try recordCaseEvent(db, event, gridCase: saved, from: from, note: note, by: principal, at: time)
     try withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
-    let assignment = try RecordTable.insertNew(db, Assignment.with {
+    let assignment = try RecordTable.insertNew(
+      db,
+      Assignment.with {
         $0.divisionCode = saved.divisionCode
         $0.caseID = saved.id
         $0.workerID = worker
@@ -287,7 +296,8 @@ extension GridStore {
   }
 
   /// Ends the case's deliveries still waiting for acknowledgement, when it moves elsewhere.
-  static func withdrawPendingAssignments(_ db: Database, caseID: String, by principal: Principal, at time: Date) throws {
+  static func withdrawPendingAssignments(_ db: Database, caseID: String, by principal: Principal, at time: Date) throws
+  {
     let pending = try Data.fetchAll(
       db, sql: "SELECT record FROM assignment WHERE case_id = ? AND state = ?",
       arguments: [caseID, Governance_Grid_V1_AssignmentState.pending.rawValue])
@@ -345,7 +355,8 @@ extension GridStore {
         let assignment = try DutyRoster.acknowledge(pending, at: time)
         let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: assignment.caseID)
         try Self.recordCaseEvent(
-          db, .acknowledged, gridCase: gridCase, from: gridCase.status, note: assignment.workerID, by: principal, at: time)
+          db, .acknowledged, gridCase: gridCase, from: gridCase.status, note: assignment.workerID, by: principal,
+          at: time)
         return try RecordTable.update(db, assignment, by: principal, at: time)
       }
     }
@@ -376,28 +387,34 @@ extension GridStore {
       let outcome: (Bool, Assignment?)
       do {
         outcome = try await writer.write { db -> (Bool, Assignment?) in
-        guard var expired = try RecordTable.fetch(db, Assignment.self, id: id),
-          expired.state == .pending, DutyRoster.acknowledgementTimedOut(deadline: expired.ackDeadline, at: time)
-        else { return (false, nil) }
-        expired.state = .timedOut
-        _ = try RecordTable.update(db, expired, by: principal, at: time)
-        let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: expired.caseID)
-        guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return (true, nil) }
-        let tried = Set(try String.fetchAll(db, sql: "SELECT worker_id FROM assignment WHERE case_id = ?", arguments: [gridCase.id]))
-        let onDuty = try Self.onDuty(db, grid: gridCase.location.gridCode, at: time)
-        guard let shift = onDuty.first(where: { !tried.contains($0.workerID) }) else {
-          _ = try Self.move(
-            db, gridCase, to: try CaseEscalation.nextUnit(above: gridCase.handler, department: ""),
-            note: "告警无人确认，上报社区", automatic: true, by: principal, at: time)
-          return (true, nil)
+          guard var expired = try RecordTable.fetch(db, Assignment.self, id: id),
+            expired.state == .pending, DutyRoster.acknowledgementTimedOut(deadline: expired.ackDeadline, at: time)
+          else { return (false, nil) }
+          expired.state = .timedOut
+          _ = try RecordTable.update(db, expired, by: principal, at: time)
+          let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: expired.caseID)
+          guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return (true, nil) }
+          let tried = Set(
+            try String.fetchAll(db, sql: "SELECT worker_id FROM assignment WHERE case_id = ?", arguments: [gridCase.id])
+          )
+          let onDuty = try Self.onDuty(db, grid: gridCase.location.gridCode, at: time)
+          guard let shift = onDuty.first(where: { !tried.contains($0.workerID) }) else {
+            _ = try Self.move(
+              db, gridCase, to: try CaseEscalation.nextUnit(above: gridCase.handler, department: ""),
+              note: "告警无人确认，上报社区", automatic: true, by: principal, at: time)
+            return (true, nil)
+          }
+          let policy = try Self.policy(db, for: gridCase.divisionCode)
+          return (
+            true,
+            try Self.assign(
+              db, gridCase, to: shift.workerID, ackTimeout: policy.alarmAckTimeout, event: .reassigned,
+              from: gridCase.status,
+              note: "告警未确认，转下一位值班网格员", by: principal, at: time
+            ).1
+          )
         }
-        let policy = try Self.policy(db, for: gridCase.divisionCode)
-        return (true, try Self.assign(
-          db, gridCase, to: shift.workerID, ackTimeout: policy.alarmAckTimeout, event: .reassigned, from: gridCase.status,
-          note: "告警未确认，转下一位值班网格员", by: principal, at: time
-        ).1)
-        }
-      } catch where PoisonRecords.isRecordsFault(error) {
+      } catch  where PoisonRecords.isRecordsFault(error) {
         poisoned.skip(id, error: error, logger: logger)
         continue
       }

@@ -26,7 +26,6 @@ extension GridStore {
     }
   }
 
-
   static func replaceCoveredCompounds(_ db: Database, of grid: Grid) throws {
     try db.execute(sql: "DELETE FROM grid_compound WHERE grid_code = ?", arguments: [grid.gridCode])
     for compound in Set(grid.compoundIds) {
@@ -69,7 +68,9 @@ extension GridStore {
     }
   }
 
-  public func listGrids(_ request: Governance_Grid_V1_ListGridsRequest) async throws -> Governance_Grid_V1_ListGridsResponse {
+  public func listGrids(_ request: Governance_Grid_V1_ListGridsRequest) async throws
+    -> Governance_Grid_V1_ListGridsResponse
+  {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix, column: "grid_code")

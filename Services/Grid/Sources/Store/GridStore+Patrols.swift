@@ -6,7 +6,6 @@ import ServiceKit
 extension GridStore {
   public typealias Patrol = Governance_Grid_V1_Patrol
 
-
   /// Records a patrol and, in the same transaction, opens a case for each finding marked
   /// open_case: either the patrol and all its cases are stored, or none.
   public func createPatrol(
@@ -17,15 +16,17 @@ extension GridStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.requireGrid(db, code: patrol.gridCode, field: "patrol.grid_code")
-        let serves = try Bool.fetchOne(
-          db, sql: "SELECT EXISTS (SELECT 1 FROM worker_grid WHERE worker_id = ? AND grid_code = ?)",
-          arguments: [patrol.workerID, patrol.gridCode]) ?? false
+        let serves =
+          try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM worker_grid WHERE worker_id = ? AND grid_code = ?)",
+            arguments: [patrol.workerID, patrol.gridCode]) ?? false
         try PatrolLog.checkWalker(of: patrol, servesGrid: serves)
         var created = try RecordTable.insertNew(db, patrol, by: principal, at: time)
         guard created.findings.contains(where: \.openCase) else { return created }
         for index in created.findings.indices where created.findings[index].openCase {
           let finding = created.findings[index]
-          try Self.requireGrid(db, code: finding.location.gridCode, field: "patrol.findings[\(index)].location.grid_code")
+          try Self.requireGrid(
+            db, code: finding.location.gridCode, field: "patrol.findings[\(index)].location.grid_code")
           let prepared = try Self.prepare(PatrolLog.caseFor(finding, of: created), at: time)
           created.findings[index].caseID = try Self.insertCase(
             db, prepared, note: "巡查发现 \(created.id)", vault: vault, by: principal, at: time

@@ -42,7 +42,9 @@ extension GridStore {
     }
   }
 
-  static func statistics(_ db: Database, key: String, filter: RecordFilter) throws -> [String: Governance_Grid_V1_CaseStatistics] {
+  static func statistics(_ db: Database, key: String, filter: RecordFilter) throws -> [String:
+    Governance_Grid_V1_CaseStatistics]
+  {
     let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
     let arguments = filter.arguments
     let now = Int64(Date().timeIntervalSince1970)

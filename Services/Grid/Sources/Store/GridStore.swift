@@ -75,7 +75,8 @@ public struct GridStore: Sendable {
         table.column("end_time", .integer).notNull()
         table.column("roster_order", .integer).notNull()
       }
-      try db.create(index: "duty_shift_by_grid_time", on: "duty_shift", columns: ["grid_code", "start_time", "end_time"])
+      try db.create(
+        index: "duty_shift_by_grid_time", on: "duty_shift", columns: ["grid_code", "start_time", "end_time"])
       try RecordTable.create(db, name: "assignment") { table in
         table.column("case_id", .text).notNull().references("grid_case").indexed()
         table.column("worker_id", .text).notNull().indexed()
@@ -103,7 +104,8 @@ public struct GridStore: Sendable {
       try db.alter(table: "grid_worker") { $0.add(column: "kind", .integer) }
       for data in try Data.fetchAll(db, sql: "SELECT record FROM grid_worker") {
         let worker = try StoredMessage.decode(Governance_Grid_V1_GridWorker.self, from: data)
-        try db.execute(sql: "UPDATE grid_worker SET kind = ? WHERE id = ?", arguments: [worker.kind.rawValue, worker.id])
+        try db.execute(
+          sql: "UPDATE grid_worker SET kind = ? WHERE id = ?", arguments: [worker.kind.rawValue, worker.id])
       }
       // When a pending alarm assignment passes to the next worker (Unix seconds).
       try db.alter(table: "assignment") { $0.add(column: "ack_deadline", .integer) }
@@ -156,7 +158,8 @@ public struct GridStore: Sendable {
     migrator.registerMigration("v8-open-cases-deadline-from-arrival") { db in
       // Cases reported before deadlines ran from arrival got one only when accepted: those still
       // open without one get their level's limit counted from their report.
-      for id in try String.fetchAll(db, sql: "SELECT id FROM grid_case WHERE open AND deadline IS NULL AND NOT overdue") {
+      for id in try String.fetchAll(db, sql: "SELECT id FROM grid_case WHERE open AND deadline IS NULL AND NOT overdue")
+      {
         guard var gridCase = try RecordTable.fetch(db, GridCase.self, id: id), !gridCase.hasDeadline
         else { continue }
         let policy = try policy(db, for: gridCase.divisionCode)
@@ -218,7 +221,8 @@ public struct GridStore: Sendable {
           try Self.divisionID(db, code: parent.code) != nil
         }
         if let existing = try Self.divisionID(db, code: division.divisionCode) {
-          throw DomainError.alreadyExists(resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
+          throw DomainError.alreadyExists(
+            resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
         }
         return try RecordTable.insertNew(db, division, by: principal, at: time)
       }

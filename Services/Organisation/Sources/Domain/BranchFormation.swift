@@ -36,15 +36,19 @@ public enum BranchFormation {
   /// together they reach 3; otherwise functional.
   public static func propose(_ compounds: [CompoundMembers]) -> [Governance_Organisation_V1_CompoundBranchProposal] {
     let small = compounds.filter { $0.formal < standaloneThreshold }
-    func neighbours(of entry: CompoundMembers) -> (basis: Governance_Organisation_V1_JointBasis, group: [CompoundMembers])? {
+    func neighbours(of entry: CompoundMembers) -> (
+      basis: Governance_Organisation_V1_JointBasis, group: [CompoundMembers]
+    )? {
       let sameGrid = small.filter { other in
-        other.compound.id != entry.compound.id && !Set(other.compound.gridCodes).isDisjoint(with: entry.compound.gridCodes)
+        other.compound.id != entry.compound.id
+          && !Set(other.compound.gridCodes).isDisjoint(with: entry.compound.gridCodes)
       }
       if !sameGrid.isEmpty, entry.formal + sameGrid.reduce(0, { $0 + $1.formal }) >= standaloneThreshold {
         return (.grid, sameGrid)
       }
       let sameArea = small.filter { other in
-        other.compound.id != entry.compound.id && !entry.compound.area.isEmpty && other.compound.area == entry.compound.area
+        other.compound.id != entry.compound.id && !entry.compound.area.isEmpty
+          && other.compound.area == entry.compound.area
       }
       if !sameArea.isEmpty, entry.formal + sameArea.reduce(0, { $0 + $1.formal }) >= standaloneThreshold {
         return (.area, sameArea)

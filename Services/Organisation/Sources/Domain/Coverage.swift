@@ -40,7 +40,8 @@ public enum Coverage {
   /// The figures of a jurisdiction from its compounds and basic grid codes, the property
   /// service's counts (companies by party status and size, buildings) and the party's facts.
   public static func figures(
-    compounds: [Governance_Property_V1_Compound], gridCodes: [String], property: Governance_Property_V1_GetPropertyStatisticsResponse, party: PartyFacts
+    compounds: [Governance_Property_V1_Compound], gridCodes: [String],
+    property: Governance_Property_V1_GetPropertyStatisticsResponse, party: PartyFacts
   ) -> Governance_Organisation_V1_CoverageFigures {
     func share(_ part: Int32, _ whole: Int32) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
     return .with { figures in

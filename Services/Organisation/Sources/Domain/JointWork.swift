@@ -24,17 +24,21 @@ public enum JointConferences {
     }
     var validated = conference
     validated.title = try FieldValidation.requiredName(conference.title, field: "conference.title")
-    validated.location = try FieldValidation.optionalText(conference.location, field: "conference.location", maximumLength: 200)
-    validated.minutes = try FieldValidation.optionalText(conference.minutes, field: "conference.minutes", maximumLength: 20_000)
+    validated.location = try FieldValidation.optionalText(
+      conference.location, field: "conference.location", maximumLength: 200)
+    validated.minutes = try FieldValidation.optionalText(
+      conference.minutes, field: "conference.minutes", maximumLength: 20_000)
     guard conference.hasHeldTime else {
       throw DomainError.invalidArgument(field: "conference.held_time", rule: "is required")
     }
-    guard conference.participants.contains(where: { $0.kind != .communityPartyCommittee && $0.kind != .unspecified }) else {
+    guard conference.participants.contains(where: { $0.kind != .communityPartyCommittee && $0.kind != .unspecified })
+    else {
       throw DomainError.invalidArgument(
         field: "conference.participants", rule: "a joint conference brings in at least one unit beside the committee")
     }
     for (index, item) in conference.agenda.enumerated() {
-      validated.agenda[index].title = try FieldValidation.requiredName(item.title, field: "conference.agenda[\(index)].title")
+      validated.agenda[index].title = try FieldValidation.requiredName(
+        item.title, field: "conference.agenda[\(index)].title")
     }
     let (year, quarter) = quarter(of: conference.heldTime.date)
     validated.year = year
@@ -65,9 +69,12 @@ public enum CrossAppointments {
     validated.direction = try FieldValidation.requiredCase(
       appointment.direction, field: "appointment.direction", unspecified: .unspecified,
       known: [.communityToCompany, .companyToCommunity])
-    validated.personName = try FieldValidation.requiredName(appointment.personName, field: "appointment.person_name", maximumLength: 50)
-    validated.communityPost = try FieldValidation.requiredName(appointment.communityPost, field: "appointment.community_post", maximumLength: 50)
-    validated.companyPost = try FieldValidation.requiredName(appointment.companyPost, field: "appointment.company_post", maximumLength: 50)
+    validated.personName = try FieldValidation.requiredName(
+      appointment.personName, field: "appointment.person_name", maximumLength: 50)
+    validated.communityPost = try FieldValidation.requiredName(
+      appointment.communityPost, field: "appointment.community_post", maximumLength: 50)
+    validated.companyPost = try FieldValidation.requiredName(
+      appointment.companyPost, field: "appointment.company_post", maximumLength: 50)
     _ = try FieldValidation.requiredID(appointment.propertyCompanyID, field: "appointment.property_company_id")
     guard community.level == .communityCommittee else {
       throw DomainError.failedPrecondition(
@@ -78,7 +85,8 @@ public enum CrossAppointments {
       throw DomainError.invalidArgument(field: "appointment.start_date", rule: "is required")
     }
     if appointment.hasEndDate {
-      try SelfGovernance.checkTerm(start: appointment.startDate, end: appointment.endDate, field: "appointment.end_date")
+      try SelfGovernance.checkTerm(
+        start: appointment.startDate, end: appointment.endDate, field: "appointment.end_date")
     } else {
       try CalendarDate.validate(appointment.startDate, field: "appointment.start_date")
     }
@@ -134,7 +142,8 @@ extension CrossAppointments {
   /// The rule "a cross-appointment ends once".
   public static func checkEnd(_ appointment: Governance_Organisation_V1_CrossAppointment) throws(DomainError) {
     guard appointment.endReason.isEmpty else {
-      throw DomainError.failedPrecondition(rule: "a cross-appointment ends once", detail: "\(appointment.id) already ended")
+      throw DomainError.failedPrecondition(
+        rule: "a cross-appointment ends once", detail: "\(appointment.id) already ended")
     }
   }
 }

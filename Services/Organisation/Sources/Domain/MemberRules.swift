@@ -28,9 +28,11 @@ public enum MemberRules {
     if !member.homeBuildingID.isEmpty {
       validated.homeBuildingID = try FieldValidation.requiredID(member.homeBuildingID, field: "member.home_building_id")
     }
-    validated.workUnit = try FieldValidation.optionalText(member.workUnit, field: "member.work_unit", maximumLength: 100)
+    validated.workUnit = try FieldValidation.optionalText(
+      member.workUnit, field: "member.work_unit", maximumLength: 100)
     for (index, skill) in member.skills.enumerated() {
-      validated.skills[index] = try FieldValidation.requiredName(skill, field: "member.skills[\(index)]", maximumLength: 30)
+      validated.skills[index] = try FieldValidation.requiredName(
+        skill, field: "member.skills[\(index)]", maximumLength: 30)
     }
     if member.hasJoinedPartyDate {
       try CalendarDate.validate(member.joinedPartyDate, field: "member.joined_party_date")
@@ -59,7 +61,9 @@ extension MemberRules {
   }
 
   /// The rule "a transfer moves a member to another organisation".
-  public static func checkTransfer(_ member: Member, to target: Governance_Organisation_V1_Organisation) throws(DomainError) {
+  public static func checkTransfer(_ member: Member, to target: Governance_Organisation_V1_Organisation)
+    throws(DomainError)
+  {
     guard member.organisationID != target.id else {
       throw DomainError.failedPrecondition(
         rule: "a transfer moves a member to another organisation", detail: "member \(member.id) is already there")

@@ -66,7 +66,8 @@ public enum OrganisationTree {
     switch (parentLevel(of: level), parent) {
     case (nil, nil):
       guard organisation.parentID.isEmpty else {
-        throw DomainError.invalidArgument(field: "organisation.parent_id", rule: "a \(level) is a root and has no parent")
+        throw DomainError.invalidArgument(
+          field: "organisation.parent_id", rule: "a \(level) is a root and has no parent")
       }
     case (.some, nil):
       throw DomainError.invalidArgument(field: "organisation.parent_id", rule: "a \(level) needs a parent organisation")
@@ -104,7 +105,8 @@ extension OrganisationTree {
     _ organisation: Governance_Organisation_V1_Organisation, activeChildren: Int = 0
   ) throws(DomainError) {
     guard organisation.status == .active else {
-      throw DomainError.failedPrecondition(rule: "only an active organisation is dissolved", detail: "\(organisation.id) is dissolved")
+      throw DomainError.failedPrecondition(
+        rule: "only an active organisation is dissolved", detail: "\(organisation.id) is dissolved")
     }
     guard activeChildren == 0 else {
       throw DomainError.failedPrecondition(
@@ -130,7 +132,8 @@ extension OrganisationTree {
     _ successor: Governance_Organisation_V1_Organisation, of organisation: Governance_Organisation_V1_Organisation
   ) throws(DomainError) {
     guard successor.status == .active, successor.id != organisation.id else {
-      throw DomainError.failedPrecondition(rule: "the successor is another active organisation", detail: "\(successor.id) is not")
+      throw DomainError.failedPrecondition(
+        rule: "the successor is another active organisation", detail: "\(successor.id) is not")
     }
   }
 }

@@ -68,7 +68,8 @@ public enum SelfGovernance {
 
   /// The rule "an owners' committee is for a compound with a property company, a
   /// self-management committee for one without" (业委会 / 自管会).
-  public static func checkCompoundManagement(kind: Kind, compound: Governance_Property_V1_Compound) throws(DomainError) {
+  public static func checkCompoundManagement(kind: Kind, compound: Governance_Property_V1_Compound) throws(DomainError)
+  {
     let hasCompany = !compound.currentCompanyID.isEmpty
     switch kind {
     case .ownersCommittee where !hasCompany:
@@ -91,8 +92,10 @@ public enum SelfGovernance {
     validated.name = try FieldValidation.requiredName(body.name, field: "body.name")
     validated.kind = try FieldValidation.requiredCase(
       body.kind, field: "body.kind", unspecified: .unspecified,
-      known: [.ownersCommittee, .selfManagementCommittee, .areaOwnersCommittee, .propertyManagementGuidanceCommittee,
-        .partyMassCouncil])
+      known: [
+        .ownersCommittee, .selfManagementCommittee, .areaOwnersCommittee, .propertyManagementGuidanceCommittee,
+        .partyMassCouncil,
+      ])
     let division = try DivisionCode(body.divisionCode, field: "body.division_code")
     guard division.level >= .street else {
       throw DomainError.invalidArgument(
@@ -134,10 +137,12 @@ public enum SelfGovernance {
     today: Governance_Common_V1_Date
   ) -> Governance_Organisation_V1_NegativeListEntry? {
     entries.first { pair in
-      let matches = (!idNumber.isEmpty && pair.idNumber == idNumber)
+      let matches =
+        (!idNumber.isEmpty && pair.idNumber == idNumber)
         || (!candidate.partyMemberID.isEmpty && pair.entry.partyMemberID == candidate.partyMemberID)
       let until = pair.entry.validUntil
-      let valid = !pair.entry.hasValidUntil || (until.year, until.month, until.day) >= (today.year, today.month, today.day)
+      let valid =
+        !pair.entry.hasValidUntil || (until.year, until.month, until.day) >= (today.year, today.month, today.day)
       return matches && valid
     }?.entry
   }
@@ -164,12 +169,14 @@ public enum Positions {
         detail: "organisation \(organisation.id) is \(organisation.status), member \(member.id) is \(member.status)")
     }
     if kind == .groupLeader, organisation.level != .buildingGroup {
-      throw DomainError.invalidArgument(field: "kind", rule: "a group leader leads a building group, not a \(organisation.level)")
+      throw DomainError.invalidArgument(
+        field: "kind", rule: "a group leader leads a building group, not a \(organisation.level)")
     }
     if kind == .firstSecretary {
       guard method == .streetAppointment, !request.dispatchingUnit.trimmingCharacters(in: .whitespaces).isEmpty else {
         throw DomainError.invalidArgument(
-          field: "dispatching_unit", rule: "a first secretary is appointed by the street and names the dispatching unit")
+          field: "dispatching_unit", rule: "a first secretary is appointed by the street and names the dispatching unit"
+        )
       }
     }
     if kind == .secretary, currentSecretaries > 0 {
@@ -215,7 +222,8 @@ extension SelfGovernance {
   /// The rule "members join an active body".
   public static func checkJoin(_ body: Body) throws(DomainError) {
     guard body.status == .active else {
-      throw DomainError.failedPrecondition(rule: "members join an active body", detail: "body \(body.id) is \(body.status)")
+      throw DomainError.failedPrecondition(
+        rule: "members join an active body", detail: "body \(body.id) is \(body.status)")
     }
   }
 

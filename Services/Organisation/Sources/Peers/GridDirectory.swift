@@ -15,12 +15,13 @@ public struct GridDirectory<Transport: ClientTransport>: Sendable {
   /// the grid service gives (20,000: a city's 18,100 in one answer).
   public func basicGridCodes(under prefix: String) async throws -> [String] {
     try await PeerCall.allPages(.grid) { token in
-      let page = try await grid.listGridCodes(.with {
-        $0.divisionPrefix = prefix
-        $0.kind = .basic
-        $0.pageSize = 20_000
-        $0.pageToken = token
-      })
+      let page = try await grid.listGridCodes(
+        .with {
+          $0.divisionPrefix = prefix
+          $0.kind = .basic
+          $0.pageSize = 20_000
+          $0.pageToken = token
+        })
       return (page.gridCodes, page.nextPageToken)
     }
   }

@@ -15,11 +15,12 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
   /// Every compound whose division code starts with `prefix`, all pages.
   public func compounds(under prefix: String) async throws -> [Governance_Property_V1_Compound] {
     try await PeerCall.allPages(.property) { token in
-      let page = try await property.listCompounds(.with {
-        $0.divisionPrefix = prefix
-        $0.pageSize = Int32(PageRequest.maximumSize)
-        $0.pageToken = token
-      })
+      let page = try await property.listCompounds(
+        .with {
+          $0.divisionPrefix = prefix
+          $0.pageSize = Int32(PageRequest.maximumSize)
+          $0.pageToken = token
+        })
       return (page.compounds, page.nextPageToken)
     }
   }

@@ -11,7 +11,9 @@ extension OrganisationService {
   /// Compounds and basic grid codes are listed by their services, companies and buildings counted
   /// by the property service (again per child division when children are asked for), the party
   /// side counted here.
-  public func getCoverage(request: Governance_Organisation_V1_GetCoverageRequest, context: ServerContext) async throws -> Governance_Organisation_V1_GetCoverageResponse {
+  public func getCoverage(request: Governance_Organisation_V1_GetCoverageRequest, context: ServerContext) async throws
+    -> Governance_Organisation_V1_GetCoverageResponse
+  {
     var check = RecordFilter()
     let prefix = try check.divisionPrefix(request.divisionPrefix)
     async let compounds = property.compounds(under: prefix)
@@ -36,13 +38,14 @@ extension OrganisationService {
         compounds: allCompounds.filter { $0.divisionCode.hasPrefix(child) },
         gridCodes: allGridCodes.filter { $0.hasPrefix(child) },
         property: try await property.statistics(under: child), party: try await store.partyFacts(under: child))
-      response.children.append(.with {
-        $0.divisionCode = child.utf8.count < 12 ? child + String(repeating: "0", count: 12 - child.utf8.count) : child
-        $0.figures = figures
-      })
+      response.children.append(
+        .with {
+          $0.divisionCode = child.utf8.count < 12 ? child + String(repeating: "0", count: 12 - child.utf8.count) : child
+          $0.figures = figures
+        })
     }
     return response
-  
+
   }
 
   /// For each compound of a community or street (read from the property service): the formal members living there
@@ -50,18 +53,21 @@ extension OrganisationService {
   ///
   /// Reads the compounds from the property service, counts their members here in one query, and
   /// applies the formation rule (`BranchFormation`).
-  public func proposeBranchPlan(request: Governance_Organisation_V1_ProposeBranchPlanRequest, context: ServerContext) async throws -> Governance_Organisation_V1_ProposeBranchPlanResponse {
+  public func proposeBranchPlan(request: Governance_Organisation_V1_ProposeBranchPlanRequest, context: ServerContext)
+    async throws -> Governance_Organisation_V1_ProposeBranchPlanResponse
+  {
     let division = try BranchFormation.planDivision(request.divisionCode)
     let compounds = try await property.compounds(under: division.prefix)
     let counts = try await store.memberCounts(compounds: compounds.map(\.id))
-    let proposals = BranchFormation.propose(compounds.map {
-      .init(compound: $0, formal: counts.formal[$0.id] ?? 0, probationary: counts.probationary[$0.id] ?? 0)
-    })
+    let proposals = BranchFormation.propose(
+      compounds.map {
+        .init(compound: $0, formal: counts.formal[$0.id] ?? 0, probationary: counts.probationary[$0.id] ?? 0)
+      })
     let existing = try await store.branchesByCompound(under: division.prefix)
     return .with {
       $0.divisionCode = division.code
       $0.proposals = BranchFormation.compare(proposals, with: existing)
     }
-  
+
   }
 }

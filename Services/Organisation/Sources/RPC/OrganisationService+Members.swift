@@ -6,61 +6,82 @@ import ServiceKit
 /// Party members (党员): registration, transfers, community check-in (双报到) and revealed contacts.
 extension OrganisationService {
   /// Registers an in-service member at the community where they live or serve.
-  public func registerAtCommunity(request: Governance_Organisation_V1_RegisterAtCommunityRequest, context: ServerContext) async throws -> Governance_Organisation_V1_CommunityRegistration {
+  public func registerAtCommunity(
+    request: Governance_Organisation_V1_RegisterAtCommunityRequest, context: ServerContext
+  ) async throws -> Governance_Organisation_V1_CommunityRegistration {
     try await store.registerAtCommunity(request, by: Principal.current)
   }
 
   /// Registrations by community or street (division prefix) or by member.
-  public func listCommunityRegistrations(request: Governance_Organisation_V1_ListCommunityRegistrationsRequest, context: ServerContext) async throws -> Governance_Organisation_V1_ListCommunityRegistrationsResponse {
+  public func listCommunityRegistrations(
+    request: Governance_Organisation_V1_ListCommunityRegistrationsRequest, context: ServerContext
+  ) async throws -> Governance_Organisation_V1_ListCommunityRegistrationsResponse {
     try await store.listRegistrations(request)
   }
 
   /// Counts active registrations under a prefix, grouped by community or by street.
-  public func countCommunityRegistrations(request: Governance_Organisation_V1_CountCommunityRegistrationsRequest, context: ServerContext) async throws -> Governance_Organisation_V1_CountCommunityRegistrationsResponse {
+  public func countCommunityRegistrations(
+    request: Governance_Organisation_V1_CountCommunityRegistrationsRequest, context: ServerContext
+  ) async throws -> Governance_Organisation_V1_CountCommunityRegistrationsResponse {
     try await store.countRegistrations(request)
   }
 
   /// Adds a member with a post and term. Checks the candidate negative list and the body's required party share; a
   /// breach fails with FAILED_PRECONDITION stating the share before and after the change.
-  public func addBodyMember(request: Governance_Organisation_V1_AddBodyMemberRequest, context: ServerContext) async throws -> Governance_Organisation_V1_AddBodyMemberResponse {
+  public func addBodyMember(request: Governance_Organisation_V1_AddBodyMemberRequest, context: ServerContext)
+    async throws -> Governance_Organisation_V1_AddBodyMemberResponse
+  {
     try await store.addBodyMember(request, by: Principal.current)
   }
 
-
   /// Changes the fields of a member that the update mask names; INVALID_ARGUMENT for a path that may not change.
-  public func updateMember(request: Governance_Organisation_V1_UpdateMemberRequest, context: ServerContext) async throws -> Governance_Organisation_V1_PartyMember {
+  public func updateMember(request: Governance_Organisation_V1_UpdateMemberRequest, context: ServerContext) async throws
+    -> Governance_Organisation_V1_PartyMember
+  {
     try await store.updateMember(request, by: Principal.current)
   }
 
   /// Registers a member; INVALID_ARGUMENT names the field a rule refuses, and a retried request_id returns the first answer.
-  public func createMember(request: Governance_Organisation_V1_CreateMemberRequest, context: ServerContext) async throws -> Governance_Organisation_V1_PartyMember {
+  public func createMember(request: Governance_Organisation_V1_CreateMemberRequest, context: ServerContext) async throws
+    -> Governance_Organisation_V1_PartyMember
+  {
     try await store.createMember(request, by: Principal.current)
   }
 
   /// Returns the member with personal data masked.
-  public func getMember(request: Governance_Organisation_V1_GetMemberRequest, context: ServerContext) async throws -> Governance_Organisation_V1_PartyMember {
+  public func getMember(request: Governance_Organisation_V1_GetMemberRequest, context: ServerContext) async throws
+    -> Governance_Organisation_V1_PartyMember
+  {
     let id = try FieldValidation.requiredID(request.id, field: "id")
     return try await store.member(id: id).orNotFound(id: id)
   }
 
   /// Personal data is masked in every item.
-  public func listMembers(request: Governance_Organisation_V1_ListMembersRequest, context: ServerContext) async throws -> Governance_Organisation_V1_ListMembersResponse {
+  public func listMembers(request: Governance_Organisation_V1_ListMembersRequest, context: ServerContext) async throws
+    -> Governance_Organisation_V1_ListMembersResponse
+  {
     try await store.listMembers(request)
   }
 
   /// Moves a member to another organisation; the transfer is kept in the member's history.
-  public func transferMember(request: Governance_Organisation_V1_TransferMemberRequest, context: ServerContext) async throws -> Governance_Organisation_V1_PartyMember {
+  public func transferMember(request: Governance_Organisation_V1_TransferMemberRequest, context: ServerContext)
+    async throws -> Governance_Organisation_V1_PartyMember
+  {
     try await store.transferMember(request, by: Principal.current)
   }
 
   /// A page of member transfers matching the request's filters, held to the caller's jurisdiction, with the next page's token.
-  public func listMemberTransfers(request: Governance_Organisation_V1_ListMemberTransfersRequest, context: ServerContext) async throws -> Governance_Organisation_V1_ListMemberTransfersResponse {
+  public func listMemberTransfers(
+    request: Governance_Organisation_V1_ListMemberTransfersRequest, context: ServerContext
+  ) async throws -> Governance_Organisation_V1_ListMemberTransfersResponse {
     try await store.memberTransfers(request)
   }
 
   /// The only call that returns a person's phone and ID number in full; every call is recorded with the caller and
   /// the reason.
-  public func revealContact(request: Governance_Organisation_V1_RevealContactRequest, context: ServerContext) async throws -> Governance_Organisation_V1_RevealContactResponse {
+  public func revealContact(request: Governance_Organisation_V1_RevealContactRequest, context: ServerContext)
+    async throws -> Governance_Organisation_V1_RevealContactResponse
+  {
     try await store.revealContact(request, by: Principal.current)
   }
 }

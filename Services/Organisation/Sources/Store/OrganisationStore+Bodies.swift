@@ -9,8 +9,6 @@ extension OrganisationStore {
   public typealias BodyMember = Governance_Organisation_V1_BodyMember
   public typealias NegativeEntry = Governance_Organisation_V1_NegativeListEntry
 
-
-
   /// Creates a body; `compound` is the compound an owners' or self-management committee serves,
   /// as the property service reported it just before.
   public func createGovernanceBody(
@@ -87,7 +85,8 @@ extension OrganisationStore {
       request.member.post, field: "member.post", unspecified: .unspecified,
       known: [.chair, .deputyChair, .member, .alternate])
     if candidate.hasTermStartDate, candidate.hasTermEndDate {
-      try SelfGovernance.checkTerm(start: candidate.termStartDate, end: candidate.termEndDate, field: "member.term_end_date")
+      try SelfGovernance.checkTerm(
+        start: candidate.termStartDate, end: candidate.termEndDate, field: "member.term_end_date")
     }
     let proposed = candidate
     let vault = vault
@@ -107,10 +106,16 @@ extension OrganisationStore {
         let entries = try Row.fetchAll(
           db, sql: "SELECT record, id_number FROM negative_list_entry WHERE id_number = ? OR party_member_id = ?",
           arguments: [idKey.isEmpty ? nil : idKey, candidate.partyMemberID.isEmpty ? nil : candidate.partyMemberID]
-        ).map { (entry: try StoredMessage.decode(NegativeEntry.self, from: $0["record"]), idNumber: $0["id_number"] as String? ?? "") }
+        ).map {
+          (
+            entry: try StoredMessage.decode(NegativeEntry.self, from: $0["record"]),
+            idNumber: $0["id_number"] as String? ?? ""
+          )
+        }
         try SelfGovernance.checkNotBarred(
           PersonalData.masked(contact).name,
-          by: SelfGovernance.barringEntry(for: candidate, idNumber: idKey, entries: entries, today: CalendarDate.today(at: time)))
+          by: SelfGovernance.barringEntry(
+            for: candidate, idNumber: idKey, entries: entries, today: CalendarDate.today(at: time)))
         let before = try Self.bodyCounts(db, body: bodyID)
         let counts = candidate.post == .alternate ? 0 : 1
         let after = (before.members + counts, before.party + (candidate.isPartyMember ? counts : 0))
@@ -127,7 +132,9 @@ extension OrganisationStore {
         var counted = body
         if stored.post == .chair { counted.chairMemberID = stored.id }
         try Self.saveBodyCounts(db, counted, counts: after, by: principal, at: time)
-        if let compound = counted.compoundIds.first { try Self.refreshOneShoulder(db, compound: compound, by: principal, at: time) }
+        if let compound = counted.compoundIds.first {
+          try Self.refreshOneShoulder(db, compound: compound, by: principal, at: time)
+        }
         return .with {
           $0.member = stored
           $0.partyShare = change
@@ -158,7 +165,9 @@ extension OrganisationStore {
         var counted = body
         if body.chairMemberID == saved.id { counted.chairMemberID = "" }
         try Self.saveBodyCounts(db, counted, counts: after, by: principal, at: time)
-        if let compound = counted.compoundIds.first { try Self.refreshOneShoulder(db, compound: compound, by: principal, at: time) }
+        if let compound = counted.compoundIds.first {
+          try Self.refreshOneShoulder(db, compound: compound, by: principal, at: time)
+        }
         return .with {
           $0.member = saved
           $0.partyShare = change
@@ -187,7 +196,8 @@ extension OrganisationStore {
 
   /// Puts a person on the candidate negative list; the record shows the contact masked.
   public func createNegativeListEntry(
-    _ request: Governance_Organisation_V1_CreateNegativeListEntryRequest, by principal: Principal, at time: Date = Date()
+    _ request: Governance_Organisation_V1_CreateNegativeListEntryRequest, by principal: Principal,
+    at time: Date = Date()
   ) async throws -> NegativeEntry {
     var entry = request.entry
     let contact = try PersonalData.validate(request.entry.contact, field: "entry.contact")
@@ -266,7 +276,9 @@ extension OrganisationStore {
           body.status = try FieldValidation.requiredCase(
             given.status, field: "body.status", unspecified: .unspecified, known: [.active, .termEnded, .dissolved])
         default:
-          if !given.leadingOrganisationID.isEmpty { _ = try Self.requireOrganisation(db, id: given.leadingOrganisationID) }
+          if !given.leadingOrganisationID.isEmpty {
+            _ = try Self.requireOrganisation(db, id: given.leadingOrganisationID)
+          }
           body.leadingOrganisationID = given.leadingOrganisationID
         }
       }

@@ -8,7 +8,6 @@ extension OrganisationStore {
   public typealias CrossAppointment = Governance_Organisation_V1_CrossAppointment
   public typealias Conference = Governance_Organisation_V1_Conference
 
-
   /// Records a cross-appointment; the company was confirmed with the property service before.
   public func createCrossAppointment(
     _ request: Governance_Organisation_V1_CreateCrossAppointmentRequest, by principal: Principal, at time: Date = Date()
@@ -70,7 +69,8 @@ extension OrganisationStore {
   public func createConference(
     _ request: Governance_Organisation_V1_CreateConferenceRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Conference {
-    let organisationID = try FieldValidation.requiredID(request.conference.organisationID, field: "conference.organisation_id")
+    let organisationID = try FieldValidation.requiredID(
+      request.conference.organisationID, field: "conference.organisation_id")
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let organisation = try Self.requireOrganisation(db, id: organisationID)

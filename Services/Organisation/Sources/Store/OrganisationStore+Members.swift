@@ -7,7 +7,6 @@ import SwiftProtobuf
 extension OrganisationStore {
   public typealias Member = Governance_Organisation_V1_PartyMember
 
-
   /// Active formal members living in each of `compounds`, counted by SQLite in one query.
   static func formalMemberCounts(_ db: Database, compounds: [String]) throws -> [String: Int] {
     try memberCounts(db, compounds: compounds, standing: .formal)
@@ -163,8 +162,9 @@ extension OrganisationStore {
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 200)
     let vault = vault
     return try await writer.write { db in
-      guard let data = try Data.fetchOne(
-        db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [memberID])
+      guard
+        let data = try Data.fetchOne(
+          db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [memberID])
       else { throw DomainError.notFound(resource: "member", id: memberID) }
       try ContactReveal.record(db, subject: memberID, by: principal, reason: reason, at: time)
       let contact = try vault.open(data)
@@ -186,8 +186,10 @@ extension OrganisationStore {
   ) async throws -> Member {
     let paths = try updatePaths(
       request.updateMask,
-      allowed: ["contact", "kind", "standing", "status", "home_compound_id", "home_building_id", "work_unit", "skills",
-        "joined_party_date"])
+      allowed: [
+        "contact", "kind", "standing", "status", "home_compound_id", "home_building_id", "work_unit", "skills",
+        "joined_party_date",
+      ])
     let id = try FieldValidation.requiredID(request.member.id, field: "member.id")
     let given = request.member
     let vault = vault
@@ -215,14 +217,16 @@ extension OrganisationStore {
       if let contact {
         check.contact = contact
       } else {
-        let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [id])
+        let sealed = try Data.fetchOne(
+          db, sql: "SELECT contact FROM member_contact WHERE member_id = ?", arguments: [id])
         check.contact = try vault.open(sealed ?? Data())
       }
       var validated = try MemberRules.validateNew(check, organisation: organisation)
       validated.status = status
       if contact != nil {
         try db.execute(
-          sql: "UPDATE member_contact SET contact = ? WHERE member_id = ?", arguments: [try vault.seal(validated.contact), id])
+          sql: "UPDATE member_contact SET contact = ? WHERE member_id = ?",
+          arguments: [try vault.seal(validated.contact), id])
       }
       validated.contact = PersonalData.masked(validated.contact)
       validated.id = member.id

@@ -52,7 +52,6 @@ extension OrganisationStore {
     }
   }
 
-
   /// Pairs a unit with a compound (confirmed with the property service before) or a community,
   /// with the five helps not started.
   public func createPairing(
@@ -66,7 +65,8 @@ extension OrganisationStore {
     } else {
       let community = try DivisionCode(request.communityDivisionCode, field: "community_division_code")
       guard community.level == .community else {
-        throw DomainError.invalidArgument(field: "community_division_code", rule: "names a community, got a \(community.level)")
+        throw DomainError.invalidArgument(
+          field: "community_division_code", rule: "names a community, got a \(community.level)")
       }
       division = community.code
     }
@@ -125,7 +125,8 @@ extension OrganisationStore {
 
   /// The street's quarterly evaluation of a pairing, once per pairing and quarter.
   public func recordPairingEvaluation(
-    _ request: Governance_Organisation_V1_RecordPairingEvaluationRequest, by principal: Principal, at time: Date = Date()
+    _ request: Governance_Organisation_V1_RecordPairingEvaluationRequest, by principal: Principal,
+    at time: Date = Date()
   ) async throws -> PairingEvaluation {
     var evaluation = request.evaluation
     let pairingID = try FieldValidation.requiredID(evaluation.pairingID, field: "evaluation.pairing_id")

@@ -7,7 +7,6 @@ import SwiftProtobuf
 extension OrganisationStore {
   public typealias Position = Governance_Organisation_V1_Position
 
-
   public func appointPosition(
     _ request: Governance_Organisation_V1_AppointPositionRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Position {
@@ -17,10 +16,12 @@ extension OrganisationStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let organisation = try Self.requireOrganisation(db, id: organisationID)
         let member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
-        let secretaries = try Int.fetchOne(
-          db, sql: "SELECT COUNT(*) FROM position WHERE organisation_id = ? AND kind = ? AND current",
-          arguments: [organisationID, Governance_Organisation_V1_PositionKind.secretary.rawValue]) ?? 0
-        var position = try Positions.validate(request, organisation: organisation, member: member, currentSecretaries: secretaries)
+        let secretaries =
+          try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM position WHERE organisation_id = ? AND kind = ? AND current",
+            arguments: [organisationID, Governance_Organisation_V1_PositionKind.secretary.rawValue]) ?? 0
+        var position = try Positions.validate(
+          request, organisation: organisation, member: member, currentSecretaries: secretaries)
         if !request.hasStartDate { position.startDate = CalendarDate.today(at: time) }
         let stored = try RecordTable.insertNew(db, position, by: principal, at: time)
         if organisation.branchKind == .compound, !organisation.compoundID.isEmpty {
@@ -82,7 +83,8 @@ extension OrganisationStore {
     let branches = try Data.fetchAll(
       db, sql: "SELECT record FROM party_organisation WHERE level = ? AND branch_kind = ? AND status = ?",
       arguments: [
-        Governance_Organisation_V1_OrganisationLevel.branch.rawValue, Governance_Organisation_V1_BranchKind.compound.rawValue,
+        Governance_Organisation_V1_OrganisationLevel.branch.rawValue,
+        Governance_Organisation_V1_BranchKind.compound.rawValue,
         Governance_Organisation_V1_OrganisationStatus.active.rawValue,
       ]
     ).map { try StoredMessage.decode(Organisation.self, from: $0) }.filter { $0.compoundID == compound }

@@ -24,7 +24,9 @@ extension OrganisationStore {
         try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
           let member = try RecordTable.fetchRequired(db, Member.self, id: memberID)
           try MemberRules.checkRegistersAtCommunity(member)
-          return try RecordTable.insertNew(db, Registration.with {
+          return try RecordTable.insertNew(
+            db,
+            Registration.with {
               $0.divisionCode = community.code
               $0.memberID = memberID
               $0.memberName = member.contact.name
@@ -74,7 +76,8 @@ extension OrganisationStore {
     return try await writer.read { db in
       let rows = try Row.fetchAll(
         db,
-        sql: "SELECT \(group) AS code, COUNT(*) AS n FROM community_registration WHERE \(conditions) GROUP BY code ORDER BY code",
+        sql:
+          "SELECT \(group) AS code, COUNT(*) AS n FROM community_registration WHERE \(conditions) GROUP BY code ORDER BY code",
         arguments: arguments)
       return .with {
         $0.groups = rows.map { row in

@@ -40,8 +40,10 @@ extension OrganisationStore {
   ) async throws -> Organisation {
     let paths = try updatePaths(
       request.updateMask,
-      allowed: ["name", "established_date", "covered_compound_ids", "property_company_ids", "joint_basis", "grid_code",
-        "building_id"])
+      allowed: [
+        "name", "established_date", "covered_compound_ids", "property_company_ids", "joint_basis", "grid_code",
+        "building_id",
+      ])
     let id = try FieldValidation.requiredID(request.organisation.id, field: "organisation.id")
     let given = request.organisation
     if paths.contains("established_date") {
@@ -111,9 +113,10 @@ extension OrganisationStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var organisation = try Self.requireOrganisation(db, id: id)
         try OrganisationTree.checkDissolve(organisation)
-        let children = try Int.fetchOne(
-          db, sql: "SELECT COUNT(*) FROM party_organisation WHERE parent_id = ? AND status = ?",
-          arguments: [id, Governance_Organisation_V1_OrganisationStatus.active.rawValue]) ?? 0
+        let children =
+          try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM party_organisation WHERE parent_id = ? AND status = ?",
+            arguments: [id, Governance_Organisation_V1_OrganisationStatus.active.rawValue]) ?? 0
         try OrganisationTree.checkDissolve(organisation, activeChildren: children)
         let members = try String.fetchAll(
           db, sql: "SELECT id FROM party_member WHERE organisation_id = ? AND status = ?",

@@ -184,7 +184,6 @@ public struct OrganisationStore: Sendable {
     try await writer.read { db in try Self.fetchOrganisation(db, id: id) }
   }
 
-
   static func fetchOrganisation(_ db: Database, id: String) throws -> Organisation? {
     try RecordTable.fetch(db, Organisation.self, id: id)
   }
@@ -204,7 +203,9 @@ extension OrganisationStore {
     let arguments = StatementArguments(filter.arguments)
     return try await writer.read { db in
       var branches: [String: Organisation] = [:]
-      for data in try Data.fetchAll(db, sql: "SELECT record FROM party_organisation WHERE \(conditions)", arguments: arguments) {
+      for data in try Data.fetchAll(
+        db, sql: "SELECT record FROM party_organisation WHERE \(conditions)", arguments: arguments)
+      {
         let branch = try StoredMessage.decode(Organisation.self, from: data)
         for compound in [branch.compoundID] + branch.coveredCompoundIds where !compound.isEmpty {
           branches[compound] = branch
@@ -228,30 +229,39 @@ extension OrganisationStore {
       var facts = facts
       let active = Governance_Organisation_V1_OrganisationStatus.active.rawValue
       for data in try Data.fetchAll(
-        db, sql: "SELECT record FROM party_organisation WHERE \(conditions) AND status = ? AND (branch_kind = ? OR level = ?)",
-        arguments: StatementArguments(arguments + [
-          active.databaseValue, Governance_Organisation_V1_BranchKind.grid.rawValue.databaseValue,
-          Governance_Organisation_V1_OrganisationLevel.buildingGroup.rawValue.databaseValue,
-        ]))
+        db,
+        sql:
+          "SELECT record FROM party_organisation WHERE \(conditions) AND status = ? AND (branch_kind = ? OR level = ?)",
+        arguments: StatementArguments(
+          arguments + [
+            active.databaseValue, Governance_Organisation_V1_BranchKind.grid.rawValue.databaseValue,
+            Governance_Organisation_V1_OrganisationLevel.buildingGroup.rawValue.databaseValue,
+          ]))
       {
         let organisation = try StoredMessage.decode(Organisation.self, from: data)
         if organisation.level == .buildingGroup {
           facts.buildingsWithGroup += organisation.buildingID.isEmpty ? 0 : 1
         } else {
-          facts.gridsWithBranch.insert(organisation.gridCode.isEmpty ? organisation.divisionCode : organisation.gridCode)
+          facts.gridsWithBranch.insert(
+            organisation.gridCode.isEmpty ? organisation.divisionCode : organisation.gridCode)
         }
       }
       let memberRows = try Row.fetchAll(
-        db, sql: "SELECT standing, COUNT(*) AS n FROM party_member WHERE \(conditions) AND status = ? GROUP BY standing",
-        arguments: StatementArguments(arguments + [Governance_Organisation_V1_MemberStatus.active.rawValue.databaseValue]))
+        db,
+        sql: "SELECT standing, COUNT(*) AS n FROM party_member WHERE \(conditions) AND status = ? GROUP BY standing",
+        arguments: StatementArguments(
+          arguments + [Governance_Organisation_V1_MemberStatus.active.rawValue.databaseValue]))
       for row in memberRows {
         let standing: Int = row["standing"]
         if standing == Governance_Organisation_V1_MemberStanding.formal.rawValue { facts.formalMembers = row["n"] }
-        if standing == Governance_Organisation_V1_MemberStanding.probationary.rawValue { facts.probationaryMembers = row["n"] }
+        if standing == Governance_Organisation_V1_MemberStanding.probationary.rawValue {
+          facts.probationaryMembers = row["n"]
+        }
       }
-      facts.inServiceRegistered = try Int.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM community_registration WHERE \(conditions) AND active",
-        arguments: StatementArguments(arguments)) ?? 0
+      facts.inServiceRegistered =
+        try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM community_registration WHERE \(conditions) AND active",
+          arguments: StatementArguments(arguments)) ?? 0
       return facts
     }
   }

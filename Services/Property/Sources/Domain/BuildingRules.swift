@@ -27,9 +27,11 @@ public enum BuildingRules {
         field: "building.household_count", rule: "from 0 to 10000, got \(validated.householdCount)")
     }
     if !building.leaderMemberID.isEmpty {
-      validated.leaderMemberID = try FieldValidation.requiredID(building.leaderMemberID, field: "building.leader_member_id")
+      validated.leaderMemberID = try FieldValidation.requiredID(
+        building.leaderMemberID, field: "building.leader_member_id")
     }
-    validated.leaderName = try FieldValidation.optionalText(building.leaderName, field: "building.leader_name", maximumLength: 50)
+    validated.leaderName = try FieldValidation.optionalText(
+      building.leaderName, field: "building.leader_name", maximumLength: 50)
     return validated
   }
 }

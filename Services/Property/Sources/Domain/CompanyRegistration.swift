@@ -21,7 +21,8 @@ public enum CompanyRegistration {
       company.legalRepresentative, field: "company.legal_representative", maximumLength: 50)
     validated.address = try FieldValidation.optionalText(company.address, field: "company.address", maximumLength: 200)
     guard (0...1_000_000).contains(company.staffCount) else {
-      throw DomainError.invalidArgument(field: "company.staff_count", rule: "from 0 to 1000000, got \(company.staffCount)")
+      throw DomainError.invalidArgument(
+        field: "company.staff_count", rule: "from 0 to 1000000, got \(company.staffCount)")
     }
     guard (0...company.staffCount).contains(company.partyMemberCount) else {
       throw DomainError.invalidArgument(

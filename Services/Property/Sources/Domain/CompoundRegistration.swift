@@ -15,7 +15,8 @@ public enum CompoundRegistration {
   public static func validateNew(_ compound: Compound) throws(DomainError) -> Compound {
     var validated = compound
     validated.name = try FieldValidation.requiredName(compound.name, field: "compound.name")
-    validated.address = try FieldValidation.optionalText(compound.address, field: "compound.address", maximumLength: 200)
+    validated.address = try FieldValidation.optionalText(
+      compound.address, field: "compound.address", maximumLength: 200)
     validated.area = try FieldValidation.optionalText(compound.area, field: "compound.area", maximumLength: 100)
     let community = try DivisionCode(compound.divisionCode, field: "compound.division_code")
     guard community.level == .community else {

@@ -82,7 +82,9 @@ public enum ContractLifecycle {
     let total = Int(date.year) * 12 + Int(date.month) - 1 + months
     let year = total / 12
     let month = total % 12 + 1
-    let days = [31, (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    let days = [
+      31, (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+    ]
     return .with {
       $0.year = Int32(year)
       $0.month = Int32(month)

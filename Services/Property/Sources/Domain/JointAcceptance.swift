@@ -47,18 +47,19 @@ public enum JointAcceptance {
     let body = try FieldValidation.optionalText(decision.decidingBody, field: "deciding_body", maximumLength: 100)
 
     var next = acceptance
-    next.steps.append(.with {
-      $0.step = step
-      $0.round = acceptance.round
-      $0.outcome = outcome
-      $0.checklist = decision.checklist
-      $0.decidedBy = decidedBy
-      $0.decidingBody = body
-      $0.participants = decision.participants
-      $0.decidedTime = decision.hasDecidedTime ? decision.decidedTime : time
-      $0.reasons = reasons
-      $0.notes = decision.notes
-    })
+    next.steps.append(
+      .with {
+        $0.step = step
+        $0.round = acceptance.round
+        $0.outcome = outcome
+        $0.checklist = decision.checklist
+        $0.decidedBy = decidedBy
+        $0.decidingBody = body
+        $0.participants = decision.participants
+        $0.decidedTime = decision.hasDecidedTime ? decision.decidedTime : time
+        $0.reasons = reasons
+        $0.notes = decision.notes
+      })
     switch outcome {
     case .failed:
       next.round += 1
@@ -79,7 +80,9 @@ public enum JointAcceptance {
 extension JointAcceptance {
   /// The rule "an acceptance reviews a compound under its trial or active contract": FAILED_PRECONDITION
   /// unless `contract` serves `compoundID` and is live.
-  public static func checkContract(_ contract: Governance_Property_V1_ServiceContract, of compoundID: String) throws(DomainError) {
+  public static func checkContract(_ contract: Governance_Property_V1_ServiceContract, of compoundID: String)
+    throws(DomainError)
+  {
     guard contract.compoundID == compoundID, ContractLifecycle.liveStates.contains(contract.state) else {
       throw DomainError.failedPrecondition(
         rule: "an acceptance reviews a compound under its trial or active contract",

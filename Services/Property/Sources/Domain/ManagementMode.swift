@@ -61,11 +61,12 @@ public enum CompanyExit {
           rule: "an exit leaves no compound without management",
           detail: "street \(street.code) of compound \(compound.id) \(compound.name) has no property service centre")
       }
-      plan.append(.with {
-        $0.compoundID = compound.id
-        $0.contractID = contract.id
-        $0.fallbackCentreID = centre.id
-      })
+      plan.append(
+        .with {
+          $0.compoundID = compound.id
+          $0.contractID = contract.id
+          $0.fallbackCentreID = centre.id
+        })
     }
     return plan
   }

@@ -18,7 +18,9 @@ extension PropertyStore {
         var compound = try Self.fetchCompound(db, id: compoundID)
         let contract = try Self.fetchContract(db, id: contractID)
         try JointAcceptance.checkContract(contract, of: compoundID)
-        let acceptance = try RecordTable.insertNew(db, Acceptance.with {
+        let acceptance = try RecordTable.insertNew(
+          db,
+          Acceptance.with {
             $0.divisionCode = compound.divisionCode
             $0.compoundID = compoundID
             $0.companyID = contract.companyID
@@ -107,7 +109,9 @@ extension PropertyStore {
       }
       func grouped(_ table: String, _ column: String) throws -> [(Int, Int32)] {
         try Row.fetchAll(
-          db, sql: "SELECT \(column) AS value, COUNT(*) AS n FROM \(table) \(whereClause) GROUP BY \(column) ORDER BY \(column)",
+          db,
+          sql:
+            "SELECT \(column) AS value, COUNT(*) AS n FROM \(table) \(whereClause) GROUP BY \(column) ORDER BY \(column)",
           arguments: arguments
         ).map { ($0["value"], Int32($0["n"] as Int)) }
       }
@@ -115,7 +119,8 @@ extension PropertyStore {
       response.divisionPrefix = divisionPrefix
       response.compoundsTotal = try count("compound")
       response.householdsTotal = Int32(
-        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(household_count), 0) FROM compound \(whereClause)", arguments: arguments) ?? 0)
+        try Int.fetchOne(
+          db, sql: "SELECT COALESCE(SUM(household_count), 0) FROM compound \(whereClause)", arguments: arguments) ?? 0)
       response.compoundsByMode = try grouped("compound", "management_mode").map { value, n in
         .with {
           $0.mode = .init(rawValue: value) ?? .unspecified
@@ -160,8 +165,10 @@ extension PropertyStore {
           $0.withPartyMembers = Int32(row["with_members"] as Int)
         }
       }
-      response.contractsInTrial = try count("service_contract", "state = \(Governance_Property_V1_ContractState.trial.rawValue)")
-      response.contractsActive = try count("service_contract", "state = \(Governance_Property_V1_ContractState.active.rawValue)")
+      response.contractsInTrial = try count(
+        "service_contract", "state = \(Governance_Property_V1_ContractState.trial.rawValue)")
+      response.contractsActive = try count(
+        "service_contract", "state = \(Governance_Property_V1_ContractState.active.rawValue)")
       response.acceptancesInProgress = try count(
         "acceptance", "state = \(Governance_Property_V1_AcceptanceState.inProgress.rawValue)")
       response.computedTime = Google_Protobuf_Timestamp(date: time)

@@ -10,7 +10,8 @@ extension PropertyStore {
     try RecordTable.fetchRequired(db, Company.self, id: id)
   }
 
-  static func saveCompany(_ db: Database, _ company: Company, by principal: Principal, at time: Date) throws -> Company {
+  static func saveCompany(_ db: Database, _ company: Company, by principal: Principal, at time: Date) throws -> Company
+  {
     try RecordTable.update(db, company, by: principal, at: time)
   }
 

@@ -7,7 +7,6 @@ import SwiftProtobuf
 extension PropertyStore {
   typealias Event = Governance_Property_V1_CompoundEvent
 
-
   static func saveCompound(_ db: Database, _ compound: Compound, by principal: Principal, at time: Date) throws
     -> Compound
   {
@@ -40,7 +39,8 @@ extension PropertyStore {
     _ request: Governance_Property_V1_CreateCompoundRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Compound {
     try await perform(requestID: request.requestID, request: request, by: principal) { db in
-      let compound = try RecordTable.insertNew(db, try CompoundRegistration.validateNew(request.compound), by: principal, at: time)
+      let compound = try RecordTable.insertNew(
+        db, try CompoundRegistration.validateNew(request.compound), by: principal, at: time)
       for grid in Set(compound.gridCodes) {
         try db.execute(
           sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [compound.id, grid])
@@ -114,7 +114,8 @@ extension PropertyStore {
       if paths.contains("grid_codes") {
         try db.execute(sql: "DELETE FROM compound_grid WHERE compound_id = ?", arguments: [id])
         for grid in Set(saved.gridCodes) {
-          try db.execute(sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [id, grid])
+          try db.execute(
+            sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [id, grid])
         }
       }
       try Self.recordEvent(db, .updated, compound: id, by: principal, at: time) { $0.changedFields = paths }
@@ -191,9 +192,12 @@ extension PropertyStore {
     _ request: Governance_Property_V1_CreateBuildingRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Building {
     try await perform(requestID: request.requestID, request: request, by: principal) { db in
-      var compound = try Self.fetchCompound(db, id: try FieldValidation.requiredID(
-        request.building.compoundID, field: "building.compound_id"))
-      let building = try RecordTable.insertNew(db, try BuildingRules.validateNew(request.building, in: compound), by: principal, at: time)
+      var compound = try Self.fetchCompound(
+        db,
+        id: try FieldValidation.requiredID(
+          request.building.compoundID, field: "building.compound_id"))
+      let building = try RecordTable.insertNew(
+        db, try BuildingRules.validateNew(request.building, in: compound), by: principal, at: time)
       compound.buildingCount += 1
       _ = try Self.saveCompound(db, compound, by: principal, at: time)
       try Self.recordEvent(db, .buildingAdded, compound: compound.id, by: principal, at: time) {
@@ -203,7 +207,6 @@ extension PropertyStore {
     }
   }
 
-
   public func building(id: String) async throws -> Building? {
     try await read { db in try RecordTable.fetch(db, Building.self, id: id) }
   }
@@ -211,7 +214,8 @@ extension PropertyStore {
   public func updateBuilding(
     _ request: Governance_Property_V1_UpdateBuildingRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Building {
-    let paths = try updatePaths(request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name"])
+    let paths = try updatePaths(
+      request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name"])
     let id = try FieldValidation.requiredID(request.building.id, field: "building.id")
     return try await writer.write { db in
       var building = try RecordTable.fetchRequired(db, Building.self, id: id)
@@ -238,7 +242,8 @@ extension PropertyStore {
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
-    filter.add(request.hasLeader_p ? "leader_member_id IS NOT NULL" : "leader_member_id IS NULL", when: request.hasHasLeader_p)
+    filter.add(
+      request.hasLeader_p ? "leader_member_id IS NOT NULL" : "leader_member_id IS NULL", when: request.hasHasLeader_p)
     filter.add("leader_member_id = ?", request.leaderMemberID, when: !request.leaderMemberID.isEmpty)
     let (buildings, next) = try await read { [filter] db in
       try RecordTable.list(db, Building.self, filter: filter, page: page)
@@ -252,7 +257,9 @@ extension PropertyStore {
   // MARK: Street property service centres
 
   static func centre(_ db: Database, street: String) throws -> Centre? {
-    guard let id = try String.fetchOne(db, sql: "SELECT id FROM service_centre WHERE division_code = ?", arguments: [street])
+    guard
+      let id = try String.fetchOne(
+        db, sql: "SELECT id FROM service_centre WHERE division_code = ?", arguments: [street])
     else { return nil }
     return try RecordTable.fetch(db, Centre.self, id: id)
   }

@@ -43,7 +43,9 @@ extension PropertyStore {
             resource: "live contract of compound", id: compoundID, detail: "contract \(compound.currentContractID)")
         }
         let start = request.contract.hasTrialStartDate ? request.contract.trialStartDate : CalendarDate.today(at: time)
-        let contract = try RecordTable.insertNew(db, try ContractLifecycle.validateNew(request.contract, compound: compound, company: company, start: start), by: principal, at: time)
+        let contract = try RecordTable.insertNew(
+          db, try ContractLifecycle.validateNew(request.contract, compound: compound, company: company, start: start),
+          by: principal, at: time)
         compound.currentContractID = contract.id
         compound.currentCompanyID = company.id
         compound.threeNo.noPropertyCompany = false

@@ -36,11 +36,14 @@ public enum MicroWishWorkflow {
 
   /// The rule "a wish has a title, a resident in a community, and an expiry date not in the
   /// past": validates a new wish, OPEN, with the resident whole for sealing.
-  public static func validateNew(_ wish: Wish, on today: Governance_Common_V1_Date, at time: Date) throws(DomainError) -> Wish {
+  public static func validateNew(_ wish: Wish, on today: Governance_Common_V1_Date, at time: Date) throws(DomainError)
+    -> Wish
+  {
     var validated = wish
     let community = try DivisionCode(wish.divisionCode, field: "wish.division_code")
     guard community.level == .community else {
-      throw DomainError.invalidArgument(field: "wish.division_code", rule: "a wish is posted in a community, got a \(community.level)")
+      throw DomainError.invalidArgument(
+        field: "wish.division_code", rule: "a wish is posted in a community, got a \(community.level)")
     }
     validated.title = try FieldValidation.requiredName(wish.title, field: "wish.title")
     validated.details = try FieldValidation.optionalText(wish.details, field: "wish.details", maximumLength: 1000)
@@ -49,7 +52,8 @@ public enum MicroWishWorkflow {
     if wish.hasExpireDate {
       try CalendarDate.validate(wish.expireDate, field: "wish.expire_date")
       guard CalendarDate.iso(wish.expireDate) >= CalendarDate.iso(today) else {
-        throw DomainError.invalidArgument(field: "wish.expire_date", rule: "not before today (\(CalendarDate.iso(today)))")
+        throw DomainError.invalidArgument(
+          field: "wish.expire_date", rule: "not before today (\(CalendarDate.iso(today)))")
       }
     } else {
       validated.expireDate = CalendarDate.today(at: time.addingTimeInterval(TimeInterval(defaultLifetimeDays * 86_400)))
@@ -67,7 +71,8 @@ extension MicroWishWorkflow {
   /// The rule "an active volunteer claims wishes".
   public static func checkClaimant(_ volunteer: Governance_Volunteers_V1_Volunteer) throws(DomainError) {
     guard volunteer.active else {
-      throw DomainError.failedPrecondition(rule: "an active volunteer claims wishes", detail: "\(volunteer.id) has withdrawn")
+      throw DomainError.failedPrecondition(
+        rule: "an active volunteer claims wishes", detail: "\(volunteer.id) has withdrawn")
     }
   }
 

@@ -31,7 +31,8 @@ public enum Mobilisations {
   public static func checkCase(_ gridCase: Governance_Grid_V1_Case) throws(DomainError) {
     guard mobilisableCaseStatuses.contains(gridCase.status) else {
       throw DomainError.failedPrecondition(
-        rule: "a team is called out for a case still being handled", detail: "case \(gridCase.id) is \(gridCase.status)")
+        rule: "a team is called out for a case still being handled", detail: "case \(gridCase.id) is \(gridCase.status)"
+      )
     }
   }
 }
@@ -40,7 +41,8 @@ extension Mobilisations {
   /// The rule "a disbanded team is not called out": FAILED_PRECONDITION for an inactive team.
   public static func checkCalledOut(_ team: Governance_Volunteers_V1_Team) throws(DomainError) {
     guard team.active else {
-      throw DomainError.failedPrecondition(rule: "a disbanded team is not called out", detail: "team \(team.id) is disbanded")
+      throw DomainError.failedPrecondition(
+        rule: "a disbanded team is not called out", detail: "team \(team.id) is disbanded")
     }
   }
 
@@ -48,14 +50,16 @@ extension Mobilisations {
   /// member (`members`, their volunteer ids).
   public static func checkMembersCalled(_ members: [String], team: Governance_Volunteers_V1_Team) throws(DomainError) {
     guard !members.isEmpty else {
-      throw DomainError.failedPrecondition(rule: "a team is called out to its members", detail: "team \(team.id) has none")
+      throw DomainError.failedPrecondition(
+        rule: "a team is called out to its members", detail: "team \(team.id) has none")
     }
   }
 
   /// The rule "a call-out is stood down once": FAILED_PRECONDITION unless it is open.
   public static func checkStandDown(_ mobilisation: Governance_Volunteers_V1_Mobilisation) throws(DomainError) {
     guard mobilisation.state == .open else {
-      throw DomainError.failedPrecondition(rule: "a call-out is stood down once", detail: "mobilisation \(mobilisation.id) is closed")
+      throw DomainError.failedPrecondition(
+        rule: "a call-out is stood down once", detail: "mobilisation \(mobilisation.id) is closed")
     }
   }
 }

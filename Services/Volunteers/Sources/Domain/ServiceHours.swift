@@ -23,7 +23,8 @@ public enum ServiceHours {
       throw DomainError.invalidArgument(field: "record.hours", rule: "more than 0 and at most 24, got \(record.hours)")
     }
     guard (0...10_000).contains(record.residentsServed) else {
-      throw DomainError.invalidArgument(field: "record.residents_served", rule: "from 0 to 10000, got \(record.residentsServed)")
+      throw DomainError.invalidArgument(
+        field: "record.residents_served", rule: "from 0 to 10000, got \(record.residentsServed)")
     }
     validated.note = try FieldValidation.optionalText(record.note, field: "record.note", maximumLength: 500)
     validated.state = .pending
@@ -51,7 +52,8 @@ extension ServiceHours {
   ) throws(DomainError) {
     guard volunteerIsMember else {
       throw DomainError.failedPrecondition(
-        rule: "service with a team is recorded for its members", detail: "\(record.volunteerID) is not in \(record.teamID)")
+        rule: "service with a team is recorded for its members",
+        detail: "\(record.volunteerID) is not in \(record.teamID)")
     }
   }
 }

@@ -15,13 +15,15 @@ public enum ServicePosts {
     var validated = post
     let community = try DivisionCode(post.divisionCode, field: "post.division_code")
     guard community.level == .community else {
-      throw DomainError.invalidArgument(field: "post.division_code", rule: "a community publishes posts, got a \(community.level)")
+      throw DomainError.invalidArgument(
+        field: "post.division_code", rule: "a community publishes posts, got a \(community.level)")
     }
     validated.title = try FieldValidation.requiredName(post.title, field: "post.title")
     validated.details = try FieldValidation.optionalText(post.details, field: "post.details")
     validated.skills = try VolunteerRegistry.skills(post.skills, field: "post.skills")
     guard (1...maximumCapacity).contains(post.capacity) else {
-      throw DomainError.invalidArgument(field: "post.capacity", rule: "from 1 to \(maximumCapacity) places, got \(post.capacity)")
+      throw DomainError.invalidArgument(
+        field: "post.capacity", rule: "from 1 to \(maximumCapacity) places, got \(post.capacity)")
     }
     if post.hasStartTime, post.hasEndTime, post.endTime.seconds <= post.startTime.seconds {
       throw DomainError.invalidArgument(field: "post.end_time", rule: "after start_time")
@@ -63,7 +65,8 @@ public enum ServicePosts {
   public static func checkCapacity(_ capacity: Int32, claimed: Int32) throws(DomainError) {
     guard capacity >= claimed else {
       throw DomainError.failedPrecondition(
-        rule: "capacity never drops below the places claimed", detail: "\(claimed) places are claimed, asked for \(capacity)")
+        rule: "capacity never drops below the places claimed",
+        detail: "\(claimed) places are claimed, asked for \(capacity)")
     }
   }
 }
@@ -79,7 +82,8 @@ extension ServicePosts {
   /// The rule "an active volunteer claims posts": FAILED_PRECONDITION for one who has withdrawn.
   public static func checkClaimant(_ volunteer: Governance_Volunteers_V1_Volunteer) throws(DomainError) {
     guard volunteer.active else {
-      throw DomainError.failedPrecondition(rule: "an active volunteer claims posts", detail: "\(volunteer.id) has withdrawn")
+      throw DomainError.failedPrecondition(
+        rule: "an active volunteer claims posts", detail: "\(volunteer.id) has withdrawn")
     }
   }
 }

@@ -20,7 +20,8 @@ public enum TeamFormation {
       team.kind, field: "team.kind", unspecified: .unspecified,
       known: Governance_Volunteers_V1_TeamKind.allCases.filter { $0 != .unspecified })
     if !team.leaderVolunteerID.isEmpty {
-      validated.leaderVolunteerID = try FieldValidation.requiredID(team.leaderVolunteerID, field: "team.leader_volunteer_id")
+      validated.leaderVolunteerID = try FieldValidation.requiredID(
+        team.leaderVolunteerID, field: "team.leader_volunteer_id")
     }
     for (index, id) in team.compoundIds.enumerated() {
       _ = try FieldValidation.requiredID(id, field: "team.compound_ids[\(index)]")
@@ -36,7 +37,8 @@ extension TeamFormation {
   public static func checkLeader(of team: Governance_Volunteers_V1_Team, leaderIsMember: Bool) throws(DomainError) {
     guard leaderIsMember else {
       throw DomainError.failedPrecondition(
-        rule: "a team's leader is one of its members", detail: "\(team.leaderVolunteerID) is not a member of \(team.id)")
+        rule: "a team's leader is one of its members", detail: "\(team.leaderVolunteerID) is not a member of \(team.id)"
+      )
     }
   }
 
@@ -57,7 +59,8 @@ extension TeamFormation {
   /// The rule "a disbanded team takes no members".
   public static func checkTakesMembers(_ team: Governance_Volunteers_V1_Team) throws(DomainError) {
     guard team.active else {
-      throw DomainError.failedPrecondition(rule: "a disbanded team takes no members", detail: "team \(team.id) is disbanded")
+      throw DomainError.failedPrecondition(
+        rule: "a disbanded team takes no members", detail: "team \(team.id) is disbanded")
     }
   }
 

@@ -38,7 +38,8 @@ public enum VolunteerRegistry {
     }
     if volunteer.hasPartyMemberID, volunteer.partyMemberID.isEmpty { validated.clearPartyMemberID() }
     if validated.hasPartyMemberID {
-      validated.partyMemberID = try FieldValidation.requiredID(volunteer.partyMemberID, field: "volunteer.party_member_id")
+      validated.partyMemberID = try FieldValidation.requiredID(
+        volunteer.partyMemberID, field: "volunteer.party_member_id")
     }
     return validated
   }
@@ -50,7 +51,8 @@ public enum VolunteerRegistry {
     }
     var seen: [String] = []
     for (index, tag) in tags.enumerated() {
-      let normalised = try FieldValidation.requiredName(tag, field: "\(field)[\(index)]", maximumLength: 30).lowercased()
+      let normalised = try FieldValidation.requiredName(tag, field: "\(field)[\(index)]", maximumLength: 30)
+        .lowercased()
       guard !normalised.contains(",") else {
         throw DomainError.invalidArgument(field: "\(field)[\(index)]", rule: "a skill tag has no commas")
       }

@@ -24,7 +24,8 @@ public struct VolunteerPeers<Transport: ClientTransport>: Sendable {
         rule: "\(field) names a party member registered with the organisation service", detail: "no member \(id)")
     }
     guard member.status != .left else {
-      throw DomainError.failedPrecondition(rule: "\(field) names a current party member", detail: "member \(id) has left")
+      throw DomainError.failedPrecondition(
+        rule: "\(field) names a current party member", detail: "member \(id) has left")
     }
     return member
   }
@@ -39,14 +40,17 @@ public struct VolunteerPeers<Transport: ClientTransport>: Sendable {
   }
 
   /// Names of the divisions under `prefix` at `level`, by code.
-  public func divisionNames(under prefix: String, level: Governance_Common_V1_DivisionLevel) async throws -> [String: String] {
+  public func divisionNames(under prefix: String, level: Governance_Common_V1_DivisionLevel) async throws -> [String:
+    String]
+  {
     let divisions = try await PeerCall.allPages(.grid) { token in
-      let page = try await grid.listDivisions(.with {
-        $0.divisionPrefix = prefix
-        $0.level = level
-        $0.pageSize = Int32(PageRequest.maximumSize)
-        $0.pageToken = token
-      })
+      let page = try await grid.listDivisions(
+        .with {
+          $0.divisionPrefix = prefix
+          $0.level = level
+          $0.pageSize = Int32(PageRequest.maximumSize)
+          $0.pageToken = token
+        })
       return (page.divisions, page.nextPageToken)
     }
     return Dictionary(divisions.map { ($0.divisionCode, $0.name) }, uniquingKeysWith: { first, _ in first })

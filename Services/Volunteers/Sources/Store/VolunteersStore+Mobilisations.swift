@@ -6,7 +6,6 @@ import ServiceKit
 extension VolunteersStore {
   public typealias Mobilisation = Governance_Volunteers_V1_Mobilisation
 
-
   /// Calls out every active member of an active team for a grid case already checked with the
   /// grid service; the caller pushes the result to each member's stream.
   public func mobilise(
@@ -15,7 +14,8 @@ extension VolunteersStore {
   ) async throws -> Mobilisation {
     let teamID = try FieldValidation.requiredID(request.teamID, field: "team_id")
     let message = try FieldValidation.requiredName(request.message, field: "message", maximumLength: 500)
-    let meetingPoint = try FieldValidation.optionalText(request.meetingPoint, field: "meeting_point", maximumLength: 200)
+    let meetingPoint = try FieldValidation.optionalText(
+      request.meetingPoint, field: "meeting_point", maximumLength: 200)
     guard request.needed >= 0 else {
       throw DomainError.invalidArgument(field: "needed", rule: "0 (all) or more, got \(request.needed)")
     }
@@ -30,7 +30,9 @@ extension VolunteersStore {
             WHERE team_member.team_id = ? AND volunteer.active ORDER BY team_member.volunteer_id
             """, arguments: [teamID])
         try Mobilisations.checkMembersCalled(members, team: team)
-        return try RecordTable.insertNew(db, Mobilisation.with {
+        return try RecordTable.insertNew(
+          db,
+          Mobilisation.with {
             $0.divisionCode = gridCase.divisionCode
             $0.teamID = teamID
             $0.caseID = gridCase.id
@@ -83,13 +85,14 @@ extension VolunteersStore {
         // A volunteer answers for themselves (or staff over them for a call taken by phone).
         try Self.checkOwnVolunteer(db, volunteer, by: principal)
         try Mobilisations.checkAnswer(mobilisation, volunteer: volunteer, answer: request.answer)
-        mobilisation.answers.append(.with {
-          $0.volunteerID = volunteer
-          $0.answer = request.answer
-          $0.answerTime = .init(date: time)
-          $0.etaMinutes = request.etaMinutes
-          $0.note = note
-        })
+        mobilisation.answers.append(
+          .with {
+            $0.volunteerID = volunteer
+            $0.answer = request.answer
+            $0.answerTime = .init(date: time)
+            $0.etaMinutes = request.etaMinutes
+            $0.note = note
+          })
         try db.execute(
           sql: """
             INSERT INTO mobilisation_answer (mobilisation_id, volunteer_id, team_id, division_code, answer, answer_date)

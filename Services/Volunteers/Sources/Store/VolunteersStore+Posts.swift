@@ -12,8 +12,6 @@ extension VolunteersStore {
   public typealias Post = Governance_Volunteers_V1_ServicePost
   public typealias Claim = Governance_Volunteers_V1_PostClaim
 
-
-
   public func createPost(
     _ request: Governance_Volunteers_V1_CreateServicePostRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Post {
@@ -145,10 +143,13 @@ extension VolunteersStore {
           db, sql: "SELECT id FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND \(Self.liveClaim)",
           arguments: [postID, volunteerID])
         {
-          throw DomainError.alreadyExists(resource: "claim", id: live, detail: "\(volunteerID) already claimed \(postID)")
+          throw DomainError.alreadyExists(
+            resource: "claim", id: live, detail: "\(volunteerID) already claimed \(postID)")
         }
         let outcome = try ServicePosts.claimOutcome(post, joinWaitlist: request.joinWaitlist, at: time)
-        var claim = try RecordTable.insertNew(db, Claim.with {
+        var claim = try RecordTable.insertNew(
+          db,
+          Claim.with {
             $0.divisionCode = post.divisionCode
             $0.postID = postID
             $0.volunteerID = volunteerID
@@ -173,9 +174,10 @@ extension VolunteersStore {
     _ = try FieldValidation.optionalText(request.reason, field: "reason", maximumLength: 200)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        guard let data = try Data.fetchOne(
-          db, sql: "SELECT record FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND \(Self.liveClaim)",
-          arguments: [postID, volunteerID])
+        guard
+          let data = try Data.fetchOne(
+            db, sql: "SELECT record FROM post_claim WHERE post_id = ? AND volunteer_id = ? AND \(Self.liveClaim)",
+            arguments: [postID, volunteerID])
         else {
           throw DomainError.notFound(resource: "claim of \(volunteerID) on post", id: postID)
         }
@@ -204,9 +206,10 @@ extension VolunteersStore {
 
   static func waitlistPosition(_ db: Database, of claim: Claim) throws -> Int32 {
     guard claim.state == .waitlisted else { return 0 }
-    let ahead = try Int.fetchOne(
-      db, sql: "SELECT COUNT(*) FROM post_claim WHERE post_id = ? AND state = ? AND id < ?",
-      arguments: [claim.postID, Governance_Volunteers_V1_PostClaimState.waitlisted.rawValue, claim.id]) ?? 0
+    let ahead =
+      try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM post_claim WHERE post_id = ? AND state = ? AND id < ?",
+        arguments: [claim.postID, Governance_Volunteers_V1_PostClaimState.waitlisted.rawValue, claim.id]) ?? 0
     return Int32(ahead + 1)
   }
 

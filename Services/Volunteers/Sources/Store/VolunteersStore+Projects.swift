@@ -6,7 +6,6 @@ import ServiceKit
 extension VolunteersStore {
   public typealias Project = Governance_Volunteers_V1_ServiceProject
 
-
   /// The rule "a project or brand belongs to one compound of a community and is run by
   /// registered teams; a project may run under a brand of the same compound".
   static func validateProject(_ db: Database, _ project: Project) throws -> Project {
@@ -29,7 +28,8 @@ extension VolunteersStore {
     }
     for (index, team) in project.teamIds.enumerated() {
       guard try RecordTable.fetch(db, Team.self, id: team) != nil else {
-        throw DomainError.invalidArgument(field: "project.team_ids[\(index)]", rule: "names a registered team; \(team) is not")
+        throw DomainError.invalidArgument(
+          field: "project.team_ids[\(index)]", rule: "names a registered team; \(team) is not")
       }
     }
     if !project.brandID.isEmpty {

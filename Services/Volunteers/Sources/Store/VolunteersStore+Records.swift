@@ -8,7 +8,6 @@ extension VolunteersStore {
   public typealias ServiceRecord = Governance_Volunteers_V1_ServiceRecord
   public typealias Totals = Governance_Volunteers_V1_ServiceTotals
 
-
   /// Records a service, pending confirmation. The volunteer must be registered, and a member of
   /// the team named; the post, project, wish or mobilisation named must exist.
   public func createRecord(
@@ -19,13 +18,17 @@ extension VolunteersStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         _ = try RecordTable.fetchRequired(db, Volunteer.self, id: record.volunteerID)
         try ServiceHours.checkTeamService(
-          record, volunteerIsMember: record.teamID.isEmpty || Self.isMember(db, team: record.teamID, volunteer: record.volunteerID))
+          record,
+          volunteerIsMember: record.teamID.isEmpty
+            || Self.isMember(db, team: record.teamID, volunteer: record.volunteerID))
         for (table, id, field) in [
           ("service_post", record.postID, "record.post_id"), ("service_project", record.projectID, "record.project_id"),
           ("micro_wish", record.microWishID, "record.micro_wish_id"),
           ("mobilisation", record.mobilisationID, "record.mobilisation_id"),
         ] where !id.isEmpty {
-          guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id]) == true else {
+          guard
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id]) == true
+          else {
             throw DomainError.invalidArgument(field: field, rule: "names a registered record; \(id) is not")
           }
         }
@@ -43,7 +46,8 @@ extension VolunteersStore {
     filter.add("volunteer_id = ?", request.volunteerID, when: !request.volunteerID.isEmpty)
     filter.add("team_id = ?", request.teamID, when: !request.teamID.isEmpty)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
-    try Self.period(&filter, column: "start_date", from: request.hasFromDate ? request.fromDate : nil,
+    try Self.period(
+      &filter, column: "start_date", from: request.hasFromDate ? request.fromDate : nil,
       to: request.hasToDate ? request.toDate : nil)
     let (records, next) = try await writer.read { [filter] db in
       try RecordTable.list(db, ServiceRecord.self, filter: filter, page: page)
@@ -77,7 +81,8 @@ extension VolunteersStore {
     text: String, by principal: Principal, at time: Date = Date()
   ) async throws -> ServiceRecord {
     let id = try FieldValidation.requiredID(recordID, field: "record_id")
-    let text = confirm
+    let text =
+      confirm
       ? try FieldValidation.optionalText(text, field: "note", maximumLength: 500)
       : try FieldValidation.requiredName(text, field: "reason", maximumLength: 500)
     return try await writer.write { db in
@@ -120,7 +125,8 @@ extension VolunteersStore {
     case .divisionPrefix(let prefix):
       var jurisdiction = RecordFilter()
       subject = .division(try jurisdiction.divisionPrefix(prefix))
-    case nil: throw DomainError.invalidArgument(field: "subject", rule: "one of volunteer_id, team_id or division_prefix")
+    case nil:
+      throw DomainError.invalidArgument(field: "subject", rule: "one of volunteer_id, team_id or division_prefix")
     }
     let from = request.hasFromDate ? request.fromDate : nil
     let to = request.hasToDate ? request.toDate : nil
@@ -162,7 +168,9 @@ extension VolunteersStore {
     }
     let service = try fetch(
       "SELECT COALESCE(SUM(hours), 0) AS hours, COALESCE(SUM(residents_served), 0) AS residents, COUNT(*) AS records, COUNT(DISTINCT volunteer_id) AS volunteers FROM service_record",
-      try scoped(("volunteer_id", "team_id = ?", "division_code"), dateColumn: "start_date", extra: ["state = \(Governance_Volunteers_V1_ServiceRecordState.confirmed.rawValue)"]))
+      try scoped(
+        ("volunteer_id", "team_id = ?", "division_code"), dateColumn: "start_date",
+        extra: ["state = \(Governance_Volunteers_V1_ServiceRecordState.confirmed.rawValue)"]))
     let claims = try fetch(
       "SELECT COUNT(*) AS n FROM post_claim",
       try scoped(
@@ -178,7 +186,9 @@ extension VolunteersStore {
         dateColumn: "confirm_date", extra: ["state = \(Governance_Volunteers_V1_MicroWishState.confirmed.rawValue)"]))
     let answers = try fetch(
       "SELECT COUNT(*) AS n FROM mobilisation_answer",
-      try scoped(("volunteer_id", "team_id = ?", "division_code"), dateColumn: "answer_date", extra: ["answer = \(Governance_Volunteers_V1_MobilisationAnswerKind.coming.rawValue)"]))
+      try scoped(
+        ("volunteer_id", "team_id = ?", "division_code"), dateColumn: "answer_date",
+        extra: ["answer = \(Governance_Volunteers_V1_MobilisationAnswerKind.coming.rawValue)"]))
     var totals = Totals.with {
       $0.hours = service["hours"]
       $0.residentsServed = service["residents"]
@@ -191,16 +201,21 @@ extension VolunteersStore {
     switch subject {
     case .volunteer(let id):
       totals.registeredVolunteers = 1
-      totals.teams = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM team_member WHERE volunteer_id = ?", arguments: [id]) ?? 0
+      totals.teams =
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM team_member WHERE volunteer_id = ?", arguments: [id]) ?? 0
     case .team(let id):
-      totals.registeredVolunteers = try Int64.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM team_member WHERE team_id = ?", arguments: [id]) ?? 0
+      totals.registeredVolunteers =
+        try Int64.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM team_member WHERE team_id = ?", arguments: [id]) ?? 0
       totals.teams = 1
     case .division(let prefix):
-      totals.registeredVolunteers = try Int64.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM volunteer WHERE active AND division_code GLOB ?", arguments: [prefix + "*"]) ?? 0
-      totals.teams = try Int64.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM team WHERE active AND division_code GLOB ?", arguments: [prefix + "*"]) ?? 0
+      totals.registeredVolunteers =
+        try Int64.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM volunteer WHERE active AND division_code GLOB ?", arguments: [prefix + "*"])
+        ?? 0
+      totals.teams =
+        try Int64.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM team WHERE active AND division_code GLOB ?", arguments: [prefix + "*"]) ?? 0
     }
     return totals
   }
@@ -219,17 +234,20 @@ extension VolunteersStore {
       case .volunteer: ("service_record.volunteer_id", "post_claim.volunteer_id")
       case .team: ("service_record.team_id", "team_member.team_id")
       case .community: ("service_record.division_code", "post_claim.division_code")
-      default: ("substr(service_record.division_code, 1, 9) || '000'", "substr(post_claim.division_code, 1, 9) || '000'")
+      default:
+        ("substr(service_record.division_code, 1, 9) || '000'", "substr(post_claim.division_code, 1, 9) || '000'")
       }
     var records = RecordFilter()
     records.add("service_record.state = \(Governance_Volunteers_V1_ServiceRecordState.confirmed.rawValue)")
     try records.divisionPrefix(request.divisionPrefix, column: "service_record.division_code")
-    try Self.period(&records, column: "service_record.start_date", from: request.hasFromDate ? request.fromDate : nil,
+    try Self.period(
+      &records, column: "service_record.start_date", from: request.hasFromDate ? request.fromDate : nil,
       to: request.hasToDate ? request.toDate : nil)
     var claims = RecordFilter()
     claims.add("post_claim.state = \(Governance_Volunteers_V1_PostClaimState.claimed.rawValue)")
     try claims.divisionPrefix(request.divisionPrefix, column: "post_claim.division_code")
-    try Self.period(&claims, column: "post_claim.claim_date", from: request.hasFromDate ? request.fromDate : nil,
+    try Self.period(
+      &claims, column: "post_claim.claim_date", from: request.hasFromDate ? request.fromDate : nil,
       to: request.hasToDate ? request.toDate : nil)
     if subject == .team {
       records.add("service_record.team_id IS NOT NULL")
@@ -293,7 +311,9 @@ extension VolunteersStore {
             }
           }
         }
-        if let last = slice.last, last + 1 < ordered.count { $0.nextPageToken = PageRequest.token(after: ordered[last].key) }
+        if let last = slice.last, last + 1 < ordered.count {
+          $0.nextPageToken = PageRequest.token(after: ordered[last].key)
+        }
       }
     }
   }

@@ -8,7 +8,8 @@ extension VolunteersStore {
   static func replaceTeamCompounds(_ db: Database, of team: Team) throws {
     try db.execute(sql: "DELETE FROM team_compound WHERE team_id = ?", arguments: [team.id])
     for compound in Set(team.compoundIds) {
-      try db.execute(sql: "INSERT INTO team_compound (team_id, compound_id) VALUES (?, ?)", arguments: [team.id, compound])
+      try db.execute(
+        sql: "INSERT INTO team_compound (team_id, compound_id) VALUES (?, ?)", arguments: [team.id, compound])
     }
   }
 
@@ -23,7 +24,9 @@ extension VolunteersStore {
         var created = try RecordTable.insertNew(db, team, by: principal, at: time)
         try Self.replaceTeamCompounds(db, of: created)
         if !created.leaderVolunteerID.isEmpty {
-          created = try Self.addMember(db, team: created, volunteer: created.leaderVolunteerID, field: "team.leader_volunteer_id", by: principal, at: time)
+          created = try Self.addMember(
+            db, team: created, volunteer: created.leaderVolunteerID, field: "team.leader_volunteer_id", by: principal,
+            at: time)
         }
         return created
       }
@@ -91,11 +94,13 @@ extension VolunteersStore {
   static func addMember(
     _ db: Database, team: Team, volunteer volunteerID: String, field: String, by principal: Principal, at time: Date
   ) throws -> Team {
-    var volunteer = try TeamFormation.joiner(RecordTable.fetch(db, Volunteer.self, id: volunteerID), id: volunteerID, field: field)
+    var volunteer = try TeamFormation.joiner(
+      RecordTable.fetch(db, Volunteer.self, id: volunteerID), id: volunteerID, field: field)
     guard try !isMember(db, team: team.id, volunteer: volunteerID) else {
       throw DomainError.alreadyExists(resource: "team member", id: volunteerID, detail: "already in \(team.id)")
     }
-    try db.execute(sql: "INSERT INTO team_member (team_id, volunteer_id) VALUES (?, ?)", arguments: [team.id, volunteerID])
+    try db.execute(
+      sql: "INSERT INTO team_member (team_id, volunteer_id) VALUES (?, ?)", arguments: [team.id, volunteerID])
     volunteer.teamIds.append(team.id)
     _ = try RecordTable.update(db, volunteer, by: principal, at: time)
     var counted = team
@@ -112,7 +117,8 @@ extension VolunteersStore {
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
         try TeamFormation.checkTakesMembers(team)
-        return try Self.addMember(db, team: team, volunteer: volunteerID, field: "volunteer_id", by: principal, at: time)
+        return try Self.addMember(
+          db, team: team, volunteer: volunteerID, field: "volunteer_id", by: principal, at: time)
       }
     }
   }
@@ -144,7 +150,8 @@ extension VolunteersStore {
   }
 
   static func memberIDs(_ db: Database, team: String) throws -> [String] {
-    try String.fetchAll(db, sql: "SELECT volunteer_id FROM team_member WHERE team_id = ? ORDER BY volunteer_id", arguments: [team])
+    try String.fetchAll(
+      db, sql: "SELECT volunteer_id FROM team_member WHERE team_id = ? ORDER BY volunteer_id", arguments: [team])
   }
 }
 

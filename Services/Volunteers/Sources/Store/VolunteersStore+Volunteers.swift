@@ -6,7 +6,6 @@ import ServiceKit
 extension VolunteersStore {
   public typealias Volunteer = Governance_Volunteers_V1_Volunteer
 
-
   /// Registers a validated volunteer (the party member already checked with the organisation
   /// service): the contact sealed apart, the record holding it masked. One volunteer per party
   /// member.
@@ -57,7 +56,8 @@ extension VolunteersStore {
     guard Jurisdiction.personalReadNeedsRecord(by: principal) else { return }
     let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
     try Jurisdiction.checkPersonal(
-      ownerPrincipal: volunteer.principalID, divisionCode: volunteer.divisionCode, record: "volunteer \(id)", by: principal)
+      ownerPrincipal: volunteer.principalID, divisionCode: volunteer.divisionCode, record: "volunteer \(id)",
+      by: principal)
   }
 
   /// One volunteer, masked; whole when `reveal` is asked by staff, with the reveal recorded.
@@ -70,7 +70,8 @@ extension VolunteersStore {
     let vault = vault
     return try await writer.write { db in
       guard var volunteer = try RecordTable.fetch(db, Volunteer.self, id: id),
-        let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
+        let sealed = try Data.fetchOne(
+          db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
       else { return nil }
       try ContactReveal.record(db, subject: id, by: principal, reason: "GetVolunteer", at: time)
       volunteer.contact = try vault.open(sealed)
@@ -116,7 +117,9 @@ extension VolunteersStore {
     let vault = vault
     let current = try await writer.read { db -> Volunteer in
       var volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
-      if let sealed = try Data.fetchOne(db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id]) {
+      if let sealed = try Data.fetchOne(
+        db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
+      {
         volunteer.contact = try vault.open(sealed)
       }
       return volunteer
@@ -130,7 +133,11 @@ extension VolunteersStore {
       case "skills": changed.skills = changes.skills
       case "compound_id": changed.compoundID = changes.compoundID
       case "party_member_id":
-        if changes.hasPartyMemberID { changed.partyMemberID = changes.partyMemberID } else { changed.clearPartyMemberID() }
+        if changes.hasPartyMemberID {
+          changed.partyMemberID = changes.partyMemberID
+        } else {
+          changed.clearPartyMemberID()
+        }
       case "property_company_id": changed.propertyCompanyID = changes.propertyCompanyID
       case "principal_id": changed.principalID = changes.principalID
       default: changed.active = changes.active

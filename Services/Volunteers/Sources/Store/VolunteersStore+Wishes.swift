@@ -7,7 +7,6 @@ import SwiftProtobuf
 extension VolunteersStore {
   public typealias Wish = Governance_Volunteers_V1_MicroWish
 
-
   /// Posts a wish: the resident sealed apart, the record holding them masked.
   public func createWish(
     _ request: Governance_Volunteers_V1_CreateMicroWishRequest, by principal: Principal, at time: Date = Date()
@@ -21,7 +20,8 @@ extension VolunteersStore {
         wish.resident = PersonalData.masked(resident)
         let created = try RecordTable.insertNew(db, wish, by: principal, at: time)
         try db.execute(
-          sql: "INSERT INTO wish_resident (wish_id, contact) VALUES (?, ?)", arguments: [created.id, try vault.seal(resident)])
+          sql: "INSERT INTO wish_resident (wish_id, contact) VALUES (?, ?)",
+          arguments: [created.id, try vault.seal(resident)])
         return created
       }
     }
@@ -132,7 +132,8 @@ extension VolunteersStore {
       let due = try Data.fetchAll(
         db, sql: "SELECT record FROM micro_wish WHERE state IN (?, ?) AND expire_date < ?",
         arguments: [
-          Governance_Volunteers_V1_MicroWishState.open.rawValue, Governance_Volunteers_V1_MicroWishState.claimed.rawValue,
+          Governance_Volunteers_V1_MicroWishState.open.rawValue,
+          Governance_Volunteers_V1_MicroWishState.claimed.rawValue,
           today,
         ])
       for data in due {

@@ -72,9 +72,10 @@ public struct VolunteersStore: Sendable {
       }
       // One live claim (a place or the waitlist) per volunteer and post; a released one may be
       // claimed again.
-      try db.execute(sql: """
-        CREATE UNIQUE INDEX post_claim_live ON post_claim (post_id, volunteer_id) WHERE state IN (1, 2)
-        """)
+      try db.execute(
+        sql: """
+          CREATE UNIQUE INDEX post_claim_live ON post_claim (post_id, volunteer_id) WHERE state IN (1, 2)
+          """)
       try RecordTable.create(db, name: "service_project") { table in
         table.column("division_code", .text).notNull().indexed()
         table.column("compound_id", .text).notNull().indexed()
