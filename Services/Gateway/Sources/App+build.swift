@@ -45,8 +45,8 @@ public func buildRouter(
     )
   }
   GovernanceMetrics.addRoute(to: router)
-  router.addRoutes(ConsoleController().endpoints)
   guard let door else { return router }
+  router.addRoutes(ConsoleController().endpoints)
   let authenticated = router.group().add(middleware: door.authentication)
   authenticated.addRoutes(door.session.endpoints, atPath: "/auth")
   authenticated.addRoutes(door.audit.endpoints, atPath: "/audit")

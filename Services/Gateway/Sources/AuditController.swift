@@ -37,7 +37,7 @@ struct AuditController: Sendable {
   /// city administrators; it cannot be changed through any API.
   func auditTrail(_ request: Request, context: GatewayRequestContext) async -> Response {
     do {
-      let who = try context.caller()
+      let who = try await context.caller()
       guard who.principal.role == .auditor || who.principal.role == .cityAdministrator else {
         throw ConnectError(.permissionDenied, "the audit trail is for auditors and city administrators")
       }

@@ -93,7 +93,7 @@ struct ConnectController: Sendable {
       }
       // The codec is checked first (415), the caller next, and only then is a body read.
       let codec = get ? nil : try ConnectUnaryRequest.codec(of: request)
-      let who = try context.caller()
+      let who = try await context.caller()
       caller = who
       try Self.checkCSRF(request, caller: who)
       try Authorization.check(service: service, method: method, principal: who.principal)
@@ -219,7 +219,7 @@ struct ConnectController: Sendable {
       guard let entry = methods[name], entry.serverStreaming, let identity = Self.identity(of: service) else {
         throw ConnectError(.unimplemented, "no server stream \(name)")
       }
-      let who = try context.caller()
+      let who = try await context.caller()
       try Authorization.check(service: service, method: method, principal: who.principal)
       let text = try Self.formValue("request", in: request).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
       return try streams.response(

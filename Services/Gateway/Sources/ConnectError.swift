@@ -80,10 +80,15 @@ struct ConnectError: HTTPResponseError {
 /// `Encodable` values, keys sorted.
 enum JSONAnswer {
   static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    Response(
+      status: status, headers: [.contentType: "application/json"],
+      body: .init(byteBuffer: ByteBuffer(data: encode(value))))
+  }
+
+  /// The answer's bytes: keys sorted, `/` escaped, numbers as `JSONSerialization` writes them.
+  static func encode(_ value: some Encodable) -> Data {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let body = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    return Response(
-      status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: body)))
+    encoder.outputFormatting = [.sortedKeys]
+    return (try? encoder.encode(value)) ?? Data("{}".utf8)
   }
 }

@@ -27,7 +27,7 @@ struct FeedController: Sendable {
   /// cursor to send next. Reading on from the last cursor misses nothing, across restarts.
   func feed(_ request: Request, context: GatewayRequestContext) async -> Response {
     do {
-      let who = try context.caller()
+      let who = try await context.caller()
       let cursor = FeedCursor(request.uri.queryParameters["cursor"].map(String.init) ?? "")
       let (events, publications) = try await Principal.$current.withValue(who.principal) {
         let grid = Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))

@@ -8,23 +8,25 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
   public var coreContext: CoreRequestContextStorage
   public let remoteAddress: NIOCore.SocketAddress?
 
-  /// Who is calling, as `AuthenticationMiddleware` found: set on every request behind it, and
-  /// read by a handler only where it needs the caller, so a request that fails an earlier check
-  /// (its codec, say) is refused for that, as before.
-  var authentication: Result<Caller, ConnectError>?
+  /// The credentials the request presented, put here by `AuthenticationMiddleware` on every
+  /// request behind it. They are checked only when a handler asks for the caller, after the
+  /// checks that come first (a Connect request's codec, say): a request refused for those never
+  /// touches the sessions, whose idle clock a check restarts.
+  var authenticator: Authenticator?
 
   public init(source: ApplicationRequestContextSource) {
     coreContext = .init(source: source)
     remoteAddress = source.channel.remoteAddress
   }
 
-  /// The caller the middleware authenticated; UNAUTHENTICATED (401) when the request carried no
-  /// valid API key or session.
-  func caller() throws(ConnectError) -> Caller {
-    guard let authentication else {
+  /// Who is calling, by the request's API key or session cookie.
+  /// - Throws: `ConnectError` unauthenticated (401) when the request carried no valid API key or
+  ///   session.
+  func caller() async throws -> Caller {
+    guard let authenticator else {
       throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
     }
-    return try authentication.get()
+    return try await authenticator.caller()
   }
 
   /// The client's address as the audit trail records it.
@@ -38,9 +40,9 @@ struct Caller: Sendable {
   var csrfToken: String?
 }
 
-/// Authenticates every request behind it, by a system's API key (`Authorization: Bearer gk_...`)
-/// or a console session cookie, and puts the outcome on the request context
-/// (`GatewayRequestContext.caller()`).
+/// Puts on the context of every request behind it the credentials the request presented: a
+/// system's API key (`Authorization: Bearer gk_...`) or a console session cookie
+/// (`GatewayRequestContext.caller()` checks them).
 struct AuthenticationMiddleware: RouterMiddleware {
   typealias Context = GatewayRequestContext
   let store: GatewayStore
@@ -49,25 +51,31 @@ struct AuthenticationMiddleware: RouterMiddleware {
     -> Response
   {
     var context = context
-    do {
-      context.authentication = .success(try await caller(request))
-    } catch {
-      context.authentication = .failure(ConnectError(error))
-    }
+    context.authenticator = Authenticator(
+      store: store, authorization: request.headers[.authorization],
+      sessionToken: request.cookies[SessionController.sessionCookie]?.value)
     return try await next(request, context)
   }
+}
 
-  func caller(_ request: Request) async throws -> Caller {
-    if let header = request.headers[.authorization] {
+/// A request's credentials and the store that knows them.
+struct Authenticator: Sendable {
+  let store: GatewayStore
+  /// The `Authorization` header, when sent.
+  let authorization: String?
+  /// The session cookie's value, when sent.
+  let sessionToken: String?
+
+  /// The caller the credentials stand for: an API key first, else a session.
+  func caller() async throws -> Caller {
+    if let header = authorization {
       guard header.hasPrefix("Bearer "), let key = try await store.apiKey(presented: String(header.dropFirst(7))) else {
         throw ConnectError(.unauthenticated, "the API key is unknown or revoked")
       }
       return Caller(
         principal: Principal(subject: "apikey:\(key.name)", role: key.role, scope: key.scope), csrfToken: nil)
     }
-    guard let token = request.cookies[SessionController.sessionCookie]?.value,
-      let session = try await store.session(token: token)
-    else {
+    guard let token = sessionToken, let session = try await store.session(token: token) else {
       throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
     }
     return Caller(

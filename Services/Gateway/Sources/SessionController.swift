@@ -92,7 +92,7 @@ struct SessionController: Sendable {
 
   func signOut(_ request: Request, context: GatewayRequestContext) async -> Response {
     do {
-      let who = try context.caller()
+      let who = try await context.caller()
       try ConnectController.checkCSRF(request, caller: who)
       if let token = request.cookies[Self.sessionCookie]?.value { try await store.closeSession(token: token) }
       var response = JSONAnswer.response(SignedOut(signedOut: true))
@@ -106,7 +106,7 @@ struct SessionController: Sendable {
   /// `GET /auth/me`: who the session belongs to, and its CSRF token (for a reloaded console).
   func me(_ request: Request, context: GatewayRequestContext) async -> Response {
     do {
-      let who = try context.caller()
+      let who = try await context.caller()
       return JSONAnswer.response(
         Me(
           subject: who.principal.subject, role: who.principal.role?.rawValue ?? "", scope: who.principal.scope,

@@ -12,7 +12,7 @@ struct SplitMix64: RandomNumberGenerator {
     case compounds, companies, contracts, workers, members, volunteers, scoring
   }
 
-  var state: UInt64
+  private var state: UInt64
 
   init(seed: UInt64) {
     state = seed

@@ -38,9 +38,6 @@ extension EvaluationService {
   /// Pulls case satisfaction per compound for the period from the grid service (GetCaseStatistics grouped by
   /// compound) and stores it against the companies serving those compounds. Running it again for the same period
   /// replaces the import until the period is published.
-  ///
-  /// Pulls case satisfaction per compound from the grid service for the period's span and stores
-  /// it against the company serving each compound now (from the property service).
   public func importCaseSatisfaction(
     request: Governance_Evaluation_V1_ImportCaseSatisfactionRequest, context: ServerContext
   ) async throws -> Governance_Evaluation_V1_ImportCaseSatisfactionResponse {
@@ -130,10 +127,4 @@ extension EvaluationService {
     try await store.listPairedUnitEvaluations(request)
   }
 
-  /// Ranking of companies for a period within a division prefix, best first.
-  public func listCompositeScores(request: Governance_Evaluation_V1_ListCompositeScoresRequest, context: ServerContext)
-    async throws -> Governance_Evaluation_V1_ListCompositeScoresResponse
-  {
-    try await store.listComposites(request)
-  }
 }

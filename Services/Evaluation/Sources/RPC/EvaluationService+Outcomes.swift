@@ -15,7 +15,7 @@ extension EvaluationService {
     try await publisher.publish(periodID: request.periodID, by: Principal.current)
   }
 
-  /// One publication by id; NOT_FOUND when there is none.
+  /// One publication by id or by its period; NOT_FOUND when there is none.
   public func getPublication(request: Governance_Evaluation_V1_GetPublicationRequest, context: ServerContext)
     async throws -> Governance_Evaluation_V1_Publication
   {
@@ -76,7 +76,7 @@ extension EvaluationService {
 
   }
 
-  /// One composite score by id; NOT_FOUND when there is none.
+  /// One composite score by id or by company and period; NOT_FOUND when there is none.
   public func getCompositeScore(request: Governance_Evaluation_V1_GetCompositeScoreRequest, context: ServerContext)
     async throws -> Governance_Evaluation_V1_CompositeScore
   {
@@ -92,5 +92,12 @@ extension EvaluationService {
     case nil:
       throw DomainError.invalidArgument(field: "key", rule: "one of id or company_period is required")
     }
+  }
+
+  /// Ranking of companies for a period within a division prefix, best first.
+  public func listCompositeScores(request: Governance_Evaluation_V1_ListCompositeScoresRequest, context: ServerContext)
+    async throws -> Governance_Evaluation_V1_ListCompositeScoresResponse
+  {
+    try await store.listComposites(request)
   }
 }

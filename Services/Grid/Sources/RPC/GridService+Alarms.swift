@@ -6,12 +6,6 @@ import ServiceLifecycle
 
 /// Sensor alarms, the assignments they make and the workers' acknowledgements, pushed on WatchAssignments.
 extension GridService {
-  /// Assigns an accepted case to a grid worker or staff member; the assignee is notified on WatchAssignments.
-  public func assignCase(request: Governance_Grid_V1_AssignCaseRequest, context: ServerContext) async throws
-    -> Governance_Grid_V1_Case
-  {
-    try await store.assignCase(request, hub: hub, by: Principal.current)
-  }
 
   /// Creates an URGENT case from a sensor alarm, already ACCEPTED at GRID level, and assigns it at once to the
   /// first on-duty worker of the grid (found from the compound when no grid is given). Not acknowledged within the

@@ -9,9 +9,11 @@ extension GridService {
   public func acceptCase(
     request: Governance_Grid_V1_AcceptCaseRequest, context: ServerContext
   ) async throws -> Governance_Grid_V1_Case {
+    // case_id is checked before the note: the order these two errors have always come in.
+    let caseID = try FieldValidation.requiredID(request.caseID, field: "case_id")
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.accept(note: request.note, at: now), caseID: request.caseID, requestID: request.requestID,
+      try CaseWorkflow.accept(note: request.note, at: now), caseID: caseID, requestID: request.requestID,
       request: request,
       by: Principal.current, at: now)
   }
@@ -20,9 +22,11 @@ extension GridService {
   public func startCase(
     request: Governance_Grid_V1_StartCaseRequest, context: ServerContext
   ) async throws -> Governance_Grid_V1_Case {
+    // case_id is checked before the note: the order these two errors have always come in.
+    let caseID = try FieldValidation.requiredID(request.caseID, field: "case_id")
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.start(note: request.note), caseID: request.caseID, requestID: request.requestID,
+      try CaseWorkflow.start(note: request.note), caseID: caseID, requestID: request.requestID,
       request: request,
       by: Principal.current, at: now)
   }
@@ -53,9 +57,11 @@ extension GridService {
   public func closeCase(
     request: Governance_Grid_V1_CloseCaseRequest, context: ServerContext
   ) async throws -> Governance_Grid_V1_Case {
+    // case_id is checked before the note: the order these two errors have always come in.
+    let caseID = try FieldValidation.requiredID(request.caseID, field: "case_id")
     let now = Date()
     return try await store.transition(
-      try CaseWorkflow.close(note: request.note, at: now), caseID: request.caseID, requestID: request.requestID,
+      try CaseWorkflow.close(note: request.note, at: now), caseID: caseID, requestID: request.requestID,
       request: request,
       by: Principal.current, at: now)
   }
@@ -104,5 +110,12 @@ extension GridService {
     ) { gridCase in
       try CaseEscalation.transferTarget(from: gridCase.handler, to: request.to)
     }
+  }
+
+  /// Assigns an accepted case to a grid worker or staff member; the assignee is notified on WatchAssignments.
+  public func assignCase(request: Governance_Grid_V1_AssignCaseRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_Case
+  {
+    try await store.assignCase(request, hub: hub, by: Principal.current)
   }
 }

@@ -20,7 +20,7 @@ extension GridService {
     try await store.createGrid(request, by: Principal.current)
   }
 
-  /// One grid by id; NOT_FOUND when there is none.
+  /// One grid by id or by its 15-digit grid code; NOT_FOUND when there is none.
   public func getGrid(request: Governance_Grid_V1_GetGridRequest, context: ServerContext) async throws
     -> Governance_Grid_V1_Grid
   {
@@ -72,7 +72,7 @@ extension GridService {
     try await store.updateGrid(request, by: Principal.current)
   }
 
-  /// One division by id; NOT_FOUND when there is none.
+  /// One division by id or by its division code; NOT_FOUND when there is none.
   public func getDivision(request: Governance_Grid_V1_GetDivisionRequest, context: ServerContext) async throws
     -> Governance_Grid_V1_Division
   {

@@ -20,13 +20,4 @@ extension GridService {
     try await store.setDeadlinePolicy(request, by: Principal.current)
   }
 
-  /// Case KPIs for a division prefix and period: counts by status, level, category and source; the share resolved
-  /// within the grid, community and street ("small matters stay in the grid, minor ones in the community, major
-  /// ones in the street" 微事不出格、小事不出社区、大事不出街道); on-time rate; reporter satisfaction. Broken down per grid, compound,
-  /// community or street.
-  public func getCaseStatistics(request: Governance_Grid_V1_GetCaseStatisticsRequest, context: ServerContext)
-    async throws -> Governance_Grid_V1_GetCaseStatisticsResponse
-  {
-    try await store.caseStatistics(request)
-  }
 }

@@ -216,6 +216,8 @@ extension GridStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
         let stored = try RecordTable.fetchRequired(db, GridCase.self, id: id)
+        // The table is checked before the policy is read: a refused step says so whatever the policy.
+        try CaseWorkflow.checkTransition(stored, to: step.status)
         let moved = try CaseWorkflow.take(step, on: stored, policy: try Self.policy(db, for: stored.divisionCode))
         let saved = try RecordTable.update(db, moved, by: principal, at: time)
         try Self.recordCaseEvent(

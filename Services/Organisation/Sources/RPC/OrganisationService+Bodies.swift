@@ -70,4 +70,12 @@ extension OrganisationService {
   {
     try await store.listBodyMembers(request)
   }
+
+  /// Adds a member with a post and term. Checks the candidate negative list and the body's required party share; a
+  /// breach fails with FAILED_PRECONDITION stating the share before and after the change.
+  public func addBodyMember(request: Governance_Organisation_V1_AddBodyMemberRequest, context: ServerContext)
+    async throws -> Governance_Organisation_V1_AddBodyMemberResponse
+  {
+    try await store.addBodyMember(request, by: Principal.current)
+  }
 }

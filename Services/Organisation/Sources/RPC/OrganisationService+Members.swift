@@ -26,14 +26,6 @@ extension OrganisationService {
     try await store.countRegistrations(request)
   }
 
-  /// Adds a member with a post and term. Checks the candidate negative list and the body's required party share; a
-  /// breach fails with FAILED_PRECONDITION stating the share before and after the change.
-  public func addBodyMember(request: Governance_Organisation_V1_AddBodyMemberRequest, context: ServerContext)
-    async throws -> Governance_Organisation_V1_AddBodyMemberResponse
-  {
-    try await store.addBodyMember(request, by: Principal.current)
-  }
-
   /// Changes the fields of a member that the update mask names; INVALID_ARGUMENT for a path that may not change.
   public func updateMember(request: Governance_Organisation_V1_UpdateMemberRequest, context: ServerContext) async throws
     -> Governance_Organisation_V1_PartyMember
@@ -70,7 +62,7 @@ extension OrganisationService {
     try await store.transferMember(request, by: Principal.current)
   }
 
-  /// A page of member transfers matching the request's filters, held to the caller's jurisdiction, with the next page's token.
+  /// Every transfer of one member, oldest first; NOT_FOUND for an unknown member.
   public func listMemberTransfers(
     request: Governance_Organisation_V1_ListMemberTransfersRequest, context: ServerContext
   ) async throws -> Governance_Organisation_V1_ListMemberTransfersResponse {

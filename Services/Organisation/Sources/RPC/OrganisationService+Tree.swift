@@ -21,7 +21,7 @@ extension OrganisationService {
     return try await store.organisation(id: id).orNotFound(id: id)
   }
 
-  /// Changes the fields of a organisation that the update mask names; INVALID_ARGUMENT for a path that may not change.
+  /// Changes the fields of an organisation that the update mask names; INVALID_ARGUMENT for a path that may not change.
   public func updateOrganisation(request: Governance_Organisation_V1_UpdateOrganisationRequest, context: ServerContext)
     async throws -> Governance_Organisation_V1_Organisation
   {

@@ -14,7 +14,8 @@ public struct VolunteersService<PeerTransport: ClientTransport>:
   Governance_Volunteers_V1_VolunteersService.SimpleServiceProtocol
 {
   let store: VolunteersStore
-  /// The organisation service, for a volunteer who is a party member.
+  /// The organisation and grid services: a volunteer who is a party member, the case a team is called out to,
+  /// the grids of a leaderboard.
   let peers: VolunteerPeers<PeerTransport>
   let hub: MobilisationHub
 
