@@ -19,7 +19,8 @@ extension EvaluationStore {
           arguments: [period.divisionCode, period.kind.rawValue, period.year, period.number])
         {
           throw DomainError.alreadyExists(
-            resource: "period", id: period.label, detail: "of \(period.divisionCode), registered as \(existing)")
+            resource: Period.resourceName, id: period.label,
+            detail: "of \(period.divisionCode), registered as \(existing)")
         }
         return try RecordTable.insertNew(db, period, by: principal, at: time)
       }
@@ -105,7 +106,7 @@ extension EvaluationStore {
           db, sql: "SELECT id FROM panel WHERE panel_key = ?", arguments: [Self.panelKey(panel)])
         {
           throw DomainError.alreadyExists(
-            resource: "panel", id: existing,
+            resource: Panel.resourceName, id: existing,
             detail: "for this period and \(panel.kind == .fourParty ? "compound and company" : "division")")
         }
         let created = try RecordTable.insertNew(db, panel, by: principal, at: time)
@@ -209,7 +210,7 @@ extension EvaluationStore {
           arguments: [request.evaluatorID, itemID, panel.periodID, request.companyID, request.compoundID])
         {
           throw DomainError.alreadyExists(
-            resource: "score", id: existing,
+            resource: Score.resourceName, id: existing,
             detail:
               "\(request.evaluatorID) already scored \(item.code) for this company, compound and period; scores are not replaced"
           )

@@ -17,7 +17,8 @@ extension GridStore {
           communityExists: { try Self.divisionID(db, code: $0) != nil },
           gridExists: { try Self.gridID(db, code: $0) != nil })
         if let existing = try Self.gridID(db, code: grid.gridCode) {
-          throw DomainError.alreadyExists(resource: "grid", id: grid.gridCode, detail: "registered as \(existing)")
+          throw DomainError.alreadyExists(
+            resource: Grid.resourceName, id: grid.gridCode, detail: "registered as \(existing)")
         }
         let created = try RecordTable.insertNew(db, grid, by: principal, at: time)
         try Self.replaceCoveredCompounds(db, of: created)

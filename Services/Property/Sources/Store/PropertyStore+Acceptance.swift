@@ -103,48 +103,49 @@ extension PropertyStore {
     let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
     let arguments = StatementArguments(filter.arguments)
     return try await read { db in
-      func count(_ table: String, _ extra: String = "") throws -> Int32 {
+      func count(_ record: any StoredRecord.Type, _ extra: String = "") throws -> Int32 {
         let condition = [whereClause, extra.isEmpty ? "" : (whereClause.isEmpty ? "WHERE " : " AND ") + extra].joined()
-        return Int32(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(condition)", arguments: arguments) ?? 0)
+        return Int32(
+          try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(record.table) \(condition)", arguments: arguments) ?? 0)
       }
-      func grouped(_ table: String, _ column: String) throws -> [(Int, Int32)] {
+      func grouped(_ record: any StoredRecord.Type, _ column: String) throws -> [(Int, Int32)] {
         try Row.fetchAll(
           db,
           sql:
-            "SELECT \(column) AS value, COUNT(*) AS n FROM \(table) \(whereClause) GROUP BY \(column) ORDER BY \(column)",
+            "SELECT \(column) AS value, COUNT(*) AS n FROM \(record.table) \(whereClause) GROUP BY \(column) ORDER BY \(column)",
           arguments: arguments
         ).map { ($0["value"], Int32($0["n"] as Int)) }
       }
       var response = Governance_Property_V1_GetPropertyStatisticsResponse()
       response.divisionPrefix = divisionPrefix
-      response.compoundsTotal = try count("compound")
+      response.compoundsTotal = try count(Compound.self)
       response.householdsTotal = Int32(
         try Int.fetchOne(
           db, sql: "SELECT COALESCE(SUM(household_count), 0) FROM compound \(whereClause)", arguments: arguments) ?? 0)
-      response.compoundsByMode = try grouped("compound", "management_mode").map { value, n in
+      response.compoundsByMode = try grouped(Compound.self, "management_mode").map { value, n in
         .with {
           $0.mode = .init(rawValue: value) ?? .unspecified
           $0.count = n
         }
       }
-      response.compoundsByKind = try grouped("compound", "kind").map { value, n in
+      response.compoundsByKind = try grouped(Compound.self, "kind").map { value, n in
         .with {
           $0.kind = .init(rawValue: value) ?? .unspecified
           $0.count = n
         }
       }
-      response.threeNoCompounds = try count("compound", "three_no = 1")
-      response.threeNoAllFlags = try count("compound", "three_no_all = 1")
-      response.buildingsTotal = try count("building")
-      response.buildingsWithLeader = try count("building", "leader_member_id IS NOT NULL")
-      response.companiesTotal = try count("property_company")
-      response.companiesByStar = try grouped("property_company", "star_rating").map { value, n in
+      response.threeNoCompounds = try count(Compound.self, "three_no = 1")
+      response.threeNoAllFlags = try count(Compound.self, "three_no_all = 1")
+      response.buildingsTotal = try count(Building.self)
+      response.buildingsWithLeader = try count(Building.self, "leader_member_id IS NOT NULL")
+      response.companiesTotal = try count(Company.self)
+      response.companiesByStar = try grouped(Company.self, "star_rating").map { value, n in
         .with {
           $0.starRating = Int32(value)
           $0.count = n
         }
       }
-      response.companiesByList = try grouped("property_company", "list_status").map { value, n in
+      response.companiesByList = try grouped(Company.self, "list_status").map { value, n in
         .with {
           $0.listStatus = .init(rawValue: value) ?? .unspecified
           $0.count = n
@@ -166,11 +167,11 @@ extension PropertyStore {
         }
       }
       response.contractsInTrial = try count(
-        "service_contract", "state = \(Governance_Property_V1_ContractState.trial.rawValue)")
+        Contract.self, "state = \(Governance_Property_V1_ContractState.trial.rawValue)")
       response.contractsActive = try count(
-        "service_contract", "state = \(Governance_Property_V1_ContractState.active.rawValue)")
+        Contract.self, "state = \(Governance_Property_V1_ContractState.active.rawValue)")
       response.acceptancesInProgress = try count(
-        "acceptance", "state = \(Governance_Property_V1_AcceptanceState.inProgress.rawValue)")
+        Acceptance.self, "state = \(Governance_Property_V1_AcceptanceState.inProgress.rawValue)")
       response.computedTime = Google_Protobuf_Timestamp(date: time)
       return response
     }
