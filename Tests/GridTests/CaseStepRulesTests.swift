@@ -88,3 +88,35 @@ struct CaseStepRulesTests {
     #expect(throws: DomainError.self) { try PatrolLog.checkWalker(of: patrol, servesGrid: false) }
   }
 }
+
+@Suite("Request rules of the grid service")
+struct GridRequestRulesTests {
+  @Test("an archive arrives in messages of at most the import batch limit")
+  func anArchiveArrivesInBoundedMessages() throws {
+    try CaseWorkflow.checkImportBatch(CaseWorkflow.importBatchLimit)
+    #expect(throws: DomainError.self) { try CaseWorkflow.checkImportBatch(CaseWorkflow.importBatchLimit + 1) }
+  }
+
+  @Test("an alarm names its device's grid or its compound, and goes to the most specific covering grid")
+  func anAlarmNamesItsPlace() throws {
+    try DutyRoster.checkAlarmPlace(gridCode: "", compoundID: "cmp_1")
+    try DutyRoster.checkAlarmPlace(gridCode: "320113005001001", compoundID: "")
+    #expect(throws: DomainError.self) { try DutyRoster.checkAlarmPlace(gridCode: "", compoundID: "") }
+    #expect(throws: DomainError.self) { try DutyRoster.checkAlarmPlace(gridCode: "32011300500X", compoundID: "") }
+    #expect(
+      try DutyRoster.mostSpecificGrid(covering: ["320113005001001001", "320113005001001"], compoundID: "c")
+        == "320113005001001001")
+    #expect(throws: DomainError.self) { try DutyRoster.mostSpecificGrid(covering: [], compoundID: "cmp_1") }
+  }
+
+  @Test("a grid or division code given in a request names a registered one")
+  func codesNameRegisteredGridsAndDivisions() throws {
+    try GridRegistry.checkRegistered("320113005001001", field: "grid_code", registered: true)
+    #expect(throws: DomainError.self) {
+      try GridRegistry.checkRegistered("320113005001001", field: "grid_code", registered: false)
+    }
+    #expect(throws: DomainError.self) {
+      try DivisionRegistry.checkRegistered("320113005001", field: "division_code", registered: false)
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import GovernanceAPI
 import ServiceKit
 import Testing
@@ -84,5 +85,52 @@ struct OrganisationRulesTests {
     #expect(throws: DomainError.self) {
       try Pairings.checkEvaluator(active, of: .with { $0.divisionCode = "320113006001" })
     }
+  }
+}
+
+@Suite("Request rules of the organisation service")
+struct OrganisationRequestRulesTests {
+  @Test("a paired unit has a name, a kind and a division, an 18-character credit code when given, its contact masked")
+  func aPairedUnitIsValidated() throws {
+    let unit = Governance_Organisation_V1_PairedUnit.with {
+      $0.name = "区住建局"
+      $0.kind = .agency
+      $0.divisionCode = "320113000000"
+    }
+    #expect(try Pairings.validateNewUnit(unit).name == "区住建局")
+    var bad = unit
+    bad.unifiedSocialCreditCode = "91320113"
+    #expect(throws: DomainError.self) { try Pairings.validateNewUnit(bad) }
+  }
+
+  @Test("a unit pairs with a compound or a community; members register at a community")
+  func pairingsAndRegistrationsNameACommunity() throws {
+    #expect(try Pairings.community("320113005001").code == "320113005001")
+    #expect(throws: DomainError.self) { try Pairings.community("320113005000") }
+    #expect(try MemberRules.registrationCommunity("320113005001").level == .community)
+    #expect(throws: DomainError.self) { try MemberRules.registrationCommunity("320113000000") }
+  }
+
+  @Test("a pairing evaluation scores 0 to 100 in a quarter with a grade")
+  func aPairingEvaluationScoresZeroToHundred() throws {
+    var evaluation = Governance_Organisation_V1_PairingEvaluation.with {
+      $0.pairingID = "pair_1"
+      $0.evaluatorOrganisationID = "org_1"
+      $0.year = 2026
+      $0.quarter = 3
+      $0.grade = .good
+      $0.score = 88
+    }
+    #expect(try Pairings.validateEvaluation(evaluation, at: Date()).hasEvaluatedDate)
+    evaluation.score = 101
+    #expect(throws: DomainError.self) { try Pairings.validateEvaluation(evaluation, at: Date()) }
+  }
+
+  @Test("a negative-list entry names its person; only party members' contacts are revealed here")
+  func entriesNameTheirPersonAndRevealsNameMembers() throws {
+    try SelfGovernance.checkNamesPerson(.init(), partyMemberID: "mbr_1")
+    #expect(throws: DomainError.self) { try SelfGovernance.checkNamesPerson(.init(), partyMemberID: "") }
+    try MemberRules.checkRevealSubject(.partyMember)
+    #expect(throws: DomainError.self) { try MemberRules.checkRevealSubject(.unspecified) }
   }
 }

@@ -84,3 +84,58 @@ struct VolunteerRulesTests {
     #expect(throws: DomainError.self) { try MicroWishWorkflow.checkClaimant(disbanded) }
   }
 }
+
+@Suite("Request rules of the volunteers service")
+struct VolunteerRequestRulesTests {
+  let project = Governance_Volunteers_V1_ServiceProject.with {
+    $0.divisionCode = "320113005001"
+    $0.compoundID = "cmp_1"
+    $0.kind = .project
+    $0.name = "楼道清洁"
+  }
+
+  @Test("a project belongs to a compound of a community, is run by registered teams, under a brand of its compound")
+  func aProjectBelongsToACompoundAndItsBrand() throws {
+    #expect(try ServiceProjects.validate(project).name == "楼道清洁")
+    var street = project
+    street.divisionCode = "320113005000"
+    #expect(throws: DomainError.self) { try ServiceProjects.validate(street) }
+    #expect(throws: DomainError.self) { try ServiceProjects.checkTeam("team_9", index: 0, registered: false) }
+    var brand = project
+    brand.kind = .brand
+    try ServiceProjects.checkBrand(brand, of: project)
+    brand.compoundID = "cmp_2"
+    #expect(throws: DomainError.self) { try ServiceProjects.checkBrand(brand, of: project) }
+    #expect(throws: DomainError.self) { try ServiceProjects.checkBrand(nil, of: project) }
+  }
+
+  @Test("a call-out asks for 0 or more; an arrival estimate is 0 to 1,440 minutes")
+  func callOutNumbersAreBounded() throws {
+    try Mobilisations.checkNeeded(0)
+    #expect(throws: DomainError.self) { try Mobilisations.checkNeeded(-1) }
+    try Mobilisations.checkETA(1440)
+    #expect(throws: DomainError.self) { try Mobilisations.checkETA(1441) }
+  }
+
+  func day(_ day: Int32) -> Governance_Common_V1_Date {
+    .with {
+      $0.year = 2026
+      $0.month = 1
+      $0.day = day
+    }
+  }
+
+  @Test("a service record names registered records, and a span of service ends not before it starts")
+  func serviceRecordsNameRegisteredRecordsAndSpans() throws {
+    #expect(throws: DomainError.self) {
+      try ServiceHours.checkReference("post_9", field: "record.post_id", registered: false)
+    }
+    try ServiceHours.checkSpan(from: day(1), to: day(2))
+    #expect(throws: DomainError.self) {
+      try ServiceHours.checkSpan(from: day(2), to: day(1))
+    }
+    #expect(
+      MicroWishWorkflow.unknownClaimantKind
+        == .invalidArgument(field: "claimant.kind", rule: "one of VOLUNTEER, TEAM or PAIRED_UNIT"))
+  }
+}

@@ -131,3 +131,20 @@ public enum Panels {
     return seat
   }
 }
+
+extension Panels {
+  /// The rule "a panel copies its members from a panel of the same kind".
+  public static func checkCopiedFrom(_ earlier: Panel, into panel: Panel) throws(DomainError) {
+    guard earlier.kind == panel.kind else {
+      throw DomainError.invalidArgument(
+        field: "copy_members_from_panel_id", rule: "a panel of the same kind; \(earlier.id) is \(earlier.kind)")
+    }
+  }
+
+  /// The rule "a score is given in its panel's period": a `periodID` sent with it, if any, is the panel's.
+  public static func checkScorePeriod(_ periodID: String, of panel: Panel) throws(DomainError) {
+    guard periodID.isEmpty || periodID == panel.periodID else {
+      throw DomainError.invalidArgument(field: "period_id", rule: "the panel's period \(panel.periodID)")
+    }
+  }
+}

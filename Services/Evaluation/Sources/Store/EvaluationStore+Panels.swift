@@ -93,10 +93,7 @@ extension EvaluationStore {
         var proposed = request.panel
         if !request.copyMembersFromPanelID.isEmpty {
           let earlier = try RecordTable.fetchRequired(db, Panel.self, id: request.copyMembersFromPanelID)
-          guard earlier.kind == proposed.kind else {
-            throw DomainError.invalidArgument(
-              field: "copy_members_from_panel_id", rule: "a panel of the same kind; \(earlier.id) is \(earlier.kind)")
-          }
+          try Panels.checkCopiedFrom(earlier, into: proposed)
           let given = Set(proposed.members.map(\.evaluatorID))
           proposed.members += earlier.members.filter { !given.contains($0.evaluatorID) }
         }
@@ -196,9 +193,7 @@ extension EvaluationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let panel = try RecordTable.fetchRequired(db, Panel.self, id: panelID)
-        guard request.periodID.isEmpty || request.periodID == panel.periodID else {
-          throw DomainError.invalidArgument(field: "period_id", rule: "the panel's period \(panel.periodID)")
-        }
+        try Panels.checkScorePeriod(request.periodID, of: panel)
         let period = try Self.fetchPeriod(db, id: panel.periodID)
         try EvaluationPeriods.checkOpen(period)
         let item = try RecordTable.fetchRequired(db, ScoringItem.self, id: itemID)

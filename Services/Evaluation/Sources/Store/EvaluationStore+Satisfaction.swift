@@ -13,20 +13,7 @@ extension EvaluationStore {
   public func submitSurvey(
     _ request: Governance_Evaluation_V1_SubmitSurveyResponseRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> SurveyResponse {
-    var response = request.response
-    let community = try DivisionCode(response.divisionCode, field: "response.division_code")
-    guard community.level == .community else {
-      throw DomainError.invalidArgument(
-        field: "response.division_code", rule: "the compound's community, got a \(community.level)")
-    }
-    response.compoundID = try FieldValidation.requiredID(response.compoundID, field: "response.compound_id")
-    response.companyID = try FieldValidation.requiredID(response.companyID, field: "response.company_id")
-    guard (1...5).contains(response.overallSatisfaction) else {
-      throw DomainError.invalidArgument(
-        field: "response.overall_satisfaction", rule: "from 1 to 5, got \(response.overallSatisfaction)")
-    }
-    response.comment = try FieldValidation.optionalText(response.comment, field: "response.comment", maximumLength: 500)
-    response.channel = try FieldValidation.optionalText(response.channel, field: "response.channel", maximumLength: 30)
+    var response = try Surveys.validateNew(request.response)
     let respondent =
       response.hasRespondent && !response.respondent.name.isEmpty
       ? try PersonalData.validate(response.respondent, field: "response.respondent") : nil
@@ -39,15 +26,8 @@ extension EvaluationStore {
         try EvaluationPeriods.checkOpen(period)
         for (index, answer) in response.answers.enumerated() {
           let field = "response.answers[\(index)]"
-          guard let item = try RecordTable.fetch(db, ScoringItem.self, id: answer.itemID),
-            item.use == .residentSurvey
-          else {
-            throw DomainError.invalidArgument(field: "\(field).item_id", rule: "names a resident-survey item")
-          }
-          guard answer.value.isFinite, answer.value >= 0, answer.value <= item.fullMarks else {
-            throw DomainError.invalidArgument(
-              field: "\(field).value", rule: "from 0 to \(item.fullMarks), got \(answer.value)")
-          }
+          try Surveys.checkAnswer(
+            answer, item: RecordTable.fetch(db, ScoringItem.self, id: answer.itemID), field: field)
         }
         let created = try RecordTable.insertNew(db, response, by: principal, at: time)
         if let respondent {

@@ -333,3 +333,12 @@ extension CaseWorkflow {
     return corrected
   }
 }
+
+extension CaseWorkflow {
+  /// The rule "an archive arrives in messages of at most `importBatchLimit` cases".
+  public static func checkImportBatch(_ count: Int) throws(DomainError) {
+    guard count <= importBatchLimit else {
+      throw DomainError.invalidArgument(field: "cases", rule: "at most \(importBatchLimit) per message, got \(count)")
+    }
+  }
+}

@@ -45,3 +45,12 @@ public enum DivisionRegistry {
     return validated
   }
 }
+
+extension DivisionRegistry {
+  /// The rule "a division code given in a request names a registered division".
+  public static func checkRegistered(_ code: String, field: String, registered: Bool) throws(DomainError) {
+    guard registered else {
+      throw DomainError.invalidArgument(field: field, rule: "names a registered division; \(code) is not registered")
+    }
+  }
+}

@@ -84,3 +84,26 @@ public enum DutyRoster {
     }
   }
 }
+
+extension DutyRoster {
+  /// The rule "an alarm names its device's grid, or the compound it is in".
+  public static func checkAlarmPlace(gridCode: String, compoundID: String) throws(DomainError) {
+    if gridCode.isEmpty {
+      guard !compoundID.isEmpty else {
+        throw DomainError.invalidArgument(field: "grid_code", rule: "give the device's grid_code or its compound_id")
+      }
+    } else {
+      _ = try DivisionCode(gridCode, field: "grid_code")
+    }
+  }
+
+  /// The rule "an alarm by compound goes to a grid covering the compound": the most specific of
+  /// `covering` (ordered most specific first); INVALID_ARGUMENT naming `compound_id` when none does.
+  public static func mostSpecificGrid(covering: [String], compoundID: String) throws(DomainError) -> String {
+    guard let mostSpecific = covering.first else {
+      throw DomainError.invalidArgument(
+        field: "compound_id", rule: "names a compound covered by a registered grid; \(compoundID) is in none")
+    }
+    return mostSpecific
+  }
+}

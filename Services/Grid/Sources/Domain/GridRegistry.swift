@@ -47,3 +47,12 @@ public enum GridRegistry {
     return validated
   }
 }
+
+extension GridRegistry {
+  /// The rule "a grid code given in a request names a registered grid".
+  public static func checkRegistered(_ code: String, field: String, registered: Bool) throws(DomainError) {
+    guard registered else {
+      throw DomainError.invalidArgument(field: field, rule: "names a registered grid; \(code) is not registered")
+    }
+  }
+}

@@ -87,10 +87,7 @@ extension GridStore {
   /// Stores one message of archived cases, each with an IMPORTED line of history, in one
   /// transaction: a case that breaks a rule refuses the whole message, naming it.
   public func importCases(_ archived: [GridCase], by principal: Principal, at time: Date = Date()) async throws -> Int {
-    guard archived.count <= CaseWorkflow.importBatchLimit else {
-      throw DomainError.invalidArgument(
-        field: "cases", rule: "at most \(CaseWorkflow.importBatchLimit) per message, got \(archived.count)")
-    }
+    try CaseWorkflow.checkImportBatch(archived.count)
     let validated = try archived.enumerated().map { index, gridCase in
       try CaseWorkflow.validateArchived(gridCase, index: index, at: time)
     }

@@ -190,13 +190,7 @@ extension GridStore {
       known: Governance_Grid_V1_AlarmKind.allCases.filter { $0 != .unspecified })
     let address = try FieldValidation.optionalText(request.address, field: "address", maximumLength: 200)
     let reading = try FieldValidation.optionalText(request.reading, field: "reading", maximumLength: 500)
-    if request.gridCode.isEmpty {
-      guard !request.compoundID.isEmpty else {
-        throw DomainError.invalidArgument(field: "grid_code", rule: "give the device's grid_code or its compound_id")
-      }
-    } else {
-      _ = try DivisionCode(request.gridCode, field: "grid_code")
-    }
+    try DutyRoster.checkAlarmPlace(gridCode: request.gridCode, compoundID: request.compoundID)
     let vault = vault
     let response = try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
@@ -260,10 +254,7 @@ extension GridStore {
     let covering = try String.fetchAll(
       db, sql: "SELECT grid_code FROM grid_compound WHERE compound_id = ? ORDER BY length(grid_code) DESC, grid_code",
       arguments: [request.compoundID])
-    guard let mostSpecific = covering.first else {
-      throw DomainError.invalidArgument(
-        field: "compound_id", rule: "names a compound covered by a registered grid; \(request.compoundID) is in none")
-    }
+    let mostSpecific = try DutyRoster.mostSpecificGrid(covering: covering, compoundID: request.compoundID)
     return try covering.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
   }
 

@@ -196,16 +196,12 @@ public struct GridStore: Sendable {
 
   /// Rejects a reference to a grid that is not registered.
   static func requireGrid(_ db: Database, code: String, field: String) throws {
-    guard try gridID(db, code: code) != nil else {
-      throw DomainError.invalidArgument(field: field, rule: "names a registered grid; \(code) is not registered")
-    }
+    try GridRegistry.checkRegistered(code, field: field, registered: gridID(db, code: code) != nil)
   }
 
   /// Rejects a reference to a division that is not registered.
   static func requireDivision(_ db: Database, code: String, field: String) throws {
-    guard try divisionID(db, code: code) != nil else {
-      throw DomainError.invalidArgument(field: field, rule: "names a registered division; \(code) is not registered")
-    }
+    try DivisionRegistry.checkRegistered(code, field: field, registered: divisionID(db, code: code) != nil)
   }
 
   /// Registers a division in one transaction. A code is registered once: a second division with

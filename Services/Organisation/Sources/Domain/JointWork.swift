@@ -162,3 +162,59 @@ extension Pairings {
     }
   }
 }
+
+extension Pairings {
+  /// The rule "a paired unit (共建单位) has a name, a kind and a division; its credit code, when
+  /// given, has 18 characters; its contact is kept masked": validates a new unit.
+  public static func validateNewUnit(
+    _ unit: Governance_Organisation_V1_PairedUnit
+  ) throws(DomainError) -> Governance_Organisation_V1_PairedUnit {
+    var validated = unit
+    validated.name = try FieldValidation.requiredName(unit.name, field: "unit.name")
+    validated.kind = try FieldValidation.requiredCase(
+      unit.kind, field: "unit.kind", unspecified: .unspecified,
+      known: Governance_Organisation_V1_PairedUnitKind.allCases.filter { $0 != .unspecified })
+    _ = try DivisionCode(unit.divisionCode, field: "unit.division_code")
+    if !unit.unifiedSocialCreditCode.isEmpty {
+      guard unit.unifiedSocialCreditCode.count == 18 else {
+        throw DomainError.invalidArgument(field: "unit.unified_social_credit_code", rule: "has 18 characters")
+      }
+    }
+    validated.responsibleLeader = try FieldValidation.optionalText(
+      unit.responsibleLeader, field: "unit.responsible_leader", maximumLength: 50)
+    if !unit.contact.name.isEmpty {
+      validated.contact = PersonalData.masked(try PersonalData.validate(unit.contact, field: "unit.contact"))
+    }
+    return validated
+  }
+
+  /// The rule "a unit pairs with a compound or with a community": the community `code` names.
+  public static func community(_ code: String) throws(DomainError) -> DivisionCode {
+    let community = try DivisionCode(code, field: "community_division_code")
+    guard community.level == .community else {
+      throw DomainError.invalidArgument(
+        field: "community_division_code", rule: "names a community, got a \(community.level)")
+    }
+    return community
+  }
+
+  /// The rule "a pairing's quarterly evaluation names the pairing and its evaluator, a quarter, a
+  /// grade and a score from 0 to 100": validates one, dated `time`'s day when undated.
+  public static func validateEvaluation(
+    _ evaluation: Governance_Organisation_V1_PairingEvaluation, at time: Date
+  ) throws(DomainError) -> Governance_Organisation_V1_PairingEvaluation {
+    var validated = evaluation
+    _ = try FieldValidation.requiredID(evaluation.pairingID, field: "evaluation.pairing_id")
+    _ = try FieldValidation.requiredID(
+      evaluation.evaluatorOrganisationID, field: "evaluation.evaluator_organisation_id")
+    try JointConferences.checkQuarter(year: evaluation.year, quarter: evaluation.quarter)
+    validated.grade = try FieldValidation.requiredCase(
+      evaluation.grade, field: "evaluation.grade", unspecified: .unspecified, known: [.excellent, .good, .fair, .poor])
+    guard (0...100).contains(evaluation.score) else {
+      throw DomainError.invalidArgument(field: "evaluation.score", rule: "from 0 to 100, got \(evaluation.score)")
+    }
+    validated.comment = try FieldValidation.optionalText(evaluation.comment, field: "evaluation.comment")
+    if !evaluation.hasEvaluatedDate { validated.evaluatedDate = CalendarDate.today(at: time) }
+    return validated
+  }
+}

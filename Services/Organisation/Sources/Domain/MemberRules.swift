@@ -70,3 +70,22 @@ extension MemberRules {
     }
   }
 }
+
+extension MemberRules {
+  /// The rule "members register at a community (双报到)": the community `code` names.
+  public static func registrationCommunity(_ code: String) throws(DomainError) -> DivisionCode {
+    let community = try DivisionCode(code, field: "community_division_code")
+    guard community.level == .community else {
+      throw DomainError.invalidArgument(
+        field: "community_division_code", rule: "members register at a community, got a \(community.level)")
+    }
+    return community
+  }
+
+  /// The rule "only party members' contacts are kept here": a reveal names a party member.
+  public static func checkRevealSubject(_ subject: Governance_Organisation_V1_ContactSubject) throws(DomainError) {
+    guard subject == .partyMember else {
+      throw DomainError.invalidArgument(field: "subject", rule: "only party members' contacts are kept here so far")
+    }
+  }
+}

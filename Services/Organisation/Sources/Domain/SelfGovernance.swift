@@ -245,3 +245,15 @@ extension SelfGovernance {
     }
   }
 }
+
+extension SelfGovernance {
+  /// The rule "a negative-list entry names its person by ID number or party member".
+  public static func checkNamesPerson(
+    _ contact: Governance_Common_V1_ResidentContact, partyMemberID: String
+  ) throws(DomainError) {
+    guard !contact.idNumber.isEmpty || !partyMemberID.isEmpty else {
+      throw DomainError.invalidArgument(
+        field: "entry.contact.id_number", rule: "an entry names its person by ID number or party_member_id")
+    }
+  }
+}

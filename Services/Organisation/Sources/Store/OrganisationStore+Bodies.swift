@@ -201,10 +201,7 @@ extension OrganisationStore {
   ) async throws -> NegativeEntry {
     var entry = request.entry
     let contact = try PersonalData.validate(request.entry.contact, field: "entry.contact")
-    guard !contact.idNumber.isEmpty || !entry.partyMemberID.isEmpty else {
-      throw DomainError.invalidArgument(
-        field: "entry.contact.id_number", rule: "an entry names its person by ID number or party_member_id")
-    }
+    try SelfGovernance.checkNamesPerson(contact, partyMemberID: entry.partyMemberID)
     entry.reason = try FieldValidation.requiredCase(
       request.entry.reason, field: "entry.reason", unspecified: .unspecified,
       known: Governance_Organisation_V1_NegativeListReason.allCases.filter { $0 != .unspecified })

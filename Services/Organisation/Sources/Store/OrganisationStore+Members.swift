@@ -155,9 +155,7 @@ extension OrganisationStore {
   public func revealContact(
     _ request: Governance_Organisation_V1_RevealContactRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Governance_Organisation_V1_RevealContactResponse {
-    guard request.subject == .partyMember else {
-      throw DomainError.invalidArgument(field: "subject", rule: "only party members' contacts are kept here so far")
-    }
+    try MemberRules.checkRevealSubject(request.subject)
     let memberID = try FieldValidation.requiredID(request.subjectID, field: "subject_id")
     let reason = try FieldValidation.requiredName(request.reason, field: "reason", maximumLength: 200)
     let vault = vault

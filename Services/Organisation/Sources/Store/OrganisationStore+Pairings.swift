@@ -12,23 +12,7 @@ extension OrganisationStore {
   public func createPairedUnit(
     _ request: Governance_Organisation_V1_CreatePairedUnitRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> PairedUnit {
-    var unit = request.unit
-    unit.name = try FieldValidation.requiredName(unit.name, field: "unit.name")
-    unit.kind = try FieldValidation.requiredCase(
-      unit.kind, field: "unit.kind", unspecified: .unspecified,
-      known: Governance_Organisation_V1_PairedUnitKind.allCases.filter { $0 != .unspecified })
-    _ = try DivisionCode(unit.divisionCode, field: "unit.division_code")
-    if !unit.unifiedSocialCreditCode.isEmpty {
-      guard unit.unifiedSocialCreditCode.count == 18 else {
-        throw DomainError.invalidArgument(field: "unit.unified_social_credit_code", rule: "has 18 characters")
-      }
-    }
-    unit.responsibleLeader = try FieldValidation.optionalText(
-      unit.responsibleLeader, field: "unit.responsible_leader", maximumLength: 50)
-    if !unit.contact.name.isEmpty {
-      unit.contact = PersonalData.masked(try PersonalData.validate(unit.contact, field: "unit.contact"))
-    }
-    let validated = unit
+    let validated = try Pairings.validateNewUnit(request.unit)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try RecordTable.insertNew(db, validated, by: principal, at: time)
@@ -63,12 +47,7 @@ extension OrganisationStore {
     if let compound {
       division = compound.divisionCode
     } else {
-      let community = try DivisionCode(request.communityDivisionCode, field: "community_division_code")
-      guard community.level == .community else {
-        throw DomainError.invalidArgument(
-          field: "community_division_code", rule: "names a community, got a \(community.level)")
-      }
-      division = community.code
+      division = try Pairings.community(request.communityDivisionCode).code
     }
     let start = request.hasStartDate ? request.startDate : CalendarDate.today(at: time)
     if request.hasEndDate {
@@ -128,19 +107,8 @@ extension OrganisationStore {
     _ request: Governance_Organisation_V1_RecordPairingEvaluationRequest, by principal: Principal,
     at time: Date = Date()
   ) async throws -> PairingEvaluation {
-    var evaluation = request.evaluation
-    let pairingID = try FieldValidation.requiredID(evaluation.pairingID, field: "evaluation.pairing_id")
-    let evaluatorID = try FieldValidation.requiredID(
-      evaluation.evaluatorOrganisationID, field: "evaluation.evaluator_organisation_id")
-    try JointConferences.checkQuarter(year: evaluation.year, quarter: evaluation.quarter)
-    evaluation.grade = try FieldValidation.requiredCase(
-      evaluation.grade, field: "evaluation.grade", unspecified: .unspecified, known: [.excellent, .good, .fair, .poor])
-    guard (0...100).contains(evaluation.score) else {
-      throw DomainError.invalidArgument(field: "evaluation.score", rule: "from 0 to 100, got \(evaluation.score)")
-    }
-    evaluation.comment = try FieldValidation.optionalText(evaluation.comment, field: "evaluation.comment")
-    if !evaluation.hasEvaluatedDate { evaluation.evaluatedDate = CalendarDate.today(at: time) }
-    let proposed = evaluation
+    let proposed = try Pairings.validateEvaluation(request.evaluation, at: time)
+    let (pairingID, evaluatorID) = (proposed.pairingID, proposed.evaluatorOrganisationID)
     do {
       return try await writer.write { db in
         try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {

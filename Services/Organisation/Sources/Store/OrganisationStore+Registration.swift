@@ -13,11 +13,7 @@ extension OrganisationStore {
     _ request: Governance_Organisation_V1_RegisterAtCommunityRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Registration {
     let memberID = try FieldValidation.requiredID(request.memberID, field: "member_id")
-    let community = try DivisionCode(request.communityDivisionCode, field: "community_division_code")
-    guard community.level == .community else {
-      throw DomainError.invalidArgument(
-        field: "community_division_code", rule: "members register at a community, got a \(community.level)")
-    }
+    let community = try MemberRules.registrationCommunity(request.communityDivisionCode)
     if request.hasRegisteredDate { try CalendarDate.validate(request.registeredDate, field: "registered_date") }
     do {
       return try await writer.write { db in

@@ -83,3 +83,10 @@ extension MicroWishWorkflow {
     }
   }
 }
+
+extension MicroWishWorkflow {
+  /// The rule "a wish is claimed by a volunteer, a team or a paired unit": the refusal of any
+  /// other claimant kind.
+  public static let unknownClaimantKind = DomainError.invalidArgument(
+    field: "claimant.kind", rule: "one of VOLUNTEER, TEAM or PAIRED_UNIT")
+}

@@ -63,3 +63,19 @@ extension Mobilisations {
     }
   }
 }
+
+extension Mobilisations {
+  /// The rule "a call-out asks for 0 (all members) or more".
+  public static func checkNeeded(_ needed: Int32) throws(DomainError) {
+    guard needed >= 0 else {
+      throw DomainError.invalidArgument(field: "needed", rule: "0 (all) or more, got \(needed)")
+    }
+  }
+
+  /// The rule "an answer's arrival estimate is from 0 to 1,440 minutes (a day)".
+  public static func checkETA(_ minutes: Int32) throws(DomainError) {
+    guard (0...1440).contains(minutes) else {
+      throw DomainError.invalidArgument(field: "eta_minutes", rule: "from 0 to 1440, got \(minutes)")
+    }
+  }
+}

@@ -57,3 +57,19 @@ extension ServiceHours {
     }
   }
 }
+
+extension ServiceHours {
+  /// The rule "a service record's post, project, wish or call-out is a registered one".
+  public static func checkReference(_ id: String, field: String, registered: Bool) throws(DomainError) {
+    guard registered else {
+      throw DomainError.invalidArgument(field: field, rule: "names a registered record; \(id) is not")
+    }
+  }
+
+  /// The rule "a span of service ends not before it starts".
+  public static func checkSpan(from: Governance_Common_V1_Date?, to: Governance_Common_V1_Date?) throws(DomainError) {
+    if let from, let to, CalendarDate.iso(to) < CalendarDate.iso(from) {
+      throw DomainError.invalidArgument(field: "to_date", rule: "not before from_date")
+    }
+  }
+}

@@ -16,9 +16,7 @@ extension VolunteersStore {
     let message = try FieldValidation.requiredName(request.message, field: "message", maximumLength: 500)
     let meetingPoint = try FieldValidation.optionalText(
       request.meetingPoint, field: "meeting_point", maximumLength: 200)
-    guard request.needed >= 0 else {
-      throw DomainError.invalidArgument(field: "needed", rule: "0 (all) or more, got \(request.needed)")
-    }
+    try Mobilisations.checkNeeded(request.needed)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let team = try RecordTable.fetchRequired(db, Team.self, id: teamID)
@@ -76,9 +74,7 @@ extension VolunteersStore {
     let id = try FieldValidation.requiredID(request.mobilisationID, field: "mobilisation_id")
     let volunteer = try FieldValidation.requiredID(request.volunteerID, field: "volunteer_id")
     let note = try FieldValidation.optionalText(request.note, field: "note", maximumLength: 200)
-    guard (0...1440).contains(request.etaMinutes) else {
-      throw DomainError.invalidArgument(field: "eta_minutes", rule: "from 0 to 1440, got \(request.etaMinutes)")
-    }
+    try Mobilisations.checkETA(request.etaMinutes)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var mobilisation = try RecordTable.fetchRequired(db, Mobilisation.self, id: id)

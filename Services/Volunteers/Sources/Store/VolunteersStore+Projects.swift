@@ -9,37 +9,13 @@ extension VolunteersStore {
   /// The rule "a project or brand belongs to one compound of a community and is run by
   /// registered teams; a project may run under a brand of the same compound".
   static func validateProject(_ db: Database, _ project: Project) throws -> Project {
-    var validated = project
-    let community = try DivisionCode(project.divisionCode, field: "project.division_code")
-    guard community.level == .community else {
-      throw DomainError.invalidArgument(field: "project.division_code", rule: "a community, got a \(community.level)")
-    }
-    validated.compoundID = try FieldValidation.requiredID(project.compoundID, field: "project.compound_id")
-    validated.kind = try FieldValidation.requiredCase(
-      project.kind, field: "project.kind", unspecified: .unspecified, known: [.project, .brand])
-    validated.name = try FieldValidation.requiredName(project.name, field: "project.name")
-    validated.details = try FieldValidation.optionalText(project.details, field: "project.details")
-    if project.hasStartDate { try CalendarDate.validate(project.startDate, field: "project.start_date") }
-    if project.hasEndDate {
-      try CalendarDate.validate(project.endDate, field: "project.end_date")
-      if project.hasStartDate, CalendarDate.iso(project.endDate) < CalendarDate.iso(project.startDate) {
-        throw DomainError.invalidArgument(field: "project.end_date", rule: "not before start_date")
-      }
-    }
+    let validated = try ServiceProjects.validate(project)
     for (index, team) in project.teamIds.enumerated() {
-      guard try RecordTable.fetch(db, Team.self, id: team) != nil else {
-        throw DomainError.invalidArgument(
-          field: "project.team_ids[\(index)]", rule: "names a registered team; \(team) is not")
-      }
+      try ServiceProjects.checkTeam(team, index: index, registered: RecordTable.fetch(db, Team.self, id: team) != nil)
     }
     if !project.brandID.isEmpty {
-      guard validated.kind == .project,
-        let brand = try RecordTable.fetch(db, Project.self, id: project.brandID),
-        brand.kind == .brand, brand.compoundID == validated.compoundID
-      else {
-        throw DomainError.invalidArgument(
-          field: "project.brand_id", rule: "a project runs under a brand of its own compound")
-      }
+      try ServiceProjects.checkBrand(
+        validated.kind == .project ? RecordTable.fetch(db, Project.self, id: project.brandID) : nil, of: validated)
     }
     return validated
   }

@@ -26,11 +26,10 @@ extension VolunteersStore {
           ("micro_wish", record.microWishID, "record.micro_wish_id"),
           ("mobilisation", record.mobilisationID, "record.mobilisation_id"),
         ] where !id.isEmpty {
-          guard
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id]) == true
-          else {
-            throw DomainError.invalidArgument(field: field, rule: "names a registered record; \(id) is not")
-          }
+          try ServiceHours.checkReference(
+            id, field: field,
+            registered: Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id])
+              == true)
         }
         return try RecordTable.insertNew(db, record, by: principal, at: time)
       }
@@ -69,9 +68,7 @@ extension VolunteersStore {
       try CalendarDate.validate(to, field: "to_date")
       filter.add("\(column) <= ?", CalendarDate.iso(to))
     }
-    if let from, let to, CalendarDate.iso(to) < CalendarDate.iso(from) {
-      throw DomainError.invalidArgument(field: "to_date", rule: "not before from_date")
-    }
+    try ServiceHours.checkSpan(from: from, to: to)
   }
 
   /// Confirms or rejects a pending record: confirmed by the team leader when it was served with

@@ -120,7 +120,7 @@ extension VolunteersStore {
         $0.name = (try? FieldValidation.requiredName(given.name, field: "claimant.name")) ?? id
       }
     default:
-      throw DomainError.invalidArgument(field: "claimant.kind", rule: "one of VOLUNTEER, TEAM or PAIRED_UNIT")
+      throw MicroWishWorkflow.unknownClaimantKind
     }
   }
 
