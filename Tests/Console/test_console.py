@@ -34,11 +34,13 @@ def totp(secret: str, at: float) -> str:
 
 
 def free_offset() -> int:
-    """A port offset under which the gateway's, services' and metrics ports are all free."""
-    for _ in range(50):
-        offset = random.randint(1000, 15000)
+    """A port offset under which the gateway's, services' and metrics ports are all free and
+    outside the kernel's ephemeral range, which the tests' client sockets draw from."""
+    low, high = map(int, pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    for _ in range(200):
+        offset = random.randint(1000, 15480)
         ports = [8080 + offset] + [50051 + offset + i for i in range(5)] + [9451 + offset + i for i in range(5)]
-        if all(port < 65536 for port in ports) and all(_free(port) for port in ports):
+        if all(port < 65536 and not low <= port <= high for port in ports) and all(_free(port) for port in ports):
             return offset
     raise RuntimeError("no free ports")
 

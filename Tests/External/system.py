@@ -32,6 +32,28 @@ def access_token(key: bytes, role: str = "city_admin", scope: str = "") -> str:
     return f"{header}.{payload}.{signature}"
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out to outgoing connections: a test's thousands of client
+    sockets take them, so a server port chosen among them can be taken before it is bound."""
+    try:
+        low, high = map(int, pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return range(low, high + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+def free_offset() -> int:
+    """A port offset under which the gateway's, the services' and the metrics ports are all free
+    and outside the ephemeral range."""
+    ephemeral = _ephemeral_ports()
+    for _ in range(200):
+        offset = random.randint(1000, 15480)
+        ports = [8080 + offset] + [port + offset for port in PORTS.values()] + [9451 + offset + i for i in range(5)]
+        if all(port < 65536 and port not in ephemeral and _free(port) for port in ports):
+            return offset
+    raise RuntimeError("no free port offset outside the ephemeral range")
+
+
 def _free(port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -52,20 +74,25 @@ class System:
         if archive is not None:
             with tarfile.open(archive) as bundle:
                 bundle.extractall(self.data, filter="data")
-        for _ in range(50):
-            self.offset = random.randint(1000, 15000)
-            ports = [8080 + self.offset] + [port + self.offset for port in PORTS.values()] + \
-                [9451 + self.offset + i for i in range(5)]
-            if all(_free(port) for port in ports):
-                break
-        self.process = subprocess.Popen(
-            [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+        # A start that ends before "all healthy" (a port taken between the check and the bind)
+        # is retried on other ports; its output is kept for the error if every try fails.
         self.output: list[str] = []
-        for line in self.process.stdout:
-            self.output.append(line)
-            if "all healthy" in line:
+        for _ in range(3):
+            self.offset = free_offset()
+            self.process = subprocess.Popen(
+                [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+            healthy = False
+            for line in self.process.stdout:
+                self.output.append(line)
+                if "all healthy" in line:
+                    healthy = True
+                    break
+            if healthy:
                 break
+            self.process.wait(timeout=30)
+        else:
+            raise RuntimeError("governance up did not become healthy:\n" + "".join(self.output[-40:]))
         # The rest of up's output (restarts, exits) is kept for the tests to read.
         self._reader = threading.Thread(target=lambda: self.output.extend(self.process.stdout), daemon=True)
         self._reader.start()
