@@ -42,7 +42,7 @@ public enum RecordTable {
   }
 
   /// Inserts a new record: `columns` are the store's queried columns, by name.
-  public static func insert(
+  static func insert(
     _ db: Database, into name: String, id: String, record: some SwiftProtobuf.Message,
     columns: KeyValuePairs<String, (any DatabaseValueConvertible)?>, by principal: Principal, at time: Date
   ) throws {
@@ -61,8 +61,8 @@ public enum RecordTable {
   }
 
   /// The record with `id`, or nil.
-  @inlinable
-  public static func fetch<M: SwiftProtobuf.Message>(_ db: Database, from name: String, id: String, as type: M.Type)
+  @inlinable @usableFromInline
+  static func fetch<M: SwiftProtobuf.Message>(_ db: Database, from name: String, id: String, as type: M.Type)
     throws -> M?
   {
     // Prepared once per connection and table: reads by id are the commonest call there is.

@@ -112,7 +112,6 @@ extension OrganisationStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         var organisation = try Self.requireOrganisation(db, id: id)
-        try OrganisationTree.checkDissolve(organisation)
         let children =
           try Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM party_organisation WHERE parent_id = ? AND status = ?",
