@@ -1957,6 +1957,14 @@ public nonisolated struct Governance_Grid_V1_Case: @unchecked Sendable {
     set {_uniqueStorage()._missedDeadline = newValue}
   }
 
+  /// The short number people read, say and search (案件编号) in place of the id: the report date
+  /// in the city's calendar (YYYYMMDD) and the day's sequence from 1, five digits, e.g.
+  /// "20261130-00007". Unique; set by the service when the case is stored.
+  public var caseNumber: String {
+    get {_storage._caseNumber}
+    set {_uniqueStorage()._caseNumber = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2169,7 +2177,8 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
     set {_uniqueStorage()._assigneeID = newValue}
   }
 
-  /// Only cases past their deadline and not yet resolved.
+  /// Only open cases past their deadline: the current one has passed, or the case was marked
+  /// overdue (a deadline passed at the street or above).
   public var overdueOnly: Bool {
     get {_storage._overdueOnly}
     set {_uniqueStorage()._overdueOnly = newValue}
@@ -2198,6 +2207,20 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
   public var reporterPrincipalID: String {
     get {_storage._reporterPrincipalID}
     set {_uniqueStorage()._reporterPrincipalID = newValue}
+  }
+
+  /// Cases whose case_number starts with this: a whole number, a report date "20261130", or any
+  /// leading part of one (digits and at most one '-').
+  public var caseNumber: String {
+    get {_storage._caseNumber}
+    set {_uniqueStorage()._caseNumber = newValue}
+  }
+
+  /// The order of the list (AIP-132): "" for the order of creation, "create_time desc" for the
+  /// newest first. Anything else is INVALID_ARGUMENT.
+  public var orderBy: String {
+    get {_storage._orderBy}
+    set {_uniqueStorage()._orderBy = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -5171,7 +5194,7 @@ nonisolated extension Governance_Grid_V1_CaseEvaluation: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Case"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}source\0\u{3}external_id\0\u{3}source_ref_id\0\u{1}category\0\u{1}title\0\u{1}details\0\u{1}location\0\u{1}priority\0\u{1}reporter\0\u{3}reporter_principal_id\0\u{1}status\0\u{1}handler\0\u{3}assignee_id\0\u{1}deadline\0\u{1}overdue\0\u{3}report_time\0\u{3}accept_time\0\u{3}resolve_time\0\u{3}close_time\0\u{1}resolution\0\u{3}resolved_level\0\u{1}evaluation\0\u{3}reject_reason\0\u{3}escalation_count\0\u{3}reopen_count\0\u{1}alarm\0\u{1}audit\0\u{3}missed_deadline\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}source\0\u{3}external_id\0\u{3}source_ref_id\0\u{1}category\0\u{1}title\0\u{1}details\0\u{1}location\0\u{1}priority\0\u{1}reporter\0\u{3}reporter_principal_id\0\u{1}status\0\u{1}handler\0\u{3}assignee_id\0\u{1}deadline\0\u{1}overdue\0\u{3}report_time\0\u{3}accept_time\0\u{3}resolve_time\0\u{3}close_time\0\u{1}resolution\0\u{3}resolved_level\0\u{1}evaluation\0\u{3}reject_reason\0\u{3}escalation_count\0\u{3}reopen_count\0\u{1}alarm\0\u{1}audit\0\u{3}missed_deadline\0\u{3}case_number\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -5204,6 +5227,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
     var _alarm: Governance_Grid_V1_SensorAlarm? = nil
     var _audit: Governance_Common_V1_AuditStamp? = nil
     var _missedDeadline: Bool = false
+    var _caseNumber: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5244,6 +5268,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
       _alarm = source._alarm
       _audit = source._audit
       _missedDeadline = source._missedDeadline
+      _caseNumber = source._caseNumber
     }
   }
 
@@ -5292,6 +5317,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
         case 28: try { try decoder.decodeSingularMessageField(value: &_storage._alarm) }()
         case 29: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
         case 30: try { try decoder.decodeSingularBoolField(value: &_storage._missedDeadline) }()
+        case 31: try { try decoder.decodeSingularStringField(value: &_storage._caseNumber) }()
         default: break
         }
       }
@@ -5394,6 +5420,9 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
       if _storage._missedDeadline != false {
         try visitor.visitSingularBoolField(value: _storage._missedDeadline, fieldNumber: 30)
       }
+      if !_storage._caseNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._caseNumber, fieldNumber: 31)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5433,6 +5462,7 @@ nonisolated extension Governance_Grid_V1_Case: SwiftProtobuf.Message, SwiftProto
         if _storage._alarm != rhs_storage._alarm {return false}
         if _storage._audit != rhs_storage._audit {return false}
         if _storage._missedDeadline != rhs_storage._missedDeadline {return false}
+        if _storage._caseNumber != rhs_storage._caseNumber {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -5693,7 +5723,7 @@ nonisolated extension Governance_Grid_V1_GetCaseRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCasesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0")
 
   fileprivate class _StorageClass {
     var _pageSize: Int32 = 0
@@ -5711,6 +5741,8 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
     var _fromDate: Governance_Common_V1_Date? = nil
     var _toDate: Governance_Common_V1_Date? = nil
     var _reporterPrincipalID: String = String()
+    var _caseNumber: String = String()
+    var _orderBy: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5736,6 +5768,8 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       _fromDate = source._fromDate
       _toDate = source._toDate
       _reporterPrincipalID = source._reporterPrincipalID
+      _caseNumber = source._caseNumber
+      _orderBy = source._orderBy
     }
   }
 
@@ -5769,6 +5803,8 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         case 13: try { try decoder.decodeSingularMessageField(value: &_storage._fromDate) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._toDate) }()
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._reporterPrincipalID) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._caseNumber) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._orderBy) }()
         default: break
         }
       }
@@ -5826,6 +5862,12 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       if !_storage._reporterPrincipalID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._reporterPrincipalID, fieldNumber: 15)
       }
+      if !_storage._caseNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._caseNumber, fieldNumber: 16)
+      }
+      if !_storage._orderBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._orderBy, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5850,6 +5892,8 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         if _storage._fromDate != rhs_storage._fromDate {return false}
         if _storage._toDate != rhs_storage._toDate {return false}
         if _storage._reporterPrincipalID != rhs_storage._reporterPrincipalID {return false}
+        if _storage._caseNumber != rhs_storage._caseNumber {return false}
+        if _storage._orderBy != rhs_storage._orderBy {return false}
         return true
       }
       if !storagesAreEqual {return false}

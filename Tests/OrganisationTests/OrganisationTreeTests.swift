@@ -199,6 +199,25 @@ struct OrganisationTreeTests {
     }
   }
 
+  @Test("an organisation's member counts are its formal and probationary members in the register")
+  func anOrganisationsMemberCountsAreItsMembersInTheRegister() async throws {
+    try await withOrganisationService { organisations, _, _ in
+      let community = try await BranchFormationTests.committees(organisations)
+      for (name, standing) in [
+        ("正式甲", Governance_Organisation_V1_MemberStanding.formal), ("正式乙", .formal), ("预备丙", .probationary),
+      ] {
+        _ = try await organisations.createMember(
+          BranchFormationTests.member(name, organisation: community, compound: "cmp_1", standing: standing))
+      }
+      let fetched = try await organisations.getOrganisation(.with { $0.id = community })
+      #expect(fetched.formalMemberCount == 2 && fetched.probationaryMemberCount == 1)
+      let listed = try await organisations.listOrganisations(.with { $0.divisionPrefix = "320113" })
+      let counted = listed.organisations.first { $0.id == community }
+      #expect(counted?.formalMemberCount == 2 && counted?.probationaryMemberCount == 1)
+      #expect(listed.organisations.filter { $0.id != community }.allSatisfy { $0.formalMemberCount == 0 })
+    }
+  }
+
   @Test("dual registration: in-service members register once, counted by community and street")
   func dualRegistration() async throws {
     try await withOrganisationService { organisations, _, _ in

@@ -132,13 +132,13 @@ extension RecordTable {
     }
   }
 
-  /// One page of records of type `type` matching `filter`, in id (creation) order, and the token
-  /// of the next page.
+  /// One page of records of type `type` matching `filter`, in id (creation) order or, with
+  /// `newestFirst`, the reverse, and the token of the next page (which goes on in the same order).
   @inlinable
   public static func list<Record: StoredRecord>(
-    _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest
+    _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest, newestFirst: Bool = false
   ) throws -> (records: [Record], nextPageToken: String) {
-    try list(db, from: Record.table, as: type, filter: filter, page: page)
+    try list(db, from: Record.table, as: type, filter: filter, page: page, newestFirst: newestFirst)
   }
 }
 
@@ -181,21 +181,23 @@ extension RecordTable {
     return stored
   }
 
-  /// One page of records matching `filter`, in id (creation) order, and the token of the next page.
+  /// One page of records matching `filter`, in id (creation) order or its reverse, and the token
+  /// of the next page: the id of the page's last record, after which the next page goes on.
   @inlinable @usableFromInline
   static func list<Record: SwiftProtobuf.Message>(
-    _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest
+    _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest,
+    newestFirst: Bool = false
   ) throws -> (records: [Record], nextPageToken: String) {
     var conditions = filter.conditions
     var arguments = filter.arguments
     if let after = page.afterID {
-      conditions.append("id > ?")
+      conditions.append(newestFirst ? "id < ?" : "id > ?")
       arguments.append(after.databaseValue)
     }
     let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     arguments.append((page.size + 1).databaseValue)
     let rows = try Row.fetchAll(
-      db, sql: "SELECT id, record FROM \(name) \(whereClause) ORDER BY id LIMIT ?",
+      db, sql: "SELECT id, record FROM \(name) \(whereClause) ORDER BY id\(newestFirst ? " DESC" : "") LIMIT ?",
       arguments: StatementArguments(arguments))
     // A page ends at its size or once its stored records reach `maximumBytes`, whichever comes
     // first (at least one record), so no answer nears the 4 MiB message limit.

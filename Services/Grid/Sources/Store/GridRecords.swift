@@ -91,6 +91,7 @@ extension Governance_Grid_V1_Case: StoredRecord {
       "on_time": hasResolveTime ? CaseStatisticsRules.resolvedOnTime(self) : nil,
       "overdue": overdue,
       "satisfaction": hasEvaluation ? evaluation.satisfaction : nil,
+      "case_number": caseNumber.isEmpty ? nil : caseNumber,
     ]
   }
 }

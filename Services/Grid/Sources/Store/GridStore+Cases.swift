@@ -4,6 +4,27 @@ import GovernanceAPI
 import ServiceKit
 import SwiftProtobuf
 
+/// The next case numbers of a transaction: the day's highest number is read once per day from the
+/// index, then counted on in memory, so a message of 5,000 imported cases reads it once.
+struct CaseNumberSequence {
+  private var last: [String: Int] = [:]
+
+  /// The next number for a case reported at `reportTime` (CaseNumbers.number).
+  mutating func next(_ db: Database, reportedAt reportTime: Date) throws -> String {
+    let day = CaseNumbers.day(reportedAt: reportTime)
+    let previous: Int
+    if let known = last[day] {
+      previous = known
+    } else {
+      let highest = try String.fetchOne(
+        db, sql: "SELECT MAX(case_number) FROM grid_case WHERE case_number GLOB ?", arguments: [day + "-*"])
+      previous = highest.flatMap(CaseNumbers.sequence(of:)) ?? 0
+    }
+    last[day] = previous + 1
+    return try CaseNumbers.number(day: day, sequence: previous + 1)
+  }
+}
+
 extension GridStore {
   public typealias GridCase = Governance_Grid_V1_Case
   public typealias CaseEvent = Governance_Grid_V1_CaseEvent
@@ -55,6 +76,8 @@ extension GridStore {
       try requireGrid(db, code: place, field: "grid_case.location.grid_code")
     }
     var arriving = prepared.gridCase
+    var numbers = CaseNumberSequence()
+    arriving.caseNumber = try numbers.next(db, reportedAt: arriving.reportTime.date)
     if !arriving.hasDeadline {
       let policy = try policy(db, for: arriving.divisionCode)
       arriving.deadline = CaseWorkflow.deadline(
@@ -93,7 +116,10 @@ extension GridStore {
     }
     return try await writer.write { db in
       var registered: Set<String> = []
-      for (index, gridCase) in validated.enumerated() {
+      var numbers = CaseNumberSequence()
+      for (index, validCase) in validated.enumerated() {
+        var gridCase = validCase
+        gridCase.caseNumber = try numbers.next(db, reportedAt: gridCase.reportTime.date)
         let grid = gridCase.location.gridCode
         let place = grid.isEmpty ? gridCase.divisionCode : grid
         if !registered.contains(place) {
@@ -191,9 +217,18 @@ extension GridStore {
     filter.add("category = ?", request.category, when: !request.category.isEmpty)
     filter.add("priority = ?", request.priority.rawValue, when: request.priority != .unspecified)
     filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
-    filter.add("open AND deadline < ?", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
+    // Overdue: the current deadline has passed, or it passed at the street or above, where the
+    // sweep marks the case overdue and it keeps no deadline.
+    filter.add("open AND (overdue OR deadline < ?)", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
+    try CaseNumbers.validateQuery(request.caseNumber)
+    filter.add("case_number GLOB ?", request.caseNumber + "*", when: !request.caseNumber.isEmpty)
+    guard ["", "create_time desc"].contains(request.orderBy) else {
+      throw DomainError.invalidArgument(
+        field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got '\(request.orderBy)'")
+    }
+    let newestFirst = request.orderBy == "create_time desc"
     let (cases, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, GridCase.self, filter: filter, page: page)
+      try RecordTable.list(db, GridCase.self, filter: filter, page: page, newestFirst: newestFirst)
     }
     return .with {
       $0.cases = cases

@@ -191,6 +191,25 @@ public struct GridStore: Sendable {
         _ = try RecordTable.update(db, gridCase, by: Principal(service: .grid), at: Date())
       }
     }
+    migrator.registerMigration("v10-case-numbers") { db in
+      // Every case gets its number (CaseNumbers): those stored before numbers existed are numbered
+      // day by day (their report dates), in the order they were stored; their audit stamps stay.
+      try db.alter(table: "grid_case") { table in table.add(column: "case_number", .text) }
+      try db.create(index: "grid_case_case_number", on: "grid_case", columns: ["case_number"], unique: true)
+      var numbers = CaseNumberSequence()
+      let rows = try Row.fetchCursor(db, sql: "SELECT id FROM grid_case ORDER BY report_date, id")
+      var ids: [String] = []
+      while let row = try rows.next() { ids.append(row["id"]) }
+      for id in ids {
+        guard var gridCase = try RecordTable.fetch(db, GridCase.self, id: id), gridCase.caseNumber.isEmpty else {
+          continue
+        }
+        gridCase.caseNumber = try numbers.next(db, reportedAt: gridCase.reportTime.date)
+        try db.execute(
+          sql: "UPDATE grid_case SET record = ?, case_number = ? WHERE id = ?",
+          arguments: [try StoredMessage.encode(gridCase), gridCase.caseNumber, id])
+      }
+    }
     return migrator
   }
 

@@ -158,7 +158,8 @@ extension OrganisationStore {
     filter.add(
       "status = ?", Governance_Organisation_V1_OrganisationStatus.active.rawValue, when: !request.includeDissolved)
     var (organisations, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Organisation.self, filter: filter, page: page)
+      let (listed, next) = try RecordTable.list(db, Organisation.self, filter: filter, page: page)
+      return (try Self.withMemberCounts(db, listed), next)
     }
     if !request.compoundID.isEmpty {
       organisations = organisations.filter {

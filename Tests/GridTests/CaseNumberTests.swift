@@ -1,0 +1,87 @@
+import Foundation
+import GovernanceAPI
+import ServiceKit
+import SwiftProtobuf
+import Testing
+
+@testable import Grid
+
+@Suite("Case numbers: the report date in the city's calendar and the day's sequence, searchable")
+struct CaseNumberTests {
+  @Test("a case number is the report date in Beijing time and a five-digit sequence")
+  func aCaseNumberIsTheReportDateAndAFiveDigitSequence() throws {
+    // 2026-11-30 17:30 UTC is already 1 December in the city.
+    let lateEvening = Date(timeIntervalSince1970: 1_796_059_800)
+    #expect(CaseNumbers.day(reportedAt: lateEvening) == "20261201")
+    #expect(try CaseNumbers.number(day: "20261201", sequence: 7) == "20261201-00007")
+    #expect(CaseNumbers.sequence(of: "20261201-00007") == 7)
+    #expect(CaseNumbers.sequence(of: "case_01M8") == nil)
+    #expect(throws: DomainError.self) { try CaseNumbers.number(day: "20261201", sequence: 100_000) }
+  }
+
+  @Test("a case number query is digits and at most one dash")
+  func aCaseNumberQueryIsDigitsAndAtMostOneDash() throws {
+    try CaseNumbers.validateQuery("20261130-00")
+    try CaseNumbers.validateQuery("2026")
+    for bad in ["2026*", "2026-11-30", "abc", "20261130-000070"] {
+      #expect(
+        throws: DomainError.invalidArgument(
+          field: "case_number", rule: "a case number such as 20261130-00007 or its leading part, got '\(bad)'")
+      ) {
+        try CaseNumbers.validateQuery(bad)
+      }
+    }
+  }
+
+  @Test("cases reported and imported are numbered per day, found by number, listed newest first")
+  func casesAreNumberedPerDayFoundByNumberAndListedNewestFirst() async throws {
+    let store = try await GridFixture.store()
+    let setup = Principal(service: .grid)
+    let now = Date()
+    var numbers: [String] = []
+    for title in ["楼道堆放杂物", "路灯不亮"] {
+      let created = try await store.createCase(
+        .with {
+          $0.gridCase.source = .resident
+          $0.gridCase.category = "环境卫生"
+          $0.gridCase.title = title
+          $0.gridCase.details = title
+          $0.gridCase.location.gridCode = GridFixture.grid1
+        }, by: setup, at: now)
+      numbers.append(created.caseNumber)
+    }
+    let today = CaseNumbers.day(reportedAt: now)
+    #expect(numbers == ["\(today)-00001", "\(today)-00002"])
+
+    // Two archived cases of one earlier day, in one message, take that day's first two numbers.
+    let archived = [CaseImportTests.archived(3), CaseImportTests.archived(3)]
+    _ = try await store.importCases(archived, by: setup, at: now)
+    let earlier = CaseNumbers.day(reportedAt: archived[0].reportTime.date)
+    let found = try await store.listCases(.with { $0.caseNumber = earlier })
+    #expect(found.cases.map(\.caseNumber).sorted() == ["\(earlier)-00001", "\(earlier)-00002"])
+
+    let exact = try await store.listCases(.with { $0.caseNumber = numbers[1] })
+    #expect(exact.cases.map(\.title) == ["路灯不亮"])
+
+    let newest = try await store.listCases(
+      .with {
+        $0.orderBy = "create_time desc"
+        $0.pageSize = 3
+      })
+    let oldest = try await store.listCases(.with { $0.pageSize = 4 })
+    #expect(newest.cases.map(\.id) == Array(oldest.cases.map(\.id).reversed().prefix(3)))
+    let rest = try await store.listCases(
+      .with {
+        $0.orderBy = "create_time desc"
+        $0.pageToken = newest.nextPageToken
+      })
+    #expect(rest.cases.map(\.id) == [oldest.cases[0].id])
+
+    await #expect(
+      throws: DomainError.invalidArgument(
+        field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got 'title'")
+    ) {
+      _ = try await store.listCases(.with { $0.orderBy = "title" })
+    }
+  }
+}
