@@ -1,92 +1,131 @@
-"""The admin console in headless Chromium against the whole system started by `governance up`.
+"""The officials' console in headless Chromium against the whole system `governance up --demo` starts.
 
-An administrator is created with the operator tool (no default account exists), signs in with a
-password and a TOTP code, sees the dashboard with its charts, reports a case, accepts and
-escalates it, and finds the escalation in the case's history; a title holding markup stays text.
-Screenshots are saved to .build/console-dashboard.png and .build/console.png.
+Users of four roles are made with the operator tool (no default account exists). Every page is
+visited at 1366×768 (the dashboard also at 1920×1080) and saved under .build/console/; a page fails
+when its visible text holds an untranslated enum value, a record id or a raw division code, when it
+scrolls sideways, or when a chart leaves its card. Then each role does its day's task through the
+UI only, sees only its jurisdiction, and the login and case desk are used by keyboard alone.
 """
+import http.cookiejar
+import json
 import os
 import pathlib
-import random
+import re
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 import pyotp
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "External"))
+from system import free_offset  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("GOVERNANCE_BIN_DIR", ROOT / ".build" / "debug"))
+SHOTS = ROOT / ".build" / "console"
 PASSWORD = "Console-test-2026"
 
-
-def totp(secret: str, at: float) -> str:
-    """The code an authenticator app shows for the printed Base32 secret (pyotp, RFC 6238)."""
-    return pyotp.TOTP(secret).at(at)
-
-
-def free_offset() -> int:
-    """A port offset under which the gateway's, services' and metrics ports are all free and
-    outside the kernel's ephemeral range, which the tests' client sockets draw from."""
-    low, high = map(int, pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
-    for _ in range(200):
-        offset = random.randint(1000, 15480)
-        ports = [8080 + offset] + [50051 + offset + i for i in range(5)] + [9451 + offset + i for i in range(5)]
-        if all(port < 65536 and not low <= port <= high for port in ports) and all(_free(port) for port in ports):
-            return offset
-    raise RuntimeError("no free ports")
+# What must never show in the Chinese console: a contract's enum value, a record id, a raw
+# 12-digit division or 15-digit grid code (names are shown, codes only on hover).
+UNTRANSLATED = [
+    re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b"),
+    re.compile(r"\b(?:case|org|cmp|div|grd|wkr|mbr|com|ctr|per|pnl|vol|team|wish|pst)_[0-9A-Za-z]{8,}\b"),
+    re.compile(r"(?<![\d-])\d{12}(?:\d{3})?(?!\d)"),
+]
+PAGES = ["dashboard", "cases", "organisations", "members", "bodies", "gaps", "compounds", "companies", "grids",
+         "workers", "teams", "volunteers", "posts", "wishes", "periods", "composites", "publications", "items",
+         "audit"]
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
+class Gateway:
+    """The gateway's Connect API with a session, as the console calls it (used to find the demo's places)."""
+
+    def __init__(self, base: str, username: str, otp: str = ""):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        answer = self.post("/auth/login", {"username": username, "password": PASSWORD, "otp": otp})
+        self.csrf = answer["csrfToken"]
+
+    def post(self, path: str, body: dict) -> dict:
+        request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "X-CSRF-Token": getattr(self, "csrf", "")})
+        with self.opener.open(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def call(self, service: str, method: str, body: dict) -> dict:
+        return self.post(f"/governance.{service}/{method}", body)
 
 
 class ConsoleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        SHOTS.mkdir(parents=True, exist_ok=True)
         cls.data = tempfile.mkdtemp(prefix="governance-console-")
-        created = subprocess.run(
-            [BIN / "governance", "user", "create", "--data", cls.data, "--username", "admin", "--role", "city_admin",
-             "--scope", "3201"],
-            env={**os.environ, "GOVERNANCE_PASSWORD": PASSWORD}, capture_output=True, text=True, check=True)
-        cls.secret = next(line.split(": ", 1)[1] for line in created.stdout.splitlines() if "TOTP" in line)
+        cls.secret = cls.make_user("admin", "city_admin", "3201")
         cls.offset = free_offset()
         cls.up = subprocess.Popen(
             [BIN / "governance", "up", "--data", cls.data, "--port-offset", str(cls.offset), "--demo"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.time() + 120
+        deadline = time.time() + 180
+        output = []
         for line in cls.up.stdout:
+            output.append(line)
             if "all healthy" in line:
                 break
-            if time.time() > deadline:
-                raise RuntimeError("the system did not come up")
+            if time.time() > deadline or cls.up.poll() is not None:
+                cls.up.kill()
+                raise RuntimeError("the system did not come up:\n" + "".join(output[-30:]))
         # The processes go on writing logs to the pipe: it is drained, so a full pipe never blocks them.
         threading.Thread(target=lambda: cls.up.stdout.read(), daemon=True).start()
         cls.base = f"http://127.0.0.1:{8080 + cls.offset}"
-        options = webdriver.ChromeOptions()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1600"]:
-            options.add_argument(argument)
-        options.binary_location = "/usr/bin/chromium"
         try:
+            cls.find_places()
+            options = webdriver.ChromeOptions()
+            for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768",
+                             "--lang=zh-CN"]:
+                options.add_argument(argument)
+            options.binary_location = "/usr/bin/chromium"
             cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         except Exception:
-            # No browser: the system started for it is stopped rather than left running.
+            # No browser or no demo: the system started for it is stopped rather than left running.
             cls.up.send_signal(signal.SIGINT)
             cls.up.wait(timeout=30)
             raise
+
+    @classmethod
+    def make_user(cls, username: str, role: str, scope: str) -> str:
+        created = subprocess.run(
+            [BIN / "governance", "user", "create", "--data", cls.data, "--username", username, "--role", role,
+             "--scope", scope],
+            env={**os.environ, "GOVERNANCE_PASSWORD": PASSWORD}, capture_output=True, text=True, check=True)
+        return next((line.split(": ", 1)[1] for line in created.stdout.splitlines() if "TOTP" in line), "")
+
+    @classmethod
+    def find_places(cls):
+        """A district, a street and a community of the demo city whose grids have workers."""
+        admin = Gateway(cls.base, "admin", pyotp.TOTP(cls.secret).now())
+        workers = admin.call("grid.v1.GridService", "ListGridWorkers", {"pageSize": 50})["workers"]
+        cls.grid_code = next(code for worker in workers for code in worker.get("gridCodes", []) if len(code) == 15)
+        cls.community = cls.grid_code[:12]
+        cls.street = cls.community[:9]
+        cls.district = cls.community[:6]
+        cls.make_user("shequ", "community", cls.community)
+        cls.make_user("jiedao", "street", cls.street[:9])
+        cls.make_user("quji", "district", cls.district)
+        cls.admin = admin
 
     @classmethod
     def tearDownClass(cls):
@@ -94,61 +133,330 @@ class ConsoleTest(unittest.TestCase):
         cls.up.send_signal(signal.SIGINT)
         cls.up.wait(timeout=30)
 
+    # ---- helpers ----
+
     def wait(self, condition, timeout=20):
         return WebDriverWait(self.browser, timeout).until(condition)
 
-    def test_sign_in_dashboard_and_case_workflow(self):
+    def sign_in(self, username: str, otp: str = ""):
         browser = self.browser
+        browser.delete_all_cookies()
         browser.get(self.base + "/")
         self.wait(EC.presence_of_element_located((By.ID, "login")))
-        self.assertEqual(browser.find_element(By.ID, "title").text, "党建引领基层治理平台")
-
-        # A wrong password is refused with a message; the right one with its TOTP code signs in.
-        browser.find_element(By.ID, "username").send_keys("admin")
-        browser.find_element(By.ID, "password").send_keys("wrong-password-1")
-        browser.find_element(By.ID, "otp").send_keys(totp(self.secret, time.time()))
-        browser.find_element(By.ID, "signin").click()
-        self.wait(lambda b: b.find_element(By.ID, "login-error").text != "")
-        browser.find_element(By.ID, "password").clear()
+        browser.execute_script("localStorage.setItem('lang', 'zh')")
+        browser.get(self.base + "/")
+        self.wait(EC.element_to_be_clickable((By.ID, "username"))).send_keys(username)
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
-        browser.find_element(By.ID, "otp").clear()
-        browser.find_element(By.ID, "otp").send_keys(totp(self.secret, time.time()))
+        if otp:
+            browser.find_element(By.ID, "otp").send_keys(otp)
         browser.find_element(By.ID, "signin").click()
+        self.wait(lambda b: b.find_element(By.CSS_SELECTOR, "nav a[data-page=dashboard]").is_displayed())
 
-        # The dashboard draws its charts on the page.
-        self.wait(lambda b: len(b.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 6)
-        for chart in ["chart-compound-coverage", "chart-case-status", "chart-on-time", "chart-stars", "chart-lists"]:
-            self.assertTrue(browser.find_element(By.ID, chart).is_displayed(), chart)
-        self.wait(lambda b: b.find_element(By.ID, "volunteer-hours").text != "")
-        browser.save_screenshot(str(ROOT / ".build" / "console-dashboard.png"))
+    def open_page(self, page: str):
+        self.browser.find_element(By.CSS_SELECTOR, f"nav a[data-page={page}]").click()
+        self.settle()
 
-        # Report a case whose title holds markup; it opens on its own page, as text.
-        browser.find_element(By.CSS_SELECTOR, "nav a[data-page=cases]").click()
-        self.wait(EC.presence_of_element_located((By.ID, "new-case")))
+    def settle(self):
+        """Waits until the page has drawn: something in main, nothing still loading."""
+        self.wait(lambda b: b.execute_script(
+            "const m = document.getElementById('main');"
+            "return m.children.length > 0 && !m.innerText.includes('加载中') && !m.innerText.includes('Loading');"))
+        time.sleep(0.3)
+
+    def check_page(self, name: str):
+        """Screenshot, then: no untranslated text, no sideways scroll, every chart inside its card."""
+        browser = self.browser
+        browser.save_screenshot(str(SHOTS / f"{name}.png"))
+        text = browser.find_element(By.TAG_NAME, "body").text
+        for pattern in UNTRANSLATED:
+            found = pattern.findall(text)
+            self.assertEqual(found, [], f"{name}: untranslated text on the page: {found[:5]}")
+        widths = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        self.assertLessEqual(widths[0], widths[1], f"{name}: the page scrolls sideways ({widths})")
+        outside = browser.execute_script("""
+            const out = [];
+            for (const chart of document.querySelectorAll('svg.chart')) {
+              const card = chart.closest('.card');
+              if (!card) continue;
+              const c = card.getBoundingClientRect(), s = chart.getBoundingClientRect();
+              if (s.left < c.left - 1 || s.right > c.right + 1 || s.top < c.top - 1 || s.bottom > c.bottom + 1)
+                out.push(chart.id);
+            }
+            return out;""")
+        self.assertEqual(outside, [], f"{name}: charts leave their cards")
+        unlabelled = browser.execute_script("""
+            return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+              .filter((input) => input.offsetParent !== null)
+              .filter((input) => !(input.id && document.querySelector(`label[for="${input.id}"]`)) && !input.getAttribute('aria-label'))
+              .map((input) => input.name || input.id);""")
+        self.assertEqual(unlabelled, [], f"{name}: inputs without a label")
+
+    def dialog_confirm(self):
+        self.browser.find_element(By.ID, "dialog-confirm").click()
+
+    def pick_in_tree(self, code: str):
+        """Opens the tree's levels down to `code` and picks it."""
+        browser = self.browser
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open] .tree")))
+        for _ in range(6):
+            picks = browser.find_elements(By.CSS_SELECTOR, f"dialog[open] .tree-pick[data-code='{code}']")
+            if picks:
+                picks[0].click()
+                return
+            closed = [item for item in browser.find_elements(By.CSS_SELECTOR, "dialog[open] li[aria-expanded=false]")
+                      if code.startswith(item.find_element(By.CSS_SELECTOR, "[title]").get_attribute("title").rstrip("0"))]
+            if not closed:
+                break
+            closed[0].find_element(By.CSS_SELECTOR, ".toggle").click()
+            time.sleep(0.5)
+        self.fail(f"{code} is not in the tree")
+
+    def case_status(self) -> str:
+        return self.browser.find_element(By.ID, "case-status").text
+
+    def act(self, action: str, fill=None, expect: str = ""):
+        self.wait(EC.element_to_be_clickable((By.ID, f"action-{action}"))).click()
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
+        if fill:
+            fill()
+        self.dialog_confirm()
+        if expect:
+            self.wait(lambda b: b.find_element(By.ID, "case-status").text == expect)
+
+    def visible_codes(self) -> list[str]:
+        """The division and grid codes behind the names a list shows (their hover titles)."""
+        return [node.get_attribute("title") for node in self.browser.find_elements(By.CSS_SELECTOR, "main .place")
+                if re.fullmatch(r"\d{12}(\d{3})?", node.get_attribute("title") or "")]
+
+    # ---- tests ----
+
+    def test_1_every_page_in_chinese_fits_and_labels_its_inputs(self):
+        self.sign_in("admin", pyotp.TOTP(self.secret).now())
+        browser = self.browser
+        self.assertEqual(browser.find_element(By.ID, "title").text, "党建引领基层治理平台")
+        self.wait(lambda b: len(b.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 8)
+        self.settle()
+        self.check_page("dashboard-1366")
+        for period in ["month", "quarter"]:
+            browser.find_element(By.ID, f"period-{period}").click()
+            self.settle()
+            self.check_page(f"dashboard-{period}")
+        browser.set_window_size(1920, 1080)
+        self.settle()
+        self.check_page("dashboard-1920")
+        browser.set_window_size(1366, 768)
+        for page in PAGES:
+            self.open_page(page)
+            self.check_page(page)
+            rows = browser.find_elements(By.CSS_SELECTOR, "main tr.row")
+            if page in ["cases", "compounds", "companies", "grids", "periods"] and rows:
+                rows[0].click()
+                self.wait(EC.presence_of_element_located((By.ID, "back")))
+                self.settle()
+                self.check_page(f"{page}-detail")
+        # The new-case dialog and the tree picker.
+        self.open_page("cases")
+        browser.find_element(By.ID, "new-case-open").click()
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
+        self.check_page("new-case")
+        browser.find_element(By.CSS_SELECTOR, "dialog[open] .picker-button").click()
+        self.pick_in_tree(self.grid_code)
+        self.check_page("new-case-picked")
+        browser.find_element(By.ID, "dialog-cancel").click()
+        # The English console is whole too.
+        browser.find_element(By.ID, "lang").click()
+        self.wait(lambda b: b.find_element(By.ID, "title").text == "Community Governance Platform")
+        self.settle()
+        browser.save_screenshot(str(SHOTS / "dashboard-english.png"))
+        self.assertNotIn("CASE_STATUS", browser.find_element(By.TAG_NAME, "body").text)
+        browser.find_element(By.ID, "lang").click()
+        self.wait(lambda b: b.find_element(By.ID, "title").text == "党建引领基层治理平台")
+
+    def test_2_community_worker_reports_accepts_assigns_resolves_and_evaluates(self):
+        self.sign_in("shequ")
+        browser = self.browser
+        self.open_page("cases")
+        # Only the community's cases.
+        codes = self.visible_codes()
+        self.assertTrue(codes, "the community sees its cases")
+        self.assertTrue(all(code.startswith(self.community) for code in codes), codes)
+        browser.find_element(By.ID, "new-case-open").click()
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
+        # Refused first: a required field left out is named next to it, in Chinese.
+        browser.find_element(By.CSS_SELECTOR, "dialog[open] .picker-button").click()
+        self.pick_in_tree(self.grid_code)
         title = "<script>alert('x')</script> 楼道堆物"
         browser.find_element(By.ID, "new-case-category").send_keys("环境卫生")
         browser.find_element(By.ID, "new-case-title").send_keys(title)
-        browser.find_element(By.ID, "new-case-divisionCode").send_keys("320113005001")
-        browser.find_element(By.ID, "new-case-submit").click()
+        browser.find_element(By.ID, "new-case-details").send_keys("三单元楼道堆放纸箱，影响通行")
+        self.dialog_confirm()
         self.wait(EC.presence_of_element_located((By.ID, "case-history")))
         self.assertIn(title, browser.find_element(By.TAG_NAME, "main").text)
-        self.assertEqual(browser.find_element(By.ID, "case-status").text, "REPORTED")
+        number = browser.find_element(By.CSS_SELECTOR, "main h2").text.split(" · ")[0]
+        self.assertRegex(number, r"^\d{8}-\d{5}$")
+        self.assertEqual(self.case_status(), "已上报")
+        self.act("accept", expect="已受理")
 
-        # Accept, then escalate: the history shows both steps.
-        browser.find_element(By.ID, "action-AcceptCase").click()
-        self.wait(lambda b: b.find_element(By.ID, "case-status").text == "ACCEPTED")
-        browser.find_element(By.ID, "action-EscalateCase").click()
-        self.wait(lambda b: "ESCALATED" in b.find_element(By.ID, "case-history").text)
+        def choose_worker():
+            select = Select(self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open] select[name=assigneeId]"))))
+            self.assertGreater(len(select.options), 0)
+            select.select_by_index(0)
+        self.act("assign", choose_worker, "已派遣")
+        self.act("start", expect="处置中")
+
+        def resolution():
+            browser.find_element(By.CSS_SELECTOR, "dialog[open] textarea[name=resolution]").send_keys("已联系物业清理")
+        self.act("resolve", resolution, "已办结")
+        self.act("evaluate", lambda: Select(browser.find_element(By.CSS_SELECTOR, "dialog[open] select[name=satisfaction]")).select_by_value("5"),
+                 "已评价")
         history = browser.find_element(By.ID, "case-history").text
-        self.assertIn("ACCEPTED", history)
-        self.assertIn("STREET", history)
+        for step in ["上报", "受理", "派遣", "开始处置", "办结", "评价"]:
+            self.assertIn(step, history)
+        self.assertIn("shequ", history)
+        self.check_page("walk-community-case")
+        # The case is found again by its number.
+        browser.find_element(By.ID, "back").click()
+        self.settle()
+        search = browser.find_element(By.ID, "case-number-search")
+        search.send_keys(number)
+        search.send_keys(Keys.ENTER)
+        self.wait(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#cases-table tbody tr")) == 1
+                  and number in b.find_element(By.ID, "cases-table").text)
 
-        # The language switches to English.
-        browser.find_element(By.ID, "lang").click()
-        self.wait(lambda b: b.find_element(By.ID, "title").text == "Community Governance Platform")
-        screenshot = ROOT / ".build" / "console.png"
-        browser.save_screenshot(str(screenshot))
-        self.assertTrue(screenshot.stat().st_size > 10_000)
+    def test_3_street_official_escalates_within_the_street(self):
+        self.sign_in("jiedao")
+        browser = self.browser
+        self.open_page("cases")
+        codes = self.visible_codes()
+        self.assertTrue(codes and all(code.startswith(self.street) for code in codes), codes)
+        Select(browser.find_element(By.CSS_SELECTOR, "#cases-filters select[name=status]")).select_by_value("CASE_STATUS_REPORTED")
+        browser.find_element(By.ID, "cases-search").click()
+        self.settle()
+        rows = browser.find_elements(By.CSS_SELECTOR, "#cases-table tr.row")
+        self.assertTrue(rows, "the street has reported cases to handle")
+        rows[0].click()
+        self.wait(EC.presence_of_element_located((By.ID, "case-history")))
+        self.act("accept", expect="已受理")
+        self.act("escalate")
+        self.wait(lambda b: "社区" in b.find_element(By.CSS_SELECTOR, "#case-history tbody tr:last-child").text)
+        self.act("escalate")
+        self.wait(lambda b: "街道" in b.find_element(By.CSS_SELECTOR, "#case-history tbody tr:last-child").text)
+        # At the street, escalating names the district department it summons; left out, it is refused beside the field.
+        browser.find_element(By.ID, "action-escalate").click()
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open] input[name=department]")))
+        browser.execute_script("document.querySelector('dialog[open] input[name=department]').removeAttribute('required')")
+        self.dialog_confirm()
+        self.wait(lambda b: "职能部门" in b.find_element(By.CSS_SELECTOR, "dialog[open]").text
+                  and "输入有误" in b.find_element(By.CSS_SELECTOR, "dialog[open]").text)
+        browser.find_element(By.CSS_SELECTOR, "dialog[open] input[name=department]").send_keys("区城管局")
+        self.dialog_confirm()
+        self.wait(lambda b: "区城管局" in b.find_element(By.ID, "case-history").text)
+        self.check_page("walk-street-escalated")
+        # The dashboard is the street's.
+        self.open_page("dashboard")
+        self.assertIn(self.admin_name(self.street + "000"), browser.find_element(By.CSS_SELECTOR, "main h2").text)
+
+    def admin_name(self, code: str) -> str:
+        return self.admin.call("grid.v1.GridService", "GetDivision", {"divisionCode": code}).get("name", code)
+
+    def test_4_district_evaluator_scores_computes_and_publishes(self):
+        self.sign_in("quji")
+        browser = self.browser
+        self.open_page("periods")
+        Select(browser.find_element(By.CSS_SELECTOR, "#periods-filters select[name=kind]")).select_by_value("PERIOD_KIND_QUARTERLY")
+        browser.find_element(By.ID, "periods-search").click()
+        self.settle()
+        open_rows = [row for row in browser.find_elements(By.CSS_SELECTOR, "#periods-table tr.row") if "进行中" in row.text]
+        self.assertTrue(open_rows, "the demo leaves a quarterly period open for scoring")
+        open_rows[0].click()
+        self.wait(EC.presence_of_element_located((By.ID, "period-state")))
+        self.settle()
+        self.wait(EC.presence_of_element_located((By.ID, "score-form")))
+        browser.find_element(By.CSS_SELECTOR, "#score-form input[name=value]").send_keys("9999")
+        browser.find_element(By.ID, "score-submit").click()
+        self.wait(lambda b: "输入有误" in b.find_element(By.ID, "score-form").text)
+        field = browser.find_element(By.CSS_SELECTOR, "#score-form input[name=value]")
+        field.clear()
+        field.send_keys("60")
+        browser.find_element(By.ID, "score-submit").click()
+        self.wait(lambda b: "已保存" in b.find_element(By.ID, "score-form").text)
+        for action in ["closePeriod", "computeScores", "publish"]:
+            self.wait(EC.element_to_be_clickable((By.ID, f"period-{action}"))).click()
+            self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
+            self.dialog_confirm()
+            self.wait(lambda b: not b.find_elements(By.CSS_SELECTOR, "dialog[open]"), timeout=60)
+            self.settle()
+        self.wait(lambda b: "已发布" in b.find_element(By.ID, "period-state").text)
+        composites = browser.find_element(By.ID, "period-composites").text
+        self.assertIn("黑榜", composites)
+        self.check_page("walk-district-published")
+        # The blacklisted company's compounds fell back.
+        self.open_page("companies")
+        Select(browser.find_element(By.CSS_SELECTOR, "#companies-filters select[name=listStatus]")).select_by_value("LIST_STATUS_BLACK")
+        browser.find_element(By.ID, "companies-search").click()
+        self.settle()
+        self.assertTrue(browser.find_elements(By.CSS_SELECTOR, "#companies-table tr.row"))
+        self.open_page("compounds")
+        self.wait(lambda b: "兜底托管" in b.find_element(By.ID, "compounds-table").text)
+
+    def test_5_city_administrator_sees_the_city_and_the_audit_trail(self):
+        self.sign_in("admin", pyotp.TOTP(self.secret).at(time.time() + 30))
+        browser = self.browser
+        self.assertIn("市级管理员", browser.find_element(By.ID, "who").text)
+        self.open_page("organisations")
+        tree = browser.find_element(By.ID, "organisation-tree").text
+        self.assertIn("党工委", tree)
+        self.assertRegex(tree, r"党员 \d+（正式 \d+ / 预备 \d+）")
+        self.open_page("members")
+        phone = browser.find_element(By.CSS_SELECTOR, "#members-table tbody tr td:nth-child(2)").text
+        self.assertIn("****", phone)
+        browser.find_element(By.CSS_SELECTOR, "#members-table tbody tr button").click()
+        self.wait(EC.presence_of_element_located((By.ID, "reveal-reason"))).send_keys("核实党员组织关系")
+        self.dialog_confirm()
+        revealed = self.wait(EC.presence_of_element_located((By.ID, "revealed-contact"))).text
+        self.assertNotIn("****", revealed)
+        self.dialog_confirm()
+        self.open_page("audit")
+        self.wait(lambda b: "login" in b.find_element(By.ID, "audit-table").text)
+
+    def test_6_keyboard_alone_signs_in_and_works_the_case_desk(self):
+        browser = self.browser
+        browser.delete_all_cookies()
+        browser.get(self.base + "/")
+        self.wait(EC.presence_of_element_located((By.ID, "login")))
+        keys = ActionChains(browser)
+
+        def tab_to(element_id: str, limit: int = 40):
+            for _ in range(limit):
+                if browser.switch_to.active_element.get_attribute("id") == element_id:
+                    return
+                ActionChains(browser).send_keys(Keys.TAB).perform()
+            self.fail(f"Tab never reached #{element_id}")
+
+        tab_to("username")
+        keys.send_keys("shequ", Keys.TAB, PASSWORD, Keys.ENTER).perform()
+        self.wait(lambda b: b.find_element(By.CSS_SELECTOR, "nav a[data-page=cases]").is_displayed())
+        self.settle()
+        link = browser.find_element(By.CSS_SELECTOR, "nav a[data-page=cases]")
+        for _ in range(40):
+            if browser.switch_to.active_element == link:
+                break
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+        self.wait(EC.presence_of_element_located((By.ID, "case-number-search")))
+        self.settle()
+        tab_to("case-number-search")
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+        self.settle()
+        for _ in range(60):
+            active = browser.switch_to.active_element
+            if "row" in (active.get_attribute("class") or ""):
+                break
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+        self.wait(EC.presence_of_element_located((By.ID, "case-history")))
+        self.assertRegex(browser.find_element(By.CSS_SELECTOR, "main h2").text, r"^\d{8}-\d{5}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ struct ConsoleController: Sendable {
 
   static let types = [
     "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+    "json": "application/json",
   ]
 
   static func file(_ name: String) -> Response {

@@ -27,12 +27,26 @@ struct SessionController: Sendable {
     var otp: String?
   }
 
-  /// The answer to a sign-in: who, and the CSRF token to send with every change.
+  /// The answer to a sign-in: who, the CSRF token to send with every change, and the writes the
+  /// role may make (`may`), so that the console offers only those.
   struct SignedIn: Encodable {
     var username: String
     var role: String
     var scope: String
     var csrfToken: String
+    var may: [String]
+  }
+
+  /// The methods that change something which `principal` may call, as `Service/Method` with the
+  /// service's short name (e.g. `GridService/AcceptCase`), from the one table the services check
+  /// (`Authorization.check`): the console offers an action only when its call would be allowed.
+  static func writes(of principal: Principal) -> [String] {
+    MethodCatalog.methods.compactMap { method in
+      guard !Authorization.isRead(method.method),
+        (try? Authorization.check(service: method.service, method: method.method, principal: principal)) != nil
+      else { return nil }
+      return "\(method.service.split(separator: ".").last ?? "")/\(method.method)"
+    }
   }
 
   /// The answer to a sign-out.
@@ -40,12 +54,13 @@ struct SessionController: Sendable {
     var signedOut: Bool
   }
 
-  /// Who a session belongs to.
+  /// Who a session belongs to, and the writes its role may make.
   struct Me: Encodable {
     var subject: String
     var role: String
     var scope: String
     var csrfToken: String
+    var may: [String]
   }
 
   func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
@@ -70,8 +85,11 @@ struct SessionController: Sendable {
         try await store.audit(
           subject: "user:\(user.username)", role: user.role.rawValue, action: "login", target: user.username,
           remote: context.remote, result: "ok")
+        let principal = Principal(subject: "user:\(user.username)", role: user.role, scope: user.scope)
         var response = JSONAnswer.response(
-          SignedIn(username: user.username, role: user.role.rawValue, scope: user.scope, csrfToken: csrf))
+          SignedIn(
+            username: user.username, role: user.role.rawValue, scope: user.scope, csrfToken: csrf,
+            may: Self.writes(of: principal)))
         response.setCookie(sessionCookie(token, maxAge: Int(Credentials.sessionAbsoluteLimit)))
         return response
       case .refused(let reason):
@@ -110,7 +128,7 @@ struct SessionController: Sendable {
       return JSONAnswer.response(
         Me(
           subject: who.principal.subject, role: who.principal.role?.rawValue ?? "", scope: who.principal.scope,
-          csrfToken: who.csrfToken ?? ""))
+          csrfToken: who.csrfToken ?? "", may: Self.writes(of: who.principal)))
     } catch {
       return ConnectError(error).response
     }

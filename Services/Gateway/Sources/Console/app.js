@@ -1,6 +1,7 @@
 'use strict';
-// The admin console: a page of plain DOM built from the gateway's own API. Everything a user
-// typed is put on the page as text (textContent), never as markup.
+// The officials' console: plain DOM built from the gateway's Connect API. Everything a user typed
+// is put on the page as text (textContent), never as markup. Words come from i18n.js and
+// labels.json; places are shown by name (code on hover), cases by their case number.
 
 const S = {
   org: 'governance.organisation.v1.OrganisationService',
@@ -10,45 +11,16 @@ const S = {
   eval: 'governance.evaluation.v1.EvaluationService',
 };
 
-const I18N = {
-  zh: {
-    title: '党建引领基层治理平台', signIn: '登录', username: '用户名', password: '密码', otp: '动态口令（管理员、审计员）',
-    logout: '退出', dashboard: '总览', cases: '事件办理', organisations: '党组织', compounds: '小区', companies: '物业企业',
-    grids: '网格', workers: '网格员', teams: '志愿队伍', volunteers: '志愿者', wishes: '微心愿', periods: '考评周期',
-    composites: '综合评分', publications: '红黑榜发布', items: '考评项目', gaps: '覆盖缺口', audit: '审计日志',
-    coverage: '党组织覆盖', compoundCoverage: '小区党组织覆盖率', companyCoverage: '物业企业党建覆盖率', gridCoverage: '网格党支部覆盖率',
-    casesByStatus: '事件状态分布', casesByLevel: '事件办理层级', resolvedWhere: '就地解决（网格/社区/街道）', onTime: '按时办结率',
-    satisfaction: '群众满意度', volunteerHours: '志愿服务时长（小时）', stars: '物业星级分布', lists: '红黑榜',
-    red: '红榜', black: '黑榜', total: '合计', search: '查询', next: '下一页', first: '首页', create: '新建', save: '保存',
-    newCase: '上报事件', category: '类别', titleField: '标题', details: '详情', gridCode: '网格编码', divisionCode: '社区编码',
-    source: '来源', history: '流转记录', parameter: '参数（指派人/办理结果/原因/部门/网格编码）', satisfactionScore: '满意度 1-5',
-    noData: '暂无数据', failed: '失败', done: '已完成', compoundsWithoutBranch: '未建党组织的小区', communitiesWithoutConference: '本季度未召开联席会议',
-    year: '年', quarter: '季度', role: '角色', scope: '辖区', close: '关闭', compute: '计算综合评分', publish: '发布红黑榜',
-    subject: '人员', action: '操作', since: '起始（ISO 时间）', back: '返回列表',
-  },
-  en: {
-    title: 'Community Governance Platform', signIn: 'Sign in', username: 'Username', password: 'Password',
-    otp: 'One-time code (administrators, auditors)', logout: 'Sign out', dashboard: 'Dashboard', cases: 'Cases',
-    organisations: 'Party organisations', compounds: 'Compounds', companies: 'Property companies', grids: 'Grids',
-    workers: 'Grid workers', teams: 'Volunteer teams', volunteers: 'Volunteers', wishes: 'Micro-wishes', periods: 'Periods',
-    composites: 'Composite scores', publications: 'Red/black lists', items: 'Scoring items', gaps: 'Coverage gaps', audit: 'Audit trail',
-    coverage: 'Party coverage', compoundCoverage: 'Compounds with a party organisation', companyCoverage: 'Companies covered',
-    gridCoverage: 'Grids with a branch', casesByStatus: 'Cases by status', casesByLevel: 'Cases by level',
-    resolvedWhere: 'Resolved in grid / community / street', onTime: 'On-time rate', satisfaction: 'Satisfaction',
-    volunteerHours: 'Volunteer hours', stars: 'Star ratings', lists: 'Red/black lists', red: 'Red list', black: 'Black list',
-    total: 'Total', search: 'Search', next: 'Next page', first: 'First page', create: 'New', save: 'Save', newCase: 'Report a case',
-    category: 'Category', titleField: 'Title', details: 'Details', gridCode: 'Grid code', divisionCode: 'Community code',
-    source: 'Source', history: 'History', parameter: 'Parameter (assignee / resolution / reason / department / grid code)',
-    satisfactionScore: 'Satisfaction 1-5', noData: 'No data', failed: 'Failed', done: 'Done',
-    compoundsWithoutBranch: 'Compounds without a party organisation', communitiesWithoutConference: 'No joint conference this quarter',
-    year: 'Year', quarter: 'Quarter', role: 'Role', scope: 'Jurisdiction', close: 'Close', compute: 'Compute composites',
-    publish: 'Publish lists', subject: 'Subject', action: 'Action', since: 'Since (ISO time)', back: 'Back to the list',
-  },
-};
-
 let lang = localStorage.getItem('lang') || 'zh';
 let session = null;
-const t = (key) => (I18N[lang][key] ?? I18N.zh[key] ?? key);
+let labels = { enums: {} };
+
+const t = (key, values = {}) => String(UI[lang][key] ?? UI.zh[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
+/** The label of a contract's enum value; an unlabelled one shows as it is, so a test sees it. */
+const E = (value) => (value ? labels.enums[value]?.[lang] ?? value : '');
+const roleName = (role) => UI[lang].roles[role] ?? role;
+/** A volunteer's skill by its catalogue code (labels.json `skills`); free text stays as written. */
+const skillName = (code) => labels.skills?.[code]?.[lang] ?? code;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -58,10 +30,51 @@ function el(tag, attrs = {}, ...children) {
     else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? '' : value);
   }
   for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
+    if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+let uniqueCounter = 0;
+const uid = (prefix) => `${prefix}-${++uniqueCounter}`;
+
+/** A labelled control: the label's `for` names the input, so screen readers and clicks find it. */
+function field(label, input, hint) {
+  if (!input.id) input.id = uid('field');
+  const error = el('span', { class: 'field-error', id: `${input.id}-error`, role: 'alert' });
+  input.setAttribute('aria-describedby', error.id);
+  return el('div', { class: 'field' }, el('label', { for: input.id, text: label }), input,
+    hint ? el('small', { class: 'hint', text: hint }) : null, error);
+}
+
+// ---- Calls and their errors ----
+
+class ServiceError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+    const split = /^([a-z_][a-z0-9_.[\]]*): (.*)$/s.exec(message || '');
+    this.field = split ? split[1] : '';
+    this.rule = split ? split[2] : message;
+  }
+
+  /** The refusal in the console's language: what kind, which field, which rule. */
+  get text() {
+    const kind = ERROR_CODES[lang][this.code] ?? this.code;
+    if (!this.field) return `${kind}：${lang === 'zh' ? translateRule(this.rule) : this.rule}`;
+    const last = this.field.split('.').pop().replace(/\[\d+\]$/, '');
+    const name = lang === 'zh' ? (FIELD_NAMES[last] ?? this.field) : this.field;
+    return `${kind}：${name} ${lang === 'zh' ? translateRule(this.rule) : this.rule}`;
+  }
+}
+
+function translateRule(rule) {
+  for (const [pattern, words] of RULES_ZH) {
+    const match = pattern.exec(rule);
+    if (match) return words(match);
+  }
+  return rule;
 }
 
 async function call(service, method, body = {}) {
@@ -71,392 +84,1021 @@ async function call(service, method, body = {}) {
     body: JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
-  if (!response.ok) throw new Error(`${answer.code}: ${answer.message}`);
+  if (!response.ok) throw new ServiceError(answer.code, answer.message);
   return answer;
 }
 
+/** Every page of a list (for registers of hundreds, e.g. a jurisdiction's divisions). */
+async function callAll(service, method, body, key, limit = 5000) {
+  const all = [];
+  let pageToken = '';
+  do {
+    const page = await call(service, method, { ...body, pageSize: 500, pageToken });
+    all.push(...(page[key] || []));
+    pageToken = page.nextPageToken || '';
+  } while (pageToken && all.length < limit);
+  return all;
+}
+
+const may = (method) => session?.may?.includes(method);
+const errorText = (error) => (error instanceof ServiceError ? error.text : String(error.message || error));
+
+/** Shows an error beside the form's field it names, or under the form. */
+function showError(form, error, fieldFor = {}) {
+  for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
+  for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+  const status = form.querySelector('.form-status');
+  const last = error instanceof ServiceError ? error.field.split('.').pop() : '';
+  const input = error instanceof ServiceError && (form.querySelector(`[name="${fieldFor[error.field] ?? fieldFor[last] ?? last}"]`));
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    const slot = form.querySelector(`#${CSS.escape(input.id)}-error`);
+    if (slot) { slot.textContent = errorText(error); return; }
+  }
+  if (status) { status.className = 'form-status error'; status.textContent = errorText(error); }
+}
+
+// ---- Time and numbers ----
+
+const pad = (n) => String(n).padStart(2, '0');
+// Times are shown in the city's clock (Beijing time), wherever the browser is, as case numbers are dated.
+const cityClock = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+  hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+function formatTime(value) {
+  if (!value) return '';
+  const parts = Object.fromEntries(cityClock.formatToParts(new Date(value)).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+const percent = (share) => `${((share || 0) * 100).toFixed(1)}%`;
+const isoDate = (date) => ({ year: date.getFullYear(), month: date.getMonth() + 1, day: date.getDate() });
+
+// ---- Places: names for codes, and the division tree picker ----
+
+const places = {
+  names: new Map(), // division or grid code → name
+  children: new Map(), // parent code → [{code, name, level}]
+  gridsLoaded: new Set(), // community codes whose grids are known
+  compounds: new Map(), // compound id → name
+
+  async load() {
+    const divisions = await callAll(S.grid, 'ListDivisions', { divisionPrefix: session.scope }, 'divisions');
+    this.names.clear(); this.children.clear();
+    for (const division of divisions) {
+      this.names.set(division.divisionCode, division.name);
+      const siblings = this.children.get(division.parentCode) ?? [];
+      siblings.push({ code: division.divisionCode, name: division.name, level: division.level });
+      this.children.set(division.parentCode, siblings);
+    }
+    for (const list of this.children.values()) list.sort((a, b) => a.code.localeCompare(b.code));
+  },
+
+  /** The top of the tree the caller sees: the divisions whose parent is not in it. */
+  roots() {
+    const roots = [];
+    for (const [parent, list] of this.children) if (!this.names.has(parent)) roots.push(...list);
+    return roots.sort((a, b) => a.code.localeCompare(b.code));
+  },
+
+  async gridsOf(community) {
+    if (!this.gridsLoaded.has(community)) {
+      const grids = await callAll(S.grid, 'ListGrids', { divisionPrefix: community }, 'grids');
+      const list = grids.filter((grid) => grid.kind !== 'GRID_KIND_MICRO').map((grid) => ({
+        code: grid.gridCode, name: grid.name, level: 'DIVISION_LEVEL_GRID' }));
+      for (const grid of grids) this.names.set(grid.gridCode, grid.name);
+      list.sort((a, b) => a.code.localeCompare(b.code));
+      this.children.set(community, list);
+      this.gridsLoaded.add(community);
+    }
+    return this.children.get(community) ?? [];
+  },
+
+  /** Loads the names of the grids among `codes` (by their communities), before a list shows them. */
+  async ensure(codes) {
+    const communities = new Set(codes.filter((code) => code && code.length >= 15).map((code) => code.slice(0, 12)));
+    await Promise.all([...communities].filter((c) => !this.gridsLoaded.has(c)).map((c) => this.gridsOf(c).catch(() => [])));
+  },
+
+  async ensureCompounds(ids) {
+    const missing = [...new Set(ids.filter((id) => id && !this.compounds.has(id)))];
+    for (let start = 0; start < missing.length; start += 100) {
+      const { compounds = [] } = await call(S.prop, 'ListCompounds', { ids: missing.slice(start, start + 100), pageSize: 100 })
+        .catch(() => ({}));
+      for (const compound of compounds) this.compounds.set(compound.id, compound.name);
+    }
+  },
+
+  name(code) { return this.names.get(code) ?? code; },
+
+  /** The name of a place with its code on hover. */
+  tag(code) {
+    if (!code) return el('span', { text: '' });
+    return el('span', { class: 'place', title: code, text: this.names.get(code) ?? code });
+  },
+
+  /** 仙林街道 › 文枢社区 › 第3网格: the path below the caller's jurisdiction. */
+  path(code) {
+    const parts = [];
+    for (const length of [6, 9, 12, 15]) {
+      if (code.length < length) break;
+      let part = code.slice(0, length);
+      if (length < 12) part = part.padEnd(12, '0');
+      if (this.names.has(part) && !parts.includes(this.names.get(part))) parts.push(this.names.get(part));
+    }
+    return parts.join(' › ');
+  },
+};
+
+/**
+ * A button that opens the division tree (district → street → community → grid) and holds the
+ * chosen code in a hidden input named `name`. `pick` says which levels may be chosen.
+ */
+function placePicker({ name, label, pick = 'any', required = false, value = '' }) {
+  const hidden = el('input', { type: 'hidden', name, value });
+  const button = el('button', { type: 'button', class: 'picker-button', 'aria-haspopup': 'dialog',
+    text: value ? places.path(value) || places.name(value) : t(pick === 'grid' ? 'pickGrid' : 'pickPlace') });
+  button.dataset.required = required ? 'true' : '';
+  const set = (code) => {
+    hidden.value = code;
+    button.textContent = code ? places.path(code) || places.name(code) : t(pick === 'grid' ? 'pickGrid' : 'pickPlace');
+    button.title = code;
+    hidden.dispatchEvent(new Event('change', { bubbles: true }));
+  };
+  button.addEventListener('click', () => openTree({ pick, onPick: set, allowClear: !required }));
+  const holder = field(label, button);
+  holder.append(hidden);
+  hidden.id = `${button.id}-value`;
+  holder.setPicked = set;
+  return holder;
+}
+
+async function openTree({ pick, onPick, allowClear }) {
+  const dialog = el('dialog', { class: 'tree-dialog', 'aria-label': t(pick === 'grid' ? 'pickGrid' : 'pickPlace') });
+  const tree = el('ul', { role: 'tree', class: 'tree' });
+  const choose = (code) => { dialog.close(); dialog.remove(); onPick(code); };
+  const canPick = (node) => pick === 'any' || (pick === 'grid' && node.level === 'DIVISION_LEVEL_GRID')
+    || (pick === 'community' && node.level === 'DIVISION_LEVEL_COMMUNITY');
+  const item = (node) => {
+    const isCommunity = node.level === 'DIVISION_LEVEL_COMMUNITY';
+    const hasChildren = isCommunity ? pick !== 'community' : (places.children.get(node.code) ?? []).length > 0;
+    const li = el('li', { role: 'treeitem', 'aria-expanded': hasChildren ? 'false' : null });
+    const children = el('ul', { role: 'group', hidden: true });
+    const toggle = hasChildren ? el('button', { type: 'button', class: 'toggle', 'aria-label': `${t('expand')} ${node.name}`, text: '▸',
+      onclick: async () => {
+        const open = li.getAttribute('aria-expanded') === 'true';
+        if (!open && !children.childElementCount) {
+          const list = isCommunity ? await places.gridsOf(node.code) : places.children.get(node.code) ?? [];
+          children.append(...list.map(item));
+        }
+        li.setAttribute('aria-expanded', open ? 'false' : 'true');
+        children.hidden = open;
+        toggle.textContent = open ? '▸' : '▾';
+      } }) : el('span', { class: 'toggle-space' });
+    const label = canPick(node)
+      ? el('button', { type: 'button', class: 'tree-pick', 'data-code': node.code, title: node.code, text: `${node.name}`, onclick: () => choose(node.code) })
+      : el('span', { class: 'tree-label', title: node.code, text: node.name });
+    li.append(toggle, label, el('small', { class: 'level', text: E(node.level) }), children);
+    return li;
+  };
+  tree.append(...places.roots().map(item));
+  dialog.append(el('h3', { text: t(pick === 'grid' ? 'pickGrid' : 'pickPlace') }), tree,
+    el('div', { class: 'actions' },
+      allowClear ? el('button', { type: 'button', class: 'secondary', text: t('all'), onclick: () => choose('') }) : null,
+      el('button', { type: 'button', class: 'secondary', text: t('cancel'), onclick: () => { dialog.close(); dialog.remove(); } })));
+  document.body.append(dialog);
+  dialog.showModal();
+  // One level opened, so the first choice is a click away.
+  const first = tree.querySelector('.toggle');
+  if (first && places.roots().length === 1) first.click();
+}
+
+// ---- Page scaffolding ----
+
 const main = () => document.getElementById('main');
-function show(...nodes) { main().replaceChildren(...nodes); }
-function card(title, ...content) { return el('section', { class: 'card' }, el('h2', { text: title }), ...content); }
-function message(text, kind = 'error') { return el('p', { class: kind, text }); }
+function show(...nodes) { main().replaceChildren(...nodes); main().focus({ preventScroll: true }); }
+function card(title, ...content) { return el('section', { class: 'card' }, title ? el('h2', { text: title }) : null, ...content); }
+function message(text, kind = 'error') { return el('p', { class: kind, role: kind === 'error' ? 'alert' : 'status', text }); }
+function badge(value) { return el('span', { class: `badge ${String(value || '').toLowerCase()}`, text: E(value) }); }
 
-// ---- Charts, drawn as SVG on the page ----
+/** A dialog asking for what an action needs; resolves with the form's values, or null. */
+function ask(title, fields, { confirmText = t('confirm'), run } = {}) {
+  return new Promise((resolve) => {
+    const form = el('form', { method: 'dialog', class: 'dialog-form' });
+    const dialog = el('dialog', { 'aria-label': title }, el('h3', { text: title }), form);
+    for (const spec of fields) form.append(spec.node ?? spec);
+    const status = el('p', { class: 'form-status', role: 'status' });
+    const submit = el('button', { type: 'submit', id: 'dialog-confirm', text: confirmText });
+    form.append(status, el('div', { class: 'actions' }, submit,
+      el('button', { type: 'button', class: 'secondary', id: 'dialog-cancel', text: t('cancel'), onclick: () => { dialog.close(); dialog.remove(); resolve(null); } })));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const values = Object.fromEntries(new FormData(form).entries());
+      if (!run) { dialog.close(); dialog.remove(); resolve(values); return; }
+      submit.disabled = true; status.className = 'form-status'; status.textContent = t('working');
+      try { const answer = await run(values); dialog.close(); dialog.remove(); resolve(answer ?? values); }
+      catch (error) { status.textContent = ''; showError(form, error); submit.disabled = false; }
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
 
+/**
+ * A list the service pages, filters and orders: filters are sent with the request, pages follow
+ * the service's page tokens (a stack keeps the way back).
+ */
+function listView({ id, service, method, key, filters = [], columns, open, request = () => ({}), prepare, pageSize = 20 }) {
+  const form = el('form', { class: 'filters', id: `${id}-filters`, role: 'search' });
+  for (const filter of filters) form.append(filter);
+  form.append(el('div', { class: 'filter-buttons' }, el('button', { type: 'submit', id: `${id}-search`, text: t('search') }),
+    el('button', { type: 'reset', class: 'secondary', text: t('reset') })));
+  const table = el('table', { id: `${id}-table`, class: 'list' });
+  const pager = el('div', { class: 'pager' });
+  const status = el('p', { class: 'list-status', role: 'status' });
+  const tokens = [''];
+  let index = 0;
+  const head = el('thead', {}, el('tr', {}, columns.map(([label]) => el('th', { scope: 'col', text: label }))));
+  const load = async () => {
+    status.textContent = t('loading');
+    const values = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== ''));
+    try {
+      const answer = await call(service, method, { ...request(values), pageSize, pageToken: tokens[index] });
+      const rows = answer[key] || [];
+      if (prepare) await prepare(rows);
+      tokens[index + 1] = answer.nextPageToken || '';
+      const body = el('tbody', {}, rows.map((row) => {
+        const tr = el('tr', { class: open ? 'row' : '', tabindex: open ? 0 : null },
+          columns.map(([, value]) => { const shown = value(row); return el('td', {}, shown instanceof Node ? shown : String(shown ?? '')); }));
+        if (open) {
+          tr.addEventListener('click', () => open(row));
+          tr.addEventListener('keydown', (event) => { if (event.key === 'Enter') open(row); });
+        }
+        return tr;
+      }));
+      table.replaceChildren(head, body);
+      status.textContent = rows.length ? '' : t('noData');
+      pager.replaceChildren(
+        el('button', { type: 'button', class: 'secondary', disabled: index === 0, text: t('previous'), onclick: () => { index -= 1; load(); } }),
+        el('span', { text: t('page', { n: index + 1 }) }),
+        el('button', { type: 'button', class: 'secondary', id: `${id}-next`, disabled: !tokens[index + 1], text: t('next'), onclick: () => { index += 1; load(); } }));
+    } catch (error) { status.textContent = ''; table.replaceChildren(); pager.replaceChildren(message(errorText(error))); }
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); tokens.length = 1; index = 0; load(); });
+  form.addEventListener('reset', () => setTimeout(() => {
+    for (const picker of form.querySelectorAll('.field')) picker.setPicked?.('');
+    tokens.length = 1; index = 0; load();
+  }));
+  load();
+  return { node: el('div', { class: 'list-view' }, form, el('div', { class: 'table-wrap' }, table), status, pager), reload: load, form };
+}
+
+const enumSelect = (name, label, values, { any = true, value = '' } = {}) => field(label,
+  el('select', { name }, any ? el('option', { value: '', text: t('any') }) : null,
+    values.map((v) => el('option', { value: v, text: E(v), selected: v === value }))));
+const textFilter = (name, label, attrs = {}) => field(label, el('input', { name, ...attrs }));
+const enumValues = (prefix) => Object.keys(labels.enums).filter((key) => key.startsWith(prefix));
+
+// ---- Charts: SVG scaled to their card (viewBox, width 100%) ----
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svgNode(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Horizontal bars; each bar may lead to the list behind it. */
 function barChart(id, rows) {
-  const width = 400, barHeight = 20, gap = 6, labelWidth = 130;
+  const width = 360, barHeight = 18, gap = 8, labelWidth = 96, valueWidth = 52;
+  const height = Math.max(1, rows.length) * (barHeight + gap);
+  const svg = svgNode('svg', { class: 'chart', id, viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img' });
   const max = Math.max(1, ...rows.map((row) => row.value));
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('class', 'chart');
-  svg.setAttribute('id', id);
-  svg.setAttribute('width', width);
-  svg.setAttribute('height', Math.max(1, rows.length) * (barHeight + gap));
   rows.forEach((row, index) => {
     const y = index * (barHeight + gap);
-    const label = document.createElementNS(ns, 'text');
-    label.setAttribute('x', 0); label.setAttribute('y', y + 14); label.textContent = row.label;
-    const bar = document.createElementNS(ns, 'rect');
-    bar.setAttribute('x', labelWidth); bar.setAttribute('y', y);
-    bar.setAttribute('width', Math.max(1, (width - labelWidth - 70) * row.value / max)); bar.setAttribute('height', barHeight);
-    bar.setAttribute('fill', row.color || '#c62828');
-    const value = document.createElementNS(ns, 'text');
-    value.setAttribute('x', labelWidth + (width - labelWidth - 70) * row.value / max + 4); value.setAttribute('y', y + 14);
-    value.textContent = row.text ?? String(row.value);
-    svg.append(label, bar, value);
+    const length = Math.max(1, (width - labelWidth - valueWidth) * row.value / max);
+    const group = svgNode('g', row.go ? { class: 'link', tabindex: 0, role: 'link', 'aria-label': `${row.label} ${row.text ?? row.value}` } : {});
+    group.append(svgNode('text', { x: 0, y: y + 13 }, row.label),
+      svgNode('rect', { x: labelWidth, y, width: length, height: barHeight, rx: 2, fill: row.color || '#c62828' }),
+      svgNode('text', { x: labelWidth + length + 4, y: y + 13 }, row.text ?? String(row.value)));
+    if (row.go) {
+      group.addEventListener('click', row.go);
+      group.addEventListener('keydown', (event) => { if (event.key === 'Enter') row.go(); });
+    }
+    svg.append(group);
   });
-  if (!rows.length) {
-    svg.setAttribute('height', 24);
-    const empty = document.createElementNS(ns, 'text');
-    empty.setAttribute('x', 0); empty.setAttribute('y', 16); empty.textContent = t('noData');
-    svg.append(empty);
-  }
+  if (!rows.length) { svg.setAttribute('viewBox', `0 0 ${width} 24`); svg.append(svgNode('text', { x: 0, y: 16 }, t('noData'))); }
   return svg;
 }
 
-function gauge(id, label, share) {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('class', 'chart'); svg.setAttribute('id', id); svg.setAttribute('width', 150); svg.setAttribute('height', 150);
+function gauge(id, label, share, go) {
+  const svg = svgNode('svg', { class: 'chart', id, viewBox: '0 0 150 150', width: '100%', role: 'img', 'aria-label': `${label} ${percent(share)}` });
   const radius = 55, length = 2 * Math.PI * radius, value = Math.max(0, Math.min(1, share || 0));
   for (const [stroke, dash] of [['#eceff1', length], ['#c62828', length * value]]) {
-    const circle = document.createElementNS(ns, 'circle');
-    circle.setAttribute('cx', 75); circle.setAttribute('cy', 75); circle.setAttribute('r', radius);
-    circle.setAttribute('fill', 'none'); circle.setAttribute('stroke', stroke); circle.setAttribute('stroke-width', 14);
-    circle.setAttribute('stroke-dasharray', `${dash} ${length}`); circle.setAttribute('transform', 'rotate(-90 75 75)');
-    svg.append(circle);
+    svg.append(svgNode('circle', { cx: 75, cy: 75, r: radius, fill: 'none', stroke, 'stroke-width': 14,
+      'stroke-dasharray': `${dash} ${length}`, transform: 'rotate(-90 75 75)' }));
   }
-  const text = document.createElementNS(ns, 'text');
-  text.setAttribute('x', 75); text.setAttribute('y', 80); text.setAttribute('text-anchor', 'middle');
-  text.setAttribute('style', 'font-size:20px;font-weight:bold'); text.textContent = `${(value * 100).toFixed(1)}%`;
-  svg.append(text);
-  return el('div', {}, svg, el('div', { class: 'legend', text: label }));
+  svg.append(svgNode('text', { x: 75, y: 82, 'text-anchor': 'middle', class: 'gauge-value' }, percent(value)));
+  const holder = el('div', { class: `gauge${go ? ' link' : ''}`, tabindex: go ? 0 : null }, svg, el('div', { class: 'legend', text: label }));
+  if (go) { holder.addEventListener('click', go); holder.addEventListener('keydown', (event) => { if (event.key === 'Enter') go(); }); }
+  return holder;
 }
 
-const shortEnum = (value) => String(value ?? '').replace(/^[A-Z_]*?(STATUS|LEVEL|SOURCE|KIND|STATE|PRIORITY|ROLE)_/, '');
+/** Lines of shares (0–1) over periods, with a legend. */
+function lineChart(id, periods, series) {
+  const width = 520, height = 150, left = 34, bottom = 20, top = 8, right = 24;
+  const svg = svgNode('svg', { class: 'chart', id, viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img' });
+  const x = (i) => left + (periods.length < 2 ? 0 : i * (width - left - right) / (periods.length - 1));
+  const y = (v) => top + (1 - v) * (height - top - bottom);
+  for (const v of [0, 0.5, 1]) {
+    svg.append(svgNode('line', { x1: left, x2: width - right, y1: y(v), y2: y(v), stroke: '#e4e7eb' }),
+      svgNode('text', { x: 0, y: y(v) + 4 }, `${v * 100}%`));
+  }
+  periods.forEach((label, i) => svg.append(svgNode('text', { x: x(i), y: height - 4, 'text-anchor': 'middle' }, label)));
+  for (const line of series) {
+    svg.append(svgNode('polyline', { fill: 'none', stroke: line.color, 'stroke-width': 2,
+      points: line.values.map((v, i) => `${x(i)},${y(v)}`).join(' ') }));
+    line.values.forEach((v, i) => svg.append(svgNode('circle', { cx: x(i), cy: y(v), r: 3, fill: line.color })));
+  }
+  const legend = el('div', { class: 'legend' }, series.map((line) => {
+    const swatch = el('i');
+    swatch.style.background = line.color;
+    return el('span', { class: 'key' }, swatch, line.label);
+  }));
+  return el('div', {}, svg, legend);
+}
 
 // ---- Dashboard ----
 
+/** The dates a period selector stands for, and the earlier periods of its trend. */
+function periodRange(kind, back = 0) {
+  const now = new Date();
+  if (kind === 'month') {
+    const from = new Date(now.getFullYear(), now.getMonth() - back, 1);
+    const to = new Date(from.getFullYear(), from.getMonth() + 1, 0);
+    return { from, to, label: `${from.getMonth() + 1}${lang === 'zh' ? '月' : ''}` };
+  }
+  if (kind === 'quarter') {
+    const quarter = Math.floor(now.getMonth() / 3) - back;
+    const from = new Date(now.getFullYear(), quarter * 3, 1);
+    const to = new Date(from.getFullYear(), from.getMonth() + 3, 0);
+    return { from, to, label: `${from.getFullYear() % 100}Q${Math.floor(from.getMonth() / 3) + 1}` };
+  }
+  const from = new Date(now.getFullYear() - back, 0, 1);
+  return { from, to: new Date(from.getFullYear(), 11, 31), label: String(from.getFullYear()) };
+}
+
+let dashboardPeriod = 'year';
+
 async function dashboard() {
   const scope = session.scope || '';
-  const cards = el('div', { class: 'grid' });
-  show(el('h2', { text: `${t('dashboard')} · ${t('scope')} ${scope || '*'}` }), cards);
-  const add = async (title, build) => {
-    const holder = card(title);
+  const range = periodRange(dashboardPeriod);
+  const dates = { fromDate: isoDate(range.from), toDate: isoDate(range.to) };
+  const selector = el('div', { class: 'segmented', role: 'group', 'aria-label': t('period') },
+    ['month', 'quarter', 'year'].map((kind) => el('button', { type: 'button', id: `period-${kind}`,
+      class: kind === dashboardPeriod ? 'active' : 'secondary', 'aria-pressed': kind === dashboardPeriod ? 'true' : 'false', text: t(`this_${kind}`),
+      onclick: () => { dashboardPeriod = kind; dashboard(); } })));
+  const cards = el('div', { class: 'cards' });
+  show(el('div', { class: 'page-head' }, el('h2', { text: `${t('dashboard')} · ${scope ? places.name(scope.padEnd(12, '0')) : t('wholeCity')}` }), selector), cards);
+  const add = async (title, build, wide = false) => {
+    const holder = el('section', { class: `card${wide ? ' wide' : ''}` }, el('h3', { text: title }));
     cards.append(holder);
-    try { holder.append(await build()); } catch (error) { holder.append(message(`${t('failed')}: ${error.message}`)); }
+    try { holder.append(await build()); } catch (error) { holder.append(message(`${t('failed')}：${errorText(error)}`)); }
   };
+  const statistics = call(S.grid, 'GetCaseStatistics', { divisionPrefix: scope, ...dates });
   await Promise.all([
-    add(t('coverage'), async () => {
-      const { figures = {} } = await call(S.org, 'GetCoverage', { divisionPrefix: scope });
-      return el('div', { class: 'grid' },
-        gauge('chart-compound-coverage', t('compoundCoverage'), figures.compoundCoverage),
-        gauge('chart-company-coverage', t('companyCoverage'), figures.companyCoverage),
-        gauge('chart-grid-coverage', t('gridCoverage'), figures.gridCoverage));
+    add(t('casesTotal'), async () => {
+      const { totals = {} } = await statistics;
+      return el('div', { class: 'figures' },
+        figure('figure-total', totals.total ?? 0, t('casesTotal'), () => navigate('cases')),
+        figure('figure-overdue', totals.overdue ?? 0, t('overdueCases'), () => navigate('cases', { overdue: true })),
+        figure('figure-on-time', percent(totals.onTimeRate), t('onTime')),
+        figure('figure-satisfaction', (totals.meanSatisfaction || 0).toFixed(2), t('satisfaction')));
     }),
+    add(t('kpi'), async () => kpiCard(scope), true),
     add(t('casesByStatus'), async () => {
-      const { totals = {} } = await call(S.grid, 'GetCaseStatistics', { divisionPrefix: scope });
-      return el('div', {}, el('div', { class: 'figure', text: `${t('total')} ${totals.total ?? 0}` }),
-        barChart('chart-case-status', (totals.byStatus || []).map((row) => ({ label: shortEnum(row.status), value: Number(row.count) }))));
+      const { totals = {} } = await statistics;
+      return barChart('chart-case-status', (totals.byStatus || []).map((row) => ({
+        label: E(row.status), value: Number(row.count), go: () => navigate('cases', { status: row.status }) })));
     }),
     add(t('casesByLevel'), async () => {
-      const { totals = {} } = await call(S.grid, 'GetCaseStatistics', { divisionPrefix: scope });
-      return el('div', {},
-        barChart('chart-case-level', (totals.byLevel || []).map((row) => ({ label: shortEnum(row.level), value: Number(row.count) }))),
-        el('h3', { text: t('resolvedWhere') }),
-        barChart('chart-resolved-level', (totals.resolvedByLevel || []).map((row) => ({
-          label: shortEnum(row.level), value: row.share || 0, text: `${((row.share || 0) * 100).toFixed(1)}%` }))),
-        el('div', { class: 'grid' }, gauge('chart-on-time', t('onTime'), totals.onTimeRate),
-          el('div', {}, el('div', { class: 'figure', text: (totals.meanSatisfaction || 0).toFixed(2) }),
-            el('div', { class: 'legend', text: t('satisfaction') }))));
+      const { totals = {} } = await statistics;
+      return barChart('chart-case-level', (totals.byLevel || []).map((row) => ({
+        label: E(row.level), value: Number(row.count), go: () => navigate('cases', { level: row.level }) })));
+    }),
+    add(t('coverage'), async () => {
+      const { figures = {} } = await call(S.org, 'GetCoverage', { divisionPrefix: scope });
+      return el('div', {}, el('div', { class: 'gauges' },
+        gauge('chart-compound-coverage', t('compoundCoverage'), figures.compoundCoverage, () => navigate('gaps')),
+        gauge('chart-company-coverage', t('companyCoverage'), figures.companyCoverage, () => navigate('companies')),
+        gauge('chart-grid-coverage', t('gridCoverage'), figures.gridCoverage, () => navigate('grids'))),
+      el('div', { class: 'figures' },
+        figure('figure-formal', figures.formalMembers ?? 0, t('membersFormal'), () => navigate('members')),
+        figure('figure-probationary', figures.probationaryMembers ?? 0, t('membersProbationary'), () => navigate('members')),
+        figure('figure-in-service', figures.inServiceRegistered ?? 0, t('inServiceRegistered'))));
     }),
     add(t('volunteerHours'), async () => {
-      const totals = await call(S.vol, 'GetServiceTotals', { divisionPrefix: scope });
-      return el('div', {}, el('div', { class: 'figure', id: 'volunteer-hours', text: (totals.hours || 0).toFixed(1) }),
+      const totals = await call(S.vol, 'GetServiceTotals', { divisionPrefix: scope, ...dates });
+      return el('div', {}, el('div', { class: 'figures' }, figure('volunteer-hours', (totals.hours || 0).toFixed(1), t('volunteerHours'))),
         barChart('chart-volunteers', [
-          { label: t('volunteers'), value: Number(totals.registeredVolunteers || 0) },
-          { label: t('teams'), value: Number(totals.teams || 0) },
-          { label: t('wishes'), value: Number(totals.microWishesConfirmed || 0) }]));
+          { label: t('registeredVolunteers'), value: Number(totals.registeredVolunteers || 0), go: () => navigate('volunteers') },
+          { label: t('teams'), value: Number(totals.teams || 0), go: () => navigate('teams') },
+          { label: t('confirmedWishes'), value: Number(totals.microWishesConfirmed || 0), go: () => navigate('wishes') }]));
     }),
     add(`${t('stars')} · ${t('lists')}`, async () => {
-      const { companies = [] } = await call(S.prop, 'ListCompanies', { divisionPrefix: scope, pageSize: 500 });
-      const stars = [1, 2, 3, 4, 5].map((star) => ({ label: '★'.repeat(star), value: companies.filter((c) => c.starRating === star).length }));
-      const lists = [['LIST_STATUS_RED', t('red'), '#2e7d32'], ['LIST_STATUS_BLACK', t('black'), '#263238']]
-        .map(([status, label, color]) => ({ label, color, value: companies.filter((c) => c.listStatus === status).length }));
+      const companies = await callAll(S.prop, 'ListCompanies', { divisionPrefix: scope }, 'companies', 3000);
+      const stars = [5, 4, 3, 2, 1].map((star) => ({ label: '★'.repeat(star), value: companies.filter((c) => c.starRating === star).length }));
+      const lists = [['LIST_STATUS_RED', '#2e7d32'], ['LIST_STATUS_BLACK', '#263238']].map(([status, color]) => ({
+        label: E(status), color, value: companies.filter((c) => c.listStatus === status).length,
+        go: () => navigate('companies', { listStatus: status }) }));
       return el('div', {}, barChart('chart-stars', stars), barChart('chart-lists', lists));
     }),
   ]);
 }
 
-// ---- Generic lists with filters, paging and detail ----
-
-function pick(object, path) { return path.split('.').reduce((value, key) => (value == null ? value : value[key]), object); }
-
-function detailList(record) {
-  const list = el('dl', { class: 'detail' });
-  for (const [key, value] of Object.entries(record)) {
-    list.append(el('dt', { text: key }), el('dd', { text: typeof value === 'object' ? JSON.stringify(value) : String(value) }));
-  }
-  return list;
+function figure(id, value, label, go) {
+  const node = el(go ? 'button' : 'div', { type: go ? 'button' : null, class: `figure-box${go ? ' link' : ''}`, id },
+    el('span', { class: 'figure', text: String(value) }), el('span', { class: 'legend', text: label }));
+  if (go) node.addEventListener('click', go);
+  return node;
 }
 
-function listPage(spec) {
-  return async () => {
-    const filters = el('form', { class: 'filters' });
-    for (const filter of spec.filters || []) {
-      filters.append(el('label', {}, el('span', { text: filter.label }), el('input', { name: filter.name, value: filter.value?.() ?? '' })));
-    }
-    filters.append(el('button', { type: 'submit', text: t('search') }));
-    const table = el('table', { id: `${spec.id}-table` });
-    const pager = el('div', { class: 'actions' });
-    const status = el('div');
-    const tokens = [''];
-    const load = async (token) => {
-      const request = { pageSize: 20, pageToken: token };
-      for (const input of filters.querySelectorAll('input')) if (input.value) request[input.name] = input.value;
-      try {
-        const answer = await call(spec.service, spec.method, request);
-        const rows = answer[spec.field] || [];
-        table.replaceChildren(el('tr', {}, spec.columns.map(([label]) => el('th', { text: label }))));
-        for (const row of rows) {
-          table.append(el('tr', { class: 'row', onclick: () => (spec.open ? spec.open(row) : show(card(spec.title, detailList(row), backButton(spec)))) },
-            spec.columns.map(([, path, format]) => el('td', { text: format ? format(pick(row, path), row) : String(pick(row, path) ?? '') }))));
-        }
-        if (!rows.length) table.append(el('tr', {}, el('td', { text: t('noData') })));
-        pager.replaceChildren(el('button', { class: 'secondary', type: 'button', text: t('first'), onclick: () => load('') }));
-        if (answer.nextPageToken) pager.append(el('button', { type: 'button', text: t('next'), onclick: () => load(answer.nextPageToken) }));
-        status.replaceChildren();
-      } catch (error) { status.replaceChildren(message(error.message)); }
-    };
-    filters.addEventListener('submit', (event) => { event.preventDefault(); load(tokens[0]); });
-    const parts = [card(spec.title, filters, status, table, pager)];
-    if (spec.create) parts.unshift(createForm(spec.create, () => load('')));
-    show(...parts);
-    await load('');
+/** The seeds' KPI: the shares of resolved cases kept in the grid, the community and the street, now and before. */
+async function kpiCard(scope) {
+  const count = { month: 6, quarter: 4, year: 3 }[dashboardPeriod];
+  const ranges = Array.from({ length: count }, (_, i) => periodRange(dashboardPeriod, count - 1 - i));
+  const answers = await Promise.all(ranges.map((range) => call(S.grid, 'GetCaseStatistics', {
+    divisionPrefix: scope, fromDate: isoDate(range.from), toDate: isoDate(range.to) })));
+  const share = (answer, level) => (answer.totals?.resolvedByLevel || []).find((row) => row.level === level)?.share || 0;
+  // Kept within a level: resolved there or below.
+  const kept = (answer) => {
+    const grid = share(answer, 'CASE_LEVEL_GRID');
+    const community = grid + share(answer, 'CASE_LEVEL_COMMUNITY');
+    return [grid, community, community + share(answer, 'CASE_LEVEL_STREET')];
   };
+  const now = kept(answers[answers.length - 1]);
+  return el('div', { class: 'kpi' },
+    el('div', { class: 'figures' },
+      figure('kpi-grid', percent(now[0]), t('kpiGrid'), () => navigate('cases', { level: 'CASE_LEVEL_GRID' })),
+      figure('kpi-community', percent(now[1]), t('kpiCommunity'), () => navigate('cases', { level: 'CASE_LEVEL_COMMUNITY' })),
+      figure('kpi-street', percent(now[2]), t('kpiStreet'), () => navigate('cases', { level: 'CASE_LEVEL_STREET' }))),
+    lineChart('chart-kpi-trend', ranges.map((r) => r.label), [
+      { label: t('kpiGrid'), color: '#c62828', values: answers.map((a) => kept(a)[0]) },
+      { label: t('kpiCommunity'), color: '#ef6c00', values: answers.map((a) => kept(a)[1]) },
+      { label: t('kpiStreet'), color: '#1565c0', values: answers.map((a) => kept(a)[2]) }]));
 }
 
-const backButton = (spec) => el('button', { class: 'secondary', type: 'button', text: t('back'), onclick: () => navigate(spec.page) });
+// ---- The case desk ----
 
-function createForm(spec, reload) {
-  const form = el('form', { id: spec.id });
-  const result = el('div');
-  for (const field of spec.fields) {
-    const input = field.options
-      ? el('select', { name: field.name, id: `${spec.id}-${field.name}` }, field.options.map(([value, label]) => el('option', { value, text: label })))
-      : el('input', { name: field.name, id: `${spec.id}-${field.name}`, value: field.value ?? '' });
-    form.append(el('label', {}, el('span', { text: field.label }), input));
-  }
-  form.append(el('button', { type: 'submit', id: `${spec.id}-submit`, text: spec.button || t('create') }), result);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const values = Object.fromEntries(new FormData(form).entries());
-    try {
-      const created = await call(spec.service, spec.method, spec.build(values));
-      result.replaceChildren(message(`${t('done')}: ${created.id ?? ''}`, 'ok'));
-      if (spec.opened) spec.opened(created); else reload();
-    } catch (error) { result.replaceChildren(message(error.message)); }
+const actorName = (actor) => String(actor || '').replace(/^(user|apikey|service):/, '');
+
+function casesPage(preset = {}) {
+  const statusFilter = enumSelect('status', t('status'), enumValues('CASE_STATUS_'), { value: preset.status });
+  const overdue = el('input', { type: 'checkbox', name: 'overdue', value: '1', checked: preset.overdue });
+  const list = listView({
+    id: 'cases', service: S.grid, method: 'ListCases', key: 'cases', open: (row) => openCase(row.id),
+    filters: [
+      textFilter('caseNumber', t('caseNumber'), { placeholder: '20261130-00007', id: 'case-number-search', inputmode: 'numeric' }),
+      statusFilter,
+      enumSelect('level', t('level'), enumValues('CASE_LEVEL_'), { value: preset.level }),
+      enumSelect('source', t('source'), enumValues('CASE_SOURCE_')),
+      placePicker({ name: 'place', label: t('place') }),
+      textFilter('category', t('category')),
+      el('div', { class: 'field checkbox' }, overdue, el('label', { for: (overdue.id = 'case-overdue'), text: t('overdueOnly') })),
+    ],
+    request: (v) => ({
+      orderBy: 'create_time desc', caseNumber: v.caseNumber, category: v.category, overdueOnly: Boolean(v.overdue),
+      statuses: v.status ? [v.status] : [], level: v.level, source: v.source,
+      ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: v.place ? v.place.replace(/0+$/, '') : '' }),
+    }),
+    prepare: (rows) => places.ensure(rows.map((row) => row.location?.gridCode)),
+    columns: [
+      [t('caseNumber'), (row) => el('span', { class: 'number', title: row.id, text: row.caseNumber })],
+      [t('titleField'), (row) => row.title || row.category],
+      [t('category'), (row) => row.category],
+      [t('status'), (row) => badge(row.status)],
+      [t('level'), (row) => E(row.handler?.level)],
+      [t('source'), (row) => E(row.source)],
+      [t('grid'), (row) => places.tag(row.location?.gridCode || row.divisionCode)],
+      [t('reportTime'), (row) => formatTime(row.reportTime)],
+      [t('deadline'), (row) => el('span', { class: row.overdue || row.missedDeadline ? 'late' : '', text: row.overdue ? t('overdue') : formatTime(row.deadline) })],
+    ],
   });
-  return card(spec.title, form);
+  const parts = [el('div', { class: 'page-head' }, el('h2', { text: t('cases') }),
+    may('GridService/CreateCase') ? el('button', { type: 'button', id: 'new-case-open', text: t('newCase'), onclick: () => newCaseDialog() }) : null),
+  card('', list.node)];
+  show(...parts);
 }
 
-// ---- Cases: the workflow with its history ----
+async function newCaseDialog() {
+  const sources = ['CASE_SOURCE_RESIDENT', 'CASE_SOURCE_PATROL', 'CASE_SOURCE_OPINION_COLLECTION', 'CASE_SOURCE_CONSULTATION_MEETING'];
+  const created = await ask(t('newCase'), [
+    enumSelect('source', t('source'), sources, { any: false }),
+    placePicker({ name: 'gridCode', label: t('grid'), pick: 'grid', required: true }),
+    field(t('category'), el('input', { name: 'category', id: 'new-case-category', required: true, maxlength: 50 })),
+    field(t('titleField'), el('input', { name: 'title', id: 'new-case-title', maxlength: 200 })),
+    field(t('details'), el('textarea', { name: 'details', id: 'new-case-details', rows: 3, required: true, maxlength: 4000 })),
+    enumSelect('priority', t('priority'), enumValues('CASE_PRIORITY_'), { any: false, value: 'CASE_PRIORITY_NORMAL' }),
+  ], {
+    confirmText: t('submit'),
+    run: (v) => call(S.grid, 'CreateCase', { requestId: crypto.randomUUID(), gridCase: {
+      source: v.source, category: v.category, title: v.title, details: v.details, priority: v.priority,
+      location: { gridCode: v.gridCode } } }),
+  });
+  if (created?.id) openCase(created.id);
+}
 
-const caseActions = [
-  ['AcceptCase', (id) => ({ caseId: id })],
-  ['AssignCase', (id, p) => ({ caseId: id, assigneeId: p })],
-  ['StartCase', (id) => ({ caseId: id })],
-  ['ResolveCase', (id, p) => ({ caseId: id, resolution: p })],
-  ['EvaluateCase', (id, p, score) => ({ caseId: id, satisfaction: Number(score), comment: p })],
-  ['CloseCase', (id) => ({ caseId: id })],
-  ['RejectCase', (id, p) => ({ caseId: id, reason: p })],
-  ['ReopenCase', (id, p) => ({ caseId: id, reason: p })],
-  ['EscalateCase', (id, p) => ({ caseId: id, department: p, note: '' })],
-  ['TransferCase', (id, p) => ({ caseId: id, to: { level: 'CASE_LEVEL_GRID', unitCode: p } })],
+/** What each state offers, and what each action asks for (the services check both again). */
+const CASE_ACTIONS = [
+  { key: 'accept', method: 'AcceptCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_REOPENED'] },
+  { key: 'reject', method: 'RejectCase', from: ['CASE_STATUS_REPORTED'], needs: 'reason' },
+  { key: 'assign', method: 'AssignCase', from: ['CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED'], needs: 'worker' },
+  { key: 'start', method: 'StartCase', from: ['CASE_STATUS_ASSIGNED'] },
+  { key: 'resolve', method: 'ResolveCase', from: ['CASE_STATUS_IN_PROGRESS'], needs: 'resolution' },
+  { key: 'evaluate', method: 'EvaluateCase', from: ['CASE_STATUS_RESOLVED'], needs: 'satisfaction' },
+  { key: 'closeCase', method: 'CloseCase', from: ['CASE_STATUS_RESOLVED', 'CASE_STATUS_EVALUATED'] },
+  { key: 'reopen', method: 'ReopenCase', from: ['CASE_STATUS_RESOLVED', 'CASE_STATUS_EVALUATED', 'CASE_STATUS_CLOSED'], needs: 'reason' },
+  { key: 'escalate', method: 'EscalateCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED', 'CASE_STATUS_IN_PROGRESS', 'CASE_STATUS_REOPENED'], needs: 'escalation' },
+  { key: 'transfer', method: 'TransferCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_REOPENED'], needs: 'grid' },
 ];
 
-async function openCase(record) {
-  const gridCase = await call(S.grid, 'GetCase', { id: record.id });
-  const { events = [] } = await call(S.grid, 'ListCaseEvents', { caseId: record.id, pageSize: 200 });
-  const parameter = el('input', { id: 'case-parameter' });
-  const score = el('select', { id: 'case-satisfaction' }, [5, 4, 3, 2, 1].map((n) => el('option', { value: n, text: n })));
-  const status = el('div', { id: 'case-result' });
-  const actions = el('div', { class: 'actions' }, caseActions.map(([method, build]) => el('button', {
-    type: 'button', id: `action-${method}`, text: method.replace('Case', ''),
-    onclick: async () => {
-      try { await call(S.grid, method, build(record.id, parameter.value, score.value)); await openCase(record); }
-      catch (error) { status.replaceChildren(message(error.message)); }
-    },
-  })));
-  const history = el('table', { id: 'case-history' }, el('tr', {}, ['time', 'kind', 'from', 'to', 'unit', 'actor', 'note'].map((h) => el('th', { text: h }))),
-    events.map((event) => el('tr', {}, [event.eventTime, shortEnum(event.kind), shortEnum(event.fromStatus), shortEnum(event.toStatus),
-      `${shortEnum(event.toUnit?.level)} ${event.toUnit?.unitCode ?? ''}`, event.actor, event.note].map((v) => el('td', { text: v ?? '' })))));
-  show(card(`${gridCase.title} · ${shortEnum(gridCase.status)}`, el('p', { id: 'case-status', text: shortEnum(gridCase.status) }),
-    detailList(gridCase), el('label', {}, el('span', { text: t('parameter') }), parameter),
-    el('label', {}, el('span', { text: t('satisfactionScore') }), score), actions, status),
-    card(t('history'), history), backButton({ page: 'cases' }));
+async function workerOptions(gridCode) {
+  const [onDuty, all] = await Promise.all([
+    call(S.grid, 'GetOnDuty', { gridCode }).catch(() => ({})),
+    call(S.grid, 'ListGridWorkers', { gridCode, pageSize: 100 }).catch(() => ({})),
+  ]);
+  const duty = new Set((onDuty.workers || []).map((w) => w.id));
+  const workers = [...(onDuty.workers || []), ...(all.workers || []).filter((w) => !duty.has(w.id))];
+  return workers.map((w) => el('option', { value: w.id, text: `${w.name}${duty.has(w.id) ? `（${t('onDutyToday')}）` : ''} · ${E(w.kind)}` }));
 }
 
-const casesPage = () => listPage({
-  id: 'cases', page: 'cases', title: t('cases'), service: S.grid, method: 'ListCases', field: 'cases', open: openCase,
-  filters: [{ name: 'divisionPrefix', label: t('scope') }, { name: 'category', label: t('category') }],
-  columns: [['id', 'id'], [t('titleField'), 'title'], [t('category'), 'category'], ['status', 'status', shortEnum],
-    ['level', 'handler.level', shortEnum], [t('source'), 'source', shortEnum], ['reporter', 'reporter.name']],
-  create: {
-    id: 'new-case', title: t('newCase'), service: S.grid, method: 'CreateCase', opened: openCase,
-    fields: [
-      { name: 'source', label: t('source'), options: [['CASE_SOURCE_RESIDENT', '居民上报'], ['CASE_SOURCE_PATROL', '网格巡查'],
-        ['CASE_SOURCE_OPINION_COLLECTION', '民意收集'], ['CASE_SOURCE_CONSULTATION_MEETING', '协商议事']] },
-      { name: 'category', label: t('category') }, { name: 'title', label: t('titleField') }, { name: 'details', label: t('details') },
-      { name: 'gridCode', label: t('gridCode') }, { name: 'divisionCode', label: t('divisionCode') },
-    ],
-    build: (v) => ({ gridCase: { source: v.source, category: v.category, title: v.title, details: v.details,
-      divisionCode: v.divisionCode, location: { gridCode: v.gridCode } } }),
-  },
+async function caseAction(gridCase, action) {
+  const fields = [];
+  const body = { requestId: crypto.randomUUID(), caseId: gridCase.id };
+  if (action.needs === 'reason') fields.push(field(t('reason'), el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 500 })));
+  if (action.needs === 'resolution') fields.push(field(t('resolution'), el('textarea', { name: 'resolution', required: true, rows: 3, maxlength: 2000 })));
+  if (action.needs === 'satisfaction') {
+    fields.push(field(t('satisfactionScore'), el('select', { name: 'satisfaction' }, [5, 4, 3, 2, 1].map((n) => el('option', { value: n, text: '★'.repeat(n) })))),
+      field(t('comment'), el('input', { name: 'comment', maxlength: 500 })));
+  }
+  if (action.needs === 'worker') {
+    const options = await workerOptions(gridCase.location?.gridCode || gridCase.handler?.unitCode);
+    fields.push(options.length ? field(t('worker'), el('select', { name: 'assigneeId', required: true }, options)) : message(t('noWorkers')));
+  }
+  if (action.needs === 'escalation' && gridCase.handler?.level === 'CASE_LEVEL_STREET') {
+    fields.push(field(t('department'), el('input', { name: 'department', required: true, maxlength: 100 })));
+  }
+  if (action.needs === 'escalation' || action.needs === 'grid') fields.push(field(t('note'), el('input', { name: 'note', maxlength: 500 })));
+  if (action.needs === 'grid') fields.unshift(placePicker({ name: 'unitCode', label: t('toGrid'), pick: 'grid', required: true }));
+  const run = (v) => {
+    const request = { ...body };
+    if (v.reason !== undefined) request.reason = v.reason;
+    if (v.resolution !== undefined) request.resolution = v.resolution;
+    if (v.satisfaction !== undefined) { request.satisfaction = Number(v.satisfaction); request.comment = v.comment; }
+    if (v.assigneeId !== undefined) request.assigneeId = v.assigneeId;
+    if (v.department !== undefined) request.department = v.department;
+    if (v.note !== undefined) request.note = v.note;
+    if (v.unitCode !== undefined) request.to = { level: 'CASE_LEVEL_GRID', unitCode: v.unitCode };
+    return call(S.grid, action.method, request);
+  };
+  const done = await ask(`${t(action.key)} · ${gridCase.caseNumber}`, fields, { run });
+  if (done) openCase(gridCase.id);
+}
+
+async function openCase(id) {
+  const [gridCase, { events = [] }] = await Promise.all([
+    call(S.grid, 'GetCase', { id }), call(S.grid, 'ListCaseEvents', { caseId: id, pageSize: 200 })]);
+  await places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]);
+  const offered = CASE_ACTIONS.filter((action) => action.from.includes(gridCase.status) && may(`GridService/${action.method}`)
+    && !(action.key === 'escalate' && gridCase.handler?.level === 'CASE_LEVEL_DISTRICT_DEPARTMENT'));
+  const unit = (u) => (u?.level === 'CASE_LEVEL_DISTRICT_DEPARTMENT' ? u.department : (u?.unitCode ? places.path(u.unitCode) || places.name(u.unitCode) : ''));
+  const detail = el('dl', { class: 'detail' }, [
+    [t('caseNumber'), gridCase.caseNumber], [t('status'), badge(gridCase.status)], [t('source'), E(gridCase.source)],
+    [t('category'), gridCase.category], [t('priority'), E(gridCase.priority)],
+    [t('grid'), places.path(gridCase.location?.gridCode || gridCase.divisionCode)],
+    [t('handler'), `${E(gridCase.handler?.level)} · ${unit(gridCase.handler)}`],
+    [t('reporter'), [gridCase.reporter?.name, gridCase.reporter?.phone].filter(Boolean).join(' ')],
+    [t('reportTime'), formatTime(gridCase.reportTime)],
+    [t('deadline'), gridCase.overdue ? t('overdue') : formatTime(gridCase.deadline)],
+    [t('details'), gridCase.details], [t('resolution'), gridCase.resolution],
+    [t('evaluation'), gridCase.evaluation?.satisfaction ? `${'★'.repeat(gridCase.evaluation.satisfaction)} ${gridCase.evaluation.comment ?? ''}` : ''],
+  ].filter(([, v]) => v !== '' && v !== undefined).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)]));
+  const history = el('table', { id: 'case-history', class: 'list' },
+    el('thead', {}, el('tr', {}, [t('time'), t('step'), t('fromStatus'), t('toStatus'), t('unit'), t('actor'), t('note')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, events.map((event) => el('tr', {}, [formatTime(event.eventTime), E(event.kind), E(event.fromStatus), E(event.toStatus),
+      `${E(event.toUnit?.level)} ${unit(event.toUnit)}`, actorName(event.actor), event.note ?? ''].map((v) => el('td', { text: v }))))));
+  show(el('div', { class: 'page-head' }, el('h2', { text: `${gridCase.caseNumber} · ${gridCase.title || gridCase.category}` }),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('cases') })),
+  card(t('caseDetail'), el('p', { id: 'case-status', class: 'status-line' }, badge(gridCase.status)), detail,
+    el('div', { class: 'actions', id: 'case-actions', role: 'group', 'aria-label': t('actions') },
+      offered.map((action) => el('button', { type: 'button', id: `action-${action.key}`, text: t(action.key), onclick: () => caseAction(gridCase, action) })))),
+  card(t('history'), el('div', { class: 'table-wrap' }, history)));
+}
+
+// ---- Party organisations: the tree with its counts ----
+
+async function organisationsPage() {
+  const scope = session.scope || '';
+  show(card(t('organisations'), message(t('loading'), 'status')));
+  const [organisations, coverage] = await Promise.all([
+    callAll(S.org, 'ListOrganisations', { divisionPrefix: scope }, 'organisations', 20000),
+    call(S.org, 'GetCoverage', { divisionPrefix: scope }).catch(() => ({})),
+  ]);
+  const byParent = new Map();
+  const ids = new Set(organisations.map((o) => o.id));
+  for (const organisation of organisations) {
+    const parent = ids.has(organisation.parentId) ? organisation.parentId : '';
+    byParent.set(parent, [...(byParent.get(parent) ?? []), organisation]);
+  }
+  // Members of a node and everything below it.
+  const totals = new Map();
+  const sum = (organisation) => {
+    if (totals.has(organisation.id)) return totals.get(organisation.id);
+    const below = (byParent.get(organisation.id) ?? []).map(sum);
+    const total = below.reduce((acc, x) => ({ formal: acc.formal + x.formal, probationary: acc.probationary + x.probationary, count: acc.count + x.count }),
+      { formal: organisation.formalMemberCount || 0, probationary: organisation.probationaryMemberCount || 0, count: 1 });
+    totals.set(organisation.id, total);
+    return total;
+  };
+  const node = (organisation, depth) => {
+    const total = sum(organisation);
+    const children = byParent.get(organisation.id) ?? [];
+    const li = el('li', { role: 'treeitem', 'aria-expanded': children.length ? String(depth < 2) : null });
+    const group = el('ul', { role: 'group', hidden: depth >= 2 }, children.map((child) => node(child, depth + 1)));
+    const toggle = children.length ? el('button', { type: 'button', class: 'toggle', 'aria-label': `${t('expand')} ${organisation.name}`, text: depth < 2 ? '▾' : '▸',
+      onclick: () => { group.hidden = !group.hidden; li.setAttribute('aria-expanded', String(!group.hidden)); toggle.textContent = group.hidden ? '▸' : '▾'; } })
+      : el('span', { class: 'toggle-space' });
+    li.append(toggle, el('span', { class: 'org-name', title: organisation.divisionCode, text: organisation.name }),
+      el('span', { class: 'org-level', text: E(organisation.branchKind || organisation.level) }),
+      el('span', { class: 'counts', text: `${t('members')} ${total.formal + total.probationary}（${t('formal')} ${total.formal} / ${t('probationary')} ${total.probationary}）` }),
+      ...(organisation.status === 'ORGANISATION_STATUS_DISSOLVED' ? [badge(organisation.status)] : []), group);
+    return li;
+  };
+  const roots = byParent.get('') ?? [];
+  const figures = coverage.figures || {};
+  const plan = el('div', { id: 'branch-plan' });
+  const compoundPicker = placePicker({ name: 'community', label: t('community'), pick: 'community' });
+  const planForm = el('form', { class: 'filters' }, compoundPicker, el('button', { type: 'submit', text: t('branchPlan') }));
+  planForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const community = new FormData(planForm).get('community');
+    if (!community) return;
+    plan.replaceChildren(message(t('loading'), 'status'));
+    try {
+      const answer = await call(S.org, 'ProposeBranchPlan', { divisionCode: community });
+      const items = answer.items || answer.proposals || [];
+      await places.ensureCompounds(items.flatMap((p) => p.compoundIds || [p.compoundId]));
+      plan.replaceChildren(el('table', { class: 'list' },
+        el('thead', {}, el('tr', {}, [t('compound'), t('kind'), t('note')].map((h) => el('th', { scope: 'col', text: h })))),
+        el('tbody', {}, items.map((p) => el('tr', {},
+          el('td', { text: (p.compoundIds || [p.compoundId]).map((id) => places.compounds.get(id) ?? id).join('、') }),
+          el('td', { text: E(p.kind) }), el('td', { text: p.reason || p.note || '' }))))));
+      if (!items.length) plan.append(message(t('noData'), 'status'));
+    } catch (error) { plan.replaceChildren(message(errorText(error))); }
+  });
+  show(el('div', { class: 'page-head' }, el('h2', { text: t('organisations') })),
+    el('div', { class: 'figures' },
+      figure('tree-formal', figures.formalMembers ?? 0, t('membersFormal')),
+      figure('tree-probationary', figures.probationaryMembers ?? 0, t('membersProbationary')),
+      figure('tree-in-service', figures.inServiceRegistered ?? 0, t('inServiceRegistered'))),
+    card(t('tree'), el('ul', { role: 'tree', class: 'tree org-tree', id: 'organisation-tree', 'aria-label': t('organisations') }, roots.map((o) => node(o, 0)))),
+    card(t('branchPlan'), planForm, plan));
+}
+
+// ---- Members: masked contacts, the audited reveal ----
+
+function membersPage() {
+  const list = listView({
+    id: 'members', service: S.org, method: 'ListMembers', key: 'members',
+    filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_')),
+      enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'))],
+    request: (v) => ({ divisionPrefix: (v.place || '').replace(/0+$/, ''), kind: v.kind, standing: v.standing }),
+    columns: [[t('name'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
+      [t('standing'), (m) => E(m.standing)], [t('community'), (m) => places.tag(m.divisionCode)], [t('joined'), (m) => m.joinedPartyDate ? `${m.joinedPartyDate.year}-${pad(m.joinedPartyDate.month)}` : ''],
+      [t('reveal'), (m) => may('OrganisationService/RevealContact') ? el('button', { type: 'button', class: 'secondary small', text: t('reveal'),
+        onclick: (event) => { event.stopPropagation(); revealMember(m); } }) : '']],
+  });
+  show(el('div', { class: 'page-head' }, el('h2', { text: t('members') })), card('', list.node));
+}
+
+async function revealMember(member) {
+  const answer = await ask(`${t('reveal')} · ${member.contact?.name ?? ''}`, [
+    field(t('revealReason'), el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 200, id: 'reveal-reason' }))], {
+    run: (v) => call(S.org, 'RevealContact', { requestId: crypto.randomUUID(), subject: 'CONTACT_SUBJECT_PARTY_MEMBER', subjectId: member.id, reason: v.reason }),
+  });
+  if (answer?.contact) {
+    await ask(t('revealed'), [el('dl', { class: 'detail', id: 'revealed-contact' }, el('dt', { text: t('name') }), el('dd', { text: answer.contact.name ?? '' }),
+      el('dt', { text: t('phone') }), el('dd', { text: answer.contact.phone ?? '' }))], { confirmText: t('close') });
+  }
+}
+
+// ---- Other registers: lists with names, labels and filters ----
+
+const scopeRequest = (v) => ({ divisionPrefix: (v.place || '').replace(/0+$/, '') });
+const scopePicker = () => placePicker({ name: 'place', label: t('place') });
+
+function simpleList(id, title, spec) {
+  const list = listView({ id, filters: [scopePicker(), ...(spec.filters || [])], request: scopeRequest, ...spec });
+  show(el('div', { class: 'page-head' }, el('h2', { text: title }), spec.head ?? null), card('', list.node));
+}
+
+const bodiesPage = () => simpleList('bodies', t('bodies'), {
+  service: S.org, method: 'ListGovernanceBodies', key: 'bodies',
+  prepare: (rows) => places.ensureCompounds(rows.map((b) => b.compoundId)),
+  columns: [[t('name'), (b) => b.name], [t('bodyKind'), (b) => E(b.kind)], [t('compound'), (b) => places.compounds.get(b.compoundId) ?? ''],
+    [t('community'), (b) => places.tag(b.divisionCode)], [t('partyShare'), (b) => (b.partyMemberShare !== undefined ? percent(b.partyMemberShare) : '')],
+    [t('state'), (b) => badge(b.status)]],
 });
 
-// ---- Micro-wishes, evaluation, gaps and audit ----
-
-async function wishAction(row, method, extra) {
-  try { await call(S.vol, method, { wishId: row.id, ...extra }); navigate('wishes'); } catch (error) { alert(error.message); }
-}
-
-function evaluationPeriods() {
-  return listPage({
-    id: 'periods', page: 'periods', title: t('periods'), service: S.eval, method: 'ListPeriods', field: 'periods',
-    filters: [{ name: 'divisionPrefix', label: t('scope') }],
-    columns: [['label', 'label'], ['division', 'divisionCode'], ['kind', 'kind', shortEnum], ['state', 'state', shortEnum]],
-    open: (row) => show(card(row.label, detailList(row), el('div', { class: 'actions' },
-      ['ClosePeriod', 'ComputeCompositeScores', 'PublishLists'].map((method) => el('button', { type: 'button', text: method,
-        onclick: async () => { try { const answer = await call(S.eval, method, { periodId: row.id }); alert(JSON.stringify(answer)); } catch (error) { alert(error.message); } } })))),
-      backButton({ page: 'periods' })),
+function compoundsPage() {
+  simpleList('compounds', t('compounds'), {
+    service: S.prop, method: 'ListCompounds', key: 'compounds', open: openCompound,
+    columns: [[t('name'), (c) => c.name], [t('community'), (c) => places.tag(c.divisionCode)], [t('kind'), (c) => E(c.kind)],
+      [t('mode'), (c) => E(c.managementMode)], [t('households'), (c) => c.householdCount ?? 0]],
   });
 }
+
+async function openCompound(compound) {
+  const [{ buildings = [] }, { contracts = [] }, { acceptances = [] }] = await Promise.all([
+    call(S.prop, 'ListBuildings', { compoundId: compound.id, pageSize: 200 }).catch(() => ({})),
+    call(S.prop, 'ListContracts', { compoundId: compound.id, pageSize: 50 }).catch(() => ({})),
+    call(S.prop, 'ListAcceptances', { compoundId: compound.id, pageSize: 50 }).catch(() => ({}))]);
+  const table = (headers, rows) => el('div', { class: 'table-wrap' }, el('table', { class: 'list' },
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, rows.map((cells) => el('tr', {}, cells.map((c) => el('td', {}, c instanceof Node ? c : String(c ?? ''))))))));
+  show(el('div', { class: 'page-head' }, el('h2', { text: compound.name }),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('compounds') })),
+  card(t('compound'), el('dl', { class: 'detail' }, [[t('community'), places.path(compound.divisionCode)], [t('kind'), E(compound.kind)],
+    [t('mode'), E(compound.managementMode)], [t('households'), compound.householdCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
+  card(t('buildings'), table([t('name'), t('households')], buildings.map((b) => [b.name || b.number, b.householdCount ?? '']))),
+  card(t('contracts'), table([t('company'), t('state'), t('time')], contracts.map((c) => [c.companyName || '', badge(c.state), formatTime(c.startTime || c.audit?.createTime)]))),
+  card(t('acceptances'), table([t('state'), t('step'), t('time')], acceptances.map((a) => [badge(a.state), (a.steps || []).map((s) => `${E(s.step)}：${E(s.outcome)}`).join('，'), formatTime(a.audit?.createTime)]))));
+}
+
+function companiesPage(preset = {}) {
+  simpleList('companies', t('companies'), {
+    service: S.prop, method: 'ListCompanies', key: 'companies', open: openCompany,
+    filters: [enumSelect('listStatus', t('listStatus'), enumValues('LIST_STATUS_'), { value: preset.listStatus })],
+    request: (v) => ({ ...scopeRequest(v), listStatus: v.listStatus }),
+    columns: [[t('name'), (c) => c.name], [t('rating'), (c) => (c.starRating ? '★'.repeat(c.starRating) : '')], [t('listStatus'), (c) => badge(c.listStatus)],
+      [t('credit'), (c) => E(c.creditLevel)], [t('partyStatus'), (c) => E(c.partyStatus)], [t('managed'), (c) => c.managedCompoundCount ?? 0]],
+  });
+}
+
+async function openCompany(company) {
+  const history = await call(S.eval, 'GetCompanyHistory', { companyId: company.id }).catch(() => ({}));
+  const entries = history.entries || history.ratings || history.periods || [];
+  show(el('div', { class: 'page-head' }, el('h2', { text: company.name }),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('companies') })),
+  card(t('company'), el('dl', { class: 'detail' }, [[t('rating'), company.starRating ? '★'.repeat(company.starRating) : ''], [t('listStatus'), E(company.listStatus)],
+    [t('credit'), E(company.creditLevel)], [t('partyStatus'), E(company.partyStatus)], [t('staff'), company.staffCount ?? 0],
+    [t('managed'), company.managedCompoundCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
+  card(t('ratingHistory'), el('div', { class: 'table-wrap' }, el('table', { class: 'list', id: 'rating-history' },
+    el('thead', {}, el('tr', {}, [t('period'), t('composite'), t('rating'), t('listStatus')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, entries.map((e) => el('tr', {}, el('td', { text: e.periodLabel || e.period || '' }), el('td', { text: e.total !== undefined ? Number(e.total).toFixed(1) : '' }),
+      el('td', { text: e.stars ? '★'.repeat(e.stars) : '' }), el('td', { text: E(e.listStatus) }))))))));
+}
+
+function gridsPage() {
+  simpleList('grids', t('grids'), {
+    service: S.grid, method: 'ListGrids', key: 'grids', open: openGrid,
+    columns: [[t('name'), (g) => el('span', { title: g.gridCode, text: g.name })], [t('community'), (g) => places.tag(g.divisionCode)],
+      [t('gridKind'), (g) => E(g.kind)], [t('households'), (g) => g.households ?? 0]],
+  });
+}
+
+async function openGrid(grid) {
+  const [{ workers = [] }, onDuty] = await Promise.all([
+    call(S.grid, 'ListGridWorkers', { gridCode: grid.gridCode, pageSize: 100 }).catch(() => ({})),
+    call(S.grid, 'GetOnDuty', { gridCode: grid.gridCode }).catch(() => ({}))]);
+  const duty = new Set((onDuty.workers || []).map((w) => w.id));
+  show(el('div', { class: 'page-head' }, el('h2', { text: `${grid.name}` }),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('grids') })),
+  card(t('grid'), el('dl', { class: 'detail' }, [[t('community'), places.path(grid.divisionCode)], [t('gridKind'), E(grid.kind)], [t('households'), grid.households ?? 0]]
+    .flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
+  card(t('workersOfGrid'), el('table', { class: 'list', id: 'grid-workers' },
+    el('thead', {}, el('tr', {}, [t('name'), t('phone'), t('kind'), t('roster')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, workers.map((w) => el('tr', {}, el('td', { text: w.name }), el('td', { text: w.phone ?? '' }), el('td', { text: E(w.kind) }),
+      el('td', { text: duty.has(w.id) ? t('onDutyToday') : '' })))))));
+}
+
+const workersPage = () => simpleList('workers', t('workers'), {
+  service: S.grid, method: 'ListGridWorkers', key: 'workers',
+  prepare: (rows) => places.ensure(rows.flatMap((w) => w.gridCodes || [])),
+  columns: [[t('name'), (w) => w.name], [t('phone'), (w) => w.phone], [t('kind'), (w) => E(w.kind)],
+    [t('grid'), (w) => (w.gridCodes || []).map((code) => places.name(code)).join('、')]],
+});
+
+const teamsPage = () => simpleList('teams', t('teams'), {
+  service: S.vol, method: 'ListTeams', key: 'teams',
+  columns: [[t('name'), (x) => x.name], [t('kind'), (x) => E(x.kind)], [t('community'), (x) => places.tag(x.divisionCode)], [t('members'), (x) => x.memberCount ?? 0]],
+});
+
+const volunteersPage = () => simpleList('volunteers', t('volunteers'), {
+  service: S.vol, method: 'ListVolunteers', key: 'volunteers',
+  columns: [[t('name'), (v) => v.contact?.name], [t('phone'), (v) => v.contact?.phone], [t('kind'), (v) => E(v.kind)],
+    [t('community'), (v) => places.tag(v.divisionCode)], [t('skills'), (v) => (v.skills || []).map(skillName).join('、')], [t('hours'), (v) => (v.hours ?? v.totalHours ?? 0)]],
+});
+
+const postsPage = () => simpleList('posts', t('posts'), {
+  service: S.vol, method: 'ListServicePosts', key: 'posts',
+  columns: [[t('post'), (p) => p.title || p.name], [t('community'), (p) => places.tag(p.divisionCode)], [t('capacity'), (p) => `${p.claimedCount ?? 0} / ${p.capacity ?? 0}`],
+    [t('state'), (p) => badge(p.state)]],
+});
+
+const wishesPage = () => simpleList('wishes', t('wishes'), {
+  service: S.vol, method: 'ListMicroWishes', key: 'wishes',
+  columns: [[t('wish'), (w) => w.title], [t('category'), (w) => w.category], [t('resident'), (w) => w.resident?.name], [t('community'), (w) => places.tag(w.divisionCode)],
+    [t('state'), (w) => badge(w.state)], [t('claimant'), (w) => w.claimant?.name ?? '']],
+});
+
+// ---- Evaluation: periods, panels, scores, rectification, compute and publish ----
+
+const periodLabel = (p) => p.label || `${p.year}${lang === 'zh' ? '年' : ' '}${p.kind === 'PERIOD_KIND_QUARTERLY' ? `Q${p.number}` : `${p.number}${lang === 'zh' ? '月' : ''}`}`;
+
+const periodsPage = () => simpleList('periods', t('periods'), {
+  service: S.eval, method: 'ListPeriods', key: 'periods', open: openPeriod,
+  filters: [enumSelect('kind', t('kind'), enumValues('PERIOD_KIND_'))],
+  request: (v) => ({ ...scopeRequest(v), kind: v.kind }),
+  columns: [[t('label'), periodLabel], [t('division'), (p) => places.tag(p.divisionCode)], [t('kind'), (p) => E(p.kind)], [t('state'), (p) => badge(p.state)]],
+});
+
+async function openPeriod(period) {
+  const [{ panels = [] }, { orders = [] }, { scores: composites = [] }] = await Promise.all([
+    call(S.eval, 'ListPanels', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
+    call(S.eval, 'ListRectificationOrders', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
+    call(S.eval, 'ListCompositeScores', { periodId: period.id, pageSize: 100 }).catch(() => ({}))]);
+  await places.ensureCompounds(panels.map((p) => p.compoundId));
+  const status = el('p', { id: 'period-result', role: 'status' });
+  const act = (key, method, confirmKey) => (may(`EvaluationService/${method}`) ? el('button', { type: 'button', id: `period-${key}`, text: t(key),
+    onclick: async () => {
+      const ok = await ask(t(key), [el('p', { text: t(confirmKey) })], { run: () => call(S.eval, method, { requestId: crypto.randomUUID(), periodId: period.id }) });
+      if (ok) { status.textContent = t('done'); openPeriod(await call(S.eval, 'GetPeriod', { id: period.id })); }
+    } }) : null);
+  const scoreForm = may('EvaluationService/SubmitScore') && period.state === 'PERIOD_STATE_OPEN' && panels.length ? await scoreEntry(period, panels) : null;
+  show(el('div', { class: 'page-head' }, el('h2', { text: `${periodLabel(period)} · ${places.name(period.divisionCode)}` }),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('periods') })),
+  card(t('periods'), el('p', { id: 'period-state' }, badge(period.state)), el('div', { class: 'actions' },
+    period.state === 'PERIOD_STATE_OPEN' ? act('closePeriod', 'ClosePeriod', 'closeConfirm') : null,
+    period.state === 'PERIOD_STATE_CLOSED' ? act('computeScores', 'ComputeCompositeScores', 'computeConfirm') : null,
+    period.state === 'PERIOD_STATE_CLOSED' && composites.length ? act('publish', 'PublishLists', 'publishConfirm') : null), status),
+  card(t('panels'), el('table', { class: 'list', id: 'period-panels' },
+    el('thead', {}, el('tr', {}, [t('kind'), t('compound'), t('members')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, panels.map((p) => el('tr', {}, el('td', { text: E(p.kind) }), el('td', { text: places.compounds.get(p.compoundId) ?? '' }),
+      el('td', { text: (p.members || []).map((m) => `${m.name ?? ''}（${E(m.role)}）`).join('、') })))))),
+  scoreForm ? card(t('scoreEntry'), scoreForm) : null,
+  card(t('composites'), el('table', { class: 'list', id: 'period-composites' },
+    el('thead', {}, el('tr', {}, [t('rank'), t('company'), t('composite'), t('rating'), t('listStatus')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, composites.map((c) => el('tr', {}, el('td', { text: c.rank ?? '' }), el('td', { text: c.companyName ?? '' }),
+      el('td', { text: Number(c.total || 0).toFixed(1) }), el('td', { text: c.stars ? '★'.repeat(c.stars) : '' }), el('td', {}, badge(c.listStatus))))))),
+  card(t('rectifications'), el('table', { class: 'list' },
+    el('thead', {}, el('tr', {}, [t('company'), t('compound'), t('state'), t('deadline')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, orders.map((o) => el('tr', {}, el('td', { text: o.companyName ?? '' }), el('td', { text: places.compounds.get(o.compoundId) ?? '' }),
+      el('td', {}, badge(o.state)), el('td', { text: formatTime(o.dueTime || o.deadline) })))))));
+}
+
+async function scoreEntry(period, panels) {
+  const { items = [] } = await call(S.eval, 'ListScoringItems', { divisionCode: period.divisionCode, pageSize: 100 }).catch(() => ({}));
+  const form = el('form', { class: 'filters', id: 'score-form' });
+  const panelSelect = el('select', { name: 'panelId', required: true }, panels.map((p) => el('option', { value: p.id, text: `${places.compounds.get(p.compoundId) ?? ''} · ${E(p.kind)}` })));
+  const memberSelect = el('select', { name: 'evaluatorId', required: true });
+  const fillMembers = () => {
+    const panel = panels.find((p) => p.id === panelSelect.value);
+    memberSelect.replaceChildren(...(panel?.members || []).map((m) => el('option', { value: m.evaluatorId, text: `${m.name ?? ''}（${E(m.role)}）` })));
+  };
+  panelSelect.addEventListener('change', fillMembers);
+  fillMembers();
+  form.append(field(t('panels'), panelSelect), field(t('evaluator'), memberSelect),
+    field(t('item'), el('select', { name: 'itemId', required: true }, items.map((i) => el('option', { value: i.id, text: `${i.name}（${t('fullMarks')} ${i.fullMarks}）` })))),
+    field(t('value'), el('input', { name: 'value', type: 'number', step: '0.5', min: 0, required: true })),
+    el('button', { type: 'submit', id: 'score-submit', text: t('submit') }), el('p', { class: 'form-status', role: 'status' }));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const v = Object.fromEntries(new FormData(form).entries());
+    const panel = panels.find((p) => p.id === v.panelId);
+    try {
+      await call(S.eval, 'SubmitScore', { requestId: crypto.randomUUID(), panelId: v.panelId, itemId: v.itemId, periodId: period.id,
+        companyId: panel.companyId, compoundId: panel.compoundId, evaluatorId: v.evaluatorId, value: Number(v.value) });
+      showError(form, { field: '' });
+      const status = form.querySelector('.form-status'); status.className = 'form-status ok'; status.textContent = t('saved');
+    } catch (error) { showError(form, error, { value: 'value' }); }
+  });
+  return form;
+}
+
+const compositesPage = () => simpleList('composites', t('composites'), {
+  service: S.eval, method: 'ListCompositeScores', key: 'scores',
+  columns: [[t('rank'), (c) => c.rank], [t('company'), (c) => c.companyName], [t('composite'), (c) => Number(c.total || 0).toFixed(1)],
+    [t('rating'), (c) => (c.stars ? '★'.repeat(c.stars) : '')], [t('listStatus'), (c) => badge(c.listStatus)], [t('state'), (c) => E(c.state)]],
+});
+
+const publicationsPage = () => simpleList('publications', t('publications'), {
+  service: S.eval, method: 'ListPublications', key: 'publications',
+  columns: [[t('period'), (p) => p.periodLabel || ''], [t('state'), (p) => badge(p.state)], [t('companyCount'), (p) => p.companyCount ?? 0],
+    [t('red'), (p) => p.redCount ?? 0], [t('black'), (p) => p.blackCount ?? 0], [t('time'), (p) => formatTime(p.publishTime || p.audit?.createTime)]],
+});
+
+const itemsPage = () => simpleList('items', t('items'), {
+  service: S.eval, method: 'ListScoringItems', key: 'items',
+  request: (v) => ({ divisionCode: v.place || '' }),
+  columns: [[t('code'), (i) => i.code], [t('name'), (i) => i.name], [t('use'), (i) => E(i.use)], [t('weight'), (i) => i.weight], [t('fullMarks'), (i) => i.fullMarks]],
+});
+
+// ---- Coverage gaps and the audit trail ----
 
 async function gaps() {
   const scope = session.scope || '';
   const now = new Date();
-  const parts = [];
+  const parts = [el('div', { class: 'page-head' }, el('h2', { text: t('gaps') }))];
   try {
-    const [{ compounds = [] }, { organisations = [] }] = await Promise.all([
-      call(S.prop, 'ListCompounds', { divisionPrefix: scope, pageSize: 500 }),
-      call(S.org, 'ListOrganisations', { divisionPrefix: scope, pageSize: 500 })]);
+    const [compounds, organisations] = await Promise.all([
+      callAll(S.prop, 'ListCompounds', { divisionPrefix: scope }, 'compounds', 5000),
+      callAll(S.org, 'ListOrganisations', { divisionPrefix: scope }, 'organisations', 20000)]);
     const covered = new Set(organisations.flatMap((o) => [o.compoundId, ...(o.coveredCompoundIds || [])]).filter(Boolean));
     const missing = compounds.filter((c) => !covered.has(c.id));
-    parts.push(card(t('compoundsWithoutBranch'), el('table', { id: 'gap-compounds' },
-      missing.map((c) => el('tr', {}, el('td', { text: c.name }), el('td', { text: c.divisionCode }))))));
-  } catch (error) { parts.push(card(t('compoundsWithoutBranch'), message(error.message))); }
+    parts.push(card(`${t('compoundsWithoutBranch')}（${missing.length}）`, el('table', { id: 'gap-compounds', class: 'list' },
+      el('thead', {}, el('tr', {}, [t('compound'), t('community'), t('households')].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, missing.map((c) => el('tr', {}, el('td', { text: c.name }), el('td', {}, places.tag(c.divisionCode)), el('td', { text: c.householdCount ?? '' })))))));
+  } catch (error) { parts.push(card(t('compoundsWithoutBranch'), message(errorText(error)))); }
   try {
-    const { gaps = [] } = await call(S.org, 'ListConferenceGaps', {
+    const { gaps: missing = [] } = await call(S.org, 'ListConferenceGaps', {
       divisionPrefix: scope, year: now.getFullYear(), quarter: Math.floor(now.getMonth() / 3) + 1, pageSize: 500 });
-    parts.push(card(t('communitiesWithoutConference'), el('table', { id: 'gap-conferences' },
-      gaps.map((g) => el('tr', {}, el('td', { text: g.organisationName }), el('td', { text: g.divisionCode }))))));
-  } catch (error) { parts.push(card(t('communitiesWithoutConference'), message(error.message))); }
+    parts.push(card(`${t('communitiesWithoutConference')}（${missing.length}）`, el('table', { id: 'gap-conferences', class: 'list' },
+      el('tbody', {}, missing.map((g) => el('tr', {}, el('td', { text: g.organisationName }), el('td', {}, places.tag(g.divisionCode))))))));
+  } catch (error) { parts.push(card(t('communitiesWithoutConference'), message(errorText(error)))); }
   show(...parts);
 }
 
 async function auditTrail() {
-  const form = el('form', { class: 'filters' },
-    el('label', {}, el('span', { text: t('subject') }), el('input', { name: 'subject' })),
-    el('label', {}, el('span', { text: t('action') }), el('input', { name: 'action' })),
-    el('label', {}, el('span', { text: t('since') }), el('input', { name: 'since' })),
-    el('button', { type: 'submit', text: t('search') }));
-  const table = el('table', { id: 'audit-table' });
+  const form = el('form', { class: 'filters', role: 'search' },
+    field(t('subject'), el('input', { name: 'subject' })), field(t('action'), el('input', { name: 'action' })),
+    field(t('since'), el('input', { name: 'since', type: 'date' })), el('div', { class: 'filter-buttons' }, el('button', { type: 'submit', text: t('search') })));
+  const table = el('table', { id: 'audit-table', class: 'list' });
   const load = async () => {
-    const query = new URLSearchParams([...new FormData(form).entries()].filter(([, v]) => v));
-    const response = await fetch(`/audit?${query}`, { credentials: 'same-origin' });
+    const values = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v));
+    if (values.since) values.since = new Date(values.since).toISOString();
+    const response = await fetch(`/audit?${new URLSearchParams(values)}`, { credentials: 'same-origin' });
     const answer = await response.json();
-    if (!response.ok) { table.replaceChildren(el('tr', {}, el('td', { text: `${answer.code}: ${answer.message}` }))); return; }
-    table.replaceChildren(el('tr', {}, ['at', 'subject', 'role', 'action', 'target', 'remote', 'result'].map((h) => el('th', { text: h }))),
-      answer.entries.map((e) => el('tr', {}, [e.at, e.subject, e.role, e.action, e.target, e.remote, e.result].map((v) => el('td', { text: v })))));
+    if (!response.ok) { table.replaceChildren(el('tr', {}, el('td', { text: new ServiceError(answer.code, answer.message).text }))); return; }
+    table.replaceChildren(el('thead', {}, el('tr', {}, [t('time'), t('subject'), t('scope'), t('action'), t('target'), t('remote'), t('result')].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, answer.entries.map((e) => el('tr', {}, [formatTime(e.at), actorName(e.subject), roleName(e.role), e.action, e.target, e.remote, e.result].map((v) => el('td', { text: v ?? '' }))))));
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); load(); });
-  show(card(t('audit'), form, table));
+  show(el('div', { class: 'page-head' }, el('h2', { text: t('audit') })), card('', form, el('div', { class: 'table-wrap' }, table)));
   await load();
 }
 
-const scopeFilter = () => [{ name: 'divisionPrefix', label: t('scope') }];
-// Built on each visit, so that a change of language reaches every label.
-const pageList = () => ({
-  dashboard,
-  cases: casesPage(),
-  organisations: listPage({ id: 'organisations', page: 'organisations', title: t('organisations'), service: S.org, method: 'ListOrganisations',
-    field: 'organisations', filters: scopeFilter(), columns: [['name', 'name'], ['level', 'level', shortEnum], ['division', 'divisionCode'],
-      ['members', 'formalMemberCount']] }),
-  compounds: listPage({ id: 'compounds', page: 'compounds', title: t('compounds'), service: S.prop, method: 'ListCompounds', field: 'compounds',
-    filters: scopeFilter(), columns: [['name', 'name'], ['division', 'divisionCode'], ['mode', 'managementMode', shortEnum], ['households', 'householdCount']],
-    create: { id: 'new-compound', title: `${t('create')} · ${t('compounds')}`, service: S.prop, method: 'CreateCompound',
-      fields: [{ name: 'name', label: 'name' }, { name: 'divisionCode', label: t('divisionCode') },
-        { name: 'kind', label: 'kind', options: [['COMPOUND_KIND_COMMERCIAL_HOUSING', '商品房'], ['COMPOUND_KIND_OLD', '老旧小区'],
-          ['COMPOUND_KIND_RESETTLEMENT', '安置房'], ['COMPOUND_KIND_WORK_UNIT_FAMILY', '单位宿舍']] },
-        { name: 'householdCount', label: 'households' }],
-      build: (v) => ({ compound: { name: v.name, divisionCode: v.divisionCode, kind: v.kind, householdCount: Number(v.householdCount || 0) } }) } }),
-  companies: listPage({ id: 'companies', page: 'companies', title: t('companies'), service: S.prop, method: 'ListCompanies', field: 'companies',
-    filters: scopeFilter(), columns: [['name', 'name'], ['★', 'starRating'], ['list', 'listStatus', shortEnum], ['compounds', 'managedCompoundCount']] }),
-  grids: listPage({ id: 'grids', page: 'grids', title: t('grids'), service: S.grid, method: 'ListGrids', field: 'grids',
-    filters: scopeFilter(), columns: [['code', 'gridCode'], ['name', 'name'], ['kind', 'kind', shortEnum], ['branch', 'branchOrganisationId']] }),
-  workers: listPage({ id: 'workers', page: 'workers', title: t('workers'), service: S.grid, method: 'ListGridWorkers', field: 'workers',
-    filters: scopeFilter(), columns: [['name', 'name'], ['phone', 'phone'], ['kind', 'kind', shortEnum], ['grids', 'gridCodes', (v) => (v || []).join(' ')]] }),
-  teams: listPage({ id: 'teams', page: 'teams', title: t('teams'), service: S.vol, method: 'ListTeams', field: 'teams',
-    filters: scopeFilter(), columns: [['name', 'name'], ['kind', 'kind', shortEnum], ['division', 'divisionCode'], ['members', 'memberCount']],
-    create: { id: 'new-team', title: `${t('create')} · ${t('teams')}`, service: S.vol, method: 'CreateTeam',
-      fields: [{ name: 'name', label: 'name' }, { name: 'divisionCode', label: t('divisionCode') },
-        { name: 'kind', label: 'kind', options: [['TEAM_KIND_PARTY_VANGUARD', '党员先锋队'], ['TEAM_KIND_VOLUNTEER_SERVICE', '志愿服务队'],
-          ['TEAM_KIND_RED_BUTLER_SQUAD', '红管家先锋突击队'], ['TEAM_KIND_WOMEN', '巾帼'], ['TEAM_KIND_OTHER', '其他']] }],
-      build: (v) => ({ team: { name: v.name, divisionCode: v.divisionCode, kind: v.kind } }) } }),
-  volunteers: listPage({ id: 'volunteers', page: 'volunteers', title: t('volunteers'), service: S.vol, method: 'ListVolunteers', field: 'volunteers',
-    filters: scopeFilter(), columns: [['name', 'contact.name'], ['phone', 'contact.phone'], ['kind', 'kind', shortEnum], ['skills', 'skills', (v) => (v || []).join(' ')]] }),
-  wishes: listPage({ id: 'wishes', page: 'wishes', title: t('wishes'), service: S.vol, method: 'ListMicroWishes', field: 'wishes',
-    filters: scopeFilter(), columns: [['title', 'title'], ['resident', 'resident.name'], ['state', 'state', shortEnum], ['claimant', 'claimant.name']],
-    create: { id: 'new-wish', title: `${t('create')} · ${t('wishes')}`, service: S.vol, method: 'CreateMicroWish',
-      fields: [{ name: 'title', label: t('titleField') }, { name: 'category', label: t('category') },
-        { name: 'residentName', label: 'resident' }, { name: 'residentPhone', label: 'phone' }, { name: 'divisionCode', label: t('divisionCode') }],
-      build: (v) => ({ wish: { title: v.title, category: v.category, divisionCode: v.divisionCode, postedOnBehalf: true,
-        resident: { name: v.residentName, phone: v.residentPhone } } }) },
-    open: (row) => show(card(row.title, detailList(row), el('div', { class: 'actions' },
-      el('button', { type: 'button', text: 'Claim', onclick: () => wishAction(row, 'ClaimMicroWish', {
-        claimant: { kind: 'CLAIMANT_KIND_VOLUNTEER', id: prompt('volunteer id') || '' } }) }),
-      el('button', { type: 'button', text: 'Fulfil', onclick: () => wishAction(row, 'FulfilMicroWish', { note: prompt('note') || '' }) }),
-      el('button', { type: 'button', text: 'Confirm', onclick: () => wishAction(row, 'ConfirmMicroWish', {}) }),
-      el('button', { type: 'button', text: 'Cancel', onclick: () => wishAction(row, 'CancelMicroWish', { reason: prompt('reason') || '' }) }))),
-      backButton({ page: 'wishes' })) }),
-  items: listPage({ id: 'items', page: 'items', title: t('items'), service: S.eval, method: 'ListScoringItems', field: 'items',
-    columns: [['code', 'code'], ['name', 'name'], ['use', 'use', shortEnum], ['weight', 'weight'], ['full marks', 'fullMarks']] }),
-  periods: evaluationPeriods(),
-  composites: listPage({ id: 'composites', page: 'composites', title: t('composites'), service: S.eval, method: 'ListCompositeScores', field: 'scores',
-    filters: [{ name: 'periodId', label: 'period id' }], columns: [['rank', 'rank'], ['company', 'companyName'], ['total', 'total'], ['★', 'stars'], ['list', 'listStatus', shortEnum]] }),
-  publications: listPage({ id: 'publications', page: 'publications', title: t('publications'), service: S.eval, method: 'ListPublications', field: 'publications',
-    columns: [['period', 'periodId'], ['state', 'state', shortEnum], ['companies', 'companyCount'], [t('red'), 'redCount'], [t('black'), 'blackCount']] }),
-  gaps,
-  audit: auditTrail,
-});
-const pageNames = Object.keys(pageList());
+// ---- Navigation ----
 
-async function navigate(page) {
-  for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.dataset.page === page);
-  location.hash = page;
-  try { await pageList()[page](); } catch (error) { show(message(error.message)); }
+const PAGES = [
+  ['groupWork', [['dashboard', dashboard], ['cases', casesPage]]],
+  ['groupParty', [['organisations', organisationsPage], ['members', membersPage], ['bodies', bodiesPage], ['gaps', gaps]]],
+  ['groupProperty', [['compounds', compoundsPage], ['companies', companiesPage]]],
+  ['groupGrid', [['grids', gridsPage], ['workers', workersPage]]],
+  ['groupVolunteers', [['teams', teamsPage], ['volunteers', volunteersPage], ['posts', postsPage], ['wishes', wishesPage]]],
+  ['groupEvaluation', [['periods', periodsPage], ['composites', compositesPage], ['publications', publicationsPage], ['items', itemsPage]]],
+  ['groupSystem', [['audit', auditTrail]]],
+];
+// The audit trail is read by auditors and city administrators only (the gateway refuses others).
+const pageAllowed = (page) => page !== 'audit' || ['auditor', 'city_admin'].includes(session?.role);
+const pageTable = Object.fromEntries(PAGES.flatMap(([, pages]) => pages));
+
+async function navigate(page, preset) {
+  if (!pageTable[page] || !pageAllowed(page)) page = 'dashboard';
+  for (const link of document.querySelectorAll('nav a')) {
+    link.classList.toggle('active', link.dataset.page === page);
+    if (link.dataset.page === page) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+  }
+  if (location.hash.slice(1) !== page) history.replaceState(null, '', `#${page}`);
+  try { await pageTable[page](preset); } catch (error) { show(message(errorText(error))); }
 }
 
 function renderShell() {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-  document.getElementById('lang').textContent = lang === 'zh' ? 'English' : '中文';
+  document.title = t('title');
+  document.getElementById('lang').textContent = t('language');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   const nav = document.getElementById('nav');
+  document.body.classList.toggle('signed-in', Boolean(session));
   if (!session) { nav.hidden = true; return; }
   nav.hidden = false;
   document.getElementById('logout').hidden = false;
-  document.getElementById('who').textContent = `${session.username ?? session.subject} · ${session.role} · ${session.scope || '*'}`;
-  nav.replaceChildren(...pageNames.map((page) => el('a', { href: `#${page}`, 'data-page': page, text: t(page),
-    onclick: (event) => { event.preventDefault(); navigate(page); } })));
+  const scopeName = session.scope ? places.name(session.scope.padEnd(12, '0')) : t('wholeCity');
+  document.getElementById('who').textContent = `${session.username ?? actorName(session.subject)} · ${roleName(session.role)} · ${scopeName}`;
+  nav.replaceChildren(...PAGES.map(([group, pages]) => [group, pages.filter(([page]) => pageAllowed(page))])
+    .filter(([, pages]) => pages.length).map(([group, pages]) => el('div', { class: 'nav-group' }, el('h2', { text: t(group) }),
+    pages.map(([page]) => el('a', { href: `#${page}`, 'data-page': page, text: t(page),
+      onclick: (event) => { event.preventDefault(); navigate(page); } })))));
 }
 
 async function signedIn(who) {
   session = who;
+  await places.load().catch(() => {});
   renderShell();
-  await navigate(pageNames.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'dashboard');
+  await navigate(location.hash.slice(1) || 'dashboard');
 }
 
 document.addEventListener('DOMContentLoaded', async () => {
+  labels = await fetch('/console/labels.json').then((r) => r.json()).catch(() => ({ enums: {} }));
   renderShell();
   document.getElementById('lang').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
@@ -471,12 +1113,17 @@ document.addEventListener('DOMContentLoaded', async () => {
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();
     const form = event.target;
+    const error = document.getElementById('login-error');
+    error.textContent = '';
     const response = await fetch('/auth/login', {
       method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username: form.username.value, password: form.password.value, otp: form.otp.value }),
     });
     const answer = await response.json();
-    if (!response.ok) { document.getElementById('login-error').textContent = answer.message; return; }
+    if (!response.ok) {
+      error.textContent = answer.code === 'unauthenticated' ? t('loginRefused') : new ServiceError(answer.code, answer.message).text;
+      return;
+    }
     await signedIn(answer);
   });
   const me = await fetch('/auth/me', { credentials: 'same-origin' });
