@@ -31,7 +31,10 @@ struct Up: AsyncParsableCommand {
   @Option(help: "Seconds to wait for every process to report healthy.")
   var startTimeout: Double = 60
 
-  @Flag(help: "Load a small demo city once everything is healthy (safe to repeat).")
+  @Flag(
+    help:
+      "Load the demo city (a town with live cases and a published quarter) once everything is healthy (safe to repeat)."
+  )
   var demo = false
 
   @Option(help: "json or text logs from the processes.")

@@ -174,7 +174,7 @@ struct CityPlan: Sendable {
   var panels: [Panel] = []
   var scores: [Score] = []
 
-  /// Nanjing's districts in code order, without 栖霞区, which the demo city holds.
+  /// Nanjing's districts in code order, without 栖霞区, which earlier releases' demo city holds.
   static let nanjingDistricts: [(code: String, name: String)] = [
     ("320102", "玄武区"), ("320104", "秦淮区"), ("320105", "建邺区"), ("320106", "鼓楼区"), ("320111", "浦口区"),
     ("320114", "雨花台区"), ("320115", "江宁区"), ("320116", "六合区"), ("320117", "溧水区"), ("320118", "高淳区"),

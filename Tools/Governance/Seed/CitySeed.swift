@@ -8,8 +8,11 @@ import ServiceKit
 /// committees down to branches and members, compounds, property companies and their contracts,
 /// grids and their workers, volunteer teams, and a year of monthly four-party scoring.
 ///
-/// The districts are Nanjing's without 栖霞区 (320113), which the demo city holds, so that both fit
-/// in one system. The city's case history goes in through the grid service's ImportCases.
+/// The districts are Nanjing's without 栖霞区 (320113), which the hand-written demo city of earlier
+/// releases left in their data directories, so that a seed fits beside it. The demo city
+/// (`DemoCity`) is this loader's own town of seed 1: a whole city seeded into a system holding it
+/// meets the town's district 玄武区 and fails there with ALREADY_EXISTS. The city's case history
+/// goes in through the grid service's ImportCases.
 ///
 /// Every register request carries a `request_id` made of the seed and the entity, and holds only
 /// what the seed draws or an earlier request returned, so loading the same seed again changes
@@ -22,13 +25,43 @@ enum CitySeed {
   /// requests are decoded and answers travel back, and few enough that none waits long.
   static let window = 48
 
+  /// What a load leaves to a caller that builds on the city: the plan, the ids the services gave
+  /// its registers, and how many archived cases went in.
+  struct LoadedCity: Sendable {
+    let plan: CityPlan
+    let property: PropertyIDs
+    let archived: Int64
+
+    /// The registers loaded, one phrase each, the archive left out.
+    var registers: [String] {
+      [
+        "\(plan.divisionCount) divisions with their party committees",
+        "\(plan.branches.count) branches with \(plan.members.count) party members",
+        "\(plan.compounds.count) compounds", "\(plan.companies.count) property companies",
+        "\(plan.contracts.count) contracts", "\(plan.grids.count) grids with \(plan.workers.count) workers",
+        "\(plan.teams.count) volunteer teams", "\(plan.volunteers.count) volunteers",
+        "\(plan.panels.count) panels with \(plan.scores.count) scores",
+      ]
+    }
+  }
+
   /// Loads the city of `scale` drawn from `seed` into the services at `addresses`, as the
   /// operator holding the system's token key; returns a one-line summary.
   static func load(
     addresses: [ServiceIdentity: NetworkAddress], authority: TokenAuthority, scale: CityScale, seed: UInt64,
     historicalCases: Int, progress: SeedProgress
   ) async throws -> String {
-    let plan = try CityPlan(scale: scale, seed: seed)
+    let city = try await loadCity(
+      try CityPlan(scale: scale, seed: seed), addresses: addresses, authority: authority,
+      historicalCases: historicalCases, progress: progress)
+    return "Nanjing (seed \(seed)): " + (city.registers + ["\(city.archived) historical cases"]).joined(separator: ", ")
+  }
+
+  /// Loads the city of `plan` as `load` does; returns what was loaded.
+  static func loadCity(
+    _ plan: CityPlan, addresses: [ServiceIdentity: NetworkAddress], authority: TokenAuthority, historicalCases: Int,
+    progress: SeedProgress
+  ) async throws -> LoadedCity {
     let services = SeedConnections(addresses: addresses, authority: authority)
 
     // First the registers everything else points at: divisions, committees, compounds, companies,
@@ -58,7 +91,7 @@ enum CitySeed {
       try await loadGrids(plan, client, propertyIDs, progress)
       async let workers: Void = loadWorkers(plan, client, propertyIDs, progress)
       async let archived = CaseArchive.load(
-        historicalCases, into: addresses[.grid]!, authority: authority, seed: seed, progress: progress)
+        historicalCases, into: addresses[.grid]!, authority: authority, seed: plan.seed, progress: progress)
       return try await (workers, archived).1
     }
     async let party: Void = services.connect(.organisation) { client in
@@ -72,16 +105,7 @@ enum CitySeed {
     }
     let (archived, _, _, _) = try await (gridsAndWorkers, party, volunteering, scoring)
     progress.end()
-
-    let loaded = [
-      "\(plan.divisionCount) divisions with their party committees",
-      "\(plan.branches.count) branches with \(plan.members.count) party members",
-      "\(plan.compounds.count) compounds", "\(plan.companies.count) property companies",
-      "\(plan.contracts.count) contracts", "\(plan.grids.count) grids with \(plan.workers.count) workers",
-      "\(plan.teams.count) volunteer teams", "\(plan.volunteers.count) volunteers",
-      "\(plan.panels.count) panels with \(plan.scores.count) scores", "\(archived) historical cases",
-    ]
-    return "Nanjing (seed \(seed)): " + loaded.joined(separator: ", ")
+    return LoadedCity(plan: plan, property: propertyIDs, archived: archived)
   }
 
   /// Makes `count` calls of one kind, at most `window` at a time, and returns their answers in

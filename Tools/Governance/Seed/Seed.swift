@@ -7,25 +7,29 @@ import ServiceKit
 import SwiftProtobuf
 import Synchronization
 
-/// `governance seed`: fills a running system through its public APIs, with the small demo city or
-/// a whole city at the scale of the seeds, deterministically for a given `--seed`.
+/// `governance seed`: fills a running system through its public APIs, with the demo city (the
+/// town with live work) or a whole city at the scale of the seeds, deterministically for a given
+/// `--seed`.
 struct Seed: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fill a running system with a demo city (small) or a whole city (city), through the APIs.")
 
   @Option(
     help:
-      "small (the demo city `governance up --demo` loads), city (the scale of the seeds) or town (the city in miniature)."
+      "small (the demo city `governance up --demo` loads: the town with live work), city (the scale of the seeds) or town (the city in miniature)."
   )
   var scale = "small"
 
   @Option(
     help:
-      "The seed of the generator: the same seed makes the same city; a rerun changes no register but adds the archive's cases again (give --cases 0)."
+      "The seed of the generator (city and town; the demo city is the town of seed 1): the same seed makes the same city; a rerun changes no register but adds the archive's cases again (give --cases 0)."
   )
   var seed: UInt64 = 1
 
-  @Option(help: "Historical cases to load (default: 1,000,000 for a city, 2,000 for a town).")
+  @Option(
+    help:
+      "Historical cases to load (default: 1,000,000 for a city, 2,000 for a town; the demo city loads 2,000 into a system without cases)."
+  )
   var cases: Int?
 
   @Option(help: "The data directory of the running system (its token key).")
@@ -69,6 +73,13 @@ final class SeedProgress: Sendable {
 
   private let stage = Mutex(Stage())
   private let isTerminal = isatty(STDERR_FILENO) != 0
+  private let intoFiles: Bool
+
+  /// `intoFiles`: whether a standard error that is no terminal gets the progress too, a line a
+  /// second; false where it is a log others read, as `governance up`'s is.
+  init(intoFiles: Bool = true) {
+    self.intoFiles = intoFiles
+  }
 
   func begin(stage name: String, total: Int) {
     stage.withLock { $0 = Stage(name: name, total: total) }
@@ -92,6 +103,7 @@ final class SeedProgress: Sendable {
   }
 
   private func draw(_ line: String, final: Bool) {
+    guard isTerminal || intoFiles else { return }
     let text = isTerminal ? "\r\(line)\u{1B}[K" + (final ? "\n" : "") : line + "\n"
     FileHandle.standardError.write(Data(text.utf8))
   }

@@ -10,6 +10,8 @@ struct SplitMix64: RandomNumberGenerator {
   enum Stream: UInt64 {
     case divisions = 1
     case compounds, companies, contracts, workers, members, volunteers, scoring
+    /// The demo city's live cases and assessed quarter, on top of the town.
+    case liveCases, quarter
   }
 
   private var state: UInt64
