@@ -216,11 +216,15 @@ class ConsoleTest(unittest.TestCase):
         return self.browser.find_element(By.ID, "case-status").text
 
     def act(self, action: str, fill=None, expect: str = ""):
+        """One step of a case through its dialog; returns once the case's page is drawn again."""
+        before = self.browser.find_element(By.ID, "case-status")
         self.wait(EC.element_to_be_clickable((By.ID, f"action-{action}"))).click()
         self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
         if fill:
             fill()
         self.dialog_confirm()
+        self.wait(EC.staleness_of(before))
+        self.wait(EC.presence_of_element_located((By.ID, "case-history")))
         if expect:
             self.wait(lambda b: b.find_element(By.ID, "case-status").text == expect)
 

@@ -129,6 +129,7 @@ function formatTime(value) {
   const parts = Object.fromEntries(cityClock.formatToParts(new Date(value)).map((part) => [part.type, part.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
+const formatDate = (date) => (date?.year ? `${date.year}-${pad(date.month)}-${pad(date.day)}` : '');
 const percent = (share) => `${((share || 0) * 100).toFixed(1)}%`;
 const isoDate = (date) => ({ year: date.getFullYear(), month: date.getMonth() + 1, day: date.getDate() });
 
@@ -180,14 +181,33 @@ const places = {
 
   async ensureCompounds(ids) {
     const missing = [...new Set(ids.filter((id) => id && !this.compounds.has(id)))];
+    await Promise.all(missing.map(async (id) => {
+      const compound = await call(S.prop, 'GetCompound', { id }).catch(() => null);
+      if (compound) this.compounds.set(id, compound.name);
+    }));
+  },
+
+  companies: new Map(), // company id → name
+
+  async ensureCompanies(ids) {
+    const missing = [...new Set(ids.filter((id) => id && !this.companies.has(id)))];
     for (let start = 0; start < missing.length; start += 100) {
-      const { compounds = [] } = await call(S.prop, 'ListCompounds', { ids: missing.slice(start, start + 100), pageSize: 100 })
+      const { companies = [] } = await call(S.prop, 'ListCompanies', { ids: missing.slice(start, start + 100), pageSize: 100 })
         .catch(() => ({}));
-      for (const compound of compounds) this.compounds.set(compound.id, compound.name);
+      for (const company of companies) this.companies.set(company.id, company.name);
     }
   },
 
   name(code) { return this.names.get(code) ?? code; },
+
+  /** The name of a jurisdiction (a division-code prefix): its division, or the whole city. */
+  scopeName(scope) {
+    if (!scope) return t('wholeCity');
+    const code = scope.padEnd(12, '0');
+    if (this.names.has(code)) return this.names.get(code);
+    const roots = this.roots();
+    return roots.length === 1 && scope.length > 4 ? roots[0].name : t('wholeCity');
+  },
 
   /** The name of a place with its code on hover. */
   tag(code) {
@@ -458,7 +478,7 @@ async function dashboard() {
       class: kind === dashboardPeriod ? 'active' : 'secondary', 'aria-pressed': kind === dashboardPeriod ? 'true' : 'false', text: t(`this_${kind}`),
       onclick: () => { dashboardPeriod = kind; dashboard(); } })));
   const cards = el('div', { class: 'cards' });
-  show(el('div', { class: 'page-head' }, el('h2', { text: `${t('dashboard')} · ${scope ? places.name(scope.padEnd(12, '0')) : t('wholeCity')}` }), selector), cards);
+  show(el('div', { class: 'page-head' }, el('h2', { text: `${t('dashboard')} · ${places.scopeName(scope)}` }), selector), cards);
   const add = async (title, build, wide = false) => {
     const holder = el('section', { class: `card${wide ? ' wide' : ''}` }, el('h3', { text: title }));
     cards.append(holder);
@@ -563,10 +583,12 @@ function casesPage(preset = {}) {
       enumSelect('source', t('source'), enumValues('CASE_SOURCE_')),
       placePicker({ name: 'place', label: t('place') }),
       textFilter('category', t('category')),
+      field(t('order'), el('select', { name: 'orderBy' }, el('option', { value: 'create_time desc', text: t('sortNewest') }),
+        el('option', { value: '', text: t('sortOldest') }))),
       el('div', { class: 'field checkbox' }, overdue, el('label', { for: (overdue.id = 'case-overdue'), text: t('overdueOnly') })),
     ],
     request: (v) => ({
-      orderBy: 'create_time desc', caseNumber: v.caseNumber, category: v.category, overdueOnly: Boolean(v.overdue),
+      orderBy: v.orderBy ?? '', caseNumber: v.caseNumber, category: v.category, overdueOnly: Boolean(v.overdue),
       statuses: v.status ? [v.status] : [], level: v.level, source: v.source,
       ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: v.place ? v.place.replace(/0+$/, '') : '' }),
     }),
@@ -729,7 +751,7 @@ async function organisationsPage() {
       : el('span', { class: 'toggle-space' });
     li.append(toggle, el('span', { class: 'org-name', title: organisation.divisionCode, text: organisation.name }),
       el('span', { class: 'org-level', text: E(organisation.branchKind || organisation.level) }),
-      el('span', { class: 'counts', text: `${t('members')} ${total.formal + total.probationary}（${t('formal')} ${total.formal} / ${t('probationary')} ${total.probationary}）` }),
+      el('span', { class: 'counts', text: `${t('memberCount')} ${total.formal + total.probationary}（${t('formal')} ${total.formal} / ${t('probationary')} ${total.probationary}）` }),
       ...(organisation.status === 'ORGANISATION_STATUS_DISSOLVED' ? [badge(organisation.status)] : []), group);
     return li;
   };
@@ -745,13 +767,15 @@ async function organisationsPage() {
     plan.replaceChildren(message(t('loading'), 'status'));
     try {
       const answer = await call(S.org, 'ProposeBranchPlan', { divisionCode: community });
-      const items = answer.items || answer.proposals || [];
-      await places.ensureCompounds(items.flatMap((p) => p.compoundIds || [p.compoundId]));
-      plan.replaceChildren(el('table', { class: 'list' },
-        el('thead', {}, el('tr', {}, [t('compound'), t('kind'), t('note')].map((h) => el('th', { scope: 'col', text: h })))),
+      const items = answer.proposals || [];
+      plan.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'list', id: 'branch-plan-table' },
+        el('thead', {}, el('tr', {}, [t('compound'), t('formal'), t('probationary'), t('branchPlan'), t('organisation'), t('note')]
+          .map((h) => el('th', { scope: 'col', text: h })))),
         el('tbody', {}, items.map((p) => el('tr', {},
-          el('td', { text: (p.compoundIds || [p.compoundId]).map((id) => places.compounds.get(id) ?? id).join('、') }),
-          el('td', { text: E(p.kind) }), el('td', { text: p.reason || p.note || '' }))))));
+          el('td', { text: p.compoundName ?? '' }), el('td', { text: p.formalMemberCount ?? 0 }), el('td', { text: p.probationaryMemberCount ?? 0 }),
+          el('td', { text: E(p.proposedKind) }),
+          el('td', { text: p.existingOrganisationId ? `${E(p.existingBranchKind)}${p.existingConforms ? '' : `（${t('notConforming')}）`}` : t('none') }),
+          el('td', { text: p.explanation ?? '' })))))));
       if (!items.length) plan.append(message(t('noData'), 'status'));
     } catch (error) { plan.replaceChildren(message(errorText(error))); }
   });
@@ -798,20 +822,40 @@ const scopePicker = () => placePicker({ name: 'place', label: t('place') });
 
 function simpleList(id, title, spec) {
   const list = listView({ id, filters: [scopePicker(), ...(spec.filters || [])], request: scopeRequest, ...spec });
-  show(el('div', { class: 'page-head' }, el('h2', { text: title }), spec.head ?? null), card('', list.node));
+  const create = spec.create && may(spec.create.method) ? el('button', { type: 'button', id: `new-${id}`, text: spec.create.title,
+    onclick: async () => {
+      const [service, method] = spec.create.method.split('/');
+      const created = await ask(spec.create.title, spec.create.fields(), {
+        confirmText: t('save'), run: (v) => call(`governance.${SERVICE_PACKAGES[service]}.${service}`, method, { requestId: crypto.randomUUID(), ...spec.create.build(v) }) });
+      if (created) list.reload();
+    } }) : null;
+  show(el('div', { class: 'page-head' }, el('h2', { text: title }), create), card('', list.node));
 }
+
+const SERVICE_PACKAGES = { OrganisationService: 'organisation.v1', PropertyService: 'property.v1', GridService: 'grid.v1',
+  VolunteersService: 'volunteers.v1', EvaluationService: 'evaluation.v1' };
+const communityPicker = (name = 'divisionCode') => placePicker({ name, label: t('community'), pick: 'community', required: true });
+const textField = (name, label, attrs = {}) => field(label, el('input', { name, required: true, maxlength: 200, ...attrs }));
 
 const bodiesPage = () => simpleList('bodies', t('bodies'), {
   service: S.org, method: 'ListGovernanceBodies', key: 'bodies',
-  prepare: (rows) => places.ensureCompounds(rows.map((b) => b.compoundId)),
-  columns: [[t('name'), (b) => b.name], [t('bodyKind'), (b) => E(b.kind)], [t('compound'), (b) => places.compounds.get(b.compoundId) ?? ''],
-    [t('community'), (b) => places.tag(b.divisionCode)], [t('partyShare'), (b) => (b.partyMemberShare !== undefined ? percent(b.partyMemberShare) : '')],
+  prepare: (rows) => places.ensureCompounds(rows.flatMap((b) => b.compoundIds || [])),
+  columns: [[t('name'), (b) => b.name], [t('bodyKind'), (b) => E(b.kind)],
+    [t('compound'), (b) => (b.compoundIds || []).map((id) => places.compounds.get(id) ?? '').join('、')],
+    [t('community'), (b) => places.tag(b.divisionCode)], [t('memberCount'), (b) => `${b.partyMemberCount ?? 0} / ${b.memberCount ?? 0}`],
+    [t('partyShare'), (b) => el('span', { class: b.requiredPartyShare && (b.partyShare || 0) < 0.5 ? 'late' : '', text: percent(b.partyShare) })],
     [t('state'), (b) => badge(b.status)]],
 });
 
 function compoundsPage() {
   simpleList('compounds', t('compounds'), {
     service: S.prop, method: 'ListCompounds', key: 'compounds', open: openCompound,
+    filters: [enumSelect('managementMode', t('mode'), enumValues('MANAGEMENT_MODE_'))],
+    request: (v) => ({ ...scopeRequest(v), managementMode: v.managementMode }),
+    create: { method: 'PropertyService/CreateCompound', title: `${t('create')}${t('compound')}`,
+      fields: () => [textField('name', t('name')), communityPicker(), enumSelect('kind', t('kind'), enumValues('COMPOUND_KIND_'), { any: false }),
+        field(t('households'), el('input', { name: 'householdCount', type: 'number', min: 0, required: true }))],
+      build: (v) => ({ compound: { name: v.name, divisionCode: v.divisionCode, kind: v.kind, householdCount: Number(v.householdCount || 0) } }) },
     columns: [[t('name'), (c) => c.name], [t('community'), (c) => places.tag(c.divisionCode)], [t('kind'), (c) => E(c.kind)],
       [t('mode'), (c) => E(c.managementMode)], [t('households'), (c) => c.householdCount ?? 0]],
   });
@@ -822,6 +866,7 @@ async function openCompound(compound) {
     call(S.prop, 'ListBuildings', { compoundId: compound.id, pageSize: 200 }).catch(() => ({})),
     call(S.prop, 'ListContracts', { compoundId: compound.id, pageSize: 50 }).catch(() => ({})),
     call(S.prop, 'ListAcceptances', { compoundId: compound.id, pageSize: 50 }).catch(() => ({}))]);
+  await places.ensureCompanies([...contracts, ...acceptances].map((x) => x.companyId));
   const table = (headers, rows) => el('div', { class: 'table-wrap' }, el('table', { class: 'list' },
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, rows.map((cells) => el('tr', {}, cells.map((c) => el('td', {}, c instanceof Node ? c : String(c ?? ''))))))));
@@ -829,9 +874,11 @@ async function openCompound(compound) {
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('compounds') })),
   card(t('compound'), el('dl', { class: 'detail' }, [[t('community'), places.path(compound.divisionCode)], [t('kind'), E(compound.kind)],
     [t('mode'), E(compound.managementMode)], [t('households'), compound.householdCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
-  card(t('buildings'), table([t('name'), t('households')], buildings.map((b) => [b.name || b.number, b.householdCount ?? '']))),
-  card(t('contracts'), table([t('company'), t('state'), t('time')], contracts.map((c) => [c.companyName || '', badge(c.state), formatTime(c.startTime || c.audit?.createTime)]))),
-  card(t('acceptances'), table([t('state'), t('step'), t('time')], acceptances.map((a) => [badge(a.state), (a.steps || []).map((s) => `${E(s.step)}：${E(s.outcome)}`).join('，'), formatTime(a.audit?.createTime)]))));
+  card(t('buildings'), table([t('name'), t('households'), t('buildingLeader')], buildings.map((b) => [b.name, b.householdCount ?? '', b.leaderName ?? '']))),
+  card(t('contracts'), table([t('company'), t('selection'), t('state'), t('signed')], contracts.map((c) => [places.companies.get(c.companyId) ?? '',
+    E(c.selectionMethod), badge(c.state), formatDate(c.signedDate)]))),
+  card(t('acceptances'), table([t('company'), t('state'), t('currentStep'), t('steps')], acceptances.map((a) => [places.companies.get(a.companyId) ?? '',
+    badge(a.state), E(a.currentStep), (a.steps || []).map((x) => `${E(x.step)}：${E(x.outcome)}`).join('，')]))));
 }
 
 function companiesPage(preset = {}) {
@@ -846,7 +893,7 @@ function companiesPage(preset = {}) {
 
 async function openCompany(company) {
   const history = await call(S.eval, 'GetCompanyHistory', { companyId: company.id }).catch(() => ({}));
-  const entries = history.entries || history.ratings || history.periods || [];
+  const entries = history.periods || [];
   show(el('div', { class: 'page-head' }, el('h2', { text: company.name }),
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('companies') })),
   card(t('company'), el('dl', { class: 'detail' }, [[t('rating'), company.starRating ? '★'.repeat(company.starRating) : ''], [t('listStatus'), E(company.listStatus)],
@@ -854,8 +901,9 @@ async function openCompany(company) {
     [t('managed'), company.managedCompoundCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
   card(t('ratingHistory'), el('div', { class: 'table-wrap' }, el('table', { class: 'list', id: 'rating-history' },
     el('thead', {}, el('tr', {}, [t('period'), t('composite'), t('rating'), t('listStatus')].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, entries.map((e) => el('tr', {}, el('td', { text: e.periodLabel || e.period || '' }), el('td', { text: e.total !== undefined ? Number(e.total).toFixed(1) : '' }),
-      el('td', { text: e.stars ? '★'.repeat(e.stars) : '' }), el('td', { text: E(e.listStatus) }))))))));
+    el('tbody', {}, entries.map((e) => el('tr', {}, el('td', { text: e.period ? `${periodLabel(e.period)} · ${E(e.period.kind)}` : '' }),
+      el('td', { text: e.composite ? Number(e.composite.total || 0).toFixed(1) : (e.fourPartyMean ? Number(e.fourPartyMean).toFixed(1) : '') }),
+      el('td', { text: e.composite?.stars ? '★'.repeat(e.composite.stars) : '' }), el('td', {}, e.composite ? badge(e.composite.listStatus) : ''))))))));
 }
 
 function gridsPage() {
@@ -890,26 +938,69 @@ const workersPage = () => simpleList('workers', t('workers'), {
 
 const teamsPage = () => simpleList('teams', t('teams'), {
   service: S.vol, method: 'ListTeams', key: 'teams',
-  columns: [[t('name'), (x) => x.name], [t('kind'), (x) => E(x.kind)], [t('community'), (x) => places.tag(x.divisionCode)], [t('members'), (x) => x.memberCount ?? 0]],
+  create: { method: 'VolunteersService/CreateTeam', title: `${t('create')}${t('team')}`,
+    fields: () => [textField('name', t('name')), communityPicker(), enumSelect('kind', t('kind'), enumValues('TEAM_KIND_'), { any: false })],
+    build: (v) => ({ team: { name: v.name, divisionCode: v.divisionCode, kind: v.kind } }) },
+  columns: [[t('name'), (x) => x.name], [t('kind'), (x) => E(x.kind)], [t('community'), (x) => places.tag(x.divisionCode)], [t('memberCount'), (x) => x.memberCount ?? 0]],
 });
 
 const volunteersPage = () => simpleList('volunteers', t('volunteers'), {
   service: S.vol, method: 'ListVolunteers', key: 'volunteers',
   columns: [[t('name'), (v) => v.contact?.name], [t('phone'), (v) => v.contact?.phone], [t('kind'), (v) => E(v.kind)],
-    [t('community'), (v) => places.tag(v.divisionCode)], [t('skills'), (v) => (v.skills || []).map(skillName).join('、')], [t('hours'), (v) => (v.hours ?? v.totalHours ?? 0)]],
+    [t('community'), (v) => places.tag(v.divisionCode)], [t('skills'), (v) => (v.skills || []).map(skillName).join('、')],
+    [t('registered'), (v) => formatDate(v.registerDate)]],
 });
 
 const postsPage = () => simpleList('posts', t('posts'), {
   service: S.vol, method: 'ListServicePosts', key: 'posts',
-  columns: [[t('post'), (p) => p.title || p.name], [t('community'), (p) => places.tag(p.divisionCode)], [t('capacity'), (p) => `${p.claimedCount ?? 0} / ${p.capacity ?? 0}`],
-    [t('state'), (p) => badge(p.state)]],
+  columns: [[t('post'), (p) => p.title], [t('community'), (p) => places.tag(p.divisionCode)], [t('skills'), (p) => (p.skills || []).map(skillName).join('、')],
+    [t('time'), (p) => formatTime(p.startTime)], [t('capacity'), (p) => `${p.claimedCount ?? 0} / ${p.capacity ?? 0}`], [t('state'), (p) => badge(p.state)]],
 });
 
 const wishesPage = () => simpleList('wishes', t('wishes'), {
-  service: S.vol, method: 'ListMicroWishes', key: 'wishes',
+  service: S.vol, method: 'ListMicroWishes', key: 'wishes', open: openWish,
+  filters: [enumSelect('state', t('state'), enumValues('MICRO_WISH_STATE_'))],
+  request: (v) => ({ ...scopeRequest(v), states: v.state ? [v.state] : [] }),
+  create: { method: 'VolunteersService/CreateMicroWish', title: `${t('create')}${t('wish')}`,
+    fields: () => [textField('title', t('wish')), textField('category', t('category')), communityPicker(),
+      textField('residentName', t('resident')), textField('residentPhone', t('phone'), { inputmode: 'tel', maxlength: 20 })],
+    build: (v) => ({ wish: { title: v.title, category: v.category, divisionCode: v.divisionCode, postedOnBehalf: true,
+      resident: { name: v.residentName, phone: v.residentPhone } } }) },
   columns: [[t('wish'), (w) => w.title], [t('category'), (w) => w.category], [t('resident'), (w) => w.resident?.name], [t('community'), (w) => places.tag(w.divisionCode)],
     [t('state'), (w) => badge(w.state)], [t('claimant'), (w) => w.claimant?.name ?? '']],
 });
+
+/** A micro-wish with the steps its state allows: claim by a volunteer of its community, fulfil, confirm, cancel. */
+async function openWish(wish) {
+  const step = async (key, method, fields, build) => {
+    const done = await ask(`${t(key)} · ${wish.title}`, fields, { run: (v) => call(S.vol, method, { requestId: crypto.randomUUID(), wishId: wish.id, ...build(v) }) });
+    if (done) openWish(await call(S.vol, 'GetMicroWish', { id: wish.id }));
+  };
+  const actions = [];
+  if (wish.state === 'MICRO_WISH_STATE_OPEN' && may('VolunteersService/ClaimMicroWish')) {
+    actions.push(['claim', async () => {
+      const { volunteers = [] } = await call(S.vol, 'ListVolunteers', { divisionPrefix: wish.divisionCode, pageSize: 100 }).catch(() => ({}));
+      step('claim', 'ClaimMicroWish', [field(t('volunteers'), el('select', { name: 'volunteer', required: true },
+        volunteers.map((v) => el('option', { value: v.id, text: `${v.contact?.name ?? ''} · ${E(v.kind)}` }))))],
+      (v) => ({ claimant: { kind: 'CLAIMANT_KIND_VOLUNTEER', id: v.volunteer } }));
+    }]);
+  }
+  if (wish.state === 'MICRO_WISH_STATE_CLAIMED' && may('VolunteersService/FulfilMicroWish')) {
+    actions.push(['fulfil', () => step('fulfil', 'FulfilMicroWish', [field(t('note'), el('textarea', { name: 'note', required: true, rows: 2 }))], (v) => ({ note: v.note }))]);
+  }
+  if (wish.state === 'MICRO_WISH_STATE_FULFILLED' && may('VolunteersService/ConfirmMicroWish')) {
+    actions.push(['confirmWish', () => step('confirmWish', 'ConfirmMicroWish', [field(t('comment'), el('input', { name: 'comment' }))], (v) => ({ comment: v.comment }))]);
+  }
+  if (['MICRO_WISH_STATE_OPEN', 'MICRO_WISH_STATE_CLAIMED'].includes(wish.state) && may('VolunteersService/CancelMicroWish')) {
+    actions.push(['cancelWish', () => step('cancelWish', 'CancelMicroWish', [field(t('reason'), el('textarea', { name: 'reason', required: true, rows: 2 }))], (v) => ({ reason: v.reason }))]);
+  }
+  show(el('div', { class: 'page-head' }, el('h2', { text: wish.title }),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('wishes') })),
+  card(t('wish'), el('p', { id: 'wish-state' }, badge(wish.state)), el('dl', { class: 'detail' }, [[t('category'), wish.category], [t('resident'), `${wish.resident?.name ?? ''} ${wish.resident?.phone ?? ''}`],
+    [t('community'), places.path(wish.divisionCode)], [t('claimant'), wish.claimant?.name ?? ''], [t('note'), wish.fulfilNote ?? ''], [t('details'), wish.details ?? '']]
+    .filter(([, v]) => v).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
+  el('div', { class: 'actions' }, actions.map(([key, run]) => el('button', { type: 'button', id: `wish-${key}`, text: t(key), onclick: run })))));
+}
 
 // ---- Evaluation: periods, panels, scores, rectification, compute and publish ----
 
@@ -917,6 +1008,11 @@ const periodLabel = (p) => p.label || `${p.year}${lang === 'zh' ? '年' : ' '}${
 
 const periodsPage = () => simpleList('periods', t('periods'), {
   service: S.eval, method: 'ListPeriods', key: 'periods', open: openPeriod,
+  create: { method: 'EvaluationService/CreatePeriod', title: `${t('create')}${t('periods')}`,
+    fields: () => [placePicker({ name: 'divisionCode', label: t('division'), required: true }), enumSelect('kind', t('kind'), enumValues('PERIOD_KIND_'), { any: false }),
+      field(t('year'), el('input', { name: 'year', type: 'number', min: 2000, max: 2100, required: true, value: new Date().getFullYear() })),
+      field(t('number'), el('input', { name: 'number', type: 'number', min: 1, max: 12, required: true }))],
+    build: (v) => ({ period: { divisionCode: v.divisionCode, kind: v.kind, year: Number(v.year), number: Number(v.number) } }) },
   filters: [enumSelect('kind', t('kind'), enumValues('PERIOD_KIND_'))],
   request: (v) => ({ ...scopeRequest(v), kind: v.kind }),
   columns: [[t('label'), periodLabel], [t('division'), (p) => places.tag(p.divisionCode)], [t('kind'), (p) => E(p.kind)], [t('state'), (p) => badge(p.state)]],
@@ -927,7 +1023,8 @@ async function openPeriod(period) {
     call(S.eval, 'ListPanels', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
     call(S.eval, 'ListRectificationOrders', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
     call(S.eval, 'ListCompositeScores', { periodId: period.id, pageSize: 100 }).catch(() => ({}))]);
-  await places.ensureCompounds(panels.map((p) => p.compoundId));
+  await Promise.all([places.ensureCompounds([...panels, ...orders].map((p) => p.compoundId)),
+    places.ensureCompanies([...panels, ...orders].map((p) => p.companyId))]);
   const status = el('p', { id: 'period-result', role: 'status' });
   const act = (key, method, confirmKey) => (may(`EvaluationService/${method}`) ? el('button', { type: 'button', id: `period-${key}`, text: t(key),
     onclick: async () => {
@@ -942,8 +1039,9 @@ async function openPeriod(period) {
     period.state === 'PERIOD_STATE_CLOSED' ? act('computeScores', 'ComputeCompositeScores', 'computeConfirm') : null,
     period.state === 'PERIOD_STATE_CLOSED' && composites.length ? act('publish', 'PublishLists', 'publishConfirm') : null), status),
   card(t('panels'), el('table', { class: 'list', id: 'period-panels' },
-    el('thead', {}, el('tr', {}, [t('kind'), t('compound'), t('members')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('thead', {}, el('tr', {}, [t('kind'), t('compound'), t('company'), t('panelMembers')].map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, panels.map((p) => el('tr', {}, el('td', { text: E(p.kind) }), el('td', { text: places.compounds.get(p.compoundId) ?? '' }),
+      el('td', { text: places.companies.get(p.companyId) ?? '' }),
       el('td', { text: (p.members || []).map((m) => `${m.name ?? ''}（${E(m.role)}）`).join('、') })))))),
   scoreForm ? card(t('scoreEntry'), scoreForm) : null,
   card(t('composites'), el('table', { class: 'list', id: 'period-composites' },
@@ -951,36 +1049,52 @@ async function openPeriod(period) {
     el('tbody', {}, composites.map((c) => el('tr', {}, el('td', { text: c.rank ?? '' }), el('td', { text: c.companyName ?? '' }),
       el('td', { text: Number(c.total || 0).toFixed(1) }), el('td', { text: c.stars ? '★'.repeat(c.stars) : '' }), el('td', {}, badge(c.listStatus))))))),
   card(t('rectifications'), el('table', { class: 'list' },
-    el('thead', {}, el('tr', {}, [t('company'), t('compound'), t('state'), t('deadline')].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, orders.map((o) => el('tr', {}, el('td', { text: o.companyName ?? '' }), el('td', { text: places.compounds.get(o.compoundId) ?? '' }),
-      el('td', {}, badge(o.state)), el('td', { text: formatTime(o.dueTime || o.deadline) })))))));
+    el('thead', {}, el('tr', {}, [t('company'), t('compound'), t('problem'), t('state'), t('deadline')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, orders.map((o) => el('tr', {}, el('td', { text: places.companies.get(o.companyId) ?? '' }), el('td', { text: places.compounds.get(o.compoundId) ?? '' }),
+      el('td', { text: o.problem ?? '' }), el('td', {}, badge(o.state)), el('td', { text: formatDate(o.deadline) })))))));
 }
 
+/**
+ * Score entry for a panel's member, as the paper form is typed in: a four-party panel scores its
+ * own compound and company; a five-party panel any contracted compound of its division.
+ */
 async function scoreEntry(period, panels) {
-  const { items = [] } = await call(S.eval, 'ListScoringItems', { divisionCode: period.divisionCode, pageSize: 100 }).catch(() => ({}));
+  const use = period.kind === 'PERIOD_KIND_QUARTERLY' ? 'ITEM_USE_QUARTERLY_ASSESSMENT' : 'ITEM_USE_MONTHLY_SATISFACTION';
+  const [{ items = [] }, contracts] = await Promise.all([
+    call(S.eval, 'ListScoringItems', { divisionCode: period.divisionCode, use, pageSize: 100 }).catch(() => ({})),
+    callAll(S.prop, 'ListContracts', { divisionPrefix: period.divisionCode.replace(/0+$/, '') }, 'contracts', 1000).catch(() => [])]);
+  const live = contracts.filter((c) => ['CONTRACT_STATE_ACTIVE', 'CONTRACT_STATE_TRIAL'].includes(c.state));
+  await Promise.all([places.ensureCompounds(live.map((c) => c.compoundId)), places.ensureCompanies(live.map((c) => c.companyId))]);
   const form = el('form', { class: 'filters', id: 'score-form' });
-  const panelSelect = el('select', { name: 'panelId', required: true }, panels.map((p) => el('option', { value: p.id, text: `${places.compounds.get(p.compoundId) ?? ''} · ${E(p.kind)}` })));
+  const panelSelect = el('select', { name: 'panelId', required: true }, panels.map((p) => el('option', { value: p.id,
+    text: p.compoundId ? `${places.compounds.get(p.compoundId) ?? ''} · ${E(p.kind)}` : `${places.name(p.divisionCode)} · ${E(p.kind)}` })));
   const memberSelect = el('select', { name: 'evaluatorId', required: true });
-  const fillMembers = () => {
+  const subjectSelect = el('select', { name: 'subject', required: true });
+  const fill = () => {
     const panel = panels.find((p) => p.id === panelSelect.value);
     memberSelect.replaceChildren(...(panel?.members || []).map((m) => el('option', { value: m.evaluatorId, text: `${m.name ?? ''}（${E(m.role)}）` })));
+    const subjects = panel?.compoundId ? [{ compoundId: panel.compoundId, companyId: panel.companyId }]
+      : live.filter((c) => c.divisionCode.startsWith(panel?.divisionCode.replace(/0+$/, '') ?? ''));
+    subjectSelect.replaceChildren(...subjects.map((c) => el('option', { value: `${c.companyId}|${c.compoundId}`,
+      text: `${places.companies.get(c.companyId) ?? ''} · ${places.compounds.get(c.compoundId) ?? ''}` })));
   };
-  panelSelect.addEventListener('change', fillMembers);
-  fillMembers();
-  form.append(field(t('panels'), panelSelect), field(t('evaluator'), memberSelect),
+  panelSelect.addEventListener('change', fill);
+  fill();
+  form.append(field(t('panels'), panelSelect), field(t('evaluator'), memberSelect), field(t('scoredSubject'), subjectSelect),
     field(t('item'), el('select', { name: 'itemId', required: true }, items.map((i) => el('option', { value: i.id, text: `${i.name}（${t('fullMarks')} ${i.fullMarks}）` })))),
     field(t('value'), el('input', { name: 'value', type: 'number', step: '0.5', min: 0, required: true })),
     el('button', { type: 'submit', id: 'score-submit', text: t('submit') }), el('p', { class: 'form-status', role: 'status' }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const v = Object.fromEntries(new FormData(form).entries());
-    const panel = panels.find((p) => p.id === v.panelId);
+    const [companyId, compoundId] = v.subject.split('|');
+    const status = form.querySelector('.form-status');
     try {
       await call(S.eval, 'SubmitScore', { requestId: crypto.randomUUID(), panelId: v.panelId, itemId: v.itemId, periodId: period.id,
-        companyId: panel.companyId, compoundId: panel.compoundId, evaluatorId: v.evaluatorId, value: Number(v.value) });
-      showError(form, { field: '' });
-      const status = form.querySelector('.form-status'); status.className = 'form-status ok'; status.textContent = t('saved');
-    } catch (error) { showError(form, error, { value: 'value' }); }
+        companyId, compoundId, evaluatorId: v.evaluatorId, value: Number(v.value) });
+      for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
+      status.className = 'form-status ok'; status.textContent = t('saved');
+    } catch (error) { status.textContent = ''; showError(form, error); }
   });
   return form;
 }
@@ -991,9 +1105,17 @@ const compositesPage = () => simpleList('composites', t('composites'), {
     [t('rating'), (c) => (c.stars ? '★'.repeat(c.stars) : '')], [t('listStatus'), (c) => badge(c.listStatus)], [t('state'), (c) => E(c.state)]],
 });
 
+const periodsByID = new Map();
+async function ensurePeriods(ids) {
+  await Promise.all([...new Set(ids)].filter((id) => id && !periodsByID.has(id)).map(async (id) => {
+    periodsByID.set(id, await call(S.eval, 'GetPeriod', { id }).catch(() => null));
+  }));
+}
+
 const publicationsPage = () => simpleList('publications', t('publications'), {
   service: S.eval, method: 'ListPublications', key: 'publications',
-  columns: [[t('period'), (p) => p.periodLabel || ''], [t('state'), (p) => badge(p.state)], [t('companyCount'), (p) => p.companyCount ?? 0],
+  prepare: (rows) => ensurePeriods(rows.map((p) => p.periodId)),
+  columns: [[t('period'), (p) => (periodsByID.get(p.periodId) ? `${periodLabel(periodsByID.get(p.periodId))} · ${places.name(p.divisionCode)}` : '')], [t('state'), (p) => badge(p.state)], [t('companyCount'), (p) => p.companyCount ?? 0],
     [t('red'), (p) => p.redCount ?? 0], [t('black'), (p) => p.blackCount ?? 0], [t('time'), (p) => formatTime(p.publishTime || p.audit?.createTime)]],
 });
 
@@ -1082,7 +1204,7 @@ function renderShell() {
   if (!session) { nav.hidden = true; return; }
   nav.hidden = false;
   document.getElementById('logout').hidden = false;
-  const scopeName = session.scope ? places.name(session.scope.padEnd(12, '0')) : t('wholeCity');
+  const scopeName = places.scopeName(session.scope);
   document.getElementById('who').textContent = `${session.username ?? actorName(session.subject)} · ${roleName(session.role)} · ${scopeName}`;
   nav.replaceChildren(...PAGES.map(([group, pages]) => [group, pages.filter(([page]) => pageAllowed(page))])
     .filter(([, pages]) => pages.length).map(([group, pages]) => el('div', { class: 'nav-group' }, el('h2', { text: t(group) }),
