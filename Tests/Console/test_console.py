@@ -38,11 +38,14 @@ SHOTS = ROOT / ".build" / "console"
 PASSWORD = "Console-test-2026"
 
 # What must never show in the Chinese console: a contract's enum value, a record id, a raw
-# 12-digit division or 15-digit grid code (names are shown, codes only on hover).
+# 12-digit division or 15-digit grid code (names are shown, codes only on hover), or the words a
+# script prints for a missing value.
 UNTRANSLATED = [
     re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b"),
     re.compile(r"\b(?:case|org|cmp|div|grd|wkr|mbr|com|ctr|per|pnl|vol|team|wish|pst)_[0-9A-Za-z]{8,}\b"),
     re.compile(r"(?<![\d-])\d{12}(?:\d{3})?(?!\d)"),
+    # What a script prints when a value it meant to show is missing.
+    re.compile(r"\b(?:null|undefined|NaN)\b|\[object Object\]"),
 ]
 PAGES = ["dashboard", "cases", "organisations", "members", "bodies", "gaps", "compounds", "companies", "grids",
          "workers", "teams", "volunteers", "posts", "wishes", "periods", "composites", "publications", "items",

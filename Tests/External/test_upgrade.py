@@ -7,6 +7,7 @@ apply their migrations; then every service answers reads of the old records and 
 them, over gRPC with Python's grpcio.
 """
 import pathlib
+import time
 import sqlite3
 import sys
 import tempfile
@@ -53,6 +54,19 @@ class UpgradeTest(unittest.TestCase):
         grid = rpc.GridServiceStub(self.channel("grid"))
         cases = grid.ListCases(pb.ListCasesRequest(page_size=100), metadata=self.metadata).cases
         self.assertEqual(len(cases), 6)
+        # Cases stored before case numbers existed were numbered by the upgrade: the report date in
+        # Beijing time and the day's sequence from 1, each number once.
+        numbers = [case.case_number for case in cases]
+        self.assertEqual(len(set(numbers)), 6, numbers)
+        for case in cases:
+            day = time.strftime("%Y%m%d", time.gmtime(case.report_time.seconds + 8 * 3600))
+            self.assertRegex(case.case_number, rf"^{day}-\d{{5}}$")
+        by_day = {}
+        for number in sorted(numbers):
+            by_day.setdefault(number[:8], []).append(int(number[9:]))
+        self.assertTrue(all(sequence == list(range(1, len(sequence) + 1)) for sequence in by_day.values()), by_day)
+        found = grid.ListCases(pb.ListCasesRequest(case_number=numbers[0]), metadata=self.metadata).cases
+        self.assertEqual([case.id for case in found], [cases[0].id])
         reported = [case for case in cases if case.status == pb.CASE_STATUS_REPORTED]
         self.assertTrue(reported, "the demo city has a reported case")
         fetched = grid.GetCase(pb.GetCaseRequest(id=reported[0].id), metadata=self.metadata)
@@ -66,6 +80,9 @@ class UpgradeTest(unittest.TestCase):
             source=pb.CASE_SOURCE_RESIDENT, category="环境卫生", title="升级后新报", division_code=fetched.division_code)),
             metadata=self.metadata)
         self.assertTrue(created.id.startswith("case_"))
+        today = time.strftime("%Y%m%d", time.gmtime(time.time() + 8 * 3600))
+        self.assertEqual(created.case_number,
+                         f"{today}-{sum(1 for n in numbers if n.startswith(today)) + 1:05d}")
         grids = grid.ListGrids(pb.ListGridsRequest(), metadata=self.metadata).grids
         self.assertTrue(grids)
 

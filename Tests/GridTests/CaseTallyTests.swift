@@ -97,7 +97,7 @@ struct CaseTallyTests {
   @Test("only open cases keep a deadline: closed cases stored by an earlier version lose theirs on migration")
   func closedCasesLoseTheirDeadlines() async throws {
     let database = try DatabaseQueue()
-    try GridStore.migrator.migrate(database, upTo: "v5-grid-case-division-index")
+    try GridStore.migrator.migrate(database)
     let store = GridStore(writer: database, vault: .ephemeral())
     try await GridFixture.register(in: store)
     let ids = try await withTestServer([GridService(store: store)]) { client in
@@ -129,9 +129,11 @@ struct CaseTallyTests {
       _ = try await grid.closeCase(.with { $0.caseID = ids[1] })
       return ids
     }
-    // As an earlier version stored it: the closed case still holding the deadline it closed under.
+    // As an earlier version stored it: the closed case still holding the deadline it closed under,
+    // and the migration that clears such deadlines not yet applied.
     try await database.write { db in
       try db.execute(sql: "UPDATE grid_case SET deadline = 4102444800 WHERE id = ?", arguments: [ids[1]])
+      try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v6-grid-case-deadline-open-only'")
     }
     try GridStore.migrator.migrate(database)
     let deadlines = try await database.read { db in

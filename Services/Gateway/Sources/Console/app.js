@@ -294,9 +294,16 @@ async function openTree({ pick, onPick, allowClear }) {
 // ---- Page scaffolding ----
 
 const main = () => document.getElementById('main');
-function show(...nodes) { main().replaceChildren(...nodes); main().focus({ preventScroll: true }); }
+function show(...nodes) { main().replaceChildren(...nodes.filter((node) => node)); main().focus({ preventScroll: true }); }
 function card(title, ...content) { return el('section', { class: 'card' }, title ? el('h2', { text: title }) : null, ...content); }
 function message(text, kind = 'error') { return el('p', { class: kind, role: kind === 'error' ? 'alert' : 'status', text }); }
+/** A table of a detail page; an empty one says so. */
+function table(headers, rows, id) {
+  return el('div', { class: 'table-wrap' }, el('table', { class: 'list', id },
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, rows.length ? rows.map((cells) => el('tr', {}, cells.map((c) => el('td', {}, c instanceof Node ? c : String(c ?? '')))))
+      : el('tr', {}, el('td', { colspan: headers.length, class: 'list-status', text: t('noData') })))));
+}
 function badge(value) { return el('span', { class: `badge ${String(value || '').toLowerCase()}`, text: E(value) }); }
 
 /** A dialog asking for what an action needs; resolves with the form's values, or null. */
@@ -434,10 +441,19 @@ function lineChart(id, periods, series) {
       svgNode('text', { x: 0, y: y(v) + 4 }, `${v * 100}%`));
   }
   periods.forEach((label, i) => svg.append(svgNode('text', { x: x(i), y: height - 4, 'text-anchor': 'middle' }, label)));
+  // A period without a value (nothing resolved then) leaves a gap rather than a fall to zero.
   for (const line of series) {
-    svg.append(svgNode('polyline', { fill: 'none', stroke: line.color, 'stroke-width': 2,
-      points: line.values.map((v, i) => `${x(i)},${y(v)}`).join(' ') }));
-    line.values.forEach((v, i) => svg.append(svgNode('circle', { cx: x(i), cy: y(v), r: 3, fill: line.color })));
+    let run = [];
+    const flush = () => {
+      if (run.length > 1) svg.append(svgNode('polyline', { fill: 'none', stroke: line.color, 'stroke-width': 2, points: run.join(' ') }));
+      run = [];
+    };
+    line.values.forEach((v, i) => {
+      if (v === null) { flush(); return; }
+      run.push(`${x(i)},${y(v)}`);
+      svg.append(svgNode('circle', { cx: x(i), cy: y(v), r: 3, fill: line.color }));
+    });
+    flush();
   }
   const legend = el('div', { class: 'legend' }, series.map((line) => {
     const swatch = el('i');
@@ -555,6 +571,7 @@ async function kpiCard(scope) {
     const community = grid + share(answer, 'CASE_LEVEL_COMMUNITY');
     return [grid, community, community + share(answer, 'CASE_LEVEL_STREET')];
   };
+  const resolved = (answer) => (answer.totals?.resolvedByLevel || []).some((row) => row.share > 0);
   const now = kept(answers[answers.length - 1]);
   return el('div', { class: 'kpi' },
     el('div', { class: 'figures' },
@@ -562,9 +579,9 @@ async function kpiCard(scope) {
       figure('kpi-community', percent(now[1]), t('kpiCommunity'), () => navigate('cases', { level: 'CASE_LEVEL_COMMUNITY' })),
       figure('kpi-street', percent(now[2]), t('kpiStreet'), () => navigate('cases', { level: 'CASE_LEVEL_STREET' }))),
     lineChart('chart-kpi-trend', ranges.map((r) => r.label), [
-      { label: t('kpiGrid'), color: '#c62828', values: answers.map((a) => kept(a)[0]) },
-      { label: t('kpiCommunity'), color: '#ef6c00', values: answers.map((a) => kept(a)[1]) },
-      { label: t('kpiStreet'), color: '#1565c0', values: answers.map((a) => kept(a)[2]) }]));
+      { label: t('kpiGrid'), color: '#c62828', values: answers.map((a) => (resolved(a) ? kept(a)[0] : null)) },
+      { label: t('kpiCommunity'), color: '#ef6c00', values: answers.map((a) => (resolved(a) ? kept(a)[1] : null)) },
+      { label: t('kpiStreet'), color: '#1565c0', values: answers.map((a) => (resolved(a) ? kept(a)[2] : null)) }]));
 }
 
 // ---- The case desk ----
@@ -867,9 +884,6 @@ async function openCompound(compound) {
     call(S.prop, 'ListContracts', { compoundId: compound.id, pageSize: 50 }).catch(() => ({})),
     call(S.prop, 'ListAcceptances', { compoundId: compound.id, pageSize: 50 }).catch(() => ({}))]);
   await places.ensureCompanies([...contracts, ...acceptances].map((x) => x.companyId));
-  const table = (headers, rows) => el('div', { class: 'table-wrap' }, el('table', { class: 'list' },
-    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, rows.map((cells) => el('tr', {}, cells.map((c) => el('td', {}, c instanceof Node ? c : String(c ?? ''))))))));
   show(el('div', { class: 'page-head' }, el('h2', { text: compound.name }),
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('compounds') })),
   card(t('compound'), el('dl', { class: 'detail' }, [[t('community'), places.path(compound.divisionCode)], [t('kind'), E(compound.kind)],
@@ -1040,8 +1054,9 @@ async function openPeriod(period) {
     period.state === 'PERIOD_STATE_CLOSED' && composites.length ? act('publish', 'PublishLists', 'publishConfirm') : null), status),
   card(t('panels'), el('table', { class: 'list', id: 'period-panels' },
     el('thead', {}, el('tr', {}, [t('kind'), t('compound'), t('company'), t('panelMembers')].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, panels.map((p) => el('tr', {}, el('td', { text: E(p.kind) }), el('td', { text: places.compounds.get(p.compoundId) ?? '' }),
-      el('td', { text: places.companies.get(p.companyId) ?? '' }),
+    el('tbody', {}, panels.map((p) => el('tr', {}, el('td', { text: E(p.kind) }),
+      el('td', { text: p.compoundId ? places.compounds.get(p.compoundId) ?? '' : `${places.name(p.divisionCode)}${t('allContracted')}` }),
+      el('td', { text: p.companyId ? places.companies.get(p.companyId) ?? '' : t('allCompanies') }),
       el('td', { text: (p.members || []).map((m) => `${m.name ?? ''}（${E(m.role)}）`).join('、') })))))),
   scoreForm ? card(t('scoreEntry'), scoreForm) : null,
   card(t('composites'), el('table', { class: 'list', id: 'period-composites' },

@@ -54,7 +54,7 @@ const UI = {
     compoundsWithoutBranch: '未建党组织的小区', communitiesWithoutConference: '本季度未召开联席会议的社区',
     subject: '人员', action: '操作', target: '对象', remote: '来源地址', result: '结果', since: '起始时间',
     working: '正在处理…', saved: '已保存', published: '已发布', computed: '已计算', sortNewest: '最新在前',
-    code: '编码', scoredSubject: '被测评企业及小区', order: '排序', sortOldest: '最早在前', claim: '认领', fulfil: '标记已实现', confirmWish: '确认实现', cancelWish: '取消心愿', notConforming: '不符合方案', none: '无', buildingLeader: '楼栋长', selection: '选聘方式', signed: '签订日期', currentStep: '当前环节', steps: '验收记录', problem: '问题', panelMembers: '测评成员', registered: '注册日期', loginRefused: '用户名、密码或动态口令不正确', searchNumber: '按案件编号查询（如 20261130 或 20261130-00007）', all: '全部',
+    code: '编码', allContracted: '全部签约小区', allCompanies: '辖区内各物业企业', scoredSubject: '被测评企业及小区', order: '排序', sortOldest: '最早在前', claim: '认领', fulfil: '标记已实现', confirmWish: '确认实现', cancelWish: '取消心愿', notConforming: '不符合方案', none: '无', buildingLeader: '楼栋长', selection: '选聘方式', signed: '签订日期', currentStep: '当前环节', steps: '验收记录', problem: '问题', panelMembers: '测评成员', registered: '注册日期', loginRefused: '用户名、密码或动态口令不正确', searchNumber: '按案件编号查询（如 20261130 或 20261130-00007）', all: '全部',
   },
   en: {
     title: 'Community Governance Platform', signIn: 'Sign in', username: 'Username', password: 'Password',
@@ -114,7 +114,7 @@ const UI = {
     compoundsWithoutBranch: 'Compounds without a party organisation',
     communitiesWithoutConference: 'Communities without a joint conference this quarter', subject: 'Subject',
     action: 'Action', target: 'Target', remote: 'Remote', result: 'Result', since: 'Since', working: 'Working…',
-    saved: 'Saved', published: 'Published', computed: 'Computed', sortNewest: 'Newest first', code: 'Code', scoredSubject: 'Company and compound scored', order: 'Order', sortOldest: 'Oldest first', claim: 'Claim', fulfil: 'Mark fulfilled', confirmWish: 'Confirm', cancelWish: 'Cancel the wish', notConforming: 'does not conform', none: 'None', buildingLeader: 'Building leader', selection: 'Selected by', signed: 'Signed', currentStep: 'Current step', steps: 'Steps', problem: 'Problem', panelMembers: 'Panel members', registered: 'Registered', loginRefused: 'Wrong username, password or one-time code',
+    saved: 'Saved', published: 'Published', computed: 'Computed', sortNewest: 'Newest first', code: 'Code', allContracted: ': every contracted compound', allCompanies: 'Every company of the division', scoredSubject: 'Company and compound scored', order: 'Order', sortOldest: 'Oldest first', claim: 'Claim', fulfil: 'Mark fulfilled', confirmWish: 'Confirm', cancelWish: 'Cancel the wish', notConforming: 'does not conform', none: 'None', buildingLeader: 'Building leader', selection: 'Selected by', signed: 'Signed', currentStep: 'Current step', steps: 'Steps', problem: 'Problem', panelMembers: 'Panel members', registered: 'Registered', loginRefused: 'Wrong username, password or one-time code',
     searchNumber: 'Case number (e.g. 20261130 or 20261130-00007)', all: 'All',
   },
 };
@@ -156,4 +156,13 @@ const RULES_ZH = [
   [/^(?:is )?not a registered grid/, () => '不是已登记的网格'],
   [/^the street names the district department/, () => '上报到区职能部门时须写明部门（街道吹哨、部门报到）'],
   [/^a case number such as/, () => '应为案件编号或其开头部分，如 20261130-00007'],
+  [/^from 0 to the item's full marks ([\d.]+), got ([-\d.]+)$/, (m) => `应在 0 到满分 ${m[1]} 之间（当前 ${m[2]}）`],
+  [/^from (\d+) to (\d+)/, (m) => `应在 ${m[1]} 到 ${m[2]} 之间`],
+  [/^not before today/, () => '不能早于今天'],
+  [/cannot become/, () => '事件当前状态不允许此操作，请刷新后查看'],
+  [/^only an open case is escalated or transferred/, () => '只有办理中的事件可以上报或转办'],
+  [/^scores, surveys and evaluations are taken while the period is open/, () => '考评周期已截止，不再接受评分'],
+  [/is outside the jurisdiction|lies outside .*jurisdiction/, () => '超出您的管辖范围'],
+  [/role may not call/, () => '您的角色无权进行此操作'],
+  [/^the account is locked/, () => '账号因多次登录失败已暂时锁定'],
 ];
