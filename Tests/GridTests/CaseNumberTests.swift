@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GovernanceAPI
 import ServiceKit
 import SwiftProtobuf
@@ -77,11 +78,80 @@ struct CaseNumberTests {
       })
     #expect(rest.cases.map(\.id) == [oldest.cases[0].id])
 
+    // Level and report dates filter the list too.
+    #expect(try await store.listCases(.with { $0.level = .community }).cases.isEmpty)
+    #expect(try await store.listCases(.with { $0.level = .grid }).cases.count == 4)
+    let todays = try await store.listCases(.with { $0.fromDate = CalendarDate.today(at: now) })
+    #expect(todays.cases.map(\.caseNumber).sorted() == numbers)
+    let earlierOnly = try await store.listCases(
+      .with { $0.toDate = CalendarDate.today(at: archived[0].reportTime.date) })
+    #expect(earlierOnly.cases.count == 2)
+
     await #expect(
       throws: DomainError.invalidArgument(
         field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got 'title'")
     ) {
       _ = try await store.listCases(.with { $0.orderBy = "title" })
     }
+  }
+}
+
+@Suite("Upgrading an old grid database: each migration writes only the columns its schema has")
+struct GridUpgradeTests {
+  @Test(
+    "a database from before deadlines ran from arrival upgrades: its open case gets a deadline, every case a number")
+  func aDatabaseFromBeforeDeadlinesRanFromArrivalUpgrades() async throws {
+    let database = try DatabaseQueue()
+    try GridStore.migrator.migrate(database, upTo: "v7-on-time-excludes-overdue")
+    let store = GridStore(writer: database, vault: .ephemeral())
+    try await GridFixture.register(in: store)
+    let reported = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21 in Beijing
+    @Sendable func stored(_ id: String, status: Governance_Grid_V1_CaseStatus) -> GridStore.GridCase {
+      .with {
+        $0.id = id
+        $0.divisionCode = GridFixture.community
+        $0.source = .resident
+        $0.category = "环境卫生"
+        $0.title = "楼道堆放杂物"
+        $0.location.gridCode = GridFixture.grid1
+        $0.status = status
+        $0.handler = .with {
+          $0.level = .grid
+          $0.unitCode = GridFixture.grid1
+        }
+        $0.reportTime = Google_Protobuf_Timestamp(date: reported)
+        // A number a client sent before numbers existed, kept as an unknown field: replaced.
+        $0.caseNumber = "19990101-00042"
+      }
+    }
+    // As the version before v8 stored them: no case_number column, the open case without a deadline.
+    try await database.write { db in
+      for (id, status, open) in [
+        ("case_0001", Governance_Grid_V1_CaseStatus.reported, true), ("case_0002", .closed, false),
+      ] {
+        try db.execute(
+          sql: """
+            INSERT INTO grid_case (id, division_code, unit_code, status, source, priority, category, open, grid_code,
+              level, report_date, overdue, record, created_at, created_by, updated_at, updated_by)
+            VALUES (?, ?, ?, ?, 1, 0, '环境卫生', ?, ?, 1, '2026-09-21', 0, ?, ?, 'user:old', ?, 'user:old')
+            """,
+          arguments: [
+            id, GridFixture.community, GridFixture.grid1, status.rawValue, open, GridFixture.grid1,
+            try StoredMessage.encode(stored(id, status: status)), reported, reported,
+          ])
+      }
+    }
+    try GridStore.migrator.migrate(database)
+    let cases = try await store.listCases(.init()).cases
+    #expect(cases.map(\.caseNumber) == ["20260921-00001", "20260921-00002"])
+    #expect(cases[0].hasDeadline && !cases[1].hasDeadline)
+    let found = try await store.listCases(.with { $0.caseNumber = "20260921-00002" }).cases
+    #expect(found.map(\.id) == ["case_0002"])
+    // The next case reported that day continues the day's sequence.
+    let next = try await database.read { db in
+      var numbers = CaseNumberSequence()
+      return try numbers.next(db, reportedAt: reported)
+    }
+    #expect(next == "20260921-00003")
   }
 }

@@ -37,9 +37,10 @@ struct SessionController: Sendable {
     var may: [String]
   }
 
-  /// The methods that change something which `principal` may call, as `Service/Method` with the
-  /// service's short name (e.g. `GridService/AcceptCase`), from the one table the services check
-  /// (`Authorization.check`): the console offers an action only when its call would be allowed.
+  /// The methods that change something which `principal`'s role may call, as `Service/Method` with
+  /// the service's short name (e.g. `GridService/AcceptCase`), from the table every service checks
+  /// first (`Authorization.check`). The console offers only these; a call can still be refused for
+  /// what the record holds (its jurisdiction, its state, a panel seat), and says so.
   static func writes(of principal: Principal) -> [String] {
     MethodCatalog.methods.compactMap { method in
       guard !Authorization.isRead(method.method),

@@ -59,6 +59,13 @@ public enum Authorization {
     guard let role = principal.role else {
       throw DomainError.permissionDenied(reason: "\(principal) holds no role")
     }
+    // A write only a flow between services makes (rating a company when lists are published) is
+    // no person's to make, a city administrator's neither.
+    let name = "\(service)/\(method)"
+    if let services = serviceWriters[name], methodWriters[name] == nil {
+      throw DomainError.permissionDenied(
+        reason: "\(name) is called only by the \(services.map(\.rawValue).sorted().joined(separator: ", ")) service")
+    }
     if role == .cityAdministrator || isRead(method) { return }
     let allowed = methodWriters["\(service)/\(method)"] ?? writers[service] ?? []
     guard allowed.contains(role) else {

@@ -16,6 +16,18 @@ public struct GridStore: Sendable {
     self.vault = vault
   }
 
+  /// Rewrites a case's record and only the named indexed columns, in a migration: a migration
+  /// writes the columns its own version of the schema has, not every column a later one adds.
+  static func rewrite(_ db: Database, _ gridCase: GridCase, columns: Set<String>) throws {
+    let changed = gridCase.indexedColumns.filter { columns.contains($0.key) }
+    let assignments = (["record = ?"] + changed.map { "\($0.key) = ?" }).joined(separator: ", ")
+    let values: [(any DatabaseValueConvertible)?] =
+      [try StoredMessage.encode(gridCase)] + changed.map(\.value) + [gridCase.id]
+    try db.execute(
+      sql: "UPDATE grid_case SET \(assignments) WHERE id = ?",
+      arguments: StatementArguments(values.map { $0?.databaseValue ?? .null }))
+  }
+
   /// The schema, one append-only migration per shipped change.
   public static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator.governance
@@ -166,7 +178,7 @@ public struct GridStore: Sendable {
         gridCase.deadline = CaseWorkflow.deadline(
           arrivingAt: gridCase.reportTime.date,
           limit: DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority))
-        _ = try RecordTable.update(db, gridCase, by: Principal(service: .grid), at: Date())
+        try rewrite(db, gridCase, columns: ["deadline"])
       }
     }
     migrator.registerMigration("v9-missed-deadline-from-history") { db in
@@ -188,27 +200,34 @@ public struct GridStore: Sendable {
           !gridCase.missedDeadline
         else { continue }
         gridCase.missedDeadline = true
-        _ = try RecordTable.update(db, gridCase, by: Principal(service: .grid), at: Date())
+        try rewrite(db, gridCase, columns: ["on_time"])
       }
     }
     migrator.registerMigration("v10-case-numbers") { db in
       // Every case gets its number (CaseNumbers): those stored before numbers existed are numbered
-      // day by day (their report dates), in the order they were stored; their audit stamps stay.
+      // day by day (their report dates) in the order they were stored, in SQL, so a city's
+      // million cases take seconds. The number is also appended to each record as field 31
+      // (case_number, the highest field of Case, so the bytes are those an encoder writes last);
+      // a parser keeps the last value of a field, so the number stands over anything sent before.
       try db.alter(table: "grid_case") { table in table.add(column: "case_number", .text) }
-      try db.create(index: "grid_case_case_number", on: "grid_case", columns: ["case_number"], unique: true)
-      var numbers = CaseNumberSequence()
-      let rows = try Row.fetchCursor(db, sql: "SELECT id FROM grid_case ORDER BY report_date, id")
-      var ids: [String] = []
-      while let row = try rows.next() { ids.append(row["id"]) }
-      for id in ids {
-        guard var gridCase = try RecordTable.fetch(db, GridCase.self, id: id), gridCase.caseNumber.isEmpty else {
-          continue
-        }
-        gridCase.caseNumber = try numbers.next(db, reportedAt: gridCase.reportTime.date)
-        try db.execute(
-          sql: "UPDATE grid_case SET record = ?, case_number = ? WHERE id = ?",
-          arguments: [try StoredMessage.encode(gridCase), gridCase.caseNumber, id])
+      let busiest =
+        try Int.fetchOne(db, sql: "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM grid_case GROUP BY report_date)") ?? 0
+      guard busiest <= CaseNumbers.maximumSequence else {
+        throw DomainError.failedPrecondition(
+          rule: "a day holds at most \(CaseNumbers.maximumSequence) case numbers", detail: "a day has \(busiest) cases")
       }
+      try db.execute(
+        sql: """
+          UPDATE grid_case SET case_number = numbered.number
+          FROM (SELECT id, replace(report_date, '-', '') || '-'
+                  || printf('%05d', row_number() OVER (PARTITION BY report_date ORDER BY id)) AS number
+                FROM grid_case) AS numbered
+          WHERE grid_case.id = numbered.id
+          """)
+      // `||` makes text of blobs, byte for byte; the outer CAST keeps the record a blob.
+      try db.execute(
+        sql: "UPDATE grid_case SET record = CAST(record || x'fa010e' || CAST(case_number AS BLOB) AS BLOB)")
+      try db.create(index: "grid_case_case_number", on: "grid_case", columns: ["case_number"], unique: true)
     }
     return migrator
   }
