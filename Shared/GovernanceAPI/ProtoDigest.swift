@@ -2,5 +2,5 @@
 
 /// The digest of proto/ when this code was generated; a test compares it with proto/ as it is now.
 public enum ProtoDigest {
-  public static let sha256 = "fed9719c1ce0414cc20bccd2d520b1beb5823d2ee427c1988bf6268545960a0f"
+  public static let sha256 = "ef4654efe103124040d2614b160e4ddd2acc66d8f1f4356aa53d2d063767b0cd"
 }

@@ -1979,7 +1979,8 @@ public nonisolated struct Governance_Grid_V1_CreateCaseRequest: Sendable {
 
   public var requestID: String = String()
 
-  /// Required: source (not CITY_PLATFORM or SENSOR_ALARM), category, details, location.grid_code.
+  /// Required: source (not CITY_PLATFORM or SENSOR_ALARM), category, title, and location.grid_code
+  /// (or, for a case no grid holds, division_code naming its community); details are optional.
   /// Status, handler, deadline and the milestone times are set by the service; a new case starts
   /// REPORTED at GRID level in its grid.
   public var gridCase: Governance_Grid_V1_Case {

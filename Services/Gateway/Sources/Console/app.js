@@ -100,6 +100,16 @@ async function callAll(service, method, body, key, limit = 5000) {
   return all;
 }
 
+/** The division-code prefix a picked code stands for: its trailing zero groups dropped (320102001000 → 320102001). */
+const prefixOf = (code) => String(code || '').replace(/(?:000)+$/, '');
+/**
+ * A request id (the services' idempotency key) made once per dialog, so a retry of the same
+ * submission acts once; random from crypto.getRandomValues, which plain HTTP has too.
+ */
+function requestID() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `console-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
 const may = (method) => session?.may?.includes(method);
 const errorText = (error) => (error instanceof ServiceError ? error.text : String(error.message || error));
 
@@ -109,10 +119,12 @@ function showError(form, error, fieldFor = {}) {
   for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
   const status = form.querySelector('.form-status');
   const last = error instanceof ServiceError ? error.field.split('.').pop() : '';
-  const input = error instanceof ServiceError && (form.querySelector(`[name="${fieldFor[error.field] ?? fieldFor[last] ?? last}"]`));
+  const camel = last.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase());
+  const input = error instanceof ServiceError && last
+    && form.querySelector(`[name="${fieldFor[error.field] ?? fieldFor[last] ?? last}"], [name="${camel}"]`);
   if (input) {
     input.setAttribute('aria-invalid', 'true');
-    const slot = form.querySelector(`#${CSS.escape(input.id)}-error`);
+    const slot = form.querySelector(`#${CSS.escape(input.dataset.errorSlot ?? `${input.id}-error`)}`);
     if (slot) { slot.textContent = errorText(error); return; }
   }
   if (status) { status.className = 'form-status error'; status.textContent = errorText(error); }
@@ -129,6 +141,9 @@ function formatTime(value) {
   const parts = Object.fromEntries(cityClock.formatToParts(new Date(value)).map((part) => [part.type, part.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
+/** A contract Date as a date input's value (YYYY-MM-DD), and back. */
+const dateInput = (date) => (date?.year ? `${date.year}-${pad(date.month)}-${pad(date.day)}` : '');
+const dateValue = (text) => { const [year, month, day] = text.split('-').map(Number); return { year, month, day }; };
 const formatDate = (date) => (date?.year ? `${date.year}-${pad(date.month)}-${pad(date.day)}` : '');
 const percent = (share) => `${((share || 0) * 100).toFixed(1)}%`;
 const isoDate = (date) => ({ year: date.getFullYear(), month: date.getMonth() + 1, day: date.getDate() });
@@ -247,6 +262,7 @@ function placePicker({ name, label, pick = 'any', required = false, value = '' }
   const holder = field(label, button);
   holder.append(hidden);
   hidden.id = `${button.id}-value`;
+  hidden.dataset.errorSlot = `${button.id}-error`;
   holder.setPicked = set;
   return holder;
 }
@@ -265,7 +281,8 @@ async function openTree({ pick, onPick, allowClear }) {
     const toggle = hasChildren ? el('button', { type: 'button', class: 'toggle', 'aria-label': `${t('expand')} ${node.name}`, text: '▸',
       onclick: async () => {
         const open = li.getAttribute('aria-expanded') === 'true';
-        if (!open && !children.childElementCount) {
+        if (!open && !li.dataset.loaded) {
+          li.dataset.loaded = 'true';
           const list = isCommunity ? await places.gridsOf(node.code) : places.children.get(node.code) ?? [];
           children.append(...list.map(item));
         }
@@ -307,7 +324,7 @@ function table(headers, rows, id) {
 function badge(value) { return el('span', { class: `badge ${String(value || '').toLowerCase()}`, text: E(value) }); }
 
 /** A dialog asking for what an action needs; resolves with the form's values, or null. */
-function ask(title, fields, { confirmText = t('confirm'), run } = {}) {
+function ask(title, fields, { confirmText = t('confirm'), run, fieldFor = {} } = {}) {
   return new Promise((resolve) => {
     const form = el('form', { method: 'dialog', class: 'dialog-form' });
     const dialog = el('dialog', { 'aria-label': title }, el('h3', { text: title }), form);
@@ -316,13 +333,16 @@ function ask(title, fields, { confirmText = t('confirm'), run } = {}) {
     const submit = el('button', { type: 'submit', id: 'dialog-confirm', text: confirmText });
     form.append(status, el('div', { class: 'actions' }, submit,
       el('button', { type: 'button', class: 'secondary', id: 'dialog-cancel', text: t('cancel'), onclick: () => { dialog.close(); dialog.remove(); resolve(null); } })));
+    const id = requestID();
+    // Escape closes the dialog as Cancel does.
+    dialog.addEventListener('cancel', () => { dialog.remove(); resolve(null); });
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const values = Object.fromEntries(new FormData(form).entries());
       if (!run) { dialog.close(); dialog.remove(); resolve(values); return; }
       submit.disabled = true; status.className = 'form-status'; status.textContent = t('working');
-      try { const answer = await run(values); dialog.close(); dialog.remove(); resolve(answer ?? values); }
-      catch (error) { status.textContent = ''; showError(form, error); submit.disabled = false; }
+      try { const answer = await run(values, id); dialog.close(); dialog.remove(); resolve(answer ?? values); }
+      catch (error) { status.textContent = ''; showError(form, error, fieldFor); submit.disabled = false; }
     });
     document.body.append(dialog);
     dialog.showModal();
@@ -343,12 +363,14 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
   const status = el('p', { class: 'list-status', role: 'status' });
   const tokens = [''];
   let index = 0;
+  // The query of the last search: pages go on with it, whatever the form holds meanwhile.
+  let query = null;
   const head = el('thead', {}, el('tr', {}, columns.map(([label]) => el('th', { scope: 'col', text: label }))));
   const load = async () => {
     status.textContent = t('loading');
-    const values = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== ''));
+    if (!query || index === 0) query = request(Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== '')));
     try {
-      const answer = await call(service, method, { ...request(values), pageSize, pageToken: tokens[index] });
+      const answer = await call(service, method, { ...query, pageSize, pageToken: tokens[index] });
       const rows = answer[key] || [];
       if (prepare) await prepare(rows);
       tokens[index + 1] = answer.nextPageToken || '';
@@ -369,10 +391,10 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
         el('button', { type: 'button', class: 'secondary', id: `${id}-next`, disabled: !tokens[index + 1], text: t('next'), onclick: () => { index += 1; load(); } }));
     } catch (error) { status.textContent = ''; table.replaceChildren(); pager.replaceChildren(message(errorText(error))); }
   };
-  form.addEventListener('submit', (event) => { event.preventDefault(); tokens.length = 1; index = 0; load(); });
+  form.addEventListener('submit', (event) => { event.preventDefault(); tokens.length = 1; index = 0; query = null; load(); });
   form.addEventListener('reset', () => setTimeout(() => {
     for (const picker of form.querySelectorAll('.field')) picker.setPicked?.('');
-    tokens.length = 1; index = 0; load();
+    tokens.length = 1; index = 0; query = null; load();
   }));
   load();
   return { node: el('div', { class: 'list-view' }, form, el('div', { class: 'table-wrap' }, table), status, pager), reload: load, form };
@@ -496,30 +518,31 @@ async function dashboard() {
   const cards = el('div', { class: 'cards' });
   show(el('div', { class: 'page-head' }, el('h2', { text: `${t('dashboard')} · ${places.scopeName(scope)}` }), selector), cards);
   const add = async (title, build, wide = false) => {
-    const holder = el('section', { class: `card${wide ? ' wide' : ''}` }, el('h3', { text: title }));
+    const holder = el('section', { class: `card${wide ? ' wide' : ''}`, 'aria-busy': 'true' }, el('h3', { text: title }));
     cards.append(holder);
     try { holder.append(await build()); } catch (error) { holder.append(message(`${t('failed')}：${errorText(error)}`)); }
+    holder.removeAttribute('aria-busy');
   };
   const statistics = call(S.grid, 'GetCaseStatistics', { divisionPrefix: scope, ...dates });
   await Promise.all([
     add(t('casesTotal'), async () => {
       const { totals = {} } = await statistics;
       return el('div', { class: 'figures' },
-        figure('figure-total', totals.total ?? 0, t('casesTotal'), () => navigate('cases')),
+        figure('figure-total', totals.total ?? 0, t('casesTotal'), () => navigate('cases', dates)),
         figure('figure-overdue', totals.overdue ?? 0, t('overdueCases'), () => navigate('cases', { overdue: true })),
         figure('figure-on-time', percent(totals.onTimeRate), t('onTime')),
         figure('figure-satisfaction', (totals.meanSatisfaction || 0).toFixed(2), t('satisfaction')));
     }),
-    add(t('kpi'), async () => kpiCard(scope), true),
+    add(t('kpi'), async () => kpiCard(scope, dates), true),
     add(t('casesByStatus'), async () => {
       const { totals = {} } = await statistics;
       return barChart('chart-case-status', (totals.byStatus || []).map((row) => ({
-        label: E(row.status), value: Number(row.count), go: () => navigate('cases', { status: row.status }) })));
+        label: E(row.status), value: Number(row.count), go: () => navigate('cases', { status: row.status, ...dates }) })));
     }),
     add(t('casesByLevel'), async () => {
       const { totals = {} } = await statistics;
       return barChart('chart-case-level', (totals.byLevel || []).map((row) => ({
-        label: E(row.level), value: Number(row.count), go: () => navigate('cases', { level: row.level }) })));
+        label: E(row.level), value: Number(row.count), go: () => navigate('cases', { level: row.level, ...dates }) })));
     }),
     add(t('coverage'), async () => {
       const { figures = {} } = await call(S.org, 'GetCoverage', { divisionPrefix: scope });
@@ -559,7 +582,7 @@ function figure(id, value, label, go) {
 }
 
 /** The seeds' KPI: the shares of resolved cases kept in the grid, the community and the street, now and before. */
-async function kpiCard(scope) {
+async function kpiCard(scope, dates) {
   const count = { month: 6, quarter: 4, year: 3 }[dashboardPeriod];
   const ranges = Array.from({ length: count }, (_, i) => periodRange(dashboardPeriod, count - 1 - i));
   const answers = await Promise.all(ranges.map((range) => call(S.grid, 'GetCaseStatistics', {
@@ -575,9 +598,9 @@ async function kpiCard(scope) {
   const now = kept(answers[answers.length - 1]);
   return el('div', { class: 'kpi' },
     el('div', { class: 'figures' },
-      figure('kpi-grid', percent(now[0]), t('kpiGrid'), () => navigate('cases', { level: 'CASE_LEVEL_GRID' })),
-      figure('kpi-community', percent(now[1]), t('kpiCommunity'), () => navigate('cases', { level: 'CASE_LEVEL_COMMUNITY' })),
-      figure('kpi-street', percent(now[2]), t('kpiStreet'), () => navigate('cases', { level: 'CASE_LEVEL_STREET' }))),
+      figure('kpi-grid', percent(now[0]), t('kpiGrid'), () => navigate('cases', { level: 'CASE_LEVEL_GRID', ...dates })),
+      figure('kpi-community', percent(now[1]), t('kpiCommunity'), () => navigate('cases', { level: 'CASE_LEVEL_COMMUNITY', ...dates })),
+      figure('kpi-street', percent(now[2]), t('kpiStreet'), () => navigate('cases', { level: 'CASE_LEVEL_STREET', ...dates }))),
     lineChart('chart-kpi-trend', ranges.map((r) => r.label), [
       { label: t('kpiGrid'), color: '#c62828', values: answers.map((a) => (resolved(a) ? kept(a)[0] : null)) },
       { label: t('kpiCommunity'), color: '#ef6c00', values: answers.map((a) => (resolved(a) ? kept(a)[1] : null)) },
@@ -594,12 +617,14 @@ function casesPage(preset = {}) {
   const list = listView({
     id: 'cases', service: S.grid, method: 'ListCases', key: 'cases', open: (row) => openCase(row.id),
     filters: [
-      textFilter('caseNumber', t('caseNumber'), { placeholder: '20261130-00007', id: 'case-number-search', inputmode: 'numeric' }),
+      textFilter('caseNumber', t('caseNumber'), { placeholder: '20261130-00007', id: 'case-number-search', inputmode: 'numeric', title: t('searchNumber') }),
       statusFilter,
       enumSelect('level', t('level'), enumValues('CASE_LEVEL_'), { value: preset.level }),
       enumSelect('source', t('source'), enumValues('CASE_SOURCE_')),
       placePicker({ name: 'place', label: t('place') }),
       textFilter('category', t('category')),
+      field(t('reportedFrom'), el('input', { type: 'date', name: 'from', value: dateInput(preset.fromDate) })),
+      field(t('reportedTo'), el('input', { type: 'date', name: 'to', value: dateInput(preset.toDate) })),
       field(t('order'), el('select', { name: 'orderBy' }, el('option', { value: 'create_time desc', text: t('sortNewest') }),
         el('option', { value: '', text: t('sortOldest') }))),
       el('div', { class: 'field checkbox' }, overdue, el('label', { for: (overdue.id = 'case-overdue'), text: t('overdueOnly') })),
@@ -607,7 +632,8 @@ function casesPage(preset = {}) {
     request: (v) => ({
       orderBy: v.orderBy ?? '', caseNumber: v.caseNumber, category: v.category, overdueOnly: Boolean(v.overdue),
       statuses: v.status ? [v.status] : [], level: v.level, source: v.source,
-      ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: v.place ? v.place.replace(/0+$/, '') : '' }),
+      ...(v.from ? { fromDate: dateValue(v.from) } : {}), ...(v.to ? { toDate: dateValue(v.to) } : {}),
+      ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: prefixOf(v.place) }),
     }),
     prepare: (rows) => places.ensure(rows.map((row) => row.location?.gridCode)),
     columns: [
@@ -634,12 +660,14 @@ async function newCaseDialog() {
     enumSelect('source', t('source'), sources, { any: false }),
     placePicker({ name: 'gridCode', label: t('grid'), pick: 'grid', required: true }),
     field(t('category'), el('input', { name: 'category', id: 'new-case-category', required: true, maxlength: 50 })),
-    field(t('titleField'), el('input', { name: 'title', id: 'new-case-title', maxlength: 200 })),
-    field(t('details'), el('textarea', { name: 'details', id: 'new-case-details', rows: 3, required: true, maxlength: 4000 })),
+    field(t('titleField'), el('input', { name: 'title', id: 'new-case-title', required: true, maxlength: 100 })),
+    field(t('details'), el('textarea', { name: 'details', id: 'new-case-details', rows: 3, maxlength: 2000 })),
     enumSelect('priority', t('priority'), enumValues('CASE_PRIORITY_'), { any: false, value: 'CASE_PRIORITY_NORMAL' }),
   ], {
     confirmText: t('submit'),
-    run: (v) => call(S.grid, 'CreateCase', { requestId: crypto.randomUUID(), gridCase: {
+    // A case without a grid is refused for its place: the grid picker is where to fix it.
+    fieldFor: { 'grid_case.division_code': 'gridCode', 'grid_case.location.grid_code': 'gridCode' },
+    run: (v, id) => call(S.grid, 'CreateCase', { requestId: id, gridCase: {
       source: v.source, category: v.category, title: v.title, details: v.details, priority: v.priority,
       location: { gridCode: v.gridCode } } }),
   });
@@ -672,7 +700,7 @@ async function workerOptions(gridCode) {
 
 async function caseAction(gridCase, action) {
   const fields = [];
-  const body = { requestId: crypto.randomUUID(), caseId: gridCase.id };
+  const body = { caseId: gridCase.id };
   if (action.needs === 'reason') fields.push(field(t('reason'), el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 500 })));
   if (action.needs === 'resolution') fields.push(field(t('resolution'), el('textarea', { name: 'resolution', required: true, rows: 3, maxlength: 2000 })));
   if (action.needs === 'satisfaction') {
@@ -688,8 +716,8 @@ async function caseAction(gridCase, action) {
   }
   if (action.needs === 'escalation' || action.needs === 'grid') fields.push(field(t('note'), el('input', { name: 'note', maxlength: 500 })));
   if (action.needs === 'grid') fields.unshift(placePicker({ name: 'unitCode', label: t('toGrid'), pick: 'grid', required: true }));
-  const run = (v) => {
-    const request = { ...body };
+  const run = (v, id) => {
+    const request = { ...body, requestId: id };
     if (v.reason !== undefined) request.reason = v.reason;
     if (v.resolution !== undefined) request.resolution = v.resolution;
     if (v.satisfaction !== undefined) { request.satisfaction = Number(v.satisfaction); request.comment = v.comment; }
@@ -812,7 +840,7 @@ function membersPage() {
     id: 'members', service: S.org, method: 'ListMembers', key: 'members',
     filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_')),
       enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'))],
-    request: (v) => ({ divisionPrefix: (v.place || '').replace(/0+$/, ''), kind: v.kind, standing: v.standing }),
+    request: (v) => ({ divisionPrefix: prefixOf(v.place), kind: v.kind, standing: v.standing }),
     columns: [[t('name'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
       [t('standing'), (m) => E(m.standing)], [t('community'), (m) => places.tag(m.divisionCode)], [t('joined'), (m) => m.joinedPartyDate ? `${m.joinedPartyDate.year}-${pad(m.joinedPartyDate.month)}` : ''],
       [t('reveal'), (m) => may('OrganisationService/RevealContact') ? el('button', { type: 'button', class: 'secondary small', text: t('reveal'),
@@ -824,7 +852,7 @@ function membersPage() {
 async function revealMember(member) {
   const answer = await ask(`${t('reveal')} · ${member.contact?.name ?? ''}`, [
     field(t('revealReason'), el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 200, id: 'reveal-reason' }))], {
-    run: (v) => call(S.org, 'RevealContact', { requestId: crypto.randomUUID(), subject: 'CONTACT_SUBJECT_PARTY_MEMBER', subjectId: member.id, reason: v.reason }),
+    run: (v, id) => call(S.org, 'RevealContact', { requestId: id, subject: 'CONTACT_SUBJECT_PARTY_MEMBER', subjectId: member.id, reason: v.reason }),
   });
   if (answer?.contact) {
     await ask(t('revealed'), [el('dl', { class: 'detail', id: 'revealed-contact' }, el('dt', { text: t('name') }), el('dd', { text: answer.contact.name ?? '' }),
@@ -834,7 +862,7 @@ async function revealMember(member) {
 
 // ---- Other registers: lists with names, labels and filters ----
 
-const scopeRequest = (v) => ({ divisionPrefix: (v.place || '').replace(/0+$/, '') });
+const scopeRequest = (v) => ({ divisionPrefix: prefixOf(v.place) });
 const scopePicker = () => placePicker({ name: 'place', label: t('place') });
 
 function simpleList(id, title, spec) {
@@ -843,7 +871,7 @@ function simpleList(id, title, spec) {
     onclick: async () => {
       const [service, method] = spec.create.method.split('/');
       const created = await ask(spec.create.title, spec.create.fields(), {
-        confirmText: t('save'), run: (v) => call(`governance.${SERVICE_PACKAGES[service]}.${service}`, method, { requestId: crypto.randomUUID(), ...spec.create.build(v) }) });
+        confirmText: t('save'), run: (v, id) => call(`governance.${SERVICE_PACKAGES[service]}.${service}`, method, { requestId: id, ...spec.create.build(v) }) });
       if (created) list.reload();
     } }) : null;
   show(el('div', { class: 'page-head' }, el('h2', { text: title }), create), card('', list.node));
@@ -987,7 +1015,7 @@ const wishesPage = () => simpleList('wishes', t('wishes'), {
 /** A micro-wish with the steps its state allows: claim by a volunteer of its community, fulfil, confirm, cancel. */
 async function openWish(wish) {
   const step = async (key, method, fields, build) => {
-    const done = await ask(`${t(key)} · ${wish.title}`, fields, { run: (v) => call(S.vol, method, { requestId: crypto.randomUUID(), wishId: wish.id, ...build(v) }) });
+    const done = await ask(`${t(key)} · ${wish.title}`, fields, { run: (v, id) => call(S.vol, method, { requestId: id, wishId: wish.id, ...build(v) }) });
     if (done) openWish(await call(S.vol, 'GetMicroWish', { id: wish.id }));
   };
   const actions = [];
@@ -1042,7 +1070,7 @@ async function openPeriod(period) {
   const status = el('p', { id: 'period-result', role: 'status' });
   const act = (key, method, confirmKey) => (may(`EvaluationService/${method}`) ? el('button', { type: 'button', id: `period-${key}`, text: t(key),
     onclick: async () => {
-      const ok = await ask(t(key), [el('p', { text: t(confirmKey) })], { run: () => call(S.eval, method, { requestId: crypto.randomUUID(), periodId: period.id }) });
+      const ok = await ask(t(key), [el('p', { text: t(confirmKey) })], { run: (v, id) => call(S.eval, method, { requestId: id, periodId: period.id }) });
       if (ok) { status.textContent = t('done'); openPeriod(await call(S.eval, 'GetPeriod', { id: period.id })); }
     } }) : null);
   const scoreForm = may('EvaluationService/SubmitScore') && period.state === 'PERIOD_STATE_OPEN' && panels.length ? await scoreEntry(period, panels) : null;
@@ -1077,7 +1105,7 @@ async function scoreEntry(period, panels) {
   const use = period.kind === 'PERIOD_KIND_QUARTERLY' ? 'ITEM_USE_QUARTERLY_ASSESSMENT' : 'ITEM_USE_MONTHLY_SATISFACTION';
   const [{ items = [] }, contracts] = await Promise.all([
     call(S.eval, 'ListScoringItems', { divisionCode: period.divisionCode, use, pageSize: 100 }).catch(() => ({})),
-    callAll(S.prop, 'ListContracts', { divisionPrefix: period.divisionCode.replace(/0+$/, '') }, 'contracts', 1000).catch(() => [])]);
+    callAll(S.prop, 'ListContracts', { divisionPrefix: prefixOf(period.divisionCode) }, 'contracts', 1000).catch(() => [])]);
   const live = contracts.filter((c) => ['CONTRACT_STATE_ACTIVE', 'CONTRACT_STATE_TRIAL'].includes(c.state));
   await Promise.all([places.ensureCompounds(live.map((c) => c.compoundId)), places.ensureCompanies(live.map((c) => c.companyId))]);
   const form = el('form', { class: 'filters', id: 'score-form' });
@@ -1089,7 +1117,7 @@ async function scoreEntry(period, panels) {
     const panel = panels.find((p) => p.id === panelSelect.value);
     memberSelect.replaceChildren(...(panel?.members || []).map((m) => el('option', { value: m.evaluatorId, text: `${m.name ?? ''}（${E(m.role)}）` })));
     const subjects = panel?.compoundId ? [{ compoundId: panel.compoundId, companyId: panel.companyId }]
-      : live.filter((c) => c.divisionCode.startsWith(panel?.divisionCode.replace(/0+$/, '') ?? ''));
+      : live.filter((c) => c.divisionCode.startsWith(prefixOf(panel?.divisionCode)));
     subjectSelect.replaceChildren(...subjects.map((c) => el('option', { value: `${c.companyId}|${c.compoundId}`,
       text: `${places.companies.get(c.companyId) ?? ''} · ${places.compounds.get(c.compoundId) ?? ''}` })));
   };
@@ -1099,16 +1127,18 @@ async function scoreEntry(period, panels) {
     field(t('item'), el('select', { name: 'itemId', required: true }, items.map((i) => el('option', { value: i.id, text: `${i.name}（${t('fullMarks')} ${i.fullMarks}）` })))),
     field(t('value'), el('input', { name: 'value', type: 'number', step: '0.5', min: 0, required: true })),
     el('button', { type: 'submit', id: 'score-submit', text: t('submit') }), el('p', { class: 'form-status', role: 'status' }));
+  let id = requestID();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const v = Object.fromEntries(new FormData(form).entries());
     const [companyId, compoundId] = v.subject.split('|');
     const status = form.querySelector('.form-status');
     try {
-      await call(S.eval, 'SubmitScore', { requestId: crypto.randomUUID(), panelId: v.panelId, itemId: v.itemId, periodId: period.id,
+      await call(S.eval, 'SubmitScore', { requestId: id, panelId: v.panelId, itemId: v.itemId, periodId: period.id,
         companyId, compoundId, evaluatorId: v.evaluatorId, value: Number(v.value) });
       for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
       status.className = 'form-status ok'; status.textContent = t('saved');
+      id = requestID();
     } catch (error) { status.textContent = ''; showError(form, error); }
   });
   return form;
@@ -1172,12 +1202,13 @@ async function auditTrail() {
   const table = el('table', { id: 'audit-table', class: 'list' });
   const load = async () => {
     const values = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v));
-    if (values.since) values.since = new Date(values.since).toISOString();
+    // The day starts at midnight in the city (UTC+8), as case numbers and times are shown.
+    if (values.since) values.since = new Date(`${values.since}T00:00:00+08:00`).toISOString();
     const response = await fetch(`/audit?${new URLSearchParams(values)}`, { credentials: 'same-origin' });
     const answer = await response.json();
     if (!response.ok) { table.replaceChildren(el('tr', {}, el('td', { text: new ServiceError(answer.code, answer.message).text }))); return; }
     table.replaceChildren(el('thead', {}, el('tr', {}, [t('time'), t('subject'), t('scope'), t('action'), t('target'), t('remote'), t('result')].map((h) => el('th', { scope: 'col', text: h })))),
-      el('tbody', {}, answer.entries.map((e) => el('tr', {}, [formatTime(e.at), actorName(e.subject), roleName(e.role), e.action, e.target, e.remote, e.result].map((v) => el('td', { text: v ?? '' }))))));
+      el('tbody', {}, (answer.entries || []).map((e) => el('tr', {}, [formatTime(e.at), actorName(e.subject), roleName(e.role), e.action, e.target, e.remote, e.result].map((v) => el('td', { text: v ?? '' }))))));
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); load(); });
   show(el('div', { class: 'page-head' }, el('h2', { text: t('audit') })), card('', form, el('div', { class: 'table-wrap' }, table)));
@@ -1200,6 +1231,7 @@ const pageAllowed = (page) => page !== 'audit' || ['auditor', 'city_admin'].incl
 const pageTable = Object.fromEntries(PAGES.flatMap(([, pages]) => pages));
 
 async function navigate(page, preset) {
+  notice('');
   if (!pageTable[page] || !pageAllowed(page)) page = 'dashboard';
   for (const link of document.querySelectorAll('nav a')) {
     link.classList.toggle('active', link.dataset.page === page);
@@ -1215,6 +1247,7 @@ function renderShell() {
   document.getElementById('lang').textContent = t('language');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   const nav = document.getElementById('nav');
+  nav.setAttribute('aria-label', t('menu'));
   document.body.classList.toggle('signed-in', Boolean(session));
   if (!session) { nav.hidden = true; return; }
   nav.hidden = false;
@@ -1229,13 +1262,21 @@ function renderShell() {
 
 async function signedIn(who) {
   session = who;
-  await places.load().catch(() => {});
+  await places.load().catch((error) => notice(`${t('failed')}：${errorText(error)}`));
   renderShell();
   await navigate(location.hash.slice(1) || 'dashboard');
 }
 
+/** A failure no page handled (a row that could not open, a reload that failed) is shown, not lost. */
+function notice(text) {
+  const bar = document.getElementById('notice');
+  bar.textContent = text;
+  bar.hidden = !text;
+}
+window.addEventListener('unhandledrejection', (event) => notice(`${t('failed')}：${errorText(event.reason)}`));
+
 document.addEventListener('DOMContentLoaded', async () => {
-  labels = await fetch('/console/labels.json').then((r) => r.json()).catch(() => ({ enums: {} }));
+  labels = await fetch('/console/labels.json').then((r) => r.json());
   renderShell();
   document.getElementById('lang').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
