@@ -732,8 +732,8 @@ async function caseAction(gridCase, action) {
 }
 
 async function openCase(id) {
-  const [gridCase, { events = [] }] = await Promise.all([
-    call(S.grid, 'GetCase', { id }), call(S.grid, 'ListCaseEvents', { caseId: id, pageSize: 200 })]);
+  const [gridCase, events] = await Promise.all([
+    call(S.grid, 'GetCase', { id }), callAll(S.grid, 'ListCaseEvents', { caseId: id }, 'events')]);
   await places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]);
   const offered = CASE_ACTIONS.filter((action) => action.from.includes(gridCase.status) && may(`GridService/${action.method}`)
     && !(action.key === 'escalate' && gridCase.handler?.level === 'CASE_LEVEL_DISTRICT_DEPARTMENT'));
