@@ -28,14 +28,15 @@ extension CitySeed {
     }
   }
 
+  /// Returns the grid service's ids of the workers, by their index in the plan.
   static func loadWorkers(
     _ plan: CityPlan, _ client: Client, _ property: PropertyIDs, _ progress: some SeedProgress & Sendable
-  ) async throws {
+  ) async throws -> [String] {
     let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
-    try await calls(plan.workers.count, of: "grid worker", progress) { index in
+    return try await calls(plan.workers.count, of: "grid worker", progress) { index in
       let worker = plan.workers[index]
       let companyID = worker.company.map { property.companies[$0] } ?? ""
-      _ = try await grid.createGridWorker(
+      return try await grid.createGridWorker(
         .with {
           $0.requestID = plan.requestID("worker", index)
           $0.worker.name = worker.name
@@ -43,8 +44,17 @@ extension CitySeed {
           $0.worker.kind = worker.kind
           $0.worker.gridCodes = [plan.grids[worker.grid].code]
           $0.worker.propertyCompanyID = companyID
-        })
+        }
+      ).id
     }
+  }
+
+  /// The organisation service's ids of the party committees, and of the branches and members by
+  /// their index in the plan.
+  struct PartyIDs: Sendable {
+    let committees: Committees
+    let branches: [String]
+    let members: [String]
   }
 
   /// The founding members first, since a compound branch is refused until three formal members
@@ -52,12 +62,12 @@ extension CitySeed {
   static func loadParty(
     _ plan: CityPlan, _ client: Client, _ committees: Committees, _ property: PropertyIDs,
     _ progress: some SeedProgress & Sendable
-  ) async throws {
+  ) async throws -> PartyIDs {
     let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
-    let createMember: @Sendable (Int, String) async throws -> Void = { index, organisationID in
+    let createMember: @Sendable (Int, String) async throws -> String = { index, organisationID in
       let member = plan.members[index]
       let homeID = member.homeCompound.map { property.compounds[$0] } ?? ""
-      _ = try await organisations.createMember(
+      return try await organisations.createMember(
         .with {
           $0.requestID = plan.requestID("member", index)
           $0.member.contact.name = member.name
@@ -69,9 +79,10 @@ extension CitySeed {
           $0.member.workUnit = member.workUnit
           $0.member.skills = member.skills
           $0.member.joinedPartyDate = member.joined
-        })
+        }
+      ).id
     }
-    try await calls(plan.foundingMembers, of: "founding party member", progress) { index in
+    let founders = try await calls(plan.foundingMembers, of: "founding party member", progress) { index in
       try await createMember(index, committees.communities[plan.members[index].community])
     }
     let branchIDs = try await calls(plan.branches.count, of: "party branch", progress) { index in
@@ -97,18 +108,26 @@ extension CitySeed {
         }
       ).id
     }
-    try await calls(plan.members.count - plan.foundingMembers, of: "party member", progress) { offset in
+    let others = try await calls(plan.members.count - plan.foundingMembers, of: "party member", progress) { offset in
       let index = plan.foundingMembers + offset
       let member = plan.members[index]
-      try await createMember(index, member.branch.map { branchIDs[$0] } ?? committees.communities[member.community])
+      return try await createMember(
+        index, member.branch.map { branchIDs[$0] } ?? committees.communities[member.community])
     }
+    return PartyIDs(committees: committees, branches: branchIDs, members: founders + others)
+  }
+
+  /// The volunteers service's ids of the teams and volunteers, by their index in the plan.
+  struct VolunteeringIDs: Sendable {
+    let teams: [String]
+    let volunteers: [String]
   }
 
   /// Residents and "five elders" only, so that no volunteer needs a party member checked with the
   /// organisation service; volunteers join the team of their community where it has one.
   static func loadVolunteers(
     _ plan: CityPlan, _ client: Client, _ property: PropertyIDs, _ progress: some SeedProgress & Sendable
-  ) async throws {
+  ) async throws -> VolunteeringIDs {
     let volunteering = Governance_Volunteers_V1_VolunteersService.Client(wrapping: client)
     let teamIDs = try await calls(plan.teams.count, of: "volunteer team", progress) { index in
       let team = plan.teams[index]
@@ -147,6 +166,7 @@ extension CitySeed {
           $0.volunteerID = volunteerIDs[membership.volunteer]
         })
     }
+    return VolunteeringIDs(teams: teamIDs, volunteers: volunteerIDs)
   }
 
   /// A four-party panel per contracted compound and month, then the scores its seats give.

@@ -30,6 +30,10 @@ enum CitySeed {
   struct LoadedCity: Sendable {
     let plan: CityPlan
     let property: PropertyIDs
+    /// The grid service's ids of the grid workers, by their index in the plan.
+    let workers: [String]
+    let party: PartyIDs
+    let volunteering: VolunteeringIDs
     let archived: Int64
 
     /// The registers loaded, one phrase each, the archive left out.
@@ -87,25 +91,27 @@ enum CitySeed {
     // in as soon as the grids are there, beside the workers and the other services' chains: it
     // keeps the grid service's writer busy while the others take their share of the cores.
     progress.begin(stage: "people, scores, cases", total: plan.peopleCalls + historicalCases)
-    async let gridsAndWorkers: Int64 = services.connect(.grid) { client in
+    async let gridsAndWorkers = services.connect(.grid) { client in
       try await loadGrids(plan, client, propertyIDs, progress)
-      async let workers: Void = loadWorkers(plan, client, propertyIDs, progress)
+      async let workers = loadWorkers(plan, client, propertyIDs, progress)
       async let archived = CaseArchive.load(
         historicalCases, into: addresses[.grid]!, authority: authority, seed: plan.seed, progress: progress)
-      return try await (workers, archived).1
+      return try await (workers: workers, archived: archived)
     }
-    async let party: Void = services.connect(.organisation) { client in
+    async let party = services.connect(.organisation) { client in
       try await loadParty(plan, client, committeeIDs, propertyIDs, progress)
     }
-    async let volunteering: Void = services.connect(.volunteers) { client in
+    async let volunteering = services.connect(.volunteers) { client in
       try await loadVolunteers(plan, client, propertyIDs, progress)
     }
     async let scoring: Void = services.connect(.evaluation) { client in
       try await loadScores(plan, client, propertyIDs, calendarIDs, progress)
     }
-    let (archived, _, _, _) = try await (gridsAndWorkers, party, volunteering, scoring)
+    let (grid, partyIDs, volunteeringIDs, _) = try await (gridsAndWorkers, party, volunteering, scoring)
     progress.end()
-    return LoadedCity(plan: plan, property: propertyIDs, archived: archived)
+    return LoadedCity(
+      plan: plan, property: propertyIDs, workers: grid.workers, party: partyIDs, volunteering: volunteeringIDs,
+      archived: grid.archived)
   }
 
   /// Makes `count` calls of one kind, at most `window` at a time, and returns their answers in

@@ -100,6 +100,19 @@ extension DemoCity {
     return (publication, open)
   }
 
+  /// The companies under contract, best first: by the mean `CityPlan.Contract.quality` of their
+  /// contracts, the centre of their monthly scores. The first lands on the red list, the last on
+  /// the black list, which ends its contracts.
+  static func companiesByQuality(of plan: CityPlan) -> [(company: Int, quality: Double)] {
+    var quality: [Int: (sum: Double, count: Double)] = [:]
+    for contract in plan.contracts {
+      quality[contract.company, default: (0, 0)].sum += contract.quality
+      quality[contract.company, default: (0, 0)].count += 1
+    }
+    return quality.map { (company: $0.key, quality: $0.value.sum / $0.value.count) }
+      .sorted { $0.quality != $1.quality ? $0.quality > $1.quality : $0.company < $1.company }
+  }
+
   /// The district's period of `quarter`, as it is now: a repeated CreatePeriod answers as it first
   /// did, OPEN, so the state is read anew.
   static func quarter(
@@ -155,13 +168,7 @@ extension DemoCity {
       }
     ).id
 
-    var quality: [Int: (sum: Double, count: Double)] = [:]
-    for contract in plan.contracts {
-      quality[contract.company, default: (0, 0)].sum += contract.quality
-      quality[contract.company, default: (0, 0)].count += 1
-    }
-    let ranked = quality.map { (company: $0.key, quality: $0.value.sum / $0.value.count) }
-      .sorted { $0.quality != $1.quality ? $0.quality > $1.quality : $0.company < $1.company }
+    let ranked = companiesByQuality(of: plan)
     let best = ranked.first!.company
     let worst = ranked.last!.company
     let marks = Dictionary(

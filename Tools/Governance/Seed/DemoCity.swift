@@ -18,7 +18,13 @@ import ServiceKit
 ///   4.5 minutes of the load;
 /// - the district's quarter 2026 Q3 assessed by a five-party panel, with residents' surveys,
 ///   closed, its composite scores computed and its red and black lists published; and 2026 Q4,
-///   the quarter under way, assessed but for one seat and left open (`DemoCity+Quarter.swift`).
+///   the quarter under way, assessed but for one seat and left open (`DemoCity+Quarter.swift`);
+/// - community life (`DemoCity+CommunityLife.swift`): owners' and self-management committees and
+///   party-mass councils with party members among their members, in-service members registered
+///   at their communities, joint conferences in most communities this quarter, micro-wishes in
+///   every state, service posts in the coming weeks with claims, confirmed service hours,
+///   buildings with building leaders in one community, a joint acceptance under way, and every
+///   grid's duty roster from the day of the load.
 ///
 /// Every request carries a fixed `request_id`, so loading it again changes nothing while the
 /// services remember those ids (`IdempotencyLedger.retention`, 7 days).
@@ -129,6 +135,9 @@ enum DemoCity {
     let city = try await CitySeed.loadCity(
       plan, addresses: addresses, authority: authority, historicalCases: hasCases ? 0 : historicalCases,
       progress: progress)
+    // The community life goes in beside the live cases and the quarters, whose stages the
+    // progress shows; its own calls are counted out of sight.
+    async let life = loadCommunityLife(city, services, SeedProgress(shown: false))
     let live = try await services.connect(.grid) { client in
       try await loadLiveCases(city, client, progress)
     }
@@ -146,6 +155,7 @@ enum DemoCity {
       + "\(publication.redCount) on the red list, \(publication.blackCount) on the black list; "
       + (open.state == .open
         ? "\(open.label) open, one seat's scores to enter" : "\(open.label) taken further since: \(open.state)")
+      + "; " + (try await life)
   }
 
   // MARK: - Live cases

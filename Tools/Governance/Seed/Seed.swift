@@ -72,13 +72,15 @@ final class SeedProgress: Sendable {
   }
 
   private let stage = Mutex(Stage())
-  private let isTerminal = isatty(STDERR_FILENO) != 0
+  private let isTerminal: Bool
   private let intoFiles: Bool
 
   /// `intoFiles`: whether a standard error that is no terminal gets the progress too, a line a
-  /// second; false where it is a log others read, as `governance up`'s is.
-  init(intoFiles: Bool = true) {
-    self.intoFiles = intoFiles
+  /// second; false where it is a log others read, as `governance up`'s is. `shown`: false for
+  /// work that runs beside another progress's stages, whose line it would overwrite.
+  init(intoFiles: Bool = true, shown: Bool = true) {
+    self.intoFiles = intoFiles && shown
+    isTerminal = shown && isatty(STDERR_FILENO) != 0
   }
 
   func begin(stage name: String, total: Int) {

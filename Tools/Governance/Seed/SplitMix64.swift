@@ -12,6 +12,8 @@ struct SplitMix64: RandomNumberGenerator {
     case compounds, companies, contracts, workers, members, volunteers, scoring
     /// The demo city's live cases and assessed quarter, on top of the town.
     case liveCases, quarter
+    /// The demo city's community life: self-governance, volunteering, buildings.
+    case selfGovernance, volunteering, buildings
   }
 
   private var state: UInt64
