@@ -197,6 +197,34 @@ public enum CaseWorkflow {
   }
 }
 
+/// Who may handle a case where it is held (街社吹哨、部门报到): each level works the cases held at
+/// it or below, so a case the street holds is the street's (or the district's) to accept, assign,
+/// resolve, escalate or transfer, no longer the community's or the grid's.
+public enum CaseHandling {
+  /// The highest handling level a role works at; nil for those bound by no level (the city
+  /// administrator, the city platform, the platform's own services and jobs).
+  public static func level(of principal: Principal) -> Governance_Grid_V1_CaseLevel? {
+    switch principal.role {
+    case .gridWorker: .grid
+    case .community: .community
+    case .street: .street
+    case .district: .districtDepartment
+    case .propertyStaff, .evaluator, .auditor: .unspecified
+    case .cityAdministrator, .cityPlatform, nil: nil
+    }
+  }
+
+  /// The rule "a level handles the cases held at it or below": PERMISSION_DENIED naming both
+  /// levels when `principal` works below the level that holds `gridCase`.
+  public static func check(_ gridCase: CaseWorkflow.GridCase, by principal: Principal) throws(DomainError) {
+    guard let level = level(of: principal), gridCase.handler.level.rawValue > level.rawValue else { return }
+    throw DomainError.permissionDenied(
+      reason:
+        "case \(gridCase.id) is held at the \(gridCase.handler.level) level; \(principal) handles cases held at the \(level) level or below"
+    )
+  }
+}
+
 /// Levels of handling (街社吹哨、部门报到): grid → community → street → the district department the
 /// street summons. "Small matters stay in the grid, minor ones in the community, major ones in
 /// the street" (微事不出格、小事不出社区、大事不出街道).

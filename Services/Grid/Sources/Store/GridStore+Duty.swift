@@ -311,6 +311,7 @@ extension GridStore {
       let saved = try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: caseID)
         try CaseWorkflow.checkTransition(gridCase, to: .assigned)
+        try CaseHandling.check(gridCase, by: principal)
         let policy = try Self.policy(db, for: gridCase.divisionCode)
         let (saved, assignment) = try Self.assign(
           db, gridCase, to: assignee, ackTimeout: gridCase.source == .sensorAlarm ? policy.alarmAckTimeout : nil,
