@@ -18,6 +18,8 @@ let labels = { enums: {} };
 const t = (key, values = {}) => String(UI[lang][key] ?? UI.zh[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
 /** The label of a contract's enum value; an unlabelled one shows as it is, so a test sees it. */
 const E = (value) => (value ? labels.enums[value]?.[lang] ?? value : '');
+/** Two words as the language writes them together: 新建小区, "New compound". */
+const joinWords = (a, b) => (lang === 'zh' ? `${a}${b}` : `${a} ${b.toLowerCase()}`);
 const roleName = (role) => UI[lang].roles[role] ?? role;
 /** A volunteer's skill by its catalogue code (labels.json `skills`); free text stays as written. */
 const skillName = (code) => labels.skills?.[code]?.[lang] ?? code;
@@ -59,13 +61,19 @@ class ServiceError extends Error {
     this.rule = split ? split[2] : message;
   }
 
+  /** The refusal naming its field as `label`, as a form shows it beside that field. */
+  textFor(label) {
+    const kind = ERROR_CODES[lang][this.code] ?? this.code;
+    return lang === 'zh' ? `${kind}：${label}${translateRule(this.rule)}` : `${kind}: ${label} ${this.rule}`;
+  }
+
   /** The refusal in the console's language: what kind, which field, which rule. */
   get text() {
     const kind = ERROR_CODES[lang][this.code] ?? this.code;
-    if (!this.field) return `${kind}：${lang === 'zh' ? translateRule(this.rule) : this.rule}`;
+    if (!this.field) return lang === 'zh' ? `${kind}：${translateRule(this.rule)}` : `${kind}: ${this.rule}`;
     const last = this.field.split('.').pop().replace(/\[\d+\]$/, '');
     const name = lang === 'zh' ? (FIELD_NAMES[last] ?? this.field) : this.field;
-    return `${kind}：${name} ${lang === 'zh' ? translateRule(this.rule) : this.rule}`;
+    return lang === 'zh' ? `${kind}：${name}${translateRule(this.rule)}` : `${kind}: ${name} ${this.rule}`;
   }
 }
 
@@ -125,7 +133,9 @@ function showError(form, error, fieldFor = {}) {
   if (input) {
     input.setAttribute('aria-invalid', 'true');
     const slot = form.querySelector(`#${CSS.escape(input.dataset.errorSlot ?? `${input.id}-error`)}`);
-    if (slot) { slot.textContent = errorText(error); return; }
+    // Beside the field, the field is named as its label names it.
+    const label = slot?.parentElement?.querySelector('label')?.textContent;
+    if (slot) { slot.textContent = label ? error.textFor(label) : errorText(error); return; }
   }
   if (status) { status.className = 'form-status error'; status.textContent = errorText(error); }
 }
@@ -247,18 +257,18 @@ const places = {
  * A button that opens the division tree (district → street → community → grid) and holds the
  * chosen code in a hidden input named `name`. `pick` says which levels may be chosen.
  */
-function placePicker({ name, label, pick = 'any', required = false, value = '' }) {
+function placePicker({ name, label, pick = 'any', required = false, value = '', within = '', except = '' }) {
   const hidden = el('input', { type: 'hidden', name, value });
   const button = el('button', { type: 'button', class: 'picker-button', 'aria-haspopup': 'dialog',
-    text: value ? places.path(value) || places.name(value) : t(pick === 'grid' ? 'pickGrid' : 'pickPlace') });
+    text: value ? places.name(value) : t(pick === 'grid' ? 'pickGrid' : 'pickPlace') });
   button.dataset.required = required ? 'true' : '';
   const set = (code) => {
     hidden.value = code;
-    button.textContent = code ? places.path(code) || places.name(code) : t(pick === 'grid' ? 'pickGrid' : 'pickPlace');
-    button.title = code;
+    button.textContent = code ? places.name(code) : t(pick === 'grid' ? 'pickGrid' : 'pickPlace');
+    button.title = code ? `${places.path(code)}（${code}）` : '';
     hidden.dispatchEvent(new Event('change', { bubbles: true }));
   };
-  button.addEventListener('click', () => openTree({ pick, onPick: set, allowClear: !required }));
+  button.addEventListener('click', () => openTree({ pick, onPick: set, allowClear: !required, within, except }));
   const holder = field(label, button);
   holder.append(hidden);
   hidden.id = `${button.id}-value`;
@@ -267,7 +277,7 @@ function placePicker({ name, label, pick = 'any', required = false, value = '' }
   return holder;
 }
 
-async function openTree({ pick, onPick, allowClear }) {
+async function openTree({ pick, onPick, allowClear, within = '', except = '' }) {
   const dialog = el('dialog', { class: 'tree-dialog', 'aria-label': t(pick === 'grid' ? 'pickGrid' : 'pickPlace') });
   const tree = el('ul', { role: 'tree', class: 'tree' });
   const choose = (code) => { dialog.close(); dialog.remove(); onPick(code); };
@@ -290,13 +300,15 @@ async function openTree({ pick, onPick, allowClear }) {
         children.hidden = open;
         toggle.textContent = open ? '▸' : '▾';
       } }) : el('span', { class: 'toggle-space' });
-    const label = canPick(node)
+    const label = canPick(node) && node.code !== except
       ? el('button', { type: 'button', class: 'tree-pick', 'data-code': node.code, title: node.code, text: `${node.name}`, onclick: () => choose(node.code) })
       : el('span', { class: 'tree-label', title: node.code, text: node.name });
     li.append(toggle, label, el('small', { class: 'level', text: E(node.level) }), children);
     return li;
   };
-  tree.append(...places.roots().map(item));
+  // Within a division: its own node is the tree's root.
+  const roots = within ? [{ code: within, name: places.name(within), level: 'DIVISION_LEVEL_COMMUNITY' }] : places.roots();
+  tree.append(...roots.map(item));
   dialog.append(el('h3', { text: t(pick === 'grid' ? 'pickGrid' : 'pickPlace') }), tree,
     el('div', { class: 'actions' },
       allowClear ? el('button', { type: 'button', class: 'secondary', text: t('all'), onclick: () => choose('') }) : null,
@@ -305,7 +317,7 @@ async function openTree({ pick, onPick, allowClear }) {
   dialog.showModal();
   // One level opened, so the first choice is a click away.
   const first = tree.querySelector('.toggle');
-  if (first && places.roots().length === 1) first.click();
+  if (first && roots.length === 1) first.click();
 }
 
 // ---- Page scaffolding ----
@@ -324,7 +336,7 @@ function table(headers, rows, id) {
 function badge(value) { return el('span', { class: `badge ${String(value || '').toLowerCase()}`, text: E(value) }); }
 
 /** A dialog asking for what an action needs; resolves with the form's values, or null. */
-function ask(title, fields, { confirmText = t('confirm'), run, fieldFor = {} } = {}) {
+function ask(title, fields, { confirmText = t('confirm'), run, fieldFor = {}, cancel = true } = {}) {
   return new Promise((resolve) => {
     const form = el('form', { method: 'dialog', class: 'dialog-form' });
     const dialog = el('dialog', { 'aria-label': title }, el('h3', { text: title }), form);
@@ -332,7 +344,7 @@ function ask(title, fields, { confirmText = t('confirm'), run, fieldFor = {} } =
     const status = el('p', { class: 'form-status', role: 'status' });
     const submit = el('button', { type: 'submit', id: 'dialog-confirm', text: confirmText });
     form.append(status, el('div', { class: 'actions' }, submit,
-      el('button', { type: 'button', class: 'secondary', id: 'dialog-cancel', text: t('cancel'), onclick: () => { dialog.close(); dialog.remove(); resolve(null); } })));
+      cancel && el('button', { type: 'button', class: 'secondary', id: 'dialog-cancel', text: t('cancel'), onclick: () => { dialog.close(); dialog.remove(); resolve(null); } })));
     const id = requestID();
     // Escape closes the dialog as Cancel does.
     dialog.addEventListener('cancel', () => { dialog.remove(); resolve(null); });
@@ -489,7 +501,9 @@ function lineChart(id, periods, series) {
 
 /** The dates a period selector stands for, and the earlier periods of its trend. */
 function periodRange(kind, back = 0) {
-  const now = new Date();
+  // Today in the city (Beijing), whatever the browser's clock says.
+  const today = Object.fromEntries(cityClock.formatToParts(new Date()).map((part) => [part.type, Number(part.value)]));
+  const now = new Date(today.year, today.month - 1, today.day);
   if (kind === 'month') {
     const from = new Date(now.getFullYear(), now.getMonth() - back, 1);
     const to = new Date(from.getFullYear(), from.getMonth() + 1, 0);
@@ -609,7 +623,13 @@ async function kpiCard(scope, dates) {
 
 // ---- The case desk ----
 
-const actorName = (actor) => String(actor || '').replace(/^(user|apikey|service):/, '');
+/** Who acted: a person's or system's name; the platform's own work (a service, a job, the loader) in words. */
+const actorName = (actor) => {
+  const text = String(actor || '');
+  if (text.startsWith('service:') || text === 'system') return t('platform');
+  if (text === 'user:operator') return t('operator');
+  return text.replace(/^(user|apikey):/, '');
+};
 
 function casesPage(preset = {}) {
   const statusFilter = enumSelect('status', t('status'), enumValues('CASE_STATUS_'), { value: preset.status });
@@ -630,7 +650,7 @@ function casesPage(preset = {}) {
       el('div', { class: 'field checkbox' }, overdue, el('label', { for: (overdue.id = 'case-overdue'), text: t('overdueOnly') })),
     ],
     request: (v) => ({
-      orderBy: v.orderBy ?? '', caseNumber: v.caseNumber, category: v.category, overdueOnly: Boolean(v.overdue),
+      orderBy: v.orderBy ?? '', caseNumber: (v.caseNumber ?? '').trim(), category: v.category, overdueOnly: Boolean(v.overdue),
       statuses: v.status ? [v.status] : [], level: v.level, source: v.source,
       ...(v.from ? { fromDate: dateValue(v.from) } : {}), ...(v.to ? { toDate: dateValue(v.to) } : {}),
       ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: prefixOf(v.place) }),
@@ -663,13 +683,17 @@ async function newCaseDialog() {
     field(t('titleField'), el('input', { name: 'title', id: 'new-case-title', required: true, maxlength: 100 })),
     field(t('details'), el('textarea', { name: 'details', id: 'new-case-details', rows: 3, maxlength: 2000 })),
     enumSelect('priority', t('priority'), enumValues('CASE_PRIORITY_'), { any: false, value: 'CASE_PRIORITY_NORMAL' }),
+    field(t('address'), el('input', { name: 'address', maxlength: 200 })),
+    field(t('reporterName'), el('input', { name: 'reporterName', maxlength: 50 })),
+    field(t('phone'), el('input', { name: 'reporterPhone', inputmode: 'tel', maxlength: 20 })),
   ], {
     confirmText: t('submit'),
     // A case without a grid is refused for its place: the grid picker is where to fix it.
     fieldFor: { 'grid_case.division_code': 'gridCode', 'grid_case.location.grid_code': 'gridCode' },
     run: (v, id) => call(S.grid, 'CreateCase', { requestId: id, gridCase: {
       source: v.source, category: v.category, title: v.title, details: v.details, priority: v.priority,
-      location: { gridCode: v.gridCode } } }),
+      location: { gridCode: v.gridCode, address: v.address },
+      ...(v.reporterName ? { reporter: { name: v.reporterName, phone: v.reporterPhone } } : {}) } }),
   });
   if (created?.id) openCase(created.id);
 }
@@ -687,6 +711,13 @@ const CASE_ACTIONS = [
   { key: 'escalate', method: 'EscalateCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED', 'CASE_STATUS_IN_PROGRESS', 'CASE_STATUS_REOPENED'], needs: 'escalation' },
   { key: 'transfer', method: 'TransferCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_REOPENED'], needs: 'grid' },
 ];
+
+// The steps only the level holding a case (or one above) takes; the grid service refuses others.
+const HANDLING_STEPS = new Set(['accept', 'reject', 'assign', 'start', 'resolve', 'escalate', 'transfer']);
+const ROLE_LEVELS = { grid_worker: 1, community: 2, street: 3, district: 4 };
+const CASE_LEVELS = { CASE_LEVEL_GRID: 1, CASE_LEVEL_COMMUNITY: 2, CASE_LEVEL_STREET: 3, CASE_LEVEL_DISTRICT_DEPARTMENT: 4 };
+/** Whether the user's level works the level holding the case (city administrators work every level). */
+const handles = (gridCase) => !(session.role in ROLE_LEVELS) || ROLE_LEVELS[session.role] >= (CASE_LEVELS[gridCase.handler?.level] ?? 0);
 
 async function workerOptions(gridCode) {
   const [onDuty, all] = await Promise.all([
@@ -715,7 +746,11 @@ async function caseAction(gridCase, action) {
     fields.push(field(t('department'), el('input', { name: 'department', required: true, maxlength: 100 })));
   }
   if (action.needs === 'escalation' || action.needs === 'grid') fields.push(field(t('note'), el('input', { name: 'note', maxlength: 500 })));
-  if (action.needs === 'grid') fields.unshift(placePicker({ name: 'unitCode', label: t('toGrid'), pick: 'grid', required: true }));
+  if (action.needs === 'grid') {
+    // A transfer goes to another grid of the same community (CaseEscalation.transferTarget).
+    const community = (gridCase.handler?.unitCode || gridCase.location?.gridCode || '').slice(0, 12);
+    fields.unshift(placePicker({ name: 'unitCode', label: t('toGrid'), pick: 'grid', required: true, within: community, except: gridCase.handler?.unitCode }));
+  }
   const run = (v, id) => {
     const request = { ...body, requestId: id };
     if (v.reason !== undefined) request.reason = v.reason;
@@ -734,15 +769,23 @@ async function caseAction(gridCase, action) {
 async function openCase(id) {
   const [gridCase, events] = await Promise.all([
     call(S.grid, 'GetCase', { id }), callAll(S.grid, 'ListCaseEvents', { caseId: id }, 'events')]);
-  await places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]);
+  await Promise.all([places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]),
+    places.ensureCompounds([gridCase.location?.compoundId])]);
+  // The worker a case was dispatched to, by name (a staff assignee is named as they act).
+  const worker = gridCase.assigneeId?.startsWith('wkr_') ? await call(S.grid, 'GetGridWorker', { id: gridCase.assigneeId }).catch(() => null) : null;
+  const assignee = worker ? `${worker.name} · ${E(worker.kind)}` : actorName(gridCase.assigneeId ?? '');
   const offered = CASE_ACTIONS.filter((action) => action.from.includes(gridCase.status) && may(`GridService/${action.method}`)
+    && (!HANDLING_STEPS.has(action.key) || handles(gridCase))
     && !(action.key === 'escalate' && gridCase.handler?.level === 'CASE_LEVEL_DISTRICT_DEPARTMENT'));
-  const unit = (u) => (u?.level === 'CASE_LEVEL_DISTRICT_DEPARTMENT' ? u.department : (u?.unitCode ? places.path(u.unitCode) || places.name(u.unitCode) : ''));
+  // A unit above the user's jurisdiction has no name here: its level says enough.
+  const unit = (u) => (u?.level === 'CASE_LEVEL_DISTRICT_DEPARTMENT' ? u.department : (u?.unitCode ? places.path(u.unitCode) : ''));
   const detail = el('dl', { class: 'detail' }, [
-    [t('caseNumber'), gridCase.caseNumber], [t('status'), badge(gridCase.status)], [t('source'), E(gridCase.source)],
+    [t('caseNumber'), gridCase.caseNumber], [t('source'), E(gridCase.source)],
     [t('category'), gridCase.category], [t('priority'), E(gridCase.priority)],
     [t('grid'), places.path(gridCase.location?.gridCode || gridCase.divisionCode)],
-    [t('handler'), `${E(gridCase.handler?.level)} · ${unit(gridCase.handler)}`],
+    [t('handler'), [E(gridCase.handler?.level), unit(gridCase.handler)].filter(Boolean).join(' · ')],
+    [t('dispatchedTo'), assignee],
+    [t('address'), gridCase.location?.address ?? ''], [t('compound'), places.compounds.get(gridCase.location?.compoundId) ?? ''],
     [t('reporter'), [gridCase.reporter?.name, gridCase.reporter?.phone].filter(Boolean).join(' ')],
     [t('reportTime'), formatTime(gridCase.reportTime)],
     [t('deadline'), gridCase.overdue ? t('overdue') : formatTime(gridCase.deadline)],
@@ -776,6 +819,7 @@ async function organisationsPage() {
     const parent = ids.has(organisation.parentId) ? organisation.parentId : '';
     byParent.set(parent, [...(byParent.get(parent) ?? []), organisation]);
   }
+  for (const list of byParent.values()) list.sort((a, b) => a.divisionCode.localeCompare(b.divisionCode) || a.name.localeCompare(b.name));
   // Members of a node and everything below it.
   const totals = new Map();
   const sum = (organisation) => {
@@ -841,7 +885,7 @@ function membersPage() {
     filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_')),
       enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'))],
     request: (v) => ({ divisionPrefix: prefixOf(v.place), kind: v.kind, standing: v.standing }),
-    columns: [[t('name'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
+    columns: [[t('personName'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
       [t('standing'), (m) => E(m.standing)], [t('community'), (m) => places.tag(m.divisionCode)], [t('joined'), (m) => m.joinedPartyDate ? `${m.joinedPartyDate.year}-${pad(m.joinedPartyDate.month)}` : ''],
       [t('reveal'), (m) => may('OrganisationService/RevealContact') ? el('button', { type: 'button', class: 'secondary small', text: t('reveal'),
         onclick: (event) => { event.stopPropagation(); revealMember(m); } }) : '']],
@@ -856,7 +900,7 @@ async function revealMember(member) {
   });
   if (answer?.contact) {
     await ask(t('revealed'), [el('dl', { class: 'detail', id: 'revealed-contact' }, el('dt', { text: t('name') }), el('dd', { text: answer.contact.name ?? '' }),
-      el('dt', { text: t('phone') }), el('dd', { text: answer.contact.phone ?? '' }))], { confirmText: t('close') });
+      el('dt', { text: t('phone') }), el('dd', { text: answer.contact.phone ?? '' }))], { confirmText: t('close'), cancel: false });
   }
 }
 
@@ -897,7 +941,7 @@ function compoundsPage() {
     service: S.prop, method: 'ListCompounds', key: 'compounds', open: openCompound,
     filters: [enumSelect('managementMode', t('mode'), enumValues('MANAGEMENT_MODE_'))],
     request: (v) => ({ ...scopeRequest(v), managementMode: v.managementMode }),
-    create: { method: 'PropertyService/CreateCompound', title: `${t('create')}${t('compound')}`,
+    create: { method: 'PropertyService/CreateCompound', title: joinWords(t('create'), t('compound')),
       fields: () => [textField('name', t('name')), communityPicker(), enumSelect('kind', t('kind'), enumValues('COMPOUND_KIND_'), { any: false }),
         field(t('households'), el('input', { name: 'householdCount', type: 'number', min: 0, required: true }))],
       build: (v) => ({ compound: { name: v.name, divisionCode: v.divisionCode, kind: v.kind, householdCount: Number(v.householdCount || 0) } }) },
@@ -974,13 +1018,13 @@ async function openGrid(grid) {
 const workersPage = () => simpleList('workers', t('workers'), {
   service: S.grid, method: 'ListGridWorkers', key: 'workers',
   prepare: (rows) => places.ensure(rows.flatMap((w) => w.gridCodes || [])),
-  columns: [[t('name'), (w) => w.name], [t('phone'), (w) => w.phone], [t('kind'), (w) => E(w.kind)],
+  columns: [[t('personName'), (w) => w.name], [t('phone'), (w) => w.phone], [t('kind'), (w) => E(w.kind)],
     [t('grid'), (w) => (w.gridCodes || []).map((code) => places.name(code)).join('、')]],
 });
 
 const teamsPage = () => simpleList('teams', t('teams'), {
   service: S.vol, method: 'ListTeams', key: 'teams',
-  create: { method: 'VolunteersService/CreateTeam', title: `${t('create')}${t('team')}`,
+  create: { method: 'VolunteersService/CreateTeam', title: joinWords(t('create'), t('team')),
     fields: () => [textField('name', t('name')), communityPicker(), enumSelect('kind', t('kind'), enumValues('TEAM_KIND_'), { any: false })],
     build: (v) => ({ team: { name: v.name, divisionCode: v.divisionCode, kind: v.kind } }) },
   columns: [[t('name'), (x) => x.name], [t('kind'), (x) => E(x.kind)], [t('community'), (x) => places.tag(x.divisionCode)], [t('memberCount'), (x) => x.memberCount ?? 0]],
@@ -988,7 +1032,7 @@ const teamsPage = () => simpleList('teams', t('teams'), {
 
 const volunteersPage = () => simpleList('volunteers', t('volunteers'), {
   service: S.vol, method: 'ListVolunteers', key: 'volunteers',
-  columns: [[t('name'), (v) => v.contact?.name], [t('phone'), (v) => v.contact?.phone], [t('kind'), (v) => E(v.kind)],
+  columns: [[t('personName'), (v) => v.contact?.name], [t('phone'), (v) => v.contact?.phone], [t('kind'), (v) => E(v.kind)],
     [t('community'), (v) => places.tag(v.divisionCode)], [t('skills'), (v) => (v.skills || []).map(skillName).join('、')],
     [t('registered'), (v) => formatDate(v.registerDate)]],
 });
@@ -1003,7 +1047,7 @@ const wishesPage = () => simpleList('wishes', t('wishes'), {
   service: S.vol, method: 'ListMicroWishes', key: 'wishes', open: openWish,
   filters: [enumSelect('state', t('state'), enumValues('MICRO_WISH_STATE_'))],
   request: (v) => ({ ...scopeRequest(v), states: v.state ? [v.state] : [] }),
-  create: { method: 'VolunteersService/CreateMicroWish', title: `${t('create')}${t('wish')}`,
+  create: { method: 'VolunteersService/CreateMicroWish', title: joinWords(t('create'), t('wish')),
     fields: () => [textField('title', t('wish')), textField('category', t('category')), communityPicker(),
       textField('residentName', t('resident')), textField('residentPhone', t('phone'), { inputmode: 'tel', maxlength: 20 })],
     build: (v) => ({ wish: { title: v.title, category: v.category, divisionCode: v.divisionCode, postedOnBehalf: true,
@@ -1050,7 +1094,7 @@ const periodLabel = (p) => p.label || `${p.year}${lang === 'zh' ? '年' : ' '}${
 
 const periodsPage = () => simpleList('periods', t('periods'), {
   service: S.eval, method: 'ListPeriods', key: 'periods', open: openPeriod,
-  create: { method: 'EvaluationService/CreatePeriod', title: `${t('create')}${t('periods')}`,
+  create: { method: 'EvaluationService/CreatePeriod', title: joinWords(t('create'), t('evaluationPeriod')),
     fields: () => [placePicker({ name: 'divisionCode', label: t('division'), required: true }), enumSelect('kind', t('kind'), enumValues('PERIOD_KIND_'), { any: false }),
       field(t('year'), el('input', { name: 'year', type: 'number', min: 2000, max: 2100, required: true, value: new Date().getFullYear() })),
       field(t('number'), el('input', { name: 'number', type: 'number', min: 1, max: 12, required: true }))],
