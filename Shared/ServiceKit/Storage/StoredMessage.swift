@@ -229,6 +229,22 @@ public struct RecordFilter: Sendable {
     arguments += values.map { $0?.databaseValue ?? .null }
   }
 
+  /// Restricts `column`, an ISO date (YYYY-MM-DD), to the days from `from` to `to`, both ends
+  /// included, each when given. Throws INVALID_ARGUMENT naming `from_date` or `to_date` for a
+  /// date that is not a real one.
+  public mutating func dates(
+    _ column: String, from: Governance_Common_V1_Date?, to: Governance_Common_V1_Date?
+  ) throws(DomainError) {
+    if let from {
+      try CalendarDate.validate(from, field: "from_date")
+      add("\(column) >= ?", CalendarDate.iso(from))
+    }
+    if let to {
+      try CalendarDate.validate(to, field: "to_date")
+      add("\(column) <= ?", CalendarDate.iso(to))
+    }
+  }
+
   /// Adds `column IN (...)` for `values`, when there are any.
   public mutating func add(_ column: String, in values: [any DatabaseValueConvertible]) {
     guard !values.isEmpty else { return }

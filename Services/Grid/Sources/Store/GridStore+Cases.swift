@@ -216,14 +216,8 @@ extension GridStore {
     filter.add("source = ?", request.source.rawValue, when: request.source != .unspecified)
     filter.add("category = ?", request.category, when: !request.category.isEmpty)
     filter.add("level = ?", request.level.rawValue, when: request.level != .unspecified)
-    if request.hasFromDate {
-      try CalendarDate.validate(request.fromDate, field: "from_date")
-      filter.add("report_date >= ?", CalendarDate.iso(request.fromDate))
-    }
-    if request.hasToDate {
-      try CalendarDate.validate(request.toDate, field: "to_date")
-      filter.add("report_date <= ?", CalendarDate.iso(request.toDate))
-    }
+    try filter.dates(
+      "report_date", from: request.hasFromDate ? request.fromDate : nil, to: request.hasToDate ? request.toDate : nil)
     filter.add("priority = ?", request.priority.rawValue, when: request.priority != .unspecified)
     filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
     // Overdue: the current deadline has passed, or it passed at the street or above, where the

@@ -52,14 +52,8 @@ extension GridStore {
     }
     filter.add("worker_id = ?", request.workerID, when: !request.workerID.isEmpty)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
-    if request.hasFromDate {
-      try CalendarDate.validate(request.fromDate, field: "from_date")
-      filter.add("start_date >= ?", CalendarDate.iso(request.fromDate))
-    }
-    if request.hasToDate {
-      try CalendarDate.validate(request.toDate, field: "to_date")
-      filter.add("start_date <= ?", CalendarDate.iso(request.toDate))
-    }
+    try filter.dates(
+      "start_date", from: request.hasFromDate ? request.fromDate : nil, to: request.hasToDate ? request.toDate : nil)
     filter.add("finding_count > 0", when: request.withFindingsOnly)
     let (patrols, next) = try await writer.read { [filter] db in
       try RecordTable.list(db, Patrol.self, filter: filter, page: page)

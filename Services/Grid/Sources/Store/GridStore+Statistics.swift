@@ -13,14 +13,8 @@ extension GridStore {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix, scan: .everything)
-    if request.hasFromDate {
-      try CalendarDate.validate(request.fromDate, field: "from_date")
-      filter.add("report_date >= ?", CalendarDate.iso(request.fromDate))
-    }
-    if request.hasToDate {
-      try CalendarDate.validate(request.toDate, field: "to_date")
-      filter.add("report_date <= ?", CalendarDate.iso(request.toDate))
-    }
+    try filter.dates(
+      "report_date", from: request.hasFromDate ? request.fromDate : nil, to: request.hasToDate ? request.toDate : nil)
     let grouping = request.groupBy
     // Without dates, and by community or street, the tally answers; by grid or compound, or
     // over a period, the cases themselves are counted.

@@ -60,14 +60,7 @@ extension VolunteersStore {
   static func period(
     _ filter: inout RecordFilter, column: String, from: Governance_Common_V1_Date?, to: Governance_Common_V1_Date?
   ) throws {
-    if let from {
-      try CalendarDate.validate(from, field: "from_date")
-      filter.add("\(column) >= ?", CalendarDate.iso(from))
-    }
-    if let to {
-      try CalendarDate.validate(to, field: "to_date")
-      filter.add("\(column) <= ?", CalendarDate.iso(to))
-    }
+    try filter.dates(column, from: from, to: to)
     try ServiceHours.checkSpan(from: from, to: to)
   }
 
