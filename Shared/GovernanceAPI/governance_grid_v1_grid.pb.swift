@@ -2224,6 +2224,12 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
     set {_uniqueStorage()._orderBy = newValue}
   }
 
+  /// Only cases resolved at this level (the KPI's "small matters stay in the grid").
+  public var resolvedLevel: Governance_Grid_V1_CaseLevel {
+    get {_storage._resolvedLevel}
+    set {_uniqueStorage()._resolvedLevel = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -5724,7 +5730,7 @@ nonisolated extension Governance_Grid_V1_GetCaseRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCasesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0\u{3}resolved_level\0")
 
   fileprivate class _StorageClass {
     var _pageSize: Int32 = 0
@@ -5744,6 +5750,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
     var _reporterPrincipalID: String = String()
     var _caseNumber: String = String()
     var _orderBy: String = String()
+    var _resolvedLevel: Governance_Grid_V1_CaseLevel = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5771,6 +5778,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       _reporterPrincipalID = source._reporterPrincipalID
       _caseNumber = source._caseNumber
       _orderBy = source._orderBy
+      _resolvedLevel = source._resolvedLevel
     }
   }
 
@@ -5806,6 +5814,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._reporterPrincipalID) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._caseNumber) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._orderBy) }()
+        case 18: try { try decoder.decodeSingularEnumField(value: &_storage._resolvedLevel) }()
         default: break
         }
       }
@@ -5869,6 +5878,9 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       if !_storage._orderBy.isEmpty {
         try visitor.visitSingularStringField(value: _storage._orderBy, fieldNumber: 17)
       }
+      if _storage._resolvedLevel != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._resolvedLevel, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5895,6 +5907,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         if _storage._reporterPrincipalID != rhs_storage._reporterPrincipalID {return false}
         if _storage._caseNumber != rhs_storage._caseNumber {return false}
         if _storage._orderBy != rhs_storage._orderBy {return false}
+        if _storage._resolvedLevel != rhs_storage._resolvedLevel {return false}
         return true
       }
       if !storagesAreEqual {return false}

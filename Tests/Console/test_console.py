@@ -263,6 +263,13 @@ class ConsoleTest(unittest.TestCase):
                 self.wait(EC.presence_of_element_located((By.ID, "back")))
                 self.settle()
                 self.check_page(f"{page}-detail")
+        # Back returns to the page before, as in any web application.
+        self.open_page("items")
+        self.open_page("audit")
+        browser.back()
+        self.wait(lambda b: b.find_element(By.CSS_SELECTOR, "nav a.active").get_attribute("data-page") == "items")
+        self.settle()
+        self.assertTrue(browser.find_elements(By.ID, "items-table"))
         # The new-case dialog and the tree picker.
         self.open_page("cases")
         browser.find_element(By.ID, "new-case-open").click()

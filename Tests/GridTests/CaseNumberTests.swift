@@ -81,6 +81,9 @@ struct CaseNumberTests {
     // Level and report dates filter the list too.
     #expect(try await store.listCases(.with { $0.level = .community }).cases.isEmpty)
     #expect(try await store.listCases(.with { $0.level = .grid }).cases.count == 4)
+    // The two archived cases were resolved in the grid; the two new ones not yet.
+    #expect(try await store.listCases(.with { $0.resolvedLevel = .grid }).cases.count == 2)
+    #expect(try await store.listCases(.with { $0.resolvedLevel = .street }).cases.isEmpty)
     let todays = try await store.listCases(.with { $0.fromDate = CalendarDate.today(at: now) })
     #expect(todays.cases.map(\.caseNumber).sorted() == numbers)
     let earlierOnly = try await store.listCases(

@@ -566,8 +566,9 @@ async function dashboard() {
         gauge('chart-company-coverage', t('companyCoverage'), figures.companyCoverage, () => navigate('companies')),
         gauge('chart-grid-coverage', t('gridCoverage'), figures.gridCoverage, () => navigate('grids'))),
       el('div', { class: 'figures' },
-        figure('figure-formal', figures.formalMembers ?? 0, t('membersFormal'), () => navigate('members')),
-        figure('figure-probationary', figures.probationaryMembers ?? 0, t('membersProbationary'), () => navigate('members')),
+        figure('figure-formal', figures.formalMembers ?? 0, t('membersFormal'), () => navigate('members', { standing: 'MEMBER_STANDING_FORMAL' })),
+        figure('figure-probationary', figures.probationaryMembers ?? 0, t('membersProbationary'),
+          () => navigate('members', { standing: 'MEMBER_STANDING_PROBATIONARY' })),
         figure('figure-in-service', figures.inServiceRegistered ?? 0, t('inServiceRegistered'))));
     }),
     add(t('volunteerHours'), async () => {
@@ -613,9 +614,9 @@ async function kpiCard(scope, dates) {
   const now = kept(answers[answers.length - 1]);
   return el('div', { class: 'kpi' },
     el('div', { class: 'figures' },
-      figure('kpi-grid', percent(now[0]), t('kpiGrid'), () => navigate('cases', { level: 'CASE_LEVEL_GRID', ...dates })),
-      figure('kpi-community', percent(now[1]), t('kpiCommunity'), () => navigate('cases', { level: 'CASE_LEVEL_COMMUNITY', ...dates })),
-      figure('kpi-street', percent(now[2]), t('kpiStreet'), () => navigate('cases', { level: 'CASE_LEVEL_STREET', ...dates }))),
+      figure('kpi-grid', percent(now[0]), t('kpiGrid'), () => navigate('cases', { resolvedLevel: 'CASE_LEVEL_GRID', ...dates })),
+      figure('kpi-community', percent(now[1]), t('kpiCommunity'), () => navigate('cases', { resolvedLevel: 'CASE_LEVEL_COMMUNITY', ...dates })),
+      figure('kpi-street', percent(now[2]), t('kpiStreet'), () => navigate('cases', { resolvedLevel: 'CASE_LEVEL_STREET', ...dates }))),
     lineChart('chart-kpi-trend', ranges.map((r) => r.label), [
       { label: t('kpiGrid'), color: '#c62828', values: answers.map((a) => (resolved(a) ? kept(a)[0] : null)) },
       { label: t('kpiCommunity'), color: '#ef6c00', values: answers.map((a) => (resolved(a) ? kept(a)[1] : null)) },
@@ -641,6 +642,7 @@ function casesPage(preset = {}) {
       textFilter('caseNumber', t('caseNumber'), { placeholder: '20261130-00007', id: 'case-number-search', inputmode: 'numeric', title: t('searchNumber') }),
       statusFilter,
       enumSelect('level', t('level'), enumValues('CASE_LEVEL_'), { value: preset.level }),
+      enumSelect('resolvedLevel', t('resolvedAt'), enumValues('CASE_LEVEL_'), { value: preset.resolvedLevel }),
       enumSelect('source', t('source'), enumValues('CASE_SOURCE_')),
       placePicker({ name: 'place', label: t('place') }),
       textFilter('category', t('category')),
@@ -652,7 +654,7 @@ function casesPage(preset = {}) {
     ],
     request: (v) => ({
       orderBy: v.orderBy ?? '', caseNumber: (v.caseNumber ?? '').trim(), category: v.category, overdueOnly: Boolean(v.overdue),
-      statuses: v.status ? [v.status] : [], level: v.level, source: v.source,
+      statuses: v.status ? [v.status] : [], level: v.level, resolvedLevel: v.resolvedLevel, source: v.source,
       ...(v.from ? { fromDate: dateValue(v.from) } : {}), ...(v.to ? { toDate: dateValue(v.to) } : {}),
       ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: prefixOf(v.place) }),
     }),
@@ -880,11 +882,11 @@ async function organisationsPage() {
 
 // ---- Members: masked contacts, the audited reveal ----
 
-function membersPage() {
+function membersPage(preset = {}) {
   const list = listView({
     id: 'members', service: S.org, method: 'ListMembers', key: 'members',
     filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_')),
-      enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'))],
+      enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'), { value: preset.standing })],
     request: (v) => ({ divisionPrefix: prefixOf(v.place), kind: v.kind, standing: v.standing }),
     columns: [[t('personName'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
       [t('standing'), (m) => E(m.standing)], [t('community'), (m) => places.tag(m.divisionCode)], [t('joined'), (m) => m.joinedPartyDate ? `${m.joinedPartyDate.year}-${pad(m.joinedPartyDate.month)}` : ''],
@@ -1282,7 +1284,7 @@ async function navigate(page, preset) {
     link.classList.toggle('active', link.dataset.page === page);
     if (link.dataset.page === page) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
-  if (location.hash.slice(1) !== page) history.replaceState(null, '', `#${page}`);
+  if (location.hash.slice(1) !== page) history.pushState(null, '', `#${page}`);
   try { await pageTable[page](preset); } catch (error) { show(message(errorText(error))); }
 }
 
@@ -1323,6 +1325,8 @@ window.addEventListener('unhandledrejection', (event) => notice(`${t('failed')}ï
 document.addEventListener('DOMContentLoaded', async () => {
   labels = await fetch('/console/labels.json').then((r) => r.json());
   renderShell();
+  // Back and Forward (and a hash typed by hand) move between the console's pages.
+  window.addEventListener('popstate', () => { if (session) navigate(location.hash.slice(1)); });
   document.getElementById('lang').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
     localStorage.setItem('lang', lang);

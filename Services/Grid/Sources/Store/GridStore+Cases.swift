@@ -216,6 +216,8 @@ extension GridStore {
     filter.add("source = ?", request.source.rawValue, when: request.source != .unspecified)
     filter.add("category = ?", request.category, when: !request.category.isEmpty)
     filter.add("level = ?", request.level.rawValue, when: request.level != .unspecified)
+    filter.add(
+      "resolved_level = ?", request.resolvedLevel.rawValue, when: request.resolvedLevel != .unspecified)
     try filter.dates(
       "report_date", from: request.hasFromDate ? request.fromDate : nil, to: request.hasToDate ? request.toDate : nil)
     filter.add("priority = ?", request.priority.rawValue, when: request.priority != .unspecified)
