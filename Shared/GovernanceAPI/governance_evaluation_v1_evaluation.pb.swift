@@ -1003,6 +1003,9 @@ public nonisolated struct Governance_Evaluation_V1_ListPeriodsRequest: Sendable 
 
   public var year: Int32 = 0
 
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3432,7 +3435,7 @@ nonisolated extension Governance_Evaluation_V1_GetPeriodRequest: SwiftProtobuf.M
 
 nonisolated extension Governance_Evaluation_V1_ListPeriodsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListPeriodsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{1}state\0\u{1}year\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{1}state\0\u{1}year\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3446,6 +3449,7 @@ nonisolated extension Governance_Evaluation_V1_ListPeriodsRequest: SwiftProtobuf
       case 4: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.state) }()
       case 6: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -3470,6 +3474,9 @@ nonisolated extension Governance_Evaluation_V1_ListPeriodsRequest: SwiftProtobuf
     if self.year != 0 {
       try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 6)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3480,6 +3487,7 @@ nonisolated extension Governance_Evaluation_V1_ListPeriodsRequest: SwiftProtobuf
     if lhs.kind != rhs.kind {return false}
     if lhs.state != rhs.state {return false}
     if lhs.year != rhs.year {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -973,6 +973,9 @@ public nonisolated struct Governance_Grid_V1_ListGridsRequest: Sendable {
   /// Only grids without a grid branch (coverage gaps).
   public var withoutBranch: Bool = false
 
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1160,6 +1163,9 @@ public nonisolated struct Governance_Grid_V1_ListGridWorkersRequest: Sendable {
 
   /// Include workers who have left.
   public var includeInactive: Bool = false
+
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3686,7 +3692,7 @@ nonisolated extension Governance_Grid_V1_GetGridRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_ListGridsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListGridsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}parent_grid_code\0\u{3}compound_id\0\u{3}worker_id\0\u{3}without_branch\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}parent_grid_code\0\u{3}compound_id\0\u{3}worker_id\0\u{3}without_branch\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3702,6 +3708,7 @@ nonisolated extension Governance_Grid_V1_ListGridsRequest: SwiftProtobuf.Message
       case 6: try { try decoder.decodeSingularStringField(value: &self.compoundID) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.withoutBranch) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -3732,6 +3739,9 @@ nonisolated extension Governance_Grid_V1_ListGridsRequest: SwiftProtobuf.Message
     if self.withoutBranch != false {
       try visitor.visitSingularBoolField(value: self.withoutBranch, fieldNumber: 8)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3744,6 +3754,7 @@ nonisolated extension Governance_Grid_V1_ListGridsRequest: SwiftProtobuf.Message
     if lhs.compoundID != rhs.compoundID {return false}
     if lhs.workerID != rhs.workerID {return false}
     if lhs.withoutBranch != rhs.withoutBranch {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4134,7 +4145,7 @@ nonisolated extension Governance_Grid_V1_GetGridWorkerRequest: SwiftProtobuf.Mes
 
 nonisolated extension Governance_Grid_V1_ListGridWorkersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListGridWorkersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{1}kind\0\u{3}include_inactive\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{1}kind\0\u{3}include_inactive\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4148,6 +4159,7 @@ nonisolated extension Governance_Grid_V1_ListGridWorkersRequest: SwiftProtobuf.M
       case 4: try { try decoder.decodeSingularStringField(value: &self.gridCode) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.includeInactive) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -4172,6 +4184,9 @@ nonisolated extension Governance_Grid_V1_ListGridWorkersRequest: SwiftProtobuf.M
     if self.includeInactive != false {
       try visitor.visitSingularBoolField(value: self.includeInactive, fieldNumber: 6)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4182,6 +4197,7 @@ nonisolated extension Governance_Grid_V1_ListGridWorkersRequest: SwiftProtobuf.M
     if lhs.gridCode != rhs.gridCode {return false}
     if lhs.kind != rhs.kind {return false}
     if lhs.includeInactive != rhs.includeInactive {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

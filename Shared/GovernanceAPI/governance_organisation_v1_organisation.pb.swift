@@ -2138,6 +2138,9 @@ public nonisolated struct Governance_Organisation_V1_ListMembersRequest: Sendabl
   /// Members who left are left out unless true.
   public var includeLeft: Bool = false
 
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2771,6 +2774,9 @@ public nonisolated struct Governance_Organisation_V1_ListGovernanceBodiesRequest
 
   /// Only bodies whose chair is also the branch secretary.
   public var oneShoulderOnly: Bool = false
+
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -6025,7 +6031,7 @@ nonisolated extension Governance_Organisation_V1_UpdateMemberRequest: SwiftProto
 
 nonisolated extension Governance_Organisation_V1_ListMembersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListMembersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}organisation_id\0\u{1}kind\0\u{1}standing\0\u{3}home_compound_id\0\u{3}home_building_id\0\u{1}skill\0\u{3}include_left\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}organisation_id\0\u{1}kind\0\u{1}standing\0\u{3}home_compound_id\0\u{3}home_building_id\0\u{1}skill\0\u{3}include_left\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -6043,6 +6049,7 @@ nonisolated extension Governance_Organisation_V1_ListMembersRequest: SwiftProtob
       case 8: try { try decoder.decodeSingularStringField(value: &self.homeBuildingID) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.skill) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.includeLeft) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -6079,6 +6086,9 @@ nonisolated extension Governance_Organisation_V1_ListMembersRequest: SwiftProtob
     if self.includeLeft != false {
       try visitor.visitSingularBoolField(value: self.includeLeft, fieldNumber: 10)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -6093,6 +6103,7 @@ nonisolated extension Governance_Organisation_V1_ListMembersRequest: SwiftProtob
     if lhs.homeBuildingID != rhs.homeBuildingID {return false}
     if lhs.skill != rhs.skill {return false}
     if lhs.includeLeft != rhs.includeLeft {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -7225,7 +7236,7 @@ nonisolated extension Governance_Organisation_V1_UpdateGovernanceBodyRequest: Sw
 
 nonisolated extension Governance_Organisation_V1_ListGovernanceBodiesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListGovernanceBodiesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}compound_id\0\u{1}status\0\u{3}one_shoulder_only\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}compound_id\0\u{1}status\0\u{3}one_shoulder_only\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -7240,6 +7251,7 @@ nonisolated extension Governance_Organisation_V1_ListGovernanceBodiesRequest: Sw
       case 5: try { try decoder.decodeSingularStringField(value: &self.compoundID) }()
       case 6: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.oneShoulderOnly) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -7267,6 +7279,9 @@ nonisolated extension Governance_Organisation_V1_ListGovernanceBodiesRequest: Sw
     if self.oneShoulderOnly != false {
       try visitor.visitSingularBoolField(value: self.oneShoulderOnly, fieldNumber: 7)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -7278,6 +7293,7 @@ nonisolated extension Governance_Organisation_V1_ListGovernanceBodiesRequest: Sw
     if lhs.compoundID != rhs.compoundID {return false}
     if lhs.status != rhs.status {return false}
     if lhs.oneShoulderOnly != rhs.oneShoulderOnly {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

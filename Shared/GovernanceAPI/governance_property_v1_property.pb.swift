@@ -951,6 +951,9 @@ public nonisolated struct Governance_Property_V1_ListCompoundsRequest: Sendable 
 
   public var area: String = String()
 
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1577,6 +1580,9 @@ public nonisolated struct Governance_Property_V1_ListCompaniesRequest: Sendable 
   /// Only these companies, at most 500 (one page): a peer's batch lookup by id. Ids not known
   /// are left out of the answer.
   public var ids: [String] = []
+
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3059,7 +3065,7 @@ nonisolated extension Governance_Property_V1_UpdateCompoundRequest: SwiftProtobu
 
 nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCompoundsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}management_mode\0\u{1}kind\0\u{3}three_no\0\u{3}company_id\0\u{1}area\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}management_mode\0\u{1}kind\0\u{3}three_no\0\u{3}company_id\0\u{1}area\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3076,6 +3082,7 @@ nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf
       case 7: try { try decoder.decodeSingularBoolField(value: &self._threeNo) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.companyID) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.area) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -3113,6 +3120,9 @@ nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf
     if !self.area.isEmpty {
       try visitor.visitSingularStringField(value: self.area, fieldNumber: 9)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3126,6 +3136,7 @@ nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf
     if lhs._threeNo != rhs._threeNo {return false}
     if lhs.companyID != rhs.companyID {return false}
     if lhs.area != rhs.area {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4194,7 +4205,7 @@ nonisolated extension Governance_Property_V1_UpdateCompanyRequest: SwiftProtobuf
 
 nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCompaniesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}unified_social_credit_code\0\u{3}star_rating\0\u{3}list_status\0\u{3}party_status\0\u{3}min_staff_count\0\u{1}ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}unified_social_credit_code\0\u{3}star_rating\0\u{3}list_status\0\u{3}party_status\0\u{3}min_staff_count\0\u{1}ids\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4211,6 +4222,7 @@ nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf
       case 7: try { try decoder.decodeSingularEnumField(value: &self.partyStatus) }()
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.minStaffCount) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.ids) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -4248,6 +4260,9 @@ nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf
     if !self.ids.isEmpty {
       try visitor.visitRepeatedStringField(value: self.ids, fieldNumber: 9)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4261,6 +4276,7 @@ nonisolated extension Governance_Property_V1_ListCompaniesRequest: SwiftProtobuf
     if lhs.partyStatus != rhs.partyStatus {return false}
     if lhs.minStaffCount != rhs.minStaffCount {return false}
     if lhs.ids != rhs.ids {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -748,6 +748,9 @@ public nonisolated struct Governance_Volunteers_V1_ListTeamsRequest: Sendable {
 
   public var includeInactive: Bool = false
 
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -999,6 +1002,9 @@ public nonisolated struct Governance_Volunteers_V1_ListVolunteersRequest: Sendab
 
   public var includeInactive: Bool = false
 
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1206,6 +1212,9 @@ public nonisolated struct Governance_Volunteers_V1_ListServicePostsRequest: Send
   public var skill: String = String()
 
   public var projectID: String = String()
+
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1858,6 +1867,9 @@ public nonisolated struct Governance_Volunteers_V1_ListMicroWishesRequest: Senda
 
   /// Only wishes posted by or for this resident principal.
   public var residentPrincipalID: String = String()
+
+  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2847,7 +2859,7 @@ nonisolated extension Governance_Volunteers_V1_GetTeamRequest: SwiftProtobuf.Mes
 
 nonisolated extension Governance_Volunteers_V1_ListTeamsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListTeamsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}compound_id\0\u{3}volunteer_id\0\u{3}include_inactive\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}compound_id\0\u{3}volunteer_id\0\u{3}include_inactive\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2862,6 +2874,7 @@ nonisolated extension Governance_Volunteers_V1_ListTeamsRequest: SwiftProtobuf.M
       case 5: try { try decoder.decodeSingularStringField(value: &self.compoundID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.volunteerID) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.includeInactive) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -2889,6 +2902,9 @@ nonisolated extension Governance_Volunteers_V1_ListTeamsRequest: SwiftProtobuf.M
     if self.includeInactive != false {
       try visitor.visitSingularBoolField(value: self.includeInactive, fieldNumber: 7)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2900,6 +2916,7 @@ nonisolated extension Governance_Volunteers_V1_ListTeamsRequest: SwiftProtobuf.M
     if lhs.compoundID != rhs.compoundID {return false}
     if lhs.volunteerID != rhs.volunteerID {return false}
     if lhs.includeInactive != rhs.includeInactive {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3294,7 +3311,7 @@ nonisolated extension Governance_Volunteers_V1_GetVolunteerRequest: SwiftProtobu
 
 nonisolated extension Governance_Volunteers_V1_ListVolunteersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListVolunteersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}team_id\0\u{1}skills\0\u{3}compound_id\0\u{3}party_member_id\0\u{3}include_inactive\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}kind\0\u{3}team_id\0\u{1}skills\0\u{3}compound_id\0\u{3}party_member_id\0\u{3}include_inactive\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3311,6 +3328,7 @@ nonisolated extension Governance_Volunteers_V1_ListVolunteersRequest: SwiftProto
       case 7: try { try decoder.decodeSingularStringField(value: &self.compoundID) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.partyMemberID) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.includeInactive) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -3344,6 +3362,9 @@ nonisolated extension Governance_Volunteers_V1_ListVolunteersRequest: SwiftProto
     if self.includeInactive != false {
       try visitor.visitSingularBoolField(value: self.includeInactive, fieldNumber: 9)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3357,6 +3378,7 @@ nonisolated extension Governance_Volunteers_V1_ListVolunteersRequest: SwiftProto
     if lhs.compoundID != rhs.compoundID {return false}
     if lhs.partyMemberID != rhs.partyMemberID {return false}
     if lhs.includeInactive != rhs.includeInactive {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3668,7 +3690,7 @@ nonisolated extension Governance_Volunteers_V1_GetServicePostRequest: SwiftProto
 
 nonisolated extension Governance_Volunteers_V1_ListServicePostsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListServicePostsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}state\0\u{3}compound_id\0\u{1}skill\0\u{3}project_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{1}state\0\u{3}compound_id\0\u{1}skill\0\u{3}project_id\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3683,6 +3705,7 @@ nonisolated extension Governance_Volunteers_V1_ListServicePostsRequest: SwiftPro
       case 5: try { try decoder.decodeSingularStringField(value: &self.compoundID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.skill) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.projectID) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -3710,6 +3733,9 @@ nonisolated extension Governance_Volunteers_V1_ListServicePostsRequest: SwiftPro
     if !self.projectID.isEmpty {
       try visitor.visitSingularStringField(value: self.projectID, fieldNumber: 7)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3721,6 +3747,7 @@ nonisolated extension Governance_Volunteers_V1_ListServicePostsRequest: SwiftPro
     if lhs.compoundID != rhs.compoundID {return false}
     if lhs.skill != rhs.skill {return false}
     if lhs.projectID != rhs.projectID {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4817,7 +4844,7 @@ nonisolated extension Governance_Volunteers_V1_GetMicroWishRequest: SwiftProtobu
 
 nonisolated extension Governance_Volunteers_V1_ListMicroWishesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListMicroWishesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}compound_id\0\u{1}states\0\u{1}category\0\u{1}claimant\0\u{3}resident_principal_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}compound_id\0\u{1}states\0\u{1}category\0\u{1}claimant\0\u{3}resident_principal_id\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4833,6 +4860,7 @@ nonisolated extension Governance_Volunteers_V1_ListMicroWishesRequest: SwiftProt
       case 6: try { try decoder.decodeSingularStringField(value: &self.category) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._claimant) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.residentPrincipalID) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -4867,6 +4895,9 @@ nonisolated extension Governance_Volunteers_V1_ListMicroWishesRequest: SwiftProt
     if !self.residentPrincipalID.isEmpty {
       try visitor.visitSingularStringField(value: self.residentPrincipalID, fieldNumber: 8)
     }
+    if !self.orderBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4879,6 +4910,7 @@ nonisolated extension Governance_Volunteers_V1_ListMicroWishesRequest: SwiftProt
     if lhs.category != rhs.category {return false}
     if lhs._claimant != rhs._claimant {return false}
     if lhs.residentPrincipalID != rhs.residentPrincipalID {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

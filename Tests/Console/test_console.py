@@ -263,6 +263,17 @@ class ConsoleTest(unittest.TestCase):
                 self.wait(EC.presence_of_element_located((By.ID, "back")))
                 self.settle()
                 self.check_page(f"{page}-detail")
+        # Registers are ordered by the service: newest registered first reverses the first page's order.
+        self.open_page("compounds")
+        rows = "return [...document.querySelectorAll('#compounds-table tr.row')].map((row) => row.innerText)"
+        oldest = browser.execute_script(rows)
+        Select(browser.find_element(By.CSS_SELECTOR, "#compounds-filters select[name=orderBy]")).select_by_value(
+            "create_time desc")
+        browser.find_element(By.ID, "compounds-search").click()
+        self.wait(lambda b: b.execute_script(rows) not in ([], oldest))
+        newest = browser.execute_script(rows)
+        self.assertNotEqual(newest[0], oldest[0])
+        self.assertEqual(len(newest), len(oldest))
         # Back returns to the page before, as in any web application.
         self.open_page("items")
         self.open_page("audit")

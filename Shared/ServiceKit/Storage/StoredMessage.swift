@@ -280,6 +280,22 @@ public struct RecordFilter: Sendable {
   }
 }
 
+/// The orders a list offers through its request's `order_by` (AIP-132).
+public enum ListOrder {
+  /// The rule "a list runs in the order of creation (`""`) or newest first (`"create_time desc"`)":
+  /// whether `orderBy` asks for the newest first. Throws INVALID_ARGUMENT naming `order_by` for
+  /// any other order.
+  public static func newestFirst(_ orderBy: String) throws(DomainError) -> Bool {
+    switch orderBy {
+    case "": return false
+    case "create_time desc": return true
+    default:
+      throw DomainError.invalidArgument(
+        field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got '\(orderBy)'")
+    }
+  }
+}
+
 /// A List request's page: its size (default 50, at most 500, and at most 1 MiB of records) and
 /// where the previous page ended.
 public struct PageRequest: Sendable, Equatable {

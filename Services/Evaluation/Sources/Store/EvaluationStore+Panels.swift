@@ -40,13 +40,14 @@ extension EvaluationStore {
     -> Governance_Evaluation_V1_ListPeriodsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    let newestFirst = try ListOrder.newestFirst(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
     filter.add("year = ?", request.year, when: request.year != 0)
     let (periods, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Period.self, filter: filter, page: page)
+      try RecordTable.list(db, Period.self, filter: filter, page: page, newestFirst: newestFirst)
     }
     return .with {
       $0.periods = periods

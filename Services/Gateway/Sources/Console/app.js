@@ -886,8 +886,8 @@ function membersPage(preset = {}) {
   const list = listView({
     id: 'members', service: S.org, method: 'ListMembers', key: 'members',
     filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_')),
-      enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'), { value: preset.standing })],
-    request: (v) => ({ divisionPrefix: prefixOf(v.place), kind: v.kind, standing: v.standing }),
+      enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'), { value: preset.standing }), orderSelect()],
+    request: (v) => ({ divisionPrefix: prefixOf(v.place), kind: v.kind, standing: v.standing, orderBy: v.orderBy ?? '' }),
     columns: [[t('personName'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
       [t('standing'), (m) => E(m.standing)], [t('community'), (m) => places.tag(m.divisionCode)], [t('joined'), (m) => m.joinedPartyDate ? `${m.joinedPartyDate.year}-${pad(m.joinedPartyDate.month)}` : ''],
       [t('reveal'), (m) => may('OrganisationService/RevealContact') ? el('button', { type: 'button', class: 'secondary small', text: t('reveal'),
@@ -912,8 +912,17 @@ async function revealMember(member) {
 const scopeRequest = (v) => ({ divisionPrefix: prefixOf(v.place) });
 const scopePicker = () => placePicker({ name: 'place', label: t('place') });
 
+// The lists whose service orders them by creation either way (order_by).
+const ORDERED = new Set(['ListCompanies', 'ListCompounds', 'ListMicroWishes', 'ListVolunteers', 'ListTeams', 'ListServicePosts',
+  'ListMembers', 'ListGovernanceBodies', 'ListPeriods', 'ListGridWorkers', 'ListGrids']);
+const orderSelect = () => field(t('order'), el('select', { name: 'orderBy' },
+  el('option', { value: '', text: t('sortOldest') }), el('option', { value: 'create_time desc', text: t('sortNewest') })));
+
 function simpleList(id, title, spec) {
-  const list = listView({ id, filters: [scopePicker(), ...(spec.filters || [])], request: scopeRequest, ...spec });
+  const ordered = ORDERED.has(spec.method);
+  const request = spec.request ?? scopeRequest;
+  const list = listView({ id, ...spec, filters: [scopePicker(), ...(spec.filters || []), ...(ordered ? [orderSelect()] : [])],
+    request: ordered ? (v) => ({ ...request(v), orderBy: v.orderBy ?? '' }) : request });
   const create = spec.create && may(spec.create.method) ? el('button', { type: 'button', id: `new-${id}`, text: spec.create.title,
     onclick: async () => {
       const [service, method] = spec.create.method.split('/');

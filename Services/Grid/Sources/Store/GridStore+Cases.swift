@@ -227,11 +227,7 @@ extension GridStore {
     filter.add("open AND (overdue OR deadline < ?)", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
     try CaseNumbers.validateQuery(request.caseNumber)
     filter.add("case_number GLOB ?", request.caseNumber + "*", when: !request.caseNumber.isEmpty)
-    guard ["", "create_time desc"].contains(request.orderBy) else {
-      throw DomainError.invalidArgument(
-        field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got '\(request.orderBy)'")
-    }
-    let newestFirst = request.orderBy == "create_time desc"
+    let newestFirst = try ListOrder.newestFirst(request.orderBy)
     let (cases, next) = try await writer.read { [filter] db in
       try RecordTable.list(db, GridCase.self, filter: filter, page: page, newestFirst: newestFirst)
     }

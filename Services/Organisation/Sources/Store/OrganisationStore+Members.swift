@@ -73,6 +73,7 @@ extension OrganisationStore {
     -> Governance_Organisation_V1_ListMembersResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    let newestFirst = try ListOrder.newestFirst(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("organisation_id = ?", request.organisationID, when: !request.organisationID.isEmpty)
@@ -82,7 +83,7 @@ extension OrganisationStore {
     filter.add(
       "status = ?", Governance_Organisation_V1_MemberStatus.active.rawValue, when: !request.includeLeft)
     var (members, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Member.self, filter: filter, page: page)
+      try RecordTable.list(db, Member.self, filter: filter, page: page, newestFirst: newestFirst)
     }
     if !request.homeBuildingID.isEmpty { members = members.filter { $0.homeBuildingID == request.homeBuildingID } }
     if !request.skill.isEmpty { members = members.filter { $0.skills.contains(request.skill) } }

@@ -69,6 +69,7 @@ extension PropertyStore {
     -> Governance_Property_V1_ListCompaniesResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    let newestFirst = try ListOrder.newestFirst(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add(
@@ -84,7 +85,7 @@ extension PropertyStore {
     for (index, id) in request.ids.enumerated() { _ = try FieldValidation.requiredID(id, field: "ids[\(index)]") }
     filter.add("id", in: request.ids)
     let (companies, next) = try await read { [filter] db in
-      try RecordTable.list(db, Company.self, filter: filter, page: page)
+      try RecordTable.list(db, Company.self, filter: filter, page: page, newestFirst: newestFirst)
     }
     return .with {
       $0.companies = companies

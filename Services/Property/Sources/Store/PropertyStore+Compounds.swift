@@ -60,6 +60,7 @@ extension PropertyStore {
     -> Governance_Property_V1_ListCompoundsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
+    let newestFirst = try ListOrder.newestFirst(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add(
@@ -71,7 +72,7 @@ extension PropertyStore {
     filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
     filter.add("area = ?", request.area, when: !request.area.isEmpty)
     let (compounds, next) = try await read { [filter] db in
-      try RecordTable.list(db, Compound.self, filter: filter, page: page)
+      try RecordTable.list(db, Compound.self, filter: filter, page: page, newestFirst: newestFirst)
     }
     return .with {
       $0.compounds = compounds
