@@ -546,7 +546,8 @@ async function dashboard() {
         // Counted with the finished ones, unlike the desk's "overdue only" (open cases now late): no link.
         figure('figure-overdue', totals.overdue ?? 0, t('overdueCases')),
         figure('figure-on-time', percent(totals.onTimeRate), t('onTime')),
-        figure('figure-satisfaction', (totals.meanSatisfaction || 0).toFixed(2), t('satisfaction')));
+        figure('figure-satisfaction', (totals.meanSatisfaction || 0).toFixed(2), t('satisfaction'),
+          () => navigate('cases', { status: 'CASE_STATUS_EVALUATED', ...dates })));
     }),
     add(t('kpi'), async () => kpiCard(scope, dates), true),
     add(t('casesByStatus'), async () => {
@@ -569,11 +570,12 @@ async function dashboard() {
         figure('figure-formal', figures.formalMembers ?? 0, t('membersFormal'), () => navigate('members', { standing: 'MEMBER_STANDING_FORMAL' })),
         figure('figure-probationary', figures.probationaryMembers ?? 0, t('membersProbationary'),
           () => navigate('members', { standing: 'MEMBER_STANDING_PROBATIONARY' })),
-        figure('figure-in-service', figures.inServiceRegistered ?? 0, t('inServiceRegistered'))));
+        figure('figure-in-service', figures.inServiceRegistered ?? 0, t('inServiceRegistered'),
+          () => navigate('members', { kind: 'MEMBER_KIND_IN_SERVICE' }))));
     }),
     add(t('volunteerHours'), async () => {
       const totals = await call(S.vol, 'GetServiceTotals', { divisionPrefix: scope, ...dates });
-      return el('div', {}, el('div', { class: 'figures' }, figure('volunteer-hours', (totals.hours || 0).toFixed(1), t('volunteerHours'))),
+      return el('div', {}, el('div', { class: 'figures' }, figure('volunteer-hours', (totals.hours || 0).toFixed(1), t('volunteerHours'), () => navigate('volunteers'))),
         barChart('chart-volunteers', [
           { label: t('registeredVolunteers'), value: Number(totals.registeredVolunteers || 0), go: () => navigate('volunteers') },
           { label: t('teams'), value: Number(totals.teams || 0), go: () => navigate('teams') },
@@ -581,7 +583,8 @@ async function dashboard() {
     }),
     add(`${t('stars')} · ${t('lists')}`, async () => {
       const companies = await callAll(S.prop, 'ListCompanies', { divisionPrefix: scope }, 'companies', 3000);
-      const stars = [5, 4, 3, 2, 1].map((star) => ({ label: '★'.repeat(star), value: companies.filter((c) => c.starRating === star).length }));
+      const stars = [5, 4, 3, 2, 1].map((star) => ({ label: '★'.repeat(star), value: companies.filter((c) => c.starRating === star).length,
+        go: () => navigate('companies', { starRating: String(star) }) }));
       const lists = [['LIST_STATUS_RED', '#2e7d32'], ['LIST_STATUS_BLACK', '#263238']].map(([status, color]) => ({
         label: E(status), color, value: companies.filter((c) => c.listStatus === status).length,
         go: () => navigate('companies', { listStatus: status }) }));
@@ -885,7 +888,7 @@ async function organisationsPage() {
 function membersPage(preset = {}) {
   const list = listView({
     id: 'members', service: S.org, method: 'ListMembers', key: 'members',
-    filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_')),
+    filters: [placePicker({ name: 'place', label: t('place') }), enumSelect('kind', t('kind'), enumValues('MEMBER_KIND_'), { value: preset.kind }),
       enumSelect('standing', t('standing'), enumValues('MEMBER_STANDING_'), { value: preset.standing }), orderSelect()],
     request: (v) => ({ divisionPrefix: prefixOf(v.place), kind: v.kind, standing: v.standing, orderBy: v.orderBy ?? '' }),
     columns: [[t('personName'), (m) => m.contact?.name], [t('phone'), (m) => m.contact?.phone], [t('kind'), (m) => E(m.kind)],
@@ -982,8 +985,10 @@ async function openCompound(compound) {
 function companiesPage(preset = {}) {
   simpleList('companies', t('companies'), {
     service: S.prop, method: 'ListCompanies', key: 'companies', open: openCompany,
-    filters: [enumSelect('listStatus', t('listStatus'), enumValues('LIST_STATUS_'), { value: preset.listStatus })],
-    request: (v) => ({ ...scopeRequest(v), listStatus: v.listStatus }),
+    filters: [enumSelect('listStatus', t('listStatus'), enumValues('LIST_STATUS_'), { value: preset.listStatus }),
+      field(t('rating'), el('select', { name: 'starRating' }, el('option', { value: '', text: t('any') }),
+        [5, 4, 3, 2, 1].map((star) => el('option', { value: star, text: '★'.repeat(star), selected: String(star) === preset.starRating }))))],
+    request: (v) => ({ ...scopeRequest(v), listStatus: v.listStatus, ...(v.starRating ? { starRating: Number(v.starRating) } : {}) }),
     columns: [[t('name'), (c) => c.name], [t('rating'), (c) => (c.starRating ? '★'.repeat(c.starRating) : '')], [t('listStatus'), (c) => badge(c.listStatus)],
       [t('credit'), (c) => E(c.creditLevel)], [t('partyStatus'), (c) => E(c.partyStatus)], [t('managed'), (c) => c.managedCompoundCount ?? 0]],
   });
