@@ -930,14 +930,12 @@ function simpleList(id, title, spec) {
     onclick: async () => {
       const [service, method] = spec.create.method.split('/');
       const created = await ask(spec.create.title, spec.create.fields(), {
-        confirmText: t('save'), run: (v, id) => call(`governance.${SERVICE_PACKAGES[service]}.${service}`, method, { requestId: id, ...spec.create.build(v) }) });
+        confirmText: t('save'), run: (v, id) => call(Object.values(S).find((name) => name.endsWith(`.${service}`)), method, { requestId: id, ...spec.create.build(v) }) });
       if (created) list.reload();
     } }) : null;
   show(el('div', { class: 'page-head' }, el('h2', { text: title }), create), card('', list.node));
 }
 
-const SERVICE_PACKAGES = { OrganisationService: 'organisation.v1', PropertyService: 'property.v1', GridService: 'grid.v1',
-  VolunteersService: 'volunteers.v1', EvaluationService: 'evaluation.v1' };
 const communityPicker = (name = 'divisionCode') => placePicker({ name, label: t('community'), pick: 'community', required: true });
 const textField = (name, label, attrs = {}) => field(label, el('input', { name, required: true, maxlength: 200, ...attrs }));
 

@@ -15,21 +15,29 @@ extension OrganisationStore {
   static func memberCounts(
     _ db: Database, compounds: [String], standing: Governance_Organisation_V1_MemberStanding
   ) throws -> [String: Int] {
-    guard !compounds.isEmpty else { return [:] }
-    let placeholders = compounds.map { _ in "?" }.joined(separator: ", ")
+    try memberCounts(db, by: "home_compound_id", in: compounds, standing: standing)
+  }
+
+  /// Active members of `standing` for each of `values` of `column` (`home_compound_id` or
+  /// `organisation_id`), counted by SQLite in one query; values without members are absent.
+  static func memberCounts(
+    _ db: Database, by column: String, in values: [String], standing: Governance_Organisation_V1_MemberStanding
+  ) throws -> [String: Int] {
+    guard !values.isEmpty else { return [:] }
+    let placeholders = values.map { _ in "?" }.joined(separator: ", ")
     var arguments: [any DatabaseValueConvertible] = [
       standing.rawValue, Governance_Organisation_V1_MemberStatus.active.rawValue,
     ]
-    arguments += compounds.map { $0 as any DatabaseValueConvertible }
+    arguments += values.map { $0 as any DatabaseValueConvertible }
     let rows = try Row.fetchAll(
       db,
       sql: """
-        SELECT home_compound_id, COUNT(*) AS n FROM party_member
-        WHERE standing = ? AND status = ? AND home_compound_id IN (\(placeholders))
-        GROUP BY home_compound_id
+        SELECT \(column) AS value, COUNT(*) AS n FROM party_member
+        WHERE standing = ? AND status = ? AND \(column) IN (\(placeholders))
+        GROUP BY \(column)
         """,
       arguments: StatementArguments(arguments))
-    return Dictionary(uniqueKeysWithValues: rows.map { ($0["home_compound_id"], $0["n"]) })
+    return Dictionary(uniqueKeysWithValues: rows.map { ($0["value"], $0["n"]) })
   }
 
   /// Formal and probationary counts for the plan of a community or street.

@@ -186,31 +186,16 @@ public struct OrganisationStore: Sendable {
     }
   }
 
-  /// The organisations with their computed member counts (formal and probationary members in
-  /// the register whose organisation each is), read in one grouped query.
+  /// The organisations with their computed member counts: active formal and probationary members
+  /// in the register whose organisation each is.
   static func withMemberCounts(_ db: Database, _ organisations: [Organisation]) throws -> [Organisation] {
-    guard !organisations.isEmpty else { return organisations }
-    let marks = organisations.map { _ in "?" }.joined(separator: ", ")
-    let rows = try Row.fetchAll(
-      db,
-      sql: """
-        SELECT organisation_id, standing, COUNT(*) AS members FROM party_member
-        WHERE organisation_id IN (\(marks)) AND status = ? GROUP BY organisation_id, standing
-        """,
-      arguments: StatementArguments(
-        organisations.map(\.id) + [Governance_Organisation_V1_MemberStatus.active.rawValue]))
-    var counts: [String: (formal: Int32, probationary: Int32)] = [:]
-    for row in rows {
-      let id: String = row["organisation_id"]
-      let members: Int32 = row["members"]
-      let standing = Governance_Organisation_V1_MemberStanding(rawValue: row["standing"]) ?? .unspecified
-      if standing == .formal { counts[id, default: (0, 0)].formal += members }
-      if standing == .probationary { counts[id, default: (0, 0)].probationary += members }
-    }
+    let ids = organisations.map(\.id)
+    let formal = try memberCounts(db, by: "organisation_id", in: ids, standing: .formal)
+    let probationary = try memberCounts(db, by: "organisation_id", in: ids, standing: .probationary)
     return organisations.map { organisation in
       var counted = organisation
-      counted.formalMemberCount = counts[organisation.id]?.formal ?? 0
-      counted.probationaryMemberCount = counts[organisation.id]?.probationary ?? 0
+      counted.formalMemberCount = Int32(formal[organisation.id] ?? 0)
+      counted.probationaryMemberCount = Int32(probationary[organisation.id] ?? 0)
       return counted
     }
   }
