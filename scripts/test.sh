@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
-python3 -m unittest Tests/Console/test_labels.py Tests/Console/test_console.py Tests/External/test_python_client.py Tests/External/test_c_client.py \
+python3 -m unittest Tests/Console/test_labels.py Tests/Console/test_errors.py Tests/Console/test_console.py Tests/External/test_python_client.py Tests/External/test_c_client.py \
   Tests/External/test_transport_hardening.py Tests/External/test_gateway_streams.py Tests/External/test_connect.py \
   Tests/External/test_supervisor.py Tests/External/test_second_factor.py Tests/External/test_text_limits.py \
   Tests/External/test_upgrade.py

@@ -326,6 +326,7 @@ class ConsoleTest(unittest.TestCase):
         picker = browser.find_element(By.CSS_SELECTOR, "dialog[open] .picker-button")
         slot = browser.find_element(By.ID, picker.get_attribute("id") + "-error")
         self.wait(lambda b: "输入有误" in slot.text)
+        self.assert_chinese_refusal(slot.text)
         picker.click()
         self.pick_in_tree(self.grid_code)
         self.dialog_confirm()
@@ -388,6 +389,7 @@ class ConsoleTest(unittest.TestCase):
         self.dialog_confirm()
         self.wait(lambda b: "职能部门" in b.find_element(By.CSS_SELECTOR, "dialog[open]").text
                   and "输入有误" in b.find_element(By.CSS_SELECTOR, "dialog[open]").text)
+        self.assert_chinese_refusal(browser.find_element(By.CSS_SELECTOR, "dialog[open] .field-error:not(:empty)").text)
         browser.find_element(By.CSS_SELECTOR, "dialog[open] input[name=department]").send_keys("区城管局")
         self.dialog_confirm()
         self.wait(lambda b: "区城管局" in b.find_element(By.ID, "case-history").text)
@@ -396,6 +398,13 @@ class ConsoleTest(unittest.TestCase):
         # The dashboard is the street's.
         self.open_page("dashboard")
         self.assertIn(self.admin_name(self.street + "000"), browser.find_element(By.CSS_SELECTOR, "main h2").text)
+
+    def assert_chinese_refusal(self, text: str):
+        """A refusal shown in the Chinese console says what the service said, in Chinese: more
+        than the kind of error, and no English word."""
+        kind, _, said = text.partition("：")
+        self.assertTrue(kind and said.strip(), f"only the kind of refusal is shown: {text!r}")
+        self.assertIsNone(re.search(r"[A-Za-z]{3,}", text), f"English in a refusal: {text!r}")
 
     def handler(self) -> str:
         """The case's current handling unit, as its detail shows it: level · unit."""
@@ -420,6 +429,9 @@ class ConsoleTest(unittest.TestCase):
         browser.find_element(By.CSS_SELECTOR, "#score-form input[name=value]").send_keys("9999")
         browser.find_element(By.ID, "score-submit").click()
         self.wait(lambda b: "输入有误" in b.find_element(By.ID, "score-form").text)
+        refusal = browser.find_element(By.CSS_SELECTOR, "#score-form .field-error:not(:empty), #score-form .form-status").text
+        self.assert_chinese_refusal(refusal)
+        self.assertIn("满分", refusal)
         field = browser.find_element(By.CSS_SELECTOR, "#score-form input[name=value]")
         field.clear()
         field.send_keys("60")

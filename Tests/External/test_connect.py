@@ -197,6 +197,35 @@ class ConnectTest(unittest.TestCase):
         self.assertEqual(status, 405, body)
         self.assertEqual(headers.get("Allow"), "POST")
 
+    def test_a_refusal_carries_its_rule_as_error_details(self):
+        """A service's refusal reaches a Connect client with its google.rpc.ErrorInfo (the rule
+        as the template the console's errors.json translates) and BadRequest, decoded by the
+        Connect client and googleapis' own message classes; JSON clients also get `debug`."""
+        from google.rpc import error_details_pb2
+        sys.path.insert(0, str(ROOT / "Tests" / "Console"))
+        import service_errors
+        pb = self.pb
+        create = self.method("CreateCompound", pb.CreateCompoundRequest, pb.Compound)
+        for codec in [GoogleJSONCodec(), GoogleProtoCodec()]:
+            with self.client(codec, False, False) as client, self.assertRaises(ConnectError) as refused:
+                client.execute_unary(request=pb.CreateCompoundRequest(compound=pb.Compound(
+                    name="", division_code="320113005001", kind=pb.COMPOUND_KIND_OLD)), method=create,
+                    headers=self.headers)
+            self.assertEqual(refused.exception.code, Code.INVALID_ARGUMENT)
+            details = {detail.type_name: detail.message_bytes for detail in refused.exception.details}
+            info = error_details_pb2.ErrorInfo.FromString(details["google.rpc.ErrorInfo"])
+            self.assertEqual((info.reason, info.metadata["field"]), ("FIELD_INVALID", "compound.name"))
+            self.assertIn(info.metadata["rule"], service_errors.texts()[0])
+            bad_request = error_details_pb2.BadRequest.FromString(details["google.rpc.BadRequest"])
+            self.assertEqual(bad_request.field_violations[0].field, "compound.name")
+        status, _, body = self.raw(f"{PROPERTY}/GetCompound", body=b'{"id": "cmp_missing"}',
+                                   headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 404, body)
+        info = next(d for d in json.loads(body)["details"] if d["type"] == "google.rpc.ErrorInfo")
+        self.assertEqual(info["debug"]["reason"], "NOT_FOUND")
+        self.assertEqual(info["debug"]["metadata"]["id"], "cmp_missing")
+        self.assertIn(info["debug"]["metadata"]["resource"], service_errors.texts()[2])
+
 
 if __name__ == "__main__":
     unittest.main()

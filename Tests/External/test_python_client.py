@@ -53,9 +53,27 @@ class PythonClientTest(unittest.TestCase):
                                 metadata=self.metadata)
         self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("division.division_code", refused.exception.details())
+        self.assert_rule_details(refused.exception, "division.division_code")
         with self.assertRaises(grpc.RpcError) as anonymous:
             grid.GetCase(pb.GetCaseRequest(id=case.id))
         self.assertEqual(anonymous.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+    def assert_rule_details(self, error, field):
+        """The refusal's google.rpc.Status, read by grpcio-status: ErrorInfo with the rule as a
+        template the console's errors.json knows, and BadRequest naming the field."""
+        from google.rpc import error_details_pb2
+        from grpc_status import rpc_status
+        sys.path.insert(0, str(ROOT / "Tests" / "Console"))
+        import service_errors
+        status = rpc_status.from_call(error)
+        self.assertIsNotNone(status, "no grpc-status-details-bin")
+        info, bad_request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+        self.assertTrue(any(detail.Unpack(info) for detail in status.details))
+        self.assertTrue(any(detail.Unpack(bad_request) for detail in status.details))
+        self.assertEqual((info.reason, info.domain, info.metadata["field"]), ("FIELD_INVALID", "governance.community", field))
+        self.assertIn(info.metadata["rule"], service_errors.texts()[0])
+        self.assertEqual(bad_request.field_violations[0].field, field)
+        return info
 
     def test_organisation_workflow(self):
         from governance.organisation.v1 import organisation_pb2 as pb, organisation_pb2_grpc as rpc

@@ -36,7 +36,7 @@ struct PropertyRulesTests {
         return
       }
       #expect(field == "company.unified_social_credit_code")
-      #expect(rule.contains(code) && rule.contains(fault), "\(rule)")
+      #expect(rule.description.contains(code) && rule.description.contains(fault), "\(rule)")
     }
   }
 

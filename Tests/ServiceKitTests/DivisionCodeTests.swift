@@ -38,7 +38,7 @@ struct DivisionCodeTests {
         return
       }
       #expect(field == "division_code")
-      #expect(message.contains(rule))
+      #expect(message.description.contains(rule))
     }
   }
 

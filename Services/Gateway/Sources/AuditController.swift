@@ -39,7 +39,7 @@ struct AuditController: Sendable {
     do {
       let who = try await context.caller()
       guard who.principal.role == .auditor || who.principal.role == .cityAdministrator else {
-        throw ConnectError(.permissionDenied, "the audit trail is for auditors and city administrators")
+        throw DomainError.permissionDenied(reason: "the audit trail is for auditors and city administrators")
       }
       let query = request.uri.queryParameters
       let format = ISO8601DateFormatter()

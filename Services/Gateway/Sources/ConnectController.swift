@@ -69,7 +69,7 @@ struct ConnectController: Sendable {
   static func checkCSRF(_ request: Request, caller: Caller) throws {
     guard let expected = caller.csrfToken else { return }
     guard request.headers[Self.csrfHeader] == expected else {
-      throw ConnectError(.permissionDenied, "missing or wrong X-CSRF-Token for this session")
+      throw DomainError.permissionDenied(reason: "missing or wrong X-CSRF-Token for this session")
     }
   }
 

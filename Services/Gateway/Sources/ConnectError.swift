@@ -1,15 +1,20 @@
 import Foundation
 import GRPCCore
+import GRPCProtobuf
+import GovernanceAPI
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceKit
 
-/// A Connect-protocol error: an HTTP status and `{"code": ..., "message": ...}`
-/// (connectrpc.com/docs/protocol, "Error Codes").
+/// A Connect-protocol error: an HTTP status and `{"code": ..., "message": ..., "details": [...]}`
+/// (connectrpc.com/docs/protocol, "Error Codes" and "Error details").
 struct ConnectError: HTTPResponseError {
   var code: RPCError.Code
   var message: String
+  /// What a service sent in its status's details (google.rpc.ErrorInfo, google.rpc.BadRequest),
+  /// handed on unchanged.
+  var details: [Detail] = []
   /// Set where the protocol asks for another status than the code's (415 for an unserved codec).
   var httpStatus: HTTPResponse.Status?
   /// Whether the answer lists the request compressions served (`Accept-Encoding`).
@@ -37,16 +42,63 @@ struct ConnectError: HTTPResponseError {
 
   var status: HTTPResponse.Status { httpStatus ?? connect.status }
 
-  /// The error's JSON body, `{"code": ..., "message": ...}`.
+  /// The error's JSON body, `{"code": ..., "message": ..., "details": [...]}`, details left out
+  /// when there are none.
   struct Body: Encodable {
     var code: String
     var message: String
+    var details: [Detail]?
+  }
+
+  /// One error detail as Connect sends it: the message's type name (`google.rpc.ErrorInfo`),
+  /// its protobuf bytes in standard base64 without padding, and, for people and for clients
+  /// that read JSON, the message as JSON (`debug`).
+  struct Detail: Encodable, Equatable {
+    var type: String
+    var value: String
+    var debug: Debug?
+  }
+
+  /// The JSON of the details the services send (proto3 JSON names).
+  struct Debug: Encodable, Equatable {
+    var reason: String?
+    var domain: String?
+    var metadata: [String: String]?
+    var fieldViolations: [FieldViolation]?
+
+    struct FieldViolation: Encodable, Equatable {
+      var field: String
+      var description: String
+    }
+  }
+
+  /// The details in a status's `grpc-status-details-bin` trailer, or none when it is absent or
+  /// unreadable.
+  static func details(of error: RPCError) -> [Detail] {
+    guard let bytes = error.metadata[binaryValues: "grpc-status-details-bin"].first(where: { _ in true }),
+      let status = try? Google_Rpc_Status(serializedBytes: bytes)
+    else { return [] }
+    let typed = (try? GoogleRPCStatus(serializedBytes: bytes))?.details ?? []
+    return status.details.enumerated().map { index, any in
+      var value = Data(any.value).base64EncodedString()
+      while value.hasSuffix("=") { value.removeLast() }
+      let detail = typed.indices.contains(index) ? typed[index] : nil
+      var debug: Debug?
+      if let info = detail?.errorInfo {
+        debug = Debug(reason: info.reason, domain: info.domain, metadata: info.metadata)
+      } else if let badRequest = detail?.badRequest {
+        debug = Debug(
+          fieldViolations: badRequest.violations.map { .init(field: $0.field, description: $0.violationDescription) })
+      }
+      return Detail(type: String(any.typeURL.split(separator: "/").last ?? ""), value: value, debug: debug)
+    }
   }
 
   func response(from request: Request, context: some RequestContext) -> Response { response }
 
   var response: Response {
-    var response = JSONAnswer.response(Body(code: connect.name, message: message), status: status)
+    var response = JSONAnswer.response(
+      Body(code: connect.name, message: message, details: details.isEmpty ? nil : details), status: status)
     if httpStatus == .unsupportedMediaType {
       response.headers[HTTPField.Name("Accept-Post")!] = "application/json, application/proto"
     }
@@ -63,8 +115,11 @@ struct ConnectError: HTTPResponseError {
   init(_ error: any Error) {
     switch error {
     case let error as ConnectError: self = error
-    case let error as RPCError: self.init(error.code, error.message)
-    case let error as any RPCErrorConvertible: self.init(RPCError(error).code, RPCError(error).message)
+    case let error as RPCError:
+      self.init(error.code, error.message)
+      details = Self.details(of: error)
+    case let error as any RPCErrorConvertible:
+      self.init(RPCError(error))
     case let error as HTTPError where error.status == .contentTooLarge:
       self.init(.resourceExhausted, "the body is larger than \(ConnectController.maximumBody) bytes")
     case let error as NIOTooManyBytesError:

@@ -20,11 +20,11 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
   }
 
   /// Who is calling, by the request's API key or session cookie.
-  /// - Throws: `ConnectError` unauthenticated (401) when the request carried no valid API key or
+  /// - Throws: `DomainError.unauthenticated` (401) when the request carried no valid API key or
   ///   session.
   func caller() async throws -> Caller {
     guard let authenticator else {
-      throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
+      throw DomainError.unauthenticated(reason: "sign in first, or send an API key as 'Authorization: Bearer <key>'")
     }
     return try await authenticator.caller()
   }
@@ -70,13 +70,13 @@ struct Authenticator: Sendable {
   func caller() async throws -> Caller {
     if let header = authorization {
       guard header.hasPrefix("Bearer "), let key = try await store.apiKey(presented: String(header.dropFirst(7))) else {
-        throw ConnectError(.unauthenticated, "the API key is unknown or revoked")
+        throw DomainError.unauthenticated(reason: "the API key is unknown or revoked")
       }
       return Caller(
         principal: Principal(subject: "apikey:\(key.name)", role: key.role, scope: key.scope), csrfToken: nil)
     }
     guard let token = sessionToken, let session = try await store.session(token: token) else {
-      throw ConnectError(.unauthenticated, "sign in first, or send an API key as 'Authorization: Bearer <key>'")
+      throw DomainError.unauthenticated(reason: "sign in first, or send an API key as 'Authorization: Bearer <key>'")
     }
     return Caller(
       principal: Principal(

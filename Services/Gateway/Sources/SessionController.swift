@@ -102,7 +102,8 @@ struct SessionController: Sendable {
         try await store.audit(
           subject: "user:\(form.username)", role: "", action: "login", target: form.username, remote: context.remote,
           result: "locked")
-        throw ConnectError(.permissionDenied, "the account is locked after repeated failures until \(until)")
+        throw DomainError.permissionDenied(
+          reason: "the account is locked after repeated failures until \(until.formatted(.iso8601))")
       }
     } catch {
       return ConnectError(error).response

@@ -120,7 +120,7 @@ extension RecordTable {
   public static func fetchRequired<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws
     -> Record
   {
-    try fetch(db, from: Record.table, id: id, as: type).orNotFound(Record.resourceName, id: id)
+    try fetch(db, from: Record.table, id: id, as: type).orNotFound(id: id)
   }
 
   /// Rewrites a stored record and its indexed columns, stamping who changed it and when.
@@ -177,7 +177,7 @@ extension RecordTable {
     var values: [(any DatabaseValueConvertible)?] = pairs.map(\.value)
     values += [try StoredMessage.encode(stored), time, principal.description, stored.id]
     try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE id = ?", arguments: StatementArguments(values))
-    guard db.changesCount == 1 else { throw DomainError.notFound(resource: resource, id: stored.id) }
+    guard db.changesCount == 1 else { throw DomainError.notFound(resource: RuleText(verbatim: resource), id: stored.id) }
     return stored
   }
 

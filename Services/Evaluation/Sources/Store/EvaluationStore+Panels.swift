@@ -19,7 +19,7 @@ extension EvaluationStore {
           arguments: [period.divisionCode, period.kind.rawValue, period.year, period.number])
         {
           throw DomainError.alreadyExists(
-            resource: Period.resourceName, id: period.label,
+            resource: RuleText(verbatim: Period.resourceName), id: period.label,
             detail: "of \(period.divisionCode), registered as \(existing)")
         }
         return try RecordTable.insertNew(db, period, by: principal, at: time)
@@ -104,7 +104,7 @@ extension EvaluationStore {
           db, sql: "SELECT id FROM panel WHERE panel_key = ?", arguments: [Self.panelKey(panel)])
         {
           throw DomainError.alreadyExists(
-            resource: Panel.resourceName, id: existing,
+            resource: RuleText(verbatim: Panel.resourceName), id: existing,
             detail: "for this period and \(panel.kind == .fourParty ? "compound and company" : "division")")
         }
         let created = try RecordTable.insertNew(db, panel, by: principal, at: time)
@@ -206,7 +206,7 @@ extension EvaluationStore {
           arguments: [request.evaluatorID, itemID, panel.periodID, request.companyID, request.compoundID])
         {
           throw DomainError.alreadyExists(
-            resource: Score.resourceName, id: existing,
+            resource: RuleText(verbatim: Score.resourceName), id: existing,
             detail:
               "\(request.evaluatorID) already scored \(item.code) for this company, compound and period; scores are not replaced"
           )

@@ -14,6 +14,8 @@ const S = {
 let lang = localStorage.getItem('lang') || 'zh';
 let session = null;
 let labels = { enums: {} };
+/** errors.json: the services' refusals in Chinese, by template (rules), field and resource. */
+let errorWords = { rules: {}, fields: {}, resources: {} };
 
 const t = (key, values = {}) => String(UI[lang][key] ?? UI.zh[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
 /** The label of a contract's enum value; an unlabelled one shows as it is, so a test sees it. */
@@ -52,37 +54,71 @@ function field(label, input, hint) {
 
 // ---- Calls and their errors ----
 
+/**
+ * A refusal: its code, the service's English message and, when the service sent one, its
+ * google.rpc.ErrorInfo: the field, and each text (`rule`, `detail`, `reason`, `resource`) as a
+ * template with its values (`rule_0`, …), which errors.json puts in Chinese.
+ */
 class ServiceError extends Error {
-  constructor(code, message) {
+  constructor(code, message, details = []) {
     super(message);
     this.code = code;
-    const split = /^([a-z_][a-z0-9_.[\]]*): (.*)$/s.exec(message || '');
-    this.field = split ? split[1] : '';
-    this.rule = split ? split[2] : message;
+    this.info = details?.find?.((detail) => detail.type === 'google.rpc.ErrorInfo')?.debug?.metadata ?? null;
+    const split = /^([a-z_][a-z0-9_.[\]]*): /.exec(message || '');
+    this.field = this.info ? this.info.field ?? '' : split?.[1] ?? '';
   }
 
   /** The refusal naming its field as `label`, as a form shows it beside that field. */
   textFor(label) {
     const kind = ERROR_CODES[lang][this.code] ?? this.code;
-    return lang === 'zh' ? `${kind}：${label}${translateRule(this.rule)}` : `${kind}: ${label} ${this.rule}`;
+    if (lang !== 'zh') return `${kind}: ${label} ${this.message.replace(/^[^:]*: /, '')}`;
+    return `${kind}：${label}${this.said() ?? ''}`;
   }
 
   /** The refusal in the console's language: what kind, which field, which rule. */
   get text() {
     const kind = ERROR_CODES[lang][this.code] ?? this.code;
-    if (!this.field) return lang === 'zh' ? `${kind}：${translateRule(this.rule)}` : `${kind}: ${this.rule}`;
-    const last = this.field.split('.').pop().replace(/\[\d+\]$/, '');
-    const name = lang === 'zh' ? (FIELD_NAMES[last] ?? this.field) : this.field;
-    return lang === 'zh' ? `${kind}：${name}${translateRule(this.rule)}` : `${kind}: ${name} ${this.rule}`;
+    if (lang !== 'zh') return this.message ? `${kind}: ${this.message}` : kind;
+    const last = this.field.split('.').pop().replace(/\[[^\]]*\]$/, '');
+    const name = this.field ? errorWords.fields[last] ?? '' : '';
+    const said = this.said();
+    return said ? `${kind}：${name}${said}` : kind;
+  }
+
+  /** What the service said, in Chinese from errors.json; null when it sent no template known there. */
+  said() {
+    if (!this.info) return null;
+    const parts = [];
+    const resource = this.render('resource', errorWords.resources);
+    if (resource) parts.push(`${resource}${this.code === 'already_exists' ? '已存在' : '不存在'}`);
+    for (const name of ['rule', 'reason', 'detail']) {
+      const text = this.render(name, errorWords.rules);
+      if (text) parts.push(text);
+    }
+    return parts.length ? parts.join('：') : null;
+  }
+
+  /** The metadata's template `name` in Chinese from `table`, its values in place and in words. */
+  render(name, table) {
+    const template = this.info[name];
+    const words = template === undefined ? undefined : table[template];
+    if (words === undefined) return null;
+    return words.replace(/\{(\d+)\}/g, (_, index) => valueWords(this.info[`${name}_${index}`] ?? ''));
   }
 }
 
-function translateRule(rule) {
-  for (const [pattern, words] of RULES_ZH) {
-    const match = pattern.exec(rule);
-    if (match) return words(match);
+/** A value put in a refusal, in words: a place by its name, a time in local time, an enum by its label. */
+function valueWords(value) {
+  if (/^\d{12}(\d{3})?$/.test(value)) return places.name(value);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return new Date(value).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB');
+  if (labels.enums[value]) return E(value);
+  // Swift writes a contract's enum value by its case name: `inProgress` is `…_IN_PROGRESS`.
+  if (/^[a-z][a-zA-Z]*$/.test(value)) {
+    const suffix = `_${value.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+    const key = Object.keys(labels.enums).find((name) => name.endsWith(suffix));
+    if (key) return E(key);
   }
-  return rule;
+  return value;
 }
 
 async function call(service, method, body = {}) {
@@ -92,7 +128,7 @@ async function call(service, method, body = {}) {
     body: JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
-  if (!response.ok) throw new ServiceError(answer.code, answer.message);
+  if (!response.ok) throw new ServiceError(answer.code, answer.message, answer.details);
   return answer;
 }
 
@@ -1265,7 +1301,7 @@ async function auditTrail() {
     if (values.since) values.since = new Date(`${values.since}T00:00:00+08:00`).toISOString();
     const response = await fetch(`/audit?${new URLSearchParams(values)}`, { credentials: 'same-origin' });
     const answer = await response.json();
-    if (!response.ok) { table.replaceChildren(el('tr', {}, el('td', { text: new ServiceError(answer.code, answer.message).text }))); return; }
+    if (!response.ok) { table.replaceChildren(el('tr', {}, el('td', { text: new ServiceError(answer.code, answer.message, answer.details).text }))); return; }
     table.replaceChildren(el('thead', {}, el('tr', {}, [t('time'), t('subject'), t('scope'), t('action'), t('target'), t('remote'), t('result')].map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, (answer.entries || []).map((e) => el('tr', {}, [formatTime(e.at), actorName(e.subject), roleName(e.role), e.action, e.target, e.remote, e.result].map((v) => el('td', { text: v ?? '' }))))));
   };
@@ -1335,7 +1371,7 @@ function notice(text) {
 window.addEventListener('unhandledrejection', (event) => notice(`${t('failed')}：${errorText(event.reason)}`));
 
 document.addEventListener('DOMContentLoaded', async () => {
-  labels = await fetch('/console/labels.json').then((r) => r.json());
+  [labels, errorWords] = await Promise.all(['labels', 'errors'].map((name) => fetch(`/console/${name}.json`).then((r) => r.json())));
   renderShell();
   // Back and Forward (and a hash typed by hand) move between the console's pages.
   window.addEventListener('popstate', () => { if (session) navigate(location.hash.slice(1)); });
@@ -1360,7 +1396,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     });
     const answer = await response.json();
     if (!response.ok) {
-      error.textContent = answer.code === 'unauthenticated' ? t('loginRefused') : new ServiceError(answer.code, answer.message).text;
+      error.textContent = answer.code === 'unauthenticated' ? t('loginRefused') : new ServiceError(answer.code, answer.message, answer.details).text;
       return;
     }
     await signedIn(answer);

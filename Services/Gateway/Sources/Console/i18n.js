@@ -1,7 +1,8 @@
 'use strict';
 // The console's own words, in Chinese and English. The contracts' enum values are labelled in
 // labels.json, which a test checks against every enum of proto/ (a new value without a label
-// fails it); the services' errors are put into words here by their gRPC code and rule.
+// fails it). Refusals are named here by their gRPC code; what the services say in them (rules,
+// fields, record kinds) is in errors.json, which a test checks against the services' sources.
 
 const UI = {
   zh: {
@@ -135,32 +136,3 @@ const ERROR_CODES = {
     unimplemented: 'Not supported', data_loss: 'Data error',
   },
 };
-
-// Field names the services use in errors, by their last part.
-const FIELD_NAMES = {
-  category: '类别', title: '标题', details: '详情', grid_code: '网格', division_code: '所属区划', reason: '原因', resolution: '办理结果', department: '职能部门', assignee_id: '处置人', satisfaction: '满意度', comment: '评价意见', name: '名称', household_count: '户数', kind: '类型', source: '来源', case_id: '事件', to: '转办目标', unit_code: '转办目标', value: '分值', item_id: '考评项目', panel_id: '测评小组', evaluator_id: '评分人', period_id: '考评周期', company_id: '物业企业', compound_id: '小区', phone: '电话', note: '说明', case_number: '案件编号',
-};
-
-// The services' most frequent rules, in Chinese; others are shown as the service wrote them.
-const RULES_ZH = [
-  [/^is required$/, () => '为必填项'],
-  [/^at most (\d+) characters, got (\d+)$/, (m) => `最多 ${m[1]} 个字符（当前 ${m[2]} 个）`],
-  [/^must not contain control characters/, () => '不能包含控制字符'],
-  [/^has an unknown value/, () => '取值无效'],
-  [/^is not a record id/, () => '不是有效的记录'],
-  [/^(?:is )?not a registered grid/, () => '不是已登记的网格'],
-  [/^the street names the district department/, () => '上报到区职能部门时须写明部门（街道吹哨、部门报到）'],
-  [/^a case number such as/, () => '应为案件编号或其开头部分，如 20261130-00007'],
-  [/^a division code is required|^is required$/, () => '为必填项'],
-  [/^another grid of community (\d+)/, () => '只能转至本社区的其他网格'],
-  [/held at the \S+ level; .* handles cases held at the \S+ level or below/, () => '该事件已由上级办理，本级不能再操作'],
-  [/^from 0 to the item's full marks ([\d.]+), got ([-\d.]+)$/, (m) => `应在 0 到满分 ${m[1]} 之间（当前 ${m[2]}）`],
-  [/^from (\d+) to (\d+)/, (m) => `应在 ${m[1]} 到 ${m[2]} 之间`],
-  [/^not before today/, () => '不能早于今天'],
-  [/cannot become/, () => '事件当前状态不允许此操作，请刷新后查看'],
-  [/^only an open case is escalated or transferred/, () => '只有办理中的事件可以上报或转办'],
-  [/^scores, surveys and evaluations are taken while the period is open/, () => '考评周期已截止，不再接受评分'],
-  [/is outside the jurisdiction|lies outside .*jurisdiction/, () => '超出您的管辖范围'],
-  [/role may not call/, () => '您的角色无权进行此操作'],
-  [/^the account is locked/, () => '账号因多次登录失败已暂时锁定'],
-];

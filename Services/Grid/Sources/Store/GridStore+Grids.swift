@@ -18,7 +18,7 @@ extension GridStore {
           gridExists: { try Self.gridID(db, code: $0) != nil })
         if let existing = try Self.gridID(db, code: grid.gridCode) {
           throw DomainError.alreadyExists(
-            resource: Grid.resourceName, id: grid.gridCode, detail: "registered as \(existing)")
+            resource: RuleText(verbatim: Grid.resourceName), id: grid.gridCode, detail: "registered as \(existing)")
         }
         let created = try RecordTable.insertNew(db, grid, by: principal, at: time)
         try Self.replaceCoveredCompounds(db, of: created)

@@ -59,12 +59,13 @@ public enum SelfGovernance {
     if after.members > 0, !required.holds(change.shareAfter) {
       throw DomainError.failedPrecondition(
         rule: "a \(kind) keeps a party share of \(required.description)",
-        detail: String(
-          format: "the change takes it from %.1f%% (%d of %d) to %.1f%% (%d of %d)", change.shareBefore * 100,
-          before.party, before.members, change.shareAfter * 100, after.party, after.members))
+        detail: "\(percent(change.shareBefore)) → \(percent(change.shareAfter)), \(after.party) of \(after.members)")
     }
     return change
   }
+
+  /// A share as a percentage with one decimal, e.g. `66.7%`.
+  static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
 
   /// The rule "an owners' committee is for a compound with a property company, a
   /// self-management committee for one without" (业委会 / 自管会).
