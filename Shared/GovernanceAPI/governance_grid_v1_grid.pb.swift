@@ -2223,8 +2223,10 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
     set {_uniqueStorage()._caseNumber = newValue}
   }
 
-  /// The order of the list (AIP-132): "" for the order of creation, "create_time desc" for the
-  /// newest first. Anything else is INVALID_ARGUMENT.
+  /// The order of the list (AIP-132): "create_time" (or "") for the order of creation,
+  /// "case_number" for the order of report (date, then the day's sequence), "deadline" (cases
+  /// without one first), or "priority"; each followed by " desc" for the reverse. Anything else is
+  /// INVALID_ARGUMENT.
   public var orderBy: String {
     get {_storage._orderBy}
     set {_uniqueStorage()._orderBy = newValue}
@@ -2235,6 +2237,17 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
     get {_storage._resolvedLevel}
     set {_uniqueStorage()._resolvedLevel = newValue}
   }
+
+  /// Only resolved cases: true for those resolved on time, false for those resolved late (the
+  /// on-time rate's cases); unset for all.
+  public var resolvedOnTime: Bool {
+    get {_storage._resolvedOnTime ?? false}
+    set {_uniqueStorage()._resolvedOnTime = newValue}
+  }
+  /// Returns true if `resolvedOnTime` has been explicitly set.
+  public var hasResolvedOnTime: Bool {_storage._resolvedOnTime != nil}
+  /// Clears the value of `resolvedOnTime`. Subsequent reads from it will return its default value.
+  public mutating func clearResolvedOnTime() {_uniqueStorage()._resolvedOnTime = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -5746,7 +5759,7 @@ nonisolated extension Governance_Grid_V1_GetCaseRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCasesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0\u{3}resolved_level\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0\u{3}resolved_level\0\u{3}resolved_on_time\0")
 
   fileprivate class _StorageClass {
     var _pageSize: Int32 = 0
@@ -5767,6 +5780,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
     var _caseNumber: String = String()
     var _orderBy: String = String()
     var _resolvedLevel: Governance_Grid_V1_CaseLevel = .unspecified
+    var _resolvedOnTime: Bool? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5795,6 +5809,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       _caseNumber = source._caseNumber
       _orderBy = source._orderBy
       _resolvedLevel = source._resolvedLevel
+      _resolvedOnTime = source._resolvedOnTime
     }
   }
 
@@ -5831,6 +5846,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._caseNumber) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._orderBy) }()
         case 18: try { try decoder.decodeSingularEnumField(value: &_storage._resolvedLevel) }()
+        case 19: try { try decoder.decodeSingularBoolField(value: &_storage._resolvedOnTime) }()
         default: break
         }
       }
@@ -5897,6 +5913,9 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       if _storage._resolvedLevel != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._resolvedLevel, fieldNumber: 18)
       }
+      try { if let v = _storage._resolvedOnTime {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 19)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5924,6 +5943,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         if _storage._caseNumber != rhs_storage._caseNumber {return false}
         if _storage._orderBy != rhs_storage._orderBy {return false}
         if _storage._resolvedLevel != rhs_storage._resolvedLevel {return false}
+        if _storage._resolvedOnTime != rhs_storage._resolvedOnTime {return false}
         return true
       }
       if !storagesAreEqual {return false}

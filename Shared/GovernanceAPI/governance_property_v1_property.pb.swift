@@ -951,8 +951,12 @@ public nonisolated struct Governance_Property_V1_ListCompoundsRequest: Sendable 
 
   public var area: String = String()
 
-  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  /// "create_time" (or "") for the order of creation, "name" (Unicode order: radical and stroke for
+  /// Chinese) or "household_count"; " desc" after any for the reverse (AIP-132).
   public var orderBy: String = String()
+
+  /// Only compounds whose name contains this text (at most 100 characters).
+  public var nameContains: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1581,7 +1585,8 @@ public nonisolated struct Governance_Property_V1_ListCompaniesRequest: Sendable 
   /// are left out of the answer.
   public var ids: [String] = []
 
-  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  /// "create_time" (or "") for the order of creation, "star_rating" or "staff_count"; " desc" after
+  /// any for the reverse (AIP-132).
   public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -3065,7 +3070,7 @@ nonisolated extension Governance_Property_V1_UpdateCompoundRequest: SwiftProtobu
 
 nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCompoundsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}management_mode\0\u{1}kind\0\u{3}three_no\0\u{3}company_id\0\u{1}area\0\u{3}order_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}management_mode\0\u{1}kind\0\u{3}three_no\0\u{3}company_id\0\u{1}area\0\u{3}order_by\0\u{3}name_contains\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3083,6 +3088,7 @@ nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf
       case 8: try { try decoder.decodeSingularStringField(value: &self.companyID) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.area) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.orderBy) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.nameContains) }()
       default: break
       }
     }
@@ -3123,6 +3129,9 @@ nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf
     if !self.orderBy.isEmpty {
       try visitor.visitSingularStringField(value: self.orderBy, fieldNumber: 10)
     }
+    if !self.nameContains.isEmpty {
+      try visitor.visitSingularStringField(value: self.nameContains, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3137,6 +3146,7 @@ nonisolated extension Governance_Property_V1_ListCompoundsRequest: SwiftProtobuf
     if lhs.companyID != rhs.companyID {return false}
     if lhs.area != rhs.area {return false}
     if lhs.orderBy != rhs.orderBy {return false}
+    if lhs.nameContains != rhs.nameContains {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

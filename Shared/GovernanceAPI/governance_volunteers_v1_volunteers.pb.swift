@@ -748,7 +748,8 @@ public nonisolated struct Governance_Volunteers_V1_ListTeamsRequest: Sendable {
 
   public var includeInactive: Bool = false
 
-  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  /// "create_time" (or "") for the order of creation or "name" (Unicode order); " desc" after any
+  /// for the reverse (AIP-132).
   public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1868,7 +1869,8 @@ public nonisolated struct Governance_Volunteers_V1_ListMicroWishesRequest: Senda
   /// Only wishes posted by or for this resident principal.
   public var residentPrincipalID: String = String()
 
-  /// "" for the order of creation, "create_time desc" for the newest first (AIP-132).
+  /// "create_time" (or "") for the order of creation or "expire_date"; " desc" after any for the
+  /// reverse (AIP-132).
   public var orderBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -257,6 +257,20 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(Select(browser.find_element(By.CSS_SELECTOR, "#members-filters select[name=kind]"))
                          .first_selected_option.get_attribute("value"), "MEMBER_KIND_IN_SERVICE")
         self.assertIn("在职党员", browser.find_element(By.ID, "members-table").text)
+        # The on-time rate opens the cases behind it an official acts on: those resolved late.
+        self.open_page("dashboard")
+        self.wait(EC.element_to_be_clickable((By.ID, "figure-on-time"))).click()
+        self.wait(EC.presence_of_element_located((By.ID, "cases-table")))
+        self.settle()
+        self.assertEqual(Select(browser.find_element(By.CSS_SELECTOR, "#cases-filters select[name=resolvedOnTime]"))
+                         .first_selected_option.get_attribute("value"), "false")
+        numbers = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")]
+        self.assertTrue(numbers, "the demo month has cases resolved late")
+        for number in numbers[:5]:
+            case = self.admin.call("grid.v1.GridService", "ListCases", {"caseNumber": number})["cases"][0]
+            self.assertIn("resolveTime", case)
+            late = case.get("missedDeadline") or case.get("overdue") or ("deadline" in case and case["resolveTime"] > case["deadline"])
+            self.assertTrue(late, f"{number} is listed as resolved late: {case}")
         self.open_page("dashboard")
         browser.set_window_size(1920, 1080)
         self.settle()
@@ -405,6 +419,70 @@ class ConsoleTest(unittest.TestCase):
         kind, _, said = text.partition("：")
         self.assertTrue(kind and said.strip(), f"only the kind of refusal is shown: {text!r}")
         self.assertIsNone(re.search(r"[A-Za-z]{3,}", text), f"English in a refusal: {text!r}")
+
+    def test_7_street_official_sorts_the_desk_and_signs_off_a_joint_acceptance(self):
+        # The demo's acceptance waits for a street's sign-off; that street's official records it.
+        acceptance = next(a for a in self.admin.call("property.v1.PropertyService", "ListAcceptances", {"pageSize": 50})
+                          .get("acceptances", []) if a["state"] == "ACCEPTANCE_STATE_IN_PROGRESS")
+        self.assertEqual(acceptance["currentStep"], "ACCEPTANCE_STEP_STREET_SIGN_OFF")
+        compound = self.admin.call("property.v1.PropertyService", "GetCompound", {"id": acceptance["compoundId"]})
+        street = compound["divisionCode"][:9]
+        self.make_user("yanshou", "street", street)
+        self.sign_in("yanshou")
+        browser = self.browser
+
+        # The case desk sorts by a column, the service ordering and paging: case number up, then down.
+        self.open_page("cases")
+        first = self.admin.call("grid.v1.GridService", "ListCases",
+                                {"divisionPrefix": street, "orderBy": "case_number", "pageSize": 1})["cases"][0]
+        for direction, mark in [("ascending", "▲"), ("descending", "▼")]:
+            browser.find_element(By.ID, "cases-sort-case_number").click()
+            self.settle()
+            header = browser.find_element(By.CSS_SELECTOR, "#cases-table th[aria-sort]:not([aria-sort=none])")
+            self.assertEqual((header.get_attribute("aria-sort"), mark in header.text), (direction, True))
+            numbers = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")]
+            self.assertEqual(numbers, sorted(numbers, reverse=direction == "descending"))
+            if direction == "ascending":
+                self.assertEqual(numbers[0], first["caseNumber"])
+                browser.find_element(By.ID, "cases-next").click()
+                self.settle()
+                later = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")]
+                self.assertTrue(later and later[0] > numbers[-1], "the next page goes on in the same order")
+
+        # The compound is found by part of its name.
+        self.open_page("compounds")
+        browser.find_element(By.ID, "compound-name-search").send_keys(compound["name"][1:])
+        browser.find_element(By.ID, "compounds-search").click()
+        self.settle()
+        rows = browser.find_elements(By.CSS_SELECTOR, "#compounds-table tr.row")
+        self.assertIn(compound["name"], [row.find_element(By.TAG_NAME, "td").text for row in rows])
+        next(row for row in rows if row.find_element(By.TAG_NAME, "td").text == compound["name"]).click()
+        record = self.wait(EC.element_to_be_clickable((By.ID, f"record-step-{acceptance['id']}")))
+        # Failed without reasons: refused beside the reasons, in Chinese.
+        record.click()
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open] select[name=outcome]")))
+        Select(browser.find_element(By.CSS_SELECTOR, "dialog[open] select[name=outcome]")).select_by_value("STEP_OUTCOME_FAILED")
+        self.dialog_confirm()
+        slot = self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "dialog[open] .field-error:not(:empty)")))
+        self.assertIn("未通过原因", slot.text)
+        self.assert_chinese_refusal(slot.text)
+        # Passed, the seven haves checked: the district's joint acceptance is next.
+        Select(browser.find_element(By.CSS_SELECTOR, "dialog[open] select[name=outcome]")).select_by_value("STEP_OUTCOME_PASSED")
+        for box in browser.find_elements(By.CSS_SELECTOR, "dialog[open] input[type=checkbox]"):
+            box.click()
+        browser.find_element(By.CSS_SELECTOR, "dialog[open] input[name=decidingBody]").send_keys("街道党工委")
+        self.dialog_confirm()
+        self.wait(lambda b: not b.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+        self.wait(lambda b: re.search(r"街道审核(（第\d+轮）)?：通过", b.find_element(By.TAG_NAME, "main").text))
+        # The company, registered at the district, is named for the street too.
+        company = self.admin.call("property.v1.PropertyService", "GetCompany", {"id": acceptance["companyId"]})
+        self.assertIn(company["name"], browser.find_element(By.TAG_NAME, "main").text)
+        self.check_page("walk-street-acceptance")
+        stored = self.admin.call("property.v1.PropertyService", "GetAcceptance", {"id": acceptance["id"]})
+        self.assertEqual(stored["currentStep"], "ACCEPTANCE_STEP_DISTRICT_JOINT_ACCEPTANCE")
+        decision = stored["steps"][-1]
+        self.assertEqual((decision["decidedBy"], decision["decidingBody"]), ("yanshou", "街道党工委"))
+        self.assertEqual(len([v for v in decision["checklist"].values() if v.get("satisfied")]), 7)
 
     def handler(self) -> str:
         """The case's current handling unit, as its detail shows it: level · unit."""

@@ -90,9 +90,36 @@ struct CaseNumberTests {
       .with { $0.toDate = CalendarDate.today(at: archived[0].reportTime.date) })
     #expect(earlierOnly.cases.count == 2)
 
+    // The archived ones were resolved within their day, on time; none late.
+    #expect(try await store.listCases(.with { $0.resolvedOnTime = true }).cases.count == 2)
+    #expect(try await store.listCases(.with { $0.resolvedOnTime = false }).cases.isEmpty)
+
+    // By case number, the order of report: the earlier day's first, whatever the order of creation.
+    let byNumber = try await store.listCases(.with { $0.orderBy = "case_number" })
+    #expect(byNumber.cases.map(\.caseNumber) == ["\(earlier)-00001", "\(earlier)-00002"] + numbers)
+    let byNumberDesc = try await store.listCases(
+      .with {
+        $0.orderBy = "case_number desc"
+        $0.pageSize = 3
+      })
+    let lastPage = try await store.listCases(
+      .with {
+        $0.orderBy = "case_number desc"
+        $0.pageToken = byNumberDesc.nextPageToken
+      })
+    #expect((byNumberDesc.cases + lastPage.cases).map(\.caseNumber) == byNumber.cases.map(\.caseNumber).reversed())
     await #expect(
       throws: DomainError.invalidArgument(
-        field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got 'title'")
+        field: "page_token", rule: "belongs to the list in the order '\("case_number desc")', not '\("")'")
+    ) {
+      _ = try await store.listCases(.with { $0.pageToken = byNumberDesc.nextPageToken })
+    }
+
+    await #expect(
+      throws: DomainError.invalidArgument(
+        field: "order_by",
+        rule:
+          "one of \("create_time, case_number, deadline, priority"), then \"desc\" for the reverse, got '\("title")'")
     ) {
       _ = try await store.listCases(.with { $0.orderBy = "title" })
     }

@@ -325,7 +325,7 @@ struct PropertyServiceTests {
 
   @Test("lists page through a jurisdiction; statistics match a hand count")
   func listsAndStatistics() async throws {
-    try await Self.withService { property, _ in
+    try await Self.withService { property, store in
       let city = try await Self.makeCity(property)
       _ = try await Self.sign(property, compound: city.compounds[0].id, company: city.companies[0].id)
       var seen: [String] = []
@@ -346,6 +346,27 @@ struct PropertyServiceTests {
       }
       let underContract = try await property.listCompounds(.with { $0.companyID = city.companies[0].id })
       #expect(underContract.compounds.map(\.id) == [city.compounds[0].id])
+      // A street lists the companies registered at its district (as it may read them), none of
+      // another district's.
+      let clerk = Principal(subject: "user:clerk", role: .street, scope: "320113005")
+      let seenByStreet = try await Principal.$current.withValue(clerk) {
+        try await store.listCompanies(.init()).companies.map(\.id)
+      }
+      #expect(Set(seenByStreet) == Set(city.companies.map(\.id)))
+      let otherDistrict = Principal(subject: "user:other", role: .street, scope: "320114001")
+      let seenElsewhere = try await Principal.$current.withValue(otherDistrict) {
+        try await store.listCompanies(.init()).companies
+      }
+      #expect(seenElsewhere.isEmpty)
+
+      // Found by part of the name; ordered by name either way.
+      #expect(try await property.listCompounds(.with { $0.nameContains = " 区2 " }).compounds.map(\.name) == ["小区2"])
+      #expect(try await property.listCompounds(.with { $0.nameContains = "%" }).compounds.isEmpty)
+      let byName = try await property.listCompounds(.with { $0.orderBy = "name desc" })
+      #expect(byName.compounds.map(\.name) == ["小区3", "小区2", "小区1"])
+      await expectRPCError(.invalidArgument, mentioning: "order_by", "household_count") {
+        _ = try await property.listCompounds(.with { $0.orderBy = "kind" })
+      }
 
       // Trials ending soon, for the street office to follow up.
       func trialsEnding(by year: Int32) async throws -> Int {

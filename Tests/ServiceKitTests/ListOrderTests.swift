@@ -1,17 +1,107 @@
-import ServiceKit
+import Foundation
+import GRDB
+import SwiftProtobuf
 import Testing
 
-@Suite("List orders (AIP-132 order_by): the order of creation or the newest first")
+@testable import ServiceKit
+
+@Suite("List orders (AIP-132 order_by): the order of creation or one offered field, either way")
 struct ListOrderTests {
-  @Test("a list runs in the order of creation or newest first, nothing else")
-  func aListRunsInTheOrderOfCreationOrNewestFirst() throws {
-    #expect(try ListOrder.newestFirst("") == false)
-    #expect(try ListOrder.newestFirst("create_time desc") == true)
-    for other in ["create_time", "name desc", "CREATE_TIME DESC", "create_time desc; DROP TABLE x"] {
+  @Test("a list runs in the order of creation or by one field its store offers, ascending or descending")
+  func aListRunsInTheOrderOfCreationOrByOneOfferedField() throws {
+    let fields: KeyValuePairs<String, String> = ["name": "name", "household_count": "household_count"]
+    #expect(try ListOrder("", fields: fields) == .creation)
+    #expect(try ListOrder("create_time", fields: fields) == .creation)
+    let newest = try ListOrder("create_time desc")
+    #expect((newest.column, newest.descending, newest.orderBy) == ("id", true, "create_time desc"))
+    let largest = try ListOrder("household_count desc", fields: fields)
+    #expect((largest.column, largest.descending, largest.orderBy) == ("household_count", true, "household_count desc"))
+    let byName = try ListOrder("name  asc", fields: fields)
+    #expect((byName.column, byName.descending, byName.orderBy) == ("name", false, "name"))
+    for other in ["name desc", "CREATE_TIME DESC", "create_time desc; DROP TABLE x", "create_time sideways", "a b c"] {
       #expect(
         throws: DomainError.invalidArgument(
-          field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got '\(other)'")
-      ) { try ListOrder.newestFirst(other) }
+          field: "order_by", rule: "one of \("create_time"), then \"desc\" for the reverse, got '\(other)'")
+      ) { try ListOrder(other) }
+    }
+  }
+
+  /// Ten records whose sort values repeat and include NULL, created in id order.
+  static let values: [(id: String, value: Int?)] = [
+    ("r00", 3), ("r01", nil), ("r02", 1), ("r03", 3), ("r04", nil), ("r05", 2), ("r06", 1), ("r07", 3),
+    ("r08", 2), ("r09", nil),
+  ]
+
+  static func database() throws -> DatabaseQueue {
+    let queue = try DatabaseQueue()
+    try queue.write { db in
+      try RecordTable.create(db, name: "thing") { $0.column("size", .integer) }
+      for (id, value) in values {
+        let record = try StoredMessage.encode(Google_Protobuf_StringValue(id))
+        try db.execute(
+          sql: """
+            INSERT INTO thing (id, size, record, created_at, created_by, updated_at, updated_by) \
+            VALUES (?, ?, ?, 0, 'test', 0, 'test')
+            """, arguments: [id, value, record])
+      }
+    }
+    return queue
+  }
+
+  @Test(
+    "walking the pages of a list gives every record once, in the order asked, at any page size",
+    arguments: ["", "create_time desc", "size", "size desc"], [1, 2, 3, 4, 50])
+  func pagesWalkTheWholeOrder(orderBy: String, pageSize: Int32) throws {
+    let queue = try Self.database()
+    let order = try ListOrder(orderBy, fields: ["size": "size"])
+    // SQLite puts NULL first; ties run in the order of creation, reversed with the rest.
+    let ascending = Self.values.sorted { a, b in
+      switch (a.value, b.value) {
+      case (nil, nil): a.id < b.id
+      case (nil, _): true
+      case (_, nil): false
+      case (let x?, let y?): x == y ? a.id < b.id : x < y
+      }
+    }
+    let expected: [String] =
+      switch orderBy {
+      case "": Self.values.map(\.id)
+      case "create_time desc": Self.values.map(\.id).reversed()
+      case "size": ascending.map(\.id)
+      default: ascending.reversed().map(\.id)
+      }
+    var walked: [String] = []
+    var token = ""
+    repeat {
+      let page = try PageRequest(pageSize: pageSize, pageToken: token)
+      let (records, next) = try queue.read { db in
+        try RecordTable.list(
+          db, from: "thing", as: Google_Protobuf_StringValue.self, filter: RecordFilter(), page: page, order: order)
+      }
+      walked += records.map(\.value)
+      token = next
+    } while !token.isEmpty && walked.count <= Self.values.count
+    #expect(walked == expected)
+  }
+
+  @Test("a page token of a list in one order is refused by the list in another")
+  func aTokenKeepsItsOrder() throws {
+    let queue = try Self.database()
+    let bySize = try ListOrder("size desc", fields: ["size": "size"])
+    let first = try queue.read { db in
+      try RecordTable.list(
+        db, from: "thing", as: Google_Protobuf_StringValue.self, filter: RecordFilter(),
+        page: PageRequest(pageSize: 2, pageToken: ""), order: bySize)
+    }
+    let page = try PageRequest(pageSize: 2, pageToken: first.nextPageToken)
+    #expect(
+      throws: DomainError.invalidArgument(
+        field: "page_token", rule: "belongs to the list in the order '\("size desc")', not '\("")'")
+    ) {
+      try queue.read { db in
+        try RecordTable.list(
+          db, from: "thing", as: Google_Protobuf_StringValue.self, filter: RecordFilter(), page: page)
+      }
     }
   }
 }

@@ -132,13 +132,14 @@ extension RecordTable {
     }
   }
 
-  /// One page of records of type `type` matching `filter`, in id (creation) order or, with
-  /// `newestFirst`, the reverse, and the token of the next page (which goes on in the same order).
+  /// One page of records of type `type` matching `filter`, in `order`, and the token of the next
+  /// page (which goes on in the same order). Throws INVALID_ARGUMENT naming `page_token` for a
+  /// token of a list in another order.
   @inlinable
   public static func list<Record: StoredRecord>(
-    _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest, newestFirst: Bool = false
+    _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest, order: ListOrder = .creation
   ) throws -> (records: [Record], nextPageToken: String) {
-    try list(db, from: Record.table, as: type, filter: filter, page: page, newestFirst: newestFirst)
+    try list(db, from: Record.table, as: type, filter: filter, page: page, order: order)
   }
 }
 
@@ -177,27 +178,53 @@ extension RecordTable {
     var values: [(any DatabaseValueConvertible)?] = pairs.map(\.value)
     values += [try StoredMessage.encode(stored), time, principal.description, stored.id]
     try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE id = ?", arguments: StatementArguments(values))
-    guard db.changesCount == 1 else { throw DomainError.notFound(resource: RuleText(verbatim: resource), id: stored.id) }
+    guard db.changesCount == 1 else {
+      throw DomainError.notFound(resource: RuleText(verbatim: resource), id: stored.id)
+    }
     return stored
   }
 
-  /// One page of records matching `filter`, in id (creation) order or its reverse, and the token
-  /// of the next page: the id of the page's last record, after which the next page goes on.
+  /// One page of records matching `filter`, in `order`, and the token of the next page: where
+  /// the page's last record stands in that order (its id and, for a column, its value), after
+  /// which the next page goes on. SQLite puts NULL before every value.
   @inlinable @usableFromInline
   static func list<Record: SwiftProtobuf.Message>(
     _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest,
-    newestFirst: Bool = false
+    order: ListOrder = .creation
   ) throws -> (records: [Record], nextPageToken: String) {
     var conditions = filter.conditions
     var arguments = filter.arguments
-    if let after = page.afterID {
-      conditions.append(newestFirst ? "id < ?" : "id > ?")
-      arguments.append(after.databaseValue)
+    let sortsByColumn = order.column != "id"
+    if let after = try page.position(in: order) {
+      let id = order.descending ? "id < ?" : "id > ?"
+      switch (sortsByColumn, after.value.isNull, order.descending) {
+      case (false, _, _):
+        conditions.append(id)
+        arguments.append(after.id.databaseValue)
+      case (true, true, false):
+        conditions.append("((\(order.column) IS NULL AND \(id)) OR \(order.column) IS NOT NULL)")
+        arguments.append(after.id.databaseValue)
+      case (true, true, true):
+        conditions.append("(\(order.column) IS NULL AND \(id))")
+        arguments.append(after.id.databaseValue)
+      case (true, false, false):
+        conditions.append("(\(order.column) > ? OR (\(order.column) = ? AND \(id)))")
+        arguments += [after.value, after.value, after.id.databaseValue]
+      case (true, false, true):
+        conditions.append("(\(order.column) < ? OR \(order.column) IS NULL OR (\(order.column) = ? AND \(id)))")
+        arguments += [after.value, after.value, after.id.databaseValue]
+      }
     }
     let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     arguments.append((page.size + 1).databaseValue)
+    let direction = order.descending ? " DESC" : ""
+    let orderClause = sortsByColumn ? "\(order.column)\(direction), id\(direction)" : "id\(direction)"
     let rows = try Row.fetchAll(
-      db, sql: "SELECT id, record FROM \(name) \(whereClause) ORDER BY id\(newestFirst ? " DESC" : "") LIMIT ?",
+      db,
+      sql: """
+        SELECT id, \(sortsByColumn ? order.column : "NULL") AS sort_value, record FROM \(name) \(whereClause) \
+        ORDER BY \(orderClause) LIMIT ?
+        """,
       arguments: StatementArguments(arguments))
     // A page ends at its size or once its stored records reach `maximumBytes`, whichever comes
     // first (at least one record), so no answer nears the 4 MiB message limit.
@@ -209,8 +236,9 @@ extension RecordTable {
       bytes += stored.count
       records.append(try StoredMessage.decode(type, from: stored))
     }
-    let next = rows.count > records.count ? PageRequest.token(after: rows[records.count - 1]["id"]) : ""
-    return (records, next)
+    guard rows.count > records.count else { return (records, "") }
+    let last = rows[records.count - 1]
+    return (records, PageRequest.token(after: last["id"], in: order, value: last["sort_value"]))
   }
 }
 
@@ -261,9 +289,13 @@ public struct RecordFilter: Sendable {
 
   /// Restricts to a jurisdiction: codes starting with `prefix`, held to the current caller's
   /// jurisdiction (no prefix is the caller's whole jurisdiction). Returns the prefix applied.
+  ///
+  /// With `contextAbove`, records registered at the divisions above it are listed too, as
+  /// `Jurisdiction.readable` lets them be read: a district's property companies and evaluation
+  /// periods for its streets and communities.
   @discardableResult
   public mutating func divisionPrefix(
-    _ prefix: String, column: String = "division_code", scan: PrefixScan = .firstPage
+    _ prefix: String, column: String = "division_code", scan: PrefixScan = .firstPage, contextAbove: Bool = false
   ) throws(DomainError) -> String {
     guard prefix.utf8.count <= 18, prefix.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
       throw DomainError.invalidArgument(field: "division_prefix", rule: "digits of a division code, got '\(prefix)'")
@@ -275,24 +307,54 @@ public struct RecordFilter: Sendable {
     // than by gathering the whole range from the index and sorting it (the unary + tells SQLite
     // not to use the index).
     let walksInIDOrder = scan == .firstPage && applied.count < 12
-    add("\(walksInIDOrder ? "+" : "")\(column) GLOB ?", applied + "*")
+    guard contextAbove else {
+      add("\(walksInIDOrder ? "+" : "")\(column) GLOB ?", applied + "*")
+      return applied
+    }
+    let above = Jurisdiction.ancestors(of: applied)
+    conditions.append("(\(column) GLOB ? OR \(column) IN (\(above.map { _ in "?" }.joined(separator: ", "))))")
+    arguments += [(applied + "*").databaseValue] + above.map(\.databaseValue)
     return applied
   }
 }
 
-/// The orders a list offers through its request's `order_by` (AIP-132).
-public enum ListOrder {
-  /// The rule "a list runs in the order of creation (`""`) or newest first (`"create_time desc"`)":
-  /// whether `orderBy` asks for the newest first. Throws INVALID_ARGUMENT naming `order_by` for
-  /// any other order.
-  public static func newestFirst(_ orderBy: String) throws(DomainError) -> Bool {
-    switch orderBy {
-    case "": return false
-    case "create_time desc": return true
-    default:
+/// The order a list runs in, asked by its request's `order_by` (AIP-132): one field, ascending
+/// unless followed by ` desc`. Every list offers `create_time`, the order of creation (also what
+/// an empty `order_by` means), and the fields its store names, each sorted by a column; records
+/// of equal value run in the order of creation.
+public struct ListOrder: Sendable, Equatable {
+  /// The column sorted by: `id` for the order of creation.
+  public let column: String
+  public let descending: Bool
+  /// The order as `order_by` writes it (`""` for the order of creation), recorded in page tokens.
+  public let orderBy: String
+
+  /// The order of creation, oldest first.
+  public static let creation = ListOrder(column: "id", descending: false, orderBy: "")
+
+  private init(column: String, descending: Bool, orderBy: String) {
+    self.column = column
+    self.descending = descending
+    self.orderBy = orderBy
+  }
+
+  /// The rule "a list runs in the order of creation or by one field its store offers, ascending or
+  /// descending": the order `orderBy` asks for, `fields` giving each offered field's column.
+  /// Throws INVALID_ARGUMENT naming `order_by` for another field or form.
+  public init(_ orderBy: String, fields: KeyValuePairs<String, String> = [:]) throws(DomainError) {
+    let words = orderBy.split(separator: " ", omittingEmptySubsequences: true)
+    let field = words.first.map(String.init) ?? "create_time"
+    let direction = words.count > 1 ? String(words[1]) : "asc"
+    let column = field == "create_time" ? "id" : fields.first { $0.key == field }?.value
+    guard let column, words.count <= 2, direction == "asc" || direction == "desc" else {
+      let offered = (["create_time"] + fields.map(\.key)).joined(separator: ", ")
       throw DomainError.invalidArgument(
-        field: "order_by", rule: "\"\" (order of creation) or \"create_time desc\", got '\(orderBy)'")
+        field: "order_by", rule: "one of \(offered), then \"desc\" for the reverse, got '\(orderBy)'")
     }
+    let descending = direction == "desc"
+    self.init(
+      column: column, descending: descending,
+      orderBy: column == "id" && !descending ? "" : "\(field)\(descending ? " desc" : "")")
   }
 }
 
@@ -338,6 +400,54 @@ public struct PageRequest: Sendable, Equatable {
   /// The opaque token of the page after the record `id`.
   public static func token(after id: String) -> String {
     Data("after:\(id)".utf8).base64EncodedString()
+  }
+
+  /// Separates the parts of a token of a list in an order other than creation's.
+  @usableFromInline static let separator = "\u{1F}"
+
+  /// The token of the page after the record `id` whose sort value is `value`, in `order`: the
+  /// id, the order, and the value tagged by its type (`n` NULL, `i` integer, `d` real, `s` text).
+  @usableFromInline
+  static func token(after id: String, in order: ListOrder, value: DatabaseValue) -> String {
+    guard order != .creation else { return token(after: id) }
+    let tagged: String =
+      switch value.storage {
+      case .null: "n"
+      case .int64(let integer): "i\(integer)"
+      case .double(let real): "d\(real)"
+      case .string(let text): "s\(text)"
+      case .blob: "n"
+      }
+    return token(after: [id, order.orderBy, tagged].joined(separator: separator))
+  }
+
+  /// Where the previous page ended in `order`: the last record's id and sort value (NULL when
+  /// the list is in the order of creation), or nil on a first page. Throws INVALID_ARGUMENT
+  /// naming `page_token` for a token of the same list in another order.
+  @usableFromInline
+  func position(in order: ListOrder) throws(DomainError) -> (id: String, value: DatabaseValue)? {
+    guard let afterID else { return nil }
+    let parts = afterID.components(separatedBy: Self.separator)
+    let tokenOrder = parts.count == 3 ? parts[1] : ""
+    guard tokenOrder == order.orderBy, parts.count == 1 || parts.count == 3 else {
+      throw DomainError.invalidArgument(
+        field: "page_token", rule: "belongs to the list in the order '\(tokenOrder)', not '\(order.orderBy)'")
+    }
+    guard parts.count == 3 else { return (parts[0], .null) }
+    let tagged = parts[2]
+    let body = String(tagged.dropFirst())
+    let value: DatabaseValue? =
+      switch tagged.first {
+      case "n": .null
+      case "i": Int64(body).map(\.databaseValue)
+      case "d": Double(body).map(\.databaseValue)
+      case "s": body.databaseValue
+      default: nil
+      }
+    guard let value else {
+      throw DomainError.invalidArgument(field: "page_token", rule: "is not a token from a previous page")
+    }
+    return (parts[0], value)
   }
 }
 

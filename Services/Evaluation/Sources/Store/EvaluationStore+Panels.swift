@@ -40,14 +40,15 @@ extension EvaluationStore {
     -> Governance_Evaluation_V1_ListPeriodsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
-    try filter.divisionPrefix(request.divisionPrefix)
+    // A district's periods evaluate its streets' and communities' compounds: they list them too.
+    try filter.divisionPrefix(request.divisionPrefix, contextAbove: true)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
     filter.add("year = ?", request.year, when: request.year != 0)
     let (periods, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Period.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Period.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.periods = periods

@@ -413,12 +413,35 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
   let index = 0;
   // The query of the last search: pages go on with it, whatever the form holds meanwhile.
   let query = null;
-  const head = el('thead', {}, el('tr', {}, columns.map(([label]) => el('th', { scope: 'col', text: label }))));
+  // A column with a third entry, the service's order_by field, sorts the list by it: the service
+  // orders and pages; a second click reverses, and the order shown is the one asked for.
+  let sort = null;
+  const headers = columns.map(([label, , sortField]) => {
+    if (!sortField) return el('th', { scope: 'col', text: label });
+    const th = el('th', { scope: 'col', 'aria-sort': 'none' });
+    th.append(el('button', { type: 'button', class: 'sort', id: `${id}-sort-${sortField}`, title: t('sortBy', { column: label }),
+      onclick: () => {
+        sort = sort === sortField ? `${sortField} desc` : sortField;
+        tokens.length = 1; index = 0; load();
+      } }, label, el('span', { class: 'sort-mark', 'aria-hidden': 'true' })));
+    th.dataset.sortField = sortField;
+    return th;
+  });
+  const head = el('thead', {}, el('tr', {}, headers));
+  const showSort = () => {
+    for (const th of headers) {
+      if (!th.dataset.sortField) continue;
+      const direction = sort === th.dataset.sortField ? 'ascending' : sort === `${th.dataset.sortField} desc` ? 'descending' : 'none';
+      th.setAttribute('aria-sort', direction);
+      th.querySelector('.sort-mark').textContent = direction === 'ascending' ? ' ▲' : direction === 'descending' ? ' ▼' : ' ↕';
+    }
+  };
   const load = async () => {
     status.textContent = t('loading');
     if (!query || index === 0) query = request(Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== '')));
+    showSort();
     try {
-      const answer = await call(service, method, { ...query, pageSize, pageToken: tokens[index] });
+      const answer = await call(service, method, { ...query, ...(sort ? { orderBy: sort } : {}), pageSize, pageToken: tokens[index] });
       const rows = answer[key] || [];
       if (prepare) await prepare(rows);
       tokens[index + 1] = answer.nextPageToken || '';
@@ -439,8 +462,10 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
         el('button', { type: 'button', class: 'secondary', id: `${id}-next`, disabled: !tokens[index + 1], text: t('next'), onclick: () => { index += 1; load(); } }));
     } catch (error) { status.textContent = ''; table.replaceChildren(); pager.replaceChildren(message(errorText(error))); }
   };
-  form.addEventListener('submit', (event) => { event.preventDefault(); tokens.length = 1; index = 0; query = null; load(); });
+  // A search orders as the form says, so it sets aside a column's order.
+  form.addEventListener('submit', (event) => { event.preventDefault(); tokens.length = 1; index = 0; query = null; sort = null; load(); });
   form.addEventListener('reset', () => setTimeout(() => {
+    sort = null;
     for (const picker of form.querySelectorAll('.field')) picker.setPicked?.('');
     tokens.length = 1; index = 0; query = null; load();
   }));
@@ -581,7 +606,8 @@ async function dashboard() {
         figure('figure-total', totals.total ?? 0, t('casesTotal'), () => navigate('cases', dates)),
         // Counted with the finished ones, unlike the desk's "overdue only" (open cases now late): no link.
         figure('figure-overdue', totals.overdue ?? 0, t('overdueCases')),
-        figure('figure-on-time', percent(totals.onTimeRate), t('onTime')),
+        // The rate's cases an official acts on: those resolved late.
+        figure('figure-on-time', percent(totals.onTimeRate), t('onTime'), () => navigate('cases', { resolvedOnTime: 'false', ...dates })),
         figure('figure-satisfaction', (totals.meanSatisfaction || 0).toFixed(2), t('satisfaction'),
           () => navigate('cases', { status: 'CASE_STATUS_EVALUATED', ...dates })));
     }),
@@ -682,6 +708,9 @@ function casesPage(preset = {}) {
       statusFilter,
       enumSelect('level', t('level'), enumValues('CASE_LEVEL_'), { value: preset.level }),
       enumSelect('resolvedLevel', t('resolvedAt'), enumValues('CASE_LEVEL_'), { value: preset.resolvedLevel }),
+      field(t('resolvedInTime'), el('select', { name: 'resolvedOnTime' }, el('option', { value: '', text: t('any') }),
+        [['true', t('resolvedOnTime')], ['false', t('resolvedLate')]].map(([value, text]) =>
+          el('option', { value, text, selected: value === preset.resolvedOnTime })))),
       enumSelect('source', t('source'), enumValues('CASE_SOURCE_')),
       placePicker({ name: 'place', label: t('place') }),
       textFilter('category', t('category')),
@@ -694,12 +723,13 @@ function casesPage(preset = {}) {
     request: (v) => ({
       orderBy: v.orderBy ?? '', caseNumber: (v.caseNumber ?? '').trim(), category: v.category, overdueOnly: Boolean(v.overdue),
       statuses: v.status ? [v.status] : [], level: v.level, resolvedLevel: v.resolvedLevel, source: v.source,
+      ...(v.resolvedOnTime ? { resolvedOnTime: v.resolvedOnTime === 'true' } : {}),
       ...(v.from ? { fromDate: dateValue(v.from) } : {}), ...(v.to ? { toDate: dateValue(v.to) } : {}),
       ...(v.place && v.place.length > 12 ? { gridCode: v.place } : { divisionPrefix: prefixOf(v.place) }),
     }),
     prepare: (rows) => places.ensure(rows.map((row) => row.location?.gridCode)),
     columns: [
-      [t('caseNumber'), (row) => el('span', { class: 'number', title: row.id, text: row.caseNumber })],
+      [t('caseNumber'), (row) => el('span', { class: 'number', title: row.id, text: row.caseNumber }), 'case_number'],
       [t('titleField'), (row) => row.title || row.category],
       [t('category'), (row) => row.category],
       [t('status'), (row) => badge(row.status)],
@@ -707,7 +737,7 @@ function casesPage(preset = {}) {
       [t('source'), (row) => E(row.source)],
       [t('grid'), (row) => places.tag(row.location?.gridCode || row.divisionCode)],
       [t('reportTime'), (row) => formatTime(row.reportTime)],
-      [t('deadline'), (row) => el('span', { class: row.overdue || row.missedDeadline ? 'late' : '', text: row.overdue ? t('overdue') : formatTime(row.deadline) })],
+      [t('deadline'), (row) => el('span', { class: row.overdue || row.missedDeadline ? 'late' : '', text: row.overdue ? t('overdue') : formatTime(row.deadline) }), 'deadline'],
     ],
   });
   const parts = [el('div', { class: 'page-head' }, el('h2', { text: t('cases') }),
@@ -988,14 +1018,15 @@ const bodiesPage = () => simpleList('bodies', t('bodies'), {
 function compoundsPage() {
   simpleList('compounds', t('compounds'), {
     service: S.prop, method: 'ListCompounds', key: 'compounds', open: openCompound,
-    filters: [enumSelect('managementMode', t('mode'), enumValues('MANAGEMENT_MODE_'))],
-    request: (v) => ({ ...scopeRequest(v), managementMode: v.managementMode }),
+    filters: [textFilter('nameContains', t('name'), { id: 'compound-name-search', maxlength: 100 }),
+      enumSelect('managementMode', t('mode'), enumValues('MANAGEMENT_MODE_'))],
+    request: (v) => ({ ...scopeRequest(v), managementMode: v.managementMode, nameContains: (v.nameContains ?? '').trim() }),
     create: { method: 'PropertyService/CreateCompound', title: joinWords(t('create'), t('compound')),
       fields: () => [textField('name', t('name')), communityPicker(), enumSelect('kind', t('kind'), enumValues('COMPOUND_KIND_'), { any: false }),
         field(t('households'), el('input', { name: 'householdCount', type: 'number', min: 0, required: true }))],
       build: (v) => ({ compound: { name: v.name, divisionCode: v.divisionCode, kind: v.kind, householdCount: Number(v.householdCount || 0) } }) },
-    columns: [[t('name'), (c) => c.name], [t('community'), (c) => places.tag(c.divisionCode)], [t('kind'), (c) => E(c.kind)],
-      [t('mode'), (c) => E(c.managementMode)], [t('households'), (c) => c.householdCount ?? 0]],
+    columns: [[t('name'), (c) => c.name, 'name'], [t('community'), (c) => places.tag(c.divisionCode)], [t('kind'), (c) => E(c.kind)],
+      [t('mode'), (c) => E(c.managementMode)], [t('households'), (c) => c.householdCount ?? 0, 'household_count']],
   });
 }
 
@@ -1009,11 +1040,61 @@ async function openCompound(compound) {
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('compounds') })),
   card(t('compound'), el('dl', { class: 'detail' }, [[t('community'), places.path(compound.divisionCode)], [t('kind'), E(compound.kind)],
     [t('mode'), E(compound.managementMode)], [t('households'), compound.householdCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
-  card(t('buildings'), table([t('name'), t('households'), t('buildingLeader')], buildings.map((b) => [b.name, b.householdCount ?? '', b.leaderName ?? '']))),
-  card(t('contracts'), table([t('company'), t('selection'), t('state'), t('signed')], contracts.map((c) => [places.companies.get(c.companyId) ?? '',
-    E(c.selectionMethod), badge(c.state), formatDate(c.signedDate)]))),
-  card(t('acceptances'), table([t('company'), t('state'), t('currentStep'), t('steps')], acceptances.map((a) => [places.companies.get(a.companyId) ?? '',
-    badge(a.state), E(a.currentStep), (a.steps || []).map((x) => `${E(x.step)}：${E(x.outcome)}`).join('，')]))));
+  card(t('buildings'), table([t('name'), t('households'), t('buildingLeader')], buildings
+    .sort((x, y) => x.name.localeCompare(y.name, 'zh-CN', { numeric: true })).map((b) => [b.name, b.householdCount ?? '', b.leaderName ?? '']))),
+  card(t('contracts'), table([t('company'), t('selection'), t('state'), t('signed'), t('actions')], contracts.map((c) => [places.companies.get(c.companyId) ?? '',
+    E(c.selectionMethod), badge(c.state), formatDate(c.signedDate), startAcceptanceButton(compound, c, acceptances)]))),
+  card(t('acceptances'), table([t('company'), t('state'), t('currentStep'), t('steps'), t('actions')], acceptances.map((a) => [places.companies.get(a.companyId) ?? '',
+    badge(a.state), E(a.currentStep), (a.steps || []).map((x) => `${E(x.step)}${x.round > 1 ? t('roundN', { n: x.round }) : ''}：${E(x.outcome)}`).join('，'),
+    recordStepButton(compound, a)]))));
+}
+
+/** The joint acceptance of a compound's trial or active contract, started when none is under way. */
+function startAcceptanceButton(compound, contract, acceptances) {
+  const underWay = acceptances.some((a) => a.contractId === contract.id && a.state === 'ACCEPTANCE_STATE_IN_PROGRESS');
+  if (underWay || !['CONTRACT_STATE_TRIAL', 'CONTRACT_STATE_ACTIVE'].includes(contract.state) || !may('PropertyService/CreateAcceptance')) return '';
+  return el('button', { type: 'button', class: 'secondary', id: `start-acceptance-${contract.id}`, text: t('startAcceptance'), onclick: async () => {
+    const started = await ask(t('startAcceptance'), [el('p', { text: t('startAcceptanceHint') })], {
+      run: (_, id) => call(S.prop, 'CreateAcceptance', { requestId: id, compoundId: compound.id, contractId: contract.id }) });
+    if (started) openCompound(compound);
+  } });
+}
+
+/** The seven haves (七有) a step checks, by their field in SevenHavesChecklist. */
+const SEVEN_HAVES = ['gateStaff', 'surveillance', 'cleaning', 'facilityRepair', 'greening', 'security', 'parkingManagement'];
+
+/**
+ * The decision of an acceptance's current step (四级联审): passed or failed (a failure gives
+ * its reasons and sends the acceptance back to the company's self-review), the seven haves
+ * checked, who decided for which body.
+ */
+function recordStepButton(compound, acceptance) {
+  if (acceptance.state !== 'ACCEPTANCE_STATE_IN_PROGRESS' || !may('PropertyService/RecordAcceptanceStep')) return '';
+  const title = `${t('recordStep')} · ${E(acceptance.currentStep)}`;
+  return el('button', { type: 'button', id: `record-step-${acceptance.id}`, text: t('recordStep'), onclick: async () => {
+    const checks = SEVEN_HAVES.map((name) => {
+      const input = el('input', { type: 'checkbox', name, id: uid('have') });
+      return el('div', { class: 'field checkbox' }, input, el('label', { for: input.id, text: t(`have_${name}`) }));
+    });
+    const reasons = el('textarea', { name: 'reasons', rows: 3, maxlength: 2000, placeholder: t('reasonsHint') });
+    const recorded = await ask(title, [
+      enumSelect('outcome', t('outcome'), enumValues('STEP_OUTCOME_'), { any: false }),
+      el('fieldset', { class: 'haves' }, el('legend', { text: t('sevenHaves') }), checks),
+      textField('decidedBy', t('decidedBy'), { value: session?.username ?? '', maxlength: 100 }),
+      field(t('decidingBody'), el('input', { name: 'decidingBody', maxlength: 100 })),
+      field(t('reasons'), reasons),
+      field(t('notes'), el('textarea', { name: 'notes', rows: 2, maxlength: 2000 })),
+    ], {
+      confirmText: t('save'),
+      run: (v, id) => call(S.prop, 'RecordAcceptanceStep', {
+        requestId: id, acceptanceId: acceptance.id, step: acceptance.currentStep, outcome: v.outcome,
+        checklist: Object.fromEntries(SEVEN_HAVES.map((name) => [name, { satisfied: v[name] === 'on' }])),
+        decidedBy: v.decidedBy, decidingBody: v.decidingBody ?? '', notes: v.notes ?? '',
+        reasons: (v.reasons ?? '').split('\n').map((line) => line.trim()).filter(Boolean),
+      }),
+    });
+    if (recorded) openCompound(compound);
+  } });
 }
 
 function companiesPage(preset = {}) {
@@ -1023,7 +1104,7 @@ function companiesPage(preset = {}) {
       field(t('rating'), el('select', { name: 'starRating' }, el('option', { value: '', text: t('any') }),
         [5, 4, 3, 2, 1].map((star) => el('option', { value: star, text: '★'.repeat(star), selected: String(star) === preset.starRating }))))],
     request: (v) => ({ ...scopeRequest(v), listStatus: v.listStatus, ...(v.starRating ? { starRating: Number(v.starRating) } : {}) }),
-    columns: [[t('name'), (c) => c.name], [t('rating'), (c) => (c.starRating ? '★'.repeat(c.starRating) : '')], [t('listStatus'), (c) => badge(c.listStatus)],
+    columns: [[t('name'), (c) => c.name], [t('rating'), (c) => (c.starRating ? '★'.repeat(c.starRating) : ''), 'star_rating'], [t('listStatus'), (c) => badge(c.listStatus)],
       [t('credit'), (c) => E(c.creditLevel)], [t('partyStatus'), (c) => E(c.partyStatus)], [t('managed'), (c) => c.managedCompoundCount ?? 0]],
   });
 }
@@ -1078,7 +1159,7 @@ const teamsPage = () => simpleList('teams', t('teams'), {
   create: { method: 'VolunteersService/CreateTeam', title: joinWords(t('create'), t('team')),
     fields: () => [textField('name', t('name')), communityPicker(), enumSelect('kind', t('kind'), enumValues('TEAM_KIND_'), { any: false })],
     build: (v) => ({ team: { name: v.name, divisionCode: v.divisionCode, kind: v.kind } }) },
-  columns: [[t('name'), (x) => x.name], [t('kind'), (x) => E(x.kind)], [t('community'), (x) => places.tag(x.divisionCode)], [t('memberCount'), (x) => x.memberCount ?? 0]],
+  columns: [[t('name'), (x) => x.name, 'name'], [t('kind'), (x) => E(x.kind)], [t('community'), (x) => places.tag(x.divisionCode)], [t('memberCount'), (x) => x.memberCount ?? 0]],
 });
 
 const volunteersPage = () => simpleList('volunteers', t('volunteers'), {
@@ -1104,7 +1185,7 @@ const wishesPage = () => simpleList('wishes', t('wishes'), {
     build: (v) => ({ wish: { title: v.title, category: v.category, divisionCode: v.divisionCode, postedOnBehalf: true,
       resident: { name: v.residentName, phone: v.residentPhone } } }) },
   columns: [[t('wish'), (w) => w.title], [t('category'), (w) => w.category], [t('resident'), (w) => w.resident?.name], [t('community'), (w) => places.tag(w.divisionCode)],
-    [t('state'), (w) => badge(w.state)], [t('claimant'), (w) => w.claimant?.name ?? '']],
+    [t('state'), (w) => badge(w.state)], [t('claimant'), (w) => w.claimant?.name ?? ''], [t('expires'), (w) => formatDate(w.expireDate), 'expire_date']],
 });
 
 /** A micro-wish with the steps its state allows: claim by a volunteer of its community, fulfil, confirm, cancel. */

@@ -225,11 +225,13 @@ extension GridStore {
     // Overdue: the current deadline has passed, or it passed at the street or above, where the
     // sweep marks the case overdue and it keeps no deadline.
     filter.add("open AND (overdue OR deadline < ?)", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
+    if request.hasResolvedOnTime { filter.add("on_time = ?", request.resolvedOnTime) }
     try CaseNumbers.validateQuery(request.caseNumber)
     filter.add("case_number GLOB ?", request.caseNumber + "*", when: !request.caseNumber.isEmpty)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(
+      request.orderBy, fields: ["case_number": "case_number", "deadline": "deadline", "priority": "priority"])
     let (cases, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, GridCase.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, GridCase.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.cases = cases

@@ -75,7 +75,7 @@ extension GridStore {
     -> Governance_Grid_V1_ListGridWorkersResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     if !request.gridCode.isEmpty {
@@ -85,7 +85,7 @@ extension GridStore {
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("active", when: !request.includeInactive)
     let (workers, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Worker.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Worker.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.workers = workers

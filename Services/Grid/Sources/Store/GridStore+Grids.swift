@@ -73,7 +73,7 @@ extension GridStore {
     -> Governance_Grid_V1_ListGridsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix, column: "grid_code")
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
@@ -85,7 +85,7 @@ extension GridStore {
       "grid_code IN (SELECT grid_code FROM worker_grid WHERE worker_id = ?)", request.workerID,
       when: !request.workerID.isEmpty)
     var (grids, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Grid.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Grid.self, filter: filter, page: page, order: order)
     }
     if request.withoutBranch { grids = grids.filter { $0.branchOrganisationID.isEmpty } }
     return .with {

@@ -37,13 +37,13 @@ extension OrganisationStore {
     -> Governance_Organisation_V1_ListGovernanceBodiesResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
     filter.add("status = ?", request.status.rawValue, when: request.status != .unspecified)
     var (bodies, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Body.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Body.self, filter: filter, page: page, order: order)
     }
     if !request.compoundID.isEmpty { bodies = bodies.filter { $0.compoundIds.contains(request.compoundID) } }
     if request.oneShoulderOnly { bodies = bodies.filter(\.oneShoulder) }

@@ -81,7 +81,7 @@ extension OrganisationStore {
     -> Governance_Organisation_V1_ListMembersResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("organisation_id = ?", request.organisationID, when: !request.organisationID.isEmpty)
@@ -91,7 +91,7 @@ extension OrganisationStore {
     filter.add(
       "status = ?", Governance_Organisation_V1_MemberStatus.active.rawValue, when: !request.includeLeft)
     var (members, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Member.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Member.self, filter: filter, page: page, order: order)
     }
     if !request.homeBuildingID.isEmpty { members = members.filter { $0.homeBuildingID == request.homeBuildingID } }
     if !request.skill.isEmpty { members = members.filter { $0.skills.contains(request.skill) } }

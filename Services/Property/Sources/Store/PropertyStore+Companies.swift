@@ -69,9 +69,10 @@ extension PropertyStore {
     -> Governance_Property_V1_ListCompaniesResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy, fields: ["star_rating": "star_rating", "staff_count": "staff_count"])
     var filter = RecordFilter()
-    try filter.divisionPrefix(request.divisionPrefix)
+    // Companies are registered at the district: its streets and communities list them too.
+    try filter.divisionPrefix(request.divisionPrefix, contextAbove: true)
     filter.add(
       "credit_code = ?", request.unifiedSocialCreditCode.uppercased(), when: !request.unifiedSocialCreditCode.isEmpty)
     filter.add("star_rating = ?", request.starRating, when: request.hasStarRating)
@@ -85,7 +86,7 @@ extension PropertyStore {
     for (index, id) in request.ids.enumerated() { _ = try FieldValidation.requiredID(id, field: "ids[\(index)]") }
     filter.add("id", in: request.ids)
     let (companies, next) = try await read { [filter] db in
-      try RecordTable.list(db, Company.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Company.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.companies = companies

@@ -60,7 +60,7 @@ extension PropertyStore {
     -> Governance_Property_V1_ListCompoundsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy, fields: ["name": "name", "household_count": "household_count"])
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add(
@@ -71,8 +71,11 @@ extension PropertyStore {
     filter.add("three_no = ?", request.threeNo, when: request.hasThreeNo)
     filter.add("company_id = ?", request.companyID, when: !request.companyID.isEmpty)
     filter.add("area = ?", request.area, when: !request.area.isEmpty)
+    let nameContains = try FieldValidation.optionalText(
+      request.nameContains, field: "name_contains", maximumLength: 100)
+    filter.add("instr(name, ?) > 0", nameContains, when: !nameContains.isEmpty)
     let (compounds, next) = try await read { [filter] db in
-      try RecordTable.list(db, Compound.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Compound.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.compounds = compounds

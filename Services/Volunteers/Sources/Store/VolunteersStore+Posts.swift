@@ -37,7 +37,7 @@ extension VolunteersStore {
     -> Governance_Volunteers_V1_ListServicePostsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("state = ?", request.state.rawValue, when: request.state != .unspecified)
@@ -48,7 +48,7 @@ extension VolunteersStore {
       filter.add("skills LIKE ?", "%,\(skill),%")
     }
     let (posts, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Post.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Post.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.posts = posts

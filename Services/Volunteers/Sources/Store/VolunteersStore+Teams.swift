@@ -41,7 +41,7 @@ extension VolunteersStore {
     -> Governance_Volunteers_V1_ListTeamsResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy, fields: ["name": "name"])
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
@@ -53,7 +53,7 @@ extension VolunteersStore {
       when: !request.volunteerID.isEmpty)
     filter.add("active", when: !request.includeInactive)
     let (teams, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Team.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Team.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.teams = teams

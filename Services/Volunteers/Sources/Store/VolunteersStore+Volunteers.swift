@@ -83,7 +83,7 @@ extension VolunteersStore {
     -> Governance_Volunteers_V1_ListVolunteersResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("kind = ?", request.kind.rawValue, when: request.kind != .unspecified)
@@ -96,7 +96,7 @@ extension VolunteersStore {
     filter.add("party_member_id = ?", request.partyMemberID, when: !request.partyMemberID.isEmpty)
     filter.add("active", when: !request.includeInactive)
     let (volunteers, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Volunteer.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Volunteer.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.volunteers = volunteers

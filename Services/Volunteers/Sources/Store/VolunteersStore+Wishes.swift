@@ -48,7 +48,7 @@ extension VolunteersStore {
     -> Governance_Volunteers_V1_ListMicroWishesResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let newestFirst = try ListOrder.newestFirst(request.orderBy)
+    let order = try ListOrder(request.orderBy, fields: ["expire_date": "expire_date"])
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix)
     filter.add("compound_id = ?", request.compoundID, when: !request.compoundID.isEmpty)
@@ -59,7 +59,7 @@ extension VolunteersStore {
     }
     filter.add("resident_principal_id = ?", request.residentPrincipalID, when: !request.residentPrincipalID.isEmpty)
     let (wishes, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, Wish.self, filter: filter, page: page, newestFirst: newestFirst)
+      try RecordTable.list(db, Wish.self, filter: filter, page: page, order: order)
     }
     return .with {
       $0.wishes = wishes
