@@ -478,6 +478,12 @@ class ConsoleTest(unittest.TestCase):
         company = self.admin.call("property.v1.PropertyService", "GetCompany", {"id": acceptance["companyId"]})
         self.assertIn(company["name"], browser.find_element(By.TAG_NAME, "main").text)
         self.check_page("walk-street-acceptance")
+        # The compound's page is a history entry: Back returns to the list, Forward to the compound.
+        self.assertTrue(browser.current_url.endswith(f"#compound/{acceptance['compoundId']}"), browser.current_url)
+        browser.back()
+        self.wait(EC.presence_of_element_located((By.ID, "compounds-table")))
+        browser.forward()
+        self.wait(lambda b: compound["name"] in b.find_element(By.CSS_SELECTOR, "main h2").text)
         stored = self.admin.call("property.v1.PropertyService", "GetAcceptance", {"id": acceptance["id"]})
         self.assertEqual(stored["currentStep"], "ACCEPTANCE_STEP_DISTRICT_JOINT_ACCEPTANCE")
         decision = stored["steps"][-1]

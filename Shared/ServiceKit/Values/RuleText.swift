@@ -41,6 +41,11 @@ public struct RuleText: Sendable, Hashable, ExpressibleByStringInterpolation, Cu
 
   public init(stringLiteral value: String) { self.init(verbatim: value) }
 
+  /// Two texts are the same when they say the same, however they were written.
+  public static func == (lhs: RuleText, rhs: RuleText) -> Bool { lhs.description == rhs.description }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+
   public init(stringInterpolation: Interpolation) {
     template = stringInterpolation.template
     arguments = stringInterpolation.arguments

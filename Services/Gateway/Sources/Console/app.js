@@ -839,6 +839,7 @@ async function caseAction(gridCase, action) {
 }
 
 async function openCase(id) {
+  remember('case', id);
   const [gridCase, events] = await Promise.all([
     call(S.grid, 'GetCase', { id }), callAll(S.grid, 'ListCaseEvents', { caseId: id }, 'events')]);
   await Promise.all([places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]),
@@ -1031,6 +1032,7 @@ function compoundsPage() {
 }
 
 async function openCompound(compound) {
+  remember('compound', compound.id);
   const [{ buildings = [] }, { contracts = [] }, { acceptances = [] }] = await Promise.all([
     call(S.prop, 'ListBuildings', { compoundId: compound.id, pageSize: 200 }).catch(() => ({})),
     call(S.prop, 'ListContracts', { compoundId: compound.id, pageSize: 50 }).catch(() => ({})),
@@ -1110,6 +1112,7 @@ function companiesPage(preset = {}) {
 }
 
 async function openCompany(company) {
+  remember('company', company.id);
   const history = await call(S.eval, 'GetCompanyHistory', { companyId: company.id }).catch(() => ({}));
   const entries = history.periods || [];
   show(el('div', { class: 'page-head' }, el('h2', { text: company.name }),
@@ -1190,6 +1193,7 @@ const wishesPage = () => simpleList('wishes', t('wishes'), {
 
 /** A micro-wish with the steps its state allows: claim by a volunteer of its community, fulfil, confirm, cancel. */
 async function openWish(wish) {
+  remember('wish', wish.id);
   const step = async (key, method, fields, build) => {
     const done = await ask(`${t(key)} · ${wish.title}`, fields, { run: (v, id) => call(S.vol, method, { requestId: id, wishId: wish.id, ...build(v) }) });
     if (done) openWish(await call(S.vol, 'GetMicroWish', { id: wish.id }));
@@ -1237,6 +1241,7 @@ const periodsPage = () => simpleList('periods', t('periods'), {
 });
 
 async function openPeriod(period) {
+  remember('period', period.id);
   const [{ panels = [] }, { orders = [] }, { scores: composites = [] }] = await Promise.all([
     call(S.eval, 'ListPanels', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
     call(S.eval, 'ListRectificationOrders', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
@@ -1406,15 +1411,41 @@ const PAGES = [
 const pageAllowed = (page) => page !== 'audit' || ['auditor', 'city_admin'].includes(session?.role);
 const pageTable = Object.fromEntries(PAGES.flatMap(([, pages]) => pages));
 
+/** Detail pages by their address (`#case/ID`), so Back and Forward reach them and a link opens one. */
+const DETAILS = {
+  case: { list: 'cases', open: (id) => openCase(id) },
+  compound: { list: 'compounds', open: async (id) => openCompound(await call(S.prop, 'GetCompound', { id })) },
+  company: { list: 'companies', open: async (id) => openCompany(await call(S.prop, 'GetCompany', { id })) },
+  wish: { list: 'wishes', open: async (id) => openWish(await call(S.vol, 'GetMicroWish', { id })) },
+  period: { list: 'periods', open: async (id) => openPeriod(await call(S.eval, 'GetPeriod', { id })) },
+};
+
+/** Records an opened detail page in the browser's history, once. */
+function remember(kind, id) {
+  const hash = `#${kind}/${encodeURIComponent(id)}`;
+  if (location.hash !== hash) history.pushState(null, '', hash);
+}
+
 async function navigate(page, preset) {
   notice('');
+  const [kind, id] = page.split('/');
+  const detail = id && DETAILS[kind];
+  if (detail && pageAllowed(detail.list)) {
+    markActive(detail.list);
+    try { await detail.open(decodeURIComponent(id)); } catch (error) { show(message(errorText(error))); }
+    return;
+  }
   if (!pageTable[page] || !pageAllowed(page)) page = 'dashboard';
+  markActive(page);
+  if (location.hash.slice(1) !== page) history.pushState(null, '', `#${page}`);
+  try { await pageTable[page](preset); } catch (error) { show(message(errorText(error))); }
+}
+
+function markActive(page) {
   for (const link of document.querySelectorAll('nav a')) {
     link.classList.toggle('active', link.dataset.page === page);
     if (link.dataset.page === page) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
-  if (location.hash.slice(1) !== page) history.pushState(null, '', `#${page}`);
-  try { await pageTable[page](preset); } catch (error) { show(message(errorText(error))); }
 }
 
 function renderShell() {

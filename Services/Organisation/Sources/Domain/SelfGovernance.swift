@@ -57,9 +57,10 @@ public enum SelfGovernance {
     }
     let required = requiredShare(for: kind)
     if after.members > 0, !required.holds(change.shareAfter) {
+      let (from, to) = (percent(change.shareBefore), percent(change.shareAfter))
       throw DomainError.failedPrecondition(
         rule: "a \(kind) keeps a party share of \(required.description)",
-        detail: "\(percent(change.shareBefore)) → \(percent(change.shareAfter)), \(after.party) of \(after.members)")
+        detail: "from \(from) (\(before.party) of \(before.members)) to \(to) (\(after.party) of \(after.members))")
     }
     return change
   }
