@@ -995,6 +995,8 @@ public nonisolated struct Governance_Evaluation_V1_ListPeriodsRequest: Sendable 
 
   public var pageToken: String = String()
 
+  /// Periods defined under the prefix or at a division above it (a district's periods for its
+  /// streets and communities), held to the caller's jurisdiction.
   public var divisionPrefix: String = String()
 
   public var kind: Governance_Evaluation_V1_PeriodKind = .unspecified

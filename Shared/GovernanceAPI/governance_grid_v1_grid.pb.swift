@@ -2225,8 +2225,8 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
 
   /// The order of the list (AIP-132): "create_time" (or "") for the order of creation,
   /// "case_number" for the order of report (date, then the day's sequence), "deadline" (cases
-  /// without one first), or "priority"; each followed by " desc" for the reverse. Anything else is
-  /// INVALID_ARGUMENT.
+  /// without one, finished or past their last level's, last either way), or "priority"; each
+  /// followed by " desc" for the reverse. Anything else is INVALID_ARGUMENT.
   public var orderBy: String {
     get {_storage._orderBy}
     set {_uniqueStorage()._orderBy = newValue}

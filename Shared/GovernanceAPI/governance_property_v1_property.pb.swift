@@ -1558,8 +1558,8 @@ public nonisolated struct Governance_Property_V1_ListCompaniesRequest: Sendable 
 
   public var pageToken: String = String()
 
-  /// Companies registered under the prefix or with a trial or active contract for a compound
-  /// under it.
+  /// Companies registered under the prefix or at a division above it (a district's companies for
+  /// its streets and communities), held to the caller's jurisdiction.
   public var divisionPrefix: String = String()
 
   /// Exact match.

@@ -104,14 +104,22 @@ def texts():
         for label in TEXT_LABELS:
             if arguments.get(label):
                 templates.add(arguments[label])
-        if arguments.get("field"):
+        if arguments.get("field") and field_name(arguments["field"]):
             fields.add(field_name(arguments["field"]))
         if arguments.get("resource"):
             resources.add(arguments["resource"])
     for directory in SOURCES:
         for path in directory.rglob("*.swift"):
+            if path.name.endswith((".pb.swift", ".grpc.swift")):
+                continue
             source = path.read_text(encoding="utf-8")
             resources.update(re.findall(r'static let resourceName = "([^"]+)"', source))
+            # Fields named to the validation helpers (FieldValidation, DivisionCode, …), which
+            # put them in the refusals they throw.
+            for match in re.finditer(r'\bfield: "', source):
+                name = field_name(_string_literal(source, match.end() - 1)[0])
+                if name:
+                    fields.add(name)
             for match in re.finditer(r'orNotFound\(("|\w)', source):
                 if match.group(1) == '"':
                     resources.add(_string_literal(source, match.start(1))[0])
@@ -119,9 +127,10 @@ def texts():
 
 
 def field_name(path):
-    """The last name of a field path, as the console looks it up: `cases[{0}].report_time` → `report_time`."""
+    """The last name of a field path, as the console looks it up: `cases[{0}].report_time` →
+    `report_time`; empty for a path made only of values passed along (`{0}[{1}]`)."""
     last = re.sub(r"\[[^\]]*\]", "", path).split(".")[-1]
-    return re.sub(r"\{\d+\}", "", last) or path
+    return re.sub(r"\{\d+\}", "", last)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The console's refusals against the services' sources: every rule, detail and reason a service
-can send (read from its Swift sources by `service_errors`), every field a refusal names and every
-kind of record one reports missing has a Chinese text in the console's errors.json, so a new rule
-without one fails here; and what errors.json says is Chinese, with no value it cannot fill."""
+can send (read from its Swift sources by `service_errors`), every field a refusal names (in the
+refusal or to a validation helper) and every kind of record one reports missing has a Chinese text
+in the console's errors.json, so a new rule without one fails here; and what errors.json says is
+Chinese, with no value it cannot fill."""
 import json
 import pathlib
 import re

@@ -54,21 +54,17 @@ struct ListOrderTests {
   func pagesWalkTheWholeOrder(orderBy: String, pageSize: Int32) throws {
     let queue = try Self.database()
     let order = try ListOrder(orderBy, fields: ["size": "size"])
-    // SQLite puts NULL first; ties run in the order of creation, reversed with the rest.
-    let ascending = Self.values.sorted { a, b in
-      switch (a.value, b.value) {
-      case (nil, nil): a.id < b.id
-      case (nil, _): true
-      case (_, nil): false
-      case (let x?, let y?): x == y ? a.id < b.id : x < y
-      }
+    // Ties run in the order of creation, reversed with the rest; records without a size last.
+    let sized = Self.values.filter { $0.value != nil }.sorted { a, b in
+      a.value == b.value ? a.id < b.id : a.value! < b.value!
     }
+    let unsized = Self.values.filter { $0.value == nil }
     let expected: [String] =
       switch orderBy {
       case "": Self.values.map(\.id)
       case "create_time desc": Self.values.map(\.id).reversed()
-      case "size": ascending.map(\.id)
-      default: ascending.reversed().map(\.id)
+      case "size": (sized + unsized).map(\.id)
+      default: (sized.reversed() + unsized.reversed()).map(\.id)
       }
     var walked: [String] = []
     var token = ""
@@ -82,6 +78,36 @@ struct ListOrderTests {
       token = next
     } while !token.isEmpty && walked.count <= Self.values.count
     #expect(walked == expected)
+  }
+
+  @Test("text values page whatever they hold: a combining mark first, the token's separator, none")
+  func textValuesPage() throws {
+    let labels: [String?] = ["\u{301}b", "a\u{1F}z", nil, "a", "长", "\u{301}b"]
+    let queue = try DatabaseQueue()
+    try queue.write { db in
+      try RecordTable.create(db, name: "labelled") { $0.column("label", .text) }
+      for (index, label) in labels.enumerated() {
+        try db.execute(
+          sql: """
+            INSERT INTO labelled (id, label, record, created_at, created_by, updated_at, updated_by) \
+            VALUES (?, ?, ?, 0, 'test', 0, 'test')
+            """, arguments: ["r\(index)", label, try StoredMessage.encode(Google_Protobuf_StringValue("r\(index)"))])
+      }
+    }
+    let order = try ListOrder("label", fields: ["label": "label"])
+    var walked: [String] = []
+    var token = ""
+    repeat {
+      let page = try PageRequest(pageSize: 1, pageToken: token)
+      let (records, next) = try queue.read { db in
+        try RecordTable.list(
+          db, from: "labelled", as: Google_Protobuf_StringValue.self, filter: RecordFilter(), page: page, order: order)
+      }
+      walked += records.map(\.value)
+      token = next
+    } while !token.isEmpty && walked.count <= labels.count
+    // SQLite compares text by its UTF-8 bytes: "a" < "a\u{1F}z" < "\u{301}b" < "长"; NULL last.
+    #expect(walked == ["r3", "r1", "r0", "r5", "r4", "r2"])
   }
 
   @Test("a page token of a list in one order is refused by the list in another")

@@ -1,5 +1,7 @@
 import GRPCCore
 import GRPCProtobuf
+import GovernanceAPI
+import SwiftProtobuf
 import Testing
 
 @testable import ServiceKit
@@ -88,5 +90,46 @@ struct RuleTextTests {
         .unpackGoogleRPCStatus())
     let info = try #require(status.details.compactMap(\.errorInfo).first)
     #expect(info.metadata == ["resource": "composite score of {0} in", "resource_0": "pc_1", "id": "2026Q3"])
+  }
+}
+
+@Suite("A contract's enum value in a refusal is sent by its proto name, as protobuf JSON writes it")
+struct RuleTextEnumTests {
+  /// Every value of `values` set on a message by `set`: the name RuleText sends appears in the
+  /// message's JSON as swift-protobuf writes it.
+  func check<Message: SwiftProtobuf.Message, Value: SwiftProtobuf.Enum & CaseIterable>(
+    _ values: Value.Type, _ set: (inout Message, Value) -> Void
+  ) throws {
+    for value in Value.allCases where value.rawValue != 0 {
+      var message = Message()
+      set(&message, value)
+      let rule: RuleText = "case is \(value)"
+      let name = try #require(rule.arguments.first)
+      #expect(try message.jsonString().contains("\"\(name)\""), "\(value) sent as \(name)")
+      #expect(rule.description == "case is \(String(describing: value))")
+    }
+  }
+
+  @Test("case statuses, priorities, sources, acceptance states and steps, list statuses")
+  func enumValuesAreSentByTheirProtoNames() throws {
+    try check(Governance_Grid_V1_CaseStatus.self) { (message: inout Governance_Grid_V1_Case, value) in
+      message.status = value
+    }
+    try check(Governance_Grid_V1_CasePriority.self) { (message: inout Governance_Grid_V1_Case, value) in
+      message.priority = value
+    }
+    try check(Governance_Grid_V1_CaseSource.self) { (message: inout Governance_Grid_V1_Case, value) in
+      message.source = value
+    }
+    try check(Governance_Property_V1_AcceptanceState.self) {
+      (message: inout Governance_Property_V1_Acceptance, value) in
+      message.state = value
+    }
+    try check(Governance_Property_V1_AcceptanceStep.self) { (message: inout Governance_Property_V1_Acceptance, value) in
+      message.currentStep = value
+    }
+    try check(Governance_Property_V1_ListStatus.self) {
+      (message: inout Governance_Property_V1_PropertyCompany, value) in message.listStatus = value
+    }
   }
 }

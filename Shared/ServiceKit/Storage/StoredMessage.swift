@@ -186,7 +186,7 @@ extension RecordTable {
 
   /// One page of records matching `filter`, in `order`, and the token of the next page: where
   /// the page's last record stands in that order (its id and, for a column, its value), after
-  /// which the next page goes on. SQLite puts NULL before every value.
+  /// which the next page goes on. Records without a value (NULL) come last, either way.
   @inlinable @usableFromInline
   static func list<Record: SwiftProtobuf.Message>(
     _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest,
@@ -197,28 +197,25 @@ extension RecordTable {
     let sortsByColumn = order.column != "id"
     if let after = try page.position(in: order) {
       let id = order.descending ? "id < ?" : "id > ?"
-      switch (sortsByColumn, after.value.isNull, order.descending) {
-      case (false, _, _):
+      if !sortsByColumn {
         conditions.append(id)
         arguments.append(after.id.databaseValue)
-      case (true, true, false):
-        conditions.append("((\(order.column) IS NULL AND \(id)) OR \(order.column) IS NOT NULL)")
-        arguments.append(after.id.databaseValue)
-      case (true, true, true):
+      } else if after.value.isNull {
+        // NULL comes last either way: after a NULL only NULLs remain.
         conditions.append("(\(order.column) IS NULL AND \(id))")
         arguments.append(after.id.databaseValue)
-      case (true, false, false):
-        conditions.append("(\(order.column) > ? OR (\(order.column) = ? AND \(id)))")
-        arguments += [after.value, after.value, after.id.databaseValue]
-      case (true, false, true):
-        conditions.append("(\(order.column) < ? OR \(order.column) IS NULL OR (\(order.column) = ? AND \(id)))")
+      } else {
+        let beyond = order.descending ? "<" : ">"
+        conditions.append(
+          "(\(order.column) \(beyond) ? OR \(order.column) IS NULL OR (\(order.column) = ? AND \(id)))")
         arguments += [after.value, after.value, after.id.databaseValue]
       }
     }
     let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
     arguments.append((page.size + 1).databaseValue)
     let direction = order.descending ? " DESC" : ""
-    let orderClause = sortsByColumn ? "\(order.column)\(direction), id\(direction)" : "id\(direction)"
+    let orderClause =
+      sortsByColumn ? "\(order.column) IS NULL, \(order.column)\(direction), id\(direction)" : "id\(direction)"
     let rows = try Row.fetchAll(
       db,
       sql: """
@@ -321,7 +318,8 @@ public struct RecordFilter: Sendable {
 /// The order a list runs in, asked by its request's `order_by` (AIP-132): one field, ascending
 /// unless followed by ` desc`. Every list offers `create_time`, the order of creation (also what
 /// an empty `order_by` means), and the fields its store names, each sorted by a column; records
-/// of equal value run in the order of creation.
+/// of equal value run in the order of creation (reversed with `desc`), records without a value
+/// last either way.
 public struct ListOrder: Sendable, Equatable {
   /// The column sorted by: `id` for the order of creation.
   public let column: String
@@ -416,7 +414,7 @@ public struct PageRequest: Sendable, Equatable {
       case .int64(let integer): "i\(integer)"
       case .double(let real): "d\(real)"
       case .string(let text): "s\(text)"
-      case .blob: "n"
+      case .blob(let bytes): "b\(bytes.base64EncodedString())"
       }
     return token(after: [id, order.orderBy, tagged].joined(separator: separator))
   }
@@ -427,21 +425,26 @@ public struct PageRequest: Sendable, Equatable {
   @usableFromInline
   func position(in order: ListOrder) throws(DomainError) -> (id: String, value: DatabaseValue)? {
     guard let afterID else { return nil }
-    let parts = afterID.components(separatedBy: Self.separator)
+    // The value, last, may hold anything, the separator too.
+    let parts = afterID.split(separator: Self.separator, maxSplits: 2, omittingEmptySubsequences: false).map(
+      String.init)
     let tokenOrder = parts.count == 3 ? parts[1] : ""
     guard tokenOrder == order.orderBy, parts.count == 1 || parts.count == 3 else {
       throw DomainError.invalidArgument(
         field: "page_token", rule: "belongs to the list in the order '\(tokenOrder)', not '\(order.orderBy)'")
     }
     guard parts.count == 3 else { return (parts[0], .null) }
-    let tagged = parts[2]
-    let body = String(tagged.dropFirst())
+    // The tag is one ASCII letter; the body is read by scalars, so a value that starts with a
+    // combining mark is not merged into the tag.
+    let tagged = parts[2].unicodeScalars
+    let body = String(String.UnicodeScalarView(tagged.dropFirst()))
     let value: DatabaseValue? =
       switch tagged.first {
       case "n": .null
       case "i": Int64(body).map(\.databaseValue)
       case "d": Double(body).map(\.databaseValue)
       case "s": body.databaseValue
+      case "b": Data(base64Encoded: body).map(\.databaseValue)
       default: nil
       }
     guard let value else {

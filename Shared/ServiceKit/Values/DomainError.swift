@@ -82,7 +82,8 @@ extension DomainError: RPCErrorConvertible {
   /// `reason` names the kind (`FIELD_INVALID`, `NOT_FOUND`, `ALREADY_EXISTS`, `RULE_NOT_MET`,
   /// `NOT_PERMITTED`, `NOT_AUTHENTICATED`, `PEER_UNAVAILABLE`); `metadata` holds `field`, `id`,
   /// `peer` and each text (`rule`, `detail`, `reason`, `resource`) as its `RuleText` template,
-  /// with the arguments as `rule_0`, `rule_1`, … (each cut to `maximumArgumentBytes`).
+  /// with the arguments as `rule_0`, `rule_1`, … (each, and `id`, cut to `maximumArgumentBytes`
+  /// and a `…`).
   public var errorInfo: ErrorDetails.ErrorInfo {
     var metadata: [String: String] = [:]
     func put(_ name: String, _ text: RuleText) {
@@ -100,11 +101,11 @@ extension DomainError: RPCErrorConvertible {
     case .notFound(let resource, let id):
       reason = "NOT_FOUND"
       put("resource", resource)
-      metadata["id"] = id
+      metadata["id"] = Self.cut(id, toBytes: Self.maximumArgumentBytes)
     case .alreadyExists(let resource, let id, let detail):
       reason = "ALREADY_EXISTS"
       put("resource", resource)
-      metadata["id"] = id
+      metadata["id"] = Self.cut(id, toBytes: Self.maximumArgumentBytes)
       if !detail.template.isEmpty { put("detail", detail) }
     case .failedPrecondition(let rule, let detail):
       reason = "RULE_NOT_MET"

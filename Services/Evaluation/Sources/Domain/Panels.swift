@@ -107,10 +107,14 @@ public enum Panels {
     guard let seat = panel.members.first(where: { $0.evaluatorID == request.evaluatorID }) else {
       throw DomainError.permissionDenied(reason: "\(request.evaluatorID) holds no seat on panel \(panel.id)")
     }
-    guard item.active, item.use == itemUse[panel.kind] else {
+    guard item.active else {
       throw DomainError.failedPrecondition(
-        rule: "a \(panel.kind) panel scores active \(itemUse[panel.kind].map { "\($0)" } ?? "") items",
-        detail: "item \(item.code) is \(item.active ? "\(item.use)" : "inactive")")
+        rule: "a \(panel.kind) panel scores active items", detail: "item \(item.code) is inactive")
+    }
+    guard item.use == itemUse[panel.kind] else {
+      throw DomainError.failedPrecondition(
+        rule: "a \(panel.kind) panel scores \(itemUse[panel.kind] ?? .unspecified) items",
+        detail: "item \(item.code) is \(item.use)")
     }
     guard DivisionCode.code(item.divisionCode, contains: panel.divisionCode) else {
       throw DomainError.failedPrecondition(

@@ -107,12 +107,17 @@ class ServiceError extends Error {
   }
 }
 
-/** A value put in a refusal, in words: a place by its name, a time in local time, an enum by its label. */
+/**
+ * A value put in a refusal, in words: a place by its name, a time in Beijing time, a contract's
+ * enum value (sent by its proto name) by its label, a role by its name.
+ */
 function valueWords(value) {
   if (/^\d{12}(\d{3})?$/.test(value)) return places.name(value);
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return new Date(value).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB');
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatTime(value);
   if (labels.enums[value]) return E(value);
-  // Swift writes a contract's enum value by its case name: `inProgress` is `…_IN_PROGRESS`.
+  if (UI[lang].roles[value]) return roleName(value);
+  // The service's own enums (a division's level) are written by their case name: `community`
+  // is the label of `…_COMMUNITY`.
   if (/^[a-z][a-zA-Z]*$/.test(value)) {
     const suffix = `_${value.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
     const key = Object.keys(labels.enums).find((name) => name.endsWith(suffix));
@@ -1435,9 +1440,13 @@ async function navigate(page, preset) {
     try { await detail.open(decodeURIComponent(id)); } catch (error) { show(message(errorText(error))); }
     return;
   }
+  const asked = page;
   if (!pageTable[page] || !pageAllowed(page)) page = 'dashboard';
   markActive(page);
-  if (location.hash.slice(1) !== page) history.pushState(null, '', `#${page}`);
+  // An address that was not a page (none, or one the user may not see) is replaced, not added
+  // to, so Back never returns to it.
+  if (asked !== page && location.hash.slice(1) === asked) history.replaceState(null, '', `#${page}`);
+  else if (location.hash.slice(1) !== page) history.pushState(null, '', `#${page}`);
   try { await pageTable[page](preset); } catch (error) { show(message(errorText(error))); }
 }
 
