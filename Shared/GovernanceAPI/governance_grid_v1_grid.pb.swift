@@ -2249,6 +2249,13 @@ public nonisolated struct Governance_Grid_V1_ListCasesRequest: @unchecked Sendab
   /// Clears the value of `resolvedOnTime`. Subsequent reads from it will return its default value.
   public mutating func clearResolvedOnTime() {_uniqueStorage()._resolvedOnTime = nil}
 
+  /// With overdue_only: finished cases marked overdue too, the cases the statistics count as
+  /// overdue.
+  public var includeFinished: Bool {
+    get {_storage._includeFinished}
+    set {_uniqueStorage()._includeFinished = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -5759,7 +5766,7 @@ nonisolated extension Governance_Grid_V1_GetCaseRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCasesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0\u{3}resolved_level\0\u{3}resolved_on_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}division_prefix\0\u{3}grid_code\0\u{3}compound_id\0\u{1}statuses\0\u{1}level\0\u{1}source\0\u{1}category\0\u{1}priority\0\u{3}assignee_id\0\u{3}overdue_only\0\u{3}from_date\0\u{3}to_date\0\u{3}reporter_principal_id\0\u{3}case_number\0\u{3}order_by\0\u{3}resolved_level\0\u{3}resolved_on_time\0\u{3}include_finished\0")
 
   fileprivate class _StorageClass {
     var _pageSize: Int32 = 0
@@ -5781,6 +5788,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
     var _orderBy: String = String()
     var _resolvedLevel: Governance_Grid_V1_CaseLevel = .unspecified
     var _resolvedOnTime: Bool? = nil
+    var _includeFinished: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5810,6 +5818,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       _orderBy = source._orderBy
       _resolvedLevel = source._resolvedLevel
       _resolvedOnTime = source._resolvedOnTime
+      _includeFinished = source._includeFinished
     }
   }
 
@@ -5847,6 +5856,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._orderBy) }()
         case 18: try { try decoder.decodeSingularEnumField(value: &_storage._resolvedLevel) }()
         case 19: try { try decoder.decodeSingularBoolField(value: &_storage._resolvedOnTime) }()
+        case 20: try { try decoder.decodeSingularBoolField(value: &_storage._includeFinished) }()
         default: break
         }
       }
@@ -5916,6 +5926,9 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
       try { if let v = _storage._resolvedOnTime {
         try visitor.visitSingularBoolField(value: v, fieldNumber: 19)
       } }()
+      if _storage._includeFinished != false {
+        try visitor.visitSingularBoolField(value: _storage._includeFinished, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5944,6 +5957,7 @@ nonisolated extension Governance_Grid_V1_ListCasesRequest: SwiftProtobuf.Message
         if _storage._orderBy != rhs_storage._orderBy {return false}
         if _storage._resolvedLevel != rhs_storage._resolvedLevel {return false}
         if _storage._resolvedOnTime != rhs_storage._resolvedOnTime {return false}
+        if _storage._includeFinished != rhs_storage._includeFinished {return false}
         return true
       }
       if !storagesAreEqual {return false}

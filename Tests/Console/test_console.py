@@ -257,6 +257,17 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(Select(browser.find_element(By.CSS_SELECTOR, "#members-filters select[name=kind]"))
                          .first_selected_option.get_attribute("value"), "MEMBER_KIND_IN_SERVICE")
         self.assertIn("在职党员", browser.find_element(By.ID, "members-table").text)
+        # The overdue figure opens the cases it counts: overdue ones, finished ones included.
+        self.open_page("dashboard")
+        figure = self.wait(EC.element_to_be_clickable((By.ID, "figure-overdue")))
+        counted = int(figure.find_element(By.CLASS_NAME, "figure").text)
+        figure.click()
+        self.wait(EC.presence_of_element_located((By.ID, "cases-table")))
+        self.settle()
+        self.assertTrue(browser.find_element(By.ID, "case-overdue").is_selected())
+        self.assertTrue(browser.find_element(By.ID, "case-overdue-finished").is_selected())
+        rows = browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")
+        self.assertEqual(len(rows), min(counted, 20), "the list holds the cases the figure counts")
         # The on-time rate opens the cases behind it an official acts on: those resolved late.
         self.open_page("dashboard")
         self.wait(EC.element_to_be_clickable((By.ID, "figure-on-time"))).click()

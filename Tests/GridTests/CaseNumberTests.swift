@@ -115,6 +115,21 @@ struct CaseNumberTests {
       _ = try await store.listCases(.with { $0.pageToken = byNumberDesc.nextPageToken })
     }
 
+    // An archived case marked overdue: the statistics count it; the desk's overdue list holds
+    // open cases only, unless it includes finished ones, as the dashboard's figure does.
+    var late = CaseImportTests.archived(5)
+    late.overdue = true
+    _ = try await store.importCases([late], by: setup, at: now)
+    #expect(try await store.listCases(.with { $0.overdueOnly = true }).cases.isEmpty)
+    let counted = try await store.listCases(
+      .with {
+        $0.overdueOnly = true
+        $0.includeFinished = true
+      })
+    #expect(counted.cases.map(\.title) == [late.title])
+    let statistics = try await store.caseStatistics(.init())
+    #expect(statistics.totals.overdue == Int64(counted.cases.count))
+
     await #expect(
       throws: DomainError.invalidArgument(
         field: "order_by",

@@ -609,8 +609,9 @@ async function dashboard() {
       const { totals = {} } = await statistics;
       return el('div', { class: 'figures' },
         figure('figure-total', totals.total ?? 0, t('casesTotal'), () => navigate('cases', dates)),
-        // Counted with the finished ones, unlike the desk's "overdue only" (open cases now late): no link.
-        figure('figure-overdue', totals.overdue ?? 0, t('overdueCases')),
+        // Counted with the finished ones: the desk's overdue list, finished cases included.
+        figure('figure-overdue', totals.overdue ?? 0, t('overdueCases'),
+          () => navigate('cases', { overdue: true, includeFinished: true, ...dates })),
         // The rate's cases an official acts on: those resolved late.
         figure('figure-on-time', percent(totals.onTimeRate), t('onTime'), () => navigate('cases', { resolvedOnTime: 'false', ...dates })),
         figure('figure-satisfaction', (totals.meanSatisfaction || 0).toFixed(2), t('satisfaction'),
@@ -706,6 +707,7 @@ const actorName = (actor) => {
 function casesPage(preset = {}) {
   const statusFilter = enumSelect('status', t('status'), enumValues('CASE_STATUS_'), { value: preset.status });
   const overdue = el('input', { type: 'checkbox', name: 'overdue', value: '1', checked: preset.overdue });
+  const finished = el('input', { type: 'checkbox', name: 'includeFinished', value: '1', checked: preset.includeFinished });
   const list = listView({
     id: 'cases', service: S.grid, method: 'ListCases', key: 'cases', open: (row) => openCase(row.id),
     filters: [
@@ -724,9 +726,11 @@ function casesPage(preset = {}) {
       field(t('order'), el('select', { name: 'orderBy' }, el('option', { value: 'create_time desc', text: t('sortNewest') }),
         el('option', { value: '', text: t('sortOldest') }))),
       el('div', { class: 'field checkbox' }, overdue, el('label', { for: (overdue.id = 'case-overdue'), text: t('overdueOnly') })),
+      el('div', { class: 'field checkbox' }, finished, el('label', { for: (finished.id = 'case-overdue-finished'), text: t('includeFinished') })),
     ],
     request: (v) => ({
       orderBy: v.orderBy ?? '', caseNumber: (v.caseNumber ?? '').trim(), category: v.category, overdueOnly: Boolean(v.overdue),
+      includeFinished: Boolean(v.overdue && v.includeFinished),
       statuses: v.status ? [v.status] : [], level: v.level, resolvedLevel: v.resolvedLevel, source: v.source,
       ...(v.resolvedOnTime ? { resolvedOnTime: v.resolvedOnTime === 'true' } : {}),
       ...(v.from ? { fromDate: dateValue(v.from) } : {}), ...(v.to ? { toDate: dateValue(v.to) } : {}),

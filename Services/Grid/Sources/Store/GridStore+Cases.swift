@@ -224,7 +224,9 @@ extension GridStore {
     filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
     // Overdue: the current deadline has passed, or it passed at the street or above, where the
     // sweep marks the case overdue and it keeps no deadline.
-    filter.add("open AND (overdue OR deadline < ?)", Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
+    filter.add(
+      request.includeFinished ? "(overdue OR (open AND deadline < ?))" : "open AND (overdue OR deadline < ?)",
+      Int64(Date().timeIntervalSince1970), when: request.overdueOnly)
     if request.hasResolvedOnTime { filter.add("on_time = ?", request.resolvedOnTime) }
     try CaseNumbers.validateQuery(request.caseNumber)
     filter.add("case_number GLOB ?", request.caseNumber + "*", when: !request.caseNumber.isEmpty)
