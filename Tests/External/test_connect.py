@@ -192,6 +192,16 @@ class ConnectTest(unittest.TestCase):
                                    headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
         self.assertEqual(json.loads(body)["code"], "resource_exhausted", body)
 
+    def test_a_read_takes_a_small_body_only(self):
+        # A read's filters fit in 64 KiB; a 100 KB string filter is refused before any service
+        # spends time on it, while a change may still send up to 4 MiB.
+        huge = json.dumps({"area": "片" * 40_000}).encode()
+        status, _, body = self.raw(f"{PROPERTY}/ListCompounds", body=huge, headers={"Content-Type": "application/json"})
+        self.assertEqual((status, json.loads(body)["code"]), (429, "resource_exhausted"), body)
+        status, _, body = self.raw(f"{PROPERTY}/ListCompounds", body=json.dumps({"area": "片"}).encode(),
+                                   headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 200, body)
+
     def test_get_is_refused_for_a_method_that_changes_data(self):
         status, headers, body = self.raw(f"{PROPERTY}/CreateCompound?encoding=json&message=%7B%7D", method="GET")
         self.assertEqual(status, 405, body)

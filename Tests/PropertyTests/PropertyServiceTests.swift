@@ -359,6 +359,27 @@ struct PropertyServiceTests {
       }
       #expect(seenElsewhere.isEmpty)
 
+      // By stars, the rated first either way; the unrated (0) last.
+      let evaluation = Principal(service: .evaluation)
+      try await Principal.$current.withValue(evaluation) {
+        for (company, stars) in zip(city.companies, [Int32(3), 5]) {
+          _ = try await store.setCompanyRating(
+            .with {
+              $0.requestID = "rating-\(company.id)"
+              $0.companyID = company.id
+              $0.starRating = stars
+              $0.period = "2026Q3"
+            }, by: evaluation)
+        }
+      }
+      let unrated = Set(city.companies.dropFirst(2).map(\.id))
+      for orderBy in ["star_rating", "star_rating desc"] {
+        let ordered = try await property.listCompanies(.with { $0.orderBy = orderBy }).companies
+        let rated = ordered.prefix { $0.starRating > 0 }.map(\.starRating)
+        #expect(rated == (orderBy == "star_rating" ? [3, 5] : [5, 3]), "\(orderBy)")
+        #expect(Set(ordered.dropFirst(rated.count).map(\.id)) == unrated)
+      }
+
       // Found by part of the name; ordered by name either way.
       #expect(try await property.listCompounds(.with { $0.nameContains = " 区2 " }).compounds.map(\.name) == ["小区2"])
       #expect(try await property.listCompounds(.with { $0.nameContains = "%" }).compounds.isEmpty)

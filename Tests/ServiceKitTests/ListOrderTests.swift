@@ -110,6 +110,20 @@ struct ListOrderTests {
     #expect(walked == ["r3", "r1", "r0", "r5", "r4", "r2"])
   }
 
+  @Test("a page token of another list, or made up, is refused")
+  func aTokenOfAnotherListIsRefused() throws {
+    let queue = try Self.database()
+    for token in [PageRequest.token(after: "cmp_01J0000000000000000000000"), PageRequest.token(after: "zzz")] {
+      let page = try PageRequest(pageSize: 2, pageToken: token)
+      #expect(throws: DomainError.invalidArgument(field: "page_token", rule: "is not a token from a previous page")) {
+        try queue.read { db in
+          try RecordTable.list(
+            db, from: "thing", as: Google_Protobuf_StringValue.self, filter: RecordFilter(), page: page, idPrefix: "r")
+        }
+      }
+    }
+  }
+
   @Test("a page token of a list in one order is refused by the list in another")
   func aTokenKeepsItsOrder() throws {
     let queue = try Self.database()

@@ -121,7 +121,12 @@ struct ConnectError: HTTPResponseError {
     case let error as any RPCErrorConvertible:
       self.init(RPCError(error))
     case let error as HTTPError where error.status == .contentTooLarge:
-      self.init(.resourceExhausted, "the body is larger than \(ConnectController.maximumBody) bytes")
+      self.init(
+        .resourceExhausted,
+        """
+        the body is larger than the call takes: \(ConnectController.maximumReadBody) bytes for a read, \
+        \(ConnectController.maximumBody) for a change
+        """)
     case let error as NIOTooManyBytesError:
       // What Hummingbird's body collection throws past its limit.
       self.init(

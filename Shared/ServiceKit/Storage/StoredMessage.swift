@@ -139,7 +139,7 @@ extension RecordTable {
   public static func list<Record: StoredRecord>(
     _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest, order: ListOrder = .creation
   ) throws -> (records: [Record], nextPageToken: String) {
-    try list(db, from: Record.table, as: type, filter: filter, page: page, order: order)
+    try list(db, from: Record.table, as: type, filter: filter, page: page, order: order, idPrefix: Record.idPrefix)
   }
 }
 
@@ -190,12 +190,12 @@ extension RecordTable {
   @inlinable @usableFromInline
   static func list<Record: SwiftProtobuf.Message>(
     _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest,
-    order: ListOrder = .creation
+    order: ListOrder = .creation, idPrefix: String? = nil
   ) throws -> (records: [Record], nextPageToken: String) {
     var conditions = filter.conditions
     var arguments = filter.arguments
     let sortsByColumn = order.column != "id"
-    if let after = try page.position(in: order) {
+    if let after = try page.position(in: order, idPrefix: idPrefix) {
       let id = order.descending ? "id < ?" : "id > ?"
       if !sortsByColumn {
         conditions.append(id)
@@ -421,10 +421,15 @@ public struct PageRequest: Sendable, Equatable {
 
   /// Where the previous page ended in `order`: the last record's id and sort value (NULL when
   /// the list is in the order of creation), or nil on a first page. Throws INVALID_ARGUMENT
-  /// naming `page_token` for a token of the same list in another order.
+  /// naming `page_token` for a token of the same list in another order, or of another list
+  /// (its id lacks the records' `idPrefix`).
   @usableFromInline
-  func position(in order: ListOrder) throws(DomainError) -> (id: String, value: DatabaseValue)? {
+  func position(in order: ListOrder, idPrefix: String? = nil) throws(DomainError) -> (id: String, value: DatabaseValue)?
+  {
     guard let afterID else { return nil }
+    if let idPrefix, !afterID.hasPrefix(idPrefix + "_") {
+      throw DomainError.invalidArgument(field: "page_token", rule: "is not a token from a previous page")
+    }
     // The value, last, may hold anything, the separator too.
     let parts = afterID.split(separator: Self.separator, maxSplits: 2, omittingEmptySubsequences: false).map(
       String.init)

@@ -48,8 +48,12 @@ function field(label, input, hint) {
   if (!input.id) input.id = uid('field');
   const error = el('span', { class: 'field-error', id: `${input.id}-error`, role: 'alert' });
   input.setAttribute('aria-describedby', error.id);
+  // A text area shows how much of its limit is used, so nothing is cut without notice.
+  const limit = input.tagName === 'TEXTAREA' && input.maxLength > 0 ? input.maxLength : 0;
+  const count = limit ? el('small', { class: 'hint count', 'aria-live': 'polite', text: `0 / ${limit}` }) : null;
+  if (count) input.addEventListener('input', () => { count.textContent = `${input.value.length} / ${limit}`; });
   return el('div', { class: 'field' }, el('label', { for: input.id, text: label }), input,
-    hint ? el('small', { class: 'hint', text: hint }) : null, error);
+    hint ? el('small', { class: 'hint', text: hint }) : null, count, error);
 }
 
 // ---- Calls and their errors ----

@@ -69,7 +69,9 @@ extension PropertyStore {
     -> Governance_Property_V1_ListCompaniesResponse
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
-    let order = try ListOrder(request.orderBy, fields: ["star_rating": "star_rating", "staff_count": "staff_count"])
+    // An unrated company (0 stars) has no rating to sort by: it comes last, as a NULL does.
+    let order = try ListOrder(
+      request.orderBy, fields: ["star_rating": "NULLIF(star_rating, 0)", "staff_count": "staff_count"])
     var filter = RecordFilter()
     // Companies are registered at the district: its streets and communities list them too.
     try filter.divisionPrefix(request.divisionPrefix, contextAbove: true)
