@@ -97,6 +97,60 @@ struct PropertyRulesTests {
       try ContractLifecycle.validateNew(contract, compound: compound, company: .init(), start: start).state == .trial)
   }
 
+  static let allSevenHaves = Governance_Property_V1_SevenHavesChecklist.with {
+    for item in [
+      \Governance_Property_V1_SevenHavesChecklist.gateStaff, \.surveillance, \.cleaning, \.facilityRepair,
+      \.greening, \.security, \.parkingManagement,
+    ] {
+      $0[keyPath: item].satisfied = true
+    }
+  }
+
+  @Test("each level decides its own step; a city administrator or the system any")
+  func eachLevelDecidesItsOwnStep() throws {
+    let expected: [(JointAcceptance.Step, Role)] = [
+      (.companySelfReview, .community), (.communityReview, .community), (.streetSignOff, .street),
+      (.districtJointAcceptance, .district),
+    ]
+    for (step, level) in expected {
+      for role in [Role.community, .street, .district] {
+        let person = Principal(subject: "user:clerk", role: role, scope: "")
+        if role == level {
+          try JointAcceptance.checkDecider(person, for: step)
+        } else {
+          #expect(
+            throws: DomainError.permissionDenied(reason: "the \(step) step is decided at the \(level.rawValue) level")
+          ) { try JointAcceptance.checkDecider(person, for: step) }
+        }
+      }
+      try JointAcceptance.checkDecider(Principal(subject: "user:admin", role: .cityAdministrator, scope: ""), for: step)
+      try JointAcceptance.checkDecider(.system, for: step)
+    }
+  }
+
+  @Test("a step passes only when the seven haves are met")
+  func aStepPassesOnlyWhenTheSevenHavesAreMet() throws {
+    #expect(JointAcceptance.sevenHavesMet(Self.allSevenHaves))
+    var missingOne = Self.allSevenHaves
+    missingOne.parkingManagement.satisfied = false
+    #expect(!JointAcceptance.sevenHavesMet(missingOne))
+    let acceptance = Governance_Property_V1_Acceptance.with {
+      $0.state = .inProgress
+      $0.currentStep = .companySelfReview
+      $0.round = 1
+    }
+    var passing = Self.decision(.companySelfReview, .passed)
+    passing.checklist = missingOne
+    #expect(
+      throws: DomainError.invalidArgument(
+        field: "checklist", rule: "a step passes only when all seven haves are met; otherwise it fails with its reasons"
+      )
+    ) { try JointAcceptance.record(passing, on: acceptance, decidedBy: .system, at: .init()) }
+    var failing = Self.decision(.companySelfReview, .failed, reasons: ["无停车管理"])
+    failing.checklist = missingOne
+    #expect(try JointAcceptance.record(failing, on: acceptance, decidedBy: .system, at: .init()).round == 2)
+  }
+
   static func decision(
     _ step: JointAcceptance.Step, _ outcome: Governance_Property_V1_StepOutcome, reasons: [String] = []
   )
@@ -105,7 +159,7 @@ struct PropertyRulesTests {
     .with {
       $0.step = step
       $0.outcome = outcome
-      $0.checklist = .with { $0.gateStaff.satisfied = true }
+      $0.checklist = Self.allSevenHaves
       $0.decidedBy = "王书记"
       $0.reasons = reasons
     }

@@ -204,7 +204,7 @@ struct PropertyServiceTests {
             $0.acceptanceID = acceptance.id
             $0.step = step
             $0.outcome = .passed
-            $0.checklist = .with { $0.gateStaff.satisfied = true }
+            $0.checklist = PropertyRulesTests.allSevenHaves
             $0.decidedBy = "审核人"
           })
       }

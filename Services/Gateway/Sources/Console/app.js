@@ -246,7 +246,13 @@ const places = {
   /** Loads the names of the grids among `codes` (by their communities), before a list shows them. */
   async ensure(codes) {
     const communities = new Set(codes.filter((code) => code && code.length >= 15).map((code) => code.slice(0, 12)));
-    await Promise.all([...communities].filter((c) => !this.gridsLoaded.has(c)).map((c) => this.gridsOf(c).catch(() => [])));
+    // Divisions above the user's own (a district's periods and companies, seen from a street) by name too.
+    const above = [...new Set(codes.filter((code) => code?.length === 12 && !this.names.has(code)))];
+    await Promise.all([...[...communities].filter((c) => !this.gridsLoaded.has(c)).map((c) => this.gridsOf(c).catch(() => [])),
+      ...above.map(async (code) => {
+        const division = await call(S.grid, 'GetDivision', { divisionCode: code }).catch(() => null);
+        if (division?.name) this.names.set(code, division.name);
+      })]);
   },
 
   async ensureCompounds(ids) {
@@ -1060,7 +1066,10 @@ async function openCompound(compound) {
   card(t('contracts'), table([t('company'), t('selection'), t('state'), t('signed'), t('actions')], contracts.map((c) => [places.companies.get(c.companyId) ?? '',
     E(c.selectionMethod), badge(c.state), formatDate(c.signedDate), startAcceptanceButton(compound, c, acceptances)]))),
   card(t('acceptances'), table([t('company'), t('state'), t('currentStep'), t('steps'), t('actions')], acceptances.map((a) => [places.companies.get(a.companyId) ?? '',
-    badge(a.state), E(a.currentStep), (a.steps || []).map((x) => `${E(x.step)}${x.round > 1 ? t('roundN', { n: x.round }) : ''}：${E(x.outcome)}`).join('，'),
+    badge(a.state), E(a.currentStep), el('ol', { class: 'steps' }, (a.steps || []).map((x) => el('li', {
+      text: [`${E(x.step)}${x.round > 1 ? t('roundN', { n: x.round }) : ''}：${E(x.outcome)}`,
+        `${x.decidedBy ?? ''}${x.decidingBody ? `（${x.decidingBody}）` : ''}`, formatTime(x.decidedTime),
+        (x.reasons || []).length ? `${t('reasons')}：${x.reasons.join('；')}` : ''].filter(Boolean).join(' · ') }))),
     recordStepButton(compound, a)]))));
 }
 
@@ -1083,8 +1092,13 @@ const SEVEN_HAVES = ['gateStaff', 'surveillance', 'cleaning', 'facilityRepair', 
  * its reasons and sends the acceptance back to the company's self-review), the seven haves
  * checked, who decided for which body.
  */
+/** Who decides each step (JointAcceptance.decidingRole): the property service refuses anyone else. */
+const STEP_ROLES = { ACCEPTANCE_STEP_COMPANY_SELF_REVIEW: 'community', ACCEPTANCE_STEP_COMMUNITY_REVIEW: 'community',
+  ACCEPTANCE_STEP_STREET_SIGN_OFF: 'street', ACCEPTANCE_STEP_DISTRICT_JOINT_ACCEPTANCE: 'district' };
+
 function recordStepButton(compound, acceptance) {
   if (acceptance.state !== 'ACCEPTANCE_STATE_IN_PROGRESS' || !may('PropertyService/RecordAcceptanceStep')) return '';
+  if (session.role !== 'city_admin' && STEP_ROLES[acceptance.currentStep] !== session.role) return '';
   const title = `${t('recordStep')} · ${E(acceptance.currentStep)}`;
   return el('button', { type: 'button', id: `record-step-${acceptance.id}`, text: t('recordStep'), onclick: async () => {
     const checks = SEVEN_HAVES.map((name) => {
@@ -1250,6 +1264,7 @@ const periodsPage = () => simpleList('periods', t('periods'), {
     build: (v) => ({ period: { divisionCode: v.divisionCode, kind: v.kind, year: Number(v.year), number: Number(v.number) } }) },
   filters: [enumSelect('kind', t('kind'), enumValues('PERIOD_KIND_'))],
   request: (v) => ({ ...scopeRequest(v), kind: v.kind }),
+  prepare: (rows) => places.ensure(rows.map((row) => row.divisionCode)),
   columns: [[t('label'), periodLabel], [t('division'), (p) => places.tag(p.divisionCode)], [t('kind'), (p) => E(p.kind)], [t('state'), (p) => badge(p.state)]],
 });
 
@@ -1260,7 +1275,7 @@ async function openPeriod(period) {
     call(S.eval, 'ListRectificationOrders', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
     call(S.eval, 'ListCompositeScores', { periodId: period.id, pageSize: 100 }).catch(() => ({}))]);
   await Promise.all([places.ensureCompounds([...panels, ...orders].map((p) => p.compoundId)),
-    places.ensureCompanies([...panels, ...orders].map((p) => p.companyId))]);
+    places.ensureCompanies([...panels, ...orders].map((p) => p.companyId)), places.ensure([period.divisionCode])]);
   const status = el('p', { id: 'period-result', role: 'status' });
   const act = (key, method, confirmKey) => (may(`EvaluationService/${method}`) ? el('button', { type: 'button', id: `period-${key}`, text: t(key),
     onclick: async () => {

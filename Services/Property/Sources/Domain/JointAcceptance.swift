@@ -34,10 +34,16 @@ public enum JointAcceptance {
         rule: "the four levels decide in order: company self-review, community, street, district",
         detail: "acceptance \(acceptance.id) waits for \(acceptance.currentStep), not \(step)")
     }
+    try checkDecider(principal, for: step)
     let outcome = try FieldValidation.requiredCase(
       decision.outcome, field: "outcome", unspecified: .unspecified, known: [.passed, .failed])
     guard decision.hasChecklist else {
       throw DomainError.invalidArgument(field: "checklist", rule: "every step records the seven-haves checklist")
+    }
+    if outcome == .passed, !sevenHavesMet(decision.checklist) {
+      throw DomainError.invalidArgument(
+        field: "checklist", rule: "a step passes only when all seven haves are met; otherwise it fails with its reasons"
+      )
     }
     let reasons = decision.reasons.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     if outcome == .failed, reasons.isEmpty {
@@ -78,6 +84,36 @@ public enum JointAcceptance {
 }
 
 extension JointAcceptance {
+  /// The level that decides `step`: the community records its own review and, on the company's
+  /// behalf, the company's self-review; the street signs off; the district holds the joint
+  /// acceptance.
+  public static func decidingRole(of step: Step) -> Role? {
+    switch step {
+    case .companySelfReview, .communityReview: .community
+    case .streetSignOff: .street
+    case .districtJointAcceptance: .district
+    default: nil
+    }
+  }
+
+  /// The rule "each level decides its own step" (四级联审, each level signs its own review): a
+  /// person records only the step of their level; a city administrator, the services and the
+  /// system's own jobs record any. Throws PERMISSION_DENIED naming the step and the level that
+  /// decides it.
+  public static func checkDecider(_ principal: Principal, for step: Step) throws(DomainError) {
+    guard let role = principal.role, role != .cityAdministrator, let level = decidingRole(of: step), role != level
+    else { return }
+    throw DomainError.permissionDenied(reason: "the \(step) step is decided at the \(level.rawValue) level")
+  }
+
+  /// The rule "a step passes only when the seven haves (七有) are met": every item satisfied.
+  public static func sevenHavesMet(_ checklist: Governance_Property_V1_SevenHavesChecklist) -> Bool {
+    [
+      checklist.gateStaff, checklist.surveillance, checklist.cleaning, checklist.facilityRepair, checklist.greening,
+      checklist.security, checklist.parkingManagement,
+    ].allSatisfy(\.satisfied)
+  }
+
   /// The rule "an acceptance reviews a compound under its trial or active contract": FAILED_PRECONDITION
   /// unless `contract` serves `compoundID` and is live.
   public static func checkContract(_ contract: Governance_Property_V1_ServiceContract, of compoundID: String)
