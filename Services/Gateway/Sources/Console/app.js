@@ -481,6 +481,12 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
   form.addEventListener('submit', (event) => { event.preventDefault(); tokens.length = 1; index = 0; query = null; sort = null; load(); });
   form.addEventListener('reset', () => setTimeout(() => {
     sort = null;
+    // Reset clears the form, a figure's drill-down included, rather than returning to it.
+    for (const input of form.querySelectorAll('input, select')) {
+      if (input.type === 'checkbox') input.checked = false;
+      else if (input.tagName === 'SELECT') input.selectedIndex = 0;
+      else input.value = '';
+    }
     for (const picker of form.querySelectorAll('.field')) picker.setPicked?.('');
     tokens.length = 1; index = 0; query = null; load();
   }));
@@ -657,7 +663,7 @@ async function dashboard() {
         barChart('chart-volunteers', [
           { label: t('registeredVolunteers'), value: Number(totals.registeredVolunteers || 0), go: () => navigate('volunteers') },
           { label: t('teams'), value: Number(totals.teams || 0), go: () => navigate('teams') },
-          { label: t('confirmedWishes'), value: Number(totals.microWishesConfirmed || 0), go: () => navigate('wishes') }]));
+          { label: t('confirmedWishes'), value: Number(totals.microWishesConfirmed || 0), go: () => navigate('wishes', { state: 'MICRO_WISH_STATE_CONFIRMED' }) }]));
     }),
     add(`${t('stars')} · ${t('lists')}`, async () => {
       const companies = await callAll(S.prop, 'ListCompanies', { divisionPrefix: scope }, 'companies', 3000);
@@ -1205,9 +1211,9 @@ const postsPage = () => simpleList('posts', t('posts'), {
     [t('time'), (p) => formatTime(p.startTime)], [t('capacity'), (p) => `${p.claimedCount ?? 0} / ${p.capacity ?? 0}`], [t('state'), (p) => badge(p.state)]],
 });
 
-const wishesPage = () => simpleList('wishes', t('wishes'), {
+const wishesPage = (preset = {}) => simpleList('wishes', t('wishes'), {
   service: S.vol, method: 'ListMicroWishes', key: 'wishes', open: openWish,
-  filters: [enumSelect('state', t('state'), enumValues('MICRO_WISH_STATE_'))],
+  filters: [enumSelect('state', t('state'), enumValues('MICRO_WISH_STATE_'), { value: preset.state })],
   request: (v) => ({ ...scopeRequest(v), states: v.state ? [v.state] : [] }),
   create: { method: 'VolunteersService/CreateMicroWish', title: joinWords(t('create'), t('wish')),
     fields: () => [textField('title', t('wish')), textField('category', t('category')), communityPicker(),
@@ -1527,7 +1533,8 @@ document.addEventListener('DOMContentLoaded', async () => {
   });
   document.getElementById('logout').addEventListener('click', async () => {
     await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': session?.csrfToken ?? '' } });
-    location.reload();
+    // The next user starts at the dashboard, not on the page the last one left open.
+    location.replace(location.pathname);
   });
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();
