@@ -460,6 +460,22 @@ class ConsoleTest(unittest.TestCase):
                 later = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")]
                 self.assertTrue(later and later[0] > numbers[-1], "the next page goes on in the same order")
 
+        # Back from a case, and its 返回列表, return to the same page of the same search and order.
+        browser.find_element(By.ID, "cases-next").click()
+        self.settle()
+        page_two = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")]
+        for leave in [lambda: browser.back(), lambda: browser.find_element(By.ID, "back").click()]:
+            browser.find_element(By.CSS_SELECTOR, "#cases-table tr.row").click()
+            self.wait(EC.presence_of_element_located((By.ID, "case-history")))
+            leave()
+            self.wait(EC.presence_of_element_located((By.ID, "cases-table")))
+            self.settle()
+            again = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#cases-table tbody td:first-child .number")]
+            self.assertEqual(again, page_two)
+            self.assertIn("2", browser.find_element(By.CSS_SELECTOR, ".pager span").text)
+            self.assertEqual(browser.find_element(By.CSS_SELECTOR, "#cases-table th[aria-sort=descending]")
+                             .get_attribute("aria-sort"), "descending")
+
         # The compound is found by part of its name.
         self.open_page("compounds")
         browser.find_element(By.ID, "compound-name-search").send_keys(compound["name"][1:])

@@ -451,15 +451,32 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
       th.querySelector('.sort-mark').textContent = direction === 'ascending' ? ' ▲' : direction === 'descending' ? ' ▼' : ' ↕';
     }
   };
+  // The search, page and order live in the browser's history entry, so Back from a detail
+  // returns to the same page of the same search.
+  const remembered = history.state?.list?.id === id ? history.state.list : null;
+  if (remembered) {
+    for (const input of form.querySelectorAll('input[name], select[name]')) {
+      const value = remembered.values[input.name];
+      if (input.type === 'checkbox') input.checked = value !== undefined;
+      else if (input.type === 'hidden') input.closest('.field')?.setPicked?.(value ?? '');
+      else input.value = value ?? '';
+    }
+    tokens.splice(0, tokens.length, ...remembered.tokens);
+    index = remembered.index;
+    sort = remembered.sort;
+  }
   const load = async () => {
     status.textContent = t('loading');
-    if (!query || index === 0) query = request(Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== '')));
+    const values = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== ''));
+    if (!query || index === 0) query = request(values);
+    history.replaceState({ ...history.state, list: { id, values, tokens: [...tokens], index, sort } }, '');
     showSort();
     try {
       const answer = await call(service, method, { ...query, ...(sort ? { orderBy: sort } : {}), pageSize, pageToken: tokens[index] });
       const rows = answer[key] || [];
       if (prepare) await prepare(rows);
       tokens[index + 1] = answer.nextPageToken || '';
+      history.replaceState({ ...history.state, list: { ...history.state?.list, tokens: [...tokens] } }, '');
       const body = el('tbody', {}, rows.map((row) => {
         const tr = el('tr', { class: open ? 'row' : '', tabindex: open ? 0 : null },
           columns.map(([, value]) => { const shown = value(row); return el('td', {}, shown instanceof Node ? shown : String(shown ?? '')); }));
@@ -895,7 +912,7 @@ async function openCase(id) {
     el('tbody', {}, events.map((event) => el('tr', {}, [formatTime(event.eventTime), E(event.kind), E(event.fromStatus), E(event.toStatus),
       `${E(event.toUnit?.level)} ${unit(event.toUnit)}`, actorName(event.actor), event.note ?? ''].map((v) => el('td', { text: v }))))));
   show(el('div', { class: 'page-head' }, el('h2', { text: `${gridCase.caseNumber} · ${gridCase.title || gridCase.category}` }),
-    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('cases') })),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('cases') })),
   card(t('caseDetail'), el('p', { id: 'case-status', class: 'status-line' }, badge(gridCase.status)), detail,
     el('div', { class: 'actions', id: 'case-actions', role: 'group', 'aria-label': t('actions') },
       offered.map((action) => el('button', { type: 'button', id: `action-${action.key}`, text: t(action.key), onclick: () => caseAction(gridCase, action) })))),
@@ -1064,7 +1081,7 @@ async function openCompound(compound) {
     call(S.prop, 'ListAcceptances', { compoundId: compound.id, pageSize: 50 }).catch(() => ({}))]);
   await places.ensureCompanies([...contracts, ...acceptances].map((x) => x.companyId));
   show(el('div', { class: 'page-head' }, el('h2', { text: compound.name }),
-    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('compounds') })),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('compounds') })),
   card(t('compound'), el('dl', { class: 'detail' }, [[t('community'), places.path(compound.divisionCode)], [t('kind'), E(compound.kind)],
     [t('mode'), E(compound.managementMode)], [t('households'), compound.householdCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
   card(t('buildings'), table([t('name'), t('households'), t('buildingLeader')], buildings
@@ -1149,7 +1166,7 @@ async function openCompany(company) {
   const history = await call(S.eval, 'GetCompanyHistory', { companyId: company.id }).catch(() => ({}));
   const entries = history.periods || [];
   show(el('div', { class: 'page-head' }, el('h2', { text: company.name }),
-    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('companies') })),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('companies') })),
   card(t('company'), el('dl', { class: 'detail' }, [[t('rating'), company.starRating ? '★'.repeat(company.starRating) : ''], [t('listStatus'), E(company.listStatus)],
     [t('credit'), E(company.creditLevel)], [t('partyStatus'), E(company.partyStatus)], [t('staff'), company.staffCount ?? 0],
     [t('managed'), company.managedCompoundCount ?? 0]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
@@ -1174,7 +1191,7 @@ async function openGrid(grid) {
     call(S.grid, 'GetOnDuty', { gridCode: grid.gridCode }).catch(() => ({}))]);
   const duty = new Set((onDuty.workers || []).map((w) => w.id));
   show(el('div', { class: 'page-head' }, el('h2', { text: `${grid.name}` }),
-    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('grids') })),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('grids') })),
   card(t('grid'), el('dl', { class: 'detail' }, [[t('community'), places.path(grid.divisionCode)], [t('gridKind'), E(grid.kind)], [t('households'), grid.households ?? 0]]
     .flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))),
   card(t('workersOfGrid'), el('table', { class: 'list', id: 'grid-workers' },
@@ -1250,7 +1267,7 @@ async function openWish(wish) {
     actions.push(['cancelWish', () => step('cancelWish', 'CancelMicroWish', [field(t('reason'), el('textarea', { name: 'reason', required: true, rows: 2 }))], (v) => ({ reason: v.reason }))]);
   }
   show(el('div', { class: 'page-head' }, el('h2', { text: wish.title }),
-    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('wishes') })),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('wishes') })),
   card(t('wish'), el('p', { id: 'wish-state' }, badge(wish.state)), el('dl', { class: 'detail' }, [[t('category'), wish.category], [t('resident'), `${wish.resident?.name ?? ''} ${wish.resident?.phone ?? ''}`],
     [t('community'), places.path(wish.divisionCode)], [t('claimant'), wish.claimant?.name ?? ''], [t('note'), wish.fulfilNote ?? ''], [t('details'), wish.details ?? '']]
     .filter(([, v]) => v).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
@@ -1290,7 +1307,7 @@ async function openPeriod(period) {
     } }) : null);
   const scoreForm = may('EvaluationService/SubmitScore') && period.state === 'PERIOD_STATE_OPEN' && panels.length ? await scoreEntry(period, panels) : null;
   show(el('div', { class: 'page-head' }, el('h2', { text: `${periodLabel(period)} · ${places.name(period.divisionCode)}` }),
-    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => navigate('periods') })),
+    el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('periods') })),
   card(t('periods'), el('p', { id: 'period-state' }, badge(period.state)), el('div', { class: 'actions' },
     period.state === 'PERIOD_STATE_OPEN' ? act('closePeriod', 'ClosePeriod', 'closeConfirm') : null,
     period.state === 'PERIOD_STATE_CLOSED' ? act('computeScores', 'ComputeCompositeScores', 'computeConfirm') : null,
@@ -1454,10 +1471,15 @@ const DETAILS = {
   period: { list: 'periods', open: async (id) => openPeriod(await call(S.eval, 'GetPeriod', { id })) },
 };
 
-/** Records an opened detail page in the browser's history, once. */
+/** Records an opened detail page in the browser's history, once, with the page it came from. */
 function remember(kind, id) {
   const hash = `#${kind}/${encodeURIComponent(id)}`;
-  if (location.hash !== hash) history.pushState(null, '', hash);
+  if (location.hash !== hash) history.pushState({ back: location.hash }, '', hash);
+}
+
+/** Back to a list: the very page it was left on (its search and page) when the detail came from it. */
+function backTo(page) {
+  if (history.state?.back === `#${page}`) history.back(); else navigate(page);
 }
 
 async function navigate(page, preset) {
