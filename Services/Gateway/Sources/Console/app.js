@@ -117,6 +117,8 @@ class ServiceError extends Error {
  */
 function valueWords(value) {
   if (/^\d{12}(\d{3})?$/.test(value)) return places.name(value);
+  // A jurisdiction is a code's leading digits: the division they stand for, when the user knows it.
+  if (/^\d{2,11}$/.test(value)) return places.names.get(value.padEnd(12, '0')) ?? value;
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatTime(value);
   if (labels.enums[value]) return E(value);
   if (UI[lang].roles[value]) return roleName(value);
@@ -638,7 +640,7 @@ async function dashboard() {
   };
   const statistics = call(S.grid, 'GetCaseStatistics', { divisionPrefix: scope, ...dates });
   await Promise.all([
-    add(t('casesTotal'), async () => {
+    add(t('casesOverview'), async () => {
       const { totals = {} } = await statistics;
       return el('div', { class: 'figures' },
         figure('figure-total', totals.total ?? 0, t('casesTotal'), () => navigate('cases', dates)),
@@ -674,7 +676,7 @@ async function dashboard() {
         figure('figure-in-service', figures.inServiceRegistered ?? 0, t('inServiceRegistered'),
           () => navigate('members', { kind: 'MEMBER_KIND_IN_SERVICE' }))));
     }),
-    add(t('volunteerHours'), async () => {
+    add(t('groupVolunteers'), async () => {
       const totals = await call(S.vol, 'GetServiceTotals', { divisionPrefix: scope, ...dates });
       return el('div', {}, el('div', { class: 'figures' }, figure('volunteer-hours', (totals.hours || 0).toFixed(1), t('volunteerHours'), () => navigate('volunteers'))),
         barChart('chart-volunteers', [
