@@ -133,6 +133,23 @@ struct PanelScoringTests {
     }
   }
 
+  @Test("a street lists its district's periods, as it may read them; another district's street none")
+  func aStreetListsItsDistrictsPeriods() async throws {
+    try await withEvaluationService { evaluation, property, world in
+      let setup = try await Quarter.make(evaluation, property)
+      let street = Principal(subject: "user:clerk", role: .street, scope: "320113005")
+      let seen = try await Principal.$current.withValue(street) {
+        try await world.store.listPeriods(.init()).periods.map(\.id)
+      }
+      #expect(Set(seen) == Set([setup.quarter] + setup.months))
+      let elsewhere = Principal(subject: "user:other", role: .street, scope: "320114001")
+      let none = try await Principal.$current.withValue(elsewhere) {
+        try await world.store.listPeriods(.init()).periods
+      }
+      #expect(none.isEmpty)
+    }
+  }
+
   @Test("bad period, item and survey input is INVALID_ARGUMENT naming the field")
   func badInput() async throws {
     try await withEvaluationService { evaluation, property, _ in
