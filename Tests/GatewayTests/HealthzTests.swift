@@ -53,9 +53,10 @@ struct HealthzTests {
       group.addTask { try await peers.run() }
 
       // When the gateway's probe asks both
-      let probe = ServiceHealthProbe(clients: [
-        (.property, peers.client(for: .property)), (.grid, peers.client(for: .grid)),
-      ])
+      // A deadline longer than the gateway's 1 s: the suite runs many tests at once on two cores,
+      // and the first call's connection can take that long; the dead one still fails at once.
+      let probe = ServiceHealthProbe(
+        clients: [(.property, peers.client(for: .property)), (.grid, peers.client(for: .grid))], timeout: .seconds(5))
       let started = ContinuousClock.now
       let result = await probe.check()
 
