@@ -471,14 +471,13 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
     status.textContent = t('loading');
     const values = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== ''));
     if (!query || index === 0) query = request(values);
-    history.replaceState({ ...history.state, list: { id, values, tokens: [...tokens], index, sort } }, '');
     showSort();
     try {
       const answer = await call(service, method, { ...query, ...(sort ? { orderBy: sort } : {}), pageSize, pageToken: tokens[index] });
       const rows = answer[key] || [];
       if (prepare) await prepare(rows);
       tokens[index + 1] = answer.nextPageToken || '';
-      history.replaceState({ ...history.state, list: { ...history.state?.list, tokens: [...tokens] } }, '');
+      history.replaceState({ ...history.state, list: { id, values, tokens: [...tokens], index, sort } }, '');
       const body = el('tbody', {}, rows.map((row) => {
         const tr = el('tr', { class: open ? 'row' : '', tabindex: open ? 0 : null },
           columns.map(([, value]) => { const shown = value(row); return el('td', {}, shown instanceof Node ? shown : String(shown ?? '')); }));
