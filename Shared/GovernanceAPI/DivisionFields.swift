@@ -10,6 +10,7 @@ public protocol DivisionPrefixed {
   var divisionPrefix: String { get }
 }
 
+extension Governance_Common_V1_Attachment: DivisionScoped {}
 extension Governance_Evaluation_V1_CaseSatisfaction: DivisionScoped {}
 extension Governance_Evaluation_V1_CompositeScore: DivisionScoped {}
 extension Governance_Evaluation_V1_EvaluationPeriod: DivisionScoped {}
@@ -33,6 +34,8 @@ extension Governance_Grid_V1_GetDeadlinePolicyRequest: DivisionScoped {}
 extension Governance_Grid_V1_GetDivisionRequest: DivisionScoped {}
 extension Governance_Grid_V1_Grid: DivisionScoped {}
 extension Governance_Grid_V1_GridWorker: DivisionScoped {}
+extension Governance_Grid_V1_ImportBoundariesRequest: DivisionScoped {}
+extension Governance_Grid_V1_LocatePointResponse: DivisionScoped {}
 extension Governance_Grid_V1_Patrol: DivisionScoped {}
 extension Governance_Organisation_V1_BodyMember: DivisionScoped {}
 extension Governance_Organisation_V1_CommunityRegistration: DivisionScoped {}

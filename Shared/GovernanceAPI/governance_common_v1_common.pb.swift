@@ -11,6 +11,11 @@
 /// Messages shared by every governance service: divisions, dates and periods, audit stamps and
 /// residents' personal data.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -186,6 +191,179 @@ public nonisolated struct Governance_Common_V1_ExternalReference: Sendable {
   public init() {}
 }
 
+/// A point on the earth in WGS-84 (EPSG:4326), the datum of GPS receivers and of GeoJSON
+/// (RFC 7946 §4). Every point and boundary the services store and send is WGS-84; maps whose tiles
+/// use China's GCJ-02 datum get coordinates converted by the gateway, whose map layers say which
+/// datum they are in (docs/PLACES.md).
+public nonisolated struct Governance_Common_V1_GeoPoint: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Degrees east, -180 to 180.
+  public var longitude: Double = 0
+
+  /// Degrees north, -90 to 90.
+  public var latitude: Double = 0
+
+  /// Metres: the radius the position is known within, as a phone reports it; 0 when unknown, at
+  /// most 10,000.
+  public var accuracyMeters: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A photo or document attached to a record (附件): a case and its steps, a patrol, a
+/// rectification order, an acceptance step. The content is kept once per SHA-256 beside the owning
+/// service's database. JPEG, PNG and WebP lose their metadata (EXIF with its GPS position, XMP,
+/// text chunks) in the copy shown to anyone but the staff handling the record; a PDF, whose
+/// metadata cannot be removed without rewriting it, is shown to those staff only.
+public nonisolated struct Governance_Common_V1_Attachment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  /// The record, as a resource name: "cases/{id}" or "patrols/{id}".
+  public var parent: String = String()
+
+  /// For a case, the id of the case event (the step of its history) the file came with; set by
+  /// the service to the case's latest event when not given.
+  public var eventID: String = String()
+
+  /// The division of the record, for jurisdiction.
+  public var divisionCode: String = String()
+
+  /// The name the uploader gave, for display only: the type comes from the content.
+  public var filename: String = String()
+
+  /// image/jpeg, image/png, image/webp or application/pdf, found from the content's first bytes.
+  public var mediaType: String = String()
+
+  /// Size of the original, in bytes.
+  public var sizeBytes: Int64 = 0
+
+  /// Lowercase hex SHA-256 of the original.
+  public var sha256: String = String()
+
+  /// Lowercase hex SHA-256 of the copy without metadata; equal to sha256 when there was none.
+  public var publicSha256: String = String()
+
+  public var audit: Governance_Common_V1_AuditStamp {
+    get {_audit ?? Governance_Common_V1_AuditStamp()}
+    set {_audit = newValue}
+  }
+  /// Returns true if `audit` has been explicitly set.
+  public var hasAudit: Bool {self._audit != nil}
+  /// Clears the value of `audit`. Subsequent reads from it will return its default value.
+  public mutating func clearAudit() {self._audit = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _audit: Governance_Common_V1_AuditStamp? = nil
+}
+
+public nonisolated struct Governance_Common_V1_CreateAttachmentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  /// Resource name of the record: "cases/{id}" or "patrols/{id}".
+  public var parent: String = String()
+
+  /// Optional: the case event the file belongs to (a before photo with the report, an after photo
+  /// with the resolution); the case's latest event when empty.
+  public var eventID: String = String()
+
+  public var filename: String = String()
+
+  /// The file's bytes: at most 3 MiB (3,145,728 bytes); a record takes at most 20 files.
+  public var content: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Common_V1_ListAttachmentsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Resource name of the record: "cases/{id}" or "patrols/{id}".
+  public var parent: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Common_V1_ListAttachmentsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// In upload order; at most 20.
+  public var attachments: [Governance_Common_V1_Attachment] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Common_V1_GetAttachmentContentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Common_V1_GetAttachmentContentResponse: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var attachment: Governance_Common_V1_Attachment {
+    get {_storage._attachment ?? Governance_Common_V1_Attachment()}
+    set {_uniqueStorage()._attachment = newValue}
+  }
+  /// Returns true if `attachment` has been explicitly set.
+  public var hasAttachment: Bool {_storage._attachment != nil}
+  /// Clears the value of `attachment`. Subsequent reads from it will return its default value.
+  public mutating func clearAttachment() {_uniqueStorage()._attachment = nil}
+
+  /// The original for staff who handle the record (city, district, street and community staff
+  /// and grid workers whose jurisdiction holds it); the copy without metadata for everyone else.
+  public var content: Data {
+    get {_storage._content}
+    set {_uniqueStorage()._content = newValue}
+  }
+
+  /// True when content is the copy without metadata.
+  public var stripped: Bool {
+    get {_storage._stripped}
+    set {_uniqueStorage()._stripped = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "governance.common.v1"
@@ -358,6 +536,349 @@ nonisolated extension Governance_Common_V1_ExternalReference: SwiftProtobuf.Mess
   public static func ==(lhs: Governance_Common_V1_ExternalReference, rhs: Governance_Common_V1_ExternalReference) -> Bool {
     if lhs.service != rhs.service {return false}
     if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_GeoPoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GeoPoint"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}longitude\0\u{1}latitude\0\u{3}accuracy_meters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularDoubleField(value: &self.longitude) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.latitude) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.accuracyMeters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.longitude.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.longitude, fieldNumber: 1)
+    }
+    if self.latitude.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.latitude, fieldNumber: 2)
+    }
+    if self.accuracyMeters.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.accuracyMeters, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_GeoPoint, rhs: Governance_Common_V1_GeoPoint) -> Bool {
+    if lhs.longitude != rhs.longitude {return false}
+    if lhs.latitude != rhs.latitude {return false}
+    if lhs.accuracyMeters != rhs.accuracyMeters {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_Attachment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Attachment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}parent\0\u{3}event_id\0\u{3}division_code\0\u{1}filename\0\u{3}media_type\0\u{3}size_bytes\0\u{1}sha256\0\u{3}public_sha256\0\u{1}audit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.divisionCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.filename) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.sizeBytes) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.publicSha256) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._audit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 2)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 3)
+    }
+    if !self.divisionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.divisionCode, fieldNumber: 4)
+    }
+    if !self.filename.isEmpty {
+      try visitor.visitSingularStringField(value: self.filename, fieldNumber: 5)
+    }
+    if !self.mediaType.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 6)
+    }
+    if self.sizeBytes != 0 {
+      try visitor.visitSingularInt64Field(value: self.sizeBytes, fieldNumber: 7)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 8)
+    }
+    if !self.publicSha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.publicSha256, fieldNumber: 9)
+    }
+    try { if let v = self._audit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_Attachment, rhs: Governance_Common_V1_Attachment) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.parent != rhs.parent {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.divisionCode != rhs.divisionCode {return false}
+    if lhs.filename != rhs.filename {return false}
+    if lhs.mediaType != rhs.mediaType {return false}
+    if lhs.sizeBytes != rhs.sizeBytes {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
+    if lhs.publicSha256 != rhs.publicSha256 {return false}
+    if lhs._audit != rhs._audit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_CreateAttachmentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateAttachmentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}parent\0\u{3}event_id\0\u{1}filename\0\u{1}content\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.eventID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.filename) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.content) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 2)
+    }
+    if !self.eventID.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventID, fieldNumber: 3)
+    }
+    if !self.filename.isEmpty {
+      try visitor.visitSingularStringField(value: self.filename, fieldNumber: 4)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularBytesField(value: self.content, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_CreateAttachmentRequest, rhs: Governance_Common_V1_CreateAttachmentRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.parent != rhs.parent {return false}
+    if lhs.eventID != rhs.eventID {return false}
+    if lhs.filename != rhs.filename {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_ListAttachmentsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAttachmentsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_ListAttachmentsRequest, rhs: Governance_Common_V1_ListAttachmentsRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_ListAttachmentsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAttachmentsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attachments\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.attachments) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.attachments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.attachments, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_ListAttachmentsResponse, rhs: Governance_Common_V1_ListAttachmentsResponse) -> Bool {
+    if lhs.attachments != rhs.attachments {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_GetAttachmentContentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetAttachmentContentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_GetAttachmentContentRequest, rhs: Governance_Common_V1_GetAttachmentContentRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_GetAttachmentContentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetAttachmentContentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attachment\0\u{1}content\0\u{1}stripped\0")
+
+  fileprivate class _StorageClass {
+    var _attachment: Governance_Common_V1_Attachment? = nil
+    var _content: Data = Data()
+    var _stripped: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _attachment = source._attachment
+      _content = source._content
+      _stripped = source._stripped
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._attachment) }()
+        case 2: try { try decoder.decodeSingularBytesField(value: &_storage._content) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._stripped) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._attachment {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._content.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._content, fieldNumber: 2)
+      }
+      if _storage._stripped != false {
+        try visitor.visitSingularBoolField(value: _storage._stripped, fieldNumber: 3)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_GetAttachmentContentResponse, rhs: Governance_Common_V1_GetAttachmentContentResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._attachment != rhs_storage._attachment {return false}
+        if _storage._content != rhs_storage._content {return false}
+        if _storage._stripped != rhs_storage._stripped {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -142,6 +142,32 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportBoundaries" metadata.
+        public enum ImportBoundaries: Sendable {
+            /// Request type for "ImportBoundaries".
+            public typealias Input = Governance_Grid_V1_ImportBoundariesRequest
+            /// Response type for "ImportBoundaries".
+            public typealias Output = Governance_Grid_V1_ImportBoundariesResponse
+            /// Descriptor for "ImportBoundaries".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ImportBoundaries",
+                type: .unary
+            )
+        }
+        /// Namespace for "LocatePoint" metadata.
+        public enum LocatePoint: Sendable {
+            /// Request type for "LocatePoint".
+            public typealias Input = Governance_Grid_V1_LocatePointRequest
+            /// Response type for "LocatePoint".
+            public typealias Output = Governance_Grid_V1_LocatePointResponse
+            /// Descriptor for "LocatePoint".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "LocatePoint",
+                type: .unary
+            )
+        }
         /// Namespace for "CreateGridWorker" metadata.
         public enum CreateGridWorker: Sendable {
             /// Request type for "CreateGridWorker".
@@ -584,6 +610,45 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CreateAttachment" metadata.
+        public enum CreateAttachment: Sendable {
+            /// Request type for "CreateAttachment".
+            public typealias Input = Governance_Common_V1_CreateAttachmentRequest
+            /// Response type for "CreateAttachment".
+            public typealias Output = Governance_Common_V1_Attachment
+            /// Descriptor for "CreateAttachment".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "CreateAttachment",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListAttachments" metadata.
+        public enum ListAttachments: Sendable {
+            /// Request type for "ListAttachments".
+            public typealias Input = Governance_Common_V1_ListAttachmentsRequest
+            /// Response type for "ListAttachments".
+            public typealias Output = Governance_Common_V1_ListAttachmentsResponse
+            /// Descriptor for "ListAttachments".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ListAttachments",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetAttachmentContent" metadata.
+        public enum GetAttachmentContent: Sendable {
+            /// Request type for "GetAttachmentContent".
+            public typealias Input = Governance_Common_V1_GetAttachmentContentRequest
+            /// Response type for "GetAttachmentContent".
+            public typealias Output = Governance_Common_V1_GetAttachmentContentResponse
+            /// Descriptor for "GetAttachmentContent".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "GetAttachmentContent",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "governance.grid.v1.GridService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateDivision.descriptor,
@@ -595,6 +660,8 @@ public enum Governance_Grid_V1_GridService: Sendable {
             ListGrids.descriptor,
             ListGridCodes.descriptor,
             UpdateGrid.descriptor,
+            ImportBoundaries.descriptor,
+            LocatePoint.descriptor,
             CreateGridWorker.descriptor,
             GetGridWorker.descriptor,
             ListGridWorkers.descriptor,
@@ -628,7 +695,10 @@ public enum Governance_Grid_V1_GridService: Sendable {
             RaiseAlarm.descriptor,
             AcknowledgeAssignment.descriptor,
             WatchAssignments.descriptor,
-            GetCaseStatistics.descriptor
+            GetCaseStatistics.descriptor,
+            CreateAttachment.descriptor,
+            ListAttachments.descriptor,
+            GetAttachmentContent.descriptor
         ]
     }
 }
@@ -807,6 +877,45 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_UpdateGridRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_Grid>
+
+        /// Handle the "ImportBoundaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+        /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+        /// > inside its parent's boundary within a tolerance) before any is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ImportBoundariesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Grid_V1_ImportBoundariesResponse` messages.
+        func importBoundaries(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ImportBoundariesResponse>
+
+        /// Handle the "LocatePoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+        /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_LocatePointRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Grid_V1_LocatePointResponse` messages.
+        func locatePoint(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_LocatePointRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_LocatePointResponse>
 
         /// Handle the "CreateGridWorker" method.
         ///
@@ -1415,6 +1524,58 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_GetCaseStatisticsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_GetCaseStatisticsResponse>
+
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+        /// > service and the city platform, within the record's jurisdiction.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_Attachment` messages.
+        func createAttachment(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_Attachment>
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ListAttachmentsResponse` messages.
+        func listAttachments(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ListAttachmentsResponse>
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        func getAttachmentContent(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_GetAttachmentContentResponse>
     }
 
     /// Service protocol for the "governance.grid.v1.GridService" service.
@@ -1577,6 +1738,45 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.ServerRequest<Governance_Grid_V1_UpdateGridRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_Grid>
+
+        /// Handle the "ImportBoundaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+        /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+        /// > inside its parent's boundary within a tolerance) before any is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportBoundariesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Grid_V1_ImportBoundariesResponse` message.
+        func importBoundaries(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ImportBoundariesResponse>
+
+        /// Handle the "LocatePoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+        /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_LocatePointRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Grid_V1_LocatePointResponse` message.
+        func locatePoint(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_LocatePointRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_LocatePointResponse>
 
         /// Handle the "CreateGridWorker" method.
         ///
@@ -2185,6 +2385,58 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.ServerRequest<Governance_Grid_V1_GetCaseStatisticsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_GetCaseStatisticsResponse>
+
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+        /// > service and the city platform, within the record's jurisdiction.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_Attachment` message.
+        func createAttachment(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_Attachment>
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ListAttachmentsResponse` message.
+        func listAttachments(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse>
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_GetAttachmentContentResponse` message.
+        func getAttachmentContent(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse>
     }
 
     /// Simple service protocol for the "governance.grid.v1.GridService" service.
@@ -2345,6 +2597,45 @@ extension Governance_Grid_V1_GridService {
             request: Governance_Grid_V1_UpdateGridRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_Grid
+
+        /// Handle the "ImportBoundaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+        /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+        /// > inside its parent's boundary within a tolerance) before any is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_ImportBoundariesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Grid_V1_ImportBoundariesResponse` to respond with.
+        func importBoundaries(
+            request: Governance_Grid_V1_ImportBoundariesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Grid_V1_ImportBoundariesResponse
+
+        /// Handle the "LocatePoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+        /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_LocatePointRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Grid_V1_LocatePointResponse` to respond with.
+        func locatePoint(
+            request: Governance_Grid_V1_LocatePointRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Grid_V1_LocatePointResponse
 
         /// Handle the "CreateGridWorker" method.
         ///
@@ -2954,6 +3245,58 @@ extension Governance_Grid_V1_GridService {
             request: Governance_Grid_V1_GetCaseStatisticsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_GetCaseStatisticsResponse
+
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+        /// > service and the city platform, within the record's jurisdiction.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_Attachment` to respond with.
+        func createAttachment(
+            request: Governance_Common_V1_CreateAttachmentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_Attachment
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ListAttachmentsResponse` to respond with.
+        func listAttachments(
+            request: Governance_Common_V1_ListAttachmentsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ListAttachmentsResponse
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_GetAttachmentContentResponse` to respond with.
+        func getAttachmentContent(
+            request: Governance_Common_V1_GetAttachmentContentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_GetAttachmentContentResponse
     }
 }
 
@@ -3055,6 +3398,28 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_Grid>(),
             handler: { request, context in
                 try await self.updateGrid(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ImportBoundaries.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ImportBoundariesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ImportBoundariesResponse>(),
+            handler: { request, context in
+                try await self.importBoundaries(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.LocatePoint.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_LocatePointRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_LocatePointResponse>(),
+            handler: { request, context in
+                try await self.locatePoint(
                     request: request,
                     context: context
                 )
@@ -3434,6 +3799,39 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.CreateAttachment.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_CreateAttachmentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_Attachment>(),
+            handler: { request, context in
+                try await self.createAttachment(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ListAttachments.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ListAttachmentsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ListAttachmentsResponse>(),
+            handler: { request, context in
+                try await self.listAttachments(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.GetAttachmentContent.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_GetAttachmentContentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_GetAttachmentContentResponse>(),
+            handler: { request, context in
+                try await self.getAttachmentContent(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -3533,6 +3931,28 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_Grid> {
         let response = try await self.updateGrid(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importBoundaries(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_ImportBoundariesResponse> {
+        let response = try await self.importBoundaries(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func locatePoint(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_LocatePointRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_LocatePointResponse> {
+        let response = try await self.locatePoint(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3912,6 +4332,39 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func createAttachment(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_Attachment> {
+        let response = try await self.createAttachment(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listAttachments(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ListAttachmentsResponse> {
+        let response = try await self.listAttachments(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getAttachmentContent(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_GetAttachmentContentResponse> {
+        let response = try await self.getAttachmentContent(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -4027,6 +4480,32 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_Grid> {
         return GRPCCore.ServerResponse<Governance_Grid_V1_Grid>(
             message: try await self.updateGrid(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importBoundaries(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_ImportBoundariesResponse> {
+        return GRPCCore.ServerResponse<Governance_Grid_V1_ImportBoundariesResponse>(
+            message: try await self.importBoundaries(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func locatePoint(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_LocatePointRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_LocatePointResponse> {
+        return GRPCCore.ServerResponse<Governance_Grid_V1_LocatePointResponse>(
+            message: try await self.locatePoint(
                 request: request.message,
                 context: context
             ),
@@ -4479,6 +4958,45 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func createAttachment(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_Attachment> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_Attachment>(
+            message: try await self.createAttachment(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAttachments(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse>(
+            message: try await self.listAttachments(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getAttachmentContent(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse>(
+            message: try await self.getAttachmentContent(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: governance.grid.v1.GridService (client)
@@ -4686,6 +5204,55 @@ extension Governance_Grid_V1_GridService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_Grid>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_Grid>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportBoundaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+        /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+        /// > inside its parent's boundary within a tolerance) before any is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportBoundariesRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportBoundariesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ImportBoundariesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importBoundaries<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportBoundariesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ImportBoundariesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportBoundariesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "LocatePoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+        /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_LocatePointRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_LocatePointRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_LocatePointResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func locatePoint<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_LocatePointRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_LocatePointRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_LocatePointResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_LocatePointResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "CreateGridWorker" method.
@@ -5465,6 +6032,73 @@ extension Governance_Grid_V1_GridService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_GetCaseStatisticsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+        /// > service and the city platform, within the record's jurisdiction.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_Attachment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createAttachment<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_CreateAttachmentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_Attachment>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ListAttachmentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAttachments<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_ListAttachmentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ListAttachmentsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getAttachmentContent<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_GetAttachmentContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_GetAttachmentContentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "governance.grid.v1.GridService" service.
@@ -5773,6 +6407,77 @@ extension Governance_Grid_V1_GridService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Grid_V1_GridService.Method.UpdateGrid.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportBoundaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+        /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+        /// > inside its parent's boundary within a tolerance) before any is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportBoundariesRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportBoundariesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_ImportBoundariesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importBoundaries<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportBoundariesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_ImportBoundariesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportBoundariesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ImportBoundaries.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "LocatePoint" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+        /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_LocatePointRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_LocatePointRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_LocatePointResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func locatePoint<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_LocatePointRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_LocatePointRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_LocatePointResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_LocatePointResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.LocatePoint.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -6929,6 +7634,106 @@ extension Governance_Grid_V1_GridService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+        /// > service and the city platform, within the record's jurisdiction.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_Attachment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createAttachment<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_CreateAttachmentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_Attachment>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.CreateAttachment.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ListAttachmentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAttachments<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_ListAttachmentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ListAttachmentsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ListAttachments.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getAttachmentContent<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_GetAttachmentContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_GetAttachmentContentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.GetAttachmentContent.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -7178,6 +7983,67 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_UpdateGridRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_Grid>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportBoundaries" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+    /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+    /// > inside its parent's boundary within a tolerance) before any is stored.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_ImportBoundariesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importBoundaries<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportBoundariesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportBoundariesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importBoundaries(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ImportBoundariesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ImportBoundariesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "LocatePoint" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+    /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_LocatePointRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func locatePoint<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_LocatePointRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_LocatePointResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.locatePoint(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_LocatePointRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_LocatePointResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -8162,6 +9028,91 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             onResponse: handleResponse
         )
     }
+
+    /// Call the "CreateAttachment" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+    /// > service and the city platform, within the record's jurisdiction.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAttachment<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createAttachment(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_CreateAttachmentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_Attachment>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAttachments" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAttachments<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAttachments(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ListAttachmentsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ListAttachmentsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttachmentContent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+    /// > metadata for everyone else.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttachmentContent<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getAttachmentContent(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_GetAttachmentContentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_GetAttachmentContentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
 }
 
 // Helpers providing sugared APIs for 'ClientProtocol' methods.
@@ -8445,6 +9396,75 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             metadata: metadata
         )
         return try await self.updateGrid(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportBoundaries" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sets the boundaries of divisions and grids under one division from a GeoJSON
+    /// > FeatureCollection, all or none: each boundary is checked (closed rings, no self-intersection,
+    /// > inside its parent's boundary within a tolerance) before any is stored.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importBoundaries<Result>(
+        _ message: Governance_Grid_V1_ImportBoundariesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_ImportBoundariesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_ImportBoundariesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importBoundaries(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "LocatePoint" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The grid whose boundary holds a point (the most specific one), or, outside every grid, the
+    /// > community whose boundary is nearest; the rule CreateCase routes a case by.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func locatePoint<Result>(
+        _ message: Governance_Grid_V1_LocatePointRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_LocatePointResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_LocatePointRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.locatePoint(
             request: request,
             options: options,
             onResponse: handleResponse
@@ -9562,6 +10582,103 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getCaseStatistics(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAttachment" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores a photo or PDF for a case (with one of its steps) or a patrol. Writers of the grid
+    /// > service and the city platform, within the record's jurisdiction.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAttachment<Result>(
+        _ message: Governance_Common_V1_CreateAttachmentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createAttachment(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAttachments" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAttachments<Result>(
+        _ message: Governance_Common_V1_ListAttachmentsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAttachments(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttachmentContent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+    /// > metadata for everyone else.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttachmentContent<Result>(
+        _ message: Governance_Common_V1_GetAttachmentContentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getAttachmentContent(
             request: request,
             options: options,
             onResponse: handleResponse

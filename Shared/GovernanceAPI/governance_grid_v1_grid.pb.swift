@@ -704,6 +704,11 @@ public nonisolated struct Governance_Grid_V1_Division: Sendable {
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
   public mutating func clearAudit() {self._audit = nil}
 
+  /// The division's boundary: a GeoJSON geometry (RFC 7946 §3.1.6 Polygon or §3.1.7
+  /// MultiPolygon) in WGS-84, as text; empty until ImportBoundaries sets it (create and update
+  /// ignore it).
+  public var boundary: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -839,79 +844,197 @@ public nonisolated struct Governance_Grid_V1_UpdateDivisionRequest: Sendable {
 }
 
 /// A grid (网格) or micro-grid (微网格).
-public nonisolated struct Governance_Grid_V1_Grid: Sendable {
+public nonisolated struct Governance_Grid_V1_Grid: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// The 12-digit code of the community the grid lies in.
-  public var divisionCode: String = String()
+  public var divisionCode: String {
+    get {_storage._divisionCode}
+    set {_uniqueStorage()._divisionCode = newValue}
+  }
 
   /// The grid's own code: its community's code followed by a grid number (micro-grids: the grid's
   /// code followed by a micro-grid number), so it starts with division_code.
-  public var gridCode: String = String()
+  public var gridCode: String {
+    get {_storage._gridCode}
+    set {_uniqueStorage()._gridCode = newValue}
+  }
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
-  public var kind: Governance_Grid_V1_GridKind = .unspecified
+  public var kind: Governance_Grid_V1_GridKind {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
 
   /// For a micro-grid, the code of the grid it belongs to; empty otherwise.
-  public var parentGridCode: String = String()
+  public var parentGridCode: String {
+    get {_storage._parentGridCode}
+    set {_uniqueStorage()._parentGridCode = newValue}
+  }
 
   /// Residential compounds (小区) covered, by property-service id.
-  public var compoundIds: [String] = []
+  public var compoundIds: [String] {
+    get {_storage._compoundIds}
+    set {_uniqueStorage()._compoundIds = newValue}
+  }
 
   /// The grid's party branch (网格党支部), by organisation-service id; empty if none yet.
-  public var branchOrganisationID: String = String()
+  public var branchOrganisationID: String {
+    get {_storage._branchOrganisationID}
+    set {_uniqueStorage()._branchOrganisationID = newValue}
+  }
 
   /// Number of households, for patrol coverage.
-  public var households: Int32 = 0
+  public var households: Int32 {
+    get {_storage._households}
+    set {_uniqueStorage()._households = newValue}
+  }
 
-  public var active: Bool = false
+  public var active: Bool {
+    get {_storage._active}
+    set {_uniqueStorage()._active = newValue}
+  }
 
   public var audit: Governance_Common_V1_AuditStamp {
-    get {_audit ?? Governance_Common_V1_AuditStamp()}
-    set {_audit = newValue}
+    get {_storage._audit ?? Governance_Common_V1_AuditStamp()}
+    set {_uniqueStorage()._audit = newValue}
   }
   /// Returns true if `audit` has been explicitly set.
-  public var hasAudit: Bool {self._audit != nil}
+  public var hasAudit: Bool {_storage._audit != nil}
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
-  public mutating func clearAudit() {self._audit = nil}
+  public mutating func clearAudit() {_uniqueStorage()._audit = nil}
 
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-
-  fileprivate var _audit: Governance_Common_V1_AuditStamp? = nil
-}
-
-public nonisolated struct Governance_Grid_V1_CreateGridRequest: @unchecked Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var requestID: String {
-    get {_storage._requestID}
-    set {_uniqueStorage()._requestID = newValue}
+  /// The grid's boundary: a GeoJSON Polygon or MultiPolygon in WGS-84, as text; empty until
+  /// ImportBoundaries sets it (create and update ignore it).
+  public var boundary: String {
+    get {_storage._boundary}
+    set {_uniqueStorage()._boundary = newValue}
   }
-
-  /// id and audit are ignored; grid_code must extend division_code (or parent_grid_code).
-  public var grid: Governance_Grid_V1_Grid {
-    get {_storage._grid ?? Governance_Grid_V1_Grid()}
-    set {_uniqueStorage()._grid = newValue}
-  }
-  /// Returns true if `grid` has been explicitly set.
-  public var hasGrid: Bool {_storage._grid != nil}
-  /// Clears the value of `grid`. Subsequent reads from it will return its default value.
-  public mutating func clearGrid() {_uniqueStorage()._grid = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Governance_Grid_V1_CreateGridRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  /// id and audit are ignored; grid_code must extend division_code (or parent_grid_code).
+  public var grid: Governance_Grid_V1_Grid {
+    get {_grid ?? Governance_Grid_V1_Grid()}
+    set {_grid = newValue}
+  }
+  /// Returns true if `grid` has been explicitly set.
+  public var hasGrid: Bool {self._grid != nil}
+  /// Clears the value of `grid`. Subsequent reads from it will return its default value.
+  public mutating func clearGrid() {self._grid = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _grid: Governance_Grid_V1_Grid? = nil
+}
+
+public nonisolated struct Governance_Grid_V1_ImportBoundariesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  /// The division (street, community, ...) the boundaries lie under; every feature's code starts
+  /// with its significant digits.
+  public var divisionCode: String = String()
+
+  /// A GeoJSON FeatureCollection (RFC 7946 §3.3) in WGS-84 with one Feature per division or grid:
+  /// `properties.code` is the 12-digit division code or the grid code, the geometry a Polygon or
+  /// MultiPolygon. Each ring is closed (first position equals last), has at least four positions
+  /// and does not cross itself or another ring of the same geometry.
+  public var featureCollection: String = String()
+
+  /// Metres a boundary may lie outside its parent's (a grid's community, a micro-grid's grid, a
+  /// community's street, when the parent has a boundary): 0 to 1,000; 20 when unset.
+  public var toleranceMeters: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Grid_V1_ImportBoundariesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Boundaries stored.
+  public var divisions: Int32 = 0
+
+  public var grids: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Grid_V1_LocatePointRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var point: Governance_Common_V1_GeoPoint {
+    get {_point ?? Governance_Common_V1_GeoPoint()}
+    set {_point = newValue}
+  }
+  /// Returns true if `point` has been explicitly set.
+  public var hasPoint: Bool {self._point != nil}
+  /// Clears the value of `point`. Subsequent reads from it will return its default value.
+  public mutating func clearPoint() {self._point = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _point: Governance_Common_V1_GeoPoint? = nil
+}
+
+public nonisolated struct Governance_Grid_V1_LocatePointResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The grid (or micro-grid) whose boundary holds the point; empty when none does.
+  public var gridCode: String = String()
+
+  /// The community of that grid, or, outside every grid, the community whose boundary is nearest.
+  public var divisionCode: String = String()
+
+  /// True when no grid holds the point and the community was chosen by distance.
+  public var outsideGrids: Bool = false
+
+  /// Metres from the point to that community's boundary; 0 when inside it.
+  public var distanceMeters: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Governance_Grid_V1_GetGridRequest: Sendable {
@@ -1028,35 +1151,36 @@ public nonisolated struct Governance_Grid_V1_ListGridCodesResponse: Sendable {
   public init() {}
 }
 
-public nonisolated struct Governance_Grid_V1_UpdateGridRequest: @unchecked Sendable {
+public nonisolated struct Governance_Grid_V1_UpdateGridRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var grid: Governance_Grid_V1_Grid {
-    get {_storage._grid ?? Governance_Grid_V1_Grid()}
-    set {_uniqueStorage()._grid = newValue}
+    get {_grid ?? Governance_Grid_V1_Grid()}
+    set {_grid = newValue}
   }
   /// Returns true if `grid` has been explicitly set.
-  public var hasGrid: Bool {_storage._grid != nil}
+  public var hasGrid: Bool {self._grid != nil}
   /// Clears the value of `grid`. Subsequent reads from it will return its default value.
-  public mutating func clearGrid() {_uniqueStorage()._grid = nil}
+  public mutating func clearGrid() {self._grid = nil}
 
   /// Updatable: name, kind, compound_ids, branch_organisation_id, households, active.
   public var updateMask: SwiftProtobuf.Google_Protobuf_FieldMask {
-    get {_storage._updateMask ?? SwiftProtobuf.Google_Protobuf_FieldMask()}
-    set {_uniqueStorage()._updateMask = newValue}
+    get {_updateMask ?? SwiftProtobuf.Google_Protobuf_FieldMask()}
+    set {_updateMask = newValue}
   }
   /// Returns true if `updateMask` has been explicitly set.
-  public var hasUpdateMask: Bool {_storage._updateMask != nil}
+  public var hasUpdateMask: Bool {self._updateMask != nil}
   /// Clears the value of `updateMask`. Subsequent reads from it will return its default value.
-  public mutating func clearUpdateMask() {_uniqueStorage()._updateMask = nil}
+  public mutating func clearUpdateMask() {self._updateMask = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _grid: Governance_Grid_V1_Grid? = nil
+  fileprivate var _updateMask: SwiftProtobuf.Google_Protobuf_FieldMask? = nil
 }
 
 /// A grid worker (网格员). Staff, not residents: name and phone are work contacts used for alarm
@@ -1539,6 +1663,16 @@ public nonisolated struct Governance_Grid_V1_Patrol: @unchecked Sendable {
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
   public mutating func clearAudit() {_uniqueStorage()._audit = nil}
 
+  /// Where the patrol started or the visit took place, in WGS-84, from the worker's phone.
+  public var point: Governance_Common_V1_GeoPoint {
+    get {_storage._point ?? Governance_Common_V1_GeoPoint()}
+    set {_uniqueStorage()._point = newValue}
+  }
+  /// Returns true if `point` has been explicitly set.
+  public var hasPoint: Bool {_storage._point != nil}
+  /// Clears the value of `point`. Subsequent reads from it will return its default value.
+  public mutating func clearPoint() {_uniqueStorage()._point = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1662,9 +1796,26 @@ public nonisolated struct Governance_Grid_V1_CaseLocation: Sendable {
   /// Street address or place description.
   public var address: String = String()
 
+  /// Where exactly, in WGS-84. A case reported with a point and no grid code is routed to the grid
+  /// whose boundary holds it (LocatePoint).
+  public var point: Governance_Common_V1_GeoPoint {
+    get {_point ?? Governance_Common_V1_GeoPoint()}
+    set {_point = newValue}
+  }
+  /// Returns true if `point` has been explicitly set.
+  public var hasPoint: Bool {self._point != nil}
+  /// Clears the value of `point`. Subsequent reads from it will return its default value.
+  public mutating func clearPoint() {self._point = nil}
+
+  /// Set by the service: the point lay in no grid's boundary and the case went to the community
+  /// whose boundary is nearest, for a person to place it in a grid.
+  public var outsideGrids: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _point: Governance_Common_V1_GeoPoint? = nil
 }
 
 /// The unit currently responsible for a case.
@@ -1986,7 +2137,8 @@ public nonisolated struct Governance_Grid_V1_CreateCaseRequest: Sendable {
   public var requestID: String = String()
 
   /// Required: source (not CITY_PLATFORM or SENSOR_ALARM), category, title, and location.grid_code
-  /// (or, for a case no grid holds, division_code naming its community); details are optional.
+  /// (or, for a case no grid holds, division_code naming its community, or location.point alone,
+  /// from which the grid is found as LocatePoint does); details are optional.
   /// Status, handler, deadline and the milestone times are set by the service; a new case starts
   /// REPORTED at GRID level in its grid.
   public var gridCase: Governance_Grid_V1_Case {
@@ -2825,11 +2977,22 @@ public nonisolated struct Governance_Grid_V1_RaiseAlarmRequest: Sendable {
 
   public var reading: String = String()
 
+  /// Where the device is, in WGS-84; kept on the case's location.
+  public var point: Governance_Common_V1_GeoPoint {
+    get {_point ?? Governance_Common_V1_GeoPoint()}
+    set {_point = newValue}
+  }
+  /// Returns true if `point` has been explicitly set.
+  public var hasPoint: Bool {self._point != nil}
+  /// Clears the value of `point`. Subsequent reads from it will return its default value.
+  public mutating func clearPoint() {self._point = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _occurredTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _point: Governance_Common_V1_GeoPoint? = nil
 }
 
 public nonisolated struct Governance_Grid_V1_RaiseAlarmResponse: Sendable {
@@ -3215,7 +3378,7 @@ nonisolated extension Governance_Grid_V1_StatisticsGrouping: SwiftProtobuf._Prot
 
 nonisolated extension Governance_Grid_V1_Division: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Division"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}name\0\u{1}level\0\u{3}parent_code\0\u{1}audit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}name\0\u{1}level\0\u{3}parent_code\0\u{1}audit\0\u{1}boundary\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3229,6 +3392,7 @@ nonisolated extension Governance_Grid_V1_Division: SwiftProtobuf.Message, SwiftP
       case 4: try { try decoder.decodeSingularEnumField(value: &self.level) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.parentCode) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._audit) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.boundary) }()
       default: break
       }
     }
@@ -3257,6 +3421,9 @@ nonisolated extension Governance_Grid_V1_Division: SwiftProtobuf.Message, SwiftP
     try { if let v = self._audit {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    if !self.boundary.isEmpty {
+      try visitor.visitSingularStringField(value: self.boundary, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3267,6 +3434,7 @@ nonisolated extension Governance_Grid_V1_Division: SwiftProtobuf.Message, SwiftP
     if lhs.level != rhs.level {return false}
     if lhs.parentCode != rhs.parentCode {return false}
     if lhs._audit != rhs._audit {return false}
+    if lhs.boundary != rhs.boundary {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3494,95 +3662,21 @@ nonisolated extension Governance_Grid_V1_UpdateDivisionRequest: SwiftProtobuf.Me
 
 nonisolated extension Governance_Grid_V1_Grid: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Grid"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}grid_code\0\u{1}name\0\u{1}kind\0\u{3}parent_grid_code\0\u{3}compound_ids\0\u{3}branch_organisation_id\0\u{1}households\0\u{1}active\0\u{1}audit\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.divisionCode) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.gridCode) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.parentGridCode) }()
-      case 7: try { try decoder.decodeRepeatedStringField(value: &self.compoundIds) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.branchOrganisationID) }()
-      case 9: try { try decoder.decodeSingularInt32Field(value: &self.households) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.active) }()
-      case 11: try { try decoder.decodeSingularMessageField(value: &self._audit) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
-    }
-    if !self.divisionCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.divisionCode, fieldNumber: 2)
-    }
-    if !self.gridCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.gridCode, fieldNumber: 3)
-    }
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 4)
-    }
-    if self.kind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 5)
-    }
-    if !self.parentGridCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.parentGridCode, fieldNumber: 6)
-    }
-    if !self.compoundIds.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.compoundIds, fieldNumber: 7)
-    }
-    if !self.branchOrganisationID.isEmpty {
-      try visitor.visitSingularStringField(value: self.branchOrganisationID, fieldNumber: 8)
-    }
-    if self.households != 0 {
-      try visitor.visitSingularInt32Field(value: self.households, fieldNumber: 9)
-    }
-    if self.active != false {
-      try visitor.visitSingularBoolField(value: self.active, fieldNumber: 10)
-    }
-    try { if let v = self._audit {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    } }()
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Governance_Grid_V1_Grid, rhs: Governance_Grid_V1_Grid) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.divisionCode != rhs.divisionCode {return false}
-    if lhs.gridCode != rhs.gridCode {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs.kind != rhs.kind {return false}
-    if lhs.parentGridCode != rhs.parentGridCode {return false}
-    if lhs.compoundIds != rhs.compoundIds {return false}
-    if lhs.branchOrganisationID != rhs.branchOrganisationID {return false}
-    if lhs.households != rhs.households {return false}
-    if lhs.active != rhs.active {return false}
-    if lhs._audit != rhs._audit {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Governance_Grid_V1_CreateGridRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".CreateGridRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}grid\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}grid_code\0\u{1}name\0\u{1}kind\0\u{3}parent_grid_code\0\u{3}compound_ids\0\u{3}branch_organisation_id\0\u{1}households\0\u{1}active\0\u{1}audit\0\u{1}boundary\0")
 
   fileprivate class _StorageClass {
-    var _requestID: String = String()
-    var _grid: Governance_Grid_V1_Grid? = nil
+    var _id: String = String()
+    var _divisionCode: String = String()
+    var _gridCode: String = String()
+    var _name: String = String()
+    var _kind: Governance_Grid_V1_GridKind = .unspecified
+    var _parentGridCode: String = String()
+    var _compoundIds: [String] = []
+    var _branchOrganisationID: String = String()
+    var _households: Int32 = 0
+    var _active: Bool = false
+    var _audit: Governance_Common_V1_AuditStamp? = nil
+    var _boundary: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3593,8 +3687,18 @@ nonisolated extension Governance_Grid_V1_CreateGridRequest: SwiftProtobuf.Messag
     private init() {}
 
     init(copying source: _StorageClass) {
-      _requestID = source._requestID
-      _grid = source._grid
+      _id = source._id
+      _divisionCode = source._divisionCode
+      _gridCode = source._gridCode
+      _name = source._name
+      _kind = source._kind
+      _parentGridCode = source._parentGridCode
+      _compoundIds = source._compoundIds
+      _branchOrganisationID = source._branchOrganisationID
+      _households = source._households
+      _active = source._active
+      _audit = source._audit
+      _boundary = source._boundary
     }
   }
 
@@ -3613,8 +3717,18 @@ nonisolated extension Governance_Grid_V1_CreateGridRequest: SwiftProtobuf.Messag
         // allocates stack space for every case branch when no optimizations are
         // enabled. https://github.com/apple/swift-protobuf/issues/1034
         switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._grid) }()
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._divisionCode) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._gridCode) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._kind) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._parentGridCode) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._compoundIds) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._branchOrganisationID) }()
+        case 9: try { try decoder.decodeSingularInt32Field(value: &_storage._households) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._active) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._boundary) }()
         default: break
         }
       }
@@ -3627,27 +3741,265 @@ nonisolated extension Governance_Grid_V1_CreateGridRequest: SwiftProtobuf.Messag
       // allocates stack space for every if/case branch local when no optimizations
       // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
       // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._requestID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._requestID, fieldNumber: 1)
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
       }
-      try { if let v = _storage._grid {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      if !_storage._divisionCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._divisionCode, fieldNumber: 2)
+      }
+      if !_storage._gridCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._gridCode, fieldNumber: 3)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 4)
+      }
+      if _storage._kind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._kind, fieldNumber: 5)
+      }
+      if !_storage._parentGridCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._parentGridCode, fieldNumber: 6)
+      }
+      if !_storage._compoundIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._compoundIds, fieldNumber: 7)
+      }
+      if !_storage._branchOrganisationID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._branchOrganisationID, fieldNumber: 8)
+      }
+      if _storage._households != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._households, fieldNumber: 9)
+      }
+      if _storage._active != false {
+        try visitor.visitSingularBoolField(value: _storage._active, fieldNumber: 10)
+      }
+      try { if let v = _storage._audit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
       } }()
+      if !_storage._boundary.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._boundary, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Governance_Grid_V1_CreateGridRequest, rhs: Governance_Grid_V1_CreateGridRequest) -> Bool {
+  public static func ==(lhs: Governance_Grid_V1_Grid, rhs: Governance_Grid_V1_Grid) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
         let rhs_storage = _args.1
-        if _storage._requestID != rhs_storage._requestID {return false}
-        if _storage._grid != rhs_storage._grid {return false}
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._divisionCode != rhs_storage._divisionCode {return false}
+        if _storage._gridCode != rhs_storage._gridCode {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._parentGridCode != rhs_storage._parentGridCode {return false}
+        if _storage._compoundIds != rhs_storage._compoundIds {return false}
+        if _storage._branchOrganisationID != rhs_storage._branchOrganisationID {return false}
+        if _storage._households != rhs_storage._households {return false}
+        if _storage._active != rhs_storage._active {return false}
+        if _storage._audit != rhs_storage._audit {return false}
+        if _storage._boundary != rhs_storage._boundary {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_CreateGridRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateGridRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}grid\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._grid) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    try { if let v = self._grid {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_CreateGridRequest, rhs: Governance_Grid_V1_CreateGridRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs._grid != rhs._grid {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_ImportBoundariesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportBoundariesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}division_code\0\u{3}feature_collection\0\u{3}tolerance_meters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.divisionCode) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.featureCollection) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.toleranceMeters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.divisionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.divisionCode, fieldNumber: 2)
+    }
+    if !self.featureCollection.isEmpty {
+      try visitor.visitSingularStringField(value: self.featureCollection, fieldNumber: 3)
+    }
+    if self.toleranceMeters.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.toleranceMeters, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_ImportBoundariesRequest, rhs: Governance_Grid_V1_ImportBoundariesRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.divisionCode != rhs.divisionCode {return false}
+    if lhs.featureCollection != rhs.featureCollection {return false}
+    if lhs.toleranceMeters != rhs.toleranceMeters {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_ImportBoundariesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportBoundariesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}divisions\0\u{1}grids\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.divisions) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.grids) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.divisions != 0 {
+      try visitor.visitSingularInt32Field(value: self.divisions, fieldNumber: 1)
+    }
+    if self.grids != 0 {
+      try visitor.visitSingularInt32Field(value: self.grids, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_ImportBoundariesResponse, rhs: Governance_Grid_V1_ImportBoundariesResponse) -> Bool {
+    if lhs.divisions != rhs.divisions {return false}
+    if lhs.grids != rhs.grids {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_LocatePointRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LocatePointRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}point\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._point) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._point {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_LocatePointRequest, rhs: Governance_Grid_V1_LocatePointRequest) -> Bool {
+    if lhs._point != rhs._point {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_LocatePointResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LocatePointResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}grid_code\0\u{3}division_code\0\u{3}outside_grids\0\u{3}distance_meters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.gridCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.divisionCode) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.outsideGrids) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.distanceMeters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.gridCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.gridCode, fieldNumber: 1)
+    }
+    if !self.divisionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.divisionCode, fieldNumber: 2)
+    }
+    if self.outsideGrids != false {
+      try visitor.visitSingularBoolField(value: self.outsideGrids, fieldNumber: 3)
+    }
+    if self.distanceMeters.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.distanceMeters, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_LocatePointResponse, rhs: Governance_Grid_V1_LocatePointResponse) -> Bool {
+    if lhs.gridCode != rhs.gridCode {return false}
+    if lhs.divisionCode != rhs.divisionCode {return false}
+    if lhs.outsideGrids != rhs.outsideGrids {return false}
+    if lhs.distanceMeters != rhs.distanceMeters {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3899,74 +4251,36 @@ nonisolated extension Governance_Grid_V1_UpdateGridRequest: SwiftProtobuf.Messag
   public static let protoMessageName: String = _protobuf_package + ".UpdateGridRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}grid\0\u{3}update_mask\0")
 
-  fileprivate class _StorageClass {
-    var _grid: Governance_Grid_V1_Grid? = nil
-    var _updateMask: SwiftProtobuf.Google_Protobuf_FieldMask? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _grid = source._grid
-      _updateMask = source._updateMask
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._grid) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._updateMask) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._grid) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._updateMask) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._grid {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._updateMask {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._grid {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._updateMask {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Governance_Grid_V1_UpdateGridRequest, rhs: Governance_Grid_V1_UpdateGridRequest) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._grid != rhs_storage._grid {return false}
-        if _storage._updateMask != rhs_storage._updateMask {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._grid != rhs._grid {return false}
+    if lhs._updateMask != rhs._updateMask {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4722,7 +5036,7 @@ nonisolated extension Governance_Grid_V1_PatrolFinding: SwiftProtobuf.Message, S
 
 nonisolated extension Governance_Grid_V1_Patrol: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Patrol"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}grid_code\0\u{3}worker_id\0\u{1}kind\0\u{3}start_time\0\u{3}end_time\0\u{3}households_visited\0\u{3}compound_ids\0\u{3}building_ids\0\u{1}findings\0\u{1}note\0\u{1}audit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}grid_code\0\u{3}worker_id\0\u{1}kind\0\u{3}start_time\0\u{3}end_time\0\u{3}households_visited\0\u{3}compound_ids\0\u{3}building_ids\0\u{1}findings\0\u{1}note\0\u{1}audit\0\u{1}point\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -4738,6 +5052,7 @@ nonisolated extension Governance_Grid_V1_Patrol: SwiftProtobuf.Message, SwiftPro
     var _findings: [Governance_Grid_V1_PatrolFinding] = []
     var _note: String = String()
     var _audit: Governance_Common_V1_AuditStamp? = nil
+    var _point: Governance_Common_V1_GeoPoint? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -4761,6 +5076,7 @@ nonisolated extension Governance_Grid_V1_Patrol: SwiftProtobuf.Message, SwiftPro
       _findings = source._findings
       _note = source._note
       _audit = source._audit
+      _point = source._point
     }
   }
 
@@ -4792,6 +5108,7 @@ nonisolated extension Governance_Grid_V1_Patrol: SwiftProtobuf.Message, SwiftPro
         case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._findings) }()
         case 12: try { try decoder.decodeSingularStringField(value: &_storage._note) }()
         case 13: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._point) }()
         default: break
         }
       }
@@ -4843,6 +5160,9 @@ nonisolated extension Governance_Grid_V1_Patrol: SwiftProtobuf.Message, SwiftPro
       try { if let v = _storage._audit {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
       } }()
+      try { if let v = _storage._point {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -4865,6 +5185,7 @@ nonisolated extension Governance_Grid_V1_Patrol: SwiftProtobuf.Message, SwiftPro
         if _storage._findings != rhs_storage._findings {return false}
         if _storage._note != rhs_storage._note {return false}
         if _storage._audit != rhs_storage._audit {return false}
+        if _storage._point != rhs_storage._point {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -5054,7 +5375,7 @@ nonisolated extension Governance_Grid_V1_ListPatrolsResponse: SwiftProtobuf.Mess
 
 nonisolated extension Governance_Grid_V1_CaseLocation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CaseLocation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}grid_code\0\u{3}compound_id\0\u{3}building_id\0\u{1}unit\0\u{1}address\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}grid_code\0\u{3}compound_id\0\u{3}building_id\0\u{1}unit\0\u{1}address\0\u{1}point\0\u{3}outside_grids\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -5067,12 +5388,18 @@ nonisolated extension Governance_Grid_V1_CaseLocation: SwiftProtobuf.Message, Sw
       case 3: try { try decoder.decodeSingularStringField(value: &self.buildingID) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.unit) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._point) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.outsideGrids) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.gridCode.isEmpty {
       try visitor.visitSingularStringField(value: self.gridCode, fieldNumber: 1)
     }
@@ -5088,6 +5415,12 @@ nonisolated extension Governance_Grid_V1_CaseLocation: SwiftProtobuf.Message, Sw
     if !self.address.isEmpty {
       try visitor.visitSingularStringField(value: self.address, fieldNumber: 5)
     }
+    try { if let v = self._point {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if self.outsideGrids != false {
+      try visitor.visitSingularBoolField(value: self.outsideGrids, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -5097,6 +5430,8 @@ nonisolated extension Governance_Grid_V1_CaseLocation: SwiftProtobuf.Message, Sw
     if lhs.buildingID != rhs.buildingID {return false}
     if lhs.unit != rhs.unit {return false}
     if lhs.address != rhs.address {return false}
+    if lhs._point != rhs._point {return false}
+    if lhs.outsideGrids != rhs.outsideGrids {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -6977,7 +7312,7 @@ nonisolated extension Governance_Grid_V1_SetDeadlinePolicyRequest: SwiftProtobuf
 
 nonisolated extension Governance_Grid_V1_RaiseAlarmRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RaiseAlarmRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}device_id\0\u{1}kind\0\u{3}grid_code\0\u{3}compound_id\0\u{3}building_id\0\u{1}address\0\u{3}occurred_time\0\u{1}reading\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}device_id\0\u{1}kind\0\u{3}grid_code\0\u{3}compound_id\0\u{3}building_id\0\u{1}address\0\u{3}occurred_time\0\u{1}reading\0\u{1}point\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -6994,6 +7329,7 @@ nonisolated extension Governance_Grid_V1_RaiseAlarmRequest: SwiftProtobuf.Messag
       case 7: try { try decoder.decodeSingularStringField(value: &self.address) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._occurredTime) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.reading) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._point) }()
       default: break
       }
     }
@@ -7031,6 +7367,9 @@ nonisolated extension Governance_Grid_V1_RaiseAlarmRequest: SwiftProtobuf.Messag
     if !self.reading.isEmpty {
       try visitor.visitSingularStringField(value: self.reading, fieldNumber: 9)
     }
+    try { if let v = self._point {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -7044,6 +7383,7 @@ nonisolated extension Governance_Grid_V1_RaiseAlarmRequest: SwiftProtobuf.Messag
     if lhs.address != rhs.address {return false}
     if lhs._occurredTime != rhs._occurredTime {return false}
     if lhs.reading != rhs.reading {return false}
+    if lhs._point != rhs._point {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

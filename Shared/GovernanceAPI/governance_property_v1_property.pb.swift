@@ -845,6 +845,16 @@ public nonisolated struct Governance_Property_V1_Compound: @unchecked Sendable {
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
   public mutating func clearAudit() {_uniqueStorage()._audit = nil}
 
+  /// The compound's main gate, in WGS-84.
+  public var point: Governance_Common_V1_GeoPoint {
+    get {_storage._point ?? Governance_Common_V1_GeoPoint()}
+    set {_uniqueStorage()._point = newValue}
+  }
+  /// Returns true if `point` has been explicitly set.
+  public var hasPoint: Bool {_storage._point != nil}
+  /// Clears the value of `point`. Subsequent reads from it will return its default value.
+  public mutating func clearPoint() {_uniqueStorage()._point = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1100,47 +1110,81 @@ public nonisolated struct Governance_Property_V1_BuildingUnit: Sendable {
 }
 
 /// A building of a compound.
-public nonisolated struct Governance_Property_V1_Building: Sendable {
+public nonisolated struct Governance_Property_V1_Building: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// The grid's code when known, else the compound's community code.
-  public var divisionCode: String = String()
+  public var divisionCode: String {
+    get {_storage._divisionCode}
+    set {_uniqueStorage()._divisionCode = newValue}
+  }
 
-  public var compoundID: String = String()
+  public var compoundID: String {
+    get {_storage._compoundID}
+    set {_uniqueStorage()._compoundID = newValue}
+  }
 
   /// E.g. "3栋".
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
-  public var units: [Governance_Property_V1_BuildingUnit] = []
+  public var units: [Governance_Property_V1_BuildingUnit] {
+    get {_storage._units}
+    set {_uniqueStorage()._units = newValue}
+  }
 
   /// Computed from the units when they are given.
-  public var householdCount: Int32 = 0
+  public var householdCount: Int32 {
+    get {_storage._householdCount}
+    set {_uniqueStorage()._householdCount = newValue}
+  }
 
   /// The building leader ("red butler" 红色管家/楼栋长): a party member id of the organisation
   /// service; empty when none.
-  public var leaderMemberID: String = String()
+  public var leaderMemberID: String {
+    get {_storage._leaderMemberID}
+    set {_uniqueStorage()._leaderMemberID = newValue}
+  }
 
   /// The leader's name as the organisation service gave it, for display.
-  public var leaderName: String = String()
+  public var leaderName: String {
+    get {_storage._leaderName}
+    set {_uniqueStorage()._leaderName = newValue}
+  }
 
   public var audit: Governance_Common_V1_AuditStamp {
-    get {_audit ?? Governance_Common_V1_AuditStamp()}
-    set {_audit = newValue}
+    get {_storage._audit ?? Governance_Common_V1_AuditStamp()}
+    set {_uniqueStorage()._audit = newValue}
   }
   /// Returns true if `audit` has been explicitly set.
-  public var hasAudit: Bool {self._audit != nil}
+  public var hasAudit: Bool {_storage._audit != nil}
   /// Clears the value of `audit`. Subsequent reads from it will return its default value.
-  public mutating func clearAudit() {self._audit = nil}
+  public mutating func clearAudit() {_uniqueStorage()._audit = nil}
+
+  /// The building's entrance, in WGS-84.
+  public var point: Governance_Common_V1_GeoPoint {
+    get {_storage._point ?? Governance_Common_V1_GeoPoint()}
+    set {_uniqueStorage()._point = newValue}
+  }
+  /// Returns true if `point` has been explicitly set.
+  public var hasPoint: Bool {_storage._point != nil}
+  /// Clears the value of `point`. Subsequent reads from it will return its default value.
+  public mutating func clearPoint() {_uniqueStorage()._point = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _audit: Governance_Common_V1_AuditStamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Governance_Property_V1_CreateBuildingRequest: Sendable {
@@ -2787,7 +2831,7 @@ nonisolated extension Governance_Property_V1_ThreeNoFlags: SwiftProtobuf.Message
 
 nonisolated extension Governance_Property_V1_Compound: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Compound"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}name\0\u{3}grid_codes\0\u{1}area\0\u{1}address\0\u{3}household_count\0\u{3}building_count\0\u{1}kind\0\u{3}three_no\0\u{3}management_mode\0\u{3}current_contract_id\0\u{3}current_company_id\0\u{3}fallback_centre_id\0\u{3}latest_acceptance_id\0\u{1}audit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{1}name\0\u{3}grid_codes\0\u{1}area\0\u{1}address\0\u{3}household_count\0\u{3}building_count\0\u{1}kind\0\u{3}three_no\0\u{3}management_mode\0\u{3}current_contract_id\0\u{3}current_company_id\0\u{3}fallback_centre_id\0\u{3}latest_acceptance_id\0\u{1}audit\0\u{1}point\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -2806,6 +2850,7 @@ nonisolated extension Governance_Property_V1_Compound: SwiftProtobuf.Message, Sw
     var _fallbackCentreID: String = String()
     var _latestAcceptanceID: String = String()
     var _audit: Governance_Common_V1_AuditStamp? = nil
+    var _point: Governance_Common_V1_GeoPoint? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2832,6 +2877,7 @@ nonisolated extension Governance_Property_V1_Compound: SwiftProtobuf.Message, Sw
       _fallbackCentreID = source._fallbackCentreID
       _latestAcceptanceID = source._latestAcceptanceID
       _audit = source._audit
+      _point = source._point
     }
   }
 
@@ -2866,6 +2912,7 @@ nonisolated extension Governance_Property_V1_Compound: SwiftProtobuf.Message, Sw
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._fallbackCentreID) }()
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._latestAcceptanceID) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._point) }()
         default: break
         }
       }
@@ -2926,6 +2973,9 @@ nonisolated extension Governance_Property_V1_Compound: SwiftProtobuf.Message, Sw
       try { if let v = _storage._audit {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
+      try { if let v = _storage._point {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2951,6 +3001,7 @@ nonisolated extension Governance_Property_V1_Compound: SwiftProtobuf.Message, Sw
         if _storage._fallbackCentreID != rhs_storage._fallbackCentreID {return false}
         if _storage._latestAcceptanceID != rhs_storage._latestAcceptanceID {return false}
         if _storage._audit != rhs_storage._audit {return false}
+        if _storage._point != rhs_storage._point {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -3448,73 +3499,132 @@ nonisolated extension Governance_Property_V1_BuildingUnit: SwiftProtobuf.Message
 
 nonisolated extension Governance_Property_V1_Building: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Building"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}compound_id\0\u{1}name\0\u{1}units\0\u{3}household_count\0\u{3}leader_member_id\0\u{3}leader_name\0\u{1}audit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}division_code\0\u{3}compound_id\0\u{1}name\0\u{1}units\0\u{3}household_count\0\u{3}leader_member_id\0\u{3}leader_name\0\u{1}audit\0\u{1}point\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _divisionCode: String = String()
+    var _compoundID: String = String()
+    var _name: String = String()
+    var _units: [Governance_Property_V1_BuildingUnit] = []
+    var _householdCount: Int32 = 0
+    var _leaderMemberID: String = String()
+    var _leaderName: String = String()
+    var _audit: Governance_Common_V1_AuditStamp? = nil
+    var _point: Governance_Common_V1_GeoPoint? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _divisionCode = source._divisionCode
+      _compoundID = source._compoundID
+      _name = source._name
+      _units = source._units
+      _householdCount = source._householdCount
+      _leaderMemberID = source._leaderMemberID
+      _leaderName = source._leaderName
+      _audit = source._audit
+      _point = source._point
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.divisionCode) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.compoundID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.units) }()
-      case 6: try { try decoder.decodeSingularInt32Field(value: &self.householdCount) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.leaderMemberID) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.leaderName) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._audit) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._divisionCode) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._compoundID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._units) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._householdCount) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._leaderMemberID) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._leaderName) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._audit) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._point) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._divisionCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._divisionCode, fieldNumber: 2)
+      }
+      if !_storage._compoundID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._compoundID, fieldNumber: 3)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 4)
+      }
+      if !_storage._units.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._units, fieldNumber: 5)
+      }
+      if _storage._householdCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._householdCount, fieldNumber: 6)
+      }
+      if !_storage._leaderMemberID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._leaderMemberID, fieldNumber: 7)
+      }
+      if !_storage._leaderName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._leaderName, fieldNumber: 8)
+      }
+      try { if let v = _storage._audit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      try { if let v = _storage._point {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
     }
-    if !self.divisionCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.divisionCode, fieldNumber: 2)
-    }
-    if !self.compoundID.isEmpty {
-      try visitor.visitSingularStringField(value: self.compoundID, fieldNumber: 3)
-    }
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 4)
-    }
-    if !self.units.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.units, fieldNumber: 5)
-    }
-    if self.householdCount != 0 {
-      try visitor.visitSingularInt32Field(value: self.householdCount, fieldNumber: 6)
-    }
-    if !self.leaderMemberID.isEmpty {
-      try visitor.visitSingularStringField(value: self.leaderMemberID, fieldNumber: 7)
-    }
-    if !self.leaderName.isEmpty {
-      try visitor.visitSingularStringField(value: self.leaderName, fieldNumber: 8)
-    }
-    try { if let v = self._audit {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Governance_Property_V1_Building, rhs: Governance_Property_V1_Building) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.divisionCode != rhs.divisionCode {return false}
-    if lhs.compoundID != rhs.compoundID {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs.units != rhs.units {return false}
-    if lhs.householdCount != rhs.householdCount {return false}
-    if lhs.leaderMemberID != rhs.leaderMemberID {return false}
-    if lhs.leaderName != rhs.leaderName {return false}
-    if lhs._audit != rhs._audit {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._divisionCode != rhs_storage._divisionCode {return false}
+        if _storage._compoundID != rhs_storage._compoundID {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._units != rhs_storage._units {return false}
+        if _storage._householdCount != rhs_storage._householdCount {return false}
+        if _storage._leaderMemberID != rhs_storage._leaderMemberID {return false}
+        if _storage._leaderName != rhs_storage._leaderName {return false}
+        if _storage._audit != rhs_storage._audit {return false}
+        if _storage._point != rhs_storage._point {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -27,6 +27,8 @@ public enum Authorization {
     "governance.grid.v1.GridService/RaiseAlarm": [.cityPlatform, .district, .street, .community, .gridWorker],
     "governance.grid.v1.GridService/SetDeadlinePolicy": [.district, .street],
     "governance.grid.v1.GridService/ImportCases": [],
+    "governance.grid.v1.GridService/ImportBoundaries": [.district, .street, .community],
+    "governance.grid.v1.GridService/CreateAttachment": [.cityPlatform, .district, .street, .community, .gridWorker],
     "governance.organisation.v1.OrganisationService/RevealContact": Set(Role.allCases.filter(\.mayRevealPersonalData)),
     "governance.property.v1.PropertyService/ExitCompany": [.district],
     "governance.evaluation.v1.EvaluationService/SubmitScore": [.evaluator, .district, .street, .community],

@@ -45,6 +45,16 @@ public enum CaseWorkflow {
     validated.title = try FieldValidation.requiredName(gridCase.title, field: "grid_case.title")
     validated.details = try FieldValidation.optionalText(gridCase.details, field: "grid_case.details")
     validated.priority = gridCase.priority == .unspecified ? .normal : gridCase.priority
+    validated.location.outsideGrids = false
+    if gridCase.location.hasPoint {
+      validated.location.point = try GeoValidation.point(gridCase.location.point, field: "grid_case.location.point")
+    }
+    if gridCase.location.gridCode.isEmpty && gridCase.divisionCode.isEmpty && gridCase.location.hasPoint {
+      // The store places it from the point (PlaceRouting) through `placed(_:gridCode:divisionCode:)`.
+      validated.divisionCode = ""
+      validated.handler = .init()
+      return reset(validated, at: time)
+    }
     let place: DivisionCode
     if !gridCase.location.gridCode.isEmpty {
       place = try DivisionCode(gridCase.location.gridCode, field: "grid_case.location.grid_code")
@@ -59,11 +69,39 @@ public enum CaseWorkflow {
           field: "grid_case.division_code", rule: "a case without a grid names its community, got a \(place.level)")
       }
     }
-    validated.divisionCode = String(place.code.prefix(12))
-    validated.handler = .with {
+    return reset(placed(validated, at: place), at: time)
+  }
+
+  /// A new case held at its place: its community, and a handler at the level of the place (a
+  /// grid or micro-grid: GRID; a community: COMMUNITY).
+  static func placed(_ gridCase: GridCase, at place: DivisionCode) -> GridCase {
+    var placed = gridCase
+    placed.divisionCode = String(place.code.prefix(12))
+    placed.handler = .with {
       $0.level = place.level == .community ? .community : .grid
       $0.unitCode = place.level == .microGrid ? String(place.code.prefix(15)) : place.code
     }
+    return placed
+  }
+
+  /// The rule "a case reported by its point lands where PlaceRouting put it": in the grid whose
+  /// boundary holds the point, or, outside every grid, in the nearest community, flagged
+  /// `outside_grids` for a person to place it.
+  public static func placed(_ gridCase: GridCase, gridCode: String, divisionCode: String) throws(DomainError)
+    -> GridCase
+  {
+    var placed = placed(
+      gridCase,
+      at: try DivisionCode(gridCode.isEmpty ? divisionCode : gridCode, field: "grid_case.location.point"))
+    placed.location.gridCode = gridCode
+    placed.location.outsideGrids = gridCode.isEmpty
+    return placed
+  }
+
+  /// A new case as the service starts it: REPORTED now, with nothing the service sets taken from
+  /// the client.
+  static func reset(_ gridCase: GridCase, at time: Date) -> GridCase {
+    var validated = gridCase
     validated.status = .reported
     validated.assigneeID = ""
     validated.reportTime = Google_Protobuf_Timestamp(date: time)
@@ -105,6 +143,10 @@ public enum CaseWorkflow {
     } catch {
       guard case .invalidArgument(let name, let rule) = error else { throw error }
       throw DomainError.invalidArgument(field: name.replacingOccurrences(of: "grid_case", with: field), rule: rule)
+    }
+    guard !validated.divisionCode.isEmpty else {
+      throw DomainError.invalidArgument(
+        field: "\(field).location.grid_code", rule: "an archived case names its grid or community, not a point alone")
     }
     guard archived.status == .closed || archived.status == .evaluated else {
       throw DomainError.invalidArgument(

@@ -87,10 +87,13 @@ public enum DutyRoster {
 
 extension DutyRoster {
   /// The rule "an alarm names its device's grid, or the compound it is in".
-  public static func checkAlarmPlace(gridCode: String, compoundID: String) throws(DomainError) {
+  public static func checkAlarmPlace(gridCode: String, compoundID: String, hasPoint: Bool = false)
+    throws(DomainError)
+  {
     if gridCode.isEmpty {
-      guard !compoundID.isEmpty else {
-        throw DomainError.invalidArgument(field: "grid_code", rule: "give the device's grid_code or its compound_id")
+      guard !compoundID.isEmpty || hasPoint else {
+        throw DomainError.invalidArgument(
+          field: "grid_code", rule: "give the device's grid_code, its compound_id or its point")
       }
     } else {
       _ = try DivisionCode(gridCode, field: "grid_code")

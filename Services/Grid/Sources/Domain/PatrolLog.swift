@@ -43,6 +43,7 @@ public enum PatrolLog {
         field: "patrol.households_visited", rule: "from 0 to 10000, got \(patrol.householdsVisited)")
     }
     validated.note = try FieldValidation.optionalText(patrol.note, field: "patrol.note")
+    if patrol.hasPoint { validated.point = try GeoValidation.point(patrol.point, field: "patrol.point") }
     guard patrol.findings.count <= maximumFindings else {
       throw DomainError.invalidArgument(field: "patrol.findings", rule: "at most \(maximumFindings) findings")
     }
@@ -52,6 +53,9 @@ public enum PatrolLog {
       checked.details = try FieldValidation.requiredName(
         finding.details, field: "\(field).details", maximumLength: FieldValidation.maximumTextLength)
       checked.caseID = ""
+      if finding.location.hasPoint {
+        checked.location.point = try GeoValidation.point(finding.location.point, field: "\(field).location.point")
+      }
       if finding.location.gridCode.isEmpty { checked.location.gridCode = grid.code }
       if finding.openCase {
         checked.category = try FieldValidation.requiredName(

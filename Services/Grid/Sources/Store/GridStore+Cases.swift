@@ -69,13 +69,18 @@ extension GridStore {
     _ db: Database, _ prepared: (gridCase: GridCase, reporter: Governance_Common_V1_ResidentContact?), note: String,
     vault: ContactVault, by principal: Principal, at time: Date
   ) throws -> GridCase {
-    let place = prepared.gridCase.location.gridCode
+    var arriving = prepared.gridCase
+    if arriving.divisionCode.isEmpty {
+      let placement = try locate(db, arriving.location.point)
+      arriving = try CaseWorkflow.placed(
+        arriving, gridCode: placement.gridCode, divisionCode: placement.divisionCode)
+    }
+    let place = arriving.location.gridCode
     if place.isEmpty {
-      try requireDivision(db, code: prepared.gridCase.divisionCode, field: "grid_case.division_code")
+      try requireDivision(db, code: arriving.divisionCode, field: "grid_case.division_code")
     } else {
       try requireGrid(db, code: place, field: "grid_case.location.grid_code")
     }
-    var arriving = prepared.gridCase
     var numbers = CaseNumberSequence()
     arriving.caseNumber = try numbers.next(db, reportedAt: arriving.reportTime.date)
     if !arriving.hasDeadline {

@@ -191,7 +191,9 @@ extension GridStore {
       known: Governance_Grid_V1_AlarmKind.allCases.filter { $0 != .unspecified })
     let address = try FieldValidation.optionalText(request.address, field: "address", maximumLength: 200)
     let reading = try FieldValidation.optionalText(request.reading, field: "reading", maximumLength: 500)
-    try DutyRoster.checkAlarmPlace(gridCode: request.gridCode, compoundID: request.compoundID)
+    try DutyRoster.checkAlarmPlace(
+      gridCode: request.gridCode, compoundID: request.compoundID, hasPoint: request.hasPoint)
+    if request.hasPoint { _ = try GeoValidation.point(request.point, field: "point") }
     let vault = vault
     let response = try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
@@ -208,6 +210,7 @@ extension GridStore {
               $0.compoundID = request.compoundID
               $0.buildingID = request.buildingID
               $0.address = address
+              if request.hasPoint { $0.point = request.point }
             }
             $0.alarm = .with {
               $0.deviceID = device
@@ -251,6 +254,16 @@ extension GridStore {
     if !request.gridCode.isEmpty {
       try requireGrid(db, code: request.gridCode, field: "grid_code")
       return request.gridCode
+    }
+    if request.compoundID.isEmpty {
+      // A device known by its position alone: the grid holding it, which must exist, since
+      // an alarm goes to a grid's on-duty worker.
+      let placement = try locate(db, request.point)
+      guard !placement.outsideGrids else {
+        throw DomainError.invalidArgument(
+          field: "point", rule: "lies in a grid for an alarm to reach its worker on duty; it lies in none")
+      }
+      return placement.gridCode
     }
     let covering = try String.fetchAll(
       db, sql: "SELECT grid_code FROM grid_compound WHERE compound_id = ? ORDER BY length(grid_code) DESC, grid_code",

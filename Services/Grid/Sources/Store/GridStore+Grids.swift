@@ -12,10 +12,12 @@ extension GridStore {
   ) async throws -> Grid {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        let grid = try GridRegistry.validateNew(
+        var grid = try GridRegistry.validateNew(
           request.grid,
           communityExists: { try Self.divisionID(db, code: $0) != nil },
           gridExists: { try Self.gridID(db, code: $0) != nil })
+        // A boundary is checked and indexed by ImportBoundaries only.
+        grid.boundary = ""
         if let existing = try Self.gridID(db, code: grid.gridCode) {
           throw DomainError.alreadyExists(
             resource: RuleText(verbatim: Grid.resourceName), id: grid.gridCode, detail: "registered as \(existing)")

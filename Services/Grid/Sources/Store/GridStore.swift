@@ -10,10 +10,13 @@ public struct GridStore: Sendable {
 
   let writer: any DatabaseWriter
   let vault: ContactVault
+  /// The attachments' bytes, beside the database.
+  let files: AttachmentFiles
 
   public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
     self.vault = vault
+    self.files = AttachmentFiles(databasePath: writer.path)
   }
 
   /// Rewrites a case's record and only the named indexed columns, in a migration: a migration
@@ -229,6 +232,21 @@ public struct GridStore: Sendable {
         sql: "UPDATE grid_case SET record = CAST(record || x'fa010e' || CAST(case_number AS BLOB) AS BLOB)")
       try db.create(index: "grid_case_case_number", on: "grid_case", columns: ["case_number"], unique: true)
     }
+    migrator.registerMigration("v11-places") { db in
+      // Boundaries packed for lookups (GridStore+Places), and their boxes in an R*Tree: SQLite's
+      // rtree module keeps 32-bit boxes rounded outwards, so a box never misses its boundary.
+      try db.execute(
+        sql: """
+          CREATE TABLE place_boundary (
+            rowid INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, is_grid BOOLEAN NOT NULL,
+            level INTEGER NOT NULL, area REAL NOT NULL, shape BLOB NOT NULL);
+          CREATE VIRTUAL TABLE place_boundary_box USING rtree(id, west, east, south, north);
+          """)
+      try RecordTable.create(db, name: "attachment") { table in
+        table.column("division_code", .text).notNull()
+        table.column("parent", .text).notNull().indexed()
+      }
+    }
     return migrator
   }
 
@@ -251,9 +269,11 @@ public struct GridStore: Sendable {
   ) async throws -> Division {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        let division = try DivisionRegistry.validateNew(request.division) { parent in
+        var division = try DivisionRegistry.validateNew(request.division) { parent in
           try Self.divisionID(db, code: parent.code) != nil
         }
+        // A boundary is checked and indexed by ImportBoundaries only.
+        division.boundary = ""
         if let existing = try Self.divisionID(db, code: division.divisionCode) {
           throw DomainError.alreadyExists(
             resource: "division", id: division.divisionCode, detail: "registered as \(existing)")

@@ -1,0 +1,28 @@
+import Foundation
+import GRPCCore
+import GovernanceAPI
+import ServiceKit
+
+/// Attachments (附件): photos and PDFs of cases, with the step they came with, and of patrols.
+extension GridService {
+  /// Stores a photo or PDF for a case (with one of its steps) or a patrol.
+  public func createAttachment(request: Governance_Common_V1_CreateAttachmentRequest, context: ServerContext)
+    async throws -> Governance_Common_V1_Attachment
+  {
+    try await store.createAttachment(request, by: Principal.current)
+  }
+
+  /// The files of a case or patrol, in upload order.
+  public func listAttachments(request: Governance_Common_V1_ListAttachmentsRequest, context: ServerContext)
+    async throws -> Governance_Common_V1_ListAttachmentsResponse
+  {
+    try await store.listAttachments(request)
+  }
+
+  /// One file's bytes: the original for the staff who handle the record, the copy without metadata for everyone else.
+  public func getAttachmentContent(
+    request: Governance_Common_V1_GetAttachmentContentRequest, context: ServerContext
+  ) async throws -> Governance_Common_V1_GetAttachmentContentResponse {
+    try await store.attachmentContent(id: request.id, for: Principal.current)
+  }
+}
