@@ -148,8 +148,7 @@ extension Boundary {
     ring.reserveCapacity(list.count)
     for (index, item) in list.enumerated() {
       guard let numbers = item as? [Any], numbers.count >= 2, numbers.count <= 3,
-        let longitude = (numbers[0] as? NSNumber)?.doubleValue, let latitude = (numbers[1] as? NSNumber)?.doubleValue,
-        !(numbers[0] is Bool), !(numbers[1] is Bool)
+        let longitude = degrees(numbers[0]), let latitude = degrees(numbers[1])
       else {
         throw DomainError.invalidArgument(
           field: "\(field)[\(index)]", rule: "is a position: [longitude, latitude] in degrees")
@@ -169,6 +168,16 @@ extension Boundary {
         field: field, rule: "is closed: its last position equals its first (RFC 7946 §3.1.6)")
     }
     return ring
+  }
+
+  /// A JSON number as Foundation's parser gives it (an integer or a floating-point value; never a
+  /// Boolean, which Foundation may also hand over as a number).
+  private static func degrees(_ value: Any) -> Double? {
+    // Foundation's Boolean is its own class; `is Bool` is no test, as 0 and 1 pass it too.
+    guard let number = value as? NSNumber, !String(describing: type(of: number)).contains("Boolean") else {
+      return nil
+    }
+    return number.doubleValue
   }
 
   /// Where two edges of one polygon (its rings together) cross or overlap, other than two

@@ -269,7 +269,7 @@ struct CityPlan: Sendable {
 
   /// The calls of the second stage.
   var peopleCalls: Int {
-    grids.count + workers.count + branches.count + members.count + teams.count + volunteers.count
+    grids.count + districts.count + streets.count + workers.count + branches.count + members.count + teams.count + volunteers.count
       + teamMemberships.count + panels.count + scores.count
   }
 

@@ -93,6 +93,7 @@ enum CitySeed {
     progress.begin(stage: "people, scores, cases", total: plan.peopleCalls + historicalCases)
     async let gridsAndWorkers = services.connect(.grid) { client in
       try await loadGrids(plan, client, propertyIDs, progress)
+      try await loadBoundaries(plan, client, progress)
       async let workers = loadWorkers(plan, client, propertyIDs, progress)
       async let archived = CaseArchive.load(
         historicalCases, into: addresses[.grid]!, authority: authority, seed: plan.seed, progress: progress)
@@ -239,6 +240,8 @@ enum CitySeed {
         }
       ).id
     }
+    let layout = CityLayout(plan)
+    let gridIndex = Dictionary(uniqueKeysWithValues: plan.grids.enumerated().map { ($1.code, $0) })
     let compounds = try await calls(plan.compounds.count, of: "compound", progress) { index in
       let compound = plan.compounds[index]
       let community = plan.communities[compound.community]
@@ -251,6 +254,10 @@ enum CitySeed {
           $0.compound.gridCodes = compound.gridCodes
           $0.compound.area = compound.area
           $0.compound.address = compound.address
+          // The gate lies inside the compound's first grid, a little off its centre.
+          if let first = compound.gridCodes.first, let grid = gridIndex[first] {
+            $0.compound.point = layout.grids[grid].point(0.3 + 0.4 * Double(index % 5) / 5, 0.35)
+          }
           $0.compound.householdCount = compound.households
           $0.compound.kind = compound.kind
           $0.compound.managementMode = mode

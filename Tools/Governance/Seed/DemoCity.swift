@@ -272,6 +272,9 @@ enum DemoCity {
         $0.gridCase.title = topic.title
         $0.gridCase.priority = live.priority
         $0.gridCase.location.gridCode = place.code
+        // Spread over the grid, the same place for the same case.
+        $0.gridCase.location.point = CityLayout(plan).grids[gridIndex].point(
+          0.15 + 0.7 * Double(index * 37 % 100) / 100, 0.15 + 0.7 * Double(index * 61 % 100) / 100)
         if let compound {
           $0.gridCase.location.compoundID = property.compounds[compound]
           $0.gridCase.location.address = plan.compounds[compound].address

@@ -32,6 +32,7 @@ public enum BuildingRules {
     }
     validated.leaderName = try FieldValidation.optionalText(
       building.leaderName, field: "building.leader_name", maximumLength: 50)
+    if building.hasPoint { validated.point = try GeoValidation.point(building.point, field: "building.point") }
     return validated
   }
 }

@@ -18,6 +18,7 @@ public enum CompoundRegistration {
     validated.address = try FieldValidation.optionalText(
       compound.address, field: "compound.address", maximumLength: 200)
     validated.area = try FieldValidation.optionalText(compound.area, field: "compound.area", maximumLength: 100)
+    if compound.hasPoint { validated.point = try GeoValidation.point(compound.point, field: "compound.point") }
     let community = try DivisionCode(compound.divisionCode, field: "compound.division_code")
     guard community.level == .community else {
       throw DomainError.invalidArgument(

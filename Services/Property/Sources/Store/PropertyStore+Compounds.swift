@@ -89,7 +89,8 @@ extension PropertyStore {
     _ request: Governance_Property_V1_UpdateCompoundRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Compound {
     let paths = try updatePaths(
-      request.updateMask, allowed: ["name", "address", "area", "household_count", "grid_codes", "kind", "three_no"])
+      request.updateMask,
+      allowed: ["name", "address", "area", "household_count", "grid_codes", "kind", "three_no", "point"])
     let id = try FieldValidation.requiredID(request.compound.id, field: "compound.id")
     return try await writer.write { db in
       var compound = try Self.fetchCompound(db, id: id)
@@ -101,6 +102,8 @@ extension PropertyStore {
         case "household_count": compound.householdCount = request.compound.householdCount
         case "grid_codes": compound.gridCodes = request.compound.gridCodes
         case "kind": compound.kind = request.compound.kind
+        case "point":
+          if request.compound.hasPoint { compound.point = request.compound.point } else { compound.clearPoint() }
         default:
           // The "no property company" flag follows the contracts; the other two are set here.
           compound.threeNo.noManagingUnit = request.compound.threeNo.noManagingUnit
@@ -219,7 +222,7 @@ extension PropertyStore {
     _ request: Governance_Property_V1_UpdateBuildingRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Building {
     let paths = try updatePaths(
-      request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name"])
+      request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name", "point"])
     let id = try FieldValidation.requiredID(request.building.id, field: "building.id")
     return try await writer.write { db in
       var building = try RecordTable.fetchRequired(db, Building.self, id: id)
