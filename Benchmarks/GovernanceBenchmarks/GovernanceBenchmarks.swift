@@ -101,4 +101,144 @@ let benchmarks: @Sendable () -> Void = {
       blackHole(try decoded.jsonUTF8Data())
     }
   }
+
+  Benchmark(
+    "place routing: one point located among 18,200 grid boundaries (10,000 first checked against a scan)",
+    configuration: .init(
+      metrics: [.wallClock, .throughput], timeUnits: .microseconds, scalingFactor: .one, maxDuration: .seconds(5),
+      maxIterations: 100_000)
+  ) { benchmark in
+    let city = try await PlaceRoutingCity.make()
+    var random = SystemRandomNumberGenerator()
+    try await city.checkAgainstAScan(points: 10_000, random: &random)
+    let points = (0..<100_000).map { _ in city.randomPoint(&random) }
+    benchmark.startMeasurement()
+    for index in benchmark.scaledIterations {
+      blackHole(try await city.store.locate(points[index % points.count]))
+    }
+  }
+}
+
+/// A city's worth of grids for place routing: 20 streets of 10 communities of 91 grids, 18,200 in
+/// all, each community a jittered lattice whose neighbours share their edges, as seeded cities are
+/// tiled; the community boundaries too, for points outside every grid.
+struct PlaceRoutingCity {
+  let store: GridStore
+  let grids: [(code: String, boundary: Boundary)]
+  static let west = 118.5
+  static let south = 31.8
+  /// Degrees per community side; 91 grids in a 10 × 10 lattice less 9.
+  static let side = 0.02
+
+  static func make() async throws -> PlaceRoutingCity {
+    let store = GridStore(
+      writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
+    let setup = Principal(subject: "user:benchmark", role: .cityAdministrator, scope: "")
+    var random = SystemRandomNumberGenerator()
+    _ = try await store.createDivision(
+      .with {
+        $0.division.divisionCode = "320102000000"
+        $0.division.name = "市辖区"
+      }, by: setup)
+    var grids: [(code: String, boundary: Boundary)] = []
+    for street in 0..<20 {
+      let streetCode = "320102\(String(format: "%03d", street + 1))000"
+      _ = try await store.createDivision(
+        .with {
+          $0.division.divisionCode = streetCode
+          $0.division.name = "街道\(street)"
+        }, by: setup)
+      for community in 0..<10 {
+        let code = String(streetCode.prefix(9)) + String(format: "%03d", community + 1)
+        _ = try await store.createDivision(
+          .with {
+            $0.division.divisionCode = code
+            $0.division.name = "社区\(community)"
+          }, by: setup)
+        let west = Self.west + Double(street) * Self.side
+        let south = Self.south + Double(community) * Self.side
+        let step = Self.side / 10
+        var corners: [[Position]] = []
+        for row in 0...10 {
+          corners.append(
+            (0...10).map { column in
+              let inner = row > 0 && row < 10 && column > 0 && column < 10
+              return Position(
+                longitude: west + Double(column) * step
+                  + (inner ? Double.random(in: -step / 4...step / 4, using: &random) : 0),
+                latitude: south + Double(row) * step
+                  + (inner ? Double.random(in: -step / 4...step / 4, using: &random) : 0))
+            })
+        }
+        var features = [
+          Self.feature(
+            code,
+            Boundary(polygons: [
+              [[corners[0][0], corners[0][10], corners[10][10], corners[10][0], corners[0][0]]]
+            ]))
+        ]
+        for cell in 0..<91 {
+          let (row, column) = (cell / 10, cell % 10)
+          let gridCode = code + String(format: "%03d", cell + 1)
+          _ = try await store.createGrid(
+            .with {
+              $0.grid.gridCode = gridCode
+              $0.grid.name = "网格\(cell + 1)"
+              $0.grid.kind = .basic
+            }, by: setup)
+          let boundary = Boundary(polygons: [
+            [
+              [
+                corners[row][column], corners[row][column + 1], corners[row + 1][column + 1],
+                corners[row + 1][column], corners[row][column],
+              ]
+            ]
+          ])
+          grids.append((gridCode, boundary))
+          features.append(Self.feature(gridCode, boundary))
+        }
+        _ = try await store.importBoundaries(
+          .with {
+            $0.divisionCode = code
+            $0.featureCollection =
+              #"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}"
+          }, by: setup)
+      }
+    }
+    return PlaceRoutingCity(store: store, grids: grids)
+  }
+
+  static func feature(_ code: String, _ boundary: Boundary) -> String {
+    #"{"type":"Feature","properties":{"code":"\#(code)"},"geometry":\#(boundary.geoJSON)}"#
+  }
+
+  /// A point over the city and a little beyond it.
+  func randomPoint(_ random: inout SystemRandomNumberGenerator) -> Governance_Common_V1_GeoPoint {
+    .with {
+      $0.longitude = Double.random(in: Self.west - 0.01...Self.west + 20 * Self.side + 0.01, using: &random)
+      $0.latitude = Double.random(in: Self.south - 0.01...Self.south + 10 * Self.side + 0.01, using: &random)
+    }
+  }
+
+  /// Locates `points` random points and compares each with a scan of every grid boundary under
+  /// the same rule (PlaceRouting: smallest area, then lowest code); prints the agreement and
+  /// throws on the first difference.
+  func checkAgainstAScan(points: Int, random: inout SystemRandomNumberGenerator) async throws {
+    let areas = grids.map { PlaceRouting.area(of: $0.boundary) }
+    for _ in 0..<points {
+      let point = randomPoint(&random)
+      let position = Position(longitude: point.longitude, latitude: point.latitude)
+      let scan =
+        grids.indices.filter { grids[$0].boundary.contains(position) }
+        .min { (areas[$0], grids[$0].code) < (areas[$1], grids[$1].code) }
+        .map { grids[$0].code } ?? ""
+      let located = try await store.locate(point).gridCode
+      guard located == scan else {
+        throw DomainError.failedPrecondition(
+          rule: "the index locates as a scan does",
+          detail: "\(point.longitude), \(point.latitude): \(located) ≠ \(scan)")
+      }
+    }
+    print("place routing: \(points) random points located as a scan of all \(grids.count) grid boundaries locates them")
+  }
 }

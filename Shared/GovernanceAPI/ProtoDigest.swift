@@ -2,5 +2,5 @@
 
 /// The digest of proto/ when this code was generated; a test compares it with proto/ as it is now.
 public enum ProtoDigest {
-  public static let sha256 = "aa5a480a146944933d78a1bea835604ed7fddceb97f7776b8da8e3ff61364e1e"
+  public static let sha256 = "b1faf5abe2d8ae0c028392c42c205a1ca6ee1352b46b873d223b0db22c3653fc"
 }

@@ -216,7 +216,7 @@ public nonisolated struct Governance_Common_V1_GeoPoint: Sendable {
 }
 
 /// A photo or document attached to a record (附件): a case and its steps, a patrol, a
-/// rectification order, an acceptance step. The content is kept once per SHA-256 beside the owning
+/// rectification order, an acceptance and its steps. The content is kept once per SHA-256 beside the owning
 /// service's database. JPEG, PNG and WebP lose their metadata (EXIF with its GPS position, XMP,
 /// text chunks) in the copy shown to anyone but the staff handling the record; a PDF, whose
 /// metadata cannot be removed without rewriting it, is shown to those staff only.
@@ -227,11 +227,13 @@ public nonisolated struct Governance_Common_V1_Attachment: Sendable {
 
   public var id: String = String()
 
-  /// The record, as a resource name: "cases/{id}" or "patrols/{id}".
+  /// The record, as a resource name: "cases/{id}" or "patrols/{id}" (grid service),
+  /// "acceptances/{id}" (property service), "rectification_orders/{id}" (evaluation service).
   public var parent: String = String()
 
-  /// For a case, the id of the case event (the step of its history) the file came with; set by
-  /// the service to the case's latest event when not given.
+  /// The step of the record the file came with: for a case the id of its case event, for an
+  /// acceptance "steps/{index}" into its step decisions; the latest when not given. Empty for
+  /// patrols and rectification orders.
   public var eventID: String = String()
 
   /// The division of the record, for jurisdiction.
@@ -275,11 +277,11 @@ public nonisolated struct Governance_Common_V1_CreateAttachmentRequest: Sendable
 
   public var requestID: String = String()
 
-  /// Resource name of the record: "cases/{id}" or "patrols/{id}".
+  /// Resource name of the record (see Attachment.parent).
   public var parent: String = String()
 
-  /// Optional: the case event the file belongs to (a before photo with the report, an after photo
-  /// with the resolution); the case's latest event when empty.
+  /// Optional: the step the file belongs to (a case's before photo with the report, its after
+  /// photo with the resolution; an acceptance's "steps/{index}"); the latest when empty.
   public var eventID: String = String()
 
   public var filename: String = String()
@@ -297,7 +299,7 @@ public nonisolated struct Governance_Common_V1_ListAttachmentsRequest: Sendable 
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Resource name of the record: "cases/{id}" or "patrols/{id}".
+  /// Resource name of the record (see Attachment.parent).
   public var parent: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -325,6 +325,45 @@ public enum Governance_Evaluation_V1_EvaluationService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CreateAttachment" metadata.
+        public enum CreateAttachment: Sendable {
+            /// Request type for "CreateAttachment".
+            public typealias Input = Governance_Common_V1_CreateAttachmentRequest
+            /// Response type for "CreateAttachment".
+            public typealias Output = Governance_Common_V1_Attachment
+            /// Descriptor for "CreateAttachment".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.evaluation.v1.EvaluationService"),
+                method: "CreateAttachment",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListAttachments" metadata.
+        public enum ListAttachments: Sendable {
+            /// Request type for "ListAttachments".
+            public typealias Input = Governance_Common_V1_ListAttachmentsRequest
+            /// Response type for "ListAttachments".
+            public typealias Output = Governance_Common_V1_ListAttachmentsResponse
+            /// Descriptor for "ListAttachments".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.evaluation.v1.EvaluationService"),
+                method: "ListAttachments",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetAttachmentContent" metadata.
+        public enum GetAttachmentContent: Sendable {
+            /// Request type for "GetAttachmentContent".
+            public typealias Input = Governance_Common_V1_GetAttachmentContentRequest
+            /// Response type for "GetAttachmentContent".
+            public typealias Output = Governance_Common_V1_GetAttachmentContentResponse
+            /// Descriptor for "GetAttachmentContent".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.evaluation.v1.EvaluationService"),
+                method: "GetAttachmentContent",
+                type: .unary
+            )
+        }
         /// Namespace for "GetRatingPolicy" metadata.
         public enum GetRatingPolicy: Sendable {
             /// Request type for "GetRatingPolicy".
@@ -493,6 +532,9 @@ public enum Governance_Evaluation_V1_EvaluationService: Sendable {
             GetRectificationOrder.descriptor,
             ListRectificationOrders.descriptor,
             CompleteRectificationOrder.descriptor,
+            CreateAttachment.descriptor,
+            ListAttachments.descriptor,
+            GetAttachmentContent.descriptor,
             GetRatingPolicy.descriptor,
             SetRatingPolicy.descriptor,
             ComputeCompositeScores.descriptor,
@@ -910,6 +952,58 @@ extension Governance_Evaluation_V1_EvaluationService {
             request: GRPCCore.StreamingServerRequest<Governance_Evaluation_V1_CompleteRectificationOrderRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Evaluation_V1_RectificationOrder>
+
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+        /// > problem as found, the work as done.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_Attachment` messages.
+        func createAttachment(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_Attachment>
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ListAttachmentsResponse` messages.
+        func listAttachments(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ListAttachmentsResponse>
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        func getAttachmentContent(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_GetAttachmentContentResponse>
 
         /// Handle the "GetRatingPolicy" method.
         ///
@@ -1491,6 +1585,58 @@ extension Governance_Evaluation_V1_EvaluationService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Evaluation_V1_RectificationOrder>
 
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+        /// > problem as found, the work as done.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_Attachment` message.
+        func createAttachment(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_Attachment>
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ListAttachmentsResponse` message.
+        func listAttachments(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse>
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_GetAttachmentContentResponse` message.
+        func getAttachmentContent(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse>
+
         /// Handle the "GetRatingPolicy" method.
         ///
         /// > Source IDL Documentation:
@@ -2069,6 +2215,58 @@ extension Governance_Evaluation_V1_EvaluationService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Evaluation_V1_RectificationOrder
 
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+        /// > problem as found, the work as done.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_Attachment` to respond with.
+        func createAttachment(
+            request: Governance_Common_V1_CreateAttachmentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_Attachment
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ListAttachmentsResponse` to respond with.
+        func listAttachments(
+            request: Governance_Common_V1_ListAttachmentsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ListAttachmentsResponse
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_GetAttachmentContentResponse` to respond with.
+        func getAttachmentContent(
+            request: Governance_Common_V1_GetAttachmentContentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_GetAttachmentContentResponse
+
         /// Handle the "GetRatingPolicy" method.
         ///
         /// > Source IDL Documentation:
@@ -2519,6 +2717,39 @@ extension Governance_Evaluation_V1_EvaluationService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Evaluation_V1_EvaluationService.Method.CreateAttachment.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_CreateAttachmentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_Attachment>(),
+            handler: { request, context in
+                try await self.createAttachment(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Evaluation_V1_EvaluationService.Method.ListAttachments.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ListAttachmentsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ListAttachmentsResponse>(),
+            handler: { request, context in
+                try await self.listAttachments(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Evaluation_V1_EvaluationService.Method.GetAttachmentContent.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_GetAttachmentContentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_GetAttachmentContentResponse>(),
+            handler: { request, context in
+                try await self.getAttachmentContent(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Evaluation_V1_EvaluationService.Method.GetRatingPolicy.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Evaluation_V1_GetRatingPolicyRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Evaluation_V1_RatingPolicy>(),
@@ -2892,6 +3123,39 @@ extension Governance_Evaluation_V1_EvaluationService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Evaluation_V1_RectificationOrder> {
         let response = try await self.completeRectificationOrder(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createAttachment(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_Attachment> {
+        let response = try await self.createAttachment(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listAttachments(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ListAttachmentsResponse> {
+        let response = try await self.listAttachments(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getAttachmentContent(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_GetAttachmentContentResponse> {
+        let response = try await self.getAttachmentContent(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3315,6 +3579,45 @@ extension Governance_Evaluation_V1_EvaluationService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Evaluation_V1_RectificationOrder> {
         return GRPCCore.ServerResponse<Governance_Evaluation_V1_RectificationOrder>(
             message: try await self.completeRectificationOrder(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createAttachment(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_Attachment> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_Attachment>(
+            message: try await self.createAttachment(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAttachments(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse>(
+            message: try await self.listAttachments(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getAttachmentContent(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse>(
+            message: try await self.getAttachmentContent(
                 request: request.message,
                 context: context
             ),
@@ -3969,6 +4272,73 @@ extension Governance_Evaluation_V1_EvaluationService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Evaluation_V1_RectificationOrder>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Evaluation_V1_RectificationOrder>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+        /// > problem as found, the work as done.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_Attachment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createAttachment<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_CreateAttachmentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_Attachment>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ListAttachmentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAttachments<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_ListAttachmentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ListAttachmentsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getAttachmentContent<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_GetAttachmentContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_GetAttachmentContentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetRatingPolicy" method.
@@ -4982,6 +5352,106 @@ extension Governance_Evaluation_V1_EvaluationService {
             )
         }
 
+        /// Call the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+        /// > problem as found, the work as done.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_Attachment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createAttachment<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_CreateAttachmentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_Attachment>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Evaluation_V1_EvaluationService.Method.CreateAttachment.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ListAttachmentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAttachments<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_ListAttachmentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ListAttachmentsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Evaluation_V1_EvaluationService.Method.ListAttachments.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getAttachmentContent<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_GetAttachmentContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_GetAttachmentContentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Evaluation_V1_EvaluationService.Method.GetAttachmentContent.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetRatingPolicy" method.
         ///
         /// > Source IDL Documentation:
@@ -5978,6 +6448,91 @@ extension Governance_Evaluation_V1_EvaluationService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Evaluation_V1_CompleteRectificationOrderRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Evaluation_V1_RectificationOrder>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAttachment" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+    /// > problem as found, the work as done.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAttachment<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createAttachment(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_CreateAttachmentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_Attachment>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAttachments" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAttachments<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAttachments(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ListAttachmentsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ListAttachmentsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttachmentContent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+    /// > metadata for everyone else.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttachmentContent<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getAttachmentContent(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_GetAttachmentContentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_GetAttachmentContentResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -7014,6 +7569,103 @@ extension Governance_Evaluation_V1_EvaluationService.ClientProtocol {
             metadata: metadata
         )
         return try await self.completeRectificationOrder(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAttachment" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores a photo or PDF for a rectification order (parent "rectification_orders/{id}"): the
+    /// > problem as found, the work as done.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAttachment<Result>(
+        _ message: Governance_Common_V1_CreateAttachmentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createAttachment(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAttachments" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAttachments<Result>(
+        _ message: Governance_Common_V1_ListAttachmentsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAttachments(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttachmentContent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+    /// > metadata for everyone else.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttachmentContent<Result>(
+        _ message: Governance_Common_V1_GetAttachmentContentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getAttachmentContent(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -390,6 +390,45 @@ public enum Governance_Property_V1_PropertyService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CreateAttachment" metadata.
+        public enum CreateAttachment: Sendable {
+            /// Request type for "CreateAttachment".
+            public typealias Input = Governance_Common_V1_CreateAttachmentRequest
+            /// Response type for "CreateAttachment".
+            public typealias Output = Governance_Common_V1_Attachment
+            /// Descriptor for "CreateAttachment".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "CreateAttachment",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListAttachments" metadata.
+        public enum ListAttachments: Sendable {
+            /// Request type for "ListAttachments".
+            public typealias Input = Governance_Common_V1_ListAttachmentsRequest
+            /// Response type for "ListAttachments".
+            public typealias Output = Governance_Common_V1_ListAttachmentsResponse
+            /// Descriptor for "ListAttachments".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "ListAttachments",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetAttachmentContent" metadata.
+        public enum GetAttachmentContent: Sendable {
+            /// Request type for "GetAttachmentContent".
+            public typealias Input = Governance_Common_V1_GetAttachmentContentRequest
+            /// Response type for "GetAttachmentContent".
+            public typealias Output = Governance_Common_V1_GetAttachmentContentResponse
+            /// Descriptor for "GetAttachmentContent".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "GetAttachmentContent",
+                type: .unary
+            )
+        }
         /// Namespace for "GetPropertyStatistics" metadata.
         public enum GetPropertyStatistics: Sendable {
             /// Request type for "GetPropertyStatistics".
@@ -433,6 +472,9 @@ public enum Governance_Property_V1_PropertyService: Sendable {
             GetAcceptance.descriptor,
             ListAcceptances.descriptor,
             RecordAcceptanceStep.descriptor,
+            CreateAttachment.descriptor,
+            ListAttachments.descriptor,
+            GetAttachmentContent.descriptor,
             GetPropertyStatistics.descriptor
         ]
     }
@@ -937,6 +979,58 @@ extension Governance_Property_V1_PropertyService {
             request: GRPCCore.StreamingServerRequest<Governance_Property_V1_RecordAcceptanceStepRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_Acceptance>
+
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+        /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_Attachment` messages.
+        func createAttachment(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_Attachment>
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ListAttachmentsResponse` messages.
+        func listAttachments(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ListAttachmentsResponse>
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        func getAttachmentContent(
+            request: GRPCCore.StreamingServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_GetAttachmentContentResponse>
 
         /// Handle the "GetPropertyStatistics" method.
         ///
@@ -1444,6 +1538,58 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_Acceptance>
 
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+        /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_Attachment` message.
+        func createAttachment(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_Attachment>
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ListAttachmentsResponse` message.
+        func listAttachments(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse>
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_GetAttachmentContentResponse` message.
+        func getAttachmentContent(
+            request: GRPCCore.ServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse>
+
         /// Handle the "GetPropertyStatistics" method.
         ///
         /// > Source IDL Documentation:
@@ -1948,6 +2094,58 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Property_V1_Acceptance
 
+        /// Handle the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+        /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_Attachment` to respond with.
+        func createAttachment(
+            request: Governance_Common_V1_CreateAttachmentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_Attachment
+
+        /// Handle the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ListAttachmentsResponse` to respond with.
+        func listAttachments(
+            request: Governance_Common_V1_ListAttachmentsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ListAttachmentsResponse
+
+        /// Handle the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_GetAttachmentContentResponse` to respond with.
+        func getAttachmentContent(
+            request: Governance_Common_V1_GetAttachmentContentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_GetAttachmentContentResponse
+
         /// Handle the "GetPropertyStatistics" method.
         ///
         /// > Source IDL Documentation:
@@ -2282,6 +2480,39 @@ extension Governance_Property_V1_PropertyService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.CreateAttachment.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_CreateAttachmentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_Attachment>(),
+            handler: { request, context in
+                try await self.createAttachment(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.ListAttachments.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ListAttachmentsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ListAttachmentsResponse>(),
+            handler: { request, context in
+                try await self.listAttachments(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.GetAttachmentContent.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_GetAttachmentContentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_GetAttachmentContentResponse>(),
+            handler: { request, context in
+                try await self.getAttachmentContent(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Property_V1_PropertyService.Method.GetPropertyStatistics.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_GetPropertyStatisticsRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_GetPropertyStatisticsResponse>(),
@@ -2600,6 +2831,39 @@ extension Governance_Property_V1_PropertyService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_Acceptance> {
         let response = try await self.recordAcceptanceStep(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createAttachment(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_Attachment> {
+        let response = try await self.createAttachment(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listAttachments(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ListAttachmentsResponse> {
+        let response = try await self.listAttachments(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getAttachmentContent(
+        request: GRPCCore.StreamingServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_GetAttachmentContentResponse> {
+        let response = try await self.getAttachmentContent(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2978,6 +3242,45 @@ extension Governance_Property_V1_PropertyService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_Acceptance> {
         return GRPCCore.ServerResponse<Governance_Property_V1_Acceptance>(
             message: try await self.recordAcceptanceStep(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createAttachment(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_Attachment> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_Attachment>(
+            message: try await self.createAttachment(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAttachments(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ListAttachmentsResponse>(
+            message: try await self.listAttachments(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getAttachmentContent(
+        request: GRPCCore.ServerRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_GetAttachmentContentResponse>(
+            message: try await self.getAttachmentContent(
                 request: request.message,
                 context: context
             ),
@@ -3624,6 +3927,73 @@ extension Governance_Property_V1_PropertyService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Property_V1_Acceptance>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_Acceptance>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+        /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_Attachment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createAttachment<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_CreateAttachmentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_Attachment>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ListAttachmentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAttachments<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_ListAttachmentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ListAttachmentsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getAttachmentContent<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_GetAttachmentContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_GetAttachmentContentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetPropertyStatistics" method.
@@ -4593,6 +4963,106 @@ extension Governance_Property_V1_PropertyService {
             )
         }
 
+        /// Call the "CreateAttachment" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+        /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_CreateAttachmentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_Attachment` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createAttachment<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_CreateAttachmentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_Attachment>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.CreateAttachment.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListAttachments" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_ListAttachmentsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ListAttachmentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAttachments<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_ListAttachmentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ListAttachmentsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.ListAttachments.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetAttachmentContent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+        /// > metadata for everyone else.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+        ///   - serializer: A serializer for `Governance_Common_V1_GetAttachmentContentRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_GetAttachmentContentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getAttachmentContent<Result>(
+            request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Common_V1_GetAttachmentContentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_GetAttachmentContentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.GetAttachmentContent.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetPropertyStatistics" method.
         ///
         /// > Source IDL Documentation:
@@ -5410,6 +5880,91 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_RecordAcceptanceStepRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_Acceptance>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAttachment" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+    /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_CreateAttachmentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAttachment<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createAttachment(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_CreateAttachmentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_Attachment>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAttachments" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_ListAttachmentsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAttachments<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAttachments(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ListAttachmentsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ListAttachmentsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttachmentContent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+    /// > metadata for everyone else.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Common_V1_GetAttachmentContentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttachmentContent<Result>(
+        request: GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getAttachmentContent(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_GetAttachmentContentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_GetAttachmentContentResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -6337,6 +6892,103 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
             metadata: metadata
         )
         return try await self.recordAcceptanceStep(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAttachment" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores a photo or PDF for an acceptance (parent "acceptances/{id}"), with the step decision
+    /// > it documents: event_id "steps/{index}" into Acceptance.steps, the latest decision when empty.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAttachment<Result>(
+        _ message: Governance_Common_V1_CreateAttachmentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_Attachment>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_CreateAttachmentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createAttachment(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAttachments" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAttachments<Result>(
+        _ message: Governance_Common_V1_ListAttachmentsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ListAttachmentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_ListAttachmentsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAttachments(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttachmentContent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One attachment's bytes: the original for the staff who handle the record, the copy without
+    /// > metadata for everyone else.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttachmentContent<Result>(
+        _ message: Governance_Common_V1_GetAttachmentContentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_GetAttachmentContentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Common_V1_GetAttachmentContentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getAttachmentContent(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -36,6 +36,10 @@ public enum Authorization {
     "governance.evaluation.v1.EvaluationService/ComputeCompositeScores": [.district],
     "governance.evaluation.v1.EvaluationService/PublishLists": [.district],
     "governance.evaluation.v1.EvaluationService/SetRatingPolicy": [.district],
+    // The company documents the work it did on an order; evaluators and officials what they found.
+    "governance.evaluation.v1.EvaluationService/CreateAttachment": [
+      .district, .street, .community, .propertyStaff, .evaluator,
+    ],
   ]
 
   /// The writes one service makes to another: publishing the evaluation lists rates the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import GovernanceAPI
 
 /// Attachments (附件): what a file may be, who sees it whole, and where its bytes live.
@@ -112,5 +113,120 @@ public struct AttachmentFiles: Sendable {
       throw DomainError.peerUnavailable(peer: "attachment files", detail: "the file \(sha256) is missing")
     }
     return data
+  }
+}
+
+extension Governance_Common_V1_Attachment: StoredRecord {
+  public static let table = "attachment"
+  public static let idPrefix = "att"
+  public static let resourceName = "attachment"
+  public var indexedColumns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
+    ["division_code": divisionCode, "parent": parent]
+  }
+}
+
+/// The attachments of one service's records, in its own `attachment` table: each service names
+/// its kinds of parent and finds their division; the rest is here, once.
+public enum AttachmentLedger {
+  public typealias Attachment = Governance_Common_V1_Attachment
+
+  /// The table, in the service's migration.
+  public static func createTable(_ db: Database) throws {
+    try RecordTable.create(db, name: Attachment.table) { table in
+      table.column("division_code", .text).notNull()
+      table.column("parent", .text).notNull().indexed()
+    }
+  }
+
+  /// The kind and id of a parent resource name `kind/id`, `kind` one of `kinds`.
+  /// - Throws: `DomainError.invalidArgument` naming `parent`.
+  public static func parent(_ name: String, kinds: [String]) throws(DomainError) -> (kind: String, id: String) {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, kinds.contains(String(parts[0])) else {
+      throw DomainError.invalidArgument(
+        field: "parent", rule: "is one of \(kinds.map { "\($0)/{id}" }.joined(separator: ", "))")
+    }
+    return (String(parts[0]), try FieldValidation.requiredID(String(parts[1]), field: "parent"))
+  }
+
+  /// A file checked and kept before its record is written: its type, its name, and the SHA-256
+  /// of the original and of the copy shown to those who do not handle the record.
+  public struct Intake: Sendable {
+    public var type: Attachments.MediaType
+    public var filename: String
+    /// Bytes of the original.
+    public var sizeBytes: Int
+    public var sha256: String
+    public var publicSha256: String
+  }
+
+  /// Checks a CreateAttachment request's file, strips its metadata and stores both copies.
+  /// - Throws: `DomainError.invalidArgument` naming `content` or `filename`.
+  public static func take(_ request: Governance_Common_V1_CreateAttachmentRequest, into files: AttachmentFiles)
+    throws -> Intake
+  {
+    let type = try Attachments.checkContent(request.content, field: "content")
+    let filename = try FieldValidation.requiredName(
+      request.filename.isEmpty ? type.rawValue.replacingOccurrences(of: "/", with: ".") : request.filename,
+      field: "filename")
+    let clean = try MetadataStripping.stripped(request.content, type: type, field: "content")
+    let original = try files.store(request.content)
+    return Intake(
+      type: type, filename: filename, sizeBytes: request.content.count, sha256: original,
+      publicSha256: try clean.map(files.store) ?? original)
+  }
+
+  /// Writes the record of a file taken for `parent` (in `divisionCode`, with the step `eventID`).
+  /// - Throws: FAILED_PRECONDITION when the record already holds `Attachments.maximumPerRecord`
+  ///   files; PERMISSION_DENIED outside the writer's jurisdiction.
+  public static func insert(
+    _ db: Database, _ intake: Intake, parent: String, divisionCode: String, eventID: String, by principal: Principal,
+    at time: Date
+  ) throws -> Attachment {
+    let count =
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attachment WHERE parent = ?", arguments: [parent]) ?? 0
+    guard count < Attachments.maximumPerRecord else {
+      throw DomainError.failedPrecondition(
+        rule: "a record holds at most \(Attachments.maximumPerRecord) attachments", detail: "\(parent) holds \(count)")
+    }
+    return try RecordTable.insertNew(
+      db,
+      Attachment.with {
+        $0.parent = parent
+        $0.eventID = eventID
+        $0.divisionCode = divisionCode
+        $0.filename = intake.filename
+        $0.mediaType = intake.type.rawValue
+        $0.sizeBytes = Int64(intake.sizeBytes)
+        $0.sha256 = intake.sha256
+        $0.publicSha256 = intake.publicSha256
+      }, by: principal, at: time)
+  }
+
+  /// The files of `parent`, in upload order.
+  public static func list(_ db: Database, parent: String) throws -> [Attachment] {
+    try Data.fetchAll(db, sql: "SELECT record FROM attachment WHERE parent = ? ORDER BY id", arguments: [parent])
+      .map { try StoredMessage.decode(Attachment.self, from: $0) }
+  }
+
+  /// One file's bytes for `principal`: the original for the staff who handle the record
+  /// (`Attachments.seesOriginal`), the copy without metadata for everyone else.
+  /// - Throws: NOT_FOUND; PERMISSION_DENIED outside the reader's jurisdiction, or for a PDF asked
+  ///   by someone who does not handle its record.
+  public static func content(_ attachment: Attachment, from files: AttachmentFiles, for principal: Principal) throws
+    -> Governance_Common_V1_GetAttachmentContentResponse
+  {
+    try Jurisdiction.checkReadable(attachment.divisionCode, by: principal)
+    let whole = Attachments.seesOriginal(principal, divisionCode: attachment.divisionCode)
+    if !whole && attachment.mediaType == Attachments.MediaType.pdf.rawValue {
+      throw DomainError.permissionDenied(
+        reason: "a PDF attachment is shown only to the staff who handle \(attachment.parent)")
+    }
+    let content = try files.content(sha256: whole ? attachment.sha256 : attachment.publicSha256)
+    return .with {
+      $0.attachment = attachment
+      $0.content = content
+      $0.stripped = !whole && attachment.publicSha256 != attachment.sha256
+    }
   }
 }

@@ -10,10 +10,13 @@ public struct EvaluationStore: Sendable {
 
   let writer: any DatabaseWriter
   let vault: ContactVault
+  /// The attachments' bytes, beside the database.
+  let files: AttachmentFiles
 
   public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
     self.vault = vault
+    self.files = AttachmentFiles(databasePath: writer.path)
   }
 
   /// The schema, one append-only migration per shipped change.
@@ -115,6 +118,9 @@ public struct EvaluationStore: Sendable {
         table.column("grade", .integer).notNull()
         table.uniqueKey(["paired_unit_id", "compound_id", "period_id"])
       }
+    }
+    migrator.registerMigration("v3-attachments") { db in
+      try AttachmentLedger.createTable(db)
     }
     return migrator
   }

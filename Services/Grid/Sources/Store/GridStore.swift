@@ -242,10 +242,7 @@ public struct GridStore: Sendable {
             level INTEGER NOT NULL, area REAL NOT NULL, shape BLOB NOT NULL);
           CREATE VIRTUAL TABLE place_boundary_box USING rtree(id, west, east, south, north);
           """)
-      try RecordTable.create(db, name: "attachment") { table in
-        table.column("division_code", .text).notNull()
-        table.column("parent", .text).notNull().indexed()
-      }
+      try AttachmentLedger.createTable(db)
     }
     return migrator
   }

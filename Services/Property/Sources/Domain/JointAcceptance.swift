@@ -126,3 +126,18 @@ extension JointAcceptance {
     }
   }
 }
+
+extension JointAcceptance {
+  /// The rule "a file of an acceptance documents one of its step decisions": `steps/{index}`
+  /// naming a recorded decision, or, when empty, the latest decision (empty before the first).
+  /// - Throws: `DomainError.invalidArgument` naming `event_id`.
+  public static func attachmentStep(_ eventID: String, of acceptance: Acceptance) throws(DomainError) -> String {
+    if eventID.isEmpty { return acceptance.steps.isEmpty ? "" : "steps/\(acceptance.steps.count - 1)" }
+    guard eventID.hasPrefix("steps/"), let index = Int(eventID.dropFirst(6)), acceptance.steps.indices.contains(index)
+    else {
+      throw DomainError.invalidArgument(
+        field: "event_id", rule: "is steps/{index} of a recorded decision, from 0 to \(acceptance.steps.count - 1)")
+    }
+    return "steps/\(index)"
+  }
+}

@@ -18,9 +18,12 @@ public struct PropertyStore: Sendable {
   public typealias Acceptance = Governance_Property_V1_Acceptance
 
   let writer: any DatabaseWriter
+  /// The attachments' bytes, beside the database.
+  let files: AttachmentFiles
 
   public init(writer: any DatabaseWriter) {
     self.writer = writer
+    self.files = AttachmentFiles(databasePath: writer.path)
   }
 
   /// The schema, one append-only migration per shipped change.
@@ -92,6 +95,9 @@ public struct PropertyStore: Sendable {
           CREATE UNIQUE INDEX acceptance_one_open_per_compound ON acceptance(compound_id)
           WHERE state = \(Governance_Property_V1_AcceptanceState.inProgress.rawValue)
           """)
+    }
+    migrator.registerMigration("v2-attachments") { db in
+      try AttachmentLedger.createTable(db)
     }
     return migrator
   }
