@@ -22,4 +22,13 @@ if [ -n "$changed" ]; then
   done
   touch "$stamp"
 fi
-exec "$bin/governance" up --demo "$@"
+# Leaflet for the console's map comes from PyPI's xstatic-leaflet (BSD-2-Clause, docs/MAP.md),
+# served by the gateway at /vendor/leaflet/; without it the map page says it is missing.
+leaflet_dir() { python3 -c 'import xstatic.pkg.leaflet as l; print(l.BASE_DIR)' 2>/dev/null || true; }
+leaflet="$(leaflet_dir)"
+if [ -z "$leaflet" ] && python3 -m pip install -q 'xstatic-leaflet==1.9.3.0' >/dev/null 2>&1; then
+  leaflet="$(leaflet_dir)"
+fi
+map=()
+[ -n "$leaflet" ] && map=(--map-library "$leaflet")
+exec "$bin/governance" up --demo ${map[@]+"${map[@]}"} "$@"

@@ -29,6 +29,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+try:
+    from PIL import Image
+except ImportError:  # the timeline test makes its photo with Pillow (installed by .ci/run)
+    Image = None
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "External"))
 from system import free_offset  # noqa: E402
 
@@ -47,7 +52,7 @@ UNTRANSLATED = [
     # What a script prints when a value it meant to show is missing.
     re.compile(r"\b(?:null|undefined|NaN)\b|\[object Object\]"),
 ]
-PAGES = ["dashboard", "cases", "organisations", "members", "bodies", "gaps", "compounds", "companies", "grids",
+PAGES = ["dashboard", "cases", "map", "organisations", "members", "bodies", "gaps", "compounds", "companies", "grids",
          "workers", "teams", "volunteers", "posts", "wishes", "periods", "composites", "publications", "items",
          "audit"]
 
@@ -628,6 +633,105 @@ class ConsoleTest(unittest.TestCase):
         ActionChains(browser).send_keys(Keys.ENTER).perform()
         self.wait(EC.presence_of_element_located((By.ID, "case-history")))
         self.assertRegex(browser.find_element(By.CSS_SELECTOR, "main h2").text, r"^\d{8}-\d{5}")
+
+    def import_boundaries(self) -> tuple:
+        """Boundaries for the demo community of `grid_code` and for that grid (the demo city has none),
+        imported as an official does through the Connect API; returns the grid's centre (lon, lat)."""
+        grids = self.admin.call("grid.v1.GridService", "ListGrids", {"divisionPrefix": self.community, "pageSize": 100})
+        codes = [grid["gridCode"] for grid in grids["grids"] if len(grid["gridCode"]) == 15]
+        west, south = 118.60, 31.90
+        features = [{"type": "Feature", "properties": {"code": self.community},
+                     "geometry": {"type": "Polygon", "coordinates": [[[west, south], [west + 0.05, south],
+                                                                      [west + 0.05, south + 0.03], [west, south + 0.03],
+                                                                      [west, south]]]}}]
+        # The community's grids side by side, each 0.01° wide, the demo's grid first.
+        ordered = [self.grid_code] + [code for code in codes if code != self.grid_code][:3]
+        for index, code in enumerate(ordered):
+            left = west + 0.001 + index * 0.012
+            features.append({"type": "Feature", "properties": {"code": code}, "geometry": {"type": "Polygon", "coordinates": [
+                [[left, south + 0.001], [left + 0.01, south + 0.001], [left + 0.01, south + 0.029], [left, south + 0.029],
+                 [left, south + 0.001]]]}})
+        self.admin.call("grid.v1.GridService", "ImportBoundaries", {
+            "divisionCode": self.street + "000", "featureCollection": json.dumps({"type": "FeatureCollection", "features": features})})
+        return west + 0.006, south + 0.015
+
+    def test_8_the_map_shows_boundaries_cases_and_a_grid_panel(self):
+        browser = self.browser
+        if not os.environ.get("GOVERNANCE_MAP_LIBRARY"):
+            self.sign_in("jiedao")
+            self.open_page("map")
+            self.assertIn("未安装", browser.find_element(By.ID, "map-missing").text)
+            self.skipTest("Leaflet (xstatic-leaflet) not given: GOVERNANCE_MAP_LIBRARY is unset")
+        lon, lat = self.import_boundaries()
+        reported = self.admin.call("grid.v1.GridService", "CreateCase", {"requestId": f"map-{time.time()}", "gridCase": {
+            "source": "CASE_SOURCE_RESIDENT", "category": "facility", "title": "地图上的井盖缺失",
+            "location": {"point": {"longitude": lon, "latitude": lat}}}})
+        self.assertEqual(reported["location"]["gridCode"], self.grid_code, "the point routed the case to its grid")
+        self.sign_in("jiedao")
+        self.open_page("map")
+        self.wait(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-grid")) >= 1)
+        self.wait(lambda b: b.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-community"))
+        self.wait(lambda b: b.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-case"))
+        self.settle()
+        self.check_page("map")
+        self.assertIn("已显示", browser.find_element(By.ID, "map-status").text)
+        # The heat layer colours the grids by their cases in the period.
+        browser.find_element(By.ID, "layer-heat").click()
+        self.wait(lambda b: b.execute_script(
+            "return [...document.querySelectorAll('path.map-grid')].some((p) => p.getAttribute('fill') !== '#90a4ae')"))
+        browser.save_screenshot(str(SHOTS / "map-heat.png"))
+        # A grid's panel: its name, its workers on duty and its figures. The click lands on the grid's
+        # path away from the case marker in its middle.
+        grid = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-grid")[0]
+        ActionChains(browser).move_to_element_with_offset(grid, 0, -grid.size["height"] // 3).click().perform()
+        title = self.wait(EC.presence_of_element_located((By.ID, "map-panel-title")))
+        self.assertTrue(title.text)
+        self.wait(EC.presence_of_element_located((By.ID, "map-on-duty")))
+        figures = browser.find_element(By.ID, "map-panel-figures").text
+        self.assertIn("期间事件数", figures)
+        self.assertIn("逾期", figures)
+        browser.save_screenshot(str(SHOTS / "map-grid-panel.png"))
+        # A new sensor alarm appears on the map and pulses.
+        self.admin.call("grid.v1.GridService", "RaiseAlarm", {"requestId": f"map-alarm-{time.time()}", "deviceId": "smoke-42",
+                                                              "kind": "ALARM_KIND_SMOKE", "gridCode": self.grid_code,
+                                                              "point": {"longitude": lon + 0.002, "latitude": lat + 0.005}})
+        self.wait(lambda b: b.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-alarm"), timeout=40)
+        browser.save_screenshot(str(SHOTS / "map-alarm.png"))
+        # Clicking a case opens its detail.
+        marker = next(path for path in browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-case")
+                      if "map-alarm" not in (path.get_attribute("class") or ""))
+        browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 1, clientY: 1}))", marker)
+        self.wait(EC.presence_of_element_located((By.ID, "case-history")))
+        self.assertRegex(browser.current_url, r"#case/")
+
+    def test_9_a_case_step_shows_its_photos_and_takes_an_upload(self):
+        if Image is None:
+            self.skipTest("Pillow is not installed")
+        browser = self.browser
+        created = self.admin.call("grid.v1.GridService", "CreateCase", {"requestId": f"photo-{time.time()}", "gridCase": {
+            "source": "CASE_SOURCE_RESIDENT", "category": "environment", "title": "楼道堆物",
+            "location": {"gridCode": self.grid_code}}})
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="console-upload-"))
+        photo = folder / "楼道.jpg"
+        Image.new("RGB", (80, 60), (30, 120, 200)).save(photo, "JPEG")
+        fake = folder / "photo.jpg"
+        fake.write_bytes(b"<html><body>not a photo</body></html>")
+        self.sign_in("jiedao")
+        browser.get(f"{self.base}/console/#case/{created['id']}")
+        self.wait(EC.presence_of_element_located((By.ID, "upload-file")))
+        self.settle()
+        browser.find_element(By.ID, "upload-file").send_keys(str(fake))
+        browser.find_element(By.ID, "upload-submit").click()
+        status = self.wait(lambda b: b.find_element(By.ID, "upload-status").text not in ("", "上传中…")
+                           and b.find_element(By.ID, "upload-status"))
+        self.assertIn("输入有误", status.text)
+        self.assertIn("JPEG", status.text, "the service's rule in Chinese")
+        browser.find_element(By.ID, "upload-file").clear()
+        browser.find_element(By.ID, "upload-file").send_keys(str(photo))
+        browser.find_element(By.ID, "upload-submit").click()
+        thumb = self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#case-history img.thumb")))
+        self.wait(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb) == 80)
+        self.check_page("case-photos")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ struct ConsoleWritesTests {
       #expect(!Self.writes(role).contains("PropertyService/SetCompanyRating"), "\(role)")
       #expect(!Self.writes(role).contains("PropertyService/SetCompanyListStatus"), "\(role)")
     }
-    #expect(Self.writes(.evaluator) == ["EvaluationService/SubmitScore", "EvaluationService/SubmitSurveyResponse"])
+    // An evaluator scores, surveys and documents what a rectification order is about.
+    #expect(
+      Self.writes(.evaluator) == [
+        "EvaluationService/SubmitScore", "EvaluationService/SubmitSurveyResponse", "EvaluationService/CreateAttachment",
+      ])
   }
 }

@@ -14,6 +14,21 @@ struct GatewayCommand: AsyncParsableCommand {
 
   @OptionGroup var options: ServiceOptions
 
+  @Option(help: "Tile URL template for the map (env GOVERNANCE_MAP_TILE_URL; default none: a plain background).")
+  var mapTileURL: String?
+
+  @Option(help: "Attribution the tile provider requires on the map (env GOVERNANCE_MAP_TILE_ATTRIBUTION).")
+  var mapTileAttribution: String?
+
+  @Option(help: "wgs84 or gcj02: the datum the tiles are drawn in (env GOVERNANCE_MAP_TILE_DATUM, default wgs84).")
+  var mapTileDatum: String?
+
+  @Option(help: "Letters or digits for {s} in the tile URL, e.g. 01234567 (env GOVERNANCE_MAP_TILE_SUBDOMAINS).")
+  var mapTileSubdomains: String?
+
+  @Option(help: "Folder holding leaflet.js, served at /vendor/leaflet/ (env GOVERNANCE_MAP_LIBRARY).")
+  var mapLibrary: String?
+
   func run() async throws {
     let configuration = try ServiceRunner.resolveOrExit(.gateway, options: options)
     GovernanceLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
@@ -21,7 +36,10 @@ struct GatewayCommand: AsyncParsableCommand {
     var logger = Logger(label: "gateway")
     logger[metadataKey: "service"] = "gateway"
     do {
-      let (application, services) = try buildApplication(configuration: configuration, logger: logger)
+      let map = try MapSettings.resolve(
+        tileURL: mapTileURL, tileAttribution: mapTileAttribution, tileDatum: mapTileDatum,
+        tileSubdomains: mapTileSubdomains, library: mapLibrary, environment: ProcessInfo.processInfo.environment)
+      let (application, services) = try buildApplication(configuration: configuration, logger: logger, map: map)
       try await ServiceRunner.runGroup(services + [application], configuration: configuration, logger: logger)
     } catch let error as ConfigurationError {
       FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))

@@ -13,21 +13,32 @@ public struct GatewayDoor: Sendable {
   let session: SessionController
   let audit: AuditController
   let feed: FeedController
+  let open311: Open311Controller
+  let attachments: AttachmentController
+  let map: MapController
   let authentication: AuthenticationMiddleware
 
-  public init(store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false) {
+  public init(
+    store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false,
+    open311: Open311Configuration = Open311Configuration(), map settings: MapSettings = MapSettings()
+  ) {
     connect = ConnectController(store: store, peers: peers, streams: streams)
     session = SessionController(store: store, secureCookies: secureCookies)
     audit = AuditController(store: store)
     feed = FeedController(peers: peers)
+    self.open311 = Open311Controller(store: store, peers: peers, configuration: open311)
+    attachments = AttachmentController(store: store, peers: peers)
+    map = MapController(peers: peers, settings: settings)
     authentication = AuthenticationMiddleware(store: store)
   }
 }
 
 /// Builds the gateway's router: `/healthz` reports the health of the five services behind it,
 /// `/metrics` the gateway's own Prometheus metrics, `/console/` the console; with a door, sign-in
-/// (`/auth`), the audit trail (`/audit`), the change feed (`/feed`), server streams and the
-/// Connect API, each behind the authentication middleware.
+/// (`/auth`), the audit trail (`/audit`), the change feed (`/feed`), files (`/files`), the map's
+/// layers (`/map`), server streams and the Connect API, each behind the authentication
+/// middleware; Leaflet at `/vendor/leaflet/` when `--map-library` names it; and Open311 GeoReport
+/// v2 (`/open311/v2/`), whose POST carries its own `api_key`.
 public func buildRouter(
   probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {
@@ -46,20 +57,27 @@ public func buildRouter(
   }
   GovernanceMetrics.addRoute(to: router)
   guard let door else { return router }
-  router.addRoutes(ConsoleController().endpoints)
+  router.addRoutes(ConsoleController(imageSources: door.map.settings.tileSource.map { [$0] } ?? []).endpoints)
+  router.addRoutes(MapLibraryController(directory: door.map.settings.libraryDirectory).endpoints)
+  router.addRoutes(door.open311.endpoints, atPath: "/open311/v2")
   let authenticated = router.group().add(middleware: door.authentication)
   authenticated.addRoutes(door.session.endpoints, atPath: "/auth")
   authenticated.addRoutes(door.audit.endpoints, atPath: "/audit")
   authenticated.addRoutes(door.feed.endpoints, atPath: "/feed")
+  authenticated.addRoutes(door.attachments.endpoints)
+  authenticated.addRoutes(door.map.endpoints)
   authenticated.addRoutes(door.connect.endpoints)
   return router
 }
 
 /// Builds the gateway application from its configuration: peer clients for the five services,
-/// the gateway's own database and the HTTP server, all run by the same service group.
-public func buildApplication(configuration: ServiceConfiguration, logger: Logger) throws -> (
-  application: some ApplicationProtocol, services: [any Service]
-) {
+/// the gateway's own database and the HTTP server, all run by the same service group; `map` is
+/// what the console's map is drawn on (`MapSettings.resolve`).
+public func buildApplication(configuration: ServiceConfiguration, logger: Logger, map: MapSettings = MapSettings())
+  throws -> (
+    application: some ApplicationProtocol, services: [any Service]
+  )
+{
   let authority = try TokenAuthority.load(
     dataDirectory: configuration.dataDirectory, environment: ProcessInfo.processInfo.environment)
   let peers = try PeerClients(
@@ -71,7 +89,9 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
   let streams = try StreamRelay(
     peers: configuration.peers, limits: try StreamLimits.resolve(environment: ProcessInfo.processInfo.environment),
     authority: authority)
-  let door = GatewayDoor(store: store, peers: peers, streams: streams, secureCookies: secure)
+  let open311 = try Open311Configuration.resolve(environment: ProcessInfo.processInfo.environment)
+  let door = GatewayDoor(
+    store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map)
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
     configuration: .init(

@@ -4,13 +4,19 @@ import Hummingbird
 import NIOCore
 
 /// The admin console: static files shipped with the gateway, served with a strict content
-/// security policy (no script or style from anywhere else).
+/// security policy (no script or style from anywhere else; images also from the map's tile
+/// server when one is configured).
 struct ConsoleController: Sendable {
+  /// Sources images may come from besides the gateway: the map tiles' origin.
+  var imageSources: [String] = []
+
   var endpoints: RouteCollection<GatewayRequestContext> {
     let routes = RouteCollection(context: GatewayRequestContext.self)
     routes.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
-    routes.get("console/") { _, _ in Self.file("index.html") }
-    routes.get("console/:file") { _, context in Self.file(context.parameters.get("file") ?? "") }
+    let policy =
+      "default-src 'self'; img-src \((["'self'", "data:"] + imageSources).joined(separator: " ")); frame-ancestors 'none'"
+    routes.get("console/") { _, _ in Self.file("index.html", policy: policy) }
+    routes.get("console/:file") { _, context in Self.file(context.parameters.get("file") ?? "", policy: policy) }
     return routes
   }
 
@@ -19,7 +25,9 @@ struct ConsoleController: Sendable {
     "json": "application/json",
   ]
 
-  static func file(_ name: String) -> Response {
+  static func file(
+    _ name: String, policy: String = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+  ) -> Response {
     let parts = name.split(separator: ".")
     guard parts.count == 2, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
       let type = types[String(parts[1])],
@@ -33,7 +41,7 @@ struct ConsoleController: Sendable {
       status: .ok,
       headers: [
         .contentType: type, .cacheControl: "no-cache",
-        .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        .contentSecurityPolicy: policy,
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
       ],
       body: .init(byteBuffer: ByteBuffer(data: data)))

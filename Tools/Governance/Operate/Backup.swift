@@ -41,8 +41,9 @@ struct Restore: AsyncParsableCommand {
 enum DatabaseCopy {
   static let keys = ["data.key", "token.key"]
 
-  /// Copies each `*.sqlite` of `source` into `destination` through SQLite's backup API, and the
-  /// key files; returns the names copied.
+  /// Copies each `*.sqlite` of `source` into `destination` through SQLite's backup API, then each
+  /// database's attachment files (`<name>.files`, `copyFiles`), and the key files; returns the
+  /// names copied.
   static func copyAll(from source: String, to destination: String) throws -> [String] {
     let names = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".sqlite") }.sorted()
     try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
@@ -56,12 +57,47 @@ enum DatabaseCopy {
       let check = try to.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
       guard check == "ok" else { throw ValidationError("\(target) failed its integrity check: \(check ?? "?")") }
     }
+    // After the databases: a file is written before the record naming it commits and never
+    // changes, so every file a copied record names is already there to copy.
+    var copied = names
+    for name in names {
+      let folder = "\(name.dropLast(".sqlite".count)).files"
+      if try copyFiles(from: "\(source)/\(folder)", to: "\(destination)/\(folder)") { copied.append(folder) }
+    }
     for key in keys where FileManager.default.fileExists(atPath: "\(source)/\(key)") {
       let target = "\(destination)/\(key)"
       try? FileManager.default.removeItem(atPath: target)
       try FileManager.default.copyItem(atPath: "\(source)/\(key)", toPath: target)
       try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
     }
-    return names
+    return copied
+  }
+
+  /// Copies a folder of content-addressed files (`AttachmentFiles`): every file not yet at the
+  /// destination, each written aside and renamed into place so a copy cut short leaves no
+  /// partial file under a digest's name; files being written at the source (named with a
+  /// leading dot) are skipped. Returns false when the source has no such folder.
+  static func copyFiles(from source: String, to destination: String) throws -> Bool {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
+      return false
+    }
+    guard let walker = FileManager.default.enumerator(atPath: source) else { return false }
+    try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+    while let relative = walker.nextObject() as? String {
+      let from = "\(source)/\(relative)"
+      let to = "\(destination)/\(relative)"
+      guard !(relative as NSString).lastPathComponent.hasPrefix(".") else { continue }
+      _ = FileManager.default.fileExists(atPath: from, isDirectory: &isDirectory)
+      if isDirectory.boolValue {
+        try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
+      } else if !FileManager.default.fileExists(atPath: to) {
+        let aside = "\((to as NSString).deletingLastPathComponent)/.\((to as NSString).lastPathComponent).copy"
+        try? FileManager.default.removeItem(atPath: aside)
+        try FileManager.default.copyItem(atPath: from, toPath: aside)
+        try FileManager.default.moveItem(atPath: aside, toPath: to)
+      }
+    }
+    return true
   }
 }

@@ -40,6 +40,21 @@ struct Up: AsyncParsableCommand {
   @Option(help: "json or text logs from the processes.")
   var logFormat = "text"
 
+  @Option(help: "Folder holding Leaflet (leaflet.js), which the gateway serves for the console's map.")
+  var mapLibrary: String?
+
+  @Option(help: "Tile URL template for the console's map (default none: a plain background); see docs/MAP.md.")
+  var mapTileURL: String?
+
+  @Option(help: "Attribution the tile provider requires on the map.")
+  var mapTileAttribution: String?
+
+  @Option(help: "wgs84 or gcj02: the datum the tiles are drawn in.")
+  var mapTileDatum: String?
+
+  @Option(help: "Letters or digits for {s} in the tile URL, e.g. 01234567.")
+  var mapTileSubdomains: String?
+
   func run() async throws {
     let binDirectory =
       bin
@@ -145,6 +160,14 @@ struct Up: AsyncParsableCommand {
     environment[ServiceConfiguration.Variable.logFormat] = logFormat
     // The children stop if this process dies without stopping them (SIGKILL, a crash).
     environment[ServiceRunner.stopWithParentVariable] = "1"
+    // The map's options reach the gateway as its environment (the gateway checks them).
+    for (value, variable) in [
+      (mapLibrary.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, "GOVERNANCE_MAP_LIBRARY"),
+      (mapTileURL, "GOVERNANCE_MAP_TILE_URL"), (mapTileAttribution, "GOVERNANCE_MAP_TILE_ATTRIBUTION"),
+      (mapTileDatum, "GOVERNANCE_MAP_TILE_DATUM"), (mapTileSubdomains, "GOVERNANCE_MAP_TILE_SUBDOMAINS"),
+    ] {
+      if let value { environment[variable] = value }
+    }
     for identity in ServiceIdentity.allCases {
       let address = NetworkAddress(host: host, port: identity.defaultPort + portOffset).description
       environment[identity.addressVariable] = address

@@ -883,8 +883,9 @@ async function caseAction(gridCase, action) {
 
 async function openCase(id) {
   remember('case', id);
-  const [gridCase, events] = await Promise.all([
-    call(S.grid, 'GetCase', { id }), callAll(S.grid, 'ListCaseEvents', { caseId: id }, 'events')]);
+  const [gridCase, events, files] = await Promise.all([
+    call(S.grid, 'GetCase', { id }), callAll(S.grid, 'ListCaseEvents', { caseId: id }, 'events'),
+    call(S.grid, 'ListAttachments', { parent: `cases/${id}` }).then((answer) => answer.attachments || []).catch(() => [])]);
   await Promise.all([places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]),
     places.ensureCompounds([gridCase.location?.compoundId])]);
   // The worker a case was dispatched to, by name (a staff assignee is named as they act).
@@ -909,15 +910,66 @@ async function openCase(id) {
     [t('evaluation'), gridCase.evaluation?.satisfaction ? `${'★'.repeat(gridCase.evaluation.satisfaction)} ${gridCase.evaluation.comment ?? ''}` : ''],
   ].filter(([, v]) => v !== '' && v !== undefined).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)]));
   const history = el('table', { id: 'case-history', class: 'list' },
-    el('thead', {}, el('tr', {}, [t('time'), t('step'), t('fromStatus'), t('toStatus'), t('unit'), t('actor'), t('note')].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, events.map((event) => el('tr', {}, [formatTime(event.eventTime), E(event.kind), E(event.fromStatus), E(event.toStatus),
-      `${E(event.toUnit?.level)} ${unit(event.toUnit)}`, actorName(event.actor), event.note ?? ''].map((v) => el('td', { text: v }))))));
+    el('thead', {}, el('tr', {}, [t('time'), t('step'), t('fromStatus'), t('toStatus'), t('unit'), t('actor'), t('note'), t('attachments')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, events.map((event) => el('tr', { 'data-event': event.id }, [formatTime(event.eventTime), E(event.kind), E(event.fromStatus), E(event.toStatus),
+      `${E(event.toUnit?.level)} ${unit(event.toUnit)}`, actorName(event.actor), event.note ?? ''].map((v) => el('td', { text: v })),
+    el('td', {}, attachmentLinks(files.filter((file) => file.eventId === event.id)))))));
+  // Files go with the latest step: a photo of the scene with the report, of the result with the resolution.
+  const latest = events[events.length - 1];
+  const upload = latest && may('GridService/CreateAttachment') ? uploadForm(`cases/${encodeURIComponent(id)}`, latest.id, () => openCase(id)) : null;
   show(el('div', { class: 'page-head' }, el('h2', { text: `${gridCase.caseNumber} · ${gridCase.title || gridCase.category}` }),
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('cases') })),
   card(t('caseDetail'), el('p', { id: 'case-status', class: 'status-line' }, badge(gridCase.status)), detail,
     el('div', { class: 'actions', id: 'case-actions', role: 'group', 'aria-label': t('actions') },
       offered.map((action) => el('button', { type: 'button', id: `action-${action.key}`, text: t(action.key), onclick: () => caseAction(gridCase, action) })))),
-  card(t('history'), el('div', { class: 'table-wrap' }, history)));
+  card(t('history'), el('div', { class: 'table-wrap' }, history), upload));
+}
+
+/** A step's files: images as thumbnails opening the file, PDFs as a link (a download). */
+function attachmentLinks(files) {
+  if (!files.length) return null;
+  return el('div', { class: 'attachments' }, files.map((file) => {
+    const href = `/files/${encodeURIComponent(file.id)}`;
+    if (file.mediaType === 'application/pdf') {
+      return el('a', { href, class: 'file-link', 'data-attachment': file.id, text: `${t('pdfFile')}：${file.filename || ''}` });
+    }
+    return el('a', { href, target: '_blank', rel: 'noopener', title: file.filename || '', 'data-attachment': file.id },
+      el('img', { src: href, alt: file.filename || t('attachments'), class: 'thumb', loading: 'lazy' }));
+  }));
+}
+
+/**
+ * The upload of a photo or PDF to a record (`parent`: cases/ID or patrols/ID) through the
+ * gateway's `/files/` (multipart/form-data), with the case step it belongs to; a refusal is shown
+ * in the console's words (errors.json).
+ */
+function uploadForm(parent, eventId, done) {
+  const input = el('input', { type: 'file', name: 'file', id: 'upload-file', accept: 'image/jpeg,image/png,image/webp,application/pdf' });
+  const status = el('p', { class: 'form-status', id: 'upload-status', role: 'status' });
+  const button = el('button', { type: 'submit', id: 'upload-submit', text: t('uploadFile') });
+  const form = el('form', { class: 'upload-form', id: 'upload-form' }, field(t('uploadFor'), input, t('uploadHint')),
+    el('div', { class: 'actions' }, button), status);
+  const refuse = (text) => { status.className = 'form-status error'; status.textContent = text; };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = input.files[0];
+    if (!file) { refuse(t('chooseFile')); return; }
+    if (file.size > 3 * 1024 * 1024) { refuse(t('fileTooLarge')); return; }
+    const body = new FormData();
+    body.append('request_id', requestID());
+    if (eventId) body.append('event_id', eventId);
+    body.append('file', file, file.name);
+    button.disabled = true; status.className = 'form-status'; status.textContent = t('uploading');
+    try {
+      const response = await fetch(`/files/${parent}`, { method: 'POST', credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': session?.csrfToken ?? '' }, body });
+      const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
+      if (!response.ok) throw new ServiceError(answer.code, answer.message, answer.details);
+      status.className = 'form-status ok'; status.textContent = t('uploaded');
+      await done();
+    } catch (error) { refuse(errorText(error)); button.disabled = false; }
+  });
+  return form;
 }
 
 // ---- Party organisations: the tree with its counts ----
@@ -1448,10 +1500,183 @@ async function auditTrail() {
   await load();
 }
 
+// ---- Map: boundaries, compounds, open cases, case heat per grid, new alarms ----
+
+/** Leaflet, served by the gateway at /vendor/leaflet/ when installed (docs/MAP.md); resolves false without it. */
+let leafletLoading = null;
+function loadLeaflet() {
+  if (window.L) return Promise.resolve(true);
+  leafletLoading ??= new Promise((resolve) => {
+    const loaded = (node) => new Promise((done) => {
+      node.addEventListener('load', () => done(true));
+      node.addEventListener('error', () => done(false));
+    });
+    const css = el('link', { rel: 'stylesheet', href: '/vendor/leaflet/leaflet.css' });
+    const script = el('script', { src: '/vendor/leaflet/leaflet.js' });
+    const both = Promise.all([loaded(css), loaded(script)]);
+    document.head.append(css, script);
+    both.then(([style, code]) => {
+      if (!(style && code && window.L)) { css.remove(); script.remove(); leafletLoading = null; }
+      resolve(Boolean(style && code && window.L));
+    });
+  });
+  return leafletLoading;
+}
+
+// Case markers by level (the handling unit now), overdue ones red whatever their level.
+const LEVEL_COLOURS = { CASE_LEVEL_GRID: '#1e88e5', CASE_LEVEL_COMMUNITY: '#00897b', CASE_LEVEL_STREET: '#f9a825',
+  CASE_LEVEL_DISTRICT_DEPARTMENT: '#8e24aa' };
+const OVERDUE_COLOUR = '#d50000';
+// The heat layer's classes, few to many cases in the period (a choropleth of the grids).
+const HEAT_COLOURS = ['#fff5f0', '#fcbba1', '#fc9272', '#fb6a4a', '#de2d26', '#a50f15'];
+const OPEN_STATUSES = ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED', 'CASE_STATUS_IN_PROGRESS', 'CASE_STATUS_REOPENED'];
+/** How often the map asks for new sensor alarms, in milliseconds. */
+const ALARM_POLL = 15000;
+let mapAlarmTimer = null;
+
+/** A legend's colour sample, coloured through the style object (the console's CSP takes no style attribute). */
+function swatch(className, colour) {
+  const node = el('i', { class: className, 'aria-hidden': 'true' });
+  node.style.background = colour;
+  return node;
+}
+const caseColour = (properties) => (properties.overdue ? OVERDUE_COLOUR : LEVEL_COLOURS[properties.level] ?? '#546e7a');
+function heatColour(count, most) {
+  if (!count) return HEAT_COLOURS[0];
+  return HEAT_COLOURS[Math.min(HEAT_COLOURS.length - 1, 1 + Math.floor(((count - 1) / Math.max(1, most)) * (HEAT_COLOURS.length - 1)))];
+}
+
+async function mapPage() {
+  clearInterval(mapAlarmTimer);
+  const status = el('p', { id: 'map-status', class: 'list-status', role: 'status', 'aria-live': 'polite' });
+  const head = el('div', { class: 'page-head' }, el('h2', { text: t('map') }));
+  const [config, ready] = await Promise.all([fetch('/map/config', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : {})).catch(() => ({})),
+    loadLeaflet()]);
+  if (!ready) {
+    show(head, card('', el('p', { id: 'map-missing', class: 'error', role: 'alert', text: t('mapNoLibrary') })));
+    return;
+  }
+  const month = new Date(Date.now() - 29 * 86400000);
+  const today = Object.fromEntries(cityClock.formatToParts(new Date()).map((part) => [part.type, part.value]));
+  const from = el('input', { type: 'date', name: 'from', id: 'map-from', value: dateInput(isoDate(month)) });
+  const to = el('input', { type: 'date', name: 'to', id: 'map-to', value: `${today.year}-${today.month}-${today.day}` });
+  const toggles = Object.fromEntries(['community', 'grid', 'compound', 'case', 'heat'].map((layer) => [layer,
+    el('input', { type: 'checkbox', id: `layer-${layer}`, checked: layer !== 'heat' })]));
+  const toggleFields = Object.entries(toggles).map(([layer, box]) => el('div', { class: 'field checkbox' }, box,
+    el('label', { for: box.id, text: t(`layer${layer[0].toUpperCase()}${layer.slice(1)}`) })));
+  const refresh = el('button', { type: 'button', id: 'map-refresh', text: t('mapRefresh') });
+  const mapNode = el('div', { id: 'map', class: 'map', role: 'region', 'aria-label': t('map') });
+  const panel = el('aside', { id: 'map-panel', class: 'map-panel', 'aria-live': 'polite' }, el('p', { class: 'hint', text: t('mapGridHint') }));
+  const legend = el('div', { class: 'map-legend', id: 'map-legend' }, el('strong', { text: t('legend') }),
+    ...Object.entries(LEVEL_COLOURS).map(([level, colour]) => el('span', { class: 'legend-item' }, swatch('dot', colour), E(level))),
+    el('span', { class: 'legend-item' }, swatch('dot', OVERDUE_COLOUR), t('legendOverdue')),
+    el('span', { class: 'legend-item' }, swatch('dot pulse-dot', OVERDUE_COLOUR), t('legendAlarm')),
+    el('span', { class: 'legend-item heat-scale' }, t('heatLow'), ...HEAT_COLOURS.map((colour) => swatch('swatch', colour)), t('heatHigh')));
+  show(head, card('', el('div', { class: 'filters map-controls', id: 'map-controls', role: 'group', 'aria-label': t('mapLayers') },
+    ...toggleFields, field(t('mapFrom'), from), field(t('mapTo'), to), el('div', { class: 'filter-buttons' }, refresh)), legend, status),
+  el('div', { class: 'map-layout' }, mapNode, panel));
+
+  // Tiles when configured (their datum decides the layers'), else a plain background.
+  const datum = config.tile_url ? config.tile_datum || 'wgs84' : 'wgs84';
+  const map = L.map(mapNode, { preferCanvas: false, zoomControl: true, attributionControl: true }).setView([32.06, 118.79], 11);
+  if (config.tile_url) {
+    L.tileLayer(config.tile_url, { attribution: config.tile_attribution || '', subdomains: config.tile_subdomains || 'abc', maxZoom: 18 }).addTo(map);
+  }
+  const groups = Object.fromEntries(['community', 'grid', 'compound', 'case'].map((layer) => [layer, L.featureGroup()]));
+  const shown = () => {
+    for (const [layer, group] of Object.entries(groups)) {
+      if (toggles[layer].checked || (layer === 'grid' && toggles.heat.checked)) group.addTo(map); else group.remove();
+    }
+  };
+  let pulsing = new Set();
+  let fitted = false;
+
+  async function gridPanel(properties) {
+    panel.replaceChildren(el('h3', { id: 'map-panel-title', title: properties.grid_code, text: properties.name || t('grid') }),
+      el('p', { class: 'hint', text: places.path(properties.division_code) }),
+      el('dl', { class: 'detail', id: 'map-panel-figures' }, [[t('caseCount'), properties.case_count], [t('openCount'), properties.open],
+        [t('overdueCount'), properties.overdue]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v ?? 0) })])),
+      el('h3', { text: t('onDutyNow') }), el('p', { class: 'list-status', text: t('loading') }));
+    const onDuty = await call(S.grid, 'GetOnDuty', { gridCode: properties.grid_code }).catch((error) => ({ error }));
+    const list = onDuty.error ? message(errorText(onDuty.error))
+      : (onDuty.workers || []).length ? el('ul', { id: 'map-on-duty', class: 'plain' }, onDuty.workers.map((w) => el('li', { text: `${w.name} · ${E(w.kind)}` })))
+        : el('p', { id: 'map-on-duty', class: 'hint', text: t('noOneOnDuty') });
+    panel.lastChild.replaceWith(list);
+  }
+
+  async function load() {
+    status.className = 'list-status'; status.textContent = t('loading');
+    const query = new URLSearchParams({ datum, from: from.value, to: to.value });
+    const response = await fetch(`/map/layers?${query}`, { credentials: 'same-origin' });
+    const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
+    if (!response.ok) throw new ServiceError(answer.code, answer.message, answer.details);
+    for (const group of Object.values(groups)) group.clearLayers();
+    const features = answer.features || [];
+    await places.ensure(features.filter((f) => f.properties.layer === 'grid').map((f) => f.properties.grid_code));
+    const most = Math.max(1, ...features.filter((f) => f.properties.layer === 'grid').map((f) => f.properties.case_count || 0));
+    for (const feature of features) {
+      const p = feature.properties;
+      if (p.layer === 'community') {
+        L.geoJSON(feature, { interactive: false, style: { className: 'map-community', color: '#b71c1c', weight: 2, dashArray: '6 4', fill: false } })
+          .bindTooltip(p.name).addTo(groups.community);
+      } else if (p.layer === 'grid') {
+        const heat = toggles.heat.checked;
+        const shape = L.geoJSON(feature, { style: { className: 'map-grid', color: '#37474f', weight: 1.5,
+          fillColor: heat ? heatColour(p.case_count, most) : '#90a4ae', fillOpacity: heat ? 0.7 : 0.08 } });
+        shape.bindTooltip(`${p.name}${heat ? ` · ${t('caseCount')} ${p.case_count}` : ''}`, { sticky: true });
+        shape.on('click', () => gridPanel(p));
+        shape.addTo(groups.grid);
+      } else if (p.layer === 'compound') {
+        const [lon, lat] = feature.geometry.coordinates;
+        L.circleMarker([lat, lon], { className: 'map-compound', radius: 4, color: '#5d4037', weight: 1, fillColor: '#a1887f', fillOpacity: 0.9 })
+          .bindTooltip(p.name).addTo(groups.compound);
+      } else if (p.layer === 'case') {
+        const [lon, lat] = feature.geometry.coordinates;
+        const colour = caseColour(p);
+        const marker = L.circleMarker([lat, lon], { className: `map-case${pulsing.has(p.id) ? ' map-alarm' : ''}`, radius: p.priority === 'CASE_PRIORITY_URGENT' ? 9 : 7,
+          color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 0.9 });
+        marker.bindTooltip(`${p.case_number} · ${p.title} · ${E(p.status)}${p.overdue ? ` · ${t('overdue')}` : ''}`);
+        marker.on('click', () => navigate(`case/${encodeURIComponent(p.id)}`));
+        marker.addTo(groups.case);
+      }
+    }
+    shown();
+    const all = L.featureGroup([groups.community, groups.grid, groups.compound, groups.case].flatMap((g) => g.getLayers()));
+    if (!fitted && all.getLayers().length) { map.fitBounds(all.getBounds(), { padding: [20, 20], maxZoom: 17 }); fitted = true; }
+    const grids = features.filter((f) => f.properties.layer === 'grid').length;
+    const cases = features.filter((f) => f.properties.layer === 'case').length;
+    status.textContent = [grids || features.some((f) => f.properties.layer === 'community') ? t('mapLoaded', { grids, cases }) : t('mapNoBoundaries'),
+      (answer.truncated || []).length ? t('mapCut') : ''].filter(Boolean).join('；');
+  }
+  const reload = () => load().catch((error) => { status.className = 'list-status error'; status.textContent = errorText(error); });
+  for (const box of Object.values(toggles)) box.addEventListener('change', () => (box === toggles.heat ? reload() : shown()));
+  for (const input of [from, to]) input.addEventListener('change', reload);
+  refresh.addEventListener('click', reload);
+  await reload();
+
+  // New sensor alarms: the latest open alarm cases are asked for now and then; one not seen before
+  // reloads the layers and pulses on the map.
+  const prefix = prefixOf(session.scope);
+  const alarms = () => call(S.grid, 'ListCases', { divisionPrefix: prefix, source: 'CASE_SOURCE_SENSOR_ALARM', statuses: OPEN_STATUSES,
+    orderBy: 'create_time desc', pageSize: 20 }).then((answer) => answer.cases || []);
+  let known = new Set((await alarms().catch(() => [])).map((c) => c.id));
+  mapAlarmTimer = setInterval(async () => {
+    if (!mapNode.isConnected) { clearInterval(mapAlarmTimer); map.remove(); return; }
+    const latest = await alarms().catch(() => null);
+    if (!latest) return;
+    const fresh = latest.filter((c) => !known.has(c.id));
+    known = new Set([...known, ...latest.map((c) => c.id)]);
+    if (!fresh.length) return;
+    pulsing = new Set([...pulsing, ...fresh.map((c) => c.id)]);
+    notice(fresh.map((c) => t('newAlarm', { title: `${c.caseNumber} ${c.title || E(c.alarm?.kind)}` })).join('；'));
+    await reload();
+  }, ALARM_POLL);
+}
+
 // ---- Navigation ----
 
 const PAGES = [
-  ['groupWork', [['dashboard', dashboard], ['cases', casesPage]]],
+  ['groupWork', [['dashboard', dashboard], ['cases', casesPage], ['map', mapPage]]],
   ['groupParty', [['organisations', organisationsPage], ['members', membersPage], ['bodies', bodiesPage], ['gaps', gaps]]],
   ['groupProperty', [['compounds', compoundsPage], ['companies', companiesPage]]],
   ['groupGrid', [['grids', gridsPage], ['workers', workersPage]]],
