@@ -256,6 +256,21 @@ class AttachmentsTest(unittest.TestCase):
         twice = self.uploaded(encoded(picture(), "JPEG"), "again.jpg", fields={"request_id": request_id})
         self.assertEqual(once["id"], twice["id"])
 
+    def test_each_kind_of_record_goes_to_the_service_that_owns_it(self):
+        photo = encoded(picture(), "PNG")
+        # The property service answers for acceptances, the evaluation service for orders: each
+        # finds no such record; a kind no service has is refused naming the parent.
+        for parent, owner in [("acceptances/acc_none", "acceptance"), ("rectification_orders/ord_none", "order ord_none")]:
+            answer = self.upload(photo, "x.png", key=self.admin, parent=parent, mime="image/png")
+            self.assertEqual(answer.status_code, 404, answer.text)
+            self.assertEqual(answer.json()["code"], "not_found")
+            self.assertIn(owner, answer.json()["message"])
+        answer = self.upload(photo, "x.png", key=self.admin, parent="grids/320113005001001", mime="image/png")
+        self.assertEqual(answer.status_code, 400, answer.text)
+        self.assertIn("parent", answer.json()["message"])
+        missing = self.fetch("att_00000000000000000000000000", self.admin)
+        self.assertEqual(missing.status_code, 404, missing.text)
+
     def test_a_console_session_uploads_with_its_csrf_token(self):
         run = subprocess.run([BIN / "governance", "user", "create", "--data", self.system.data, "--username", "jiedao",
                               "--role", "street", "--scope", STREET[:9]], capture_output=True, text=True,

@@ -9,12 +9,14 @@ import NIOCore
 import ServiceKit
 import SwiftProtobuf
 
-/// Files through the gateway: photos and PDFs of cases and patrols, uploaded as an HTML form
+/// Files through the gateway: photos and PDFs of cases, patrols, acceptances and rectification
+/// orders, uploaded as an HTML form
 /// posts them and shown back as the bytes themselves, so a browser's `<img>` or a link shows them
 /// with the caller's own session (the grid service decides who sees the original and who the
 /// copy without metadata).
 ///
-/// - `POST /files/cases/{id}`, `POST /files/patrols/{id}`: `multipart/form-data` (RFC 7578) with a
+/// - `POST /files/{cases|patrols|acceptances|rectification_orders}/{id}`: `multipart/form-data`
+///   (RFC 7578), to the service owning the record (grid, property, evaluation), with a
 ///   part `file` (the part's `filename` is the attachment's name), an optional `event_id` (a case
 ///   event the file comes with) and an optional `request_id` (the idempotency key: a retried
 ///   upload with the same one stores once). The body is at most `maximumBody` bytes (413
@@ -27,7 +29,12 @@ import SwiftProtobuf
 /// `X-CSRF-Token`. Refusals are Connect errors (`{"code", "message", "details"}`) with the status
 /// the Connect API gives the same gRPC code.
 struct AttachmentController: Sendable {
-  static let service = "governance.grid.v1.GridService"
+  /// The records that take files, each with the service that owns them and its contract name.
+  static let owners: [String: (service: ServiceIdentity, name: String)] = [
+    "cases": (.grid, "governance.grid.v1.GridService"), "patrols": (.grid, "governance.grid.v1.GridService"),
+    "acceptances": (.property, "governance.property.v1.PropertyService"),
+    "rectification_orders": (.evaluation, "governance.evaluation.v1.EvaluationService"),
+  ]
   /// The largest upload body, in bytes (3.5 MiB): the service's 3 MiB file
   /// (`Attachments.maximumBytes`) with room for the form's boundaries and headers.
   static let maximumBody = 3 * 1024 * 1024 + 512 * 1024
@@ -46,26 +53,68 @@ struct AttachmentController: Sendable {
 
   var endpoints: RouteCollection<GatewayRequestContext> {
     let routes = RouteCollection(context: GatewayRequestContext.self)
-    routes.post("files/cases/:id") { request, context in
-      await upload(request, context: context, parent: "cases/\(context.parameters.get("id") ?? "")")
+    // Hummingbird's router takes one parameter name per position: `segment` is the record's kind
+    // in an upload and the attachment's id in a download.
+    routes.post("files/:segment/:id") { request, context in
+      let kind = context.parameters.get("segment") ?? ""
+      guard let owner = Self.owners[kind] else {
+        return ConnectError(
+          DomainError.invalidArgument(
+            field: "parent", rule: "is one of cases, patrols, acceptances or rectification_orders, then an id")
+        ).response
+      }
+      return await upload(
+        request, context: context, parent: "\(kind)/\(context.parameters.get("id") ?? "")", owner: owner)
     }
-    routes.post("files/patrols/:id") { request, context in
-      await upload(request, context: context, parent: "patrols/\(context.parameters.get("id") ?? "")")
-    }
-    routes.get("files/:id") { request, context in
-      await download(request, context: context, id: context.parameters.get("id") ?? "")
+    routes.get("files/:segment") { request, context in
+      await download(request, context: context, id: context.parameters.get("segment") ?? "")
     }
     return routes
   }
 
-  var grid: Governance_Grid_V1_GridService.Client<HTTP2ClientTransport.Posix> {
-    Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))
+  /// Stores a file with the service owning its record.
+  func create(_ asked: Governance_Common_V1_CreateAttachmentRequest, in service: ServiceIdentity) async throws
+    -> Governance_Common_V1_Attachment
+  {
+    switch service {
+    case .property:
+      try await Governance_Property_V1_PropertyService.Client(wrapping: peers.client(for: .property))
+        .createAttachment(asked)
+    case .evaluation:
+      try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: peers.client(for: .evaluation))
+        .createAttachment(asked)
+    default:
+      try await Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid)).createAttachment(asked)
+    }
+  }
+
+  /// A file's bytes from whichever service holds it: the grid service's (cases and patrols, by
+  /// far the most files) first, then the property and the evaluation service's, each asked only
+  /// when the one before has no such file.
+  func content(id: String) async throws -> Governance_Common_V1_GetAttachmentContentResponse {
+    let request = Governance_Common_V1_GetAttachmentContentRequest.with { $0.id = id }
+    do {
+      return try await Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))
+        .getAttachmentContent(request)
+    } catch let error as RPCError where error.code == .notFound {
+      do {
+        return try await Governance_Property_V1_PropertyService.Client(wrapping: peers.client(for: .property))
+          .getAttachmentContent(request)
+      } catch let error as RPCError where error.code == .notFound {
+        return try await Governance_Evaluation_V1_EvaluationService.Client(wrapping: peers.client(for: .evaluation))
+          .getAttachmentContent(request)
+      }
+    }
   }
 
   // MARK: Upload
 
-  /// `POST /files/{cases|patrols}/{id}`: stores the form's `file` with the record `parent`.
-  func upload(_ request: Request, context: GatewayRequestContext, parent: String) async -> Response {
+  /// `POST /files/{kind}/{id}`: stores the form's `file` with the record `parent`, in the
+  /// service `owner` that holds it.
+  func upload(
+    _ request: Request, context: GatewayRequestContext, parent: String,
+    owner: (service: ServiceIdentity, name: String)
+  ) async -> Response {
     var caller: Caller?
     do {
       // The form is checked first (415), the caller next, and only then is the body read.
@@ -73,7 +122,7 @@ struct AttachmentController: Sendable {
       let who = try await context.caller()
       caller = who
       try ConnectController.checkCSRF(request, caller: who)
-      try Authorization.check(service: Self.service, method: "CreateAttachment", principal: who.principal)
+      try Authorization.check(service: owner.name, method: "CreateAttachment", principal: who.principal)
       if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBody {
         throw Self.tooLarge()
       }
@@ -95,9 +144,9 @@ struct AttachmentController: Sendable {
         $0.content = Data(buffer: file.body)
       }
       let attachment = try await Principal.$current.withValue(who.principal) {
-        try await grid.createAttachment(asked)
+        try await create(asked, in: owner.service)
       }
-      await audit(caller: who, target: attachment.id, result: "ok", context: context)
+      await audit(caller: who, service: owner.name, target: attachment.id, result: "ok", context: context)
       return Response(
         status: .created,
         headers: [.contentType: "application/json", .location: "/files/\(attachment.id)"],
@@ -105,7 +154,7 @@ struct AttachmentController: Sendable {
     } catch {
       let refusal = ConnectError(error)
       if let caller {
-        await audit(caller: caller, target: parent, result: refusal.connect.name, context: context)
+        await audit(caller: caller, service: owner.name, target: parent, result: refusal.connect.name, context: context)
       }
       var response = refusal.response
       if refusal.httpStatus == .unsupportedMediaType {
@@ -117,11 +166,11 @@ struct AttachmentController: Sendable {
 
   /// An upload is a write: it goes into the audit trail as the Connect API's CreateAttachment
   /// would.
-  func audit(caller: Caller, target: String, result: String, context: GatewayRequestContext) async {
+  func audit(caller: Caller, service: String, target: String, result: String, context: GatewayRequestContext) async {
     do {
       try await store.audit(
         subject: caller.principal.subject, role: caller.principal.role?.rawValue ?? "",
-        action: "\(Self.service)/CreateAttachment", target: target, remote: context.remote, result: result)
+        action: "\(service)/CreateAttachment", target: target, remote: context.remote, result: result)
     } catch {
       context.logger.error("cannot write the audit trail", metadata: ["error": "\(error)"])
     }
@@ -161,10 +210,9 @@ struct AttachmentController: Sendable {
   func download(_ request: Request, context: GatewayRequestContext, id: String) async -> Response {
     do {
       let who = try await context.caller()
-      try Authorization.check(service: Self.service, method: "GetAttachmentContent", principal: who.principal)
-      let answer = try await Principal.$current.withValue(who.principal) {
-        try await grid.getAttachmentContent(.with { $0.id = id })
-      }
+      try Authorization.check(
+        service: "governance.grid.v1.GridService", method: "GetAttachmentContent", principal: who.principal)
+      let answer = try await Principal.$current.withValue(who.principal) { try await content(id: id) }
       return Self.fileResponse(answer, request: request)
     } catch {
       return ConnectError(error).response

@@ -266,7 +266,9 @@ struct Open311Controller: Sendable {
     let mediaURL = text("media_url")
     let gridCase = Governance_Grid_V1_Case.with {
       $0.source = .resident
-      $0.category = service.code
+      // The Chinese name, as the console and the city's own cases write categories, so an
+      // official reads 环境卫生 whichever way a case came in.
+      $0.category = service.name
       $0.title = Self.title(description: description, service: service)
       $0.details = mediaURL.isEmpty ? description : description + "\n\nmedia_url: " + mediaURL
       if let point { $0.location.point = point }

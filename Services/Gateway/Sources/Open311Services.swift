@@ -44,12 +44,13 @@ public struct Open311Configuration: Sendable, Equatable {
 }
 
 /// One Open311 service (GeoReport v2 "GET Service List"): a kind of case residents report. Its
-/// code is the case's `category` in the grid service.
+/// Chinese name is the `category` a case reported through Open311 gets in the grid service.
 struct Open311Service: Sendable {
-  /// The `service_code`, and the `category` a case reported through Open311 gets.
+  /// The `service_code`: a stable ASCII code for clients (a case entered with it as its category
+  /// is this service too).
   var code: String
-  /// `service_name`: the name residents know, in Chinese; also the category the console and the
-  /// demo city write, so cases entered either way are one service.
+  /// `service_name`: the name residents know, in Chinese; the category an Open311 report gets and
+  /// the one the console and the demo city write, so cases entered either way are one service.
   var name: String
   var description: String
   /// `group`: the kind of work, for a client to group services by.
