@@ -6,6 +6,7 @@ when its visible text holds an untranslated enum value, a record id or a raw div
 scrolls sideways, or when a chart leaves its card. Then each role does its day's task through the
 UI only, sees only its jurisdiction, and the login and case desk are used by keyboard alone.
 """
+import datetime
 import http.cookiejar
 import json
 import os
@@ -732,6 +733,96 @@ class ConsoleTest(unittest.TestCase):
         thumb = self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#case-history img.thumb")))
         self.wait(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb) == 80)
         self.check_page("case-photos")
+
+    def test_10_acceptance_decisions_and_rectification_orders_show_photos_and_take_uploads(self):
+        if Image is None:
+            self.skipTest("Pillow is not installed")
+        browser = self.browser
+        acceptance = next(a for a in self.admin.call("property.v1.PropertyService", "ListAcceptances", {"pageSize": 50})
+                          .get("acceptances", []) if a.get("steps"))
+        compound = self.admin.call("property.v1.PropertyService", "GetCompound", {"id": acceptance["compoundId"]})
+        # An order found in a period of the compound's district, for the compound's company, due in a month.
+        period = next(p for p in self.admin.call("evaluation.v1.EvaluationService", "ListPeriods", {
+            "divisionPrefix": compound["divisionCode"][:6], "pageSize": 50})["periods"]
+            if compound["divisionCode"].startswith(re.sub(r"(?:000)+$", "", p["divisionCode"])))
+        due = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date() + datetime.timedelta(days=30)
+        order = self.admin.call("evaluation.v1.EvaluationService", "CreateRectificationOrder", {
+            "requestId": f"order-{time.time()}", "order": {
+                "divisionCode": compound["divisionCode"], "companyId": acceptance["companyId"], "compoundId": compound["id"],
+                "periodId": period["id"], "problem": "消防通道堆放杂物", "requirement": "清理杂物，拍照留档",
+                "deadline": {"year": due.year, "month": due.month, "day": due.day}}})
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="console-upload-"))
+        photos = {}
+        for name, width in [("验收现场.jpg", 80), ("整改后.jpg", 96)]:
+            photos[name] = folder / name
+            Image.new("RGB", (width, 60), (200, 90, 30)).save(photos[name], "JPEG")
+        fake = folder / "scan.jpg"
+        fake.write_bytes(b"%!PS-Adobe-3.0 not a photo")
+        self.make_user("cailiao", "street", compound["divisionCode"][:9])
+        self.sign_in("cailiao")
+
+        # The acceptance: the latest decision is chosen at first; a file that is no photo is refused
+        # in Chinese; a photo goes with the decision chosen (the first) and shows beside it.
+        form = f"upload-{acceptance['id']}"
+        browser.get(f"{self.base}/console/#compound/{compound['id']}")
+        self.wait(EC.presence_of_element_located((By.ID, f"{form}-file")))
+        self.settle()
+        steps = acceptance["steps"]
+        chooser = Select(browser.find_element(By.ID, f"{form}-step"))
+        self.assertEqual(len(chooser.options), len(steps))
+        self.assertEqual(chooser.first_selected_option.get_attribute("value"), f"steps/{len(steps) - 1}")
+        browser.find_element(By.ID, f"{form}-file").send_keys(str(fake))
+        browser.find_element(By.ID, f"{form}-submit").click()
+        status = self.wait(lambda b: b.find_element(By.ID, f"{form}-status").text not in ("", "上传中…")
+                           and b.find_element(By.ID, f"{form}-status"))
+        self.assertIn("输入有误", status.text)
+        self.assertIn("JPEG", status.text, "the service's rule in Chinese")
+        chooser.select_by_value("steps/0")
+        browser.find_element(By.ID, f"{form}-file").clear()
+        browser.find_element(By.ID, f"{form}-file").send_keys(str(photos["验收现场.jpg"]))
+        browser.find_element(By.ID, f"{form}-submit").click()
+        thumb = self.wait(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, f"[data-acceptance='{acceptance['id']}'] li[data-step='steps/0'] img.thumb")))
+        self.wait(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb) == 80)
+        self.settle()
+        self.check_page("acceptance-photos")
+        stored = self.admin.call("property.v1.PropertyService", "ListAttachments", {"parent": f"acceptances/{acceptance['id']}"})
+        self.assertEqual([(a["eventId"], a["filename"]) for a in stored["attachments"]], [("steps/0", "验收现场.jpg")])
+
+        # The rectification order: its photo shows in its row of the period.
+        form = f"upload-{order['id']}"
+        browser.get(f"{self.base}/console/#period/{period['id']}")
+        self.wait(EC.presence_of_element_located((By.ID, f"{form}-file")))
+        self.settle()
+        browser.find_element(By.ID, f"{form}-file").send_keys(str(photos["整改后.jpg"]))
+        browser.find_element(By.ID, f"{form}-submit").click()
+        thumb = self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, f"tr[data-order='{order['id']}'] img.thumb")))
+        self.wait(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb) == 96)
+        self.settle()
+        self.check_page("rectification-photos")
+        stored = self.admin.call("evaluation.v1.EvaluationService", "ListAttachments", {"parent": f"rectification_orders/{order['id']}"})
+        self.assertEqual([a["filename"] for a in stored["attachments"]], ["整改后.jpg"])
+
+        # The map asks for new alarms every 5 s while shown, and stops when left (with Leaflet only).
+        if not os.environ.get("GOVERNANCE_MAP_LIBRARY"):
+            return
+        self.open_page("map")
+        self.wait(lambda b: b.execute_script("return mapAlarmTimer !== null"))
+        browser.execute_script("""
+            window.alarmPolls = [];
+            const fetched = window.fetch;
+            window.fetch = (url, init) => {
+              if (String(url).endsWith('/ListCases') && String(init?.body ?? '').includes('CASE_SOURCE_SENSOR_ALARM'))
+                window.alarmPolls.push(Date.now());
+              return fetched(url, init);
+            };""")
+        started = time.time()
+        self.wait(lambda b: b.execute_script("return window.alarmPolls.length") >= 1, timeout=8)
+        self.assertLess(time.time() - started, 6.5, "the map asks for alarms every 5 s")
+        self.open_page("cases")
+        self.assertTrue(browser.execute_script("window.alarmPolls = []; return mapAlarmTimer === null"))
+        time.sleep(6)
+        self.assertEqual(browser.execute_script("return window.alarmPolls.length"), 0, "no polling once the map is left")
 
 
 if __name__ == "__main__":

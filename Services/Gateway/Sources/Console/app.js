@@ -885,7 +885,7 @@ async function openCase(id) {
   remember('case', id);
   const [gridCase, events, files] = await Promise.all([
     call(S.grid, 'GetCase', { id }), callAll(S.grid, 'ListCaseEvents', { caseId: id }, 'events'),
-    call(S.grid, 'ListAttachments', { parent: `cases/${id}` }).then((answer) => answer.attachments || []).catch(() => [])]);
+    filesOf(S.grid, `cases/${id}`)]);
   await Promise.all([places.ensure([gridCase.location?.gridCode, ...events.map((e) => e.toUnit?.unitCode)]),
     places.ensureCompounds([gridCase.location?.compoundId])]);
   // The worker a case was dispatched to, by name (a staff assignee is named as they act).
@@ -916,7 +916,8 @@ async function openCase(id) {
     el('td', {}, attachmentLinks(files.filter((file) => file.eventId === event.id)))))));
   // Files go with the latest step: a photo of the scene with the report, of the result with the resolution.
   const latest = events[events.length - 1];
-  const upload = latest && may('GridService/CreateAttachment') ? uploadForm(`cases/${encodeURIComponent(id)}`, latest.id, () => openCase(id)) : null;
+  const upload = latest && may('GridService/CreateAttachment')
+    ? uploadForm(`cases/${encodeURIComponent(id)}`, { eventId: latest.id, done: () => openCase(id) }) : null;
   show(el('div', { class: 'page-head' }, el('h2', { text: `${gridCase.caseNumber} · ${gridCase.title || gridCase.category}` }),
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('cases') })),
   card(t('caseDetail'), el('p', { id: 'case-status', class: 'status-line' }, badge(gridCase.status)), detail,
@@ -924,6 +925,13 @@ async function openCase(id) {
       offered.map((action) => el('button', { type: 'button', id: `action-${action.key}`, text: t(action.key), onclick: () => caseAction(gridCase, action) })))),
   card(t('history'), el('div', { class: 'table-wrap' }, history), upload));
 }
+
+/**
+ * The files of a record (`parent`: cases/ID, patrols/ID, acceptances/ID, rectification_orders/ID)
+ * from the service holding it, in upload order; none when it cannot say.
+ */
+const filesOf = (service, parent) => call(service, 'ListAttachments', { parent })
+  .then((answer) => answer.attachments || []).catch(() => []);
 
 /** A step's files: images as thumbnails opening the file, PDFs as a link (a download). */
 function attachmentLinks(files) {
@@ -939,16 +947,22 @@ function attachmentLinks(files) {
 }
 
 /**
- * The upload of a photo or PDF to a record (`parent`: cases/ID or patrols/ID) through the
- * gateway's `/files/` (multipart/form-data), with the case step it belongs to; a refusal is shown
- * in the console's words (errors.json).
+ * The upload of a photo or PDF to a record (`parent`: cases/ID, patrols/ID, acceptances/ID or
+ * rectification_orders/ID, the id URL-encoded) through the gateway's `/files/`
+ * (multipart/form-data). The file goes with the step `eventId` (a case event), or with the one
+ * chosen among `steps` ([event id, name] pairs, the last chosen at first: an acceptance's
+ * decisions); `label` names the file field. Its controls are named `${id}-file`, `${id}-submit`,
+ * `${id}-status`, so that several forms share a page. A refusal is shown in the console's words
+ * (errors.json); `done` runs after an upload.
  */
-function uploadForm(parent, eventId, done) {
-  const input = el('input', { type: 'file', name: 'file', id: 'upload-file', accept: 'image/jpeg,image/png,image/webp,application/pdf' });
-  const status = el('p', { class: 'form-status', id: 'upload-status', role: 'status' });
-  const button = el('button', { type: 'submit', id: 'upload-submit', text: t('uploadFile') });
-  const form = el('form', { class: 'upload-form', id: 'upload-form' }, field(t('uploadFor'), input, t('uploadHint')),
-    el('div', { class: 'actions' }, button), status);
+function uploadForm(parent, { eventId = '', steps = [], id = 'upload', label = t('uploadFor'), done }) {
+  const input = el('input', { type: 'file', name: 'file', id: `${id}-file`, accept: 'image/jpeg,image/png,image/webp,application/pdf' });
+  const status = el('p', { class: 'form-status', id: `${id}-status`, role: 'status' });
+  const button = el('button', { type: 'submit', id: `${id}-submit`, text: t('uploadFile') });
+  const chooser = steps.length ? el('select', { name: 'event_id', id: `${id}-step` },
+    steps.map(([value, text], index) => el('option', { value, text, selected: index === steps.length - 1 }))) : null;
+  const form = el('form', { class: 'upload-form', id: `${id}-form` }, chooser ? field(t('uploadStep'), chooser) : null,
+    field(label, input, t('uploadHint')), el('div', { class: 'actions' }, button), status);
   const refuse = (text) => { status.className = 'form-status error'; status.textContent = text; };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -957,7 +971,8 @@ function uploadForm(parent, eventId, done) {
     if (file.size > 3 * 1024 * 1024) { refuse(t('fileTooLarge')); return; }
     const body = new FormData();
     body.append('request_id', requestID());
-    if (eventId) body.append('event_id', eventId);
+    const step = chooser ? chooser.value : eventId;
+    if (step) body.append('event_id', step);
     body.append('file', file, file.name);
     button.disabled = true; status.className = 'form-status'; status.textContent = t('uploading');
     try {
@@ -966,7 +981,7 @@ function uploadForm(parent, eventId, done) {
       const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
       if (!response.ok) throw new ServiceError(answer.code, answer.message, answer.details);
       status.className = 'form-status ok'; status.textContent = t('uploaded');
-      await done();
+      await done?.();
     } catch (error) { refuse(errorText(error)); button.disabled = false; }
   });
   return form;
@@ -1132,7 +1147,8 @@ async function openCompound(compound) {
     call(S.prop, 'ListBuildings', { compoundId: compound.id, pageSize: 200 }).catch(() => ({})),
     call(S.prop, 'ListContracts', { compoundId: compound.id, pageSize: 50 }).catch(() => ({})),
     call(S.prop, 'ListAcceptances', { compoundId: compound.id, pageSize: 50 }).catch(() => ({}))]);
-  await places.ensureCompanies([...contracts, ...acceptances].map((x) => x.companyId));
+  const [files] = await Promise.all([Promise.all(acceptances.map((a) => filesOf(S.prop, `acceptances/${a.id}`))),
+    places.ensureCompanies([...contracts, ...acceptances].map((x) => x.companyId))]);
   show(el('div', { class: 'page-head' }, el('h2', { text: compound.name }),
     el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), onclick: () => backTo('compounds') })),
   card(t('compound'), el('dl', { class: 'detail' }, [[t('community'), places.path(compound.divisionCode)], [t('kind'), E(compound.kind)],
@@ -1141,12 +1157,34 @@ async function openCompound(compound) {
     .sort((x, y) => x.name.localeCompare(y.name, 'zh-CN', { numeric: true })).map((b) => [b.name, b.householdCount ?? '', b.leaderName ?? '']))),
   card(t('contracts'), table([t('company'), t('selection'), t('state'), t('signed'), t('actions')], contracts.map((c) => [places.companies.get(c.companyId) ?? '',
     E(c.selectionMethod), badge(c.state), formatDate(c.signedDate), startAcceptanceButton(compound, c, acceptances)]))),
-  card(t('acceptances'), table([t('company'), t('state'), t('currentStep'), t('steps'), t('actions')], acceptances.map((a) => [places.companies.get(a.companyId) ?? '',
-    badge(a.state), E(a.currentStep), el('ol', { class: 'steps' }, (a.steps || []).map((x) => el('li', {
-      text: [`${E(x.step)}${x.round > 1 ? t('roundN', { n: x.round }) : ''}：${E(x.outcome)}`,
+  card(t('acceptances'), table([t('company'), t('state'), t('currentStep'), t('steps'), t('actions')], acceptances.map((a, index) => [places.companies.get(a.companyId) ?? '',
+    badge(a.state), E(a.currentStep), acceptanceSteps(compound, a, files[index]), recordStepButton(compound, a)]), 'compound-acceptances')));
+}
+
+/** A step decision by name, with its round when the step is taken again: 街道审核（第2轮）. */
+const stepName = (decision) => `${E(decision.step)}${decision.round > 1 ? t('roundN', { n: decision.round }) : ''}`;
+
+/**
+ * An acceptance's step decisions, each with the photos and PDFs documenting it (an attachment's
+ * `event_id` is `steps/{index}`), the files of no decision after them, and the upload of another
+ * file to the latest decision or a chosen one.
+ */
+function acceptanceSteps(compound, acceptance, files) {
+  const steps = acceptance.steps || [];
+  const of = (index) => files.filter((file) => file.eventId === `steps/${index}`);
+  const decided = new Set(steps.map((_, index) => `steps/${index}`));
+  const loose = files.filter((file) => !decided.has(file.eventId ?? ''));
+  const upload = may('PropertyService/CreateAttachment') ? uploadForm(`acceptances/${encodeURIComponent(acceptance.id)}`, {
+    id: `upload-${acceptance.id}`, label: t('fileField'), steps: steps.map((x, index) => [`steps/${index}`, `${index + 1}. ${stepName(x)}：${E(x.outcome)}`]),
+    done: () => openCompound(compound) }) : null;
+  return el('div', { class: 'acceptance-steps', 'data-acceptance': acceptance.id },
+    el('ol', { class: 'steps' }, steps.map((x, index) => el('li', { 'data-step': `steps/${index}` },
+      el('span', { text: [`${stepName(x)}：${E(x.outcome)}`,
         `${x.decidedBy ?? ''}${x.decidingBody ? `（${x.decidingBody}）` : ''}`, formatTime(x.decidedTime),
-        (x.reasons || []).length ? `${t('reasons')}：${x.reasons.join('；')}` : ''].filter(Boolean).join(' · ') }))),
-    recordStepButton(compound, a)]))));
+        (x.reasons || []).length ? `${t('reasons')}：${x.reasons.join('；')}` : ''].filter(Boolean).join(' · ') }),
+      attachmentLinks(of(index))))),
+    loose.length ? el('div', { class: 'loose-files' }, el('span', { class: 'hint', text: t('filesOfNoStep') }), attachmentLinks(loose)) : null,
+    upload);
 }
 
 /** The joint acceptance of a compound's trial or active contract, started when none is under way. */
@@ -1350,7 +1388,8 @@ async function openPeriod(period) {
     call(S.eval, 'ListPanels', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
     call(S.eval, 'ListRectificationOrders', { periodId: period.id, pageSize: 100 }).catch(() => ({})),
     call(S.eval, 'ListCompositeScores', { periodId: period.id, pageSize: 100 }).catch(() => ({}))]);
-  await Promise.all([places.ensureCompounds([...panels, ...orders].map((p) => p.compoundId)),
+  const [files] = await Promise.all([Promise.all(orders.map((o) => filesOf(S.eval, `rectification_orders/${o.id}`))),
+    places.ensureCompounds([...panels, ...orders].map((p) => p.compoundId)),
     places.ensureCompanies([...panels, ...orders].map((p) => p.companyId)), places.ensure([period.divisionCode])]);
   const status = el('p', { id: 'period-result', role: 'status' });
   const act = (key, method, confirmKey) => (may(`EvaluationService/${method}`) ? el('button', { type: 'button', id: `period-${key}`, text: t(key),
@@ -1376,10 +1415,18 @@ async function openPeriod(period) {
     el('thead', {}, el('tr', {}, [t('rank'), t('company'), t('composite'), t('rating'), t('listStatus')].map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, composites.map((c) => el('tr', {}, el('td', { text: c.rank ?? '' }), el('td', { text: c.companyName ?? '' }),
       el('td', { text: Number(c.total || 0).toFixed(1) }), el('td', { text: c.stars ? '★'.repeat(c.stars) : '' }), el('td', {}, badge(c.listStatus))))))),
-  card(t('rectifications'), el('table', { class: 'list' },
-    el('thead', {}, el('tr', {}, [t('company'), t('compound'), t('problem'), t('state'), t('deadline')].map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, orders.map((o) => el('tr', {}, el('td', { text: places.companies.get(o.companyId) ?? '' }), el('td', { text: places.compounds.get(o.compoundId) ?? '' }),
-      el('td', { text: o.problem ?? '' }), el('td', {}, badge(o.state)), el('td', { text: formatDate(o.deadline) })))))));
+  card(t('rectifications'), el('div', { class: 'table-wrap' }, el('table', { class: 'list', id: 'period-orders' },
+    el('thead', {}, el('tr', {}, [t('company'), t('compound'), t('problem'), t('state'), t('deadline'), t('attachments')].map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, orders.map((o, index) => el('tr', { 'data-order': o.id }, el('td', { text: places.companies.get(o.companyId) ?? '' }),
+      el('td', { text: places.compounds.get(o.compoundId) ?? '' }), el('td', { text: o.problem ?? '' }), el('td', {}, badge(o.state)),
+      el('td', { text: formatDate(o.deadline) }), el('td', {}, orderFiles(period, o, files[index])))))))));
+}
+
+/** A rectification order's photos and PDFs (the company's work, what the evaluators found), and the upload of another. */
+function orderFiles(period, order, files) {
+  const upload = may('EvaluationService/CreateAttachment') ? uploadForm(`rectification_orders/${encodeURIComponent(order.id)}`, {
+    id: `upload-${order.id}`, label: t('fileField'), done: () => openPeriod(period) }) : null;
+  return el('div', { class: 'order-files' }, attachmentLinks(files), upload);
 }
 
 /**
@@ -1530,9 +1577,11 @@ const OVERDUE_COLOUR = '#d50000';
 // The heat layer's classes, few to many cases in the period (a choropleth of the grids).
 const HEAT_COLOURS = ['#fff5f0', '#fcbba1', '#fc9272', '#fb6a4a', '#de2d26', '#a50f15'];
 const OPEN_STATUSES = ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED', 'CASE_STATUS_IN_PROGRESS', 'CASE_STATUS_REOPENED'];
-/** How often the map asks for new sensor alarms, in milliseconds. */
-const ALARM_POLL = 15000;
+/** How often the map asks for new sensor alarms, in milliseconds, while the map page is shown. */
+const ALARM_POLL = 5000;
 let mapAlarmTimer = null;
+/** Leaves the map page: its alarm polling stops and its map is taken down (navigate calls it). */
+let leaveMap = () => {};
 
 /** A legend's colour sample, coloured through the style object (the console's CSP takes no style attribute). */
 function swatch(className, colour) {
@@ -1547,7 +1596,7 @@ function heatColour(count, most) {
 }
 
 async function mapPage() {
-  clearInterval(mapAlarmTimer);
+  leaveMap();
   const status = el('p', { id: 'map-status', class: 'list-status', role: 'status', 'aria-live': 'polite' });
   const head = el('div', { class: 'page-head' }, el('h2', { text: t('map') }));
   const [config, ready] = await Promise.all([fetch('/map/config', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : {})).catch(() => ({})),
@@ -1660,10 +1709,20 @@ async function mapPage() {
   const alarms = () => call(S.grid, 'ListCases', { divisionPrefix: prefix, source: 'CASE_SOURCE_SENSOR_ALARM', statuses: OPEN_STATUSES,
     orderBy: 'create_time desc', pageSize: 20 }).then((answer) => answer.cases || []);
   let known = new Set((await alarms().catch(() => [])).map((c) => c.id));
-  mapAlarmTimer = setInterval(async () => {
-    if (!mapNode.isConnected) { clearInterval(mapAlarmTimer); map.remove(); return; }
+  // Left while loading: no polling for a page no longer shown.
+  if (!mapNode.isConnected) { map.remove(); return; }
+  const stop = () => {
+    clearInterval(timer);
+    if (mapAlarmTimer === timer) mapAlarmTimer = null;
+    if (leaveMap === stop) leaveMap = () => {};
+    map.remove();
+  };
+  const timer = setInterval(async () => {
+    if (!mapNode.isConnected) { stop(); return; }
+    // A tab in the background shows nothing: it asks again once shown.
+    if (document.hidden) return;
     const latest = await alarms().catch(() => null);
-    if (!latest) return;
+    if (!latest || !mapNode.isConnected) return;
     const fresh = latest.filter((c) => !known.has(c.id));
     known = new Set([...known, ...latest.map((c) => c.id)]);
     if (!fresh.length) return;
@@ -1671,6 +1730,10 @@ async function mapPage() {
     notice(fresh.map((c) => t('newAlarm', { title: `${c.caseNumber} ${c.title || E(c.alarm?.kind)}` })).join('；'));
     await reload();
   }, ALARM_POLL);
+  // Only this map is shown now: one that loaded meanwhile and was replaced stops too.
+  leaveMap();
+  mapAlarmTimer = timer;
+  leaveMap = stop;
 }
 
 // ---- Navigation ----
@@ -1710,6 +1773,8 @@ function backTo(page) {
 
 async function navigate(page, preset) {
   notice('');
+  // The map asks for alarms only while it is shown.
+  leaveMap();
   const [kind, id] = page.split('/');
   const detail = id && DETAILS[kind];
   if (detail && pageAllowed(detail.list)) {

@@ -58,7 +58,7 @@ const UI = {
     legend: '图例', legendOverdue: '逾期事件', legendAlarm: '新告警', heatLow: '少', heatHigh: '多', newAlarm: '新告警：{title}',
     openCaseDetail: '查看事件详情', attachments: '附件', uploadFile: '上传附件', uploadFor: '上传至最新环节', uploading: '上传中…',
     uploaded: '已上传', uploadHint: '支持 JPEG、PNG、WebP 图片和 PDF 文件，单个不超过 3 MB', fileTooLarge: '文件超过 3 MB，无法上传',
-    chooseFile: '请先选择文件', pdfFile: '文档',
+    chooseFile: '请先选择文件', pdfFile: '文档', uploadStep: '所属审核环节', fileField: '照片或 PDF 文件', filesOfNoStep: '未关联审核环节的附件：',
   },
   en: {
     title: 'Community Governance Platform', signIn: 'Sign in', username: 'Username', password: 'Password',
@@ -139,6 +139,7 @@ const UI = {
     attachments: 'Attachments', uploadFile: 'Upload a file', uploadFor: 'Upload to the latest step', uploading: 'Uploading…',
     uploaded: 'Uploaded', uploadHint: 'JPEG, PNG or WebP images and PDF files, at most 3 MB each',
     fileTooLarge: 'The file is larger than 3 MB', chooseFile: 'Choose a file first', pdfFile: 'Document',
+    uploadStep: 'Decision it documents', fileField: 'Photo or PDF file', filesOfNoStep: 'Files of no decision:',
   },
 };
 
