@@ -308,7 +308,7 @@ struct MapController: Sendable {
       communities += page.divisions.filter { !$0.boundary.isEmpty }
       token = page.nextPageToken
     } while !token.isEmpty && communities.count < Self.layerCaps["community"]!
-    if cut(&communities, layer: "community") { truncated.append("community") }
+    if Self.cut(&communities, layer: "community", more: !token.isEmpty) { truncated.append("community") }
     for division in communities {
       guard let geometry = Self.geometry(division.boundary, convert: convert) else { continue }
       features.append(
@@ -350,7 +350,7 @@ struct MapController: Sendable {
       grids += page.grids.filter { !$0.boundary.isEmpty }
       token = page.nextPageToken
     } while !token.isEmpty && grids.count < Self.layerCaps["grid"]!
-    if cut(&grids, layer: "grid") { truncated.append("grid") }
+    if Self.cut(&grids, layer: "grid", more: !token.isEmpty) { truncated.append("grid") }
     for item in grids {
       guard let geometry = Self.geometry(item.boundary, convert: convert) else { continue }
       let row = figures[item.gridCode]
@@ -380,7 +380,7 @@ struct MapController: Sendable {
       compounds += page.compounds.filter(\.hasPoint)
       token = page.nextPageToken
     } while !token.isEmpty && compounds.count < Self.layerCaps["compound"]!
-    if cut(&compounds, layer: "compound") { truncated.append("compound") }
+    if Self.cut(&compounds, layer: "compound", more: !token.isEmpty) { truncated.append("compound") }
     for compound in compounds {
       features.append(
         Self.feature(
@@ -412,7 +412,7 @@ struct MapController: Sendable {
       }
       token = page.nextPageToken
     } while !token.isEmpty && cases.count < Self.layerCaps["case"]!
-    if cut(&cases, layer: "case") { truncated.append("case") }
+    if Self.cut(&cases, layer: "case", more: !token.isEmpty) { truncated.append("case") }
     for (item, named) in cases {
       let overdue = item.overdue || (item.hasDeadline && item.deadline.date < now)
       features.append(
@@ -438,11 +438,12 @@ struct MapController: Sendable {
     ])
   }
 
-  /// Cuts `items` to the layer's cap; true when anything was left out.
-  func cut<T>(_ items: inout [T], layer: String) -> Bool {
+  /// Holds `items` to the layer's cap; true when the layer is cut short: more items than the
+  /// cap were read, or the reading stopped at the cap with pages left (`more`).
+  static func cut<T>(_ items: inout [T], layer: String, more: Bool) -> Bool {
     let cap = Self.layerCaps[layer] ?? 0
-    guard items.count > cap else { return false }
-    items.removeLast(items.count - cap)
+    guard items.count > cap || more else { return false }
+    if items.count > cap { items.removeLast(items.count - cap) }
     return true
   }
 
