@@ -75,4 +75,20 @@ struct CalendarDateTests {
           $0.day = 26
         }) == "2026-11-26")
   }
+
+  @Test("days since 1970 and the civil date convert both ways, as Foundation's Gregorian calendar counts them")
+  func daysSinceEpochAndTheCivilDateConvertBothWays() {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    for days in stride(from: Int64(-800_000), through: 800_000, by: 997) {
+      let civil = CalendarDate.civil(daysSinceEpoch: days)
+      #expect(CalendarDate.daysSinceEpoch(year: civil.year, month: civil.month, day: civil.day) == days)
+      let parts = calendar.dateComponents(
+        [.year, .month, .day], from: Date(timeIntervalSince1970: Double(days) * 86_400))
+      if days >= -141_427 {  // Foundation's Gregorian calendar from 15 October 1582 on
+        #expect(
+          Int64(parts.year!) == civil.year && Int64(parts.month!) == civil.month && Int64(parts.day!) == civil.day)
+      }
+    }
+  }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceKit
 
 /// The two formats Open311 GeoReport v2 answers in ("Format Support"): XML, which the standard
 /// requires, and JSON. A resource names its format as its extension (`services.xml`).
@@ -278,7 +279,7 @@ enum Open311DateTime {
   static func format(_ time: Date) -> String {
     let seconds = Int64(time.timeIntervalSince1970.rounded(.down)) + Int64(cityOffset)
     let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-    let (year, month, day) = civil(daysSinceEpoch: days)
+    let (year, month, day) = CalendarDate.civil(daysSinceEpoch: days)
     let secondOfDay = seconds - days * 86_400
     func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
     let yearText = String(year)
@@ -318,8 +319,9 @@ enum Open311DateTime {
     let month = try digits(2)
     try expect("-")
     let day = try digits(2)
-    guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, of: year) else { throw bad }
-    let days = daysSinceEpoch(year: year, month: month, day: day)
+    guard (1...12).contains(month), day >= 1, day <= CalendarDate.daysIn(month: Int32(month), of: Int32(year))
+    else { throw bad }
+    let days = CalendarDate.daysSinceEpoch(year: year, month: month, day: day)
     if index == chars.count {
       return Date(timeIntervalSince1970: Double((days + (endOfDay ? 1 : 0)) * 86_400 - Int64(cityOffset)))
     }
@@ -361,37 +363,5 @@ enum Open311DateTime {
     guard index == chars.count else { throw bad }
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
     return Date(timeIntervalSince1970: Double(seconds) + fraction)
-  }
-
-  static func daysIn(month: Int64, of year: Int64) -> Int64 {
-    switch month {
-    case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-    case 4, 6, 9, 11: 30
-    default: 31
-    }
-  }
-
-  /// Days from 1970-01-01 to a Gregorian date, counted in 400-year cycles from a year that starts
-  /// in March (the inverse of `civil`).
-  static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-    let shiftedYear = month <= 2 ? year - 1 : year
-    let cycle = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-    let yearOfCycle = shiftedYear - cycle * 400
-    let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    let dayOfCycle = yearOfCycle * 365 + yearOfCycle / 4 - yearOfCycle / 100 + dayOfYear
-    return cycle * 146_097 + dayOfCycle - 719_468
-  }
-
-  /// The Gregorian year, month and day of a count of days since 1970-01-01.
-  static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-    let shifted = days + 719_468
-    let cycle = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-    let dayOfCycle = shifted - cycle * 146_097
-    let yearOfCycle = (dayOfCycle - dayOfCycle / 1460 + dayOfCycle / 36_524 - dayOfCycle / 146_096) / 365
-    let dayOfYear = dayOfCycle - (365 * yearOfCycle + yearOfCycle / 4 - yearOfCycle / 100)
-    let marchMonth = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * marchMonth + 2) / 5 + 1
-    let month = marchMonth < 10 ? marchMonth + 3 : marchMonth - 9
-    return (yearOfCycle + cycle * 400 + (month <= 2 ? 1 : 0), month, day)
   }
 }

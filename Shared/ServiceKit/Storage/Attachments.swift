@@ -209,6 +209,30 @@ public enum AttachmentLedger {
       .map { try StoredMessage.decode(Attachment.self, from: $0) }
   }
 
+  /// The files of `request.parent`, a record of `type` named `kind/{id}`, in upload order.
+  /// - Throws: INVALID_ARGUMENT naming `parent`; NOT_FOUND when the record does not exist.
+  public static func list<Record: StoredRecord>(
+    _ request: Governance_Common_V1_ListAttachmentsRequest, kind: String, record type: Record.Type,
+    in reader: any DatabaseReader
+  ) async throws -> Governance_Common_V1_ListAttachmentsResponse {
+    let parent = try parent(request.parent, kinds: [kind])
+    return try await reader.read { db in
+      _ = try RecordTable.fetchRequired(db, type, id: parent.id)
+      return try .with { $0.attachments = try list(db, parent: request.parent) }
+    }
+  }
+
+  /// One file's bytes for `principal`, by the attachment's id (`content(_:from:for:)`).
+  /// - Throws: INVALID_ARGUMENT naming `id`; NOT_FOUND; PERMISSION_DENIED as `content` does.
+  public static func content(
+    id: String, in reader: any DatabaseReader, files: AttachmentFiles, for principal: Principal
+  ) async throws -> Governance_Common_V1_GetAttachmentContentResponse {
+    let attachmentID = try FieldValidation.requiredID(id, field: "id")
+    let attachment = try await reader.read { db in try RecordTable.fetchRequired(db, Attachment.self, id: attachmentID)
+    }
+    return try content(attachment, from: files, for: principal)
+  }
+
   /// One file's bytes for `principal`: the original for the staff who handle the record
   /// (`Attachments.seesOriginal`), the copy without metadata for everyone else.
   /// - Throws: NOT_FOUND; PERMISSION_DENIED outside the reader's jurisdiction, or for a PDF asked

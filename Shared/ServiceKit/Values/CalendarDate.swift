@@ -29,7 +29,7 @@ public enum CalendarDate {
 
   /// The Gregorian year, month and day of a count of days since 1970-01-01, counted in 400-year
   /// cycles from a year that starts in March (so that the leap day falls at a cycle's end).
-  static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+  public static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
     let shifted = days + 719_468  // days from 0000-03-01 to 1970-01-01
     let cycle = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
     let dayOfCycle = shifted - cycle * 146_097
@@ -39,6 +39,17 @@ public enum CalendarDate {
     let day = dayOfYear - (153 * marchMonth + 2) / 5 + 1
     let month = marchMonth < 10 ? marchMonth + 3 : marchMonth - 9
     return (yearOfCycle + cycle * 400 + (month <= 2 ? 1 : 0), month, day)
+  }
+
+  /// Days from 1970-01-01 to a Gregorian date, counted in the same 400-year cycles from a year
+  /// that starts in March (the inverse of `civil`).
+  public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+    let shiftedYear = month <= 2 ? year - 1 : year
+    let cycle = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+    let yearOfCycle = shiftedYear - cycle * 400
+    let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+    let dayOfCycle = yearOfCycle * 365 + yearOfCycle / 4 - yearOfCycle / 100 + dayOfYear
+    return cycle * 146_097 + dayOfCycle - 719_468
   }
 
   static func calendarDate(at time: Date) -> Governance_Common_V1_Date {
@@ -74,7 +85,7 @@ public enum CalendarDate {
 
   /// Days in a month of the Gregorian calendar: February has 29 in years divisible by 4, except
   /// centuries not divisible by 400.
-  static func daysIn(month: Int32, of year: Int32) -> Int32 {
+  public static func daysIn(month: Int32, of year: Int32) -> Int32 {
     switch month {
     case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
     case 4, 6, 9, 11: 30

@@ -70,9 +70,6 @@ extension GridStore {
   public func attachmentContent(id: String, for principal: Principal) async throws
     -> Governance_Common_V1_GetAttachmentContentResponse
   {
-    let attachmentID = try FieldValidation.requiredID(id, field: "id")
-    let attachment = try await writer.read { db in try RecordTable.fetchRequired(db, Attachment.self, id: attachmentID)
-    }
-    return try AttachmentLedger.content(attachment, from: files, for: principal)
+    try await AttachmentLedger.content(id: id, in: writer, files: files, for: principal)
   }
 }

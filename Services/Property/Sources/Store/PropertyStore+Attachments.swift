@@ -25,25 +25,17 @@ extension PropertyStore {
     }
   }
 
-  /// The files of an acceptance, in upload order.
+  /// The files of a record, in upload order (AttachmentLedger.list).
   public func listAttachments(_ request: Governance_Common_V1_ListAttachmentsRequest) async throws
     -> Governance_Common_V1_ListAttachmentsResponse
   {
-    let parent = try AttachmentLedger.parent(request.parent, kinds: ["acceptances"])
-    return try await writer.read { db in
-      _ = try RecordTable.fetchRequired(db, Acceptance.self, id: parent.id)
-      return try .with { $0.attachments = try AttachmentLedger.list(db, parent: request.parent) }
-    }
+    try await AttachmentLedger.list(request, kind: "acceptances", record: Acceptance.self, in: writer)
   }
 
   /// One file's bytes for `principal` (AttachmentLedger.content).
   public func attachmentContent(id: String, for principal: Principal) async throws
     -> Governance_Common_V1_GetAttachmentContentResponse
   {
-    let attachmentID = try FieldValidation.requiredID(id, field: "id")
-    let attachment = try await writer.read { db in
-      try RecordTable.fetchRequired(db, Governance_Common_V1_Attachment.self, id: attachmentID)
-    }
-    return try AttachmentLedger.content(attachment, from: files, for: principal)
+    try await AttachmentLedger.content(id: id, in: writer, files: files, for: principal)
   }
 }
