@@ -9,7 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Leaflet (PyPI's xstatic-leaflet, installed by .ci/run) for the console's map: every system the
 # tests start serves it at /vendor/leaflet/.
-GOVERNANCE_MAP_LIBRARY="$(python3 -c 'import xstatic.pkg.leaflet as l; print(l.BASE_DIR)')"
+GOVERNANCE_MAP_LIBRARY="$(python3 -c 'import xstatic.pkg.leaflet as l; print(l.BASE_DIR)' 2>/dev/null)" || {
+  echo "Leaflet for the map tests is missing: pip install xstatic-leaflet (.ci/run installs every test tool)" >&2
+  exit 1
+}
 export GOVERNANCE_MAP_LIBRARY
 swift build --build-tests
 swift test --skip-build
