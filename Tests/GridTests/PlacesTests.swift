@@ -116,6 +116,35 @@ struct PlacesTests {
     }
   }
 
+  @Test("a point lies within 20 km of a community's boundary of this city")
+  func aPointLiesWithin20KmOfTheCity() async throws {
+    let store = try await GridFixture.store()
+    try await Self.importFixture(store)
+    // 0.15° north of the community: about 16.7 km, still the city's.
+    #expect(try await store.locate(Self.point(118.71, 32.16)).outsideGrids)
+    for (longitude, latitude) in [(118.71, 32.25), (-0.1276, 51.5072), (0.0, 0.0)] {
+      await #expect(
+        throws: DomainError.invalidArgument(
+          field: "point", rule: "lies within 20 km of a community's boundary of this city")
+      ) { try await store.locate(Self.point(longitude, latitude)) }
+    }
+  }
+
+  @Test("a hole lies inside its outer ring and every ring encloses an area")
+  func aHoleLiesInsideItsOuterRing() {
+    let outside =
+      #"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]],[[2,2],[3,2],[3,3],[2,3],[2,2]]]}"#
+    let flat = #"{"type":"Polygon","coordinates":[[[0,0],[0,0],[0,0],[0,0]]]}"#
+    for (text, field) in [(outside, "b.coordinates[1]"), (flat, "b.coordinates[0]")] {
+      #expect {
+        try Boundary.parse(text: text, field: "b")
+      } throws: { error in
+        guard case .invalidArgument(let named, _) = error as? DomainError else { return false }
+        return named == field
+      }
+    }
+  }
+
   @Test("an import is checked whole and stored all or none")
   func anImportIsCheckedWholeAndStoredAllOrNone() async throws {
     let store = try await GridFixture.store()

@@ -59,6 +59,26 @@ struct AttachmentsTests {
     }
   }
 
+  @Test("a JPEG ends at its end-of-image marker: a second picture appended with its EXIF is not kept")
+  func aJPEGEndsAtItsEndOfImageMarker() throws {
+    let second =
+      [0xFF, 0xD8] + Self.segment(0xE1, Array("Exif".utf8) + [0, 0] + Array("SECOND-GPS-SECRET".utf8))
+      + Self.segment(0xDA, [1, 1, 0, 0, 63, 0]) + [0x77, 0xFF, 0xD9]
+    // A progressive picture: two scans with a table between, restart markers in the data.
+    let progressive =
+      [0xFF, 0xD8] + Self.segment(0xDA, [1, 1, 0, 0, 63, 0]) + [0x01, 0xFF, 0xD0, 0x02]
+      + Self.segment(0xC4, [0, 1, 2]) + Self.segment(0xED, Array("IPTC-SECRET".utf8))
+      + Self.segment(0xDA, [1, 1, 0, 0, 63, 0]) + [0x03, 0xFF, 0x00, 0xFF, 0xD9]
+    for picture in [Self.jpegWithExif + second, progressive] {
+      let stripped = [UInt8](try #require(try MetadataStripping.stripped(Data(picture), type: .jpeg, field: "content")))
+      #expect(stripped.firstRange(of: Array("SECRET".utf8)) == nil)
+      #expect(Array(stripped.suffix(2)) == [0xFF, 0xD9])
+    }
+    let kept = [UInt8](
+      try #require(try MetadataStripping.stripped(Data(progressive), type: .jpeg, field: "content")))
+    #expect(kept.firstRange(of: [0x01, 0xFF, 0xD0, 0x02]) != nil && kept.firstRange(of: [0, 1, 2]) != nil)
+  }
+
   static func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
     let length = UInt32(data.count)
     return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]

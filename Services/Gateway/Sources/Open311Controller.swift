@@ -35,6 +35,8 @@ struct Open311Controller: Sendable {
   static let maximumResults = 1_000
   /// The most ids one `service_request_id=` list may name.
   static let maximumRequestIDs = 100
+  /// The most codes one `service_code=` list may name (the catalogue has 10).
+  static let maximumServiceCodes = 20
   /// The widest date range of `GET requests`, and its default back from now ("may not span more
   /// than 90 days").
   static let maximumRange: TimeInterval = 90 * 86_400
@@ -713,6 +715,12 @@ struct Open311Query: Sendable, Equatable {
       return items.isEmpty ? nil : items
     }
     serviceCodes = list("service_code")
+    // Each code is a listing of its own in the grid service: a list is held to the catalogue's
+    // size and a little more, not left to fan out into thousands of calls.
+    if let codes = serviceCodes, codes.count > Open311Controller.maximumServiceCodes {
+      throw Open311Error.badRequest(
+        "service_code", "names at most \(Open311Controller.maximumServiceCodes) service codes, got \(codes.count)")
+    }
     var statuses: [Open311Status] = []
     for word in list("status") ?? [] {
       guard let status = Open311Status(rawValue: word.lowercased()) else {

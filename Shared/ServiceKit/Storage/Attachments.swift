@@ -183,12 +183,7 @@ public enum AttachmentLedger {
     _ db: Database, _ intake: Intake, parent: String, divisionCode: String, eventID: String, by principal: Principal,
     at time: Date
   ) throws -> Attachment {
-    let count =
-      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attachment WHERE parent = ?", arguments: [parent]) ?? 0
-    guard count < Attachments.maximumPerRecord else {
-      throw DomainError.failedPrecondition(
-        rule: "a record holds at most \(Attachments.maximumPerRecord) attachments", detail: "\(parent) holds \(count)")
-    }
+    try checkRoom(db, parent: parent, divisionCode: divisionCode, by: principal)
     return try RecordTable.insertNew(
       db,
       Attachment.with {
@@ -201,6 +196,21 @@ public enum AttachmentLedger {
         $0.sha256 = intake.sha256
         $0.publicSha256 = intake.publicSha256
       }, by: principal, at: time)
+  }
+
+  /// The rule "a writer within the record's jurisdiction adds a file while it holds fewer than
+  /// `Attachments.maximumPerRecord`": checked before a file's bytes are kept (so a refused upload
+  /// leaves nothing on disk) and again as its record is written. The jurisdiction comes first, so
+  /// a caller outside it learns nothing of the record.
+  /// - Throws: PERMISSION_DENIED, then FAILED_PRECONDITION.
+  public static func checkRoom(_ db: Database, parent: String, divisionCode: String, by principal: Principal) throws {
+    try Jurisdiction.checkWritable(divisionCode, by: principal)
+    let count =
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attachment WHERE parent = ?", arguments: [parent]) ?? 0
+    guard count < Attachments.maximumPerRecord else {
+      throw DomainError.failedPrecondition(
+        rule: "a record holds at most \(Attachments.maximumPerRecord) attachments", detail: "\(parent) holds \(count)")
+    }
   }
 
   /// The files of `parent`, in upload order.

@@ -33,7 +33,7 @@ public enum MetadataStripping {
     var index = 2
     var orientation: UInt16?
     var wroteOrientation = false
-    while index + 4 <= bytes.count {
+    while index + 2 <= bytes.count {
       guard bytes[index] == 0xFF else { return nil }
       let marker = bytes[index + 1]
       if marker == 0xFF {
@@ -41,9 +41,12 @@ public enum MetadataStripping {
         continue
       }
       if marker == 0xD9 {
+        // The end of the image: whatever follows (a second picture with its own EXIF, as phones
+        // append for motion and depth photos) is not kept.
         output += [0xFF, 0xD9]
         return output
       }
+      guard index + 4 <= bytes.count else { return nil }
       let length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
       guard length >= 2, index + 2 + length <= bytes.count else { return nil }
       let segment = bytes[index..<(index + 2 + length)]
@@ -55,15 +58,21 @@ public enum MetadataStripping {
         if let orientation, orientation != 1 { output += orientationSegment(orientation) }
         wroteOrientation = true
       }
-      if marker == 0xDA {
-        // Start of scan: the compressed image follows to the end of the file.
-        output += bytes[index...]
-        return output
-      }
       if !isApp && marker != 0xFE || [0xE0, 0xE2, 0xEE].contains(marker) {
         output += segment
       }
       index += 2 + length
+      if marker == 0xDA {
+        // The scan's compressed data runs to the next marker: an FF not followed by a stuffed 00
+        // or a restart marker (D0–D7). A progressive image has several scans, tables between.
+        let start = index
+        while index + 1 < bytes.count {
+          if bytes[index] == 0xFF, bytes[index + 1] != 0x00, !(0xD0...0xD7).contains(bytes[index + 1]) { break }
+          index += 1
+        }
+        guard index + 1 < bytes.count else { return nil }
+        output += bytes[start..<index]
+      }
     }
     return nil
   }

@@ -114,6 +114,19 @@ extension Boundary {
         field: field,
         rule: "does not cross itself: edges meet near \(crossing.longitude), \(crossing.latitude)")
     }
+    for (polygonIndex, polygon) in polygons.enumerated() {
+      let prefix = type == "MultiPolygon" ? "\(field).coordinates[\(polygonIndex)]" : "\(field).coordinates"
+      let outer = Boundary(polygons: [[polygon[0]]])
+      for (ringIndex, ring) in polygon.enumerated() {
+        guard Self.twiceSignedArea(ring) != 0 else {
+          throw DomainError.invalidArgument(field: "\(prefix)[\(ringIndex)]", rule: "encloses an area")
+        }
+        if ringIndex > 0, !ring.allSatisfy(outer.contains) {
+          throw DomainError.invalidArgument(
+            field: "\(prefix)[\(ringIndex)]", rule: "is a hole inside its polygon's outer ring (RFC 7946 §3.1.6)")
+        }
+      }
+    }
     return boundary
   }
 
@@ -170,6 +183,16 @@ extension Boundary {
     return ring
   }
 
+  /// Twice the area a ring encloses, in square degrees, signed by its direction (the shoelace
+  /// formula).
+  static func twiceSignedArea(_ ring: [Position]) -> Double {
+    var sum = 0.0
+    for index in 0..<(ring.count - 1) {
+      sum += ring[index].longitude * ring[index + 1].latitude - ring[index + 1].longitude * ring[index].latitude
+    }
+    return sum
+  }
+
   /// A JSON number as Foundation's parser gives it (an integer or a floating-point value; never a
   /// Boolean, which Foundation may also hand over as a number).
   private static func degrees(_ value: Any) -> Double? {
@@ -190,10 +213,19 @@ extension Boundary {
           edges.append((ring[index], ring[index + 1], ringIndex, index, ring.count - 1))
         }
       }
+      // Swept west to east: an edge is compared only with those whose span of longitudes and of
+      // latitudes meets its own, so an outline of thousands of positions takes milliseconds.
+      edges.sort { min($0.0.longitude, $0.1.longitude) < min($1.0.longitude, $1.1.longitude) }
       for first in 0..<edges.count {
         let a = edges[first]
-        for second in (first + 1)..<max(first + 1, edges.count) {
+        let east = max(a.0.longitude, a.1.longitude)
+        let south = min(a.0.latitude, a.1.latitude)
+        let north = max(a.0.latitude, a.1.latitude)
+        var second = first + 1
+        while second < edges.count, min(edges[second].0.longitude, edges[second].1.longitude) <= east {
           let b = edges[second]
+          second += 1
+          guard max(b.0.latitude, b.1.latitude) >= south, min(b.0.latitude, b.1.latitude) <= north else { continue }
           if a.ring == b.ring {
             let gap = abs(a.index - b.index)
             if gap == 1 || gap == a.count - 1 {

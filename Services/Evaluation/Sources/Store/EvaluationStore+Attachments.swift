@@ -15,6 +15,10 @@ extension EvaluationStore {
     guard request.eventID.isEmpty else {
       throw DomainError.invalidArgument(field: "event_id", rule: "is given for a case or an acceptance only")
     }
+    try await writer.read { db in
+      let order = try RecordTable.fetchRequired(db, Governance_Evaluation_V1_RectificationOrder.self, id: parent.id)
+      try AttachmentLedger.checkRoom(db, parent: request.parent, divisionCode: order.divisionCode, by: principal)
+    }
     let intake = try AttachmentLedger.take(request, into: files)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {

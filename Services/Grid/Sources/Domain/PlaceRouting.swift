@@ -25,8 +25,14 @@ public enum PlaceRouting {
   /// the lowest code. So a point on the edge two grids share goes to the smaller grid, and
   /// between equal grids to the lower code. Nil when no grid holds the point.
   public static func grid(holding point: Position, among candidates: [Candidate]) -> String? {
+    grids(holding: point, among: candidates).first
+  }
+
+  /// Every grid holding the point, the most specific first by the rule of `grid(holding:among:)`:
+  /// an alarm passes to the next when the first has nobody on duty.
+  public static func grids(holding point: Position, among candidates: [Candidate]) -> [String] {
     candidates.filter { $0.boundary.contains(point) }
-      .min { ($0.areaSquareMeters, $0.code) < ($1.areaSquareMeters, $1.code) }?.code
+      .sorted { ($0.areaSquareMeters, $0.code) < ($1.areaSquareMeters, $1.code) }.map(\.code)
   }
 
   /// The rule "outside every grid, a case goes to the community whose boundary is nearest": the
@@ -57,9 +63,25 @@ public enum PlaceRouting {
     }
   }
 
+  /// The farthest a point may lie from every community's boundary, in metres: farther, it is
+  /// not a place of this city (a phone's 0, 0 for "no fix", a slip of a digit), and a case there
+  /// would land in some community tens or thousands of kilometres away.
+  public static let maximumDistanceMeters = 20_000.0
+
+  /// The rule "a point lies within 20 km of the city's communities".
+  /// - Throws: `DomainError.invalidArgument` naming `field`.
+  public static func checkNear(distanceMeters: Double?, field: String) throws(DomainError) {
+    guard let distanceMeters, distanceMeters <= maximumDistanceMeters else {
+      throw DomainError.invalidArgument(
+        field: field,
+        rule: "lies within \(Int(maximumDistanceMeters / 1000)) km of a community's boundary of this city")
+    }
+  }
+
   /// Half-widths, in degrees, of the boxes searched for the nearest community, each tried when
-  /// the one before held none near enough: from about 500 m to the whole earth.
-  public static let searchRadii: [Double] = [0.005, 0.02, 0.1, 0.5, 2, 10, 360]
+  /// the one before held none near enough: from about 500 m to the widest the 20 km rule needs
+  /// (0.5° covers more than 20 km below 65° of latitude).
+  public static let searchRadii: [Double] = [0.005, 0.02, 0.1, 0.5]
 
   /// Metres every community outside a box of half-width `radius` degrees around `point` is at
   /// least away: a nearest candidate no farther than this is the nearest of all.

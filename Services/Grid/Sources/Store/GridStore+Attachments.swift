@@ -27,6 +27,10 @@ extension GridStore {
   public func createAttachment(
     _ request: Governance_Common_V1_CreateAttachmentRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Attachment {
+    try await writer.read { db in
+      let parent = try Self.attachmentParent(db, request.parent)
+      try AttachmentLedger.checkRoom(db, parent: request.parent, divisionCode: parent.divisionCode, by: principal)
+    }
     let intake = try AttachmentLedger.take(request, into: files)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {

@@ -71,7 +71,7 @@ extension GridStore {
   ) throws -> GridCase {
     var arriving = prepared.gridCase
     if arriving.divisionCode.isEmpty {
-      let placement = try locate(db, arriving.location.point)
+      let placement = try locate(db, arriving.location.point, field: "grid_case.location.point")
       arriving = try CaseWorkflow.placed(
         arriving, gridCode: placement.gridCode, divisionCode: placement.divisionCode)
     }

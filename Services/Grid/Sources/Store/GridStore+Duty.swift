@@ -256,14 +256,17 @@ extension GridStore {
       return request.gridCode
     }
     if request.compoundID.isEmpty {
-      // A device known by its position alone: the grid holding it, which must exist, since
-      // an alarm goes to a grid's on-duty worker.
-      let placement = try locate(db, request.point)
-      guard !placement.outsideGrids else {
+      // A device known by its position alone: the grids holding it, which must exist, since an
+      // alarm goes to a grid's on-duty worker; the most specific one with somebody on duty, as
+      // for a compound.
+      let position = Position(longitude: request.point.longitude, latitude: request.point.latitude)
+      let holding = PlaceRouting.grids(
+        holding: position, among: try candidates(db, near: position, radius: 0, grids: true))
+      guard let mostSpecific = holding.first else {
         throw DomainError.invalidArgument(
           field: "point", rule: "lies in a grid for an alarm to reach its worker on duty; it lies in none")
       }
-      return placement.gridCode
+      return try holding.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
     }
     let covering = try String.fetchAll(
       db, sql: "SELECT grid_code FROM grid_compound WHERE compound_id = ? ORDER BY length(grid_code) DESC, grid_code",

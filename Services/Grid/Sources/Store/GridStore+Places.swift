@@ -19,6 +19,10 @@ extension GridStore {
 
   /// The most features one import may hold.
   public static let maximumFeaturesPerImport = 20_000
+  /// The most positions one import may hold, all its boundaries together: a street of 30
+  /// communities and 300 grids traced in detail has some 30,000; the checks against the parents'
+  /// boundaries run in the write transaction, so an import is held to what they do in a second.
+  public static let maximumPositionsPerImport = 50_000
 
   /// Stores the boundaries of one ImportBoundaries request, all or none.
   /// - Throws: INVALID_ARGUMENT naming the feature and the rule (not GeoJSON, a code not
@@ -57,6 +61,7 @@ extension GridStore {
         field: "feature_collection.features", rule: "holds 1 to \(maximumFeaturesPerImport) features")
     }
     var seen: Set<String> = []
+    var positions = 0
     var parsed: [(code: String, boundary: Boundary, field: String)] = []
     for (index, item) in list.enumerated() {
       let field = "feature_collection.features[\(index)]"
@@ -70,6 +75,12 @@ extension GridStore {
         throw DomainError.invalidArgument(field: "\(field).properties.code", rule: "appears once; \(code) repeats")
       }
       let boundary = try Boundary.parse(geometry: feature["geometry"] as Any, field: "\(field).geometry")
+      positions += boundary.polygons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+      guard positions <= maximumPositionsPerImport else {
+        throw DomainError.invalidArgument(
+          field: "feature_collection",
+          rule: "holds at most \(maximumPositionsPerImport) positions in all; import a larger area in parts")
+      }
       parsed.append((code, boundary, field))
     }
     return parsed
@@ -181,33 +192,39 @@ extension GridStore {
     }
   }
 
-  /// The placement of a point (PlaceRouting), or FAILED_PRECONDITION when no boundary is known
-  /// anywhere near it.
-  static func locate(_ db: Database, _ point: Governance_Common_V1_GeoPoint) throws -> Placement {
+  /// The placement of a point (PlaceRouting): FAILED_PRECONDITION when no community has a
+  /// boundary yet, INVALID_ARGUMENT naming `field` for a point 20 km or more from every one.
+  static func locate(_ db: Database, _ point: Governance_Common_V1_GeoPoint, field: String) throws -> Placement {
     let position = Position(longitude: point.longitude, latitude: point.latitude)
-    if let grid = PlaceRouting.grid(
-      holding: position, among: try candidates(db, near: position, radius: 0, grids: true))
-    {
+    let held = try candidates(db, near: position, radius: 0, grids: true)
+    if let grid = PlaceRouting.grids(holding: position, among: held).first {
       return Placement(gridCode: grid, divisionCode: String(grid.prefix(12)), outsideGrids: false, distanceMeters: 0)
     }
+    var best: (code: String, distanceMeters: Double)?
     for radius in PlaceRouting.searchRadii {
-      let near = try candidates(db, near: position, radius: radius, grids: false)
-      guard let best = PlaceRouting.nearest(to: position, among: near) else { continue }
-      if best.distanceMeters <= PlaceRouting.coveredMeters(radius: radius, around: position)
-        || radius == PlaceRouting.searchRadii.last
-      {
-        return Placement(
-          gridCode: "", divisionCode: best.code, outsideGrids: true, distanceMeters: best.distanceMeters)
+      best = PlaceRouting.nearest(to: position, among: try candidates(db, near: position, radius: radius, grids: false))
+      if let found = best, found.distanceMeters <= PlaceRouting.coveredMeters(radius: radius, around: position) {
+        break
       }
     }
-    throw DomainError.failedPrecondition(
-      rule: "a point is routed by the boundaries of grids and communities",
-      detail: "no community has a boundary yet; name the grid or the community")
+    if best == nil {
+      let known =
+        try Bool.fetchOne(
+          db, sql: "SELECT EXISTS (SELECT 1 FROM place_boundary WHERE level = ?)",
+          arguments: [DivisionCode.Level.community.rawValue]) ?? false
+      guard known else {
+        throw DomainError.failedPrecondition(
+          rule: "a point is routed by the boundaries of grids and communities",
+          detail: "no community has a boundary yet; name the grid or the community")
+      }
+    }
+    try PlaceRouting.checkNear(distanceMeters: best?.distanceMeters, field: field)
+    return Placement(gridCode: "", divisionCode: best!.code, outsideGrids: true, distanceMeters: best!.distanceMeters)
   }
 
   /// Where a point lies (LocatePoint).
   public func locate(_ point: Governance_Common_V1_GeoPoint) async throws -> Placement {
     let valid = try GeoValidation.point(point, field: "point")
-    return try await writer.read { db in try Self.locate(db, valid) }
+    return try await writer.read { db in try Self.locate(db, valid, field: "point") }
   }
 }

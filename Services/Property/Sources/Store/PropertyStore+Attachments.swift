@@ -13,6 +13,10 @@ extension PropertyStore {
     _ request: Governance_Common_V1_CreateAttachmentRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Governance_Common_V1_Attachment {
     let parent = try AttachmentLedger.parent(request.parent, kinds: ["acceptances"])
+    try await writer.read { db in
+      let acceptance = try RecordTable.fetchRequired(db, Acceptance.self, id: parent.id)
+      try AttachmentLedger.checkRoom(db, parent: request.parent, divisionCode: acceptance.divisionCode, by: principal)
+    }
     let intake = try AttachmentLedger.take(request, into: files)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
