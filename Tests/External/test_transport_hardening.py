@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 import grpc
 import grpc_tools
@@ -139,7 +140,8 @@ class TransportHardeningTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.system = System(env={"GOVERNANCE_IDLE_CONNECTION_SECONDS": str(IDLE_SECONDS),
-                                 "GOVERNANCE_KEEPALIVE_TIMEOUT_SECONDS": str(GOAWAY_GRACE_SECONDS)})
+                                 "GOVERNANCE_KEEPALIVE_TIMEOUT_SECONDS": str(GOAWAY_GRACE_SECONDS),
+                                 "GOVERNANCE_GATEWAY_IDLE_SECONDS": str(IDLE_SECONDS)})
         cls.pids = cls.system.pids()
         cls.ports = [cls.system.port(name) for name in ["organisation", "property", "grid", "volunteers", "evaluation"]]
 
@@ -251,6 +253,22 @@ class TransportHardeningTest(unittest.TestCase):
         self.assertLess(elapsed, IDLE_SECONDS + GOAWAY_GRACE_SECONDS + 4)
         silent.close()
         preface_only.close()
+
+    def test_the_gateway_closes_connections_that_send_no_request(self):
+        # One peer sends nothing, one the start of a request whose headers never end: both are
+        # closed once idle, so nobody holds the gateway's connections without asking anything.
+        host, port = self.system.gateway.removeprefix("http://").split(":")
+        silent = socket.create_connection((host, int(port)), timeout=IDLE_SECONDS + 10)
+        partial = socket.create_connection((host, int(port)), timeout=IDLE_SECONDS + 10)
+        partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        started = time.monotonic()
+        for sock in [silent, partial]:
+            self.drain(sock)
+        self.assertLess(time.monotonic() - started, IDLE_SECONDS + 5)
+        silent.close()
+        partial.close()
+        with urllib.request.urlopen(f"{self.system.gateway}/healthz", timeout=20) as answer:
+            self.assertEqual(answer.status, 200)
 
     @staticmethod
     def drain(sock) -> bytes:

@@ -90,10 +90,17 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     peers: configuration.peers, limits: try StreamLimits.resolve(environment: ProcessInfo.processInfo.environment),
     authority: authority)
   let open311 = try Open311Configuration.resolve(environment: ProcessInfo.processInfo.environment)
+  // Seconds a connection may sit without a request: `GOVERNANCE_GATEWAY_IDLE_SECONDS`, 30 by default.
+  let idleSeconds = try ConfigurationError.wholeNumber(
+    "GOVERNANCE_GATEWAY_IDLE_SECONDS", in: ProcessInfo.processInfo.environment, default: 30, range: 1...3_600)
   let door = GatewayDoor(
     store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map)
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
+    // A connection that sends no request (nothing, or headers that never end) or sits idle after
+    // its answer is closed after `idleTimeout`: otherwise anyone could hold the gateway's
+    // connections open until it has none left. A request in flight (a stream) is not idle.
+    server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleSeconds)))),
     configuration: .init(
       address: .hostname(configuration.listen.host, port: configuration.listen.port),
       serverName: "governance-gateway"
