@@ -10,6 +10,7 @@ import tempfile
 import unittest
 
 import grpc
+from google.protobuf import message_factory
 import grpc_tools
 from grpc_tools import protoc
 
@@ -172,8 +173,9 @@ class FuzzCreatesTest(unittest.TestCase):
             for method in service.methods:
                 if not method.name.startswith("Create"):
                     continue
-                request_class = getattr(module, method.input_type.name)
-                response_class = getattr(module, method.output_type.name)
+                # A method may take a message of another contract (common.v1's attachments).
+                request_class = message_factory.GetMessageClass(method.input_type)
+                response_class = message_factory.GetMessageClass(method.output_type)
                 call = channel.unary_unary(f"/{service.full_name}/{method.name}",
                                            request_serializer=request_class.SerializeToString,
                                            response_deserializer=response_class.FromString)

@@ -157,4 +157,31 @@ struct AlarmTests {
       }
     }
   }
+
+  @Test("an alarm by point goes to the most specific grid holding it with somebody on duty")
+  func anAlarmByPointGoesToTheMostSpecificGridWithSomebodyOnDuty() async throws {
+    let store = try await GridFixture.store()
+    // The micro-grid 001001 lies in grid 001 and has no roster; grid 001 has a worker on duty.
+    try await PlacesTests.importFixture(store)
+    try await withTestServer([GridService(store: store)]) { client in
+      let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
+      let worker = try await Self.workerOnDuty(grid, name: "周网格", phone: "13800003333")
+      let raised = try await grid.raiseAlarm(
+        .with {
+          $0.deviceID = "smoke-micro-1"
+          $0.kind = .smoke
+          $0.point = PlacesTests.point(118.701, 32.001)
+        })
+      #expect(raised.gridCase.location.gridCode == GridFixture.grid1)
+      #expect(raised.assignment.workerID == worker.id && raised.gridCase.location.hasPoint)
+      await expectRPCError(.invalidArgument, mentioning: "point") {
+        _ = try await grid.raiseAlarm(
+          .with {
+            $0.deviceID = "smoke-nowhere"
+            $0.kind = .smoke
+            $0.point = PlacesTests.point(118.705, 32.009)
+          })
+      }
+    }
+  }
 }
