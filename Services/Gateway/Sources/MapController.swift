@@ -456,7 +456,7 @@ struct MapController: Sendable {
   /// A stored boundary as a GeoJSON geometry, every position converted; nil when the text is no
   /// longer a boundary (left off the map rather than failing it).
   static func geometry(_ text: String, convert: (Position) -> Position) -> JSONValue? {
-    guard let boundary = try? Boundary.parse(text: text, field: "boundary") else { return nil }
+    guard let boundary = Boundary.stored(text: text) else { return nil }
     let polygons: [JSONValue] = boundary.polygons.map { polygon in
       .array(
         polygon.map { ring in

@@ -83,6 +83,22 @@ extension Boundary {
   ///   MultiPolygon, a position out of range, a ring not closed or of fewer than four positions,
   ///   two edges crossing, too many positions.
   public static func parse(geometry: Any, field: String) throws(DomainError) -> Boundary {
+    let (boundary, multi) = try read(geometry: geometry, field: field)
+    try boundary.check(field: field, multi: multi)
+    return boundary
+  }
+
+  /// A boundary as stored after `ImportBoundaries` checked it, read again without the checks
+  /// (whose crossing sweep a map drawing thousands of boundaries need not repeat); nil when the
+  /// text is not a GeoJSON Polygon or MultiPolygon.
+  public static func stored(text: String) -> Boundary? {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return nil }
+    return try? read(geometry: object, field: "boundary").boundary
+  }
+
+  /// The polygons of a geometry, each position in range and each ring closed, and whether it
+  /// was a MultiPolygon.
+  private static func read(geometry: Any, field: String) throws(DomainError) -> (boundary: Boundary, multi: Bool) {
     guard let object = geometry as? [String: Any], let type = object["type"] as? String else {
       throw DomainError.invalidArgument(field: field, rule: "is a GeoJSON geometry object with a type")
     }
@@ -104,18 +120,24 @@ extension Boundary {
     default:
       throw DomainError.invalidArgument(field: "\(field).type", rule: "is Polygon or MultiPolygon, got \(type)")
     }
-    let boundary = Boundary(polygons: polygons)
+    return (Boundary(polygons: polygons), type == "MultiPolygon")
+  }
+
+  /// The checks a stored boundary passed: at most `maximumPositions`, no edges crossing, every
+  /// ring enclosing an area, every hole inside its outer ring.
+  private func check(field: String, multi: Bool) throws(DomainError) {
     let count = polygons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
-    guard count <= maximumPositions else {
-      throw DomainError.invalidArgument(field: field, rule: "has at most \(maximumPositions) positions, got \(count)")
+    guard count <= Self.maximumPositions else {
+      throw DomainError.invalidArgument(
+        field: field, rule: "has at most \(Self.maximumPositions) positions, got \(count)")
     }
-    if let crossing = boundary.firstCrossing() {
+    if let crossing = firstCrossing() {
       throw DomainError.invalidArgument(
         field: field,
         rule: "does not cross itself: edges meet near \(crossing.longitude), \(crossing.latitude)")
     }
     for (polygonIndex, polygon) in polygons.enumerated() {
-      let prefix = type == "MultiPolygon" ? "\(field).coordinates[\(polygonIndex)]" : "\(field).coordinates"
+      let prefix = multi ? "\(field).coordinates[\(polygonIndex)]" : "\(field).coordinates"
       let outer = Boundary(polygons: [[polygon[0]]])
       for (ringIndex, ring) in polygon.enumerated() {
         guard Self.twiceSignedArea(ring) != 0 else {
@@ -127,7 +149,6 @@ extension Boundary {
         }
       }
     }
-    return boundary
   }
 
   /// Reads a GeoJSON geometry from its text (as a Division or Grid stores it).
@@ -185,7 +206,7 @@ extension Boundary {
 
   /// Twice the area a ring encloses, in square degrees, signed by its direction (the shoelace
   /// formula).
-  static func twiceSignedArea(_ ring: [Position]) -> Double {
+  public static func twiceSignedArea(_ ring: [Position]) -> Double {
     var sum = 0.0
     for index in 0..<(ring.count - 1) {
       sum += ring[index].longitude * ring[index + 1].latitude - ring[index + 1].longitude * ring[index].latitude

@@ -51,13 +51,7 @@ public enum PlaceRouting {
     let box = boundary.box
     let scaleX = Boundary.metersPerDegree * cos((box.south + box.north) / 2 * .pi / 180)
     let scaleY = Boundary.metersPerDegree
-    func ringArea(_ ring: [Position]) -> Double {
-      var sum = 0.0
-      for index in 0..<(ring.count - 1) {
-        sum += ring[index].longitude * ring[index + 1].latitude - ring[index + 1].longitude * ring[index].latitude
-      }
-      return abs(sum) / 2 * scaleX * scaleY
-    }
+    func ringArea(_ ring: [Position]) -> Double { abs(Boundary.twiceSignedArea(ring)) / 2 * scaleX * scaleY }
     return boundary.polygons.reduce(0) { total, polygon in
       total + ringArea(polygon[0]) - polygon.dropFirst().reduce(0) { $0 + ringArea($1) }
     }
