@@ -16,11 +16,13 @@ public struct GatewayDoor: Sendable {
   let open311: Open311Controller
   let attachments: AttachmentController
   let map: MapController
+  let resident: ResidentController
   let authentication: AuthenticationMiddleware
 
   public init(
     store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false,
-    open311: Open311Configuration = Open311Configuration(), map settings: MapSettings = MapSettings()
+    open311: Open311Configuration = Open311Configuration(), map settings: MapSettings = MapSettings(),
+    sender: any MessageSender = LogMessageSender(logger: Logger(label: "gateway.messages"))
   ) {
     connect = ConnectController(store: store, peers: peers, streams: streams)
     session = SessionController(store: store, secureCookies: secureCookies)
@@ -29,6 +31,7 @@ public struct GatewayDoor: Sendable {
     self.open311 = Open311Controller(store: store, peers: peers, configuration: open311)
     attachments = AttachmentController(store: store, peers: peers)
     map = MapController(peers: peers, settings: settings)
+    resident = ResidentController(store: store, peers: peers, sender: sender, secureCookies: secureCookies)
     authentication = AuthenticationMiddleware(store: store)
   }
 }
@@ -37,8 +40,9 @@ public struct GatewayDoor: Sendable {
 /// `/metrics` the gateway's own Prometheus metrics, `/console/` the console; with a door, sign-in
 /// (`/auth`), the audit trail (`/audit`), the change feed (`/feed`), files (`/files`), the map's
 /// layers (`/map`), server streams and the Connect API, each behind the authentication
-/// middleware; Leaflet at `/vendor/leaflet/` when `--map-library` names it; and Open311 GeoReport
-/// v2 (`/open311/v2/`), whose POST carries its own `api_key`.
+/// middleware; Leaflet at `/vendor/leaflet/` when `--map-library` names it; Open311 GeoReport
+/// v2 (`/open311/v2/`), whose POST carries its own `api_key`; and the residents' API
+/// (`/resident/`), whose sessions are proved phone numbers (ResidentController).
 public func buildRouter(
   probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {
@@ -60,6 +64,7 @@ public func buildRouter(
   router.addRoutes(ConsoleController(imageSources: door.map.settings.tileSource.map { [$0] } ?? []).endpoints)
   router.addRoutes(MapLibraryController(directory: door.map.settings.libraryDirectory).endpoints)
   router.addRoutes(door.open311.endpoints, atPath: "/open311/v2")
+  router.addRoutes(door.resident.endpoints, atPath: "/resident")
   let authenticated = router.group().add(middleware: door.authentication)
   authenticated.addRoutes(door.session.endpoints, atPath: "/auth")
   authenticated.addRoutes(door.audit.endpoints, atPath: "/audit")
@@ -93,8 +98,12 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
   // Seconds a connection may sit without a request: `GOVERNANCE_GATEWAY_IDLE_SECONDS`, 30 by default.
   let idleSeconds = try ConfigurationError.wholeNumber(
     "GOVERNANCE_GATEWAY_IDLE_SECONDS", in: ProcessInfo.processInfo.environment, default: 30, range: 1...3_600)
+  // Residents' one-time codes go out through the platform's message channel; until an SMS
+  // gateway is configured that is the development sender, which writes them to this log.
+  logger.warning("residents' one-time codes are written to this log (the development message sender)")
   let door = GatewayDoor(
-    store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map)
+    store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map,
+    sender: LogMessageSender(logger: logger))
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
     // A connection that sends no request (nothing, or headers that never end) or sits idle after

@@ -359,9 +359,9 @@ struct FormParts {
   /// The most parts a form may have: an upload has three (file, event_id, request_id).
   static let maximumParts = 10
 
-  /// - Throws: `DomainError.invalidArgument` naming `file` when the body is not a complete
-  ///   multipart body for `boundary` or has more than `maximumParts` parts.
-  init(body: ByteBuffer, boundary: String) throws {
+  /// - Throws: `DomainError.invalidArgument` naming `field` when the body is not a complete
+  ///   multipart body for `boundary` or has more than `limit` parts.
+  init(body: ByteBuffer, boundary: String, limit: Int = maximumParts, field: String = "file") throws {
     let parser = MultipartParser(boundary: boundary)
     var headers: [(String, String)] = []
     var current = ByteBuffer()
@@ -377,14 +377,14 @@ struct FormParts {
     do {
       try parser.execute(body)
     } catch {
-      throw DomainError.invalidArgument(field: "file", rule: "is sent in a well-formed multipart/form-data body")
+      throw DomainError.invalidArgument(field: field, rule: "is sent in a well-formed multipart/form-data body")
     }
     guard !complete.isEmpty else {
-      throw DomainError.invalidArgument(field: "file", rule: "is sent in a well-formed multipart/form-data body")
+      throw DomainError.invalidArgument(field: field, rule: "is sent in a well-formed multipart/form-data body")
     }
-    guard complete.count <= Self.maximumParts else {
+    guard complete.count <= limit else {
       throw DomainError.invalidArgument(
-        field: "file", rule: "is sent in a form of at most \(Self.maximumParts) parts")
+        field: field, rule: "is sent in a form of at most \(limit) parts")
     }
     parts = complete
   }

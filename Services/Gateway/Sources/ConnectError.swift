@@ -19,6 +19,9 @@ struct ConnectError: HTTPResponseError {
   var httpStatus: HTTPResponse.Status?
   /// Whether the answer lists the request compressions served (`Accept-Encoding`).
   var acceptEncoding = false
+  /// Seconds until a refused request may be sent again (`Retry-After`, RFC 9110 §10.2.3), for a
+  /// rate limit reached.
+  var retryAfter: Int?
 
   /// Connect's names and HTTP statuses for gRPC codes.
   var connect: (name: String, status: HTTPResponse.Status) {
@@ -103,6 +106,7 @@ struct ConnectError: HTTPResponseError {
       response.headers[HTTPField.Name("Accept-Post")!] = "application/json, application/proto"
     }
     if acceptEncoding { response.headers[.acceptEncoding] = ConnectUnaryRequest.compressions.joined(separator: ", ") }
+    if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
     return response
   }
 

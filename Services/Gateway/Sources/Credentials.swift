@@ -23,6 +23,16 @@ public enum Credentials {
     role == .cityAdministrator || role == .auditor
   }
 
+  /// The rule "residents hold no account and no API key": they prove a phone number on the
+  /// public page each time (ResidentAccess).
+  /// - Throws: `DomainError.invalidArgument` naming `role`.
+  public static func checkAccountRole(_ role: Role) throws(DomainError) {
+    guard role.isAccountRole else {
+      throw DomainError.invalidArgument(
+        field: "role", rule: "residents have no account: they sign in on the public page with a one-time code")
+    }
+  }
+
   /// The rule "a password has at least 12 characters, letters and digits".
   public static func checkPassword(_ password: String) throws(DomainError) {
     guard password.count >= minimumPasswordLength, password.contains(where: \.isLetter),

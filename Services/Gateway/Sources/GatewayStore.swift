@@ -4,8 +4,8 @@ import HummingbirdBcrypt
 import Logging
 import ServiceKit
 
-/// The gateway's own SQLite database: people and their sessions, systems' API keys, and the
-/// audit trail. It holds no domain data.
+/// The gateway's own SQLite database: people and their sessions, systems' API keys, the audit
+/// trail, and residents' codes and sessions (GatewayStore+Residents). It holds no domain data.
 public struct GatewayStore: Sendable {
   let writer: any DatabaseWriter
 
@@ -62,6 +62,7 @@ public struct GatewayStore: Sendable {
         table.column("result", .text).notNull()
       }
     }
+    registerResidentMigration(&migrator)
     return migrator
   }
 
@@ -79,6 +80,7 @@ public struct GatewayStore: Sendable {
     async throws -> User
   {
     let name = try FieldValidation.requiredName(username, field: "username", maximumLength: 50)
+    try Credentials.checkAccountRole(role)
     try Credentials.checkPassword(password)
     try Credentials.checkScope(scope)
     let secret = Credentials.needsSecondFactor(role) ? SecondFactor.newSecret() : nil
@@ -222,6 +224,7 @@ public struct GatewayStore: Sendable {
   /// Creates an API key; the key itself is returned once and stored only as a digest.
   public func createAPIKey(name: String, role: Role, scope: String, at time: Date = Date()) async throws -> String {
     let name = try FieldValidation.requiredName(name, field: "name", maximumLength: 50)
+    try Credentials.checkAccountRole(role)
     try Credentials.checkScope(scope)
     let key = "gk_" + Credentials.randomToken()
     try await writer.write { db in

@@ -28,7 +28,26 @@ public enum Authorization {
     "governance.grid.v1.GridService/SetDeadlinePolicy": [.district, .street],
     "governance.grid.v1.GridService/ImportCases": [],
     "governance.grid.v1.GridService/ImportBoundaries": [.district, .street, .community],
-    "governance.grid.v1.GridService/CreateAttachment": [.cityPlatform, .district, .street, .community, .gridWorker],
+    // A resident adds photos to their own report, and only while it waits (ResidentReports).
+    "governance.grid.v1.GridService/CreateAttachment": [
+      .cityPlatform, .district, .street, .community, .gridWorker, .resident,
+    ],
+    // A resident reports, evaluates and reopens their own cases from the public page
+    // (ResidentReports holds them to their own).
+    "governance.grid.v1.GridService/CreateCase": [.district, .street, .community, .gridWorker, .resident],
+    "governance.grid.v1.GridService/EvaluateCase": [.district, .street, .community, .gridWorker, .resident],
+    "governance.grid.v1.GridService/ReopenCase": [.district, .street, .community, .gridWorker, .resident],
+    // A resident posts a wish for themselves, registers themselves as a volunteer and claims a
+    // wish as that volunteer (ResidentVolunteering).
+    "governance.volunteers.v1.VolunteersService/CreateMicroWish": [
+      .district, .street, .community, .gridWorker, .resident,
+    ],
+    "governance.volunteers.v1.VolunteersService/ClaimMicroWish": [
+      .district, .street, .community, .gridWorker, .resident,
+    ],
+    "governance.volunteers.v1.VolunteersService/CreateVolunteer": [
+      .district, .street, .community, .gridWorker, .resident,
+    ],
     "governance.organisation.v1.OrganisationService/RevealContact": Set(Role.allCases.filter(\.mayRevealPersonalData)),
     "governance.property.v1.PropertyService/ExitCompany": [.district],
     "governance.evaluation.v1.EvaluationService/SubmitScore": [.evaluator, .district, .street, .community],

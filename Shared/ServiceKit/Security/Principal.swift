@@ -12,6 +12,13 @@ public enum Role: String, Sendable, CaseIterable, Codable {
   case auditor
   /// A system such as the city-level governance platform (市域社会治理平台), with an API key.
   case cityPlatform = "city_platform"
+  /// A resident (居民) on the public page, known by a phone number proved with a one-time code:
+  /// never an account or an API key. The subject is `resident:<key>`, a keyed hash of the number.
+  case resident
+
+  /// Whether an account (a console user) or an API key may hold the role: every role but the
+  /// resident's, whose principal only the gateway's public page makes.
+  public var isAccountRole: Bool { self != .resident }
 
   /// Staff who may see a resident's or member's whole personal data, each time recorded.
   public var mayRevealPersonalData: Bool {

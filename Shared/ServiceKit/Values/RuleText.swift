@@ -98,7 +98,7 @@ public struct RuleText: Sendable, Hashable, ExpressibleByStringInterpolation, Cu
   /// The proto name of a generated enum's value, rebuilt from the names swift-protobuf gives:
   /// the type `Governance_Grid_V1_CaseStatus` and the case `inProgress` are `CASE_STATUS_IN_PROGRESS`.
   /// Nil for the unrecognised values a newer peer may send.
-  static func protoName<Value: SwiftProtobuf.Enum>(of value: Value) -> String? {
+  public static func protoName<Value: SwiftProtobuf.Enum>(of value: Value) -> String? {
     let shown = String(describing: value)
     guard let typeName = String(describing: Value.self).split(separator: ".").last?.split(separator: "_").last,
       shown.first?.isLetter == true, shown.allSatisfy({ $0.isLetter || $0.isNumber })

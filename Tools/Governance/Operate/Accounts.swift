@@ -27,9 +27,9 @@ struct UserCommand: AsyncParsableCommand {
     var passwordStdin = false
 
     func run() async throws {
-      guard let role = Role(rawValue: role), role != .cityPlatform else {
+      guard let role = Role(rawValue: role), role != .cityPlatform, role.isAccountRole else {
         throw ValidationError(
-          "--role must be one of \(Role.allCases.filter { $0 != .cityPlatform }.map(\.rawValue).joined(separator: ", "))"
+          "--role must be one of \(Role.allCases.filter { $0 != .cityPlatform && $0.isAccountRole }.map(\.rawValue).joined(separator: ", "))"
         )
       }
       let password =
@@ -112,8 +112,10 @@ struct APIKeyCommand: AsyncParsableCommand {
 
     func run() async throws {
       let role = role == "city" ? Role.cityPlatform : Role(rawValue: role)
-      guard let role else {
-        throw ValidationError("--role must be city or one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+      guard let role, role.isAccountRole else {
+        throw ValidationError(
+          "--role must be city or one of \(Role.allCases.filter(\.isAccountRole).map(\.rawValue).joined(separator: ", "))"
+        )
       }
       let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
       do {

@@ -251,7 +251,7 @@ public enum CaseHandling {
     case .community: .community
     case .street: .street
     case .district: .districtDepartment
-    case .propertyStaff, .evaluator, .auditor: .unspecified
+    case .propertyStaff, .evaluator, .auditor, .resident: .unspecified
     case .cityAdministrator, .cityPlatform, nil: nil
     }
   }

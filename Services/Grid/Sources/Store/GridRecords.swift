@@ -80,6 +80,7 @@ extension Governance_Grid_V1_Case: StoredRecord {
       "category": category, "assignee_id": assigneeID.isEmpty ? nil : assigneeID,
       "compound_id": location.compoundID.isEmpty ? nil : location.compoundID,
       "external_id": externalID.isEmpty ? nil : externalID,
+      "reporter_principal_id": reporterPrincipalID.isEmpty ? nil : reporterPrincipalID,
       // Only an open case has a deadline to watch: the index on it holds the cases the sweep
       // and the late counts look at, not every case ever closed.
       "deadline": open && hasDeadline && !overdue ? deadline.seconds : nil,

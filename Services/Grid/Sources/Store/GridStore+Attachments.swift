@@ -29,12 +29,14 @@ extension GridStore {
   ) async throws -> Attachment {
     try await writer.read { db in
       let parent = try Self.attachmentParent(db, request.parent)
+      try Self.checkResidentPhoto(db, parent: parent, by: principal)
       try AttachmentLedger.checkRoom(db, parent: request.parent, divisionCode: parent.divisionCode, by: principal)
     }
     let intake = try AttachmentLedger.take(request, into: files)
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let parent = try Self.attachmentParent(db, request.parent)
+        try Self.checkResidentPhoto(db, parent: parent, by: principal)
         var eventID = ""
         if let caseID = parent.caseID {
           if request.eventID.isEmpty {
@@ -58,6 +60,18 @@ extension GridStore {
           at: time)
       }
     }
+  }
+
+  /// A resident's file goes only with their own waiting report (`ResidentReports.checkPhoto`),
+  /// never with a patrol.
+  static func checkResidentPhoto(
+    _ db: Database, parent: (divisionCode: String, caseID: String?), by principal: Principal
+  ) throws {
+    guard principal.service == nil, principal.role == .resident else { return }
+    guard let caseID = parent.caseID else {
+      throw DomainError.permissionDenied(reason: "a resident adds photos only to a case they reported")
+    }
+    try ResidentReports.checkPhoto(try RecordTable.fetchRequired(db, GridCase.self, id: caseID), by: principal)
   }
 
   /// The files of a record, in upload order.

@@ -103,7 +103,7 @@ extension GridStore {
   public func createCase(
     _ request: Governance_Grid_V1_CreateCaseRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> GridCase {
-    let prepared = try Self.prepare(request.gridCase, at: time)
+    let prepared = try Self.prepare(try ResidentReports.stamp(request.gridCase, by: principal), at: time)
     let vault = vault
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
@@ -227,6 +227,8 @@ extension GridStore {
       "report_date", from: request.hasFromDate ? request.fromDate : nil, to: request.hasToDate ? request.toDate : nil)
     filter.add("priority = ?", request.priority.rawValue, when: request.priority != .unspecified)
     filter.add("assignee_id = ?", request.assigneeID, when: !request.assigneeID.isEmpty)
+    filter.add(
+      "reporter_principal_id = ?", request.reporterPrincipalID, when: !request.reporterPrincipalID.isEmpty)
     // Overdue: the current deadline has passed, or it passed at the street or above, where the
     // sweep marks the case overdue and it keeps no deadline.
     filter.add(
@@ -258,6 +260,8 @@ extension GridStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
         let stored = try RecordTable.fetchRequired(db, GridCase.self, id: id)
+        // A resident evaluates or reopens only what they reported, whatever state it is in.
+        try ResidentReports.checkReporter(stored, by: principal)
         // The table is checked before the policy is read: a refused step says so whatever the policy.
         try CaseWorkflow.checkTransition(stored, to: step.status)
         // Handling steps are the holding level's; evaluation, closing and reopening are not.

@@ -244,6 +244,21 @@ public struct GridStore: Sendable {
           """)
       try AttachmentLedger.createTable(db)
     }
+    migrator.registerMigration("v12-reporter-principal") { db in
+      // "My reports" (ListCases by reporter_principal_id) reads an index, not every record. Only
+      // a resident's own report carries the field (ResidentReports), so only those are read.
+      try db.alter(table: "grid_case") { table in table.add(column: "reporter_principal_id", .text) }
+      let residents = try Data.fetchAll(
+        db, sql: "SELECT record FROM grid_case WHERE source = ?",
+        arguments: [Governance_Grid_V1_CaseSource.resident.rawValue])
+      for record in residents {
+        let gridCase = try StoredMessage.decode(GridCase.self, from: record)
+        if !gridCase.reporterPrincipalID.isEmpty { try rewrite(db, gridCase, columns: ["reporter_principal_id"]) }
+      }
+      try db.create(
+        index: "grid_case_reporter_principal_id", on: "grid_case", columns: ["reporter_principal_id"],
+        condition: Column("reporter_principal_id") != nil)
+    }
     return migrator
   }
 

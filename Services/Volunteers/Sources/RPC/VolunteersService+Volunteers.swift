@@ -10,7 +10,8 @@ extension VolunteersService {
   public func createVolunteer(request: Governance_Volunteers_V1_CreateVolunteerRequest, context: ServerContext)
     async throws -> Governance_Volunteers_V1_Volunteer
   {
-    let volunteer = try VolunteerRegistry.validate(request.volunteer)
+    let volunteer = try VolunteerRegistry.validate(
+      try ResidentVolunteering.stamp(request.volunteer, by: Principal.current))
     if volunteer.hasPartyMemberID {
       _ = try await peers.partyMember(id: volunteer.partyMemberID, field: "volunteer.party_member_id")
     }

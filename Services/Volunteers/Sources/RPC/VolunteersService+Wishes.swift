@@ -36,7 +36,7 @@ extension VolunteersService {
       requestID: request.requestID, request: request, wishID: request.wishID, to: .claimed,
       by: Principal.current, at: now
     ) { db, wish in
-      wish.claimant = try VolunteersStore.claimant(db, request.claimant)
+      wish.claimant = try VolunteersStore.claimant(db, request.claimant, of: wish, by: Principal.current)
       wish.claimTime = .init(date: now)
     }
   }

@@ -13,7 +13,7 @@ extension VolunteersStore {
     _ request: Governance_Volunteers_V1_CreateVolunteerRequest, validated: Volunteer, by principal: Principal,
     at time: Date = Date()
   ) async throws -> Volunteer {
-    if !validated.principalID.isEmpty {
+    if !validated.principalID.isEmpty && !ResidentVolunteering.bindsSelf(validated, by: principal) {
       try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: principal)
     }
     let vault = vault

@@ -11,7 +11,8 @@ extension VolunteersStore {
   public func createWish(
     _ request: Governance_Volunteers_V1_CreateMicroWishRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Wish {
-    let validated = try MicroWishWorkflow.validateNew(request.wish, on: CalendarDate.today(at: time), at: time)
+    let validated = try MicroWishWorkflow.validateNew(
+      ResidentVolunteering.stamp(request.wish, by: principal), on: CalendarDate.today(at: time), at: time)
     let vault = vault
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
@@ -93,13 +94,16 @@ extension VolunteersStore {
 
   /// The claimant as stored: a registered active volunteer or team, named by the service; a
   /// paired unit by its organisation-service id and the name given.
-  static func claimant(_ db: Database, _ given: Governance_Volunteers_V1_WishClaimant) throws
-    -> Governance_Volunteers_V1_WishClaimant
-  {
+  /// A resident claims only as the volunteer bound to them (`ResidentVolunteering.checkClaimant`).
+  static func claimant(
+    _ db: Database, _ given: Governance_Volunteers_V1_WishClaimant, of wish: Wish, by principal: Principal
+  ) throws -> Governance_Volunteers_V1_WishClaimant {
     let id = try FieldValidation.requiredID(given.id, field: "claimant.id")
+    let volunteer = given.kind == .volunteer ? try RecordTable.fetchRequired(db, Volunteer.self, id: id) : nil
+    try ResidentVolunteering.checkClaimant(kind: given.kind, volunteer: volunteer, wish: wish, by: principal)
     switch given.kind {
     case .volunteer:
-      let volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
+      guard let volunteer else { throw MicroWishWorkflow.unknownClaimantKind }
       try MicroWishWorkflow.checkClaimant(volunteer)
       return .with {
         $0.kind = .volunteer

@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import ServiceKit
+
+/// Residents at the gateway: the one-time codes sent to their phones, their sessions, the
+/// volunteer record each registered from the page, and the counts the rate limits go by
+/// (ResidentAccess). A resident's number is kept only here, for the reports they make.
+extension GatewayStore {
+  static func registerResidentMigration(_ migrator: inout DatabaseMigrator) {
+    migrator.registerMigration("v2-residents") { db in
+      // The key residents' principals are made with (ResidentAccess.subject), made once.
+      try db.create(table: "gateway_key") { table in
+        table.primaryKey("name", .text)
+        table.column("value", .blob).notNull()
+      }
+      var key = [UInt8](repeating: 0, count: 32)
+      var generator = SystemRandomNumberGenerator()
+      for index in key.indices { key[index] = UInt8.random(in: .min ... .max, using: &generator) }
+      try db.execute(sql: "INSERT INTO gateway_key (name, value) VALUES ('resident', ?)", arguments: [Data(key)])
+      try db.create(table: "resident") { table in
+        table.primaryKey("subject", .text)
+        table.column("phone", .text).notNull()
+        table.column("volunteer_id", .text)
+        table.column("created_at", .datetime).notNull()
+      }
+      // One live code per phone, kept as a digest.
+      try db.create(table: "resident_code") { table in
+        table.primaryKey("phone", .text)
+        table.column("code_digest", .text).notNull()
+        table.column("issued_at", .datetime).notNull()
+        table.column("attempts", .integer).notNull().defaults(to: 0)
+      }
+      try db.create(table: "resident_session") { table in
+        table.primaryKey("token_digest", .text)
+        table.column("subject", .text).notNull().references("resident", onDelete: .cascade)
+        table.column("csrf_token", .text).notNull()
+        table.column("created_at", .datetime).notNull()
+        table.column("last_seen_at", .datetime).notNull()
+      }
+      // What the rate limits count: one row per request taken, pruned after a day.
+      try db.create(table: "rate_event") { table in
+        table.column("bucket", .text).notNull()
+        table.column("at", .datetime).notNull()
+      }
+      try db.create(index: "rate_event_bucket_at", on: "rate_event", columns: ["bucket", "at"])
+    }
+  }
+
+  /// A resident known by a proved number.
+  public struct Resident: Sendable, Equatable {
+    /// `resident:<20 hex digits>` (ResidentAccess.subject).
+    public var subject: String
+    public var phone: String
+    /// The volunteer record the resident registered from the page, once they have.
+    public var volunteerID: String?
+  }
+
+  /// Counts one request against `limits` in `bucket` (e.g. `code-phone:138…`), or refuses it.
+  /// - Throws: `ConnectError` resource_exhausted (429) naming the limit and the seconds to wait.
+  func take(_ bucket: String, _ limits: [RateLimit], at time: Date = Date()) async throws {
+    let longest = limits.map(\.window).max() ?? 0
+    try await writer.write { db in
+      let times = try Date.fetchAll(
+        db, sql: "SELECT at FROM rate_event WHERE bucket = ? AND at > ?",
+        arguments: [bucket, time.addingTimeInterval(-longest)])
+      for limit in limits {
+        if let wait = limit.wait(after: times, at: time) {
+          throw ResidentRefusal.tooMany(limit, retryAfter: wait)
+        }
+      }
+      try db.execute(sql: "INSERT INTO rate_event (bucket, at) VALUES (?, ?)", arguments: [bucket, time])
+      // Whatever no limit looks back to any more goes.
+      try db.execute(sql: "DELETE FROM rate_event WHERE at < ?", arguments: [time.addingTimeInterval(-86_400)])
+    }
+  }
+
+  /// Stores a new code for `phone`, replacing any earlier one (only the latest code works).
+  func issueCode(_ code: String, phone: String, at time: Date = Date()) async throws {
+    try await writer.write { db in
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO resident_code (phone, code_digest, issued_at, attempts) VALUES (?, ?, ?, 0)",
+        arguments: [phone, Credentials.digest(code), time])
+    }
+  }
+
+  /// Checks `code` for `phone`; a match uses the code up and opens a session for the resident
+  /// (made on first sight). Returns the session's token and CSRF token, or nil for a wrong,
+  /// expired or used-up code (a wrong try counts against the code).
+  func verify(code: String, phone: String, at time: Date = Date()) async throws
+    -> (resident: Resident, token: String, csrf: String)?
+  {
+    let token = Credentials.randomToken()
+    let csrf = Credentials.randomToken()
+    return try await writer.write { db in
+      guard let row = try Row.fetchOne(db, sql: "SELECT * FROM resident_code WHERE phone = ?", arguments: [phone])
+      else { return nil }
+      guard
+        ResidentAccess.codeMatches(
+          code, digest: row["code_digest"], issued: row["issued_at"], attempts: row["attempts"], at: time)
+      else {
+        try db.execute(sql: "UPDATE resident_code SET attempts = attempts + 1 WHERE phone = ?", arguments: [phone])
+        return nil
+      }
+      try db.execute(sql: "DELETE FROM resident_code WHERE phone = ?", arguments: [phone])
+      let key = try Data.fetchOne(db, sql: "SELECT value FROM gateway_key WHERE name = 'resident'") ?? Data()
+      let subject = ResidentAccess.subject(phone: phone, key: key)
+      try db.execute(
+        sql: "INSERT OR IGNORE INTO resident (subject, phone, created_at) VALUES (?, ?, ?)",
+        arguments: [subject, phone, time])
+      try db.execute(
+        sql:
+          "INSERT INTO resident_session (token_digest, subject, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+        arguments: [Credentials.digest(token), subject, csrf, time, time])
+      let volunteer = try String.fetchOne(
+        db, sql: "SELECT volunteer_id FROM resident WHERE subject = ?", arguments: [subject])
+      return (Resident(subject: subject, phone: phone, volunteerID: volunteer), token, csrf)
+    }
+  }
+
+  /// The resident of a live session (its idle clock restarted) and its CSRF token, or nil.
+  func residentSession(token: String, at time: Date = Date()) async throws -> (resident: Resident, csrf: String)? {
+    let digest = Credentials.digest(token)
+    return try await writer.write { db in
+      guard
+        let row = try Row.fetchOne(
+          db,
+          sql: """
+            SELECT resident_session.*, resident.phone, resident.volunteer_id FROM resident_session
+            JOIN resident USING (subject) WHERE token_digest = ?
+            """, arguments: [digest])
+      else { return nil }
+      guard ResidentAccess.sessionIsLive(created: row["created_at"], lastSeen: row["last_seen_at"], at: time) else {
+        try db.execute(sql: "DELETE FROM resident_session WHERE token_digest = ?", arguments: [digest])
+        return nil
+      }
+      try db.execute(
+        sql: "UPDATE resident_session SET last_seen_at = ? WHERE token_digest = ?", arguments: [time, digest])
+      return (
+        Resident(subject: row["subject"], phone: row["phone"], volunteerID: row["volunteer_id"]), row["csrf_token"]
+      )
+    }
+  }
+
+  func endResidentSession(token: String) async throws {
+    try await writer.write { db in
+      try db.execute(sql: "DELETE FROM resident_session WHERE token_digest = ?", arguments: [Credentials.digest(token)])
+    }
+  }
+
+  /// Records the volunteer a resident registered as, so later claims go as that volunteer.
+  func setVolunteer(_ volunteerID: String, for subject: String) async throws {
+    try await writer.write { db in
+      try db.execute(
+        sql: "UPDATE resident SET volunteer_id = ? WHERE subject = ?", arguments: [volunteerID, subject])
+    }
+  }
+}
+
+/// Refusals of the residents' page that are not a service's.
+enum ResidentRefusal {
+  /// A rate limit reached: 429 with `Retry-After`.
+  static func tooMany(_ limit: RateLimit, retryAfter seconds: Int) -> ConnectError {
+    var refusal = ConnectError(
+      .resourceExhausted,
+      "at most \(limit.count) \(limit.what) in \(Int(limit.window)) s; try again in \(seconds) s")
+    refusal.retryAfter = seconds
+    return refusal
+  }
+}
