@@ -1292,11 +1292,24 @@ async function openGrid(grid) {
 }
 
 const workersPage = () => simpleList('workers', t('workers'), {
-  service: S.grid, method: 'ListGridWorkers', key: 'workers',
+  service: S.grid, method: 'ListGridWorkers', key: 'workers', open: bindWorker,
   prepare: (rows) => places.ensure(rows.flatMap((w) => w.gridCodes || [])),
   columns: [[t('personName'), (w) => w.name], [t('phone'), (w) => w.phone], [t('kind'), (w) => E(w.kind)],
-    [t('grid'), (w) => (w.gridCodes || []).map((code) => places.name(code)).join('、')]],
+    [t('grid'), (w) => (w.gridCodes || []).map((code) => places.name(code)).join('、')],
+    [t('phoneAccount'), (w) => (w.principalId || '').replace(/^user:/, '')]],
 });
+
+/** Binds a worker to the sign-in they use on the phone app (/m/): the grid_worker account's name. */
+async function bindWorker(worker) {
+  if (!may('GridService/UpdateGridWorker')) return;
+  const input = el('input', { name: 'username', required: true, maxlength: 50, autocomplete: 'off',
+    value: (worker.principalId || '').replace(/^user:/, '') });
+  const bound = await ask(`${t('bindPhoneAccount')} · ${worker.name}`, [field(t('username'), input, t('bindPhoneAccountHint'))], {
+    confirmText: t('save'),
+    run: (v) => call(S.grid, 'UpdateGridWorker', { worker: { id: worker.id, principalId: `user:${v.username.trim()}` }, updateMask: 'principalId' }),
+  });
+  if (bound) navigate('workers');
+}
 
 const teamsPage = () => simpleList('teams', t('teams'), {
   service: S.vol, method: 'ListTeams', key: 'teams',
