@@ -1,3 +1,4 @@
+import Foundation
 import GovernanceAPI
 import ServiceKit
 import Testing
@@ -68,5 +69,47 @@ struct CaseHandlingTests {
       requestID: "", request: Governance_Grid_V1_EscalateCaseRequest(), caseID: created.id, note: "", by: street
     ) { try CaseEscalation.nextUnit(above: $0.handler, department: "区城管局") }
     #expect(summoned.handler.level == .districtDepartment && summoned.handler.department == "区城管局")
+  }
+
+  @Test("a grid worker handles the cases of the grids they serve")
+  func aGridWorkerHandlesTheCasesOfTheGridsTheyServe() async throws {
+    let store = try await GridFixture.store()
+    let admin = Principal(subject: "user:admin", role: .cityAdministrator, scope: "")
+    _ = try await store.createWorker(
+      .with {
+        $0.worker = .with {
+          $0.divisionCode = GridFixture.community
+          $0.name = "王网格"
+          $0.kind = .fullTime
+          $0.gridCodes = [GridFixture.grid1]
+          $0.principalID = "user:wang"
+        }
+      }, by: admin)
+    func report(in grid: String) async throws -> CaseWorkflow.GridCase {
+      try await store.createCase(
+        .with {
+          $0.gridCase.source = .resident
+          $0.gridCase.category = "环境卫生"
+          $0.gridCase.title = "楼道堆放杂物"
+          $0.gridCase.location.gridCode = grid
+        }, by: admin)
+    }
+    func accept(_ gridCase: CaseWorkflow.GridCase, by principal: Principal) async throws -> CaseWorkflow.GridCase {
+      try await store.transition(
+        try CaseWorkflow.accept(note: "", at: Date()), caseID: gridCase.id, requestID: "",
+        request: Governance_Grid_V1_AcceptCaseRequest(), by: principal, at: Date())
+    }
+    let wang = Principal(subject: "user:wang", role: .gridWorker, scope: GridFixture.community)
+    let own = try await accept(try await report(in: GridFixture.grid1), by: wang)
+    #expect(own.status == .accepted)
+    let next = try await report(in: GridFixture.grid2)
+    await #expect(throws: DomainError.self) { _ = try await accept(next, by: wang) }
+    // A sign-in bound to no worker handles nothing; staff of the community handle both grids.
+    let unbound = Principal(subject: "user:li", role: .gridWorker, scope: GridFixture.community)
+    await #expect(throws: DomainError.self) {
+      _ = try await accept(try await report(in: GridFixture.grid1), by: unbound)
+    }
+    let community = Principal(subject: "user:shequ", role: .community, scope: GridFixture.community)
+    #expect(try await accept(next, by: community).status == .accepted)
   }
 }

@@ -256,6 +256,26 @@ public enum CaseHandling {
     }
   }
 
+  /// The rule "a grid worker handles the cases of the grids they serve" (网格员办理本网格事件):
+  /// a grid worker's sign-in acts on a case only when it lies in one of `served`, the grids and
+  /// micro-grids of the active worker record bound to it (nil when none is bound); a micro-grid's
+  /// worker also handles its grid's own cases. Everyone else passes.
+  /// - Throws: `DomainError.permissionDenied` naming the caller and the case's grid.
+  public static func checkServedGrid(
+    _ gridCase: CaseWorkflow.GridCase, served: Set<String>?, by principal: Principal
+  ) throws(DomainError) {
+    guard principal.service == nil, principal.role == .gridWorker else { return }
+    guard let served else {
+      throw DomainError.permissionDenied(
+        reason: "no active grid worker is bound to \(principal.subject); community staff bind the sign-in to a worker")
+    }
+    let place = gridCase.location.gridCode.isEmpty ? gridCase.handler.unitCode : gridCase.location.gridCode
+    guard served.contains(where: { place.hasPrefix($0) || $0.hasPrefix(place) }) else {
+      throw DomainError.permissionDenied(
+        reason: "case \(gridCase.caseNumber) lies in grid \(place), which \(principal.subject) does not serve")
+    }
+  }
+
   /// The rule "a level handles the cases held at it or below": PERMISSION_DENIED naming both
   /// levels when `principal` works below the level that holds `gridCase`.
   public static func check(_ gridCase: CaseWorkflow.GridCase, by principal: Principal) throws(DomainError) {

@@ -102,7 +102,10 @@ extension Governance_Grid_V1_GridWorker: StoredRecord {
   public static let idPrefix = "wkr"
   public static let resourceName = "grid worker"
   public var indexedColumns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
-    ["division_code": divisionCode, "active": active, "kind": kind.rawValue]
+    [
+      "division_code": divisionCode, "active": active, "kind": kind.rawValue,
+      "principal_id": principalID.isEmpty ? nil : principalID,
+    ]
   }
 }
 

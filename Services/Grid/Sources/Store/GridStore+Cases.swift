@@ -266,7 +266,7 @@ extension GridStore {
         try CaseWorkflow.checkTransition(stored, to: step.status)
         // Handling steps are the holding level's; evaluation, closing and reopening are not.
         if [.accepted, .assigned, .inProgress, .resolved, .rejected].contains(step.status) {
-          try CaseHandling.check(stored, by: principal)
+          try Self.checkHandler(db, stored, by: principal)
         }
         let moved = try CaseWorkflow.take(step, on: stored, policy: try Self.policy(db, for: stored.divisionCode))
         let saved = try RecordTable.update(db, moved, by: principal, at: time)
@@ -365,7 +365,7 @@ extension GridStore {
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: requestID, request: request) {
         let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: id)
-        try CaseHandling.check(gridCase, by: principal)
+        try Self.checkHandler(db, gridCase, by: principal)
         // The sweep re-checks under the write lock: a case already moved on for this deadline is
         // left alone, so no deadline escalates a case twice.
         if let deadline, !(gridCase.hasDeadline && gridCase.deadline.seconds == deadline && !gridCase.overdue) {

@@ -328,7 +328,7 @@ extension GridStore {
       let saved = try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: caseID)
         try CaseWorkflow.checkTransition(gridCase, to: .assigned)
-        try CaseHandling.check(gridCase, by: principal)
+        try Self.checkHandler(db, gridCase, by: principal)
         let policy = try Self.policy(db, for: gridCase.divisionCode)
         let (saved, assignment) = try Self.assign(
           db, gridCase, to: assignee, ackTimeout: gridCase.source == .sensorAlarm ? policy.alarmAckTimeout : nil,
@@ -341,6 +341,28 @@ extension GridStore {
     }
     if let assignment { hub.publish(assignment, to: assignment.workerID) }
     return saved
+  }
+
+  /// The grids and micro-grids served by the active worker bound to `principal`'s sign-in; nil
+  /// when none is bound (or the caller is not a grid worker, who needs none).
+  static func servedGrids(_ db: Database, by principal: Principal) throws -> Set<String>? {
+    guard principal.service == nil, principal.role == .gridWorker else { return nil }
+    let workers = try String.fetchAll(
+      db, sql: "SELECT id FROM grid_worker WHERE principal_id = ? AND active", arguments: [principal.subject])
+    guard !workers.isEmpty else { return nil }
+    return Set(
+      try String.fetchAll(
+        db,
+        sql:
+          "SELECT grid_code FROM worker_grid WHERE worker_id IN (\(workers.map { _ in "?" }.joined(separator: ",")))",
+        arguments: StatementArguments(workers)))
+  }
+
+  /// The rules of who handles a case: its level's (CaseHandling.check), and a grid worker's own
+  /// grids (CaseHandling.checkServedGrid).
+  static func checkHandler(_ db: Database, _ gridCase: GridCase, by principal: Principal) throws {
+    try CaseHandling.check(gridCase, by: principal)
+    try CaseHandling.checkServedGrid(gridCase, served: try servedGrids(db, by: principal), by: principal)
   }
 
   public func pendingAssignments(worker: String) async throws -> [Assignment] {

@@ -259,6 +259,20 @@ public struct GridStore: Sendable {
         index: "grid_case_reporter_principal_id", on: "grid_case", columns: ["reporter_principal_id"],
         condition: Column("reporter_principal_id") != nil)
     }
+    migrator.registerMigration("v13-worker-principal") { db in
+      // A grid worker's sign-in finds their record, and so the grids they handle (CaseHandling).
+      try db.alter(table: "grid_worker") { table in table.add(column: "principal_id", .text) }
+      for record in try Data.fetchAll(db, sql: "SELECT record FROM grid_worker") {
+        let worker = try StoredMessage.decode(Worker.self, from: record)
+        if !worker.principalID.isEmpty {
+          try db.execute(
+            sql: "UPDATE grid_worker SET principal_id = ? WHERE id = ?", arguments: [worker.principalID, worker.id])
+        }
+      }
+      try db.create(
+        index: "grid_worker_principal_id", on: "grid_worker", columns: ["principal_id"],
+        condition: Column("principal_id") != nil)
+    }
     return migrator
   }
 
