@@ -83,22 +83,52 @@ struct ResidentAccessTests {
     #expect(limit.wait(after: [start, start + 1], at: start + 60) == nil)
 
     let store = try Self.store()
-    try await store.take("code-phone:13812345678", RateLimit.codesPerPhone, at: start)
+    try await store.take([("code-phone:13812345678", RateLimit.codesPerPhone)], at: start)
     do {
-      try await store.take("code-phone:13812345678", RateLimit.codesPerPhone, at: start + 30)
+      try await store.take([("code-phone:13812345678", RateLimit.codesPerPhone)], at: start + 30)
       Issue.record("a second code within the minute was allowed")
     } catch let refusal as ConnectError {
       #expect(refusal.code == .resourceExhausted && refusal.retryAfter == 30)
       #expect(refusal.response.headers[.retryAfter] == "30")
     }
     // Another phone has its own count; the first may ask again after a minute, five in the hour.
-    try await store.take("code-phone:13912345678", RateLimit.codesPerPhone, at: start + 30)
+    try await store.take([("code-phone:13912345678", RateLimit.codesPerPhone)], at: start + 30)
     for minute in 1...4 {
-      try await store.take("code-phone:13812345678", RateLimit.codesPerPhone, at: start + Double(minute) * 61)
+      try await store.take([("code-phone:13812345678", RateLimit.codesPerPhone)], at: start + Double(minute) * 61)
     }
     await #expect(throws: ConnectError.self) {
-      try await store.take("code-phone:13812345678", RateLimit.codesPerPhone, at: start + 10 * 61)
+      try await store.take([("code-phone:13812345678", RateLimit.codesPerPhone)], at: start + 10 * 61)
     }
+  }
+
+  @Test("a request refused for one limit counts against none")
+  func aRefusedRequestCountsAgainstNone() async throws {
+    let store = try Self.store()
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    let address = ("code-address:10.0.0.1", [RateLimit(2, per: 3600, "codes per address")])
+    try await store.take([address, ("code-phone:13812345678", RateLimit.codesPerPhone)], at: start)
+    // The same phone again within the minute: refused, and the address keeps its second code.
+    await #expect(throws: ConnectError.self) {
+      try await store.take([address, ("code-phone:13812345678", RateLimit.codesPerPhone)], at: start + 1)
+    }
+    try await store.take([address, ("code-phone:13912345678", RateLimit.codesPerPhone)], at: start + 2)
+    await #expect(throws: ConnectError.self) {
+      try await store.take([address, ("code-phone:13712345678", RateLimit.codesPerPhone)], at: start + 3)
+    }
+  }
+
+  @Test("a report's position is written in decimal degrees, its title on one line")
+  func aReportsPositionIsDecimalDegrees() {
+    #expect(ResidentController.decimal("118.7969") == 118.7969)
+    #expect(ResidentController.decimal("-32.5") == -32.5)
+    for bad in [
+      "0x1p7", "1e2", "inf", "nan", ".5", "5.", "1.2.3", "", "-", "１８", "+5", String(repeating: "1", count: 33),
+    ] {
+      #expect(ResidentController.decimal(bad) == nil, "\(bad)")
+    }
+    let title = ResidentController.title(
+      service: Open311Service.named("environment")!, description: "楼道堆满杂物\n请尽快处理\t谢谢")
+    #expect(title == "环境卫生：楼道堆满杂物 请尽快处理 谢谢")
   }
 
   @Test("residents hold no account and no API key")

@@ -379,7 +379,10 @@ struct FormParts {
     } catch {
       throw DomainError.invalidArgument(field: field, rule: "is sent in a well-formed multipart/form-data body")
     }
-    guard !complete.isEmpty else {
+    // A body cut short ends without its close delimiter (RFC 2046 §5.1.1): the parser would
+    // take it as it is, its last part dropped or cut.
+    let close = Data("--\(boundary)--".utf8)
+    guard !complete.isEmpty, Data(buffer: body).range(of: close) != nil else {
       throw DomainError.invalidArgument(field: field, rule: "is sent in a well-formed multipart/form-data body")
     }
     guard complete.count <= limit else {

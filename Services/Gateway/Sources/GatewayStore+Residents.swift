@@ -55,22 +55,36 @@ extension GatewayStore {
     public var volunteerID: String?
   }
 
-  /// Counts one request against `limits` in `bucket` (e.g. `code-phone:138…`), or refuses it.
+  /// Refuses early a request that one more of would break `limits` in `bucket` (e.g.
+  /// `code-phone:138…`), before the work of reading it; nothing is counted (`take` counts).
   /// - Throws: `ConnectError` resource_exhausted (429) naming the limit and the seconds to wait.
-  func take(_ bucket: String, _ limits: [RateLimit], at time: Date = Date()) async throws {
-    let longest = limits.map(\.window).max() ?? 0
+  func check(_ bucket: String, _ limits: [RateLimit], at time: Date = Date()) async throws {
+    try await writer.read { db in try Self.refuse(db, bucket, limits, at: time) }
+  }
+
+  /// Counts one request in every bucket, or in none: when any of them is at a limit the request
+  /// is refused and nothing is counted, so a refusal for one phone does not use up its
+  /// network's allowance. Checked and counted in one transaction, so concurrent requests cannot
+  /// all slip under a limit.
+  /// - Throws: `ConnectError` resource_exhausted (429) naming the limit and the seconds to wait.
+  func take(_ buckets: [(bucket: String, limits: [RateLimit])], at time: Date = Date()) async throws {
     try await writer.write { db in
-      let times = try Date.fetchAll(
-        db, sql: "SELECT at FROM rate_event WHERE bucket = ? AND at > ?",
-        arguments: [bucket, time.addingTimeInterval(-longest)])
-      for limit in limits {
-        if let wait = limit.wait(after: times, at: time) {
-          throw ResidentRefusal.tooMany(limit, retryAfter: wait)
-        }
+      for (bucket, limits) in buckets { try Self.refuse(db, bucket, limits, at: time) }
+      for (bucket, _) in buckets {
+        try db.execute(sql: "INSERT INTO rate_event (bucket, at) VALUES (?, ?)", arguments: [bucket, time])
       }
-      try db.execute(sql: "INSERT INTO rate_event (bucket, at) VALUES (?, ?)", arguments: [bucket, time])
       // Whatever no limit looks back to any more goes.
       try db.execute(sql: "DELETE FROM rate_event WHERE at < ?", arguments: [time.addingTimeInterval(-86_400)])
+    }
+  }
+
+  static func refuse(_ db: Database, _ bucket: String, _ limits: [RateLimit], at time: Date) throws {
+    let longest = limits.map(\.window).max() ?? 0
+    let times = try Date.fetchAll(
+      db, sql: "SELECT at FROM rate_event WHERE bucket = ? AND at > ?",
+      arguments: [bucket, time.addingTimeInterval(-longest)])
+    for limit in limits {
+      if let wait = limit.wait(after: times, at: time) { throw ResidentRefusal.tooMany(limit, retryAfter: wait) }
     }
   }
 
@@ -151,7 +165,8 @@ extension GatewayStore {
   func setVolunteer(_ volunteerID: String, for subject: String) async throws {
     try await writer.write { db in
       try db.execute(
-        sql: "UPDATE resident SET volunteer_id = ? WHERE subject = ?", arguments: [volunteerID, subject])
+        sql: "UPDATE resident SET volunteer_id = ? WHERE subject = ? AND volunteer_id IS NULL",
+        arguments: [volunteerID, subject])
     }
   }
 }

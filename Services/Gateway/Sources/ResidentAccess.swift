@@ -107,6 +107,9 @@ public struct RateLimit: Sendable, Equatable {
   public static let reportsPerAddress = [RateLimit(30, per: 3600, "reports per address")]
   /// Wishes and claims per phone: ten a day.
   public static let wishesPerPhone = [RateLimit(10, per: 86_400, "wishes and claims per phone")]
+  /// Reports looked up by tracking number from one address: 120 an hour, enough for a family
+  /// following theirs, too few to read a city's reports one number after another.
+  public static let lookupsPerAddress = [RateLimit(120, per: 3600, "report look-ups per address")]
   /// Tries at a code from one address: thirty an hour, so nobody guesses codes for many phones.
   public static let verificationsPerAddress = [RateLimit(30, per: 3600, "code checks per address")]
 }

@@ -48,7 +48,7 @@ struct ResidentController: Sendable {
     routes.post("reports") { request, context in await answer { try await report(request, context: context) } }
     routes.get("reports") { request, _ in await answer { try await myReports(request) } }
     routes.get("reports/:number") { request, context in
-      await answer { try await lookUp(request, number: context.parameters.get("number") ?? "") }
+      await answer { try await lookUp(request, context: context, number: context.parameters.get("number") ?? "") }
     }
     routes.post("reports/:number/evaluation") { request, context in
       await answer { try await evaluate(request, context: context, number: context.parameters.get("number") ?? "") }
@@ -116,7 +116,14 @@ struct ResidentController: Sendable {
       refusal.httpStatus = .unsupportedMediaType
       throw refusal
     }
-    let body = try await request.body.collect(upTo: Self.maximumJSON)
+    let body: ByteBuffer
+    do {
+      body = try await request.body.collect(upTo: Self.maximumJSON)
+    } catch is NIOTooManyBytesError {
+      var refusal = ConnectError(.invalidArgument, "the body is at most \(Self.maximumJSON) bytes of JSON")
+      refusal.httpStatus = .contentTooLarge
+      throw refusal
+    }
     do {
       return try JSONDecoder().decode(Body.self, from: Data(buffer: body))
     } catch {
@@ -168,8 +175,9 @@ struct ResidentController: Sendable {
   /// per-address limits.
   func sendCode(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let phone = try ResidentAccess.phone(try await json(request, as: CodeForm.self).phone)
-    try await store.take("code-address:\(context.remote)", RateLimit.codesPerAddress)
-    try await store.take("code-phone:\(phone)", RateLimit.codesPerPhone)
+    try await store.take([
+      ("code-address:\(context.remote)", RateLimit.codesPerAddress), ("code-phone:\(phone)", RateLimit.codesPerPhone),
+    ])
     let code = ResidentAccess.newCode()
     try await store.issueCode(code, phone: phone)
     do {
@@ -198,7 +206,7 @@ struct ResidentController: Sendable {
   func signIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let form = try await json(request, as: SignInForm.self)
     let phone = try ResidentAccess.phone(form.phone)
-    try await store.take("verify-address:\(context.remote)", RateLimit.verificationsPerAddress)
+    try await store.take([("verify-address:\(context.remote)", RateLimit.verificationsPerAddress)])
     guard
       let (resident, token, csrf) = try await store.verify(
         code: form.code.trimmingCharacters(in: .whitespaces), phone: phone)
@@ -430,6 +438,12 @@ struct ResidentController: Sendable {
   /// before anything is stored; the same `request_id` again stores nothing twice.
   func report(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let resident = try await signedIn(request)
+    let limits = [
+      (bucket: "report-address:\(context.remote)", limits: RateLimit.reportsPerAddress),
+      (bucket: "report-phone:\(resident.subject)", limits: RateLimit.reportsPerPhone),
+    ]
+    // A form costs work to read: one over a limit is refused before it is read.
+    for (bucket, limit) in limits { try await store.check(bucket, limit) }
     let boundary = try AttachmentController.boundary(of: request)
     if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumForm {
       throw Self.formTooLarge()
@@ -441,10 +455,9 @@ struct ResidentController: Sendable {
       throw Self.formTooLarge()
     }
     let form = try FormParts(body: body, boundary: boundary, limit: 16, field: "form")
-    let asked = try await newCase(form, resident: resident)
     let photos = try Self.photos(form)
-    try await store.take("report-address:\(context.remote)", RateLimit.reportsPerAddress)
-    try await store.take("report-phone:\(resident.subject)", RateLimit.reportsPerPhone)
+    let asked = try await newCase(form, resident: resident)
+    try await store.take(limits)
     let shown = try await Principal.$current.withValue(Self.principal(of: resident)) {
       let created = try await grid.createCase(asked)
       for (index, photo) in photos.enumerated() {
@@ -473,7 +486,10 @@ struct ResidentController: Sendable {
     return refusal
   }
 
-  /// The report's photos: at most three JPEG, PNG or WebP images of at most 3 MiB each.
+  /// The report's photos: at most three JPEG, PNG or WebP images of at most 3 MiB each, each
+  /// checked as the grid service will check it (its type by its bytes, and whole enough to strip
+  /// its metadata), so that no report is stored with a photo the service then refuses. They are
+  /// named 照片1.jpg… rather than as the phone named them, since anyone may see their names.
   static func photos(_ form: FormParts) throws -> [(name: String, content: Data)] {
     let parts = form.parts.filter { $0.name == "photo" && $0.body.readableBytes > 0 }
     guard parts.count <= maximumPhotos else {
@@ -491,7 +507,9 @@ struct ResidentController: Sendable {
       guard let type = Attachments.mediaType(of: content), type != .pdf else {
         throw DomainError.invalidArgument(field: field, rule: "is a JPEG, PNG or WebP photo, judged by its first bytes")
       }
-      return (part.filename ?? "photo-\(index + 1)", content)
+      _ = try MetadataStripping.stripped(content, type: type, field: field)
+      let suffix = type == .jpeg ? "jpg" : type.rawValue.split(separator: "/").last.map(String.init) ?? "jpg"
+      return ("照片\(index + 1).\(suffix)", content)
     }
   }
 
@@ -505,22 +523,29 @@ struct ResidentController: Sendable {
       throw DomainError.invalidArgument(
         field: "category", rule: "is one of \(Open311Service.catalogue.map(\.code).joined(separator: ", "))")
     }
-    let description = form.text("description") ?? ""
-    guard (1...Self.maximumDescription).contains(description.count) else {
+    let description = try FieldValidation.optionalText(
+      form.text("description") ?? "", field: "description", maximumLength: Self.maximumDescription)
+    guard !description.isEmpty else {
       throw DomainError.invalidArgument(
         field: "description", rule: "says what is wrong in 1 to \(Self.maximumDescription) characters")
     }
     let name = try FieldValidation.requiredName(form.text("name") ?? "", field: "name", maximumLength: 50)
     var location = Governance_Grid_V1_CaseLocation()
     if let longitude = form.text("longitude"), let latitude = form.text("latitude") {
-      guard let lon = Double(longitude), let lat = Double(latitude) else {
+      guard let lon = Self.decimal(longitude), let lat = Self.decimal(latitude) else {
         throw DomainError.invalidArgument(field: "longitude", rule: "longitude and latitude are decimal degrees")
+      }
+      let accuracy = try form.text("accuracy").map {
+        guard let metres = Self.decimal($0) else {
+          throw DomainError.invalidArgument(field: "accuracy", rule: "is a decimal number of metres")
+        }
+        return metres
       }
       location.point = try GeoValidation.point(
         .with {
           $0.longitude = lon
           $0.latitude = lat
-          $0.accuracyMeters = form.text("accuracy").flatMap(Double.init) ?? 0
+          $0.accuracyMeters = accuracy ?? 0
         }, field: "position")
     } else if let compoundID = form.text("compound_id") {
       let compound = try await Principal.$current.withValue(Self.publicReader) {
@@ -557,6 +582,24 @@ struct ResidentController: Sendable {
       community: "")
   }
 
+  /// A case's title from a report: the category's name and the description's first 30
+  /// characters on one line (a title holds no line breaks or tabs).
+  static func title(service: Open311Service, description: String) -> String {
+    let line = description.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
+    return "\(service.name)：\(String(line.prefix(30)))"
+  }
+
+  /// A number written as a phone's browser writes a position: an optional minus sign, digits and
+  /// at most one decimal point, nothing else (no exponent, no hexadecimal, no "inf"); at most 32
+  /// characters.
+  static func decimal(_ text: String) -> Double? {
+    let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+    guard text.utf8.count <= 32, !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1,
+      digits.allSatisfy({ $0 == "." || ("0"..."9").contains($0) }), digits.first != ".", digits.last != "."
+    else { return nil }
+    return Double(text)
+  }
+
   static func caseRequest(
     _ requestID: String, service: Open311Service, description: String, name: String, phone: String,
     location: Governance_Grid_V1_CaseLocation, community: String
@@ -566,7 +609,7 @@ struct ResidentController: Sendable {
       $0.gridCase = .with {
         $0.source = .resident
         $0.category = service.name
-        $0.title = "\(service.name)：\(String(description.prefix(30)))"
+        $0.title = title(service: service, description: description)
         $0.details = description
         $0.location = location
         $0.divisionCode = community
@@ -599,12 +642,20 @@ struct ResidentController: Sendable {
     return JSONAnswer.response(["reports": reports])
   }
 
-  /// `GET /resident/reports/{trackingNumber}`: anyone with the number sees its status and public
-  /// timeline, the reporter masked; the reporter also sees what they may do.
-  func lookUp(_ request: Request, number: String) async throws -> Response {
+  /// `GET /resident/reports/{trackingNumber}`: anyone with the number of a resident's report sees
+  /// its status and public timeline, the reporter masked; the reporter also sees what they may
+  /// do. Other cases (patrol findings, hotline cases) are not found here.
+  func lookUp(_ request: Request, context: GatewayRequestContext, number: String) async throws -> Response {
     let viewer = try await resident(request)?.resident
+    // Numbers run day by day, so looking them up one after another is bounded per address.
+    try await store.take([("lookup-address:\(context.remote)", RateLimit.lookupsPerAddress)])
     let report = try await Principal.$current.withValue(viewer.map(Self.principal(of:)) ?? Self.publicReader) {
-      try await view(try await gridCase(number: number), for: viewer?.subject, whole: true)
+      let found = try await gridCase(number: number)
+      // The page follows residents' reports; a patrol's finding or a hotline case is not public.
+      guard found.source == .resident || found.reporterPrincipalID == viewer?.subject else {
+        throw DomainError.notFound(resource: "report", id: number)
+      }
+      return try await view(found, for: viewer?.subject, whole: true)
     }
     return JSONAnswer.response(report)
   }
@@ -748,7 +799,7 @@ struct ResidentController: Sendable {
     let form = try await json(request, as: WishForm.self)
     let requestID = try Self.requestID(form.request_id)
     let compoundID = try FieldValidation.requiredID(form.compound_id, field: "compound_id")
-    try await store.take("wish-phone:\(resident.subject)", RateLimit.wishesPerPhone)
+    try await store.take([("wish-phone:\(resident.subject)", RateLimit.wishesPerPhone)])
     let posted = try await Principal.$current.withValue(Self.principal(of: resident)) {
       let compound = try await property.getCompound(.with { $0.id = compoundID })
       let wish = try await volunteers.createMicroWish(
@@ -785,13 +836,21 @@ struct ResidentController: Sendable {
     let form = try await json(request, as: ClaimForm.self)
     let requestID = try Self.requestID(form.request_id)
     let wishID = try FieldValidation.requiredID(wish, field: "wish_id")
-    try await store.take("wish-phone:\(resident.subject)", RateLimit.wishesPerPhone)
+    try await store.take([("wish-phone:\(resident.subject)", RateLimit.wishesPerPhone)])
     let claimed = try await Principal.$current.withValue(Self.principal(of: resident)) {
       let target = try await volunteers.getMicroWish(.with { $0.id = wishID })
+      // The volunteers service refuses this claim (ResidentVolunteering.checkClaimant); it is
+      // refused here too, before the resident would be registered for nothing.
+      guard target.residentPrincipalID != resident.subject else {
+        throw DomainError.failedPrecondition(
+          rule: "a wish is met by someone else", detail: "wish \(target.id) was posted by the resident claiming it")
+      }
       if resident.volunteerID == nil {
         let volunteer = try await volunteers.createVolunteer(
           .with {
-            $0.requestID = "\(requestID)-volunteer"
+            // One registration per resident: two claims at once send the same request, which the
+            // service's ledger answers once.
+            $0.requestID = "volunteer-\(resident.subject.dropFirst("resident:".count))"
             $0.volunteer = .with {
               $0.divisionCode = target.divisionCode
               $0.kind = .resident
