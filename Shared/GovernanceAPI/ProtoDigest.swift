@@ -2,5 +2,5 @@
 
 /// The digest of proto/ when this code was generated; a test compares it with proto/ as it is now.
 public enum ProtoDigest {
-  public static let sha256 = "b1faf5abe2d8ae0c028392c42c205a1ca6ee1352b46b873d223b0db22c3653fc"
+  public static let sha256 = "bc554e03835f0c9a7042fb9d26a7c2610c394cf37a1f9fa5b1cf64336ee7b355"
 }

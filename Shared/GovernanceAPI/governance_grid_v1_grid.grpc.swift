@@ -506,6 +506,19 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AddCaseNote" metadata.
+        public enum AddCaseNote: Sendable {
+            /// Request type for "AddCaseNote".
+            public typealias Input = Governance_Grid_V1_AddCaseNoteRequest
+            /// Response type for "AddCaseNote".
+            public typealias Output = Governance_Grid_V1_CaseEvent
+            /// Descriptor for "AddCaseNote".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "AddCaseNote",
+                type: .unary
+            )
+        }
         /// Namespace for "ListCaseEvents" metadata.
         public enum ListCaseEvents: Sendable {
             /// Request type for "ListCaseEvents".
@@ -688,6 +701,7 @@ public enum Governance_Grid_V1_GridService: Sendable {
             ReopenCase.descriptor,
             EscalateCase.descriptor,
             TransferCase.descriptor,
+            AddCaseNote.descriptor,
             ListCaseEvents.descriptor,
             ListCaseEventFeed.descriptor,
             GetDeadlinePolicy.descriptor,
@@ -1370,6 +1384,28 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_TransferCaseRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_Case>
+
+        /// Handle the "AddCaseNote" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+        /// > call made, what is being waited for. Writers of the grid service within the case's
+        /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+        /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+        /// > again adds nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_AddCaseNoteRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Grid_V1_CaseEvent` messages.
+        func addCaseNote(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_CaseEvent>
 
         /// Handle the "ListCaseEvents" method.
         ///
@@ -2232,6 +2268,28 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_Case>
 
+        /// Handle the "AddCaseNote" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+        /// > call made, what is being waited for. Writers of the grid service within the case's
+        /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+        /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+        /// > again adds nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_AddCaseNoteRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Grid_V1_CaseEvent` message.
+        func addCaseNote(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_CaseEvent>
+
         /// Handle the "ListCaseEvents" method.
         ///
         /// > Source IDL Documentation:
@@ -3091,6 +3149,28 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_Case
 
+        /// Handle the "AddCaseNote" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+        /// > call made, what is being waited for. Writers of the grid service within the case's
+        /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+        /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+        /// > again adds nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_AddCaseNoteRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Grid_V1_CaseEvent` to respond with.
+        func addCaseNote(
+            request: Governance_Grid_V1_AddCaseNoteRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Grid_V1_CaseEvent
+
         /// Handle the "ListCaseEvents" method.
         ///
         /// > Source IDL Documentation:
@@ -3712,6 +3792,17 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.AddCaseNote.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_AddCaseNoteRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_CaseEvent>(),
+            handler: { request, context in
+                try await self.addCaseNote(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Grid_V1_GridService.Method.ListCaseEvents.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ListCaseEventsRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ListCaseEventsResponse>(),
@@ -4239,6 +4330,17 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_Case> {
         let response = try await self.transferCase(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addCaseNote(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_CaseEvent> {
+        let response = try await self.addCaseNote(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4844,6 +4946,19 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_Case> {
         return GRPCCore.ServerResponse<Governance_Grid_V1_Case>(
             message: try await self.transferCase(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addCaseNote(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_CaseEvent> {
+        return GRPCCore.ServerResponse<Governance_Grid_V1_CaseEvent>(
+            message: try await self.addCaseNote(
                 request: request.message,
                 context: context
             ),
@@ -5837,6 +5952,33 @@ extension Governance_Grid_V1_GridService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_Case>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_Case>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddCaseNote" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+        /// > call made, what is being waited for. Writers of the grid service within the case's
+        /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+        /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+        /// > again adds nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_AddCaseNoteRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_AddCaseNoteRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_CaseEvent` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addCaseNote<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_AddCaseNoteRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_CaseEvent>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_CaseEvent>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ListCaseEvents" method.
@@ -7355,6 +7497,44 @@ extension Governance_Grid_V1_GridService {
             )
         }
 
+        /// Call the "AddCaseNote" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+        /// > call made, what is being waited for. Writers of the grid service within the case's
+        /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+        /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+        /// > again adds nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_AddCaseNoteRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_AddCaseNoteRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Grid_V1_CaseEvent` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addCaseNote<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_AddCaseNoteRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_CaseEvent>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_CaseEvent>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.AddCaseNote.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "ListCaseEvents" method.
         ///
         /// > Source IDL Documentation:
@@ -8784,6 +8964,39 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_TransferCaseRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_Case>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddCaseNote" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+    /// > call made, what is being waited for. Writers of the grid service within the case's
+    /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+    /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+    /// > again adds nothing.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_AddCaseNoteRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addCaseNote<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_AddCaseNoteRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_CaseEvent>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addCaseNote(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_AddCaseNoteRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_CaseEvent>(),
             options: options,
             onResponse: handleResponse
         )
@@ -10310,6 +10523,43 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             metadata: metadata
         )
         return try await self.transferCase(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddCaseNote" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds a note (办理记录) to a case's history, its state unchanged: what a handler saw on site, a
+    /// > call made, what is being waited for. Writers of the grid service within the case's
+    /// > jurisdiction (a grid worker on the cases of their own grids); 1 to 500 characters. Answers the
+    /// > new NOTED event, which photos taken with the note name as their event_id. The same request_id
+    /// > again adds nothing.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addCaseNote<Result>(
+        _ message: Governance_Grid_V1_AddCaseNoteRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_CaseEvent>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_AddCaseNoteRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addCaseNote(
             request: request,
             options: options,
             onResponse: handleResponse

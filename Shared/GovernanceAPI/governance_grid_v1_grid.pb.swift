@@ -500,6 +500,9 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
 
   /// Loaded finished from an archive by ImportCases.
   case imported // = 16
+
+  /// A note added by AddCaseNote: what a handler saw or did, the case's state unchanged.
+  case noted // = 17
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -525,6 +528,7 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
     case 14: self = .updated
     case 15: self = .duplicateIntake
     case 16: self = .imported
+    case 17: self = .noted
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -548,6 +552,7 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
     case .updated: return 14
     case .duplicateIntake: return 15
     case .imported: return 16
+    case .noted: return 17
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -571,6 +576,7 @@ public nonisolated enum Governance_Grid_V1_CaseEventKind: SwiftProtobuf.Enum, Sw
     .updated,
     .duplicateIntake,
     .imported,
+    .noted,
   ]
 
 }
@@ -2760,6 +2766,23 @@ public nonisolated struct Governance_Grid_V1_CaseEvent: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+public nonisolated struct Governance_Grid_V1_AddCaseNoteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var caseID: String = String()
+
+  /// Required: 1 to 500 characters.
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Governance_Grid_V1_ListCaseEventsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -3365,7 +3388,7 @@ nonisolated extension Governance_Grid_V1_AlarmKind: SwiftProtobuf._ProtoNameProv
 }
 
 nonisolated extension Governance_Grid_V1_CaseEventKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_EVENT_KIND_UNSPECIFIED\0\u{1}CASE_EVENT_KIND_REPORTED\0\u{1}CASE_EVENT_KIND_ACCEPTED\0\u{1}CASE_EVENT_KIND_ASSIGNED\0\u{1}CASE_EVENT_KIND_STARTED\0\u{1}CASE_EVENT_KIND_RESOLVED\0\u{1}CASE_EVENT_KIND_EVALUATED\0\u{1}CASE_EVENT_KIND_CLOSED\0\u{1}CASE_EVENT_KIND_REJECTED\0\u{1}CASE_EVENT_KIND_REOPENED\0\u{1}CASE_EVENT_KIND_ESCALATED\0\u{1}CASE_EVENT_KIND_TRANSFERRED\0\u{1}CASE_EVENT_KIND_REASSIGNED\0\u{1}CASE_EVENT_KIND_ACKNOWLEDGED\0\u{1}CASE_EVENT_KIND_UPDATED\0\u{1}CASE_EVENT_KIND_DUPLICATE_INTAKE\0\u{1}CASE_EVENT_KIND_IMPORTED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_EVENT_KIND_UNSPECIFIED\0\u{1}CASE_EVENT_KIND_REPORTED\0\u{1}CASE_EVENT_KIND_ACCEPTED\0\u{1}CASE_EVENT_KIND_ASSIGNED\0\u{1}CASE_EVENT_KIND_STARTED\0\u{1}CASE_EVENT_KIND_RESOLVED\0\u{1}CASE_EVENT_KIND_EVALUATED\0\u{1}CASE_EVENT_KIND_CLOSED\0\u{1}CASE_EVENT_KIND_REJECTED\0\u{1}CASE_EVENT_KIND_REOPENED\0\u{1}CASE_EVENT_KIND_ESCALATED\0\u{1}CASE_EVENT_KIND_TRANSFERRED\0\u{1}CASE_EVENT_KIND_REASSIGNED\0\u{1}CASE_EVENT_KIND_ACKNOWLEDGED\0\u{1}CASE_EVENT_KIND_UPDATED\0\u{1}CASE_EVENT_KIND_DUPLICATE_INTAKE\0\u{1}CASE_EVENT_KIND_IMPORTED\0\u{1}CASE_EVENT_KIND_NOTED\0")
 }
 
 nonisolated extension Governance_Grid_V1_AssignmentState: SwiftProtobuf._ProtoNameProviding {
@@ -6963,6 +6986,46 @@ nonisolated extension Governance_Grid_V1_CaseEvent: SwiftProtobuf.Message, Swift
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_AddCaseNoteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddCaseNoteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}case_id\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.caseID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.caseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.caseID, fieldNumber: 2)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_AddCaseNoteRequest, rhs: Governance_Grid_V1_AddCaseNoteRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.caseID != rhs.caseID {return false}
+    if lhs.note != rhs.note {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -112,4 +112,54 @@ struct CaseHandlingTests {
     let community = Principal(subject: "user:shequ", role: .community, scope: GridFixture.community)
     #expect(try await accept(next, by: community).status == .accepted)
   }
+
+  @Test("a note joins a case's history once, its state unchanged, from the case's own handlers")
+  func aNoteJoinsTheHistoryOnce() async throws {
+    let store = try await GridFixture.store()
+    let admin = Principal(subject: "user:admin", role: .cityAdministrator, scope: "")
+    _ = try await store.createWorker(
+      .with {
+        $0.worker = .with {
+          $0.divisionCode = GridFixture.community
+          $0.name = "王网格"
+          $0.kind = .fullTime
+          $0.gridCodes = [GridFixture.grid1]
+          $0.principalID = "user:wang"
+        }
+      }, by: admin)
+    func report(in grid: String) async throws -> CaseWorkflow.GridCase {
+      try await store.createCase(
+        .with {
+          $0.gridCase.source = .resident
+          $0.gridCase.category = "环境卫生"
+          $0.gridCase.title = "楼道堆放杂物"
+          $0.gridCase.location.gridCode = grid
+        }, by: admin)
+    }
+    let wang = Principal(subject: "user:wang", role: .gridWorker, scope: GridFixture.community)
+    let own = try await report(in: GridFixture.grid1)
+    let note = Governance_Grid_V1_AddCaseNoteRequest.with {
+      $0.requestID = "note-1"
+      $0.caseID = own.id
+      $0.note = "已联系物业，明早清运"
+    }
+    let first = try await store.addCaseNote(note, by: wang)
+    let again = try await store.addCaseNote(note, by: wang)
+    #expect(first.id == again.id && first.kind == .noted && first.note == note.note)
+    #expect(first.fromStatus == .reported && first.toStatus == .reported)
+    let events = try await store.listCaseEvents(.with { $0.caseID = own.id }).events
+    #expect(events.map(\.kind) == [.reported, .noted])
+    #expect(try await store.gridCase(id: own.id)?.status == .reported)
+    let other = try await report(in: GridFixture.grid2)
+    await #expect(throws: DomainError.self) {
+      _ = try await store.addCaseNote(
+        .with {
+          $0.caseID = other.id
+          $0.note = "路过看到"
+        }, by: wang)
+    }
+    await #expect(throws: DomainError.self) {
+      _ = try await store.addCaseNote(.with { $0.caseID = own.id }, by: wang)
+    }
+  }
 }

@@ -5,10 +5,10 @@
 // streams and files are never touched here: the app itself queues its writes (IndexedDB) and
 // keeps what it read, so a network failure reaches the app as one.
 
-const VERSION = 'worker-shell-v1';
+const VERSION = 'worker-shell-v2';
 const SHELL = ['/m/', '/m/worker.js', '/m/worker.css', '/m/worker.webmanifest', '/m/worker-icon.svg',
-  // The services' refusals in Chinese, shared with the console.
-  '/console/errors.json'];
+  // The contracts' enums in words and the services' refusals in Chinese, shared with the console.
+  '/console/labels.json', '/console/errors.json'];
 /** How long the network may take before the cached copy is used. */
 const NETWORK_WAIT_MS = 4000;
 

@@ -45,7 +45,7 @@ const UI = {
     accept: '受理', claim: '领办', start: '开始处置', resolve: '办结', escalate: '上报社区', ackAction: '确认告警',
     photo: '照片', patrolAction: '提交巡查', visitAction: '提交走访',
     acceptHint: '受理后由本网格办理。', claimHint: '由我来办理这件事。', startHint: '到达现场，开始处置。',
-    resolveHint: '填写办理结果，可附办结后的照片。', escalateHint: '网格内无法解决时上报社区，请写明原因。',
+    resolveHint: '填写办理结果，可附办结后的照片。', escalateHint: '网格内无法解决时上报社区，请写明原因。', addNote: '添加记录', noteHint: '记下现场情况或联系进展，可附照片；事件状态不变。',
     note: '备注（选填）', reason: '上报原因', afterPhoto: '办结后照片（选填）', confirm: '确认', cancel: '取消',
     needText: '请填写{field}', photos: '照片', addPhoto: '拍照 / 添加照片', photoQueued: '待发送',
     photoUnavailable: '联网后显示', history: '办理记录', queuedStep: '待发送',
@@ -87,7 +87,7 @@ const UI = {
     accept: 'Accept', claim: 'Take on', start: 'Start', resolve: 'Resolve', escalate: 'Escalate', ackAction: 'Confirm alarm',
     photo: 'Photo', patrolAction: 'Patrol', visitAction: 'Visit round',
     acceptHint: 'The grid takes the case.', claimHint: 'I handle this case.', startHint: 'On site, work starts.',
-    resolveHint: 'What was done, with a photo of the result if you like.', escalateHint: 'Pass it to the community, saying why.',
+    resolveHint: 'What was done, with a photo of the result if you like.', escalateHint: 'Pass it to the community, saying why.', addNote: 'Add a note', noteHint: 'What you saw or did, with a photo if you like; the case stays as it is.',
     note: 'Note (optional)', reason: 'Reason', afterPhoto: 'Photo of the result (optional)', confirm: 'Confirm', cancel: 'Cancel',
     needText: 'Fill in {field}', photos: 'Photos', addPhoto: 'Take / add a photo', photoQueued: 'to send',
     photoUnavailable: 'shown when online', history: 'History', queuedStep: 'to send',
@@ -110,34 +110,8 @@ const UI = {
   },
 };
 
-/** The contract's enum values in words (from the console's labels.json). */
-const LABELS = {
-  CASE_STATUS_REPORTED: ['已上报', 'Reported'], CASE_STATUS_ACCEPTED: ['已受理', 'Accepted'],
-  CASE_STATUS_ASSIGNED: ['已派遣', 'Assigned'], CASE_STATUS_IN_PROGRESS: ['处置中', 'In progress'],
-  CASE_STATUS_RESOLVED: ['已办结', 'Resolved'], CASE_STATUS_EVALUATED: ['已评价', 'Evaluated'],
-  CASE_STATUS_CLOSED: ['已结案', 'Closed'], CASE_STATUS_REJECTED: ['不予受理', 'Rejected'], CASE_STATUS_REOPENED: ['已重启', 'Reopened'],
-  CASE_PRIORITY_LOW: ['低', 'Low'], CASE_PRIORITY_NORMAL: ['一般', 'Normal'], CASE_PRIORITY_HIGH: ['紧急', 'High'], CASE_PRIORITY_URGENT: ['特急', 'Urgent'],
-  CASE_SOURCE_RESIDENT: ['居民上报', 'Resident'], CASE_SOURCE_PATROL: ['网格巡查', 'Patrol'], CASE_SOURCE_CITY_PLATFORM: ['市域平台', 'City platform'],
-  CASE_SOURCE_SENSOR_ALARM: ['物联感知告警', 'Sensor alarm'], CASE_SOURCE_OPINION_COLLECTION: ['民意收集', 'Opinion collection'],
-  CASE_SOURCE_CONSULTATION_MEETING: ['协商议事', 'Consultation meeting'],
-  CASE_LEVEL_GRID: ['网格', 'Grid'], CASE_LEVEL_COMMUNITY: ['社区', 'Community'], CASE_LEVEL_STREET: ['街道', 'Street'],
-  CASE_LEVEL_DISTRICT_DEPARTMENT: ['区职能部门', 'District department'],
-  ALARM_KIND_SMOKE: ['烟感告警', 'Smoke'], ALARM_KIND_FIRE: ['火警', 'Fire'], ALARM_KIND_GAS_LEAK: ['燃气泄漏', 'Gas leak'],
-  ALARM_KIND_ELECTRICAL_FAULT: ['电气故障', 'Electrical fault'], ALARM_KIND_WATER_LEAK: ['漏水', 'Water leak'],
-  ALARM_KIND_INTRUSION: ['非法闯入', 'Intrusion'], ALARM_KIND_EMERGENCY_BUTTON: ['紧急呼叫', 'Emergency button'], ALARM_KIND_OTHER: ['其他告警', 'Other'],
-  CASE_EVENT_KIND_REPORTED: ['上报', 'Reported'], CASE_EVENT_KIND_ACCEPTED: ['受理', 'Accepted'], CASE_EVENT_KIND_ASSIGNED: ['派遣', 'Assigned'],
-  CASE_EVENT_KIND_STARTED: ['开始处置', 'Started'], CASE_EVENT_KIND_RESOLVED: ['办结', 'Resolved'], CASE_EVENT_KIND_EVALUATED: ['评价', 'Evaluated'],
-  CASE_EVENT_KIND_CLOSED: ['结案', 'Closed'], CASE_EVENT_KIND_REJECTED: ['不予受理', 'Rejected'], CASE_EVENT_KIND_REOPENED: ['重启', 'Reopened'],
-  CASE_EVENT_KIND_ESCALATED: ['上报上级', 'Escalated'], CASE_EVENT_KIND_TRANSFERRED: ['转办', 'Transferred'],
-  CASE_EVENT_KIND_REASSIGNED: ['改派', 'Reassigned'], CASE_EVENT_KIND_ACKNOWLEDGED: ['签收', 'Acknowledged'],
-  CASE_EVENT_KIND_UPDATED: ['更正', 'Updated'], CASE_EVENT_KIND_DUPLICATE_INTAKE: ['重复推送', 'Duplicate intake'],
-  CASE_EVENT_KIND_IMPORTED: ['历史导入', 'Imported'],
-  ASSIGNMENT_STATE_PENDING: ['待签收', 'Pending'], ASSIGNMENT_STATE_ACKNOWLEDGED: ['已签收', 'Acknowledged'],
-  ASSIGNMENT_STATE_TIMED_OUT: ['超时未签收', 'Timed out'], ASSIGNMENT_STATE_WITHDRAWN: ['已撤回', 'Withdrawn'],
-  PATROL_KIND_PATROL: ['巡查', 'Patrol'], PATROL_KIND_VISIT: ['走访', 'Visit'],
-  GRID_WORKER_KIND_FULL_TIME: ['专职网格员', 'Full time'], GRID_WORKER_KIND_PART_TIME_PARTY_MEMBER: ['兼职党员网格员', 'Part time party member'],
-  GRID_WORKER_KIND_PROPERTY_STAFF: ['物业网格员', 'Property staff'],
-};
+/** The contract's enum values in words: the console's labels.json (`enums`, by value, zh and en). */
+let labels = { enums: {} };
 
 /** The kinds of refusal, as the console words them. */
 const ERROR_CODES = {
@@ -161,7 +135,7 @@ let errorWords = { rules: {}, fields: {}, resources: {} };
 
 const t = (key, values = {}) => String(UI[lang][key] ?? UI.zh[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
 /** An enum value in words; one without a label shows as it is (a test sees it). */
-const E = (value) => (value ? LABELS[value]?.[lang === 'zh' ? 0 : 1] ?? value : '');
+const E = (value) => (value ? labels.enums[value]?.[lang] ?? value : '');
 
 // ---- DOM ----
 
@@ -230,6 +204,18 @@ function cityDay(now = Date.now()) {
   return [new Date(start).toISOString(), new Date(start + 24 * 3600 * 1000).toISOString()];
 }
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+/**
+ * A request id (the services' idempotency key), made at the moment of the tap: a random UUID
+ * (crypto.randomUUID; from crypto.getRandomValues where the page is not a secure context).
+ */
+function requestId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 // ---- IndexedDB: outbox (the queue of writes), conflicts, cache ----
 
@@ -341,11 +327,11 @@ const scrub = (text) => String(text ?? '').replace(ID, '').replace(/\b[A-Z][A-Z0
 function valueWords(value) {
   if (/^\d{12}(\d{3})?$/.test(value)) return state.grids[value] ?? (value.length === 12 ? E('CASE_LEVEL_COMMUNITY') : E('CASE_LEVEL_GRID'));
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return dayTime(value);
-  if (LABELS[value]) return E(value);
+  if (labels.enums[value]) return E(value);
   if (/^[a-z]{2,6}_[0-9A-Za-z]{10,}$/.test(value)) return '';
   if (/^[a-z][a-zA-Z]*$/.test(value)) {
     const suffix = `_${value.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
-    const key = Object.keys(LABELS).find((name) => name.endsWith(suffix));
+    const key = Object.keys(labels.enums).find((name) => name.endsWith(suffix));
     if (key) return E(key);
   }
   return scrub(value);
@@ -447,6 +433,8 @@ async function startSession(me, cached = null) {
   if (state.session?.subject !== me.subject) {
     state.assignments.clear();
     state.today = null;
+    state.worker = null;
+    state.grids = {};
   }
   state.session = { subject: me.subject, role: me.role, scope: me.scope, csrfToken: me.csrfToken, username: String(me.subject || '').replace(/^user:/, '') };
   state.needSignIn = false;
@@ -471,7 +459,7 @@ async function startSession(me, cached = null) {
       state.grids = kept.grids || {};
     }
     if (!state.worker) {
-      showBlocked(t('noWorker'));
+      showBlocked(`${t('noWorker')}（${t('account')}：${state.session.username}）`);
       return;
     }
     await cachePut('session', { subject: me.subject, role: me.role, scope: me.scope, username: state.session.username,
@@ -493,6 +481,8 @@ async function startSession(me, cached = null) {
 function sessionLost() {
   if (!state.session || state.needSignIn) return;
   state.needSignIn = true;
+  // A view still loading does not draw over the sign-in.
+  state.view = null;
   closeStream();
   showSignIn(t('signInAgain'));
 }
@@ -575,6 +565,8 @@ const STEPS = {
   start: { method: 'StartCase', from: ['CASE_STATUS_ASSIGNED'], to: 'CASE_STATUS_IN_PROGRESS', event: 'CASE_EVENT_KIND_STARTED', text: 'note', hint: 'startHint', mine: true },
   resolve: { method: 'ResolveCase', from: ['CASE_STATUS_IN_PROGRESS'], to: 'CASE_STATUS_RESOLVED', event: 'CASE_EVENT_KIND_RESOLVED', text: 'resolution', required: true, photo: true, hint: 'resolveHint', mine: true },
   escalate: { method: 'EscalateCase', from: OPEN_STATUSES, to: 'CASE_STATUS_ACCEPTED', event: 'CASE_EVENT_KIND_ESCALATED', text: 'note', required: true, hint: 'escalateHint' },
+  // A note changes nothing but the history (AddCaseNote answers its NOTED event).
+  addNote: { method: 'AddCaseNote', from: [...OPEN_STATUSES, 'CASE_STATUS_RESOLVED'], to: null, event: 'CASE_EVENT_KIND_NOTED', text: 'note', required: true, photo: true, hint: 'noteHint' },
 };
 const ACTION_WORDS = { ack: 'ackAction', photo: 'photo', patrol: 'patrolAction', visit: 'visitAction' };
 const actionName = (action) => t(ACTION_WORDS[action] ?? action);
@@ -744,7 +736,7 @@ function projected(gridCase) {
   const next = { ...gridCase, handler: { ...(gridCase.handler || {}) }, queued: queued.length };
   for (const entry of queued) {
     const step = STEPS[entry.what?.action];
-    if (!step) continue;
+    if (!step || !step.to) continue;
     next.status = step.to;
     if (entry.what.action === 'claim') next.assigneeId = state.worker?.id;
     if (entry.what.action === 'resolve') next.resolution = entry.body.resolution;
@@ -868,7 +860,7 @@ const confirmedAlarms = new Map();
 async function acknowledge(assignment) {
   const queued = await enqueue({
     kind: 'call', method: 'AcknowledgeAssignment', caseId: assignment.caseId,
-    body: { requestId: crypto.randomUUID(), assignmentId: assignment.id },
+    body: { requestId: requestId(), assignmentId: assignment.id },
     what: { action: 'ack', caseNumber: assignment.gridCase?.caseNumber ?? '', title: caseTitle(assignment.gridCase || {}) },
   }, 3000);
   renderAlarms();
@@ -1156,6 +1148,10 @@ async function loadCase(id) {
   return kept ? { ...kept, stale: kept.savedAt } : null;
 }
 
+/** An assignment the worker made to themselves: 领办. */
+const claimed = (event) => event.kind === 'CASE_EVENT_KIND_ASSIGNED' && event.actor === state.session?.subject
+  && event.assigneeId === state.worker?.id;
+
 const actorName = (actor) => {
   const text = String(actor || '');
   if (text === state.session?.subject) return `${state.worker?.name ?? ''}（${t('you')}）`;
@@ -1206,7 +1202,7 @@ async function preparePhoto(file) {
 async function queuePhoto(gridCase, file, { stepKind = null, eventId = null } = {}) {
   const photo = await preparePhoto(file);
   return enqueue({
-    kind: 'upload', parent: `cases/${gridCase.id}`, caseId: gridCase.id, requestId: crypto.randomUUID(),
+    kind: 'upload', parent: `cases/${gridCase.id}`, caseId: gridCase.id, requestId: requestId(),
     blob: photo.blob, filename: photo.filename, thumb: photo.thumb, stepKind, eventId,
     what: { action: 'photo', caseNumber: gridCase.caseNumber ?? '', title: caseTitle(gridCase) },
   }, 10000);
@@ -1255,7 +1251,7 @@ async function caseView(id) {
   // The steps offered, each opening its short form under the buttons.
   const sheet = el('div', { id: 'step-sheet' });
   const stepButtons = stepsFor(gridCase).map((key) => el('button', {
-    type: 'button', class: key === 'escalate' ? 'wide ghost' : 'wide big', id: `step-${key}`, text: t(key),
+    type: 'button', class: ['escalate', 'addNote'].includes(key) ? 'wide ghost' : 'wide big', id: `step-${key}`, text: t(key),
     onclick: () => openStep(gridCase, key, sheet, events),
   }));
   const pendingAssignment = [...state.assignments.values()].find((assignment) => assignment.caseId === id && awaiting(assignment) && !ackQueued(assignment));
@@ -1290,7 +1286,7 @@ async function caseView(id) {
       const moved = ['CASE_EVENT_KIND_ESCALATED', 'CASE_EVENT_KIND_TRANSFERRED'].includes(event.kind) ? E(event.toUnit?.level) : '';
       const photos = byEvent.get(event.id) ?? [];
       return el('li', { 'data-event': event.id, 'data-kind': event.kind },
-        el('p', {}, el('span', { class: 'what', text: [E(event.kind), moved ? `→ ${moved}` : ''].filter(Boolean).join(' ') }), ' ',
+        el('p', {}, el('span', { class: 'what', text: [claimed(event) ? t('claim') : E(event.kind), moved ? `→ ${moved}` : ''].filter(Boolean).join(' ') }), ' ',
           el('span', { class: 'when', text: `${dayTime(event.eventTime)} · ${actorName(event.actor)}` })),
         note ? el('p', { text: note }) : null,
         photos.length ? el('div', { class: 'photos' }, photos.map(photoTile)) : null);
@@ -1317,7 +1313,7 @@ function openStep(gridCase, key, sheet, events) {
   const text = el('textarea', { id: 'step-text', name: step.text, rows: isResolve ? 4 : 2, maxlength: 2000, required: step.required || undefined });
   let photo = null;
   const photoName = el('span', { class: 'muted', id: 'after-photo-name' });
-  const picker = step.photo ? photoPicker('after-photo', t('afterPhoto'), (file) => { photo = file; photoName.textContent = file.name || t('photo'); }) : null;
+  const picker = step.photo ? photoPicker('after-photo', isResolve ? t('afterPhoto') : t('addPhoto'), (file) => { photo = file; photoName.textContent = file.name || t('photo'); }) : null;
   const error = el('p', { class: 'error', role: 'alert' });
   const confirm = el('button', { type: 'submit', class: 'wide big', id: 'step-confirm', text: lang === 'zh' ? `${t('confirm')}${t(key)}` : t(key) });
   const form = el('form', { class: 'sheet', id: `sheet-${key}` },
@@ -1329,7 +1325,7 @@ function openStep(gridCase, key, sheet, events) {
     const value = text.value.trim();
     if (step.required && !value) { error.textContent = t('needText', { field: label }); text.focus(); return; }
     confirm.disabled = true;
-    const body = { requestId: crypto.randomUUID(), caseId: gridCase.id };
+    const body = { requestId: requestId(), caseId: gridCase.id };
     if (key === 'claim') body.assigneeId = state.worker.id;
     if (step.text === 'resolution') body.resolution = value; else if (value) body.note = value;
     const queued = await enqueue({ kind: 'call', method: step.method, caseId: gridCase.id, body,
@@ -1428,7 +1424,7 @@ function patrolView() {
     };
     submit.disabled = true;
     const outcome = await (await enqueue({
-      kind: 'call', method: 'CreatePatrol', body: { requestId: crypto.randomUUID(), patrol },
+      kind: 'call', method: 'CreatePatrol', body: { requestId: requestId(), patrol },
       what: { action: kind === 'PATROL_KIND_VISIT' ? 'visit' : 'patrol', title: state.grids[gridCode] ?? '' },
     }, 8000)).outcome;
     view.busy = false;
@@ -1557,7 +1553,8 @@ document.addEventListener('DOMContentLoaded', async () => {
   });
   document.getElementById('sync').addEventListener('click', () => { location.hash = '#queue'; });
   renderChrome();
-  errorWords = await fetch('/console/errors.json').then((response) => response.json()).catch(() => errorWords);
+  [errorWords, labels] = await Promise.all([['errors', errorWords], ['labels', labels]].map(([name, fallback]) =>
+    fetch(`/console/${name}.json`).then((response) => response.json()).catch(() => fallback)));
   const who = await fetchMe();
   if (who.me) {
     await startSession(who.me);

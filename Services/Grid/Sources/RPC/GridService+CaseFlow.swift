@@ -89,6 +89,13 @@ extension GridService {
       by: Principal.current, at: now)
   }
 
+  /// Adds a note (办理记录) to a case's history, its state unchanged; answers the NOTED event.
+  public func addCaseNote(request: Governance_Grid_V1_AddCaseNoteRequest, context: ServerContext) async throws
+    -> Governance_Grid_V1_CaseEvent
+  {
+    try await store.addCaseNote(request, by: Principal.current)
+  }
+
   /// Moves the case one handling level up: grid → community → street → district department (the street summons
   /// departments, 街社吹哨、部门报到). Also done automatically when a deadline passes, at most once per deadline.
   public func escalateCase(request: Governance_Grid_V1_EscalateCaseRequest, context: ServerContext) async throws

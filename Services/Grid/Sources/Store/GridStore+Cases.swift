@@ -30,11 +30,12 @@ extension GridStore {
   public typealias CaseEvent = Governance_Grid_V1_CaseEvent
 
   /// Appends to a case's history (流转), which is never rewritten.
+  @discardableResult
   static func recordCaseEvent(
     _ db: Database, _ kind: Governance_Grid_V1_CaseEventKind, gridCase: GridCase, from: CaseWorkflow.Status,
     note: String, by principal: Principal, at time: Date
-  ) throws {
-    _ = try RecordTable.insertNew(
+  ) throws -> CaseEvent {
+    try RecordTable.insertNew(
       db,
       CaseEvent.with {
         $0.divisionCode = gridCase.divisionCode
@@ -296,6 +297,26 @@ extension GridStore {
         by: principal,
         at: time)
       return saved
+    }
+  }
+
+  /// Adds a note to a case's history (a NOTED event), its state unchanged: by the case's
+  /// jurisdiction's staff, or a grid worker on a case of their grids (CaseHandling.checkServedGrid).
+  /// - Throws: INVALID_ARGUMENT (case_id, note of 1 to 500 characters), NOT_FOUND (the case),
+  ///   PERMISSION_DENIED (outside the caller's jurisdiction or grids).
+  public func addCaseNote(
+    _ request: Governance_Grid_V1_AddCaseNoteRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> CaseEvent {
+    let id = try FieldValidation.requiredID(request.caseID, field: "case_id")
+    let note = try FieldValidation.requiredName(request.note, field: "note", maximumLength: 500)
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: id)
+        try Jurisdiction.checkWritable(gridCase.divisionCode, by: principal)
+        try CaseHandling.checkServedGrid(gridCase, served: try Self.servedGrids(db, by: principal), by: principal)
+        return try Self.recordCaseEvent(
+          db, .noted, gridCase: gridCase, from: gridCase.status, note: note, by: principal, at: time)
+      }
     }
   }
 
