@@ -71,10 +71,11 @@ struct CaseHandlingTests {
     #expect(summoned.handler.level == .districtDepartment && summoned.handler.department == "区城管局")
   }
 
-  @Test("a grid worker handles the cases of the grids they serve")
-  func aGridWorkerHandlesTheCasesOfTheGridsTheyServe() async throws {
+  static let admin = Principal(subject: "user:admin", role: .cityAdministrator, scope: "")
+
+  /// A store whose worker 王网格 serves grid 1 and signs in as `user:wang`.
+  static func storeWithWang() async throws -> GridStore {
     let store = try await GridFixture.store()
-    let admin = Principal(subject: "user:admin", role: .cityAdministrator, scope: "")
     _ = try await store.createWorker(
       .with {
         $0.worker = .with {
@@ -85,15 +86,23 @@ struct CaseHandlingTests {
           $0.principalID = "user:wang"
         }
       }, by: admin)
-    func report(in grid: String) async throws -> CaseWorkflow.GridCase {
-      try await store.createCase(
-        .with {
-          $0.gridCase.source = .resident
-          $0.gridCase.category = "环境卫生"
-          $0.gridCase.title = "楼道堆放杂物"
-          $0.gridCase.location.gridCode = grid
-        }, by: admin)
-    }
+    return store
+  }
+
+  static func report(_ store: GridStore, in grid: String) async throws -> CaseWorkflow.GridCase {
+    try await store.createCase(
+      .with {
+        $0.gridCase.source = .resident
+        $0.gridCase.category = "环境卫生"
+        $0.gridCase.title = "楼道堆放杂物"
+        $0.gridCase.location.gridCode = grid
+      }, by: admin)
+  }
+
+  @Test("a grid worker handles the cases of the grids they serve")
+  func aGridWorkerHandlesTheCasesOfTheGridsTheyServe() async throws {
+    let store = try await Self.storeWithWang()
+    func report(in grid: String) async throws -> CaseWorkflow.GridCase { try await Self.report(store, in: grid) }
     func accept(_ gridCase: CaseWorkflow.GridCase, by principal: Principal) async throws -> CaseWorkflow.GridCase {
       try await store.transition(
         try CaseWorkflow.accept(note: "", at: Date()), caseID: gridCase.id, requestID: "",
@@ -115,27 +124,8 @@ struct CaseHandlingTests {
 
   @Test("a note joins a case's history once, its state unchanged, from the case's own handlers")
   func aNoteJoinsTheHistoryOnce() async throws {
-    let store = try await GridFixture.store()
-    let admin = Principal(subject: "user:admin", role: .cityAdministrator, scope: "")
-    _ = try await store.createWorker(
-      .with {
-        $0.worker = .with {
-          $0.divisionCode = GridFixture.community
-          $0.name = "王网格"
-          $0.kind = .fullTime
-          $0.gridCodes = [GridFixture.grid1]
-          $0.principalID = "user:wang"
-        }
-      }, by: admin)
-    func report(in grid: String) async throws -> CaseWorkflow.GridCase {
-      try await store.createCase(
-        .with {
-          $0.gridCase.source = .resident
-          $0.gridCase.category = "环境卫生"
-          $0.gridCase.title = "楼道堆放杂物"
-          $0.gridCase.location.gridCode = grid
-        }, by: admin)
-    }
+    let store = try await Self.storeWithWang()
+    func report(in grid: String) async throws -> CaseWorkflow.GridCase { try await Self.report(store, in: grid) }
     let wang = Principal(subject: "user:wang", role: .gridWorker, scope: GridFixture.community)
     let own = try await report(in: GridFixture.grid1)
     let note = Governance_Grid_V1_AddCaseNoteRequest.with {

@@ -94,7 +94,9 @@ class System:
 
     def __init__(self, env: dict | None = None):
         self.data = tempfile.mkdtemp(prefix="governance-mobile-")
-        output: list[str] = []
+        # Everything the processes write, kept for a test to read (a resident's one-time code).
+        self.log: list[str] = []
+        output = self.log
         # A start that ends before "all healthy" (a port taken between the check and the bind) is
         # retried on another offset.
         for _ in range(3):
@@ -117,8 +119,12 @@ class System:
             self.process.wait(timeout=30)
         else:
             raise RuntimeError("the system did not come up:\n" + "".join(output[-30:]))
-        # The processes go on writing logs to the pipe: it is drained, so a full pipe never blocks them.
-        threading.Thread(target=lambda: self.process.stdout.read(), daemon=True).start()
+        # The processes go on writing logs to the pipe: it is drained into the log, so a full pipe
+        # never blocks them.
+        def keep():
+            for line in self.process.stdout:
+                self.log.append(line)
+        threading.Thread(target=keep, daemon=True).start()
         self.base = f"http://127.0.0.1:{8080 + self.offset}"
 
     def make_user(self, username: str, role: str, scope: str) -> str:
@@ -174,44 +180,9 @@ def assert_translated(testcase, browser):
         testcase.assertEqual(found, [], f"untranslated text on the page: {found[:5]}")
 
 
-def system_with_log(env: dict | None = None) -> System:
-    """A `System` (the same start, the same methods) whose processes' output is kept after it is
-    up, line by line, in `system.log` (a list appended to as lines come), for what a test reads
-    from the gateway's log: a resident's one-time code (`one_time_code`)."""
-    system = System.__new__(System)
-    system.data = tempfile.mkdtemp(prefix="governance-mobile-")
-    system.log = []
-    for _ in range(3):
-        system.offset = free_offset()
-        system.process = subprocess.Popen(
-            [BIN / "governance", "up", "--data", system.data, "--port-offset", str(system.offset), "--demo"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
-        deadline = time.time() + 180
-        healthy = False
-        for line in system.process.stdout:
-            system.log.append(line)
-            if "all healthy" in line:
-                healthy = True
-                break
-            if time.time() > deadline:
-                break
-        if healthy:
-            break
-        system.process.kill()
-        system.process.wait(timeout=30)
-    else:
-        raise RuntimeError("the system did not come up:\n" + "".join(system.log[-30:]))
-    def keep():
-        for line in system.process.stdout:
-            system.log.append(line)
-    threading.Thread(target=keep, daemon=True).start()
-    system.base = f"http://127.0.0.1:{8080 + system.offset}"
-    return system
-
-
 def one_time_code(system: System, phone: str, after: int = 0, timeout: float = 15) -> str:
     """The last one-time code the gateway's development sender logged for `phone` (a
-    `system_with_log`), among the log's lines from index `after` on."""
+    `System`), among the log's lines from index `after` on."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         codes = [found.group(1) for line in system.log[after:] if phone in line

@@ -13,7 +13,7 @@ lands there. Every screen is saved as .build/mobile/resident-<screen>.png (and t
 resident-<screen>-whole.png) and checked: it fits the phone, shows no untranslated value, labels its
 inputs, keeps its targets at 44 px or more and has nothing blocked by the content security policy.
 
-The one-time codes are read from the gateway's log (mobile.system_with_log, one_time_code).
+The one-time codes are read from the gateway's log (mobile.System's log, one_time_code).
 """
 import base64
 import json
@@ -36,8 +36,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from mobile import (SHOTS, assert_fits, assert_translated, mobile_browser, one_time_code,  # noqa: E402
-                    screenshot, system_with_log)
+from mobile import (System, SHOTS, assert_fits, assert_translated, mobile_browser, one_time_code,  # noqa: E402
+                    screenshot)
 
 VOLUNTEERS = "volunteers.v1.VolunteersService"
 PROPERTY = "property.v1.PropertyService"
@@ -64,7 +64,7 @@ def gps_of(content: bytes) -> dict:
 class ResidentPageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.system = system_with_log()
+        cls.system = System()
         try:
             cls.base = cls.system.base
             cls.admin = cls.system.sign_in("admin", cls.system.make_user("admin", "city_admin", "3201"))

@@ -26,20 +26,6 @@ const roleName = (role) => UI[lang].roles[role] ?? role;
 /** A volunteer's skill by its catalogue code (labels.json `skills`); free text stays as written. */
 const skillName = (code) => labels.skills?.[code]?.[lang] ?? code;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 let uniqueCounter = 0;
 const uid = (prefix) => `${prefix}-${++uniqueCounter}`;
 

@@ -177,20 +177,6 @@ const t = (key, values = {}) => String(UI[lang][key] ?? UI.zh[key] ?? key).repla
 /** The label of a contract's enum value (labels.json). */
 const E = (value) => (value ? labels.enums[value]?.[lang] ?? labels.enums[value]?.zh ?? '' : '');
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 /** Puts `children` in `node` in place of what it held; null, undefined and false stand for nothing. */
 function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));

@@ -5,8 +5,8 @@
 // streams and files are never touched here: the app itself queues its writes (IndexedDB) and
 // keeps what it read, so a network failure reaches the app as one.
 
-const VERSION = 'worker-shell-v2';
-const SHELL = ['/m/', '/m/worker.js', '/m/worker.css', '/m/worker.webmanifest', '/m/worker-icon.svg',
+const VERSION = 'worker-shell-v3';
+const SHELL = ['/m/', '/m/shared.js', '/m/worker.js', '/m/worker.css', '/m/worker.webmanifest', '/m/worker-icon.svg',
   // The contracts' enums in words and the services' refusals in Chinese, shared with the console.
   '/console/labels.json', '/console/errors.json'];
 /** How long the network may take before the cached copy is used. */

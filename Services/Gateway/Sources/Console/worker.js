@@ -113,22 +113,6 @@ const UI = {
 /** The contract's enum values in words: the console's labels.json (`enums`, by value, zh and en). */
 let labels = { enums: {} };
 
-/** The kinds of refusal, as the console words them. */
-const ERROR_CODES = {
-  zh: {
-    invalid_argument: '输入有误', failed_precondition: '当前状态不允许此操作', permission_denied: '无权进行此操作', not_found: '未找到该记录',
-    already_exists: '记录已存在', unauthenticated: '未登录或登录已过期', unavailable: '服务暂不可用，请稍后重试',
-    resource_exhausted: '请求过于频繁，请稍后重试', internal: '系统错误', deadline_exceeded: '处理超时', aborted: '操作冲突，请重试',
-    unknown: '未知错误', canceled: '已取消', out_of_range: '超出范围', unimplemented: '暂不支持', data_loss: '数据错误',
-  },
-  en: {
-    invalid_argument: 'Invalid input', failed_precondition: 'Not allowed in the current state', permission_denied: 'Not permitted',
-    not_found: 'Not found', already_exists: 'Already exists', unauthenticated: 'Not signed in', unavailable: 'Service unavailable, try again',
-    resource_exhausted: 'Too many requests', internal: 'Internal error', deadline_exceeded: 'Timed out', aborted: 'Conflict, try again',
-    unknown: 'Unknown error', canceled: 'Cancelled', out_of_range: 'Out of range', unimplemented: 'Not supported', data_loss: 'Data error',
-  },
-};
-
 let lang = localStorage.getItem('worker-lang') === 'en' ? 'en' : 'zh';
 /** The console's errors.json: the services' refusals in Chinese, by template. */
 let errorWords = { rules: {}, fields: {}, resources: {} };
@@ -138,20 +122,6 @@ const t = (key, values = {}) => String(UI[lang][key] ?? UI.zh[key] ?? key).repla
 const E = (value) => (value ? labels.enums[value]?.[lang] ?? value : '');
 
 // ---- DOM ----
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? '' : value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 let counter = 0;
 const uid = (prefix) => `${prefix}-${++counter}`;
