@@ -65,6 +65,13 @@ struct ResidentAccessTests {
     try await store.issueCode("123456", phone: "13912345678", at: now)
     let other = try #require(try await store.verify(code: "123456", phone: "13912345678", at: now))
     #expect(other.resident.subject != first.resident.subject)
+    // The number is kept sealed; no row holds it in the clear.
+    let stored = try await store.writer.read { db in
+      try Data.fetchAll(db, sql: "SELECT contact FROM resident") + [
+        Data(try String.fetchAll(db, sql: "SELECT subject FROM resident_code").joined().utf8)
+      ]
+    }
+    #expect(stored.count == 3 && stored.allSatisfy { $0.range(of: Data("13812345678".utf8)) == nil })
 
     let session = try await store.residentSession(token: first.token, at: now + 3)
     #expect(session?.resident.subject == first.resident.subject && session?.csrf == first.csrf)

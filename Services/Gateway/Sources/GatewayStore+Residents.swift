@@ -4,7 +4,9 @@ import ServiceKit
 
 /// Residents at the gateway: the one-time codes sent to their phones, their sessions, the
 /// volunteer record each registered from the page, and the counts the rate limits go by
-/// (ResidentAccess). A resident's number is kept only here, for the reports they make.
+/// (ResidentAccess). A resident's number is kept only here, for the reports they make, sealed
+/// with the contact vault (AES-256-GCM); every row names the resident by their principal, a keyed
+/// hash of the number, never by the number itself.
 extension GatewayStore {
   static func registerResidentMigration(_ migrator: inout DatabaseMigrator) {
     migrator.registerMigration("v2-residents") { db in
@@ -19,13 +21,14 @@ extension GatewayStore {
       try db.execute(sql: "INSERT INTO gateway_key (name, value) VALUES ('resident', ?)", arguments: [Data(key)])
       try db.create(table: "resident") { table in
         table.primaryKey("subject", .text)
-        table.column("phone", .text).notNull()
+        // The number as a sealed ResidentContact (ContactVault).
+        table.column("contact", .blob).notNull()
         table.column("volunteer_id", .text)
         table.column("created_at", .datetime).notNull()
       }
-      // One live code per phone, kept as a digest.
+      // One live code per phone (by the principal its number makes), kept as a digest.
       try db.create(table: "resident_code") { table in
-        table.primaryKey("phone", .text)
+        table.primaryKey("subject", .text)
         table.column("code_digest", .text).notNull()
         table.column("issued_at", .datetime).notNull()
         table.column("attempts", .integer).notNull().defaults(to: 0)
@@ -88,12 +91,23 @@ extension GatewayStore {
     }
   }
 
+  /// The principal a resident with this number is (ResidentAccess.subject, under the gateway's
+  /// key).
+  func residentSubject(phone: String) async throws -> String {
+    try await writer.read { db in try Self.residentSubject(db, phone: phone) }
+  }
+
+  static func residentSubject(_ db: Database, phone: String) throws -> String {
+    let key = try Data.fetchOne(db, sql: "SELECT value FROM gateway_key WHERE name = 'resident'") ?? Data()
+    return ResidentAccess.subject(phone: phone, key: key)
+  }
+
   /// Stores a new code for `phone`, replacing any earlier one (only the latest code works).
   func issueCode(_ code: String, phone: String, at time: Date = Date()) async throws {
     try await writer.write { db in
       try db.execute(
-        sql: "INSERT OR REPLACE INTO resident_code (phone, code_digest, issued_at, attempts) VALUES (?, ?, ?, 0)",
-        arguments: [phone, Credentials.digest(code), time])
+        sql: "INSERT OR REPLACE INTO resident_code (subject, code_digest, issued_at, attempts) VALUES (?, ?, ?, 0)",
+        arguments: [try Self.residentSubject(db, phone: phone), Credentials.digest(code), time])
     }
   }
 
@@ -105,22 +119,24 @@ extension GatewayStore {
   {
     let token = Credentials.randomToken()
     let csrf = Credentials.randomToken()
+    let vault = vault
     return try await writer.write { db in
-      guard let row = try Row.fetchOne(db, sql: "SELECT * FROM resident_code WHERE phone = ?", arguments: [phone])
+      let subject = try Self.residentSubject(db, phone: phone)
+      guard
+        let row = try Row.fetchOne(db, sql: "SELECT * FROM resident_code WHERE subject = ?", arguments: [subject])
       else { return nil }
       guard
         ResidentAccess.codeMatches(
           code, digest: row["code_digest"], issued: row["issued_at"], attempts: row["attempts"], at: time)
       else {
-        try db.execute(sql: "UPDATE resident_code SET attempts = attempts + 1 WHERE phone = ?", arguments: [phone])
+        try db.execute(
+          sql: "UPDATE resident_code SET attempts = attempts + 1 WHERE subject = ?", arguments: [subject])
         return nil
       }
-      try db.execute(sql: "DELETE FROM resident_code WHERE phone = ?", arguments: [phone])
-      let key = try Data.fetchOne(db, sql: "SELECT value FROM gateway_key WHERE name = 'resident'") ?? Data()
-      let subject = ResidentAccess.subject(phone: phone, key: key)
+      try db.execute(sql: "DELETE FROM resident_code WHERE subject = ?", arguments: [subject])
       try db.execute(
-        sql: "INSERT OR IGNORE INTO resident (subject, phone, created_at) VALUES (?, ?, ?)",
-        arguments: [subject, phone, time])
+        sql: "INSERT OR IGNORE INTO resident (subject, contact, created_at) VALUES (?, ?, ?)",
+        arguments: [subject, try vault.seal(.with { $0.phone = phone }), time])
       try db.execute(
         sql:
           "INSERT INTO resident_session (token_digest, subject, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
@@ -134,12 +150,13 @@ extension GatewayStore {
   /// The resident of a live session (its idle clock restarted) and its CSRF token, or nil.
   func residentSession(token: String, at time: Date = Date()) async throws -> (resident: Resident, csrf: String)? {
     let digest = Credentials.digest(token)
+    let vault = vault
     return try await writer.write { db in
       guard
         let row = try Row.fetchOne(
           db,
           sql: """
-            SELECT resident_session.*, resident.phone, resident.volunteer_id FROM resident_session
+            SELECT resident_session.*, resident.contact, resident.volunteer_id FROM resident_session
             JOIN resident USING (subject) WHERE token_digest = ?
             """, arguments: [digest])
       else { return nil }
@@ -150,7 +167,9 @@ extension GatewayStore {
       try db.execute(
         sql: "UPDATE resident_session SET last_seen_at = ? WHERE token_digest = ?", arguments: [time, digest])
       return (
-        Resident(subject: row["subject"], phone: row["phone"], volunteerID: row["volunteer_id"]), row["csrf_token"]
+        Resident(
+          subject: row["subject"], phone: try vault.open(row["contact"]).phone, volunteerID: row["volunteer_id"]),
+        row["csrf_token"]
       )
     }
   }

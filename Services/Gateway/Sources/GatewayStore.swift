@@ -8,17 +8,22 @@ import ServiceKit
 /// trail, and residents' codes and sessions (GatewayStore+Residents). It holds no domain data.
 public struct GatewayStore: Sendable {
   let writer: any DatabaseWriter
+  /// Seals residents' numbers (GatewayStore+Residents).
+  let vault: ContactVault
 
-  public init(writer: any DatabaseWriter) {
+  public init(writer: any DatabaseWriter, vault: ContactVault = .ephemeral()) {
     self.writer = writer
+    self.vault = vault
   }
 
-  /// Opens (and migrates) `gateway.sqlite` in the data directory.
+  /// Opens (and migrates) `gateway.sqlite` in the data directory, with the contact vault's key
+  /// (`GOVERNANCE_DATA_KEY` or `data.key` there).
   public static func open(dataDirectory: String, logger: Logger) throws -> GatewayStore {
     try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
     return GatewayStore(
       writer: try GovernanceDatabase.openPool(
-        path: "\(dataDirectory)/gateway.sqlite", migrator: migrator, logger: logger))
+        path: "\(dataDirectory)/gateway.sqlite", migrator: migrator, logger: logger),
+      vault: try ContactVault.load(dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment))
   }
 
   public static var migrator: DatabaseMigrator {

@@ -175,8 +175,9 @@ struct ResidentController: Sendable {
   /// per-address limits.
   func sendCode(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let phone = try ResidentAccess.phone(try await json(request, as: CodeForm.self).phone)
+    let subject = try await store.residentSubject(phone: phone)
     try await store.take([
-      ("code-address:\(context.remote)", RateLimit.codesPerAddress), ("code-phone:\(phone)", RateLimit.codesPerPhone),
+      ("code-address:\(context.remote)", RateLimit.codesPerAddress), ("code-phone:\(subject)", RateLimit.codesPerPhone),
     ])
     let code = ResidentAccess.newCode()
     try await store.issueCode(code, phone: phone)
