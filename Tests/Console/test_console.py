@@ -374,6 +374,9 @@ class ConsoleTest(unittest.TestCase):
             select.select_by_index(0)
         self.act("assign", choose_worker, "已派遣")
         self.act("start", expect="处置中")
+        # A note joins the history; the state stays.
+        self.act("addNote", lambda: browser.find_element(By.CSS_SELECTOR, "dialog[open] textarea[name=note]").send_keys(
+            "已电话联系物业，今天下午清运"), "处置中")
 
         def resolution():
             browser.find_element(By.CSS_SELECTOR, "dialog[open] textarea[name=resolution]").send_keys("已联系物业清理")
@@ -381,7 +384,7 @@ class ConsoleTest(unittest.TestCase):
         self.act("evaluate", lambda: Select(browser.find_element(By.CSS_SELECTOR, "dialog[open] select[name=satisfaction]")).select_by_value("5"),
                  "已评价")
         history = browser.find_element(By.ID, "case-history").text
-        for step in ["上报", "受理", "派遣", "开始处置", "办结", "评价"]:
+        for step in ["上报", "受理", "派遣", "开始处置", "办理记录", "已电话联系物业，今天下午清运", "办结", "评价"]:
             self.assertIn(step, history)
         self.assertIn("shequ", history)
         self.check_page("walk-community-case")

@@ -811,6 +811,9 @@ const CASE_ACTIONS = [
   { key: 'reopen', method: 'ReopenCase', from: ['CASE_STATUS_RESOLVED', 'CASE_STATUS_EVALUATED', 'CASE_STATUS_CLOSED'], needs: 'reason' },
   { key: 'escalate', method: 'EscalateCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED', 'CASE_STATUS_IN_PROGRESS', 'CASE_STATUS_REOPENED'], needs: 'escalation' },
   { key: 'transfer', method: 'TransferCase', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_REOPENED'], needs: 'grid' },
+  // A line in the history, the state unchanged (a call made, what is awaited).
+  { key: 'addNote', method: 'AddCaseNote', from: ['CASE_STATUS_REPORTED', 'CASE_STATUS_ACCEPTED', 'CASE_STATUS_ASSIGNED', 'CASE_STATUS_IN_PROGRESS',
+    'CASE_STATUS_REOPENED', 'CASE_STATUS_RESOLVED', 'CASE_STATUS_EVALUATED'], needs: 'note' },
 ];
 
 // The steps only the level holding a case (or one above) takes; the grid service refuses others.
@@ -847,6 +850,7 @@ async function caseAction(gridCase, action) {
     fields.push(field(t('department'), el('input', { name: 'department', required: true, maxlength: 100 })));
   }
   if (action.needs === 'escalation' || action.needs === 'grid') fields.push(field(t('note'), el('input', { name: 'note', maxlength: 500 })));
+  if (action.needs === 'note') fields.push(field(t('note'), el('textarea', { name: 'note', required: true, rows: 3, maxlength: 500 })));
   if (action.needs === 'grid') {
     // A transfer goes to another grid of the same community (CaseEscalation.transferTarget).
     const community = (gridCase.handler?.unitCode || gridCase.location?.gridCode || '').slice(0, 12);
