@@ -152,4 +152,40 @@ struct CaseHandlingTests {
       _ = try await store.addCaseNote(.with { $0.caseID = own.id }, by: wang)
     }
   }
+
+  @Test("a sign-in stands for one active worker")
+  func aSignInStandsForOneActiveWorker() async throws {
+    let store = try await Self.storeWithWang()
+    var li = Governance_Grid_V1_GridWorker.with {
+      $0.divisionCode = GridFixture.community
+      $0.name = "李网格"
+      $0.kind = .fullTime
+      $0.gridCodes = [GridFixture.grid2]
+      $0.principalID = "user:wang"
+    }
+    await #expect(throws: DomainError.self) {
+      _ = try await store.createWorker(.with { $0.worker = li }, by: Self.admin)
+    }
+    li.principalID = ""
+    let created = try await store.createWorker(.with { $0.worker = li }, by: Self.admin)
+    await #expect(throws: DomainError.self) {
+      _ = try await store.updateWorker(
+        .with {
+          $0.worker = .with {
+            $0.id = created.id
+            $0.principalID = "user:wang"
+          }
+          $0.updateMask = .with { $0.paths = ["principal_id"] }
+        }, by: Self.admin)
+    }
+    let rebound = try await store.updateWorker(
+      .with {
+        $0.worker = .with {
+          $0.id = created.id
+          $0.principalID = "user:li"
+        }
+        $0.updateMask = .with { $0.paths = ["principal_id"] }
+      }, by: Self.admin)
+    #expect(rebound.principalID == "user:li")
+  }
 }

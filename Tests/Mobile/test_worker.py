@@ -162,7 +162,9 @@ class WorkerAppTest(unittest.TestCase):
         return self.admin.grid("CreateCase", {"requestId": f"mobile-case-{uuid.uuid4()}", "gridCase": {
             "source": "CASE_SOURCE_RESIDENT", "category": category, "title": title,
             "details": f"居民反映：{title}，请尽快处理", "priority": "CASE_PRIORITY_NORMAL",
-            "location": {"gridCode": self.grid_code, "address": "玄武区丹凤街 18 号 2 栋"}}})
+            "location": {"gridCode": self.grid_code, "address": "玄武区丹凤街 18 号 2 栋",
+                         "point": {"longitude": 118.7969, "latitude": 32.0603, "accuracyMeters": 12}},
+            "reporter": {"name": "周敏", "phone": "13955551234"}}})
 
     def events(self, case_id: str) -> list:
         return self.admin.grid("ListCaseEvents", {"caseId": case_id, "pageSize": 100})["events"]
@@ -334,6 +336,12 @@ class WorkerAppTest(unittest.TestCase):
         gridCase = self.create_case("楼道堆放杂物堵塞通道", "消防隐患")
         self.open_case(gridCase["caseNumber"])
         self.assertTrue(self.status().startswith("已上报"))
+        # The reporter masked, the whole number a tap away (and a call); the place opens the map app.
+        self.assertIn("139****1234", self.text("#case-reporter"))
+        self.assertEqual(self.browser.find_element(By.ID, "case-geo").get_attribute("href"), "geo:32.060300,118.796900")
+        self.tap(self.browser.find_element(By.ID, "reveal-reporter"))
+        self.wait(lambda b: "13955551234" in b.find_element(By.ID, "case-reporter").text)
+        self.assertEqual(self.browser.find_element(By.CSS_SELECTOR, "#case-reporter a").get_attribute("href"), "tel:13955551234")
         self.check_screen("case")
         self.step("accept", "已联系楼栋长核实", expect="已受理")
         self.step("claim", expect="已派遣")
@@ -487,16 +495,20 @@ class WorkerAppTest(unittest.TestCase):
         time.sleep(2)
         self.assertEqual(self.queued(), 0)
         self.assertEqual(len(self.events(first["id"])), 4)
-        # A conflict: offline, the worker accepts a case someone else accepted meanwhile.
+        # A conflict: offline, the worker accepts a case someone else accepted meanwhile, and takes
+        # it on; the refused acceptance holds back the step queued behind it.
         self.open_case(second["caseNumber"])
         self.network(offline=True)
         try:
             self.admin.grid("AcceptCase", {"requestId": f"mobile-accept-{uuid.uuid4()}", "caseId": second["id"], "note": "社区已受理"})
             self.step("accept", "离线受理", expect="已受理")
-            self.assertEqual(self.queued(), 1)
+            self.step("claim", expect="已派遣")
+            self.assertEqual(self.queued(), 2)
         finally:
             self.network(offline=False)
-        self.wait(lambda b: self.conflicts() == 1 and self.queued() == 0, timeout=30)
+        self.wait(lambda b: self.conflicts() == 2 and self.queued() == 0, timeout=30)
+        self.assertEqual(self.admin.grid("GetCase", {"id": second["id"]}).get("assigneeId", ""), "",
+                         "the step behind a refused one is not sent")
         self.go("queue")
         conflict, message = self.wait(lambda b: b.execute_script(
             "const item = document.querySelector('#conflicts li');"
@@ -510,13 +522,18 @@ class WorkerAppTest(unittest.TestCase):
         # Nothing of the refused step was applied.
         self.assertEqual([event["note"] for event in self.events(second["id"]) if event["kind"] == "CASE_EVENT_KIND_ACCEPTED"],
                          ["社区已受理"])
-        # Kept until the worker has read it.
+        held = self.wait(lambda b: b.execute_script(
+            "const items = document.querySelectorAll('#conflicts li');"
+            "return items.length == 2 && items[1].querySelector('.message').innerText;"))
+        self.assertIn("前一步未被接受", held)
+        # Kept until the worker has read them.
         browser.refresh()
         self.wait(lambda b: b.execute_script("return document.body.dataset.stream") == "open")
-        self.assertEqual(self.conflicts(), 1)
+        self.assertEqual(self.conflicts(), 2)
         self.go("queue")
-        self.tap(lambda b: self.wait(lambda b: b.find_element(By.CSS_SELECTOR, "#conflicts li button.ghost")))
-        self.wait(lambda b: self.conflicts() == 0)
+        for left in [1, 0]:
+            self.tap(lambda b: self.wait(lambda b: b.find_element(By.CSS_SELECTOR, "#conflicts li button.ghost")))
+            self.wait(lambda b: self.conflicts() == left)
 
     def test_9_an_account_bound_to_no_worker_is_told_so(self):
         browser = self.browser

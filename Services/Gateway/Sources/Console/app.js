@@ -721,8 +721,33 @@ const actorName = (actor) => {
   const text = String(actor || '');
   if (text.startsWith('service:') || text === 'system') return t('platform');
   if (text === 'user:operator') return t('operator');
+  if (text.startsWith('resident:')) return t('residentActor');
   return text.replace(/^(user|apikey):/, '');
 };
+
+/** Roles that may read a reporter's whole contact (each read recorded in the audit trail). */
+const REVEALING_ROLES = new Set(['city_admin', 'district', 'street', 'community', 'grid_worker']);
+
+/** The reporter as listed (masked), with a button that reads the whole contact for the handling staff. */
+function reporterCell(gridCase) {
+  const reporter = gridCase.reporter;
+  const text = [reporter?.name, reporter?.phone].filter(Boolean).join(' ');
+  if (!text) return '';
+  const cell = el('span', { id: 'case-reporter' }, text);
+  if (reporter.masked && REVEALING_ROLES.has(session.role)) {
+    cell.append(' ', el('button', { type: 'button', class: 'secondary small', id: 'reveal-reporter', text: t('reveal'), onclick: async (event) => {
+      event.currentTarget.disabled = true;
+      try {
+        const whole = (await call(S.grid, 'GetCase', { id: gridCase.id, revealReporter: true })).reporter ?? {};
+        cell.replaceChildren([whole.name, whole.phone].filter(Boolean).join(' '));
+      } catch (error) {
+        notice(`${t('failed')}：${errorText(error)}`);
+        event.currentTarget.disabled = false;
+      }
+    } }));
+  }
+  return cell;
+}
 
 function casesPage(preset = {}) {
   const statusFilter = enumSelect('status', t('status'), enumValues('CASE_STATUS_'), { value: preset.status });
@@ -893,7 +918,8 @@ async function openCase(id) {
     [t('handler'), [E(gridCase.handler?.level), unit(gridCase.handler)].filter(Boolean).join(' · ')],
     [t('dispatchedTo'), assignee],
     [t('address'), gridCase.location?.address ?? ''], [t('compound'), places.compounds.get(gridCase.location?.compoundId) ?? ''],
-    [t('reporter'), [gridCase.reporter?.name, gridCase.reporter?.phone].filter(Boolean).join(' ')],
+    [t('reporter'), reporterCell(gridCase)],
+    [t('position'), gridCase.location?.point ? `${Number(gridCase.location.point.latitude).toFixed(6)}, ${Number(gridCase.location.point.longitude).toFixed(6)}` : ''],
     [t('reportTime'), formatTime(gridCase.reportTime)],
     [t('deadline'), gridCase.overdue ? t('overdue') : formatTime(gridCase.deadline)],
     [t('details'), gridCase.details], [t('resolution'), gridCase.resolution],
@@ -1292,11 +1318,13 @@ const workersPage = () => simpleList('workers', t('workers'), {
 /** Binds a worker to the sign-in they use on the phone app (/m/): the grid_worker account's name. */
 async function bindWorker(worker) {
   if (!may('GridService/UpdateGridWorker')) return;
-  const input = el('input', { name: 'username', required: true, maxlength: 50, autocomplete: 'off',
+  // Left empty, the worker is unbound from any sign-in.
+  const input = el('input', { name: 'username', maxlength: 50, autocomplete: 'off',
     value: (worker.principalId || '').replace(/^user:/, '') });
   const bound = await ask(`${t('bindPhoneAccount')} · ${worker.name}`, [field(t('username'), input, t('bindPhoneAccountHint'))], {
     confirmText: t('save'),
-    run: (v) => call(S.grid, 'UpdateGridWorker', { worker: { id: worker.id, principalId: `user:${v.username.trim()}` }, updateMask: 'principalId' }),
+    run: (v) => call(S.grid, 'UpdateGridWorker', {
+      worker: { id: worker.id, principalId: v.username.trim() ? `user:${v.username.trim()}` : '' }, updateMask: 'principalId' }),
   });
   if (bound) navigate('workers');
 }

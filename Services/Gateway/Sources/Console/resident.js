@@ -48,7 +48,7 @@ const UI = {
     mineTitle: '我的上报', mineEmpty: '您还没有上报过问题。', mineSignIn: '验证手机号后可查看您上报过的问题。', verifyNow: '验证手机号',
     notFound: '没有找到编号为 {n} 的上报，请核对编号。', refresh: '刷新', detailTitle: '办理进度',
     reportedAt: '上报时间', placeLabel: '地点', reporter: '上报人', resolution: '处理结果', timeline: '办理记录', yourReport: '我的上报',
-    evaluation: '我的评价', evaluateTitle: '评价办理结果', satisfaction: '满意度', comment: '评价意见（可选）',
+    evaluation: '我的评价', residentEvaluation: '上报人的评价', evaluateTitle: '评价办理结果', satisfaction: '满意度', comment: '评价意见（可选）',
     satisfactionMissing: '请选择 1 至 5 星', submitEvaluation: '提交评价', evaluated: '感谢您的评价！', stars: '{n} 星',
     reopenTitle: '对结果不满意？', reopenHint: '可在 {time} 前申请重新处理。', reopenReason: '不满意的原因', reopenMissing: '请写明原因',
     reopen: '申请重新处理', reopened: '已申请重新处理，工作人员会尽快跟进。',
@@ -90,7 +90,7 @@ const UI = {
     mineTitle: 'My reports', mineEmpty: 'You have not reported anything yet.', mineSignIn: 'Verify your phone to see the problems you reported.', verifyNow: 'Verify my phone',
     notFound: 'No report numbered {n}; check the number.', refresh: 'Refresh', detailTitle: 'Progress',
     reportedAt: 'Reported', placeLabel: 'Place', reporter: 'Reported by', resolution: 'What was done', timeline: 'Progress', yourReport: 'My report',
-    evaluation: 'My evaluation', evaluateTitle: 'Rate the outcome', satisfaction: 'Satisfaction', comment: 'Comment (optional)',
+    evaluation: 'My evaluation', residentEvaluation: "The reporter's evaluation", evaluateTitle: 'Rate the outcome', satisfaction: 'Satisfaction', comment: 'Comment (optional)',
     satisfactionMissing: 'Choose 1 to 5 stars', submitEvaluation: 'Send', evaluated: 'Thank you for your evaluation!', stars: '{n} stars',
     reopenTitle: 'Not satisfied?', reopenHint: 'You may ask for it to be handled again until {time}.', reopenReason: 'Why not', reopenMissing: 'Say why',
     reopen: 'Ask to handle it again', reopened: 'Asked to handle it again; the staff will follow up.',
@@ -201,8 +201,13 @@ function field(label, input, hint) {
 function setFieldError(input, text) {
   const slot = document.getElementById(`${input.id}-error`);
   if (slot) slot.textContent = text || '';
-  if (text) input.setAttribute('aria-invalid', 'true');
-  else input.removeAttribute('aria-invalid');
+  if (text) {
+    input.setAttribute('aria-invalid', 'true');
+    // The message goes once the field is changed, not only at the next submit.
+    const clear = () => setFieldError(input, '');
+    input.addEventListener('input', clear, { once: true });
+    input.addEventListener('change', clear, { once: true });
+  } else input.removeAttribute('aria-invalid');
 }
 
 function clearErrors(form) {
@@ -970,7 +975,7 @@ function drawReportDetail(report) {
     photos, facts);
   const resolution = report.resolution ? el('section', { class: 'card' }, el('h3', { text: t('resolution') }),
     el('p', { class: 'description', id: 'report-resolution', text: report.resolution })) : null;
-  const evaluation = report.evaluation?.satisfaction ? el('section', { class: 'card', id: 'report-evaluation' }, el('h3', { text: t('evaluation') }),
+  const evaluation = report.evaluation?.satisfaction ? el('section', { class: 'card', id: 'report-evaluation' }, el('h3', { text: report.mine ? t('evaluation') : t('residentEvaluation') }),
     el('p', {}, stars(report.evaluation.satisfaction), ' ', el('span', { text: UI[lang].satisfactionWords[report.evaluation.satisfaction] ?? '' })),
     report.evaluation.comment ? el('p', { class: 'description', text: report.evaluation.comment }) : null) : null;
   const timeline = [...(report.timeline ?? [])].reverse();

@@ -45,7 +45,7 @@ const UI = {
     accept: '受理', claim: '领办', start: '开始处置', resolve: '办结', escalate: '上报社区', ackAction: '确认告警',
     photo: '照片', patrolAction: '提交巡查', visitAction: '提交走访',
     acceptHint: '受理后由本网格办理。', claimHint: '由我来办理这件事。', startHint: '到达现场，开始处置。',
-    resolveHint: '填写办理结果，可附办结后的照片。', escalateHint: '网格内无法解决时上报社区，请写明原因。', addNote: '添加记录', noteHint: '记下现场情况或联系进展，可附照片；事件状态不变。',
+    resolveHint: '填写办理结果，可附办结后的照片。', escalateHint: '网格内无法解决时上报社区，请写明原因。', heldAfterRefusal: '同一事件的前一步未被接受，此步未发送。', movedOn: '事件（{status}）已派给他人，此步未发送。', addNote: '添加记录', noteText: '记录内容', noteHint: '记下现场情况或联系进展，可附照片；事件状态不变。',
     note: '备注（选填）', reason: '上报原因', afterPhoto: '办结后照片（选填）', confirm: '确认', cancel: '取消',
     needText: '请填写{field}', photos: '照片', addPhoto: '拍照 / 添加照片', photoQueued: '待发送',
     photoUnavailable: '联网后显示', history: '办理记录', queuedStep: '待发送',
@@ -63,7 +63,8 @@ const UI = {
     patrolSent: '已提交', patrolQueued: '已保存，联网后自动提交', casesOpened: '已生成事件：', startedAt: '开始时间',
     meTitle: '我的', account: '账号', grids: '服务网格', install: '添加到主屏幕', appVersion: '离线可用',
     signOutPending: '还有 {n} 项待发送：下次用本账号登录后会继续发送。确定退出吗？',
-    you: '我', platform: '系统', operator: '运维人员', workerKind: '身份', dutyNone: '—', nextDay: '次日',
+    you: '我', platform: '系统', operator: '系统初始化', resident: '居民', reporter: '上报人', revealReporter: '查看完整号码',
+    casePosition: '位置', openInMap: '在地图中打开', workerKind: '身份', dutyNone: '—', nextDay: '次日',
     patrolSummary: '{kind} · {grid} · 走访 {n} 户 · 发现问题 {f} 个',
   },
   en: {
@@ -87,7 +88,7 @@ const UI = {
     accept: 'Accept', claim: 'Take on', start: 'Start', resolve: 'Resolve', escalate: 'Escalate', ackAction: 'Confirm alarm',
     photo: 'Photo', patrolAction: 'Patrol', visitAction: 'Visit round',
     acceptHint: 'The grid takes the case.', claimHint: 'I handle this case.', startHint: 'On site, work starts.',
-    resolveHint: 'What was done, with a photo of the result if you like.', escalateHint: 'Pass it to the community, saying why.', addNote: 'Add a note', noteHint: 'What you saw or did, with a photo if you like; the case stays as it is.',
+    resolveHint: 'What was done, with a photo of the result if you like.', escalateHint: 'Pass it to the community, saying why.', heldAfterRefusal: 'The step before it on this case was refused, so this one was not sent.', movedOn: 'The case ({status}) is with someone else, so this step was not sent.', addNote: 'Add a note', noteText: 'The note', noteHint: 'What you saw or did, with a photo if you like; the case stays as it is.',
     note: 'Note (optional)', reason: 'Reason', afterPhoto: 'Photo of the result (optional)', confirm: 'Confirm', cancel: 'Cancel',
     needText: 'Fill in {field}', photos: 'Photos', addPhoto: 'Take / add a photo', photoQueued: 'to send',
     photoUnavailable: 'shown when online', history: 'History', queuedStep: 'to send',
@@ -105,7 +106,8 @@ const UI = {
     patrolSent: 'Submitted', patrolQueued: 'Saved; submitted when online', casesOpened: 'Cases opened: ', startedAt: 'Started',
     meTitle: 'Me', account: 'Account', grids: 'Grids served', install: 'Add to home screen', appVersion: 'Works offline',
     signOutPending: '{n} actions still to send: they are sent when you sign in with this account again. Sign out?',
-    you: 'me', platform: 'System', operator: 'Operator', workerKind: 'Kind', dutyNone: '—', nextDay: 'next day',
+    you: 'me', platform: 'System', operator: 'Initial load', resident: 'Resident', reporter: 'Reporter', revealReporter: 'Show the number',
+    casePosition: 'Position', openInMap: 'Open in maps', workerKind: 'Kind', dutyNone: '—', nextDay: 'next day',
     patrolSummary: '{kind} · {grid} · {n} households · {f} findings',
   },
 };
@@ -236,7 +238,7 @@ class ServiceError extends Error {
   }
 
   get plain() {
-    return { status: this.status, code: this.code, message: this.message, info: this.info, field: this.field };
+    return { status: this.status, code: this.code, message: this.message, info: this.info, field: this.field, local: this.local };
   }
 }
 /** No answer: no network, a dropped connection, a timeout, or an answer that is not the service's. */
@@ -332,6 +334,8 @@ function refusalText(error) {
 
 function errorText(error) {
   if (error instanceof NetworkError) return t('networkDown');
+  // The app's own refusal of a queued step (heldStep): already in the app's words.
+  if (error?.local) return t(error.local.key, error.local.values);
   if (error instanceof ServiceError) return refusalText(error);
   if (error && typeof error.code === 'string') return refusalText(error);
   return String(error?.message || error);
@@ -616,7 +620,34 @@ async function sendUpload(entry) {
   return answerOf(response);
 }
 
-const send = (entry) => (entry.kind === 'upload' ? sendUpload(entry) : call(entry.method, entry.body));
+/** A queued step the app itself does not send, kept as a conflict in its own words. */
+function heldStep(key, values = {}) {
+  const error = new ServiceError(409, 'failed_precondition', key);
+  error.local = { key, values };
+  return error;
+}
+
+/**
+ * Whether a queued step still fits the case as it now is, for the steps the service would take
+ * whatever happened meanwhile: taking a case on (the service also reassigns, so a queued 领办 would
+ * take a case already dispatched to a colleague) and the steps of the case's own worker (which
+ * must still be this worker's). A case already this worker's passes, so that a replay of a step
+ * already applied is answered by the service's ledger as the first time. Wrong states are the
+ * service's transition table's to refuse.
+ */
+async function checkStillFits(entry) {
+  const step = STEPS[entry.what?.action];
+  if (entry.kind !== 'call' || !step || !(entry.what.action === 'claim' || step.mine)) return;
+  const now = await call('GetCase', { id: entry.caseId });
+  const mine = now.assigneeId === state.worker?.id;
+  const fits = entry.what.action === 'claim' ? !now.assigneeId || mine : mine;
+  if (!fits) throw heldStep('movedOn', { status: E(now.status) });
+}
+
+async function send(entry) {
+  await checkStillFits(entry);
+  return entry.kind === 'upload' ? sendUpload(entry) : call(entry.method, entry.body);
+}
 
 /**
  * Sends the queue, oldest first, one at a time, each with its own request id. A refusal moves the
@@ -637,6 +668,11 @@ async function drain() {
       const entry = state.outbox[0];
       if (!entry || !online()) break;
       try {
+        // A step queued behind a refused one of the same case was meant to follow it: it is not
+        // sent on its own, but kept beside it.
+        if (entry.caseId && state.conflicts.some((refused) => refused.caseId === entry.caseId && refused.seq < entry.seq)) {
+          throw heldStep('heldAfterRefusal');
+        }
         const answer = await send(entry);
         await idb.delete('outbox', entry.seq);
         sent += 1;
@@ -1127,8 +1163,43 @@ const actorName = (actor) => {
   if (text === state.session?.subject) return `${state.worker?.name ?? ''}（${t('you')}）`;
   if (text.startsWith('service:') || text === 'system') return t('platform');
   if (text === 'user:operator') return t('operator');
+  if (text.startsWith('resident:')) return t('resident');
   return text.replace(/^(user|apikey):/, '');
 };
+
+/**
+ * Who reported the case and where, for the worker on their way: the reporter masked, with a tap
+ * to read the whole number (GetCase with reveal_reporter, recorded in the audit trail) and call
+ * it; the point as a `geo:` link the phone's map app opens (RFC 5870).
+ */
+function reporterAndPlace(gridCase) {
+  const rows = [];
+  const reporter = gridCase.reporter;
+  if (reporter?.name || reporter?.phone) {
+    const shown = el('dd', { id: 'case-reporter' }, [reporter.name, reporter.phone].filter(Boolean).join(' '));
+    if (reporter.masked) {
+      shown.append(' ', el('button', { type: 'button', class: 'link', id: 'reveal-reporter', text: t('revealReporter'), onclick: async (event) => {
+        event.currentTarget.disabled = true;
+        try {
+          const whole = (await call('GetCase', { id: gridCase.id, revealReporter: true })).reporter ?? {};
+          shown.replaceChildren(`${whole.name ?? ''} `, whole.phone ? el('a', { href: `tel:${whole.phone}`, text: whole.phone }) : '');
+        } catch (error) {
+          toast(errorText(error), true);
+          event.currentTarget.disabled = false;
+        }
+      } }));
+    }
+    rows.push(el('dt', { text: t('reporter') }), shown);
+  }
+  const point = gridCase.location?.point;
+  if (point && (point.longitude || point.latitude)) {
+    const lat = Number(point.latitude).toFixed(6);
+    const lon = Number(point.longitude).toFixed(6);
+    rows.push(el('dt', { text: t('casePosition') }), el('dd', {}, el('a', { href: `geo:${lat},${lon}`, id: 'case-geo', text: t('openInMap') }),
+      ` ${lat}, ${lon}${point.accuracyMeters ? ` ±${Math.round(point.accuracyMeters)} m` : ''}`));
+  }
+  return rows.length ? el('dl', { class: 'facts' }, rows) : null;
+}
 
 function photoTile(file) {
   const href = `/files/${encodeURIComponent(file.id)}`;
@@ -1217,7 +1288,8 @@ async function caseView(id) {
     el('h2', { id: 'case-title', text: caseTitle(gridCase) }),
     el('p', { class: 'chips', id: 'case-status' }, statusChip(gridCase), priorityChip(gridCase),
       gridCase.queued ? el('span', { class: 'chip pending', text: t('queuedStep') }) : null),
-    el('dl', { class: 'facts' }, facts.flatMap(([key, value]) => [el('dt', { text: key }), el('dd', { text: value })])));
+    el('dl', { class: 'facts' }, facts.flatMap(([key, value]) => [el('dt', { text: key }), el('dd', { text: value })])),
+    reporterAndPlace(gridCase));
   // The steps offered, each opening its short form under the buttons.
   const sheet = el('div', { id: 'step-sheet' });
   const stepButtons = stepsFor(gridCase).map((key) => el('button', {
@@ -1279,7 +1351,7 @@ function openStep(gridCase, key, sheet, events) {
   const view = state.view;
   view.busy = true;
   const isResolve = key === 'resolve';
-  const label = isResolve ? t('resolution') : key === 'escalate' ? t('reason') : t('note');
+  const label = isResolve ? t('resolution') : key === 'escalate' ? t('reason') : key === 'addNote' ? t('noteText') : t('note');
   const text = el('textarea', { id: 'step-text', name: step.text, rows: isResolve ? 4 : 2, maxlength: 2000, required: step.required || undefined });
   let photo = null;
   const photoName = el('span', { class: 'muted', id: 'after-photo-name' });

@@ -22,10 +22,25 @@ extension GridStore {
         for (index, grid) in worker.gridCodes.enumerated() {
           try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
         }
+        try Self.checkSignInFree(db, worker)
         let created = try RecordTable.insertNew(db, worker, by: principal, at: time)
         try Self.replaceServedGrids(db, of: created)
         return created
       }
+    }
+  }
+
+  /// The rule "a sign-in stands for one active worker": the phone app finds its worker by it, and
+  /// the grids a grid worker handles are that worker's (CaseHandling.checkServedGrid).
+  /// - Throws: `DomainError.alreadyExists` naming the sign-in and the worker holding it.
+  static func checkSignInFree(_ db: Database, _ worker: Worker) throws {
+    guard !worker.principalID.isEmpty, worker.active else { return }
+    if let holder = try String.fetchOne(
+      db, sql: "SELECT id FROM grid_worker WHERE principal_id = ? AND active AND id != ?",
+      arguments: [worker.principalID, worker.id])
+    {
+      throw DomainError.alreadyExists(
+        resource: "sign-in of a grid worker", id: worker.principalID, detail: "active worker \(holder) is bound to it")
     }
   }
 
@@ -65,6 +80,7 @@ extension GridStore {
           try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
         }
       }
+      if paths.contains("principal_id") || paths.contains("active") { try Self.checkSignInFree(db, validated) }
       let saved = try RecordTable.update(db, validated, by: principal, at: time)
       if paths.contains("grid_codes") { try Self.replaceServedGrids(db, of: saved) }
       return saved
