@@ -1,5 +1,6 @@
 import Foundation
 import GovernanceAPI
+import Synchronization
 import Testing
 
 @testable import ServiceKit
@@ -37,5 +38,20 @@ struct ContactVaultTests {
     #expect(throws: ConfigurationError.self) {
       try ContactVault.load(dataDirectory: directory, environment: ["GOVERNANCE_DATA_KEY": "short"])
     }
+  }
+
+  @Test("processes starting together make one key, and none reads it half written")
+  func keyFileRace() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vault-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let keys = Mutex<[Data]>([])
+    DispatchQueue.concurrentPerform(iterations: 16) { _ in
+      let key = try? KeyFile.load(
+        variable: "UNSET_IN_THIS_TEST", fileName: "data.key", dataDirectory: directory, environment: [:])
+      keys.withLock { $0.append(key ?? Data()) }
+    }
+    let loaded = keys.withLock { $0 }
+    #expect(loaded.count == 16 && Set(loaded).count == 1 && loaded[0].count == 32)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["data.key"])
   }
 }
