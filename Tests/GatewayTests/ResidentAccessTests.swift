@@ -136,6 +136,9 @@ struct ResidentAccessTests {
     let title = ResidentController.title(
       service: Open311Service.named("environment")!, description: "楼道堆满杂物\n请尽快处理\t谢谢")
     #expect(title == "环境卫生：楼道堆满杂物 请尽快处理 谢谢")
+    let long = ResidentController.title(
+      service: Open311Service.named("noise")!, description: String(repeating: "夜间施工", count: 10))
+    #expect(long == "噪音扰民：\(String(repeating: "夜间施工", count: 7))夜间…")
   }
 
   @Test("residents hold no account and no API key")

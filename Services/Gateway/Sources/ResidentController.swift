@@ -584,10 +584,10 @@ struct ResidentController: Sendable {
   }
 
   /// A case's title from a report: the category's name and the description's first 30
-  /// characters on one line (a title holds no line breaks or tabs).
+  /// characters on one line (a title holds no line breaks or tabs), "…" when it goes on.
   static func title(service: Open311Service, description: String) -> String {
     let line = description.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
-    return "\(service.name)：\(String(line.prefix(30)))"
+    return "\(service.name)：\(String(line.prefix(30)))\(line.count > 30 ? "…" : "")"
   }
 
   /// A number written as a phone's browser writes a position: an optional minus sign, digits and

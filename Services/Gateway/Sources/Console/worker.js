@@ -943,6 +943,8 @@ async function checkPassed(id) {
       saveAssignments();
       renderAlarms();
       toast(t('alarmPassed'));
+      // The case is no longer this worker's: today's lists and an open case are drawn again.
+      refreshView();
     }
   } catch (error) {
     checkedPassed.delete(id);
