@@ -30,7 +30,9 @@ methods, scoped, prefixed = [], [], []
 for path in sorted((root / "proto" / "governance").rglob("*.proto")):
     text = re.sub(r"//[^\n]*", "", path.read_text(encoding="utf-8"))
     package = re.search(r"^\s*package\s+([\w.]+)\s*;", text, re.M).group(1)
-    for service, body in re.findall(r"service\s+(\w+)\s*\{(.*?)\n\}", text, re.S):
+    # The outbox is between the platform's own processes: never in the catalog the gateway serves.
+    internal = package.startswith("governance.outbox.")
+    for service, body in [] if internal else re.findall(r"service\s+(\w+)\s*\{(.*?)\n\}", text, re.S):
         for name, request, stream, response, options in re.findall(
             r"rpc\s+(\w+)\s*\(\s*([\w.]+)\s*\)\s*returns\s*\(\s*(stream\s+)?([\w.]+)\s*\)\s*(;|\{[^}]*\})", body
         ):

@@ -26,6 +26,7 @@ extension Governance_Evaluation_V1_ScoringItem: DivisionScoped {}
 extension Governance_Evaluation_V1_SurveyResponse: DivisionScoped {}
 extension Governance_Grid_V1_Assignment: DivisionScoped {}
 extension Governance_Grid_V1_Case: DivisionScoped {}
+extension Governance_Grid_V1_CaseDigest: DivisionScoped {}
 extension Governance_Grid_V1_CaseEvent: DivisionScoped {}
 extension Governance_Grid_V1_DeadlinePolicy: DivisionScoped {}
 extension Governance_Grid_V1_Division: DivisionScoped {}
@@ -56,6 +57,7 @@ extension Governance_Organisation_V1_Position: DivisionScoped {}
 extension Governance_Organisation_V1_ProposeBranchPlanRequest: DivisionScoped {}
 extension Governance_Organisation_V1_ProposeBranchPlanResponse: DivisionScoped {}
 extension Governance_Organisation_V1_RegistrationCount: DivisionScoped {}
+extension Governance_Outbox_V1_OutboxEvent: DivisionScoped {}
 extension Governance_Property_V1_Acceptance: DivisionScoped {}
 extension Governance_Property_V1_Building: DivisionScoped {}
 extension Governance_Property_V1_Compound: DivisionScoped {}

@@ -2,5 +2,5 @@
 
 /// The digest of proto/ when this code was generated; a test compares it with proto/ as it is now.
 public enum ProtoDigest {
-  public static let sha256 = "bc554e03835f0c9a7042fb9d26a7c2610c394cf37a1f9fa5b1cf64336ee7b355"
+  public static let sha256 = "50cad4fa940c521e969a2f2ec854ab49934df7fd2cd50d4ee12a993a403975c9"
 }

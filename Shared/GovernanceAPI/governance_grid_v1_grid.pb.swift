@@ -3326,6 +3326,81 @@ public nonisolated struct Governance_Grid_V1_GetCaseStatisticsRequest: Sendable 
   fileprivate var _toDate: Governance_Common_V1_Date? = nil
 }
 
+/// What the grid service's outbox carries for a case (`case.<what>` events and reminders): the
+/// case after the change and, for a line of its history, that line.
+public nonisolated struct Governance_Grid_V1_CaseNotice: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var gridCase: Governance_Grid_V1_Case {
+    get {_gridCase ?? Governance_Grid_V1_Case()}
+    set {_gridCase = newValue}
+  }
+  /// Returns true if `gridCase` has been explicitly set.
+  public var hasGridCase: Bool {self._gridCase != nil}
+  /// Clears the value of `gridCase`. Subsequent reads from it will return its default value.
+  public mutating func clearGridCase() {self._gridCase = nil}
+
+  public var event: Governance_Grid_V1_CaseEvent {
+    get {_event ?? Governance_Grid_V1_CaseEvent()}
+    set {_event = newValue}
+  }
+  /// Returns true if `event` has been explicitly set.
+  public var hasEvent: Bool {self._event != nil}
+  /// Clears the value of `event`. Subsequent reads from it will return its default value.
+  public mutating func clearEvent() {self._event = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _gridCase: Governance_Grid_V1_Case? = nil
+  fileprivate var _event: Governance_Grid_V1_CaseEvent? = nil
+}
+
+/// The daily digest of a community or street (`digest.daily`): the figures of the cases reported
+/// on one day, grouped as GetCaseStatistics groups them.
+public nonisolated struct Governance_Grid_V1_CaseDigest: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var divisionCode: String {
+    get {_storage._divisionCode}
+    set {_uniqueStorage()._divisionCode = newValue}
+  }
+
+  public var divisionName: String {
+    get {_storage._divisionName}
+    set {_uniqueStorage()._divisionName = newValue}
+  }
+
+  public var day: Governance_Common_V1_Date {
+    get {_storage._day ?? Governance_Common_V1_Date()}
+    set {_uniqueStorage()._day = newValue}
+  }
+  /// Returns true if `day` has been explicitly set.
+  public var hasDay: Bool {_storage._day != nil}
+  /// Clears the value of `day`. Subsequent reads from it will return its default value.
+  public mutating func clearDay() {_uniqueStorage()._day = nil}
+
+  public var statistics: Governance_Grid_V1_CaseStatistics {
+    get {_storage._statistics ?? Governance_Grid_V1_CaseStatistics()}
+    set {_uniqueStorage()._statistics = newValue}
+  }
+  /// Returns true if `statistics` has been explicitly set.
+  public var hasStatistics: Bool {_storage._statistics != nil}
+  /// Clears the value of `statistics`. Subsequent reads from it will return its default value.
+  public mutating func clearStatistics() {_uniqueStorage()._statistics = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 public nonisolated struct Governance_Grid_V1_GetCaseStatisticsResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -8018,6 +8093,136 @@ nonisolated extension Governance_Grid_V1_GetCaseStatisticsRequest: SwiftProtobuf
     if lhs.groupBy != rhs.groupBy {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_CaseNotice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CaseNotice"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}grid_case\0\u{1}event\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._gridCase) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._event) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._gridCase {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._event {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_CaseNotice, rhs: Governance_Grid_V1_CaseNotice) -> Bool {
+    if lhs._gridCase != rhs._gridCase {return false}
+    if lhs._event != rhs._event {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Grid_V1_CaseDigest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CaseDigest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}division_code\0\u{3}division_name\0\u{1}day\0\u{1}statistics\0")
+
+  fileprivate class _StorageClass {
+    var _divisionCode: String = String()
+    var _divisionName: String = String()
+    var _day: Governance_Common_V1_Date? = nil
+    var _statistics: Governance_Grid_V1_CaseStatistics? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _divisionCode = source._divisionCode
+      _divisionName = source._divisionName
+      _day = source._day
+      _statistics = source._statistics
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._divisionCode) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._divisionName) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._day) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._statistics) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._divisionCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._divisionCode, fieldNumber: 1)
+      }
+      if !_storage._divisionName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._divisionName, fieldNumber: 2)
+      }
+      try { if let v = _storage._day {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._statistics {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Grid_V1_CaseDigest, rhs: Governance_Grid_V1_CaseDigest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._divisionCode != rhs_storage._divisionCode {return false}
+        if _storage._divisionName != rhs_storage._divisionName {return false}
+        if _storage._day != rhs_storage._day {return false}
+        if _storage._statistics != rhs_storage._statistics {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

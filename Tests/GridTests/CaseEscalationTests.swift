@@ -94,7 +94,9 @@ struct CaseEscalationTests {
     #expect(abs(dodging.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
     #expect(abs(reported.deadline.date.timeIntervalSince(arrival) - 72 * 3600) < 1)
     let sweep = DeadlineSweep(store: store, logger: Logger(label: "test"))
-    #expect(try await sweep.sweep(at: arrival.addingTimeInterval(71 * 3600)) == 0)
+    // An hour before the deadline the two handlers are warned (CaseNotices); none escalates.
+    #expect(try await sweep.sweep(at: arrival.addingTimeInterval(71 * 3600)) == 2)
+    #expect(try await store.gridCase(id: id)?.handler.level == .grid)
     #expect(try await sweep.sweep(at: arrival.addingTimeInterval(73 * 3600)) == 2)
     let escalated = try #require(try await store.gridCase(id: id))
     #expect(escalated.handler.level == .community && escalated.missedDeadline && !escalated.overdue)

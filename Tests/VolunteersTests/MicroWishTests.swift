@@ -44,10 +44,16 @@ struct MicroWishTests {
 
   @Test("posted, claimed by one of two at once, fulfilled, confirmed; wrong steps name both states")
   func wishLifecycle() async throws {
-    try await withVolunteersService { volunteers, _, _, _ in
+    try await withVolunteersService { volunteers, _, _, store in
       let ids = try await Fixture.volunteers(volunteers, count: 2)
       let posted = try await volunteers.createMicroWish(Self.wish())
       #expect(posted.state == .open && posted.resident.masked && posted.resident.name == "刘**")
+      // Volunteers hear of the wish through the outbox, written with it, masked as it is stored.
+      let announced = try await store.writer.read { db in
+        try Outbox.read(db, after: 0, limit: 100, service: .volunteers)
+      }.filter { $0.kind == "micro_wish.created" }
+      #expect(announced.map(\.record) == [posted.id])
+      #expect(try Governance_Volunteers_V1_MicroWish(jsonString: announced[0].dataJson).resident.name == "刘**")
       #expect(posted.resident.idNumber == "320113********0025")
       #expect(posted.hasExpireDate)
 

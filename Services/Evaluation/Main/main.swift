@@ -28,7 +28,9 @@ struct EvaluationServiceCommand: AsyncParsableCommand {
           PublicationResumer(
             publisher: ListPublisher(
               store: EvaluationStore(writer: runtime.database, vault: runtime.vault), peers: Self.peers(runtime)),
-            logger: runtime.logger)
+            logger: runtime.logger),
+          RectificationReminders(
+            store: EvaluationStore(writer: runtime.database, vault: runtime.vault), logger: runtime.logger),
         ]
       })
   }

@@ -17,12 +17,14 @@ public struct GatewayDoor: Sendable {
   let attachments: AttachmentController
   let map: MapController
   let resident: ResidentController
+  let delivery: DeliveryController
   let authentication: AuthenticationMiddleware
 
   public init(
     store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false,
     open311: Open311Configuration = Open311Configuration(), map settings: MapSettings = MapSettings(),
-    sender: any MessageSender = LogMessageSender(logger: Logger(label: "gateway.messages"))
+    sender: any MessageSender = LogMessageSender(logger: Logger(label: "gateway.messages")),
+    dispatcher: DeliveryDispatcher? = nil, allowPrivateTargets: Bool = false
   ) {
     connect = ConnectController(store: store, peers: peers, streams: streams)
     session = SessionController(store: store, secureCookies: secureCookies)
@@ -32,6 +34,7 @@ public struct GatewayDoor: Sendable {
     attachments = AttachmentController(store: store, peers: peers)
     map = MapController(peers: peers, settings: settings)
     resident = ResidentController(store: store, peers: peers, sender: sender, secureCookies: secureCookies)
+    delivery = DeliveryController(store: store, allowPrivateTargets: allowPrivateTargets, dispatcher: dispatcher)
     authentication = AuthenticationMiddleware(store: store)
   }
 }
@@ -42,7 +45,8 @@ public struct GatewayDoor: Sendable {
 /// layers (`/map`), server streams and the Connect API, each behind the authentication
 /// middleware; Leaflet at `/vendor/leaflet/` when `--map-library` names it; Open311 GeoReport
 /// v2 (`/open311/v2/`), whose POST carries its own `api_key`; and the residents' API
-/// (`/resident/`), whose sessions are proved phone numbers (ResidentController).
+/// (`/resident/`), whose sessions are proved phone numbers (ResidentController); the bell,
+/// webhooks, deliveries and message routes (DeliveryController).
 public func buildRouter(
   probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {
@@ -71,6 +75,7 @@ public func buildRouter(
   authenticated.addRoutes(door.feed.endpoints, atPath: "/feed")
   authenticated.addRoutes(door.attachments.endpoints)
   authenticated.addRoutes(door.map.endpoints)
+  authenticated.addRoutes(door.delivery.endpoints)
   authenticated.addRoutes(door.connect.endpoints)
   return router
 }
@@ -98,12 +103,26 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
   // Seconds a connection may sit without a request: `GOVERNANCE_GATEWAY_IDLE_SECONDS`, 30 by default.
   let idleSeconds = try ConfigurationError.wholeNumber(
     "GOVERNANCE_GATEWAY_IDLE_SECONDS", in: ProcessInfo.processInfo.environment, default: 30, range: 1...3_600)
-  // Residents' one-time codes go out through the platform's message channel; until an SMS
-  // gateway is configured that is the development sender, which writes them to this log.
-  logger.warning("residents' one-time codes are written to this log (the development message sender)")
+  // Residents' one-time codes go out by SMS when it is configured (GOVERNANCE_SMS_*); until
+  // then through the development sender, which writes them to this log.
+  let channels = MessageChannels(
+    settings: try ChannelSettings.resolve(environment: ProcessInfo.processInfo.environment))
+  let sender: any MessageSender
+  if let sms = channels.sms {
+    sender = sms
+  } else {
+    logger.warning("residents' one-time codes are written to this log (the development message sender)")
+    sender = LogMessageSender(logger: logger)
+  }
+  // The services' events go out to webhooks and people from here (OutboxRelay, DeliveryDispatcher).
+  let dispatcher = DeliveryDispatcher(
+    store: store, channels: channels,
+    settings: try DeliveryRules.Settings.resolve(environment: ProcessInfo.processInfo.environment), logger: logger)
+  let relay = OutboxRelay(store: store, peers: peers, dispatcher: dispatcher, logger: logger)
   let door = GatewayDoor(
     store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map,
-    sender: LogMessageSender(logger: logger))
+    sender: sender, dispatcher: dispatcher,
+    allowPrivateTargets: ProcessInfo.processInfo.environment["GOVERNANCE_WEBHOOK_ALLOW_PRIVATE"] == "1")
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
     // A connection that sends no request (nothing, or headers that never end) or sits idle after
@@ -116,5 +135,5 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     ),
     logger: logger
   )
-  return (application, [peers, streams])
+  return (application, [peers, streams, dispatcher, relay])
 }

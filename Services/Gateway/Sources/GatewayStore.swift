@@ -5,7 +5,8 @@ import Logging
 import ServiceKit
 
 /// The gateway's own SQLite database: people and their sessions, systems' API keys, the audit
-/// trail, and residents' codes and sessions (GatewayStore+Residents). It holds no domain data.
+/// trail, residents' codes and sessions (GatewayStore+Residents), and the deliveries of the
+/// services' events (GatewayStore+Delivery). It holds no domain data.
 public struct GatewayStore: Sendable {
   let writer: any DatabaseWriter
   /// Seals residents' numbers (GatewayStore+Residents).
@@ -68,6 +69,7 @@ public struct GatewayStore: Sendable {
       }
     }
     registerResidentMigration(&migrator)
+    registerDeliveryMigration(&migrator)
     return migrator
   }
 

@@ -114,17 +114,18 @@ public struct RateLimit: Sendable, Equatable {
   public static let verificationsPerAddress = [RateLimit(30, per: 3600, "code checks per address")]
 }
 
-/// Where the platform's outbound messages go (a one-time code today, reminders later): an SMS
-/// gateway in production, the log in development.
+/// Where the platform's messages to a resident's phone go (a one-time code today, reminders
+/// later): the SMS channel when it is configured (SMSChannel, as its template and parameters), the
+/// log in development.
 public protocol MessageSender: Sendable {
-  /// Sends `text` to the mobile `phone`.
+  /// Sends `message` to the mobile `phone` (11 digits).
   /// - Throws: when the message cannot be handed on; the caller refuses the request as
   ///   unavailable.
-  func send(_ text: String, to phone: String) async throws
+  func send(_ message: OutgoingMessage, to phone: String) async throws
 }
 
-/// The development sender: writes each message, with the whole number, to the gateway's log at
-/// notice level (`one-time code` lines), for a developer or a test to read. Never for
+/// The development sender: writes each message's body, with the whole number, to the gateway's
+/// log at notice level (`one-time code` lines), for a developer or a test to read. Never for
 /// production: anyone who reads the log could sign in as any resident.
 public struct LogMessageSender: MessageSender {
   let logger: Logger
@@ -133,7 +134,7 @@ public struct LogMessageSender: MessageSender {
     self.logger = logger
   }
 
-  public func send(_ text: String, to phone: String) async throws {
-    logger.notice("outbound message", metadata: ["to": "\(phone)", "text": "\(text)"])
+  public func send(_ message: OutgoingMessage, to phone: String) async throws {
+    logger.notice("outbound message", metadata: ["to": "\(phone)", "text": "\(message.body)"])
   }
 }

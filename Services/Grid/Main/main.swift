@@ -25,6 +25,7 @@ struct GridServiceCommand: AsyncParsableCommand {
         return [
           DeadlineSweep(store: store, logger: runtime.logger),
           AlarmHandOver(store: store, hub: hub, logger: runtime.logger),
+          DailyDigest(store: store, logger: runtime.logger),
         ]
       })
   }

@@ -13,13 +13,21 @@ struct OrganisationServiceCommand: AsyncParsableCommand {
   @OptionGroup var options: ServiceOptions
 
   func run() async throws {
-    try await ServiceRunner.run(.organisation, options: options, migrator: OrganisationStore.migrator) { runtime in
-      [
-        OrganisationService(
-          store: OrganisationStore(writer: runtime.database, vault: runtime.vault),
-          property: PropertyDirectory(client: runtime.peers.client(for: .property)),
-          grid: GridDirectory(client: runtime.peers.client(for: .grid)))
-      ]
-    }
+    try await ServiceRunner.run(
+      .organisation, options: options, migrator: OrganisationStore.migrator,
+      makeServices: { runtime in
+        [
+          OrganisationService(
+            store: OrganisationStore(writer: runtime.database, vault: runtime.vault),
+            property: PropertyDirectory(client: runtime.peers.client(for: .property)),
+            grid: GridDirectory(client: runtime.peers.client(for: .grid)))
+        ]
+      },
+      backgroundServices: { runtime in
+        [
+          ConferenceGapReminder(
+            store: OrganisationStore(writer: runtime.database, vault: runtime.vault), logger: runtime.logger)
+        ]
+      })
   }
 }

@@ -62,11 +62,15 @@ public enum Authorization {
   ]
 
   /// The writes one service makes to another: publishing the evaluation lists rates the
-  /// companies, lists them and makes those on the exit list leave.
+  /// companies, lists them and makes those on the exit list leave; the gateway reads and
+  /// acknowledges the outboxes.
   static let serviceWriters: [String: Set<ServiceIdentity>] = [
     "governance.property.v1.PropertyService/SetCompanyRating": [.evaluation],
     "governance.property.v1.PropertyService/SetCompanyListStatus": [.evaluation],
     "governance.property.v1.PropertyService/ExitCompany": [.evaluation],
+    // The gateway relays every service's outbox to webhooks and people (Outbox).
+    "governance.outbox.v1.OutboxService/ReadOutbox": [.gateway],
+    "governance.outbox.v1.OutboxService/AcknowledgeOutbox": [.gateway],
   ]
 
   /// The rule "a role or a service acts only as its table allows": PERMISSION_DENIED naming the

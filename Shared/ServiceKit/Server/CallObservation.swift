@@ -171,8 +171,11 @@ public struct CallObservationInterceptor: ServerInterceptor {
     // every service's profile.
     let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
     let fraction = hundredths % 100
+    // The gateway reads every outbox about once a second (OutboxService): at info level those
+    // reads would be most of every service's log.
+    let routine = code == nil && method.hasPrefix("governance.outbox.v1.")
     logger.log(
-      level: code == nil ? .info : .notice,
+      level: code == nil ? (routine ? .debug : .info) : .notice,
       "rpc",
       metadata: [
         "method": "\(method)",

@@ -71,7 +71,9 @@ public enum ServiceRunner {
     }
     let health = HealthStatus(services: [identity.grpcServiceName])
     let server = GRPCServerService(
-      listen: configuration.listen, services: try makeServices(runtime), health: health, authority: authority,
+      listen: configuration.listen,
+      services: try makeServices(runtime) + [OutboxService(database: database, identity: identity)], health: health,
+      authority: authority,
       limits: limits, logger: logger)
     // Started in order, stopped in reverse: the gRPC server drains first, while metrics and the
     // clients its in-flight calls may use are still up.

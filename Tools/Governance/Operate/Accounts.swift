@@ -8,7 +8,8 @@ import ServiceKit
 /// the first administrator is made here, on the host that holds the data directory.
 struct UserCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "user", abstract: "Manage console accounts.", subcommands: [CreateUser.self, ResetSecondFactor.self])
+    commandName: "user", abstract: "Manage console accounts.",
+    subcommands: [CreateUser.self, ResetSecondFactor.self, Contact.self])
 
   struct CreateUser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,6 +66,33 @@ struct UserCommand: AsyncParsableCommand {
         let secret = try await store.resetSecondFactor(username: username, by: "operator:\(by)")
         say("the old second factor of \(username) no longer works")
         showSecondFactor(secret, account: username)
+      } catch let error as DomainError {
+        throw ValidationError("\(error)")
+      }
+    }
+  }
+
+  struct Contact: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "contact",
+      abstract: "Set the mobile and e-mail address an account's messages go to (message routes' sms and email).")
+
+    @Option(help: "Directory holding the system's data.")
+    var data = "./data"
+    @Option(help: "The account.")
+    var username: String
+    @Option(help: "A mainland mobile, 11 digits; empty for none.")
+    var phone = ""
+    @Option(help: "An e-mail address; empty for none.")
+    var email = ""
+
+    func run() async throws {
+      let store = try GatewayStore.open(dataDirectory: data, logger: Logger(label: "governance"))
+      do {
+        try await store.setContact(username: username, phone: phone, email: email)
+        say(
+          "messages to \(username) go to \(phone.isEmpty ? "no phone" : phone) and \(email.isEmpty ? "no e-mail" : email)"
+        )
       } catch let error as DomainError {
         throw ValidationError("\(error)")
       }

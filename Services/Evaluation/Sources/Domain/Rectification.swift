@@ -48,4 +48,17 @@ public enum Rectification {
   /// The rule "an order counts against the company when its deadline passed undone, or it was
   /// done late": the states that count, for the query that selects them.
   public static let overdueStates: [Governance_Evaluation_V1_RectificationState] = [.overdue, .completedLate]
+
+  /// The rule "a company is reminded of an open order three days before its deadline": the
+  /// number of days before the deadline (a calendar date) from which the reminder goes out.
+  public static let reminderDays = 3
+
+  /// Whether an open order due on `deadline` is to be reminded of on `today`: from three days
+  /// before its deadline up to the deadline itself.
+  public static func isReminderDue(deadline: Governance_Common_V1_Date, today: Governance_Common_V1_Date) -> Bool {
+    let due = CalendarDate.daysSinceEpoch(
+      year: Int64(deadline.year), month: Int64(deadline.month), day: Int64(deadline.day))
+    let now = CalendarDate.daysSinceEpoch(year: Int64(today.year), month: Int64(today.month), day: Int64(today.day))
+    return due >= now && due - now <= Int64(reminderDays)
+  }
 }

@@ -231,11 +231,19 @@ extension EvaluationStore {
       }
       change(&publication.entries[index])
       let done = publication.entries.allSatisfy { $0.propertyUpdated && $0.exitState != .pending }
-      if done, publication.state == .inProgress {
+      let completes = done && publication.state == .inProgress
+      if completes {
         publication.state = .completed
         publication.completeTime = .init(date: time)
       }
-      return try RecordTable.update(db, publication, by: principal, at: time)
+      let saved = try RecordTable.update(db, publication, by: principal, at: time)
+      // The red and black lists are public once every company is rated and exited.
+      if completes {
+        try Outbox.append(
+          db, try Outbox.Entry(kind: "list.published", record: saved.id, divisionCode: saved.divisionCode, data: saved),
+          at: time)
+      }
+      return saved
     }
   }
 

@@ -161,10 +161,46 @@ extension EvaluationStore {
       for data in due {
         var order = try StoredMessage.decode(Order.self, from: data)
         order.state = .overdue
-        _ = try RecordTable.update(db, order, by: Principal(service: .evaluation), at: time)
+        let saved = try RecordTable.update(db, order, by: Principal(service: .evaluation), at: time)
+        try Self.announce(db, "rectification.overdue", saved, at: time)
       }
       return due.count
     }
+  }
+
+  /// Reminds the companies of open orders whose deadline is near (Rectification.isReminderDue),
+  /// once per order and deadline, through the outbox (`rectification.deadline_approaching`);
+  /// returns how many were reminded.
+  @discardableResult
+  public func remindRectificationDeadlines(at time: Date) async throws -> Int {
+    let today = CalendarDate.today(at: time)
+    let last = CalendarDate.today(at: time.addingTimeInterval(Double(Rectification.reminderDays) * 86_400))
+    return try await writer.write { db in
+      let open = try Data.fetchAll(
+        db,
+        sql: "SELECT record FROM rectification_order WHERE state = ? AND deadline BETWEEN ? AND ? ORDER BY deadline",
+        arguments: [
+          Governance_Evaluation_V1_RectificationState.open.rawValue, CalendarDate.iso(today), CalendarDate.iso(last),
+        ])
+      var reminded = 0
+      for data in open {
+        let order = try StoredMessage.decode(Order.self, from: data)
+        guard Rectification.isReminderDue(deadline: order.deadline, today: today) else { continue }
+        if try Self.announce(db, "rectification.deadline_approaching", order, at: time) { reminded += 1 }
+      }
+      return reminded
+    }
+  }
+
+  /// Appends a once-only `kind` for `order` and its deadline to the outbox.
+  @discardableResult
+  static func announce(_ db: Database, _ kind: String, _ order: Order, at time: Date) throws -> Bool {
+    try Outbox.append(
+      db,
+      try Outbox.Entry(
+        kind: kind, record: order.id, divisionCode: order.divisionCode, data: order,
+        onceKey: "\(kind):\(order.id)@\(CalendarDate.iso(order.deadline))"),
+      at: time)
   }
 }
 

@@ -122,6 +122,7 @@ public struct EvaluationStore: Sendable {
     migrator.registerMigration("v3-attachments") { db in
       try AttachmentLedger.createTable(db)
     }
+    Outbox.registerMigration(in: &migrator)
     return migrator
   }
 }

@@ -3,7 +3,8 @@ import Logging
 import ServiceKit
 import ServiceLifecycle
 
-/// Escalates cases whose deadline has passed, as a background service of the grid process.
+/// Warns of deadlines and escalates cases whose deadline has passed, as a background service of
+/// the grid process. `sweep(at:)` takes the time, so tests drive it with a clock of their own.
 ///
 /// It reads the deadlines from the database each round, so it picks up after a restart where it
 /// left off; each escalation re-checks the deadline inside its transaction, so no deadline
@@ -33,11 +34,13 @@ public struct DeadlineSweep: Service {
     }.run()
   }
 
-  /// One round: every open case past its deadline escalates or turns overdue; returns how many.
+  /// One round: the handlers of cases whose warning time came are warned (CaseNotices), and
+  /// every open case past its deadline escalates or turns overdue (its handler told, once);
+  /// returns how many cases were warned, escalated or marked.
   @discardableResult
   public func sweep(at time: Date, batch: Int = 500) async throws -> Int {
     let sweeper = Principal(service: .grid)
-    var handled = 0
+    var handled = try await store.warnApproachingDeadlines(at: time, limit: batch)
     // Skipped cases stay first in deadline order: the batch is widened by their number.
     for (id, deadline) in try await store.casesPastDeadline(at: time, limit: batch + poisoned.count)
     where !poisoned.contains("\(id)@\(deadline)") {

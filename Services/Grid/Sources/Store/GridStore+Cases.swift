@@ -29,13 +29,14 @@ extension GridStore {
   public typealias GridCase = Governance_Grid_V1_Case
   public typealias CaseEvent = Governance_Grid_V1_CaseEvent
 
-  /// Appends to a case's history (流转), which is never rewritten.
+  /// Appends to a case's history (流转), which is never rewritten, and announces the line in the
+  /// outbox (CaseNotices).
   @discardableResult
   static func recordCaseEvent(
     _ db: Database, _ kind: Governance_Grid_V1_CaseEventKind, gridCase: GridCase, from: CaseWorkflow.Status,
     note: String, by principal: Principal, at time: Date
   ) throws -> CaseEvent {
-    try RecordTable.insertNew(
+    let event = try RecordTable.insertNew(
       db,
       CaseEvent.with {
         $0.divisionCode = gridCase.divisionCode
@@ -50,6 +51,8 @@ extension GridStore {
         $0.note = note
         if gridCase.hasDeadline { $0.deadline = gridCase.deadline }
       }, by: principal, at: time)
+    try announce(db, event, of: gridCase, at: time)
+    return event
   }
 
   /// Validates a new case and splits off its reporter: the whole contact to seal, the record
@@ -414,9 +417,11 @@ extension GridStore {
     // The sweep moves a case for a deadline that ran out (its `automaticFor`): that stays on its
     // record. Other automatic moves (an alarm with nobody on duty) miss no deadline.
     if deadline != nil { moved.missedDeadline = true }
+    // The handler who let the deadline pass hears of it, once per deadline.
+    if deadline != nil { try remind(db, CaseNotices.overdue, of: gridCase, at: time) }
     let saved = try RecordTable.update(db, moved, by: principal, at: time)
     try Self.withdrawPendingAssignments(db, caseID: saved.id, by: principal, at: time)
-    _ = try RecordTable.insertNew(
+    let event = try RecordTable.insertNew(
       db,
       CaseEvent.with {
         $0.divisionCode = saved.divisionCode
@@ -432,6 +437,7 @@ extension GridStore {
         $0.eventTime = .init(date: time)
         $0.note = note
       }, by: principal, at: time)
+    try announce(db, event, of: saved, at: time)
     return saved
   }
 
@@ -441,6 +447,7 @@ extension GridStore {
       guard var gridCase = try RecordTable.fetch(db, GridCase.self, id: caseID),
         gridCase.deadline.seconds == deadline, !gridCase.overdue
       else { return }
+      try Self.remind(db, CaseNotices.overdue, of: gridCase, at: time)
       gridCase.overdue = true
       gridCase.missedDeadline = true
       _ = try RecordTable.update(db, gridCase, by: principal, at: time)

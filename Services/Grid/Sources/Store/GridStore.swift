@@ -273,6 +273,7 @@ public struct GridStore: Sendable {
         index: "grid_worker_principal_id", on: "grid_worker", columns: ["principal_id"],
         condition: Column("principal_id") != nil)
     }
+    Outbox.registerMigration(in: &migrator)
     return migrator
   }
 

@@ -47,6 +47,15 @@ public enum JointConferences {
     return validated
   }
 
+  /// The rule "committees that have not met are reminded when the quarter's last month begins":
+  /// the quarter whose gaps are reminded of at `time`, or nil in its first two months. The
+  /// reminder leaves a month to hold the conference the quarter requires.
+  public static func gapReminderQuarter(at time: Date) -> (year: Int32, quarter: Int32)? {
+    let date = CalendarDate.today(at: time)
+    guard date.month % 3 == 0 else { return nil }
+    return quarter(of: time)
+  }
+
   /// The rule "a quarter is named by its year and a number from 1 to 4".
   public static func checkQuarter(year: Int32, quarter: Int32) throws(DomainError) {
     guard (2000...2100).contains(year) else {

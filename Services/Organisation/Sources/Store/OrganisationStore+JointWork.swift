@@ -104,6 +104,39 @@ extension OrganisationStore {
     }
   }
 
+  /// Appends one `conference.gap` to the outbox for each community committee that held no joint
+  /// conference in the quarter, once per committee and quarter; returns how many were new.
+  public func appendConferenceGapReminders(year: Int32, quarter: Int32, at time: Date) async throws -> Int {
+    var appended = 0
+    var token = ""
+    repeat {
+      let page = try await conferenceGaps(
+        .with {
+          $0.year = year
+          $0.quarter = quarter
+          $0.pageSize = 500
+          $0.pageToken = token
+        })
+      token = page.nextPageToken
+      appended += try await writer.write { db in
+        var count = 0
+        for gap in page.gaps {
+          let key = "\(gap.organisationID)@\(year)Q\(quarter)"
+          if try Outbox.append(
+            db,
+            try Outbox.Entry(
+              kind: "conference.gap", record: gap.organisationID, divisionCode: gap.divisionCode, data: gap,
+              onceKey: "conference.gap:\(key)"), at: time)
+          {
+            count += 1
+          }
+        }
+        return count
+      }
+    } while !token.isEmpty
+    return appended
+  }
+
   /// The rule "at least one joint conference per quarter": the active community committees under
   /// a prefix that held none in the quarter, with when they last held one.
   public func conferenceGaps(_ request: Governance_Organisation_V1_ListConferenceGapsRequest) async throws

@@ -143,6 +143,7 @@ public struct OrganisationStore: Sendable {
         table.column("revealed_at", .datetime).notNull()
       }
     }
+    Outbox.registerMigration(in: &migrator)
     return migrator
   }
 

@@ -99,6 +99,7 @@ public struct PropertyStore: Sendable {
     migrator.registerMigration("v2-attachments") { db in
       try AttachmentLedger.createTable(db)
     }
+    Outbox.registerMigration(in: &migrator)
     return migrator
   }
 

@@ -7,7 +7,8 @@ import SwiftProtobuf
 extension VolunteersStore {
   public typealias Wish = Governance_Volunteers_V1_MicroWish
 
-  /// Posts a wish: the resident sealed apart, the record holding them masked.
+  /// Posts a wish: the resident sealed apart, the record holding them masked, and
+  /// `micro_wish.created` in the outbox.
   public func createWish(
     _ request: Governance_Volunteers_V1_CreateMicroWishRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Wish {
@@ -23,6 +24,12 @@ extension VolunteersStore {
         try db.execute(
           sql: "INSERT INTO wish_resident (wish_id, contact) VALUES (?, ?)",
           arguments: [created.id, try vault.seal(resident)])
+        // Volunteers and officials hear of a new wish (微心愿) through the outbox.
+        try Outbox.append(
+          db,
+          try Outbox.Entry(
+            kind: "micro_wish.created", record: created.id, divisionCode: created.divisionCode, data: created),
+          at: time)
         return created
       }
     }

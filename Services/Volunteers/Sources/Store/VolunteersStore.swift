@@ -123,6 +123,7 @@ public struct VolunteersStore: Sendable {
         table.column("answer_date", .text).notNull()
       }
     }
+    Outbox.registerMigration(in: &migrator)
     return migrator
   }
 

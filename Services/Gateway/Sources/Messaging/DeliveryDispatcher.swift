@@ -1,0 +1,224 @@
+import AsyncHTTPClient
+import Foundation
+import GRPCCore
+import GovernanceAPI
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import ServiceKit
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers what the relay queued (GatewayStore+Delivery), as a background service of the
+/// gateway: webhooks by HTTP POST, signed (WebhookSignature), and people's messages through
+/// their channels. Nothing is marked delivered before the receiver acknowledged it (a 2xx, or
+/// the provider's own "ok"); a failure is retried with backoff and jitter (DeliveryRules), then
+/// kept as a dead letter.
+///
+/// Attempts run concurrently, at most 64 at once and 4 per target, so a slow or hung receiver
+/// holds only its own deliveries (each attempt gives up after `attemptTimeout`), and never the
+/// RPC that produced the event, which committed long before.
+public final class DeliveryDispatcher: Service, Sendable {
+  let store: GatewayStore
+  let channels: MessageChannels
+  let http: HTTPClient
+  let settings: DeliveryRules.Settings
+  let logger: Logger
+  /// Rung when deliveries were queued or an attempt ended, to look again at once.
+  public let wake = CommitSignal()
+  private let inFlight = Mutex<(ids: Set<String>, perTarget: [String: Int])>(([], [:]))
+
+  /// The most attempts at once, and per target.
+  static let concurrency = 64
+  static let perTarget = 4
+
+  public init(
+    store: GatewayStore, channels: MessageChannels, http: HTTPClient = .shared,
+    settings: DeliveryRules.Settings, logger: Logger
+  ) {
+    self.store = store
+    self.channels = channels
+    self.http = http
+    self.settings = settings
+    self.logger = logger
+  }
+
+  public func run() async throws {
+    try? await cancelWhenGracefulShutdown {
+      await withDiscardingTaskGroup { group in
+        while !Task.isCancelled {
+          let seen = self.wake.generation
+          do {
+            for delivery in try await self.store.dueDeliveries(at: Date(), limit: 200) where self.claim(delivery) {
+              group.addTask {
+                await self.attempt(delivery)
+                self.release(delivery)
+                self.wake.ring()
+              }
+            }
+          } catch {
+            self.logger.error("deliveries could not be read; trying again", metadata: ["error": "\(error)"])
+          }
+          await self.wake.wait(after: seen, timeout: .milliseconds(500))
+        }
+      }
+    }
+  }
+
+  /// Takes a delivery for an attempt unless it is already in flight or its target is busy.
+  private func claim(_ delivery: GatewayStore.DueDelivery) -> Bool {
+    inFlight.withLock { state in
+      guard !state.ids.contains(delivery.id), state.ids.count < Self.concurrency,
+        state.perTarget[delivery.target, default: 0] < Self.perTarget
+      else { return false }
+      state.ids.insert(delivery.id)
+      state.perTarget[delivery.target, default: 0] += 1
+      return true
+    }
+  }
+
+  private func release(_ delivery: GatewayStore.DueDelivery) {
+    inFlight.withLock { state in
+      state.ids.remove(delivery.id)
+      state.perTarget[delivery.target, default: 1] -= 1
+      if state.perTarget[delivery.target] == 0 { state.perTarget[delivery.target] = nil }
+    }
+  }
+
+  /// One attempt, recorded whatever came of it.
+  func attempt(_ delivery: GatewayStore.DueDelivery) async {
+    let outcome: GatewayStore.Outcome
+    do {
+      try await send(delivery)
+      outcome = .delivered
+    } catch let failure as DeliveryFailure {
+      outcome = .failed(failure)
+    } catch {
+      outcome = .failed(DeliveryFailure("\(error)"))
+    }
+    Counter(
+      label: "governance_deliveries_total",
+      dimensions: [("channel", delivery.channel), ("outcome", outcome == .delivered ? "delivered" : "failed")]
+    ).increment()
+    do {
+      if let paused = try await store.record(outcome, of: delivery, settings: settings) {
+        logger.warning("webhook subscription paused after repeated failures", metadata: ["subscription": "\(paused)"])
+        try await store.notifyPaused(subscription: paused)
+      }
+    } catch {
+      // The attempt stays pending and is made again: a receiver de-duplicates by webhook-id.
+      logger.error(
+        "a delivery's outcome could not be stored", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+    }
+    if case .failed(let failure) = outcome {
+      logger.notice(
+        "delivery failed",
+        metadata: [
+          "delivery": "\(delivery.id)", "channel": "\(delivery.channel)", "attempt": "\(delivery.attempts + 1)",
+          "reason": "\(failure.reason)",
+        ])
+    }
+  }
+
+  func send(_ delivery: GatewayStore.DueDelivery) async throws {
+    guard delivery.channel == "webhook" else {
+      guard let channel = channels.channel(named: delivery.channel) else {
+        throw DeliveryFailure("the \(delivery.channel) channel is not configured", permanent: true)
+      }
+      let message = try JSONDecoder().decode(OutgoingMessage.self, from: delivery.body)
+      try await channel.send(message, to: delivery.address)
+      return
+    }
+    let timestamp = Int64(Date().timeIntervalSince1970)
+    var request = HTTPClientRequest(url: delivery.address)
+    request.method = .POST
+    request.headers.add(name: "content-type", value: "application/json")
+    request.headers.add(name: "user-agent", value: "governance-gateway")
+    request.headers.add(name: "webhook-id", value: delivery.id)
+    request.headers.add(name: "webhook-timestamp", value: "\(timestamp)")
+    request.headers.add(
+      name: "webhook-signature",
+      value: try WebhookSignature.sign(
+        id: delivery.id, timestamp: timestamp, body: delivery.body, secret: delivery.secret ?? ""))
+    request.body = .bytes(ByteBuffer(data: delivery.body))
+    let timeout = TimeAmount.milliseconds(
+      settings.attemptTimeout.components.seconds * 1000 + settings.attemptTimeout.components.attoseconds
+        / 1_000_000_000_000_000)
+    let response: HTTPClientResponse
+    do {
+      response = try await http.execute(request, timeout: timeout)
+    } catch {
+      throw DeliveryFailure("no answer from the receiver: \(error)")
+    }
+    // The answer's body is not needed; reading a little of it frees the connection.
+    _ = try? await response.body.collect(upTo: 64 * 1024)
+    guard (200..<300).contains(response.status.code) else {
+      throw DeliveryFailure("the receiver answered \(response.status.code)")
+    }
+  }
+}
+
+/// Reads every domain service's outbox after the last sequence stored, fans each page out into
+/// deliveries (GatewayStore.relay) and acknowledges it, as a background service of the gateway.
+/// A service that is down is asked again every few seconds; nothing it committed is missed,
+/// since the cursor moves only with what was stored.
+public struct OutboxRelay: Service {
+  let store: GatewayStore
+  let peers: PeerClients
+  let dispatcher: DeliveryDispatcher
+  let logger: Logger
+
+  public init(store: GatewayStore, peers: PeerClients, dispatcher: DeliveryDispatcher, logger: Logger) {
+    self.store = store
+    self.peers = peers
+    self.dispatcher = dispatcher
+    self.logger = logger
+  }
+
+  public func run() async throws {
+    try? await cancelWhenGracefulShutdown {
+      await withDiscardingTaskGroup { group in
+        for service in ServiceIdentity.domainServices {
+          group.addTask { await self.follow(service) }
+        }
+      }
+    }
+  }
+
+  /// Follows one service's outbox until cancelled.
+  func follow(_ service: ServiceIdentity) async {
+    let client = Governance_Outbox_V1_OutboxService.Client(wrapping: peers.client(for: service))
+    var failing = false
+    var pause = Duration.milliseconds(250)
+    while !Task.isCancelled {
+      do {
+        let cursor = try await store.outboxCursor(service)
+        var options = CallOptions.defaults
+        options.timeout = .seconds(6)
+        let page = try await client.readOutbox(
+          .with {
+            $0.afterSequence = cursor
+            $0.pageSize = 500
+            $0.waitMilliseconds = 1000
+          }, options: options)
+        if let last = page.events.last {
+          let queued = try await store.relay(page.events, from: service, render: EventText.message(for:))
+          if queued > 0 { dispatcher.wake.ring() }
+          _ = try? await client.acknowledgeOutbox(.with { $0.throughSequence = last.sequence })
+        }
+        if failing { logger.info("outbox readable again", metadata: ["peer": "\(service.rawValue)"]) }
+        failing = false
+        pause = .milliseconds(250)
+      } catch {
+        if !failing {
+          logger.warning(
+            "outbox not readable; asking again", metadata: ["peer": "\(service.rawValue)", "error": "\(error)"])
+        }
+        failing = true
+        try? await Task.sleep(for: pause)
+        pause = min(pause * 2, .seconds(5))
+      }
+    }
+  }
+}

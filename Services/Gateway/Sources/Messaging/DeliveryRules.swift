@@ -1,0 +1,82 @@
+import Foundation
+import ServiceKit
+
+/// The rules of delivery, in one place: how often and how long a failed delivery is retried,
+/// when a webhook subscription is paused, what an event kind and a jurisdiction match, and quiet
+/// hours.
+public enum DeliveryRules {
+  /// The settings the rules take; `GOVERNANCE_DELIVERY_RETRY_BASE_MS` and
+  /// `GOVERNANCE_DELIVERY_ATTEMPTS` change the first two (tests shorten the wait).
+  public struct Settings: Sendable, Equatable {
+    /// The wait after the first failure; each further failure doubles it (5 s).
+    public var retryBase: Duration = .seconds(5)
+    /// No wait is longer (1 hour).
+    public var retryCap: Duration = .seconds(3600)
+    /// Attempts before a delivery is a dead letter (15: 2.7 to 5.4 hours of retrying).
+    public var attempts = 15
+    /// Consecutive failed attempts after which a subscription is paused (20).
+    public var pauseAfterFailures = 20
+    /// How long one attempt may take before it counts as failed (10 s).
+    public var attemptTimeout: Duration = .seconds(10)
+
+    public init() {}
+
+    /// Reads the two variables; a malformed value is a `ConfigurationError` naming it.
+    public static func resolve(environment: [String: String]) throws -> Settings {
+      var settings = Settings()
+      settings.retryBase = .milliseconds(
+        try ConfigurationError.wholeNumber(
+          "GOVERNANCE_DELIVERY_RETRY_BASE_MS", in: environment, default: 5_000, range: 10...600_000))
+      settings.attempts = try ConfigurationError.wholeNumber(
+        "GOVERNANCE_DELIVERY_ATTEMPTS", in: environment, default: 15, range: 1...50)
+      return settings
+    }
+  }
+
+  /// The rule "a failed delivery is retried with exponential backoff and jitter": the wait
+  /// after the `attempt`-th failure (1-based) is `base × 2^(attempt−1)`, capped, then drawn
+  /// uniformly from its upper half ("equal jitter"), so receivers that failed together are not
+  /// all retried in the same instant. `unit` is a number in [0, 1) (random in production).
+  public static func retryDelay(afterAttempt attempt: Int, settings: Settings, unit: Double) -> Duration {
+    let exponent = min(max(attempt - 1, 0), 30)
+    let full = min(settings.retryBase * (1 << exponent), settings.retryCap)
+    return full / 2 + full / 2 * min(max(unit, 0), 1)
+  }
+
+  /// The rule "after the last attempt a delivery is a dead letter, kept for an administrator to
+  /// replay".
+  public static func isDeadLetter(attempts: Int, permanent: Bool, settings: Settings) -> Bool {
+    permanent || attempts >= settings.attempts
+  }
+
+  /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once
+  /// its consecutive failures reach the limit.
+  public static func shouldPause(consecutiveFailures: Int, settings: Settings) -> Bool {
+    consecutiveFailures >= settings.pauseAfterFailures
+  }
+
+  /// Whether a subscription's or route's kinds (`case.*`, `case.overdue`, `*`) match `kind`.
+  public static func kindMatches(_ patterns: [String], _ kind: String) -> Bool {
+    patterns.contains { pattern in
+      pattern == "*" || pattern == kind || (pattern.hasSuffix(".*") && kind.hasPrefix(pattern.dropLast()))
+    }
+  }
+
+  /// The rule "quiet hours hold back all but urgent messages": the instant a message arriving
+  /// at `time` may go out, given a quiet window from `start` to `end` minutes after midnight in
+  /// the city (Asia/Shanghai; a window may cross midnight, 22:00–07:00). Urgent messages and an
+  /// empty window (start == end) go at once.
+  public static func releaseTime(at time: Date, quietStart start: Int, quietEnd end: Int, urgent: Bool) -> Date {
+    guard !urgent, start != end else { return time }
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+    let parts = calendar.dateComponents([.hour, .minute], from: time)
+    let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+    let quiet = start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
+    guard quiet else { return time }
+    let wait = (end - minute + 1440) % 1440
+    // The city's offset is whole hours, so a minute starts at the same instant everywhere.
+    let startOfMinute = (time.timeIntervalSince1970 / 60).rounded(.down) * 60
+    return Date(timeIntervalSince1970: startOfMinute + Double(wait) * 60)
+  }
+}

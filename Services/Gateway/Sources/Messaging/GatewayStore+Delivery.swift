@@ -1,0 +1,374 @@
+import Foundation
+import GRDB
+import GovernanceAPI
+import ServiceKit
+
+/// What the gateway keeps to deliver the services' events (Outbox): how far it has read each
+/// service's outbox, webhook subscriptions, message routes, people's contacts, the deliveries
+/// themselves (pending, delivered or dead letters) and the console's notifications (the bell).
+///
+/// An event read from a service is fanned out into deliveries and notifications in the same
+/// transaction that moves that service's cursor past it: it is stored once, or not at all and
+/// read again.
+extension GatewayStore {
+  static func registerDeliveryMigration(_ migrator: inout DatabaseMigrator) {
+    migrator.registerMigration("v3-delivery") { db in
+      try db.create(table: "outbox_cursor") { table in
+        table.primaryKey("service", .text)
+        table.column("sequence", .integer).notNull()
+      }
+      try db.create(table: "webhook_subscription") { table in
+        table.primaryKey("id", .text)
+        table.column("api_key", .text).notNull().indexed()
+        table.column("url", .text).notNull()
+        table.column("secret", .text).notNull()
+        table.column("kinds", .text).notNull()
+        table.column("division_prefix", .text).notNull()
+        table.column("state", .text).notNull()
+        table.column("failures", .integer).notNull().defaults(to: 0)
+        table.column("paused_reason", .text).notNull().defaults(to: "")
+        table.column("created_at", .datetime).notNull()
+      }
+      try db.create(table: "message_route") { table in
+        table.primaryKey("id", .text)
+        table.column("kinds", .text).notNull()
+        table.column("role", .text).notNull()
+        table.column("division_prefix", .text).notNull()
+        table.column("channel", .text).notNull()
+        table.column("address", .text).notNull()
+        table.column("quiet_start", .integer).notNull()
+        table.column("quiet_end", .integer).notNull()
+        table.column("created_at", .datetime).notNull()
+      }
+      try db.create(table: "user_contact") { table in
+        table.primaryKey("username", .text).references("user", onDelete: .cascade)
+        table.column("phone", .text).notNull()
+        table.column("email", .text).notNull()
+      }
+      try db.create(table: "delivery") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("id", .text).notNull().unique()
+        table.column("event_id", .text).notNull()
+        table.column("kind", .text).notNull()
+        table.column("record", .text).notNull()
+        // `whk_…` for a webhook, `rte_…/<recipient>` for a route's channel.
+        table.column("target", .text).notNull()
+        table.column("channel", .text).notNull()
+        table.column("address", .text).notNull()
+        table.column("body", .blob).notNull()
+        table.column("state", .text).notNull()
+        table.column("attempts", .integer).notNull().defaults(to: 0)
+        table.column("next_attempt_at", .integer).notNull()
+        table.column("last_error", .text).notNull().defaults(to: "")
+        table.column("occurred_at", .integer).notNull()
+        table.column("delivered_at", .integer)
+        table.uniqueKey(["event_id", "target"])
+      }
+      try db.create(index: "delivery_due", on: "delivery", columns: ["state", "next_attempt_at"])
+      try db.create(index: "delivery_order", on: "delivery", columns: ["target", "record", "seq"])
+      try db.create(table: "notification") { table in
+        table.autoIncrementedPrimaryKey("seq")
+        table.column("username", .text).notNull()
+        table.column("event_id", .text).notNull()
+        table.column("kind", .text).notNull()
+        table.column("title", .text).notNull()
+        table.column("body", .text).notNull()
+        table.column("link", .text).notNull()
+        table.column("created_at", .integer).notNull()
+        table.column("read_at", .integer)
+        table.uniqueKey(["event_id", "username"])
+      }
+      try db.create(index: "notification_unread", on: "notification", columns: ["username", "read_at", "seq"])
+    }
+  }
+
+  // MARK: Reading the outboxes
+
+  /// The last sequence stored from `service`'s outbox (0 before the first).
+  public func outboxCursor(_ service: ServiceIdentity) async throws -> Int64 {
+    try await writer.read { db in
+      try Int64.fetchOne(db, sql: "SELECT sequence FROM outbox_cursor WHERE service = ?", arguments: [service.rawValue])
+        ?? 0
+    }
+  }
+
+  /// Stores `events` read from `service`'s outbox: each fanned out to the webhooks and routes it
+  /// matches (DeliveryRules), and the cursor moved past the last, in one transaction. An event
+  /// at or before the cursor (read twice) is skipped. Returns how many deliveries were queued.
+  public func relay(
+    _ events: [Outbox.Event], from service: ServiceIdentity, at time: Date = Date(),
+    render: @escaping @Sendable (Outbox.Event) -> OutgoingMessage
+  ) async throws -> Int {
+    guard let last = events.last?.sequence else { return 0 }
+    let now = Int64(time.timeIntervalSince1970 * 1000)
+    return try await writer.write { db in
+      let cursor =
+        try Int64.fetchOne(
+          db, sql: "SELECT sequence FROM outbox_cursor WHERE service = ?", arguments: [service.rawValue])
+        ?? 0
+      let subscriptions = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT s.id, s.url, s.kinds, s.division_prefix, k.scope FROM webhook_subscription s
+          JOIN api_key k ON k.name = s.api_key WHERE k.revoked_at IS NULL
+          """)
+      let routes = try Row.fetchAll(db, sql: "SELECT * FROM message_route")
+      var queued = 0
+      for event in events where event.sequence > cursor {
+        let occurred = Int64(event.occurredAt.date.timeIntervalSince1970 * 1000)
+        for subscription in subscriptions {
+          let kinds = (subscription["kinds"] as String).split(separator: ",").map(String.init)
+          let scope: String = subscription["scope"]
+          guard DeliveryRules.kindMatches(kinds, event.kind),
+            event.divisionCode.hasPrefix(subscription["division_prefix"] as String),
+            event.divisionCode.hasPrefix(scope)
+          else { continue }
+          queued += try Self.queue(
+            db, event: event, target: subscription["id"], channel: "webhook", address: subscription["url"],
+            body: WebhookPayload.body(event), due: now, occurred: occurred)
+        }
+        var message: OutgoingMessage?
+        for route in routes {
+          let kinds = (route["kinds"] as String).split(separator: ",").map(String.init)
+          guard DeliveryRules.kindMatches(kinds, event.kind),
+            event.divisionCode.hasPrefix(route["division_prefix"] as String)
+          else { continue }
+          let rendered = message ?? render(event)
+          message = rendered
+          let due = Int64(
+            DeliveryRules.releaseTime(
+              at: time, quietStart: route["quiet_start"], quietEnd: route["quiet_end"], urgent: event.urgent
+            ).timeIntervalSince1970 * 1000)
+          let channel: String = route["channel"]
+          let routeID: String = route["id"]
+          if channel == "wecom" {
+            queued += try Self.queue(
+              db, event: event, target: routeID, channel: channel, address: route["address"],
+              body: try JSONEncoder().encode(rendered), due: due, occurred: occurred)
+            continue
+          }
+          for person in try Self.audience(db, role: route["role"], event: event) {
+            switch channel {
+            case "bell":
+              try db.execute(
+                sql: """
+                  INSERT OR IGNORE INTO notification (username, event_id, kind, title, body, link, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?)
+                  """,
+                arguments: [person.username, event.id, event.kind, rendered.title, rendered.body, rendered.link, now])
+            case "sms", "email":
+              let address = channel == "sms" ? person.phone : person.email
+              guard !address.isEmpty else { continue }
+              queued += try Self.queue(
+                db, event: event, target: "\(routeID)/\(person.username)", channel: channel, address: address,
+                body: try JSONEncoder().encode(rendered), due: due, occurred: occurred)
+            default: continue
+            }
+          }
+        }
+      }
+      try db.execute(
+        sql: """
+          INSERT INTO outbox_cursor (service, sequence) VALUES (?, ?)
+          ON CONFLICT (service) DO UPDATE SET sequence = excluded.sequence WHERE excluded.sequence > sequence
+          """,
+        arguments: [service.rawValue, last])
+      return queued
+    }
+  }
+
+  /// A person a route reaches, with their contacts ("" when not given).
+  struct Person {
+    var username: String
+    var phone: String
+    var email: String
+  }
+
+  /// The people a route for `role` reaches with `event`: `recipient` means the one the event
+  /// names (the assigned worker); a role means every account of that role whose scope holds the
+  /// event's division.
+  static func audience(_ db: Database, role: String, event: Outbox.Event) throws -> [Person] {
+    let rows: [Row]
+    if role == "recipient" {
+      guard event.recipient.hasPrefix("user:") else { return [] }
+      rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT u.username, c.phone, c.email FROM user u LEFT JOIN user_contact c ON c.username = u.username
+          WHERE u.username = ?
+          """, arguments: [String(event.recipient.dropFirst("user:".count))])
+    } else {
+      rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT u.username, c.phone, c.email FROM user u LEFT JOIN user_contact c ON c.username = u.username
+          WHERE u.role = ? AND substr(?, 1, length(u.scope)) = u.scope
+          """, arguments: [role, event.divisionCode])
+    }
+    return rows.map { Person(username: $0["username"], phone: $0["phone"] ?? "", email: $0["email"] ?? "") }
+  }
+
+  /// Queues one delivery, once per event and target; returns 1 when it is new.
+  static func queue(
+    _ db: Database, event: Outbox.Event, target: String, channel: String, address: String, body: Data, due: Int64,
+    occurred: Int64
+  ) throws -> Int {
+    try db.execute(
+      sql: """
+        INSERT OR IGNORE INTO delivery
+          (id, event_id, kind, record, target, channel, address, body, state, next_attempt_at, occurred_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+        """,
+      arguments: [
+        "msg_" + Credentials.randomToken().prefix(22), event.id, event.kind, event.record, target, channel, address,
+        body, due, occurred,
+      ])
+    return db.changesCount
+  }
+
+  // MARK: Delivering
+
+  /// A delivery due to be attempted.
+  public struct DueDelivery: Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var target: String
+    public var record: String
+    public var channel: String
+    public var address: String
+    public var body: Data
+    public var attempts: Int
+    /// The webhook's secret; nil for a channel.
+    public var secret: String?
+  }
+
+  /// Pending deliveries due at `time`, oldest first, at most `limit`: only the first pending one
+  /// of each target and record (order per record), none of a paused subscription.
+  public func dueDeliveries(at time: Date, limit: Int) async throws -> [DueDelivery] {
+    try await writer.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT d.seq, d.id, d.target, d.record, d.channel, d.address, d.body, d.attempts, s.secret
+          FROM delivery d LEFT JOIN webhook_subscription s ON s.id = d.target
+          WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+            AND (s.id IS NULL OR s.state = 'active')
+            AND NOT EXISTS (SELECT 1 FROM delivery e
+              WHERE e.target = d.target AND e.record = d.record AND e.state = 'pending' AND e.seq < d.seq)
+          ORDER BY d.next_attempt_at, d.seq LIMIT ?
+          """, arguments: [Int64(time.timeIntervalSince1970 * 1000), limit]
+      ).map {
+        DueDelivery(
+          seq: $0["seq"], id: $0["id"], target: $0["target"], record: $0["record"], channel: $0["channel"],
+          address: $0["address"], body: $0["body"], attempts: $0["attempts"], secret: $0["secret"])
+      }
+    }
+  }
+
+  /// What one attempt came to.
+  public enum Outcome: Sendable, Equatable {
+    case delivered
+    case failed(DeliveryFailure)
+  }
+
+  /// Records an attempt: delivered (the subscription's failures cleared), or failed and retried
+  /// after `DeliveryRules.retryDelay`, or a dead letter after the last attempt; a subscription
+  /// whose failures reach the limit is paused. Returns the subscription paused by this attempt,
+  /// if one was.
+  @discardableResult
+  public func record(
+    _ outcome: Outcome, of delivery: DueDelivery, settings: DeliveryRules.Settings, at time: Date = Date(),
+    unit: Double = Double.random(in: 0..<1)
+  ) async throws -> String? {
+    let now = Int64(time.timeIntervalSince1970 * 1000)
+    return try await writer.write { db in
+      let webhook = delivery.channel == "webhook"
+      switch outcome {
+      case .delivered:
+        try db.execute(
+          sql:
+            "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?",
+          arguments: [now, delivery.id])
+        if webhook {
+          try db.execute(sql: "UPDATE webhook_subscription SET failures = 0 WHERE id = ?", arguments: [delivery.target])
+        }
+        return nil
+      case .failed(let failure):
+        let attempts = delivery.attempts + 1
+        let dead = DeliveryRules.isDeadLetter(attempts: attempts, permanent: failure.permanent, settings: settings)
+        let wait = DeliveryRules.retryDelay(afterAttempt: attempts, settings: settings, unit: unit)
+        let next = now + wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+        try db.execute(
+          sql: "UPDATE delivery SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+          arguments: [dead ? "dead" : "pending", attempts, next, String(failure.reason.prefix(500)), delivery.id])
+        guard webhook else { return nil }
+        try db.execute(
+          sql: "UPDATE webhook_subscription SET failures = failures + 1 WHERE id = ?", arguments: [delivery.target])
+        let failures =
+          try Int.fetchOne(
+            db, sql: "SELECT failures FROM webhook_subscription WHERE id = ? AND state = 'active'",
+            arguments: [delivery.target]) ?? 0
+        guard DeliveryRules.shouldPause(consecutiveFailures: failures, settings: settings) else { return nil }
+        try db.execute(
+          sql: "UPDATE webhook_subscription SET state = 'paused', paused_reason = ? WHERE id = ?",
+          arguments: ["\(failures) consecutive failures; last: \(failure.reason.prefix(200))", delivery.target])
+        return delivery.target
+      }
+    }
+  }
+
+  /// A delivery as administrators see it.
+  public struct DeliveryView: Sendable, Codable, Equatable {
+    public var id: String
+    public var eventID: String
+    public var kind: String
+    public var record: String
+    public var target: String
+    public var channel: String
+    public var address: String
+    public var state: String
+    public var attempts: Int
+    public var lastError: String
+    public var occurredAt: Int64
+    public var nextAttemptAt: Int64
+    public var deliveredAt: Int64?
+  }
+
+  /// Deliveries in `state` (`pending`, `delivered`, `dead`), newest first, at most `limit`; for
+  /// `apiKey`, only those of its own subscriptions.
+  public func deliveries(state: String, apiKey: String?, limit: Int = 100) async throws -> [DeliveryView] {
+    try await writer.read { db in
+      var sql = "SELECT d.* FROM delivery d"
+      var arguments: [any DatabaseValueConvertible] = []
+      if let apiKey {
+        sql += " JOIN webhook_subscription s ON s.id = d.target AND s.api_key = ?"
+        arguments.append(apiKey)
+      }
+      sql += " WHERE d.state = ? ORDER BY d.seq DESC LIMIT ?"
+      arguments += [state, limit]
+      return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
+        DeliveryView(
+          id: $0["id"], eventID: $0["event_id"], kind: $0["kind"], record: $0["record"], target: $0["target"],
+          channel: $0["channel"], address: $0["address"], state: $0["state"], attempts: $0["attempts"],
+          lastError: $0["last_error"], occurredAt: $0["occurred_at"], nextAttemptAt: $0["next_attempt_at"],
+          deliveredAt: $0["delivered_at"])
+      }
+    }
+  }
+
+  /// Puts a dead letter back in the queue, due now, its attempts counted afresh.
+  /// - Throws: NOT_FOUND for an unknown delivery; FAILED_PRECONDITION unless it is a dead letter.
+  public func replay(delivery id: String, at time: Date = Date()) async throws {
+    try await writer.write { db in
+      guard let state = try String.fetchOne(db, sql: "SELECT state FROM delivery WHERE id = ?", arguments: [id]) else {
+        throw DomainError.notFound(resource: "delivery", id: id)
+      }
+      guard state == "dead" else {
+        throw DomainError.failedPrecondition(rule: "only a dead letter is replayed", detail: "\(id) is \(state)")
+      }
+      try db.execute(
+        sql: "UPDATE delivery SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?",
+        arguments: [Int64(time.timeIntervalSince1970 * 1000), id])
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import GRDB
+import ServiceKit
+
+/// Webhook subscriptions, message routes, people's contacts and the console's notifications.
+extension GatewayStore {
+  /// A webhook subscription as its owner and administrators see it (the secret is shown once,
+  /// when it is made).
+  public struct Subscription: Sendable, Codable, Equatable {
+    public var id: String
+    public var apiKey: String
+    public var url: String
+    public var kinds: [String]
+    public var divisionPrefix: String
+    /// `active` or `paused`.
+    public var state: String
+    public var failures: Int
+    public var pausedReason: String
+    /// Only in the answer that made it.
+    public var secret: String?
+  }
+
+  /// Subscribes the API key `apiKey` to `kinds` (`case.*`, `digest.daily`, `*`) of events
+  /// within `divisionPrefix` (inside the key's own scope), delivered to `url`; returns it with
+  /// its new secret.
+  /// - Throws: INVALID_ARGUMENT naming `url`, `kinds` or `division_prefix`; PERMISSION_DENIED
+  ///   for a prefix outside the key's scope; NOT_FOUND for a revoked key.
+  public func subscribe(
+    apiKey: String, url: String, kinds: [String], divisionPrefix: String, allowPrivate: Bool, at time: Date = Date()
+  ) async throws -> Subscription {
+    let checkedURL = try WebhookTarget.check(url, field: "url", allowPrivate: allowPrivate)
+    let checkedKinds = try WebhookTarget.checkKinds(kinds)
+    try WebhookTarget.checkPrefix(divisionPrefix)
+    let subscription = Subscription(
+      id: "whk_" + Credentials.randomToken().prefix(16), apiKey: apiKey, url: checkedURL, kinds: checkedKinds,
+      divisionPrefix: divisionPrefix, state: "active", failures: 0, pausedReason: "",
+      secret: WebhookSignature.newSecret())
+    try await writer.write { db in
+      guard
+        let scope = try String.fetchOne(
+          db, sql: "SELECT scope FROM api_key WHERE name = ? AND revoked_at IS NULL", arguments: [apiKey])
+      else { throw DomainError.notFound(resource: "api key", id: apiKey) }
+      guard divisionPrefix.hasPrefix(scope) else {
+        throw DomainError.permissionDenied(
+          reason:
+            "division_prefix \(divisionPrefix.isEmpty ? "(all)" : divisionPrefix) is outside the key's scope \(scope)")
+      }
+      try db.execute(
+        sql: """
+          INSERT INTO webhook_subscription (id, api_key, url, secret, kinds, division_prefix, state, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, 'active', ?)
+          """,
+        arguments: [
+          subscription.id, apiKey, checkedURL, subscription.secret, checkedKinds.joined(separator: ","),
+          divisionPrefix, time,
+        ])
+    }
+    return subscription
+  }
+
+  /// The subscriptions of `apiKey`, or every one for nil (administrators).
+  public func subscriptions(apiKey: String?) async throws -> [Subscription] {
+    try await writer.read { db in
+      let rows =
+        if let apiKey {
+          try Row.fetchAll(
+            db, sql: "SELECT * FROM webhook_subscription WHERE api_key = ? ORDER BY id", arguments: [apiKey])
+        } else {
+          try Row.fetchAll(db, sql: "SELECT * FROM webhook_subscription ORDER BY id")
+        }
+      return rows.map {
+        Subscription(
+          id: $0["id"], apiKey: $0["api_key"], url: $0["url"],
+          kinds: ($0["kinds"] as String).split(separator: ",").map(String.init), divisionPrefix: $0["division_prefix"],
+          state: $0["state"], failures: $0["failures"], pausedReason: $0["paused_reason"], secret: nil)
+      }
+    }
+  }
+
+  /// Resumes a paused subscription (its held deliveries go out again) or, with `delete`, removes
+  /// it and its pending deliveries. `apiKey` nil acts for an administrator.
+  /// - Throws: NOT_FOUND for a subscription that is not the key's.
+  public func changeSubscription(id: String, apiKey: String?, delete: Bool) async throws {
+    try await writer.write { db in
+      let owner = try String.fetchOne(db, sql: "SELECT api_key FROM webhook_subscription WHERE id = ?", arguments: [id])
+      guard let owner, apiKey == nil || owner == apiKey else {
+        throw DomainError.notFound(resource: "webhook subscription", id: id)
+      }
+      if delete {
+        try db.execute(sql: "DELETE FROM delivery WHERE target = ? AND state = 'pending'", arguments: [id])
+        try db.execute(sql: "DELETE FROM webhook_subscription WHERE id = ?", arguments: [id])
+      } else {
+        try db.execute(
+          sql: "UPDATE webhook_subscription SET state = 'active', failures = 0, paused_reason = '' WHERE id = ?",
+          arguments: [id])
+      }
+    }
+  }
+
+  /// A message route: events of `kinds` within `divisionPrefix` reach `role` (or `recipient`, the
+  /// person the event names) through `channel` (`bell`, `sms`, `email`, or `wecom` with the
+  /// robot's URL as `address`), held back in quiet hours (minutes after midnight; equal for none).
+  public struct Route: Sendable, Codable, Equatable {
+    public var id: String
+    public var kinds: [String]
+    public var role: String
+    public var divisionPrefix: String
+    public var channel: String
+    public var address: String
+    public var quietStart: Int
+    public var quietEnd: Int
+  }
+
+  /// Adds a route.
+  /// - Throws: INVALID_ARGUMENT naming the field and the rule.
+  public func addRoute(_ route: Route, allowPrivate: Bool, at time: Date = Date()) async throws -> Route {
+    var route = route
+    route.id = "rte_" + Credentials.randomToken().prefix(16)
+    route.kinds = try WebhookTarget.checkKinds(route.kinds)
+    try WebhookTarget.checkPrefix(route.divisionPrefix)
+    guard ["bell", "sms", "email", "wecom"].contains(route.channel) else {
+      throw DomainError.invalidArgument(field: "channel", rule: "one of bell, sms, email, wecom")
+    }
+    guard route.role == "recipient" || Role(rawValue: route.role).map(\.isAccountRole) == true else {
+      throw DomainError.invalidArgument(field: "role", rule: "an account role (community, street, …) or recipient")
+    }
+    if route.channel == "wecom" {
+      route.address = try WebhookTarget.check(route.address, field: "address", allowPrivate: allowPrivate)
+    } else {
+      route.address = ""
+    }
+    guard (0..<1440).contains(route.quietStart), (0..<1440).contains(route.quietEnd) else {
+      throw DomainError.invalidArgument(field: "quiet_start", rule: "minutes after midnight, 0 to 1439")
+    }
+    let added = route
+    try await writer.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO message_route (id, kinds, role, division_prefix, channel, address, quiet_start, quiet_end, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          added.id, added.kinds.joined(separator: ","), added.role, added.divisionPrefix, added.channel, added.address,
+          added.quietStart, added.quietEnd, time,
+        ])
+    }
+    return added
+  }
+
+  public func routes() async throws -> [Route] {
+    try await writer.read { db in
+      try Row.fetchAll(db, sql: "SELECT * FROM message_route ORDER BY id").map {
+        Route(
+          id: $0["id"], kinds: ($0["kinds"] as String).split(separator: ",").map(String.init), role: $0["role"],
+          divisionPrefix: $0["division_prefix"], channel: $0["channel"], address: $0["address"],
+          quietStart: $0["quiet_start"], quietEnd: $0["quiet_end"])
+      }
+    }
+  }
+
+  /// Removes a route. - Throws: NOT_FOUND.
+  public func removeRoute(id: String) async throws {
+    try await writer.write { db in
+      try db.execute(sql: "DELETE FROM message_route WHERE id = ?", arguments: [id])
+      guard db.changesCount > 0 else { throw DomainError.notFound(resource: "message route", id: id) }
+    }
+  }
+
+  /// Sets the mobile and e-mail address messages reach `username` at ("" for none).
+  /// - Throws: NOT_FOUND for an unknown user; INVALID_ARGUMENT for a malformed number or address.
+  public func setContact(username: String, phone: String, email: String) async throws {
+    let phone = phone.isEmpty ? "" : try ResidentAccess.phone(phone)
+    if !email.isEmpty {
+      let parts = email.split(separator: "@")
+      guard parts.count == 2, parts[1].contains("."), email.count <= 254, !email.contains(where: \.isWhitespace)
+      else { throw DomainError.invalidArgument(field: "email", rule: "an address like name@example.cn") }
+    }
+    try await writer.write { db in
+      guard
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE username = ?)", arguments: [username])
+          == true
+      else { throw DomainError.notFound(resource: "user", id: username) }
+      try db.execute(
+        sql: """
+          INSERT INTO user_contact (username, phone, email) VALUES (?, ?, ?)
+          ON CONFLICT (username) DO UPDATE SET phone = excluded.phone, email = excluded.email
+          """, arguments: [username, phone, email])
+    }
+  }
+
+  /// A line under the console's bell.
+  public struct Notification: Sendable, Codable, Equatable {
+    public var seq: Int64
+    public var kind: String
+    public var title: String
+    public var body: String
+    public var link: String
+    public var createdAt: Int64
+    public var read: Bool
+  }
+
+  /// `username`'s newest notifications (at most `limit`) and how many are unread.
+  public func notifications(username: String, limit: Int = 50) async throws -> (items: [Notification], unread: Int) {
+    try await writer.read { db in
+      let unread =
+        try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM notification WHERE username = ? AND read_at IS NULL", arguments: [username])
+        ?? 0
+      let items = try Row.fetchAll(
+        db, sql: "SELECT * FROM notification WHERE username = ? ORDER BY seq DESC LIMIT ?",
+        arguments: [username, limit]
+      ).map {
+        Notification(
+          seq: $0["seq"], kind: $0["kind"], title: $0["title"], body: $0["body"], link: $0["link"],
+          createdAt: $0["created_at"], read: ($0["read_at"] as Int64?) != nil)
+      }
+      return (items, unread)
+    }
+  }
+
+  /// Marks `username`'s notifications up to `seq` read; returns how many were unread.
+  public func markNotificationsRead(username: String, through seq: Int64, at time: Date = Date()) async throws -> Int {
+    try await writer.write { db in
+      try db.execute(
+        sql: "UPDATE notification SET read_at = ? WHERE username = ? AND seq <= ? AND read_at IS NULL",
+        arguments: [Int64(time.timeIntervalSince1970 * 1000), username, seq])
+      return db.changesCount
+    }
+  }
+
+  /// Tells every city administrator, under the bell, that a subscription was paused.
+  public func notifyPaused(subscription id: String, at time: Date = Date()) async throws {
+    try await writer.write { db in
+      let reason =
+        try String.fetchOne(db, sql: "SELECT paused_reason FROM webhook_subscription WHERE id = ?", arguments: [id])
+        ?? ""
+      try db.execute(
+        sql: """
+          INSERT OR IGNORE INTO notification (username, event_id, kind, title, body, link, created_at)
+          SELECT username, ?, 'webhook.paused', ?, ?, '#/deliveries', ? FROM user WHERE role = ?
+          """,
+        arguments: [
+          "paused:\(id):\(Int64(time.timeIntervalSince1970))", "Webhook 订阅 \(id) 已暂停", reason,
+          Int64(time.timeIntervalSince1970 * 1000), Role.cityAdministrator.rawValue,
+        ])
+    }
+  }
+}

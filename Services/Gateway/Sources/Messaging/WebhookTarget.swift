@@ -1,0 +1,85 @@
+import Foundation
+import ServiceKit
+
+/// The rules a webhook's URL, kinds and division prefix keep.
+public enum WebhookTarget {
+  /// The event kinds the services produce (outbox.proto); a subscription names some of them, a
+  /// `resource.*` family or `*`.
+  public static let kinds = [
+    "case.reported", "case.accepted", "case.assigned", "case.started", "case.resolved", "case.evaluated",
+    "case.closed", "case.rejected", "case.reopened", "case.escalated", "case.transferred", "case.reassigned",
+    "case.acknowledged", "case.noted", "case.duplicate_intake", "case.deadline_approaching", "case.overdue",
+    "digest.daily", "micro_wish.created", "rectification.deadline_approaching", "rectification.overdue",
+    "list.published", "conference.gap",
+  ]
+
+  /// The rule "a subscription names known kinds": each a kind, `resource.*` of a known resource,
+  /// or `*`; 1 to 30 of them.
+  /// - Throws: INVALID_ARGUMENT naming `kinds`.
+  public static func checkKinds(_ requested: [String]) throws(DomainError) -> [String] {
+    guard (1...30).contains(requested.count) else {
+      throw DomainError.invalidArgument(field: "kinds", rule: "1 to 30 event kinds, e.g. [\"case.*\"]")
+    }
+    for kind in requested {
+      let known =
+        kind == "*" || kinds.contains(kind)
+        || (kind.hasSuffix(".*") && kinds.contains { $0.hasPrefix(kind.dropLast()) })
+      guard known else {
+        throw DomainError.invalidArgument(
+          field: "kinds", rule: "'\(kind)' is not an event kind; known: \(kinds.joined(separator: ", ")), or *")
+      }
+    }
+    return requested
+  }
+
+  /// The rule "a division prefix is digits of a division code, at most 12; empty for all".
+  /// - Throws: INVALID_ARGUMENT naming `division_prefix`.
+  public static func checkPrefix(_ prefix: String) throws(DomainError) {
+    guard prefix.utf8.count <= 12, prefix.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+      throw DomainError.invalidArgument(
+        field: "division_prefix", rule: "digits of a division code (at most 12), got '\(prefix.prefix(20))'")
+    }
+  }
+
+  /// The rule "a webhook goes to a public HTTPS address": an absolute `https` URL of at most
+  /// 2,000 characters whose host is a name or a public address. Loopback, private and link-local
+  /// hosts (and plain `http`) would let a subscriber make the gateway call the platform's own
+  /// services; they are allowed only with `allowPrivate` (`GOVERNANCE_WEBHOOK_ALLOW_PRIVATE=1`,
+  /// for tests and a city's internal network).
+  /// - Throws: INVALID_ARGUMENT naming `field`.
+  public static func check(_ url: String, field: String, allowPrivate: Bool) throws(DomainError) -> String {
+    guard url.utf8.count <= 2000, let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
+      let host = parsed.host?.lowercased(), !host.isEmpty, parsed.user == nil, parsed.password == nil
+    else {
+      throw DomainError.invalidArgument(field: field, rule: "an absolute URL such as https://example.cn/hooks")
+    }
+    if allowPrivate {
+      guard scheme == "https" || scheme == "http" else {
+        throw DomainError.invalidArgument(field: field, rule: "an http or https URL")
+      }
+      return url
+    }
+    guard scheme == "https" else {
+      throw DomainError.invalidArgument(field: field, rule: "an https URL: deliveries are signed, not secret")
+    }
+    guard !isPrivate(host) else {
+      throw DomainError.invalidArgument(
+        field: field, rule: "a public host: \(host) is loopback, private or link-local")
+    }
+    return url
+  }
+
+  /// Loopback, private (RFC 1918, RFC 4193), link-local, unspecified and `localhost` hosts.
+  static func isPrivate(_ host: String) -> Bool {
+    let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    if bare == "localhost" || bare.hasSuffix(".localhost") || bare == "::1" || bare == "::" { return true }
+    if bare.hasPrefix("fc") || bare.hasPrefix("fd") || bare.hasPrefix("fe80") { return bare.contains(":") }
+    let octets = bare.split(separator: ".").compactMap { Int($0) }
+    guard octets.count == 4, bare.split(separator: ".").count == 4 else { return false }
+    switch (octets[0], octets[1]) {
+    case (127, _), (10, _), (0, _), (169, 254), (192, 168): return true
+    case (172, 16...31), (100, 64...127): return true
+    default: return false
+    }
+  }
+}
