@@ -165,6 +165,8 @@ targets += [
       .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       .product(name: "Histogram", package: "hdrhistogram-swift"),
       .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      .product(name: "Hummingbird", package: "hummingbird"),
+      .product(name: "HTTPTypes", package: "swift-http-types"),
     ],
     path: "Tools/Governance",
     swiftSettings: swiftSettings

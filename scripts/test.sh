@@ -5,7 +5,8 @@
 # C client (libnghttp2, libprotobuf-c) calls one RPC of each; raw HTTP/2 frames (h2) and bursts try
 # the transport, a thousand server-sent event watchers the gateway, and the connectrpc client its
 # Connect protocol; the grid worker's app and the residents' page are driven in Chromium emulating
-# a 360x640 phone, offline too.
+# a 360x640 phone, offline too; the gateway's SMS, WeChat Work robot and e-mail channels are tried
+# against aiosmtpd and loopback stand-ins checked with Tencent Cloud's own SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Leaflet (PyPI's xstatic-leaflet, installed by .ci/run) for the console's map: every system the
@@ -21,4 +22,5 @@ python3 -m unittest Tests/Console/test_labels.py Tests/Console/test_errors.py Te
   Tests/External/test_transport_hardening.py Tests/External/test_gateway_streams.py Tests/External/test_connect.py \
   Tests/External/test_supervisor.py Tests/External/test_second_factor.py Tests/External/test_text_limits.py \
   Tests/External/test_upgrade.py Tests/External/test_attachments.py Tests/External/test_map_layers.py \
-  Tests/External/test_open311.py Tests/Mobile/test_worker.py Tests/Mobile/test_resident.py
+  Tests/External/test_open311.py Tests/Mobile/test_worker.py Tests/Mobile/test_resident.py \
+  Tests/Messaging/test_channels.py

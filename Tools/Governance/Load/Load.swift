@@ -25,6 +25,9 @@ struct Load: AsyncParsableCommand {
       stream; --reads adds GetCase calls per second beside them).
       Through the gateway (Connect JSON): gateway-case-get, mixed (reads and writes across the
       services), console (the dashboard's reads), intake (the city platform pushing cases).
+      Delivery: webhooks (cases created directly in the grid service, their case.reported events
+      delivered by the gateway to a receiver of the tool's own; reports events per second and the
+      delay from commit to receiver; the gateway needs GOVERNANCE_WEBHOOK_ALLOW_PRIVATE=1).
       Baselines: echo (a bare gRPC echo server, `governance echo-server`), sqlite (single-row
       transactions on a WAL file with the services' settings).
       """)
@@ -55,6 +58,9 @@ struct Load: AsyncParsableCommand {
   @Option(help: "Alarm scenario: grids with a watching worker on duty.")
   var grids = 200
 
+  @Option(help: "Webhook scenario: the port of the load tool's own receiver on 127.0.0.1.")
+  var receiverPort = 18600
+
   @Option(help: "Write the report as JSON to this file as well.")
   var json: String?
 
@@ -69,6 +75,7 @@ struct Load: AsyncParsableCommand {
     let started: ContinuousClock.Instant
     let seconds = Duration.milliseconds(Int64(duration * 1000))
     var reports: [LoadReport] = []
+    var recorderReport: LoadReport?
 
     switch scenario {
     case "echo":
@@ -102,6 +109,12 @@ struct Load: AsyncParsableCommand {
         reports.append(
           beside.report(scenario: "alarms: reads beside", mode: "rate \(Int(reads))/s", elapsed: clock.now - measured))
       }
+    case "webhooks":
+      started = clock.now
+      let measured = try await WebhookBench.run(
+        world: world, mode: mode, duration: seconds, receiverPort: receiverPort)
+      reports += measured.dropFirst()
+      recorderReport = measured.first
     case "gateway-case-get", "mixed", "console", "intake":
       let gateway = try await GatewayLoad(world: world, scenario: scenario)
       defer { gateway.shutdown() }
@@ -114,7 +127,8 @@ struct Load: AsyncParsableCommand {
     }
 
     let label = scenario.hasPrefix("city-") ? "concurrency 1" : "\(mode)"
-    reports.insert(recorder.report(scenario: scenario, mode: label, elapsed: clock.now - started), at: 0)
+    reports.insert(
+      recorderReport ?? recorder.report(scenario: scenario, mode: label, elapsed: clock.now - started), at: 0)
     print(LoadReport.header)
     for report in reports {
       print(report.row)

@@ -1767,6 +1767,437 @@ async function mapPage() {
   leaveMap = stop;
 }
 
+// ---- The bell, and deliveries for city administrators (docs/MESSAGES.md) ----
+
+/**
+ * A call to one of the gateway's own JSON endpoints (the bell, webhooks, deliveries, routes):
+ * GET, or POST and DELETE with the session's CSRF token, as the Connect calls send it. A refusal
+ * is a ServiceError, shown in the console's words as any other.
+ */
+async function rest(method, path, body) {
+  const headers = method === 'GET' ? {} : { 'X-CSRF-Token': session?.csrfToken ?? '' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, credentials: 'same-origin', headers,
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
+  if (!response.ok) throw new ServiceError(answer.code, answer.message, answer.details);
+  return answer;
+}
+
+/** A word of one of labels.json's own tables (eventKinds, channels, deliveryStates, subscriptionStates). */
+const word = (table, key) => labels[table]?.[key]?.[lang] ?? key;
+const kindName = (kind) => word('eventKinds', kind);
+
+/** The bell asks for news every 30 s, when the window comes back into view, and when opened. */
+const BELL_POLL = 30000;
+const bell = { unread: 0, items: [], timer: null, asking: null };
+
+/**
+ * The console page a notification's link opens. The gateway writes links as `#/cases/<id>`,
+ * `#/wishes`, `#/statistics`, …; the console's addresses are `#case/<id>` and `#<page>` (DETAILS,
+ * PAGES), so both forms are read. An address the user may not see opens nothing ('').
+ */
+const LINK_DETAILS = { cases: 'case', case: 'case', wishes: 'wish', wish: 'wish', periods: 'period', period: 'period',
+  compounds: 'compound', compound: 'compound', companies: 'company', company: 'company' };
+const LINK_PAGES = { statistics: 'dashboard', rectification: 'periods', rectifications: 'periods', evaluation: 'publications' };
+const KIND_PAGES = { 'conference.gap': 'gaps' };
+function bellRoute(item) {
+  const match = /^#\/?([a-z_-]+)(?:\/([^/?#]+))?\/?$/.exec(item.link || '');
+  if (!match) return '';
+  const [, section, id] = match;
+  const detail = id && LINK_DETAILS[section];
+  if (detail) return pageAllowed(DETAILS[detail].list) ? `${detail}/${id}` : '';
+  const page = KIND_PAGES[item.kind] ?? LINK_PAGES[section] ?? section;
+  return pageTable[page] && pageAllowed(page) ? page : '';
+}
+
+function showBellCount() {
+  const count = document.getElementById('bell-count');
+  count.hidden = !bell.unread;
+  count.textContent = bell.unread > 99 ? '99+' : String(bell.unread);
+  const button = document.getElementById('bell');
+  const label = bell.unread ? t('bellUnread', { n: bell.unread }) : t('bell');
+  button.setAttribute('aria-label', label);
+  button.title = label;
+}
+
+/** Asks for the bell's items and unread count; a failure leaves the count as it was, for the next turn. */
+async function refreshBell() {
+  if (!session) return;
+  bell.asking ??= rest('GET', '/notifications').then((answer) => {
+    bell.items = answer.items || [];
+    bell.unread = answer.unread || 0;
+    showBellCount();
+  }).catch(() => {}).finally(() => { bell.asking = null; });
+  await bell.asking;
+}
+
+const bellOpen = () => !document.getElementById('bell-panel').hidden;
+
+function closeBell(focusBell = true) {
+  const panel = document.getElementById('bell-panel');
+  if (panel.hidden) return;
+  panel.hidden = true;
+  document.getElementById('bell').setAttribute('aria-expanded', 'false');
+  if (focusBell) document.getElementById('bell').focus();
+}
+
+/** A notification: its title, its text, its time in the city; unread ones marked; a link when it leads somewhere. */
+function bellItem(item) {
+  const route = bellRoute(item);
+  const content = [el('span', { class: 'bell-dot', 'aria-hidden': 'true' }),
+    el('span', { class: 'bell-text' },
+      el('span', { class: 'bell-line' }, item.read ? null : el('span', { class: 'bell-new', text: t('unreadMark') }),
+        el('strong', { class: 'bell-title', text: item.title })),
+      item.body ? el('span', { class: 'bell-body', text: item.kind === 'webhook.paused' ? pausedWords(item.body) : item.body }) : null,
+      el('time', { class: 'bell-time', datetime: new Date(item.createdAt).toISOString(), text: formatTime(item.createdAt) }))];
+  const attrs = { class: `bell-item${item.read ? '' : ' unread'}`, 'data-seq': item.seq, 'data-kind': item.kind };
+  const node = route
+    ? el('a', { ...attrs, href: `#${route}`, onclick: (event) => { event.preventDefault(); closeBell(false); navigate(route); } }, content)
+    : el('div', attrs, content);
+  return el('li', {}, node);
+}
+
+/**
+ * Opens the panel with the newest items, and marks those shown read (up to the highest shown):
+ * the count goes to 0, while this opening still marks which were new.
+ */
+async function openBell() {
+  const panel = document.getElementById('bell-panel');
+  const button = document.getElementById('bell');
+  const head = el('div', { class: 'bell-head' }, el('h2', { id: 'bell-heading', tabindex: '-1', text: t('bell') }),
+    el('button', { type: 'button', class: 'bell-close', id: 'bell-close', 'aria-label': t('bellClose'), title: t('bellClose'), text: '×',
+      onclick: () => closeBell() }));
+  panel.replaceChildren(head, el('p', { class: 'bell-summary', role: 'status', text: t('loading') }));
+  panel.style.top = `${Math.round(document.querySelector('header').getBoundingClientRect().bottom) + 4}px`;
+  panel.hidden = false;
+  button.setAttribute('aria-expanded', 'true');
+  document.getElementById('bell-heading').focus();
+  await refreshBell();
+  if (!bellOpen()) return;
+  const items = bell.items;
+  const unreadShown = items.filter((item) => !item.read).length;
+  panel.replaceChildren(head,
+    el('p', { class: 'bell-summary', role: 'status', text: items.length ? t('bellSummary', { shown: items.length, unread: unreadShown }) : t('bellEmpty') }),
+    el('ul', { class: 'bell-list', id: 'bell-list' }, items.map(bellItem)));
+  if (unreadShown) {
+    const through = Math.max(...items.map((item) => Number(item.seq)));
+    try {
+      await rest('POST', '/notifications/read', { through });
+      for (const item of items) item.read = true;
+      await refreshBell();
+    } catch (error) {
+      panel.querySelector('.bell-summary').textContent = `${t('failed')}：${errorText(error)}`;
+    }
+  }
+}
+
+function setUpBell() {
+  const button = document.getElementById('bell');
+  const wrap = document.getElementById('bell-wrap');
+  button.addEventListener('click', () => (bellOpen() ? closeBell() : openBell()));
+  // Escape closes the panel and returns to the bell; so do a click and a Tab that leave it.
+  wrap.addEventListener('keydown', (event) => { if (event.key === 'Escape' && bellOpen()) { event.preventDefault(); closeBell(); } });
+  document.addEventListener('click', (event) => { if (bellOpen() && !wrap.contains(event.target)) closeBell(false); });
+  wrap.addEventListener('focusout', (event) => {
+    if (bellOpen() && event.relatedTarget && !wrap.contains(event.relatedTarget)) closeBell(false);
+  });
+  window.addEventListener('focus', () => refreshBell());
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshBell(); });
+}
+
+function startBell() {
+  document.getElementById('bell-wrap').hidden = false;
+  showBellCount();
+  bell.timer ??= setInterval(() => { if (!document.hidden) refreshBell(); }, BELL_POLL);
+  refreshBell();
+}
+
+// -- The deliveries page: webhook subscriptions, deliveries and dead letters, message routes --
+
+/** The event kinds a route or subscription names: families first, then each kind (WebhookTarget.kinds). */
+const KIND_FAMILIES = ['*', 'case.*', 'rectification.*'];
+const EVENT_KINDS = ['case.reported', 'case.accepted', 'case.assigned', 'case.started', 'case.resolved', 'case.evaluated',
+  'case.closed', 'case.rejected', 'case.reopened', 'case.escalated', 'case.transferred', 'case.reassigned',
+  'case.acknowledged', 'case.noted', 'case.duplicate_intake', 'case.deadline_approaching', 'case.overdue',
+  'digest.daily', 'micro_wish.created', 'rectification.deadline_approaching', 'rectification.overdue',
+  'list.published', 'conference.gap'];
+const ROUTE_ROLES = ['community', 'street', 'district', 'grid_worker', 'city_admin', 'property', 'evaluator', 'auditor', 'recipient'];
+const CHANNELS = ['bell', 'sms', 'email', 'wecom'];
+
+/** A delivery's failure in the console's words; the receiver's own text stays on hover. */
+const FAILURES = [
+  [/^no answer from the receiver/, 'fail_noAnswer'], [/^the receiver answered (\d+)/, 'fail_status'],
+  [/^the \w+ channel is not configured/, 'fail_notConfigured'],
+  [/^Tencent Cloud SMS did not answer/, 'fail_smsNoAnswer'], [/^Tencent Cloud SMS refused it: ([\w.]+)/, 'fail_smsRefused'],
+  [/^Tencent Cloud SMS answered HTTP (\d+)/, 'fail_smsHTTP'], [/^Tencent Cloud SMS/, 'fail_smsOther'],
+  [/is not a mobile number/, 'fail_phone'], [/^no SMS template id/, 'fail_template'], [/^the SMS endpoint/, 'fail_smsEndpoint'],
+  [/^the sender .* is not an ASCII e-mail address/, 'fail_sender'], [/is not an ASCII e-mail address/, 'fail_email'],
+  [/^the relay .* did not finish/, 'fail_relayTimeout'], [/^cannot reach the relay/, 'fail_relayUnreachable'],
+  [/^the exchange with the relay|^the relay .* closed the connection/, 'fail_relayBroken'],
+  [/^the relay .* refused/, 'fail_relayRefused'], [/^the relay /, 'fail_relayOther'],
+  [/^the WeChat Work robot did not answer/, 'fail_wecomNoAnswer'], [/^the WeChat Work robot answered HTTP (\d+)/, 'fail_wecomHTTP'],
+  [/^the WeChat Work robot refused it: errcode (-?\d+)/, 'fail_wecomRefused'], [/^the WeChat Work robot/, 'fail_wecomOther'],
+  [/is not a group robot's webhook URL/, 'fail_wecomAddress'], [/secret is not whsec_/, 'fail_secret'],
+];
+function failureWords(text) {
+  if (!text) return '';
+  if (lang !== 'zh') return text;
+  for (const [pattern, key] of FAILURES) {
+    const match = pattern.exec(text);
+    if (match) return t(key, { code: match[1] ?? '' });
+  }
+  return t('fail_other');
+}
+function failureCell(text) {
+  return text ? el('span', { class: 'failure', title: text, text: failureWords(text) }) : '';
+}
+/** Why a subscription was paused (`20 consecutive failures; last: …`), in words. */
+function pausedWords(reason) {
+  const match = /^(\d+) consecutive failures; last: (.*)$/s.exec(reason || '');
+  if (!match) return failureWords(reason);
+  return t('pausedBecause', { n: match[1], last: failureWords(match[2]) });
+}
+
+/** A WeChat Work robot's URL carries its key: it is shown with the key hidden. */
+const maskKey = (address) => String(address || '').replace(/([?&]key=)[^&]+/i, '$1****');
+const minutesText = (minutes) => `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+const minutesOf = (text) => { if (!text) return 0; const [h, m] = text.split(':').map(Number); return h * 60 + m; };
+const timeCell = (value) => (value ? el('span', { class: 'nowrap', text: formatTime(value) }) : '');
+const stateBadge = (table, state) => el('span', { class: `badge state-${state}`, text: word(table, state) });
+
+/** A table whose rows carry attributes (`data-…`) for the row's record; an empty one says `empty`. */
+function recordTable(id, headers, rows, empty = t('noData')) {
+  return el('div', { class: 'table-wrap' }, el('table', { class: 'list', id },
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, rows.length ? rows.map(({ attrs, cells }) => el('tr', attrs, cells.map((c) => el('td', {}, c ?? ''))))
+      : el('tr', {}, el('td', { colspan: headers.length, class: 'list-status', text: empty })))));
+}
+
+function statusLine(id) { return el('p', { class: 'form-status', id, role: 'status' }); }
+function say(status, text, kind = 'ok') { status.className = `form-status ${kind}`; status.textContent = text; }
+
+/** Removes a subscription or route after asking; the refusal, if any, shows in the dialog. */
+async function confirmDelete(title, question, path) {
+  return ask(title, [el('p', { text: question })], { confirmText: t('remove'), run: () => rest('DELETE', path) });
+}
+
+function subscriptionsPart(shared) {
+  const holder = el('div', { 'aria-busy': 'true' });
+  const status = statusLine('subscriptions-status');
+  const load = async () => {
+    holder.setAttribute('aria-busy', 'true');
+    try {
+      const { subscriptions = [] } = await rest('GET', '/webhooks/subscriptions');
+      shared.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
+      holder.replaceChildren(recordTable('subscriptions-table',
+        [t('receiverSystem'), t('receiverURL'), t('eventKinds'), t('routeScope'), t('state'), t('consecutiveFailures'), t('actions')],
+        subscriptions.map((s) => ({ attrs: { 'data-subscription': s.id, title: s.id }, cells: [
+          s.apiKey, el('span', { class: 'url', text: s.url }), (s.kinds || []).map(kindName).join('、'), places.scopeName(s.divisionPrefix),
+          el('span', {}, stateBadge('subscriptionStates', s.state),
+            s.state === 'paused' && s.pausedReason ? el('small', { class: 'paused-reason', title: s.pausedReason, text: pausedWords(s.pausedReason) }) : null),
+          t('timesN', { n: s.failures ?? 0 }),
+          el('div', { class: 'row-actions' },
+            s.state === 'paused' ? el('button', { type: 'button', id: `resume-${s.id}`, text: t('resume'), onclick: async (event) => {
+              event.currentTarget.disabled = true;
+              try {
+                await rest('POST', `/webhooks/subscriptions/${encodeURIComponent(s.id)}/resume`);
+                say(status, t('resumed'));
+              } catch (error) { say(status, errorText(error), 'error'); }
+              await Promise.all([load(), shared.reloadDeliveries?.()]);
+            } }) : null,
+            el('button', { type: 'button', class: 'secondary', id: `subscription-delete-${s.id}`, text: t('remove'), onclick: async () => {
+              const done = await confirmDelete(t('remove'), `${t('deleteSubscriptionConfirm')}（${s.apiKey} · ${s.url}）`,
+                `/webhooks/subscriptions/${encodeURIComponent(s.id)}`);
+              if (!done) return;
+              say(status, t('deleted'));
+              await Promise.all([load(), shared.reloadDeliveries?.()]);
+            } })),
+        ] })), t('noSubscriptions')));
+    } catch (error) { holder.replaceChildren(message(errorText(error))); }
+    holder.removeAttribute('aria-busy');
+  };
+  return { node: el('section', { class: 'card', id: 'subscriptions' }, el('h3', { text: t('subscriptions') }),
+    el('p', { class: 'hint', text: t('subscriptionsHint') }), holder, status), load };
+}
+
+function deliveriesPart(shared) {
+  let state = 'dead';
+  const holder = el('div', { 'aria-busy': 'true' });
+  const status = statusLine('deliveries-status');
+  const count = el('span', { class: 'list-status', id: 'deliveries-count', role: 'status' });
+  const caseNumbers = new Map();
+  const switcher = el('div', { class: 'segmented', role: 'group', 'aria-label': t('deliveryState') },
+    ['dead', 'pending', 'delivered'].map((value) => el('button', { type: 'button', id: `deliveries-${value}`, 'data-state': value,
+      class: value === state ? 'active' : 'secondary', 'aria-pressed': value === state ? 'true' : 'false', text: word('deliveryStates', value),
+      onclick: () => { state = value; status.textContent = ''; load(); } })));
+  const record = (d) => {
+    if (d.record.startsWith('case_')) {
+      const number = caseNumbers.get(d.record);
+      return el('a', { href: `#case/${encodeURIComponent(d.record)}`, class: 'number', title: d.record, text: number ?? t('openRecord'),
+        onclick: (event) => { event.preventDefault(); navigate(`case/${d.record}`); } });
+    }
+    if (d.record.startsWith('wish_')) {
+      return el('a', { href: `#wish/${encodeURIComponent(d.record)}`, title: d.record, text: t('wishRecord'),
+        onclick: (event) => { event.preventDefault(); navigate(`wish/${d.record}`); } });
+    }
+    const digest = /^(\d{12})@(.+)$/.exec(d.record);
+    if (digest) return el('span', {}, places.tag(digest[1]), ` ${digest[2]}`);
+    return el('span', { title: d.record, text: '' });
+  };
+  const receiver = (d) => {
+    if (d.channel === 'webhook') {
+      const subscription = shared.subscriptions?.get(d.target);
+      return el('span', { title: d.target }, subscription ? `${subscription.apiKey} · ` : '', el('span', { class: 'url', text: d.address }));
+    }
+    const person = d.target.includes('/') ? d.target.slice(d.target.indexOf('/') + 1) : '';
+    if (d.channel === 'wecom') return el('span', { class: 'url', text: maskKey(d.address) });
+    return [person, d.address].filter(Boolean).join(' · ');
+  };
+  const load = async () => {
+    for (const button of switcher.querySelectorAll('button')) {
+      const on = button.dataset.state === state;
+      button.className = on ? 'active' : 'secondary';
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+    }
+    holder.setAttribute('aria-busy', 'true');
+    try {
+      const { deliveries = [] } = await rest('GET', `/deliveries?state=${state}`);
+      const cases = [...new Set(deliveries.map((d) => d.record).filter((r) => r.startsWith('case_') && !caseNumbers.has(r)))].slice(0, 50);
+      await Promise.all([...cases.map(async (id) => {
+        const found = await call(S.grid, 'GetCase', { id }).catch(() => null);
+        if (found?.caseNumber) caseNumbers.set(id, found.caseNumber);
+      }), places.ensure(deliveries.map((d) => /^(\d{12})@/.exec(d.record)?.[1]).filter(Boolean))]);
+      const when = state === 'pending' ? [t('nextAttempt')] : state === 'delivered' ? [t('deliveredAt')] : [];
+      const headers = [t('eventKinds'), t('relatedRecord'), t('channel'), t('receiver'), t('state'), t('attemptsCol'),
+        t('lastError'), t('occurredAt'), ...when, state === 'dead' ? t('actions') : null].filter(Boolean);
+      holder.replaceChildren(recordTable('deliveries-table', headers, deliveries.map((d) => {
+        const badgeCell = el('span', { class: 'delivery-state' }, stateBadge('deliveryStates', d.state));
+        const cells = [kindName(d.kind), record(d), word('channels', d.channel), receiver(d), badgeCell, String(d.attempts ?? 0),
+          failureCell(d.lastError), timeCell(d.occurredAt)];
+        if (state === 'pending') cells.push(timeCell(d.nextAttemptAt));
+        if (state === 'delivered') cells.push(timeCell(d.deliveredAt));
+        if (state === 'dead') {
+          cells.push(el('button', { type: 'button', id: `replay-${d.id}`, class: 'replay', text: t('replay'), onclick: async (event) => {
+            const button = event.currentTarget;
+            button.disabled = true;
+            try {
+              await rest('POST', `/deliveries/${encodeURIComponent(d.id)}/replay`);
+              // It is queued again: the row says so until the list is refreshed.
+              badgeCell.replaceChildren(stateBadge('deliveryStates', 'pending'));
+              button.remove();
+              say(status, t('replayed'));
+            } catch (error) { button.disabled = false; say(status, errorText(error), 'error'); }
+          } }));
+        }
+        return { attrs: { 'data-delivery': d.id, 'data-state': d.state }, cells };
+      })));
+      count.textContent = t('shownN', { n: deliveries.length });
+    } catch (error) { holder.replaceChildren(message(errorText(error))); count.textContent = ''; }
+    holder.removeAttribute('aria-busy');
+  };
+  shared.reloadDeliveries = load;
+  return { node: el('section', { class: 'card', id: 'deliveries' }, el('h3', { text: t('deliveryList') }),
+    el('div', { class: 'toolbar' }, switcher, el('button', { type: 'button', class: 'secondary', id: 'deliveries-refresh', text: t('refresh'),
+      onclick: () => { status.textContent = ''; load(); } }), count),
+    holder, status), load };
+}
+
+function routesPart() {
+  const holder = el('div', { 'aria-busy': 'true' });
+  const listStatus = statusLine('routes-status');
+  const load = async () => {
+    holder.setAttribute('aria-busy', 'true');
+    try {
+      const { routes = [] } = await rest('GET', '/message-routes');
+      holder.replaceChildren(recordTable('routes-table',
+        [t('eventKinds'), t('routeRole'), t('routeScope'), t('channel'), t('address'), t('quietHours'), t('actions')],
+        routes.map((r) => ({ attrs: { 'data-route': r.id }, cells: [
+          (r.kinds || []).map(kindName).join('、'), roleName(r.role), places.scopeName(r.divisionPrefix), word('channels', r.channel),
+          r.channel === 'wecom' ? el('span', { class: 'url', text: maskKey(r.address) }) : '',
+          r.quietStart === r.quietEnd ? t('quietNone') : `${minutesText(r.quietStart)}–${minutesText(r.quietEnd)}`,
+          el('button', { type: 'button', class: 'secondary', id: `route-delete-${r.id}`, text: t('remove'), onclick: async () => {
+            const done = await confirmDelete(t('remove'), t('deleteRouteConfirm'), `/message-routes/${encodeURIComponent(r.id)}`);
+            if (!done) return;
+            say(listStatus, t('deleted'));
+            await load();
+          } }),
+        ] })), t('noRoutes')));
+    } catch (error) { holder.replaceChildren(message(errorText(error))); }
+    holder.removeAttribute('aria-busy');
+  };
+
+  // The form: kinds (families, or single kinds under a disclosure), who, where, how, quiet hours.
+  const kindsError = el('span', { class: 'field-error', id: 'route-kinds-error', role: 'alert' });
+  const box = (kind) => {
+    const input = el('input', { type: 'checkbox', name: 'kinds', value: kind, id: uid('route-kind'), 'data-error-slot': kindsError.id });
+    return el('div', { class: 'kind-option' }, input, el('label', { for: input.id, text: kindName(kind) }));
+  };
+  const address = field(t('robotAddress'), el('input', { name: 'address', id: 'route-address', type: 'url', maxlength: 2000,
+    placeholder: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }));
+  address.hidden = true;
+  const channel = el('select', { name: 'channel', id: 'route-channel' }, CHANNELS.map((c) => el('option', { value: c, text: word('channels', c) })));
+  channel.addEventListener('change', () => {
+    address.hidden = channel.value !== 'wecom';
+    address.querySelector('input').required = channel.value === 'wecom';
+  });
+  const picker = placePicker({ name: 'place', label: t('routeScope') });
+  const submit = el('button', { type: 'submit', id: 'route-add', text: t('add') });
+  const status = el('p', { class: 'form-status', role: 'status', id: 'route-form-status' });
+  const form = el('form', { id: 'route-form', class: 'route-form' },
+    el('fieldset', { class: 'kinds', id: 'route-kinds' }, el('legend', { text: t('eventKinds') }),
+      el('div', { class: 'kind-grid' }, KIND_FAMILIES.map(box)),
+      el('details', { class: 'more-kinds' }, el('summary', { text: t('moreKinds', { n: EVENT_KINDS.length }) }),
+        el('div', { class: 'kind-grid' }, EVENT_KINDS.map(box))),
+      el('div', {}, kindsError)),
+    el('div', { class: 'route-fields' },
+      field(t('routeRole'), el('select', { name: 'role', id: 'route-role' }, ROUTE_ROLES.map((r) => el('option', { value: r, text: roleName(r) })))),
+      picker,
+      field(t('channel'), channel),
+      field(t('quietStart'), el('input', { type: 'time', name: 'quietStart', id: 'route-quiet-start' })),
+      field(t('quietEnd'), el('input', { type: 'time', name: 'quietEnd', id: 'route-quiet-end' }))),
+    address,
+    el('p', { class: 'hint', text: t('quietHint') }),
+    el('div', { class: 'actions' }, submit), status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const values = Object.fromEntries(data.entries());
+    for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
+    submit.disabled = true; status.className = 'form-status'; status.textContent = t('working');
+    try {
+      await rest('POST', '/message-routes', {
+        kinds: data.getAll('kinds'), role: values.role, divisionPrefix: prefixOf(values.place), channel: values.channel,
+        address: values.channel === 'wecom' ? (values.address ?? '').trim() : '',
+        quietStart: minutesOf(values.quietStart), quietEnd: minutesOf(values.quietEnd) });
+      form.reset();
+      picker.setPicked('');
+      address.hidden = true;
+      say(status, t('added'));
+      await load();
+    } catch (error) {
+      status.textContent = '';
+      showError(form, error, { division_prefix: 'place', quiet_start: 'quietStart', quiet_end: 'quietEnd' });
+    }
+    submit.disabled = false;
+  });
+  return { node: el('section', { class: 'card', id: 'routes' }, el('h3', { text: t('routes') }),
+    el('p', { class: 'hint', text: t('routesHint') }), holder, listStatus,
+    el('h3', { class: 'form-title', text: t('addRoute') }), form), load };
+}
+
+/** 消息投递: what reaches systems and people, what failed, and who gets what (city administrators). */
+async function deliveriesPage() {
+  const shared = {};
+  const subscriptions = subscriptionsPart(shared);
+  const deliveries = deliveriesPart(shared);
+  const routes = routesPart();
+  show(el('div', { class: 'page-head' }, el('h2', { text: t('deliveries') })),
+    el('div', { class: 'deliveries-page' }, subscriptions.node, deliveries.node, routes.node));
+  // The receivers of webhook deliveries are named by their subscriptions, so those come first.
+  await Promise.all([subscriptions.load().then(() => deliveries.load()), routes.load()]);
+}
+
 // ---- Navigation ----
 
 const PAGES = [
@@ -1776,10 +2207,12 @@ const PAGES = [
   ['groupGrid', [['grids', gridsPage], ['workers', workersPage]]],
   ['groupVolunteers', [['teams', teamsPage], ['volunteers', volunteersPage], ['posts', postsPage], ['wishes', wishesPage]]],
   ['groupEvaluation', [['periods', periodsPage], ['composites', compositesPage], ['publications', publicationsPage], ['items', itemsPage]]],
-  ['groupSystem', [['audit', auditTrail]]],
+  ['groupSystem', [['audit', auditTrail], ['deliveries', deliveriesPage]]],
 ];
-// The audit trail is read by auditors and city administrators only (the gateway refuses others).
-const pageAllowed = (page) => page !== 'audit' || ['auditor', 'city_admin'].includes(session?.role);
+// The audit trail is read by auditors and city administrators only, deliveries and message routes
+// are kept by city administrators only (the gateway refuses others).
+const pageAllowed = (page) => (page === 'audit' ? ['auditor', 'city_admin'].includes(session?.role)
+  : page === 'deliveries' ? session?.role === 'city_admin' : true);
 const pageTable = Object.fromEntries(PAGES.flatMap(([, pages]) => pages));
 
 /** Detail pages by their address (`#case/ID`), so Back and Forward reach them and a link opens one. */
@@ -1838,6 +2271,7 @@ function renderShell() {
   const nav = document.getElementById('nav');
   nav.setAttribute('aria-label', t('menu'));
   document.body.classList.toggle('signed-in', Boolean(session));
+  document.getElementById('bell-wrap').hidden = !session;
   if (!session) { nav.hidden = true; return; }
   nav.hidden = false;
   document.getElementById('logout').hidden = false;
@@ -1853,6 +2287,7 @@ async function signedIn(who) {
   session = who;
   await places.load().catch((error) => notice(`${t('failed')}：${errorText(error)}`));
   renderShell();
+  startBell();
   await navigate(location.hash.slice(1) || 'dashboard');
 }
 
@@ -1869,10 +2304,13 @@ document.addEventListener('DOMContentLoaded', async () => {
   renderShell();
   // Back and Forward (and a hash typed by hand) move between the console's pages.
   window.addEventListener('popstate', () => { if (session) navigate(location.hash.slice(1)); });
+  setUpBell();
   document.getElementById('lang').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
     localStorage.setItem('lang', lang);
+    closeBell(false);
     renderShell();
+    if (session) showBellCount();
     if (session) navigate(location.hash.slice(1) || 'dashboard');
   });
   document.getElementById('logout').addEventListener('click', async () => {

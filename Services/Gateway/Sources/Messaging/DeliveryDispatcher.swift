@@ -27,7 +27,18 @@ public final class DeliveryDispatcher: Service, Sendable {
   let logger: Logger
   /// Rung when deliveries were queued or an attempt ended, to look again at once.
   public let wake = CommitSignal()
-  private let inFlight = Mutex<(ids: Set<String>, perTarget: [String: Int])>(([], [:]))
+  private let inFlight = Mutex(InFlight())
+
+  /// The attempts under way, and those that ended while a read of the queue may have been under
+  /// way: a read that began before an attempt's outcome was stored still sees it pending, and must
+  /// not start it again.
+  struct InFlight {
+    var ids: Set<String> = []
+    var perTarget: [String: Int] = [:]
+    /// Ended attempts, by the number of endings counted when each ended.
+    var ended: [String: Int] = [:]
+    var endings = 0
+  }
 
   /// The most attempts at once, and per target.
   static let concurrency = 64
@@ -49,8 +60,10 @@ public final class DeliveryDispatcher: Service, Sendable {
       await withDiscardingTaskGroup { group in
         while !Task.isCancelled {
           let seen = self.wake.generation
+          let read = self.beginRead()
           do {
-            for delivery in try await self.store.dueDeliveries(at: Date(), limit: 200) where self.claim(delivery) {
+            for delivery in try await self.store.dueDeliveries(at: Date(), limit: 200)
+            where self.claim(delivery, read: read) {
               group.addTask {
                 await self.attempt(delivery)
                 self.release(delivery)
@@ -66,10 +79,22 @@ public final class DeliveryDispatcher: Service, Sendable {
     }
   }
 
-  /// Takes a delivery for an attempt unless it is already in flight or its target is busy.
-  private func claim(_ delivery: GatewayStore.DueDelivery) -> Bool {
+  /// Notes that a read of the queue begins: attempts that ended before it are visible to it, and
+  /// are forgotten.
+  private func beginRead() -> Int {
     inFlight.withLock { state in
-      guard !state.ids.contains(delivery.id), state.ids.count < Self.concurrency,
+      let now = state.endings
+      state.ended = state.ended.filter { $0.value > now }
+      return now
+    }
+  }
+
+  /// Takes a delivery for an attempt unless it is in flight, ended after the read began, or its
+  /// target is busy.
+  private func claim(_ delivery: GatewayStore.DueDelivery, read: Int) -> Bool {
+    inFlight.withLock { state in
+      guard !state.ids.contains(delivery.id), (state.ended[delivery.id] ?? 0) <= read,
+        state.ids.count < Self.concurrency,
         state.perTarget[delivery.target, default: 0] < Self.perTarget
       else { return false }
       state.ids.insert(delivery.id)
@@ -81,6 +106,8 @@ public final class DeliveryDispatcher: Service, Sendable {
   private func release(_ delivery: GatewayStore.DueDelivery) {
     inFlight.withLock { state in
       state.ids.remove(delivery.id)
+      state.endings += 1
+      state.ended[delivery.id] = state.endings
       state.perTarget[delivery.target, default: 1] -= 1
       if state.perTarget[delivery.target] == 0 { state.perTarget[delivery.target] = nil }
     }

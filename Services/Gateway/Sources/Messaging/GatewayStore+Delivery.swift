@@ -242,21 +242,24 @@ extension GatewayStore {
     public var secret: String?
   }
 
-  /// Pending deliveries due at `time`, oldest first, at most `limit`: only the first pending one
-  /// of each target and record (order per record), none of a paused subscription.
-  public func dueDeliveries(at time: Date, limit: Int) async throws -> [DueDelivery] {
+  /// Pending deliveries due at `time`, oldest first, at most `limit` and at most `perTarget` of
+  /// each target (so a receiver with a long queue does not hide the others): only the first
+  /// pending one of each target and record (order per record), none of a paused subscription.
+  public func dueDeliveries(at time: Date, limit: Int, perTarget: Int = 8) async throws -> [DueDelivery] {
     try await writer.read { db in
       try Row.fetchAll(
         db,
         sql: """
-          SELECT d.seq, d.id, d.target, d.record, d.channel, d.address, d.body, d.attempts, s.secret
-          FROM delivery d LEFT JOIN webhook_subscription s ON s.id = d.target
-          WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-            AND (s.id IS NULL OR s.state = 'active')
-            AND NOT EXISTS (SELECT 1 FROM delivery e
-              WHERE e.target = d.target AND e.record = d.record AND e.state = 'pending' AND e.seq < d.seq)
-          ORDER BY d.next_attempt_at, d.seq LIMIT ?
-          """, arguments: [Int64(time.timeIntervalSince1970 * 1000), limit]
+          SELECT * FROM (
+            SELECT d.seq, d.id, d.target, d.record, d.channel, d.address, d.body, d.attempts, d.next_attempt_at,
+              s.secret, ROW_NUMBER() OVER (PARTITION BY d.target ORDER BY d.next_attempt_at, d.seq) AS place
+            FROM delivery d LEFT JOIN webhook_subscription s ON s.id = d.target
+            WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+              AND (s.id IS NULL OR s.state = 'active')
+              AND NOT EXISTS (SELECT 1 FROM delivery e
+                WHERE e.target = d.target AND e.record = d.record AND e.state = 'pending' AND e.seq < d.seq))
+          WHERE place <= ? ORDER BY next_attempt_at, seq LIMIT ?
+          """, arguments: [Int64(time.timeIntervalSince1970 * 1000), perTarget, limit]
       ).map {
         DueDelivery(
           seq: $0["seq"], id: $0["id"], target: $0["target"], record: $0["record"], channel: $0["channel"],
