@@ -127,14 +127,13 @@ public enum Outbox {
   public static let retention: TimeInterval = 7 * 24 * 3600
 
   /// Deletes relayed events older than `cutoff`, at most `batch` a call; returns how many went.
-  /// The newest event is always kept, so the sequence never starts again below what the gateway
-  /// has read.
+  /// The sequence is AUTOINCREMENT: it never starts again below what the gateway has read, even
+  /// when every event is pruned.
   public static func prune(_ db: Database, before cutoff: Date, batch: Int = 5_000) throws -> Int {
     try db.execute(
       sql: """
         DELETE FROM outbox_event WHERE sequence IN
           (SELECT sequence FROM outbox_event WHERE relayed_at < ? ORDER BY sequence LIMIT ?)
-          AND sequence < (SELECT MAX(sequence) FROM outbox_event)
         """,
       arguments: [Int64(cutoff.timeIntervalSince1970 * 1000), batch])
     return db.changesCount
