@@ -13,7 +13,7 @@ struct DeliveryStoreTests {
 
   static func event(
     _ sequence: Int64, kind: String = "case.reported", record: String = "cas_1",
-    division: String = "320113005001", recipient: String = "", urgent: Bool = false
+    division: String = "320113005001", recipient: String = "", urgent: Bool = false, externalID: String = "12345-1"
   ) -> Outbox.Event {
     .with {
       $0.sequence = sequence
@@ -23,7 +23,7 @@ struct DeliveryStoreTests {
       $0.divisionCode = division
       $0.recipient = recipient
       $0.occurredAt = .init(date: Date())
-      $0.dataJson = #"{"gridCase":{"caseNumber":"20261201-0001","title":"路灯不亮"}}"#
+      $0.dataJson = #"{"gridCase":{"caseNumber":"20261201-0001","title":"路灯不亮","externalId":"\#(externalID)"}}"#
       $0.urgent = urgent
     }
   }
@@ -41,13 +41,15 @@ struct DeliveryStoreTests {
       _ = try await store.subscribe(
         apiKey: "other", url: "https://x.example.cn/h", kinds: ["*"], divisionPrefix: "32", allowPrivate: false)
     }
+    // A city platform hears of the cases it pushed (with an external id), as the change feed says.
     let events = [
       Self.event(1, division: "320113005001"), Self.event(2, kind: "digest.daily", division: "320113005001"),
+      Self.event(3, record: "cas_2", externalID: ""),
     ]
     #expect(try await store.relay(events, from: .grid, render: EventText.message(for:)) == 1)
     // Read again after a crash between storing and acknowledging: nothing is queued twice.
     #expect(try await store.relay(events, from: .grid, render: EventText.message(for:)) == 0)
-    #expect(try await store.outboxCursor(.grid) == 2)
+    #expect(try await store.outboxCursor(.grid) == 3)
     #expect(try await store.outboxCursor(.volunteers) == 0)
     let due = try await store.dueDeliveries(at: Date(), limit: 10)
     #expect(due.map(\.target) == [cases.id])

@@ -1962,7 +1962,13 @@ function pausedWords(reason) {
 /** A WeChat Work robot's URL carries its key: it is shown with the key hidden. */
 const maskKey = (address) => String(address || '').replace(/([?&]key=)[^&]+/i, '$1****');
 const minutesText = (minutes) => `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
-const minutesOf = (text) => { if (!text) return 0; const [h, m] = text.split(':').map(Number); return h * 60 + m; };
+/** Minutes after midnight from a time typed as 22:00, 2200, 7:30 or 22：00; 0 for none, null when it is no time. */
+function minutesOf(text) {
+  const typed = String(text ?? '').trim();
+  if (!typed) return 0;
+  const match = /^([01]?\d|2[0-3])[:：]?([0-5]\d)$/.exec(typed);
+  return match ? Number(match[1]) * 60 + Number(match[2]) : null;
+}
 const timeCell = (value) => (value ? el('span', { class: 'nowrap', text: formatTime(value) }) : '');
 const stateBadge = (table, state) => el('span', { class: `badge state-${state}`, text: word(table, state) });
 
@@ -2133,18 +2139,25 @@ function routesPart() {
     const input = el('input', { type: 'checkbox', name: 'kinds', value: kind, id: uid('route-kind'), 'data-error-slot': kindsError.id });
     return el('div', { class: 'kind-option' }, input, el('label', { for: input.id, text: kindName(kind) }));
   };
-  const address = field(t('robotAddress'), el('input', { name: 'address', id: 'route-address', type: 'url', maxlength: 2000,
+  const address = field(t('robotAddress'), el('input', { name: 'address', id: 'route-address', type: 'url', maxlength: 2000, inputmode: 'url',
     placeholder: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }));
   address.hidden = true;
   const channel = el('select', { name: 'channel', id: 'route-channel' }, CHANNELS.map((c) => el('option', { value: c, text: word('channels', c) })));
-  channel.addEventListener('change', () => {
-    address.hidden = channel.value !== 'wecom';
-    address.querySelector('input').required = channel.value === 'wecom';
-  });
+  channel.addEventListener('change', () => { address.hidden = channel.value !== 'wecom'; });
+  // Quiet hours are typed as the clock reads (22:00), the same in every browser's language.
+  const clock = (name, id) => {
+    const input = el('input', { name, id, inputmode: 'numeric', maxlength: 5, placeholder: '22:00', autocomplete: 'off' });
+    input.addEventListener('change', () => {
+      const minutes = minutesOf(input.value);
+      if (minutes !== null && input.value.trim()) input.value = minutesText(minutes);
+    });
+    return field(t(name), input, t('clockHint'));
+  };
   const picker = placePicker({ name: 'place', label: t('routeScope') });
   const submit = el('button', { type: 'submit', id: 'route-add', text: t('add') });
   const status = el('p', { class: 'form-status', role: 'status', id: 'route-form-status' });
-  const form = el('form', { id: 'route-form', class: 'route-form' },
+  // The form checks nothing itself (novalidate): the gateway's refusals, in Chinese, say what is wrong.
+  const form = el('form', { id: 'route-form', class: 'route-form', novalidate: true },
     el('fieldset', { class: 'kinds', id: 'route-kinds' }, el('legend', { text: t('eventKinds') }),
       el('div', { class: 'kind-grid' }, KIND_FAMILIES.map(box)),
       el('details', { class: 'more-kinds' }, el('summary', { text: t('moreKinds', { n: EVENT_KINDS.length }) }),
@@ -2154,8 +2167,8 @@ function routesPart() {
       field(t('routeRole'), el('select', { name: 'role', id: 'route-role' }, ROUTE_ROLES.map((r) => el('option', { value: r, text: roleName(r) })))),
       picker,
       field(t('channel'), channel),
-      field(t('quietStart'), el('input', { type: 'time', name: 'quietStart', id: 'route-quiet-start' })),
-      field(t('quietEnd'), el('input', { type: 'time', name: 'quietEnd', id: 'route-quiet-end' }))),
+      clock('quietStart', 'route-quiet-start'),
+      clock('quietEnd', 'route-quiet-end')),
     address,
     el('p', { class: 'hint', text: t('quietHint') }),
     el('div', { class: 'actions' }, submit), status);
@@ -2164,12 +2177,23 @@ function routesPart() {
     const data = new FormData(form);
     const values = Object.fromEntries(data.entries());
     for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
+    for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+    const quiet = [['quietStart', 'route-quiet-start'], ['quietEnd', 'route-quiet-end']].map(([name, id]) => {
+      const minutes = minutesOf(values[name]);
+      if (minutes === null) {
+        const input = document.getElementById(id);
+        input.setAttribute('aria-invalid', 'true');
+        document.getElementById(`${id}-error`).textContent = t('clockWrong');
+      }
+      return minutes;
+    });
+    if (quiet.includes(null)) { status.textContent = ''; return; }
     submit.disabled = true; status.className = 'form-status'; status.textContent = t('working');
     try {
       await rest('POST', '/message-routes', {
         kinds: data.getAll('kinds'), role: values.role, divisionPrefix: prefixOf(values.place), channel: values.channel,
         address: values.channel === 'wecom' ? (values.address ?? '').trim() : '',
-        quietStart: minutesOf(values.quietStart), quietEnd: minutesOf(values.quietEnd) });
+        quietStart: quiet[0], quietEnd: quiet[1] });
       form.reset();
       picker.setPicked('');
       address.hidden = true;

@@ -79,7 +79,7 @@ const UI = {
     fail_email: '邮箱地址格式不正确', fail_sender: '发件地址配置有误', fail_relayTimeout: '邮件中继超时', fail_relayUnreachable: '无法连接邮件中继',
     fail_relayBroken: '与邮件中继的连接中断', fail_relayRefused: '邮件中继拒收', fail_relayOther: '邮件中继应答异常',
     fail_wecomNoAnswer: '企业微信机器人无应答', fail_wecomHTTP: '企业微信机器人返回错误（HTTP {code}）', fail_wecomRefused: '企业微信机器人拒收（错误码 {code}）',
-    fail_wecomOther: '企业微信机器人应答异常', fail_wecomAddress: '群机器人地址格式不正确', fail_secret: '订阅密钥格式有误', fail_other: '投递失败',
+    fail_wecomOther: '企业微信机器人应答异常', fail_wecomAddress: '群机器人地址格式不正确', fail_secret: '订阅密钥格式有误', fail_other: '投递失败', clockHint: '24 小时制，如 22:00', clockWrong: '请按“时:分”填写，如 22:00 或 07:30',
   },
   en: {
     title: 'Community Governance Platform', signIn: 'Sign in', username: 'Username', password: 'Password',
@@ -182,7 +182,7 @@ const UI = {
     fail_email: 'Not an e-mail address', fail_sender: 'The sender address is misconfigured', fail_relayTimeout: 'The mail relay timed out', fail_relayUnreachable: 'The mail relay is unreachable',
     fail_relayBroken: 'The mail relay connection broke off', fail_relayRefused: 'The mail relay refused it', fail_relayOther: 'The mail relay answered oddly',
     fail_wecomNoAnswer: 'The WeChat Work robot did not answer', fail_wecomHTTP: 'The WeChat Work robot answered HTTP {code}', fail_wecomRefused: 'The WeChat Work robot refused it (errcode {code})',
-    fail_wecomOther: 'The WeChat Work robot answered oddly', fail_wecomAddress: 'Not a group robot URL', fail_secret: 'The subscription secret is malformed', fail_other: 'Delivery failed',
+    fail_wecomOther: 'The WeChat Work robot answered oddly', fail_wecomAddress: 'Not a group robot URL', fail_secret: 'The subscription secret is malformed', fail_other: 'Delivery failed', clockHint: '24-hour clock, e.g. 22:00', clockWrong: 'Write it as hours:minutes, e.g. 22:00 or 07:30',
   },
 };
 

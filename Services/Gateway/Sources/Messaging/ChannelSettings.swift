@@ -201,8 +201,8 @@ public struct MessageChannels: Sendable {
   public let email: SMTPChannel?
 
   /// The channels `settings` configure; the HTTP channels share `client` (by default the
-  /// process-wide one, which needs no shutdown).
-  public init(settings: ChannelSettings, client: HTTPClient = .shared) {
+  /// process-wide one that follows no redirect, which needs no shutdown).
+  public init(settings: ChannelSettings, client: HTTPClient = .withoutRedirects) {
     sms = settings.sms.map { SMSChannel(settings: $0, client: client) }
     wecom = WeComRobotChannel(publicURL: settings.publicURL, client: client)
     email = settings.smtp.map { SMTPChannel(settings: $0, publicURL: settings.publicURL) }

@@ -56,14 +56,15 @@ struct DeliveryController: Sendable {
     return String(who.principal.subject.dropFirst("user:".count))
   }
 
-  /// The API key calling, or nil for a city administrator (who acts on every subscription).
+  /// The API key calling, or nil for a city administrator, signed in or by API key (who acts on
+  /// every subscription and delivery).
   /// - Throws: PERMISSION_DENIED for anyone else.
   func keyOrAdministrator(_ who: Caller) throws -> String? {
-    if who.principal.subject.hasPrefix("apikey:") { return String(who.principal.subject.dropFirst("apikey:".count)) }
-    guard who.principal.role == .cityAdministrator else {
+    if who.principal.role == .cityAdministrator { return nil }
+    guard who.principal.subject.hasPrefix("apikey:") else {
       throw DomainError.permissionDenied(reason: "webhooks belong to API keys; city administrators oversee them")
     }
-    return nil
+    return String(who.principal.subject.dropFirst("apikey:".count))
   }
 
   func administrator(_ request: Request, _ context: GatewayRequestContext, change: Bool) async throws -> Caller {
@@ -119,8 +120,11 @@ struct DeliveryController: Sendable {
   /// key: the subscription and its `secret` (`whsec_…`), shown this once.
   func subscribe(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let who = try await context.caller()
-    guard who.principal.subject.hasPrefix("apikey:") else {
-      throw DomainError.permissionDenied(reason: "a webhook is subscribed with the API key of the system receiving it")
+    // A city administrator's key oversees every subscription (keyOrAdministrator); it is not a
+    // receiving system's key.
+    guard who.principal.subject.hasPrefix("apikey:"), who.principal.role != .cityAdministrator else {
+      throw DomainError.permissionDenied(
+        reason: "a webhook is subscribed with the API key of the system receiving it, not a city administrator's")
     }
     let form = try await ResidentController.json(request, as: SubscribeForm.self)
     let subscription = try await store.subscribe(

@@ -45,7 +45,7 @@ public final class DeliveryDispatcher: Service, Sendable {
   static let perTarget = 4
 
   public init(
-    store: GatewayStore, channels: MessageChannels, http: HTTPClient = .shared,
+    store: GatewayStore, channels: MessageChannels, http: HTTPClient = .withoutRedirects,
     settings: DeliveryRules.Settings, logger: Logger
   ) {
     self.store = store
@@ -184,6 +184,18 @@ public final class DeliveryDispatcher: Service, Sendable {
       throw DeliveryFailure("the receiver answered \(response.status.code)")
     }
   }
+}
+
+extension HTTPClient {
+  /// The client deliveries go out through: `HTTPClient.shared`'s settings, except that a
+  /// redirect is never followed. WebhookTarget checks only the address a subscriber (or an
+  /// administrator, for a robot) gave; a receiver answering 307 to a loopback or private address
+  /// would otherwise make the gateway post there. A 3xx is a failed attempt like any non-2xx.
+  public static let withoutRedirects: HTTPClient = {
+    var configuration = HTTPClient.Configuration.singletonConfiguration
+    configuration.redirectConfiguration = .disallow
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+  }()
 }
 
 /// Reads every domain service's outbox after the last sequence stored, fans each page out into

@@ -79,4 +79,23 @@ public enum DeliveryRules {
     let startOfMinute = (time.timeIntervalSince1970 / 60).rounded(.down) * 60
     return Date(timeIntervalSince1970: startOfMinute + Double(wait) * 60)
   }
+
+  /// The rule "a city platform hears of the cases it pushed", as the change feed does: a
+  /// `case.*` event reaches a city-platform key only for a case with an external id (one that
+  /// came in by IntakeCityCase); its other kinds reach it as any key.
+  public static func cityPlatformHears(kind: String, externalID: String?) -> Bool {
+    !kind.hasPrefix("case.") || !(externalID ?? "").isEmpty
+  }
+
+  /// The routes a new system starts with, all to the console's bell (administrators change
+  /// them on the 投递 page): each case's worker hears of its assignment, deadline and overdue;
+  /// communities and streets of escalations, daily digests, rectification reminders and
+  /// conference gaps; communities of new micro-wishes; districts and streets of published lists.
+  public static let defaultRoutes: [(kinds: [String], role: String)] = [
+    (["case.assigned", "case.deadline_approaching", "case.overdue"], "recipient"),
+    (["case.escalated", "digest.daily", "rectification.*", "conference.gap"], "community"),
+    (["case.escalated", "digest.daily", "rectification.*", "conference.gap", "list.published"], "street"),
+    (["micro_wish.created"], "community"),
+    (["list.published"], "district"),
+  ]
 }

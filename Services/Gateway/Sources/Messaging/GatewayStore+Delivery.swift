@@ -79,6 +79,13 @@ extension GatewayStore {
         table.uniqueKey(["event_id", "username"])
       }
       try db.create(index: "notification_unread", on: "notification", columns: ["username", "read_at", "seq"])
+      for (number, route) in DeliveryRules.defaultRoutes.enumerated() {
+        try db.execute(
+          sql: """
+            INSERT INTO message_route (id, kinds, role, division_prefix, channel, address, quiet_start, quiet_end, created_at)
+            VALUES (?, ?, ?, '', 'bell', '', 0, 0, CURRENT_TIMESTAMP)
+            """, arguments: ["rte_default\(number + 1)", route.kinds.joined(separator: ","), route.role])
+      }
     }
   }
 
@@ -109,19 +116,22 @@ extension GatewayStore {
       let subscriptions = try Row.fetchAll(
         db,
         sql: """
-          SELECT s.id, s.url, s.kinds, s.division_prefix, k.scope FROM webhook_subscription s
+          SELECT s.id, s.url, s.kinds, s.division_prefix, k.scope, k.role FROM webhook_subscription s
           JOIN api_key k ON k.name = s.api_key WHERE k.revoked_at IS NULL
           """)
       let routes = try Row.fetchAll(db, sql: "SELECT * FROM message_route")
       var queued = 0
       for event in events where event.sequence > cursor {
         let occurred = Int64(event.occurredAt.date.timeIntervalSince1970 * 1000)
+        let externalID = event.kind.hasPrefix("case.") ? Self.externalID(of: event) : nil
         for subscription in subscriptions {
           let kinds = (subscription["kinds"] as String).split(separator: ",").map(String.init)
           let scope: String = subscription["scope"]
           guard DeliveryRules.kindMatches(kinds, event.kind),
             event.divisionCode.hasPrefix(subscription["division_prefix"] as String),
-            event.divisionCode.hasPrefix(scope)
+            event.divisionCode.hasPrefix(scope),
+            subscription["role"] as String != Role.cityPlatform.rawValue
+              || DeliveryRules.cityPlatformHears(kind: event.kind, externalID: externalID)
           else { continue }
           queued += try Self.queue(
             db, event: event, target: subscription["id"], channel: "webhook", address: subscription["url"],
@@ -175,6 +185,14 @@ extension GatewayStore {
         arguments: [service.rawValue, last])
       return queued
     }
+  }
+
+  /// The external id (the city platform's own number) of a case event's case, if it has one.
+  static func externalID(of event: Outbox.Event) -> String? {
+    guard let data = try? JSONSerialization.jsonObject(with: Data(event.dataJson.utf8)) as? [String: Any] else {
+      return nil
+    }
+    return (data["gridCase"] as? [String: Any])?["externalId"] as? String
   }
 
   /// A person a route reaches, with their contacts ("" when not given).

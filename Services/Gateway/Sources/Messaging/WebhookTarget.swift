@@ -1,6 +1,12 @@
 import Foundation
 import ServiceKit
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The rules a webhook's URL, kinds and division prefix keep.
 public enum WebhookTarget {
   /// The event kinds the services produce (outbox.proto); a subscription names some of them, a
@@ -69,14 +75,41 @@ public enum WebhookTarget {
     return url
   }
 
-  /// Loopback, private (RFC 1918, RFC 4193), link-local, unspecified and `localhost` hosts.
+  /// Loopback, private (RFC 1918, RFC 4193), link-local, unspecified and `localhost` hosts, in
+  /// every spelling the resolver reads as that address: `127.1`, `2130706433`, `0x7f000001` and
+  /// `0177.0.0.1` are 127.0.0.1 to `getaddrinfo` (inet_aton's forms), `[::ffff:127.0.0.1]` and
+  /// `[0:0:0:0:0:0:0:1]` are loopback too, and `localhost.` is `localhost`. (A public name that
+  /// resolves to a private address is not caught here.)
   static func isPrivate(_ host: String) -> Bool {
-    let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-    if bare == "localhost" || bare.hasSuffix(".localhost") || bare == "::1" || bare == "::" { return true }
-    if bare.hasPrefix("fc") || bare.hasPrefix("fd") || bare.hasPrefix("fe80") { return bare.contains(":") }
-    let octets = bare.split(separator: ".").compactMap { Int($0) }
-    guard octets.count == 4, bare.split(separator: ".").count == 4 else { return false }
-    switch (octets[0], octets[1]) {
+    var bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+    if let zone = bare.firstIndex(of: "%") { bare = String(bare[..<zone]) }
+    while bare.hasSuffix(".") { bare.removeLast() }
+    if bare.isEmpty || bare == "localhost" || bare.hasSuffix(".localhost") { return true }
+    if bare.contains(":") {
+      var address = in6_addr()
+      // Not an IPv6 address either: nothing to connect to, refused.
+      guard inet_pton(AF_INET6, bare, &address) == 1 else { return true }
+      let bytes = withUnsafeBytes(of: &address) { Array($0) }
+      let embedded = UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15])
+      // ::/96 (::, ::1, IPv4-compatible), ::ffff:0:0/96 (IPv4-mapped), 64:ff9b::/96 (NAT64).
+      if bytes[0..<12].allSatisfy({ $0 == 0 })
+        || (bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff
+          && bytes[11] == 0xff)
+        || (bytes[0..<4] == [0, 0x64, 0xff, 0x9b] && bytes[4..<12].allSatisfy({ $0 == 0 }))
+      {
+        return isPrivate(ipv4: embedded)
+      }
+      // fc00::/7 unique local, fe80::/10 link-local, fec0::/10 site-local, ff00::/8 multicast.
+      return bytes[0] & 0xfe == 0xfc || bytes[0] == 0xfe || bytes[0] == 0xff
+    }
+    var address = in_addr()
+    guard inet_aton(bare, &address) != 0 else { return false }  // a name
+    return isPrivate(ipv4: UInt32(bigEndian: address.s_addr))
+  }
+
+  static func isPrivate(ipv4 address: UInt32) -> Bool {
+    let (a, b) = (address >> 24, (address >> 16) & 0xff)
+    switch (a, b) {
     case (127, _), (10, _), (0, _), (169, 254), (192, 168): return true
     case (172, 16...31), (100, 64...127): return true
     default: return false
