@@ -149,4 +149,22 @@ struct DeliveryStoreTests {
     #expect(try await store.markNotificationsRead(username: "shequ", through: bell.items[0].seq) == 1)
     #expect(try await store.notifications(username: "shequ").unread == 0)
   }
+
+  @Test("delivered messages are kept a week, dead letters 90 days")
+  func pruning() async throws {
+    let store = try await Self.store()
+    _ = try await store.createAPIKey(name: "city", role: .cityPlatform, scope: "")
+    _ = try await store.subscribe(
+      apiKey: "city", url: "https://city.example.cn/h", kinds: ["*"], divisionPrefix: "", allowPrivate: false)
+    _ = try await store.relay(
+      [Self.event(1, record: "cas_1"), Self.event(2, record: "cas_2")], from: .grid, render: EventText.message(for:))
+    let now = Date()
+    let due = try await store.dueDeliveries(at: now, limit: 10)
+    try await store.record(.delivered, of: due[0], settings: .init(), at: now)
+    try await store.record(.failed(DeliveryFailure("gone", permanent: true)), of: due[1], settings: .init(), at: now)
+    #expect(try await store.pruneDeliveries(at: now.addingTimeInterval(6 * 86_400)) == 0)
+    #expect(try await store.pruneDeliveries(at: now.addingTimeInterval(8 * 86_400)) == 1)
+    #expect(try await store.deliveries(state: "dead", apiKey: nil).count == 1)
+    #expect(try await store.pruneDeliveries(at: now.addingTimeInterval(91 * 86_400)) == 1)
+  }
 }

@@ -135,5 +135,8 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     ),
     logger: logger
   )
-  return (application, [peers, streams, dispatcher, relay])
+  let pruning = PeriodicService("delivery pruning", every: .seconds(3600), logger: logger, what: "rows") {
+    try await store.pruneDeliveries()
+  }
+  return (application, [peers, streams, dispatcher, relay, pruning])
 }

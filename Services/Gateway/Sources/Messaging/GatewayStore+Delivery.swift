@@ -377,6 +377,40 @@ extension GatewayStore {
     }
   }
 
+  /// How long delivered messages are kept for inspection (7 days), and dead letters and read
+  /// notifications (90 days).
+  public static let deliveredRetention: TimeInterval = 7 * 86_400
+  public static let deadLetterRetention: TimeInterval = 90 * 86_400
+
+  /// Deletes delivered messages, dead letters and read notifications past their retention, a few
+  /// thousand rows a transaction; returns how many went.
+  public func pruneDeliveries(at time: Date = Date()) async throws -> Int {
+    let delivered = Int64(time.addingTimeInterval(-Self.deliveredRetention).timeIntervalSince1970 * 1000)
+    let old = Int64(time.addingTimeInterval(-Self.deadLetterRetention).timeIntervalSince1970 * 1000)
+    var pruned = 0
+    for (sql, cutoff) in [
+      (
+        "DELETE FROM delivery WHERE seq IN (SELECT seq FROM delivery WHERE state = 'delivered' AND delivered_at < ? LIMIT 5000)",
+        delivered
+      ),
+      (
+        "DELETE FROM delivery WHERE seq IN (SELECT seq FROM delivery WHERE state = 'dead' AND occurred_at < ? LIMIT 5000)",
+        old
+      ),
+      ("DELETE FROM notification WHERE seq IN (SELECT seq FROM notification WHERE read_at < ? LIMIT 5000)", old),
+    ] {
+      while true {
+        let batch = try await writer.write { db in
+          try db.execute(sql: sql, arguments: [cutoff])
+          return db.changesCount
+        }
+        pruned += batch
+        if batch == 0 { break }
+      }
+    }
+    return pruned
+  }
+
   /// Puts a dead letter back in the queue, due now, its attempts counted afresh.
   /// - Throws: NOT_FOUND for an unknown delivery; FAILED_PRECONDITION unless it is a dead letter.
   public func replay(delivery id: String, at time: Date = Date()) async throws {

@@ -78,7 +78,7 @@ extension GatewayStore {
   }
 
   /// Resumes a paused subscription (its held deliveries go out again) or, with `delete`, removes
-  /// it and its pending deliveries. `apiKey` nil acts for an administrator.
+  /// it and its deliveries, dead letters included. `apiKey` nil acts for an administrator.
   /// - Throws: NOT_FOUND for a subscription that is not the key's.
   public func changeSubscription(id: String, apiKey: String?, delete: Bool) async throws {
     try await writer.write { db in
@@ -87,7 +87,7 @@ extension GatewayStore {
         throw DomainError.notFound(resource: "webhook subscription", id: id)
       }
       if delete {
-        try db.execute(sql: "DELETE FROM delivery WHERE target = ? AND state = 'pending'", arguments: [id])
+        try db.execute(sql: "DELETE FROM delivery WHERE target = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM webhook_subscription WHERE id = ?", arguments: [id])
       } else {
         try db.execute(
