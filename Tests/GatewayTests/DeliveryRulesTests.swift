@@ -34,8 +34,10 @@ struct DeliveryRulesTests {
   @Test("a subscription whose endpoint keeps failing is paused, not dropped")
   func aSubscriptionWhoseEndpointKeepsFailingIsPaused() {
     let settings = DeliveryRules.Settings()
-    #expect(!DeliveryRules.shouldPause(consecutiveFailures: 19, settings: settings))
-    #expect(DeliveryRules.shouldPause(consecutiveFailures: 20, settings: settings))
+    #expect(!DeliveryRules.shouldPause(consecutiveFailures: 19, failingFor: .seconds(7200), settings: settings))
+    #expect(DeliveryRules.shouldPause(consecutiveFailures: 20, failingFor: .seconds(3600), settings: settings))
+    // Twenty fast failures of a queue of records, after a minute's outage, do not pause it.
+    #expect(!DeliveryRules.shouldPause(consecutiveFailures: 40, failingFor: .seconds(60), settings: settings))
   }
 
   @Test("kinds match exactly, by family or all")
@@ -76,6 +78,9 @@ struct DeliveryRulesTests {
       }
     }
     #expect(try WebhookTarget.check("http://127.0.0.1:9/", field: "url", allowPrivate: true) == "http://127.0.0.1:9/")
+    // Checked again before each attempt, by what the name resolves to now.
+    #expect(WebhookTarget.resolvesPrivate("localhost") && WebhookTarget.resolvesPrivate("127.0.0.1"))
+    #expect(!WebhookTarget.resolvesPrivate("203.0.113.7"))
     #expect(throws: DomainError.self) { try WebhookTarget.checkKinds(["case.nonsense"]) }
     #expect(throws: DomainError.self) { try WebhookTarget.checkKinds([]) }
     #expect(try WebhookTarget.checkKinds(["case.*", "digest.daily"]).count == 2)

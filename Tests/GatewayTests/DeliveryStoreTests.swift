@@ -103,6 +103,7 @@ struct DeliveryStoreTests {
       (1...3).map { Self.event($0, record: "cas_\($0)") }, from: .grid, render: EventText.message(for:))
     var settings = DeliveryRules.Settings()
     settings.pauseAfterFailures = 3
+    settings.pauseAfterFailing = .zero
     let now = Date()
     var paused: String?
     for delivery in try await store.dueDeliveries(at: now, limit: 10) {

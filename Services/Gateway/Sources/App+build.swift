@@ -115,14 +115,16 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     sender = LogMessageSender(logger: logger)
   }
   // The services' events go out to webhooks and people from here (OutboxRelay, DeliveryDispatcher).
+  let allowPrivate = ProcessInfo.processInfo.environment["GOVERNANCE_WEBHOOK_ALLOW_PRIVATE"] == "1"
   let dispatcher = DeliveryDispatcher(
     store: store, channels: channels,
-    settings: try DeliveryRules.Settings.resolve(environment: ProcessInfo.processInfo.environment), logger: logger)
+    settings: try DeliveryRules.Settings.resolve(environment: ProcessInfo.processInfo.environment),
+    allowPrivateTargets: allowPrivate, logger: logger)
   let relay = OutboxRelay(store: store, peers: peers, dispatcher: dispatcher, logger: logger)
   let door = GatewayDoor(
     store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map,
     sender: sender, dispatcher: dispatcher,
-    allowPrivateTargets: ProcessInfo.processInfo.environment["GOVERNANCE_WEBHOOK_ALLOW_PRIVATE"] == "1")
+    allowPrivateTargets: allowPrivate)
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
     // A connection that sends no request (nothing, or headers that never end) or sits idle after

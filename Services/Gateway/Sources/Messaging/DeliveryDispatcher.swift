@@ -24,6 +24,8 @@ public final class DeliveryDispatcher: Service, Sendable {
   let channels: MessageChannels
   let http: HTTPClient
   let settings: DeliveryRules.Settings
+  /// Lets webhooks reach private and loopback hosts (`GOVERNANCE_WEBHOOK_ALLOW_PRIVATE=1`).
+  let allowPrivateTargets: Bool
   let logger: Logger
   /// Rung when deliveries were queued or an attempt ended, to look again at once.
   public let wake = CommitSignal()
@@ -46,12 +48,13 @@ public final class DeliveryDispatcher: Service, Sendable {
 
   public init(
     store: GatewayStore, channels: MessageChannels, http: HTTPClient = .withoutRedirects,
-    settings: DeliveryRules.Settings, logger: Logger
+    settings: DeliveryRules.Settings, allowPrivateTargets: Bool = false, logger: Logger
   ) {
     self.store = store
     self.channels = channels
     self.http = http
     self.settings = settings
+    self.allowPrivateTargets = allowPrivateTargets
     self.logger = logger
   }
 
@@ -157,6 +160,11 @@ public final class DeliveryDispatcher: Service, Sendable {
       try await channel.send(message, to: delivery.address)
       return
     }
+    if !allowPrivateTargets, let host = URLComponents(string: delivery.address)?.host,
+      WebhookTarget.resolvesPrivate(host)
+    {
+      throw DeliveryFailure("\(host) resolves to a loopback, private or link-local address", permanent: true)
+    }
     let timestamp = Int64(Date().timeIntervalSince1970)
     var request = HTTPClientRequest(url: delivery.address)
     request.method = .POST
@@ -194,6 +202,11 @@ extension HTTPClient {
   public static let withoutRedirects: HTTPClient = {
     var configuration = HTTPClient.Configuration.singletonConfiguration
     configuration.redirectConfiguration = .disallow
+    // A receiver that refuses connections fails the attempt at once, to be retried on the
+    // backoff's schedule, instead of holding one of the dispatcher's slots for the whole
+    // attempt while the client keeps reconnecting.
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.timeout.connect = .seconds(5)
     return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
   }()
 }

@@ -14,8 +14,11 @@ public enum DeliveryRules {
     public var retryCap: Duration = .seconds(3600)
     /// Attempts before a delivery is a dead letter (15: 2.7 to 5.4 hours of retrying).
     public var attempts = 15
-    /// Consecutive failed attempts after which a subscription is paused (20).
+    /// Consecutive failed attempts after which a subscription may be paused (20).
     public var pauseAfterFailures = 20
+    /// How long it must have failed without a success before it is paused (1 hour):
+    /// `GOVERNANCE_DELIVERY_PAUSE_AFTER_SECONDS`.
+    public var pauseAfterFailing: Duration = .seconds(3600)
     /// How long one attempt may take before it counts as failed (10 s).
     public var attemptTimeout: Duration = .seconds(10)
 
@@ -29,6 +32,9 @@ public enum DeliveryRules {
           "GOVERNANCE_DELIVERY_RETRY_BASE_MS", in: environment, default: 5_000, range: 10...600_000))
       settings.attempts = try ConfigurationError.wholeNumber(
         "GOVERNANCE_DELIVERY_ATTEMPTS", in: environment, default: 15, range: 1...50)
+      settings.pauseAfterFailing = .seconds(
+        try ConfigurationError.wholeNumber(
+          "GOVERNANCE_DELIVERY_PAUSE_AFTER_SECONDS", in: environment, default: 3600, range: 0...604_800))
       return settings
     }
   }
@@ -49,10 +55,11 @@ public enum DeliveryRules {
     permanent || attempts >= settings.attempts
   }
 
-  /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once
-  /// its consecutive failures reach the limit.
-  public static func shouldPause(consecutiveFailures: Int, settings: Settings) -> Bool {
-    consecutiveFailures >= settings.pauseAfterFailures
+  /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once it
+  /// has failed 20 attempts in a row and for an hour without a success. Counting attempts alone
+  /// would pause a receiver with many records queued after a minute's outage.
+  public static func shouldPause(consecutiveFailures: Int, failingFor: Duration, settings: Settings) -> Bool {
+    consecutiveFailures >= settings.pauseAfterFailures && failingFor >= settings.pauseAfterFailing
   }
 
   /// Whether a subscription's or route's kinds (`case.*`, `case.overdue`, `*`) match `kind`.

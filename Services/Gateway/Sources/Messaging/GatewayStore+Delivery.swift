@@ -26,6 +26,8 @@ extension GatewayStore {
         table.column("division_prefix", .text).notNull()
         table.column("state", .text).notNull()
         table.column("failures", .integer).notNull().defaults(to: 0)
+        // When the current run of failures began (Unix ms); null after a success.
+        table.column("failing_since", .integer)
         table.column("paused_reason", .text).notNull().defaults(to: "")
         table.column("created_at", .datetime).notNull()
       }
@@ -311,7 +313,9 @@ extension GatewayStore {
             "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?",
           arguments: [now, delivery.id])
         if webhook {
-          try db.execute(sql: "UPDATE webhook_subscription SET failures = 0 WHERE id = ?", arguments: [delivery.target])
+          try db.execute(
+            sql: "UPDATE webhook_subscription SET failures = 0, failing_since = NULL WHERE id = ?",
+            arguments: [delivery.target])
         }
         return nil
       case .failed(let failure):
@@ -324,12 +328,20 @@ extension GatewayStore {
           arguments: [dead ? "dead" : "pending", attempts, next, String(failure.reason.prefix(500)), delivery.id])
         guard webhook else { return nil }
         try db.execute(
-          sql: "UPDATE webhook_subscription SET failures = failures + 1 WHERE id = ?", arguments: [delivery.target])
-        let failures =
-          try Int.fetchOne(
-            db, sql: "SELECT failures FROM webhook_subscription WHERE id = ? AND state = 'active'",
-            arguments: [delivery.target]) ?? 0
-        guard DeliveryRules.shouldPause(consecutiveFailures: failures, settings: settings) else { return nil }
+          sql: """
+            UPDATE webhook_subscription SET failures = failures + 1, failing_since = COALESCE(failing_since, ?)
+            WHERE id = ?
+            """, arguments: [now, delivery.target])
+        guard
+          let row = try Row.fetchOne(
+            db, sql: "SELECT failures, failing_since FROM webhook_subscription WHERE id = ? AND state = 'active'",
+            arguments: [delivery.target])
+        else { return nil }
+        let failingFor = Duration.milliseconds(now - (row["failing_since"] as Int64? ?? now))
+        guard
+          DeliveryRules.shouldPause(consecutiveFailures: row["failures"], failingFor: failingFor, settings: settings)
+        else { return nil }
+        let failures: Int = row["failures"]
         try db.execute(
           sql: "UPDATE webhook_subscription SET state = 'paused', paused_reason = ? WHERE id = ?",
           arguments: ["\(failures) consecutive failures; last: \(failure.reason.prefix(200))", delivery.target])

@@ -91,7 +91,8 @@ extension GatewayStore {
         try db.execute(sql: "DELETE FROM webhook_subscription WHERE id = ?", arguments: [id])
       } else {
         try db.execute(
-          sql: "UPDATE webhook_subscription SET state = 'active', failures = 0, paused_reason = '' WHERE id = ?",
+          sql:
+            "UPDATE webhook_subscription SET state = 'active', failures = 0, failing_since = NULL, paused_reason = '' WHERE id = ?",
           arguments: [id])
       }
     }

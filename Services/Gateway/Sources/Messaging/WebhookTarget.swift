@@ -115,4 +115,35 @@ public enum WebhookTarget {
     default: return false
     }
   }
+
+  /// Whether a name resolves to a loopback, private or link-local address: checked before every
+  /// attempt, since a public name (`127.0.0.1.nip.io`) may point anywhere, and where it points
+  /// may change after the subscription was checked. Unresolvable names are not private (the
+  /// attempt then fails to connect).
+  static func resolvesPrivate(_ host: String) -> Bool {
+    let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    if isPrivate(bare) { return true }
+    var hints = addrinfo()
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    var results: UnsafeMutablePointer<addrinfo>?
+    guard getaddrinfo(bare, nil, &hints, &results) == 0, let first = results else { return false }
+    defer { freeaddrinfo(first) }
+    var cursor: UnsafeMutablePointer<addrinfo>? = first
+    while let entry = cursor {
+      var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+      if let address = entry.pointee.ai_addr {
+        if entry.pointee.ai_family == AF_INET {
+          var ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+          inet_ntop(AF_INET, &ipv4, &text, socklen_t(text.count))
+        } else if entry.pointee.ai_family == AF_INET6 {
+          var ipv6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+          inet_ntop(AF_INET6, &ipv6, &text, socklen_t(text.count))
+        }
+      }
+      let resolved = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      if !resolved.isEmpty && isPrivate(resolved) { return true }
+      cursor = entry.pointee.ai_next
+    }
+    return false
+  }
 }
