@@ -63,7 +63,8 @@ lines += ["## Seed", "", f"`governance seed --scale city`: {seed_line}", f"(wall
 
 lines += ["## Scenarios", "", "| scenario | mode | calls | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-order = ["echo", "sqlite", "case-get", "case-list", "case-create", "gateway-case-get", "mixed", "console", "intake", "alarms", "city-stats", "city-coverage"]
+order = ["echo", "sqlite", "case-get", "case-list", "case-create", "gateway-case-get", "mixed", "console", "intake", "alarms",
+         "webhooks", "city-stats", "city-coverage"]
 for name in order:
     for row in report(name):
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(row["errors"].items())) or "none"
@@ -94,6 +95,12 @@ if alarms:
     storm = alarms[0]
     targets.append(f"| alarm to the on-duty worker's stream, {storm['mode']} with 1,000 reads/s beside | p99 {fmt(storm['p99'], 2)} ms "
                    f"| | p99 at most 50 ms | {'met' if storm['p99'] <= 50 and not storm['errors'] else 'missed'} |")
+webhooks = report("webhooks")
+if len(webhooks) == 2:
+    delivered = webhooks[1]
+    targets.append(f"| webhooks: case.reported from commit to a loopback receiver, cases created at {webhooks[0]['mode']} "
+                   f"| {fmt(delivered['throughput'])} events/s delivered, p50 {fmt(delivered['p50'], 2)} ms, p99 "
+                   f"{fmt(delivered['p99'], 2)} ms | | every event once | {'met' if not delivered['errors'] else 'missed'} |")
 for name, call in [("city-stats", "GetCaseStatistics"), ("city-coverage", "GetCoverage")]:
     whole_city = first(name)
     if whole_city:

@@ -21,7 +21,8 @@ data="$work/data"
 results="$work/results"
 mkdir -p "$results"
 
-"$bin/governance" up --data "$data" --port-offset "$offset" >"$work/up.log" 2>&1 &
+# The webhook scenario's receiver is the load tool's own, on loopback.
+GOVERNANCE_WEBHOOK_ALLOW_PRIVATE=1 "$bin/governance" up --data "$data" --port-offset "$offset" >"$work/up.log" 2>&1 &
 up=$!
 echo_server=""
 cleanup() {
@@ -75,6 +76,7 @@ load mixed mixed --concurrency "$concurrency"
 load console console --concurrency 32
 load intake intake --rate 300
 load alarms alarms --rate 200 --reads 1000 --grids 200
+load webhooks webhooks --rate 500 --receiver-port $((18600 + offset))
 load city-stats city-stats
 load city-coverage city-coverage
 memory loaded

@@ -37,9 +37,8 @@ public nonisolated struct Governance_Outbox_V1_OutboxEvent: Sendable {
   /// Unique across services: `evt_<service>_<sequence>`.
   public var id: String = String()
 
-  /// What happened, `<resource>.<what>`: `case.reported`, `case.deadline_approaching`,
-  /// `case.overdue`, `case.escalated`, `alarm.raised`, `digest.daily`, `micro_wish.created`,
-  /// `rectification.deadline_approaching`, `list.published`, `conference.gap`.
+  /// What happened, `<resource>.<what>` (`case.escalated`, `digest.daily`): the kinds, when each
+  /// is produced and to whom, are listed once, in docs/MESSAGES.md.
   public var kind: String = String()
 
   /// The record it is about (`cas_…`, `wsh_…`), or for a digest or a gap the division and

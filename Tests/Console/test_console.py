@@ -619,7 +619,7 @@ class ConsoleTest(unittest.TestCase):
         self.wait(lambda b: b.find_element(By.CSS_SELECTOR, "nav a[data-page=cases]").is_displayed())
         self.settle()
         link = browser.find_element(By.CSS_SELECTOR, "nav a[data-page=cases]")
-        for _ in range(40):
+        for _ in range(60):
             if browser.switch_to.active_element == link:
                 break
             ActionChains(browser).send_keys(Keys.TAB).perform()

@@ -34,8 +34,13 @@ struct DeliveryRulesTests {
   @Test("a subscription whose endpoint keeps failing is paused, not dropped")
   func aSubscriptionWhoseEndpointKeepsFailingIsPaused() {
     let settings = DeliveryRules.Settings()
-    #expect(!DeliveryRules.shouldPause(consecutiveFailures: 19, failingFor: .seconds(7200), settings: settings))
-    #expect(DeliveryRules.shouldPause(consecutiveFailures: 20, failingFor: .seconds(3600), settings: settings))
+    #expect(!DeliveryRules.shouldPause(consecutiveFailures: 9, failingFor: .seconds(7200), settings: settings))
+    #expect(DeliveryRules.shouldPause(consecutiveFailures: 10, failingFor: .seconds(3600), settings: settings))
+    // One delivery alone has failed for an hour by its 12th attempt at the latest, before its 15th
+    // makes it a dead letter: a receiver that is down pauses rather than losing its events.
+    let beforeTwelfth = (1..<12).map { DeliveryRules.retryDelay(afterAttempt: $0, settings: settings, unit: 0) }
+      .reduce(.zero, +)
+    #expect(beforeTwelfth >= .seconds(3600) && 12 < settings.attempts)
     // Twenty fast failures of a queue of records, after a minute's outage, do not pause it.
     #expect(!DeliveryRules.shouldPause(consecutiveFailures: 40, failingFor: .seconds(60), settings: settings))
   }

@@ -29,7 +29,7 @@ struct EventTextTests {
     #expect(message.title == "案件 20261201-0007 即将到期，请抓紧办理")
     #expect(message.body.contains("办理时限：2026-12-02 09:00"))
     #expect(message.template == "case_deadline_approaching" && message.parameters == ["20261201-0007", "楼道堆物"])
-    #expect(message.link == "#/cases/case_1")
+    #expect(message.link == "#case/case_1")
   }
 
   @Test("a digest gives the day's new, resolved and overdue cases and the satisfaction")

@@ -21,7 +21,7 @@ public struct LedgerPruning: Service {
 
   public func run() async throws {
     let database = database
-    try await PeriodicService("idempotency ledger pruning", every: interval, logger: logger, what: "rows") {
+    try await PeriodicService("ledger and outbox pruning", every: interval, logger: logger, what: "rows") {
       let cutoff = Date().addingTimeInterval(-IdempotencyLedger.retention)
       var pruned = 0
       while true {

@@ -16,7 +16,7 @@ public enum Outbox {
   /// What a change appends: the kind, the record, its division, an optional recipient and the
   /// record itself.
   public struct Entry: Sendable {
-    /// `<resource>.<what>`, e.g. `case.overdue` (the list is in `outbox.proto`).
+    /// `<resource>.<what>`, e.g. `case.overdue` (the list is in docs/MESSAGES.md).
     public var kind: String
     /// The record's id, or a digest's `division@date`: events of one record keep their order.
     public var record: String
@@ -59,11 +59,26 @@ public enum Outbox {
         table.column("occurred_at", .integer).notNull()
         table.column("data_json", .text).notNull()
         table.column("urgent", .boolean).notNull()
-        table.column("once_key", .text).unique()
         // Set when the gateway acknowledged the event; pruned a week later.
         table.column("relayed_at", .integer).indexed()
       }
+      // Reminders' once-only keys, apart from the events: kept 120 days, longer than any
+      // condition that could make a reminder due again (a deadline at most 90 days off, a
+      // quarter's last month, a day's digest), while the events themselves go after a week.
+      try db.create(table: "outbox_once") { table in
+        table.primaryKey("once_key", .text)
+        table.column("created_at", .integer).notNull().indexed()
+      }
     }
+  }
+
+  /// How long a once-only key is kept (120 days).
+  public static let onceRetention: TimeInterval = 120 * 86_400
+
+  /// Whether a once-only key was already used: for a sweep to skip what it already announced.
+  public static func wasAnnounced(_ db: Database, onceKey: String) throws -> Bool {
+    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox_once WHERE once_key = ?)", arguments: [onceKey])
+      ?? false
   }
 
   /// Rings when a transaction that appended events commits, to wake a waiting `read`.
@@ -73,33 +88,49 @@ public enum Outbox {
   /// entry with the same `onceKey` is already there (nothing is appended).
   @discardableResult
   public static func append(_ db: Database, _ entry: Entry, at time: Date) throws -> Bool {
+    let millisecond = Int64(time.timeIntervalSince1970 * 1000)
+    if let key = entry.onceKey {
+      try db.execute(
+        sql: "INSERT OR IGNORE INTO outbox_once (once_key, created_at) VALUES (?, ?)", arguments: [key, millisecond])
+      guard db.changesCount > 0 else { return false }
+    }
     try db.execute(
       sql: """
-        INSERT OR IGNORE INTO outbox_event
-          (kind, record, division_code, recipient, occurred_at, data_json, urgent, once_key)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO outbox_event (kind, record, division_code, recipient, occurred_at, data_json, urgent)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
-        entry.kind, entry.record, entry.divisionCode, entry.recipient, Int64(time.timeIntervalSince1970 * 1000),
-        entry.dataJSON, entry.urgent, entry.onceKey,
+        entry.kind, entry.record, entry.divisionCode, entry.recipient, millisecond, entry.dataJSON, entry.urgent,
       ])
-    guard db.changesCount > 0 else { return false }
     db.afterNextTransaction { _ in commits.ring() }
     return true
   }
 
-  /// The events after `sequence`, at most `limit`, in order; `service` names their ids.
+  /// The most bytes of records a read answers (1 MiB), always at least one event: a page stays
+  /// well under gRPC's 4 MiB message limit however long the records.
+  public static let pageBytes = 1 << 20
+
+  /// The events after `sequence`, at most `limit` and about `pageBytes` of records, in order;
+  /// `service` names their ids.
   public static func read(_ db: Database, after sequence: Int64, limit: Int, service: ServiceIdentity) throws
     -> [Event]
   {
-    try Row.fetchAll(
+    var bytes = 0
+    var rows: [Row] = []
+    let cursor = try Row.fetchCursor(
       db,
       sql: """
         SELECT sequence, kind, record, division_code, recipient, occurred_at, data_json, urgent
         FROM outbox_event WHERE sequence > ? ORDER BY sequence LIMIT ?
         """,
-      arguments: [sequence, limit]
-    ).map { row in
+      arguments: [sequence, limit])
+    while let row = try cursor.next() {
+      let size = (row["data_json"] as String).utf8.count
+      if !rows.isEmpty && bytes + size > pageBytes { break }
+      bytes += size
+      rows.append(row.copy())
+    }
+    return rows.map { row in
       Event.with {
         $0.sequence = row["sequence"]
         $0.id = "evt_\(service.rawValue)_\(row["sequence"] as Int64)"
@@ -126,9 +157,10 @@ public enum Outbox {
   /// How long a relayed event is kept for inspection.
   public static let retention: TimeInterval = 7 * 24 * 3600
 
-  /// Deletes relayed events older than `cutoff`, at most `batch` a call; returns how many went.
-  /// The sequence is AUTOINCREMENT: it never starts again below what the gateway has read, even
-  /// when every event is pruned.
+  /// Deletes relayed events older than `cutoff` and once-only keys older than `onceRetention`
+  /// before it, at most `batch` of each a call; returns how many went. The sequence is
+  /// AUTOINCREMENT: it never starts again below what the gateway has read, even when every event
+  /// is pruned.
   public static func prune(_ db: Database, before cutoff: Date, batch: Int = 5_000) throws -> Int {
     try db.execute(
       sql: """
@@ -136,7 +168,14 @@ public enum Outbox {
           (SELECT sequence FROM outbox_event WHERE relayed_at < ? ORDER BY sequence LIMIT ?)
         """,
       arguments: [Int64(cutoff.timeIntervalSince1970 * 1000), batch])
-    return db.changesCount
+    let events = db.changesCount
+    try db.execute(
+      sql: """
+        DELETE FROM outbox_once WHERE once_key IN
+          (SELECT once_key FROM outbox_once WHERE created_at < ? ORDER BY created_at LIMIT ?)
+        """,
+      arguments: [Int64(cutoff.addingTimeInterval(-onceRetention).timeIntervalSince1970 * 1000), batch])
+    return events + db.changesCount
   }
 }
 

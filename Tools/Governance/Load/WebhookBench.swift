@@ -12,7 +12,7 @@ import ServiceKit
 import Synchronization
 
 /// The `webhooks` scenario: a receiver of the load tool's own on loopback, subscribed to
-/// `case.reported` with a new city-platform API key, while cases are created directly in the grid
+/// `case.reported` with a new API key, while cases are created directly in the grid
 /// service at the given rate. It measures what the transactional outbox and the gateway's
 /// dispatcher deliver: events per second at the receiver, and the delay from the change's commit
 /// time (the payload's `timestamp`, the service's clock) to the receiver, once per `webhook-id`.
@@ -125,13 +125,14 @@ struct WebhookBench: Sendable {
     var timestamp: String
   }
 
-  /// A new city-platform key, subscribed to `case.reported` in the whole city.
+  /// A new district-role key (a city platform hears only of the cases it pushed), subscribed to
+  /// `case.reported` everywhere.
   static func subscribe(world: LoadWorld, receiver: String) async throws {
     var quiet = Logger(label: "load")
     quiet.logLevel = .warning
     let store = try GatewayStore.open(dataDirectory: world.dataDirectory, logger: quiet)
     let key = try await store.createAPIKey(
-      name: "webhook-load-\(UUID().uuidString.prefix(8))", role: .cityPlatform, scope: "")
+      name: "webhook-load-\(UUID().uuidString.prefix(8))", role: .district, scope: "")
     var request = HTTPClientRequest(url: "http://\(world.address(.gateway))/webhooks/subscriptions")
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")

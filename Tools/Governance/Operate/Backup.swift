@@ -45,7 +45,10 @@ enum DatabaseCopy {
   /// database's attachment files (`<name>.files`, `copyFiles`), and the key files; returns the
   /// names copied.
   static func copyAll(from source: String, to destination: String) throws -> [String] {
-    let names = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".sqlite") }.sorted()
+    // The gateway's first: its outbox cursors must not be ahead of the services' outboxes in the
+    // copy, or the events between would be skipped after a restore.
+    let names = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".sqlite") }
+      .sorted { ($0 == "gateway.sqlite" ? "" : $0) < ($1 == "gateway.sqlite" ? "" : $1) }
     try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
     for name in names {
       let from = try DatabaseQueue(path: "\(source)/\(name)")

@@ -1868,8 +1868,10 @@ async function openBell() {
   const head = el('div', { class: 'bell-head' }, el('h2', { id: 'bell-heading', tabindex: '-1', text: t('bell') }),
     el('button', { type: 'button', class: 'bell-close', id: 'bell-close', 'aria-label': t('bellClose'), title: t('bellClose'), text: '×',
       onclick: () => closeBell() }));
-  panel.replaceChildren(head, el('p', { class: 'bell-summary', role: 'status', text: t('loading') }));
-  panel.style.top = `${Math.round(document.querySelector('header').getBoundingClientRect().bottom) + 4}px`;
+  // The heading stays while the list below it is drawn, so the focus put on it stays too.
+  const content = el('div', { class: 'bell-content' }, el('p', { class: 'bell-summary', role: 'status', text: t('loading') }));
+  panel.replaceChildren(head, content);
+  panel.style.top = `${Math.max(0, Math.round(document.querySelector('header').getBoundingClientRect().bottom)) + 4}px`;
   panel.hidden = false;
   button.setAttribute('aria-expanded', 'true');
   document.getElementById('bell-heading').focus();
@@ -1877,7 +1879,7 @@ async function openBell() {
   if (!bellOpen()) return;
   const items = bell.items;
   const unreadShown = items.filter((item) => !item.read).length;
-  panel.replaceChildren(head,
+  content.replaceChildren(
     el('p', { class: 'bell-summary', role: 'status', text: items.length ? t('bellSummary', { shown: items.length, unread: unreadShown }) : t('bellEmpty') }),
     el('ul', { class: 'bell-list', id: 'bell-list' }, items.map(bellItem)));
   if (unreadShown) {
@@ -1897,7 +1899,9 @@ function setUpBell() {
   const wrap = document.getElementById('bell-wrap');
   button.addEventListener('click', () => (bellOpen() ? closeBell() : openBell()));
   // Escape closes the panel and returns to the bell; so do a click and a Tab that leave it.
-  wrap.addEventListener('keydown', (event) => { if (event.key === 'Escape' && bellOpen()) { event.preventDefault(); closeBell(); } });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && bellOpen() && !document.querySelector('dialog[open]')) { event.preventDefault(); closeBell(); }
+  });
   document.addEventListener('click', (event) => { if (bellOpen() && !wrap.contains(event.target)) closeBell(false); });
   wrap.addEventListener('focusout', (event) => {
     if (bellOpen() && event.relatedTarget && !wrap.contains(event.relatedTarget)) closeBell(false);
@@ -1952,7 +1956,7 @@ function failureWords(text) {
 function failureCell(text) {
   return text ? el('span', { class: 'failure', title: text, text: failureWords(text) }) : '';
 }
-/** Why a subscription was paused (`20 consecutive failures; last: …`), in words. */
+/** Why a subscription was paused (`10 consecutive failures; last: …`), in words. */
 function pausedWords(reason) {
   const match = /^(\d+) consecutive failures; last: (.*)$/s.exec(reason || '');
   if (!match) return failureWords(reason);
@@ -1997,7 +2001,7 @@ function subscriptionsPart(shared) {
       const { subscriptions = [] } = await rest('GET', '/webhooks/subscriptions');
       shared.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
       holder.replaceChildren(recordTable('subscriptions-table',
-        [t('receiverSystem'), t('receiverURL'), t('eventKinds'), t('routeScope'), t('state'), t('consecutiveFailures'), t('actions')],
+        [t('receiverSystem'), t('receiverURL'), t('eventKinds'), t('routeScope'), t('state'), t('consecutiveFailures'), t('action')],
         subscriptions.map((s) => ({ attrs: { 'data-subscription': s.id, title: s.id }, cells: [
           s.apiKey, el('span', { class: 'url', text: s.url }), (s.kinds || []).map(kindName).join('、'), places.scopeName(s.divisionPrefix),
           el('span', {}, stateBadge('subscriptionStates', s.state),
@@ -2076,10 +2080,10 @@ function deliveriesPart(shared) {
       }), places.ensure(deliveries.map((d) => /^(\d{12})@/.exec(d.record)?.[1]).filter(Boolean))]);
       const when = state === 'pending' ? [t('nextAttempt')] : state === 'delivered' ? [t('deliveredAt')] : [];
       const headers = [t('eventKinds'), t('relatedRecord'), t('channel'), t('receiver'), t('state'), t('attemptsCol'),
-        t('lastError'), t('occurredAt'), ...when, state === 'dead' ? t('actions') : null].filter(Boolean);
+        t('lastError'), t('occurredAt'), ...when, state === 'dead' ? t('action') : null].filter(Boolean);
       holder.replaceChildren(recordTable('deliveries-table', headers, deliveries.map((d) => {
         const badgeCell = el('span', { class: 'delivery-state' }, stateBadge('deliveryStates', d.state));
-        const cells = [kindName(d.kind), record(d), word('channels', d.channel), receiver(d), badgeCell, String(d.attempts ?? 0),
+        const cells = [kindName(d.kind), record(d), el('span', { class: 'nowrap', text: word('channels', d.channel) }), receiver(d), badgeCell, String(d.attempts ?? 0),
           failureCell(d.lastError), timeCell(d.occurredAt)];
         if (state === 'pending') cells.push(timeCell(d.nextAttemptAt));
         if (state === 'delivered') cells.push(timeCell(d.deliveredAt));
@@ -2117,7 +2121,7 @@ function routesPart() {
     try {
       const { routes = [] } = await rest('GET', '/message-routes');
       holder.replaceChildren(recordTable('routes-table',
-        [t('eventKinds'), t('routeRole'), t('routeScope'), t('channel'), t('address'), t('quietHours'), t('actions')],
+        [t('eventKinds'), t('routeRole'), t('routeScope'), t('channel'), t('address'), t('quietHours'), t('action')],
         routes.map((r) => ({ attrs: { 'data-route': r.id }, cells: [
           (r.kinds || []).map(kindName).join('、'), roleName(r.role), places.scopeName(r.divisionPrefix), word('channels', r.channel),
           r.channel === 'wecom' ? el('span', { class: 'url', text: maskKey(r.address) }) : '',
@@ -2191,7 +2195,8 @@ function routesPart() {
     submit.disabled = true; status.className = 'form-status'; status.textContent = t('working');
     try {
       await rest('POST', '/message-routes', {
-        kinds: data.getAll('kinds'), role: values.role, divisionPrefix: prefixOf(values.place), channel: values.channel,
+        // No division chosen: the administrator's whole jurisdiction.
+        kinds: data.getAll('kinds'), role: values.role, divisionPrefix: prefixOf(values.place) || session.scope || '', channel: values.channel,
         address: values.channel === 'wecom' ? (values.address ?? '').trim() : '',
         quietStart: quiet[0], quietEnd: quiet[1] });
       form.reset();

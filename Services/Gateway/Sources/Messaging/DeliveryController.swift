@@ -10,6 +10,9 @@ import ServiceKit
 /// - `/deliveries?state=dead`: deliveries and dead letters (`POST /deliveries/{id}/replay`, city
 ///   administrators);
 /// - `/message-routes`: which events reach whom by which channel (city administrators).
+///
+/// A city administrator acts within their own scope: they see and change the subscriptions, routes
+/// and deliveries of divisions inside it, as in every other part of the platform.
 struct DeliveryController: Sendable {
   let store: GatewayStore
   /// Lets webhooks and robots point at private and loopback hosts (WebhookTarget.check).
@@ -110,10 +113,6 @@ struct DeliveryController: Sendable {
     var kinds: [String]
     var divisionPrefix: String?
 
-    enum CodingKeys: String, CodingKey {
-      case url, kinds
-      case divisionPrefix
-    }
   }
 
   /// `POST /webhooks/subscriptions` `{"url", "kinds": ["case.*"], "divisionPrefix"}` by an API
@@ -135,34 +134,41 @@ struct DeliveryController: Sendable {
   }
 
   func subscriptions(_ context: GatewayRequestContext) async throws -> Response {
-    let key = try keyOrAdministrator(try await context.caller())
-    return JSONAnswer.response(["subscriptions": try await store.subscriptions(apiKey: key)])
+    let who = try await context.caller()
+    let key = try keyOrAdministrator(who)
+    return JSONAnswer.response(
+      ["subscriptions": try await store.subscriptions(apiKey: key, scope: who.principal.scope)])
   }
 
   func change(_ request: Request, context: GatewayRequestContext, delete: Bool) async throws -> Response {
     let who = try await context.caller()
     try ConnectController.checkCSRF(request, caller: who)
     let id = context.parameters.get("id") ?? ""
-    try await store.changeSubscription(id: id, apiKey: try keyOrAdministrator(who), delete: delete)
+    try await store.changeSubscription(
+      id: id, apiKey: try keyOrAdministrator(who), scope: who.principal.scope, delete: delete)
     try await audit(who, delete ? "webhook.delete" : "webhook.resume", id, context)
     dispatcher?.wake.ring()
     return JSONAnswer.response(["id": id, "state": delete ? "deleted" : "active"])
   }
 
   func deliveries(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-    let key = try keyOrAdministrator(try await context.caller())
+    let who = try await context.caller()
+    let key = try keyOrAdministrator(who)
     let state = request.uri.queryParameters["state"].map(String.init) ?? "dead"
     guard ["pending", "delivered", "dead"].contains(state) else {
       throw DomainError.invalidArgument(field: "state", rule: "pending, delivered or dead")
     }
     let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 100, 1), 500)
-    return JSONAnswer.response(["deliveries": try await store.deliveries(state: state, apiKey: key, limit: limit)])
+    return JSONAnswer.response([
+      "deliveries": try await store.deliveries(
+        state: state, apiKey: key, scope: key == nil ? who.principal.scope : "", limit: limit)
+    ])
   }
 
   func replay(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let who = try await administrator(request, context, change: true)
     let id = context.parameters.get("id") ?? ""
-    try await store.replay(delivery: id)
+    try await store.replay(delivery: id, scope: who.principal.scope)
     try await audit(who, "delivery.replay", id, context)
     dispatcher?.wake.ring()
     return JSONAnswer.response(["id": id, "state": "pending"])
@@ -173,7 +179,7 @@ struct DeliveryController: Sendable {
     guard who.principal.role == .cityAdministrator else {
       throw DomainError.permissionDenied(reason: "message routes are for city administrators")
     }
-    return JSONAnswer.response(["routes": try await store.routes()])
+    return JSONAnswer.response(["routes": try await store.routes(scope: who.principal.scope)])
   }
 
   struct RouteForm: Decodable {
@@ -185,12 +191,6 @@ struct DeliveryController: Sendable {
     var quietStart: Int?
     var quietEnd: Int?
 
-    enum CodingKeys: String, CodingKey {
-      case kinds, role, channel, address
-      case divisionPrefix
-      case quietStart
-      case quietEnd
-    }
   }
 
   /// `POST /message-routes` `{"kinds", "role", "divisionPrefix", "channel", "address",
@@ -202,7 +202,7 @@ struct DeliveryController: Sendable {
       .init(
         id: "", kinds: form.kinds, role: form.role, divisionPrefix: form.divisionPrefix ?? "", channel: form.channel,
         address: form.address ?? "", quietStart: form.quietStart ?? 0, quietEnd: form.quietEnd ?? 0),
-      allowPrivate: allowPrivateTargets)
+      allowPrivate: allowPrivateTargets, scope: who.principal.scope)
     try await audit(who, "route.add", route.id, context)
     return JSONAnswer.response(route, status: .created)
   }
@@ -210,7 +210,7 @@ struct DeliveryController: Sendable {
   func removeRoute(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     let who = try await administrator(request, context, change: true)
     let id = context.parameters.get("id") ?? ""
-    try await store.removeRoute(id: id)
+    try await store.removeRoute(id: id, scope: who.principal.scope)
     try await audit(who, "route.remove", id, context)
     return JSONAnswer.response(["id": id, "state": "removed"])
   }

@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
@@ -93,15 +94,15 @@ public final class DeliveryDispatcher: Service, Sendable {
   }
 
   /// Takes a delivery for an attempt unless it is in flight, ended after the read began, or its
-  /// target is busy.
+  /// lane (its API key, or its route) is busy.
   private func claim(_ delivery: GatewayStore.DueDelivery, read: Int) -> Bool {
     inFlight.withLock { state in
       guard !state.ids.contains(delivery.id), (state.ended[delivery.id] ?? 0) <= read,
         state.ids.count < Self.concurrency,
-        state.perTarget[delivery.target, default: 0] < Self.perTarget
+        state.perTarget[delivery.lane, default: 0] < Self.perTarget
       else { return false }
       state.ids.insert(delivery.id)
-      state.perTarget[delivery.target, default: 0] += 1
+      state.perTarget[delivery.lane, default: 0] += 1
       return true
     }
   }
@@ -111,8 +112,27 @@ public final class DeliveryDispatcher: Service, Sendable {
       state.ids.remove(delivery.id)
       state.endings += 1
       state.ended[delivery.id] = state.endings
-      state.perTarget[delivery.target, default: 1] -= 1
-      if state.perTarget[delivery.target] == 0 { state.perTarget[delivery.target] = nil }
+      state.perTarget[delivery.lane, default: 1] -= 1
+      if state.perTarget[delivery.lane] == 0 { state.perTarget[delivery.lane] = nil }
+    }
+  }
+
+  /// Runs `body` and gives up after `limit`, whatever it was doing (resolving, connecting,
+  /// waiting for headers, reading a trickling body): the task is cancelled and the attempt
+  /// counts as failed.
+  /// - Throws: `DeliveryFailure` after `limit`, or what `body` threw.
+  func withDeadline(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    let work = Task { try await body() }
+    let timer = Task {
+      try await Task.sleep(for: limit)
+      work.cancel()
+    }
+    defer { timer.cancel() }
+    do {
+      try await work.value
+    } catch {
+      guard timer.isCancelled == false, work.isCancelled else { throw error }
+      throw DeliveryFailure("no answer from the receiver within \(limit)")
     }
   }
 
@@ -120,7 +140,7 @@ public final class DeliveryDispatcher: Service, Sendable {
   func attempt(_ delivery: GatewayStore.DueDelivery) async {
     let outcome: GatewayStore.Outcome
     do {
-      try await send(delivery)
+      try await withDeadline(settings.attemptTimeout) { try await self.send(delivery) }
       outcome = .delivered
     } catch let failure as DeliveryFailure {
       outcome = .failed(failure)
@@ -137,9 +157,11 @@ public final class DeliveryDispatcher: Service, Sendable {
         try await store.notifyPaused(subscription: paused)
       }
     } catch {
-      // The attempt stays pending and is made again: a receiver de-duplicates by webhook-id.
+      // The attempt stays pending and is made again: a receiver de-duplicates by webhook-id. Its
+      // slot is held a while first, so a full disk does not turn into a storm of re-sends.
       logger.error(
         "a delivery's outcome could not be stored", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+      try? await Task.sleep(for: .seconds(5))
     }
     if case .failed(let failure) = outcome {
       logger.notice(
@@ -160,8 +182,10 @@ public final class DeliveryDispatcher: Service, Sendable {
       try await channel.send(message, to: delivery.address)
       return
     }
+    // The name is resolved on NIO's blocking pool, never on the tasks' own threads: a subscriber's
+    // DNS server that does not answer holds one slot until the deadline, not the gateway.
     if !allowPrivateTargets, let host = URLComponents(string: delivery.address)?.host,
-      WebhookTarget.resolvesPrivate(host)
+      try await NIOThreadPool.singleton.runIfActive({ WebhookTarget.resolvesPrivate(host) })
     {
       throw DeliveryFailure("\(host) resolves to a loopback, private or link-local address", permanent: true)
     }
@@ -207,6 +231,7 @@ extension HTTPClient {
     // attempt while the client keeps reconnecting.
     configuration.connectionPool.retryConnectionEstablishment = false
     configuration.timeout.connect = .seconds(5)
+    configuration.timeout.read = .seconds(10)
     return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
   }()
 }

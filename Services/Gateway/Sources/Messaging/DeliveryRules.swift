@@ -14,8 +14,10 @@ public enum DeliveryRules {
     public var retryCap: Duration = .seconds(3600)
     /// Attempts before a delivery is a dead letter (15: 2.7 to 5.4 hours of retrying).
     public var attempts = 15
-    /// Consecutive failed attempts after which a subscription may be paused (20).
-    public var pauseAfterFailures = 20
+    /// Consecutive failed attempts after which a subscription may be paused (10: within the
+    /// first 1.2 hours of a delivery's retries, well before its 15th attempt makes it a dead
+    /// letter).
+    public var pauseAfterFailures = 10
     /// How long it must have failed without a success before it is paused (1 hour):
     /// `GOVERNANCE_DELIVERY_PAUSE_AFTER_SECONDS`.
     public var pauseAfterFailing: Duration = .seconds(3600)
@@ -24,7 +26,7 @@ public enum DeliveryRules {
 
     public init() {}
 
-    /// Reads the two variables; a malformed value is a `ConfigurationError` naming it.
+    /// Reads the three variables; a malformed value is a `ConfigurationError` naming it.
     public static func resolve(environment: [String: String]) throws -> Settings {
       var settings = Settings()
       settings.retryBase = .milliseconds(
@@ -56,7 +58,7 @@ public enum DeliveryRules {
   }
 
   /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once it
-  /// has failed 20 attempts in a row and for an hour without a success. Counting attempts alone
+  /// has failed 10 attempts in a row and for an hour without a success. Counting attempts alone
   /// would pause a receiver with many records queued after a minute's outage.
   public static func shouldPause(consecutiveFailures: Int, failingFor: Duration, settings: Settings) -> Bool {
     consecutiveFailures >= settings.pauseAfterFailures && failingFor >= settings.pauseAfterFailing
@@ -76,7 +78,7 @@ public enum DeliveryRules {
   public static func releaseTime(at time: Date, quietStart start: Int, quietEnd end: Int, urgent: Bool) -> Date {
     guard !urgent, start != end else { return time }
     var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+    calendar.timeZone = CalendarDate.timeZone
     let parts = calendar.dateComponents([.hour, .minute], from: time)
     let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
     let quiet = start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
@@ -105,4 +107,11 @@ public enum DeliveryRules {
     (["micro_wish.created"], "community"),
     (["list.published"], "district"),
   ]
+
+  /// The rule "a digest reaches the officials of its own division only": a street's accounts get
+  /// the street's digest, not each of its communities' as well. Other kinds reach every account
+  /// whose jurisdiction holds the event's division.
+  public static func reachesOnlyItsOwnDivision(_ kind: String) -> Bool {
+    kind == "digest.daily"
+  }
 }

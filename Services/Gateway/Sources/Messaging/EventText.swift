@@ -27,7 +27,7 @@ public enum EventText {
       if let deadline = gridCase["deadline"] as? String { lines.append("办理时限：\(readable(deadline))") }
       if let note = (data["event"] as? [String: Any])?["note"] as? String, !note.isEmpty { lines.append("说明：\(note)") }
       return OutgoingMessage(
-        kind: kind, title: "案件 \(number) \(verb)", body: lines.joined(separator: "\n"), link: "#/cases/\(event.record)",
+        kind: kind, title: "案件 \(number) \(verb)", body: lines.joined(separator: "\n"), link: "#case/\(event.record)",
         template: template, parameters: [number, title])
     }
     switch kind {
@@ -46,12 +46,12 @@ public enum EventText {
         "新增 \(total) 件，已办结 \(resolved) 件，超时 \(overdue) 件"
         + (satisfaction.map { String(format: "，满意度 %.1f", $0) } ?? "")
       return OutgoingMessage(
-        kind: kind, title: "\(name) \(date) 案件日报", body: body, link: "#/statistics", template: template,
+        kind: kind, title: "\(name) \(date) 案件日报", body: body, link: "#dashboard", template: template,
         parameters: [name, date, "\(total)", "\(resolved)", "\(overdue)"])
     case "micro_wish.created":
       let title = data["title"] as? String ?? event.record
       return OutgoingMessage(
-        kind: kind, title: "新微心愿：\(title)", body: data["details"] as? String ?? title, link: "#/wishes",
+        kind: kind, title: "新微心愿：\(title)", body: data["details"] as? String ?? title, link: "#wishes",
         template: template, parameters: [title])
     case "rectification.deadline_approaching", "rectification.overdue":
       let deadline = data["deadline"] as? [String: Any] ?? [:]
@@ -59,19 +59,19 @@ public enum EventText {
       let problem = data["problem"] as? String ?? ""
       let verb = kind == "rectification.overdue" ? "已超期" : "将于 \(date) 到期"
       return OutgoingMessage(
-        kind: kind, title: "整改单\(verb)", body: "问题：\(problem)\n整改期限：\(date)", link: "#/rectification",
+        kind: kind, title: "整改单\(verb)", body: "问题：\(problem)\n整改期限：\(date)", link: "#periods",
         template: template, parameters: [problem, date])
     case "list.published":
       let red = number(data["redCount"])
       let black = number(data["blackCount"])
       return OutgoingMessage(
-        kind: kind, title: "物业服务红黑榜已发布", body: "红榜 \(red) 家，黑榜 \(black) 家", link: "#/evaluation",
+        kind: kind, title: "物业服务红黑榜已发布", body: "红榜 \(red) 家，黑榜 \(black) 家", link: "#publications",
         template: template, parameters: ["\(red)", "\(black)"])
     case "conference.gap":
       let name = data["organisationName"] as? String ?? event.record
       return OutgoingMessage(
         kind: kind, title: "\(name) 本季度尚未召开联席会议", body: "本季度最后一个月已到，请及时召开联席会议。",
-        link: "#/organisations", template: template, parameters: [name])
+        link: "#gaps", template: template, parameters: [name])
     default:
       return OutgoingMessage(
         kind: kind, title: kind, body: event.record, template: template, parameters: [event.record])

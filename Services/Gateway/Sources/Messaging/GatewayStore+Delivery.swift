@@ -64,6 +64,13 @@ extension GatewayStore {
         table.column("last_error", .text).notNull().defaults(to: "")
         table.column("occurred_at", .integer).notNull()
         table.column("delivered_at", .integer)
+        // The event's division, for administrators held to a jurisdiction.
+        table.column("division_code", .text).notNull()
+        // A route's quiet hours (minutes after midnight; equal for none) and the event's urgency,
+        // which every retry keeps to.
+        table.column("quiet_start", .integer).notNull().defaults(to: 0)
+        table.column("quiet_end", .integer).notNull().defaults(to: 0)
+        table.column("urgent", .boolean).notNull().defaults(to: false)
         table.uniqueKey(["event_id", "target"])
       }
       try db.create(index: "delivery_due", on: "delivery", columns: ["state", "next_attempt_at"])
@@ -156,7 +163,8 @@ extension GatewayStore {
           if channel == "wecom" {
             queued += try Self.queue(
               db, event: event, target: routeID, channel: channel, address: route["address"],
-              body: try JSONEncoder().encode(rendered), due: due, occurred: occurred)
+              body: try JSONEncoder().encode(rendered), due: due, occurred: occurred,
+              quiet: (route["quiet_start"], route["quiet_end"]))
             continue
           }
           for person in try Self.audience(db, role: route["role"], event: event) {
@@ -173,7 +181,8 @@ extension GatewayStore {
               guard !address.isEmpty else { continue }
               queued += try Self.queue(
                 db, event: event, target: "\(routeID)/\(person.username)", channel: channel, address: address,
-                body: try JSONEncoder().encode(rendered), due: due, occurred: occurred)
+                body: try JSONEncoder().encode(rendered), due: due, occurred: occurred,
+                quiet: (route["quiet_start"], route["quiet_end"]))
             default: continue
             }
           }
@@ -206,7 +215,7 @@ extension GatewayStore {
 
   /// The people a route for `role` reaches with `event`: `recipient` means the one the event
   /// names (the assigned worker); a role means every account of that role whose scope holds the
-  /// event's division.
+  /// event's division (for a digest, whose scope is that division: DeliveryRules).
   static func audience(_ db: Database, role: String, event: Outbox.Event) throws -> [Person] {
     let rows: [Row]
     if role == "recipient" {
@@ -222,8 +231,11 @@ extension GatewayStore {
         db,
         sql: """
           SELECT u.username, c.phone, c.email FROM user u LEFT JOIN user_contact c ON c.username = u.username
-          WHERE u.role = ? AND substr(?, 1, length(u.scope)) = u.scope
-          """, arguments: [role, event.divisionCode])
+          WHERE u.role = ? AND substr(?, 1, length(u.scope)) = u.scope AND (? = 0 OR u.scope = ?)
+          """,
+        arguments: [
+          role, event.divisionCode, DeliveryRules.reachesOnlyItsOwnDivision(event.kind), event.divisionCode,
+        ])
     }
     return rows.map { Person(username: $0["username"], phone: $0["phone"] ?? "", email: $0["email"] ?? "") }
   }
@@ -231,17 +243,18 @@ extension GatewayStore {
   /// Queues one delivery, once per event and target; returns 1 when it is new.
   static func queue(
     _ db: Database, event: Outbox.Event, target: String, channel: String, address: String, body: Data, due: Int64,
-    occurred: Int64
+    occurred: Int64, quiet: (start: Int, end: Int) = (0, 0)
   ) throws -> Int {
     try db.execute(
       sql: """
         INSERT OR IGNORE INTO delivery
-          (id, event_id, kind, record, target, channel, address, body, state, next_attempt_at, occurred_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+          (id, event_id, kind, record, target, channel, address, body, state, next_attempt_at, occurred_at,
+           division_code, quiet_start, quiet_end, urgent)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         "msg_" + Credentials.randomToken().prefix(22), event.id, event.kind, event.record, target, channel, address,
-        body, due, occurred,
+        body, due, occurred, event.divisionCode, quiet.start, quiet.end, event.urgent,
       ])
     return db.changesCount
   }
@@ -260,11 +273,20 @@ extension GatewayStore {
     public var attempts: Int
     /// The webhook's secret; nil for a channel.
     public var secret: String?
+    /// Who answers for the receiver: the API key of a webhook, the route of a channel. The
+    /// dispatcher's share of attempts is per lane, so one key's many subscriptions cannot take
+    /// every slot.
+    public var lane: String
+    /// The route's quiet hours and the event's urgency, for the retries.
+    public var quietStart: Int
+    public var quietEnd: Int
+    public var urgent: Bool
   }
 
   /// Pending deliveries due at `time`, oldest first, at most `limit` and at most `perTarget` of
   /// each target (so a receiver with a long queue does not hide the others): only the first
-  /// pending one of each target and record (order per record), none of a paused subscription.
+  /// pending one of each target and record (order per record), none of a paused subscription or
+  /// a revoked key.
   public func dueDeliveries(at time: Date, limit: Int, perTarget: Int = 8) async throws -> [DueDelivery] {
     try await writer.read { db in
       try Row.fetchAll(
@@ -272,10 +294,12 @@ extension GatewayStore {
         sql: """
           SELECT * FROM (
             SELECT d.seq, d.id, d.target, d.record, d.channel, d.address, d.body, d.attempts, d.next_attempt_at,
-              s.secret, ROW_NUMBER() OVER (PARTITION BY d.target ORDER BY d.next_attempt_at, d.seq) AS place
+              d.quiet_start, d.quiet_end, d.urgent, s.secret, s.api_key,
+              ROW_NUMBER() OVER (PARTITION BY d.target ORDER BY d.next_attempt_at, d.seq) AS place
             FROM delivery d LEFT JOIN webhook_subscription s ON s.id = d.target
+              LEFT JOIN api_key k ON k.name = s.api_key
             WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-              AND (s.id IS NULL OR s.state = 'active')
+              AND (s.id IS NULL OR (s.state = 'active' AND k.revoked_at IS NULL))
               AND NOT EXISTS (SELECT 1 FROM delivery e
                 WHERE e.target = d.target AND e.record = d.record AND e.state = 'pending' AND e.seq < d.seq))
           WHERE place <= ? ORDER BY next_attempt_at, seq LIMIT ?
@@ -283,7 +307,9 @@ extension GatewayStore {
       ).map {
         DueDelivery(
           seq: $0["seq"], id: $0["id"], target: $0["target"], record: $0["record"], channel: $0["channel"],
-          address: $0["address"], body: $0["body"], attempts: $0["attempts"], secret: $0["secret"])
+          address: $0["address"], body: $0["body"], attempts: $0["attempts"], secret: $0["secret"],
+          lane: $0["api_key"] ?? String(($0["target"] as String).prefix { $0 != "/" }),
+          quietStart: $0["quiet_start"], quietEnd: $0["quiet_end"], urgent: $0["urgent"])
       }
     }
   }
@@ -322,7 +348,12 @@ extension GatewayStore {
         let attempts = delivery.attempts + 1
         let dead = DeliveryRules.isDeadLetter(attempts: attempts, permanent: failure.permanent, settings: settings)
         let wait = DeliveryRules.retryDelay(afterAttempt: attempts, settings: settings, unit: unit)
-        let next = now + wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+        let retry = time.addingTimeInterval(
+          Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+        let next = Int64(
+          DeliveryRules.releaseTime(
+            at: retry, quietStart: delivery.quietStart, quietEnd: delivery.quietEnd, urgent: delivery.urgent
+          ).timeIntervalSince1970 * 1000)
         try db.execute(
           sql: "UPDATE delivery SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
           arguments: [dead ? "dead" : "pending", attempts, next, String(failure.reason.prefix(500)), delivery.id])
@@ -368,8 +399,11 @@ extension GatewayStore {
   }
 
   /// Deliveries in `state` (`pending`, `delivered`, `dead`), newest first, at most `limit`; for
-  /// `apiKey`, only those of its own subscriptions.
-  public func deliveries(state: String, apiKey: String?, limit: Int = 100) async throws -> [DeliveryView] {
+  /// `apiKey`, only those of its own subscriptions; for an administrator, those of events within
+  /// `scope`.
+  public func deliveries(state: String, apiKey: String?, scope: String = "", limit: Int = 100) async throws
+    -> [DeliveryView]
+  {
     try await writer.read { db in
       var sql = "SELECT d.* FROM delivery d"
       var arguments: [any DatabaseValueConvertible] = []
@@ -377,8 +411,8 @@ extension GatewayStore {
         sql += " JOIN webhook_subscription s ON s.id = d.target AND s.api_key = ?"
         arguments.append(apiKey)
       }
-      sql += " WHERE d.state = ? ORDER BY d.seq DESC LIMIT ?"
-      arguments += [state, limit]
+      sql += " WHERE d.state = ? AND substr(d.division_code, 1, length(?)) = ? ORDER BY d.seq DESC LIMIT ?"
+      arguments += [state, scope, scope, limit]
       return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
         DeliveryView(
           id: $0["id"], eventID: $0["event_id"], kind: $0["kind"], record: $0["record"], target: $0["target"],
@@ -389,12 +423,12 @@ extension GatewayStore {
     }
   }
 
-  /// How long delivered messages are kept for inspection (7 days), and dead letters and read
-  /// notifications (90 days).
+  /// How long delivered messages are kept for inspection (7 days), and dead letters and
+  /// notifications, read or not (90 days).
   public static let deliveredRetention: TimeInterval = 7 * 86_400
   public static let deadLetterRetention: TimeInterval = 90 * 86_400
 
-  /// Deletes delivered messages, dead letters and read notifications past their retention, a few
+  /// Deletes delivered messages, dead letters and notifications past their retention, a few
   /// thousand rows a transaction; returns how many went.
   public func pruneDeliveries(at time: Date = Date()) async throws -> Int {
     let delivered = Int64(time.addingTimeInterval(-Self.deliveredRetention).timeIntervalSince1970 * 1000)
@@ -409,7 +443,7 @@ extension GatewayStore {
         "DELETE FROM delivery WHERE seq IN (SELECT seq FROM delivery WHERE state = 'dead' AND occurred_at < ? LIMIT 5000)",
         old
       ),
-      ("DELETE FROM notification WHERE seq IN (SELECT seq FROM notification WHERE read_at < ? LIMIT 5000)", old),
+      ("DELETE FROM notification WHERE seq IN (SELECT seq FROM notification WHERE created_at < ? LIMIT 5000)", old),
     ] {
       while true {
         let batch = try await writer.write { db in
@@ -425,9 +459,13 @@ extension GatewayStore {
 
   /// Puts a dead letter back in the queue, due now, its attempts counted afresh.
   /// - Throws: NOT_FOUND for an unknown delivery; FAILED_PRECONDITION unless it is a dead letter.
-  public func replay(delivery id: String, at time: Date = Date()) async throws {
+  public func replay(delivery id: String, scope: String = "", at time: Date = Date()) async throws {
     try await writer.write { db in
-      guard let state = try String.fetchOne(db, sql: "SELECT state FROM delivery WHERE id = ?", arguments: [id]) else {
+      guard
+        let state = try String.fetchOne(
+          db, sql: "SELECT state FROM delivery WHERE id = ? AND substr(division_code, 1, length(?)) = ?",
+          arguments: [id, scope, scope])
+      else {
         throw DomainError.notFound(resource: "delivery", id: id)
       }
       guard state == "dead" else {

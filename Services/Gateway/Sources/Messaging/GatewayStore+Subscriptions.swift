@@ -20,11 +20,15 @@ extension GatewayStore {
     public var secret: String?
   }
 
+  /// The most webhook subscriptions one API key holds (10).
+  public static let subscriptionsPerKey = 10
+
   /// Subscribes the API key `apiKey` to `kinds` (`case.*`, `digest.daily`, `*`) of events
   /// within `divisionPrefix` (inside the key's own scope), delivered to `url`; returns it with
   /// its new secret.
   /// - Throws: INVALID_ARGUMENT naming `url`, `kinds` or `division_prefix`; PERMISSION_DENIED
-  ///   for a prefix outside the key's scope; NOT_FOUND for a revoked key.
+  ///   for a prefix outside the key's scope; NOT_FOUND for a revoked key; FAILED_PRECONDITION for a
+  ///   key that holds `subscriptionsPerKey` already.
   public func subscribe(
     apiKey: String, url: String, kinds: [String], divisionPrefix: String, allowPrivate: Bool, at time: Date = Date()
   ) async throws -> Subscription {
@@ -45,6 +49,13 @@ extension GatewayStore {
           reason:
             "division_prefix \(divisionPrefix.isEmpty ? "(all)" : divisionPrefix) is outside the key's scope \(scope)")
       }
+      let held =
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_subscription WHERE api_key = ?", arguments: [apiKey])
+        ?? 0
+      guard held < Self.subscriptionsPerKey else {
+        throw DomainError.failedPrecondition(
+          rule: "a key has at most \(Self.subscriptionsPerKey) webhook subscriptions", detail: "delete one first")
+      }
       try db.execute(
         sql: """
           INSERT INTO webhook_subscription (id, api_key, url, secret, kinds, division_prefix, state, created_at)
@@ -58,15 +69,17 @@ extension GatewayStore {
     return subscription
   }
 
-  /// The subscriptions of `apiKey`, or every one for nil (administrators).
-  public func subscriptions(apiKey: String?) async throws -> [Subscription] {
+  /// The subscriptions of `apiKey`, or for nil (an administrator) every one within `scope`.
+  public func subscriptions(apiKey: String?, scope: String = "") async throws -> [Subscription] {
     try await writer.read { db in
       let rows =
         if let apiKey {
           try Row.fetchAll(
             db, sql: "SELECT * FROM webhook_subscription WHERE api_key = ? ORDER BY id", arguments: [apiKey])
         } else {
-          try Row.fetchAll(db, sql: "SELECT * FROM webhook_subscription ORDER BY id")
+          try Row.fetchAll(
+            db, sql: "SELECT * FROM webhook_subscription WHERE substr(division_prefix, 1, length(?)) = ? ORDER BY id",
+            arguments: [scope, scope])
         }
       return rows.map {
         Subscription(
@@ -77,13 +90,19 @@ extension GatewayStore {
     }
   }
 
-  /// Resumes a paused subscription (its held deliveries go out again) or, with `delete`, removes
-  /// it and its deliveries, dead letters included. `apiKey` nil acts for an administrator.
-  /// - Throws: NOT_FOUND for a subscription that is not the key's.
-  public func changeSubscription(id: String, apiKey: String?, delete: Bool) async throws {
+  /// Resumes a paused subscription or, with `delete`, removes it and its deliveries, dead letters
+  /// included. A resumed subscription's held deliveries start their attempts afresh, due now.
+  /// `apiKey` nil acts for an administrator held to `scope`.
+  /// - Throws: NOT_FOUND for a subscription that is not the key's, or outside `scope`.
+  public func changeSubscription(
+    id: String, apiKey: String?, scope: String = "", delete: Bool, at time: Date = Date()
+  ) async throws {
     try await writer.write { db in
-      let owner = try String.fetchOne(db, sql: "SELECT api_key FROM webhook_subscription WHERE id = ?", arguments: [id])
-      guard let owner, apiKey == nil || owner == apiKey else {
+      let row = try Row.fetchOne(
+        db, sql: "SELECT api_key, division_prefix FROM webhook_subscription WHERE id = ?", arguments: [id])
+      guard let row,
+        apiKey.map({ row["api_key"] == $0 }) ?? (row["division_prefix"] as String).hasPrefix(scope)
+      else {
         throw DomainError.notFound(resource: "webhook subscription", id: id)
       }
       if delete {
@@ -91,9 +110,13 @@ extension GatewayStore {
         try db.execute(sql: "DELETE FROM webhook_subscription WHERE id = ?", arguments: [id])
       } else {
         try db.execute(
-          sql:
-            "UPDATE webhook_subscription SET state = 'active', failures = 0, failing_since = NULL, paused_reason = '' WHERE id = ?",
-          arguments: [id])
+          sql: """
+            UPDATE webhook_subscription SET state = 'active', failures = 0, failing_since = NULL, paused_reason = ''
+            WHERE id = ?
+            """, arguments: [id])
+        try db.execute(
+          sql: "UPDATE delivery SET attempts = 0, next_attempt_at = ? WHERE target = ? AND state = 'pending'",
+          arguments: [Int64(time.timeIntervalSince1970 * 1000), id])
       }
     }
   }
@@ -112,13 +135,22 @@ extension GatewayStore {
     public var quietEnd: Int
   }
 
-  /// Adds a route.
-  /// - Throws: INVALID_ARGUMENT naming the field and the rule.
-  public func addRoute(_ route: Route, allowPrivate: Bool, at time: Date = Date()) async throws -> Route {
+  /// Adds a route, within the administrator's `scope`.
+  /// - Throws: INVALID_ARGUMENT naming the field and the rule; PERMISSION_DENIED for a prefix
+  ///   outside `scope`.
+  public func addRoute(_ route: Route, allowPrivate: Bool, scope: String = "", at time: Date = Date()) async throws
+    -> Route
+  {
     var route = route
     route.id = "rte_" + Credentials.randomToken().prefix(16)
     route.kinds = try WebhookTarget.checkKinds(route.kinds)
     try WebhookTarget.checkPrefix(route.divisionPrefix)
+    guard route.divisionPrefix.hasPrefix(scope) else {
+      throw DomainError.permissionDenied(
+        reason:
+          "division_prefix \(route.divisionPrefix.isEmpty ? "(all)" : route.divisionPrefix) is outside your scope \(scope)"
+      )
+    }
     guard ["bell", "sms", "email", "wecom"].contains(route.channel) else {
       throw DomainError.invalidArgument(field: "channel", rule: "one of bell, sms, email, wecom")
     }
@@ -130,8 +162,9 @@ extension GatewayStore {
     } else {
       route.address = ""
     }
-    guard (0..<1440).contains(route.quietStart), (0..<1440).contains(route.quietEnd) else {
-      throw DomainError.invalidArgument(field: "quiet_start", rule: "minutes after midnight, 0 to 1439")
+    for (field, minutes) in [("quiet_start", route.quietStart), ("quiet_end", route.quietEnd)]
+    where !(0..<1440).contains(minutes) {
+      throw DomainError.invalidArgument(field: field, rule: "minutes after midnight, 0 to 1439")
     }
     let added = route
     try await writer.write { db in
@@ -148,9 +181,13 @@ extension GatewayStore {
     return added
   }
 
-  public func routes() async throws -> [Route] {
+  /// The routes within `scope`.
+  public func routes(scope: String = "") async throws -> [Route] {
     try await writer.read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM message_route ORDER BY id").map {
+      try Row.fetchAll(
+        db, sql: "SELECT * FROM message_route WHERE substr(division_prefix, 1, length(?)) = ? ORDER BY id",
+        arguments: [scope, scope]
+      ).map {
         Route(
           id: $0["id"], kinds: ($0["kinds"] as String).split(separator: ",").map(String.init), role: $0["role"],
           divisionPrefix: $0["division_prefix"], channel: $0["channel"], address: $0["address"],
@@ -159,11 +196,18 @@ extension GatewayStore {
     }
   }
 
-  /// Removes a route. - Throws: NOT_FOUND.
-  public func removeRoute(id: String) async throws {
+  /// Removes a route within `scope`, and the messages it still held (queued, or waiting out quiet
+  /// hours). - Throws: NOT_FOUND.
+  public func removeRoute(id: String, scope: String = "") async throws {
     try await writer.write { db in
-      try db.execute(sql: "DELETE FROM message_route WHERE id = ?", arguments: [id])
+      try db.execute(
+        sql: "DELETE FROM message_route WHERE id = ? AND substr(division_prefix, 1, length(?)) = ?",
+        arguments: [id, scope, scope])
       guard db.changesCount > 0 else { throw DomainError.notFound(resource: "message route", id: id) }
+      try db.execute(
+        sql:
+          "DELETE FROM delivery WHERE state = 'pending' AND (target = ? OR substr(target, 1, length(?) + 1) = ? || '/')",
+        arguments: [id, id, id])
     }
   }
 
@@ -232,16 +276,18 @@ extension GatewayStore {
   /// Tells every city administrator, under the bell, that a subscription was paused.
   public func notifyPaused(subscription id: String, at time: Date = Date()) async throws {
     try await writer.write { db in
-      let reason =
-        try String.fetchOne(db, sql: "SELECT paused_reason FROM webhook_subscription WHERE id = ?", arguments: [id])
-        ?? ""
+      guard
+        let row = try Row.fetchOne(
+          db, sql: "SELECT api_key, url, paused_reason FROM webhook_subscription WHERE id = ?", arguments: [id])
+      else { return }
+      let (key, url, reason): (String, String, String) = (row["api_key"], row["url"], row["paused_reason"])
       try db.execute(
         sql: """
           INSERT OR IGNORE INTO notification (username, event_id, kind, title, body, link, created_at)
-          SELECT username, ?, 'webhook.paused', ?, ?, '#/deliveries', ? FROM user WHERE role = ?
+          SELECT username, ?, 'webhook.paused', ?, ?, '#deliveries', ? FROM user WHERE role = ?
           """,
         arguments: [
-          "paused:\(id):\(Int64(time.timeIntervalSince1970))", "Webhook 订阅 \(id) 已暂停", reason,
+          "paused:\(id):\(Int64(time.timeIntervalSince1970))", "系统 \(key) 的 Webhook 订阅已暂停：\(url)", reason,
           Int64(time.timeIntervalSince1970 * 1000), Role.cityAdministrator.rawValue,
         ])
     }

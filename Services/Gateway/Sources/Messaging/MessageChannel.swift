@@ -10,7 +10,7 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
   public var title: String
   /// The whole text, plain, in Chinese; lines separated by `\n`.
   public var body: String
-  /// Where the console shows the record, a path such as `/console/#/cases/cas_…`; may be empty.
+  /// Where the console shows the record, a hash route such as `#case/case_…`; may be empty.
   public var link: String
   /// The SMS template this message is sent with (`case_overdue`), mapped to the provider's
   /// template id by configuration.

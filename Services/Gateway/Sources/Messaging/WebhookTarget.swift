@@ -99,6 +99,11 @@ public enum WebhookTarget {
       {
         return isPrivate(ipv4: embedded)
       }
+      // 2002::/16 (6to4) carries an IPv4 address in its next four bytes.
+      if bytes[0] == 0x20 && bytes[1] == 0x02 {
+        return isPrivate(
+          ipv4: UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5]))
+      }
       // fc00::/7 unique local, fe80::/10 link-local, fec0::/10 site-local, ff00::/8 multicast.
       return bytes[0] & 0xfe == 0xfc || bytes[0] == 0xfe || bytes[0] == 0xff
     }
@@ -111,7 +116,9 @@ public enum WebhookTarget {
     let (a, b) = (address >> 24, (address >> 16) & 0xff)
     switch (a, b) {
     case (127, _), (10, _), (0, _), (169, 254), (192, 168): return true
-    case (172, 16...31), (100, 64...127): return true
+    case (172, 16...31), (100, 64...127), (198, 18...19): return true
+    // Multicast and reserved (224.0.0.0/4, 240.0.0.0/4).
+    case (224...255, _): return true
     default: return false
     }
   }

@@ -33,6 +33,9 @@ public enum DeadlinePolicies {
     }
   }
 
+  /// The longest limit a policy may set, in seconds (90 days).
+  public static let longestLimit: TimeInterval = 90 * 86_400
+
   /// The rule "a policy belongs to a district, street or community, gives each level and
   /// priority at most one limit between a minute and 90 days, and windows of 1 to 90 days".
   public static func validate(_ policy: Policy) throws(DomainError) -> Policy {
@@ -50,7 +53,7 @@ public enum DeadlinePolicies {
       guard seen.insert([entry.level.rawValue, entry.priority.rawValue]).inserted else {
         throw DomainError.invalidArgument(field: field, rule: "repeats \(entry.level) \(entry.priority)")
       }
-      guard (60...90 * 86_400).contains(entry.limit.seconds) else {
+      guard (60...Int64(longestLimit)).contains(entry.limit.seconds) else {
         throw DomainError.invalidArgument(field: "\(field).limit", rule: "from 1 minute to 90 days")
       }
     }

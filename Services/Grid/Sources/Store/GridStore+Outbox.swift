@@ -36,8 +36,9 @@ extension GridStore {
   }
 
   /// Appends a once-only reminder (`case.deadline_approaching`, `case.overdue`) for the case's
-  /// current deadline; a second call for the same deadline appends nothing.
-  static func remind(_ db: Database, _ kind: String, of gridCase: GridCase, at time: Date) throws {
+  /// current deadline; a second call for the same deadline appends nothing and answers false.
+  @discardableResult
+  static func remind(_ db: Database, _ kind: String, of gridCase: GridCase, at time: Date) throws -> Bool {
     try Outbox.append(
       db,
       try Outbox.Entry(
@@ -49,28 +50,47 @@ extension GridStore {
   }
 
   /// Warns the handlers of open cases whose warning time (CaseNotices.warningTime) has come and
-  /// whose deadline has not yet passed, once per deadline; returns how many were warned.
+  /// whose deadline has not yet passed, once per deadline, at most `limit` a round; returns how
+  /// many were warned. The candidates are read first (a warning comes at most a fifth of the
+  /// longest limit, 90 days, before the deadline), each judged by its own division's policy; only
+  /// the due ones are written.
   public func warnApproachingDeadlines(at time: Date, limit: Int = 500) async throws -> Int {
     let now = Int64(time.timeIntervalSince1970)
-    return try await writer.write { db in
-      // A warning comes at most a fifth of the longest limit (30 days) before the deadline.
-      let window = Int64(30 * 24 * 3600 * (1 - CaseNotices.warningShare))
-      let due = try String.fetchAll(
+    let window = Int64(DeadlinePolicies.longestLimit * (1 - CaseNotices.warningShare))
+    let due: [String] = try await writer.read { db in
+      var policies: [String: DeadlinePolicies.Policy] = [:]
+      var due: [String] = []
+      let rows = try Row.fetchCursor(
         db,
         sql: """
-          SELECT id FROM grid_case WHERE open AND deadline > ? AND deadline <= ?
-          AND NOT EXISTS (SELECT 1 FROM outbox_event
+          SELECT id, deadline, division_code, level, priority FROM grid_case
+          WHERE open AND deadline > ? AND deadline <= ?
+          AND NOT EXISTS (SELECT 1 FROM outbox_once
             WHERE once_key = 'case.deadline_approaching:' || grid_case.id || '@' || grid_case.deadline)
-          ORDER BY deadline LIMIT ?
-          """, arguments: [now, now + window, limit])
+          ORDER BY deadline
+          """, arguments: [now, now + window])
+      while let row = try rows.next(), due.count < limit {
+        let division: String = row["division_code"]
+        let policy = try policies[division] ?? Self.policy(db, for: division)
+        policies[division] = policy
+        let allowed = DeadlinePolicies.limit(
+          in: policy, level: Governance_Grid_V1_CaseLevel(rawValue: row["level"]) ?? .unspecified,
+          priority: Governance_Grid_V1_CasePriority(rawValue: row["priority"]) ?? .unspecified)
+        let deadline = Date(timeIntervalSince1970: Double(row["deadline"] as Int64))
+        if CaseNotices.warningTime(deadline: deadline, limit: allowed) <= time { due.append(row["id"]) }
+      }
+      return due
+    }
+    guard !due.isEmpty else { return 0 }
+    return try await writer.write { db in
       var warned = 0
       for id in due {
-        guard let gridCase = try RecordTable.fetch(db, GridCase.self, id: id) else { continue }
-        let policy = try Self.policy(db, for: gridCase.divisionCode)
-        let limit = DeadlinePolicies.limit(in: policy, level: gridCase.handler.level, priority: gridCase.priority)
-        guard CaseNotices.warningTime(deadline: gridCase.deadline.date, limit: limit) <= time else { continue }
-        try Self.remind(db, CaseNotices.deadlineApproaching, of: gridCase, at: time)
-        warned += 1
+        // Re-read under the write lock: a case closed or moved on since is not warned.
+        guard let gridCase = try RecordTable.fetch(db, GridCase.self, id: id),
+          CaseEscalation.openStatuses.contains(gridCase.status), gridCase.hasDeadline, !gridCase.overdue,
+          gridCase.deadline.seconds > now
+        else { continue }
+        if try Self.remind(db, CaseNotices.deadlineApproaching, of: gridCase, at: time) { warned += 1 }
       }
       return warned
     }
