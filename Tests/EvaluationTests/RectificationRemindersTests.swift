@@ -13,8 +13,8 @@ struct RectificationRemindersTests {
     try await store.writer.read { db in try Outbox.read(db, after: 0, limit: 100, service: .evaluation) }.map(\.kind)
   }
 
-  @Test("a company is reminded of an open order three days before its deadline")
-  func aCompanyIsRemindedOfAnOpenOrderThreeDaysBeforeItsDeadline() {
+  @Test("an open order is reminded of three days before its deadline")
+  func anOpenOrderIsRemindedOfThreeDaysBeforeItsDeadline() {
     let deadline = Governance_Common_V1_Date.with {
       $0.year = 2026
       $0.month = 12

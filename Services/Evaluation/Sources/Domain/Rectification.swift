@@ -49,7 +49,7 @@ public enum Rectification {
   /// done late": the states that count, for the query that selects them.
   public static let overdueStates: [Governance_Evaluation_V1_RectificationState] = [.overdue, .completedLate]
 
-  /// The rule "a company is reminded of an open order three days before its deadline": the
+  /// The rule "an open order is reminded of three days before its deadline": the
   /// number of days before the deadline (a calendar date) from which the reminder goes out.
   public static let reminderDays = 3
 
