@@ -17,9 +17,13 @@ import Synchronization
 /// the provider's own "ok"); a failure is retried with backoff and jitter (DeliveryRules), then
 /// kept as a dead letter.
 ///
-/// Attempts run concurrently, at most 64 at once and 4 per target, so a slow or hung receiver
-/// holds only its own deliveries (each attempt gives up after `attemptTimeout`), and never the
-/// RPC that produced the event, which committed long before.
+/// Attempts run concurrently, at most 64 at once and 4 per lane (an API key, or a route), so a
+/// slow or hung receiver holds only its own slots (each attempt gives up after
+/// `attemptTimeout`), and never the RPC that produced the event, which committed long before.
+///
+/// The queue is read when deliveries were queued, or every half second; what a read finds
+/// beyond a lane's four slots waits in memory, and a slot that frees takes the next of its lane
+/// at once, so a backlog is worked off without reading the queue again for every attempt.
 public final class DeliveryDispatcher: Service, Sendable {
   let store: GatewayStore
   let channels: MessageChannels
@@ -28,7 +32,8 @@ public final class DeliveryDispatcher: Service, Sendable {
   /// Lets webhooks reach private and loopback hosts (`GOVERNANCE_WEBHOOK_ALLOW_PRIVATE=1`).
   let allowPrivateTargets: Bool
   let logger: Logger
-  /// Rung when deliveries were queued or an attempt ended, to look again at once.
+  /// Rung when deliveries were queued, a subscription resumed or a letter replayed, to read the
+  /// queue again at once.
   public let wake = CommitSignal()
   private let inFlight = Mutex(InFlight())
 
@@ -41,6 +46,8 @@ public final class DeliveryDispatcher: Service, Sendable {
     /// Ended attempts, by the number of endings counted when each ended.
     var ended: [String: Int] = [:]
     var endings = 0
+    /// What the last read found beyond each lane's slots, oldest first.
+    var waiting: [String: [GatewayStore.DueDelivery]] = [:]
   }
 
   /// The most attempts at once, and per target.
@@ -66,12 +73,14 @@ public final class DeliveryDispatcher: Service, Sendable {
           let seen = self.wake.generation
           let read = self.beginRead()
           do {
-            for delivery in try await self.store.dueDeliveries(at: Date(), limit: 200)
-            where self.claim(delivery, read: read) {
+            let due = try await self.store.dueDeliveries(at: Date(), limit: 1000, perTarget: 32)
+            for delivery in self.schedule(due, read: read) {
               group.addTask {
-                await self.attempt(delivery)
-                self.release(delivery)
-                self.wake.ring()
+                var next: GatewayStore.DueDelivery? = delivery
+                while let current = next {
+                  await self.attempt(current)
+                  next = self.release(current)
+                }
               }
             }
           } catch {
@@ -93,27 +102,47 @@ public final class DeliveryDispatcher: Service, Sendable {
     }
   }
 
-  /// Takes a delivery for an attempt unless it is in flight, ended after the read began, or its
-  /// lane (its API key, or its route) is busy.
-  private func claim(_ delivery: GatewayStore.DueDelivery, read: Int) -> Bool {
+  /// Sorts what a read found: the deliveries to start now (their lane has a free slot), and the
+  /// rest of each lane, kept waiting in memory in place of what the read before left. Skips what
+  /// is in flight, or ended after the read began (the read may have seen it still pending).
+  private func schedule(_ due: [GatewayStore.DueDelivery], read: Int) -> [GatewayStore.DueDelivery] {
     inFlight.withLock { state in
-      guard !state.ids.contains(delivery.id), (state.ended[delivery.id] ?? 0) <= read,
-        state.ids.count < Self.concurrency,
-        state.perTarget[delivery.lane, default: 0] < Self.perTarget
-      else { return false }
-      state.ids.insert(delivery.id)
-      state.perTarget[delivery.lane, default: 0] += 1
-      return true
+      var start: [GatewayStore.DueDelivery] = []
+      state.waiting = [:]
+      for delivery in due where !state.ids.contains(delivery.id) && (state.ended[delivery.id] ?? 0) <= read {
+        if state.ids.count < Self.concurrency, state.perTarget[delivery.lane, default: 0] < Self.perTarget {
+          Self.take(delivery, in: &state)
+          start.append(delivery)
+        } else {
+          state.waiting[delivery.lane, default: []].append(delivery)
+        }
+      }
+      return start
     }
   }
 
-  private func release(_ delivery: GatewayStore.DueDelivery) {
+  private static func take(_ delivery: GatewayStore.DueDelivery, in state: inout InFlight) {
+    state.ids.insert(delivery.id)
+    state.perTarget[delivery.lane, default: 0] += 1
+  }
+
+  /// Frees an ended attempt's slot and answers the next waiting delivery of its lane, taken for
+  /// an attempt, if there is one.
+  private func release(_ delivery: GatewayStore.DueDelivery) -> GatewayStore.DueDelivery? {
     inFlight.withLock { state in
       state.ids.remove(delivery.id)
       state.endings += 1
       state.ended[delivery.id] = state.endings
       state.perTarget[delivery.lane, default: 1] -= 1
       if state.perTarget[delivery.lane] == 0 { state.perTarget[delivery.lane] = nil }
+      while var waiting = state.waiting[delivery.lane], !waiting.isEmpty {
+        let next = waiting.removeFirst()
+        state.waiting[delivery.lane] = waiting.isEmpty ? nil : waiting
+        guard !state.ids.contains(next.id), state.ended[next.id] == nil else { continue }
+        Self.take(next, in: &state)
+        return next
+      }
+      return nil
     }
   }
 
@@ -153,6 +182,8 @@ public final class DeliveryDispatcher: Service, Sendable {
     ).increment()
     do {
       if let paused = try await store.record(outcome, of: delivery, settings: settings) {
+        // Its deliveries waiting in memory wait in the database instead, until it is resumed.
+        inFlight.withLock { $0.waiting[delivery.lane]?.removeAll { $0.target == paused } }
         logger.warning("webhook subscription paused after repeated failures", metadata: ["subscription": "\(paused)"])
         try await store.notifyPaused(subscription: paused)
       }
