@@ -21,9 +21,10 @@ import Synchronization
 /// slow or hung receiver holds only its own slots (each attempt gives up after
 /// `attemptTimeout`), and never the RPC that produced the event, which committed long before.
 ///
-/// The queue is read when deliveries were queued, or every half second; what a read finds
-/// beyond a lane's four slots waits in memory, and a slot that frees takes the next of its lane
-/// at once, so a backlog is worked off without reading the queue again for every attempt.
+/// The queue is read when deliveries were queued, when a lane has worked off what the last read
+/// gave it, or every half second; what a read finds beyond a lane's four slots waits in memory,
+/// and a slot that frees takes the next of its lane at once, so a backlog is worked off without
+/// reading the queue again for every attempt.
 public final class DeliveryDispatcher: Service, Sendable {
   let store: GatewayStore
   let channels: MessageChannels
@@ -73,7 +74,7 @@ public final class DeliveryDispatcher: Service, Sendable {
           let seen = self.wake.generation
           let read = self.beginRead()
           do {
-            let due = try await self.store.dueDeliveries(at: Date(), limit: 1000, perTarget: 32)
+            let due = try await self.store.dueDeliveries(at: Date(), limit: 2000, perTarget: 256)
             for delivery in self.schedule(due, read: read) {
               group.addTask {
                 var next: GatewayStore.DueDelivery? = delivery
@@ -81,6 +82,8 @@ public final class DeliveryDispatcher: Service, Sendable {
                   await self.attempt(current)
                   next = self.release(current)
                 }
+                // The lane has nothing more in memory: read the queue for what came since.
+                self.wake.ring()
               }
             }
           } catch {
