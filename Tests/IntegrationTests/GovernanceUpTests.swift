@@ -23,7 +23,9 @@ struct GovernanceUpTests {
     ]
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    // The processes' own logs come on `up`'s standard error: kept with its output, so that a
+    // process that does not start is named with its reason.
+    process.standardError = output
     try process.run()
     defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 

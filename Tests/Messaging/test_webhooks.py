@@ -435,7 +435,18 @@ class Checks:
         return len(requests), len(by_webhook_id), duplicates
 
 
-class DeliveryTest(unittest.TestCase, Checks):
+class ReceiverPerTest:
+    """A fresh receiver for each test of a class whose `platform` is shared."""
+
+    def setUp(self):
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.stop)
+
+    def community(self, index: int) -> str:
+        return self.platform.communities[index]
+
+
+class DeliveryTest(ReceiverPerTest, unittest.TestCase, Checks):
     @classmethod
     def setUpClass(cls):
         cls.platform = Platform({"GOVERNANCE_WEBHOOK_ALLOW_PRIVATE": "1", "GOVERNANCE_DELIVERY_RETRY_BASE_MS": "200"},
@@ -445,12 +456,6 @@ class DeliveryTest(unittest.TestCase, Checks):
     def tearDownClass(cls):
         cls.platform.system.stop()
 
-    def setUp(self):
-        self.receiver = Receiver()
-        self.addCleanup(self.receiver.stop)
-
-    def community(self, index: int) -> str:
-        return self.platform.communities[index]
 
     def test_every_event_arrives_once_signed_and_in_order_through_failures_and_downtime(self):
         p = self.platform
@@ -617,7 +622,7 @@ class DeliveryTest(unittest.TestCase, Checks):
         self.assertEqual(pending["lastError"], "the receiver answered 307")
 
 
-class PauseTest(unittest.TestCase, Checks):
+class PauseTest(ReceiverPerTest, unittest.TestCase, Checks):
     """Its own system: a subscription is paused only after failing for a while
     (GOVERNANCE_DELIVERY_PAUSE_AFTER_SECONDS, an hour by default), which here is 2 s."""
 
@@ -630,12 +635,6 @@ class PauseTest(unittest.TestCase, Checks):
     def tearDownClass(cls):
         cls.platform.system.stop()
 
-    def setUp(self):
-        self.receiver = Receiver()
-        self.addCleanup(self.receiver.stop)
-
-    def community(self, index: int) -> str:
-        return self.platform.communities[index]
 
     def test_a_failing_receiver_pauses_the_subscription_and_nothing_is_dropped(self):
         p = self.platform

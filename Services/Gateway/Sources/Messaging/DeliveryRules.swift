@@ -97,7 +97,7 @@ public enum DeliveryRules {
   }
 
   /// The routes a new system starts with, all to the console's bell (administrators change
-  /// them on the 投递 page): each case's worker hears of its assignment, deadline and overdue;
+  /// them on the console's 消息投递 page): each case's worker hears of its assignment, deadline and overdue;
   /// communities and streets of escalations, daily digests, rectification reminders and
   /// conference gaps; communities of new micro-wishes; districts and streets of published lists.
   public static let defaultRoutes: [(kinds: [String], role: String)] = [

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// A message to a person, as every channel receives it: the same words go out by SMS (as a
 /// template and its parameters), by WeChat Work (企业微信) group robot, by e-mail and to the
@@ -52,4 +54,21 @@ public protocol MessageChannel: Sendable {
   /// Sends `message` to `address` (a mainland mobile, a robot's webhook URL, an e-mail address).
   /// - Throws: `DeliveryFailure` when the provider did not acknowledge it.
   func send(_ message: OutgoingMessage, to address: String) async throws
+}
+
+extension HTTPClient {
+  /// Sends `request` to a provider's HTTP API and answers its status and the first 64 KiB of its
+  /// body, which the channel judges by the provider's own rules.
+  /// - Throws: `DeliveryFailure` (retryable) naming `provider` when no answer came.
+  func answer(to request: HTTPClientRequest, timeout: TimeAmount, from provider: String) async throws
+    -> (status: UInt, body: Data)
+  {
+    do {
+      let response = try await execute(request, timeout: timeout)
+      let body = try await response.body.collect(upTo: 64 * 1024)
+      return (response.status.code, Data(body.readableBytesView))
+    } catch {
+      throw DeliveryFailure("\(provider) did not answer: \(error)")
+    }
+  }
 }

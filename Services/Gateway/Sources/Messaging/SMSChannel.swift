@@ -69,16 +69,8 @@ public struct SMSChannel: MessageChannel {
         path: url.path.isEmpty ? "/" : url.path,
         payload: payload, timestamp: timestamp))
     request.body = .bytes(ByteBuffer(bytes: payload))
-    let status: UInt
-    let answer: ByteBuffer
-    do {
-      let response = try await client.execute(request, timeout: timeout)
-      status = response.status.code
-      answer = try await response.body.collect(upTo: 64 * 1024)
-    } catch {
-      throw DeliveryFailure("Tencent Cloud SMS did not answer: \(error)")
-    }
-    try Self.verdict(status: status, answer: Data(answer.readableBytesView))
+    let (status, answer) = try await client.answer(to: request, timeout: timeout, from: "Tencent Cloud SMS")
+    try Self.verdict(status: status, answer: answer)
   }
 
   /// The content type sent and signed, as Tencent's own SDKs send it.

@@ -45,16 +45,8 @@ public struct WeComRobotChannel: MessageChannel {
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
     request.body = .bytes(ByteBuffer(bytes: payload))
-    let status: UInt
-    let answer: ByteBuffer
-    do {
-      let response = try await client.execute(request, timeout: timeout)
-      status = response.status.code
-      answer = try await response.body.collect(upTo: 64 * 1024)
-    } catch {
-      throw DeliveryFailure("the WeChat Work robot did not answer: \(error)")
-    }
-    try Self.verdict(status: status, answer: Data(answer.readableBytesView))
+    let (status, answer) = try await client.answer(to: request, timeout: timeout, from: "the WeChat Work robot")
+    try Self.verdict(status: status, answer: answer)
   }
 
   /// The most bytes (UTF-8) of a markdown message's content.
