@@ -78,10 +78,13 @@ public enum Credentials {
     Hex.lowercase(SHA256.hash(data: Data(secret.utf8)))
   }
 
-  /// The rule "a jurisdiction is digits of a division code, at most 12; empty for the whole system".
-  public static func checkScope(_ scope: String) throws(DomainError) {
+  /// The rule "a jurisdiction is digits of a division code, at most 12; empty for the whole system",
+  /// for an account's or key's `scope` and for a webhook's or route's `division_prefix` alike.
+  /// - Throws: INVALID_ARGUMENT naming `field`.
+  public static func checkScope(_ scope: String, field: String = "scope") throws(DomainError) {
     guard scope.utf8.count <= 12, scope.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-      throw DomainError.invalidArgument(field: "scope", rule: "digits of a division code (at most 12), got '\(scope)'")
+      throw DomainError.invalidArgument(
+        field: field, rule: "digits of a division code (at most 12), got '\(scope.prefix(20))'")
     }
   }
 }

@@ -75,12 +75,6 @@ public enum Outbox {
   /// How long a once-only key is kept (120 days).
   public static let onceRetention: TimeInterval = 120 * 86_400
 
-  /// Whether a once-only key was already used: for a sweep to skip what it already announced.
-  public static func wasAnnounced(_ db: Database, onceKey: String) throws -> Bool {
-    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox_once WHERE once_key = ?)", arguments: [onceKey])
-      ?? false
-  }
-
   /// Rings when a transaction that appended events commits, to wake a waiting `read`.
   public static let commits = CommitSignal()
 

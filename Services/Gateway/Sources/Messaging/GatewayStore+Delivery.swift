@@ -129,10 +129,12 @@ extension GatewayStore {
           JOIN api_key k ON k.name = s.api_key WHERE k.revoked_at IS NULL
           """)
       let routes = try Row.fetchAll(db, sql: "SELECT * FROM message_route")
+      let platformListens = subscriptions.contains { $0["role"] as String == Role.cityPlatform.rawValue }
       var queued = 0
       for event in events where event.sequence > cursor {
         let occurred = Int64(event.occurredAt.date.timeIntervalSince1970 * 1000)
-        let externalID = event.kind.hasPrefix("case.") ? Self.externalID(of: event) : nil
+        // The record is parsed only when a city platform may hear of it (DeliveryRules.cityPlatformHears).
+        let externalID = platformListens && event.kind.hasPrefix("case.") ? Self.externalID(of: event) : nil
         for subscription in subscriptions {
           let kinds = (subscription["kinds"] as String).split(separator: ",").map(String.init)
           let scope: String = subscription["scope"]

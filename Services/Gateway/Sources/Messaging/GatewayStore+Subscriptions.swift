@@ -34,7 +34,7 @@ extension GatewayStore {
   ) async throws -> Subscription {
     let checkedURL = try WebhookTarget.check(url, field: "url", allowPrivate: allowPrivate)
     let checkedKinds = try WebhookTarget.checkKinds(kinds)
-    try WebhookTarget.checkPrefix(divisionPrefix)
+    try Credentials.checkScope(divisionPrefix, field: "division_prefix")
     let subscription = Subscription(
       id: "whk_" + Credentials.randomToken().prefix(16), apiKey: apiKey, url: checkedURL, kinds: checkedKinds,
       divisionPrefix: divisionPrefix, state: "active", failures: 0, pausedReason: "",
@@ -144,7 +144,7 @@ extension GatewayStore {
     var route = route
     route.id = "rte_" + Credentials.randomToken().prefix(16)
     route.kinds = try WebhookTarget.checkKinds(route.kinds)
-    try WebhookTarget.checkPrefix(route.divisionPrefix)
+    try Credentials.checkScope(route.divisionPrefix, field: "division_prefix")
     guard route.divisionPrefix.hasPrefix(scope) else {
       throw DomainError.permissionDenied(
         reason:

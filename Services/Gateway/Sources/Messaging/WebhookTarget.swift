@@ -38,15 +38,6 @@ public enum WebhookTarget {
     return requested
   }
 
-  /// The rule "a division prefix is digits of a division code, at most 12; empty for all".
-  /// - Throws: INVALID_ARGUMENT naming `division_prefix`.
-  public static func checkPrefix(_ prefix: String) throws(DomainError) {
-    guard prefix.utf8.count <= 12, prefix.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-      throw DomainError.invalidArgument(
-        field: "division_prefix", rule: "digits of a division code (at most 12), got '\(prefix.prefix(20))'")
-    }
-  }
-
   /// The rule "a webhook goes to a public HTTPS address": an absolute `https` URL of at most
   /// 2,000 characters whose host is a name or a public address. Loopback, private and link-local
   /// hosts (and plain `http`) would let a subscriber make the gateway call the platform's own
