@@ -2,5 +2,5 @@
 
 /// The digest of proto/ when this code was generated; a test compares it with proto/ as it is now.
 public enum ProtoDigest {
-  public static let sha256 = "9804d9b9eb56baf78d9cefdd4805aaa560cc7971f5e664c643315d3d647b86c3"
+  public static let sha256 = "1d15f114307ecc563afce4a6521626c6a559650bea67b01bab8805755c44b9ca"
 }

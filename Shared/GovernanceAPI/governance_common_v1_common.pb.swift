@@ -100,6 +100,61 @@ public nonisolated enum Governance_Common_V1_DivisionLevel: SwiftProtobuf.Enum, 
 
 }
 
+/// What became of one row.
+public nonisolated enum Governance_Common_V1_ImportOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// No record had the row's natural key: one was created.
+  case created // = 1
+
+  /// A record had the key and the row changed some of its fields.
+  case updated // = 2
+
+  /// A record had the key and every field the row gives already held its value: nothing written.
+  case unchanged // = 3
+
+  /// The row breaks a rule (below); nothing of it was written.
+  case failed // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .created
+    case 2: self = .updated
+    case 3: self = .unchanged
+    case 4: self = .failed
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .created: return 1
+    case .updated: return 2
+    case .unchanged: return 3
+    case .failed: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Governance_Common_V1_ImportOutcome] = [
+    .unspecified,
+    .created,
+    .updated,
+    .unchanged,
+    .failed,
+  ]
+
+}
+
 /// A calendar date in the city's time zone (Asia/Shanghai), without a time of day.
 public nonisolated struct Governance_Common_V1_Date: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -366,12 +421,62 @@ public nonisolated struct Governance_Common_V1_GetAttachmentContentResponse: @un
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// One row's result, in the order of the request's rows.
+public nonisolated struct Governance_Common_V1_ImportRowResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The row's number as the request gave it (the spreadsheet's row number).
+  public var row: Int32 = 0
+
+  public var outcome: Governance_Common_V1_ImportOutcome = .unspecified
+
+  /// The record created, updated or found unchanged (with validate_only: empty for a row that
+  /// would create one).
+  public var id: String = String()
+
+  /// For a FAILED row, the refusal the RPC would have answered (as its google.rpc.ErrorInfo):
+  /// reason (FIELD_INVALID, NOT_FOUND, ALREADY_EXISTS, RULE_NOT_MET, NOT_PERMITTED), the field's
+  /// path in the request (e.g. `compound.household_count`), the rule's template and its
+  /// arguments, and the whole text in English.
+  public var reason: String = String()
+
+  public var field: String = String()
+
+  public var rule: String = String()
+
+  public var ruleArguments: [String] = []
+
+  public var message: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Common_V1_ImportResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var results: [Governance_Common_V1_ImportRowResult] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "governance.common.v1"
 
 nonisolated extension Governance_Common_V1_DivisionLevel: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DIVISION_LEVEL_UNSPECIFIED\0\u{1}DIVISION_LEVEL_PROVINCE\0\u{1}DIVISION_LEVEL_CITY\0\u{1}DIVISION_LEVEL_DISTRICT\0\u{1}DIVISION_LEVEL_STREET\0\u{1}DIVISION_LEVEL_COMMUNITY\0\u{1}DIVISION_LEVEL_GRID\0\u{1}DIVISION_LEVEL_MICRO_GRID\0")
+}
+
+nonisolated extension Governance_Common_V1_ImportOutcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0IMPORT_OUTCOME_UNSPECIFIED\0\u{1}IMPORT_OUTCOME_CREATED\0\u{1}IMPORT_OUTCOME_UPDATED\0\u{1}IMPORT_OUTCOME_UNCHANGED\0\u{1}IMPORT_OUTCOME_FAILED\0")
 }
 
 nonisolated extension Governance_Common_V1_Date: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -881,6 +986,101 @@ nonisolated extension Governance_Common_V1_GetAttachmentContentResponse: SwiftPr
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_ImportRowResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportRowResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}row\0\u{1}outcome\0\u{1}id\0\u{1}reason\0\u{1}field\0\u{1}rule\0\u{3}rule_arguments\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.row) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.field) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.rule) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.ruleArguments) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.row != 0 {
+      try visitor.visitSingularInt32Field(value: self.row, fieldNumber: 1)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 2)
+    }
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if !self.field.isEmpty {
+      try visitor.visitSingularStringField(value: self.field, fieldNumber: 5)
+    }
+    if !self.rule.isEmpty {
+      try visitor.visitSingularStringField(value: self.rule, fieldNumber: 6)
+    }
+    if !self.ruleArguments.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.ruleArguments, fieldNumber: 7)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_ImportRowResult, rhs: Governance_Common_V1_ImportRowResult) -> Bool {
+    if lhs.row != rhs.row {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.id != rhs.id {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.field != rhs.field {return false}
+    if lhs.rule != rhs.rule {return false}
+    if lhs.ruleArguments != rhs.ruleArguments {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Common_V1_ImportResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}results\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Common_V1_ImportResponse, rhs: Governance_Common_V1_ImportResponse) -> Bool {
+    if lhs.results != rhs.results {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

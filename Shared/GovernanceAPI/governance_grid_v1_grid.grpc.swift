@@ -38,6 +38,19 @@ public enum Governance_Grid_V1_GridService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportDivisions" metadata.
+        public enum ImportDivisions: Sendable {
+            /// Request type for "ImportDivisions".
+            public typealias Input = Governance_Grid_V1_ImportDivisionsRequest
+            /// Response type for "ImportDivisions".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportDivisions".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ImportDivisions",
+                type: .unary
+            )
+        }
         /// Namespace for "GetDivision" metadata.
         public enum GetDivision: Sendable {
             /// Request type for "GetDivision".
@@ -178,6 +191,19 @@ public enum Governance_Grid_V1_GridService: Sendable {
             public static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
                 method: "CreateGridWorker",
+                type: .unary
+            )
+        }
+        /// Namespace for "ImportGridWorkers" metadata.
+        public enum ImportGridWorkers: Sendable {
+            /// Request type for "ImportGridWorkers".
+            public typealias Input = Governance_Grid_V1_ImportGridWorkersRequest
+            /// Response type for "ImportGridWorkers".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportGridWorkers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.grid.v1.GridService"),
+                method: "ImportGridWorkers",
                 type: .unary
             )
         }
@@ -665,6 +691,7 @@ public enum Governance_Grid_V1_GridService: Sendable {
         /// Descriptors for all methods in the "governance.grid.v1.GridService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateDivision.descriptor,
+            ImportDivisions.descriptor,
             GetDivision.descriptor,
             ListDivisions.descriptor,
             UpdateDivision.descriptor,
@@ -676,6 +703,7 @@ public enum Governance_Grid_V1_GridService: Sendable {
             ImportBoundaries.descriptor,
             LocatePoint.descriptor,
             CreateGridWorker.descriptor,
+            ImportGridWorkers.descriptor,
             GetGridWorker.descriptor,
             ListGridWorkers.descriptor,
             UpdateGridWorker.descriptor,
@@ -761,6 +789,26 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_CreateDivisionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_Division>
+
+        /// Handle the "ImportDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+        /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+        /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ImportDivisionsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importDivisions(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetDivision" method.
         ///
@@ -944,6 +992,27 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_CreateGridWorkerRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_GridWorker>
+
+        /// Handle the "ImportGridWorkers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+        /// > call: a row's key is the worker's phone within their community; created or updated by
+        /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+        /// > shifts.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Grid_V1_ImportGridWorkersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importGridWorkers(
+            request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetGridWorker" method.
         ///
@@ -1645,6 +1714,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_Division>
 
+        /// Handle the "ImportDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+        /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+        /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportDivisionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importDivisions(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
+
         /// Handle the "GetDivision" method.
         ///
         /// - Parameters:
@@ -1827,6 +1916,27 @@ extension Governance_Grid_V1_GridService {
             request: GRPCCore.ServerRequest<Governance_Grid_V1_CreateGridWorkerRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_GridWorker>
+
+        /// Handle the "ImportGridWorkers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+        /// > call: a row's key is the worker's phone within their community; created or updated by
+        /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+        /// > shifts.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportGridWorkersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importGridWorkers(
+            request: GRPCCore.ServerRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetGridWorker" method.
         ///
@@ -2526,6 +2636,26 @@ extension Governance_Grid_V1_GridService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_Division
 
+        /// Handle the "ImportDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+        /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+        /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_ImportDivisionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importDivisions(
+            request: Governance_Grid_V1_ImportDivisionsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
+
         /// Handle the "GetDivision" method.
         ///
         /// - Parameters:
@@ -2708,6 +2838,27 @@ extension Governance_Grid_V1_GridService {
             request: Governance_Grid_V1_CreateGridWorkerRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Grid_V1_GridWorker
+
+        /// Handle the "ImportGridWorkers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+        /// > call: a row's key is the worker's phone within their community; created or updated by
+        /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+        /// > shifts.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Grid_V1_ImportGridWorkersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importGridWorkers(
+            request: Governance_Grid_V1_ImportGridWorkersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
 
         /// Handle the "GetGridWorker" method.
         ///
@@ -3396,6 +3547,17 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ImportDivisions.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ImportDivisionsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importDivisions(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Grid_V1_GridService.Method.GetDivision.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_GetDivisionRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_Division>(),
@@ -3511,6 +3673,17 @@ extension Governance_Grid_V1_GridService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_GridWorker>(),
             handler: { request, context in
                 try await self.createGridWorker(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Grid_V1_GridService.Method.ImportGridWorkers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_ImportGridWorkersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importGridWorkers(
                     request: request,
                     context: context
                 )
@@ -3940,6 +4113,17 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func importDivisions(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importDivisions(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func getDivision(
         request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_GetDivisionRequest>,
         context: GRPCCore.ServerContext
@@ -4055,6 +4239,17 @@ extension Governance_Grid_V1_GridService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Grid_V1_GridWorker> {
         let response = try await self.createGridWorker(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importGridWorkers(
+        request: GRPCCore.StreamingServerRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importGridWorkers(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4485,6 +4680,19 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
         )
     }
 
+    public func importDivisions(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importDivisions(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func getDivision(
         request: GRPCCore.ServerRequest<Governance_Grid_V1_GetDivisionRequest>,
         context: GRPCCore.ServerContext
@@ -4621,6 +4829,19 @@ extension Governance_Grid_V1_GridService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Grid_V1_GridWorker> {
         return GRPCCore.ServerResponse<Governance_Grid_V1_GridWorker>(
             message: try await self.createGridWorker(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importGridWorkers(
+        request: GRPCCore.ServerRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importGridWorkers(
                 request: request.message,
                 context: context
             ),
@@ -5151,6 +5372,31 @@ extension Governance_Grid_V1_GridService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_Division>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "ImportDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+        /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+        /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportDivisionsRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportDivisionsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importDivisions<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportDivisionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "GetDivision" method.
         ///
         /// - Parameters:
@@ -5387,6 +5633,32 @@ extension Governance_Grid_V1_GridService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Grid_V1_GridWorker>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Grid_V1_GridWorker>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportGridWorkers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+        /// > call: a row's key is the worker's phone within their community; created or updated by
+        /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+        /// > shifts.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportGridWorkersRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportGridWorkersRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importGridWorkers<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportGridWorkersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetGridWorker" method.
@@ -6298,6 +6570,42 @@ extension Governance_Grid_V1_GridService {
             )
         }
 
+        /// Call the "ImportDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+        /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+        /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportDivisionsRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportDivisionsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importDivisions<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportDivisionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ImportDivisions.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetDivision" method.
         ///
         /// - Parameters:
@@ -6650,6 +6958,43 @@ extension Governance_Grid_V1_GridService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Grid_V1_GridService.Method.CreateGridWorker.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportGridWorkers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+        /// > call: a row's key is the worker's phone within their community; created or updated by
+        /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+        /// > shifts.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Grid_V1_ImportGridWorkersRequest` message.
+        ///   - serializer: A serializer for `Governance_Grid_V1_ImportGridWorkersRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importGridWorkers<Result>(
+            request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Grid_V1_ImportGridWorkersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Grid_V1_GridService.Method.ImportGridWorkers.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -7950,6 +8295,37 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportDivisions" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+    /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+    /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_ImportDivisionsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importDivisions<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportDivisionsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importDivisions(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ImportDivisionsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetDivision" method.
     ///
     /// - Parameters:
@@ -8249,6 +8625,38 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_CreateGridWorkerRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Grid_V1_GridWorker>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportGridWorkers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+    /// > call: a row's key is the worker's phone within their community; created or updated by
+    /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+    /// > shifts.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Grid_V1_ImportGridWorkersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importGridWorkers<Result>(
+        request: GRPCCore.ClientRequest<Governance_Grid_V1_ImportGridWorkersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importGridWorkers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Grid_V1_ImportGridWorkersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -9365,6 +9773,41 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportDivisions" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: a
+    /// > row's key is its 12-digit code; created or renamed by CreateDivision's and UpdateDivision's
+    /// > rules, its boundary (a GeoJSON geometry, when given) checked as ImportBoundaries checks it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importDivisions<Result>(
+        _ message: Governance_Grid_V1_ImportDivisionsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_ImportDivisionsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importDivisions(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetDivision" method.
     ///
     /// - Parameters:
@@ -9707,6 +10150,42 @@ extension Governance_Grid_V1_GridService.ClientProtocol {
             metadata: metadata
         )
         return try await self.createGridWorker(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportGridWorkers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of grid workers with their duty roster (网格员台账), at most 500 rows a
+    /// > call: a row's key is the worker's phone within their community; created or updated by
+    /// > CreateGridWorker's and UpdateGridWorker's rules, their weekly duties set as SetDutyRoster sets
+    /// > shifts.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importGridWorkers<Result>(
+        _ message: Governance_Grid_V1_ImportGridWorkersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Grid_V1_ImportGridWorkersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importGridWorkers(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -169,6 +169,19 @@ public enum Governance_Organisation_V1_OrganisationService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportMembers" metadata.
+        public enum ImportMembers: Sendable {
+            /// Request type for "ImportMembers".
+            public typealias Input = Governance_Organisation_V1_ImportMembersRequest
+            /// Response type for "ImportMembers".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportMembers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.organisation.v1.OrganisationService"),
+                method: "ImportMembers",
+                type: .unary
+            )
+        }
         /// Namespace for "GetMember" metadata.
         public enum GetMember: Sendable {
             /// Request type for "GetMember".
@@ -650,6 +663,7 @@ public enum Governance_Organisation_V1_OrganisationService: Sendable {
             EndPosition.descriptor,
             ListPositions.descriptor,
             CreateMember.descriptor,
+            ImportMembers.descriptor,
             GetMember.descriptor,
             UpdateMember.descriptor,
             ListMembers.descriptor,
@@ -899,6 +913,27 @@ extension Governance_Organisation_V1_OrganisationService {
             request: GRPCCore.StreamingServerRequest<Governance_Organisation_V1_CreateMemberRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Organisation_V1_PartyMember>
+
+        /// Handle the "ImportMembers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+        /// > digest of the member's ID number (never stored in clear), so the same person is matched
+        /// > however the name or phone is written; created or updated by CreateMember's and
+        /// > UpdateMember's rules. A row without an ID number is refused.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Organisation_V1_ImportMembersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importMembers(
+            request: GRPCCore.StreamingServerRequest<Governance_Organisation_V1_ImportMembersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetMember" method.
         ///
@@ -1696,6 +1731,27 @@ extension Governance_Organisation_V1_OrganisationService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Organisation_V1_PartyMember>
 
+        /// Handle the "ImportMembers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+        /// > digest of the member's ID number (never stored in clear), so the same person is matched
+        /// > however the name or phone is written; created or updated by CreateMember's and
+        /// > UpdateMember's rules. A row without an ID number is refused.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Organisation_V1_ImportMembersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importMembers(
+            request: GRPCCore.ServerRequest<Governance_Organisation_V1_ImportMembersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
+
         /// Handle the "GetMember" method.
         ///
         /// > Source IDL Documentation:
@@ -2490,6 +2546,27 @@ extension Governance_Organisation_V1_OrganisationService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Organisation_V1_PartyMember
 
+        /// Handle the "ImportMembers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+        /// > digest of the member's ID number (never stored in clear), so the same person is matched
+        /// > however the name or phone is written; created or updated by CreateMember's and
+        /// > UpdateMember's rules. A row without an ID number is refused.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Organisation_V1_ImportMembersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importMembers(
+            request: Governance_Organisation_V1_ImportMembersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
+
         /// Handle the "GetMember" method.
         ///
         /// > Source IDL Documentation:
@@ -3217,6 +3294,17 @@ extension Governance_Organisation_V1_OrganisationService.StreamingServiceProtoco
             }
         )
         router.registerHandler(
+            forMethod: Governance_Organisation_V1_OrganisationService.Method.ImportMembers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Organisation_V1_ImportMembersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importMembers(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Organisation_V1_OrganisationService.Method.GetMember.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Organisation_V1_GetMemberRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Organisation_V1_PartyMember>(),
@@ -3733,6 +3821,17 @@ extension Governance_Organisation_V1_OrganisationService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Organisation_V1_PartyMember> {
         let response = try await self.createMember(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importMembers(
+        request: GRPCCore.StreamingServerRequest<Governance_Organisation_V1_ImportMembersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importMembers(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4275,6 +4374,19 @@ extension Governance_Organisation_V1_OrganisationService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Organisation_V1_PartyMember> {
         return GRPCCore.ServerResponse<Governance_Organisation_V1_PartyMember>(
             message: try await self.createMember(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importMembers(
+        request: GRPCCore.ServerRequest<Governance_Organisation_V1_ImportMembersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importMembers(
                 request: request.message,
                 context: context
             ),
@@ -5001,6 +5113,32 @@ extension Governance_Organisation_V1_OrganisationService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Organisation_V1_PartyMember>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Organisation_V1_PartyMember>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportMembers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+        /// > digest of the member's ID number (never stored in clear), so the same person is matched
+        /// > however the name or phone is written; created or updated by CreateMember's and
+        /// > UpdateMember's rules. A row without an ID number is refused.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Organisation_V1_ImportMembersRequest` message.
+        ///   - serializer: A serializer for `Governance_Organisation_V1_ImportMembersRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importMembers<Result>(
+            request: GRPCCore.ClientRequest<Governance_Organisation_V1_ImportMembersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Organisation_V1_ImportMembersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetMember" method.
@@ -6156,6 +6294,43 @@ extension Governance_Organisation_V1_OrganisationService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Organisation_V1_OrganisationService.Method.CreateMember.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportMembers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+        /// > digest of the member's ID number (never stored in clear), so the same person is matched
+        /// > however the name or phone is written; created or updated by CreateMember's and
+        /// > UpdateMember's rules. A row without an ID number is refused.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Organisation_V1_ImportMembersRequest` message.
+        ///   - serializer: A serializer for `Governance_Organisation_V1_ImportMembersRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importMembers<Result>(
+            request: GRPCCore.ClientRequest<Governance_Organisation_V1_ImportMembersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Organisation_V1_ImportMembersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Organisation_V1_OrganisationService.Method.ImportMembers.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -7648,6 +7823,38 @@ extension Governance_Organisation_V1_OrganisationService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportMembers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+    /// > digest of the member's ID number (never stored in clear), so the same person is matched
+    /// > however the name or phone is written; created or updated by CreateMember's and
+    /// > UpdateMember's rules. A row without an ID number is refused.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Organisation_V1_ImportMembersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importMembers<Result>(
+        request: GRPCCore.ClientRequest<Governance_Organisation_V1_ImportMembersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importMembers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Organisation_V1_ImportMembersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetMember" method.
     ///
     /// > Source IDL Documentation:
@@ -8990,6 +9197,42 @@ extension Governance_Organisation_V1_OrganisationService.ClientProtocol {
             metadata: metadata
         )
         return try await self.createMember(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportMembers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of party members (党员台账), at most 500 rows a call: a row's key is the
+    /// > digest of the member's ID number (never stored in clear), so the same person is matched
+    /// > however the name or phone is written; created or updated by CreateMember's and
+    /// > UpdateMember's rules. A row without an ID number is refused.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importMembers<Result>(
+        _ message: Governance_Organisation_V1_ImportMembersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Organisation_V1_ImportMembersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importMembers(
             request: request,
             options: options,
             onResponse: handleResponse

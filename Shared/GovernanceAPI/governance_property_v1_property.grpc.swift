@@ -39,6 +39,19 @@ public enum Governance_Property_V1_PropertyService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportCompounds" metadata.
+        public enum ImportCompounds: Sendable {
+            /// Request type for "ImportCompounds".
+            public typealias Input = Governance_Property_V1_ImportCompoundsRequest
+            /// Response type for "ImportCompounds".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportCompounds".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "ImportCompounds",
+                type: .unary
+            )
+        }
         /// Namespace for "GetCompound" metadata.
         public enum GetCompound: Sendable {
             /// Request type for "GetCompound".
@@ -117,6 +130,19 @@ public enum Governance_Property_V1_PropertyService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportBuildings" metadata.
+        public enum ImportBuildings: Sendable {
+            /// Request type for "ImportBuildings".
+            public typealias Input = Governance_Property_V1_ImportBuildingsRequest
+            /// Response type for "ImportBuildings".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportBuildings".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "ImportBuildings",
+                type: .unary
+            )
+        }
         /// Namespace for "GetBuilding" metadata.
         public enum GetBuilding: Sendable {
             /// Request type for "GetBuilding".
@@ -192,6 +218,19 @@ public enum Governance_Property_V1_PropertyService: Sendable {
             public static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
                 method: "CreateCompany",
+                type: .unary
+            )
+        }
+        /// Namespace for "ImportCompanies" metadata.
+        public enum ImportCompanies: Sendable {
+            /// Request type for "ImportCompanies".
+            public typealias Input = Governance_Property_V1_ImportCompaniesRequest
+            /// Response type for "ImportCompanies".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportCompanies".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "ImportCompanies",
                 type: .unary
             )
         }
@@ -445,18 +484,21 @@ public enum Governance_Property_V1_PropertyService: Sendable {
         /// Descriptors for all methods in the "governance.property.v1.PropertyService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateCompound.descriptor,
+            ImportCompounds.descriptor,
             GetCompound.descriptor,
             UpdateCompound.descriptor,
             ListCompounds.descriptor,
             ChangeManagementMode.descriptor,
             ListCompoundHistory.descriptor,
             CreateBuilding.descriptor,
+            ImportBuildings.descriptor,
             GetBuilding.descriptor,
             UpdateBuilding.descriptor,
             ListBuildings.descriptor,
             CreateServiceCentre.descriptor,
             ListServiceCentres.descriptor,
             CreateCompany.descriptor,
+            ImportCompanies.descriptor,
             GetCompany.descriptor,
             UpdateCompany.descriptor,
             ListCompanies.descriptor,
@@ -519,6 +561,27 @@ extension Governance_Property_V1_PropertyService {
             request: GRPCCore.StreamingServerRequest<Governance_Property_V1_CreateCompoundRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_Compound>
+
+        /// Handle the "ImportCompounds" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of compounds (小区台账), at most 500 rows a call
+        /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+        /// > that name in that community is updated where the row differs (name, community and id are
+        /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Property_V1_ImportCompoundsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importCompounds(
+            request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ImportCompoundsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetCompound" method.
         ///
@@ -622,6 +685,25 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_Building>
 
+        /// Handle the "ImportBuildings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+        /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Property_V1_ImportBuildingsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importBuildings(
+            request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ImportBuildingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
+
         /// Handle the "GetBuilding" method.
         ///
         /// - Parameters:
@@ -719,6 +801,26 @@ extension Governance_Property_V1_PropertyService {
             request: GRPCCore.StreamingServerRequest<Governance_Property_V1_CreateCompanyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_PropertyCompany>
+
+        /// Handle the "ImportCompanies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+        /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+        /// > rules.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Property_V1_ImportCompaniesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importCompanies(
+            request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ImportCompaniesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetCompany" method.
         ///
@@ -1078,6 +1180,27 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_Compound>
 
+        /// Handle the "ImportCompounds" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of compounds (小区台账), at most 500 rows a call
+        /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+        /// > that name in that community is updated where the row differs (name, community and id are
+        /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportCompoundsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importCompounds(
+            request: GRPCCore.ServerRequest<Governance_Property_V1_ImportCompoundsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
+
         /// Handle the "GetCompound" method.
         ///
         /// - Parameters:
@@ -1180,6 +1303,25 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_Building>
 
+        /// Handle the "ImportBuildings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+        /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportBuildingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importBuildings(
+            request: GRPCCore.ServerRequest<Governance_Property_V1_ImportBuildingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
+
         /// Handle the "GetBuilding" method.
         ///
         /// - Parameters:
@@ -1277,6 +1419,26 @@ extension Governance_Property_V1_PropertyService {
             request: GRPCCore.ServerRequest<Governance_Property_V1_CreateCompanyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_PropertyCompany>
+
+        /// Handle the "ImportCompanies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+        /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+        /// > rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportCompaniesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importCompanies(
+            request: GRPCCore.ServerRequest<Governance_Property_V1_ImportCompaniesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetCompany" method.
         ///
@@ -1634,6 +1796,27 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Property_V1_Compound
 
+        /// Handle the "ImportCompounds" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of compounds (小区台账), at most 500 rows a call
+        /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+        /// > that name in that community is updated where the row differs (name, community and id are
+        /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Property_V1_ImportCompoundsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importCompounds(
+            request: Governance_Property_V1_ImportCompoundsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
+
         /// Handle the "GetCompound" method.
         ///
         /// - Parameters:
@@ -1736,6 +1919,25 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Property_V1_Building
 
+        /// Handle the "ImportBuildings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+        /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Property_V1_ImportBuildingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importBuildings(
+            request: Governance_Property_V1_ImportBuildingsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
+
         /// Handle the "GetBuilding" method.
         ///
         /// - Parameters:
@@ -1833,6 +2035,26 @@ extension Governance_Property_V1_PropertyService {
             request: Governance_Property_V1_CreateCompanyRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Property_V1_PropertyCompany
+
+        /// Handle the "ImportCompanies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+        /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+        /// > rules.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Property_V1_ImportCompaniesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importCompanies(
+            request: Governance_Property_V1_ImportCompaniesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
 
         /// Handle the "GetCompany" method.
         ///
@@ -2183,6 +2405,17 @@ extension Governance_Property_V1_PropertyService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.ImportCompounds.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_ImportCompoundsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importCompounds(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Property_V1_PropertyService.Method.GetCompound.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_GetCompoundRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_Compound>(),
@@ -2249,6 +2482,17 @@ extension Governance_Property_V1_PropertyService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.ImportBuildings.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_ImportBuildingsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importBuildings(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Property_V1_PropertyService.Method.GetBuilding.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_GetBuildingRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_Building>(),
@@ -2309,6 +2553,17 @@ extension Governance_Property_V1_PropertyService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_PropertyCompany>(),
             handler: { request, context in
                 try await self.createCompany(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.ImportCompanies.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_ImportCompaniesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importCompanies(
                     request: request,
                     context: context
                 )
@@ -2540,6 +2795,17 @@ extension Governance_Property_V1_PropertyService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func importCompounds(
+        request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ImportCompoundsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importCompounds(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func getCompound(
         request: GRPCCore.StreamingServerRequest<Governance_Property_V1_GetCompoundRequest>,
         context: GRPCCore.ServerContext
@@ -2606,6 +2872,17 @@ extension Governance_Property_V1_PropertyService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func importBuildings(
+        request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ImportBuildingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importBuildings(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func getBuilding(
         request: GRPCCore.StreamingServerRequest<Governance_Property_V1_GetBuildingRequest>,
         context: GRPCCore.ServerContext
@@ -2666,6 +2943,17 @@ extension Governance_Property_V1_PropertyService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_PropertyCompany> {
         let response = try await self.createCompany(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importCompanies(
+        request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ImportCompaniesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importCompanies(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2898,6 +3186,19 @@ extension Governance_Property_V1_PropertyService.SimpleServiceProtocol {
         )
     }
 
+    public func importCompounds(
+        request: GRPCCore.ServerRequest<Governance_Property_V1_ImportCompoundsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importCompounds(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func getCompound(
         request: GRPCCore.ServerRequest<Governance_Property_V1_GetCompoundRequest>,
         context: GRPCCore.ServerContext
@@ -2976,6 +3277,19 @@ extension Governance_Property_V1_PropertyService.SimpleServiceProtocol {
         )
     }
 
+    public func importBuildings(
+        request: GRPCCore.ServerRequest<Governance_Property_V1_ImportBuildingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importBuildings(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func getBuilding(
         request: GRPCCore.ServerRequest<Governance_Property_V1_GetBuildingRequest>,
         context: GRPCCore.ServerContext
@@ -3047,6 +3361,19 @@ extension Governance_Property_V1_PropertyService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_PropertyCompany> {
         return GRPCCore.ServerResponse<Governance_Property_V1_PropertyCompany>(
             message: try await self.createCompany(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importCompanies(
+        request: GRPCCore.ServerRequest<Governance_Property_V1_ImportCompaniesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importCompanies(
                 request: request.message,
                 context: context
             ),
@@ -3334,6 +3661,32 @@ extension Governance_Property_V1_PropertyService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_Compound>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "ImportCompounds" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of compounds (小区台账), at most 500 rows a call
+        /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+        /// > that name in that community is updated where the row differs (name, community and id are
+        /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportCompoundsRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ImportCompoundsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importCompounds<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ImportCompoundsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ImportCompoundsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "GetCompound" method.
         ///
         /// - Parameters:
@@ -3466,6 +3819,30 @@ extension Governance_Property_V1_PropertyService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_Building>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "ImportBuildings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+        /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportBuildingsRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ImportBuildingsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importBuildings<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ImportBuildingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ImportBuildingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "GetBuilding" method.
         ///
         /// - Parameters:
@@ -3592,6 +3969,31 @@ extension Governance_Property_V1_PropertyService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Property_V1_PropertyCompany>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_PropertyCompany>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportCompanies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+        /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+        /// > rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportCompaniesRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ImportCompaniesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importCompanies<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ImportCompaniesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ImportCompaniesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetCompany" method.
@@ -4071,6 +4473,43 @@ extension Governance_Property_V1_PropertyService {
             )
         }
 
+        /// Call the "ImportCompounds" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of compounds (小区台账), at most 500 rows a call
+        /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+        /// > that name in that community is updated where the row differs (name, community and id are
+        /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportCompoundsRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ImportCompoundsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importCompounds<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ImportCompoundsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ImportCompoundsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.ImportCompounds.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetCompound" method.
         ///
         /// - Parameters:
@@ -4269,6 +4708,41 @@ extension Governance_Property_V1_PropertyService {
             )
         }
 
+        /// Call the "ImportBuildings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+        /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportBuildingsRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ImportBuildingsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importBuildings<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ImportBuildingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ImportBuildingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.ImportBuildings.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetBuilding" method.
         ///
         /// - Parameters:
@@ -4456,6 +4930,42 @@ extension Governance_Property_V1_PropertyService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Property_V1_PropertyService.Method.CreateCompany.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportCompanies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+        /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+        /// > rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ImportCompaniesRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ImportCompaniesRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importCompanies<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ImportCompaniesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ImportCompaniesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.ImportCompanies.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -5128,6 +5638,38 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportCompounds" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of compounds (小区台账), at most 500 rows a call
+    /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+    /// > that name in that community is updated where the row differs (name, community and id are
+    /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Property_V1_ImportCompoundsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCompounds<Result>(
+        request: GRPCCore.ClientRequest<Governance_Property_V1_ImportCompoundsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importCompounds(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_ImportCompoundsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetCompound" method.
     ///
     /// - Parameters:
@@ -5296,6 +5838,36 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportBuildings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+    /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Property_V1_ImportBuildingsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importBuildings<Result>(
+        request: GRPCCore.ClientRequest<Governance_Property_V1_ImportBuildingsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importBuildings(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_ImportBuildingsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetBuilding" method.
     ///
     /// - Parameters:
@@ -5455,6 +6027,37 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_CreateCompanyRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_PropertyCompany>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportCompanies" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+    /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+    /// > rules.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Property_V1_ImportCompaniesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCompanies<Result>(
+        request: GRPCCore.ClientRequest<Governance_Property_V1_ImportCompaniesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importCompanies(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_ImportCompaniesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -6033,6 +6636,42 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportCompounds" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of compounds (小区台账), at most 500 rows a call
+    /// > (governance.common.v1.ImportOutcome): a row's key is its community and name, a compound of
+    /// > that name in that community is updated where the row differs (name, community and id are
+    /// > never changed), else created, each by CreateCompound's and UpdateCompound's rules.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCompounds<Result>(
+        _ message: Governance_Property_V1_ImportCompoundsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Property_V1_ImportCompoundsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importCompounds(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetCompound" method.
     ///
     /// - Parameters:
@@ -6225,6 +6864,40 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportBuildings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of buildings (楼栋台账), at most 500 rows a call: a row's key is its
+    /// > compound and building name; created or updated by CreateBuilding's and UpdateBuilding's rules.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importBuildings<Result>(
+        _ message: Governance_Property_V1_ImportBuildingsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Property_V1_ImportBuildingsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importBuildings(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetBuilding" method.
     ///
     /// - Parameters:
@@ -6407,6 +7080,41 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
             metadata: metadata
         )
         return try await self.createCompany(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportCompanies" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of property companies (物业企业台账), at most 500 rows a call: a row's key
+    /// > is its unified social credit code; created or updated by CreateCompany's and UpdateCompany's
+    /// > rules.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCompanies<Result>(
+        _ message: Governance_Property_V1_ImportCompaniesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Property_V1_ImportCompaniesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importCompanies(
             request: request,
             options: options,
             onResponse: handleResponse

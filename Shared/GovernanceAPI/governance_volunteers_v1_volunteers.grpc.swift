@@ -115,6 +115,19 @@ public enum Governance_Volunteers_V1_VolunteersService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportVolunteers" metadata.
+        public enum ImportVolunteers: Sendable {
+            /// Request type for "ImportVolunteers".
+            public typealias Input = Governance_Volunteers_V1_ImportVolunteersRequest
+            /// Response type for "ImportVolunteers".
+            public typealias Output = Governance_Common_V1_ImportResponse
+            /// Descriptor for "ImportVolunteers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.volunteers.v1.VolunteersService"),
+                method: "ImportVolunteers",
+                type: .unary
+            )
+        }
         /// Namespace for "GetVolunteer" metadata.
         public enum GetVolunteer: Sendable {
             /// Request type for "GetVolunteer".
@@ -566,6 +579,7 @@ public enum Governance_Volunteers_V1_VolunteersService: Sendable {
             AddTeamMember.descriptor,
             RemoveTeamMember.descriptor,
             CreateVolunteer.descriptor,
+            ImportVolunteers.descriptor,
             GetVolunteer.descriptor,
             ListVolunteers.descriptor,
             UpdateVolunteer.descriptor,
@@ -745,6 +759,26 @@ extension Governance_Volunteers_V1_VolunteersService {
             request: GRPCCore.StreamingServerRequest<Governance_Volunteers_V1_CreateVolunteerRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Volunteers_V1_Volunteer>
+
+        /// Handle the "ImportVolunteers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+        /// > digest of the volunteer's ID number, else of their phone; created or updated by
+        /// > CreateVolunteer's and UpdateVolunteer's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Volunteers_V1_ImportVolunteersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Common_V1_ImportResponse` messages.
+        func importVolunteers(
+            request: GRPCCore.StreamingServerRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse>
 
         /// Handle the "GetVolunteer" method.
         ///
@@ -1454,6 +1488,26 @@ extension Governance_Volunteers_V1_VolunteersService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Volunteers_V1_Volunteer>
 
+        /// Handle the "ImportVolunteers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+        /// > digest of the volunteer's ID number, else of their phone; created or updated by
+        /// > CreateVolunteer's and UpdateVolunteer's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Volunteers_V1_ImportVolunteersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Common_V1_ImportResponse` message.
+        func importVolunteers(
+            request: GRPCCore.ServerRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>
+
         /// Handle the "GetVolunteer" method.
         ///
         /// > Source IDL Documentation:
@@ -2160,6 +2214,26 @@ extension Governance_Volunteers_V1_VolunteersService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Volunteers_V1_Volunteer
 
+        /// Handle the "ImportVolunteers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+        /// > digest of the volunteer's ID number, else of their phone; created or updated by
+        /// > CreateVolunteer's and UpdateVolunteer's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Volunteers_V1_ImportVolunteersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Common_V1_ImportResponse` to respond with.
+        func importVolunteers(
+            request: Governance_Volunteers_V1_ImportVolunteersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Common_V1_ImportResponse
+
         /// Handle the "GetVolunteer" method.
         ///
         /// > Source IDL Documentation:
@@ -2824,6 +2898,17 @@ extension Governance_Volunteers_V1_VolunteersService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Volunteers_V1_VolunteersService.Method.ImportVolunteers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Volunteers_V1_ImportVolunteersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Common_V1_ImportResponse>(),
+            handler: { request, context in
+                try await self.importVolunteers(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Volunteers_V1_VolunteersService.Method.GetVolunteer.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Volunteers_V1_GetVolunteerRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Volunteers_V1_Volunteer>(),
@@ -3274,6 +3359,17 @@ extension Governance_Volunteers_V1_VolunteersService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Volunteers_V1_Volunteer> {
         let response = try await self.createVolunteer(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importVolunteers(
+        request: GRPCCore.StreamingServerRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Common_V1_ImportResponse> {
+        let response = try await self.importVolunteers(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3742,6 +3838,19 @@ extension Governance_Volunteers_V1_VolunteersService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Volunteers_V1_Volunteer> {
         return GRPCCore.ServerResponse<Governance_Volunteers_V1_Volunteer>(
             message: try await self.createVolunteer(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importVolunteers(
+        request: GRPCCore.ServerRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse> {
+        return GRPCCore.ServerResponse<Governance_Common_V1_ImportResponse>(
+            message: try await self.importVolunteers(
                 request: request.message,
                 context: context
             ),
@@ -4358,6 +4467,31 @@ extension Governance_Volunteers_V1_VolunteersService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Volunteers_V1_Volunteer>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Volunteers_V1_Volunteer>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportVolunteers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+        /// > digest of the volunteer's ID number, else of their phone; created or updated by
+        /// > CreateVolunteer's and UpdateVolunteer's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Volunteers_V1_ImportVolunteersRequest` message.
+        ///   - serializer: A serializer for `Governance_Volunteers_V1_ImportVolunteersRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importVolunteers<Result>(
+            request: GRPCCore.ClientRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Volunteers_V1_ImportVolunteersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetVolunteer" method.
@@ -5351,6 +5485,42 @@ extension Governance_Volunteers_V1_VolunteersService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Volunteers_V1_VolunteersService.Method.CreateVolunteer.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportVolunteers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+        /// > digest of the volunteer's ID number, else of their phone; created or updated by
+        /// > CreateVolunteer's and UpdateVolunteer's rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Volunteers_V1_ImportVolunteersRequest` message.
+        ///   - serializer: A serializer for `Governance_Volunteers_V1_ImportVolunteersRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Common_V1_ImportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importVolunteers<Result>(
+            request: GRPCCore.ClientRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Volunteers_V1_ImportVolunteersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Common_V1_ImportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Volunteers_V1_VolunteersService.Method.ImportVolunteers.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -6677,6 +6847,37 @@ extension Governance_Volunteers_V1_VolunteersService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportVolunteers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+    /// > digest of the volunteer's ID number, else of their phone; created or updated by
+    /// > CreateVolunteer's and UpdateVolunteer's rules.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Volunteers_V1_ImportVolunteersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importVolunteers<Result>(
+        request: GRPCCore.ClientRequest<Governance_Volunteers_V1_ImportVolunteersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importVolunteers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Volunteers_V1_ImportVolunteersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Common_V1_ImportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetVolunteer" method.
     ///
     /// > Source IDL Documentation:
@@ -7847,6 +8048,41 @@ extension Governance_Volunteers_V1_VolunteersService.ClientProtocol {
             metadata: metadata
         )
         return try await self.createVolunteer(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportVolunteers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a register of volunteers (志愿者台账), at most 500 rows a call: a row's key is the
+    /// > digest of the volunteer's ID number, else of their phone; created or updated by
+    /// > CreateVolunteer's and UpdateVolunteer's rules.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importVolunteers<Result>(
+        _ message: Governance_Volunteers_V1_ImportVolunteersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Common_V1_ImportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Volunteers_V1_ImportVolunteersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importVolunteers(
             request: request,
             options: options,
             onResponse: handleResponse

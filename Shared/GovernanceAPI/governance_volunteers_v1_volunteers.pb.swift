@@ -2655,6 +2655,46 @@ public nonisolated struct Governance_Volunteers_V1_WatchMobilisationsRequest: Se
   public init() {}
 }
 
+public nonisolated struct Governance_Volunteers_V1_ImportVolunteersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rows: [Governance_Volunteers_V1_ImportedVolunteer] = []
+
+  public var validateOnly: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Governance_Volunteers_V1_ImportedVolunteer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var row: Int32 = 0
+
+  /// The volunteer's compound by name within volunteer.division_code, when compound_id is empty.
+  public var compoundName: String = String()
+
+  public var volunteer: Governance_Volunteers_V1_Volunteer {
+    get {_volunteer ?? Governance_Volunteers_V1_Volunteer()}
+    set {_volunteer = newValue}
+  }
+  /// Returns true if `volunteer` has been explicitly set.
+  public var hasVolunteer: Bool {self._volunteer != nil}
+  /// Clears the value of `volunteer`. Subsequent reads from it will return its default value.
+  public mutating func clearVolunteer() {self._volunteer = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _volunteer: Governance_Volunteers_V1_Volunteer? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "governance.volunteers.v1"
@@ -6346,6 +6386,85 @@ nonisolated extension Governance_Volunteers_V1_WatchMobilisationsRequest: SwiftP
   public static func ==(lhs: Governance_Volunteers_V1_WatchMobilisationsRequest, rhs: Governance_Volunteers_V1_WatchMobilisationsRequest) -> Bool {
     if lhs.volunteerID != rhs.volunteerID {return false}
     if lhs.includeOpen != rhs.includeOpen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Volunteers_V1_ImportVolunteersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportVolunteersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{3}validate_only\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.validateOnly) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rows.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rows, fieldNumber: 1)
+    }
+    if self.validateOnly != false {
+      try visitor.visitSingularBoolField(value: self.validateOnly, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Volunteers_V1_ImportVolunteersRequest, rhs: Governance_Volunteers_V1_ImportVolunteersRequest) -> Bool {
+    if lhs.rows != rhs.rows {return false}
+    if lhs.validateOnly != rhs.validateOnly {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Governance_Volunteers_V1_ImportedVolunteer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportedVolunteer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}row\0\u{3}compound_name\0\u{1}volunteer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.row) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.compoundName) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._volunteer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.row != 0 {
+      try visitor.visitSingularInt32Field(value: self.row, fieldNumber: 1)
+    }
+    if !self.compoundName.isEmpty {
+      try visitor.visitSingularStringField(value: self.compoundName, fieldNumber: 2)
+    }
+    try { if let v = self._volunteer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Governance_Volunteers_V1_ImportedVolunteer, rhs: Governance_Volunteers_V1_ImportedVolunteer) -> Bool {
+    if lhs.row != rhs.row {return false}
+    if lhs.compoundName != rhs.compoundName {return false}
+    if lhs._volunteer != rhs._volunteer {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
