@@ -106,6 +106,13 @@ for name, call in [("city-stats", "GetCaseStatistics"), ("city-coverage", "GetCo
     if whole_city:
         targets.append(f"| {call}, whole city, one call at a time | p99 {fmt(whole_city['p99'], 1)} ms, max {fmt(whole_city['max'], 1)} ms "
                        f"| | at most 200 ms, every call | {'met' if whole_city['max'] <= 200 and not whole_city['errors'] else 'missed'} |")
+for run in report("export"):
+    worst = max(run["peak_mb"].values(), default=0)
+    met = run["seconds"] <= 60 and worst <= 150
+    targets.append(f"| export of every case as {run['format'].upper()} ({run['rows']:,} rows, {run['bytes'] / 1e6:,.0f} MB), "
+                   f"curl through the gateway | {run['seconds']:.1f} s; peak RSS " + ", ".join(
+                       f"{name} {mb:.0f} MB" for name, mb in sorted(run["peak_mb"].items())) +
+                   f" | | at most 60 s, every process at most 150 MB | {'met' if met else 'missed'} |")
 sqlite = first("sqlite")
 if sqlite and first("case-create"):
     targets.append(f"| what storage costs: raw SQLite single-row transactions | {fmt(sqlite['throughput'])}/s | "

@@ -80,6 +80,8 @@ load webhooks webhooks --rate 500 --receiver-port $((18600 + offset))
 load city-stats city-stats
 load city-coverage city-coverage
 memory loaded
+echo "== export"
+scripts/export-benchmark.sh "$bin" "$data" "$offset" "$up" "$results"
 
 # The microbenchmarks run once the system is stopped, so that nothing else competes for the cores.
 kill "$echo_server" "$up" 2>/dev/null || true

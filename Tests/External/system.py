@@ -67,9 +67,10 @@ class System:
     """`governance up` on free ports with its own data directory; stopped with SIGINT.
 
     `env` adds variables to the processes' environment (limits, heartbeat); `archive` is a
-    .tgz of a data directory (databases and keys) the system starts from instead of an empty one."""
+    .tgz of a data directory (databases and keys) the system starts from instead of an empty one;
+    `demo` loads the demo city (`up --demo`) before "all healthy"."""
 
-    def __init__(self, env: dict | None = None, archive: pathlib.Path | None = None):
+    def __init__(self, env: dict | None = None, archive: pathlib.Path | None = None, demo: bool = False):
         self.data = tempfile.mkdtemp(prefix="governance-external-")
         if archive is not None:
             with tarfile.open(archive) as bundle:
@@ -80,7 +81,8 @@ class System:
         for _ in range(3):
             self.offset = free_offset()
             self.process = subprocess.Popen(
-                [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)],
+                [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)]
+                + (["--demo"] if demo else []),
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
             healthy = False
             for line in self.process.stdout:

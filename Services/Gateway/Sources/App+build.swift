@@ -18,13 +18,17 @@ public struct GatewayDoor: Sendable {
   let map: MapController
   let resident: ResidentController
   let delivery: DeliveryController
+  let reports: ReportController
+  let exports: ExportController
+  let imports: ImportController
   let authentication: AuthenticationMiddleware
 
   public init(
     store: GatewayStore, peers: PeerClients, streams: StreamRelay, secureCookies: Bool = false,
     open311: Open311Configuration = Open311Configuration(), map settings: MapSettings = MapSettings(),
     sender: any MessageSender = LogMessageSender(logger: Logger(label: "gateway.messages")),
-    dispatcher: DeliveryDispatcher? = nil, allowPrivateTargets: Bool = false
+    dispatcher: DeliveryDispatcher? = nil, allowPrivateTargets: Bool = false, importRunner: ImportRunner? = nil,
+    importDirectory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("imports")
   ) {
     connect = ConnectController(store: store, peers: peers, streams: streams)
     session = SessionController(store: store, secureCookies: secureCookies)
@@ -35,6 +39,9 @@ public struct GatewayDoor: Sendable {
     map = MapController(peers: peers, settings: settings)
     resident = ResidentController(store: store, peers: peers, sender: sender, secureCookies: secureCookies)
     delivery = DeliveryController(store: store, allowPrivateTargets: allowPrivateTargets, dispatcher: dispatcher)
+    reports = ReportController(peers: peers)
+    exports = ExportController(store: store, peers: peers)
+    imports = ImportController(store: store, runner: importRunner, directory: importDirectory)
     authentication = AuthenticationMiddleware(store: store)
   }
 }
@@ -46,7 +53,8 @@ public struct GatewayDoor: Sendable {
 /// middleware; Leaflet at `/vendor/leaflet/` when `--map-library` names it; Open311 GeoReport
 /// v2 (`/open311/v2/`), whose POST carries its own `api_key`; and the residents' API
 /// (`/resident/`), whose sessions are proved phone numbers (ResidentController); the bell,
-/// webhooks, deliveries and message routes (DeliveryController).
+/// webhooks, deliveries and message routes (DeliveryController); lists as spreadsheets
+/// (`/exports`, ExportController) and register imports (`/imports`, ImportController).
 public func buildRouter(
   probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {
@@ -76,6 +84,9 @@ public func buildRouter(
   authenticated.addRoutes(door.attachments.endpoints)
   authenticated.addRoutes(door.map.endpoints)
   authenticated.addRoutes(door.delivery.endpoints)
+  authenticated.addRoutes(door.reports.endpoints)
+  authenticated.addRoutes(door.exports.endpoints)
+  authenticated.addRoutes(door.imports.endpoints)
   authenticated.addRoutes(door.connect.endpoints)
   return router
 }
@@ -121,10 +132,12 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     settings: try DeliveryRules.Settings.resolve(environment: ProcessInfo.processInfo.environment),
     allowPrivateTargets: allowPrivate, logger: logger)
   let relay = OutboxRelay(store: store, peers: peers, dispatcher: dispatcher, logger: logger)
+  let imports = ImportRunner(store: store, peers: peers, logger: logger)
   let door = GatewayDoor(
     store: store, peers: peers, streams: streams, secureCookies: secure, open311: open311, map: map,
     sender: sender, dispatcher: dispatcher,
-    allowPrivateTargets: allowPrivate)
+    allowPrivateTargets: allowPrivate, importRunner: imports,
+    importDirectory: URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("imports"))
   let application = Application(
     router: buildRouter(probe: { await probe.check() }, door: door),
     // A connection that sends no request (nothing, or headers that never end) or sits idle after
@@ -140,5 +153,10 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
   let pruning = PeriodicService("delivery pruning", every: .seconds(3600), logger: logger, what: "rows") {
     try await store.pruneDeliveries()
   }
-  return (application, [peers, streams, dispatcher, relay, pruning])
+  let importPruning = PeriodicService("import pruning", every: .seconds(3600), logger: logger, what: "jobs") {
+    let files = try await store.pruneImportJobs()
+    for path in files { try? FileManager.default.removeItem(atPath: path) }
+    return files.count
+  }
+  return (application, [peers, streams, dispatcher, relay, imports, pruning, importPruning])
 }

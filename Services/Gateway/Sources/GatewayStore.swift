@@ -70,6 +70,7 @@ public struct GatewayStore: Sendable {
     }
     registerResidentMigration(&migrator)
     registerDeliveryMigration(&migrator)
+    registerImportMigration(&migrator)
     return migrator
   }
 

@@ -20,7 +20,8 @@ struct VolunteersServiceCommand: AsyncParsableCommand {
           VolunteersService(
             store: VolunteersStore(writer: runtime.database, vault: runtime.vault),
             peers: VolunteerPeers(
-              organisation: runtime.peers.client(for: .organisation), grid: runtime.peers.client(for: .grid)))
+              organisation: runtime.peers.client(for: .organisation), grid: runtime.peers.client(for: .grid),
+              property: runtime.peers.client(for: .property)))
         ]
       },
       backgroundServices: { runtime in

@@ -105,7 +105,9 @@ public enum Authorization {
   /// The rule "a request names divisions within the caller's jurisdiction (or above it, to read
   /// what applies there)": PERMISSION_DENIED otherwise.
   public static func checkRequest(_ message: some SwiftProtobuf.Message, by principal: Principal) throws {
-    guard !principal.scope.isEmpty else { return }
+    // A register import answers a row outside the jurisdiction with that row's own refusal
+    // (ImportBatch), the rest going in, so its handler checks each row instead.
+    guard !principal.scope.isEmpty, !(message is any RowWiseJurisdiction) else { return }
     var collector = DivisionCollector()
     try collector.collect(message)
     for code in collector.codes { try Jurisdiction.checkReadable(code, by: principal) }
@@ -162,3 +164,15 @@ struct DivisionCollector: SwiftProtobuf.Visitor {
     fieldNumber: Int
   ) throws {}
 }
+
+/// A request whose rows are each checked against the caller's jurisdiction by its handler, one
+/// refusal per row (the register imports, `ImportBatch`), rather than refused whole.
+public protocol RowWiseJurisdiction {}
+
+extension Governance_Property_V1_ImportCompoundsRequest: RowWiseJurisdiction {}
+extension Governance_Property_V1_ImportBuildingsRequest: RowWiseJurisdiction {}
+extension Governance_Property_V1_ImportCompaniesRequest: RowWiseJurisdiction {}
+extension Governance_Organisation_V1_ImportMembersRequest: RowWiseJurisdiction {}
+extension Governance_Grid_V1_ImportDivisionsRequest: RowWiseJurisdiction {}
+extension Governance_Grid_V1_ImportGridWorkersRequest: RowWiseJurisdiction {}
+extension Governance_Volunteers_V1_ImportVolunteersRequest: RowWiseJurisdiction {}

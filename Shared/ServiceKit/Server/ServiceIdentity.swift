@@ -64,7 +64,7 @@ public enum ServiceIdentity: String, CaseIterable, Sendable, Codable {
     case .organisation: [.property, .grid]
     case .property: [.organisation]
     case .grid: [.organisation, .property]
-    case .volunteers: [.organisation, .grid]
+    case .volunteers: [.organisation, .grid, .property]
     case .evaluation: [.property, .grid, .organisation]
     case .gateway: ServiceIdentity.domainServices
     }

@@ -321,10 +321,11 @@ async function openTree({ pick, onPick, allowClear, within = '', except = '' }) 
   const tree = el('ul', { role: 'tree', class: 'tree' });
   const choose = (code) => { dialog.close(); dialog.remove(); onPick(code); };
   const canPick = (node) => pick === 'any' || (pick === 'grid' && node.level === 'DIVISION_LEVEL_GRID')
-    || (pick === 'community' && node.level === 'DIVISION_LEVEL_COMMUNITY');
+    || (pick === 'community' && node.level === 'DIVISION_LEVEL_COMMUNITY')
+    || (pick === 'division' && ['DIVISION_LEVEL_DISTRICT', 'DIVISION_LEVEL_STREET'].includes(node.level));
   const item = (node) => {
     const isCommunity = node.level === 'DIVISION_LEVEL_COMMUNITY';
-    const hasChildren = isCommunity ? pick !== 'community' : (places.children.get(node.code) ?? []).length > 0;
+    const hasChildren = isCommunity ? !['community', 'division'].includes(pick) : (places.children.get(node.code) ?? []).length > 0;
     const li = el('li', { role: 'treeitem', 'aria-expanded': hasChildren ? 'false' : null });
     const children = el('ul', { role: 'group', hidden: true });
     const toggle = hasChildren ? el('button', { type: 'button', class: 'toggle', 'aria-label': `${t('expand')} ${node.name}`, text: '▸',
@@ -407,8 +408,26 @@ function ask(title, fields, { confirmText = t('confirm'), run, fieldFor = {}, ca
 function listView({ id, service, method, key, filters = [], columns, open, request = () => ({}), prepare, pageSize = 20 }) {
   const form = el('form', { class: 'filters', id: `${id}-filters`, role: 'search' });
   for (const filter of filters) form.append(filter);
+  // Exports write every record the search selects, in the order shown, as a file the browser
+  // saves as it arrives (GET /exports/…, ExportController).
+  const exportLink = (format, extra = {}) => {
+    const asked = { ...(query ?? request(Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== '')))),
+      ...(sort ? { orderBy: sort } : {}) };
+    const params = new URLSearchParams({ format, request: JSON.stringify(asked), ...extra });
+    const link = el('a', { href: `/exports/${service}/${method}?${params}`, download: '' });
+    document.body.append(link); link.click(); link.remove();
+  };
+  const revealExport = method === 'ListMembers' && may(`${S.org.split('.').pop()}/RevealContact`)
+    ? el('button', { type: 'button', class: 'secondary', id: `${id}-export-reveal`, text: t('exportReveal'), onclick: async () => {
+      const reason = await ask(t('exportReveal'), [field(t('exportRevealReason'),
+        el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 200, id: `${id}-export-reason` }))], { run: async (v) => v.reason });
+      if (reason) exportLink('xlsx', { reveal: 'true', reason });
+    } }) : null;
   form.append(el('div', { class: 'filter-buttons' }, el('button', { type: 'submit', id: `${id}-search`, text: t('search') }),
-    el('button', { type: 'reset', class: 'secondary', text: t('reset') })));
+    el('button', { type: 'reset', class: 'secondary', text: t('reset') }),
+    el('button', { type: 'button', class: 'secondary', id: `${id}-export-xlsx`, text: t('exportXlsx'), onclick: () => exportLink('xlsx') }),
+    el('button', { type: 'button', class: 'secondary', id: `${id}-export-csv`, text: t('exportCsv'), onclick: () => exportLink('csv') }),
+    revealExport));
   const table = el('table', { id: `${id}-table`, class: 'list' });
   const pager = el('div', { class: 'pager' });
   const status = el('p', { class: 'list-status', role: 'status' });
@@ -2227,21 +2246,216 @@ async function deliveriesPage() {
   await Promise.all([subscriptions.load().then(() => deliveries.load()), routes.load()]);
 }
 
+// ---- The monthly report (月度报表): a district's or street's figures for a month or quarter ----
+
+/** Who may make a report: a caller whose jurisdiction holds a district or a street. */
+const reportAllowed = () => (session?.scope ?? '').length <= 9 && !['resident', 'recipient'].includes(session?.role);
+/** The periods offered: months or quarters of the city's calendar up to the current one, newest first. */
+function reportPeriods(kind) {
+  const today = Object.fromEntries(cityClock.formatToParts(new Date()).map((part) => [part.type, Number(part.value)]));
+  const periods = [];
+  if (kind === 'month') {
+    for (let back = 0; back < 24; back += 1) {
+      const index = today.year * 12 + today.month - 1 - back;
+      const year = Math.floor(index / 12), month = index % 12 + 1;
+      periods.push({ value: `${year}-${pad(month)}`, text: lang === 'zh' ? `${year}年${month}月` : `${year}-${pad(month)}` });
+    }
+  } else {
+    for (let back = 0; back < 8; back += 1) {
+      const index = today.year * 4 + Math.floor((today.month - 1) / 3) - back;
+      const year = Math.floor(index / 4), quarter = index % 4 + 1;
+      periods.push({ value: `${year}-Q${quarter}`, text: lang === 'zh' ? `${year}年第${quarter}季度` : `${year} Q${quarter}` });
+    }
+  }
+  return periods;
+}
+
+/** The report's figure as the page shows it: shares as percentages, their change in points. */
+function reportValue(value, unit) {
+  if (value === null || value === undefined) return '—';
+  if (unit === 'share') return percent(value);
+  if (unit === 'score') return value.toFixed(2);
+  if (unit === 'hours') return value.toFixed(1);
+  return String(Math.round(value));
+}
+function reportChange(figure) {
+  if (figure.change === null || figure.change === undefined) return '—';
+  const points = figure.unit === 'share';
+  const amount = points ? figure.change * 100 : figure.change;
+  const text = points ? amount.toFixed(1) : reportValue(Math.abs(amount), figure.unit);
+  if (Number(text) === 0 || Math.round(Math.abs(amount) * 100) === 0) return points ? t('reportPoints', { n: '0.0' }) : '0';
+  const signed = `${amount > 0 ? '+' : '−'}${points ? Math.abs(amount).toFixed(1) : text}`;
+  return points ? t('reportPoints', { n: signed }) : signed;
+}
+
+let reportChoice = null;
+
+async function reportPage() {
+  if (!reportAllowed()) { show(message(t('reportNoDivision'))); return; }
+  const scope = session.scope || '';
+  // The caller's own district or street first; a city's administrator starts at its first district.
+  const own = scope.length === 6 || scope.length === 9 ? scope.padEnd(12, '0') : '';
+  const first = places.roots().find((node) => ['DIVISION_LEVEL_DISTRICT', 'DIVISION_LEVEL_STREET'].includes(node.level));
+  const choice = reportChoice ?? { division: own || first?.code || '', kind: 'month', period: reportPeriods('month')[1].value };
+  const picker = placePicker({ name: 'division', label: t('reportDivision'), pick: 'division', required: true, value: choice.division });
+  const kind = el('select', { name: 'kind', id: 'report-kind' }, ['month', 'quarter'].map((k) => el('option', {
+    value: k, text: t(`reportKind_${k}`), selected: k === choice.kind })));
+  const period = el('select', { name: 'period', id: 'report-period' });
+  const fillPeriods = (selected) => period.replaceChildren(...reportPeriods(kind.value).map((p) => el('option', {
+    value: p.value, text: p.text, selected: p.value === selected })));
+  fillPeriods(choice.period);
+  kind.addEventListener('change', () => fillPeriods(reportPeriods(kind.value)[1].value));
+  const download = el('a', { id: 'report-download', class: 'button secondary', download: '', text: t('reportDownload') });
+  const status = statusLine('report-status');
+  const output = el('div', { id: 'report-output', class: 'report-sheet' });
+  const form = el('form', { id: 'report-form', class: 'filters report-controls no-print' }, picker, field(t('reportKind'), kind),
+    field(t('reportPeriod'), period),
+    el('div', { class: 'filter-buttons' }, el('button', { type: 'submit', id: 'report-show', text: t('reportShow') }),
+      el('button', { type: 'button', class: 'secondary', id: 'report-print', text: t('reportPrint'), onclick: () => window.print() }),
+      download));
+  const query = (format) => new URLSearchParams({ division: prefixOf(form.division.value), period: period.value, format });
+  const load = async () => {
+    reportChoice = { division: form.division.value, kind: kind.value, period: period.value };
+    download.href = `/reports/monthly?${query('xlsx')}`;
+    if (!form.division.value) { say(status, t('reportPickDivision'), 'error'); return; }
+    say(status, t('loading'));
+    output.setAttribute('aria-busy', 'true');
+    try {
+      const response = await fetch(`/reports/monthly?${query('json')}`, { credentials: 'same-origin' });
+      const answer = await response.json().catch(() => ({ code: 'internal', message: response.statusText }));
+      if (!response.ok) throw new ServiceError(answer.code, answer.message, answer.details);
+      output.replaceChildren(...reportView(answer));
+      say(status, '');
+    } catch (error) {
+      output.replaceChildren();
+      // A refused parameter is named with its rule, in the console's words.
+      const rule = error instanceof ServiceError ? UI[lang][`reportRule_${error.field}_${error.code}`] : undefined;
+      say(status, rule ? `${ERROR_CODES[lang][error.code] ?? error.code}${lang === 'zh' ? '：' : ': '}${rule}` : errorText(error), 'error');
+    } finally {
+      output.removeAttribute('aria-busy');
+    }
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); load(); });
+  show(el('div', { class: 'page-head no-print' }, el('h2', { text: t('reports') })), el('div', { class: 'card no-print' }, form, status), output);
+  await load();
+}
+
+/** The report as the page shows and prints it: a title, then a table per topic. */
+function reportView(report) {
+  const name = places.names.get(report.division.code) ?? report.division.name;
+  const title = lang === 'zh' ? report.title
+    : `${name} · ${t(`reportKind_${report.period.kind}`)} · ${report.period.label}`;
+  const [colon, open, close, gap] = lang === 'zh' ? ['：', '（', '）', '　'] : [': ', ' (', ')', '; '];
+  const span = (period) => `${period.label}${open}${period.from} ${t('reportTo')} ${period.to}${period.under_way ? t('reportUnderWay') : ''}${close}`;
+  const head = el('div', { class: 'report-head' }, el('h2', { id: 'report-title', text: title }),
+    el('p', { class: 'report-meta' }, `${t('reportCurrent')}${colon}${span(report.period)}${gap}${t('reportPrevious')}${colon}${span(report.previous)}`),
+    el('p', { class: 'report-meta' }, `${t('reportGenerated')}${colon}${formatTime(report.generated_time)}`));
+  const topics = report.topics.map((topic) => el('section', { class: 'report-topic', id: `report-${topic.key}` },
+    el('h3', { text: t(`reportTopic_${topic.key}`) }),
+    el('table', { class: 'list report-table' },
+      el('thead', {}, el('tr', {}, [t('reportFigure'), t('reportCurrent'), t('reportPrevious'), t('reportChange')].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, topic.figures.map((figure) => el('tr', { 'data-key': figure.key },
+        el('th', { scope: 'row', text: `${lang === 'zh' ? figure.name : REPORT_FIGURES_EN[figure.key] ?? figure.name}${figure.snapshot ? t('reportSnapshot') : ''}` }),
+        el('td', { class: 'number', text: reportValue(figure.current, figure.unit) }),
+        el('td', { class: 'number', text: reportValue(figure.previous, figure.unit) }),
+        el('td', { class: 'number', text: reportChange(figure) }))))),
+    el('ul', { class: 'report-notes' }, (lang === 'zh' ? topic.notes : [t(`reportNote_${topic.key}`)]).map((note) => el('li', { text: note })))));
+  return [head, ...topics];
+}
+
 // ---- Navigation ----
 
+// ---- Register imports (台账导入): template, dry run, import, problems ----
+
+const IMPORT_POLL = 2000;
+
+async function importsPage() {
+  const registers = await rest('GET', '/import-templates');
+  const select = el('select', { name: 'register', id: 'import-register' },
+    registers.map((r) => el('option', { value: r.register, text: r.title })));
+  const columns = el('div', { id: 'import-columns' });
+  const template = el('a', { id: 'import-template', class: 'button secondary', text: t('importTemplate'), download: '' });
+  const describe = () => {
+    const chosen = registers.find((r) => r.register === select.value);
+    template.href = `/import-templates/${chosen.register}`;
+    columns.replaceChildren(el('p', { class: 'hint', text: `${t('importKey')}：${chosen.key}` }),
+      recordTable('import-columns-table', [t('importColumns'), t('required'), t('note')],
+        chosen.columns.map((c) => ({ cells: [c.header, c.required ? '✓' : '', [c.example, c.note].filter(Boolean).join('；')] }))));
+  };
+  select.addEventListener('change', describe);
+  describe();
+  const file = el('input', { type: 'file', name: 'file', id: 'import-file', accept: '.xlsx,.csv', required: true });
+  const status = statusLine('import-status');
+  const jobs = el('div', { id: 'import-jobs' });
+  const form = el('form', { id: 'import-form', class: 'stack' },
+    field(t('importRegister'), select), el('div', {}, template), columns, field(t('importFile'), file),
+    el('button', { type: 'submit', id: 'import-check', text: t('importCheck') }), status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const chosen = file.files[0];
+    if (!chosen) { say(status, t('chooseFile'), 'error'); return; }
+    say(status, t('working'));
+    const response = await fetch(`/imports/${select.value}?${new URLSearchParams({ dryRun: 'true', filename: chosen.name })}`, {
+      method: 'POST', credentials: 'same-origin', body: chosen,
+      headers: { 'X-CSRF-Token': session?.csrfToken ?? '', 'Content-Type': 'application/octet-stream' } });
+    const answer = await response.json().catch(() => ({ message: response.statusText }));
+    if (!response.ok) {
+      say(status, answer.zh && lang === 'zh' ? answer.zh : errorText(new ServiceError(answer.code, answer.message, answer.details)), 'error');
+      return;
+    }
+    say(status, t('importQueued'));
+    form.reset(); describe();
+    load();
+  });
+  let timer = null;
+  const act = async (job, action) => {
+    if (action === 'commit' && !window.confirm(t('importCommitConfirm'))) return;
+    try { await rest('POST', `/imports/${job.id}/${action}`); } catch (error) { say(status, errorText(error), 'error'); }
+    load();
+  };
+  const titles = Object.fromEntries(registers.map((r) => [r.register, r.title]));
+  async function load() {
+    clearTimeout(timer);
+    // The page was left: no more polling.
+    if (timer !== null && !jobs.isConnected) return;
+    let list;
+    try { list = await rest('GET', '/imports'); } catch (error) { jobs.replaceChildren(message(errorText(error))); return; }
+    jobs.replaceChildren(recordTable('import-jobs-table',
+      [t('time'), t('importRegister'), t('importFileName'), t('importKind'), t('state'), t('importProgress'), t('importCreated'),
+        t('importUpdated'), t('importUnchanged'), t('importFailed'), t('actions')],
+      list.map((job) => {
+        const share = job.rowsTotal ? Math.round((job.rowsDone / job.rowsTotal) * 100) : 100;
+        const buttons = el('span', { class: 'row-actions' },
+          job.failed ? el('a', { href: `/imports/${job.id}/problems?format=xlsx`, download: '', class: 'problems', text: t('importProblems') }) : null,
+          job.dryRun && job.state === 'done' ? el('button', { type: 'button', class: 'small commit', text: t('importCommit'), onclick: () => act(job, 'commit') }) : null,
+          ['queued', 'running'].includes(job.state) ? el('button', { type: 'button', class: 'secondary small', text: t('importStop'), onclick: () => act(job, 'stop') }) : null,
+          ['stopped', 'failed'].includes(job.state) ? el('button', { type: 'button', class: 'secondary small', text: t('importResume'), onclick: () => act(job, 'resume') }) : null);
+        return { attrs: { 'data-job': job.id }, cells: [formatTime(job.createdAt), titles[job.register] ?? job.register, job.filename, job.dryRun ? t('importDry') : t('importReal'),
+          el('span', { class: `badge ${job.state}`, title: job.error || '', text: t(`importState_${job.state}`) + (job.error ? `：${job.error}` : '') }),
+          el('span', {}, el('progress', { max: 100, value: share }), ` ${job.rowsDone} / ${job.rowsTotal}`),
+          String(job.created), String(job.updated), String(job.unchanged), String(job.failed), buttons] };
+      })));
+    if (list.some((job) => ['queued', 'running'].includes(job.state)) && jobs.isConnected) timer = setTimeout(load, IMPORT_POLL);
+  }
+  show(el('div', { class: 'page-head' }, el('h2', { text: t('imports') })),
+    card('', el('p', { class: 'hint', text: t('importHint') }), form), card(t('importJobs'), jobs));
+  load();
+}
+
 const PAGES = [
-  ['groupWork', [['dashboard', dashboard], ['cases', casesPage], ['map', mapPage]]],
+  ['groupWork', [['dashboard', dashboard], ['cases', casesPage], ['map', mapPage], ['reports', reportPage]]],
   ['groupParty', [['organisations', organisationsPage], ['members', membersPage], ['bodies', bodiesPage], ['gaps', gaps]]],
   ['groupProperty', [['compounds', compoundsPage], ['companies', companiesPage]]],
   ['groupGrid', [['grids', gridsPage], ['workers', workersPage]]],
   ['groupVolunteers', [['teams', teamsPage], ['volunteers', volunteersPage], ['posts', postsPage], ['wishes', wishesPage]]],
   ['groupEvaluation', [['periods', periodsPage], ['composites', compositesPage], ['publications', publicationsPage], ['items', itemsPage]]],
-  ['groupSystem', [['audit', auditTrail], ['deliveries', deliveriesPage]]],
+  ['groupSystem', [['imports', importsPage], ['audit', auditTrail], ['deliveries', deliveriesPage]]],
 ];
 // The audit trail is read by auditors and city administrators only, deliveries and message routes
 // are kept by city administrators only (the gateway refuses others).
-const pageAllowed = (page) => (page === 'audit' ? ['auditor', 'city_admin'].includes(session?.role)
-  : page === 'deliveries' ? session?.role === 'city_admin' : true);
+const pageAllowed = (page) => (page === 'reports' ? reportAllowed() : page === 'audit' ? ['auditor', 'city_admin'].includes(session?.role)
+  : page === 'deliveries' ? session?.role === 'city_admin'
+    : page === 'imports' ? ['city_admin', 'district', 'street', 'community'].includes(session?.role) : true);
 const pageTable = Object.fromEntries(PAGES.flatMap(([, pages]) => pages));
 
 /** Detail pages by their address (`#case/ID`), so Back and Forward reach them and a link opens one. */

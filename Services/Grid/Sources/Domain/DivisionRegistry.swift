@@ -47,6 +47,16 @@ public enum DivisionRegistry {
 }
 
 extension DivisionRegistry {
+  /// The rule "a division is renamed; its code and level are its identity and never change":
+  /// `division` called `name`; INVALID_ARGUMENT naming `division.name` for a name it cannot have.
+  public static func renamed(_ division: Division, to name: String) throws(DomainError) -> Division {
+    var renamed = division
+    renamed.name = try FieldValidation.requiredName(name, field: "division.name")
+    return renamed
+  }
+}
+
+extension DivisionRegistry {
   /// The rule "a division code given in a request names a registered division".
   public static func checkRegistered(_ code: String, field: String, registered: Bool) throws(DomainError) {
     guard registered else {

@@ -88,3 +88,14 @@ extension GridService {
     }
   }
 }
+
+extension GridService {
+  /// Takes a register of divisions (区划台账) with their boundaries, at most 500 rows a call: each row matched by its
+  /// code, created or renamed by CreateDivision's and UpdateDivision's rules, its boundary checked as ImportBoundaries
+  /// checks it; one result per row, a row that breaks a rule FAILED while the others go in.
+  public func importDivisions(request: Governance_Grid_V1_ImportDivisionsRequest, context: ServerContext) async throws
+    -> Governance_Common_V1_ImportResponse
+  {
+    try await store.importDivisions(request, by: Principal.current)
+  }
+}

@@ -57,3 +57,14 @@ extension GridService {
     try await store.listShifts(request)
   }
 }
+
+extension GridService {
+  /// Takes a register of grid workers with their weekly duties (网格员台账), at most 500 rows a call: each row matched
+  /// by the worker's phone within their community, created or updated by CreateGridWorker's and UpdateGridWorker's
+  /// rules, the duties set as shifts for the 28 days from today by SetDutyRoster's; one result per row.
+  public func importGridWorkers(request: Governance_Grid_V1_ImportGridWorkersRequest, context: ServerContext)
+    async throws -> Governance_Common_V1_ImportResponse
+  {
+    try await store.importGridWorkers(request, by: Principal.current)
+  }
+}

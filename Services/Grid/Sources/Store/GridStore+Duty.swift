@@ -13,21 +13,34 @@ extension GridStore {
   public func createWorker(
     _ request: Governance_Grid_V1_CreateGridWorkerRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Worker {
-    let worker = try DutyRoster.validateNew(request.worker)
+    let worker = try Self.validateNewWorker(request.worker, by: principal)
+    return try await writer.write { db in
+      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
+        try Self.insertWorker(db, worker, by: principal, at: time)
+      }
+    }
+  }
+
+  /// CreateGridWorker's rules before its transaction: `proposed` validated as a new worker, a
+  /// sign-in bound only by staff.
+  static func validateNewWorker(_ proposed: Worker, by principal: Principal) throws(DomainError) -> Worker {
+    let worker = try DutyRoster.validateNew(proposed)
     if !worker.principalID.isEmpty {
       try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal)
     }
-    return try await writer.write { db in
-      try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        for (index, grid) in worker.gridCodes.enumerated() {
-          try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
-        }
-        try Self.checkSignInFree(db, worker)
-        let created = try RecordTable.insertNew(db, worker, by: principal, at: time)
-        try Self.replaceServedGrids(db, of: created)
-        return created
-      }
+    return worker
+  }
+
+  /// CreateGridWorker's rules and writes inside the caller's transaction: the validated
+  /// `worker`'s grids registered and sign-in free, then the worker and the grids they serve.
+  static func insertWorker(_ db: Database, _ worker: Worker, by principal: Principal, at time: Date) throws -> Worker {
+    for (index, grid) in worker.gridCodes.enumerated() {
+      try requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
     }
+    try checkSignInFree(db, worker)
+    let created = try RecordTable.insertNew(db, worker, by: principal, at: time)
+    try replaceServedGrids(db, of: created)
+    return created
   }
 
   /// The rule "a sign-in stands for one active worker": the phone app finds its worker by it, and
@@ -51,40 +64,56 @@ extension GridStore {
     }
   }
 
+  /// The fields UpdateGridWorker may change.
+  static let workerUpdatePaths: Set<String> = [
+    "name", "phone", "kind", "grid_codes", "principal_id", "party_member_id", "property_company_id", "active",
+  ]
+
   /// Changes what the mask names. A worker who leaves stays on record (active false) and is
   /// no longer found on duty.
   public func updateWorker(
     _ request: Governance_Grid_V1_UpdateGridWorkerRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Worker {
-    let paths = try updatePaths(
-      request.updateMask,
-      allowed: [
-        "name", "phone", "kind", "grid_codes", "principal_id", "party_member_id", "property_company_id", "active",
-      ])
+    let paths = try updatePaths(request.updateMask, allowed: Self.workerUpdatePaths)
     let id = try FieldValidation.requiredID(request.worker.id, field: "worker.id")
+    return try await writer.write { db in
+      let worker = try RecordTable.fetchRequired(db, Worker.self, id: id)
+      let validated = try Self.prepareWorkerUpdate(db, worker, changes: request.worker, paths: paths, by: principal)
+      return try Self.saveWorkerUpdate(db, validated, paths: paths, by: principal, at: time)
+    }
+  }
+
+  /// UpdateGridWorker's rules inside the caller's transaction: `worker` with the fields `paths`
+  /// names taken from `changes`, validated, a sign-in bound only by staff; nothing is written.
+  static func prepareWorkerUpdate(
+    _ db: Database, _ worker: Worker, changes: Worker, paths: [String], by principal: Principal
+  ) throws -> Worker {
     if paths.contains("principal_id") {
       try Jurisdiction.checkMayBindPrincipal(field: "worker.principal_id", by: principal)
     }
-    return try await writer.write { db in
-      var worker = try RecordTable.fetchRequired(db, Worker.self, id: id)
-      let changes = request.worker
-      worker = try worker.merging(changes, paths: paths)
-      // A phone stored under earlier, looser rules is checked only when the update changes it.
-      var candidate = worker
-      if !paths.contains("phone") { candidate.phone = "" }
-      var validated = try DutyRoster.validateNew(candidate)
-      if !paths.contains("phone") { validated.phone = worker.phone }
-      validated.active = worker.active
-      if paths.contains("grid_codes") {
-        for (index, grid) in validated.gridCodes.enumerated() {
-          try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
-        }
+    let worker = try worker.merging(changes, paths: paths)
+    // A phone stored under earlier, looser rules is checked only when the update changes it.
+    var candidate = worker
+    if !paths.contains("phone") { candidate.phone = "" }
+    var validated = try DutyRoster.validateNew(candidate)
+    if !paths.contains("phone") { validated.phone = worker.phone }
+    validated.active = worker.active
+    if paths.contains("grid_codes") {
+      for (index, grid) in validated.gridCodes.enumerated() {
+        try Self.requireGrid(db, code: grid, field: "worker.grid_codes[\(index)]")
       }
-      if paths.contains("principal_id") || paths.contains("active") { try Self.checkSignInFree(db, validated) }
-      let saved = try RecordTable.update(db, validated, by: principal, at: time)
-      if paths.contains("grid_codes") { try Self.replaceServedGrids(db, of: saved) }
-      return saved
     }
+    if paths.contains("principal_id") || paths.contains("active") { try Self.checkSignInFree(db, validated) }
+    return validated
+  }
+
+  /// Writes what `prepareWorkerUpdate` made: the record and, when they changed, the grids served.
+  static func saveWorkerUpdate(
+    _ db: Database, _ worker: Worker, paths: [String], by principal: Principal, at time: Date
+  ) throws -> Worker {
+    let saved = try RecordTable.update(db, worker, by: principal, at: time)
+    if paths.contains("grid_codes") { try Self.replaceServedGrids(db, of: saved) }
+    return saved
   }
 
   public func listWorkers(_ request: Governance_Grid_V1_ListGridWorkersRequest) async throws
@@ -154,11 +183,7 @@ extension GridStore {
   ) async throws -> Governance_Grid_V1_SetDutyRosterResponse {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        try Self.requireGrid(db, code: request.gridCode, field: "grid_code")
-        let workers = Set(
-          try String.fetchAll(
-            db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
-        let shifts = try DutyRoster.validateShifts(request, workersOfGrid: workers)
+        let shifts = try Self.rosterShifts(db, request)
         try db.execute(
           sql: "DELETE FROM duty_shift WHERE grid_code = ? AND start_time >= ? AND end_time <= ?",
           arguments: [request.gridCode, request.windowStart.seconds, request.windowEnd.seconds])
@@ -169,6 +194,20 @@ extension GridStore {
         }
       }
     }
+  }
+
+  /// SetDutyRoster's rules inside the caller's transaction: the grid registered, each shift in
+  /// the window and served by a worker of the grid. `gridField` and `shiftField` name the fields
+  /// in an error (a register's row names its own).
+  static func rosterShifts(
+    _ db: Database, _ request: Governance_Grid_V1_SetDutyRosterRequest, gridField: String = "grid_code",
+    shiftField: (Int) -> String = { "shifts[\($0)]" }
+  ) throws -> [Shift] {
+    try Self.requireGrid(db, code: request.gridCode, field: gridField)
+    let workers = Set(
+      try String.fetchAll(
+        db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
+    return try DutyRoster.validateShifts(request, workersOfGrid: workers, gridField: gridField, shiftField: shiftField)
   }
 
   static func onDuty(_ db: Database, grid: String, at time: Date) throws -> [Shift] {
@@ -479,3 +518,131 @@ extension Governance_Grid_V1_Assignment: AuditedRecord {}
 
 /// Each grid worker's new assignments, pushed on WatchAssignments.
 public typealias AssignmentHub = StreamHub<Governance_Grid_V1_Assignment>
+
+extension GridStore {
+  /// Takes one batch of a register of grid workers (网格员台账): each row matched by the
+  /// worker's phone within their community, then created by CreateGridWorker's rules or changed
+  /// by UpdateGridWorker's in the fields the row gives, and their weekly duties set as shifts
+  /// for the 28 days from today by SetDutyRoster's rules; a row that changes nothing is
+  /// UNCHANGED. Each row is held to the caller's jurisdiction as its own calls would be.
+  public func importGridWorkers(
+    _ request: Governance_Grid_V1_ImportGridWorkersRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Common_V1_ImportResponse {
+    try ImportBatch.checkSize(request.rows.count)
+    let windowStart = DutyRoster.cityMidnight(of: time)
+    return try await writer.write { db in
+      let results = try ImportBatch.run(db, rows: request.rows, validateOnly: request.validateOnly, number: \.row) {
+        db, row in
+        try Self.importGridWorker(db, row, windowStart: windowStart, by: principal, at: time)
+      }
+      return .with { $0.results = results }
+    }
+  }
+
+  /// One row of a register of grid workers, applied inside the batch's savepoint.
+  static func importGridWorker(
+    _ db: Database, _ row: Governance_Grid_V1_ImportedGridWorker, windowStart: Date, by principal: Principal,
+    at time: Date
+  ) throws -> ImportBatch.Applied {
+    try Authorization.checkRequest(row, by: principal)
+    let given = row.worker
+    guard !given.phone.isEmpty else { throw DomainError.invalidArgument(field: "worker.phone", rule: "is required") }
+    let phone = try PhoneNumber.normalized(given.phone, field: "worker.phone")
+    let community = try DutyRoster.importedCommunity(given)
+    try Jurisdiction.checkWritable(community, by: principal)
+    let planned = try DutyRoster.weeklyShifts(row.duties, from: windowStart)
+    let worker: Worker
+    var applied: ImportBatch.Applied
+    if let stored = try workerWithPhone(db, phone, in: community) {
+      let paths = importedWorkerPaths(given)
+      let validated = try prepareWorkerUpdate(db, stored, changes: given, paths: paths, by: principal)
+      try DutyRoster.checkCommunity(validated, community)
+      if validated == stored {
+        worker = stored
+        applied = .unchanged(id: stored.id)
+      } else {
+        worker = try saveWorkerUpdate(db, validated, paths: paths, by: principal, at: time)
+        applied = .updated(id: worker.id)
+      }
+    } else {
+      let validated = try validateNewWorker(given, by: principal)
+      try DutyRoster.checkCommunity(validated, community)
+      worker = try insertWorker(db, validated, by: principal, at: time)
+      applied = .created(id: worker.id)
+    }
+    let rosterChanged = try setWeeklyDuties(
+      db, planned, of: worker.id, from: windowStart, by: principal, at: time)
+    if rosterChanged, case .unchanged(let id) = applied { applied = .updated(id: id) }
+    return applied
+  }
+
+  /// The fields of UpdateGridWorker a register's row gives (those not at their default): the
+  /// phone, which is the row's key, always.
+  static func importedWorkerPaths(_ worker: Worker) -> [String] {
+    var paths = ["phone"]
+    if !worker.name.isEmpty { paths.append("name") }
+    if worker.kind != .unspecified { paths.append("kind") }
+    if !worker.gridCodes.isEmpty { paths.append("grid_codes") }
+    if !worker.principalID.isEmpty { paths.append("principal_id") }
+    if !worker.partyMemberID.isEmpty { paths.append("party_member_id") }
+    if !worker.propertyCompanyID.isEmpty { paths.append("property_company_id") }
+    if worker.active { paths.append("active") }
+    return paths
+  }
+
+  /// The worker of `community` with `phone` (as normalised), if any.
+  static func workerWithPhone(_ db: Database, _ phone: String, in community: String) throws -> Worker? {
+    let workers = try Data.fetchAll(
+      db.cachedStatement(sql: "SELECT record FROM grid_worker WHERE division_code = ? ORDER BY id"),
+      arguments: [community]
+    ).map { try StoredMessage.decode(Worker.self, from: $0) }
+    return try DutyRoster.workerWithPhone(
+      workers.filter { ((try? PhoneNumber.normalized($0.phone, field: "phone")) ?? $0.phone) == phone })
+  }
+
+  /// Replaces `worker`'s shifts starting in the register's window in each grid of `planned`
+  /// with the planned ones, each grid's checked by SetDutyRoster's rules; a grid whose shifts
+  /// are already those is left alone. Whether any shift changed.
+  static func setWeeklyDuties(
+    _ db: Database, _ planned: [DutyRoster.PlannedShift], of worker: String, from windowStart: Date,
+    by principal: Principal, at time: Date
+  ) throws -> Bool {
+    let windowEnd = windowStart.addingTimeInterval(TimeInterval(DutyRoster.importedRosterDays * 86_400))
+    var grids: [String] = []
+    for item in planned where !grids.contains(item.shift.gridCode) { grids.append(item.shift.gridCode) }
+    var changed = false
+    for grid in grids {
+      let items = planned.filter { $0.shift.gridCode == grid }
+      try Jurisdiction.checkWritable(grid, by: principal)
+      let request = Governance_Grid_V1_SetDutyRosterRequest.with {
+        $0.gridCode = grid
+        $0.windowStart = .init(date: windowStart)
+        // A shift of the window's last day may run past its midnight.
+        $0.windowEnd = .init(date: windowEnd.addingTimeInterval(86_400))
+        $0.shifts = items.map { item in
+          var shift = item.shift
+          shift.workerID = worker
+          return shift
+        }
+      }
+      let shifts = try rosterShifts(
+        db, request, gridField: "duties[\(items[0].duty)].grid_code", shiftField: { "duties[\(items[$0].duty)]" })
+      let window = "grid_code = ? AND worker_id = ? AND start_time >= ? AND start_time < ?"
+      let arguments: StatementArguments = [
+        grid, worker, Int64(windowStart.timeIntervalSince1970), Int64(windowEnd.timeIntervalSince1970),
+      ]
+      let existing = try Data.fetchAll(db, sql: "SELECT record FROM duty_shift WHERE \(window)", arguments: arguments)
+        .map { try StoredMessage.decode(Shift.self, from: $0) }
+      let times = { (shifts: [Shift]) in
+        shifts.map { [$0.startTime.seconds, $0.endTime.seconds, Int64($0.rosterOrder)] }.sorted {
+          $0.lexicographicallyPrecedes($1)
+        }
+      }
+      guard times(existing) != times(shifts) else { continue }
+      try db.execute(sql: "DELETE FROM duty_shift WHERE \(window)", arguments: arguments)
+      for shift in shifts { _ = try RecordTable.insertNew(db, shift, by: principal, at: time) }
+      changed = true
+    }
+    return changed
+  }
+}

@@ -145,7 +145,7 @@ extension GridStore {
   ) async throws -> Division {
     _ = try updatePaths(request.updateMask, allowed: ["name"])
     let id = try FieldValidation.requiredID(request.division.id, field: "division.id")
-    let name = try FieldValidation.requiredName(request.division.name, field: "division.name")
+    let name = try DivisionRegistry.renamed(request.division, to: request.division.name).name
     return try await writer.write { db in
       var division = try RecordTable.fetchRequired(db, Division.self, id: id)
       division.name = name
@@ -155,3 +155,47 @@ extension GridStore {
 }
 
 extension Governance_Grid_V1_Grid: AuditedRecord {}
+
+extension GridStore {
+  /// Takes one batch of a register of divisions (区划台账): each row matched by its division
+  /// code, then created by CreateDivision's rules or renamed by UpdateDivision's, its boundary
+  /// (when given) checked and stored as ImportBoundaries does, or left as it is when it already
+  /// holds what the row gives. Each row is held to the caller's jurisdiction as its own call
+  /// would be.
+  public func importDivisions(
+    _ request: Governance_Grid_V1_ImportDivisionsRequest, by principal: Principal, at time: Date = Date()
+  ) async throws -> Governance_Common_V1_ImportResponse {
+    try ImportBatch.checkSize(request.rows.count)
+    return try await writer.write { db in
+      let results = try ImportBatch.run(db, rows: request.rows, validateOnly: request.validateOnly, number: \.row) {
+        db, row in
+        try Self.importDivision(db, row, by: principal, at: time)
+      }
+      return .with { $0.results = results }
+    }
+  }
+
+  /// One row of a register of divisions, applied inside the batch's savepoint.
+  static func importDivision(
+    _ db: Database, _ row: Governance_Grid_V1_ImportedDivision, by principal: Principal, at time: Date
+  ) throws -> ImportBatch.Applied {
+    try Authorization.checkRequest(row, by: principal)
+    let given = row.division
+    let code = try DivisionCode(given.divisionCode, field: "division.division_code")
+    try Jurisdiction.checkWritable(code.code, by: principal)
+    let boundary = given.boundary.isEmpty ? nil : try Boundary.parse(text: given.boundary, field: "division.boundary")
+    guard let id = try divisionID(db, code: code.code) else {
+      var division = try validateNewDivision(db, given)
+      if let boundary { try placeBoundary(db, boundary, on: &division, geometryField: "division.boundary") }
+      return .created(id: try RecordTable.insertNew(db, division, by: principal, at: time).id)
+    }
+    let stored = try RecordTable.fetchRequired(db, Division.self, id: id)
+    var division = stored
+    if !given.name.isEmpty { division = try DivisionRegistry.renamed(division, to: given.name) }
+    if let boundary, boundary.geoJSON != stored.boundary {
+      try placeBoundary(db, boundary, on: &division, geometryField: "division.boundary")
+    }
+    if division == stored { return .unchanged(id: id) }
+    return .updated(id: try RecordTable.update(db, division, by: principal, at: time).id)
+  }
+}

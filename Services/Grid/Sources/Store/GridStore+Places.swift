@@ -23,6 +23,9 @@ extension GridStore {
   /// communities and 300 grids traced in detail has some 30,000; the checks against the parents'
   /// boundaries run in the write transaction, so an import is held to what they do in a second.
   public static let maximumPositionsPerImport = 50_000
+  /// How far, in metres, a boundary may stray outside its parent's when the import names no
+  /// tolerance (ImportBoundaries) or cannot name one (ImportDivisions).
+  public static let defaultToleranceMeters = 20.0
 
   /// Stores the boundaries of one ImportBoundaries request, all or none.
   /// - Throws: INVALID_ARGUMENT naming the feature and the rule (not GeoJSON, a code not
@@ -33,7 +36,7 @@ extension GridStore {
   ) async throws -> Governance_Grid_V1_ImportBoundariesResponse {
     let scope = try DivisionCode(request.divisionCode, field: "division_code")
     try Jurisdiction.checkWritable(scope.code, by: principal)
-    let tolerance = request.toleranceMeters == 0 ? 20 : request.toleranceMeters
+    let tolerance = request.toleranceMeters == 0 ? Self.defaultToleranceMeters : request.toleranceMeters
     guard tolerance.isFinite, (0...1_000).contains(tolerance) else {
       throw DomainError.invalidArgument(field: "tolerance_meters", rule: "is metres from 0 to 1000")
     }
@@ -100,16 +103,17 @@ extension GridStore {
         throw DomainError.invalidArgument(
           field: codeField, rule: "lies within division \(scope.code); \(code.code) does not")
       }
-      let parentCode: String?
       if code.level == .grid || code.level == .microGrid {
         guard let id = try gridID(db, code: code.code), var grid = try RecordTable.fetch(db, Grid.self, id: id) else {
           throw DomainError.invalidArgument(
             field: codeField, rule: "names a registered grid; \(code.code) is not registered")
         }
-        parentCode = grid.parentGridCode.isEmpty ? grid.divisionCode : grid.parentGridCode
-        try checkInsideParent(db, feature.boundary, parentCode, arriving, tolerance, field: feature.field)
+        let parentCode = grid.parentGridCode.isEmpty ? grid.divisionCode : grid.parentGridCode
+        try checkInsideParent(
+          db, feature.boundary, parentCode, arriving, tolerance, geometryField: "\(feature.field).geometry")
         grid.boundary = feature.boundary.geoJSON
         _ = try RecordTable.update(db, grid, by: principal, at: time)
+        try indexBoundary(db, code: code, boundary: feature.boundary)
         response.grids += 1
       } else {
         guard let id = try divisionID(db, code: code.code),
@@ -118,28 +122,42 @@ extension GridStore {
           throw DomainError.invalidArgument(
             field: codeField, rule: "names a registered division; \(code.code) is not registered")
         }
-        parentCode = division.parentCode.isEmpty ? nil : division.parentCode
-        try checkInsideParent(db, feature.boundary, parentCode, arriving, tolerance, field: feature.field)
-        division.boundary = feature.boundary.geoJSON
+        try placeBoundary(
+          db, feature.boundary, on: &division, arriving: arriving, tolerance: tolerance,
+          geometryField: "\(feature.field).geometry")
         _ = try RecordTable.update(db, division, by: principal, at: time)
         response.divisions += 1
       }
-      try indexBoundary(db, code: code, boundary: feature.boundary)
     }
     return response
+  }
+
+  /// Gives `division` the checked `boundary` (as ImportBoundaries does): inside its parent's
+  /// within `tolerance`, kept as GeoJSON on the record, which the caller writes, and in the place
+  /// index. `arriving` holds the boundaries the same import brings, by code.
+  static func placeBoundary(
+    _ db: Database, _ boundary: Boundary, on division: inout Division, arriving: [String: Boundary] = [:],
+    tolerance: Double = defaultToleranceMeters, geometryField: String
+  ) throws {
+    let code = try DivisionCode(division.divisionCode, field: "division.division_code")
+    try checkInsideParent(
+      db, boundary, division.parentCode.isEmpty ? nil : division.parentCode, arriving, tolerance,
+      geometryField: geometryField)
+    division.boundary = boundary.geoJSON
+    try indexBoundary(db, code: code, boundary: boundary)
   }
 
   /// The rule "a boundary lies inside its parent's within the tolerance", when the parent has one.
   static func checkInsideParent(
     _ db: Database, _ boundary: Boundary, _ parentCode: String?, _ arriving: [String: Boundary], _ tolerance: Double,
-    field: String
+    geometryField: String
   ) throws {
     guard let parentCode else { return }
     guard let parent = try arriving[parentCode] ?? storedBoundary(db, code: parentCode) else { return }
     if let outside = boundary.firstPositionOutside(parent, toleranceMeters: tolerance) {
       let distance = Int(parent.distanceMeters(from: outside).rounded())
       throw DomainError.invalidArgument(
-        field: "\(field).geometry",
+        field: geometryField,
         rule:
           "lies inside the boundary of \(parentCode) within \(Int(tolerance)) m; position \(outside.longitude), \(outside.latitude) is \(distance) m outside"
       )

@@ -296,18 +296,24 @@ public struct GridStore: Sendable {
   ) async throws -> Division {
     try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        var division = try DivisionRegistry.validateNew(request.division) { parent in
-          try Self.divisionID(db, code: parent.code) != nil
-        }
-        // A boundary is checked and indexed by ImportBoundaries only.
-        division.boundary = ""
-        if let existing = try Self.divisionID(db, code: division.divisionCode) {
-          throw DomainError.alreadyExists(
-            resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
-        }
-        return try RecordTable.insertNew(db, division, by: principal, at: time)
+        try RecordTable.insertNew(db, try Self.validateNewDivision(db, request.division), by: principal, at: time)
       }
     }
+  }
+
+  /// CreateDivision's rules inside the caller's transaction: `proposed` validated as a new
+  /// division under its registered parent, its code not yet registered, without a boundary.
+  static func validateNewDivision(_ db: Database, _ proposed: Division) throws -> Division {
+    var division = try DivisionRegistry.validateNew(proposed) { parent in
+      try Self.divisionID(db, code: parent.code) != nil
+    }
+    // A boundary is checked and indexed by ImportBoundaries (and ImportDivisions) only.
+    division.boundary = ""
+    if let existing = try Self.divisionID(db, code: division.divisionCode) {
+      throw DomainError.alreadyExists(
+        resource: "division", id: division.divisionCode, detail: "registered as \(existing)")
+    }
+    return division
   }
 
   public func division(id: String) async throws -> Division? {

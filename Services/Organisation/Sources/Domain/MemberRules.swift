@@ -89,3 +89,64 @@ extension MemberRules {
     }
   }
 }
+
+extension MemberRules {
+  /// The rule "a register's row changes the parts of a contact it gives": `given`'s name and
+  /// phone where it has them over the `stored` contact, with the row's ID number (its key).
+  public static func importedContact(
+    _ given: Governance_Common_V1_ResidentContact, over stored: Governance_Common_V1_ResidentContact,
+    idNumber: String
+  ) -> Governance_Common_V1_ResidentContact {
+    var contact = stored
+    if !given.name.isEmpty { contact.name = given.name }
+    if !given.phone.isEmpty { contact.phone = given.phone }
+    contact.idNumber = idNumber
+    contact.masked = false
+    return contact
+  }
+
+  /// The rule "a register names a member's organisation by its name at the member's division or
+  /// above": the one of `candidates` (organisations called `name` at `division` or above), an
+  /// active one before dissolved ones; INVALID_ARGUMENT naming `organisation_name` when there is
+  /// none or more than one.
+  public static func organisationNamed(
+    _ name: String, at division: String, among candidates: [Governance_Organisation_V1_Organisation]
+  ) throws(DomainError) -> Governance_Organisation_V1_Organisation {
+    let active = candidates.filter { $0.status == .active }
+    let chosen = candidates.count > 1 && !active.isEmpty ? active : candidates
+    guard let organisation = chosen.first else {
+      throw DomainError.invalidArgument(
+        field: "organisation_name",
+        rule: "names an organisation at division \(division) or above; none is called \(name)")
+    }
+    guard chosen.count == 1 else {
+      throw DomainError.invalidArgument(
+        field: "organisation_name",
+        rule: "names one organisation at division \(division) or above; \(chosen.count) are called \(name)")
+    }
+    return organisation
+  }
+
+  /// The rule "a register keeps a member in their organisation; a member moves by a transfer
+  /// (TransferMember), which keeps its history".
+  public static func checkImportedOrganisation(
+    _ member: Member, _ organisation: Governance_Organisation_V1_Organisation
+  )
+    throws(DomainError)
+  {
+    guard member.organisationID == organisation.id else {
+      throw DomainError.failedPrecondition(
+        rule: "a member moves to another organisation by a transfer (TransferMember)",
+        detail: "member \(member.id) belongs to \(member.organisationID), the row names \(organisation.id)")
+    }
+  }
+
+  /// The rule "an ID number is one member's": `ids`, the members found by an ID number's digest,
+  /// hold at most one.
+  public static func checkOneMemberByIDNumber(_ ids: [String]) throws(DomainError) {
+    guard ids.count <= 1 else {
+      throw DomainError.failedPrecondition(
+        rule: "an ID number is one member's", detail: "members \(ids[0]) and \(ids[1]) hold the row's ID number")
+    }
+  }
+}

@@ -77,3 +77,14 @@ extension OrganisationService {
     try await store.revealContact(request, by: Principal.current)
   }
 }
+
+extension OrganisationService {
+  /// Takes a register of party members (党员台账), at most 500 rows a call: each row matched by
+  /// the digest of its ID number, created or updated by CreateMember's and UpdateMember's rules,
+  /// one result per row; a row that breaks a rule is FAILED and the others go in.
+  public func importMembers(request: Governance_Organisation_V1_ImportMembersRequest, context: ServerContext)
+    async throws -> Governance_Common_V1_ImportResponse
+  {
+    try await store.importMembers(request, by: Principal.current)
+  }
+}

@@ -143,6 +143,14 @@ public struct OrganisationStore: Sendable {
         table.column("revealed_at", .datetime).notNull()
       }
     }
+    migrator.registerMigration("v2-member-id-number-digest") { db in
+      // The keyed digest of a member's ID number (ContactVault.matchKey), by which ImportMembers
+      // matches a register's rows; '' for a member without one. The vault's key is not at hand
+      // in a migration, so members stored before it hold NULL until an import fills them in
+      // (OrganisationStore.backfillIDNumberDigests) or their contact is next updated.
+      try db.alter(table: "party_member") { $0.add(column: "id_number_digest", .text) }
+      try db.create(index: "party_member_id_number_digest", on: "party_member", columns: ["id_number_digest"])
+    }
     Outbox.registerMigration(in: &migrator)
     return migrator
   }

@@ -11,6 +11,15 @@ extension PropertyService {
     try await store.createBuilding(request, by: Principal.current)
   }
 
+  /// Takes a register of buildings, at most 500 rows a call: a row's key is its compound (by id, else by
+  /// compound_name in the building's community) and exact name; created or changed by CreateBuilding's and
+  /// UpdateBuilding's rules, as ImportCompounds does.
+  public func importBuildings(
+    request: Governance_Property_V1_ImportBuildingsRequest, context: ServerContext
+  ) async throws -> Governance_Common_V1_ImportResponse {
+    try await store.importBuildings(request, by: Principal.current)
+  }
+
   /// One building by id; NOT_FOUND when there is none.
   public func getBuilding(
     request: Governance_Property_V1_GetBuildingRequest, context: ServerContext

@@ -12,6 +12,15 @@ extension PropertyService {
     try await store.createCompany(request, by: Principal.current)
   }
 
+  /// Takes a register of companies, at most 500 rows a call: a row's key is its unified social credit code (checked
+  /// as CreateCompany checks it); created or changed by CreateCompany's and UpdateCompany's rules, as
+  /// ImportCompounds does. Ratings, list status and counts in a row are ignored.
+  public func importCompanies(
+    request: Governance_Property_V1_ImportCompaniesRequest, context: ServerContext
+  ) async throws -> Governance_Common_V1_ImportResponse {
+    try await store.importCompanies(request, by: Principal.current)
+  }
+
   /// One company by id; NOT_FOUND when there is none.
   public func getCompany(
     request: Governance_Property_V1_GetCompanyRequest, context: ServerContext

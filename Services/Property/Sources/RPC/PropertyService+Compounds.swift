@@ -11,6 +11,16 @@ extension PropertyService {
     try await store.createCompound(request, by: Principal.current)
   }
 
+  /// Takes a register of compounds, at most 500 rows a call: a row's key is its community and exact name; a compound
+  /// found is changed in the fields the row gives by UpdateCompound's rules (UNCHANGED when it holds them already),
+  /// else one is created by CreateCompound's. Each row is held to the caller's jurisdiction; one that breaks a rule is
+  /// FAILED and the rest go in; validate_only writes nothing.
+  public func importCompounds(
+    request: Governance_Property_V1_ImportCompoundsRequest, context: ServerContext
+  ) async throws -> Governance_Common_V1_ImportResponse {
+    try await store.importCompounds(request, by: Principal.current)
+  }
+
   /// One compound by id; NOT_FOUND when there is none.
   public func getCompound(
     request: Governance_Property_V1_GetCompoundRequest, context: ServerContext

@@ -24,7 +24,7 @@ extension Governance_Property_V1_Building: StoredRecord {
   public static let resourceName = "building"
   public var indexedColumns: KeyValuePairs<String, (any DatabaseValueConvertible)?> {
     [
-      "division_code": divisionCode, "compound_id": compoundID,
+      "division_code": divisionCode, "compound_id": compoundID, "name": name,
       "leader_member_id": leaderMemberID.isEmpty ? nil : leaderMemberID,
     ]
   }

@@ -20,15 +20,27 @@ extension PropertyStore {
     _ request: Governance_Property_V1_CreateCompanyRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Company {
     try await perform(requestID: request.requestID, request: request, by: principal) { db in
-      let company = try CompanyRegistration.validateNew(request.company)
-      if let holder = try String.fetchOne(
-        db, sql: "SELECT id FROM property_company WHERE credit_code = ?", arguments: [company.unifiedSocialCreditCode])
-      {
-        throw DomainError.alreadyExists(
-          resource: "company with credit code", id: company.unifiedSocialCreditCode, detail: "registered as \(holder)")
-      }
-      return try RecordTable.insertNew(db, company, by: principal, at: time)
+      try Self.insertCompany(db, request.company, by: principal, at: time)
     }
+  }
+
+  /// What CreateCompany writes, in the caller's transaction: the company validated, its credit
+  /// code held by no other.
+  static func insertCompany(_ db: Database, _ given: Company, by principal: Principal, at time: Date) throws
+    -> Company
+  {
+    let company = try CompanyRegistration.validateNew(given)
+    if let holder = try companyID(db, creditCode: company.unifiedSocialCreditCode) {
+      throw DomainError.alreadyExists(
+        resource: "company with credit code", id: company.unifiedSocialCreditCode, detail: "registered as \(holder)")
+    }
+    return try RecordTable.insertNew(db, company, by: principal, at: time)
+  }
+
+  /// The company registered under a (validated) credit code, if any.
+  static func companyID(_ db: Database, creditCode: String) throws -> String? {
+    try String.fetchOne(
+      db.cachedStatement(sql: "SELECT id FROM property_company WHERE credit_code = ?"), arguments: [creditCode])
   }
 
   public func company(id: String) async throws -> Company? {
@@ -39,30 +51,37 @@ extension PropertyStore {
   public func updateCompany(
     _ request: Governance_Property_V1_UpdateCompanyRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Company {
-    let paths = try updatePaths(
-      request.updateMask,
-      allowed: [
-        "name", "legal_representative", "address", "staff_count", "party_status", "party_member_count",
-        "party_organisation_id", "party_building_instructor", "credit_level",
-      ])
+    let paths = try updatePaths(request.updateMask, allowed: Self.updatableCompanyPaths)
     let id = try FieldValidation.requiredID(request.company.id, field: "company.id")
     let given = request.company
     return try await writer.write { db in
       let stored = try Self.fetchCompany(db, id: id)
-      var company = stored
-      company = try company.merging(given, paths: paths)
-      var validated = try CompanyRegistration.validateNew(company)
-      // Outcomes set by evaluation and exits survive an edit of the plain fields.
-      validated.starRating = stored.starRating
-      validated.ratingScore = stored.ratingScore
-      validated.ratingPeriod = stored.ratingPeriod
-      validated.listStatus = stored.listStatus
-      validated.listReason = stored.listReason
-      if stored.hasListTime { validated.listTime = stored.listTime }
-      if stored.hasLastExitTime { validated.lastExitTime = stored.lastExitTime }
-      validated.managedCompoundCount = stored.managedCompoundCount
-      return try Self.saveCompany(db, validated, by: principal, at: time)
+      return try Self.saveCompany(
+        db, try Self.updatedCompany(stored, changes: given, paths: paths), by: principal, at: time)
     }
+  }
+
+  /// The fields UpdateCompany changes.
+  static let updatableCompanyPaths: Set<String> = [
+    "name", "legal_representative", "address", "staff_count", "party_status", "party_member_count",
+    "party_organisation_id", "party_building_instructor", "credit_level",
+  ]
+
+  /// The company `stored` with the plain fields `paths` names taken from `changes`, validated by
+  /// CreateCompany's rules: what UpdateCompany writes. Outcomes set by evaluation and exits
+  /// survive an edit of the plain fields.
+  static func updatedCompany(_ stored: Company, changes: Company, paths: [String]) throws -> Company {
+    let company = try stored.merging(changes, paths: paths)
+    var validated = try CompanyRegistration.validateNew(company)
+    validated.starRating = stored.starRating
+    validated.ratingScore = stored.ratingScore
+    validated.ratingPeriod = stored.ratingPeriod
+    validated.listStatus = stored.listStatus
+    validated.listReason = stored.listReason
+    if stored.hasListTime { validated.listTime = stored.listTime }
+    if stored.hasLastExitTime { validated.lastExitTime = stored.lastExitTime }
+    validated.managedCompoundCount = stored.managedCompoundCount
+    return validated
   }
 
   public func listCompanies(_ request: Governance_Property_V1_ListCompaniesRequest) async throws

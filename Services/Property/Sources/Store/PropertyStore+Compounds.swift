@@ -39,17 +39,24 @@ extension PropertyStore {
     _ request: Governance_Property_V1_CreateCompoundRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Compound {
     try await perform(requestID: request.requestID, request: request, by: principal) { db in
-      let compound = try RecordTable.insertNew(
-        db, try CompoundRegistration.validateNew(request.compound), by: principal, at: time)
-      for grid in Set(compound.gridCodes) {
-        try db.execute(
-          sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [compound.id, grid])
-      }
-      try Self.recordEvent(db, .created, compound: compound.id, by: principal, at: time) {
-        $0.toMode = compound.managementMode
-      }
-      return compound
+      try Self.insertCompound(db, request.compound, by: principal, at: time)
     }
+  }
+
+  /// What CreateCompound writes, in the caller's transaction: the compound validated, its grids
+  /// and the first line of its history.
+  static func insertCompound(_ db: Database, _ given: Compound, by principal: Principal, at time: Date) throws
+    -> Compound
+  {
+    let compound = try RecordTable.insertNew(db, try CompoundRegistration.validateNew(given), by: principal, at: time)
+    for grid in Set(compound.gridCodes) {
+      try db.execute(
+        sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [compound.id, grid])
+    }
+    try recordEvent(db, .created, compound: compound.id, by: principal, at: time) {
+      $0.toMode = compound.managementMode
+    }
+    return compound
   }
 
   public func compound(id: String) async throws -> Compound? {
@@ -88,46 +95,68 @@ extension PropertyStore {
   public func updateCompound(
     _ request: Governance_Property_V1_UpdateCompoundRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Compound {
-    let paths = try updatePaths(
-      request.updateMask,
-      allowed: ["name", "address", "area", "household_count", "grid_codes", "kind", "three_no", "point"])
+    let paths = try updatePaths(request.updateMask, allowed: Self.updatableCompoundPaths)
     let id = try FieldValidation.requiredID(request.compound.id, field: "compound.id")
     return try await writer.write { db in
-      var compound = try Self.fetchCompound(db, id: id)
-      for path in paths {
-        switch path {
-        case "name": compound.name = request.compound.name
-        case "address": compound.address = request.compound.address
-        case "area": compound.area = request.compound.area
-        case "household_count": compound.householdCount = request.compound.householdCount
-        case "grid_codes": compound.gridCodes = request.compound.gridCodes
-        case "kind": compound.kind = request.compound.kind
-        case "point":
-          if request.compound.hasPoint { compound.point = request.compound.point } else { compound.clearPoint() }
-        default:
-          // The "no property company" flag follows the contracts; the other two are set here.
-          compound.threeNo.noManagingUnit = request.compound.threeNo.noManagingUnit
-          compound.threeNo.noSecurity = request.compound.threeNo.noSecurity
-        }
-      }
-      var validated = try CompoundRegistration.validateNew(compound)
-      validated.managementMode = compound.managementMode
-      validated.buildingCount = compound.buildingCount
-      validated.currentContractID = compound.currentContractID
-      validated.currentCompanyID = compound.currentCompanyID
-      validated.latestAcceptanceID = compound.latestAcceptanceID
-      validated.threeNo.noPropertyCompany = compound.threeNo.noPropertyCompany
-      let saved = try Self.saveCompound(db, validated, by: principal, at: time)
-      if paths.contains("grid_codes") {
-        try db.execute(sql: "DELETE FROM compound_grid WHERE compound_id = ?", arguments: [id])
-        for grid in Set(saved.gridCodes) {
-          try db.execute(
-            sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [id, grid])
-        }
-      }
-      try Self.recordEvent(db, .updated, compound: id, by: principal, at: time) { $0.changedFields = paths }
-      return saved
+      let compound = try Self.fetchCompound(db, id: id)
+      let updated = try Self.updatedCompound(compound, changes: request.compound, paths: paths)
+      return try Self.writeCompoundUpdate(db, updated, paths: paths, by: principal, at: time)
     }
+  }
+
+  /// The fields UpdateCompound changes.
+  static let updatableCompoundPaths: Set<String> = [
+    "name", "address", "area", "household_count", "grid_codes", "kind", "three_no", "point",
+  ]
+
+  /// The compound `compound` with the fields `paths` names taken from `changes`, validated by
+  /// CreateCompound's rules: what UpdateCompound writes. Mode, contract, company, acceptance and
+  /// building count stay as stored.
+  static func updatedCompound(_ compound: Compound, changes: Compound, paths: [String]) throws(DomainError)
+    -> Compound
+  {
+    var changed = compound
+    for path in paths {
+      switch path {
+      case "name": changed.name = changes.name
+      case "address": changed.address = changes.address
+      case "area": changed.area = changes.area
+      case "household_count": changed.householdCount = changes.householdCount
+      case "grid_codes": changed.gridCodes = changes.gridCodes
+      case "kind": changed.kind = changes.kind
+      case "point":
+        if changes.hasPoint { changed.point = changes.point } else { changed.clearPoint() }
+      default:
+        // The "no property company" flag follows the contracts; the other two are set here.
+        changed.threeNo.noManagingUnit = changes.threeNo.noManagingUnit
+        changed.threeNo.noSecurity = changes.threeNo.noSecurity
+      }
+    }
+    var validated = try CompoundRegistration.validateNew(changed)
+    validated.managementMode = changed.managementMode
+    validated.buildingCount = changed.buildingCount
+    validated.currentContractID = changed.currentContractID
+    validated.currentCompanyID = changed.currentCompanyID
+    validated.latestAcceptanceID = changed.latestAcceptanceID
+    validated.threeNo.noPropertyCompany = changed.threeNo.noPropertyCompany
+    return validated
+  }
+
+  /// Writes what `updatedCompound` made, in the caller's transaction: the record, its grids when
+  /// they are among `paths`, and a history line naming `paths`.
+  static func writeCompoundUpdate(
+    _ db: Database, _ updated: Compound, paths: [String], by principal: Principal, at time: Date
+  ) throws -> Compound {
+    let saved = try saveCompound(db, updated, by: principal, at: time)
+    if paths.contains("grid_codes") {
+      try db.execute(sql: "DELETE FROM compound_grid WHERE compound_id = ?", arguments: [saved.id])
+      for grid in Set(saved.gridCodes) {
+        try db.execute(
+          sql: "INSERT INTO compound_grid (compound_id, grid_code) VALUES (?, ?)", arguments: [saved.id, grid])
+      }
+    }
+    try recordEvent(db, .updated, compound: saved.id, by: principal, at: time) { $0.changedFields = paths }
+    return saved
   }
 
   public func changeManagementMode(
@@ -199,19 +228,28 @@ extension PropertyStore {
     _ request: Governance_Property_V1_CreateBuildingRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Building {
     try await perform(requestID: request.requestID, request: request, by: principal) { db in
-      var compound = try Self.fetchCompound(
+      let compound = try Self.fetchCompound(
         db,
         id: try FieldValidation.requiredID(
           request.building.compoundID, field: "building.compound_id"))
-      let building = try RecordTable.insertNew(
-        db, try BuildingRules.validateNew(request.building, in: compound), by: principal, at: time)
-      compound.buildingCount += 1
-      _ = try Self.saveCompound(db, compound, by: principal, at: time)
-      try Self.recordEvent(db, .buildingAdded, compound: compound.id, by: principal, at: time) {
-        $0.buildingID = building.id
-      }
-      return building
+      return try Self.insertBuilding(db, request.building, in: compound, by: principal, at: time)
     }
+  }
+
+  /// What CreateBuilding writes, in the caller's transaction: the building validated in its
+  /// compound, the compound's building count and a line of its history.
+  static func insertBuilding(
+    _ db: Database, _ given: Building, in compound: Compound, by principal: Principal, at time: Date
+  ) throws -> Building {
+    var compound = compound
+    let building = try RecordTable.insertNew(
+      db, try BuildingRules.validateNew(given, in: compound), by: principal, at: time)
+    compound.buildingCount += 1
+    _ = try saveCompound(db, compound, by: principal, at: time)
+    try recordEvent(db, .buildingAdded, compound: compound.id, by: principal, at: time) {
+      $0.buildingID = building.id
+    }
+    return building
   }
 
   public func building(id: String) async throws -> Building? {
@@ -221,25 +259,45 @@ extension PropertyStore {
   public func updateBuilding(
     _ request: Governance_Property_V1_UpdateBuildingRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> Building {
-    let paths = try updatePaths(
-      request.updateMask, allowed: ["name", "units", "household_count", "leader_member_id", "leader_name", "point"])
+    let paths = try updatePaths(request.updateMask, allowed: Self.updatableBuildingPaths)
     let id = try FieldValidation.requiredID(request.building.id, field: "building.id")
     return try await writer.write { db in
-      var building = try RecordTable.fetchRequired(db, Building.self, id: id)
-      let previousLeader = building.leaderMemberID
-      building = try building.merging(request.building, paths: paths)
+      let building = try RecordTable.fetchRequired(db, Building.self, id: id)
       let compound = try Self.fetchCompound(db, id: building.compoundID)
-      var validated = try BuildingRules.validateNew(building, in: compound)
-      validated.id = building.id
-      validated.audit = building.audit
-      let saved = try RecordTable.update(db, validated, by: principal, at: time)
-      if saved.leaderMemberID != previousLeader {
-        try Self.recordEvent(db, .buildingLeaderChanged, compound: compound.id, by: principal, at: time) {
-          $0.buildingID = saved.id
-        }
-      }
-      return saved
+      let updated = try Self.updatedBuilding(building, changes: request.building, paths: paths, in: compound)
+      return try Self.writeBuildingUpdate(db, updated, over: building, by: principal, at: time)
     }
+  }
+
+  /// The fields UpdateBuilding changes.
+  static let updatableBuildingPaths: Set<String> = [
+    "name", "units", "household_count", "leader_member_id", "leader_name", "point",
+  ]
+
+  /// The building `building` of `compound` with the fields `paths` names taken from `changes`,
+  /// validated by CreateBuilding's rules: what UpdateBuilding writes.
+  static func updatedBuilding(_ building: Building, changes: Building, paths: [String], in compound: Compound) throws
+    -> Building
+  {
+    let merged = try building.merging(changes, paths: paths)
+    var validated = try BuildingRules.validateNew(merged, in: compound)
+    validated.id = merged.id
+    validated.audit = merged.audit
+    return validated
+  }
+
+  /// Writes what `updatedBuilding` made of `stored`, in the caller's transaction, with a line of
+  /// the compound's history when its leader changed.
+  static func writeBuildingUpdate(
+    _ db: Database, _ updated: Building, over stored: Building, by principal: Principal, at time: Date
+  ) throws -> Building {
+    let saved = try RecordTable.update(db, updated, by: principal, at: time)
+    if saved.leaderMemberID != stored.leaderMemberID {
+      try recordEvent(db, .buildingLeaderChanged, compound: saved.compoundID, by: principal, at: time) {
+        $0.buildingID = saved.id
+      }
+    }
+    return saved
   }
 
   public func listBuildings(_ request: Governance_Property_V1_ListBuildingsRequest) async throws

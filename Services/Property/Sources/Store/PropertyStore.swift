@@ -99,6 +99,21 @@ public struct PropertyStore: Sendable {
     migrator.registerMigration("v2-attachments") { db in
       try AttachmentLedger.createTable(db)
     }
+    // The natural keys of the register imports (ImportCompounds, ImportBuildings): a compound by
+    // its community and name, a building by its compound and name (its name, kept in the record
+    // until now, becomes a column, filled from the records already stored).
+    migrator.registerMigration("v3-register-keys") { db in
+      try db.execute(sql: "CREATE INDEX compound_division_name ON compound (division_code, name)")
+      try db.alter(table: "building") { table in
+        table.add(column: "name", .text).notNull().defaults(to: "")
+      }
+      for row in try Row.fetchAll(db, sql: "SELECT id, record FROM building") {
+        let building = try StoredMessage.decode(Building.self, from: row["record"])
+        try db.execute(
+          sql: "UPDATE building SET name = ? WHERE id = ?", arguments: [building.name, row["id"] as String])
+      }
+      try db.execute(sql: "CREATE INDEX building_compound_name ON building (compound_id, name)")
+    }
     Outbox.registerMigration(in: &migrator)
     return migrator
   }

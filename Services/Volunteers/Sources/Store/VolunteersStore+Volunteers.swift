@@ -5,6 +5,7 @@ import ServiceKit
 
 extension VolunteersStore {
   public typealias Volunteer = Governance_Volunteers_V1_Volunteer
+  typealias Contact = Governance_Common_V1_ResidentContact
 
   /// Registers a validated volunteer (the party member already checked with the organisation
   /// service): the contact sealed apart, the record holding it masked. One volunteer per party
@@ -13,26 +14,49 @@ extension VolunteersStore {
     _ request: Governance_Volunteers_V1_CreateVolunteerRequest, validated: Volunteer, by principal: Principal,
     at time: Date = Date()
   ) async throws -> Volunteer {
-    if !validated.principalID.isEmpty && !ResidentVolunteering.bindsSelf(validated, by: principal) {
-      try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: principal)
-    }
     let vault = vault
     return try await writer.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
-        try Self.checkMemberUnregistered(db, validated, except: nil)
-        var volunteer = validated
-        let contact = volunteer.contact
-        volunteer.contact = PersonalData.masked(contact)
-        volunteer.teamIds = []
-        volunteer.active = true
-        volunteer.registerDate = CalendarDate.today(at: time)
-        let created = try RecordTable.insertNew(db, volunteer, by: principal, at: time)
-        try db.execute(
-          sql: "INSERT INTO volunteer_contact (volunteer_id, contact) VALUES (?, ?)",
-          arguments: [created.id, try vault.seal(contact)])
-        return created
+        try Self.insertVolunteer(db, validated, vault: vault, by: principal, at: time)
       }
     }
+  }
+
+  /// The rule "only staff bind a record to a sign-in, save a resident registering themselves"
+  /// (`Jurisdiction.checkMayBindPrincipal`), for a new volunteer.
+  static func checkBinding(_ volunteer: Volunteer, by principal: Principal) throws {
+    if !volunteer.principalID.isEmpty && !ResidentVolunteering.bindsSelf(volunteer, by: principal) {
+      try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: principal)
+    }
+  }
+
+  /// What CreateVolunteer writes of a validated volunteer, in the caller's transaction: the
+  /// binding to a sign-in and the party member checked, the record with its contact masked, the
+  /// contact sealed apart and the digest a register finds it by.
+  static func insertVolunteer(
+    _ db: Database, _ validated: Volunteer, vault: ContactVault, by principal: Principal, at time: Date
+  ) throws -> Volunteer {
+    try checkBinding(validated, by: principal)
+    try checkMemberUnregistered(db, validated, except: nil)
+    var volunteer = validated
+    let contact = volunteer.contact
+    volunteer.contact = PersonalData.masked(contact)
+    volunteer.teamIds = []
+    volunteer.active = true
+    volunteer.registerDate = CalendarDate.today(at: time)
+    let created = try RecordTable.insertNew(db, volunteer, by: principal, at: time)
+    try db.execute(
+      sql: "INSERT INTO volunteer_contact (volunteer_id, contact) VALUES (?, ?)",
+      arguments: [created.id, try vault.seal(contact)])
+    try writeContactKey(db, volunteerID: created.id, of: contact, vault: vault)
+    return created
+  }
+
+  /// Keeps the digest a register finds volunteer `volunteerID` by (`contact_key`): that of the
+  /// contact's ID number, else of its phone.
+  static func writeContactKey(_ db: Database, volunteerID: String, of contact: Contact, vault: ContactVault) throws {
+    try db.cachedStatement(sql: "UPDATE volunteer SET contact_key = ? WHERE id = ?")
+      .execute(arguments: [vault.matchKey(VolunteerRegisters.storedKeyNumber(of: contact)), volunteerID])
   }
 
   static func checkMemberUnregistered(_ db: Database, _ volunteer: Volunteer, except id: String?) throws {
@@ -109,24 +133,35 @@ extension VolunteersStore {
   public func proposedUpdate(_ request: Governance_Volunteers_V1_UpdateVolunteerRequest) async throws
     -> (volunteer: Volunteer, paths: [String])
   {
-    let paths = try updatePaths(
-      request.updateMask,
-      allowed: [
-        "contact", "kind", "skills", "compound_id", "party_member_id", "property_company_id", "principal_id", "active",
-      ])
+    let paths = try updatePaths(request.updateMask, allowed: Self.updatableVolunteerPaths)
     let id = try FieldValidation.requiredID(request.volunteer.id, field: "volunteer.id")
     let vault = vault
-    let current = try await writer.read { db -> Volunteer in
-      var volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
-      if let sealed = try Data.fetchOne(
-        db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
-      {
-        volunteer.contact = try vault.open(sealed)
-      }
-      return volunteer
+    let current = try await writer.read { db in try Self.openedVolunteer(db, id: id, vault: vault) }
+    return (try Self.updatedVolunteer(current, changes: request.volunteer, paths: paths, by: Principal.current), paths)
+  }
+
+  /// The fields UpdateVolunteer changes.
+  static let updatableVolunteerPaths: Set<String> = [
+    "contact", "kind", "skills", "compound_id", "party_member_id", "property_company_id", "principal_id", "active",
+  ]
+
+  /// The volunteer `id` with its contact opened.
+  static func openedVolunteer(_ db: Database, id: String, vault: ContactVault) throws -> Volunteer {
+    var volunteer = try RecordTable.fetchRequired(db, Volunteer.self, id: id)
+    if let sealed = try Data.fetchOne(
+      db, sql: "SELECT contact FROM volunteer_contact WHERE volunteer_id = ?", arguments: [id])
+    {
+      volunteer.contact = try vault.open(sealed)
     }
+    return volunteer
+  }
+
+  /// The volunteer `current` (its contact opened) with the fields `paths` names taken from
+  /// `changes`, validated by CreateVolunteer's rules: what UpdateVolunteer writes.
+  static func updatedVolunteer(_ current: Volunteer, changes: Volunteer, paths: [String], by principal: Principal)
+    throws -> Volunteer
+  {
     var changed = current
-    let changes = request.volunteer
     for path in paths {
       switch path {
       case "contact": changed.contact = changes.contact
@@ -145,7 +180,7 @@ extension VolunteersStore {
       }
     }
     if paths.contains("principal_id") {
-      try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: Principal.current)
+      try Jurisdiction.checkMayBindPrincipal(field: "volunteer.principal_id", by: principal)
     }
     // A contact stored under earlier, looser rules is checked only when the update changes it.
     var candidate = changed
@@ -153,7 +188,7 @@ extension VolunteersStore {
     var validated = try VolunteerRegistry.validate(candidate)
     if !paths.contains("contact") { validated.contact = changed.contact }
     validated.active = changed.active
-    return (validated, paths)
+    return validated
   }
 
   /// Writes a validated update; the contact is sealed again when it changed.
@@ -162,19 +197,30 @@ extension VolunteersStore {
   {
     let vault = vault
     return try await writer.write { db in
-      let current = try RecordTable.fetchRequired(db, Volunteer.self, id: volunteer.id)
-      try Self.checkMemberUnregistered(db, volunteer, except: volunteer.id)
-      var stored = volunteer
-      stored.teamIds = current.teamIds
-      stored.registerDate = current.registerDate
-      stored.contact = PersonalData.masked(volunteer.contact)
-      if paths.contains("contact") {
-        try db.execute(
-          sql: "UPDATE volunteer_contact SET contact = ? WHERE volunteer_id = ?",
-          arguments: [try vault.seal(volunteer.contact), volunteer.id])
-      }
-      return try RecordTable.update(db, stored, by: principal, at: time)
+      try Self.writeVolunteer(db, volunteer, paths: paths, vault: vault, by: principal, at: time)
     }
+  }
+
+  /// What UpdateVolunteer writes of `updatedVolunteer`'s result (its contact whole), in the
+  /// caller's transaction: the record with its contact masked, the contact sealed again when it
+  /// is among `paths`, and the digest a register finds it by.
+  static func writeVolunteer(
+    _ db: Database, _ volunteer: Volunteer, paths: [String], vault: ContactVault, by principal: Principal, at time: Date
+  ) throws -> Volunteer {
+    let current = try RecordTable.fetchRequired(db, Volunteer.self, id: volunteer.id)
+    try checkMemberUnregistered(db, volunteer, except: volunteer.id)
+    var stored = volunteer
+    stored.teamIds = current.teamIds
+    stored.registerDate = current.registerDate
+    stored.contact = PersonalData.masked(volunteer.contact)
+    if paths.contains("contact") {
+      try db.execute(
+        sql: "UPDATE volunteer_contact SET contact = ? WHERE volunteer_id = ?",
+        arguments: [try vault.seal(volunteer.contact), volunteer.id])
+    }
+    let saved = try RecordTable.update(db, stored, by: principal, at: time)
+    try writeContactKey(db, volunteerID: saved.id, of: volunteer.contact, vault: vault)
+    return saved
   }
 }
 

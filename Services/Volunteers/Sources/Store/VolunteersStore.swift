@@ -123,6 +123,16 @@ public struct VolunteersStore: Sendable {
         table.column("answer_date", .text).notNull()
       }
     }
+    migrator.registerMigration("v3-volunteer-contact-key") { db in
+      // The keyed digest (ContactVault.matchKey) of a volunteer's ID number, else of their phone,
+      // by which ImportVolunteers matches a register's rows; '' for a contact with neither. It is
+      // written with every volunteer created or updated from now on. The vault's key is not at
+      // hand in a migration, so volunteers stored before it hold NULL until an import fills them
+      // in from their sealed contacts (VolunteersStore.backfillContactKeys) or they are next
+      // updated.
+      try db.alter(table: "volunteer") { $0.add(column: "contact_key", .text) }
+      try db.create(index: "volunteer_contact_key", on: "volunteer", columns: ["contact_key"])
+    }
     Outbox.registerMigration(in: &migrator)
     return migrator
   }
