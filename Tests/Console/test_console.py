@@ -55,7 +55,7 @@ UNTRANSLATED = [
 ]
 PAGES = ["dashboard", "cases", "map", "organisations", "members", "bodies", "gaps", "compounds", "companies", "grids",
          "workers", "teams", "volunteers", "posts", "wishes", "periods", "composites", "publications", "items",
-         "audit"]
+         "audit", "imports", "reports"]
 
 
 class Gateway:

@@ -170,4 +170,44 @@ struct RegisterImportTests {
     // No evaluation yet: its satisfaction is empty, not 0.
     #expect(cell("满意度") == .empty)
   }
+
+  @Test("the cases' typed export writes exactly the cells their JSON and the table's columns give")
+  func typedCasesMatchTheTable() throws {
+    let table = try #require(ExportTables.tables[CaseExport.method])
+    let labels = CaseExport.Labels(words: Self.words)
+    let names = ["320102001001": "梅园新村社区", "320102001001001": "第1网格", "cpd_1": "梅园新村"]
+    let full = Governance_Grid_V1_Case.with {
+      $0.caseNumber = "20261130-00007"
+      $0.title = "路灯不亮"
+      $0.category = "市政设施"
+      $0.status = .closed
+      $0.handler = .with { $0.level = .community }
+      $0.source = .resident
+      $0.priority = .urgent
+      $0.divisionCode = "320102001001"
+      $0.location = .with {
+        $0.gridCode = "320102001001001"
+        $0.compoundID = "cpd_1"
+        $0.address = "梅园新村 3 栋"
+      }
+      $0.reporter = .with {
+        $0.name = "张*"
+        $0.phone = "138****1234"
+      }
+      $0.reportTime = .init(date: Date(timeIntervalSince1970: 1_796_025_900.25))
+      $0.deadline = .init(date: Date(timeIntervalSince1970: 1_796_112_300))
+      $0.resolveTime = .init(date: Date(timeIntervalSince1970: 1_796_030_000))
+      $0.resolvedLevel = .grid
+      $0.resolution = "已更换灯泡"
+      $0.evaluation = .with { $0.satisfaction = 5 }
+      $0.overdue = true
+      $0.escalationCount = 1
+      $0.externalID = "12345-1"
+    }
+    for each in [full, Governance_Grid_V1_Case.with { $0.caseNumber = "20261130-00008" }] {
+      let record = try #require(try JSONSerialization.jsonObject(with: each.jsonUTF8Data()) as? [String: Any])
+      let byJSON = table.columns.map { RowWriter.cell($0, of: record, names: names, words: Self.words) }
+      #expect(CaseExport.cells(each, names: names, labels: labels) == byJSON)
+    }
+  }
 }

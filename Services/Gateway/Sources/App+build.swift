@@ -54,7 +54,8 @@ public struct GatewayDoor: Sendable {
 /// v2 (`/open311/v2/`), whose POST carries its own `api_key`; and the residents' API
 /// (`/resident/`), whose sessions are proved phone numbers (ResidentController); the bell,
 /// webhooks, deliveries and message routes (DeliveryController); lists as spreadsheets
-/// (`/exports`, ExportController) and register imports (`/imports`, ImportController).
+/// (`/exports`, ExportController), register imports (`/imports`, ImportController) and the monthly
+/// report (`/reports`, ReportController).
 public func buildRouter(
   probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {

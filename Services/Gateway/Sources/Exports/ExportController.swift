@@ -25,7 +25,7 @@ import Synchronization
 /// its row count.
 ///
 /// Errors: 400 (`invalid_argument`) naming the parameter for a bad `format`, `request` or
-/// `reason`; 404 (`unimplemented`) for a method that is not a List; 403 as the method's own
+/// `reason`; 501 (`unimplemented`) for a method that is not a List; 403 as the method's own
 /// authorisation says; 429 (`resource_exhausted`) past `maximumRunning` exports at once.
 struct ExportController: Sendable {
   /// Records a page asks for: the services' largest page.
@@ -93,13 +93,9 @@ struct ExportController: Sendable {
         throw ConnectError(
           .resourceExhausted, "\(Self.maximumRunning) exports are running; try again when one has finished")
       }
-      let reader = ListReader(
-        entry: entry, client: peers.client(for: identity), filters: filters, principal: who.principal,
-        key: ExportTables.tables[name]?.key)
       // The first page is read before the answer starts, so a refused filter is an error status.
-      let first = try await reader.page(token: "")
-      let table = ExportTables.tables[name] ?? Self.generic(key: first.key, records: first.records, words: words)
-      let rows = RowWriter(table: table, words: words, peers: peers, principal: who.principal, reveal: reveal)
+      let (table, first, next) = try await pages(
+        name: name, entry: entry, identity: identity, filters: filters, principal: who.principal, reveal: reveal)
       let filename = "\(table.title)-\(Self.stamp(Date())).\(format.rawValue)"
       var headers: HTTPFields = [
         .contentType: format.contentType, .cacheControl: "no-store",
@@ -129,13 +125,12 @@ struct ExportController: Sendable {
               var page = first
               while true {
                 var bytes: [UInt8] = []
-                for cells in try await rows.cells(of: page.records, counted: count) {
-                  bytes += csv.row(cells)
-                }
-                count += page.records.count
+                bytes.reserveCapacity(page.rows.count * 256)
+                for cells in page.rows { bytes += csv.row(cells) }
+                count += page.rows.count
                 try await writer.write(ByteBuffer(bytes: bytes))
                 guard !page.nextToken.isEmpty else { break }
-                page = try await reader.page(token: page.nextToken)
+                page = try await next(page.nextToken, count)
               }
               try await writer.finish(nil)
               await audit(count, "ok")
@@ -156,10 +151,10 @@ struct ExportController: Sendable {
           try workbook.startSheet(name: table.title, header: table.columns.map(\.header))
           var page = first
           while true {
-            for cells in try await rows.cells(of: page.records, counted: count) { try workbook.append(cells) }
-            count += page.records.count
+            for cells in page.rows { try workbook.append(cells) }
+            count += page.rows.count
             guard !page.nextToken.isEmpty else { break }
-            page = try await reader.page(token: page.nextToken)
+            page = try await next(page.nextToken, count)
           }
           file = directory.appendingPathComponent("export.xlsx")
           try workbook.finish(to: file)
@@ -185,6 +180,52 @@ struct ExportController: Sendable {
     } catch {
       return ConnectError(error).response
     }
+  }
+
+  /// One page of an export's rows and the token of the next page (empty after the last).
+  struct RowPage: Sendable {
+    let rows: [[SpreadsheetCell]]
+    let nextToken: String
+  }
+
+  /// Reads the page after a token, `count` rows having been written.
+  typealias NextPage = @Sendable (_ token: String, _ count: Int) async throws -> RowPage
+
+  /// The export's table, its first page, and how to read the next: the cases from their typed
+  /// messages (CaseExport), any other list from its JSON by its table's columns.
+  func pages(
+    name: String, entry: CatalogMethod, identity: ServiceIdentity, filters: Data, principal: Principal,
+    reveal: RevealRequest?
+  ) async throws -> (ExportTable, RowPage, NextPage) {
+    if name == CaseExport.method, let table = ExportTables.tables[name] {
+      var request = try Governance_Grid_V1_ListCasesRequest(jsonUTF8Data: filters)
+      request.pageSize = Int32(Self.pageSize)
+      let client = Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))
+      let rows = RowWriter(table: table, words: words, peers: peers, principal: principal, reveal: nil)
+      let labels = CaseExport.Labels(words: words)
+      let read: NextPage = { [request] token, _ in
+        var asked = request
+        asked.pageToken = token
+        let page = try await Principal.$current.withValue(principal) { try await client.listCases(asked) }
+        let codes = CaseExport.codes(of: page.cases)
+        try await rows.learnNames(places: codes.places, compounds: codes.compounds)
+        let names = await rows.names.snapshot()
+        return RowPage(
+          rows: page.cases.map { CaseExport.cells($0, names: names, labels: labels) }, nextToken: page.nextPageToken)
+      }
+      return (table, try await read("", 0), read)
+    }
+    let reader = ListReader(
+      entry: entry, client: peers.client(for: identity), filters: filters, principal: principal,
+      key: ExportTables.tables[name]?.key)
+    let first = try await reader.page(token: "")
+    let table = ExportTables.tables[name] ?? Self.generic(key: first.key, records: first.records, words: words)
+    let rows = RowWriter(table: table, words: words, peers: peers, principal: principal, reveal: reveal)
+    let read: NextPage = { token, count in
+      let page = try await reader.page(token: token)
+      return RowPage(rows: try await rows.cells(of: page.records, counted: count), nextToken: page.nextToken)
+    }
+    return (table, RowPage(rows: try await rows.cells(of: first.records, counted: 0), nextToken: first.nextToken), read)
   }
 
   /// The List request's filters as a JSON object less its paging fields, checked by decoding

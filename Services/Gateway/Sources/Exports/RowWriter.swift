@@ -101,6 +101,11 @@ struct RowWriter: Sendable {
         for code in codes { column.kind == .compound ? compounds.insert(code) : places.insert(code) }
       }
     }
+    try await learnNames(places: places, compounds: compounds)
+  }
+
+  /// Asks for the names of `places` (division and grid codes) and `compounds` (ids) not yet known.
+  func learnNames(places: Set<String>, compounds: Set<String>) async throws {
     let wanted = await names.unknown(places.union(compounds))
     guard !wanted.isEmpty else { return }
     let grid = Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))

@@ -191,6 +191,15 @@ extension GatewayStore {
     id: String, nextRow: Int, rows: Int, created: Int, updated: Int, unchanged: Int, problems: [ImportProblem]
   ) async throws -> ImportJob.State {
     try await writer.write { db in
+      // A row already reported (a batch recorded again) is not counted as failed twice.
+      let reported = Array(Set(problems.map(\.row)))
+      let known = try Set(
+        Int.fetchAll(
+          db,
+          sql:
+            "SELECT DISTINCT row FROM import_problem WHERE job_id = ? AND row IN (\(reported.map { _ in "?" }.joined(separator: ",")))",
+          arguments: StatementArguments([id] + reported.map { $0 as any DatabaseValueConvertible })))
+      let failedRows = reported.filter { !known.contains($0) }.count
       for problem in problems {
         try db.execute(
           sql: """
@@ -199,7 +208,6 @@ extension GatewayStore {
             """,
           arguments: [id, problem.row, problem.column, problem.rule, String(problem.value.prefix(500))])
       }
-      let failedRows = Set(problems.map(\.row)).count
       try db.execute(
         sql: """
           UPDATE import_job SET next_row = ?, rows_done = rows_done + ?, created = created + ?,

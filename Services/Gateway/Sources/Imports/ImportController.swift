@@ -59,7 +59,7 @@ struct ImportController: Sendable {
     // One path, two meanings: POST /imports/<register> starts a job, GET /imports/<id> reads one
     // (the router takes one parameter name per path).
     routes.post("imports/:id") { request, context in
-      await answer(context) { who in
+      await answer(context, audit: "import upload") { who in
         try ConnectController.checkCSRF(request, caller: who)
         return try await upload(request, register: context.parameters.get("id") ?? "", caller: who)
       }
@@ -77,7 +77,7 @@ struct ImportController: Sendable {
     }
     for action in ["stop", "resume", "commit"] {
       routes.post("imports/:id/\(action)") { request, context in
-        await answer(context) { who in
+        await answer(context, audit: "import \(action)") { who in
           try ConnectController.checkCSRF(request, caller: who)
           let job = try await ownJob(context.parameters.get("id") ?? "", caller: who)
           switch action {
@@ -94,14 +94,45 @@ struct ImportController: Sendable {
     return routes
   }
 
-  /// Runs `act` for the signed-in caller, answering its error as the Connect API does.
-  func answer(_ context: GatewayRequestContext, _ act: (Caller) async throws -> Response) async -> Response {
+  /// Runs `act` for the signed-in caller, answering its error as the Connect API does. A request
+  /// that changes a job (a POST) is in the audit trail with its result.
+  func answer(
+    _ context: GatewayRequestContext, audit action: String? = nil, _ act: (Caller) async throws -> Response
+  ) async -> Response {
+    var caller: Caller?
     do {
-      return try await act(try await context.caller())
+      let who = try await context.caller()
+      caller = who
+      let response = try await act(who)
+      if let action {
+        await record(action, caller: who, target: context.parameters.get("id") ?? "", result: "ok", context)
+      }
+      return response
     } catch let error as ImportFileError {
+      if let action, let caller {
+        await record(
+          action, caller: caller, target: context.parameters.get("id") ?? "", result: "invalid_argument", context)
+      }
       return Self.refusal(error)
     } catch {
-      return ConnectError(error).response
+      let refusal = ConnectError(error)
+      if let action, let caller {
+        await record(
+          action, caller: caller, target: context.parameters.get("id") ?? "", result: refusal.connect.name, context)
+      }
+      return refusal.response
+    }
+  }
+
+  func record(_ action: String, caller: Caller, target: String, result: String, _ context: GatewayRequestContext)
+    async
+  {
+    do {
+      try await store.audit(
+        subject: caller.principal.subject, role: caller.principal.role?.rawValue ?? "", action: action,
+        target: target, remote: context.remote, result: result)
+    } catch {
+      context.logger.error("cannot write the audit trail", metadata: ["error": "\(error)"])
     }
   }
 

@@ -106,6 +106,16 @@ public struct ImportRunner: Service {
       }
       try await store.finishImportJob(id: job.id, state: .done)
       logger.info("import finished", metadata: ["job": "\(job.id)", "register": "\(job.register)"])
+      if let done = try await store.importJob(id: job.id) {
+        // What an import wrote is in the audit trail under its owner, as their own writes are.
+        try? await store.audit(
+          subject: source.owner.subject, role: source.owner.role,
+          action: job.dryRun
+            ? "dry run \(template.service)/\(template.method)" : "\(template.service)/\(template.method)",
+          target:
+            "\(job.id); \(job.filename); created \(done.created), updated \(done.updated), unchanged \(done.unchanged), failed \(done.failed)",
+          remote: "import", result: "ok")
+      }
     } catch {
       if Task.isCancelled { return }
       let reason =
@@ -135,7 +145,10 @@ public struct ImportRunner: Service {
         case .updated: counts.updated += 1
         case .unchanged: counts.unchanged += 1
         default:
-          let column = template.column(forField: result.field)
+          // A refusal for the caller's jurisdiction names no field: it is the row's division's.
+          let column =
+            result.field.isEmpty && result.reason == "NOT_PERMITTED"
+            ? template.columns.first { $0.path.hasSuffix("divisionCode") } : template.column(forField: result.field)
           let rule = words.rule(result.rule, arguments: result.ruleArguments, english: result.message)
           problems.append(
             ImportProblem(

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A file read forward through a window of its bytes, 64 KiB read at a time, or bytes in memory:
-/// what the CSV and XML readers parse, so their memory does not grow with the file.
+/// what the CSV and XML readers parse, so their memory does not grow with the file. A
+/// `TemporaryFile` is read at the source's own offset (`pread`), so several sources read it at
+/// once.
 ///
 /// A reader scans the unconsumed bytes in place (`withAvailable`), consumes what made a whole
 /// token or record, and asks for more (`readMore`) when the window ends inside one. Scanning
@@ -11,7 +13,11 @@ final class ByteSource {
   /// The size of one read from the file.
   static let chunkSize = 64 * 1024
 
-  private let handle: FileHandle?
+  /// Where the bytes come from.
+  private let origin: Origin
+  /// Where the next read starts in a temporary file.
+  private var position = 0
+  /// The bytes read: the consumed ones before `start`, dropped when the next chunk is read.
   private var buffer: [UInt8]
   /// Where the unconsumed bytes start in `buffer`.
   private var start = 0
@@ -20,11 +26,21 @@ final class ByteSource {
   /// Whether all of the file is in `buffer`.
   private(set) var exhausted: Bool
 
+  /// Where a source's bytes come from.
+  private enum Origin {
+    /// A file opened for this source.
+    case file(FileHandle)
+    /// A temporary file, shared.
+    case temporary(TemporaryFile)
+    /// Bytes in memory, all in `buffer` from the start.
+    case memory
+  }
+
   /// The bytes of `file`, from its start.
   /// - Throws: `SpreadsheetError.malformed` when it cannot be opened.
   init(file: URL) throws(SpreadsheetError) {
     do {
-      handle = try FileHandle(forReadingFrom: file)
+      origin = .file(try FileHandle(forReadingFrom: file))
     } catch {
       throw .malformed("cannot open \(file.lastPathComponent): \(error.localizedDescription)")
     }
@@ -32,15 +48,23 @@ final class ByteSource {
     exhausted = false
   }
 
+  /// The bytes of `file`, from its start.
+  init(temporary file: TemporaryFile) {
+    origin = .temporary(file)
+    buffer = []
+    exhausted = false
+  }
+
   /// The bytes `bytes`.
   init(bytes: [UInt8]) {
-    handle = nil
+    origin = .memory
     buffer = bytes
     exhausted = true
   }
 
+  /// Closes a file opened for this source.
   deinit {
-    try? handle?.close()
+    if case .file(let handle) = origin { try? handle.close() }
   }
 
   /// The position of the first unconsumed byte in the file.
@@ -66,27 +90,31 @@ final class ByteSource {
   /// Reads the next chunk after the unconsumed bytes; false at the end of the file.
   /// - Throws: `SpreadsheetError.malformed` when the file cannot be read.
   func readMore() throws(SpreadsheetError) -> Bool {
-    guard !exhausted, let handle else {
-      exhausted = true
-      return false
-    }
+    guard !exhausted else { return false }
     if start > 0 {
       buffer.removeFirst(start)
       dropped += start
       start = 0
     }
-    let chunk: Data?
-    do {
-      chunk = try handle.read(upToCount: Self.chunkSize)
-    } catch {
-      throw .malformed("cannot read the file: \(error.localizedDescription)")
+    let count: Int
+    switch origin {
+    case .file(let handle):
+      let chunk: Data?
+      do {
+        chunk = try handle.read(upToCount: Self.chunkSize)
+      } catch {
+        throw .malformed("cannot read the file: \(error.localizedDescription)")
+      }
+      count = chunk?.count ?? 0
+      if let chunk { buffer.append(contentsOf: chunk) }
+    case .temporary(let file):
+      count = try file.read(at: position, into: &buffer)
+      position += count
+    case .memory:
+      count = 0
     }
-    guard let chunk, !chunk.isEmpty else {
-      exhausted = true
-      return false
-    }
-    buffer.append(contentsOf: chunk)
-    return true
+    if count == 0 { exhausted = true }
+    return count > 0
   }
 
   /// Consumes the next bytes when they are `prefix` (a byte order mark), else nothing.
@@ -98,19 +126,75 @@ final class ByteSource {
   }
 }
 
-/// A file removed when the last reference to it goes: the parts of a workbook extracted for
-/// reading.
-final class TemporaryFile: Sendable {
-  /// Where it is.
-  let url: URL
+/// An unnamed temporary file, for the parts of a workbook unpacked for reading: made in the
+/// system's temporary directory and unlinked at once, so that it goes when its descriptor is
+/// closed, with the last reference, or when the process ends however it ends (a gateway killed
+/// in an import leaves no 512 MiB part behind). Written once, then read by any number of
+/// `ByteSource`s at their own offsets.
+final class TemporaryFile {
+  /// The open file, read and written.
+  private let handle: FileHandle
+  /// The number of bytes written.
+  private(set) var size = 0
 
-  /// A new, not yet existing path in the system's temporary directory, ending in `suffix`.
-  init(suffix: String) {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent("spreadsheet-\(UUID().uuidString)\(suffix)")
+  /// A new, empty file in `directory` (the system's temporary directory by default).
+  /// - Throws: `SpreadsheetError.malformed` when it cannot be made.
+  init(in directory: URL = FileManager.default.temporaryDirectory) throws(SpreadsheetError) {
+    let url = directory.appendingPathComponent("spreadsheet-\(UUID().uuidString).xml")
+    do {
+      guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+      }
+      handle = try FileHandle(forUpdating: url)
+    } catch {
+      throw .malformed("cannot make a temporary file: \(error.localizedDescription)")
+    }
+    try? FileManager.default.removeItem(at: url)
   }
 
+  /// Closes, and so removes, the file.
   deinit {
-    try? FileManager.default.removeItem(at: url)
+    try? handle.close()
+  }
+
+  /// Appends `bytes`.
+  /// - Throws: the file system's error.
+  func write(_ bytes: some DataProtocol) throws {
+    try handle.write(contentsOf: bytes)
+    size += bytes.count
+  }
+
+  /// The `count` bytes at `offset` (fewer at the end), for the zip writer.
+  /// - Throws: `SpreadsheetError.malformed` when the file cannot be read.
+  func data(at offset: Int, count: Int) throws(SpreadsheetError) -> Data {
+    var bytes: [UInt8] = []
+    while bytes.count < count {
+      let read = try self.read(at: offset + bytes.count, into: &bytes, upTo: count - bytes.count)
+      if read == 0 { break }
+    }
+    return Data(bytes)
+  }
+
+  /// Appends up to `limit` bytes (64 KiB) read from `offset` to `buffer`; returns how many, 0 at
+  /// the end.
+  /// - Throws: `SpreadsheetError.malformed` when the file cannot be read.
+  func read(at offset: Int, into buffer: inout [UInt8], upTo limit: Int = ByteSource.chunkSize) throws(SpreadsheetError)
+    -> Int
+  {
+    let old = buffer.count
+    buffer += repeatElement(0, count: limit)
+    var count = -1
+    while count < 0 {
+      count = buffer.withUnsafeMutableBytes { bytes in
+        pread(handle.fileDescriptor, bytes.baseAddress! + old, limit, off_t(offset))
+      }
+      guard count >= 0 || errno == EINTR else {
+        buffer.removeLast(limit)
+        throw .malformed("cannot read a temporary file: error \(errno)")
+      }
+    }
+    buffer.removeLast(limit - count)
+    return count
   }
 }
 

@@ -7,7 +7,9 @@ import Foundation
 /// The text encodings a CSV file is read in: UTF-8, or GB18030, what Excel on Chinese Windows
 /// writes when told "CSV (逗号分隔)" (its ANSI code page, 936, which GB18030 contains).
 enum CSVTextEncoding: Sendable, Equatable {
+  /// UTF-8, with or without a byte order mark.
   case utf8
+  /// GB18030, which contains GBK and GB2312.
   case gb18030
 
   /// Foundation's GB18030 (the 2000 edition CoreFoundation knows), which Linux's Foundation
@@ -69,8 +71,11 @@ final class CSVRowReader {
   /// almost always a quote that was never closed, swallowing the rest of the file.
   static let longestRecord = 8 * 1024 * 1024
 
+  /// The file's bytes.
   private let source: ByteSource
+  /// The file's encoding, for the fields' bytes.
   private let encoding: CSVTextEncoding
+  /// The last field whose value is kept; a value beyond it refuses the record.
   private let maximumColumns: Int
   /// The number of the last record read.
   private var number = 0
@@ -203,6 +208,7 @@ final class CSVRowReader {
     return single.withUnsafeBufferPointer { encoding.decode($0) }
   }
 
+  /// Whether `byte` ends an unquoted field: a comma, CR or LF.
   private static func endsField(_ byte: UInt8) -> Bool {
     byte == UInt8(ascii: ",") || byte == 0x0D || byte == 0x0A
   }

@@ -140,7 +140,8 @@ enum SpreadsheetCalendar {
     let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
     let seconds = local - days * 86_400
     let day = civil(days: days)
-    return text(year: day.year, month: day.month, day: day.day) + " \(padded(seconds / 3600, 2)):\(padded(seconds % 3600 / 60, 2))"
+    return text(year: day.year, month: day.month, day: day.day)
+      + " \(padded(seconds / 3600, 2)):\(padded(seconds % 3600 / 60, 2))"
   }
 
   /// `value` in decimal, zero-padded to `width` digits.

@@ -14,12 +14,16 @@ struct SpreadsheetReader {
   let header: [String]
   /// The header's row number: 1 unless blank rows precede it.
   let headerRow: Int
+  /// What is read, again for each `rows`.
   fileprivate let format: Format
+  /// The limit `open` was given, kept for `rows`.
   private let maximumColumns: Int
 
   /// What is read: a CSV file in its encoding, or an opened workbook.
   fileprivate enum Format {
+    /// A CSV file and its encoding.
     case csv(URL, CSVTextEncoding)
+    /// A workbook, its first worksheet unpacked.
     case xlsx(XLSXWorkbook)
   }
 
@@ -32,9 +36,9 @@ struct SpreadsheetReader {
   ///   `.tooManyColumns` for a row with a value beyond column `maximumColumns` (100);
   ///   `.mergedHeader` for merged cells touching the header row; `.noHeader` for an empty file
   ///   or one without a value; `.malformed` for a damaged zip, broken XML or bad CSV quoting.
-  static func open(_ file: URL, maximumBytes: Int = 50 * 1024 * 1024, maximumColumns: Int = 100) throws(
-    SpreadsheetError
-  ) -> SpreadsheetReader {
+  static func open(_ file: URL, maximumBytes: Int = 50 * 1024 * 1024, maximumColumns: Int = 100)
+    throws(SpreadsheetError) -> SpreadsheetReader
+  {
     let size: Int
     do {
       size = try file.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0
@@ -98,16 +102,23 @@ struct SpreadsheetReader {
 
   /// The reader of the rows of a CSV file or a worksheet.
   fileprivate enum RowSource {
+    /// A CSV file's records.
     case csv(CSVRowReader)
+    /// A worksheet's rows.
     case xlsx(WorksheetRowReader)
 
+    /// A reader of `format` from its start.
+    /// - Throws: `SpreadsheetError.malformed` when the file cannot be opened.
     init(_ format: Format, maximumColumns: Int) throws(SpreadsheetError) {
       switch format {
-      case .csv(let file, let encoding): self = .csv(try CSVRowReader(file, encoding: encoding, maximumColumns: maximumColumns))
+      case .csv(let file, let encoding):
+        self = .csv(try CSVRowReader(file, encoding: encoding, maximumColumns: maximumColumns))
       case .xlsx(let workbook): self = .xlsx(try WorksheetRowReader(workbook, maximumColumns: maximumColumns))
       }
     }
 
+    /// The next row, blank ones included; nil after the last.
+    /// - Throws: what the CSV or worksheet reader throws.
     func nextRow() throws(SpreadsheetError) -> SpreadsheetRow? {
       switch self {
       case .csv(let reader): return try reader.nextRow()
@@ -128,19 +139,28 @@ struct SpreadsheetRows: Sequence {
     var error: SpreadsheetError?
   }
 
+  /// Where the latest iteration's error is kept.
   private let first: Outcome
+  /// The source `rows(from:)` opened, until the first iterator takes it.
   private let firstSource: Box
+  /// Opens the file again for a later iteration.
   private let makeSource: () throws(SpreadsheetError) -> SpreadsheetReader.RowSource
+  /// The reader's header, whose count is each row's.
   private let header: [String]
+  /// The header's row number; rows up to it are skipped.
   private let headerRow: Int
+  /// The first row number given.
   private let from: Int
 
   /// The source opened by `rows(from:)`, handed to the first iterator only.
   fileprivate final class Box {
     var source: SpreadsheetReader.RowSource?
+    /// A box holding `source`.
     init(_ source: SpreadsheetReader.RowSource) { self.source = source }
   }
 
+  /// Rows read first from `source`, then from a source `makeSource` opens for each further
+  /// iteration.
   fileprivate init(
     first source: SpreadsheetReader.RowSource,
     makeSource: @escaping () throws(SpreadsheetError) -> SpreadsheetReader.RowSource,
@@ -180,7 +200,9 @@ struct SpreadsheetRows: Sequence {
     /// A row, as the sequence gives it.
     typealias Element = SpreadsheetRows.Element
 
+    /// The rows read; nil when the file could not be opened again.
     fileprivate let source: SpreadsheetReader.RowSource?
+    /// Where an error is kept for `SpreadsheetRows.error`.
     fileprivate let outcome: Outcome
     let width: Int
     let after: Int
@@ -215,6 +237,7 @@ struct SpreadsheetRows: Sequence {
       return nil
     }
 
+    /// Whether any of `cells` is not `.empty`.
     private static func hasValue(_ cells: [SpreadsheetCell]) -> Bool {
       var index = cells.count - 1
       while index >= 0 {
@@ -229,7 +252,9 @@ struct SpreadsheetRows: Sequence {
 /// What a file is by its first bytes: a zip (an XLSX, if it holds a workbook) or text (a CSV);
 /// anything else is refused with what it looks like.
 enum FileKind {
+  /// A zip archive: an XLSX workbook if it holds a workbook part.
   case zip
+  /// Text: a CSV file.
   case text
 
   /// The kind of `file`, from its first 64 KiB (all of it for an OLE2 compound file).

@@ -17,17 +17,23 @@ typealias SpreadsheetRow = (number: Int, cells: [SpreadsheetCell])
 /// date: then `.date`, or `.dateTime` with a time of day (`SpreadsheetCalendar.cell`). Empty
 /// strings are `.empty`.
 final class WorksheetRowReader {
+  /// The worksheet's XML.
   private let parser: XMLPullParser
+  /// The shared strings, date styles and date system the cells need.
   private let workbook: XLSXWorkbook
+  /// The last column whose value is kept; a value beyond it refuses the row.
   private let maximumColumns: Int
+  /// The previous row's number, for a row without `r`.
   private var previousRow = 0
+  /// Whether the tokens are inside `sheetData`, where the rows are.
   private var inSheetData = false
+  /// Whether `sheetData` ended.
   private var finishedRows = false
 
   /// A reader of `workbook`'s sheet from its start; a row with a value beyond column
   /// `maximumColumns` is refused.
   init(_ workbook: XLSXWorkbook, maximumColumns: Int) throws(SpreadsheetError) {
-    parser = XMLPullParser(try ByteSource(file: workbook.sheet.url), part: workbook.sheetPart)
+    parser = XMLPullParser(ByteSource(temporary: workbook.sheet), part: workbook.sheetPart)
     self.workbook = workbook
     self.maximumColumns = maximumColumns
   }
@@ -76,6 +82,7 @@ final class WorksheetRowReader {
     return found
   }
 
+  /// The row whose start tag had `attributes`, read to its end.
   private func readRow(_ attributes: [XMLAttribute]) throws(SpreadsheetError) -> SpreadsheetRow {
     let number: Int
     if let reference = attributes["r"] {
@@ -120,6 +127,7 @@ final class WorksheetRowReader {
     throw malformed("row \(number) without an end")
   }
 
+  /// The value of the cell at `row` and `column` whose start tag had `attributes`, read to its end.
   private func readCell(_ attributes: [XMLAttribute], at row: Int, _ column: Int) throws(SpreadsheetError)
     -> SpreadsheetCell
   {
@@ -176,6 +184,7 @@ final class WorksheetRowReader {
     return text.isEmpty ? .empty : .text(text)
   }
 
+  /// A `malformed` error naming the worksheet.
   private func malformed(_ what: String) -> SpreadsheetError {
     .malformed("\(what) in \(workbook.sheetPart)")
   }

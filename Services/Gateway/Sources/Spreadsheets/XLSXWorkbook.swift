@@ -6,9 +6,10 @@ import ZIPFoundation
 /// SpreadsheetML (ECMA-376 Part 1 §18).
 ///
 /// Opening resolves the worksheet the way Excel does, through the package's and the workbook's
-/// relationships rather than by the usual part names, and extracts its XML to a temporary file
-/// (removed with the last copy of this value) that `WorksheetRowReader` then parses forward; the
-/// shared strings, the cell styles that are dates and the date system are read into memory.
+/// relationships rather than by the usual part names, and extracts its XML to an unnamed
+/// temporary file (gone with the last copy of this value) that `WorksheetRowReader` then parses
+/// forward; the shared strings, the cell styles that are dates and the date system are read
+/// into memory.
 struct XLSXWorkbook {
   /// The most a worksheet's XML may unpack to (512 MiB): more is a zip bomb, not a register.
   static let largestSheet = 512 * 1024 * 1024
@@ -82,7 +83,7 @@ struct XLSXWorkbook {
     var sharedStrings: [String] = []
     if let part = relationships.first(where: { $0.type.hasSuffix("/sharedStrings") })?.target, package.has(part) {
       let file = try package.extract(part, limit: largestSharedStrings)
-      sharedStrings = try readSharedStrings(XMLPullParser(ByteSource(file: file.url), part: part))
+      sharedStrings = try readSharedStrings(XMLPullParser(ByteSource(temporary: file), part: part))
     }
     var dateStyles: [Bool] = []
     if let part = relationships.first(where: { $0.type.hasSuffix("/styles") })?.target, package.has(part) {
@@ -180,9 +181,12 @@ struct PackageRelationship {
 
 /// The parts of an opened zip, read by part name.
 private struct PartReader {
+  /// The zip.
   let archive: Archive
+  /// Its files by lowercased part name.
   let parts: [String: Entry]
 
+  /// Whether the package holds `part` (case-insensitively).
   func has(_ part: String) -> Bool {
     parts[part.lowercased()] != nil
   }
@@ -230,18 +234,8 @@ private struct PartReader {
 
   /// `part` unpacked into a temporary file, at most `limit` bytes.
   func extract(_ part: String, limit: Int) throws(SpreadsheetError) -> TemporaryFile {
-    let file = TemporaryFile(suffix: ".xml")
-    let handle: FileHandle
-    do {
-      guard FileManager.default.createFile(atPath: file.url.path, contents: nil) else {
-        throw CocoaError(.fileWriteUnknown)
-      }
-      handle = try FileHandle(forWritingTo: file.url)
-    } catch {
-      throw .malformed("cannot create a temporary file to unpack \(part): \(error.localizedDescription)")
-    }
-    defer { try? handle.close() }
-    try read(part, limit: limit) { try handle.write(contentsOf: $0) }
+    let file = try TemporaryFile()
+    try read(part, limit: limit) { try file.write($0) }
     return file
   }
 

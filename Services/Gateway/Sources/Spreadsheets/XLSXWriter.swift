@@ -4,7 +4,8 @@ import ZIPFoundation
 /// Writes one XLSX workbook (ECMA-376 Part 1 SpreadsheetML in an Open Packaging Conventions
 /// zip, Part 2) row by row in constant memory: each sheet's XML goes to a temporary file in
 /// `directory` as rows arrive, through a 64 KiB buffer, and `finish` zips the parts with
-/// ZIPFoundation (deflate) into the workbook.
+/// ZIPFoundation (deflate) into the workbook. The temporary files are unnamed
+/// (`TemporaryFile`): they go with the writer, even when the process is killed mid-export.
 ///
 /// The package is the minimal one Excel, WPS, LibreOffice and openpyxl open: content types,
 /// the package relationships, the workbook and its relationships, styles and the worksheets.
@@ -23,16 +24,23 @@ final class XLSXWriter {
 
   /// The cell formats of styles.xml, by index in `cellXfs`.
   private enum Style: Int {
+    /// No format: text and numbers.
     case plain = 0
+    /// Bold, for the header row.
     case header = 1
+    /// `yyyy-mm-dd` (number format 164).
     case date = 2
+    /// `yyyy-mm-dd hh:mm` (number format 165).
     case dateTime = 3
   }
 
+  /// Where the sheets' XML files are written.
   private let directory: URL
   /// The sheets started, their unique names and XML files.
-  private var sheets: [(name: String, file: URL)] = []
+  private var sheets: [(name: String, file: TemporaryFile)] = []
+  /// The current sheet's XML file; nil before the first sheet and after `finish`.
   private var sheet: BufferedFileWriter?
+  /// Whether `finish` was called.
   private var finished = false
   /// The number of the next row to write in the current sheet, 1-based.
   private var nextRow = 1
@@ -43,16 +51,11 @@ final class XLSXWriter {
   private(set) var rowCount = 0
 
   /// A writer whose temporary sheet files go to `directory`, which is created if missing and
-  /// left in place (the files in it are removed by `finish`, or when the writer goes).
+  /// left in place (the files in it have no names and go with the writer).
   /// - Throws: the file system's error when the directory cannot be created.
   init(directory: URL) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     self.directory = directory
-  }
-
-  deinit {
-    try? sheet?.close()
-    for sheet in sheets { try? FileManager.default.removeItem(at: sheet.file) }
   }
 
   /// Starts the next sheet, ending the current one. `name` is made valid for Excel silently: at
@@ -67,8 +70,8 @@ final class XLSXWriter {
     guard !finished else { throw XLSXWriterError.finished }
     guard header.count <= Self.widestSheet else { throw XLSXWriterError.tooManyColumns(limit: Self.widestSheet) }
     try endSheet()
-    let file = directory.appendingPathComponent("sheet\(sheets.count + 1)-\(UUID().uuidString).xml")
-    let writer = try BufferedFileWriter(creating: file)
+    let file = try TemporaryFile(in: directory)
+    let writer = BufferedFileWriter(file)
     sheets.append((Self.sheetName(name, besides: sheets.map(\.name)), file))
     sheet = writer
     nextRow = 1
@@ -125,10 +128,8 @@ final class XLSXWriter {
     if sheets.isEmpty { try startSheet(name: "Sheet1", header: []) }
     try endSheet()
     finished = true
-    defer {
-      for sheet in sheets { try? FileManager.default.removeItem(at: sheet.file) }
-      sheets.removeAll()
-    }
+    // The sheets' files go with their last reference.
+    defer { sheets.removeAll() }
     let partial = url.deletingLastPathComponent().appendingPathComponent(
       ".\(url.lastPathComponent)-\(UUID().uuidString).partial")
     defer { try? FileManager.default.removeItem(at: partial) }
@@ -140,6 +141,7 @@ final class XLSXWriter {
   /// Zips the parts into `file`, closing it before returning.
   private func writePackage(to file: URL) throws {
     let archive = try Archive(url: file, accessMode: .create)
+    /// Adds the part `path` holding `text`.
     func add(_ path: String, _ text: String) throws {
       let data = Data(text.utf8)
       try archive.addEntry(
@@ -153,18 +155,22 @@ final class XLSXWriter {
     try add("xl/_rels/workbook.xml.rels", Package.workbookRelationships(worksheets: worksheets.count))
     try add("xl/styles.xml", Package.styles)
     for (path, sheet) in zip(worksheets, sheets) {
-      try archive.addEntry(with: path, fileURL: sheet.file, compressionMethod: .deflate, bufferSize: 64 * 1024)
+      try archive.addEntry(
+        with: path, type: .file, uncompressedSize: Int64(sheet.file.size), compressionMethod: .deflate,
+        bufferSize: ByteSource.chunkSize,
+        provider: { position, size in try sheet.file.data(at: Int(position), count: size) })
     }
   }
 
-  /// Ends the current sheet's XML and closes its file.
+  /// Ends the current sheet's XML and writes it out.
   private func endSheet() throws {
     guard let sheet else { return }
     self.sheet = nil
     try sheet.write("</sheetData></worksheet>".utf8)
-    try sheet.close()
+    try sheet.flush()
   }
 
+  /// Writes the next row of the current sheet, its text cells in `style`.
   private func writeRow(_ cells: [SpreadsheetCell], style: Style) throws {
     guard let sheet else { throw XLSXWriterError.noSheet }
     guard nextRow <= Self.largestSheet else { throw XLSXWriterError.tooManyRows(limit: Self.largestSheet) }
@@ -192,12 +198,14 @@ final class XLSXWriter {
 
   /// A cell's attributes after its reference, its value and its end tag.
   private static func appendCell(_ cell: SpreadsheetCell, style: Style, to xml: inout [UInt8]) {
+    /// A number cell, its value `text`.
     func number(_ text: String, _ style: Style) {
       if style != .plain { xml += #" s="\#(style.rawValue)""#.utf8 }
       xml += "><v>".utf8
       xml += text.utf8
       xml += "</v></c>".utf8
     }
+    /// An inline string cell.
     func text(_ text: String) {
       if style != .plain { xml += #" s="\#(style.rawValue)""#.utf8 }
       let text = cut(text)
@@ -255,7 +263,9 @@ final class XLSXWriter {
   /// A sheet name Excel accepts, made from `proposed` and unique among `taken`.
   static func sheetName(_ proposed: String, besides taken: [String]) -> String {
     var scalars = String.UnicodeScalarView()
-    for scalar in proposed.unicodeScalars where scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF {
+    // Control characters and the noncharacters XML cannot carry go; the characters Excel
+    // reserves for ranges and paths become `_`.
+    for scalar in proposed.unicodeScalars where scalar.value >= 0x20 && scalar.value & 0xFFFE != 0xFFFE {
       scalars.append("[]:*?/\\".unicodeScalars.contains(scalar) ? "_" : scalar)
     }
     var base = String(scalars).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
@@ -303,15 +313,20 @@ final class XLSXWriter {
 
   /// The XML namespaces the parts use.
   private enum Namespace {
+    /// SpreadsheetML's main namespace.
     static let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    /// Office documents' relationship types.
     static let relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    /// Package relationships parts.
     static let package = "http://schemas.openxmlformats.org/package/2006/relationships"
   }
 
   /// The parts other than the worksheets, small and written whole.
   private enum Package {
+    /// The XML declaration every part starts with.
     static let declaration = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\r\n"
 
+    /// `[Content_Types].xml`: the parts' media types (ECMA-376 Part 2 §10.1.2).
     static func contentTypes(worksheets: [String]) -> String {
       let sheetTypes = worksheets.map {
         #"<Override PartName="/\#($0)" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
@@ -325,11 +340,13 @@ final class XLSXWriter {
         + sheetTypes.joined() + "</Types>"
     }
 
+    /// `_rels/.rels`: the package's link to its workbook.
     static let packageRelationships =
       declaration + #"<Relationships xmlns="\#(Namespace.package)">"#
       + #"<Relationship Id="rId1" Type="\#(Namespace.relationships)/officeDocument" Target="xl/workbook.xml"/>"#
       + "</Relationships>"
 
+    /// `xl/workbook.xml`: the sheets, named, in order.
     static func workbook(names: [String]) -> String {
       var sheets = ""
       for (index, name) in names.enumerated() {
@@ -342,6 +359,7 @@ final class XLSXWriter {
         + #"<bookViews><workbookView activeTab="0"/></bookViews><sheets>"# + sheets + "</sheets></workbook>"
     }
 
+    /// `xl/_rels/workbook.xml.rels`: the workbook's links to its sheets (`rId1`…) and styles.
     static func workbookRelationships(worksheets: Int) -> String {
       var relationships = ""
       for index in 1...max(worksheets, 1) {
@@ -434,16 +452,14 @@ final class BufferedFileWriter {
   /// The buffer's size, and the size of a write.
   static let capacity = 64 * 1024
 
-  private let handle: FileHandle
+  /// The file.
+  private let file: TemporaryFile
+  /// Bytes not yet written.
   private var buffer: [UInt8] = []
 
-  /// A new, empty file at `url` (an existing one is truncated).
-  /// - Throws: the file system's error.
-  init(creating url: URL) throws {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-    }
-    handle = try FileHandle(forWritingTo: url)
+  /// A writer appending to `file`.
+  init(_ file: TemporaryFile) {
+    self.file = file
     buffer.reserveCapacity(Self.capacity * 2)
   }
 
@@ -463,15 +479,11 @@ final class BufferedFileWriter {
     if buffer.count >= Self.capacity { try flush() }
   }
 
-  /// Writes the buffer out and closes the file.
-  func close() throws {
-    try flush()
-    try handle.close()
-  }
-
-  private func flush() throws {
+  /// Writes the buffer out.
+  /// - Throws: the file system's error.
+  func flush() throws {
     guard !buffer.isEmpty else { return }
-    try handle.write(contentsOf: buffer)
+    try file.write(buffer)
     buffer.removeAll(keepingCapacity: true)
   }
 }

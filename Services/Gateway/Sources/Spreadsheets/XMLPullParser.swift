@@ -22,6 +22,7 @@ struct XMLAttribute: Equatable {
   let value: String
 }
 
+/// Attribute lookup by local name.
 extension [XMLAttribute] {
   /// The value of the attribute whose local name is `name`.
   subscript(_ name: String) -> String? {
@@ -53,6 +54,7 @@ final class XMLPullParser {
   /// How many tokens one scan of the window queues at most.
   static let batch = 256
 
+  /// The part's bytes.
   private let source: ByteSource
   /// What the part is, for error messages: `xl/worksheets/sheet1.xml`.
   private let part: String
@@ -60,9 +62,11 @@ final class XMLPullParser {
   private var open: [String] = []
   /// Tokens scanned and not yet returned, from `queued`.
   private var queue: [XMLToken] = []
+  /// The index in `queue` of the next token to return.
   private var queued = 0
   /// Why the last scan stopped.
   private var stop = Stop.needMore
+  /// Whether the byte order mark was looked for.
   private var started = false
 
   /// Why scanning the window stopped.
@@ -148,6 +152,7 @@ final class XMLPullParser {
     _ = try readElementText()
   }
 
+  /// A `malformed` error naming the part and the offset.
   private func malformed(_ what: String) -> SpreadsheetError {
     .malformed("\(what) in \(part) at byte \(source.offset)")
   }
@@ -225,6 +230,7 @@ final class XMLPullParser {
     }
   }
 
+  /// The delimiters of processing instructions, comments and CDATA sections.
   private static let instructionEnd = Array("?>".utf8)
   private static let commentStart = Array("<!--".utf8)
   private static let commentEnd = Array("-->".utf8)
@@ -258,7 +264,9 @@ final class XMLPullParser {
         let attribute = Self.localName(bytes, from: nameStart, to: index)
         while index < count, Self.isSpace(bytes[index]) { index += 1 }
         guard index < count else { return incomplete() }
-        guard bytes[index] == UInt8(ascii: "=") else { return .stop(.failure("attribute \(attribute) without a value")) }
+        guard bytes[index] == UInt8(ascii: "=") else {
+          return .stop(.failure("attribute \(attribute) without a value"))
+        }
         index += 1
         while index < count, Self.isSpace(bytes[index]) { index += 1 }
         guard index < count else { return incomplete() }
@@ -350,10 +358,12 @@ final class XMLPullParser {
     return String(decoding: bytes.bytes(from: start, to: to), as: UTF8.self)
   }
 
+  /// Whether `byte` is XML white space (§2.3).
   private static func isSpace(_ byte: UInt8) -> Bool {
     byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
   }
 
+  /// Whether `byte` ends a tag's name.
   private static func endsName(_ byte: UInt8) -> Bool {
     isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/")
   }
