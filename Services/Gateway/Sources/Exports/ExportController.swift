@@ -124,13 +124,16 @@ struct ExportController: Sendable {
               try await writer.write(ByteBuffer(bytes: csv.row(table.columns.map { .text($0.header) })))
               var page = first
               while true {
+                let upcoming = Self.prefetch(after: page, next)
+                defer { upcoming?.cancel() }
+                let rows = try await page.rows(count)
                 var bytes: [UInt8] = []
-                bytes.reserveCapacity(page.rows.count * 256)
-                for cells in page.rows { bytes += csv.row(cells) }
-                count += page.rows.count
+                bytes.reserveCapacity(rows.count * 256)
+                for cells in rows { bytes += csv.row(cells) }
+                count += rows.count
                 try await writer.write(ByteBuffer(bytes: bytes))
-                guard !page.nextToken.isEmpty else { break }
-                page = try await next(page.nextToken, count)
+                guard let upcoming else { break }
+                page = try await upcoming.value
               }
               try await writer.finish(nil)
               await audit(count, "ok")
@@ -151,10 +154,13 @@ struct ExportController: Sendable {
           try workbook.startSheet(name: table.title, header: table.columns.map(\.header))
           var page = first
           while true {
-            for cells in page.rows { try workbook.append(cells) }
-            count += page.rows.count
-            guard !page.nextToken.isEmpty else { break }
-            page = try await next(page.nextToken, count)
+            let upcoming = Self.prefetch(after: page, next)
+            defer { upcoming?.cancel() }
+            let rows = try await page.rows(count)
+            for cells in rows { try workbook.append(cells) }
+            count += rows.count
+            guard let upcoming else { break }
+            page = try await upcoming.value
           }
           file = directory.appendingPathComponent("export.xlsx")
           try workbook.finish(to: file)
@@ -182,50 +188,61 @@ struct ExportController: Sendable {
     }
   }
 
-  /// One page of an export's rows and the token of the next page (empty after the last).
-  struct RowPage: Sendable {
-    let rows: [[SpreadsheetCell]]
+  /// One page of an export as the service answered it: the token of the next page (empty after
+  /// the last) and how to turn its records into rows, given the rows written before it.
+  struct FetchedPage: Sendable {
     let nextToken: String
+    let rows: @Sendable (_ counted: Int) async throws -> [[SpreadsheetCell]]
   }
 
-  /// Reads the page after a token, `count` rows having been written.
-  typealias NextPage = @Sendable (_ token: String, _ count: Int) async throws -> RowPage
+  /// Asks the service for the page after a token.
+  typealias NextPage = @Sendable (_ token: String) async throws -> FetchedPage
 
-  /// The export's table, its first page, and how to read the next: the cases from their typed
+  /// Starts asking for the page after `page` (none after the last) before `page` is turned into
+  /// rows and written, so that the service reads the next page while the gateway works on this
+  /// one: the two processes work at once instead of in turn. Memory holds two pages at most.
+  static func prefetch(after page: FetchedPage, _ next: @escaping NextPage) -> Task<FetchedPage, any Error>? {
+    guard !page.nextToken.isEmpty else { return nil }
+    let token = page.nextToken
+    return Task { try await next(token) }
+  }
+
+  /// The export's table, its first page, and how to ask for the next: the cases from their typed
   /// messages (CaseExport), any other list from its JSON by its table's columns.
   func pages(
     name: String, entry: CatalogMethod, identity: ServiceIdentity, filters: Data, principal: Principal,
     reveal: RevealRequest?
-  ) async throws -> (ExportTable, RowPage, NextPage) {
+  ) async throws -> (ExportTable, FetchedPage, NextPage) {
     if name == CaseExport.method, let table = ExportTables.tables[name] {
       var request = try Governance_Grid_V1_ListCasesRequest(jsonUTF8Data: filters)
       request.pageSize = Int32(Self.pageSize)
       let client = Governance_Grid_V1_GridService.Client(wrapping: peers.client(for: .grid))
-      let rows = RowWriter(table: table, words: words, peers: peers, principal: principal, reveal: nil)
+      let writer = RowWriter(table: table, words: words, peers: peers, principal: principal, reveal: nil)
       let labels = CaseExport.Labels(words: words)
-      let read: NextPage = { [request] token, _ in
+      let read: NextPage = { [request] token in
         var asked = request
         asked.pageToken = token
         let page = try await Principal.$current.withValue(principal) { try await client.listCases(asked) }
-        let codes = CaseExport.codes(of: page.cases)
-        try await rows.learnNames(places: codes.places, compounds: codes.compounds)
-        let names = await rows.names.snapshot()
-        return RowPage(
-          rows: page.cases.map { CaseExport.cells($0, names: names, labels: labels) }, nextToken: page.nextPageToken)
+        return FetchedPage(nextToken: page.nextPageToken) { _ in
+          let codes = CaseExport.codes(of: page.cases)
+          try await writer.learnNames(places: codes.places, compounds: codes.compounds)
+          let names = await writer.names.snapshot()
+          return page.cases.map { CaseExport.cells($0, names: names, labels: labels) }
+        }
       }
-      return (table, try await read("", 0), read)
+      return (table, try await read(""), read)
     }
     let reader = ListReader(
       entry: entry, client: peers.client(for: identity), filters: filters, principal: principal,
       key: ExportTables.tables[name]?.key)
     let first = try await reader.page(token: "")
     let table = ExportTables.tables[name] ?? Self.generic(key: first.key, records: first.records, words: words)
-    let rows = RowWriter(table: table, words: words, peers: peers, principal: principal, reveal: reveal)
-    let read: NextPage = { token, count in
-      let page = try await reader.page(token: token)
-      return RowPage(rows: try await rows.cells(of: page.records, counted: count), nextToken: page.nextToken)
+    let writer = RowWriter(table: table, words: words, peers: peers, principal: principal, reveal: reveal)
+    let fetched: @Sendable (ListReader.Page) -> FetchedPage = { page in
+      FetchedPage(nextToken: page.nextToken) { counted in try await writer.cells(of: page.records, counted: counted) }
     }
-    return (table, RowPage(rows: try await rows.cells(of: first.records, counted: 0), nextToken: first.nextToken), read)
+    let read: NextPage = { token in fetched(try await reader.page(token: token)) }
+    return (table, fetched(first), read)
   }
 
   /// The List request's filters as a JSON object less its paging fields, checked by decoding

@@ -44,8 +44,6 @@ final class XLSXWriter {
   private var finished = false
   /// The number of the next row to write in the current sheet, 1-based.
   private var nextRow = 1
-  /// Column letters as bytes, `A`, `B`, … `AA`, by 0-based index, made as needed.
-  private var columnNames: [[UInt8]] = []
 
   /// The number of rows written so far in the current sheet, its header excluded.
   private(set) var rowCount = 0
@@ -175,21 +173,24 @@ final class XLSXWriter {
     guard let sheet else { throw XLSXWriterError.noSheet }
     guard nextRow <= Self.largestSheet else { throw XLSXWriterError.tooManyRows(limit: Self.largestSheet) }
     guard cells.count <= Self.widestSheet else { throw XLSXWriterError.tooManyColumns(limit: Self.widestSheet) }
-    while columnNames.count < cells.count {
-      columnNames.append(Array(WorksheetRowReader.name(columnNames.count + 1).utf8))
-    }
     let row = Array(String(nextRow).utf8)
     nextRow += 1
     sheet.append { xml in
       xml += #"<row r=""#.utf8
       xml += row
       xml += #"">"#.utf8
-      for (column, cell) in cells.enumerated() where cell != .empty {
-        xml += #"<c r=""#.utf8
-        xml += columnNames[column]
-        xml += row
-        xml.append(UInt8(ascii: "\""))
-        Self.appendCell(cell, style: style, to: &xml)
+      // Cells go without their optional reference (ECMA-376 Part 1, 18.3.1.4: a cell without
+      // `r` is the one after the previous): an empty cell before the last value is `<c/>`. At a
+      // million rows the references alone would be a fifth of the sheet's XML, to write and to
+      // deflate.
+      let last = cells.lastIndex { $0 != .empty } ?? -1
+      for cell in cells[...last] {
+        if cell == .empty {
+          xml += "<c/>".utf8
+        } else {
+          xml += "<c".utf8
+          Self.appendCell(cell, style: style, to: &xml)
+        }
       }
       xml += "</row>".utf8
     }
