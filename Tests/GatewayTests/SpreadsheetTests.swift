@@ -481,35 +481,57 @@ struct SpreadsheetTests {
     }
   }
 
-  @Test("200,000 rows are written and read back, every one counted")
-  func manyRows() throws {
-    try Self.withDirectory { directory in
-      let writer = try XLSXWriter(directory: directory)
-      try writer.startSheet(name: "住户", header: ["序号", "姓名", "面积", "入住日期", "备注"])
-      for index in 1...200_000 {
-        try writer.append([
-          .integer(Int64(index)), .text("住户\(index)"), .decimal(Double(index) / 4),
-          .date(year: 2000 + index % 27, month: index % 12 + 1, day: index % 28 + 1), .text(index % 2 == 0 ? "党员" : ""),
-        ])
+  @Test("50,000 rows are written and read back, every one counted")
+  func manyRows() async throws {
+    // The work runs on a thread of its own: a long synchronous test holding one of the few
+    // threads of Swift's concurrency pool starves the timing tests that run beside it. The
+    // million-row export is measured by the benchmark, not here.
+    let rows = 50_000
+    let outcome = try await Self.onOwnThread {
+      try Self.withDirectory { directory in
+        let writer = try XLSXWriter(directory: directory)
+        try writer.startSheet(name: "住户", header: ["序号", "姓名", "面积", "入住日期", "备注"])
+        for index in 1...rows {
+          try writer.append([
+            .integer(Int64(index)), .text("住户\(index)"), .decimal(Double(index) / 4),
+            .date(year: 2000 + index % 27, month: index % 12 + 1, day: index % 28 + 1),
+            .text(index % 2 == 0 ? "党员" : ""),
+          ])
+        }
+        let written = writer.rowCount
+        let file = directory.appendingPathComponent("many.xlsx")
+        try writer.finish(to: file)
+        let reader = try SpreadsheetReader.open(file)
+        var count = 0
+        var numbersInOrder = true
+        var last: SpreadsheetRows.Element?
+        let read = try reader.rows()
+        for row in read {
+          count += 1
+          numbersInOrder = numbersInOrder && row.number == count + 1
+          last = row
+        }
+        return (written, count, numbersInOrder, last?.number, last?.cells[1], read.error)
       }
-      #expect(writer.rowCount == 200_000)
-      let file = directory.appendingPathComponent("many.xlsx")
-      try writer.finish(to: file)
-      let reader = try SpreadsheetReader.open(file)
-      var count = 0
-      var numbersInOrder = true
-      var last: SpreadsheetRows.Element?
-      let rows = try reader.rows()
-      for row in rows {
-        count += 1
-        numbersInOrder = numbersInOrder && row.number == count + 1
-        last = row
-      }
-      #expect(rows.error == nil)
-      #expect(count == 200_000)
-      #expect(numbersInOrder)
-      #expect(last?.number == 200_001)
-      #expect(last?.cells[1] == .text("住户200000"))
+    }
+    #expect(outcome.0 == rows)
+    #expect(outcome.5 == nil)
+    #expect(outcome.1 == rows)
+    #expect(outcome.2)
+    #expect(outcome.3 == rows + 1)
+    #expect(outcome.4 == .text("住户\(rows)"))
+  }
+
+  /// Runs `body` on a new thread and answers what it returned.
+  static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread {
+        do {
+          continuation.resume(returning: try body())
+        } catch {
+          continuation.resume(throwing: error)
+        }
+      }.start()
     }
   }
 

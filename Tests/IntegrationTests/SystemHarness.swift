@@ -219,10 +219,12 @@ final class SystemHarness: @unchecked Sendable {
 
   static func freePort() throws -> Int {
     for _ in 0..<200 {
-      let port = Int.random(in: 20000..<32000)
+      // Above 24000: GovernanceUpTests' system takes its gateway and metrics ports from 19080 to
+      // 23445 (its offsets 11000 to 13990), and a port drawn there could be taken from under it.
+      let port = Int.random(in: 24000..<32000)
       if try isFree(port) { return port }
     }
-    throw Failure(description: "no free port between 20000 and 32000")
+    throw Failure(description: "no free port between 24000 and 32000")
   }
 
   static func isFree(_ port: Int) throws -> Bool {

@@ -152,9 +152,10 @@ struct LifecycleTests {
   @Test("a call to a peer that is down fails fast with UNAVAILABLE")
   func peerDown() async throws {
     // The deadline is far beyond the bound below: the call must fail because the peer is down,
-    // not because time ran out, even when the suites starting beside it delay its client.
+    // not because time ran out, even when the suites starting beside it (the register imports'
+    // thousands of rows) delay its client, which has been seen to take 18 to 22 s then.
     let peers = try PeerClients(
-      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(30),
+      caller: .property, peers: [.organisation: NetworkAddress(host: "127.0.0.1", port: 1)], timeout: .seconds(120),
       authority: Self.authority)
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await peers.run() }
@@ -166,7 +167,7 @@ struct LifecycleTests {
       } throws: { error in
         (error as? RPCError)?.code == .unavailable
       }
-      #expect(ContinuousClock.now - started < .seconds(15))
+      #expect(ContinuousClock.now - started < .seconds(60))
       group.cancelAll()
     }
   }
