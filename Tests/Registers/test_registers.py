@@ -392,7 +392,11 @@ class CompoundRegisterTest(unittest.TestCase):
         with self.subTest("every good row is a compound, and no bad one"):
             names = [c["name"] for c in after]
             self.assertEqual(len(after), len(before) + total - bad)
-            self.assertEqual(len(names), len(set(names)))
+            # The demo city may hold two compounds of one name (even in one community); each
+            # imported row's key is there once.
+            imported_keys = [(c["divisionCode"], c["name"]) for c in after
+                             if (c["divisionCode"], c["name"]) in {(r[0], r[1]) for r in good.values()}]
+            self.assertEqual(len(imported_keys), len(set(imported_keys)))
             listed = {(c["divisionCode"], c["name"]): c for c in after}
             missing = [row for row in good.values() if (row[0], row[1]) not in listed]
             self.assertEqual(missing, [])
@@ -418,7 +422,7 @@ class CompoundRegisterTest(unittest.TestCase):
             self.assertEqual(counts(updated), {"state": "done", "rowsTotal": total, "rowsDone": total, "created": 0,
                                                "updated": 10, "unchanged": total - bad - 10, "failed": bad})
             now = {(c["divisionCode"], c["name"]): c.get("householdCount", 0) for c in CITY.compounds()}
-            self.assertEqual(len(now), len(after))
+            self.assertEqual(len(now), len({(c["divisionCode"], c["name"]) for c in after}))
             self.assertEqual({n: now[(rows[n - 2][0], rows[n - 2][1])] for n in changed},
                              {n: rows[n - 2][3] for n in changed})
 
