@@ -2380,7 +2380,8 @@ async function importsPage() {
     template.href = `/import-templates/${chosen.register}`;
     columns.replaceChildren(el('p', { class: 'hint', text: `${t('importKey')}：${chosen.key}` }),
       recordTable('import-columns-table', [t('importColumns'), t('required'), t('note')],
-        chosen.columns.map((c) => ({ cells: [c.header, c.required ? '✓' : '', [c.example, c.note].filter(Boolean).join('；')] }))));
+        // The examples (codes, numbers) are in the template's 填写说明 sheet; the page says what each column holds.
+        chosen.columns.map((c) => ({ cells: [c.header, c.required ? '✓' : '', c.note] }))));
   };
   select.addEventListener('change', describe);
   describe();
