@@ -639,7 +639,7 @@ class ConsoleTest(unittest.TestCase):
         self.assertRegex(browser.find_element(By.CSS_SELECTOR, "main h2").text, r"^\d{8}-\d{5}")
 
     def import_boundaries(self) -> tuple:
-        """Boundaries for the demo community of `grid_code` and for that grid (the demo city has none),
+        """Boundaries for the demo community of `grid_code` and for that grid, drawn by the test away from the demo's own,
         imported as an official does through the Connect API; returns the grid's centre (lon, lat)."""
         grids = self.admin.call("grid.v1.GridService", "ListGrids", {"divisionPrefix": self.community, "pageSize": 100})
         codes = [grid["gridCode"] for grid in grids["grids"] if len(grid["gridCode"]) == 15]
@@ -684,10 +684,21 @@ class ConsoleTest(unittest.TestCase):
         self.wait(lambda b: b.execute_script(
             "return [...document.querySelectorAll('path.map-grid')].some((p) => p.getAttribute('fill') !== '#90a4ae')"))
         browser.save_screenshot(str(SHOTS / "map-heat.png"))
-        # A grid's panel: its name, its workers on duty and its figures. The click lands on the grid's
-        # path away from the case marker in its middle.
+        # A grid's panel: its name, its workers on duty and its figures. The click lands on a point
+        # of the grid's path that no marker (the case in its middle, a compound) covers, with the
+        # whole map on the screen.
+        browser.execute_script("document.getElementById('map').scrollIntoView({block: 'center'})")
         grid = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-grid")[0]
-        ActionChains(browser).move_to_element_with_offset(grid, 0, -grid.size["height"] // 3).click().perform()
+        offset = browser.execute_script("""
+            const path = arguments[0], box = path.getBoundingClientRect();
+            for (let y = 0.1; y < 1; y += 0.1) for (let x = 0.1; x < 1; x += 0.1) {
+              const px = box.left + box.width * x, py = box.top + box.height * y;
+              if (document.elementFromPoint(px, py) === path)
+                return [Math.round(px - box.left - box.width / 2), Math.round(py - box.top - box.height / 2)];
+            }
+            return null;""", grid)
+        self.assertIsNotNone(offset, "some point of the grid is not under a marker")
+        ActionChains(browser).move_to_element_with_offset(grid, *offset).click().perform()
         title = self.wait(EC.presence_of_element_located((By.ID, "map-panel-title")))
         self.assertTrue(title.text)
         self.wait(EC.presence_of_element_located((By.ID, "map-on-duty")))

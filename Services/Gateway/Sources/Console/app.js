@@ -423,7 +423,7 @@ function listView({ id, service, method, key, filters = [], columns, open, reque
         el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 200, id: `${id}-export-reason` }))], { run: async (v) => v.reason });
       if (reason) exportLink('xlsx', { reveal: 'true', reason });
     } }) : null;
-  form.append(el('div', { class: 'filter-buttons' }, el('button', { type: 'submit', id: `${id}-search`, text: t('search') }),
+  form.append(el('div', { class: 'filter-buttons full-row' }, el('button', { type: 'submit', id: `${id}-search`, text: t('search') }),
     el('button', { type: 'reset', class: 'secondary', text: t('reset') }),
     el('button', { type: 'button', class: 'secondary', id: `${id}-export-xlsx`, text: t('exportXlsx'), onclick: () => exportLink('xlsx') }),
     el('button', { type: 'button', class: 'secondary', id: `${id}-export-csv`, text: t('exportCsv'), onclick: () => exportLink('csv') }),
@@ -2310,7 +2310,7 @@ async function reportPage() {
   const output = el('div', { id: 'report-output', class: 'report-sheet' });
   const form = el('form', { id: 'report-form', class: 'filters report-controls no-print' }, picker, field(t('reportKind'), kind),
     field(t('reportPeriod'), period),
-    el('div', { class: 'filter-buttons' }, el('button', { type: 'submit', id: 'report-show', text: t('reportShow') }),
+    el('div', { class: 'filter-buttons full-row' }, el('button', { type: 'submit', id: 'report-show', text: t('reportShow') }),
       el('button', { type: 'button', class: 'secondary', id: 'report-print', text: t('reportPrint'), onclick: () => window.print() }),
       download));
   const query = (format) => new URLSearchParams({ division: prefixOf(form.division.value), period: period.value, format });
