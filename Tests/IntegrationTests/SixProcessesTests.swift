@@ -42,12 +42,24 @@ struct SixProcessesTests {
     #expect(plan.proposals.map(\.compoundID) == [written.compoundID])
     #expect(plan.proposals.first?.proposedKind == .functional)
 
-    // Each call is logged with method and status, and counted in Prometheus metrics.
+    // Each call is counted in Prometheus metrics; a failed one is logged with method and status
+    // too (a successful one only when slow, or at debug).
+    await #expect(throws: RPCError.self) {
+      try await system.withClient(.grid) { client in
+        try await Governance_Grid_V1_GridService.Client(wrapping: client).getCase(
+          .with { $0.id = "case_01JCX0000000000000000000" })
+      }
+    }
     let metrics = try await system.httpGet("/metrics", port: system.metricsPorts[.grid]!)
     #expect(metrics.status == 200)
     #expect(metrics.body.contains("grpc_server_handled_total"))
     #expect(metrics.body.contains("governance.grid.v1.GridService/CreateDivision"))
-    #expect(system.log(of: .grid).contains("\"method\":\"governance.grid.v1.GridService\\/CreateDivision\""))
+    let failed = system.log(of: .grid).split(separator: "\n").filter {
+      $0.contains("\"method\":\"governance.grid.v1.GridService\\/GetCase\"")
+    }
+    #expect(
+      failed.count == 1 && failed[0].contains("\"status\":\"notFound\"")
+        && failed[0].contains("\"severity\":\"NOTICE\""))
 
     // With one service down, the gateway says so.
     #expect(try await system.stop(.volunteers) == 0)

@@ -158,6 +158,19 @@ public struct CallObservationInterceptor: ServerInterceptor {
     }
   }
 
+  /// A call slower than this is logged at info: the slowest answer the benchmark's targets allow
+  /// (a whole-city dashboard, docs/PERFORMANCE.md). A stream's line comes when it ends, so a stream
+  /// open this long is logged at info too.
+  public static let slowCall = Duration.milliseconds(200)
+
+  /// The level of a call's log line: a failed call at notice, a slow one at info, any other at
+  /// debug. A line per call at info cost GetCase about 30% of its throughput (writing the line
+  /// on the call's path); the per-call figures are in the Prometheus metrics whatever the level.
+  static func logLevel(code: RPCError.Code?, elapsed: Duration) -> Logger.Level {
+    if code != nil { return .notice }
+    return elapsed >= slowCall ? .info : .debug
+  }
+
   static func record(
     method: String, code: RPCError.Code?, since start: ContinuousClock.Instant, caller: Principal, logger: Logger
   ) {
@@ -171,11 +184,8 @@ public struct CallObservationInterceptor: ServerInterceptor {
     // every service's profile.
     let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
     let fraction = hundredths % 100
-    // The gateway reads every outbox about once a second (OutboxService): at info level those
-    // reads would be most of every service's log.
-    let routine = code == nil && method.hasPrefix("governance.outbox.v1.")
     logger.log(
-      level: code == nil ? (routine ? .debug : .info) : .notice,
+      level: Self.logLevel(code: code, elapsed: elapsed),
       "rpc",
       metadata: [
         "method": "\(method)",
