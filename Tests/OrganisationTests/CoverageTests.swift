@@ -127,6 +127,11 @@ struct CoverageTests {
       #expect(coverage.children.map(\.divisionCode) == ["320113005001", "320113005002"])
       #expect(coverage.children.map(\.figures.compoundsTotal) == [2, 1])
       #expect(coverage.children.map(\.figures.gridsWithBranch) == [1, 0])
+      // Each child's figures, counted in the parent's one pass, are the child's own coverage.
+      for child in coverage.children {
+        let own = try await organisations.getCoverage(.with { $0.divisionPrefix = child.divisionCode })
+        #expect(child.figures == own.figures, "\(child.divisionCode)")
+      }
     }
   }
 }

@@ -9,35 +9,41 @@ extension OrganisationService {
   /// grids, red butlers). Read-only.
   ///
   /// Compounds and basic grid codes are listed by their services, companies and buildings counted
-  /// by the property service (again per child division when children are asked for), the party
-  /// side counted here.
+  /// by the property service (again per child division when children are asked for, those calls
+  /// side by side), the party side counted here in one pass for the whole and every child.
   public func getCoverage(request: Governance_Organisation_V1_GetCoverageRequest, context: ServerContext) async throws
     -> Governance_Organisation_V1_GetCoverageResponse
   {
     var check = RecordFilter()
     let prefix = try check.divisionPrefix(request.divisionPrefix)
+    let childLength = request.includeChildren ? Coverage.childPrefixLength(after: prefix.utf8.count) : nil
     async let compounds = property.compounds(under: prefix)
     async let gridCodes = grid.basicGridCodes(under: prefix)
     async let statistics = property.statistics(under: prefix)
-    let facts = try await store.partyFacts(under: prefix)
+    let facts = try await store.partyFacts(under: prefix, childLength: childLength)
     let (allCompounds, allGridCodes) = try await (compounds, gridCodes)
     var response = Governance_Organisation_V1_GetCoverageResponse.with {
       $0.divisionPrefix = prefix
       $0.computedTime = .init(date: .now)
     }
     response.figures = Coverage.figures(
-      compounds: allCompounds, gridCodes: allGridCodes, property: try await statistics, party: facts)
-    guard request.includeChildren, let childLength = Coverage.childPrefixLength(after: prefix.utf8.count) else {
-      return response
-    }
+      compounds: allCompounds, gridCodes: allGridCodes, property: try await statistics, party: facts.whole)
+    guard let childLength else { return response }
     let children = Set(
       (allCompounds.map(\.divisionCode) + allGridCodes).filter { $0.utf8.count >= childLength }
         .map { String($0.prefix(childLength)) })
+    let childStatistics = try await withThrowingTaskGroup(
+      of: (String, Governance_Property_V1_GetPropertyStatisticsResponse).self
+    ) { group in
+      for child in children { group.addTask { (child, try await self.property.statistics(under: child)) } }
+      return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+    }
+    let compoundsByChild = Dictionary(grouping: allCompounds) { String($0.divisionCode.prefix(childLength)) }
+    let gridCodesByChild = Dictionary(grouping: allGridCodes) { String($0.prefix(childLength)) }
     for child in children.sorted() {
       let figures = Coverage.figures(
-        compounds: allCompounds.filter { $0.divisionCode.hasPrefix(child) },
-        gridCodes: allGridCodes.filter { $0.hasPrefix(child) },
-        property: try await property.statistics(under: child), party: try await store.partyFacts(under: child))
+        compounds: compoundsByChild[child] ?? [], gridCodes: gridCodesByChild[child] ?? [],
+        property: childStatistics[child] ?? .init(), party: facts.children[child] ?? Coverage.PartyFacts())
       response.children.append(
         .with {
           $0.divisionCode = child.utf8.count < 12 ? child + String(repeating: "0", count: 12 - child.utf8.count) : child
@@ -45,7 +51,6 @@ extension OrganisationService {
         })
     }
     return response
-
   }
 
   /// For each compound of a community or street (read from the property service): the formal members living there

@@ -244,50 +244,103 @@ extension OrganisationStore {
 extension OrganisationStore {
   /// The organisation service's side of coverage under `prefix`, in a handful of queries.
   public func partyFacts(under prefix: String) async throws -> Coverage.PartyFacts {
-    var facts = Coverage.PartyFacts()
-    facts.branchesByCompound = try await branchesByCompound(under: prefix)
+    try await partyFacts(under: prefix, childLength: nil).whole
+  }
+
+  /// The organisation service's side of coverage under `prefix`, and, with `childLength`, the same
+  /// for each child division: the first `childLength` digits of a record's division code (6 for
+  /// a district under a city). One pass of the same queries serves both, each record counted for
+  /// the whole and for its child, rather than the queries again for every child.
+  ///
+  /// - Returns: the facts for the whole prefix, and by child prefix (children without records
+  ///   absent).
+  /// - Throws: `DomainError.invalidArgument` for a prefix that is not digits, PERMISSION_DENIED
+  ///   outside the caller's jurisdiction.
+  public func partyFacts(under prefix: String, childLength: Int?) async throws -> (
+    whole: Coverage.PartyFacts, children: [String: Coverage.PartyFacts]
+  ) {
     var filter = RecordFilter()
-    try filter.divisionPrefix(prefix)
+    try filter.divisionPrefix(prefix, scan: .everything)
     let conditions = filter.conditions.isEmpty ? "1" : filter.conditions.joined(separator: " AND ")
     let arguments = filter.arguments
-    return try await writer.read { [facts] db in
-      var facts = facts
+    let childColumn = childLength.map { "substr(division_code, 1, \($0))" } ?? "''"
+    return try await writer.read { db in
+      // A record's child: its code's first `childLength` digits; without children, none.
+      func child(_ code: String) -> String? {
+        guard let childLength, code.utf8.count >= childLength else { return nil }
+        return String(code.prefix(childLength))
+      }
+      var whole = Coverage.PartyFacts()
+      var children: [String: Coverage.PartyFacts] = [:]
       let active = Governance_Organisation_V1_OrganisationStatus.active.rawValue
       for data in try Data.fetchAll(
         db,
-        sql:
-          "SELECT record FROM party_organisation WHERE \(conditions) AND status = ? AND (branch_kind = ? OR level = ?)",
+        sql: """
+          SELECT record FROM party_organisation WHERE \(conditions) AND status = ?
+          AND (level = ? OR branch_kind = ? OR level = ?)
+          """,
         arguments: StatementArguments(
           arguments + [
-            active.databaseValue, Governance_Organisation_V1_BranchKind.grid.rawValue.databaseValue,
+            active.databaseValue, Governance_Organisation_V1_OrganisationLevel.branch.rawValue.databaseValue,
+            Governance_Organisation_V1_BranchKind.grid.rawValue.databaseValue,
             Governance_Organisation_V1_OrganisationLevel.buildingGroup.rawValue.databaseValue,
           ]))
       {
         let organisation = try StoredMessage.decode(Organisation.self, from: data)
+        let key = child(organisation.divisionCode)
+        func count(_ change: (inout Coverage.PartyFacts) -> Void) {
+          change(&whole)
+          if let key { change(&children[key, default: Coverage.PartyFacts()]) }
+        }
+        if organisation.level == .branch {
+          for compound in [organisation.compoundID] + organisation.coveredCompoundIds where !compound.isEmpty {
+            count { $0.branchesByCompound[compound] = organisation }
+          }
+        }
         if organisation.level == .buildingGroup {
-          facts.buildingsWithGroup += organisation.buildingID.isEmpty ? 0 : 1
-        } else {
-          facts.gridsWithBranch.insert(
-            organisation.gridCode.isEmpty ? organisation.divisionCode : organisation.gridCode)
+          count { $0.buildingsWithGroup += organisation.buildingID.isEmpty ? 0 : 1 }
+        } else if organisation.branchKind == .grid {
+          let grid = organisation.gridCode.isEmpty ? organisation.divisionCode : organisation.gridCode
+          count { _ = $0.gridsWithBranch.insert(grid) }
         }
       }
-      let memberRows = try Row.fetchAll(
+      for row in try Row.fetchAll(
         db,
-        sql: "SELECT standing, COUNT(*) AS n FROM party_member WHERE \(conditions) AND status = ? GROUP BY standing",
+        sql: """
+          SELECT \(childColumn) AS child, standing, COUNT(*) AS n FROM party_member
+          WHERE \(conditions) AND status = ? GROUP BY child, standing
+          """,
         arguments: StatementArguments(
           arguments + [Governance_Organisation_V1_MemberStatus.active.rawValue.databaseValue]))
-      for row in memberRows {
+      {
         let standing: Int = row["standing"]
-        if standing == Governance_Organisation_V1_MemberStanding.formal.rawValue { facts.formalMembers = row["n"] }
-        if standing == Governance_Organisation_V1_MemberStanding.probationary.rawValue {
-          facts.probationaryMembers = row["n"]
+        let number: Int = row["n"]
+        let key: String = row["child"]
+        func add(_ facts: inout Coverage.PartyFacts) {
+          if standing == Governance_Organisation_V1_MemberStanding.formal.rawValue { facts.formalMembers += number }
+          if standing == Governance_Organisation_V1_MemberStanding.probationary.rawValue {
+            facts.probationaryMembers += number
+          }
+        }
+        add(&whole)
+        if childLength != nil, key.utf8.count == childLength { add(&children[key, default: Coverage.PartyFacts()]) }
+      }
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT \(childColumn) AS child, COUNT(*) AS n FROM community_registration
+          WHERE \(conditions) AND active GROUP BY child
+          """,
+        arguments: StatementArguments(arguments))
+      {
+        let number: Int = row["n"]
+        let key: String = row["child"]
+        whole.inServiceRegistered += number
+        if childLength != nil, key.utf8.count == childLength {
+          children[key, default: Coverage.PartyFacts()].inServiceRegistered += number
         }
       }
-      facts.inServiceRegistered =
-        try Int.fetchOne(
-          db, sql: "SELECT COUNT(*) FROM community_registration WHERE \(conditions) AND active",
-          arguments: StatementArguments(arguments)) ?? 0
-      return facts
+      return (whole, children)
     }
   }
 }
