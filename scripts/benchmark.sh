@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the benchmarks side by side in one go and writes BENCHMARKS.md: a release build of
 # everything, a whole city seeded into a fresh system, the baselines (a bare gRPC echo server and
-# raw SQLite transactions) and the system's scenarios driven by the same load tool, the resident
-# memory of every service, and the machine's description.
+# raw SQLite transactions) and the system's scenarios driven by the same load tool, the same calls
+# driven by h2load beside a C++ gRPC echo (scripts/server-cost.sh), the resident memory of every
+# service, and the machine's description. Needs Debian's nghttp2-client (h2load), libgrpc++-dev,
+# pkg-config and time.
 #
 #   scripts/benchmark.sh                  # about 10 minutes after the build
 #   BENCH_DURATION=30 BENCH_CASES=200000 scripts/benchmark.sh
@@ -79,6 +81,8 @@ load alarms alarms --rate 200 --reads 1000 --grids 200
 load webhooks webhooks --rate 500 --receiver-port $((18600 + offset))
 load city-stats city-stats
 load city-coverage city-coverage
+echo "== server cost (h2load)"
+scripts/server-cost.sh "$bin" "$data" "$offset" "$results"
 memory loaded
 echo "== export"
 scripts/export-benchmark.sh "$bin" "$data" "$offset" "$up" "$results"

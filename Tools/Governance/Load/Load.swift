@@ -64,12 +64,25 @@ struct Load: AsyncParsableCommand {
   @Option(help: "Write the report as JSON to this file as well.")
   var json: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Write the scenario's request for an outside load tool (h2load) into this directory and exit.",
+      discussion: "Files url, headers, body and metrics; scenarios \(OutsideRequest.scenarios.joined(separator: ", "))."
+    ))
+  var writeRequest: String?
+
   func run() async throws {
     guard duration > 0 else { throw ValidationError("--duration must be more than 0 seconds") }
     if let rate, rate <= 0 { throw ValidationError("--rate must be more than 0 calls per second") }
     guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
     let mode: LoadMode = rate.map { .rate($0) } ?? .concurrency(concurrency)
     let world = try LoadWorld(dataDirectory: data, system: system)
+    if let writeRequest {
+      let request = try await OutsideRequest.make(scenario: scenario, world: world, echoPort: echoPort, system: system)
+      try request.write(to: URL(fileURLWithPath: writeRequest))
+      print(request.url)
+      return
+    }
     let recorder = LoadRecorder()
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
