@@ -164,8 +164,9 @@ public struct CallObservationInterceptor: ServerInterceptor {
   public static let slowCall = Duration.milliseconds(200)
 
   /// The level of a call's log line: a failed call at notice, a slow one at info, any other at
-  /// debug. A line per call at info cost GetCase about 30% of its throughput (writing the line
-  /// on the call's path); the per-call figures are in the Prometheus metrics whatever the level.
+  /// debug. A line per call at info cost GetCase about a fifth of its throughput (19 % with
+  /// h2load, docs/PERFORMANCE.md: the line is written on the call's path); the per-call figures are
+  /// in the Prometheus metrics whatever the level.
   static func logLevel(code: RPCError.Code?, elapsed: Duration) -> Logger.Level {
     if code != nil { return .notice }
     return elapsed >= slowCall ? .info : .debug

@@ -32,11 +32,22 @@ extension OrganisationService {
     let children = Set(
       (allCompounds.map(\.divisionCode) + allGridCodes).filter { $0.utf8.count >= childLength }
         .map { String($0.prefix(childLength)) })
+    // The children's property statistics side by side, at most 8 calls at once: under a
+    // community the children are its grids, dozens of them.
     let childStatistics = try await withThrowingTaskGroup(
       of: (String, Governance_Property_V1_GetPropertyStatisticsResponse).self
     ) { group in
-      for child in children { group.addTask { (child, try await self.property.statistics(under: child)) } }
-      return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+      var pending = children.sorted().makeIterator()
+      var answers: [String: Governance_Property_V1_GetPropertyStatisticsResponse] = [:]
+      for _ in 0..<8 {
+        guard let child = pending.next() else { break }
+        group.addTask { (child, try await self.property.statistics(under: child)) }
+      }
+      while let (child, answer) = try await group.next() {
+        answers[child] = answer
+        if let next = pending.next() { group.addTask { (next, try await self.property.statistics(under: next)) } }
+      }
+      return answers
     }
     let compoundsByChild = Dictionary(grouping: allCompounds) { String($0.divisionCode.prefix(childLength)) }
     let gridCodesByChild = Dictionary(grouping: allGridCodes) { String($0.prefix(childLength)) }

@@ -277,7 +277,7 @@ extension OrganisationStore {
         db,
         sql: """
           SELECT record FROM party_organisation WHERE \(conditions) AND status = ?
-          AND (level = ? OR branch_kind = ? OR level = ?)
+          AND (level = ? OR branch_kind = ? OR level = ?) ORDER BY rowid
           """,
         arguments: StatementArguments(
           arguments + [
@@ -292,6 +292,7 @@ extension OrganisationStore {
           change(&whole)
           if let key { change(&children[key, default: Coverage.PartyFacts()]) }
         }
+        // Where several branches serve one compound, the last registered is the one counted.
         if organisation.level == .branch {
           for compound in [organisation.compoundID] + organisation.coveredCompoundIds where !compound.isEmpty {
             count { $0.branchesByCompound[compound] = organisation }
