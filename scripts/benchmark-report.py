@@ -87,7 +87,8 @@ def ratio(name, label, base, base_label, target):
 
 
 # The Swift load tool shares the two cores with the servers and sets the pace itself; the server
-# cost section below judges the same targets with h2load.
+# cost section below judges the same calls with h2load. The targets are those set when the servers
+# were first measured from outside (issue "Server cost near the transport's limit").
 ratio("case-get", "domain read: GetCase by id (Swift load tool)", echo, "echo", 0.8)
 ratio("case-list", "domain read: ListCases, a page of 50 (Swift load tool)", echo, "echo", 0.35)
 ratio("case-create", "domain write: CreateCase (Swift load tool)", echo, "echo", 0.5)
@@ -96,7 +97,7 @@ alarms = report("alarms")
 if alarms:
     storm = alarms[0]
     targets.append(f"| alarm to the on-duty worker's stream, {storm['mode']} with 1,000 reads/s beside | p99 {fmt(storm['p99'], 2)} ms "
-                   f"| | p99 at most 50 ms | {'met' if storm['p99'] <= 50 and not storm['errors'] else 'missed'} |")
+                   f"| | p99 at most 10 ms | {'met' if storm['p99'] <= 10 and not storm['errors'] else 'missed'} |")
 webhooks = report("webhooks")
 if len(webhooks) == 2:
     delivered = webhooks[1]
@@ -138,6 +139,8 @@ def server_cost():
     if not os.path.exists(path):
         return []
     table = json.load(open(path))
+    if not table:
+        return []
     median = {name: sorted(r["calls_per_second"] for r in runs)[len(runs) // 2] for name, runs in table.items()}
     labels = {"cpp-echo": "C++ gRPC echo (Debian's libgrpc++, callback API)", "swift-echo": "`governance echo-server` (bare grpc-swift)",
               "case-get": "GetCase", "case-list": "ListCases, a page of 50", "case-create": "CreateCase",
@@ -151,7 +154,7 @@ def server_cost():
            f"`scripts/server-cost.sh`: h2load (one thread, 4 connections × 16 streams unless said) against the release build, "
            f"{rounds} alternating rounds; calls/s is the median, spread the lowest and highest round; client CPU is h2load's own "
            "(1.0 = one core busy); OK is what the answering service counted in `grpc_server_handled_total` against what h2load "
-           "saw succeed.", "",
+           "saw succeed (a few more: the service's other callers, and h2load's last calls still in flight when it stopped).", "",
            "| call | calls/s | spread | client CPU | OK / sent | ratio | target | |", "|---|---:|---|---:|---|---|---|---|"]
     for name, runs in table.items():
         rates = [r["calls_per_second"] for r in runs]
@@ -159,16 +162,24 @@ def server_cost():
         sent = sum(r["succeeded"] for r in runs)
         counted = sum(r["ok_counted_by_service"] for r in runs)
         ok = "n/a (no metrics)" if name.endswith("echo") else f"{counted:,} / {sent:,}"
+        # A round whose calls h2load saw fail, or that the service did not count as OK (an error
+        # rides in the trailers of an HTTP 200), measured refusals: its row is not a result.
+        refused = any(r["failed"] or r["errored"] for r in runs) or (not name.endswith("echo") and counted < sent)
         if name.startswith("city-"):
             # One call at a time: the figure is how long the slowest round's calls took on average.
             slowest = 1000 / min(rates)
             out.append(f"| {labels[name]} | {fmt(median[name])} | {fmt(min(rates))}–{fmt(max(rates))} | {cpu:.2f} | {ok} | "
-                       f"{1000 / median[name]:.1f} ms a call (slowest round {slowest:.1f} ms) | at most 200 ms | "
-                       f"{'met' if slowest <= 200 else 'missed'} |")
+                       f"{1000 / median[name]:.1f} ms a call on average (slowest round {slowest:.1f} ms) | at most 200 ms | "
+                       f"{'invalid: calls refused' if refused else 'met' if slowest <= 200 else 'missed'} |")
             continue
         base, target = targets.get(name, (None, None))
         ratio_text = f"{median[name] / median[base]:.2f} of {base}" if base in median else ""
-        verdict = "" if target is None else ("met" if median[name] / median[base] >= target else "missed")
+        if refused:
+            verdict = "invalid: calls refused"
+        elif target is None or base not in median:
+            verdict = ""
+        else:
+            verdict = "met" if median[name] / median[base] >= target else "missed"
         out.append(f"| {labels.get(name, name)} | {fmt(median[name])} | {fmt(min(rates))}–{fmt(max(rates))} | {cpu:.2f} | {ok} | "
                    f"{ratio_text} | {'' if target is None else f'at least {target:.2f}'} | {verdict} |")
     return out + [""]

@@ -44,18 +44,17 @@ swift_echo=$!
 trap 'kill "$cpp_echo" "$swift_echo" 2>/dev/null || true' EXIT
 sleep 1
 
-# Each scenario's request, written once by the load tool: URL, headers, body, metrics endpoint.
+# Each scenario's request, written afresh by the load tool: URL, headers, body, metrics endpoint.
 request() {
-  local scenario="$1" port="$2"
-  "$bin/governance" load "$scenario" --write-request "$cost/$scenario" --echo-port "$port" \
+  local scenario="$1" port="$2" directory="$3"
+  rm -rf "$directory"
+  "$bin/governance" load "$scenario" --write-request "$directory" --echo-port "$port" \
     --data "$data" --port-offset "$offset" >/dev/null
 }
-request echo "$swift_port"
-mv "$cost/echo" "$cost/swift-echo"
-request echo "$cpp_port"
-mv "$cost/echo" "$cost/cpp-echo-request"
+request echo "$swift_port" "$cost/swift-echo"
+request echo "$cpp_port" "$cost/cpp-echo-request"
 for scenario in case-get case-list case-create city-stats city-coverage gateway-case-get; do
-  request "$scenario" 0
+  request "$scenario" 0 "$cost/$scenario"
 done
 
 # Calls the answering service counted OK for a method, from its Prometheus metrics.

@@ -1,6 +1,7 @@
 // A bare gRPC echo server on C++ gRPC (Debian's libgrpc++), the transport's ceiling in the
-// benchmark (scripts/benchmark.sh builds and runs it): one generic method that answers the bytes it
-// was sent, as `governance echo-server` does on grpc-swift. No token, no interceptor, no database.
+// benchmark (scripts/server-cost.sh builds and runs it): one generic method that answers the bytes
+// it was sent, as `governance echo-server` does on grpc-swift. No token, no interceptor, no
+// database.
 //
 //   echo ADDRESS [SECONDS]    serves on ADDRESS (127.0.0.1:PORT) and stops after SECONDS (3600)
 #include <grpcpp/generic/async_generic_service.h>
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     server->Shutdown();
   });
-  deadline.detach();
   server->Wait();
+  // Shutdown returns once the calls in flight are done; the server is destroyed after it.
+  deadline.join();
   return 0;
 }
