@@ -18,7 +18,7 @@ swift build --product protoc-gen-grpc-swift-2
 bin="$(swift build --show-bin-path)"
 
 out=Shared/GovernanceAPI
-rm -f "$out"/*.pb.swift "$out"/*.grpc.swift "$out"/ProtoDigest.swift "$out"/MethodCatalog.swift "$out"/DivisionFields.swift
+rm -f "$out"/*.pb.swift "$out"/*.grpc.swift "$out"/ProtoDigest.swift "$out"/DescriptorSet.swift "$out"/MethodCatalog.swift "$out"/DivisionFields.swift
 
 mapfile -t protos < <(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
 (
@@ -36,6 +36,33 @@ mapfile -t protos < <(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_A
 )
 
 python3 scripts/generate-catalog.py
+
+# Every contract with the well-known types it imports, for server reflection: grpcurl, Postman and
+# other reflection clients read the contracts from the running service.
+descriptors="$(mktemp)"
+trap 'rm -f "$descriptors"' EXIT
+(cd proto && protoc -I . --include_imports --descriptor_set_out="$descriptors" "${protos[@]}")
+{
+  cat <<'SWIFT'
+// DO NOT EDIT. Written by scripts/generate-code.sh.
+
+import Foundation
+
+/// Every contract in proto/ with the well-known types it imports, as one serialized
+/// `google.protobuf.FileDescriptorSet` (`protoc --include_imports`): what server reflection
+/// describes.
+public enum DescriptorSet {
+  /// The serialized `FileDescriptorSet`.
+  public static var serialized: Data { Data(base64Encoded: base64, options: .ignoreUnknownCharacters)! }
+
+  private static let base64 = """
+SWIFT
+  base64 -w 100 "$descriptors" | sed 's/^/    /'
+  cat <<'SWIFT'
+    """
+}
+SWIFT
+} > "$out/DescriptorSet.swift"
 
 digest="$(scripts/proto-digest.sh)"
 cat > "$out/ProtoDigest.swift" <<SWIFT

@@ -9,12 +9,18 @@ import Synchronization
 /// The server interceptor every service runs first: it establishes who is calling from the
 /// signed access token (UNAUTHENTICATED without a valid one), holds the caller to their role and
 /// jurisdiction (PERMISSION_DENIED), turns errors nobody mapped into clear statuses, and records
-/// each call's method, status and duration in the logs and in Prometheus metrics. The health
-/// service answers without a token, for probes. A call's handler runs under the caller's deadline
+/// each call's method, status and duration in the logs and in Prometheus metrics. Health (for
+/// probes) and reflection answer without a token. A call's handler runs under the caller's deadline
 /// (passed on to its peer calls) and is cancelled once the call is abandoned.
 public struct CallObservationInterceptor: ServerInterceptor {
   /// The health service's unary check, which probes call without a token.
   static let healthCheck = "grpc.health.v1.Health/Check"
+
+  /// The services any caller may use without a token: health, for probes, and reflection, which
+  /// describes only the contracts published in proto/.
+  static let openServices: Set<String> = [
+    "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+  ]
 
   /// The metadata key carrying `Bearer <access token>`.
   public static let authorizationKey = "authorization"
@@ -38,7 +44,7 @@ public struct CallObservationInterceptor: ServerInterceptor {
 
   /// The principal the call's token stands for, held to the method's role table.
   func authenticate(_ metadata: Metadata, descriptor: MethodDescriptor) async throws -> Principal {
-    if descriptor.service.fullyQualifiedService == "grpc.health.v1.Health" { return .system }
+    if Self.openServices.contains(descriptor.service.fullyQualifiedService) { return .system }
     guard let header = metadata[stringValues: Self.authorizationKey].first(where: { _ in true }),
       header.hasPrefix("Bearer ")
     else {

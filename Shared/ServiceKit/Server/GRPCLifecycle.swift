@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GovernanceAPI
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -34,10 +35,16 @@ public struct GRPCServerService: Service {
   ) {
     let drain = ServerDrain()
     let inFlight = Gauge(label: "grpc_server_calls_in_flight")
+    let served = services + [HealthService(status: health)]
+    let reflection = ReflectionIndex.platform(
+      serving: Self.serviceNames(of: served) + [
+        Grpc_Reflection_V1_ServerReflection.descriptor.fullyQualifiedService,
+        Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullyQualifiedService,
+      ])
     self.server = GRPCServer(
       transport: .http2NIOPosix(
         address: listen.serverSocketAddress, transportSecurity: .plaintext, config: limits.transportConfig),
-      services: services + [HealthService(status: health)],
+      services: served + [ReflectionService(index: reflection), ReflectionServiceV1Alpha(index: reflection)],
       interceptors: [
         CallObservationInterceptor(
           logger: logger, authority: authority, drain: drain,
@@ -48,6 +55,15 @@ public struct GRPCServerService: Service {
     self.drain = drain
     self.health = health
     self.logger = logger
+  }
+
+  /// The fully qualified services that `services` register, read from a router they register into.
+  static func serviceNames(of services: [any RegistrableRPCService]) -> [String] {
+    var router = RPCRouter<HTTP2ServerTransport.Posix>()
+    for service in services {
+      service.registerMethods(with: &router)
+    }
+    return Array(Set(router.methods.map(\.service.fullyQualifiedService)))
   }
 
   /// The address the server listens on, once bound (useful with port 0).
