@@ -68,9 +68,11 @@ class System:
 
     `env` adds variables to the processes' environment (limits, heartbeat); `archive` is a
     .tgz of a data directory (databases and keys) the system starts from instead of an empty one;
-    `demo` loads the demo city (`up --demo`) before "all healthy"."""
+    `demo` loads the demo city (`up --demo`) before "all healthy"; `args` are more options of
+    `up`."""
 
-    def __init__(self, env: dict | None = None, archive: pathlib.Path | None = None, demo: bool = False):
+    def __init__(self, env: dict | None = None, archive: pathlib.Path | None = None, demo: bool = False,
+                 args: list | None = None):
         self.data = tempfile.mkdtemp(prefix="governance-external-")
         if archive is not None:
             with tarfile.open(archive) as bundle:
@@ -82,7 +84,7 @@ class System:
             self.offset = free_offset()
             self.process = subprocess.Popen(
                 [BIN / "governance", "up", "--data", self.data, "--port-offset", str(self.offset)]
-                + (["--demo"] if demo else []),
+                + (["--demo"] if demo else []) + (args or []),
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
             healthy = False
             for line in self.process.stdout:

@@ -9,7 +9,7 @@ struct GovernanceCommand: AsyncParsableCommand {
     subcommands: [
       Up.self, Status.self, Probe.self, UserCommand.self, APIKeyCommand.self, Backup.self, Restore.self, Seed.self,
       Load.self,
-      EchoServerCommand.self, MessageCommand.self,
+      EchoServerCommand.self, MessageCommand.self, ReplicateChild.self,
     ]
   )
 }

@@ -37,6 +37,15 @@ struct Up: AsyncParsableCommand {
   )
   var demo = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Folder to replicate every database into, continuously, with Litestream; a database missing from --data is restored from it before the start.",
+      valueName: "dir"))
+  var replicate: String?
+
+  @Option(help: "The litestream executable for --replicate (default: litestream on PATH).")
+  var litestream: String?
+
   @Option(help: "json or text logs from the processes.")
   var logFormat = "text"
 
@@ -55,11 +64,13 @@ struct Up: AsyncParsableCommand {
   @Option(help: "Letters or digits for {s} in the tile URL, e.g. 01234567.")
   var mapTileSubdomains: String?
 
+  /// This `governance` executable, which runs the replication (`ReplicateChild`) too.
+  static var thisExecutable: URL {
+    (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+  }
+
   func run() async throws {
-    let binDirectory =
-      bin
-      ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
-      .resolvingSymlinksInPath().deletingLastPathComponent().path
+    let binDirectory = bin ?? Self.thisExecutable.deletingLastPathComponent().path
     let highest = ServiceIdentity.allCases.map { max($0.defaultPort, $0.defaultMetricsPort) }.max()! + portOffset
     guard portOffset >= 0, highest <= 65535 else {
       throw ValidationError(
@@ -76,6 +87,12 @@ struct Up: AsyncParsableCommand {
     }
     let dataDirectory = URL(fileURLWithPath: data).standardizedFileURL.path
     try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+    let replication = try replicate.map {
+      try Replication(replicaDirectory: $0, dataDirectory: dataDirectory, executable: litestream)
+    }
+    for line in try replication?.prepare() ?? [] {
+      say(line)
+    }
 
     // The children run in process groups of their own, so a Ctrl-C or a closed terminal reaches
     // them only through this process.
@@ -89,7 +106,8 @@ struct Up: AsyncParsableCommand {
     let started = await withTaskGroup(of: Bool.self) { group in
       group.addTask {
         do {
-          try await startAndWait(supervisor: supervisor, binDirectory: binDirectory, dataDirectory: dataDirectory)
+          try await startAndWait(
+            supervisor: supervisor, binDirectory: binDirectory, dataDirectory: dataDirectory, replication: replication)
           return true
         } catch is CancellationError {
           return false
@@ -114,17 +132,20 @@ struct Up: AsyncParsableCommand {
     }
 
     await withTaskGroup(of: Void.self) { group in
+      if let replication {
+        group.addTask { await Self.shipAttachments(replication) }
+      }
       group.addTask {
         // A process that dies is started again after a pause that grows while it keeps dying;
         // a crash loop is said once, loudly, and the restarts go on at the longest pause.
         for await exit in supervisor.exits {
           let plan = supervisor.planRestart(after: exit)
           say(
-            "\(exit.identity.executableName) exited with status \(exit.status); restarting in "
+            "\(exit.child.executableName) exited with status \(exit.status); restarting in "
               + "\(plan.delay.components.seconds) s (restart \(plan.restarts))")
           if plan.crashLoop {
             say(
-              "CRASH LOOP: \(exit.identity.executableName) exited \(RestartPolicy.loopCount) times within "
+              "CRASH LOOP: \(exit.child.executableName) exited \(RestartPolicy.loopCount) times within "
                 + "\(RestartPolicy.loopWindow.components.seconds) s; see its log above. Still retrying every "
                 + "\(RestartPolicy.longest.components.seconds) s")
           }
@@ -133,11 +154,11 @@ struct Up: AsyncParsableCommand {
           Task {
             try? await Task.sleep(for: plan.delay)
             do {
-              if let pid = try supervisor.restart(exit.identity) {
-                say("\(exit.identity.executableName) restarted, pid \(pid)")
+              if let pid = try supervisor.restart(exit.child) {
+                say("\(exit.child.executableName) restarted, pid \(pid)")
               }
             } catch {
-              say("\(exit.identity.executableName) could not be restarted: \(error)")
+              say("\(exit.child.executableName) could not be restarted: \(error)")
             }
           }
         }
@@ -149,12 +170,36 @@ struct Up: AsyncParsableCommand {
       group.cancelAll()
     }
     await supervisor.stopAllGracefully()
+    if let replication {
+      do { try replication.shipAttachments() } catch {
+        say("copying attachment files into the replica failed: \(error)")
+      }
+    }
     say("stopped")
+  }
+
+  /// Copies new attachment files into the replica every half second until cancelled; a failure
+  /// is said when it first happens, not every half second.
+  private static func shipAttachments(_ replication: Replication) async {
+    var lastFailure: String?
+    while !Task.isCancelled {
+      do {
+        try replication.shipAttachments()
+        lastFailure = nil
+      } catch {
+        let failure = "\(error)"
+        if failure != lastFailure { say("copying attachment files into the replica failed: \(failure)") }
+        lastFailure = failure
+      }
+      try? await Task.sleep(for: .milliseconds(500))
+    }
   }
 
   /// Starts the six, waits until all are healthy, loads the demo city if asked, and prints where
   /// everything is.
-  private func startAndWait(supervisor: Supervisor, binDirectory: String, dataDirectory: String) async throws {
+  private func startAndWait(
+    supervisor: Supervisor, binDirectory: String, dataDirectory: String, replication: Replication?
+  ) async throws {
     var environment = ProcessInfo.processInfo.environment
     environment[ServiceConfiguration.Variable.dataDirectory] = dataDirectory
     environment[ServiceConfiguration.Variable.logFormat] = logFormat
@@ -177,8 +222,15 @@ struct Up: AsyncParsableCommand {
           NetworkAddress(host: host, port: identity.defaultMetricsPort + portOffset).description
       }
     }
+    // Litestream starts first and waits for each database to appear, so no write goes unshipped.
+    if let replication {
+      try supervisor.start(
+        .replication, executable: Self.thisExecutable.path, arguments: replication.childArguments,
+        environment: ProcessInfo.processInfo.environment)
+    }
     for identity in ServiceIdentity.allCases {
-      try supervisor.start(identity, executable: "\(binDirectory)/\(identity.executableName)", environment: environment)
+      try supervisor.start(
+        .service(identity), executable: "\(binDirectory)/\(identity.executableName)", environment: environment)
     }
 
     say("starting the six processes, data in \(dataDirectory) ...")
@@ -195,7 +247,7 @@ struct Up: AsyncParsableCommand {
     }
     guard health.allSatisfy(\.healthy) else {
       for exit in supervisor.exited {
-        say("\(exit.identity.executableName) exited with status \(exit.status) while starting; its log is above")
+        say("\(exit.child.executableName) exited with status \(exit.status) while starting; its log is above")
       }
       throw ValidationError("not every process became healthy")
     }
@@ -211,6 +263,13 @@ struct Up: AsyncParsableCommand {
       } catch {
         throw ValidationError("loading the demo city failed: \(error)")
       }
+    }
+    if let replication {
+      // The processes made the keys on their first start; the replica keeps them beside the databases.
+      try replication.keepKeys()
+      say(
+        "replicating every database into \(replication.replicaDirectory) "
+          + "(writes older than \(Replication.recoveryPoint.components.seconds) s survive a crash)")
     }
     let gateway = NetworkAddress(host: host, port: ServiceIdentity.gateway.defaultPort + portOffset)
     say("all healthy. gateway: http://\(gateway)/healthz")
@@ -241,6 +300,28 @@ enum RestartPolicy {
   }
 }
 
+/// One process `up` supervises: one of the six, or the replication of their databases.
+enum ChildProcess: Hashable, Sendable {
+  case service(ServiceIdentity)
+  case replication
+
+  /// Its key in `up-state.json`: the process's name, `litestream` for the replication.
+  var name: String {
+    switch self {
+    case .service(let identity): identity.rawValue
+    case .replication: "litestream"
+    }
+  }
+
+  /// The executable, as messages name it.
+  var executableName: String {
+    switch self {
+    case .service(let identity): identity.executableName
+    case .replication: "litestream"
+    }
+  }
+}
+
 /// The child processes of `up`, with their exits as a stream, restarted when they die; what it
 /// knows of each is also written to `up-state.json` in the data directory for `governance status`.
 ///
@@ -248,7 +329,7 @@ enum RestartPolicy {
 /// so that a signal is only ever sent to a process this supervisor knows to be alive.
 final class Supervisor: @unchecked Sendable {
   struct Exit: Sendable {
-    var identity: ServiceIdentity
+    var child: ChildProcess
     var status: Int32
   }
 
@@ -265,12 +346,12 @@ final class Supervisor: @unchecked Sendable {
 
   private let lock = NSLock()
   private let stateFile: String?
-  private var launches: [ServiceIdentity: (executable: String, environment: [String: String])] = [:]
-  private var live: [pid_t: ServiceIdentity] = [:]
+  private var launches: [ChildProcess: (executable: String, arguments: [String], environment: [String: String])] = [:]
+  private var live: [pid_t: ChildProcess] = [:]
   private var exitedProcesses: [Exit] = []
-  private var startTimes: [ServiceIdentity: ContinuousClock.Instant] = [:]
-  private var consecutiveExits: [ServiceIdentity: Int] = [:]
-  private var states: [ServiceIdentity: ProcessState] = [:]
+  private var startTimes: [ChildProcess: ContinuousClock.Instant] = [:]
+  private var consecutiveExits: [ChildProcess: Int] = [:]
+  private var states: [ChildProcess: ProcessState] = [:]
   private var stopping = false
   let exits: AsyncStream<Exit>
   private let exitContinuation: AsyncStream<Exit>.Continuation
@@ -283,24 +364,26 @@ final class Supervisor: @unchecked Sendable {
 
   var exited: [Exit] { lock.withLock { exitedProcesses } }
 
-  func start(_ identity: ServiceIdentity, executable: String, environment: [String: String]) throws {
+  func start(
+    _ child: ChildProcess, executable: String, arguments: [String] = [], environment: [String: String]
+  ) throws {
     try lock.withLock {
-      launches[identity] = (executable, environment)
-      try launch(identity)
+      launches[child] = (executable, arguments, environment)
+      try launch(child)
     }
   }
 
-  /// Starts `identity` again as it was first started; nil once stopping has begun. A start that
+  /// Starts `child` again as it was first started; nil once stopping has begun. A start that
   /// fails (the executable being replaced, say) counts as another exit and is planned again.
-  func restart(_ identity: ServiceIdentity) throws -> pid_t? {
+  func restart(_ child: ChildProcess) throws -> pid_t? {
     do {
       return try lock.withLock {
         guard !stopping else { return nil }
-        return try launch(identity)
+        return try launch(child)
       }
     } catch {
-      lock.withLock { startTimes[identity] = .now }
-      exitContinuation.yield(Exit(identity: identity, status: -1))
+      lock.withLock { startTimes[child] = .now }
+      exitContinuation.yield(Exit(child: child, status: -1))
       throw error
     }
   }
@@ -308,15 +391,15 @@ final class Supervisor: @unchecked Sendable {
   /// Records an exit and says when to start the process again.
   func planRestart(after exit: Exit) -> (delay: Duration, crashLoop: Bool, restarts: Int) {
     lock.withLock {
-      let uptime = startTimes[exit.identity].map { ContinuousClock.now - $0 } ?? .zero
-      let consecutive = RestartPolicy.consecutive(previous: consecutiveExits[exit.identity, default: 0], uptime: uptime)
-      consecutiveExits[exit.identity] = consecutive
+      let uptime = startTimes[exit.child].map { ContinuousClock.now - $0 } ?? .zero
+      let consecutive = RestartPolicy.consecutive(previous: consecutiveExits[exit.child, default: 0], uptime: uptime)
+      consecutiveExits[exit.child] = consecutive
       let plan = RestartPolicy.plan(consecutive: consecutive)
-      states[exit.identity]?.restarts += 1
-      states[exit.identity]?.lastExitStatus = exit.status
-      states[exit.identity]?.crashLoop = plan.crashLoop
+      states[exit.child]?.restarts += 1
+      states[exit.child]?.lastExitStatus = exit.status
+      states[exit.child]?.crashLoop = plan.crashLoop
       writeState()
-      return (plan.delay, plan.crashLoop, states[exit.identity]?.restarts ?? 0)
+      return (plan.delay, plan.crashLoop, states[exit.child]?.restarts ?? 0)
     }
   }
 
@@ -327,14 +410,17 @@ final class Supervisor: @unchecked Sendable {
 
   /// Runs the process; the caller holds the lock.
   @discardableResult
-  private func launch(_ identity: ServiceIdentity) throws -> pid_t {
-    guard let (executable, environment) = launches[identity] else { preconditionFailure("never started \(identity)") }
+  private func launch(_ child: ChildProcess) throws -> pid_t {
+    guard let (executable, arguments, environment) = launches[child] else {
+      preconditionFailure("never started \(child)")
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     process.environment = environment
     process.terminationHandler = { [weak self] process in
       guard let self else { return }
-      let exit = Exit(identity: identity, status: process.terminationStatus)
+      let exit = Exit(child: child, status: process.terminationStatus)
       let report = lock.withLock {
         live.removeValue(forKey: process.processIdentifier)
         exitedProcesses.append(exit)
@@ -343,11 +429,11 @@ final class Supervisor: @unchecked Sendable {
       if report { exitContinuation.yield(exit) }
     }
     try process.run()
-    startTimes[identity] = .now
-    live[process.processIdentifier] = identity
-    var state = states[identity] ?? ProcessState(pid: 0, restarts: 0, lastExitStatus: nil, crashLoop: false)
+    startTimes[child] = .now
+    live[process.processIdentifier] = child
+    var state = states[child] ?? ProcessState(pid: 0, restarts: 0, lastExitStatus: nil, crashLoop: false)
     state.pid = process.processIdentifier
-    states[identity] = state
+    states[child] = state
     writeState()
     return process.processIdentifier
   }
@@ -355,7 +441,7 @@ final class Supervisor: @unchecked Sendable {
   /// Writes the states file; the caller holds the lock.
   private func writeState() {
     guard let stateFile else { return }
-    let byName = Dictionary(uniqueKeysWithValues: states.map { ($0.key.rawValue, $0.value) })
+    let byName = Dictionary(uniqueKeysWithValues: states.map { ($0.key.name, $0.value) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
     if let data = try? encoder.encode(byName) {
@@ -363,22 +449,30 @@ final class Supervisor: @unchecked Sendable {
     }
   }
 
-  /// SIGTERM to every running child, then up to 15 seconds (beyond the services' own 10 s grace
-  /// period) for them to finish their calls and exit, then SIGKILL for any still running.
+  /// SIGTERM to every running process, then up to 15 seconds (beyond the services' own 10 s
+  /// grace period) for them to finish their calls and exit; then SIGTERM to the replication, which
+  /// ships their last writes (within its own `Replication.shutdownSyncTimeout`), and SIGKILL for any
+  /// still running after 15 seconds more.
   func stopAllGracefully() async {
     beginStopping()
-    signalLive(SIGTERM)
-    let deadline = ContinuousClock.now + .seconds(15)
-    while lock.withLock({ !live.isEmpty }), ContinuousClock.now < deadline {
-      try? await Task.sleep(for: .milliseconds(100))
-    }
-    signalLive(SIGKILL)
+    signalLive(SIGTERM) { $0 != .replication }
+    await waitUntilGone(within: .seconds(15)) { $0 != .replication }
+    signalLive(SIGTERM) { $0 == .replication }
+    await waitUntilGone(within: .seconds(15)) { _ in true }
+    signalLive(SIGKILL) { _ in true }
     exitContinuation.finish()
   }
 
-  private func signalLive(_ signal: Int32) {
+  private func waitUntilGone(within limit: Duration, _ included: (ChildProcess) -> Bool) async {
+    let deadline = ContinuousClock.now + limit
+    while lock.withLock({ live.values.contains(where: included) }), ContinuousClock.now < deadline {
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
+
+  private func signalLive(_ signal: Int32, _ included: (ChildProcess) -> Bool) {
     lock.withLock {
-      for pid in live.keys {
+      for (pid, child) in live where included(child) {
         kill(pid, signal)
       }
     }
