@@ -45,6 +45,9 @@ var targets: [Target] = [
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOHTTP2", package: "swift-nio-http2"),
       .product(name: "NIOHPACK", package: "swift-nio-http2"),
+      .product(name: "OTel", package: "swift-otel"),
+      .product(name: "Tracing", package: "swift-distributed-tracing"),
+      .product(name: "Instrumentation", package: "swift-distributed-tracing"),
     ],
     path: "Shared/ServiceKit",
     swiftSettings: swiftSettings
@@ -141,6 +144,8 @@ targets += [
       .product(name: "ExtrasBase64", package: "swift-extras-base64"),
       .product(name: "MultipartKit", package: "multipart-kit"),
       .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      .product(name: "Tracing", package: "swift-distributed-tracing"),
+      .product(name: "Instrumentation", package: "swift-distributed-tracing"),
     ],
     path: "Services/Gateway/Sources",
     resources: [.copy("Console")],
@@ -264,6 +269,8 @@ let package = Package(
     .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
   ],
   targets: targets

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import Logging
 import ServiceKit
+import ServiceLifecycle
 
 /// The gateway: the only door from outside, serving HTTP on port 8080.
 @main
@@ -39,8 +40,11 @@ struct GatewayCommand: AsyncParsableCommand {
       let map = try MapSettings.resolve(
         tileURL: mapTileURL, tileAttribution: mapTileAttribution, tileDatum: mapTileDatum,
         tileSubdomains: mapTileSubdomains, library: mapLibrary, environment: ProcessInfo.processInfo.environment)
+      let tracing = try CallTracing.bootstrap(serviceName: "gateway", logger: logger).map { [$0] } ?? []
       let (application, services) = try buildApplication(configuration: configuration, logger: logger, map: map)
-      try await ServiceRunner.runGroup(services + [application], configuration: configuration, logger: logger)
+      // The span exporter first, so that it stops last and sends the spans of the final requests.
+      try await ServiceRunner.runGroup(
+        tracing + services + [application], configuration: configuration, logger: logger)
     } catch let error as ConfigurationError {
       FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
       throw ExitCode(78)

@@ -60,6 +60,7 @@ public func buildRouter(
   probe: @escaping @Sendable () async -> SystemHealth, door: GatewayDoor? = nil
 ) -> Router<GatewayRequestContext> {
   let router = Router(context: GatewayRequestContext.self)
+  router.add(middleware: RequestTracingMiddleware())
   router.add(middleware: LogRequestsMiddleware(.debug))
   router.get("healthz") { _, _ -> Response in
     let health = await probe()

@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import GRPCCore
+import Instrumentation
 import Logging
 import Metrics
 import SwiftProtobuf
 import Synchronization
+import Tracing
 
 /// The server interceptor every service runs first: it establishes who is calling from the
 /// signed access token (UNAUTHENTICATED without a valid one), holds the caller to their role and
@@ -64,12 +66,13 @@ public struct CallObservationInterceptor: ServerInterceptor {
     let start = ContinuousClock.now
     let method = context.descriptor.fullyQualifiedMethod
     let logger = logger
+    let span = Self.startSpan(request.metadata, descriptor: context.descriptor)
     let principal: Principal
     do {
       principal = try await authenticate(request.metadata, descriptor: context.descriptor)
     } catch {
       let rpcError = Self.rpcError(for: error, method: method, logger: logger)
-      Self.record(method: method, code: rpcError.code, since: start, caller: .system, logger: logger)
+      Self.record(method: method, code: rpcError.code, since: start, caller: .system, logger: logger, span: span)
       throw rpcError
     }
     // Held until the response is written or dropped, streams included. A health check is
@@ -80,7 +83,7 @@ public struct CallObservationInterceptor: ServerInterceptor {
       ticket = method == Self.healthCheck ? nil : try budget.admit(principal)
     } catch {
       let rpcError = Self.rpcError(for: error, method: method, logger: logger)
-      Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger)
+      Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger, span: span)
       throw rpcError
     }
     var checked = request
@@ -100,17 +103,21 @@ public struct CallObservationInterceptor: ServerInterceptor {
       })
     var response: StreamingServerResponse<Output>
     let deadline = CallDeadline.deadline(of: request.metadata, from: start)
+    // The handler's peer calls are children of this call's span.
+    let traceContext = span?.context ?? ServiceContext.current
     do {
       response = try await Principal.$current.withValue(principal) {
         try await ServerCall.$descriptor.withValue(context.descriptor) {
           try await CallDeadline.$current.withValue(deadline) {
-            try await drain.stoppingWhenAbandoned { try await next(checked, context) }
+            try await ServiceContext.$current.withValue(traceContext) {
+              try await drain.stoppingWhenAbandoned { try await next(checked, context) }
+            }
           }
         }
       }
     } catch {
       let rpcError = Self.rpcError(for: error, method: method, logger: logger, deadline: deadline)
-      Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger)
+      Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger, span: span)
       throw rpcError
     }
 
@@ -123,19 +130,21 @@ public struct CallObservationInterceptor: ServerInterceptor {
           let guarded = RPCWriter(
             wrapping: ResponseGuard(writer: writer, principal: principal))
           let trailers = try await Principal.$current.withValue(principal) {
-            try await ServerCall.$descriptor.withValue(context.descriptor) { try await producer(guarded) }
+            try await ServerCall.$descriptor.withValue(context.descriptor) {
+              try await ServiceContext.$current.withValue(traceContext) { try await producer(guarded) }
+            }
           }
-          Self.record(method: method, code: nil, since: start, caller: principal, logger: logger)
+          Self.record(method: method, code: nil, since: start, caller: principal, logger: logger, span: span)
           return trailers
         } catch {
           let rpcError = Self.rpcError(for: error, method: method, logger: logger)
-          Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger)
+          Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger, span: span)
           throw rpcError
         }
       }
       response.accepted = .success(contents)
     case .failure(let error):
-      Self.record(method: method, code: error.code, since: start, caller: principal, logger: logger)
+      Self.record(method: method, code: error.code, since: start, caller: principal, logger: logger, span: span)
     }
     return response
   }
@@ -178,9 +187,28 @@ public struct CallObservationInterceptor: ServerInterceptor {
     return elapsed >= slowCall ? .info : .debug
   }
 
+  /// The server span of a call, a child of the caller's (`traceparent` in its metadata); nil when
+  /// tracing is off and for the services `CallTracing.traced` leaves out.
+  static func startSpan(_ metadata: Metadata, descriptor: MethodDescriptor) -> (any Span)? {
+    guard CallTracing.enabled, CallTracing.traced(descriptor.service.fullyQualifiedService) else { return nil }
+    var parent = ServiceContext.current ?? .topLevel
+    InstrumentationSystem.instrument.extract(metadata, into: &parent, using: MetadataExtractor())
+    let span = InstrumentationSystem.tracer.startSpan(
+      descriptor.fullyQualifiedMethod, context: parent, ofKind: .server)
+    CallTracing.describe(span, method: descriptor)
+    return span
+  }
+
   static func record(
-    method: String, code: RPCError.Code?, since start: ContinuousClock.Instant, caller: Principal, logger: Logger
+    method: String, code: RPCError.Code?, since start: ContinuousClock.Instant, caller: Principal, logger: Logger,
+    span: (any Span)? = nil
   ) {
+    if let span {
+      // Whose jurisdiction the call was held to, never who made it.
+      span.attributes["governance.caller.role"] = caller.role?.rawValue ?? caller.service?.rawValue ?? "system"
+      span.attributes["governance.jurisdiction"] = caller.scope
+      CallTracing.end(span, code: code)
+    }
     let elapsed = ContinuousClock.now - start
     let status = code.map { "\($0)" } ?? "ok"
     let dimensions = [("method", method), ("code", status)]

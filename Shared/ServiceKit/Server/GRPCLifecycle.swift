@@ -155,6 +155,7 @@ public final class PeerClients: Service, Sendable {
           serviceConfig: serviceConfig
         ),
         interceptors: [
+          TracingClientInterceptor(),
           DeadlinePropagationInterceptor(),
           AccessTokenInterceptor(
             authority: authority, identity: Principal(service: caller), forwardCurrentPrincipal: caller == .gateway),

@@ -77,7 +77,17 @@ public enum ServiceRunner {
       limits: limits, logger: logger)
     // Started in order, stopped in reverse: the gRPC server drains first, while metrics and the
     // clients its in-flight calls may use are still up.
-    var services: [any Service] = [peers]
+    // The span exporter first, so that it stops last and sends the spans of the final calls.
+    var services: [any Service] = []
+    do {
+      if let tracing = try CallTracing.bootstrap(serviceName: identity.rawValue, logger: logger) {
+        services.append(tracing)
+      }
+    } catch {
+      FileHandle.standardError.write(Data("\(identity.executableName): \(error)\n".utf8))
+      throw ExitCode(78)
+    }
+    services.append(peers)
     if let metricsListen = configuration.metricsListen {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
