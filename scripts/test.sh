@@ -29,4 +29,5 @@ python3 -m unittest Tests/Console/test_labels.py Tests/Console/test_errors.py Te
   Tests/External/test_open311.py Tests/Mobile/test_worker.py Tests/Mobile/test_resident.py \
   Tests/Messaging/test_channels.py Tests/Messaging/test_webhooks.py Tests/Spreadsheets/test_spreadsheets.py \
   Tests/Registers/test_registers.py Tests/Reports/test_monthly_report.py Tests/Deploy/test_kubernetes.py \
-  Tests/External/test_reflection.py Tests/External/test_replication.py Tests/External/test_traces.py
+  Tests/External/test_reflection.py Tests/External/test_replication.py Tests/External/test_traces.py \
+  Tests/External/test_network.py

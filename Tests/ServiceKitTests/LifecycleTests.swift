@@ -128,10 +128,15 @@ struct LifecycleTests {
         interceptors: [AccessTokenInterceptor(authority: Self.authority, identity: .testCaller)]
       ) { client in
         let organisations = Governance_Organisation_V1_OrganisationService.Client(wrapping: client)
+        // The peer's deadline passes first (CallDeadline.peerBudget), so the caller is told which
+        // peer did not answer, unless the whole suite loads the machine so that the answer takes
+        // longer than the 250 ms left: then its own deadline passes.
         await #expect {
           _ = try await organisations.getOrganisation(.with { $0.id = "org_1" }, options: options)
         } throws: { error in
-          (error as? RPCError)?.code == .deadlineExceeded
+          guard let error = error as? RPCError else { return false }
+          return error.code == .deadlineExceeded
+            || (error.code == .unavailable && error.message.contains("organisation"))
         }
       }
       #expect(ContinuousClock.now - started < .seconds(8))

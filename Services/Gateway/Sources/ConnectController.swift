@@ -182,13 +182,26 @@ struct ConnectController: Sendable {
     guard let identity = Self.identity(of: entry.service) else {
       throw ConnectError(.unimplemented, "no service \(entry.service)")
     }
-    let output = try await Principal.$current.withValue(principal) {
-      try await peers.client(for: identity).unary(
-        request: ClientRequest(message: input),
-        descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
-        serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(),
-        options: timeout.map { CallOptions.defaults.withTimeout($0) } ?? .defaults
-      ) { try $0.message }
+    let output: Output
+    // The call's deadline, the client's or else the gateway's own, goes on to the service and its
+    // peers (DeadlinePropagationInterceptor), each given a little less: a service cut off from a
+    // peer answers UNAVAILABLE naming it before the gateway gives up.
+    let deadline = ContinuousClock.now + (timeout ?? peers.timeout)
+    do {
+      output = try await Principal.$current.withValue(principal) {
+        try await CallDeadline.$current.withValue(deadline) {
+          try await peers.client(for: identity).unary(
+            request: ClientRequest(message: input),
+            descriptor: MethodDescriptor(fullyQualifiedService: entry.service, method: entry.method),
+            serializer: ProtobufSerializer<Input>(), deserializer: ProtobufDeserializer<Output>(),
+            options: timeout.map { CallOptions.defaults.withTimeout($0) } ?? .defaults
+          ) { try $0.message }
+        }
+      }
+    } catch let error as RPCError where error.code == .deadlineExceeded && timeout == nil {
+      // The client set no deadline: the gateway's own wait for the service ran out, so the
+      // service is not answering (cut off, hung), not late for the client.
+      throw DomainError.peerUnavailable(peer: identity.rawValue, detail: "no answer within the gateway's peer timeout")
     }
     let answer = json ? try output.jsonUTF8Data() : try output.serializedData()
     // Only writes and reveals go into the audit trail: a plain read is not parsed again to find

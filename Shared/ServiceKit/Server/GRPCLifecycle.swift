@@ -133,6 +133,8 @@ public struct AccessTokenInterceptor: ClientInterceptor {
 /// as its deadline, so a peer that hangs never hangs its caller.
 public final class PeerClients: Service, Sendable {
   private let clients: [ServiceIdentity: GRPCClient<HTTP2ClientTransport.Posix>]
+  /// The deadline of a call that sets none of its own.
+  public let timeout: Duration
 
   public init(
     caller: ServiceIdentity, peers: [ServiceIdentity: NetworkAddress], timeout: Duration, authority: TokenAuthority
@@ -163,6 +165,7 @@ public final class PeerClients: Service, Sendable {
       )
     }
     self.clients = clients
+    self.timeout = timeout
   }
 
   /// The client of `peer`; the configuration guarantees every declared peer is present.
