@@ -68,6 +68,10 @@ public nonisolated struct Governance_Outbox_V1_OutboxEvent: Sendable {
   /// Urgent events (alarms) reach people in quiet hours too.
   public var urgent: Bool = false
 
+  /// The W3C Trace Context `traceparent` of the call that caused the event, when traces are on and
+  /// a call caused it (empty for a sweep's reminders): its deliveries join that trace.
+  public var traceparent: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -141,7 +145,7 @@ fileprivate nonisolated let _protobuf_package = "governance.outbox.v1"
 
 nonisolated extension Governance_Outbox_V1_OutboxEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OutboxEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}id\0\u{1}kind\0\u{1}record\0\u{3}division_code\0\u{1}recipient\0\u{3}occurred_at\0\u{3}data_json\0\u{1}urgent\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}id\0\u{1}kind\0\u{1}record\0\u{3}division_code\0\u{1}recipient\0\u{3}occurred_at\0\u{3}data_json\0\u{1}urgent\0\u{1}traceparent\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -158,6 +162,7 @@ nonisolated extension Governance_Outbox_V1_OutboxEvent: SwiftProtobuf.Message, S
       case 7: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.dataJson) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.urgent) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.traceparent) }()
       default: break
       }
     }
@@ -195,6 +200,9 @@ nonisolated extension Governance_Outbox_V1_OutboxEvent: SwiftProtobuf.Message, S
     if self.urgent != false {
       try visitor.visitSingularBoolField(value: self.urgent, fieldNumber: 9)
     }
+    if !self.traceparent.isEmpty {
+      try visitor.visitSingularStringField(value: self.traceparent, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -208,6 +216,7 @@ nonisolated extension Governance_Outbox_V1_OutboxEvent: SwiftProtobuf.Message, S
     if lhs._occurredAt != rhs._occurredAt {return false}
     if lhs.dataJson != rhs.dataJson {return false}
     if lhs.urgent != rhs.urgent {return false}
+    if lhs.traceparent != rhs.traceparent {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -78,13 +78,74 @@ class TracesTest(unittest.TestCase):
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": cls.receiver.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "GOVERNANCE_WEBHOOK_ALLOW_PRIVATE": "1",
         })
         cls.key = cls.system.apikey("traces", scope="3201")
+        # Webhooks belong to systems' keys other than a city administrator's.
+        cls.district = cls.system.apikey("traces-district", role="district", scope="320113")
 
     @classmethod
     def tearDownClass(cls):
         cls.system.stop()
         cls.receiver.server.shutdown()
+        cls.receiver.server.server_close()
+
+    def test_an_event_is_delivered_in_the_trace_of_the_call_that_caused_it(self):
+        """The case's event goes through the grid service's outbox and the gateway's delivery queue;
+        the webhook's POST carries the trace on (`traceparent`), its span a child of CreateCase."""
+        posts, lock = [], threading.Lock()
+
+        class Webhook(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    posts.append(dict(self.headers))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        webhook = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+        threading.Thread(target=webhook.serve_forever, daemon=True).start()
+        self.addCleanup(webhook.server_close)
+        self.addCleanup(webhook.shutdown)
+        request = urllib.request.Request(
+            f"{self.system.gateway}/webhooks/subscriptions",
+            data=json.dumps({"url": f"http://127.0.0.1:{webhook.server_address[1]}/hook", "kinds": ["case.*"],
+                             "divisionPrefix": "320113"}).encode(),
+            headers={"Authorization": f"Bearer {self.district}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            self.assertEqual(response.status, 201)
+        for code in ["320113000000", "320113005000", "320113005001"]:
+            self.call("/governance.grid.v1.GridService/CreateDivision",
+                      {"division": {"divisionCode": code, "name": f"区划{code[-3:]}"}}, {})
+        trace_id = os.urandom(16)
+        created = self.call("/governance.grid.v1.GridService/CreateCase", {"gridCase": {
+            "source": "CASE_SOURCE_RESIDENT", "category": "环境卫生", "title": "楼道堆物", "divisionCode": "320113005001"}},
+            {"traceparent": f"00-{trace_id.hex()}-{os.urandom(8).hex()}-01"})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with lock:
+                ours = [post for post in posts if post.get("traceparent", "").split("-")[1:2] == [trace_id.hex()]]
+            if ours:
+                break
+            time.sleep(0.2)
+        self.assertTrue(ours, f"no delivery carried the trace; {len(posts)} posts: {posts[:2]}")
+        self.assertEqual(ours[0]["webhook-id"][:4], "msg_")
+        spans = self.wait_for(trace_id, {"gateway", "grid"})
+        deliveries = [span for service, span in spans if service == "gateway" and span.name == "deliver webhook"]
+        self.assertTrue(deliveries, [(service, span.name) for service, span in spans])
+        delivery = deliveries[0]
+        self.assertEqual(delivery.kind, delivery.SPAN_KIND_PRODUCER)
+        self.assertTrue(attributes(delivery)["governance.event.kind"].startswith("case."))
+        # The delivery's parent is the grid's span of the CreateCase that appended the event, and the
+        # receiver was told the delivery's own span.
+        by_id = {span.span_id: (service, span) for service, span in spans}
+        cause = by_id[delivery.parent_span_id]
+        self.assertEqual((cause[0], cause[1].name), ("grid", "governance.grid.v1.GridService/CreateCase"))
+        self.assertEqual(ours[0]["traceparent"].split("-")[2], delivery.span_id.hex())
+        self.assertTrue(created["id"].startswith("case_"))
 
     def call(self, path: str, body: dict, headers: dict) -> dict:
         request = urllib.request.Request(

@@ -71,6 +71,7 @@ public struct GatewayStore: Sendable {
     registerResidentMigration(&migrator)
     registerDeliveryMigration(&migrator)
     registerImportMigration(&migrator)
+    registerDeliveryTraceMigration(&migrator)
     return migrator
   }
 

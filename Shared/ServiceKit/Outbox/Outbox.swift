@@ -32,10 +32,14 @@ public enum Outbox {
     /// whose key is already in the outbox is not appended again, however often a sweep finds
     /// it due.
     public var onceKey: String?
+    /// The `traceparent` of the call that caused it (`Principal.traceparent`), or "".
+    public var traceparent: String
 
+    /// `cause` is the principal of the call that caused the event (its trace goes with the
+    /// event); a sweep's reminder has none.
     public init(
       kind: String, record: String, divisionCode: String, recipient: String = "",
-      data: some SwiftProtobuf.Message, urgent: Bool = false, onceKey: String? = nil
+      data: some SwiftProtobuf.Message, urgent: Bool = false, onceKey: String? = nil, cause: Principal = .system
     ) throws {
       self.kind = kind
       self.record = record
@@ -44,6 +48,7 @@ public enum Outbox {
       self.dataJSON = try data.jsonString()
       self.urgent = urgent
       self.onceKey = onceKey
+      self.traceparent = cause.traceparent
     }
   }
 
@@ -70,6 +75,11 @@ public enum Outbox {
         table.column("created_at", .integer).notNull().indexed()
       }
     }
+    migrator.registerMigration("outbox-v2-trace") { db in
+      try db.alter(table: "outbox_event") { table in
+        table.add(column: "traceparent", .text).notNull().defaults(to: "")
+      }
+    }
   }
 
   /// How long a once-only key is kept (120 days).
@@ -90,11 +100,12 @@ public enum Outbox {
     }
     try db.execute(
       sql: """
-        INSERT INTO outbox_event (kind, record, division_code, recipient, occurred_at, data_json, urgent)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO outbox_event (kind, record, division_code, recipient, occurred_at, data_json, urgent, traceparent)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         entry.kind, entry.record, entry.divisionCode, entry.recipient, millisecond, entry.dataJSON, entry.urgent,
+        entry.traceparent,
       ])
     db.afterNextTransaction { _ in commits.ring() }
     return true
@@ -114,7 +125,7 @@ public enum Outbox {
     let cursor = try Row.fetchCursor(
       db,
       sql: """
-        SELECT sequence, kind, record, division_code, recipient, occurred_at, data_json, urgent
+        SELECT sequence, kind, record, division_code, recipient, occurred_at, data_json, urgent, traceparent
         FROM outbox_event WHERE sequence > ? ORDER BY sequence LIMIT ?
         """,
       arguments: [sequence, limit])
@@ -136,6 +147,7 @@ public enum Outbox {
           date: Date(timeIntervalSince1970: Double(row["occurred_at"] as Int64) / 1000))
         $0.dataJson = row["data_json"]
         $0.urgent = row["urgent"]
+        $0.traceparent = row["traceparent"]
       }
     }
   }

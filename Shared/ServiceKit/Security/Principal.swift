@@ -37,6 +37,10 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
   public var scope: String
   /// The calling service, when a peer service is calling.
   public var service: ServiceIdentity?
+  /// The W3C `traceparent` of the span serving the call, when traces are on (`CallTracing`):
+  /// the events the call appends carry it (`Outbox.Entry`), so their deliveries join the trace.
+  /// Not part of who the principal is: equality and hashing leave it out.
+  public var traceparent = ""
 
   public init(subject: String, role: Role?, scope: String, service: ServiceIdentity? = nil) {
     self.subject = subject
@@ -57,6 +61,17 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
   @TaskLocal public static var current: Principal = .system
 
   public var description: String { subject }
+
+  public static func == (lhs: Principal, rhs: Principal) -> Bool {
+    lhs.subject == rhs.subject && lhs.role == rhs.role && lhs.scope == rhs.scope && lhs.service == rhs.service
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(subject)
+    hasher.combine(role)
+    hasher.combine(scope)
+    hasher.combine(service)
+  }
 
   /// Fails unless the current call comes from `service`.
   public static func require(_ service: ServiceIdentity, for action: String) throws(DomainError) {

@@ -86,6 +86,13 @@ public struct CallObservationInterceptor: ServerInterceptor {
       Self.record(method: method, code: rpcError.code, since: start, caller: principal, logger: logger, span: span)
       throw rpcError
     }
+    // The events the call appends carry its trace (Principal.traceparent); the budget's ticket
+    // above was taken for the principal as it was.
+    let served: Principal = {
+      var copy = principal
+      if let span { copy.traceparent = CallTracing.traceparent(of: span) }
+      return copy
+    }()
     var checked = request
     checked.messages = RPCAsyncSequence(
       wrapping: request.messages.map { message in
@@ -106,7 +113,7 @@ public struct CallObservationInterceptor: ServerInterceptor {
     // The handler's peer calls are children of this call's span.
     let traceContext = span?.context ?? ServiceContext.current
     do {
-      response = try await Principal.$current.withValue(principal) {
+      response = try await Principal.$current.withValue(served) {
         try await ServerCall.$descriptor.withValue(context.descriptor) {
           try await CallDeadline.$current.withValue(deadline) {
             try await ServiceContext.$current.withValue(traceContext) {
@@ -129,7 +136,7 @@ public struct CallObservationInterceptor: ServerInterceptor {
         do {
           let guarded = RPCWriter(
             wrapping: ResponseGuard(writer: writer, principal: principal))
-          let trailers = try await Principal.$current.withValue(principal) {
+          let trailers = try await Principal.$current.withValue(served) {
             try await ServerCall.$descriptor.withValue(context.descriptor) {
               try await ServiceContext.$current.withValue(traceContext) { try await producer(guarded) }
             }

@@ -65,6 +65,24 @@ public enum CallTracing {
     span.attributes["rpc.method"] = descriptor.method
   }
 
+  /// The W3C `traceparent` naming `span`, to carry it where task-local context does not go (an
+  /// outbox event, a delivery).
+  public static func traceparent(of span: any Span) -> String {
+    var carrier: [String: String] = [:]
+    InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: DictionaryInjector())
+    return carrier["traceparent"] ?? ""
+  }
+
+  /// A context continuing `traceparent` (the trace of the call that caused an event); the top
+  /// level when it is empty or malformed.
+  public static func context(continuing traceparent: String) -> ServiceContext {
+    var context = ServiceContext.topLevel
+    guard !traceparent.isEmpty else { return context }
+    InstrumentationSystem.instrument.extract(
+      ["traceparent": traceparent], into: &context, using: DictionaryExtractor())
+    return context
+  }
+
   /// Ends `span` with the call's status: `rpc.grpc.status_code`, and an error status for a failed
   /// call.
   static func end(_ span: any Span, code: RPCError.Code?, message: String? = nil) {
@@ -73,6 +91,20 @@ public enum CallTracing {
       span.setStatus(SpanStatus(code: .error, message: message ?? "\(code)"))
     }
     span.end()
+  }
+}
+
+/// Writes `traceparent` into a dictionary.
+struct DictionaryInjector: Injector {
+  func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
+    carrier[key] = value
+  }
+}
+
+/// Reads `traceparent` from a dictionary.
+struct DictionaryExtractor: Extractor {
+  func extract(key: String, from carrier: [String: String]) -> String? {
+    carrier[key]
   }
 }
 

@@ -240,7 +240,9 @@ extension EvaluationStore {
       // The red and black lists are public once every company is rated and exited.
       if completes {
         try Outbox.append(
-          db, try Outbox.Entry(kind: "list.published", record: saved.id, divisionCode: saved.divisionCode, data: saved),
+          db,
+          try Outbox.Entry(
+            kind: "list.published", record: saved.id, divisionCode: saved.divisionCode, data: saved, cause: principal),
           at: time)
       }
       return saved

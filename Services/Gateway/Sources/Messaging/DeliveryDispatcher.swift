@@ -10,6 +10,7 @@ import NIOPosix
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Delivers what the relay queued (GatewayStore+Delivery), as a background service of the
 /// gateway: webhooks by HTTP POST, signed (WebhookSignature), and people's messages through
@@ -170,14 +171,24 @@ public final class DeliveryDispatcher: Service, Sendable {
 
   /// One attempt, recorded whatever came of it.
   func attempt(_ delivery: GatewayStore.DueDelivery) async {
+    // With traces on, each attempt is a span in the trace of the call that caused the event, and
+    // a webhook receiver gets its traceparent to go on from.
+    let span = Self.startSpan(for: delivery)
+    let traceparent = span.map(CallTracing.traceparent(of:))
     let outcome: GatewayStore.Outcome
     do {
-      try await withDeadline(settings.attemptTimeout) { try await self.send(delivery) }
+      try await withDeadline(settings.attemptTimeout) { try await self.send(delivery, traceparent: traceparent) }
       outcome = .delivered
     } catch let failure as DeliveryFailure {
       outcome = .failed(failure)
     } catch {
       outcome = .failed(DeliveryFailure("\(error)"))
+    }
+    if let span {
+      if case .failed(let failure) = outcome {
+        span.setStatus(SpanStatus(code: .error, message: failure.reason))
+      }
+      span.end()
     }
     Counter(
       label: "governance_deliveries_total",
@@ -207,7 +218,20 @@ public final class DeliveryDispatcher: Service, Sendable {
     }
   }
 
-  func send(_ delivery: GatewayStore.DueDelivery) async throws {
+  /// The span of one attempt: named by channel, with the event's kind and the attempt's number,
+  /// never the address; nil when traces are off.
+  static func startSpan(for delivery: GatewayStore.DueDelivery) -> (any Span)? {
+    guard CallTracing.enabled else { return nil }
+    let span = InstrumentationSystem.tracer.startSpan(
+      "deliver \(delivery.channel)", context: CallTracing.context(continuing: delivery.traceparent),
+      ofKind: .producer)
+    span.attributes["governance.delivery.channel"] = delivery.channel
+    span.attributes["governance.event.kind"] = delivery.kind
+    span.attributes["governance.delivery.attempt"] = delivery.attempts + 1
+    return span
+  }
+
+  func send(_ delivery: GatewayStore.DueDelivery, traceparent: String? = nil) async throws {
     guard delivery.channel == "webhook" else {
       guard let channel = channels.channel(named: delivery.channel) else {
         throw DeliveryFailure("the \(delivery.channel) channel is not configured", permanent: true)
@@ -230,6 +254,9 @@ public final class DeliveryDispatcher: Service, Sendable {
     request.headers.add(name: "user-agent", value: "governance-gateway")
     request.headers.add(name: "webhook-id", value: delivery.id)
     request.headers.add(name: "webhook-timestamp", value: "\(timestamp)")
+    if let traceparent, !traceparent.isEmpty {
+      request.headers.add(name: "traceparent", value: traceparent)
+    }
     request.headers.add(
       name: "webhook-signature",
       value: try WebhookSignature.sign(

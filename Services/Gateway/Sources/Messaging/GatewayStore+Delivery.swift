@@ -242,6 +242,16 @@ extension GatewayStore {
     return rows.map { Person(username: $0["username"], phone: $0["phone"] ?? "", email: $0["email"] ?? "") }
   }
 
+  /// A delivery keeps the trace of the call that caused its event (`Outbox.Event.traceparent`), so
+  /// its attempts join that trace.
+  static func registerDeliveryTraceMigration(_ migrator: inout DatabaseMigrator) {
+    migrator.registerMigration("v5-delivery-trace") { db in
+      try db.alter(table: "delivery") { table in
+        table.add(column: "traceparent", .text).notNull().defaults(to: "")
+      }
+    }
+  }
+
   /// Queues one delivery, once per event and target; returns 1 when it is new.
   static func queue(
     _ db: Database, event: Outbox.Event, target: String, channel: String, address: String, body: Data, due: Int64,
@@ -251,12 +261,12 @@ extension GatewayStore {
       sql: """
         INSERT OR IGNORE INTO delivery
           (id, event_id, kind, record, target, channel, address, body, state, next_attempt_at, occurred_at,
-           division_code, quiet_start, quiet_end, urgent)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+           division_code, quiet_start, quiet_end, urgent, traceparent)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         "msg_" + Credentials.randomToken().prefix(22), event.id, event.kind, event.record, target, channel, address,
-        body, due, occurred, event.divisionCode, quiet.start, quiet.end, event.urgent,
+        body, due, occurred, event.divisionCode, quiet.start, quiet.end, event.urgent, event.traceparent,
       ])
     return db.changesCount
   }
@@ -283,6 +293,10 @@ extension GatewayStore {
     public var quietStart: Int
     public var quietEnd: Int
     public var urgent: Bool
+    /// The trace of the call that caused the event, or "".
+    public var traceparent: String = ""
+    /// The event's kind (`case.escalated`).
+    public var kind: String = ""
   }
 
   /// Pending deliveries due at `time`, oldest first, at most `limit` and at most `perTarget` of
@@ -295,8 +309,8 @@ extension GatewayStore {
         db,
         sql: """
           SELECT * FROM (
-            SELECT d.seq, d.id, d.target, d.record, d.channel, d.address, d.body, d.attempts, d.next_attempt_at,
-              d.quiet_start, d.quiet_end, d.urgent, s.secret, s.api_key,
+            SELECT d.seq, d.id, d.kind, d.target, d.record, d.channel, d.address, d.body, d.attempts,
+              d.next_attempt_at, d.quiet_start, d.quiet_end, d.urgent, d.traceparent, s.secret, s.api_key,
               ROW_NUMBER() OVER (PARTITION BY d.target ORDER BY d.next_attempt_at, d.seq) AS place
             FROM delivery d LEFT JOIN webhook_subscription s ON s.id = d.target
               LEFT JOIN api_key k ON k.name = s.api_key
@@ -311,7 +325,8 @@ extension GatewayStore {
           seq: $0["seq"], id: $0["id"], target: $0["target"], record: $0["record"], channel: $0["channel"],
           address: $0["address"], body: $0["body"], attempts: $0["attempts"], secret: $0["secret"],
           lane: $0["api_key"] ?? String(($0["target"] as String).prefix { $0 != "/" }),
-          quietStart: $0["quiet_start"], quietEnd: $0["quiet_end"], urgent: $0["urgent"])
+          quietStart: $0["quiet_start"], quietEnd: $0["quiet_end"], urgent: $0["urgent"],
+          traceparent: $0["traceparent"], kind: $0["kind"])
       }
     }
   }

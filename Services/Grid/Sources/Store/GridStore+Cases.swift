@@ -51,7 +51,7 @@ extension GridStore {
         $0.note = note
         if gridCase.hasDeadline { $0.deadline = gridCase.deadline }
       }, by: principal, at: time)
-    try announce(db, event, of: gridCase, at: time)
+    try announce(db, event, of: gridCase, by: principal, at: time)
     return event
   }
 
@@ -437,7 +437,7 @@ extension GridStore {
         $0.eventTime = .init(date: time)
         $0.note = note
       }, by: principal, at: time)
-    try announce(db, event, of: saved, at: time)
+    try announce(db, event, of: saved, by: principal, at: time)
     return saved
   }
 

@@ -10,8 +10,11 @@ import SwiftProtobuf
 extension GridStore {
   /// Appends `event` of `gridCase` as `case.<what>`, for the worker it is assigned to (when
   /// their sign-in is bound) and the case's division; an escalation is addressed to the
-  /// division it arrives at. Cases raised by an alarm are urgent.
-  static func announce(_ db: Database, _ event: CaseEvent, of gridCase: GridCase, at time: Date) throws {
+  /// division it arrives at. Cases raised by an alarm are urgent. `principal` made the change: the
+  /// event carries its trace.
+  static func announce(
+    _ db: Database, _ event: CaseEvent, of gridCase: GridCase, by principal: Principal, at time: Date
+  ) throws {
     guard let kind = CaseNotices.kind(of: event.kind) else { return }
     let division =
       event.kind == .escalated
@@ -24,7 +27,7 @@ extension GridStore {
         data: Governance_Grid_V1_CaseNotice.with {
           $0.gridCase = gridCase
           $0.event = event
-        }, urgent: gridCase.hasAlarm),
+        }, urgent: gridCase.hasAlarm, cause: principal),
       at: time)
   }
 

@@ -28,7 +28,8 @@ extension VolunteersStore {
         try Outbox.append(
           db,
           try Outbox.Entry(
-            kind: "micro_wish.created", record: created.id, divisionCode: created.divisionCode, data: created),
+            kind: "micro_wish.created", record: created.id, divisionCode: created.divisionCode, data: created,
+            cause: principal),
           at: time)
         return created
       }
