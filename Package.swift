@@ -16,6 +16,9 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 var targets: [Target] = [
+  // The one call to Linux that Swift cannot make itself (prctl is variadic): `governance up`'s
+  // replication process stops when `up` dies.
+  .target(name: "CParentDeath", path: "Shared/CParentDeath"),
   .target(
     name: "GovernanceAPI",
     dependencies: [
@@ -160,6 +163,7 @@ targets += [
   .executableTarget(
     name: "governance",
     dependencies: [
+      "CParentDeath",
       "GovernanceAPI",
       "ServiceKit",
       "Gateway",

@@ -77,6 +77,7 @@ def sh(*args, check=True):
     return subprocess.run(list(args), capture_output=True, text=True, check=check)
 
 
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("ip"), "network namespaces need root and iproute2's ip")
 class NetworkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -67,7 +67,10 @@ class ReflectionTest(unittest.TestCase):
         self.assertIn("CreateCase", methods)
         # Every method's messages resolve, imports (google.protobuf.Timestamp) included.
         for method in grid.methods:
-            self.assertTrue(method.input_type.fields is not None and method.output_type.full_name)
+            self.assertTrue(method.input_type.full_name.startswith("governance."), method.name)
+            self.assertTrue(method.output_type.full_name, method.name)
+        case_fields = {field.name: field for field in pool.FindMessageTypeByName("governance.grid.v1.Case").fields}
+        self.assertEqual(case_fields["report_time"].message_type.full_name, "google.protobuf.Timestamp")
         get_case = methods["GetCase"]
         request_class = message_factory.GetMessageClass(get_case.input_type)
         response_class = message_factory.GetMessageClass(get_case.output_type)
@@ -90,9 +93,15 @@ class ReflectionTest(unittest.TestCase):
             reflection_pb2.ServerReflectionRequest(file_containing_symbol="governance.nowhere.v1.Missing"),
             reflection_pb2.ServerReflectionRequest(file_by_filename="google/protobuf/timestamp.proto"),
             reflection_pb2.ServerReflectionRequest(),
+            reflection_pb2.ServerReflectionRequest(file_containing_symbol="governance." + "x" * 100_000),
+            reflection_pb2.ServerReflectionRequest(list_services=""),
         )
-        self.assertEqual(len(answers), 5)
-        listed, symbol, missing, by_name, empty = answers
+        self.assertEqual(len(answers), 7)
+        listed, symbol, missing, by_name, empty, long, again = answers
+        # A name far longer than any in the contracts is refused without being echoed back.
+        self.assertEqual(long.error_response.error_code, grpc.StatusCode.INVALID_ARGUMENT.value[0])
+        self.assertLess(long.ByteSize(), 1000)
+        self.assertEqual(again.list_services_response, listed.list_services_response)
         self.assertEqual(listed.valid_host, "h")
         self.assertEqual(listed.original_request.host, "h")
         self.assertIn(SERVICES["property"], [service.name for service in listed.list_services_response.service])

@@ -29,14 +29,6 @@ from system import BIN, ROOT, System, free_offset  # noqa: E402
 RECOVERY_POINT = 2.0
 
 
-def children(pid: int) -> list:
-    """The pids `pid` started, from /proc."""
-    found = []
-    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
 class ReplicationTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -54,9 +46,13 @@ class ReplicationTest(unittest.TestCase):
 
     def test_every_write_older_than_the_recovery_point_survives_a_lost_machine(self):
         from governance.grid.v1 import grid_pb2 as pb, grid_pb2_grpc as rpc
-        replica = tempfile.mkdtemp(prefix="governance-replica-")
+        # A path Litestream's YAML and URLs would both misread if it were written into them as is.
+        replica = os.path.join(tempfile.mkdtemp(prefix="governance-replica-"), "city: main #1")
+        self.addCleanup(shutil.rmtree, os.path.dirname(replica), True)
         first = self.start(replica)
+        self.addCleanup(lambda: first.process.poll() is None and first.stop())
         self.assertTrue(any("replicating every database" in line for line in first.output), first.output[-5:])
+        self.assertIn("litestream", first.pids())
         metadata = [("authorization", f"Bearer {first.token}")]
         channel = grpc.insecure_channel(f"127.0.0.1:{first.port('grid')}")
         grid = rpc.GridServiceStub(channel)
@@ -92,13 +88,13 @@ class ReplicationTest(unittest.TestCase):
             writer.start()
         time.sleep(6)
         # A lost machine: nothing stops cleanly. up is frozen first so that it restarts nothing,
-        # then Litestream and the six processes are killed together, then up.
+        # then Litestream and the six processes (their pids from up-state.json) are killed
+        # together, then up.
         up = first.process.pid
         pids = first.pids()
         os.kill(up, signal.SIGSTOP)
-        litestream = children(pids["litestream"])
         killed_at = time.monotonic()
-        for pid in litestream + list(pids.values()):
+        for pid in pids.values():
             os.kill(pid, signal.SIGKILL)
         os.kill(up, signal.SIGKILL)
         first.process.wait(timeout=10)
@@ -108,7 +104,6 @@ class ReplicationTest(unittest.TestCase):
             writer.join(timeout=10)
         channel.close()
         shutil.rmtree(first.data)
-        self.addCleanup(shutil.rmtree, replica, True)
 
         second = self.start(replica)
         try:
@@ -163,7 +158,14 @@ class ReplicationTest(unittest.TestCase):
         self.assertIn("is a file", refused.stderr)
         missing = self.run_up("--replicate", tempfile.mkdtemp(), "--litestream", "/nonexistent/litestream")
         self.assertNotEqual(missing.returncode, 0)
-        self.assertIn("--litestream", missing.stderr)
+        self.assertIn("--litestream /nonexistent/litestream is not executable", missing.stderr)
+        data = tempfile.mkdtemp(prefix="governance-external-")
+        self.addCleanup(shutil.rmtree, data, True)
+        for inside in [os.path.join(data, "replica"), os.path.dirname(data)]:
+            nested = subprocess.run([BIN / "governance", "up", "--data", data, "--port-offset", str(free_offset()),
+                                     "--replicate", inside], capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(nested.returncode, 0)
+            self.assertIn("neither inside the other", nested.stderr)
 
     def test_another_systems_replica_is_refused(self):
         replica = tempfile.mkdtemp(prefix="governance-replica-")

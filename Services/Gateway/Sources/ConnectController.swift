@@ -198,9 +198,12 @@ struct ConnectController: Sendable {
           ) { try $0.message }
         }
       }
-    } catch let error as RPCError where error.code == .deadlineExceeded && timeout == nil {
-      // The client set no deadline: the gateway's own wait for the service ran out, so the
-      // service is not answering (cut off, hung), not late for the client.
+    } catch let error as RPCError
+      where error.code == .deadlineExceeded && timeout == nil && ContinuousClock.now >= deadline
+    {
+      // The client set no deadline and the gateway's own wait for the service ran out: the
+      // service is not answering (cut off, hung), not late for the client. A service that did
+      // answer DEADLINE_EXCEEDED before then keeps its answer.
       throw DomainError.peerUnavailable(peer: identity.rawValue, detail: "no answer within the gateway's peer timeout")
     }
     let answer = json ? try output.jsonUTF8Data() : try output.serializedData()

@@ -1,3 +1,4 @@
+import GovernanceAPI
 import HTTPTypes
 import Hummingbird
 import Instrumentation
@@ -20,15 +21,13 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
     }
     var parent = ServiceContext.current ?? .topLevel
     InstrumentationSystem.instrument.extract(request.headers, into: &parent, using: HeaderExtractor())
-    let span = InstrumentationSystem.tracer.startSpan(
-      "\(request.method.rawValue) \(request.uri.path)", context: parent, ofKind: .server)
+    // Named by the method until the route is known: never by the raw path, which a caller
+    // chooses (any length, any number of names) and which may hold record numbers.
+    let span = InstrumentationSystem.tracer.startSpan(request.method.rawValue, context: parent, ofKind: .server)
     span.attributes["http.request.method"] = request.method.rawValue
-    span.attributes["url.path"] = request.uri.path
     do {
       let response = try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
-      if let route = context.endpointPath {
-        span.attributes["http.route"] = route
-      }
+      Self.name(span, request: request, route: context.endpointPath)
       span.attributes["http.response.status_code"] = Int(response.status.code)
       if response.status.code >= 500 {
         span.setStatus(SpanStatus(code: .error))
@@ -37,6 +36,7 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
       return response
     } catch {
       let status = (error as? any HTTPResponseError)?.status.code ?? 500
+      Self.name(span, request: request, route: context.endpointPath)
       span.attributes["http.response.status_code"] = Int(status)
       if status >= 500 {
         span.setStatus(SpanStatus(code: .error))
@@ -46,6 +46,24 @@ struct RequestTracingMiddleware<Context: RequestContext>: RouterMiddleware {
     }
   }
 }
+
+extension RequestTracingMiddleware {
+  /// Names a span by its route (`POST /{service}/{method}`, `GET /files/{id}`); a Connect
+  /// call, whose route names no method, by its path, which the catalog bounds (`url.path`).
+  static func name(_ span: any Span, request: Request, route: String?) {
+    guard let route else {
+      span.operationName = "\(request.method.rawValue) unmatched"
+      return
+    }
+    span.attributes["http.route"] = route
+    let path = request.uri.path
+    let connect = connectPathSet.contains(path)
+    if connect { span.attributes["url.path"] = path }
+    span.operationName = "\(request.method.rawValue) \(connect ? path : route)"
+  }
+}
+
+private let connectPathSet = Set(MethodCatalog.methods.map { "/\($0.fullName)" })
 
 /// Reads `traceparent` and `tracestate` from a request's headers.
 private struct HeaderExtractor: Extractor {

