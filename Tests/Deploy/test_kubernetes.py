@@ -184,7 +184,8 @@ class KubernetesFilesTest(unittest.TestCase):
                         # The health service answers the whole server under the empty name.
                         self.assertEqual(grpc.get("service", ""), "")
             gateway = main_container(workloads["gateway"])
-            self.assertEqual(gateway["readinessProbe"]["httpGet"]["path"], "/healthz")
+            # One service down must not take the gateway (console, the other four) out of the Ingress.
+            self.assertEqual(gateway["readinessProbe"]["httpGet"]["path"], "/metrics")
             self.assertEqual(gateway["livenessProbe"]["httpGet"]["path"], "/metrics")
             self.assertIn("httpGet", gateway["startupProbe"])
 
