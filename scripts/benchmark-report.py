@@ -104,7 +104,7 @@ if len(webhooks) == 2:
     targets.append(f"| webhooks: case.reported from commit to a loopback receiver, cases created at {webhooks[0]['mode']} "
                    f"| {fmt(delivered['throughput'])} events/s delivered, p50 {fmt(delivered['p50'], 2)} ms, p99 "
                    f"{fmt(delivered['p99'], 2)} ms | | every event once | {'met' if not delivered['errors'] else 'missed'} |")
-for name, call in [("city-stats", "GetCaseStatistics"), ("city-coverage", "GetCoverage")]:
+for name, call in [("city-stats", "GetCaseStatistics"), ("city-coverage", "GetCoverage with its districts")]:
     whole_city = first(name)
     if whole_city:
         targets.append(f"| {call}, whole city, one call at a time | p99 {fmt(whole_city['p99'], 1)} ms, max {fmt(whole_city['max'], 1)} ms "

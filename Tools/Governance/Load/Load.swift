@@ -20,7 +20,7 @@ struct Load: AsyncParsableCommand {
     discussion: """
       Scenarios, direct gRPC: case-get (GetCase by id), case-list (a page of 50), case-create,
       city-stats (GetCaseStatistics for the whole city), city-coverage (GetCoverage for the whole
-      city), both one call at a time,
+      city with its districts, as an administrator's dashboard asks), both one call at a time,
       alarms (alarms to on-duty workers watching their streams, latency from raising to the
       stream; --reads adds GetCase calls per second beside them).
       Through the gateway (Connect JSON): gateway-case-get, mixed (reads and writes across the
@@ -210,7 +210,12 @@ extension Load {
         let organisation = Governance_Organisation_V1_OrganisationService.Client(wrapping: organisationClient)
         let started = clock.now
         await LoadDriver.run(mode: .concurrency(1), duration: duration, recorder: recorder) { _ in
-          _ = try await organisation.getCoverage(.with { $0.divisionPrefix = "3201" })
+          // With the districts' breakdown, as the dashboard asks and as `--write-request` writes it.
+          _ = try await organisation.getCoverage(
+            .with {
+              $0.divisionPrefix = "3201"
+              $0.includeChildren = true
+            })
         }
         return (started, nil)
       }
