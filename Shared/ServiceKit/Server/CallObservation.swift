@@ -131,7 +131,11 @@ public struct CallObservationInterceptor: ServerInterceptor {
     switch response.accepted {
     case .success(var contents):
       let producer = contents.producer
+      let unproduced = UnproducedAnswer(abandoned: {
+        Self.record(method: method, code: .cancelled, since: start, caller: principal, logger: logger, span: span)
+      })
       contents.producer = { writer in
+        unproduced.produced()
         defer { withExtendedLifetime(ticket) {} }
         do {
           let guarded = RPCWriter(
@@ -325,5 +329,26 @@ public final class CallBudget: Sendable {
       counts.total -= 1
       onChange(counts.total)
     }
+  }
+}
+
+/// A handler's answer that may never be produced: grpc-swift skips the producer when the client
+/// left after the handler returned. Released unproduced, it records the call as CANCELLED (its
+/// metrics, its log line, its span, which would otherwise never end).
+final class UnproducedAnswer: Sendable {
+  private let wasProduced = Atomic<Bool>(false)
+  private let abandoned: @Sendable () -> Void
+
+  init(abandoned: @escaping @Sendable () -> Void) {
+    self.abandoned = abandoned
+  }
+
+  /// The producer ran: the call is recorded by it.
+  func produced() {
+    wasProduced.store(true, ordering: .relaxed)
+  }
+
+  deinit {
+    if !wasProduced.load(ordering: .relaxed) { abandoned() }
   }
 }
