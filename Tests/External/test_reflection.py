@@ -4,7 +4,9 @@ descriptors it fetches are enough to call a method. Both versions of the protoco
 through grpcio-reflection's own client, v1 through the same messages on v1's path (the two differ
 only in their package name, so their wire forms are the same)."""
 import pathlib
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import grpc
@@ -13,7 +15,7 @@ from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from system import System  # noqa: E402
+from system import BIN, System  # noqa: E402
 
 SERVICES = {
     "organisation": "governance.organisation.v1.OrganisationService",
@@ -81,9 +83,24 @@ class ReflectionTest(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as anonymous:
             call(request, timeout=10)
         self.assertEqual(anonymous.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        # A token as the README has an operator make one for grpcurl.
+        token = subprocess.run([BIN / "governance", "token", "--data", self.system.data, "--name", "ops",
+                                "--role", "city_admin", "--scope", "3201"], capture_output=True, text=True, check=True)
         with self.assertRaises(grpc.RpcError) as missing:
-            call(request, timeout=10, metadata=[("authorization", f"Bearer {self.system.token}")])
+            call(request, timeout=10, metadata=[("authorization", f"Bearer {token.stdout.strip()}")])
         self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_a_token_is_refused_where_it_could_not_be_right(self):
+        for arguments, named in [(["--data", tempfile.mkdtemp(), "--role", "city_admin"], "token.key"),
+                                 (["--data", self.system.data, "--role", "mayor"], "--role"),
+                                 (["--data", self.system.data, "--role", "city_admin", "--lifetime", "999999"], "--lifetime"),
+                                 (["--data", self.system.data, "--role", "city_admin", "--scope", "32a1"], "--scope")]:
+            with self.subTest(named):
+                run = subprocess.run([BIN / "governance", "token", "--name", "ops", *arguments],
+                                     capture_output=True, text=True)
+                self.assertNotEqual(run.returncode, 0)
+                self.assertIn(named, run.stderr)
+                self.assertEqual(run.stdout, "")
 
     def test_v1_answers_files_symbols_and_errors_on_one_stream(self):
         answers = self.ask_v1(

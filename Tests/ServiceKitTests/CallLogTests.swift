@@ -18,6 +18,13 @@ struct CallLogTests {
     #expect(CallObservationInterceptor.logLevel(code: nil, elapsed: .seconds(40)) == .info)
   }
 
+  @Test("a long poll that waited and succeeded is not slow: debug only; failed, it is at notice")
+  func longPollAtDebug() {
+    let poll = "governance.outbox.v1.OutboxService/ReadOutbox"
+    #expect(CallObservationInterceptor.logLevel(code: nil, elapsed: .seconds(1), method: poll) == .debug)
+    #expect(CallObservationInterceptor.logLevel(code: .unavailable, elapsed: .seconds(1), method: poll) == .notice)
+  }
+
   @Test("a quick call that succeeded is logged at debug only")
   func quickCallAtDebug() {
     #expect(CallObservationInterceptor.logLevel(code: nil, elapsed: .microseconds(150)) == .debug)

@@ -7,7 +7,8 @@ struct GovernanceCommand: AsyncParsableCommand {
     commandName: "governance",
     abstract: "Operate the community-governance platform.",
     subcommands: [
-      Up.self, Status.self, Probe.self, UserCommand.self, APIKeyCommand.self, Backup.self, Restore.self, Seed.self,
+      Up.self, Status.self, Probe.self, UserCommand.self, APIKeyCommand.self, TokenCommand.self, Backup.self,
+      Restore.self, Seed.self,
       Load.self,
       EchoServerCommand.self, MessageCommand.self, ReplicateChild.self,
     ]

@@ -193,10 +193,16 @@ public struct CallObservationInterceptor: ServerInterceptor {
   /// debug. A line per call at info cost GetCase about a fifth of its throughput (19 % with
   /// h2load, docs/PERFORMANCE.md: the line is written on the call's path); the per-call figures are
   /// in the Prometheus metrics whatever the level.
-  static func logLevel(code: RPCError.Code?, elapsed: Duration) -> Logger.Level {
+  /// A call that waits by design (`waitingMethods`) is not slow for waiting.
+  static func logLevel(code: RPCError.Code?, elapsed: Duration, method: String = "") -> Logger.Level {
     if code != nil { return .notice }
-    return elapsed >= slowCall ? .info : .debug
+    return elapsed >= slowCall && !waitingMethods.contains(method) ? .info : .debug
   }
+
+  /// Calls that wait for something to happen before answering: the gateway's long poll of each
+  /// outbox (up to 30 s, one after another), which would otherwise write a line a second at info
+  /// in every service of an idle system.
+  static let waitingMethods: Set<String> = ["governance.outbox.v1.OutboxService/ReadOutbox"]
 
   /// The server span of a call, a child of the caller's (`traceparent` in its metadata); nil when
   /// tracing is off and for the services `CallTracing.traced` leaves out.
@@ -215,9 +221,14 @@ public struct CallObservationInterceptor: ServerInterceptor {
     span: (any Span)? = nil
   ) {
     if let span {
-      // Whose jurisdiction the call was held to, never who made it.
-      span.attributes["governance.caller.role"] = caller.role?.rawValue ?? caller.service?.rawValue ?? "system"
-      span.attributes["governance.jurisdiction"] = caller.scope
+      // Whose jurisdiction the call was held to, never who made it: a role and its division
+      // prefix, or the platform's service that called.
+      if let role = caller.role {
+        span.attributes["governance.caller.role"] = role.rawValue
+        span.attributes["governance.jurisdiction"] = caller.scope
+      } else if let service = caller.service {
+        span.attributes["governance.caller.service"] = service.rawValue
+      }
       CallTracing.end(span, code: code)
     }
     let elapsed = ContinuousClock.now - start
@@ -231,7 +242,7 @@ public struct CallObservationInterceptor: ServerInterceptor {
     let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
     let fraction = hundredths % 100
     logger.log(
-      level: Self.logLevel(code: code, elapsed: elapsed),
+      level: Self.logLevel(code: code, elapsed: elapsed, method: method),
       "rpc",
       metadata: [
         "method": "\(method)",

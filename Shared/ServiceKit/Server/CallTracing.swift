@@ -83,12 +83,13 @@ public enum CallTracing {
     return context
   }
 
-  /// Ends `span` with the call's status: `rpc.grpc.status_code`, and an error status for a failed
-  /// call.
-  static func end(_ span: any Span, code: RPCError.Code?, message: String? = nil) {
+  /// Ends `span` with the call's status: `rpc.grpc.status_code`, and an error status named by the
+  /// code only. An error's message is left out: it may name the caller or a record
+  /// ("outside the jurisdiction 3201 of apikey:x").
+  static func end(_ span: any Span, code: RPCError.Code?) {
     span.attributes["rpc.grpc.status_code"] = code?.rawValue ?? 0
     if let code {
-      span.setStatus(SpanStatus(code: .error, message: message ?? "\(code)"))
+      span.setStatus(SpanStatus(code: .error, message: "\(code)"))
     }
     span.end()
   }
@@ -145,14 +146,14 @@ public struct TracingClientInterceptor: ClientInterceptor {
       let response = try await next(request, context)
       switch response.accepted {
       case .success: CallTracing.end(span, code: nil)
-      case .failure(let error): CallTracing.end(span, code: error.code, message: error.message)
+      case .failure(let error): CallTracing.end(span, code: error.code)
       }
       return response
     } catch let error as RPCError {
-      CallTracing.end(span, code: error.code, message: error.message)
+      CallTracing.end(span, code: error.code)
       throw error
     } catch {
-      CallTracing.end(span, code: .unknown, message: "\(error)")
+      CallTracing.end(span, code: .unknown)
       throw error
     }
   }

@@ -86,10 +86,11 @@ struct Up: AsyncParsableCommand {
       }
     }
     let dataDirectory = URL(fileURLWithPath: data).standardizedFileURL.path
-    try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+    // The replica is checked before anything is made: a refused start leaves no folder behind.
     let replication = try replicate.map {
       try Replication(replicaDirectory: $0, dataDirectory: dataDirectory, executable: litestream)
     }
+    try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
     for line in try replication?.prepare() ?? [] {
       say(line)
     }

@@ -186,7 +186,8 @@ public final class DeliveryDispatcher: Service, Sendable {
     }
     if let span {
       if case .failed(let failure) = outcome {
-        span.setStatus(SpanStatus(code: .error, message: failure.reason))
+        // The reason stays in the log: it may name the receiver or quote its answer.
+        span.setStatus(SpanStatus(code: .error, message: failure.permanent ? "failed for good" : "failed"))
       }
       span.end()
     }
