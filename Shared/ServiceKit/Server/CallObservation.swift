@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRPCCore
+import GovernanceAPI
 import Instrumentation
 import Logging
 import Metrics
@@ -16,12 +17,14 @@ import Tracing
 /// (passed on to its peer calls) and is cancelled once the call is abandoned.
 public struct CallObservationInterceptor: ServerInterceptor {
   /// The health service's unary check, which probes call without a token.
-  static let healthCheck = "grpc.health.v1.Health/Check"
+  static let healthCheck = Grpc_Health_V1_Health.Method.Check.descriptor.fullyQualifiedMethod
 
   /// The services any caller may use without a token: health, for probes, and reflection, which
   /// describes only the contracts published in proto/.
   static let openServices: Set<String> = [
-    "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+    Grpc_Health_V1_Health.descriptor.fullyQualifiedService,
+    Grpc_Reflection_V1_ServerReflection.descriptor.fullyQualifiedService,
+    Grpc_Reflection_V1alpha_ServerReflection.descriptor.fullyQualifiedService,
   ]
 
   /// The metadata key carrying `Bearer <access token>`.
@@ -202,7 +205,9 @@ public struct CallObservationInterceptor: ServerInterceptor {
   /// Calls that wait for something to happen before answering: the gateway's long poll of each
   /// outbox (up to 30 s, one after another), which would otherwise write a line a second at info
   /// in every service of an idle system.
-  static let waitingMethods: Set<String> = ["governance.outbox.v1.OutboxService/ReadOutbox"]
+  static let waitingMethods: Set<String> = [
+    Governance_Outbox_V1_OutboxService.Method.ReadOutbox.descriptor.fullyQualifiedMethod
+  ]
 
   /// The server span of a call, a child of the caller's (`traceparent` in its metadata); nil when
   /// tracing is off and for the services `CallTracing.traced` leaves out.

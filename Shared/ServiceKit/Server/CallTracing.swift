@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import GovernanceAPI
 import Instrumentation
 import Logging
 import OTel
@@ -54,7 +55,8 @@ public enum CallTracing {
   /// call without end, nor the outbox, which the gateway polls every second; their spans would
   /// bury the requests'.
   static func traced(_ service: String) -> Bool {
-    !CallObservationInterceptor.openServices.contains(service) && service != "governance.outbox.v1.OutboxService"
+    !CallObservationInterceptor.openServices.contains(service)
+      && service != Governance_Outbox_V1_OutboxService.descriptor.fullyQualifiedService
   }
 
   /// The attributes every RPC span carries, server or client: OpenTelemetry's RPC semantic
