@@ -35,7 +35,7 @@ func withEvaluationService<Result: Sendable>(
   let store = EvaluationStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: EvaluationStore.migrator), vault: .ephemeral())
   return try await withTestServer([PropertyService(store: propertyStore)], caller: .evaluation) { property in
-    try await withTestServer([GridService(store: gridStore)], caller: .evaluation) { grid in
+    try await withTestServer([GridService(store: gridStore).routes], caller: .evaluation) { grid in
       let organisationService = OrganisationService(
         store: organisationStore, property: PropertyDirectory(client: property), grid: GridDirectory(client: grid))
       return try await withTestServer([organisationService], caller: .evaluation) { organisation in

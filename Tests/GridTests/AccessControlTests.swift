@@ -35,7 +35,7 @@ struct AccessControlTests {
   ) async throws {
     let transport = InProcessTransport()
     try await withGRPCServer(
-      transport: transport.server, services: [GridService(store: store)],
+      transport: transport.server, services: [GridService(store: store).routes],
       interceptors: [CallObservationInterceptor(logger: Logger(label: "test"), authority: authority)]
     ) { _ in
       try await withGRPCClient(transport: transport.client, interceptors: [RawAuthorization(header: header)]) {
@@ -81,7 +81,7 @@ struct AccessControlTests {
   func rolesAreHeldToTheirTable() async throws {
     let store = try await GridFixture.store()
     for role in [Role.auditor, .evaluator, .propertyStaff, .cityPlatform] {
-      try await withTestServer([GridService(store: store)], as: .staff(role)) { client in
+      try await withTestServer([GridService(store: store).routes], as: .staff(role)) { client in
         let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
         let grids = try await grid.listGrids(.init())
         #expect(grids.grids.count == 3)
@@ -96,7 +96,7 @@ struct AccessControlTests {
         }
       }
     }
-    try await withTestServer([GridService(store: store)], as: .staff(.cityPlatform)) { client in
+    try await withTestServer([GridService(store: store).routes], as: .staff(.cityPlatform)) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let intake = try await grid.intakeCityCase(
         .with {
@@ -126,7 +126,7 @@ struct AccessControlTests {
         $0.gridCase.title = "湖边垃圾"
         $0.gridCase.divisionCode = Self.otherStreetCommunity
       }, by: .system)
-    try await withTestServer([GridService(store: store)], as: .staff(.street, scope: "320113005")) { client in
+    try await withTestServer([GridService(store: store).routes], as: .staff(.street, scope: "320113005")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let mine = try await grid.createCase(
         .with {

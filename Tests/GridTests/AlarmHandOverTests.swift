@@ -46,7 +46,7 @@ struct AlarmHandOverTests {
   func anAlarmIsHandedOverOnlyOnceItsTimeRanOut() async throws {
     let store = try await GridFixture.store()
     let hub = AssignmentHub()
-    try await withTestServer([GridService(store: store, hub: hub)]) { client in
+    try await withTestServer([GridService(store: store, hub: hub).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       _ = try await Self.roster(grid, at: Date())
       let raised = try await grid.raiseAlarm(
@@ -73,7 +73,7 @@ struct AlarmHandOverTests {
     let store = try await GridFixture.store()
     let hub = AssignmentHub()
     let handOver = Principal(service: .grid)
-    try await withTestServer([GridService(store: store, hub: hub)]) { client in
+    try await withTestServer([GridService(store: store, hub: hub).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let now = Date()
       let (first, second) = try await Self.roster(grid, at: now)
@@ -126,7 +126,7 @@ struct AlarmHandOverTests {
   func acknowledgedAlarmStays() async throws {
     let store = try await GridFixture.store()
     let hub = AssignmentHub()
-    try await withTestServer([GridService(store: store, hub: hub)]) { client in
+    try await withTestServer([GridService(store: store, hub: hub).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let now = Date()
       let (first, _) = try await Self.roster(grid, at: now)
@@ -147,7 +147,7 @@ struct AlarmHandOverTests {
   @Test("an alarm given by compound goes to the grid covering it; with nobody on duty, to the community at once")
   func alarmByCompoundAndNobodyOnDuty() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let now = Date()
       let (first, _) = try await Self.roster(grid, at: now)

@@ -43,7 +43,7 @@ struct AlarmTests {
   @Test("a worker's assignment stream is theirs: another grid worker, or staff outside its jurisdiction, is refused")
   func aPersonsStreamIsReadByThatPersonOrStaffOverThem() async throws {
     let store = try await GridFixture.store()
-    let worker = try await withTestServer([GridService(store: store)]) { client in
+    let worker = try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await Self.workerOnDuty(grid, name: "王网格", phone: "13800003333", principal: "user:Y")
       _ = try await grid.raiseAlarm(
@@ -55,7 +55,7 @@ struct AlarmTests {
       return worker
     }
     @Sendable func firstAssignment(as principal: Principal) async throws -> Governance_Grid_V1_Assignment? {
-      try await withTestServer([GridService(store: store)], as: principal) { client in
+      try await withTestServer([GridService(store: store).routes], as: principal) { client in
         try await Governance_Grid_V1_GridService.Client(wrapping: client).watchAssignments(
           .with {
             $0.workerID = worker.id
@@ -83,7 +83,7 @@ struct AlarmTests {
     // Acknowledging is the worker's own act too.
     let assignment = try #require(own)
     @Sendable func acknowledge(as principal: Principal) async throws -> Governance_Grid_V1_Assignment {
-      try await withTestServer([GridService(store: store)], as: principal) { client in
+      try await withTestServer([GridService(store: store).routes], as: principal) { client in
         try await Governance_Grid_V1_GridService.Client(wrapping: client).acknowledgeAssignment(
           .with {
             $0.assignmentID = assignment.id
@@ -99,7 +99,7 @@ struct AlarmTests {
     // Nor can a grid worker bind Y's record to their own sign-in to take it over.
     await expectRPCError(.permissionDenied, mentioning: "principal_id") {
       _ = try await withTestServer(
-        [GridService(store: store)], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")
+        [GridService(store: store).routes], as: Principal(subject: "user:X", role: .gridWorker, scope: "320113005001")
       ) { client in
         try await Governance_Grid_V1_GridService.Client(wrapping: client).updateGridWorker(
           .with {
@@ -114,7 +114,7 @@ struct AlarmTests {
   @Test("an alarm becomes an urgent case assigned to the worker on duty, pushed to their stream")
   func alarmReachesTheOnDutyWorker() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await Self.workerOnDuty(grid, name: "李网格", phone: "13800002222")
       #expect(try await grid.getOnDuty(.with { $0.gridCode = "320113005001001" }).workers.map(\.id) == [worker.id])
@@ -163,7 +163,7 @@ struct AlarmTests {
     let store = try await GridFixture.store()
     // The micro-grid 001001 lies in grid 001 and has no roster; grid 001 has a worker on duty.
     try await PlacesTests.importFixture(store)
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await Self.workerOnDuty(grid, name: "周网格", phone: "13800003333")
       let raised = try await grid.raiseAlarm(

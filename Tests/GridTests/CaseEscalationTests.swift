@@ -26,7 +26,7 @@ struct CaseEscalationTests {
   @Test("escalation by hand climbs one level at a time; the street names the department")
   func escalationByHand() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await Self.openCase(grid)
       let community = try await grid.escalateCase(.with { $0.caseID = id })
@@ -111,7 +111,7 @@ struct CaseEscalationTests {
   @Test("a case the sweep cannot escalate is skipped and counted; the sweep goes on with the others")
   func aPoisonCaseIsSkippedAndTheSweepGoesOn() async throws {
     let store = try await GridFixture.store()
-    let (poison, good) = try await withTestServer([GridService(store: store)]) { client in
+    let (poison, good) = try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       return (try await Self.openCase(grid), try await Self.openCase(grid))
     }
@@ -140,7 +140,7 @@ struct CaseEscalationTests {
     let store = GridStore(
       writer: try GovernanceDatabase.openPool(path: path, migrator: GridStore.migrator, logger: logger), vault: vault)
     try await GridFixture.register(in: store)
-    let id = try await withTestServer([GridService(store: store)]) { client in
+    let id = try await withTestServer([GridService(store: store).routes]) { client in
       try await Self.openCase(Governance_Grid_V1_GridService.Client(wrapping: client))
     }
     let sweep = DeadlineSweep(store: store, logger: logger)
@@ -171,7 +171,7 @@ struct DeadlinePolicyTests {
   @Test("a street's policy governs its communities' cases; bad limits are refused")
   func streetPolicyGovernsItsCases() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let builtIn = try await grid.getDeadlinePolicy(.with { $0.divisionCode = "320113005001" })
       #expect(builtIn.inherited && builtIn.deadlines.count == 16)

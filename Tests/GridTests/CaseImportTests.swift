@@ -77,7 +77,7 @@ struct CaseImportTests {
   @Test("a message with one bad case stores nothing; good ones load with a line of history, counted in the statistics")
   func importIsWholeOrNothing() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       var unregistered = (0..<4).map { Self.archived($0) }
       unregistered[2].location.gridCode = "320113005001099"
@@ -110,7 +110,7 @@ struct CaseImportTests {
         _ = try await grid.importCases(requestProducer: { try await $0.write(tooMany) })
       }
     }
-    try await withTestServer([GridService(store: store)], as: .staff(.district, scope: "320113")) { client in
+    try await withTestServer([GridService(store: store).routes], as: .staff(.district, scope: "320113")) { client in
       await expectRPCError(.permissionDenied, mentioning: "ImportCases") {
         _ = try await Governance_Grid_V1_GridService.Client(wrapping: client).importCases(requestProducer: { writer in
           try await writer.write(.with { $0.cases = [Self.archived(0)] })

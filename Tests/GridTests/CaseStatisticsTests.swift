@@ -11,7 +11,7 @@ struct CaseStatisticsTests {
   @Test("statistics match a hand count, in total and by grid")
   func statisticsMatchAHandCount() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       func report(_ gridCode: String, _ category: String) async throws -> String {
         try await grid.createCase(

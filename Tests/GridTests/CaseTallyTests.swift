@@ -34,7 +34,7 @@ struct CaseTallyTests {
   @Test("the tally counts what the cases count: after reports, steps, evaluations, imports, escalations and a backfill")
   func theTallyCountsWhatTheCasesCount() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       _ = try await grid.importCases(requestProducer: { writer in
         try await writer.write(.with { $0.cases = (0..<6).map { CaseImportTests.archived($0) } })
@@ -100,7 +100,7 @@ struct CaseTallyTests {
     try GridStore.migrator.migrate(database)
     let store = GridStore(writer: database, vault: .ephemeral())
     try await GridFixture.register(in: store)
-    let ids = try await withTestServer([GridService(store: store)]) { client in
+    let ids = try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       var ids: [String] = []
       for title in ["路灯不亮", "井盖缺失"] {

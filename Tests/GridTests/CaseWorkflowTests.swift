@@ -43,7 +43,7 @@ struct CaseWorkflowTests {
     "a resident's case from report to close over gRPC, history kept, reporter masked, its deadline watched while open")
   func caseLifecycle() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let reported = try await grid.createCase(
         .with {
@@ -125,7 +125,7 @@ struct CaseWorkflowTests {
       #expect(listed.cases.allSatisfy { $0.reporter.masked })
     }
     // A system such as the city platform never sees a reporter whole.
-    try await withTestServer([GridService(store: store)], as: .staff(.cityPlatform)) { client in
+    try await withTestServer([GridService(store: store).routes], as: .staff(.cityPlatform)) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
       await expectRPCError(.permissionDenied, mentioning: "role allows") {
@@ -137,7 +137,7 @@ struct CaseWorkflowTests {
       }
     }
     // A grid worker sees the reporter whole, to call them back, and the reveal is recorded.
-    try await withTestServer([GridService(store: store)], as: .staff(.gridWorker, scope: "320113005")) { client in
+    try await withTestServer([GridService(store: store).routes], as: .staff(.gridWorker, scope: "320113005")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let id = try await grid.listCases(.with { $0.divisionPrefix = "320113005001" }).cases[0].id
       let revealed = try await grid.getCase(
@@ -159,7 +159,7 @@ struct CaseWorkflowTests {
       logger: .init(label: "test"))
     let store = GridStore(writer: pool, vault: .ephemeral())
     try await GridFixture.register(in: store)
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for _ in 0..<10 {
         let id = try await grid.createCase(
@@ -186,7 +186,7 @@ struct CaseWorkflowTests {
   @Test("a case pushed twice by the city platform is one case")
   func cityIntakeIsIdempotent() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)], as: .staff(.cityPlatform, name: "city-platform")) { client in
+    try await withTestServer([GridService(store: store).routes], as: .staff(.cityPlatform, name: "city-platform")) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let push = Governance_Grid_V1_IntakeCityCaseRequest.with {
         $0.externalID = "12345-20261125-0001"

@@ -43,7 +43,7 @@ struct DivisionRegistryTests {
   func createAndGet() async throws {
     let store = GridStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       _ = try await grid.createDivision(Self.division("320113000000", "栖霞区"))
       let street = try await grid.createDivision(Self.division("320113005000", "尧化街道"))

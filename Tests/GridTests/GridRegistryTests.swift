@@ -12,7 +12,7 @@ struct GridRegistryTests {
   func gridCodesExtendTheirParents() async throws {
     let store = GridStore(
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       for (code, name) in [("320113000000", "栖霞区"), ("320113005000", "尧化街道"), ("320113005001", "仙林社区")] {
         _ = try await grid.createDivision(DivisionRegistryTests.division(code, name))
@@ -68,7 +68,7 @@ struct GridRegistryTests {
   @Test("grid codes are listed in code order, by kind and prefix, many to a page and paged by code")
   func gridCodesListed() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let all = try await grid.listGridCodes(.init())
       #expect(all.gridCodes == [GridFixture.grid1, GridFixture.microGrid, GridFixture.grid2])

@@ -12,7 +12,7 @@ struct PatrolAndRosterTests {
   @Test("a patrol's finding opens a case in the same call; a worker patrols only their grid")
   func patrolFindingOpensACase() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await grid.createGridWorker(
         .with {
@@ -107,7 +107,7 @@ struct PatrolAndRosterTests {
   @Test("bad case input is INVALID_ARGUMENT naming the field")
   func badCaseInput() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       @Sendable func report(_ change: @Sendable (inout Governance_Grid_V1_Case) -> Void) async throws {
         _ = try await grid.createCase(
@@ -151,7 +151,7 @@ struct PatrolAndRosterTests {
   @Test("a case is corrected while handled, not after; the history says what changed")
   func caseCorrection() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let reported = try await grid.createCase(
         .with {
@@ -205,7 +205,7 @@ struct PatrolAndRosterTests {
   @Test("workers and grids are listed by grid and compound; a worker who left is not on duty")
   func workersGridsAndDuty() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let worker = try await grid.createGridWorker(
         .with {

@@ -144,7 +144,7 @@ struct RegisterImportTests {
   @Test("a batch holds 1 to 500 rows")
   func aBatchHoldsOneTo500Rows() async throws {
     let store = try await GridFixture.store()
-    try await withTestServer([GridService(store: store)]) { client in
+    try await withTestServer([GridService(store: store).routes]) { client in
       let grid = Governance_Grid_V1_GridService.Client(wrapping: client)
       let rows = (0..<501).map { Self.division(Int32($0 + 2), "320113006000", "马群街道") }
       await expectRPCError(.invalidArgument, mentioning: "rows", "1 to 500 rows a call, got 501") {

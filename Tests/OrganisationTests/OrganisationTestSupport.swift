@@ -25,7 +25,7 @@ func withOrganisationService<Result: Sendable>(
   let gridStore = GridStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator), vault: .ephemeral())
   return try await withTestServer([PropertyService(store: propertyStore)], caller: .organisation) { propertyClient in
-    try await withTestServer([GridService(store: gridStore)], caller: .organisation) { gridClient in
+    try await withTestServer([GridService(store: gridStore).routes], caller: .organisation) { gridClient in
       let organisation = OrganisationService(
         store: organisationStore, property: PropertyDirectory(client: propertyClient),
         grid: GridDirectory(client: gridClient))

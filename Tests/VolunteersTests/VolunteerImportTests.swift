@@ -36,7 +36,7 @@ struct VolunteerImportTests {
       writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: VolunteersStore.migrator), vault: .ephemeral())
     return try await withTestServer([PropertyService(store: propertyStore)], caller: .organisation) { directory in
       try await withTestServer([PropertyService(store: propertyStore)], caller: .volunteers) { property in
-        try await withTestServer([GridService(store: gridStore)], caller: .volunteers) { grid in
+        try await withTestServer([GridService(store: gridStore).routes], caller: .volunteers) { grid in
           let organisationService = OrganisationService(
             store: organisationStore, property: PropertyDirectory(client: directory), grid: GridDirectory(client: grid))
           return try await withTestServer([organisationService], caller: .volunteers) { organisation in

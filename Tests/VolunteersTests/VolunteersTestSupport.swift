@@ -28,7 +28,7 @@ func withVolunteersService<Result: Sendable>(
   let store = VolunteersStore(
     writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: VolunteersStore.migrator), vault: .ephemeral())
   return try await withTestServer([PropertyService(store: propertyStore)], caller: .organisation) { property in
-    try await withTestServer([GridService(store: gridStore)], caller: .volunteers) { grid in
+    try await withTestServer([GridService(store: gridStore).routes], caller: .volunteers) { grid in
       let organisationService = OrganisationService(
         store: organisationStore, property: PropertyDirectory(client: property), grid: GridDirectory(client: grid))
       return try await withTestServer([organisationService], caller: .volunteers) { organisation in

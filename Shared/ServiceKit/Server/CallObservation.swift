@@ -264,7 +264,12 @@ struct ResponseGuard<Element: Sendable>: RPCWriterProtocol {
   let principal: Principal
 
   func write(_ element: Element) async throws {
-    if let message = element as? any SwiftProtobuf.Message { try Authorization.checkResponse(message, by: principal) }
+    if let message = element as? any SwiftProtobuf.Message {
+      try Authorization.checkResponse(message, by: principal)
+    } else if let encoded = element as? any EncodedAnswer, !principal.scope.isEmpty {
+      // Only a caller held to a jurisdiction pays for decoding an answer sent as stored bytes.
+      try Authorization.checkResponse(try encoded.decodedMessage(), by: principal)
+    }
     try await writer.write(element)
   }
 

@@ -65,10 +65,16 @@ public enum RecordTable {
   static func fetch<M: SwiftProtobuf.Message>(_ db: Database, from name: String, id: String, as type: M.Type)
     throws -> M?
   {
+    guard let data = try fetchStored(db, from: name, id: id) else { return nil }
+    return try StoredMessage.decode(type, from: data)
+  }
+
+  /// The stored bytes of the record with `id` in table `name`, or nil.
+  @usableFromInline
+  static func fetchStored(_ db: Database, from name: String, id: String) throws -> Data? {
     // Prepared once per connection and table: reads by id are the commonest call there is.
     let statement = try db.cachedStatement(sql: "SELECT record FROM \(name) WHERE id = ?")
-    guard let data = try Data.fetchOne(statement, arguments: [id]) else { return nil }
-    return try StoredMessage.decode(type, from: data)
+    return try Data.fetchOne(statement, arguments: [id])
   }
 }
 
@@ -114,6 +120,14 @@ extension RecordTable {
   @inlinable
   public static func fetch<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws -> Record? {
     try fetch(db, from: Record.table, id: id, as: type)
+  }
+
+  /// The stored bytes of the record of type `type` with `id`, or nil: for an answer that sends
+  /// them on as they are (`EncodedMessage`).
+  public static func fetchStored<Record: StoredRecord>(_ db: Database, _ type: Record.Type, id: String) throws
+    -> Data?
+  {
+    try fetchStored(db, from: Record.table, id: id)
   }
 
   /// The record of type `type` with `id`; NOT_FOUND naming the type's resource otherwise.
@@ -192,6 +206,23 @@ extension RecordTable {
     _ db: Database, from name: String, as type: Record.Type, filter: RecordFilter, page: PageRequest,
     order: ListOrder = .creation, idPrefix: String? = nil
   ) throws -> (records: [Record], nextPageToken: String) {
+    let (stored, next) = try listStored(
+      db, from: name, filter: filter, page: page, order: order, idPrefix: idPrefix)
+    return (try stored.map { try StoredMessage.decode(type, from: $0) }, next)
+  }
+
+  /// One page of stored records, as `list` finds them, left in their binary encoding: for an
+  /// answer that sends them on as they are (`EncodedMessage`).
+  public static func listStored<Record: StoredRecord>(
+    _ db: Database, _ type: Record.Type, filter: RecordFilter, page: PageRequest, order: ListOrder = .creation
+  ) throws -> (records: [Data], nextPageToken: String) {
+    try listStored(db, from: Record.table, filter: filter, page: page, order: order, idPrefix: Record.idPrefix)
+  }
+
+  @usableFromInline
+  static func listStored(
+    _ db: Database, from name: String, filter: RecordFilter, page: PageRequest, order: ListOrder, idPrefix: String?
+  ) throws -> (records: [Data], nextPageToken: String) {
     var conditions = filter.conditions
     var arguments = filter.arguments
     let sortsByColumn = order.column != "id"
@@ -225,13 +256,13 @@ extension RecordTable {
       arguments: StatementArguments(arguments))
     // A page ends at its size or once its stored records reach `maximumBytes`, whichever comes
     // first (at least one record), so no answer nears the 4 MiB message limit.
-    var records: [Record] = []
+    var records: [Data] = []
     var bytes = 0
     for row in rows.prefix(page.size) {
       let stored: Data = row["record"]
       guard PageRequest.takes(stored.count, after: bytes, count: records.count) else { break }
       bytes += stored.count
-      records.append(try StoredMessage.decode(type, from: stored))
+      records.append(stored)
     }
     guard rows.count > records.count else { return (records, "") }
     let last = rows[records.count - 1]

@@ -18,18 +18,28 @@ extension GridService {
   public func getCase(request: Governance_Grid_V1_GetCaseRequest, context: ServerContext) async throws
     -> Governance_Grid_V1_Case
   {
-    let gridCase: Governance_Grid_V1_Case
+    try await caseAnswer(request).decoded()
+  }
+
+  /// GetCase's answer in its wire form: the case's stored bytes as they are, unless the reporter is revealed.
+  /// Throws INVALID_ARGUMENT naming `id`, `external_id` or `key`, NOT_FOUND for an unknown case.
+  func caseAnswer(_ request: Governance_Grid_V1_GetCaseRequest) async throws -> EncodedMessage<Governance_Grid_V1_Case>
+  {
+    let stored: Data
     switch request.key {
     case .id(let id):
       let caseID = try FieldValidation.requiredID(id, field: "id")
-      gridCase = try await store.gridCase(id: caseID).orNotFound(id: caseID)
+      stored = try store.storedCase(id: caseID).orNotFound(
+        RuleText(verbatim: GridStore.GridCase.resourceName), id: caseID)
     case .externalID(let external):
       let externalID = try FieldValidation.requiredName(external, field: "external_id", maximumLength: 64)
-      gridCase = try await store.gridCase(externalID: externalID).orNotFound("case with external id", id: externalID)
+      stored = try await store.storedCase(externalID: externalID).orNotFound("case with external id", id: externalID)
     case nil:
       throw DomainError.invalidArgument(field: "key", rule: "one of id or external_id is required")
     }
-    return request.revealReporter ? try await store.revealedCase(gridCase, by: Principal.current) : gridCase
+    let answer = EncodedMessage<Governance_Grid_V1_Case>(bytes: [UInt8](stored))
+    guard request.revealReporter else { return answer }
+    return try EncodedMessage(try await store.revealedCase(try answer.decoded(), by: Principal.current))
   }
 
   /// Loads finished cases from an archive (a city's history, a seed): each message carries up to 5,000 (and at most
@@ -58,7 +68,7 @@ extension GridService {
   public func listCases(request: Governance_Grid_V1_ListCasesRequest, context: ServerContext) async throws
     -> Governance_Grid_V1_ListCasesResponse
   {
-    try await store.listCases(request)
+    try await store.listCasesEncoded(request).decoded()
   }
 
   /// The case's history: every transition, assignment, escalation and transfer with who, when and a note, oldest

@@ -18,3 +18,26 @@ public struct GridService: Governance_Grid_V1_GridService.SimpleServiceProtocol 
     self.hub = hub
   }
 }
+
+extension GridService {
+  /// The routes the server registers (`GridRoutes`).
+  public var routes: GridRoutes { GridRoutes(service: self) }
+}
+
+/// The grid service as a server registers it: the generated routes, except that GetCase and
+/// ListCases answer with the cases' stored bytes (`EncodedMessage`) rather than messages the
+/// generated handlers would encode again. The same RPCs, the same bytes on the wire.
+public struct GridRoutes: RegistrableRPCService {
+  let service: GridService
+
+  public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+    service.registerMethods(with: &router)
+    let service = service
+    router.registerUnary(Governance_Grid_V1_GridService.Method.GetCase.descriptor) {
+      try await service.caseAnswer($0)
+    }
+    router.registerUnary(Governance_Grid_V1_GridService.Method.ListCases.descriptor) {
+      try await service.store.listCasesEncoded($0)
+    }
+  }
+}

@@ -103,13 +103,14 @@ extension GridStore {
     return created
   }
 
-  /// Opens a case at the level of its place.
+  /// Opens a case at the level of its place. Cases reported together are committed together
+  /// (`GroupCommit`); each one's rules and idempotency are its own.
   public func createCase(
     _ request: Governance_Grid_V1_CreateCaseRequest, by principal: Principal, at time: Date = Date()
   ) async throws -> GridCase {
     let prepared = try Self.prepare(try ResidentReports.stamp(request.gridCase, by: principal), at: time)
     let vault = vault
-    return try await writer.write { db in
+    return try await newCases.write { db in
       try IdempotencyLedger.perform(db, caller: principal, requestID: request.requestID, request: request) {
         try Self.insertCase(db, prepared, note: "", vault: vault, by: principal, at: time)
       }
@@ -182,13 +183,22 @@ extension GridStore {
     }
   }
 
-  public func gridCase(externalID: String) async throws -> GridCase? {
+  /// The stored bytes of the case the city platform knows as `externalID`, or nil.
+  public func storedCase(externalID: String) async throws -> Data? {
     try await writer.read { db in
       guard
         let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
       else { return nil }
-      return try RecordTable.fetch(db, GridCase.self, id: id)
+      return try RecordTable.fetchStored(db, GridCase.self, id: id)
     }
+  }
+
+  /// The stored bytes of case `id`, or nil, read on the calling thread: a read by primary key
+  /// takes microseconds, less than the hops to GRDB's reader queue and back that an `await`ed
+  /// read makes (docs/PERFORMANCE.md). Only bounded reads belong here, since the thread is one
+  /// of the few Swift concurrency runs every task on.
+  public func storedCase(id: String) throws -> Data? {
+    try writer.read { db in try RecordTable.fetchStored(db, GridCase.self, id: id) }
   }
 
   public func gridCase(id: String) async throws -> GridCase? {
@@ -213,8 +223,19 @@ extension GridStore {
     }
   }
 
+  /// One page of cases, decoded (`listCasesEncoded`).
   public func listCases(_ request: Governance_Grid_V1_ListCasesRequest) async throws
     -> Governance_Grid_V1_ListCasesResponse
+  {
+    try await listCasesEncoded(request).decoded()
+  }
+
+  /// One page of cases matching the request's filters, in its order, as ListCases answers it on
+  /// the wire: the cases' stored bytes (reporters already masked) framed as the response's
+  /// `cases` (field 1) and the `next_page_token` (field 2), never decoded. Throws
+  /// INVALID_ARGUMENT naming the filter, `page_size`, `page_token` or `order_by`.
+  public func listCasesEncoded(_ request: Governance_Grid_V1_ListCasesRequest) async throws
+    -> EncodedMessage<Governance_Grid_V1_ListCasesResponse>
   {
     let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
     var filter = RecordFilter()
@@ -244,12 +265,14 @@ extension GridStore {
     let order = try ListOrder(
       request.orderBy, fields: ["case_number": "case_number", "deadline": "deadline", "priority": "priority"])
     let (cases, next) = try await writer.read { [filter] db in
-      try RecordTable.list(db, GridCase.self, filter: filter, page: page, order: order)
+      try RecordTable.listStored(db, GridCase.self, filter: filter, page: page, order: order)
     }
-    return .with {
-      $0.cases = cases
-      $0.nextPageToken = next
+    var answer = ProtobufWriter(capacity: cases.reduce(next.utf8.count + 8) { $0 + $1.count + 6 })
+    for stored in cases {
+      answer.appendLengthDelimited(field: 1, stored)
     }
+    answer.appendString(field: 2, next)
+    return EncodedMessage(bytes: answer.bytes)
   }
 
   /// One step of the workflow in one transaction: the case is read, `CaseWorkflow.take` applies

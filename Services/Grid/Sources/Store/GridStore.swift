@@ -12,11 +12,14 @@ public struct GridStore: Sendable {
   let vault: ContactVault
   /// The attachments' bytes, beside the database.
   let files: AttachmentFiles
+  /// New cases' writes, committed together when they arrive together (CreateCase under load).
+  let newCases: GroupCommit
 
   public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
     self.vault = vault
     self.files = AttachmentFiles(databasePath: writer.path)
+    self.newCases = GroupCommit(writer: writer)
   }
 
   /// Rewrites a case's record and only the named indexed columns, in a migration: a migration
