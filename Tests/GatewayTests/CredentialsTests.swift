@@ -132,13 +132,13 @@ struct CredentialsTests {
     let store = try Self.store()
     let key = try await store.createAPIKey(name: "city-platform", role: .cityPlatform, scope: "3201")
     #expect(key.hasPrefix("gk_"))
-    #expect(try store.apiKey(presented: key)?.role == .cityPlatform)
+    #expect(try await store.apiKey(presented: key)?.role == .cityPlatform)
     let stored = try await store.writer.read { db in try String.fetchAll(db, sql: "SELECT key_digest FROM api_key") }
     #expect(stored == [Credentials.digest(key)])
     // The stored form is SHA-256 in lowercase hex, so keys issued by any version still match.
     #expect(Credentials.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     try await store.revokeAPIKey(name: "city-platform")
-    #expect(try store.apiKey(presented: key) == nil)
+    #expect(try await store.apiKey(presented: key) == nil)
     #expect(try await store.apiKeys().map(\.revoked) == [true])
   }
 }

@@ -69,7 +69,7 @@ struct Authenticator: Sendable {
   /// The caller the credentials stand for: an API key first, else a session.
   func caller() async throws -> Caller {
     if let header = authorization {
-      guard header.hasPrefix("Bearer "), let key = try store.apiKey(presented: String(header.dropFirst(7))) else {
+      guard header.hasPrefix("Bearer "), let key = try await store.apiKey(presented: String(header.dropFirst(7))) else {
         throw DomainError.unauthenticated(reason: "the API key is unknown or revoked")
       }
       return Caller(

@@ -266,13 +266,9 @@ public struct GatewayStore: Sendable {
   }
 
   /// The live API key presented, or nil (unknown or revoked).
-  ///
-  /// Read on the calling thread (GRDB's synchronous `read`): a lookup by an indexed digest takes
-  /// microseconds, less than the hops to GRDB's reader queue and back an `await`ed read makes,
-  /// and every call of the city platform makes it (docs/PERFORMANCE.md).
-  public func apiKey(presented key: String) throws -> APIKey? {
+  public func apiKey(presented key: String) async throws -> APIKey? {
     let digest = Credentials.digest(key)
-    return try writer.read { db in
+    return try await writer.read { db in
       // Prepared once per connection: every call of the city platform comes through here.
       try Row.fetchOne(
         db.cachedStatement(sql: "SELECT * FROM api_key WHERE key_digest = ? AND revoked_at IS NULL"),

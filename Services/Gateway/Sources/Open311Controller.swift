@@ -209,7 +209,7 @@ struct Open311Controller: Sendable {
     guard let presented = parameters["api_key"], !presented.isEmpty else {
       throw Open311Error(.forbidden, "api_key: required to create a service request")
     }
-    guard let key = try store.apiKey(presented: presented) else {
+    guard let key = try await store.apiKey(presented: presented) else {
       throw Open311Error(.forbidden, "api_key: unknown or revoked")
     }
     let principal = Principal(

@@ -19,8 +19,9 @@ struct Load: AsyncParsableCommand {
     abstract: "Drive a running system with a scenario and report latency, throughput and errors.",
     discussion: """
       Scenarios, direct gRPC: case-get (GetCase by id), case-list (a page of 50), case-create,
-      city-stats (GetCaseStatistics for the whole city), city-coverage (GetCoverage for the whole
-      city with its districts, as an administrator's dashboard asks), both one call at a time,
+      city-stats (GetCaseStatistics for the whole city), street-stats (the same by street),
+      city-coverage (GetCoverage for the whole city with its districts, as an administrator's
+      dashboard asks), all three one call at a time,
       alarms (alarms to on-duty workers watching their streams, latency from raising to the
       stream; --reads adds GetCase calls per second beside them).
       Through the gateway (Connect JSON): gateway-case-get, mixed (reads and writes across the
@@ -108,7 +109,7 @@ struct Load: AsyncParsableCommand {
       await LoadDriver.run(mode: mode, duration: seconds, recorder: recorder) { number in
         try await baseline.insertOne(number)
       }
-    case "case-get", "case-list", "case-create", "city-stats", "city-coverage", "alarms":
+    case "case-get", "case-list", "case-create", "city-stats", "street-stats", "city-coverage", "alarms":
       let authority = try TokenAuthority.load(dataDirectory: data, environment: ProcessInfo.processInfo.environment)
       let (measured, beside) = try await OperatorClient.connect(to: world.address(.grid), authority: authority) {
         client in
@@ -204,6 +205,12 @@ extension Load {
         _ = try await grid.getCaseStatistics(.with { $0.divisionPrefix = "3201" })
       }
       return (started, nil)
+    case "street-stats":
+      let started = clock.now
+      await LoadDriver.run(mode: .concurrency(1), duration: duration, recorder: recorder) { _ in
+        _ = try await grid.getCaseStatistics(LoadWorld.streetStatistics)
+      }
+      return (started, nil)
     case "city-coverage":
       return try await OperatorClient.connect(to: world.address(.organisation), authority: authority) {
         organisationClient in
@@ -251,6 +258,14 @@ struct LoadWorld: Sendable {
   static let districts = [
     "320102", "320104", "320105", "320106", "320111", "320114", "320115", "320116", "320117", "320118",
   ]
+
+  /// The whole city's case statistics with a row per street, a page of up to 200 streets (the
+  /// city has about 100), as the console's street table asks.
+  static let streetStatistics = Governance_Grid_V1_GetCaseStatisticsRequest.with {
+    $0.divisionPrefix = "3201"
+    $0.groupBy = .street
+    $0.pageSize = 200
+  }
 
   func address(_ identity: ServiceIdentity) -> NetworkAddress {
     addresses[identity]!

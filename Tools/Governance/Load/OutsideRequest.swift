@@ -31,7 +31,8 @@ struct OutsideRequest {
 
   /// Scenarios an outside tool can send.
   static let scenarios = [
-    "echo", "case-get", "case-list", "case-create", "city-stats", "city-coverage", "gateway-case-get",
+    "echo", "case-get", "case-list", "case-create", "city-stats", "street-stats", "city-coverage",
+    "gateway-case-get",
   ]
 
   /// The request of `scenario` against the running system of `world`.
@@ -97,6 +98,9 @@ struct OutsideRequest {
     case "city-stats":
       (service, method) = (.grid, "governance.grid.v1.GridService/GetCaseStatistics")
       message = Governance_Grid_V1_GetCaseStatisticsRequest.with { $0.divisionPrefix = "3201" }
+    case "street-stats":
+      (service, method) = (.grid, "governance.grid.v1.GridService/GetCaseStatistics")
+      message = LoadWorld.streetStatistics
     default:
       (service, method) = (.organisation, "governance.organisation.v1.OrganisationService/GetCoverage")
       message = Governance_Organisation_V1_GetCoverageRequest.with {

@@ -29,7 +29,7 @@ extension GridService {
     switch request.key {
     case .id(let id):
       let caseID = try FieldValidation.requiredID(id, field: "id")
-      stored = try store.storedCase(id: caseID).orNotFound(
+      stored = try await store.storedCase(id: caseID).orNotFound(
         RuleText(verbatim: GridStore.GridCase.resourceName), id: caseID)
     case .externalID(let external):
       let externalID = try FieldValidation.requiredName(external, field: "external_id", maximumLength: 64)

@@ -193,12 +193,9 @@ extension GridStore {
     }
   }
 
-  /// The stored bytes of case `id`, or nil, read on the calling thread: a read by primary key
-  /// takes microseconds, less than the hops to GRDB's reader queue and back that an `await`ed
-  /// read makes (docs/PERFORMANCE.md). Only bounded reads belong here, since the thread is one
-  /// of the few Swift concurrency runs every task on.
-  public func storedCase(id: String) throws -> Data? {
-    try writer.read { db in try RecordTable.fetchStored(db, GridCase.self, id: id) }
+  /// The stored bytes of case `id`, or nil.
+  public func storedCase(id: String) async throws -> Data? {
+    try await writer.read { db in try RecordTable.fetchStored(db, GridCase.self, id: id) }
   }
 
   public func gridCase(id: String) async throws -> GridCase? {
