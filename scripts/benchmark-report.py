@@ -64,7 +64,7 @@ lines += ["## Seed", "", f"`governance seed --scale city`: {seed_line}", f"(wall
 lines += ["## Scenarios", "", "| scenario | mode | calls | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
 order = ["echo", "sqlite", "case-get", "case-list", "case-create", "gateway-case-get", "mixed", "console", "intake", "alarms",
-         "webhooks", "city-stats", "street-stats", "city-coverage"]
+         "webhooks", "city-stats", "city-street-stats", "city-coverage"]
 for name in order:
     for row in report(name):
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(row["errors"].items())) or "none"
@@ -104,7 +104,7 @@ if len(webhooks) == 2:
     targets.append(f"| webhooks: case.reported from commit to a loopback receiver, cases created at {webhooks[0]['mode']} "
                    f"| {fmt(delivered['throughput'])} events/s delivered, p50 {fmt(delivered['p50'], 2)} ms, p99 "
                    f"{fmt(delivered['p99'], 2)} ms | | every event once | {'met' if not delivered['errors'] else 'missed'} |")
-for name, call, limit in [("city-stats", "GetCaseStatistics", 200), ("street-stats", "GetCaseStatistics by street", 100),
+for name, call, limit in [("city-stats", "GetCaseStatistics", 200), ("city-street-stats", "GetCaseStatistics by street", 100),
                           ("city-coverage", "GetCoverage with its districts", 200)]:
     whole_city = first(name)
     if whole_city:
@@ -146,7 +146,7 @@ def server_cost():
     labels = {"cpp-echo": "C++ gRPC echo (Debian's libgrpc++, callback API)", "swift-echo": "`governance echo-server` (bare grpc-swift)",
               "case-get": "GetCase", "case-list": "ListCases, a page of 50", "case-create": "CreateCase",
               "city-stats": "GetCaseStatistics, whole city, one call at a time",
-              "street-stats": "GetCaseStatistics, whole city by street, one call at a time",
+              "city-street-stats": "GetCaseStatistics, whole city by street, one call at a time",
               "city-coverage": "GetCoverage with its districts, whole city, one call at a time",
               "gateway-case-get": "gateway Connect JSON GetCase (HTTP/1.1, 16 connections)"}
     targets = {"swift-echo": ("cpp-echo", None), "case-get": ("swift-echo", 0.80), "case-list": ("swift-echo", 0.35),

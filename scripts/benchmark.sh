@@ -80,7 +80,7 @@ load intake intake --rate 300
 load alarms alarms --rate 200 --reads 1000 --grids 200
 load webhooks webhooks --rate 500 --receiver-port $((18600 + offset))
 load city-stats city-stats
-load street-stats street-stats
+load city-street-stats city-street-stats
 load city-coverage city-coverage
 echo "== server cost (h2load)"
 scripts/server-cost.sh "$bin" "$data" "$offset" "$results"

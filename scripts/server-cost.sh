@@ -53,7 +53,7 @@ request() {
 }
 request echo "$swift_port" "$cost/swift-echo"
 request echo "$cpp_port" "$cost/cpp-echo-request"
-for scenario in case-get case-list case-create city-stats street-stats city-coverage gateway-case-get; do
+for scenario in case-get case-list case-create city-stats city-street-stats city-coverage gateway-case-get; do
   request "$scenario" 0 "$cost/$scenario"
 done
 
@@ -82,7 +82,7 @@ run() {
 }
 
 # COST_ONLY="swift-echo case-get" runs some of them.
-read -r -a scenarios <<<"${COST_ONLY:-cpp-echo swift-echo case-get case-list case-create city-stats street-stats city-coverage gateway-case-get}"
+read -r -a scenarios <<<"${COST_ONLY:-cpp-echo swift-echo case-get case-list case-create city-stats city-street-stats city-coverage gateway-case-get}"
 for round in $(seq 1 "$rounds"); do
   echo "== server cost, round $round of $rounds"
   # Each round starts one scenario later, so that no scenario always follows the same one.
@@ -91,7 +91,7 @@ for round in $(seq 1 "$rounds"); do
     case "$name" in
       cpp-echo) run "$name" "$cost/cpp-echo-request" "$round" -c "$connections" -m "$streams" ;;
       # The whole-city dashboards: one call at a time, as an administrator opens them.
-      city-stats | street-stats | city-coverage) run "$name" "$cost/$name" "$round" -c 1 -m 1 ;;
+      city-stats | city-street-stats | city-coverage) run "$name" "$cost/$name" "$round" -c 1 -m 1 ;;
       # The gateway speaks HTTP/1.1 to browsers and the city platform: 16 connections, one call each.
       gateway-case-get) run "$name" "$cost/$name" "$round" --h1 -c 16 -m 1 ;;
       *) run "$name" "$cost/$name" "$round" -c "$connections" -m "$streams" ;;

@@ -64,29 +64,38 @@ public final class ServerDrain: Sendable {
 
   public func begin() { draining.store(true, ordering: .releasing) }
 
-  /// Runs `work`, cancelling the task serving the call when the call is abandoned: its deadline
+  /// Runs `work` in a child task that is cancelled when the call is abandoned: its deadline
   /// passed or its client went away. A graceful shutdown lets it finish. SQLite work cancelled
   /// this way is rolled back whole.
-  ///
-  /// The task is cancelled in place. Moving `work` into a child task, with a second child
-  /// waiting for the abandonment, cost every call two more hand-overs between threads: about a
-  /// tenth of GetCase's throughput (docs/PERFORMANCE.md).
   func stoppingWhenAbandoned<Result: Sendable>(_ work: () async throws -> Result) async throws -> Result {
-    // The handle is used only to cancel, which the standard library allows from another thread,
-    // and only while the RPC's handler is installed: the serving task outlives that scope,
-    // since it goes on to write the answer.
-    let serving = ServingTask(task: withUnsafeCurrentTask { $0 })
-    return try await withRPCCancellationHandler {
-      try await work()
-    } onCancelRPC: { [self] in
-      if !isDraining { serving.task?.cancel() }
+    // The child task ends before this function returns, so `work` does not outlive the call.
+    try await withoutActuallyEscaping(work) { work in
+      let abandoned = AsyncStream<Void>.makeStream()
+      let transferred = TransferredWork(work: work)
+      return try await withRPCCancellationHandler {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+          group.addTask {
+            for await _ in abandoned.stream {}
+            return nil
+          }
+          group.addTask { try await transferred.work() }
+          guard let first = try await group.next(), let result = first else {
+            group.cancelAll()
+            throw CancellationError()
+          }
+          abandoned.continuation.finish()
+          return result
+        }
+      } onCancelRPC: { [self] in
+        if !isDraining { abandoned.continuation.finish() }
+      }
     }
   }
 }
 
-/// The task serving a call, for its RPC's cancellation handler to cancel.
-private struct ServingTask: @unchecked Sendable {
-  let task: UnsafeCurrentTask?
+/// A call's work handed to the child task that runs it; it never runs anywhere else.
+private struct TransferredWork<Result>: @unchecked Sendable {
+  let work: () async throws -> Result
 }
 
 /// Gives every call to a peer no more time than the call being served has left: the peer's

@@ -19,7 +19,7 @@ struct Load: AsyncParsableCommand {
     abstract: "Drive a running system with a scenario and report latency, throughput and errors.",
     discussion: """
       Scenarios, direct gRPC: case-get (GetCase by id), case-list (a page of 50), case-create,
-      city-stats (GetCaseStatistics for the whole city), street-stats (the same by street),
+      city-stats (GetCaseStatistics for the whole city), city-street-stats (the same by street),
       city-coverage (GetCoverage for the whole city with its districts, as an administrator's
       dashboard asks), all three one call at a time,
       alarms (alarms to on-duty workers watching their streams, latency from raising to the
@@ -109,7 +109,7 @@ struct Load: AsyncParsableCommand {
       await LoadDriver.run(mode: mode, duration: seconds, recorder: recorder) { number in
         try await baseline.insertOne(number)
       }
-    case "case-get", "case-list", "case-create", "city-stats", "street-stats", "city-coverage", "alarms":
+    case "case-get", "case-list", "case-create", "city-stats", "city-street-stats", "city-coverage", "alarms":
       let authority = try TokenAuthority.load(dataDirectory: data, environment: ProcessInfo.processInfo.environment)
       let (measured, beside) = try await OperatorClient.connect(to: world.address(.grid), authority: authority) {
         client in
@@ -205,7 +205,7 @@ extension Load {
         _ = try await grid.getCaseStatistics(.with { $0.divisionPrefix = "3201" })
       }
       return (started, nil)
-    case "street-stats":
+    case "city-street-stats":
       let started = clock.now
       await LoadDriver.run(mode: .concurrency(1), duration: duration, recorder: recorder) { _ in
         _ = try await grid.getCaseStatistics(LoadWorld.streetStatistics)

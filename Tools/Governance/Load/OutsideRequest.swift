@@ -31,7 +31,7 @@ struct OutsideRequest {
 
   /// Scenarios an outside tool can send.
   static let scenarios = [
-    "echo", "case-get", "case-list", "case-create", "city-stats", "street-stats", "city-coverage",
+    "echo", "case-get", "case-list", "case-create", "city-stats", "city-street-stats", "city-coverage",
     "gateway-case-get",
   ]
 
@@ -98,7 +98,7 @@ struct OutsideRequest {
     case "city-stats":
       (service, method) = (.grid, "governance.grid.v1.GridService/GetCaseStatistics")
       message = Governance_Grid_V1_GetCaseStatisticsRequest.with { $0.divisionPrefix = "3201" }
-    case "street-stats":
+    case "city-street-stats":
       (service, method) = (.grid, "governance.grid.v1.GridService/GetCaseStatistics")
       message = LoadWorld.streetStatistics
     default:
