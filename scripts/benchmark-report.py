@@ -130,6 +130,9 @@ if routing:
     p99 = int(cells[5])
     targets.append(f"| place routing: one point located among 18,200 grid boundaries (after 10,000 matched a scan) "
                    f"| p50 {cells[2]} µs, p99 {p99} µs | | p99 at most 1 ms | {'met' if p99 <= 1000 else 'missed'} |")
+failed_path = os.path.join(results, "failed.txt")
+if os.path.exists(failed_path):
+    targets += [f"| scenario failed: {line.strip()} | | | | missed |" for line in open(failed_path) if line.strip()]
 lines += ["## Targets", "", "| figure | measured | ratio | target | |", "|---|---|---:|---|---|"] + targets + [""]
 
 
