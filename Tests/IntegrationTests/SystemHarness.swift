@@ -79,6 +79,9 @@ final class SystemHarness: @unchecked Sendable {
     environment[ServiceConfiguration.Variable.dataDirectory] = dataDirectory.path
     environment[ServiceConfiguration.Variable.logFormat] = "json"
     environment[ServiceConfiguration.Variable.shutdownGraceSeconds] = "5"
+    // A test process that dies (a crash, a timeout's SIGKILL) takes its system with it rather
+    // than leaving six services running on orphaned.
+    environment[ServiceRunner.stopWithParentVariable] = "1"
     for identity in ServiceIdentity.allCases {
       environment[identity.addressVariable] = address(of: identity).description
       environment[ServiceConfiguration.Variable.listen(identity)] = address(of: identity).description

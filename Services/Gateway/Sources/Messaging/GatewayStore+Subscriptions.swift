@@ -90,6 +90,12 @@ extension GatewayStore {
     }
   }
 
+  /// Makes a subscription's held deliveries due (arguments: the time in Unix milliseconds, the
+  /// subscription id). `+state` keeps SQLite on the subscription's own deliveries (the
+  /// `delivery_order` index) rather than every pending delivery of the gateway (`delivery_due`).
+  static let retryPendingNow =
+    "UPDATE delivery SET attempts = 0, next_attempt_at = ? WHERE target = ? AND +state = 'pending'"
+
   /// Resumes a paused subscription or, with `delete`, removes it and its deliveries, dead letters
   /// included. A resumed subscription's held deliveries start their attempts afresh, due now.
   /// `apiKey` nil acts for an administrator held to `scope`.
@@ -114,9 +120,7 @@ extension GatewayStore {
             UPDATE webhook_subscription SET state = 'active', failures = 0, failing_since = NULL, paused_reason = ''
             WHERE id = ?
             """, arguments: [id])
-        try db.execute(
-          sql: "UPDATE delivery SET attempts = 0, next_attempt_at = ? WHERE target = ? AND state = 'pending'",
-          arguments: [Int64(time.timeIntervalSince1970 * 1000), id])
+        try db.execute(sql: Self.retryPendingNow, arguments: [Int64(time.timeIntervalSince1970 * 1000), id])
       }
     }
   }

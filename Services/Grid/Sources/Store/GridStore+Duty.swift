@@ -358,12 +358,20 @@ extension GridStore {
     return (saved, assignment)
   }
 
+  /// A case's assignments in a state (arguments: case id, state). `+state` keeps SQLite off the
+  /// `(state, ack_deadline)` index, which it otherwise prefers without statistics: every alarm
+  /// then walked all pending assignments (5,000 after an alarm storm, more with each storm).
+  static let caseAssignmentsInState = "SELECT record FROM assignment WHERE case_id = ? AND +state = ?"
+
+  /// A worker's assignments in a state, oldest first (arguments: worker id, state); `+state` as in
+  /// `caseAssignmentsInState`.
+  static let workerAssignmentsInState = "SELECT record FROM assignment WHERE worker_id = ? AND +state = ? ORDER BY id"
+
   /// Ends the case's deliveries still waiting for acknowledgement, when it moves elsewhere.
   static func withdrawPendingAssignments(_ db: Database, caseID: String, by principal: Principal, at time: Date) throws
   {
     let pending = try Data.fetchAll(
-      db, sql: "SELECT record FROM assignment WHERE case_id = ? AND state = ?",
-      arguments: [caseID, Governance_Grid_V1_AssignmentState.pending.rawValue])
+      db, sql: caseAssignmentsInState, arguments: [caseID, Governance_Grid_V1_AssignmentState.pending.rawValue])
     for data in pending {
       var assignment = try StoredMessage.decode(Assignment.self, from: data)
       assignment.state = .withdrawn
@@ -423,7 +431,7 @@ extension GridStore {
   public func pendingAssignments(worker: String) async throws -> [Assignment] {
     try await writer.read { db in
       try Data.fetchAll(
-        db, sql: "SELECT record FROM assignment WHERE worker_id = ? AND state = ? ORDER BY id",
+        db, sql: Self.workerAssignmentsInState,
         arguments: [worker, Governance_Grid_V1_AssignmentState.pending.rawValue]
       ).map { try StoredMessage.decode(Assignment.self, from: $0) }
     }
