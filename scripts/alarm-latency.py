@@ -102,6 +102,9 @@ async def main() -> None:
 
     sent: dict = {}
     delivered: list = []
+    # (seconds into the storm the alarm was raised, milliseconds to the stream), to see stalls.
+    timeline: list = []
+    began = 0.0
     answered: list = []
     failures: list = []
     channels = [grpc.aio.insecure_channel(address) for _ in range(0, len(posts), 50)]
@@ -120,6 +123,7 @@ async def main() -> None:
             at = sent.pop(assignment.grid_case.alarm.device_id, None)
             if at is not None:
                 delivered.append((time.perf_counter() - at) * 1000)
+                timeline.append((round(at - began, 3), round(delivered[-1], 2)))
 
     watchers = [asyncio.create_task(watch(i, worker)) for i, (_, worker) in enumerate(posts)]
     await asyncio.wait_for(opened.wait(), 60)
@@ -163,7 +167,8 @@ async def main() -> None:
 
     result = {"grids": len(posts), "rate": options.rate, "seconds": options.seconds,
               "raised": total, "not_delivered": missing, "failed": len(failures), "failures": failures[:5],
-              "to_the_stream": summary(delivered), "raise_alarm_answer": summary(answered)}
+              "to_the_stream": summary(delivered), "raise_alarm_answer": summary(answered),
+              "timeline": sorted(timeline)}
     for name in ("to_the_stream", "raise_alarm_answer"):
         row = result[name]
         print(f"{name}: {row['count']} alarms, p50 {row['p50_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms, "

@@ -98,6 +98,15 @@ if alarms:
     storm = alarms[0]
     targets.append(f"| alarm to the on-duty worker's stream, {storm['mode']} with 1,000 reads/s beside | p99 {fmt(storm['p99'], 2)} ms "
                    f"| | p99 at most 10 ms | {'met' if storm['p99'] <= 10 and not storm['errors'] else 'missed'} |")
+outside = report("alarm-outside")
+if outside:
+    stream, answer = outside["to_the_stream"], outside["raise_alarm_answer"]
+    lost = outside["not_delivered"] + outside["failed"]
+    targets.append(f"| alarm to the on-duty worker's stream, a Python grpcio watcher, {fmt(outside['rate'], 0)} alarms/s in "
+                   f"{outside['grids']} grids with 1,000 GetCase/s from h2load beside | p50 {fmt(stream['p50_ms'], 2)} ms, "
+                   f"p99 {fmt(stream['p99_ms'], 2)} ms, max {fmt(stream['max_ms'], 2)} ms (RaiseAlarm's own answer p99 "
+                   f"{fmt(answer['p99_ms'], 2)} ms); {lost} lost | | p99 at most 10 ms | "
+                   f"{'met' if stream['p99_ms'] <= 10 and not lost else 'missed'} |")
 webhooks = report("webhooks")
 if len(webhooks) == 2:
     delivered = webhooks[1]

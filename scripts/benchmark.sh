@@ -4,7 +4,7 @@
 # raw SQLite transactions) and the system's scenarios driven by the same load tool, the same calls
 # driven by h2load beside a C++ gRPC echo (scripts/server-cost.sh), the resident memory of every
 # service, and the machine's description. Needs Debian's nghttp2-client (h2load), libgrpc++-dev,
-# pkg-config and time.
+# pkg-config and time, and Python's grpcio and grpcio-tools.
 #
 #   scripts/benchmark.sh                  # about 10 minutes after the build
 #   BENCH_DURATION=30 BENCH_CASES=200000 scripts/benchmark.sh
@@ -89,6 +89,21 @@ load city-street-stats city-street-stats
 load city-coverage city-coverage
 echo "== server cost (h2load)"
 scripts/server-cost.sh "$bin" "$data" "$offset" "$results"
+echo "== alarms, outside clients"
+# The alarm storm again, watched and raised by a Python grpcio client (scripts/alarm-latency.py)
+# while h2load reads 1,000 GetCase a second beside it: neither is the Swift load tool, so the
+# figure is the server's and not the tool's. The reads' request is the one server-cost.sh wrote.
+read_headers=()
+while IFS= read -r line || [ -n "$line" ]; do read_headers+=(-H "$line"); done <"$results/cost/case-get/headers"
+h2load -t 1 -D $((duration + 60)) --rps 250 -c 4 -m 16 -d "$results/cost/case-get/body" "${read_headers[@]}" \
+  "$(cat "$results/cost/case-get/url")" >"$results/alarm-outside-reads.txt" 2>&1 &
+reads=$!
+if ! python3 scripts/alarm-latency.py --data "$data" --port-offset "$offset" --grids 200 --rate 200 \
+  --seconds "$duration" --json "$results/alarm-outside.json" 2>"$results/alarm-outside.err"; then
+  echo "alarm-outside: $(tail -1 "$results/alarm-outside.err")" | tee -a "$results/failed.txt"
+fi
+kill "$reads" 2>/dev/null || true
+wait "$reads" 2>/dev/null || true
 memory loaded
 echo "== export"
 scripts/export-benchmark.sh "$bin" "$data" "$offset" "$up" "$results"

@@ -160,5 +160,8 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     for path in files { try? FileManager.default.removeItem(atPath: path) }
     return files.count
   }
-  return (application, [peers, streams, dispatcher, relay, imports, pruning, importPruning])
+  // Freed memory goes back to the system (an export's pages, a burst of console calls), and the
+  // gateway's log is checkpointed beside its writer, as in every service (ServiceRunner).
+  let checkpoints = WALCheckpoints(path: store.writer.path, logger: logger)
+  return (application, [peers, streams, dispatcher, relay, imports, pruning, importPruning, MemoryTrim(), checkpoints])
 }

@@ -92,6 +92,7 @@ public enum ServiceRunner {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
     services.append(MemoryTrim())
+    services.append(WALCheckpoints(path: configuration.databasePath, logger: logger))
     services.append(LedgerPruning(database: database, logger: logger))
     services += backgroundServices(runtime)
     services.append(server)

@@ -45,6 +45,12 @@ public enum GovernanceDatabase {
     environment["GOVERNANCE_SQLITE_SYNCHRONOUS"]?.lowercased() == "full" ? "FULL" : "NORMAL"
   }
 
+  /// The log's size, in 4 KiB pages, at which a commit checkpoints it itself (64 MiB): reached
+  /// only when `WALCheckpoints`, which runs every half second beside the writer, falls behind or
+  /// does not run (a tool holding the file alone). Larger than SQLite's 1,000 so that hot pages
+  /// (the tally, the ends of the id indexes) are copied back once rather than many times.
+  public static let autocheckpointPages = 16_000
+
   static func configuration() -> Configuration {
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
@@ -62,10 +68,8 @@ public enum GovernanceDatabase {
         // by page beside the WAL, several times the bytes of the write itself. Readers keep
         // their temporary B-trees (a statistics GROUP BY) on disk, out of the memory budget.
         try db.execute(sql: "PRAGMA temp_store = MEMORY")
-        // A checkpoint every 16 MB of WAL rather than SQLite's 4 MB: hot pages (the tally, the
-        // ends of the id indexes) are copied back once instead of four times, with a quarter of
-        // the fdatasyncs.
-        try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
+        // The writer checkpoints only as a backstop: `WALCheckpoints` does it beside the writer.
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)")
       }
     }
     return configuration
