@@ -3,7 +3,8 @@
 
 A Python grpcio (asyncio) client puts a worker on duty in each of the first GRIDS grids of a
 running, seeded system, opens every worker's `WatchAssignments` stream, then raises alarms in
-those grids at RATE a second for SECONDS. For each alarm it records two times from the moment
+those grids at RATE a second for WARMUP seconds (not counted: the first alarms after a start pay
+for threads and caches once) and then for SECONDS. For each alarm it records two times from the moment
 `RaiseAlarm` is sent: until its answer (the write), and until the assignment arrives on the
 worker's stream (what the worker waits). Prints both distributions and writes them as JSON.
 GetCase load beside it comes from h2load, started separately (scripts/benchmark.sh does both).
@@ -69,6 +70,8 @@ async def main() -> None:
     parser.add_argument("--grids", type=int, default=200, help="grids with a watching worker on duty")
     parser.add_argument("--rate", type=float, default=200, help="alarms a second")
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=2,
+                        help="seconds of alarms at the same rate before the measured ones, not counted")
     parser.add_argument("--json", type=pathlib.Path, help="where to write the figures")
     options = parser.parse_args()
 
@@ -128,30 +131,34 @@ async def main() -> None:
     watchers = [asyncio.create_task(watch(i, worker)) for i, (_, worker) in enumerate(posts)]
     await asyncio.wait_for(opened.wait(), 60)
 
-    async def raise_one(code: str, device: str) -> None:
+    async def raise_one(code: str, device: str, counted: bool) -> None:
         begun = time.perf_counter()
-        sent[device] = begun
+        if counted:
+            sent[device] = begun
         try:
             await grid.RaiseAlarm(pb.RaiseAlarmRequest(
                 request_id=device, device_id=device, kind=pb.ALARM_KIND_SMOKE, grid_code=code,
                 address="压测楼栋"), metadata=metadata)
-            answered.append((time.perf_counter() - begun) * 1000)
+            if counted:
+                answered.append((time.perf_counter() - begun) * 1000)
         except grpc.aio.AioRpcError as error:
             sent.pop(device, None)
             failures.append(f"{error.code().name}: {error.details()}")
 
     run = uuid.uuid4().hex[:8]
     interval = 1 / options.rate
+    warmup = int(options.rate * options.warmup)
     total = int(options.rate * options.seconds)
-    began = time.perf_counter()
+    started = time.perf_counter()
+    began = started + warmup * interval
     calls = []
-    for number in range(total):
+    for number in range(warmup + total):
         # Open loop: each alarm at its own time, whether or not the ones before have answered.
-        delay = began + number * interval - time.perf_counter()
+        delay = started + number * interval - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         code = posts[number % len(posts)][0]
-        calls.append(asyncio.create_task(raise_one(code, f"latency-{run}-{number}")))
+        calls.append(asyncio.create_task(raise_one(code, f"latency-{run}-{number}", number >= warmup)))
     await asyncio.gather(*calls)
     await asyncio.sleep(1)
     missing = len(sent)
@@ -165,7 +172,7 @@ async def main() -> None:
                 "p99_ms": percentile(values, 0.99), "max_ms": max(values, default=float("nan")),
                 "mean_ms": statistics.fmean(values) if values else float("nan")}
 
-    result = {"grids": len(posts), "rate": options.rate, "seconds": options.seconds,
+    result = {"grids": len(posts), "rate": options.rate, "seconds": options.seconds, "warmup": options.warmup,
               "raised": total, "not_delivered": missing, "failed": len(failures), "failures": failures[:5],
               "to_the_stream": summary(delivered), "raise_alarm_answer": summary(answered),
               "timeline": sorted(timeline)}

@@ -13,7 +13,9 @@ extension GridService {
   public func raiseAlarm(request: Governance_Grid_V1_RaiseAlarmRequest, context: ServerContext) async throws
     -> Governance_Grid_V1_RaiseAlarmResponse
   {
-    try await store.raiseAlarm(request, hub: hub, by: Principal.current)
+    // The alarm's write and its push to the worker's stream go ahead of ordinary calls' work.
+    let (store, hub, principal) = (store, hub, Principal.current)
+    return try await UrgentWork.run { try await store.raiseAlarm(request, hub: hub, by: principal) }
   }
 
   /// The worker confirms they have seen an assignment (stops the alarm hand-over timer).
@@ -40,7 +42,10 @@ extension GridService {
         if request.includePending {
           for assignment in try await store.pendingAssignments(worker: worker) { try await response.write(assignment) }
         }
-        for await assignment in stream { try await response.write(assignment) }
+        // Each assignment is written out at the alarm's priority, as raiseAlarm made it.
+        try await UrgentWork.run {
+          for await assignment in stream { try await response.write(assignment) }
+        }
       } onCancelRPC: {
         hub.stop(id)
       }
