@@ -31,6 +31,12 @@ cleanup() {
   [ -n "$echo_server" ] && kill "$echo_server" 2>/dev/null || true
   kill "$up" 2>/dev/null || true
   wait 2>/dev/null || true
+  # A run with a failed scenario keeps its results and the processes' logs to read.
+  if [ -s "$results/failed.txt" ]; then
+    kept="$(mktemp -d /tmp/governance-benchmark-failed.XXXXXX)"
+    cp -r "$results" "$work/up.log" "$kept/"
+    echo "a scenario failed: results and logs kept in $kept" >&2
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -106,7 +112,9 @@ kill "$reads" 2>/dev/null || true
 wait "$reads" 2>/dev/null || true
 memory loaded
 echo "== export"
-scripts/export-benchmark.sh "$bin" "$data" "$offset" "$up" "$results"
+if ! scripts/export-benchmark.sh "$bin" "$data" "$offset" "$up" "$results" 2>"$results/export.err"; then
+  echo "export: $(tail -1 "$results/export.err")" | tee -a "$results/failed.txt"
+fi
 
 # The microbenchmarks run once the system is stopped, so that nothing else competes for the cores.
 kill "$echo_server" "$up" 2>/dev/null || true

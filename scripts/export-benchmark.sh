@@ -19,7 +19,7 @@ for format in csv xlsx; do
   peaks="$out/peaks-$format.txt"
   : >"$peaks"
   start=$(date +%s.%N)
-  curl -sS -f -o "$out/cases.$format" -H "Authorization: Bearer $key" \
+  curl -sS --fail-with-body -o "$out/cases.$format" -H "Authorization: Bearer $key" \
     "$gateway/exports/governance.grid.v1.GridService/ListCases?format=$format" &
   client=$!
   while kill -0 "$client" 2>/dev/null; do
@@ -28,7 +28,8 @@ for format in csv xlsx; do
     done >>"$peaks"
     sleep 0.1
   done
-  wait "$client"
+  # A refused export's body is the gateway's error, which says why.
+  wait "$client" || { echo "export $format refused: $(head -c 500 "$out/cases.$format")" >&2; exit 1; }
   end=$(date +%s.%N)
   bytes=$(stat -c %s "$out/cases.$format")
   runs+=("$format $start $end $bytes $peaks")

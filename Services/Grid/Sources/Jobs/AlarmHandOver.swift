@@ -28,8 +28,11 @@ public struct AlarmHandOver: Service {
     let handOver = Principal(service: .grid)
     let (store, hub, poisoned, logger) = (store, hub, poisoned, logger)
     // A busy or failing round is retried on the next tick; the deadlines stay in the database.
+    // A hand-over is an alarm reaching its next worker: it runs at the alarms' priority.
     try await PeriodicService("alarm hand-over", every: interval, logger: logger, what: "assignments") {
-      try await store.handOverUnacknowledged(at: Date(), hub: hub, by: handOver, poisoned: poisoned, logger: logger)
+      try await UrgentWork.run {
+        try await store.handOverUnacknowledged(at: Date(), hub: hub, by: handOver, poisoned: poisoned, logger: logger)
+      }
     }.run()
   }
 }
