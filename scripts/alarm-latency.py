@@ -89,7 +89,11 @@ async def main() -> None:
     if not codes:
         sys.exit("the system holds no grids: seed it first (governance seed)")
     now = time.time()
-    start, end = Timestamp(), Timestamp()
+    # The roster replaced is the grid's last day and next six hours: shifts put there before
+    # (by the Swift load tool's alarm scenario, by an earlier run) would otherwise come first
+    # and take the alarms to workers nobody watches.
+    window, start, end = Timestamp(), Timestamp(), Timestamp()
+    window.FromSeconds(int(now - 86400))
     start.FromSeconds(int(now - 60))
     end.FromSeconds(int(now + 6 * 3600))
     posts = []
@@ -99,7 +103,7 @@ async def main() -> None:
             worker=pb.GridWorker(name=f"值班网格员{code[-4:]}", phone=f"139{int(code[-8:]):08d}",
                                  kind=pb.GRID_WORKER_KIND_FULL_TIME, grid_codes=[code])), metadata=metadata)
         await grid.SetDutyRoster(pb.SetDutyRosterRequest(
-            grid_code=code, window_start=start, window_end=end,
+            grid_code=code, window_start=window, window_end=end,
             shifts=[pb.DutyShift(worker_id=worker.id, start_time=start, end_time=end)]), metadata=metadata)
         posts.append((code, worker.id))
 

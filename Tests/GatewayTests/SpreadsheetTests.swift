@@ -150,6 +150,37 @@ struct SpreadsheetTests {
     }
   }
 
+  @Test("a list longer than a sheet goes on in further sheets, each with the header")
+  func xlsxContinuesPastTheLastRow() throws {
+    try Self.withDirectory { directory in
+      // Three rows a sheet, the header included, stand for Excel's 1,048,576.
+      let writer = try XLSXWriter(directory: directory.appendingPathComponent("parts"), rowLimit: 3)
+      try writer.startSheet(name: "案件", header: ["编号", "标题"])
+      for number in Int64(1)...5 { try writer.appendContinuing([.integer(number), .text("案件\(number)")]) }
+      let file = directory.appendingPathComponent("out.xlsx")
+      try writer.finish(to: file)
+
+      let names = try XLSXWorkbook.open(file, sheetIndex: 0).worksheets.map(\.name)
+      #expect(names == ["案件", "案件 (2)", "案件 (3)"])
+      var read: [[SpreadsheetCell]] = []
+      for index in names.indices {
+        let sheet = try WorksheetRowReader(try XLSXWorkbook.open(file, sheetIndex: index), maximumColumns: 10)
+        #expect(try sheet.nextRow()?.cells == [.text("编号"), .text("标题")], "sheet \(index + 1) has the header")
+        while let row = try sheet.nextRow() { read.append(row.cells) }
+      }
+      #expect(read == (Int64(1)...5).map { [.integer($0), .text("案件\($0)")] })
+      #expect(XLSXWriter.largestSheet == 1_048_576)
+    }
+  }
+
+  @Test("a sheet past its rows is refused by name, with the limit, not as an internal error")
+  func sheetLimitsAreNamed() {
+    let rows = ConnectError(XLSXWriterError.tooManyRows(limit: 1_048_576))
+    #expect(rows.code == .resourceExhausted && rows.message.contains("1048576 rows"))
+    let columns = ConnectError(XLSXWriterError.tooManyColumns(limit: 16_384))
+    #expect(columns.code == .resourceExhausted && columns.message.contains("16384 columns"))
+  }
+
   @Test("sheet names are cut to 31 characters, cleaned of []:*?/\\ and made unique")
   func sheetNames() {
     #expect(XLSXWriter.sheetName("a[b]c:d*e?f/g\\h", besides: []) == "a_b_c_d_e_f_g_h")

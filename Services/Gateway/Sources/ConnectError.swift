@@ -4,6 +4,7 @@ import GRPCProtobuf
 import GovernanceAPI
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import ServiceKit
 
@@ -135,9 +136,22 @@ struct ConnectError: HTTPResponseError {
       // What Hummingbird's body collection throws past its limit.
       self.init(
         .resourceExhausted, "the body is larger than \(error.maxBytes.map(String.init) ?? "the limit of") bytes")
-    default: self.init(.internalError, "internal error at the gateway")
+    case XLSXWriterError.tooManyRows(let limit):
+      self.init(
+        .resourceExhausted, "a sheet of a workbook holds at most \(limit) rows, its header included; ask for fewer rows"
+      )
+    case XLSXWriterError.tooManyColumns(let limit):
+      self.init(.resourceExhausted, "a sheet of a workbook holds at most \(limit) columns")
+    default:
+      // The caller learns no more than this; the log says what it was, for whoever runs the
+      // gateway (a 500 nobody can explain is a fault that stays).
+      Self.log.error("internal error at the gateway", metadata: ["error": "\(String(reflecting: error))"])
+      self.init(.internalError, "internal error at the gateway")
     }
   }
+
+  /// Where errors the gateway did not expect are written.
+  private static let log = Logger(label: "gateway")
 }
 
 /// Answers the gateway writes itself (sign-in, the audit trail, the feed, errors) as JSON from

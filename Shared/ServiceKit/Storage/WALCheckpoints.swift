@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// SQLite otherwise checkpoints inside the commit that takes the log past `wal_autocheckpoint`
 /// pages: that commit, and every write queued behind it on the single writer, waits while 16 MB of
 /// pages are copied and the log and the file are synced (two `fdatasync`s, 10 to 20 ms each on
-/// this machine). During an alarm storm (200 alarms a second, about 20 pages each) that happened
+/// this machine). During an alarm storm (200 alarms a second, about 40 pages each) that happened
 /// every second, in the alarms' own path. A PASSIVE checkpoint from another connection runs beside
 /// the writer and never waits for it or for readers (https://www.sqlite.org/wal.html#ckpt); the
 /// writer's own automatic checkpoint stays as the backstop, at a larger size

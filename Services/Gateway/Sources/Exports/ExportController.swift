@@ -17,7 +17,8 @@ import Synchronization
 /// list page by page (500 records, at most 1 MiB, a page) and writes each page out before
 /// reading the next, so its memory does not grow with the list. A CSV (UTF-8 with a byte-order
 /// mark, so Excel shows Chinese) streams to the client as it is read; an XLSX is written to a
-/// temporary file as it is read, zipped, then sent and removed. Headers and enum values are in
+/// temporary file as it is read, zipped, then sent and removed; a list longer than a sheet's
+/// 1,048,576 rows goes on in further sheets of the same header (`案件 (2)`). Headers and enum values are in
 /// the console's words, places and compounds by their names. Personal data stays masked as the
 /// List methods mask it; `reveal=true&reason=…` on the party members' list shows contacts whole
 /// to a role that may see them, each one revealed (and recorded by the organisation service) as
@@ -157,7 +158,8 @@ struct ExportController: Sendable {
             let upcoming = Self.prefetch(after: page, next)
             defer { upcoming?.cancel() }
             let rows = try await page.rows(count)
-            for cells in rows { try workbook.append(cells) }
+            // A city's cases outnumber a sheet's rows: the list goes on in further sheets.
+            for cells in rows { try workbook.appendContinuing(cells) }
             count += rows.count
             guard let upcoming else { break }
             page = try await upcoming.value

@@ -45,15 +45,22 @@ final class XLSXWriter {
   /// The number of the next row to write in the current sheet, 1-based.
   private var nextRow = 1
 
+  /// The most rows a sheet of this writer holds, its header included: `largestSheet` but in tests.
+  private let rowLimit: Int
+  /// How the current sheet was started, to start the next one like it (`appendContinuing`).
+  private var started: (name: String, header: [String], widths: [Double]?)?
+
   /// The number of rows written so far in the current sheet, its header excluded.
   private(set) var rowCount = 0
 
   /// A writer whose temporary sheet files go to `directory`, which is created if missing and
-  /// left in place (the files in it have no names and go with the writer).
+  /// left in place (the files in it have no names and go with the writer). `rowLimit` is the
+  /// most rows a sheet holds, the header included (Excel's 1,048,576 but in tests).
   /// - Throws: the file system's error when the directory cannot be created.
-  init(directory: URL) throws {
+  init(directory: URL, rowLimit: Int = XLSXWriter.largestSheet) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     self.directory = directory
+    self.rowLimit = min(rowLimit, Self.largestSheet)
   }
 
   /// Starts the next sheet, ending the current one. `name` is made valid for Excel silently: at
@@ -72,6 +79,7 @@ final class XLSXWriter {
     let writer = BufferedFileWriter(file)
     sheets.append((Self.sheetName(name, besides: sheets.map(\.name)), file))
     sheet = writer
+    started = (name, header, widths)
     nextRow = 1
     rowCount = 0
 
@@ -113,6 +121,18 @@ final class XLSXWriter {
     guard sheet != nil else { throw XLSXWriterError.noSheet }
     try writeRow(row, style: .plain)
     rowCount += 1
+  }
+
+  /// Appends a row as `append` does, but past the last row a sheet holds (1,048,576 with the
+  /// header, Excel's limit) starts another sheet like the current one, with the same header and
+  /// widths and the same name made unique (`案件 (2)`), and goes on there: a list longer than a
+  /// sheet is exported whole.
+  /// - Throws: as `append`, but never `tooManyRows`.
+  func appendContinuing(_ row: [SpreadsheetCell]) throws {
+    if sheet != nil, nextRow > rowLimit, let started {
+      try startSheet(name: started.name, header: started.header, widths: started.widths)
+    }
+    try append(row)
   }
 
   /// Writes the workbook to `url` (replacing a file there) and removes the temporary parts; the
@@ -171,7 +191,7 @@ final class XLSXWriter {
   /// Writes the next row of the current sheet, its text cells in `style`.
   private func writeRow(_ cells: [SpreadsheetCell], style: Style) throws {
     guard let sheet else { throw XLSXWriterError.noSheet }
-    guard nextRow <= Self.largestSheet else { throw XLSXWriterError.tooManyRows(limit: Self.largestSheet) }
+    guard nextRow <= rowLimit else { throw XLSXWriterError.tooManyRows(limit: rowLimit) }
     guard cells.count <= Self.widestSheet else { throw XLSXWriterError.tooManyColumns(limit: Self.widestSheet) }
     let row = Array(String(nextRow).utf8)
     nextRow += 1
