@@ -133,7 +133,12 @@ async def main() -> None:
                 timeline.append((round(at - began, 3), round(delivered[-1], 2)))
 
     watchers = [asyncio.create_task(watch(i, worker)) for i, (_, worker) in enumerate(posts)]
-    await asyncio.wait_for(opened.wait(), 60)
+    # Every stream open, or the first watcher that failed says why.
+    ready = asyncio.create_task(opened.wait())
+    done, _ = await asyncio.wait([ready, *watchers], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        failed = next((task for task in done if task.exception()), None)
+        sys.exit(f"a watcher failed: {failed.exception()!r}" if failed else "the streams did not open in 60 s")
 
     async def raise_one(code: str, device: str, counted: bool) -> None:
         begun = time.perf_counter()

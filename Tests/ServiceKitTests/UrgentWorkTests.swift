@@ -1,8 +1,8 @@
 import ServiceKit
 import Testing
 
-/// An alarm's work runs as a high-priority child of its call: it answers, throws and is cancelled
-/// as the call is, and keeps the call's task-local values.
+/// An alarm's work runs as a high-priority task of its own that its call waits for: it answers,
+/// throws and is cancelled as the call is, and keeps the call's task-local values.
 @Suite("Urgent work runs at high priority inside its call")
 struct UrgentWorkTests {
   @TaskLocal static var caller = ""

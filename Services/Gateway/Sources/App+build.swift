@@ -161,7 +161,8 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     return files.count
   }
   // Freed memory goes back to the system (an export's pages, a burst of console calls), and the
-  // gateway's log is checkpointed beside its writer, as in every service (ServiceRunner).
+  // gateway's log is checkpointed beside its writer, as in every service (ServiceRunner). They
+  // start first and so stop after the jobs that write.
   let checkpoints = WALCheckpoints(path: store.writer.path, logger: logger)
-  return (application, [peers, streams, dispatcher, relay, imports, pruning, importPruning, MemoryTrim(), checkpoints])
+  return (application, [MemoryTrim(), checkpoints, peers, streams, dispatcher, relay, imports, pruning, importPruning])
 }

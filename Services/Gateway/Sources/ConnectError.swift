@@ -101,6 +101,7 @@ struct ConnectError: HTTPResponseError {
   func response(from request: Request, context: some RequestContext) -> Response { response }
 
   var response: Response {
+    if let cause { Self.log.error("internal error at the gateway", metadata: ["error": "\(cause)"]) }
     var response = JSONAnswer.response(
       Body(code: connect.name, message: message, details: details.isEmpty ? nil : details), status: status)
     if httpStatus == .unsupportedMediaType {
@@ -142,15 +143,21 @@ struct ConnectError: HTTPResponseError {
       )
     case XLSXWriterError.tooManyColumns(let limit):
       self.init(.resourceExhausted, "a sheet of a workbook holds at most \(limit) columns")
+    case is CancellationError:
+      // The call was given up (its client went away, the gateway is stopping): no fault here.
+      self.init(.cancelled, "the call was cancelled")
     default:
-      // The caller learns no more than this; the log says what it was, for whoever runs the
+      // The caller learns no more than this; `response` logs what it was, for whoever runs the
       // gateway (a 500 nobody can explain is a fault that stays).
-      Self.log.error("internal error at the gateway", metadata: ["error": "\(String(reflecting: error))"])
       self.init(.internalError, "internal error at the gateway")
+      cause = String(reflecting: error)
     }
   }
 
-  /// Where errors the gateway did not expect are written.
+  /// The error the gateway did not expect behind an internal error, logged with its answer.
+  var cause: String?
+
+  /// Where the errors the gateway did not expect are written.
   private static let log = Logger(label: "gateway")
 }
 

@@ -45,10 +45,12 @@ public enum GovernanceDatabase {
     environment["GOVERNANCE_SQLITE_SYNCHRONOUS"]?.lowercased() == "full" ? "FULL" : "NORMAL"
   }
 
-  /// The log's size, in 4 KiB pages, at which a commit checkpoints it itself (64 MiB): reached
-  /// only when `WALCheckpoints`, which runs every half second beside the writer, falls behind or
-  /// does not run (a tool holding the file alone). Larger than SQLite's 1,000 so that hot pages
-  /// (the tally, the ends of the id indexes) are copied back once rather than many times.
+  /// The log's size, in 4 KiB pages, at which a commit checkpoints it itself (62.5 MiB). Below
+  /// it `WALCheckpoints` copies the log back beside the writer every half second; the writer
+  /// reaches it when writes come without a pause long enough for the log to start again (a
+  /// storm of alarms measured about 13,500 frames), or when nothing else checkpoints (a tool
+  /// holding the file alone). Larger than SQLite's 1,000 so that hot pages (the tally, the ends
+  /// of the id indexes) are copied back once rather than many times.
   public static let autocheckpointPages = 16_000
 
   static func configuration() -> Configuration {

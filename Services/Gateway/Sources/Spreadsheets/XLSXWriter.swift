@@ -60,6 +60,7 @@ final class XLSXWriter {
   init(directory: URL, rowLimit: Int = XLSXWriter.largestSheet) throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     self.directory = directory
+    precondition(rowLimit >= 2, "a sheet holds its header and at least one row")
     self.rowLimit = min(rowLimit, Self.largestSheet)
   }
 

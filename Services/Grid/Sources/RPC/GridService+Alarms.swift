@@ -13,7 +13,7 @@ extension GridService {
   public func raiseAlarm(request: Governance_Grid_V1_RaiseAlarmRequest, context: ServerContext) async throws
     -> Governance_Grid_V1_RaiseAlarmResponse
   {
-    // The alarm's write and its push to the worker's stream go ahead of ordinary calls' work.
+    // The alarm's handling and its push to the worker's stream run at high priority (UrgentWork).
     let (store, hub, principal) = (store, hub, Principal.current)
     return try await UrgentWork.run { try await store.raiseAlarm(request, hub: hub, by: principal) }
   }
