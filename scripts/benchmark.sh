@@ -35,7 +35,7 @@ cleanup() {
   # A run with a failed scenario keeps its results and the processes' logs to read.
   if [ -s "$results/failed.txt" ]; then
     kept="$(mktemp -d /tmp/governance-benchmark-failed.XXXXXX)"
-    cp -r "$results" "$work/up.log" "$kept/"
+    cp -r "$results" "$work/up.log" "$kept/" || true
     echo "a scenario failed: results and logs kept in $kept" >&2
   fi
   rm -rf "$work"
