@@ -160,9 +160,6 @@ public func buildApplication(configuration: ServiceConfiguration, logger: Logger
     for path in files { try? FileManager.default.removeItem(atPath: path) }
     return files.count
   }
-  // Freed memory goes back to the system (an export's pages, a burst of console calls), and the
-  // gateway's log is checkpointed beside its writer, as in every service (ServiceRunner). They
-  // start first and so stop after the jobs that write.
-  let checkpoints = WALCheckpoints(path: store.writer.path, logger: logger)
-  return (application, [MemoryTrim(), checkpoints, peers, streams, dispatcher, relay, imports, pruning, importPruning])
+  let housekeeping = ServiceRunner.housekeeping(databasePath: store.writer.path, logger: logger)
+  return (application, housekeeping + [peers, streams, dispatcher, relay, imports, pruning, importPruning])
 }

@@ -91,13 +91,19 @@ public enum ServiceRunner {
     if let metricsListen = configuration.metricsListen {
       services.append(GovernanceMetrics.endpoint(listen: metricsListen, logger: logger))
     }
-    services.append(MemoryTrim())
-    services.append(WALCheckpoints(path: configuration.databasePath, logger: logger))
+    services += housekeeping(databasePath: configuration.databasePath, logger: logger)
     services.append(LedgerPruning(database: database, logger: logger))
     services += backgroundServices(runtime)
     services.append(server)
     try await runGroup(services, configuration: configuration, logger: logger)
     logger.info("stopped")
+  }
+
+  /// What every process that owns a database runs beside its work, the gateway included: freed
+  /// memory handed back (`MemoryTrim`) and the log checkpointed beside the writer
+  /// (`WALCheckpoints`). Put before the jobs that write, so that they stop after them.
+  public static func housekeeping(databasePath: String, logger: Logger) -> [any Service] {
+    [MemoryTrim(), WALCheckpoints(path: databasePath, logger: logger)]
   }
 
   /// The variable `governance up` sets for the processes it supervises.

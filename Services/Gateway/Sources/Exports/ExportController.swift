@@ -18,11 +18,11 @@ import Synchronization
 /// reading the next, so its memory does not grow with the list. A CSV (UTF-8 with a byte-order
 /// mark, so Excel shows Chinese) streams to the client as it is read; an XLSX is written to a
 /// temporary file as it is read, zipped, then sent and removed; a list longer than a sheet's
-/// 1,048,576 rows goes on in further sheets of the same header (`案件 (2)`). Headers and enum values are in
-/// the console's words, places and compounds by their names. Personal data stays masked as the
-/// List methods mask it; `reveal=true&reason=…` on the party members' list shows contacts whole
-/// to a role that may see them, each one revealed (and recorded by the organisation service) as
-/// `RevealContact` does, at most `maximumRevealed` rows. Every export is in the audit trail with
+/// 1,048,576 rows goes on in further sheets of the same header (`案件 (2)`). Headers and enum
+/// values are in the console's words, places and compounds by their names. Personal data stays
+/// masked as the List methods mask it; `reveal=true&reason=…` on the party members' list shows
+/// contacts whole to a role that may see them, each one revealed (and recorded by the
+/// organisation service) as `RevealContact` does, at most `maximumRevealed` rows. Every export is in the audit trail with
 /// its row count.
 ///
 /// Errors: 400 (`invalid_argument`) naming the parameter for a bad `format`, `request` or
