@@ -31,6 +31,15 @@ struct DeliveryRulesTests {
     #expect(DeliveryRules.isDeadLetter(attempts: 1, permanent: true, settings: settings))
   }
 
+  @Test("a receiver that fails holds back its subscription")
+  func aReceiverThatFailsHoldsBackItsSubscription() {
+    #expect(DeliveryRules.holdsSubscription(channel: "webhook", after: DeliveryFailure("the receiver answered 503")))
+    #expect(
+      !DeliveryRules.holdsSubscription(
+        channel: "webhook", after: DeliveryFailure("resolves to a private address", permanent: true)))
+    #expect(!DeliveryRules.holdsSubscription(channel: "sms", after: DeliveryFailure("the provider answered 500")))
+  }
+
   @Test("a subscription whose endpoint keeps failing is paused, not dropped")
   func aSubscriptionWhoseEndpointKeepsFailingIsPaused() {
     let settings = DeliveryRules.Settings()

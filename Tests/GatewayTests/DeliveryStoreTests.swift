@@ -74,10 +74,12 @@ struct DeliveryStoreTests {
     #expect(due.count == 2 && Set(due.map(\.record)) == ["cas_1", "cas_2"])
     let first = try #require(due.first { $0.record == "cas_1" })
     try await store.record(.failed(DeliveryFailure("503")), of: first, settings: settings, at: now, unit: 0)
-    // Not due again before its backoff (2.5 s at the least), and cas_1's second still waits.
+    // Not due again before its backoff (2.5 s at the least), cas_1's second still waits, and so
+    // does cas_2: the receiver failed, and the subscription waits for the retry as a whole.
     due = try await store.dueDeliveries(at: now.addingTimeInterval(1), limit: 10)
-    #expect(due.map(\.record) == ["cas_2"])
+    #expect(due.isEmpty)
     due = try await store.dueDeliveries(at: now.addingTimeInterval(3), limit: 10)
+    #expect(Set(due.map(\.record)) == ["cas_1", "cas_2"])
     let again = try #require(due.first { $0.record == "cas_1" })
     #expect(again.id == first.id && again.attempts == 1)
     try await store.record(.failed(DeliveryFailure("503")), of: again, settings: settings, at: now, unit: 0)
@@ -89,6 +91,41 @@ struct DeliveryStoreTests {
     try await store.replay(delivery: first.id, at: now)
     #expect(try await store.deliveries(state: "dead", apiKey: nil).isEmpty)
     await #expect(throws: DomainError.self) { try await store.replay(delivery: first.id) }
+  }
+
+  @Test("a receiver that fails holds back its subscription until the retry; other subscriptions go on")
+  func aReceiverThatFailsHoldsBackItsSubscription() async throws {
+    let store = try await Self.store()
+    _ = try await store.createAPIKey(name: "city", role: .cityPlatform, scope: "")
+    _ = try await store.createAPIKey(name: "district", role: .cityPlatform, scope: "")
+    let down = try await store.subscribe(
+      apiKey: "city", url: "https://city.example.cn/h", kinds: ["*"], divisionPrefix: "", allowPrivate: false)
+    let up = try await store.subscribe(
+      apiKey: "district", url: "https://district.example.cn/h", kinds: ["*"], divisionPrefix: "",
+      allowPrivate: false)
+    _ = try await store.relay(
+      (1...5).map { Self.event($0, record: "cas_\($0)") }, from: .grid, render: EventText.message(for:))
+    let now = Date()
+    let due = try await store.dueDeliveries(at: now, limit: 20)
+    #expect(due.filter { $0.target == down.id }.count == 5 && due.filter { $0.target == up.id }.count == 5)
+    let probe = try #require(due.first { $0.target == down.id })
+    try await store.record(
+      .failed(DeliveryFailure("no answer from the receiver: connection refused")), of: probe,
+      settings: DeliveryRules.Settings(), at: now, unit: 0)
+    // The failed one retries after 2.5 s (5 s base, the lower half of its jitter); its four
+    // siblings wait with it, attempts untouched; the other subscription is still due.
+    let meanwhile = try await store.dueDeliveries(at: now.addingTimeInterval(2), limit: 20)
+    #expect(meanwhile.allSatisfy { $0.target == up.id } && meanwhile.count == 5)
+    let retried = try await store.dueDeliveries(at: now.addingTimeInterval(2.6), limit: 20)
+    #expect(retried.filter { $0.target == down.id }.count == 5)
+    #expect(retried.filter { $0.target == down.id && $0.id != probe.id }.allSatisfy { $0.attempts == 0 })
+    // A permanent failure is the delivery's own: the rest of its subscription goes on.
+    let other = try #require(retried.first { $0.target == up.id })
+    try await store.record(
+      .failed(DeliveryFailure("resolves to a private address", permanent: true)), of: other,
+      settings: DeliveryRules.Settings(), at: now, unit: 0)
+    let after = try await store.dueDeliveries(at: now.addingTimeInterval(2.6), limit: 20)
+    #expect(after.filter { $0.target == up.id }.count == 4)
   }
 
   @Test("a subscription that keeps failing is paused, its deliveries held, and resumed by an administrator")

@@ -210,6 +210,10 @@ public final class DeliveryDispatcher: Service, Sendable {
       try? await Task.sleep(for: .seconds(5))
     }
     if case .failed(let failure) = outcome {
+      if DeliveryRules.holdsSubscription(channel: delivery.channel, after: failure) {
+        // What an earlier read left waiting for a slot waits for the subscription's retry too.
+        inFlight.withLock { $0.waiting[delivery.lane]?.removeAll { $0.target == delivery.target } }
+      }
       logger.notice(
         "delivery failed",
         metadata: [

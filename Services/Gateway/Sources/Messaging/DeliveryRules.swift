@@ -57,6 +57,17 @@ public enum DeliveryRules {
     permanent || attempts >= settings.attempts
   }
 
+  /// The rule "a receiver that fails holds back its subscription": after a webhook attempt fails
+  /// for a reason that may pass (no answer, a refused connection, a non-2xx), the subscription's
+  /// other pending deliveries wait until that attempt's retry, so a receiver that is down costs
+  /// an attempt per retry and not one per queued event (a city platform offline for an hour
+  /// would otherwise be sent every event of that hour, each on its own backoff). A permanent
+  /// failure is the delivery's own and holds nothing back; a channel's route (SMS, mail) fails
+  /// for one recipient as often as for all of them and is not held either.
+  public static func holdsSubscription(channel: String, after failure: DeliveryFailure) -> Bool {
+    channel == "webhook" && !failure.permanent
+  }
+
   /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once it
   /// has failed 10 attempts in a row and for an hour without a success. Counting attempts alone
   /// would pause a receiver with many records queued after a minute's outage.

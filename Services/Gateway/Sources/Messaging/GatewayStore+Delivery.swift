@@ -338,8 +338,9 @@ extension GatewayStore {
   }
 
   /// Records an attempt: delivered (the subscription's failures cleared), or failed and retried
-  /// after `DeliveryRules.retryDelay`, or a dead letter after the last attempt; a subscription
-  /// whose failures reach the limit is paused. Returns the subscription paused by this attempt,
+  /// after `DeliveryRules.retryDelay`, or a dead letter after the last attempt; a failed webhook
+  /// holds back its subscription's other deliveries until that retry
+  /// (`DeliveryRules.holdsSubscription`); a subscription whose failures reach the limit is paused. Returns the subscription paused by this attempt,
   /// if one was.
   @discardableResult
   public func record(
@@ -374,6 +375,13 @@ extension GatewayStore {
         try db.execute(
           sql: "UPDATE delivery SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
           arguments: [dead ? "dead" : "pending", attempts, next, String(failure.reason.prefix(500)), delivery.id])
+        if DeliveryRules.holdsSubscription(channel: delivery.channel, after: failure) {
+          try db.execute(
+            sql: """
+              UPDATE delivery SET next_attempt_at = ?
+              WHERE target = ? AND state = 'pending' AND next_attempt_at < ? AND id != ?
+              """, arguments: [next, delivery.target, next, delivery.id])
+        }
         guard webhook else { return nil }
         try db.execute(
           sql: """

@@ -94,12 +94,14 @@ extension PropertyStore {
     }
   }
 
-  /// Counts for a jurisdiction, computed by SQLite over the indexed columns.
+  /// Counts for a jurisdiction, computed by SQLite over the indexed columns. Every count reads
+  /// the prefix's range of the division index (`.everything`): a district's counts read its own
+  /// records, not the whole city's in id order as a list's first page does.
   public func statistics(divisionPrefix: String, at time: Date = Date()) async throws
     -> Governance_Property_V1_GetPropertyStatisticsResponse
   {
     var filter = RecordFilter()
-    try filter.divisionPrefix(divisionPrefix)
+    try filter.divisionPrefix(divisionPrefix, scan: .everything)
     let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
     let arguments = StatementArguments(filter.arguments)
     return try await read { db in
