@@ -31,13 +31,17 @@ struct DeliveryRulesTests {
     #expect(DeliveryRules.isDeadLetter(attempts: 1, permanent: true, settings: settings))
   }
 
-  @Test("a receiver that fails holds back its subscription")
-  func aReceiverThatFailsHoldsBackItsSubscription() {
-    #expect(DeliveryRules.holdsSubscription(channel: "webhook", after: DeliveryFailure("the receiver answered 503")))
+  @Test("a receiver that is unavailable holds back its subscription")
+  func aReceiverThatIsUnavailableHoldsBackItsSubscription() {
+    let down = DeliveryFailure("no answer from the receiver: connection refused", receiverUnavailable: true)
+    #expect(DeliveryRules.holdsSubscription(channel: "webhook", after: down))
+    #expect(!DeliveryRules.holdsSubscription(channel: "webhook", after: DeliveryFailure("the receiver answered 422")))
     #expect(
       !DeliveryRules.holdsSubscription(
         channel: "webhook", after: DeliveryFailure("resolves to a private address", permanent: true)))
-    #expect(!DeliveryRules.holdsSubscription(channel: "sms", after: DeliveryFailure("the provider answered 500")))
+    #expect(!DeliveryRules.holdsSubscription(channel: "sms", after: down))
+    #expect([500, 502, 503, 504, 429].allSatisfy { DeliveryRules.receiverUnavailable(status: $0) })
+    #expect(![400, 401, 404, 410, 422, 307].contains { DeliveryRules.receiverUnavailable(status: $0) })
   }
 
   @Test("a subscription whose endpoint keeps failing is paused, not dropped")

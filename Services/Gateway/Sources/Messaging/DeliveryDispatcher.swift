@@ -165,7 +165,7 @@ public final class DeliveryDispatcher: Service, Sendable {
       try await work.value
     } catch {
       guard timer.isCancelled == false, work.isCancelled else { throw error }
-      throw DeliveryFailure("no answer from the receiver within \(limit)")
+      throw DeliveryFailure("no answer from the receiver within \(limit)", receiverUnavailable: true)
     }
   }
 
@@ -274,12 +274,14 @@ public final class DeliveryDispatcher: Service, Sendable {
     do {
       response = try await http.execute(request, timeout: timeout)
     } catch {
-      throw DeliveryFailure("no answer from the receiver: \(error)")
+      throw DeliveryFailure("no answer from the receiver: \(error)", receiverUnavailable: true)
     }
     // The answer's body is not needed; reading a little of it frees the connection.
     _ = try? await response.body.collect(upTo: 64 * 1024)
     guard (200..<300).contains(response.status.code) else {
-      throw DeliveryFailure("the receiver answered \(response.status.code)")
+      throw DeliveryFailure(
+        "the receiver answered \(response.status.code)",
+        receiverUnavailable: DeliveryRules.receiverUnavailable(status: Int(response.status.code)))
     }
   }
 }

@@ -57,15 +57,22 @@ public enum DeliveryRules {
     permanent || attempts >= settings.attempts
   }
 
-  /// The rule "a receiver that fails holds back its subscription": after a webhook attempt fails
-  /// for a reason that may pass (no answer, a refused connection, a non-2xx), the subscription's
-  /// other pending deliveries wait until that attempt's retry, so a receiver that is down costs
-  /// an attempt per retry and not one per queued event (a city platform offline for an hour
-  /// would otherwise be sent every event of that hour, each on its own backoff). A permanent
-  /// failure is the delivery's own and holds nothing back; a channel's route (SMS, mail) fails
-  /// for one recipient as often as for all of them and is not held either.
+  /// The rule "a receiver that is unavailable holds back its subscription" (a circuit breaker):
+  /// after a webhook attempt finds the receiver unavailable (no connection, no answer in time, a
+  /// 5xx or a 429), the subscription's other deliveries, those pending and those queued
+  /// meanwhile, wait until that attempt's retry. A receiver that is down then costs an attempt
+  /// per retry, not one per queued event: a city platform offline for an hour would otherwise be
+  /// sent every event of that hour, each on its own backoff. A receiver refusing one message (any
+  /// other 4xx) holds nothing back, nor does a permanent failure; a channel's route (SMS, mail)
+  /// fails for one recipient as often as for all of them and is not held either.
   public static func holdsSubscription(channel: String, after failure: DeliveryFailure) -> Bool {
-    channel == "webhook" && !failure.permanent
+    channel == "webhook" && failure.receiverUnavailable && !failure.permanent
+  }
+
+  /// Whether an HTTP answer's status says the receiver is unavailable (5xx, 429) rather than
+  /// refusing the message (RFC 9110 section 15.6; RFC 6585 section 4).
+  public static func receiverUnavailable(status: Int) -> Bool {
+    status >= 500 || status == 429
   }
 
   /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once it

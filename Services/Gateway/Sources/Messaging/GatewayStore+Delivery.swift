@@ -125,7 +125,7 @@ extension GatewayStore {
       let subscriptions = try Row.fetchAll(
         db,
         sql: """
-          SELECT s.id, s.url, s.kinds, s.division_prefix, k.scope, k.role FROM webhook_subscription s
+          SELECT s.id, s.url, s.kinds, s.division_prefix, s.held_until, k.scope, k.role FROM webhook_subscription s
           JOIN api_key k ON k.name = s.api_key WHERE k.revoked_at IS NULL
           """)
       let routes = try Row.fetchAll(db, sql: "SELECT * FROM message_route")
@@ -144,9 +144,10 @@ extension GatewayStore {
             subscription["role"] as String != Role.cityPlatform.rawValue
               || DeliveryRules.cityPlatformHears(kind: event.kind, externalID: externalID)
           else { continue }
+          // A subscription held back after its receiver was unavailable queues for its retry.
           queued += try Self.queue(
             db, event: event, target: subscription["id"], channel: "webhook", address: subscription["url"],
-            body: WebhookPayload.body(event), due: now, occurred: occurred)
+            body: WebhookPayload.body(event), due: max(now, subscription["held_until"] ?? 0), occurred: occurred)
         }
         var message: OutgoingMessage?
         for route in routes {
@@ -243,11 +244,17 @@ extension GatewayStore {
   }
 
   /// A delivery keeps the trace of the call that caused its event (`Outbox.Event.traceparent`), so
-  /// its attempts join that trace.
+  /// its attempts join that trace. A subscription whose receiver was unavailable is held until
+  /// the failed attempt's retry (`held_until`, Unix milliseconds; `DeliveryRules.holdsSubscription`).
   static func registerDeliveryTraceMigration(_ migrator: inout DatabaseMigrator) {
     migrator.registerMigration("v5-delivery-trace") { db in
       try db.alter(table: "delivery") { table in
         table.add(column: "traceparent", .text).notNull().defaults(to: "")
+      }
+    }
+    migrator.registerMigration("v6-delivery-hold") { db in
+      try db.alter(table: "webhook_subscription") { table in
+        table.add(column: "held_until", .integer)
       }
     }
   }
@@ -358,7 +365,7 @@ extension GatewayStore {
           arguments: [now, delivery.id])
         if webhook {
           try db.execute(
-            sql: "UPDATE webhook_subscription SET failures = 0, failing_since = NULL WHERE id = ?",
+            sql: "UPDATE webhook_subscription SET failures = 0, failing_since = NULL, held_until = NULL WHERE id = ?",
             arguments: [delivery.target])
         }
         return nil
@@ -381,6 +388,9 @@ extension GatewayStore {
               UPDATE delivery SET next_attempt_at = ?
               WHERE target = ? AND state = 'pending' AND next_attempt_at < ? AND id != ?
               """, arguments: [next, delivery.target, next, delivery.id])
+          try db.execute(
+            sql: "UPDATE webhook_subscription SET held_until = MAX(COALESCE(held_until, 0), ?) WHERE id = ?",
+            arguments: [next, delivery.target])
         }
         guard webhook else { return nil }
         try db.execute(

@@ -117,7 +117,8 @@ extension GatewayStore {
       } else {
         try db.execute(
           sql: """
-            UPDATE webhook_subscription SET state = 'active', failures = 0, failing_since = NULL, paused_reason = ''
+            UPDATE webhook_subscription
+            SET state = 'active', failures = 0, failing_since = NULL, paused_reason = '', held_until = NULL
             WHERE id = ?
             """, arguments: [id])
         try db.execute(sql: Self.retryPendingNow, arguments: [Int64(time.timeIntervalSince1970 * 1000), id])

@@ -34,13 +34,17 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
 
 /// Why a channel did not deliver a message. `permanent` failures (an address the provider
 /// refuses, a template it does not know) are dead letters at once; the others are retried.
+/// `receiverUnavailable`: the receiver itself could not take anything (no connection, no answer
+/// in time, a 5xx or a 429), as opposed to refusing this one message.
 public struct DeliveryFailure: Error, Sendable, Equatable, CustomStringConvertible {
   public var reason: String
   public var permanent: Bool
+  public var receiverUnavailable: Bool
 
-  public init(_ reason: String, permanent: Bool = false) {
+  public init(_ reason: String, permanent: Bool = false, receiverUnavailable: Bool = false) {
     self.reason = reason
     self.permanent = permanent
+    self.receiverUnavailable = receiverUnavailable
   }
 
   public var description: String { reason }
