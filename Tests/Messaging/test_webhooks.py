@@ -7,7 +7,8 @@ request it was sent).
 - `DeliveryTest` (one system, `GOVERNANCE_WEBHOOK_ALLOW_PRIVATE=1`, retries after 200 ms):
   every event arrives exactly once after de-duplication by `webhook-id`, signed (Python's
   `standardwebhooks` verifies every request; a tampered body fails), each record's events in
-  order, through failures and a receiver that is down; a grid service killed (SIGKILL) after
+  order, through failures and a receiver that is down; a receiver answering 500 is held back as
+  a whole (a few probes per retry, not every queued event); a grid service killed (SIGKILL) after
   committing events the stopped (SIGSTOP) gateway had not read yet loses none, nor does a gateway
   killed with deliveries pending; a hung receiver does not slow the RPCs that produce events; a
   subscription paused after 10 failures over a while keeps its events and delivers them all when resumed; a
@@ -620,6 +621,32 @@ class DeliveryTest(ReceiverPerTest, unittest.TestCase, Checks):
         [pending] = [d for d in p.deliveries("pending") if d["record"] == case_id]
         self.assertGreaterEqual(pending["attempts"], 1)
         self.assertEqual(pending["lastError"], "the receiver answered 307")
+
+
+    def test_an_unavailable_receiver_is_held_back_as_a_whole(self):
+        # A receiver answering 500 to everything gets a few probes per retry, not every queued
+        # event on its own backoff (DeliveryRules.holdsSubscription); once it accepts again, every
+        # event arrives exactly once.
+        p = self.platform
+        subscription = p.subscribe(self.receiver.url, self.community(5))
+        self.addCleanup(p.unsubscribe, subscription)
+        self.receiver.fail(10_000)
+        cases = [p.push_case(self.community(5), f"停电{index}") for index in range(40)]
+        expected = p.committed(cases)
+        self.assertGreaterEqual(len(expected), 40)
+        time.sleep(3.0)
+        refused = self.receiver.snapshot()
+        probed = {json.loads(entry["body"])["id"] for entry in refused}
+        self.assertTrue(refused, "the receiver was never tried")
+        self.assertTrue(all(entry["status"] == 500 for entry in refused))
+        self.assertLess(len(refused), len(expected),
+                        f"{len(refused)} requests for {len(expected)} events: the failing receiver was not held back")
+        self.receiver.accept()
+        requests, deliveries, duplicates = self.assert_delivered_exactly_once(self.receiver, subscription["secret"],
+                                                                              expected)
+        print(f"\n  held back: {len(expected)} events queued while the receiver answered 500 for 3 s; "
+              f"{len(refused)} requests reached it meanwhile, for {len(probed)} of the events; "
+              f"then {deliveries} delivered in {requests - len(refused)} requests ({duplicates} duplicates)")
 
 
 class PauseTest(ReceiverPerTest, unittest.TestCase, Checks):
