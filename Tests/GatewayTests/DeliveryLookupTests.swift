@@ -17,4 +17,21 @@ struct DeliveryLookupTests {
     }
     #expect(plan.first?.contains("USING INDEX delivery_order (target=?)") == true, "\(plan)")
   }
+
+  @Test("holding a subscription and releasing it touch its own pending deliveries through delivery_order")
+  func holdAndReleaseUseTheSubscriptionIndex() throws {
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: GatewayStore.migrator)
+    let statements: [(String, StatementArguments)] = [
+      (GatewayStore.holdPending, [0, "target", 0, "msg_1"]),
+      (GatewayStore.releaseHeld, [0, "target", 0, 0]),
+    ]
+    for (statement, arguments) in statements {
+      let plan = try database.read { db in
+        try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement, arguments: arguments).map {
+          $0["detail"] as String
+        }
+      }
+      #expect(plan.first?.contains("USING INDEX delivery_order (target=?)") == true, "\(plan)")
+    }
+  }
 }

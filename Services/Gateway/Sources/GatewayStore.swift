@@ -72,6 +72,7 @@ public struct GatewayStore: Sendable {
     registerDeliveryMigration(&migrator)
     registerImportMigration(&migrator)
     registerDeliveryTraceMigration(&migrator)
+    registerDeliveryHoldMigration(&migrator)
     return migrator
   }
 

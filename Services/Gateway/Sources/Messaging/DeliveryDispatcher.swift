@@ -210,8 +210,9 @@ public final class DeliveryDispatcher: Service, Sendable {
       try? await Task.sleep(for: .seconds(5))
     }
     if case .failed(let failure) = outcome {
-      if DeliveryRules.holdsSubscription(channel: delivery.channel, after: failure) {
-        // What an earlier read left waiting for a slot waits for the subscription's retry too.
+      if delivery.channel == "webhook" && failure.receiverUnavailable {
+        // What an earlier read left waiting for a slot is read from the queue again, which keeps
+        // it back if the subscription is now held (DeliveryRules.holdsSubscription).
         inFlight.withLock { $0.waiting[delivery.lane]?.removeAll { $0.target == delivery.target } }
       }
       logger.notice(

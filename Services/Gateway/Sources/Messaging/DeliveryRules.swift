@@ -58,21 +58,33 @@ public enum DeliveryRules {
   }
 
   /// The rule "a receiver that is unavailable holds back its subscription" (a circuit breaker):
-  /// after a webhook attempt finds the receiver unavailable (no connection, no answer in time, a
-  /// 5xx or a 429), the subscription's other deliveries, those pending and those queued
-  /// meanwhile, wait until that attempt's retry. A receiver that is down then costs an attempt
-  /// per retry, not one per queued event: a city platform offline for an hour would otherwise be
-  /// sent every event of that hour, each on its own backoff. A receiver refusing one message (any
-  /// other 4xx) holds nothing back, nor does a permanent failure; a channel's route (SMS, mail)
-  /// fails for one recipient as often as for all of them and is not held either.
-  public static func holdsSubscription(channel: String, after failure: DeliveryFailure) -> Bool {
+  /// once two attempts in a row have found a webhook's receiver unavailable (no connection, no
+  /// answer in time, a 5xx or a 429), the subscription's other deliveries, those pending and those
+  /// queued meanwhile, wait until the last failed attempt's backoff has passed. A receiver that is
+  /// down then costs an attempt per retry, not one per queued event: a city platform offline for
+  /// an hour would otherwise be sent every event of that hour, each on its own backoff. Two in a
+  /// row, not one: a receiver that fails on one message alone (a 500 for that payload) takes the
+  /// others between its retries, which resets the count, and that message is retried on its own.
+  /// Any other answer (a 3xx, another 4xx) and a permanent failure hold nothing; a channel's route
+  /// (SMS, mail) fails for one recipient as often as for all of them and is not held either.
+  /// `consecutiveFailures` counts the subscription's failed attempts since its last success, this
+  /// one included.
+  public static func holdsSubscription(channel: String, after failure: DeliveryFailure, consecutiveFailures: Int)
+    -> Bool
+  {
     channel == "webhook" && failure.receiverUnavailable && !failure.permanent
+      && consecutiveFailures >= holdAfterFailures
   }
 
-  /// Whether an HTTP answer's status says the receiver is unavailable (5xx, 429) rather than
-  /// refusing the message (RFC 9110 section 15.6; RFC 6585 section 4).
+  /// Failed attempts in a row, each finding the receiver unavailable, before its subscription is
+  /// held (2).
+  public static let holdAfterFailures = 2
+
+  /// Whether an HTTP answer's status says the receiver is unavailable (5xx, 429 Too Many
+  /// Requests, 408 Request Timeout) rather than refusing the message (RFC 9110 sections 15.5.9
+  /// and 15.6; RFC 6585 section 4).
   public static func receiverUnavailable(status: Int) -> Bool {
-    status >= 500 || status == 429
+    status >= 500 || status == 429 || status == 408
   }
 
   /// The rule "a subscription whose endpoint keeps failing is paused, not dropped": true once it

@@ -244,14 +244,18 @@ extension GatewayStore {
   }
 
   /// A delivery keeps the trace of the call that caused its event (`Outbox.Event.traceparent`), so
-  /// its attempts join that trace. A subscription whose receiver was unavailable is held until
-  /// the failed attempt's retry (`held_until`, Unix milliseconds; `DeliveryRules.holdsSubscription`).
+  /// its attempts join that trace.
   static func registerDeliveryTraceMigration(_ migrator: inout DatabaseMigrator) {
     migrator.registerMigration("v5-delivery-trace") { db in
       try db.alter(table: "delivery") { table in
         table.add(column: "traceparent", .text).notNull().defaults(to: "")
       }
     }
+  }
+
+  /// A subscription whose receiver was found unavailable is held until the failed attempt's
+  /// retry: `held_until`, Unix milliseconds, NULL when not held (`DeliveryRules.holdsSubscription`).
+  static func registerDeliveryHoldMigration(_ migrator: inout DatabaseMigrator) {
     migrator.registerMigration("v6-delivery-hold") { db in
       try db.alter(table: "webhook_subscription") { table in
         table.add(column: "held_until", .integer)
@@ -344,11 +348,12 @@ extension GatewayStore {
     case failed(DeliveryFailure)
   }
 
-  /// Records an attempt: delivered (the subscription's failures cleared), or failed and retried
-  /// after `DeliveryRules.retryDelay`, or a dead letter after the last attempt; a failed webhook
-  /// holds back its subscription's other deliveries until that retry
-  /// (`DeliveryRules.holdsSubscription`); a subscription whose failures reach the limit is paused. Returns the subscription paused by this attempt,
-  /// if one was.
+  /// Records an attempt: delivered (the subscription's failures cleared, and what its hold kept
+  /// back due at once), or failed and retried after `DeliveryRules.retryDelay`, or a dead letter
+  /// after the last attempt. A webhook whose receiver was found unavailable again holds back its
+  /// subscription's other deliveries until this attempt's retry (`DeliveryRules.holdsSubscription`);
+  /// a subscription whose failures reach the limit is paused. Returns the subscription paused by
+  /// this attempt, if one was.
   @discardableResult
   public func record(
     _ outcome: Outcome, of delivery: DueDelivery, settings: DeliveryRules.Settings, at time: Date = Date(),
@@ -364,9 +369,16 @@ extension GatewayStore {
             "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = '' WHERE id = ?",
           arguments: [now, delivery.id])
         if webhook {
+          let held = try Int64.fetchOne(
+            db, sql: "SELECT held_until FROM webhook_subscription WHERE id = ?", arguments: [delivery.target])
           try db.execute(
             sql: "UPDATE webhook_subscription SET failures = 0, failing_since = NULL, held_until = NULL WHERE id = ?",
             arguments: [delivery.target])
+          // The receiver is back: what the hold moved to its retry goes now, in order, rather
+          // than up to an hour later.
+          if let held, held > now {
+            try db.execute(sql: Self.releaseHeld, arguments: [now, delivery.target, held, now])
+          }
         }
         return nil
       case .failed(let failure):
@@ -382,16 +394,6 @@ extension GatewayStore {
         try db.execute(
           sql: "UPDATE delivery SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
           arguments: [dead ? "dead" : "pending", attempts, next, String(failure.reason.prefix(500)), delivery.id])
-        if DeliveryRules.holdsSubscription(channel: delivery.channel, after: failure) {
-          try db.execute(
-            sql: """
-              UPDATE delivery SET next_attempt_at = ?
-              WHERE target = ? AND state = 'pending' AND next_attempt_at < ? AND id != ?
-              """, arguments: [next, delivery.target, next, delivery.id])
-          try db.execute(
-            sql: "UPDATE webhook_subscription SET held_until = MAX(COALESCE(held_until, 0), ?) WHERE id = ?",
-            arguments: [next, delivery.target])
-        }
         guard webhook else { return nil }
         try db.execute(
           sql: """
@@ -403,6 +405,14 @@ extension GatewayStore {
             db, sql: "SELECT failures, failing_since FROM webhook_subscription WHERE id = ? AND state = 'active'",
             arguments: [delivery.target])
         else { return nil }
+        if DeliveryRules.holdsSubscription(
+          channel: delivery.channel, after: failure, consecutiveFailures: row["failures"])
+        {
+          try db.execute(sql: Self.holdPending, arguments: [next, delivery.target, next, delivery.id])
+          try db.execute(
+            sql: "UPDATE webhook_subscription SET held_until = MAX(COALESCE(held_until, 0), ?) WHERE id = ?",
+            arguments: [next, delivery.target])
+        }
         let failingFor = Duration.milliseconds(now - (row["failing_since"] as Int64? ?? now))
         guard
           DeliveryRules.shouldPause(consecutiveFailures: row["failures"], failingFor: failingFor, settings: settings)
@@ -415,6 +425,21 @@ extension GatewayStore {
       }
     }
   }
+
+  /// Moves a held subscription's pending deliveries to the retry (arguments: retry, subscription,
+  /// retry, the failed delivery's id). `+state` keeps SQLite on `delivery_order` (the
+  /// subscription's own deliveries), not on `delivery_due`, every pending delivery of the gateway.
+  static let holdPending = """
+    UPDATE delivery SET next_attempt_at = ?
+    WHERE target = ? AND +state = 'pending' AND next_attempt_at < ? AND id != ?
+    """
+
+  /// Makes what a hold kept back due now (arguments: now, subscription, the hold's end): the
+  /// deliveries waiting for exactly the hold, not those on a backoff of their own beyond it.
+  static let releaseHeld = """
+    UPDATE delivery SET next_attempt_at = ?
+    WHERE target = ? AND +state = 'pending' AND next_attempt_at <= ? AND next_attempt_at > ?
+    """
 
   /// A delivery as administrators see it.
   public struct DeliveryView: Sendable, Codable, Equatable {
