@@ -685,20 +685,24 @@ class ConsoleTest(unittest.TestCase):
             "return [...document.querySelectorAll('path.map-grid')].some((p) => p.getAttribute('fill') !== '#90a4ae')"))
         browser.save_screenshot(str(SHOTS / "map-heat.png"))
         # A grid's panel: its name, its workers on duty and its figures. The click lands on a point
-        # of the grid's path that no marker (the case in its middle, a compound) covers, with the
-        # whole map on the screen.
+        # of a grid's path that no marker (the case in its middle, a compound) covers, with the
+        # whole map on the screen; the first grid whose path shows such a point is taken.
         browser.execute_script("document.getElementById('map').scrollIntoView({block: 'center'})")
-        grid = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-grid")[0]
-        offset = browser.execute_script("""
-            const path = arguments[0], box = path.getBoundingClientRect();
-            for (let y = 0.1; y < 1; y += 0.1) for (let x = 0.1; x < 1; x += 0.1) {
-              const px = box.left + box.width * x, py = box.top + box.height * y;
-              if (document.elementFromPoint(px, py) === path)
-                return [Math.round(px - box.left - box.width / 2), Math.round(py - box.top - box.height / 2)];
+        grids = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.map-grid")
+        found = browser.execute_script("""
+            const paths = arguments[0];
+            for (let index = 0; index < paths.length; index++) {
+              const path = paths[index], box = path.getBoundingClientRect();
+              for (let y = 0.05; y < 1; y += 0.05) for (let x = 0.05; x < 1; x += 0.05) {
+                const px = box.left + box.width * x, py = box.top + box.height * y;
+                if (document.elementFromPoint(px, py) === path)
+                  return [index, Math.round(px - box.left - box.width / 2), Math.round(py - box.top - box.height / 2)];
+              }
             }
-            return null;""", grid)
-        self.assertIsNotNone(offset, "some point of the grid is not under a marker")
-        ActionChains(browser).move_to_element_with_offset(grid, *offset).click().perform()
+            return null;""", grids)
+        self.assertIsNotNone(found, "no point of any grid is free of markers")
+        index, *offset = found
+        ActionChains(browser).move_to_element_with_offset(grids[index], *offset).click().perform()
         title = self.wait(EC.presence_of_element_located((By.ID, "map-panel-title")))
         self.assertTrue(title.text)
         self.wait(EC.presence_of_element_located((By.ID, "map-on-duty")))

@@ -22,8 +22,8 @@ import Synchronization
 /// values are in the console's words, places and compounds by their names. Personal data stays
 /// masked as the List methods mask it; `reveal=true&reason=…` on the party members' list shows
 /// contacts whole to a role that may see them, each one revealed (and recorded by the
-/// organisation service) as `RevealContact` does, at most `maximumRevealed` rows. Every export is in the audit trail with
-/// its row count.
+/// organisation service) as `RevealContact` does, at most `maximumRevealed` rows. Every export
+/// is in the audit trail with its row count.
 ///
 /// Errors: 400 (`invalid_argument`) naming the parameter for a bad `format`, `request` or
 /// `reason`; 501 (`unimplemented`) for a method that is not a List; 403 as the method's own

@@ -59,7 +59,7 @@ public enum DeliveryRules {
 
   /// The rule "a receiver that is unavailable holds back its subscription" (a circuit breaker):
   /// once two attempts in a row have found a webhook's receiver unavailable (no connection, no
-  /// answer in time, a 5xx or a 429), the subscription's other deliveries, those pending and those
+  /// answer in time, a 5xx, a 429 or a 408), the subscription's other deliveries, those pending and those
   /// queued meanwhile, wait until the last failed attempt's backoff has passed. A receiver that is
   /// down then costs an attempt per retry, not one per queued event: a city platform offline for
   /// an hour would otherwise be sent every event of that hour, each on its own backoff. Two in a

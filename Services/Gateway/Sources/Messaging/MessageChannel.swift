@@ -35,7 +35,7 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
 /// Why a channel did not deliver a message. `permanent` failures (an address the provider
 /// refuses, a template it does not know) are dead letters at once; the others are retried.
 /// `receiverUnavailable`: the receiver itself could not take anything (no connection, no answer
-/// in time, a 5xx or a 429), as opposed to refusing this one message.
+/// in time, `DeliveryRules.receiverUnavailable(status:)`), as opposed to refusing this one message.
 public struct DeliveryFailure: Error, Sendable, Equatable, CustomStringConvertible {
   public var reason: String
   public var permanent: Bool
