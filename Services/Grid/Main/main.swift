@@ -18,7 +18,9 @@ struct GridServiceCommand: AsyncParsableCommand {
     try await ServiceRunner.run(
       .grid, options: options, migrator: GridStore.migrator,
       makeServices: { runtime in
-        [GridService(store: GridStore(writer: runtime.database, vault: runtime.vault), hub: hub).routes]
+        let store = GridStore(writer: runtime.database, vault: runtime.vault)
+        try store.finishInterruptedArchiveLoad()
+        return [GridService(store: store, hub: hub).routes]
       },
       backgroundServices: { runtime in
         let store = GridStore(writer: runtime.database, vault: runtime.vault)

@@ -44,14 +44,19 @@ extension GridService {
 
   /// Loads finished cases from an archive (a city's history, a seed): each message carries up to 5,000 (and at most
   /// 4 MiB of) closed or evaluated cases with their times, handling unit, resolved level and evaluation as they
-  /// were; each message is stored whole or not at all. City administrators only.
+  /// were; each message is stored whole or not at all. City administrators only. Into a system without cases, the
+  /// calls under way index and count their cases when the last of them ends, before it answers (`ArchiveLoad`).
   public func importCases(
     request: GRPCCore.RPCAsyncSequence<Governance_Grid_V1_ImportCasesRequest, any Swift.Error>, context: ServerContext
   ) async throws -> Governance_Grid_V1_ImportCasesResponse {
     let messages = request
-    var imported: Int64 = 0
-    for try await message in messages {
-      imported += Int64(try await store.importCases(message.cases, by: Principal.current))
+    let principal = Principal.current
+    let imported = try await store.loadingArchive {
+      var imported: Int64 = 0
+      for try await message in messages {
+        imported += Int64(try await store.importCases(message.cases, by: principal))
+      }
+      return imported
     }
     return Governance_Grid_V1_ImportCasesResponse.with { $0.imported = imported }
   }

@@ -276,6 +276,10 @@ public struct GridStore: Sendable {
         index: "grid_worker_principal_id", on: "grid_worker", columns: ["principal_id"],
         condition: Column("principal_id") != nil)
     }
+    migrator.registerMigration("v14-archive-load") { db in
+      // A first load of the archive indexes its cases at its end (ArchiveLoad).
+      try ArchiveLoad.createTables(db)
+    }
     Outbox.registerMigration(in: &migrator)
     return migrator
   }
