@@ -26,6 +26,19 @@ struct DatabaseTests {
     return migrator
   }
 
+  @Test("audit times are stored as GRDB stores a date, to the nearest millisecond, from 1600 to 9999 and beyond")
+  func auditTimesAreStoredAsGRDBStoresDates() {
+    var random = SystemRandomNumberGenerator()
+    var instants: [Double] = [0, -0.0005, -0.001, 0.9995, 1_790_000_000.9999, -11_676_096_000, 253_402_300_799.999]
+    instants += (0..<20_000).map { _ in Double.random(in: -11_676_096_000..<253_402_300_800, using: &random) }
+    instants += (0..<20_000).map { _ in Double.random(in: -2_000_000_000..<2_000_000_000, using: &random) }
+    instants += [-62_135_596_800 - 86_400, 253_402_300_800 + 86_400]
+    for instant in instants {
+      let date = Date(timeIntervalSince1970: instant)
+      #expect(AuditTime.text(of: date) == String.fromDatabaseValue(date.databaseValue), "\(instant)")
+    }
+  }
+
   @Test("a file opened by an older schema is migrated forward and keeps its rows")
   func migratesForward() throws {
     // Given a database written by version 1

@@ -1,9 +1,27 @@
+import Foundation
 import Testing
 
 @testable import ServiceKit
 
 @Suite("Text fields: limits in characters and bytes, combining marks bounded, no control characters")
 struct FieldValidationTests {
+  @Test("text is trimmed as Foundation trims white space and newlines, of every kind, at either end")
+  func trimmingIsFoundations() {
+    let foundation = CharacterSet.whitespacesAndNewlines
+    let spaces = (0...0x10FFFF).compactMap(Unicode.Scalar.init).filter {
+      $0.properties.isWhitespace || foundation.contains($0)
+    }
+    #expect(spaces.count > 20)
+    for space in spaces.map(String.init) {
+      for text in [space + "网格", "网格" + space, space + "网 格" + space, space, space + space, "网格"] {
+        #expect(
+          FieldValidation.trimmed(text) == text.trimmingCharacters(in: foundation),
+          "\(space.unicodeScalars.map { String($0.value, radix: 16) })")
+      }
+    }
+    #expect(FieldValidation.trimmed("") == "")
+  }
+
   @Test("a text limit is a limit in characters and in bytes, and a character carries at most a few marks")
   func aTextLimitIsAlsoAByteLimit() throws {
     // A "100-character" name whose characters each carry fifty combining marks (10,000 bytes).

@@ -88,15 +88,16 @@ enum CitySeed {
 
     // Then grids and their workers, party branches and members, volunteers, panels and scores,
     // which point at those registers: again one chain per service. The archive of cases goes
-    // in as soon as the grids are there, beside the workers and the other services' chains: it
-    // keeps the grid service's writer busy while the others take their share of the cores.
+    // in as soon as the grids are there, beside their boundaries, the workers and the other
+    // services' chains: it keeps the grid service's writer busy while the others take their
+    // share of the cores.
     progress.begin(stage: "people, scores, cases", total: plan.peopleCalls + historicalCases)
     async let gridsAndWorkers = services.connect(.grid) { client in
       try await loadGrids(plan, client, propertyIDs, progress)
-      try await loadBoundaries(plan, client, progress)
-      async let workers = loadWorkers(plan, client, propertyIDs, progress)
       async let archived = CaseArchive.load(
         historicalCases, into: addresses[.grid]!, authority: authority, seed: plan.seed, progress: progress)
+      try await loadBoundaries(plan, client, progress)
+      async let workers = loadWorkers(plan, client, propertyIDs, progress)
       return try await (workers: workers, archived: archived)
     }
     async let party = services.connect(.organisation) { client in

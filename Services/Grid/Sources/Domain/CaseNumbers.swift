@@ -11,7 +11,11 @@ public enum CaseNumbers {
 
   /// The date part of a number: the report date in the city's calendar, "YYYYMMDD".
   public static func day(reportedAt reportTime: Date) -> String {
-    CalendarDate.iso(CalendarDate.today(at: reportTime)).replacingOccurrences(of: "-", with: "")
+    let date = CalendarDate.today(at: reportTime)
+    // Written as one number: an archive's million cases each take a number, and Foundation's
+    // string replacing was a twentieth of the import's time.
+    let digits = String(Int(date.year) * 10_000 + Int(date.month) * 100 + Int(date.day))
+    return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
   }
 
   /// The number of the `sequence`-th case (from 1) reported on `day` ("YYYYMMDD").

@@ -17,7 +17,8 @@ struct CaseNumberSequence {
       previous = known
     } else {
       let highest = try String.fetchOne(
-        db, sql: "SELECT MAX(case_number) FROM grid_case WHERE case_number GLOB ?", arguments: [day + "-*"])
+        db.cachedStatement(sql: "SELECT MAX(case_number) FROM grid_case WHERE case_number GLOB ?"),
+        arguments: [day + "-*"])
       previous = highest.flatMap(CaseNumbers.sequence(of:)) ?? 0
     }
     last[day] = previous + 1

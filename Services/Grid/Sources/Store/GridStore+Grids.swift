@@ -57,7 +57,8 @@ extension GridStore {
   }
 
   static func gridID(_ db: Database, code: String) throws -> String? {
-    try String.fetchOne(db, sql: "SELECT id FROM grid WHERE grid_code = ?", arguments: [code])
+    // Prepared once per connection: an archive's message looks up thousands of grids.
+    try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM grid WHERE grid_code = ?"), arguments: [code])
   }
 
   public func grid(id: String) async throws -> Grid? {

@@ -335,7 +335,7 @@ public struct GridStore: Sendable {
   }
 
   static func divisionID(_ db: Database, code: String) throws -> String? {
-    try String.fetchOne(db, sql: "SELECT id FROM division WHERE division_code = ?", arguments: [code])
+    try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM division WHERE division_code = ?"), arguments: [code])
   }
 }
 
