@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 
 /// The first load of a city's archive, ImportCases into a system that holds no case yet, stores
 /// the cases first and indexes and counts them when it ends.
@@ -11,9 +12,17 @@ import GRDB
 /// is counted again from the cases (`CaseTally.backfill`). While a load runs the dropped indexes'
 /// statements are kept in `archive_load_schema`, so that the schema made again is the one the
 /// migrations made, and a load a stop cut short is finished when the service starts again
-/// (`GridStore.finishInterruptedArchiveLoad`). Lists and statistics stay right meanwhile, only
-/// slower; the unique indexes (id, case number, external id) stay, so every rule they hold holds.
+/// (`GridStore.finishInterruptedArchiveLoad`). Lists stay right meanwhile, only slower, and the
+/// statistics count the cases themselves instead of the tally (`inProgress`); the unique indexes
+/// (id, case number, external id) stay, so every rule they hold holds.
+///
+/// The end is one transaction on the single writer: at a million cases it takes about 16 s, and
+/// every other write of the grid service waits behind it (peer calls to the grid service time
+/// out after 5 s meanwhile). A call that joins a load in progress keeps it open until the call
+/// ends, however slowly its client sends.
 enum ArchiveLoad {
+  static let log = Logger(label: "grid")
+
   /// The indexes and the trigger a first load drops and makes again at its end.
   static let deferredObjects = [
     "grid_case_statistics", "grid_case_on_grid_code", "grid_case_on_unit_code", "grid_case_on_report_date",
@@ -34,8 +43,7 @@ enum ArchiveLoad {
   /// no case is stored yet (dropping `deferredObjects`). Returns the call's number in the load,
   /// or nil when the cases go in one by one with their indexes, as every other write does.
   static func begin(_ db: Database) throws -> Int64? {
-    let loading = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM archive_load_schema)") ?? false
-    if !loading {
+    if try !inProgress(db) {
       guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM grid_case)") == false else { return nil }
       let names = deferredObjects.map { "'\($0)'" }.joined(separator: ", ")
       for object in try Row.fetchAll(
@@ -52,11 +60,16 @@ enum ArchiveLoad {
     return db.lastInsertedRowID
   }
 
-  /// Takes call `stream` out of the load; the last one out finishes it.
-  static func end(_ db: Database, stream: Int64) throws {
+  /// Takes call `stream` out of the load; returns whether it was the last one in it, which then
+  /// finishes the load.
+  static func leave(_ db: Database, stream: Int64) throws -> Bool {
     try db.execute(sql: "DELETE FROM archive_load_stream WHERE id = ?", arguments: [stream])
-    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM archive_load_stream)") == false else { return }
-    try finish(db)
+    return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM archive_load_stream)") == false
+  }
+
+  /// Whether a load is in progress, its cases out of the tally.
+  static func inProgress(_ db: Database) throws -> Bool {
+    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM archive_load_schema)") ?? false
   }
 
   /// Makes again what the load dropped and counts the tally again from the cases, in the
@@ -78,7 +91,9 @@ extension GridStore {
   /// Runs `load`, the storing of one ImportCases call's messages, as part of an archive load
   /// (`ArchiveLoad`): when it is the first load into a system without cases, its cases are indexed
   /// and counted once the last call taking part has ended, before this returns. Rethrows what
-  /// `load` throws; the load is ended either way, a cancelled call's too.
+  /// `load` throws; the load is ended either way, a cancelled call's too. Throws what taking the
+  /// call out of the load throws; a failure to finish the load is logged, not thrown, since the
+  /// call's cases are stored (a retry would store them twice), and is finished at the next start.
   public func loadingArchive<Answer: Sendable>(_ load: () async throws -> Answer) async throws -> Answer {
     guard let stream = try await writer.write({ db in try ArchiveLoad.begin(db) }) else { return try await load() }
     let outcome: Result<Answer, any Error>
@@ -90,7 +105,16 @@ extension GridStore {
     // A task of its own, so that a cancelled call still ends its part: a load left open would
     // keep the indexes away until the next start.
     let writer = writer
-    try await Task { try await writer.write { db in try ArchiveLoad.end(db, stream: stream) } }.value
+    try await Task {
+      guard try await writer.write({ db in try ArchiveLoad.leave(db, stream: stream) }) else { return }
+      do {
+        try await writer.write { db in try ArchiveLoad.finish(db) }
+      } catch {
+        ArchiveLoad.log.error(
+          "the archive load's indexes and tally were not made; the next start makes them",
+          metadata: ["error": "\(error)"])
+      }
+    }.value
     return try outcome.get()
   }
 

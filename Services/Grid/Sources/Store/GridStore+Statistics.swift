@@ -17,10 +17,11 @@ extension GridStore {
       "report_date", from: request.hasFromDate ? request.fromDate : nil, to: request.hasToDate ? request.toDate : nil)
     let grouping = request.groupBy
     // Without dates, and by community or street, the tally answers; by grid or compound, or
-    // over a period, the cases themselves are counted.
+    // over a period, or while an archive load keeps its cases out of the tally, the cases
+    // themselves are counted.
     let tallied = !request.hasFromDate && !request.hasToDate && [.unspecified, .community, .street].contains(grouping)
-    let count = tallied ? CaseTally.statistics : Self.statistics
     return try await writer.read { [filter] db in
+      let count = try tallied && !ArchiveLoad.inProgress(db) ? CaseTally.statistics : Self.statistics
       var response = Governance_Grid_V1_GetCaseStatisticsResponse()
       response.totals = try count(db, "''", filter)[""] ?? .init()
       guard grouping != .unspecified else { return response }

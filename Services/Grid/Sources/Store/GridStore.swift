@@ -277,7 +277,9 @@ public struct GridStore: Sendable {
         condition: Column("principal_id") != nil)
     }
     migrator.registerMigration("v14-archive-load") { db in
-      // A first load of the archive indexes its cases at its end (ArchiveLoad).
+      // A first load of the archive indexes its cases at its end (ArchiveLoad). A later migration
+      // that changes ArchiveLoad.deferredObjects or the tally's triggers runs ArchiveLoad.finish
+      // first: a load a stop cut short keeps their old statements until the next start.
       try ArchiveLoad.createTables(db)
     }
     Outbox.registerMigration(in: &migrator)
