@@ -527,12 +527,9 @@ enum AuditTime {
     let days = (milliseconds >= 0 ? milliseconds : milliseconds - 86_399_999) / 86_400_000
     let ofDay = milliseconds - days * 86_400_000
     let (year, month, day) = CalendarDate.civil(daysSinceEpoch: days)
-    func padded(_ value: Int64, _ width: Int) -> String {
-      let digits = String(value)
-      return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-    return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2)) \(padded(ofDay / 3_600_000, 2)):"
-      + "\(padded(ofDay / 60_000 % 60, 2)):\(padded(ofDay / 1000 % 60, 2)).\(padded(ofDay % 1000, 3))"
+    func pad(_ value: Int64, _ width: Int) -> String { CalendarDate.padded(value, width) }
+    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(ofDay / 3_600_000, 2)):"
+      + "\(pad(ofDay / 60_000 % 60, 2)):\(pad(ofDay / 1000 % 60, 2)).\(pad(ofDay % 1000, 3))"
   }
 }
 

@@ -66,11 +66,13 @@ public enum CalendarDate {
   /// The date as `YYYY-MM-DD`, which sorts as the calendar does: the form dates take in columns
   /// that are compared.
   public static func iso(_ date: Governance_Common_V1_Date) -> String {
-    func padded(_ value: Int32, _ width: Int) -> String {
-      let digits = String(value)
-      return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-    return "\(padded(date.year, 4))-\(padded(date.month, 2))-\(padded(date.day, 2))"
+    "\(padded(date.year, 4))-\(padded(date.month, 2))-\(padded(date.day, 2))"
+  }
+
+  /// `value`'s digits with zeros before them up to `width`.
+  static func padded(_ value: some BinaryInteger, _ width: Int) -> String {
+    let digits = String(value)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
   }
 
   /// The rule "a date is a real calendar day": INVALID_ARGUMENT naming `field` otherwise.
