@@ -11,10 +11,13 @@ public struct GatewayStore: Sendable {
   let writer: any DatabaseWriter
   /// Seals residents' numbers (GatewayStore+Residents).
   let vault: ContactVault
+  /// Reads by key on the calling thread: the API key every call of the city platform presents.
+  let inlineReads: InlineReads
 
   public init(writer: any DatabaseWriter, vault: ContactVault = .ephemeral()) {
     self.writer = writer
     self.vault = vault
+    self.inlineReads = InlineReads(writer)
   }
 
   /// Opens (and migrates) `gateway.sqlite` in the data directory, with the contact vault's key
@@ -269,7 +272,7 @@ public struct GatewayStore: Sendable {
   /// The live API key presented, or nil (unknown or revoked).
   public func apiKey(presented key: String) async throws -> APIKey? {
     let digest = Credentials.digest(key)
-    return try await writer.read { db in
+    return try await inlineReads.read { db in
       // Prepared once per connection: every call of the city platform comes through here.
       try Row.fetchOne(
         db.cachedStatement(sql: "SELECT * FROM api_key WHERE key_digest = ? AND revoked_at IS NULL"),

@@ -186,7 +186,7 @@ extension GridStore {
 
   /// The stored bytes of the case the city platform knows as `externalID`, or nil.
   public func storedCase(externalID: String) async throws -> Data? {
-    try await writer.read { db in
+    try await inlineReads.read { db in
       guard
         let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
       else { return nil }
@@ -196,7 +196,7 @@ extension GridStore {
 
   /// The stored bytes of case `id`, or nil.
   public func storedCase(id: String) async throws -> Data? {
-    try await writer.read { db in try RecordTable.fetchStored(db, GridCase.self, id: id) }
+    try await inlineReads.read { db in try RecordTable.fetchStored(db, GridCase.self, id: id) }
   }
 
   public func gridCase(id: String) async throws -> GridCase? {

@@ -14,12 +14,15 @@ public struct GridStore: Sendable {
   let files: AttachmentFiles
   /// New cases' writes, committed together when they arrive together (CreateCase under load).
   let newCases: GroupCommit
+  /// Reads of a case by its key, on the calling thread (GetCase).
+  let inlineReads: InlineReads
 
   public init(writer: any DatabaseWriter, vault: ContactVault) {
     self.writer = writer
     self.vault = vault
     self.files = AttachmentFiles(databasePath: writer.path)
     self.newCases = GroupCommit(writer: writer)
+    self.inlineReads = InlineReads(writer)
   }
 
   /// Rewrites a case's record and only the named indexed columns, in a migration: a migration
