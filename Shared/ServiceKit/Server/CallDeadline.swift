@@ -67,27 +67,21 @@ public final class ServerDrain: Sendable {
   /// Runs `work` in a child task that is cancelled when the call is abandoned: its deadline
   /// passed or its client went away. A graceful shutdown lets it finish. SQLite work cancelled
   /// this way is rolled back whole.
+  ///
+  /// The child, not the call's own task, is cancelled: a cancelled task's later writes fail
+  /// (NIO's writer throws on a cancelled task), and the call's task still has its status to
+  /// write. One `async let` child, cancelled through `AbandonableWork`, costs one task a call;
+  /// a task group racing the work against a waiting task cost three.
   func stoppingWhenAbandoned<Result: Sendable>(_ work: () async throws -> Result) async throws -> Result {
     // The child task ends before this function returns, so `work` does not outlive the call.
     try await withoutActuallyEscaping(work) { work in
-      let abandoned = AsyncStream<Void>.makeStream()
       let transferred = TransferredWork(work: work)
+      let abandonable = AbandonableWork()
       return try await withRPCCancellationHandler {
-        try await withThrowingTaskGroup(of: Result?.self) { group in
-          group.addTask {
-            for await _ in abandoned.stream {}
-            return nil
-          }
-          group.addTask { try await transferred.work() }
-          guard let first = try await group.next(), let result = first else {
-            group.cancelAll()
-            throw CancellationError()
-          }
-          abandoned.continuation.finish()
-          return result
-        }
+        async let result = abandonable.run { try await transferred.work() }
+        return try await result
       } onCancelRPC: { [self] in
-        if !isDraining { abandoned.continuation.finish() }
+        if !isDraining { abandonable.abandon() }
       }
     }
   }
@@ -96,6 +90,48 @@ public final class ServerDrain: Sendable {
 /// A call's work handed to the child task that runs it; it never runs anywhere else.
 private struct TransferredWork<Result>: @unchecked Sendable {
   let work: () async throws -> Result
+}
+
+/// The child task running a call's work, which grpc-swift's cancellation handler cancels.
+///
+/// The handler may run on any thread, and after the work has ended (grpc-swift calls handlers
+/// outside its own lock). The task is held only while it runs, and cancelled under the same
+/// lock that clears it before it ends, so a cancel never reaches a task that has finished.
+final class AbandonableWork: Sendable {
+  /// A task's handle, sent across threads only under the lock: cancelling a task is safe from any
+  /// thread while it runs, which the lock guarantees.
+  private struct Running: @unchecked Sendable {
+    let task: UnsafeCurrentTask
+  }
+
+  private struct State {
+    var running: Running?
+    var abandoned = false
+  }
+
+  private let state = Mutex(State())
+
+  /// Runs `work` on the current task, cancelled by `abandon()` while it runs; throws
+  /// `CancellationError` without running it when the call was abandoned first.
+  func run<Result>(_ work: () async throws -> Result) async throws -> Result {
+    let running = withUnsafeCurrentTask { task in task.map(Running.init) }
+    let started = state.withLock { state in
+      guard !state.abandoned else { return false }
+      state.running = running
+      return true
+    }
+    guard started else { throw CancellationError() }
+    defer { state.withLock { $0.running = nil } }
+    return try await work()
+  }
+
+  /// Cancels the work if it runs, and the work not yet started.
+  func abandon() {
+    state.withLock { state in
+      state.abandoned = true
+      state.running?.task.cancel()
+    }
+  }
 }
 
 /// Gives every call to a peer no more time than the call being served has left: the peer's
