@@ -36,6 +36,7 @@ struct GatewayCommand: AsyncParsableCommand {
     GovernanceMetrics.bootstrap()
     var logger = Logger(label: "gateway")
     logger[metadataKey: "service"] = "gateway"
+    EventLoopExecutor.install(logger: logger)
     do {
       let map = try MapSettings.resolve(
         tileURL: mapTileURL, tileAttribution: mapTileAttribution, tileDatum: mapTileDatum,

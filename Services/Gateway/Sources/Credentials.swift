@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import HummingbirdBcrypt
+import NIOPosix
 import ServiceKit
 
 /// The rules of signing in: passwords, lockout, second factors, sessions and API keys.
@@ -16,6 +18,30 @@ public enum Credentials {
   public static let minimumPasswordLength = 12
   /// Bcrypt's work factor: slow enough to make guessing dear, quick enough to sign in.
   public static let passwordHashCost: UInt8 = 11
+
+  /// A password's bcrypt hash at `passwordHashCost`, computed on NIO's thread pool: a hash takes
+  /// about a tenth of a second of CPU, which on the event loops that run the gateway's tasks
+  /// (`EventLoopExecutor`) would hold up every connection of the loop. Throws when the pool has
+  /// stopped (the gateway shutting down).
+  static func hashPassword(_ password: String) async throws -> String {
+    try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: passwordHashCost) }
+  }
+
+  /// Whether `password` matches the bcrypt `hash`, checked on NIO's thread pool (`hashPassword`).
+  /// With no hash (no such user) it is checked against a decoy and is false: the same work as a
+  /// real check, so the answer's time does not tell who exists.
+  static func passwordMatches(_ password: String, hash: String?) async throws -> Bool {
+    try await NIOThreadPool.singleton.runIfActive {
+      guard let hash else {
+        _ = Bcrypt.verify(password, hash: decoyHash)
+        return false
+      }
+      return Bcrypt.verify(password, hash: hash)
+    }
+  }
+
+  /// The hash of a password nobody has, made once.
+  private static let decoyHash = Bcrypt.hash(randomToken(), cost: passwordHashCost)
 
   /// The rule "administrators and auditors sign in with a second factor (TOTP)", as China's
   /// classified protection level 3 asks for combined authentication.

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import HummingbirdBcrypt
 import Logging
 import ServiceKit
 
@@ -97,7 +96,7 @@ public struct GatewayStore: Sendable {
     try Credentials.checkPassword(password)
     try Credentials.checkScope(scope)
     let secret = Credentials.needsSecondFactor(role) ? SecondFactor.newSecret() : nil
-    let hash = Bcrypt.hash(password, cost: Credentials.passwordHashCost)
+    let hash = try await Credentials.hashPassword(password)
     try await writer.write { db in
       guard
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE username = ?)", arguments: [name]) == false
@@ -135,9 +134,6 @@ public struct GatewayStore: Sendable {
     return secret
   }
 
-  /// A hash to check unknown usernames against, so that they cost what a real check costs.
-  static let decoyHash = Bcrypt.hash(Credentials.randomToken(), cost: Credentials.passwordHashCost)
-
   public enum SignIn: Sendable, Equatable {
     case signedIn(User)
     case refused(String)
@@ -153,15 +149,14 @@ public struct GatewayStore: Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM user WHERE username = ?", arguments: [username])
       })
     else {
-      // Spend the same work as a real check, so the answer time does not tell who exists.
-      _ = Bcrypt.verify(password, hash: Self.decoyHash)
+      _ = try await Credentials.passwordMatches(password, hash: nil)
       return .refused("wrong username or password")
     }
     if let locked: Date = row["locked_until"], locked > time { return .locked(until: locked) }
     let role = Role(rawValue: row["role"]) ?? .community
     let scope: String = row["scope"]
     let secret: String? = row["totp_secret"]
-    let passwordOK = Bcrypt.verify(password, hash: row["password_hash"])
+    let passwordOK = try await Credentials.passwordMatches(password, hash: row["password_hash"])
     let factorOK = secret.map { Credentials.checkSecondFactor(secondFactor, secret: $0, at: time) } ?? true
     return try await writer.write { db in
       if passwordOK && factorOK {

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceKit
 import SwiftProtobuf
 import Synchronization
@@ -165,7 +166,10 @@ struct ExportController: Sendable {
             page = try await upcoming.value
           }
           file = directory.appendingPathComponent("export.xlsx")
-          try workbook.finish(to: file)
+          // Zipping a city's sheets takes seconds: on NIO's thread pool, off the event loops that
+          // run the gateway's tasks (EventLoopExecutor).
+          let finishing = HandedOver(workbook)
+          try await NIOThreadPool.singleton.runIfActive { [file] in try finishing.value.finish(to: file) }
         } catch {
           await audit(count, ConnectError(error).connect.name)
           throw error

@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import GovernanceAPI
 import Logging
+import NIOPosix
 import ServiceKit
 import ServiceLifecycle
 import SwiftProtobuf
@@ -66,7 +67,11 @@ public struct ImportRunner: Service {
       let reader: SpreadsheetReader
       let rows: RegisterRows
       do {
-        reader = try SpreadsheetReader.open(URL(fileURLWithPath: source.path))
+        // Opening reads the workbook's shared strings whole: on NIO's thread pool (HandedOver).
+        let path = source.path
+        reader = try await NIOThreadPool.singleton.runIfActive {
+          HandedOver(try SpreadsheetReader.open(URL(fileURLWithPath: path)))
+        }.value
         rows = try RegisterRows(template: template, header: reader.header, words: words)
       } catch let error as SpreadsheetError {
         throw ImportFileError.spreadsheet(error)
