@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 
 @testable import ServiceKit
@@ -140,5 +141,36 @@ struct InlineReadsTests {
     let reads = InlineReads(queue)
     #expect(try await reads.read { db in try Int.fetchOne(db, sql: "SELECT number FROM note") } == 3)
     #expect(reads.openedConnections == 0)
+  }
+
+  @Test("a read past its steps on the calling thread is done again through the pool, and answers the same")
+  func boundedReadFallsBack() async throws {
+    let (pool, directory) = try Self.pool()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try await pool.write { db in
+      for number in 1...5_000 {
+        try db.execute(sql: "INSERT INTO note (number, text) VALUES (?, ?)", arguments: [number, "n\(number % 7)"])
+      }
+    }
+    let reads = InlineReads(pool, connections: 1)
+    let runs = Mutex(0)
+    // A scan of 5,000 rows takes far more than 1,000 steps: stopped inline, answered by the pool.
+    let scanned = try await reads.read(steps: 1_000) { db in
+      runs.withLock { $0 += 1 }
+      return try Int.fetchOne(db, sql: "SELECT count(*) FROM note WHERE text = 'n3'")
+    }
+    #expect(scanned == 714)
+    #expect(runs.withLock { $0 } == 2)
+    // A read by key fits its steps: it runs once, and the connection has no handler left behind.
+    runs.withLock { $0 = 0 }
+    let keyed = try await reads.read(steps: 1_000) { db in
+      runs.withLock { $0 += 1 }
+      return try Self.text(db, 42)
+    }
+    #expect(keyed == "n0")
+    #expect(runs.withLock { $0 } == 1)
+    let whole = try await reads.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM note WHERE text = 'n3'") }
+    #expect(whole == 714)
+    #expect(reads.openedConnections == 1)
   }
 }

@@ -247,26 +247,32 @@ extension RecordTable {
     let direction = order.descending ? " DESC" : ""
     let orderClause =
       sortsByColumn ? "\(order.column) IS NULL, \(order.column)\(direction), id\(direction)" : "id\(direction)"
-    let rows = try Row.fetchAll(
-      db,
+    // Prepared once per connection and shape of filter (the values are arguments), and read by
+    // column number from a cursor: preparing the statement and copying each row, names and all,
+    // were a fifth of ListCases' time on the database (docs/PERFORMANCE.md, eighth round).
+    let statement = try db.cachedStatement(
       sql: """
         SELECT id, \(sortsByColumn ? order.column : "NULL") AS sort_value, record FROM \(name) \(whereClause) \
         ORDER BY \(orderClause) LIMIT ?
-        """,
-      arguments: StatementArguments(arguments))
+        """)
+    let rows = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
     // A page ends at its size or once its stored records reach `maximumBytes`, whichever comes
-    // first (at least one record), so no answer nears the 4 MiB message limit.
+    // first (at least one record), so no answer nears the 4 MiB message limit. A row read past
+    // the page's end means another page follows, after the page's last record.
     var records: [Data] = []
     var bytes = 0
-    for row in rows.prefix(page.size) {
-      let stored: Data = row["record"]
-      guard PageRequest.takes(stored.count, after: bytes, count: records.count) else { break }
+    var last: (id: String, value: DatabaseValue)?
+    while let row = try rows.next() {
+      let stored: Data = row[2]
+      guard records.count < page.size, PageRequest.takes(stored.count, after: bytes, count: records.count) else {
+        guard let last else { break }
+        return (records, PageRequest.token(after: last.id, in: order, value: last.value))
+      }
       bytes += stored.count
       records.append(stored)
+      last = (row[0], row[1])
     }
-    guard rows.count > records.count else { return (records, "") }
-    let last = rows[records.count - 1]
-    return (records, PageRequest.token(after: last["id"], in: order, value: last["sort_value"]))
+    return (records, "")
   }
 }
 

@@ -262,7 +262,9 @@ extension GridStore {
     filter.add("case_number GLOB ?", request.caseNumber + "*", when: !request.caseNumber.isEmpty)
     let order = try ListOrder(
       request.orderBy, fields: ["case_number": "case_number", "deadline": "deadline", "priority": "priority"])
-    let (cases, next) = try await writer.read { [filter] db in
+    // A page read by an index takes a few thousand steps; one whose filters make SQLite scan
+    // goes to the pool's readers rather than hold a cooperative thread.
+    let (cases, next) = try await inlineReads.read(steps: InlineReads.listSteps) { [filter] db in
       try RecordTable.listStored(db, GridCase.self, filter: filter, page: page, order: order)
     }
     var answer = ProtobufWriter(capacity: cases.reduce(next.utf8.count + 8) { $0 + $1.count + 6 })
