@@ -12,16 +12,7 @@ struct GroupCommitTests {
   }
 
   static func pool() throws -> (DatabasePool, URL) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-    var migrator = DatabaseMigrator()
-    migrator.registerMigration("v1-note") { db in
-      try db.create(table: "note") { table in
-        table.primaryKey("number", .integer)
-      }
-    }
-    let pool = try GovernanceDatabase.openPool(
-      path: directory.appendingPathComponent("notes.sqlite").path, migrator: migrator, logger: Logger(label: "test"))
-    return (pool, directory)
+    try TemporaryPool.open { table in table.primaryKey("number", .integer) }
   }
 
   @Test("a write that fails in a group rolls back only itself")

@@ -11,17 +11,10 @@ struct InlineReadsTests {
   struct Refused: Error {}
 
   static func pool() throws -> (DatabasePool, URL) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-    var migrator = DatabaseMigrator()
-    migrator.registerMigration("v1-note") { db in
-      try db.create(table: "note") { table in
-        table.primaryKey("number", .integer)
-        table.column("text", .text).notNull()
-      }
+    try TemporaryPool.open { table in
+      table.primaryKey("number", .integer)
+      table.column("text", .text).notNull()
     }
-    let pool = try GovernanceDatabase.openPool(
-      path: directory.appendingPathComponent("notes.sqlite").path, migrator: migrator, logger: Logger(label: "test"))
-    return (pool, directory)
   }
 
   static func text(_ db: Database, _ number: Int) throws -> String? {
