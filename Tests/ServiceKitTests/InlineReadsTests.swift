@@ -92,6 +92,7 @@ struct InlineReadsTests {
     }
     #expect(try await reads.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM note") } == 0)
     #expect(reads.openedConnections == 1)
+    #expect(reads.idleConnections == 1)
   }
 
   @Test("an inline connection cannot write")
@@ -165,5 +166,29 @@ struct InlineReadsTests {
     let whole = try await reads.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM note WHERE text = 'n3'") }
     #expect(whole == 714)
     #expect(reads.openedConnections == 1)
+    #expect(reads.idleConnections == 1)
+  }
+
+  @Test("a cached statement read many times within its steps is never stopped")
+  func cachedStatementKeepsItsBound() async throws {
+    let (pool, directory) = try Self.pool()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try await pool.write { db in
+      for number in 1...300 {
+        try db.execute(sql: "INSERT INTO note (number, text) VALUES (?, ?)", arguments: [number, "n\(number)"])
+      }
+    }
+    let reads = InlineReads(pool, connections: 1)
+    let runs = Mutex(0)
+    // Each read takes a few thousand steps of one cached statement: 200 of them pass 5,000 steps
+    // hundreds of times over in the statement's lifetime count, and none may be stopped for it.
+    for _ in 0..<200 {
+      let count = try await reads.read(steps: 5_000) { db in
+        runs.withLock { $0 += 1 }
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM note WHERE text GLOB 'n1*'"))
+      }
+      #expect(count == 111)
+    }
+    #expect(runs.withLock { $0 } == 200)
   }
 }

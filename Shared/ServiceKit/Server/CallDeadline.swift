@@ -79,7 +79,16 @@ public final class ServerDrain: Sendable {
       let abandonable = AbandonableWork()
       return try await withRPCCancellationHandler {
         async let result = abandonable.run { try await transferred.work() }
-        return try await result
+        // An abandoned call ends cancelled, whatever its work answered once cancelled (a peer's
+        // UNAVAILABLE, or a result of work that did not look).
+        do {
+          let value = try await result
+          if abandonable.wasAbandoned { throw CancellationError() }
+          return value
+        } catch {
+          if abandonable.wasAbandoned { throw CancellationError() }
+          throw error
+        }
       } onCancelRPC: { [self] in
         if !isDraining { abandonable.abandon() }
       }
@@ -124,6 +133,9 @@ final class AbandonableWork: Sendable {
     defer { state.withLock { $0.running = nil } }
     return try await work()
   }
+
+  /// Whether `abandon()` was called.
+  var wasAbandoned: Bool { state.withLock { $0.abandoned } }
 
   /// Cancels the work if it runs, and the work not yet started.
   func abandon() {

@@ -4,26 +4,31 @@ import NIOCore
 import NIOPosix
 
 /// Swift concurrency's tasks run on the process's NIO event loops, the threads that read and
-/// write the connections, instead of on a pool of their own: the gateway's choice.
+/// write the connections, instead of on a pool of their own: the gateway's option, off unless
+/// `GOVERNANCE_CONCURRENCY_EXECUTOR=event-loops`.
 ///
 /// A call through the gateway crosses from the HTTP/1.1 connection's event loop to the pool (the
 /// handler), to the HTTP/2 connection's event loop (the service), and back twice, each hop a
 /// wake-up of another thread. With the event loops as the global executor a job enqueued from an
-/// event loop stays on it. Measured on a town (h2load, Connect JSON GetCase, 16 connections, two
-/// rounds each, alternated): the gateway's CPU a call 640–779 µs → 553–559 µs, the grid
-/// service's for those calls 458–539 µs → 394–412 µs, 963–1,507 → 1,661–1,743 calls/s
+/// event loop stays on it (a task waking from `Task.sleep` still resumes on Swift's pool: NIO
+/// replaces only the ordinary enqueue). Measured on a town (h2load, Connect JSON GetCase, 16
+/// connections, alternated rounds), the gateway's CPU a call fell from 640–779 µs to 426–515 µs;
+/// on a fresh city from 623–727 µs to 533–657 µs, its calls a second within the noise
 /// (docs/PERFORMANCE.md, eighth round). The domain services keep Swift's pool: there GetCase
-/// straight over gRPC, 64 calls in flight on 4 connections, cost more on the event loops
-/// (277–332 µs a call against 196–249 µs), the handlers then sharing each connection's thread.
+/// straight over gRPC, 64 calls in flight on 4 connections, cost more on the event loops (277–332
+/// µs a call against 196–249 µs).
 ///
-/// The price: a task that computes without awaiting holds up the connections of its event loop,
-/// where before it held up one pool thread. The gateway's long work (exports, imports) awaits
-/// page by page; its reads on the calling thread are by key (`InlineReads`).
+/// Off by default for what it risks: a task that computes without awaiting holds up every
+/// connection of its event loop (a grid worker's alarm stream among them), where on the pool it
+/// holds up one pool thread. Bcrypt, an XLSX export's zipping and opening an imported workbook
+/// run on NIO's thread pool; a whole-city map layer's GeoJSON, an import's problems workbook and
+/// an import's resumption (rows read up to where it stopped) still compute on the calling task.
 public enum EventLoopExecutor {
-  /// Installs NIO's singleton event loop group as the global executor, once per process, before
-  /// the servers start; `GOVERNANCE_CONCURRENCY_EXECUTOR=pool` keeps Swift's own pool. Logs which.
+  /// Installs NIO's singleton event loop group as the global executor when
+  /// `GOVERNANCE_CONCURRENCY_EXECUTOR=event-loops`, once per process, before the servers start;
+  /// logs which executor runs the tasks.
   public static func install(logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) {
-    guard environment["GOVERNANCE_CONCURRENCY_EXECUTOR"] != "pool" else {
+    guard environment["GOVERNANCE_CONCURRENCY_EXECUTOR"] == "event-loops" else {
       logger.info("concurrency executor", metadata: ["executor": "Swift's global pool"])
       return
     }

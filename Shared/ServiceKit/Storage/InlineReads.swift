@@ -1,9 +1,11 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import Synchronization
 
-/// Reads of one record by its key, done on the calling task's own thread with a read-only
-/// connection of their own instead of on GRDB's reader queues.
+/// Short reads (a record by its key, a page of a list within a bound of steps) done on the
+/// calling task's own thread with read-only connections of their own instead of on GRDB's reader
+/// queues.
 ///
 /// An `await`ed `DatabasePool.read` goes to the pool's semaphore queue, then to a reader's
 /// queue, then back to a cooperative thread: under h2load's GetCase the grid service spent
@@ -17,13 +19,17 @@ import Synchronization
 /// synchronous read tried in the fourth round did, with Swift's pool of one thread a core;
 /// `InlineReadsTests` and `ConcurrentReadsTests` run hundreds of reads at once).
 ///
-/// Only for reads bounded by a key, which take microseconds: a scan on a cooperative thread would
-/// keep every other call of the process off that thread while it runs.
+/// Only for reads that take microseconds: `read(_:)` for a read by key, `read(steps:_:)` for one
+/// whose cost no key bounds. A scan on a cooperative thread would keep every other call of the
+/// process off that thread while it runs.
+///
+/// The connections keep GRDB's statement cache across schema changes made by other connections:
+/// SQLite prepares a changed statement again, but a cached `SELECT *` keeps its old columns, so
+/// reads here name their columns (migrations run before the service serves).
 public final class InlineReads: Sendable {
-  /// Connections opened at most (opened as reads first need them): one per cooperative thread
-  /// is all that can read at once, and one more covers a read that finds the others taken
-  /// between two of its own.
-  public static let defaultConnections = 3
+  /// Connections opened at most (opened as reads first need them): Swift's pool has a thread a
+  /// core, and one read at a time runs on each.
+  public static let defaultConnections = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// The steps a page of a list may take on the calling thread (`read(steps:_:)`). On a town, a
   /// page of 50 cases of a district read in id order took 500 to 1,000 steps (79 µs warm); a
@@ -33,7 +39,8 @@ public final class InlineReads: Sendable {
   private struct Connections {
     var idle: [DatabaseQueue] = []
     var opened = 0
-    /// Set when a connection could not be opened: every read then goes through the pool.
+    /// Set when a connection could not be opened (the file gone, no file handles left): every
+    /// read then goes through the pool, whose own errors say what is wrong.
     var unavailable = false
   }
 
@@ -60,9 +67,10 @@ public final class InlineReads: Sendable {
   }
 
   /// Runs `value` as `read(_:)` does, for a read whose cost no key bounds (a filtered page of a
-  /// list): on this thread it may take at most `steps` of SQLite's virtual machine instructions
+  /// list): on this thread it may take about `steps` of SQLite's virtual machine instructions
   /// (its progress handler stops it there), and a read stopped is done again through the pool.
-  /// `value` may thus run twice, so it must only read.
+  /// `value` may thus run twice, so it must only read, and it must let SQLite's errors through
+  /// (no `try?`): the stop is one of them.
   public func read<T: Sendable>(
     steps: Int32, _ value: @escaping @Sendable (Database) throws -> T
   ) async throws -> T {
@@ -75,8 +83,9 @@ public final class InlineReads: Sendable {
     }
   }
 
-  /// How many connections are open now (for tests).
+  /// How many connections are open now, and how many of them idle (for tests).
   var openedConnections: Int { connections.withLock { $0.opened } }
+  var idleConnections: Int { connections.withLock { $0.idle.count } }
 
   /// An idle connection, a new one while fewer than `limit` are open, or nil.
   private func take() -> DatabaseQueue? {
@@ -109,15 +118,30 @@ public final class InlineReads: Sendable {
     try connection.read(value)
   }
 
-  /// The synchronous read with SQLite's progress handler set to stop it after `steps` instructions.
+  /// SQLite calls the progress handler every this many instructions of a statement.
+  static let stepsBetweenChecks: Int32 = 1_000
+
+  /// The synchronous read with SQLite's progress handler set to stop it after about `steps`
+  /// instructions. The handler counts its own calls: SQLite times them from the statement's
+  /// lifetime count of steps, which a cached statement carries from one read to the next, so
+  /// handing it `steps` itself would stop a short read that happened to cross a multiple of it.
   private static func read<T>(_ value: (Database) throws -> T, on connection: DatabaseQueue, steps: Int32) throws
     -> T
   {
     try connection.read { db in
-      // Called every `steps` instructions; a non-zero answer interrupts the statement.
-      sqlite3_progress_handler(db.sqliteConnection, steps, { _ in 1 }, nil)
-      defer { sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil) }
-      return try value(db)
+      var checksLeft = max(1, steps / stepsBetweenChecks)
+      return try withUnsafeMutablePointer(to: &checksLeft) { checks in
+        sqlite3_progress_handler(
+          db.sqliteConnection, stepsBetweenChecks,
+          { context in
+            // A non-zero answer interrupts the statement.
+            guard let checks = context?.assumingMemoryBound(to: Int32.self) else { return 1 }
+            checks.pointee -= 1
+            return checks.pointee < 0 ? 1 : 0
+          }, checks)
+        defer { sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil) }
+        return try value(db)
+      }
     }
   }
 }

@@ -219,6 +219,10 @@ extension RecordTable {
     try listStored(db, from: Record.table, filter: filter, page: page, order: order, idPrefix: Record.idPrefix)
   }
 
+  /// The most arguments a list's statement has and is still kept prepared (`listStored`): every
+  /// filter of the services' lists together takes fewer, unless one repeats values.
+  static let cachedListArguments = 24
+
   @usableFromInline
   static func listStored(
     _ db: Database, from name: String, filter: RecordFilter, page: PageRequest, order: ListOrder, idPrefix: String?
@@ -249,12 +253,15 @@ extension RecordTable {
       sortsByColumn ? "\(order.column) IS NULL, \(order.column)\(direction), id\(direction)" : "id\(direction)"
     // Prepared once per connection and shape of filter (the values are arguments), and read by
     // column number from a cursor: preparing the statement and copying each row, names and all,
-    // were a fifth of ListCases' time on the database (docs/PERFORMANCE.md, eighth round).
-    let statement = try db.cachedStatement(
-      sql: """
-        SELECT id, \(sortsByColumn ? order.column : "NULL") AS sort_value, record FROM \(name) \(whereClause) \
-        ORDER BY \(orderClause) LIMIT ?
-        """)
+    // were a fifth of ListCases' time on the database (docs/PERFORMANCE.md, eighth round). A
+    // filter with many values (an IN list a caller may repeat at will) is prepared afresh, so that
+    // no caller can fill the cache with shapes.
+    let sql = """
+      SELECT id, \(sortsByColumn ? order.column : "NULL") AS sort_value, record FROM \(name) \(whereClause) \
+      ORDER BY \(orderClause) LIMIT ?
+      """
+    let statement =
+      arguments.count <= Self.cachedListArguments ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
     let rows = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
     // A page ends at its size or once its stored records reach `maximumBytes`, whichever comes
     // first (at least one record), so no answer nears the 4 MiB message limit. A row read past
@@ -263,8 +270,12 @@ extension RecordTable {
     var bytes = 0
     var last: (id: String, value: DatabaseValue)?
     while let row = try rows.next() {
+      guard records.count < page.size else {
+        guard let last else { break }
+        return (records, PageRequest.token(after: last.id, in: order, value: last.value))
+      }
       let stored: Data = row[2]
-      guard records.count < page.size, PageRequest.takes(stored.count, after: bytes, count: records.count) else {
+      guard PageRequest.takes(stored.count, after: bytes, count: records.count) else {
         guard let last else { break }
         return (records, PageRequest.token(after: last.id, in: order, value: last.value))
       }

@@ -14,7 +14,7 @@ public struct GridStore: Sendable {
   let files: AttachmentFiles
   /// New cases' writes, committed together when they arrive together (CreateCase under load).
   let newCases: GroupCommit
-  /// Reads of a case by its key, on the calling thread (GetCase).
+  /// Reads on the calling thread: a case by its key (GetCase) and a page of cases (ListCases).
   let inlineReads: InlineReads
 
   public init(writer: any DatabaseWriter, vault: ContactVault) {
