@@ -94,15 +94,17 @@ public enum Outbox {
   public static func append(_ db: Database, _ entry: Entry, at time: Date) throws -> Bool {
     let millisecond = Int64(time.timeIntervalSince1970 * 1000)
     if let key = entry.onceKey {
-      try db.execute(
-        sql: "INSERT OR IGNORE INTO outbox_once (once_key, created_at) VALUES (?, ?)", arguments: [key, millisecond])
+      try db.cachedStatement(sql: "INSERT OR IGNORE INTO outbox_once (once_key, created_at) VALUES (?, ?)")
+        .execute(arguments: [key, millisecond])
       guard db.changesCount > 0 else { return false }
     }
-    try db.execute(
+    // Every change appends here: its statement is prepared once per connection.
+    try db.cachedStatement(
       sql: """
         INSERT INTO outbox_event (kind, record, division_code, recipient, occurred_at, data_json, urgent, traceparent)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """,
+        """
+    ).execute(
       arguments: [
         entry.kind, entry.record, entry.divisionCode, entry.recipient, millisecond, entry.dataJSON, entry.urgent,
         entry.traceparent,

@@ -18,11 +18,13 @@ import NIOPosix
 /// straight over gRPC, 64 calls in flight on 4 connections, cost more on the event loops (277–332
 /// µs a call against 196–249 µs).
 ///
-/// Off by default for what it risks: a task that computes without awaiting holds up every
-/// connection of its event loop (a grid worker's alarm stream among them), where on the pool it
-/// holds up one pool thread. Bcrypt, an XLSX export's zipping and opening an imported workbook
-/// run on NIO's thread pool; a whole-city map layer's GeoJSON, an import's problems workbook and
-/// an import's resumption (rows read up to where it stopped) still compute on the calling task.
+/// Off by default. Its risk: a task that computes without awaiting holds up every connection of
+/// its event loop (a grid worker's alarm stream among them), where on the pool it holds up one
+/// pool thread. The gateway's long work runs on NIO's thread pool for that reason: bcrypt, an XLSX
+/// export's zipping, opening an imported workbook and reading its rows a batch at a time, a map
+/// layer's GeoJSON, an import's problems workbook and the monthly report's workbook. Its gain did
+/// not show again: on a town measured on 2026-12-02, alternated three times, the gateway's CPU a
+/// relayed GetCase was 457–676 µs on the pool and 479–688 µs on the event loops.
 public enum EventLoopExecutor {
   /// Installs NIO's singleton event loop group as the global executor when
   /// `GOVERNANCE_CONCURRENCY_EXECUTOR=event-loops`, once per process, before the servers start;

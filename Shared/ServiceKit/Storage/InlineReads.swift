@@ -19,7 +19,7 @@ import Synchronization
 /// synchronous read tried in the fourth round did, with Swift's pool of one thread a core;
 /// `InlineReadsTests` and `ConcurrentReadsTests` run hundreds of reads at once).
 ///
-/// Only for reads that take microseconds: `read(_:)` for a read by key, `read(steps:_:)` for one
+/// Only for reads that take microseconds: `read(_:)` for a read by key, and with `steps` for one
 /// whose cost no key bounds. A scan on a cooperative thread would keep every other call of the
 /// process off that thread while it runs.
 ///
@@ -60,25 +60,20 @@ public final class InlineReads: Sendable {
 
   /// Runs `value` in a read-only transaction, on this thread with an idle connection, or through
   /// the pool when none is idle. Throws what `value` or SQLite throws.
-  public func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    guard let connection = take() else { return try await reader.read(value) }
-    defer { connections.withLock { $0.idle.append(connection) } }
-    return try Self.read(value, on: connection)
-  }
-
-  /// Runs `value` as `read(_:)` does, for a read whose cost no key bounds (a filtered page of a
-  /// list): on this thread it may take about `steps` of SQLite's virtual machine instructions
-  /// (its progress handler stops it there), and a read stopped is done again through the pool.
-  /// `value` may thus run twice, so it must only read, and it must let SQLite's errors through
-  /// (no `try?`): the stop is one of them.
+  ///
+  /// - Parameter steps: nil for a read by key; for a read whose cost no key bounds (a filtered
+  ///   page of a list), about how many of SQLite's virtual machine instructions it may take on
+  ///   this thread (its progress handler stops it there), a read stopped being done again
+  ///   through the pool. `value` may then run twice, so it must only read, and it must let
+  ///   SQLite's errors through (no `try?`): the stop is one of them.
   public func read<T: Sendable>(
-    steps: Int32, _ value: @escaping @Sendable (Database) throws -> T
+    steps: Int32? = nil, _ value: @escaping @Sendable (Database) throws -> T
   ) async throws -> T {
     guard let connection = take() else { return try await reader.read(value) }
     do {
       defer { connections.withLock { $0.idle.append(connection) } }
       return try Self.read(value, on: connection, steps: steps)
-    } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+    } catch let error as DatabaseError where steps != nil && error.resultCode == .SQLITE_INTERRUPT {
       return try await reader.read(value)
     }
   }
@@ -112,23 +107,20 @@ public final class InlineReads: Sendable {
     }
   }
 
-  /// The synchronous read, outside any `async` function so that GRDB's blocking overload is the
-  /// one called; the connection is idle, so its serial queue runs the block on this thread.
-  private static func read<T>(_ value: (Database) throws -> T, on connection: DatabaseQueue) throws -> T {
-    try connection.read(value)
-  }
-
   /// SQLite calls the progress handler every this many instructions of a statement.
   static let stepsBetweenChecks: Int32 = 1_000
 
-  /// The synchronous read with SQLite's progress handler set to stop it after about `steps`
-  /// instructions. The handler counts its own calls: SQLite times them from the statement's
-  /// lifetime count of steps, which a cached statement carries from one read to the next, so
-  /// handing it `steps` itself would stop a short read that happened to cross a multiple of it.
-  private static func read<T>(_ value: (Database) throws -> T, on connection: DatabaseQueue, steps: Int32) throws
+  /// The synchronous read, outside any `async` function so that GRDB's blocking overload is the
+  /// one called; the connection is idle, so its serial queue runs the block on this thread.
+  /// With `steps`, SQLite's progress handler stops it after about that many instructions. The
+  /// handler counts its own calls: SQLite times them from the statement's lifetime count of
+  /// steps, which a cached statement carries from one read to the next, so handing it `steps`
+  /// itself would stop a short read that happened to cross a multiple of it.
+  private static func read<T>(_ value: (Database) throws -> T, on connection: DatabaseQueue, steps: Int32?) throws
     -> T
   {
     try connection.read { db in
+      guard let steps else { return try value(db) }
       var checksLeft = max(1, steps / stepsBetweenChecks)
       return try withUnsafeMutablePointer(to: &checksLeft) { checks in
         sqlite3_progress_handler(

@@ -182,7 +182,7 @@ extension RecordTable {
     if let code = pairs.first(where: { $0.key == "division_code" })?.value as? String {
       try Jurisdiction.checkWritable(code, by: principal)
       if let current = try String.fetchOne(
-        db, sql: "SELECT division_code FROM \(name) WHERE id = ?", arguments: [stored.id])
+        db.cachedStatement(sql: "SELECT division_code FROM \(name) WHERE id = ?"), arguments: [stored.id])
       {
         try Jurisdiction.checkWritable(current, by: principal)
       }
@@ -191,7 +191,9 @@ extension RecordTable {
       .joined(separator: ", ")
     var values: [(any DatabaseValueConvertible)?] = pairs.map(\.value)
     values += [try StoredMessage.encode(stored), time, principal.description, stored.id]
-    try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE id = ?", arguments: StatementArguments(values))
+    // One statement a table and set of columns, a few in all: prepared once per connection.
+    try db.cachedStatement(sql: "UPDATE \(name) SET \(assignments) WHERE id = ?")
+      .execute(arguments: StatementArguments(values))
     guard db.changesCount == 1 else {
       throw DomainError.notFound(resource: RuleText(verbatim: resource), id: stored.id)
     }

@@ -288,7 +288,7 @@ struct ImportController: Sendable {
   func problems(_ job: ImportJob, request: Request) async throws -> Response {
     let format = try ConnectController.formValue("format", in: request).map { String(decoding: $0, as: UTF8.self) }
     let header = ["行号", "列", "问题", "填写的值"]
-    func cells(_ problem: ImportProblem) -> [SpreadsheetCell] {
+    let cells: @Sendable (ImportProblem) -> [SpreadsheetCell] = { problem in
       [.integer(Int64(problem.row)), .text(problem.column), .text(problem.rule), .text(problem.value)]
     }
     let name = "\(job.filename)-问题清单"
@@ -309,18 +309,25 @@ struct ImportController: Sendable {
     case "xlsx":
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("problems-\(UUID().uuidString)")
       defer { try? FileManager.default.removeItem(at: folder) }
-      let workbook = try XLSXWriter(directory: folder.appendingPathComponent("parts"))
-      try workbook.startSheet(name: "问题清单", header: header, widths: [8, 18, 60, 30])
+      // Each page's rows are written, and the workbook zipped, on NIO's thread pool, off the
+      // event loops (HandedOver: one thread at a time).
+      let workbook = HandedOver(try XLSXWriter(directory: folder.appendingPathComponent("parts")))
+      try workbook.value.startSheet(name: "问题清单", header: header, widths: [8, 18, 60, 30])
       var after = 0
       while true {
         let page = try await store.importProblems(id: job.id, afterRow: after)
-        for problem in page { try workbook.append(cells(problem)) }
+        try await NIOThreadPool.singleton.runIfActive {
+          for problem in page { try workbook.value.append(cells(problem)) }
+        }
         guard let last = page.last, page.count == 10_000 else { break }
         after = last.row
       }
       let file = folder.appendingPathComponent("problems.xlsx")
-      try workbook.finish(to: file)
-      return download(try Data(contentsOf: file), name: "\(name).xlsx", type: ExportController.Format.xlsx.contentType)
+      let data = try await NIOThreadPool.singleton.runIfActive {
+        try workbook.value.finish(to: file)
+        return try Data(contentsOf: file)
+      }
+      return download(data, name: "\(name).xlsx", type: ExportController.Format.xlsx.contentType)
     default:
       throw ConnectError(.invalidArgument, "format must be xlsx, csv or json")
     }

@@ -76,38 +76,38 @@ public struct ImportRunner: Service {
       } catch let error as SpreadsheetError {
         throw ImportFileError.spreadsheet(error)
       }
-      var batch: [[String: Any]] = []
-      var problems: [ImportProblem] = []
-      var read = 0
-      var last = job.nextRow - 1
       let sequence: SpreadsheetRows
       do {
         sequence = try reader.rows(from: job.nextRow)
-      } catch let error as SpreadsheetError {
+      } catch {
         throw ImportFileError.spreadsheet(error)
       }
-      for (number, cells) in sequence {
+      // A batch's rows are read on NIO's thread pool: the first batch of a resumed job reads
+      // every row up to where it stopped, and empty rows are skipped without limit.
+      let iterator = HandedOver(sequence.makeIterator())
+      while true {
+        let chunk = try await NIOThreadPool.singleton.runIfActive {
+          var source = iterator.value
+          var chunk: [SpreadsheetRows.Element] = []
+          while chunk.count < Self.batchRows, let row = source.next() { chunk.append(row) }
+          return HandedOver(chunk)
+        }.value
         if Task.isCancelled { return }
-        read += 1
-        last = number
-        switch rows.row(number: number, cells: cells) {
-        case .success(let object): batch.append(object)
-        case .failure(let found): problems += found.list
+        if let error = sequence.error { throw ImportFileError.spreadsheet(error) }
+        guard let last = chunk.last?.number else { break }
+        var batch: [[String: Any]] = []
+        var problems: [ImportProblem] = []
+        for (number, cells) in chunk {
+          switch rows.row(number: number, cells: cells) {
+          case .success(let object): batch.append(object)
+          case .failure(let found): problems += found.list
+          }
         }
-        if read == Self.batchRows {
-          guard
-            try await send(
-              batch, problems: problems, rows: read, through: last, job: job, template: template, as: principal)
-          else { return }
-          (batch, problems, read) = ([], [], 0)
-        }
-      }
-      if let error = sequence.error { throw ImportFileError.spreadsheet(error) }
-      if read > 0 {
         guard
           try await send(
-            batch, problems: problems, rows: read, through: last, job: job, template: template, as: principal)
+            batch, problems: problems, rows: chunk.count, through: last, job: job, template: template, as: principal)
         else { return }
+        if chunk.count < Self.batchRows { break }
       }
       try await store.finishImportJob(id: job.id, state: .done)
       logger.info("import finished", metadata: ["job": "\(job.id)", "register": "\(job.register)"])

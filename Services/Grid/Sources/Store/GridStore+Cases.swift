@@ -165,7 +165,7 @@ extension GridStore {
     let vault = vault
     return try await writer.write { db in
       if let existingID = try String.fetchOne(
-        db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
+        db.cachedStatement(sql: "SELECT id FROM grid_case WHERE external_id = ?"), arguments: [externalID])
       {
         let existing = try RecordTable.fetchRequired(db, GridCase.self, id: existingID)
         try Self.recordCaseEvent(
@@ -188,7 +188,8 @@ extension GridStore {
   public func storedCase(externalID: String) async throws -> Data? {
     try await inlineReads.read { db in
       guard
-        let id = try String.fetchOne(db, sql: "SELECT id FROM grid_case WHERE external_id = ?", arguments: [externalID])
+        let id = try String.fetchOne(
+          db.cachedStatement(sql: "SELECT id FROM grid_case WHERE external_id = ?"), arguments: [externalID])
       else { return nil }
       return try RecordTable.fetchStored(db, GridCase.self, id: id)
     }
@@ -213,7 +214,7 @@ extension GridStore {
       var revealed = gridCase
       try ContactReveal.record(db, subject: gridCase.id, by: principal, reason: "GetCase", at: time)
       if let sealed = try Data.fetchOne(
-        db, sql: "SELECT contact FROM case_reporter WHERE case_id = ?", arguments: [gridCase.id])
+        db.cachedStatement(sql: "SELECT contact FROM case_reporter WHERE case_id = ?"), arguments: [gridCase.id])
       {
         revealed.reporter = try vault.open(sealed)
       }

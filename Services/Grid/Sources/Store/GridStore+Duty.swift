@@ -49,7 +49,7 @@ extension GridStore {
   static func checkSignInFree(_ db: Database, _ worker: Worker) throws {
     guard !worker.principalID.isEmpty, worker.active else { return }
     if let holder = try String.fetchOne(
-      db, sql: "SELECT id FROM grid_worker WHERE principal_id = ? AND active AND id != ?",
+      db.cachedStatement(sql: "SELECT id FROM grid_worker WHERE principal_id = ? AND active AND id != ?"),
       arguments: [worker.principalID, worker.id])
     {
       throw DomainError.alreadyExists(
@@ -58,9 +58,11 @@ extension GridStore {
   }
 
   static func replaceServedGrids(_ db: Database, of worker: Worker) throws {
-    try db.execute(sql: "DELETE FROM worker_grid WHERE worker_id = ?", arguments: [worker.id])
+    try db.cachedStatement(sql: "DELETE FROM worker_grid WHERE worker_id = ?").execute(arguments: [worker.id])
     for grid in Set(worker.gridCodes) {
-      try db.execute(sql: "INSERT INTO worker_grid (worker_id, grid_code) VALUES (?, ?)", arguments: [worker.id, grid])
+      try db.cachedStatement(sql: "INSERT INTO worker_grid (worker_id, grid_code) VALUES (?, ?)").execute(arguments: [
+        worker.id, grid,
+      ])
     }
   }
 
@@ -206,7 +208,8 @@ extension GridStore {
     try Self.requireGrid(db, code: request.gridCode, field: gridField)
     let workers = Set(
       try String.fetchAll(
-        db, sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?", arguments: [request.gridCode]))
+        db.cachedStatement(sql: "SELECT worker_id FROM worker_grid WHERE grid_code = ?"), arguments: [request.gridCode])
+    )
     return try DutyRoster.validateShifts(request, workersOfGrid: workers, gridField: gridField, shiftField: shiftField)
   }
 
@@ -324,7 +327,8 @@ extension GridStore {
       return try holding.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
     }
     let covering = try String.fetchAll(
-      db, sql: "SELECT grid_code FROM grid_compound WHERE compound_id = ? ORDER BY length(grid_code) DESC, grid_code",
+      db.cachedStatement(
+        sql: "SELECT grid_code FROM grid_compound WHERE compound_id = ? ORDER BY length(grid_code) DESC, grid_code"),
       arguments: [request.compoundID])
     let mostSpecific = try DutyRoster.mostSpecificGrid(covering: covering, compoundID: request.compoundID)
     return try covering.first { try !onDuty(db, grid: $0, at: time).isEmpty } ?? mostSpecific
@@ -371,7 +375,8 @@ extension GridStore {
   static func withdrawPendingAssignments(_ db: Database, caseID: String, by principal: Principal, at time: Date) throws
   {
     let pending = try Data.fetchAll(
-      db, sql: caseAssignmentsInState, arguments: [caseID, Governance_Grid_V1_AssignmentState.pending.rawValue])
+      db.cachedStatement(sql: caseAssignmentsInState),
+      arguments: [caseID, Governance_Grid_V1_AssignmentState.pending.rawValue])
     for data in pending {
       var assignment = try StoredMessage.decode(Assignment.self, from: data)
       assignment.state = .withdrawn
@@ -411,7 +416,8 @@ extension GridStore {
   static func servedGrids(_ db: Database, by principal: Principal) throws -> Set<String>? {
     guard principal.service == nil, principal.role == .gridWorker else { return nil }
     let workers = try String.fetchAll(
-      db, sql: "SELECT id FROM grid_worker WHERE principal_id = ? AND active", arguments: [principal.subject])
+      db.cachedStatement(sql: "SELECT id FROM grid_worker WHERE principal_id = ? AND active"),
+      arguments: [principal.subject])
     guard !workers.isEmpty else { return nil }
     return Set(
       try String.fetchAll(
@@ -431,7 +437,7 @@ extension GridStore {
   public func pendingAssignments(worker: String) async throws -> [Assignment] {
     try await writer.read { db in
       try Data.fetchAll(
-        db, sql: Self.workerAssignmentsInState,
+        db.cachedStatement(sql: Self.workerAssignmentsInState),
         arguments: [worker, Governance_Grid_V1_AssignmentState.pending.rawValue]
       ).map { try StoredMessage.decode(Assignment.self, from: $0) }
     }
@@ -489,7 +495,8 @@ extension GridStore {
           let gridCase = try RecordTable.fetchRequired(db, GridCase.self, id: expired.caseID)
           guard gridCase.status == .assigned, gridCase.assigneeID == expired.workerID else { return (true, nil) }
           let tried = Set(
-            try String.fetchAll(db, sql: "SELECT worker_id FROM assignment WHERE case_id = ?", arguments: [gridCase.id])
+            try String.fetchAll(
+              db.cachedStatement(sql: "SELECT worker_id FROM assignment WHERE case_id = ?"), arguments: [gridCase.id])
           )
           let onDuty = try Self.onDuty(db, grid: gridCase.location.gridCode, at: time)
           guard let shift = onDuty.first(where: { !tried.contains($0.workerID) }) else {

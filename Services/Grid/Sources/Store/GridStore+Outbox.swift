@@ -35,7 +35,8 @@ extension GridStore {
   static func assigneePrincipal(_ db: Database, _ gridCase: GridCase) throws -> String {
     guard !gridCase.assigneeID.isEmpty else { return "" }
     return try String.fetchOne(
-      db, sql: "SELECT principal_id FROM grid_worker WHERE id = ?", arguments: [gridCase.assigneeID]) ?? ""
+      db.cachedStatement(sql: "SELECT principal_id FROM grid_worker WHERE id = ?"), arguments: [gridCase.assigneeID])
+      ?? ""
   }
 
   /// Appends a once-only reminder (`case.deadline_approaching`, `case.overdue`) for the case's

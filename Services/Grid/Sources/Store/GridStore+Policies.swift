@@ -9,7 +9,7 @@ extension GridStore {
     var code = try? DivisionCode(division, field: "division_code")
     while let current = code {
       if let id = try String.fetchOne(
-        db, sql: "SELECT id FROM deadline_policy WHERE division_code = ?", arguments: [current.code]),
+        db.cachedStatement(sql: "SELECT id FROM deadline_policy WHERE division_code = ?"), arguments: [current.code]),
         var policy = try RecordTable.fetch(db, DeadlinePolicies.Policy.self, id: id)
       {
         policy.inherited = current.code != division
