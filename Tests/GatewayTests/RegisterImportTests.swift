@@ -108,6 +108,33 @@ struct RegisterImportTests {
     #expect(Self.workers.column(forField: "duties[0].weekdays")?.header == "值班日")
   }
 
+  @Test("an import's problems read a page at a time come out whole, a page ending inside a row")
+  func problemPagesEndInsideARow() async throws {
+    let store = try await Self.store()
+    let owner = ImportOwner(subject: "user:li", role: "street", scope: "320102001")
+    let job = try await store.createImportJob(
+      register: "compounds", filename: "小区.xlsx", path: "/tmp/x", dryRun: false, rowsTotal: 3, firstRow: 2,
+      owner: owner)
+    try await store.startImportJob(id: job.id)
+    let columns = ["小区名称", "户数", "类型", "地址"]
+    let found = [2, 3].flatMap { row in
+      columns.map { ImportProblem(row: row, column: $0, rule: "必填，不能为空", value: "") }
+    }
+    _ = try await store.recordImportBatch(
+      id: job.id, nextRow: 4, rows: 2, created: 0, updated: 0, unchanged: 0, problems: found)
+    var read: [ImportProblem] = []
+    var position: GatewayStore.ImportProblemPosition?
+    var pages = 0
+    repeat {
+      let page = try await store.importProblems(id: job.id, after: position, limit: 3)
+      read += page.problems
+      position = page.next
+      pages += 1
+    } while position != nil && pages < 10
+    #expect(read == found)
+    #expect(pages == 3)
+  }
+
   @Test("a job goes on from the first row its last recorded batch did not finish, and a stop holds it there")
   func jobResumesFromItsLastBatch() async throws {
     let store = try await Self.store()
@@ -132,7 +159,7 @@ struct RegisterImportTests {
     let stopped = try await store.setImportJob(id: job.id, stopped: true)
     #expect(stopped.state == .stopped && stopped.nextRow == 502 && stopped.rowsDone == 500 && stopped.failed == 2)
     #expect(try await store.nextImportJob() == nil)
-    #expect(try await store.importProblems(id: job.id).map(\.row) == [9, 9, 40])
+    #expect(try await store.importProblems(id: job.id).problems.map(\.row) == [9, 9, 40])
     let resumed = try await store.setImportJob(id: job.id, stopped: false)
     #expect(resumed.state == .queued)
     #expect(try await store.nextImportJob()?.nextRow == 502)

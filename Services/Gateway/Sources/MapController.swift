@@ -5,7 +5,6 @@ import GovernanceAPI
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOPosix
 import ServiceKit
 import SwiftProtobuf
 
@@ -276,8 +275,8 @@ struct MapController: Sendable {
       }
       let collection = try await Principal.$current.withValue(who.principal) { try await collect(query) }
       // A whole city's layers (up to about 9,500 features) take tens of milliseconds to encode:
-      // on NIO's thread pool, off the event loops.
-      let body = try await NIOThreadPool.singleton.runIfActive {
+      // on the bulk pool, off the threads that serve calls.
+      let body = try await BulkWork.run {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(collection)

@@ -19,8 +19,8 @@ import Synchronization
 /// synchronous read tried in the fourth round did, with Swift's pool of one thread a core;
 /// `InlineReadsTests` and `ConcurrentReadsTests` run hundreds of reads at once).
 ///
-/// Only for reads that take microseconds: `read(_:)` for a read by key, and with `steps` for one
-/// whose cost no key bounds. A scan on a cooperative thread would keep every other call of the
+/// Only for reads that take microseconds: `read(steps:_:)` without `steps` for a read by key, with
+/// them for one whose cost no key bounds. A scan on a cooperative thread would keep every other call of the
 /// process off that thread while it runs.
 ///
 /// The connections keep GRDB's statement cache across schema changes made by other connections:

@@ -5,7 +5,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
 import ServiceKit
 import SwiftProtobuf
 import Synchronization
@@ -166,10 +165,10 @@ struct ExportController: Sendable {
             page = try await upcoming.value
           }
           file = directory.appendingPathComponent("export.xlsx")
-          // Zipping a city's sheets takes seconds: on NIO's thread pool, off the event loops that
-          // run the gateway's tasks (EventLoopExecutor).
+          // Zipping a city's sheets takes seconds: on the bulk pool, off the threads that serve
+          // calls.
           let finishing = HandedOver(workbook)
-          try await NIOThreadPool.singleton.runIfActive { [file] in try finishing.value.finish(to: file) }
+          try await BulkWork.run { [file] in try finishing.value.finish(to: file) }
         } catch {
           await audit(count, ConnectError(error).connect.name)
           throw error

@@ -250,17 +250,33 @@ extension GatewayStore {
     return job
   }
 
-  /// The problems of job `id`, by row then column, `limit` at most after row `afterRow`.
-  func importProblems(id: String, afterRow: Int = 0, limit: Int = 10_000) async throws -> [ImportProblem] {
+  /// Where a page of an import's problems ended: the last problem's row, and its rowid, the
+  /// order in which that row's problems were found.
+  struct ImportProblemPosition: Sendable, Equatable {
+    var row: Int
+    var rowid: Int64
+  }
+
+  /// The problems of job `id` in order (by row, then as found), at most `limit` after `position`
+  /// (from the first when nil), and where the next page starts (nil after the last). A page may
+  /// end inside a row: one row can have a problem in each of its columns.
+  func importProblems(id: String, after position: ImportProblemPosition? = nil, limit: Int = 10_000) async throws
+    -> (problems: [ImportProblem], next: ImportProblemPosition?)
+  {
     try await writer.read { db in
-      try Row.fetchAll(
+      let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT row, "column", rule, value FROM import_problem WHERE job_id = ? AND row > ?
+          SELECT rowid, row, "column", rule, value FROM import_problem
+          WHERE job_id = ? AND (row, rowid) > (?, ?)
           ORDER BY row, rowid LIMIT ?
           """,
-        arguments: [id, afterRow, limit]
-      ).map { ImportProblem(row: $0["row"], column: $0["column"], rule: $0["rule"], value: $0["value"]) }
+        arguments: [id, position?.row ?? 0, position?.rowid ?? 0, limit])
+      let problems = rows.map {
+        ImportProblem(row: $0["row"], column: $0["column"], rule: $0["rule"], value: $0["value"])
+      }
+      let next = rows.count < limit ? nil : rows.last.map { ImportProblemPosition(row: $0["row"], rowid: $0["rowid"]) }
+      return (problems, next)
     }
   }
 

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
 import ServiceKit
 
 /// Register imports over HTTP (台账导入), for the console and for systems with an API key:
@@ -189,7 +188,7 @@ struct ImportController: Sendable {
       }
     }
     // Reading a large file whole takes a second or two: off the cooperative pool.
-    let (total, first) = try await NIOThreadPool.singleton.runIfActive { try Self.check(file, template: template) }
+    let (total, first) = try await BulkWork.run { try Self.check(file, template: template) }
     let job = try await store.createImportJob(
       register: register, filename: filename, path: file.path, dryRun: dryRun != "false", rowsTotal: total,
       firstRow: first,
@@ -238,7 +237,7 @@ struct ImportController: Sendable {
       throw ImportFileError.unknownRegister(job.register)
     }
     try Authorization.check(service: template.service, method: template.method, principal: caller.principal)
-    let (total, first) = try await NIOThreadPool.singleton.runIfActive {
+    let (total, first) = try await BulkWork.run {
       try Self.check(URL(fileURLWithPath: source.path), template: template)
     }
     let queued = try await store.createImportJob(
@@ -284,7 +283,8 @@ struct ImportController: Sendable {
       body: .init(byteBuffer: ByteBuffer(data: try Data(contentsOf: file))))
   }
 
-  /// The job's problems as a spreadsheet (xlsx, the default, or csv) or JSON.
+  /// The job's problems as a spreadsheet (xlsx, the default, or csv), every one, or JSON, the
+  /// first page (10,000, `GatewayStore.importProblems`).
   func problems(_ job: ImportJob, request: Request) async throws -> Response {
     let format = try ConnectController.formValue("format", in: request).map { String(decoding: $0, as: UTF8.self) }
     let header = ["行号", "列", "问题", "填写的值"]
@@ -294,36 +294,34 @@ struct ImportController: Sendable {
     let name = "\(job.filename)-问题清单"
     switch format ?? "xlsx" {
     case "json":
-      return JSONAnswer.response(try await store.importProblems(id: job.id))
+      return JSONAnswer.response(try await store.importProblems(id: job.id).problems)
     case "csv":
+      // Each page's lines are written on the bulk pool, off the threads that serve calls.
       var csv = CSVWriter()
       var bytes = csv.row(header.map { .text($0) })
-      var after = 0
-      while true {
-        let page = try await store.importProblems(id: job.id, afterRow: after)
-        for problem in page { bytes += csv.row(cells(problem)) }
-        guard let last = page.last, page.count == 10_000 else { break }
-        after = last.row
+      try await forEachProblemPage(job) { page in
+        let (lines, writer) = try await BulkWork.run { [csv] in
+          var writer = csv
+          return (page.flatMap { writer.row(cells($0)) }, writer)
+        }
+        bytes += lines
+        csv = writer
       }
       return download(Data(bytes), name: "\(name).csv", type: ExportController.Format.csv.contentType)
     case "xlsx":
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("problems-\(UUID().uuidString)")
       defer { try? FileManager.default.removeItem(at: folder) }
-      // Each page's rows are written, and the workbook zipped, on NIO's thread pool, off the
-      // event loops (HandedOver: one thread at a time).
+      // Each page's rows are written, and the workbook zipped, on the bulk pool, off the threads
+      // that serve calls (HandedOver: one thread at a time).
       let workbook = HandedOver(try XLSXWriter(directory: folder.appendingPathComponent("parts")))
       try workbook.value.startSheet(name: "问题清单", header: header, widths: [8, 18, 60, 30])
-      var after = 0
-      while true {
-        let page = try await store.importProblems(id: job.id, afterRow: after)
-        try await NIOThreadPool.singleton.runIfActive {
+      try await forEachProblemPage(job) { page in
+        try await BulkWork.run {
           for problem in page { try workbook.value.append(cells(problem)) }
         }
-        guard let last = page.last, page.count == 10_000 else { break }
-        after = last.row
       }
       let file = folder.appendingPathComponent("problems.xlsx")
-      let data = try await NIOThreadPool.singleton.runIfActive {
+      let data = try await BulkWork.run {
         try workbook.value.finish(to: file)
         return try Data(contentsOf: file)
       }
@@ -331,6 +329,16 @@ struct ImportController: Sendable {
     default:
       throw ConnectError(.invalidArgument, "format must be xlsx, csv or json")
     }
+  }
+
+  /// Every problem of `job`, in order, a page at a time.
+  private func forEachProblemPage(_ job: ImportJob, _ body: ([ImportProblem]) async throws -> Void) async throws {
+    var position: GatewayStore.ImportProblemPosition?
+    repeat {
+      let page = try await store.importProblems(id: job.id, after: position)
+      try await body(page.problems)
+      position = page.next
+    } while position != nil
   }
 
   func download(_ data: Data, name: String, type: String) -> Response {

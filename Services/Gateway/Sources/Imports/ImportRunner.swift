@@ -4,7 +4,6 @@ import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import GovernanceAPI
 import Logging
-import NIOPosix
 import ServiceKit
 import ServiceLifecycle
 import SwiftProtobuf
@@ -67,9 +66,9 @@ public struct ImportRunner: Service {
       let reader: SpreadsheetReader
       let rows: RegisterRows
       do {
-        // Opening reads the workbook's shared strings whole: on NIO's thread pool (HandedOver).
+        // Opening reads the workbook's shared strings whole: on the bulk pool (HandedOver).
         let path = source.path
-        reader = try await NIOThreadPool.singleton.runIfActive {
+        reader = try await BulkWork.run {
           HandedOver(try SpreadsheetReader.open(URL(fileURLWithPath: path)))
         }.value
         rows = try RegisterRows(template: template, header: reader.header, words: words)
@@ -82,16 +81,17 @@ public struct ImportRunner: Service {
       } catch {
         throw ImportFileError.spreadsheet(error)
       }
-      // A batch's rows are read on NIO's thread pool: the first batch of a resumed job reads
+      // A batch's rows are read on the bulk pool: the first batch of a resumed job reads
       // every row up to where it stopped, and empty rows are skipped without limit.
       let iterator = HandedOver(sequence.makeIterator())
       while true {
-        let chunk = try await NIOThreadPool.singleton.runIfActive {
-          var source = iterator.value
+        let chunk = try await BulkWork.run {
+          // A copy of the iterator reads on where the last one stopped: its state is its reader's.
+          var reading = iterator.value
           var chunk: [SpreadsheetRows.Element] = []
-          while chunk.count < Self.batchRows, let row = source.next() { chunk.append(row) }
-          return HandedOver(chunk)
-        }.value
+          while chunk.count < Self.batchRows, let row = reading.next() { chunk.append(row) }
+          return chunk
+        }
         if Task.isCancelled { return }
         if let error = sequence.error { throw ImportFileError.spreadsheet(error) }
         guard let last = chunk.last?.number else { break }

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOPosix
 import ServiceKit
 
 /// The monthly report (月度报表) of a district or street, `GET /reports/monthly?division=&period=&format=`:
@@ -98,8 +97,8 @@ struct ReportController: Sendable {
         response.headers[.cacheControl] = "private, no-cache"
         return response
       case .xlsx:
-        // Written and zipped on NIO's thread pool, off the event loops.
-        let bytes = try await NIOThreadPool.singleton.runIfActive { try Self.workbook(report) }
+        // Written and zipped on the bulk pool, off the threads that serve calls.
+        let bytes = try await BulkWork.run { try Self.workbook(report) }
         let filename = "\(report.title).xlsx"
         var headers: HTTPFields = [
           .contentType: Format.xlsxType, .cacheControl: "no-store",

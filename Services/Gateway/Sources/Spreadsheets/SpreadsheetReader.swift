@@ -195,7 +195,8 @@ struct SpreadsheetRows: Sequence {
     return Iterator(source: source, outcome: first, width: header.count, after: headerRow, from: from)
   }
 
-  /// Reads the rows one at a time.
+  /// Reads the rows one at a time. Its state is its reader's, a class: copies of an iterator
+  /// read on from where any of them stopped.
   struct Iterator: IteratorProtocol {
     /// A row, as the sequence gives it.
     typealias Element = SpreadsheetRows.Element
