@@ -12,6 +12,13 @@ struct RegisterImportTests {
   static let members = RegisterTemplate.named("members")!
   static let workers = RegisterTemplate.named("workers")!
 
+  /// A street official's import of compounds, queued with `rows` rows from row 2.
+  static func queuedCompoundsJob(in store: GatewayStore, rows: Int) async throws -> ImportJob {
+    try await store.createImportJob(
+      register: "compounds", filename: "小区.xlsx", path: "/tmp/x", dryRun: false, rowsTotal: rows, firstRow: 2,
+      owner: ImportOwner(subject: "user:li", role: "street", scope: "320102001"))
+  }
+
   static func store() async throws -> GatewayStore {
     GatewayStore(writer: try GovernanceDatabase.makeEmptyTestDatabase(migrator: GatewayStore.migrator))
   }
@@ -111,10 +118,7 @@ struct RegisterImportTests {
   @Test("an import's problems read a page at a time come out whole, a page ending inside a row")
   func problemPagesEndInsideARow() async throws {
     let store = try await Self.store()
-    let owner = ImportOwner(subject: "user:li", role: "street", scope: "320102001")
-    let job = try await store.createImportJob(
-      register: "compounds", filename: "小区.xlsx", path: "/tmp/x", dryRun: false, rowsTotal: 3, firstRow: 2,
-      owner: owner)
+    let job = try await Self.queuedCompoundsJob(in: store, rows: 3)
     try await store.startImportJob(id: job.id)
     let columns = ["小区名称", "户数", "类型", "地址"]
     let found = [2, 3].flatMap { row in
@@ -138,10 +142,7 @@ struct RegisterImportTests {
   @Test("a job goes on from the first row its last recorded batch did not finish, and a stop holds it there")
   func jobResumesFromItsLastBatch() async throws {
     let store = try await Self.store()
-    let owner = ImportOwner(subject: "user:li", role: "street", scope: "320102001")
-    let job = try await store.createImportJob(
-      register: "compounds", filename: "小区.xlsx", path: "/tmp/x", dryRun: false, rowsTotal: 1200, firstRow: 2,
-      owner: owner)
+    let job = try await Self.queuedCompoundsJob(in: store, rows: 1200)
     #expect(try await store.nextImportJob()?.id == job.id)
     try await store.startImportJob(id: job.id)
     let state = try await store.recordImportBatch(

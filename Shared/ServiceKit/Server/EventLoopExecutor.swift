@@ -20,12 +20,13 @@ import NIOPosix
 ///
 /// Off by default. Its risk: a task that computes without awaiting holds up every connection of
 /// its event loop (a grid worker's alarm stream among them), where on the pool it holds up one
-/// pool thread. The gateway's long work runs on NIO's thread pool for that reason: bcrypt, an XLSX
-/// export's zipping, opening an imported workbook and reading its rows a batch at a time, a map
-/// layer's GeoJSON, an import's problems workbook and the monthly report's workbook. Its gain did
-/// not show again: on a town on 2026-12-02, in two runs of three alternated rounds each, the
-/// gateway's CPU a relayed GetCase was 469–770 µs on the pool and 520–661 µs on the event loops,
-/// and it answered 1,136–2,081 and 1,285–1,666 calls a second (docs/PERFORMANCE.md, ninth round).
+/// pool thread. The gateway's long work runs on thread pools for that reason: bcrypt on NIO's
+/// shared pool; on the gateway's own (`BulkWork`) an XLSX export's zipping, opening an imported
+/// workbook and reading its rows a batch at a time, a map layer's GeoJSON, an import's problems
+/// list and the monthly report's workbook. Its gain did not show again: on a town on 2026-12-02,
+/// in two runs of three alternated rounds each, the gateway's CPU a relayed GetCase was 469–770 µs
+/// on the pool and 520–661 µs on the event loops, and it answered 1,136–2,081 and 1,285–1,666
+/// calls a second (docs/PERFORMANCE.md, ninth round).
 public enum EventLoopExecutor {
   /// Installs NIO's singleton event loop group as the global executor when
   /// `GOVERNANCE_CONCURRENCY_EXECUTOR=event-loops`, once per process, before the servers start;
