@@ -61,6 +61,7 @@ extension Governance_Outbox_V1_OutboxEvent: DivisionScoped {}
 extension Governance_Property_V1_Acceptance: DivisionScoped {}
 extension Governance_Property_V1_Building: DivisionScoped {}
 extension Governance_Property_V1_Compound: DivisionScoped {}
+extension Governance_Property_V1_CompoundDivision: DivisionScoped {}
 extension Governance_Property_V1_PropertyCompany: DivisionScoped {}
 extension Governance_Property_V1_ServiceCentre: DivisionScoped {}
 extension Governance_Property_V1_ServiceContract: DivisionScoped {}
@@ -114,6 +115,7 @@ extension Governance_Property_V1_GetPropertyStatisticsResponse: DivisionPrefixed
 extension Governance_Property_V1_ListAcceptancesRequest: DivisionPrefixed {}
 extension Governance_Property_V1_ListBuildingsRequest: DivisionPrefixed {}
 extension Governance_Property_V1_ListCompaniesRequest: DivisionPrefixed {}
+extension Governance_Property_V1_ListCompoundDivisionsRequest: DivisionPrefixed {}
 extension Governance_Property_V1_ListCompoundsRequest: DivisionPrefixed {}
 extension Governance_Property_V1_ListContractsRequest: DivisionPrefixed {}
 extension Governance_Property_V1_ListServiceCentresRequest: DivisionPrefixed {}

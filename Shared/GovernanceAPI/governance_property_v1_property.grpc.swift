@@ -91,6 +91,19 @@ public enum Governance_Property_V1_PropertyService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListCompoundDivisions" metadata.
+        public enum ListCompoundDivisions: Sendable {
+            /// Request type for "ListCompoundDivisions".
+            public typealias Input = Governance_Property_V1_ListCompoundDivisionsRequest
+            /// Response type for "ListCompoundDivisions".
+            public typealias Output = Governance_Property_V1_ListCompoundDivisionsResponse
+            /// Descriptor for "ListCompoundDivisions".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "governance.property.v1.PropertyService"),
+                method: "ListCompoundDivisions",
+                type: .unary
+            )
+        }
         /// Namespace for "ChangeManagementMode" metadata.
         public enum ChangeManagementMode: Sendable {
             /// Request type for "ChangeManagementMode".
@@ -488,6 +501,7 @@ public enum Governance_Property_V1_PropertyService: Sendable {
             GetCompound.descriptor,
             UpdateCompound.descriptor,
             ListCompounds.descriptor,
+            ListCompoundDivisions.descriptor,
             ChangeManagementMode.descriptor,
             ListCompoundHistory.descriptor,
             CreateBuilding.descriptor,
@@ -633,6 +647,26 @@ extension Governance_Property_V1_PropertyService {
             request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ListCompoundsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_ListCompoundsResponse>
+
+        /// Handle the "ListCompoundDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The id and division code of each compound under a division prefix, in id order, up to
+        /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+        /// > coverage of a whole city) and needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Governance_Property_V1_ListCompoundDivisionsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Governance_Property_V1_ListCompoundDivisionsResponse` messages.
+        func listCompoundDivisions(
+            request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_ListCompoundDivisionsResponse>
 
         /// Handle the "ChangeManagementMode" method.
         ///
@@ -1252,6 +1286,26 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_ListCompoundsResponse>
 
+        /// Handle the "ListCompoundDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The id and division code of each compound under a division prefix, in id order, up to
+        /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+        /// > coverage of a whole city) and needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ListCompoundDivisionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Governance_Property_V1_ListCompoundDivisionsResponse` message.
+        func listCompoundDivisions(
+            request: GRPCCore.ServerRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_ListCompoundDivisionsResponse>
+
         /// Handle the "ChangeManagementMode" method.
         ///
         /// > Source IDL Documentation:
@@ -1868,6 +1922,26 @@ extension Governance_Property_V1_PropertyService {
             context: GRPCCore.ServerContext
         ) async throws -> Governance_Property_V1_ListCompoundsResponse
 
+        /// Handle the "ListCompoundDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The id and division code of each compound under a division prefix, in id order, up to
+        /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+        /// > coverage of a whole city) and needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A `Governance_Property_V1_ListCompoundDivisionsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Governance_Property_V1_ListCompoundDivisionsResponse` to respond with.
+        func listCompoundDivisions(
+            request: Governance_Property_V1_ListCompoundDivisionsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Governance_Property_V1_ListCompoundDivisionsResponse
+
         /// Handle the "ChangeManagementMode" method.
         ///
         /// > Source IDL Documentation:
@@ -2449,6 +2523,17 @@ extension Governance_Property_V1_PropertyService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Governance_Property_V1_PropertyService.Method.ListCompoundDivisions.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_ListCompoundDivisionsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_ListCompoundDivisionsResponse>(),
+            handler: { request, context in
+                try await self.listCompoundDivisions(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Governance_Property_V1_PropertyService.Method.ChangeManagementMode.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_ChangeManagementModeRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_Compound>(),
@@ -2833,6 +2918,17 @@ extension Governance_Property_V1_PropertyService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_ListCompoundsResponse> {
         let response = try await self.listCompounds(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listCompoundDivisions(
+        request: GRPCCore.StreamingServerRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Governance_Property_V1_ListCompoundDivisionsResponse> {
+        let response = try await self.listCompoundDivisions(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3231,6 +3327,19 @@ extension Governance_Property_V1_PropertyService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_ListCompoundsResponse> {
         return GRPCCore.ServerResponse<Governance_Property_V1_ListCompoundsResponse>(
             message: try await self.listCompounds(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listCompoundDivisions(
+        request: GRPCCore.ServerRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Governance_Property_V1_ListCompoundDivisionsResponse> {
+        return GRPCCore.ServerResponse<Governance_Property_V1_ListCompoundDivisionsResponse>(
+            message: try await self.listCompoundDivisions(
                 request: request.message,
                 context: context
             ),
@@ -3751,6 +3860,31 @@ extension Governance_Property_V1_PropertyService {
             deserializer: some GRPCCore.MessageDeserializer<Governance_Property_V1_ListCompoundsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_ListCompoundsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListCompoundDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The id and division code of each compound under a division prefix, in id order, up to
+        /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+        /// > coverage of a whole city) and needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ListCompoundDivisionsRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ListCompoundDivisionsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Property_V1_ListCompoundDivisionsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listCompoundDivisions<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ListCompoundDivisionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Property_V1_ListCompoundDivisionsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_ListCompoundDivisionsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ChangeManagementMode" method.
@@ -4602,6 +4736,42 @@ extension Governance_Property_V1_PropertyService {
             try await self.client.unary(
                 request: request,
                 descriptor: Governance_Property_V1_PropertyService.Method.ListCompounds.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListCompoundDivisions" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The id and division code of each compound under a division prefix, in id order, up to
+        /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+        /// > coverage of a whole city) and needs nothing else of them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Governance_Property_V1_ListCompoundDivisionsRequest` message.
+        ///   - serializer: A serializer for `Governance_Property_V1_ListCompoundDivisionsRequest` messages.
+        ///   - deserializer: A deserializer for `Governance_Property_V1_ListCompoundDivisionsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listCompoundDivisions<Result>(
+            request: GRPCCore.ClientRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Governance_Property_V1_ListCompoundDivisionsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Governance_Property_V1_ListCompoundDivisionsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_ListCompoundDivisionsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Governance_Property_V1_PropertyService.Method.ListCompoundDivisions.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -5754,6 +5924,37 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
         )
     }
 
+    /// Call the "ListCompoundDivisions" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The id and division code of each compound under a division prefix, in id order, up to
+    /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+    /// > coverage of a whole city) and needs nothing else of them.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Governance_Property_V1_ListCompoundDivisionsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listCompoundDivisions<Result>(
+        request: GRPCCore.ClientRequest<Governance_Property_V1_ListCompoundDivisionsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_ListCompoundDivisionsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listCompoundDivisions(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Governance_Property_V1_ListCompoundDivisionsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Governance_Property_V1_ListCompoundDivisionsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ChangeManagementMode" method.
     ///
     /// > Source IDL Documentation:
@@ -6762,6 +6963,41 @@ extension Governance_Property_V1_PropertyService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listCompounds(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListCompoundDivisions" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The id and division code of each compound under a division prefix, in id order, up to
+    /// > 20,000 to a page: for a peer that counts or joins compounds by id (party-organisation
+    /// > coverage of a whole city) and needs nothing else of them.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listCompoundDivisions<Result>(
+        _ message: Governance_Property_V1_ListCompoundDivisionsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Governance_Property_V1_ListCompoundDivisionsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Governance_Property_V1_ListCompoundDivisionsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listCompoundDivisions(
             request: request,
             options: options,
             onResponse: handleResponse

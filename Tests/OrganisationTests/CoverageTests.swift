@@ -1,9 +1,11 @@
+import GRDB
 import GRPCCore
 import GovernanceAPI
-import Organisation
 import ServiceKit
 import ServiceKitTesting
 import Testing
+
+@testable import Organisation
 
 @Suite("Coverage: compounds, companies under the 25-staff rule, grids with a branch")
 struct CoverageTests {
@@ -42,6 +44,19 @@ struct CoverageTests {
     #expect(figures.companiesTotal == 21 && figures.companiesLarge == 9 && figures.companiesSmall == 12)
     #expect(figures.companiesLargeWithPartyMembers == 3 && figures.companiesSmallAttached == 5)
     #expect(figures.companiesWithOwnOrganisation == 3 && figures.companiesWithInstructor == 1)
+  }
+
+  @Test("a jurisdiction's members are counted by community and standing from one index, in its order, unsorted")
+  func memberCountsReadOneIndex() throws {
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: OrganisationStore.migrator)
+    let plan = try database.read { db in
+      try Row.fetchAll(
+        db, sql: "EXPLAIN QUERY PLAN " + OrganisationStore.activeMembersByDivision(where: "division_code GLOB ?"),
+        arguments: ["3201*", 1]
+      ).map { $0["detail"] as String }
+    }
+    #expect(plan.count == 1, "\(plan)")
+    #expect(plan.first?.contains("USING COVERING INDEX party_member_by_division_standing") == true, "\(plan)")
   }
 
   @Test("coverage of a street counts across the three services, per community too")

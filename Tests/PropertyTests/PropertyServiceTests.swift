@@ -323,6 +323,35 @@ struct PropertyServiceTests {
     }
   }
 
+  @Test("compounds' ids and communities are listed in id order, by prefix, many to a page and paged by id")
+  func compoundDivisionsListed() async throws {
+    try await Self.withService { property, _ in
+      let city = try await Self.makeCity(property)
+      let byID = city.compounds.sorted { $0.id < $1.id }
+      let all = try await property.listCompoundDivisions(.init())
+      #expect(all.compounds.map(\.compoundID) == byID.map(\.id))
+      #expect(all.compounds.map(\.divisionCode) == byID.map(\.divisionCode))
+      #expect(all.nextPageToken.isEmpty)
+      let street = try await property.listCompoundDivisions(.with { $0.divisionPrefix = "320113005" })
+      #expect(Set(street.compounds.map(\.compoundID)) == Set(city.compounds.prefix(2).map(\.id)))
+      let first = try await property.listCompoundDivisions(.with { $0.pageSize = 2 })
+      let second = try await property.listCompoundDivisions(
+        .with {
+          $0.pageSize = 2
+          $0.pageToken = first.nextPageToken
+        })
+      #expect(first.compounds.count == 2 && second.nextPageToken.isEmpty)
+      #expect((first.compounds + second.compounds).map(\.compoundID) == byID.map(\.id))
+      #expect(try await property.listCompoundDivisions(.with { $0.divisionPrefix = "320114" }).compounds.isEmpty)
+      await expectRPCError(.invalidArgument, mentioning: "division_prefix") {
+        _ = try await property.listCompoundDivisions(.with { $0.divisionPrefix = "3201a" })
+      }
+      await expectRPCError(.invalidArgument, mentioning: "page_token") {
+        _ = try await property.listCompoundDivisions(.with { $0.pageToken = "not-a-token" })
+      }
+    }
+  }
+
   @Test("lists page through a jurisdiction; statistics match a hand count")
   func listsAndStatistics() async throws {
     try await Self.withService { property, store in

@@ -40,14 +40,14 @@ public enum Coverage {
   /// The figures of a jurisdiction from its compounds and basic grid codes, the property
   /// service's counts (companies by party status and size, buildings) and the party's facts.
   public static func figures(
-    compounds: [Governance_Property_V1_Compound], gridCodes: [String],
+    compounds: [Governance_Property_V1_CompoundDivision], gridCodes: [String],
     property: Governance_Property_V1_GetPropertyStatisticsResponse, party: PartyFacts
   ) -> Governance_Organisation_V1_CoverageFigures {
     func share(_ part: Int32, _ whole: Int32) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
     return .with { figures in
       figures.compoundsTotal = Int32(compounds.count)
       for compound in compounds {
-        guard let branch = party.branchesByCompound[compound.id] else { continue }
+        guard let branch = party.branchesByCompound[compound.compoundID] else { continue }
         figures.compoundsWithPartyOrganisation += 1
         switch branch.branchKind {
         case .compound: figures.compoundsWithStandaloneBranch += 1

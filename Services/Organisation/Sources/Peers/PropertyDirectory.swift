@@ -25,6 +25,20 @@ public struct PropertyDirectory<Transport: ClientTransport>: Sendable {
     }
   }
 
+  /// The id and community of every compound under `prefix`, from the property service's
+  /// ListCompoundDivisions (up to 20,000 a page, nothing else of the compounds read).
+  public func compoundDivisions(under prefix: String) async throws -> [Governance_Property_V1_CompoundDivision] {
+    try await PeerCall.allPages(.property) { token in
+      let page = try await property.listCompoundDivisions(
+        .with {
+          $0.divisionPrefix = prefix
+          $0.pageSize = 20_000
+          $0.pageToken = token
+        })
+      return (page.compounds, page.nextPageToken)
+    }
+  }
+
   /// The property service's counts for `prefix`: buildings and building leaders, companies by
   /// party status and size among them.
   public func statistics(under prefix: String) async throws -> Governance_Property_V1_GetPropertyStatisticsResponse {

@@ -8,7 +8,7 @@ extension OrganisationService {
   /// Party-organisation coverage for a division prefix (compounds, property companies under the 25-staff rule,
   /// grids, red butlers). Read-only.
   ///
-  /// Compounds and basic grid codes are listed by their services, companies and buildings counted
+  /// Compounds (their ids and communities) and basic grid codes are listed by their services, companies and buildings counted
   /// by the property service (again per child division when children are asked for, those calls
   /// side by side), the party side counted here in one pass for the whole and every child.
   public func getCoverage(request: Governance_Organisation_V1_GetCoverageRequest, context: ServerContext) async throws
@@ -17,7 +17,7 @@ extension OrganisationService {
     var check = RecordFilter()
     let prefix = try check.divisionPrefix(request.divisionPrefix)
     let childLength = request.includeChildren ? Coverage.childPrefixLength(after: prefix.utf8.count) : nil
-    async let compounds = property.compounds(under: prefix)
+    async let compounds = property.compoundDivisions(under: prefix)
     async let gridCodes = grid.basicGridCodes(under: prefix)
     async let statistics = property.statistics(under: prefix)
     let facts = try await store.partyFacts(under: prefix, childLength: childLength)

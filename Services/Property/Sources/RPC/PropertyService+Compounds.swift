@@ -44,6 +44,14 @@ extension PropertyService {
     try await store.listCompounds(request)
   }
 
+  /// The id and division code of each compound under a division prefix, in id order, up to 20,000 to a page: for a
+  /// peer that counts or joins compounds by id (party-organisation coverage of a whole city).
+  public func listCompoundDivisions(
+    request: Governance_Property_V1_ListCompoundDivisionsRequest, context: ServerContext
+  ) async throws -> Governance_Property_V1_ListCompoundDivisionsResponse {
+    try await store.listCompoundDivisions(request)
+  }
+
   /// Sets a compound to self-governed, fallback or no management. PROFESSIONAL is refused with FAILED_PRECONDITION:
   /// only a passed district joint acceptance sets it.
   public func changeManagementMode(

@@ -90,6 +90,35 @@ extension PropertyStore {
     }
   }
 
+  /// The id and division code of each compound under a prefix, in id order, read from the table's
+  /// columns (no compound decoded): default 10,000 to a page, at most 20,000. Throws
+  /// INVALID_ARGUMENT naming `division_prefix`, `page_size` or `page_token`.
+  public func listCompoundDivisions(_ request: Governance_Property_V1_ListCompoundDivisionsRequest) async throws
+    -> Governance_Property_V1_ListCompoundDivisionsResponse
+  {
+    let page = try PageRequest(
+      pageSize: request.pageSize, pageToken: request.pageToken, defaultSize: 10_000, maximumSize: 20_000)
+    var filter = RecordFilter()
+    try filter.divisionPrefix(request.divisionPrefix, scan: .everything)
+    if let after = page.afterID { filter.add("id > ?", after) }
+    let conditions = filter.conditions.isEmpty ? "1" : filter.conditions.joined(separator: " AND ")
+    let rows = try await read { [filter] db in
+      try Row.fetchAll(
+        db, sql: "SELECT id, division_code FROM compound WHERE \(conditions) ORDER BY id LIMIT ?",
+        arguments: StatementArguments(filter.arguments + [(page.size + 1).databaseValue])
+      ).map { row in
+        Governance_Property_V1_CompoundDivision.with {
+          $0.compoundID = row["id"]
+          $0.divisionCode = row["division_code"]
+        }
+      }
+    }
+    return .with {
+      $0.compounds = Array(rows.prefix(page.size))
+      $0.nextPageToken = rows.count > page.size ? PageRequest.token(after: rows[page.size - 1].compoundID) : ""
+    }
+  }
+
   /// Changes the plain fields named in the mask; mode, contract and company change only through
   /// their own actions.
   public func updateCompound(
