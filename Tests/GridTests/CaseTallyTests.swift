@@ -29,6 +29,51 @@ struct CaseTallyTests {
       }
       #expect(tallied == counted, "\(view.prefix) by \(view.key)", sourceLocation: sourceLocation)
     }
+    // GetCaseStatistics answers from the tally without dates; with a period that holds every
+    // case it counts the cases themselves: the same answer, in total and by unit.
+    let everything = Governance_Common_V1_Date.with {
+      $0.year = 2000
+      $0.month = 1
+      $0.day = 1
+    }
+    for grouping in [Governance_Grid_V1_StatisticsGrouping.unspecified, .community, .street] {
+      let tallied = try await store.caseStatistics(
+        .with {
+          $0.divisionPrefix = "3201"
+          $0.groupBy = grouping
+        })
+      let counted = try await store.caseStatistics(
+        .with {
+          $0.divisionPrefix = "3201"
+          $0.groupBy = grouping
+          $0.fromDate = everything
+        })
+      #expect(tallied == counted, "by \(grouping)", sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test("the tally's one walk gives the whole, and each unit after the page token, leaving out what sums to nothing")
+  func oneWalkGivesTheWholeAndTheUnits() throws {
+    let database = try GovernanceDatabase.makeEmptyTestDatabase(migrator: GridStore.migrator)
+    let counted = try database.write { db in
+      for (community, total, closed) in [
+        ("320113005001", 3, 1), ("320113005002", 4, 0), ("320113006001", 5, 2), ("320114001001", 7, 7),
+      ] {
+        try db.execute(
+          sql:
+            "INSERT INTO case_tally (division_code, dimension, value, n) VALUES (?, 'total', '', ?), (?, 'status', '8', ?)",
+          arguments: [community, total, community, closed])
+      }
+      var filter = RecordFilter()
+      try filter.divisionPrefix("320113", scan: .everything)
+      return try CaseTally.statistics(db, units: "division_code", after: "320113005001", filter: filter)
+    }
+    #expect(counted.whole?.total == 12)
+    #expect(counted.whole?.byStatus.map(\.count) == [3])
+    #expect(counted.units.keys.sorted() == ["320113005002", "320113006001"])
+    #expect(counted.units["320113006001"]?.total == 5)
+    // A status counted zero times is not listed, as before.
+    #expect(counted.units["320113005002"]?.byStatus.isEmpty == true)
   }
 
   @Test("the tally counts what the cases count: after reports, steps, evaluations, imports, escalations and a backfill")

@@ -21,15 +21,23 @@ extension GridStore {
     // themselves are counted.
     let tallied = !request.hasFromDate && !request.hasToDate && [.unspecified, .community, .street].contains(grouping)
     return try await writer.read { [filter] db in
-      let count = try tallied && !ArchiveLoad.inProgress(db) ? CaseTally.statistics : Self.statistics
       var response = Governance_Grid_V1_GetCaseStatisticsResponse()
-      response.totals = try count(db, "''", filter)[""] ?? .init()
+      let key = grouping == .unspecified ? nil : CaseStatisticsRules.groupKey(grouping)
+      let rows: [String: Governance_Grid_V1_CaseStatistics]
+      if tallied, try !ArchiveLoad.inProgress(db) {
+        // The whole and its units from one walk of the tally.
+        let counted = try CaseTally.statistics(db, units: key, after: page.afterID, filter: filter)
+        response.totals = counted.whole ?? .init()
+        rows = counted.units
+      } else {
+        response.totals = try Self.statistics(db, key: "''", filter: filter)[""] ?? .init()
+        guard let key else { return response }
+        var grouped = filter
+        grouped.add("\(key) IS NOT NULL")
+        if let after = page.afterID { grouped.add("\(key) > ?", after) }
+        rows = try Self.statistics(db, key: key, filter: grouped)
+      }
       guard grouping != .unspecified else { return response }
-      var grouped = filter
-      let key = CaseStatisticsRules.groupKey(grouping)
-      grouped.add("\(key) IS NOT NULL")
-      if let after = page.afterID { grouped.add("\(key) > ?", after) }
-      let rows = try count(db, key, grouped)
       let keys = rows.keys.sorted()
       response.rows = keys.prefix(page.size).map { rows[$0]! }
       if keys.count > page.size { response.nextPageToken = PageRequest.token(after: keys[page.size - 1]) }
