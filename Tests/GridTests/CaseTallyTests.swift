@@ -23,7 +23,7 @@ struct CaseTallyTests {
       try filter.divisionPrefix(view.prefix, scan: .everything)
       let (tallied, counted) = try await store.writer.read { [filter] db in
         (
-          try CaseTally.statistics(db, key: view.key, filter: filter),
+          try CaseTally.statistics(db, units: view.key, filter: filter).units,
           try GridStore.statistics(db, key: view.key, filter: filter)
         )
       }
@@ -60,8 +60,10 @@ struct CaseTallyTests {
         ("320113005001", 3, 1), ("320113005002", 4, 0), ("320113006001", 5, 2), ("320114001001", 7, 7),
       ] {
         try db.execute(
-          sql:
-            "INSERT INTO case_tally (division_code, dimension, value, n) VALUES (?, 'total', '', ?), (?, 'status', '8', ?)",
+          sql: """
+            INSERT INTO case_tally (division_code, dimension, value, n)
+            VALUES (?, 'total', '', ?), (?, 'status', '8', ?)
+            """,
           arguments: [community, total, community, closed])
       }
       var filter = RecordFilter()

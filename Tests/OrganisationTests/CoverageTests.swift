@@ -96,6 +96,20 @@ struct CoverageTests {
         _ = try await organisations.createMember(
           BranchFormationTests.member("党员\(index)", organisation: community, compound: compounds[0]))
       }
+      // The street's second community, with a probationary member: a district's child (the
+      // street) sums its communities' counts.
+      let street = try await organisations.getOrganisation(.with { $0.id = community }).parentID
+      let secondCommunity = try await organisations.createOrganisation(
+        .with {
+          $0.organisation.name = "尧林社区党委"
+          $0.organisation.level = .communityCommittee
+          $0.organisation.divisionCode = "320113005002"
+          $0.organisation.parentID = street
+        }
+      ).id
+      _ = try await organisations.createMember(
+        BranchFormationTests.member(
+          "预备党员", organisation: secondCommunity, compound: compounds[2], standing: .probationary))
       _ = try await organisations.createOrganisation(
         .with {
           $0.organisation.name = "甲小区支部"
@@ -138,7 +152,8 @@ struct CoverageTests {
       #expect(figures.compoundsWithStandaloneBranch == 1)
       #expect(figures.companiesTotal == 2 && figures.companiesCovered == 1 && figures.companiesSmall == 1)
       #expect(figures.gridsTotal == 3 && figures.gridsWithBranch == 1)
-      #expect(figures.formalMembers == 3)
+      #expect(figures.formalMembers == 3 && figures.probationaryMembers == 1)
+      #expect(coverage.children.map(\.figures.probationaryMembers) == [0, 1])
       #expect(coverage.children.map(\.divisionCode) == ["320113005001", "320113005002"])
       #expect(coverage.children.map(\.figures.compoundsTotal) == [2, 1])
       #expect(coverage.children.map(\.figures.gridsWithBranch) == [1, 0])
@@ -147,6 +162,13 @@ struct CoverageTests {
         let own = try await organisations.getCoverage(.with { $0.divisionPrefix = child.divisionCode })
         #expect(child.figures == own.figures, "\(child.divisionCode)")
       }
+      let district = try await organisations.getCoverage(
+        .with {
+          $0.divisionPrefix = "320113"
+          $0.includeChildren = true
+        })
+      #expect(district.children.map(\.divisionCode) == ["320113005000"])
+      #expect(district.children.first?.figures == coverage.figures)
     }
   }
 }

@@ -349,6 +349,19 @@ struct PropertyServiceTests {
       await expectRPCError(.invalidArgument, mentioning: "page_token") {
         _ = try await property.listCompoundDivisions(.with { $0.pageToken = "not-a-token" })
       }
+      // A token of compounds by name, or of another list, is not a place in this one.
+      let byName = try await property.listCompounds(
+        .with {
+          $0.orderBy = "name"
+          $0.pageSize = 1
+        })
+      let companies = try await property.listCompanies(.with { $0.pageSize = 1 })
+      for token in [byName.nextPageToken, companies.nextPageToken] {
+        #expect(!token.isEmpty)
+        await expectRPCError(.invalidArgument, mentioning: "page_token") {
+          _ = try await property.listCompoundDivisions(.with { $0.pageToken = token })
+        }
+      }
     }
   }
 

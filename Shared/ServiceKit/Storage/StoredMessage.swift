@@ -450,6 +450,13 @@ public struct PageRequest: Sendable, Equatable {
     Data("after:\(id)".utf8).base64EncodedString()
   }
 
+  /// Where a list of one kind of record in the order of creation ended: the last record's id, or
+  /// nil on a first page. Throws INVALID_ARGUMENT naming `page_token` for a token of a list in
+  /// another order, or of another list (its id lacks `idPrefix`).
+  public func afterID(idPrefix: String) throws(DomainError) -> String? {
+    try position(in: .creation, idPrefix: idPrefix)?.id
+  }
+
   /// Separates the parts of a token of a list in an order other than creation's.
   @usableFromInline static let separator = "\u{1F}"
 

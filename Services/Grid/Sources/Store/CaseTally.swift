@@ -91,20 +91,12 @@ enum CaseTally {
     }
   }
 
-  /// The statistics of the cases `filter` selects (by division prefix only), grouped by `key`
-  /// (an expression of the community's code), as `GridStore.statistics` counts them from the cases.
-  static func statistics(_ db: Database, key: String, filter: RecordFilter) throws
-    -> [String: Governance_Grid_V1_CaseStatistics]
-  {
-    try statistics(db, units: key, filter: filter).units
-  }
-
   /// The statistics of the cases `filter` selects (by division prefix only): of them all (nil
   /// when none is counted), and of each unit `key` names (an expression of the community's code;
   /// nil for none), only units after `after`, as `GridStore.statistics` counts them from the cases.
   ///
   /// One walk of the tally in its key order, summed here: SQLite's GROUP BY sorted the tally's
-  /// rows again for every grouping, about 15 ms a pass for a city's 16,500 rows, and the whole
+  /// rows again for every grouping, 16 to 46 ms a pass for a city's 16,500 rows, and the whole
   /// and its units took a pass each (docs/PERFORMANCE.md, tenth round).
   static func statistics(_ db: Database, units key: String?, after: String? = nil, filter: RecordFilter) throws
     -> (whole: Governance_Grid_V1_CaseStatistics?, units: [String: Governance_Grid_V1_CaseStatistics])
@@ -141,7 +133,10 @@ enum CaseTally {
     for row in try Row.fetchAll(
       db,
       sql:
-        "SELECT \(unit) AS unit, COUNT(*) AS n FROM grid_case INDEXED BY grid_case_on_deadline WHERE \(lateWhere) GROUP BY unit",
+        """
+        SELECT \(unit) AS unit, COUNT(*) AS n FROM grid_case INDEXED BY grid_case_on_deadline
+        WHERE \(lateWhere) GROUP BY unit
+        """,
       arguments: StatementArguments(filter.arguments + [Int64(Date().timeIntervalSince1970).databaseValue]))
     {
       let n: Int64 = row["n"]

@@ -8,9 +8,10 @@ extension OrganisationService {
   /// Party-organisation coverage for a division prefix (compounds, property companies under the 25-staff rule,
   /// grids, red butlers). Read-only.
   ///
-  /// Compounds (their ids and communities) and basic grid codes are listed by their services, companies and buildings counted
-  /// by the property service (again per child division when children are asked for, those calls
-  /// side by side), the party side counted here in one pass for the whole and every child.
+  /// Compounds (their ids and communities) and basic grid codes are listed by their services,
+  /// companies and buildings counted by the property service (again per child division when
+  /// children are asked for, those calls side by side), the party side counted here in one pass
+  /// for the whole and every child.
   public func getCoverage(request: Governance_Organisation_V1_GetCoverageRequest, context: ServerContext) async throws
     -> Governance_Organisation_V1_GetCoverageResponse
   {

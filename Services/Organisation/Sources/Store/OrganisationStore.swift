@@ -258,8 +258,8 @@ extension OrganisationStore {
     try await partyFacts(under: prefix, childLength: nil).whole
   }
 
-  /// The count of active members (bound last: the active status) that meet `conditions` (bound
-  /// first), by division code and standing: read from `party_member_by_division_standing` alone,
+  /// The SQL that counts the active members (bound last: the active status) that meet
+  /// `conditions` (bound first), by division code and standing: read from `party_member_by_division_standing` alone,
   /// in its order, with no sort.
   static func activeMembersByDivision(where conditions: String) -> String {
     """
@@ -284,7 +284,6 @@ extension OrganisationStore {
     try filter.divisionPrefix(prefix, scan: .everything)
     let conditions = filter.conditions.isEmpty ? "1" : filter.conditions.joined(separator: " AND ")
     let arguments = filter.arguments
-    let childColumn = childLength.map { "substr(division_code, 1, \($0))" } ?? "''"
     return try await writer.read { db in
       // A record's child: its code's first `childLength` digits; without children, none.
       func child(_ code: String) -> String? {
@@ -349,15 +348,14 @@ extension OrganisationStore {
       for row in try Row.fetchAll(
         db,
         sql: """
-          SELECT \(childColumn) AS child, COUNT(*) AS n FROM community_registration
-          WHERE \(conditions) AND active GROUP BY child
+          SELECT division_code, COUNT(*) AS n FROM community_registration
+          WHERE \(conditions) AND active GROUP BY division_code
           """,
         arguments: StatementArguments(arguments))
       {
         let number: Int = row["n"]
-        let key: String = row["child"]
         whole.inServiceRegistered += number
-        if childLength != nil, key.utf8.count == childLength {
+        if let key = child(row["division_code"]) {
           children[key, default: Coverage.PartyFacts()].inServiceRegistered += number
         }
       }

@@ -92,7 +92,8 @@ extension PropertyStore {
 
   /// The id and division code of each compound under a prefix, in id order, read from the table's
   /// columns (no compound decoded): default 10,000 to a page, at most 20,000. Throws
-  /// INVALID_ARGUMENT naming `division_prefix`, `page_size` or `page_token`.
+  /// INVALID_ARGUMENT naming `division_prefix`, `page_size` or `page_token` (also a token of
+  /// another list), PERMISSION_DENIED for a prefix outside the caller's jurisdiction.
   public func listCompoundDivisions(_ request: Governance_Property_V1_ListCompoundDivisionsRequest) async throws
     -> Governance_Property_V1_ListCompoundDivisionsResponse
   {
@@ -100,7 +101,7 @@ extension PropertyStore {
       pageSize: request.pageSize, pageToken: request.pageToken, defaultSize: 10_000, maximumSize: 20_000)
     var filter = RecordFilter()
     try filter.divisionPrefix(request.divisionPrefix, scan: .everything)
-    if let after = page.afterID { filter.add("id > ?", after) }
+    if let after = try page.afterID(idPrefix: Compound.idPrefix) { filter.add("id > ?", after) }
     let conditions = filter.conditions.isEmpty ? "1" : filter.conditions.joined(separator: " AND ")
     let rows = try await read { [filter] db in
       try Row.fetchAll(
