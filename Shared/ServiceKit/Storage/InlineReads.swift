@@ -20,8 +20,8 @@ import Synchronization
 /// `InlineReadsTests` and `ConcurrentReadsTests` run hundreds of reads at once).
 ///
 /// Only for reads that take microseconds: `read(steps:_:)` without `steps` for a read by key, with
-/// them for one whose cost no key bounds. A scan on a cooperative thread would keep every other call of the
-/// process off that thread while it runs.
+/// them for one whose cost no key bounds. A scan on a cooperative thread would keep every other
+/// call of the process off that thread while it runs.
 ///
 /// The connections keep GRDB's statement cache across schema changes made by other connections:
 /// SQLite prepares a changed statement again, but a cached `SELECT *` keeps its old columns, so

@@ -259,8 +259,8 @@ extension OrganisationStore {
   }
 
   /// The SQL that counts the active members (bound last: the active status) that meet
-  /// `conditions` (bound first), by division code and standing: read from `party_member_by_division_standing` alone,
-  /// in its order, with no sort.
+  /// `conditions` (bound first), by division code and standing: read from
+  /// `party_member_by_division_standing` alone, in its order, with no sort.
   static func activeMembersByDivision(where conditions: String) -> String {
     """
     SELECT division_code, standing, COUNT(*) AS n FROM party_member
